@@ -1,0 +1,70 @@
+"""What every asset built from a contract shares: owners, tags, kinds, schemas, previews."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+
+import dagster as dg
+import duckdb
+
+from datalabs_pipelines.contracts.model import Contract
+from datalabs_pipelines.warehouse import qualified
+
+CADENCE_WINDOWS = {
+    "daily": dt.timedelta(days=2),
+    "weekly": dt.timedelta(days=9),
+    "monthly": dt.timedelta(days=35),
+    "quarterly": dt.timedelta(days=100),
+    "annual": dt.timedelta(days=380),
+}
+PREVIEW_ROWS = 5
+
+
+def asset_key(layer: str, contract: Contract, table: str | None = None) -> dg.AssetKey:
+    return dg.AssetKey([layer, contract.agency, table or contract.name])
+
+
+def tags(contract: Contract, classification: str) -> dict[str, str]:
+    return {"domain": contract.domain, "classification": classification, "agency": contract.agency}
+
+
+def freshness(contract: Contract) -> dg.FreshnessPolicy:
+    """A delivery is overdue when its cadence window (plus grace) passes without one."""
+    window = CADENCE_WINDOWS[contract.cadence]
+    return dg.FreshnessPolicy.time_window(fail_window=window, warn_window=window * 0.8)
+
+
+def column_schema(columns: Mapping[str, tuple[str, str]]) -> dg.TableSchema:
+    """``columns``: name → (SQL type, description)."""
+    return dg.TableSchema(
+        columns=[
+            dg.TableColumn(name=name, type=sql_type, description=description)
+            for name, (sql_type, description) in columns.items()
+        ]
+    )
+
+
+def table_metadata(
+    con: duckdb.DuckDBPyConnection, table: tuple[str, str], preview: bool = True
+) -> dict[str, object]:
+    """Row count and, for tables that hold no direct identifiers, a small preview."""
+    name = qualified(table)
+    metadata: dict[str, object] = {
+        "dagster/row_count": con.execute(f"SELECT count(*) FROM {name}").fetchone()[0],
+        "dagster/table_name": name,
+    }
+    if preview:
+        cursor = con.execute(f"SELECT * FROM {name} LIMIT {PREVIEW_ROWS}")
+        header = [d[0] for d in cursor.description]
+        metadata["preview"] = dg.MetadataValue.md(markdown_table(header, cursor.fetchall()))
+    return metadata
+
+
+def markdown_table(header: list[str], rows: list[tuple]) -> str:
+    def cell(value: object) -> str:
+        return "" if value is None else str(value).replace("|", "\\|").replace("\n", " ")[:40]
+
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
+    return "\n".join(lines)

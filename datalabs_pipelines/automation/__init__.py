@@ -1,0 +1,1 @@
+"""Automation: the landing sensor and the nightly schedule."""

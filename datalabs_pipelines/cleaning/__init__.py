@@ -1,0 +1,1 @@
+"""Cleaning: raw text → typed, standardized, de-duplicated, tokenized staging tables."""

@@ -1,0 +1,169 @@
+"""Staging assets: one per contract, each expectation an asset check run in the same step.
+
+The step writes candidate tables, evaluates the contract's expectations on them with Great
+Expectations, and promotes the candidates only when every ERROR-severity expectation passed.
+A failed blocking check therefore stops downstream assets and leaves the last good staging
+table (and so the published snapshot) as it was.
+"""
+
+
+from collections.abc import Sequence
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+
+from datalabs_pipelines.assets_common import asset_key, column_schema, table_metadata, tags
+from datalabs_pipelines.cleaning.staging import (
+    build_candidates,
+    candidate,
+    discard,
+    identities_table,
+    promote,
+    staging_columns,
+    staging_table,
+)
+from datalabs_pipelines.cleaning.standardize import SQL_TYPES
+from datalabs_pipelines.contracts import Contract
+from datalabs_pipelines.governance.tokens import linkage_key
+from datalabs_pipelines.quality.checks import (
+    check_result,
+    check_specs,
+    parse_check_result,
+)
+from datalabs_pipelines.quality.expectations import evaluate
+from datalabs_pipelines.quality.results import record_results
+from datalabs_pipelines.warehouse import qualified
+
+STAGING_LINEAGE = {
+    "record_id": ("VARCHAR", "delivery:line of the kept raw record; unique per extract"),
+    "_delivery": ("VARCHAR", "delivery file the record came from"),
+    "_line": ("BIGINT", "line where the record starts in its delivery file"),
+    "_copies": ("BIGINT", "identical raw records this row stands for (exact duplicates)"),
+    "_invalid_columns": ("VARCHAR", "columns whose non-empty value failed typing, if any"),
+}
+
+
+def _staging_schema(contract: Contract) -> dict[str, tuple[str, str]]:
+    schema = dict(STAGING_LINEAGE)
+    for column in contract.columns:
+        for name, sql_type in staging_columns(column).items():
+            if name == column.name:
+                description = column.description
+            elif name.endswith("_match"):
+                description = f"{column.name}, upper-cased and accent-folded for matching"
+            elif name.endswith("_token"):
+                description = f"HMAC-SHA256 token of the normalized {column.name}"
+            elif name.endswith("_year"):
+                description = f"year of {column.name}"
+            else:
+                description = f"{column.name}: valid, invalid or missing"
+            schema[name] = (sql_type, description)
+    return schema
+
+
+def staging_specs(contract: Contract) -> list[dg.AssetSpec]:
+    raw_deps = [asset_key("raw", contract)]
+    if contract.pii_columns:
+        raw_deps.append(asset_key("pii", contract, f"{contract.name}_raw"))
+    specs = [
+        dg.AssetSpec(
+            key=asset_key("staging", contract),
+            description=(
+                f"Staged {contract.name}: typed per contract, standardized, exact duplicates "
+                f"removed, direct identifiers replaced by keyed tokens. Source: "
+                f"`raw.{contract.name}`. Grain: {contract.grain} "
+                f"Target: `staging.{contract.name}`."
+            ),
+            group_name="staging",
+            deps=raw_deps,
+            owners=contract.owners,
+            kinds={"duckdb", "sql"},
+            tags=tags(contract, "confidential"),
+            metadata={
+                "dagster/column_schema": column_schema(_staging_schema(contract)),
+                "contract": contract.name,
+            },
+        )
+    ]
+    if contract.pii_columns:
+        specs.append(
+            dg.AssetSpec(
+                key=asset_key("pii", contract, f"{contract.name}_identities"),
+                description=(
+                    f"Normalized direct identifiers of {contract.name} for linkage. Source: "
+                    f"`pii.{contract.name}_raw`. Grain: one row per staged record "
+                    f"(record_id). Target: `pii.{contract.name}_identities`."
+                ),
+                group_name="pii",
+                deps=raw_deps,
+                owners=contract.owners,
+                kinds={"duckdb", "sql"},
+                tags=tags(contract, "pii"),
+                metadata={
+                    "dagster/column_schema": column_schema(
+                        {"record_id": ("VARCHAR", "staging record id"),
+                         **{c.name: (SQL_TYPES[c.type], c.description)
+                            for c in contract.pii_columns}}
+                    ),
+                    "contract": contract.name,
+                },
+            )
+        )
+    return specs
+
+
+def build_staging_asset(contract: Contract) -> dg.AssetsDefinition:
+    specs = staging_specs(contract)
+    key = specs[0].key
+
+    @dg.multi_asset(
+        name=f"staging__{contract.name}",
+        specs=specs,
+        check_specs=check_specs(contract, key),
+        pool="duckdb",
+    )
+    def _staging(context: dg.AssetExecutionContext, warehouse: DuckDBResource):
+        token_key = linkage_key()
+        with warehouse.get_connection() as con:
+            staged = build_candidates(con, contract, token_key)
+        outcomes = evaluate(
+            warehouse.database, qualified(candidate(staging_table(contract))), contract
+        )
+        blocking_failed = [o.name for o in outcomes if o.severity == "error" and not o.passed]
+        with warehouse.get_connection() as con:
+            metadata = table_metadata(con, candidate(staging_table(contract)))
+            metadata["dagster/table_name"] = qualified(staging_table(contract))
+            identities_meta = (
+                table_metadata(con, candidate(identities_table(contract)), preview=False)
+                if contract.pii_columns else None
+            )
+            if blocking_failed:
+                discard(con, contract)
+                context.log.error(
+                    f"{contract.name}: blocking expectations failed ({', '.join(blocking_failed)});"
+                    " the previous staging table is kept"
+                )
+            else:
+                promote(con, contract)
+            record_results(con, contract.name, outcomes)
+        yield dg.MaterializeResult(
+            asset_key=key,
+            metadata={
+                **metadata,
+                "rows_in": staged.rows_in,
+                "duplicates_removed": staged.duplicates_removed,
+                "promoted": not blocking_failed,
+            },
+        )
+        if identities_meta is not None:
+            identities_meta["dagster/table_name"] = qualified(identities_table(contract))
+            yield dg.MaterializeResult(asset_key=specs[1].key, metadata=identities_meta)
+        yield parse_check_result(key, staged)
+        for outcome in outcomes:
+            yield check_result(key, contract, outcome)
+
+    return _staging
+
+
+def staging_assets(contracts: Sequence[Contract]) -> list[dg.AssetsDefinition]:
+    return [build_staging_asset(c) for c in contracts]

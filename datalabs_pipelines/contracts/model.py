@@ -1,0 +1,224 @@
+"""The extract contract: one YAML file per extract, the single source of truth.
+
+Raw DDL, parsing, staging types, PII handling, expectations, Dagster metadata, freshness and
+the data dictionary all derive from these models. Validation errors name the contract file
+and the offending field (see ``loader.py``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+
+ColumnType = Literal[
+    "string",  # free text, trimmed
+    "integer",
+    "decimal",
+    "money",  # "$1,234.50", "-$5.00", "(5.00)"; with `unit: cents`, whole cents
+    "date",  # parsed with `formats`
+    "boolean",
+    "ssn",  # normalized to 9 digits and validated (area/group/serial rules)
+    "fein",  # normalized to 9 digits
+]
+
+Classification = Literal["pii", "confidential", "public"]
+
+# How a direct identifier is normalized before tokenization and linkage.
+PiiKind = Literal["name", "ssn", "dob", "address", "phone", "email", "zip", "other"]
+
+Severity = Literal["error", "warn"]
+
+
+def _check_identifier(value: str) -> str:
+    if not IDENTIFIER.match(value):
+        raise ValueError(f"{value!r} is not a lower_snake_case identifier")
+    return value
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class FixedWidthField(Strict):
+    start: int = Field(ge=1, description="1-based first character")
+    width: int = Field(ge=1)
+
+
+class Column(Strict):
+    source: str = Field(min_length=1, description="name in the file: header, JSON key or layout name")
+    name: str = Field(description="canonical lower_snake_case name")
+    type: ColumnType = "string"
+    description: str = Field(min_length=1)
+    classification: Classification = "confidential"
+    pii_kind: PiiKind | None = None
+    required: bool = Field(True, description="the column must be present in every delivery")
+    formats: list[str] = Field(default_factory=list, description="strptime formats for dates")
+    unit: Literal["dollars", "cents"] = "dollars"
+    match_fold: bool = Field(
+        False, description="also keep an upper-cased, accent-folded copy <name>_match for linkage"
+    )
+    fixed_width: FixedWidthField | None = None
+
+    _name = field_validator("name")(classmethod(lambda cls, v: _check_identifier(v)))
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Column:
+        if self.type == "date" and not self.formats:
+            raise ValueError(f"column {self.name!r}: a date column needs `formats`")
+        if self.classification == "pii" and self.pii_kind is None:
+            raise ValueError(f"column {self.name!r}: a pii column needs `pii_kind`")
+        return self
+
+
+class DelimitedFormat(Strict):
+    kind: Literal["delimited"]
+    delimiter: str = Field(",", min_length=1, max_length=1)
+    quote: str | None = '"'
+    encoding: Literal["utf-8", "latin-1"] = "utf-8"
+    skip_lines: int = Field(0, ge=0, description="title lines above the header")
+
+
+class FixedWidthFormat(Strict):
+    kind: Literal["fixed_width"]
+    encoding: Literal["utf-8", "latin-1"] = "utf-8"
+    record_length: int = Field(ge=1, description="expected characters per line")
+
+
+class ExcelFormat(Strict):
+    kind: Literal["excel"]
+    sheet: str
+    header_row: int = Field(1, ge=1, description="1-based row holding the header")
+
+
+class JsonLinesFormat(Strict):
+    kind: Literal["jsonl"]
+    encoding: Literal["utf-8"] = "utf-8"
+
+
+FileFormat = Annotated[
+    DelimitedFormat | FixedWidthFormat | ExcelFormat | JsonLinesFormat, Field(discriminator="kind")
+]
+
+
+class NotNull(Strict):
+    type: Literal["not_null"]
+    column: str
+    severity: Severity = "error"
+    mostly: float = Field(1.0, gt=0, le=1)
+
+
+class Unique(Strict):
+    type: Literal["unique"]
+    columns: list[str] = Field(min_length=1)
+    severity: Severity = "error"
+
+
+class Between(Strict):
+    type: Literal["between"]
+    column: str
+    min: float | str | None = None
+    max: float | str | None = None
+    severity: Severity = "error"
+    mostly: float = Field(1.0, gt=0, le=1)
+
+
+class InSet(Strict):
+    type: Literal["in_set"]
+    column: str
+    values: list[str | int] = Field(min_length=1)
+    severity: Severity = "error"
+    mostly: float = Field(1.0, gt=0, le=1)
+
+
+class DateOrder(Strict):
+    type: Literal["date_order"]
+    start: str
+    end: str
+    severity: Severity = "error"
+
+
+class RowCount(Strict):
+    type: Literal["row_count"]
+    min: int = Field(0, ge=0)
+    max: int | None = None
+    severity: Severity = "error"
+
+
+Expectation = Annotated[
+    NotNull | Unique | Between | InSet | DateOrder | RowCount, Field(discriminator="type")
+]
+
+
+class Agreement(Strict):
+    name: str
+    permitted_purposes: list[str] = Field(min_length=1)
+    expires: dt.date
+
+
+class Contract(Strict):
+    name: str = Field(description="extract name, unique across agencies")
+    agency: str
+    domain: Literal["procurement", "safety_net", "workforce", "education"]
+    description: str = Field(min_length=1)
+    owners: list[str] = Field(min_length=1, description="emails or team:<name>")
+    file_pattern: str = Field(description="glob matched against delivery file names")
+    format: FileFormat
+    cadence: Literal["daily", "weekly", "monthly", "quarterly", "annual"]
+    grain: str = Field(min_length=1, description="one row per ...")
+    columns: list[Column] = Field(min_length=1)
+    primary_key: list[str] = Field(min_length=1)
+    expectations: list[Expectation] = Field(default_factory=list)
+    agreement: Agreement
+
+    _names = field_validator("name", "agency")(classmethod(lambda cls, v: _check_identifier(v)))
+
+    @model_validator(mode="after")
+    def _references_exist(self) -> Contract:
+        names = [c.name for c in self.columns]
+        duplicated = {n for n in names if names.count(n) > 1}
+        if duplicated:
+            raise ValueError(f"duplicate column names: {sorted(duplicated)}")
+        known = set(names)
+        for key in self.primary_key:
+            if key not in known:
+                raise ValueError(f"primary_key names unknown column {key!r}")
+        for i, exp in enumerate(self.expectations):
+            for col in _expectation_columns(exp):
+                if col not in known:
+                    raise ValueError(
+                        f"expectations[{i}] ({exp.type}) names unknown column {col!r}"
+                    )
+        is_fixed = isinstance(self.format, FixedWidthFormat)
+        for col in self.columns:
+            if is_fixed and col.fixed_width is None:
+                raise ValueError(f"column {col.name!r}: fixed-width format needs `fixed_width`")
+            if not is_fixed and col.fixed_width is not None:
+                raise ValueError(f"column {col.name!r}: `fixed_width` only for fixed-width files")
+        return self
+
+    def column(self, name: str) -> Column:
+        return next(c for c in self.columns if c.name == name)
+
+    @property
+    def pii_columns(self) -> list[Column]:
+        return [c for c in self.columns if c.classification == "pii"]
+
+    @property
+    def open_columns(self) -> list[Column]:
+        """Columns that may leave the pii schema."""
+        return [c for c in self.columns if c.classification != "pii"]
+
+
+def _expectation_columns(exp: Expectation) -> list[str]:
+    if isinstance(exp, Unique):
+        return list(exp.columns)
+    if isinstance(exp, DateOrder):
+        return [exp.start, exp.end]
+    if isinstance(exp, RowCount):
+        return []
+    return [exp.column]

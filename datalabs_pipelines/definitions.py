@@ -1,0 +1,33 @@
+"""The code location's single entry point: it only assembles what each concept contributes."""
+
+from collections.abc import Sequence
+
+import dagster as dg
+
+from datalabs_pipelines.automation.schedules import build_nightly_schedule
+from datalabs_pipelines.automation.sensors import build_landing_sensor
+from datalabs_pipelines.cleaning.assets import staging_assets
+from datalabs_pipelines.contracts import Contract, all_contracts
+from datalabs_pipelines.ingestion.assets import raw_assets
+from datalabs_pipelines.marts.registry import mart_assets
+from datalabs_pipelines.publishing.assets import build_published_snapshot
+from datalabs_pipelines.warehouse import warehouse_resource
+
+
+def build_definitions(contracts: Sequence[Contract] | None = None) -> dg.Definitions:
+    contracts = list(all_contracts() if contracts is None else contracts)
+    marts = mart_assets(contracts)
+    return dg.Definitions(
+        assets=[
+            *raw_assets(contracts),
+            *staging_assets(contracts),
+            *marts,
+            build_published_snapshot([k for m in marts for k in m.keys]),
+        ],
+        schedules=[build_nightly_schedule(contracts)],
+        sensors=[build_landing_sensor(contracts)],
+        resources={"warehouse": warehouse_resource()},
+    )
+
+
+defs = build_definitions()

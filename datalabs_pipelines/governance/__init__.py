@@ -1,0 +1,1 @@
+"""Privacy and governance: identifier tokenization, classification rules."""

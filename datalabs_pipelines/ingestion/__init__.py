@@ -1,0 +1,1 @@
+"""Ingestion: landing files → raw tables (all text + lineage) and quarantine, per contract."""

@@ -1,0 +1,190 @@
+"""Raw assets: one per contract, one dynamic partition per delivered file."""
+
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+
+from datalabs_pipelines.assets_common import (
+    asset_key,
+    column_schema,
+    freshness,
+    table_metadata,
+    tags,
+)
+from datalabs_pipelines.contracts import Contract
+from datalabs_pipelines.ingestion.errors import DeliveryRejected
+from datalabs_pipelines.ingestion.loading import (
+    LINEAGE_COLUMNS,
+    load_delivery,
+    pii_raw_table,
+    raw_table,
+    reconcile,
+)
+from datalabs_pipelines.settings import get_settings
+
+RECONCILES = "delivery_reconciles"
+FORMAT_KINDS = {"delimited": "csv", "fixed_width": "text", "excel": "excel", "jsonl": "json"}
+LINEAGE_DESCRIPTIONS = {
+    "_delivery": "delivery file name (the partition key)",
+    "_line": "line (or spreadsheet row) where the record starts in the delivery file",
+    "_loaded_at": "when this delivery was loaded",
+}
+
+
+def partitions_for(contract: Contract) -> dg.DynamicPartitionsDefinition:
+    return dg.DynamicPartitionsDefinition(name=f"{contract.name}_deliveries")
+
+
+def landing_folder(contract: Contract, landing_dir: Path | None = None) -> Path:
+    return (landing_dir or get_settings().landing_dir) / contract.agency / contract.name
+
+
+def _lineage_schema() -> dict[str, tuple[str, str]]:
+    return {name: (t, LINEAGE_DESCRIPTIONS[name]) for name, t in LINEAGE_COLUMNS.items()}
+
+
+def raw_specs(contract: Contract) -> list[dg.AssetSpec]:
+    common = dict(
+        owners=contract.owners,
+        kinds={"duckdb", FORMAT_KINDS[contract.format.kind]},
+        freshness_policy=freshness(contract),
+    )
+    specs = [
+        dg.AssetSpec(
+            key=asset_key("raw", contract),
+            description=(
+                f"Raw {contract.name} as delivered by {contract.agency}: every value as text, "
+                f"non-identifying columns only. Source: files matching "
+                f"`{contract.file_pattern}` in landing. Grain: one row per record of a "
+                f"delivery file ({contract.grain[0].lower() + contract.grain[1:]}). "
+                f"Target: `raw.{contract.name}`; unparseable records go to `pii.quarantine`."
+            ),
+            group_name="raw",
+            tags=tags(contract, "confidential"),
+            metadata={
+                "dagster/column_schema": column_schema(
+                    {**_lineage_schema(),
+                     **{c.name: ("VARCHAR", c.description) for c in contract.open_columns}}
+                ),
+                "contract": contract.name,
+            },
+            **common,
+        )
+    ]
+    if contract.pii_columns:
+        specs.append(
+            dg.AssetSpec(
+                key=asset_key("pii", contract, f"{contract.name}_raw"),
+                description=(
+                    f"Direct identifiers of raw {contract.name}, as delivered, kept in the pii "
+                    f"zone. Source: the same delivery files. Grain: one row per loaded record "
+                    f"(joins `raw.{contract.name}` on _delivery, _line). "
+                    f"Target: `pii.{contract.name}_raw`."
+                ),
+                group_name="pii",
+                tags=tags(contract, "pii"),
+                metadata={
+                    "dagster/column_schema": column_schema(
+                        {"_delivery": ("VARCHAR", LINEAGE_DESCRIPTIONS["_delivery"]),
+                         "_line": ("BIGINT", LINEAGE_DESCRIPTIONS["_line"]),
+                         **{c.name: ("VARCHAR", c.description) for c in contract.pii_columns}}
+                    ),
+                    "contract": contract.name,
+                },
+                **common,
+            )
+        )
+    return specs
+
+
+def build_raw_asset(contract: Contract) -> dg.AssetsDefinition:
+    specs = raw_specs(contract)
+    raw_key = specs[0].key
+
+    @dg.multi_asset(
+        name=f"raw__{contract.name}",
+        specs=specs,
+        check_specs=[
+            dg.AssetCheckSpec(
+                RECONCILES,
+                asset=raw_key,
+                blocking=True,
+                description=(
+                    "Every delivery reconciles: records in the file = rows loaded + rows "
+                    "quarantined, counted from the tables themselves."
+                ),
+            )
+        ],
+        partitions_def=partitions_for(contract),
+        backfill_policy=dg.BackfillPolicy.single_run(),
+        pool="duckdb",
+    )
+    def _raw(context: dg.AssetExecutionContext, warehouse: DuckDBResource):
+        folder = landing_folder(contract)
+        results, rejected = {}, []
+        with warehouse.get_connection() as con:
+            for delivery in context.partition_keys:
+                path = folder / delivery
+                try:
+                    if not path.is_file():
+                        raise DeliveryRejected(path, "file exists", "the delivery file is gone",
+                                               contract=contract.name)
+                    if not Path(delivery).match(contract.file_pattern):
+                        raise DeliveryRejected(
+                            path, "file_pattern",
+                            f"name does not match {contract.file_pattern!r}",
+                            contract=contract.name,
+                        )
+                    loaded = load_delivery(con, contract, path, delivery)
+                except DeliveryRejected as exc:
+                    context.log.error(str(exc))
+                    rejected.append(str(exc))
+                    continue
+                results[delivery] = loaded
+                context.log.info(
+                    f"{delivery}: {loaded.rows_loaded} rows loaded, "
+                    f"{loaded.rows_quarantined} quarantined"
+                )
+            checks = {d: reconcile(con, contract, d) for d in results}
+            raw_meta = table_metadata(con, raw_table(contract))
+            pii_meta = (
+                table_metadata(con, pii_raw_table(contract), preview=False)
+                if contract.pii_columns else None
+            )
+        if rejected:
+            raise dg.Failure(
+                description=f"{len(rejected)} delivery file(s) rejected: " + " | ".join(rejected),
+                metadata={"rejected": "\n".join(rejected)},
+            )
+        delivery_meta = {
+            "deliveries": ", ".join(results),
+            "rows_loaded": sum(r.rows_loaded for r in results.values()),
+            "rows_quarantined": sum(r.rows_quarantined for r in results.values()),
+            "quarantine_reasons": dg.MetadataValue.json(
+                {d: r.quarantine_reasons for d, r in results.items() if r.quarantine_reasons}
+            ),
+        }
+        yield dg.MaterializeResult(asset_key=raw_key, metadata={**raw_meta, **delivery_meta})
+        if pii_meta is not None:
+            yield dg.MaterializeResult(asset_key=specs[1].key, metadata=pii_meta)
+        failing = [d for d, c in checks.items() if not c["reconciles"]]
+        yield dg.AssetCheckResult(
+            asset_key=raw_key,
+            check_name=RECONCILES,
+            passed=not failing,
+            severity=dg.AssetCheckSeverity.ERROR,
+            metadata={
+                "deliveries_checked": len(checks),
+                "deliveries_failing": ", ".join(failing) or "none",
+                "counts": dg.MetadataValue.json(checks),
+            },
+        )
+
+    return _raw
+
+
+def raw_assets(contracts: Sequence[Contract]) -> list[dg.AssetsDefinition]:
+    return [build_raw_asset(c) for c in contracts]

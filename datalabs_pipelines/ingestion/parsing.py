@@ -1,0 +1,452 @@
+"""Parse one delivery file into two temp tables on a DuckDB connection, per its contract.
+
+``_parsed(_line, <canonical columns> VARCHAR)``: one row per record, values as delivered.
+``_quarantined(_line, reason, raw_text)``: one row per record that could not be parsed.
+
+Text formats are read inside DuckDB as physical lines (so every row keeps its line number and
+undecodable lines are caught by DuckDB's reject tables), then split in SQL. Quoted fields that
+span lines are stitched from the few lines with an odd number of quote characters. Excel sheets
+are small and read with openpyxl. Whole-file problems raise ``DeliveryRejected``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from datalabs_pipelines.contracts.model import (
+    Contract,
+    DelimitedFormat,
+    ExcelFormat,
+    FixedWidthFormat,
+    JsonLinesFormat,
+)
+from datalabs_pipelines.ingestion.errors import DeliveryRejected
+from datalabs_pipelines.ingestion.physical import file_facts
+
+MAX_LINE_BYTES = 1 << 20  # a longer line is quarantined, never loaded
+MAX_QUOTED_SPAN = 50  # a quoted field spanning more lines than this is an unterminated quote
+RAW_TEXT_LIMIT = 2000  # characters of an unparseable record kept in quarantine
+
+
+@dataclass
+class ParseResult:
+    """What parsing saw; the reconciliation check compares it with the loaded tables."""
+
+    physical_lines: int
+    sha256: str
+    size_bytes: int
+    preamble_lines: int = 0
+    blank_lines: int = 0
+    continuation_lines: int = 0
+    unexpected_columns: list[str] = field(default_factory=list)
+    missing_optional_columns: list[str] = field(default_factory=list)
+
+    @property
+    def records(self) -> int:
+        """Records in the file: lines that are neither preamble, blank nor a continuation."""
+        return (
+            self.physical_lines - self.preamble_lines - self.blank_lines - self.continuation_lines
+        )
+
+
+def parse_delivery(con: duckdb.DuckDBPyConnection, path: Path, contract: Contract) -> ParseResult:
+    """Fill ``_parsed`` and ``_quarantined`` for ``path``; raise ``DeliveryRejected`` if unusable."""
+    facts = file_facts(path)
+    if facts.size_bytes == 0:
+        raise DeliveryRejected(path, "non-empty file", "the file is empty", contract=contract.name)
+    result = ParseResult(facts.physical_lines, facts.sha256, facts.size_bytes)
+    con.execute("DROP TABLE IF EXISTS _quarantined")
+    con.execute("CREATE TEMP TABLE _quarantined (_line BIGINT, reason VARCHAR, raw_text VARCHAR)")
+    fmt = contract.format
+    if isinstance(fmt, ExcelFormat):
+        _parse_excel(con, path, contract, fmt, result)
+    else:
+        _read_lines(con, path, fmt.encoding, result)
+        if isinstance(fmt, DelimitedFormat):
+            _parse_delimited(con, path, contract, fmt, result)
+        elif isinstance(fmt, FixedWidthFormat):
+            _parse_fixed_width(con, contract, fmt, result)
+        elif isinstance(fmt, JsonLinesFormat):
+            _parse_json_lines(con, path, contract, result)
+    if result.records <= 0:
+        raise DeliveryRejected(
+            path, "at least one record", "the file holds a header but no records",
+            contract=contract.name,
+        )
+    return result
+
+
+# --- physical lines -----------------------------------------------------------------------
+
+
+def _read_lines(con: duckdb.DuckDBPyConnection, path: Path, encoding: str, result: ParseResult):
+    """``_lines(_line, text)`` for every decodable line; undecodable ones go to quarantine."""
+    for table in ("_raw_lines", "_rejects", "_reject_scans", "_lines"):
+        con.execute(f"DROP TABLE IF EXISTS {table}")
+    con.execute(
+        """
+        CREATE TEMP TABLE _raw_lines AS
+        SELECT line AS text FROM read_csv($path, columns = {'line': 'VARCHAR'}, delim = $delim,
+            quote = '', escape = '', header = false, auto_detect = false, encoding = $encoding,
+            max_line_size = $max_line, store_rejects = true, rejects_table = '_rejects',
+            rejects_scan = '_reject_scans', parallel = false)
+        """,
+        {"path": str(path), "delim": "\x1f", "encoding": encoding, "max_line": MAX_LINE_BYTES},
+    )
+    good = con.execute("SELECT count(*) FROM _raw_lines").fetchone()[0]
+    rejected = con.execute("SELECT count(DISTINCT line) FROM _rejects").fetchone()[0]
+    if good + rejected != result.physical_lines:
+        # DuckDB and the byte scan disagree (for example a NUL byte): trust neither silently.
+        raise DeliveryRejected(
+            path, "readable text file",
+            f"{result.physical_lines} lines by byte count but {good + rejected} read as text; "
+            "the file is probably binary or not in the contract's encoding",
+        )
+    con.execute(
+        """
+        CREATE TEMP TABLE _lines AS
+        WITH rejected AS (SELECT DISTINCT line FROM _rejects),
+        kept AS (
+            SELECT l AS _line, row_number() OVER (ORDER BY l) AS ordinal
+            FROM range(1, $total + 1) r(l) WHERE l NOT IN (SELECT line FROM rejected)
+        ),
+        texts AS (SELECT rowid + 1 AS ordinal, text FROM _raw_lines)
+        SELECT kept._line, texts.text FROM kept JOIN texts USING (ordinal)
+        """,
+        {"total": result.physical_lines},
+    )
+    con.execute(
+        """
+        INSERT INTO _quarantined
+        SELECT line, CASE
+            WHEN any_value(error_type::VARCHAR) = 'INVALID ENCODING'
+                THEN 'undecodable bytes: not valid ' || $encoding
+            WHEN any_value(error_type::VARCHAR) = 'LINE SIZE OVER MAXIMUM'
+                THEN 'line longer than ' || $max_line || ' bytes'
+            ELSE 'unreadable line: ' || any_value(error_message) END,
+            left(any_value(csv_line), $limit)
+        FROM _rejects GROUP BY line
+        """,
+        {"encoding": encoding, "max_line": MAX_LINE_BYTES, "limit": RAW_TEXT_LIMIT},
+    )
+    con.execute("DROP TABLE _raw_lines")
+
+
+def _count_blank(con: duckdb.DuckDBPyConnection, after_line: int) -> int:
+    return con.execute(
+        "SELECT count(*) FROM _lines WHERE _line > ? AND coalesce(trim(text), '') = ''",
+        [after_line],
+    ).fetchone()[0]
+
+
+def _quarantine_lines(con: duckdb.DuckDBPyConnection, where: str, reason_sql: str, params) -> None:
+    con.execute(
+        f"INSERT INTO _quarantined SELECT _line, {reason_sql}, left(text, {RAW_TEXT_LIMIT}) "
+        f"FROM _lines WHERE {where}",
+        params,
+    )
+
+
+# --- delimited ----------------------------------------------------------------------------
+
+
+def _parse_delimited(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    contract: Contract,
+    fmt: DelimitedFormat,
+    result: ParseResult,
+) -> None:
+    header_line = fmt.skip_lines + 1
+    result.preamble_lines = min(header_line, result.physical_lines)
+    row = con.execute("SELECT text FROM _lines WHERE _line = ?", [header_line]).fetchone()
+    if row is None or not (row[0] or "").strip():
+        raise DeliveryRejected(
+            path, "format.skip_lines", f"expected the header on line {header_line}",
+            contract=contract.name, line=header_line,
+        )
+    header = _split_header(row[0], fmt)
+    positions = _map_columns(path, contract, header, header_line, result)
+    result.blank_lines = _count_blank(con, header_line)
+    body = f"_line > {header_line} AND coalesce(trim(text), '') <> ''"
+
+    con.execute("DROP TABLE IF EXISTS _records")
+    if fmt.quote:
+        spans = _quoted_spans(con, header_line, fmt.delimiter, fmt.quote)
+        con.execute("DROP TABLE IF EXISTS _spans")
+        con.execute("CREATE TEMP TABLE _spans (first_line BIGINT, last_line BIGINT)")
+        if spans:
+            con.executemany("INSERT INTO _spans VALUES (?, ?)", spans)
+        result.continuation_lines = sum(last - first for first, last in spans)
+        con.execute(
+            f"""
+            CREATE TEMP TABLE _records AS
+            SELECT _line, text FROM _lines
+            WHERE {body}
+              AND NOT EXISTS (SELECT 1 FROM _spans s WHERE _line BETWEEN s.first_line AND s.last_line)
+            UNION ALL
+            SELECT s.first_line, string_agg(l.text, chr(10) ORDER BY l._line)
+            FROM _spans s JOIN _lines l ON l._line BETWEEN s.first_line AND s.last_line
+            GROUP BY s.first_line
+            """
+        )
+        field_pattern, record_pattern = _quoted_field_patterns(fmt.delimiter, fmt.quote)
+        con.execute(
+            """
+            CREATE OR REPLACE TEMP TABLE _records AS
+            SELECT _line, text, CASE WHEN regexp_full_match(text, $record)
+                THEN list_transform(regexp_extract_all(text, $field, 1), lambda f:
+                    CASE WHEN starts_with(f, $quote)
+                    THEN replace(f[2:-2], $quote || $quote, $quote) ELSE f END)
+                END AS fields
+            FROM _records
+            """,
+            {"record": record_pattern, "field": field_pattern, "quote": fmt.quote},
+        )
+        con.execute(
+            f"INSERT INTO _quarantined SELECT _line, 'malformed quoting: unterminated or stray "
+            f"quote', left(text, "
+            f"{RAW_TEXT_LIMIT}) FROM _records WHERE fields IS NULL"
+        )
+    else:
+        con.execute(
+            f"CREATE TEMP TABLE _records AS SELECT _line, text, string_split(text, ?) AS fields "
+            f"FROM _lines WHERE {body}",
+            [fmt.delimiter],
+        )
+    con.execute(
+        f"""
+        INSERT INTO _quarantined
+        SELECT _line, 'expected ' || $n || ' fields, found ' || len(fields),
+               left(text, {RAW_TEXT_LIMIT})
+        FROM _records WHERE fields IS NOT NULL AND len(fields) <> $n
+        """,
+        {"n": len(header)},
+    )
+    _project(
+        con,
+        contract,
+        {name: f"fields[{pos + 1}]" for name, pos in positions.items()},
+        "FROM _records WHERE fields IS NOT NULL AND len(fields) = $n",
+        {"n": len(header)},
+    )
+
+
+def _split_header(text: str, fmt: DelimitedFormat) -> list[str]:
+    if fmt.quote:
+        field_pattern, _ = _quoted_field_patterns(fmt.delimiter, fmt.quote)
+        raw = [m.group(1) for m in re.finditer(field_pattern, text)]
+        return [f[1:-1] if f.startswith(fmt.quote) and len(f) > 1 else f for f in raw]
+    return text.split(fmt.delimiter)
+
+
+def _quoted_field_patterns(delimiter: str, quote: str) -> tuple[str, str]:
+    d, q = re.escape(delimiter), re.escape(quote)
+    quoted = f"{q}(?:[^{q}]|{q}{q})*{q}"
+    plain = f"(?:[^{d}{q}][^{d}]*)?"
+    field = f"(?:^|{d})({quoted}|[^{d}]*)"
+    record = f"(?:{quoted}|{plain})(?:{d}(?:{quoted}|{plain}))*"
+    return field, record
+
+
+def _quoted_spans(
+    con: duckdb.DuckDBPyConnection, header_line: int, delimiter: str, quote: str
+) -> list[tuple[int, int]]:
+    """Multi-line records: a line that opens a quoted field, up to the line that closes it.
+
+    Only lines with an odd number of quotes can open or close one. A line that opens a field
+    with no closing line within ``MAX_QUOTED_SPAN`` stays a record of its own and is
+    quarantined as malformed quoting, so one stray quote never swallows the rest of a file.
+    """
+    d, q = re.escape(delimiter), re.escape(quote)
+    odd = con.execute(
+        """
+        SELECT _line, regexp_matches(text, $opener), regexp_matches(text, $closer)
+        FROM _lines WHERE _line > $header
+          AND (length(text) - length(replace(text, $quote, ''))) % 2 = 1
+        ORDER BY _line
+        """,
+        {
+            "opener": f"(?:^|{d}){q}(?:[^{q}]|{q}{q})*$",
+            "closer": f"^(?:[^{q}]|{q}{q})*{q}(?:{d}|$)",
+            "header": header_line,
+            "quote": quote,
+        },
+    ).fetchall()
+    spans: list[tuple[int, int]] = []
+    i = 0
+    while i < len(odd):
+        line, opens, _ = odd[i]
+        if opens and i + 1 < len(odd):
+            next_line, _, closes = odd[i + 1]
+            if closes and next_line - line <= MAX_QUOTED_SPAN:
+                spans.append((line, next_line))
+                i += 2
+                continue
+        i += 1
+    return spans
+
+
+def _map_columns(
+    path: Path, contract: Contract, header: Sequence[str | None], header_line: int,
+    result: ParseResult,
+) -> dict[str, int]:
+    """Canonical column name → 0-based position; missing required columns reject the file."""
+    normalized = [(h or "").strip().lower() for h in header]
+    seen: dict[str, int] = {}
+    for pos, name in enumerate(normalized):
+        if name and name in seen:
+            raise DeliveryRejected(
+                path, "unique header names", f"header names {header[pos]!r} twice",
+                contract=contract.name, line=header_line, column=header[pos],
+            )
+        seen[name] = pos
+    positions: dict[str, int] = {}
+    for i, column in enumerate(contract.columns):
+        pos = seen.get(column.source.strip().lower())
+        if pos is not None:
+            positions[column.name] = pos
+        elif column.required:
+            raise DeliveryRejected(
+                path, f"columns[{i}].required",
+                f"required column {column.source!r} is missing from the header "
+                f"(found: {', '.join(h or '<blank>' for h in header)})",
+                contract=contract.name, line=header_line, column=column.source,
+            )
+        else:
+            result.missing_optional_columns.append(column.source)
+    expected = {c.source.strip().lower() for c in contract.columns}
+    result.unexpected_columns = [h for h, n in zip(header, normalized, strict=True)
+                                 if n and n not in expected]
+    return positions
+
+
+def _project(
+    con: duckdb.DuckDBPyConnection, contract: Contract, expressions: dict[str, str],
+    from_clause: str, params,
+) -> None:
+    """``_parsed`` with every contract column (NULL where the file lacks an optional one)."""
+    select = ", ".join(
+        f"{expressions.get(c.name, 'NULL')}::VARCHAR AS {c.name}" for c in contract.columns
+    )
+    con.execute("DROP TABLE IF EXISTS _parsed")
+    con.execute(f"CREATE TEMP TABLE _parsed AS SELECT _line, {select} {from_clause}", params)
+
+
+# --- fixed width --------------------------------------------------------------------------
+
+
+def _parse_fixed_width(
+    con: duckdb.DuckDBPyConnection, contract: Contract, fmt: FixedWidthFormat,
+    result: ParseResult,
+) -> None:
+    result.blank_lines = _count_blank(con, 0)
+    body = "coalesce(trim(text), '') <> ''"
+    _quarantine_lines(
+        con, f"{body} AND length(text) <> $n",
+        "CASE WHEN length(text) < $n THEN 'short line' ELSE 'long line' END || ': ' || "
+        "length(text) || ' characters, layout expects ' || $n",
+        {"n": fmt.record_length},
+    )
+    expressions = {
+        c.name: f"substr(text, {c.fixed_width.start}, {c.fixed_width.width})"
+        for c in contract.columns
+        if c.fixed_width is not None
+    }
+    _project(con, contract, expressions, f"FROM _lines WHERE {body} AND length(text) = $n",
+             {"n": fmt.record_length})
+
+
+# --- JSON lines ---------------------------------------------------------------------------
+
+
+def _parse_json_lines(
+    con: duckdb.DuckDBPyConnection, path: Path, contract: Contract, result: ParseResult
+) -> None:
+    result.blank_lines = _count_blank(con, 0)
+    body = "coalesce(trim(text), '') <> ''"
+    valid = "(starts_with(ltrim(text), '{') AND json_valid(text))"
+    _quarantine_lines(con, f"{body} AND NOT ({valid})", "'malformed JSON object'", [])
+    paths = {c.name: '$."' + c.source.replace('"', '\\"') + '"' for c in contract.columns}
+    for i, column in enumerate(contract.columns):
+        present = con.execute(
+            f"SELECT count(*) FROM _lines WHERE {body} AND {valid} AND json_exists(text, ?)",
+            [paths[column.name]],
+        ).fetchone()[0]
+        if present:
+            continue
+        if column.required:
+            raise DeliveryRejected(
+                path, f"columns[{i}].required",
+                f"required key {column.source!r} appears in no record",
+                contract=contract.name, column=column.source,
+            )
+        result.missing_optional_columns.append(column.source)
+    names = list(paths)
+    expressions = {name: f"json_extract_string(text, ${i + 1})" for i, name in enumerate(names)}
+    _project(con, contract, expressions, f"FROM _lines WHERE {body} AND {valid}",
+             [paths[n] for n in names])
+
+
+# --- Excel --------------------------------------------------------------------------------
+
+
+def _cell_text(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _parse_excel(
+    con: duckdb.DuckDBPyConnection, path: Path, contract: Contract, fmt: ExcelFormat,
+    result: ParseResult,
+) -> None:
+    import openpyxl
+    import pandas as pd
+
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for a non-xlsx file
+        raise DeliveryRejected(path, "format.kind", f"not a readable xlsx workbook ({exc})",
+                               contract=contract.name) from exc
+    if fmt.sheet not in book.sheetnames:
+        raise DeliveryRejected(
+            path, "format.sheet",
+            f"sheet {fmt.sheet!r} not found (sheets: {', '.join(book.sheetnames)})",
+            contract=contract.name,
+        )
+    rows = [[_cell_text(v) for v in row] for row in book[fmt.sheet].iter_rows(values_only=True)]
+    book.close()
+    result.physical_lines = len(rows)
+    result.preamble_lines = min(fmt.header_row, len(rows))
+    if len(rows) < fmt.header_row:
+        raise DeliveryRejected(path, "format.header_row", "the sheet ends before its header",
+                               contract=contract.name, line=fmt.header_row)
+    header = rows[fmt.header_row - 1]
+    positions = _map_columns(path, contract, header, fmt.header_row, result)
+    records = []
+    for number, row in enumerate(rows[fmt.header_row:], start=fmt.header_row + 1):
+        if all(v is None or not str(v).strip() for v in row):
+            result.blank_lines += 1
+            continue
+        records.append(
+            {"_line": number, **{name: row[pos] if pos < len(row) else None
+                                 for name, pos in positions.items()}}
+        )
+    frame = pd.DataFrame.from_records(records, columns=["_line", *positions])
+    frame = frame.astype({name: "string" for name in positions})
+    con.register("_excel_rows", frame)
+    _project(con, contract, {name: name for name in positions}, "FROM _excel_rows", [])
+    con.unregister("_excel_rows")

@@ -1,0 +1,1 @@
+"""Marts: dashboard tables, aggregated and disclosure-controlled, in schema ``marts``."""

@@ -1,0 +1,1 @@
+"""Data quality: contract expectations evaluated by Great Expectations, shown as asset checks."""

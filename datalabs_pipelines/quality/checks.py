@@ -1,0 +1,76 @@
+"""Asset check specs and results built from contract expectations (one check each)."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from datalabs_pipelines.cleaning.staging import StagingResult
+from datalabs_pipelines.contracts.model import Contract
+from datalabs_pipelines.quality.expectations import Outcome, check_name, describe
+
+PARSES = "values_parse"
+
+
+def check_specs(contract: Contract, key: dg.AssetKey) -> list[dg.AssetCheckSpec]:
+    specs = [
+        dg.AssetCheckSpec(
+            PARSES,
+            asset=key,
+            blocking=False,
+            description="Every non-empty raw value parses as its contract type (WARN).",
+        )
+    ]
+    for exp in contract.expectations:
+        specs.append(
+            dg.AssetCheckSpec(
+                check_name(exp),
+                asset=key,
+                blocking=exp.severity == "error",
+                description=f"{describe(exp)} ({exp.severity.upper()}; Great Expectations)",
+                metadata={"contract": contract.name, "expectation": exp.type},
+            )
+        )
+    return specs
+
+
+def check_result(key: dg.AssetKey, contract: Contract, outcome: Outcome) -> dg.AssetCheckResult:
+    metadata: dict[str, object] = {
+        "expectation": outcome.description,
+        "contract": contract.name,
+    }
+    if outcome.unexpected_count is not None:
+        metadata["unexpected_count"] = int(outcome.unexpected_count)
+        metadata["unexpected_percent"] = float(outcome.unexpected_percent or 0.0)
+    if outcome.element_count is not None:
+        metadata["element_count"] = int(outcome.element_count)
+    if outcome.observed_value is not None:
+        metadata["observed_value"] = outcome.observed_value
+    if outcome.sample_keys:
+        metadata["sample_record_ids"] = ", ".join(outcome.sample_keys)
+    if outcome.error:
+        metadata["error"] = outcome.error
+    return dg.AssetCheckResult(
+        asset_key=key,
+        check_name=outcome.name,
+        passed=outcome.passed,
+        severity=(
+            dg.AssetCheckSeverity.ERROR if outcome.severity == "error"
+            else dg.AssetCheckSeverity.WARN
+        ),
+        metadata=metadata,
+    )
+
+
+def parse_check_result(key: dg.AssetKey, staged: StagingResult) -> dg.AssetCheckResult:
+    failed = sum(staged.invalid_values.values())
+    return dg.AssetCheckResult(
+        asset_key=key,
+        check_name=PARSES,
+        passed=failed == 0,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={
+            "unexpected_count": failed,
+            "unexpected_percent": 100.0 * failed / staged.rows_staged if staged.rows_staged else 0.0,
+            "invalid_values_by_column": dg.MetadataValue.json(staged.invalid_values),
+        },
+    )

@@ -1,0 +1,203 @@
+"""Evaluate a contract's expectations on a warehouse table with Great Expectations 1.x.
+
+GE runs on its SQL engine, so every metric is computed inside DuckDB and no table is copied
+into pandas. Out of the box GE's SQL engine fails on DuckDB (it closes the connection before
+the rows are fetched); registering DuckDB among the dialects that keep one persisted
+connection fixes that (``_enable_duckdb``; pinned by a test). Only record ids of failing rows
+are reported, never their values: values can be identifiers.
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from datalabs_pipelines.cleaning.staging import checked_column
+from datalabs_pipelines.contracts.model import (
+    Between,
+    Contract,
+    DateOrder,
+    Expectation,
+    InSet,
+    NotNull,
+    RowCount,
+    Unique,
+)
+
+SAMPLE_KEYS = 5
+KEY_COLUMN = "record_id"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One expectation's result, free of identifying values."""
+
+    name: str
+    description: str
+    severity: str
+    passed: bool
+    unexpected_count: int | None = None
+    unexpected_percent: float | None = None
+    element_count: int | None = None
+    observed_value: object | None = None
+    sample_keys: list[str] = field(default_factory=list)
+    error: str | None = None
+
+
+def check_name(exp: Expectation) -> str:
+    """A stable, readable, unique-per-contract check name."""
+    match exp:
+        case Unique(columns=cols):
+            return "unique_" + "_".join(cols)
+        case DateOrder(start=start, end=end):
+            return f"{end}_not_before_{start}"
+        case RowCount():
+            return "row_count_in_bounds"
+        case _:
+            return f"{exp.column}_{exp.type}"
+
+
+def describe(exp: Expectation) -> str:
+    mostly = getattr(exp, "mostly", 1.0)
+    share = "" if mostly >= 1 else f" for at least {mostly:.0%} of rows"
+    match exp:
+        case NotNull(column=c):
+            return f"{c} is present{share}"
+        case Unique(columns=cols):
+            return f"({', '.join(cols)}) is unique"
+        case Between(column=c, min=lo, max=hi):
+            return f"{c} is between {lo} and {hi}{share}"
+        case InSet(column=c, values=values):
+            return f"{c} is one of {', '.join(map(str, values))}{share}"
+        case DateOrder(start=s, end=e):
+            return f"{e} is on or after {s} where both are present"
+        case RowCount(min=lo, max=hi):
+            return f"row count is between {lo} and {hi if hi is not None else 'unbounded'}"
+    raise ValueError(exp)
+
+
+def _enable_duckdb() -> None:
+    import great_expectations.execution_engine.sqlalchemy_execution_engine as engine
+
+    class _DuckDBDialect(str):
+        value = "duckdb"
+
+    if not any(d == "duckdb" for d in engine._PERSISTED_CONNECTION_DIALECTS):
+        engine._PERSISTED_CONNECTION_DIALECTS = (
+            *engine._PERSISTED_CONNECTION_DIALECTS,
+            _DuckDBDialect("duckdb"),
+        )
+
+
+def _gx_expectation(contract: Contract, exp: Expectation):
+    import great_expectations as gx
+
+    col = {c.name: checked_column(c) for c in contract.columns}
+    match exp:
+        case NotNull(column=c, mostly=mostly):
+            return gx.expectations.ExpectColumnValuesToNotBeNull(column=col[c], mostly=mostly)
+        case Unique(columns=[c]):
+            return gx.expectations.ExpectColumnValuesToBeUnique(column=col[c])
+        case Unique(columns=cols):
+            return gx.expectations.ExpectCompoundColumnsToBeUnique(
+                column_list=[col[c] for c in cols]
+            )
+        case Between(column=c, min=lo, max=hi, mostly=mostly):
+            return gx.expectations.ExpectColumnValuesToBeBetween(
+                column=col[c], min_value=lo, max_value=hi, mostly=mostly
+            )
+        case InSet(column=c, values=values, mostly=mostly):
+            return gx.expectations.ExpectColumnValuesToBeInSet(
+                column=col[c], value_set=list(values), mostly=mostly
+            )
+        case DateOrder(start=s, end=e):
+            return gx.expectations.ExpectColumnPairValuesAToBeGreaterThanB(
+                column_A=col[e], column_B=col[s], or_equal=True,
+                ignore_row_if="either_value_is_missing",
+            )
+        case RowCount(min=lo, max=hi):
+            return gx.expectations.ExpectTableRowCountToBeBetween(min_value=lo, max_value=hi)
+    raise ValueError(exp)
+
+
+def evaluate(
+    database: Path | str, table: str, contract: Contract,
+    expectations: Sequence[Expectation] | None = None,
+) -> list[Outcome]:
+    """Run ``expectations`` (default: the contract's) on ``table`` (``schema.name``)."""
+    expectations = list(contract.expectations if expectations is None else expectations)
+    if not expectations:
+        return []
+    _enable_duckdb()
+    logging.getLogger("great_expectations").setLevel(logging.ERROR)
+    import great_expectations as gx
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        context = gx.get_context(mode="ephemeral")
+        context.variables.progress_bars = {"globally": False, "metric_calculations": False}
+        source = context.data_sources.add_sql(
+            name="warehouse", connection_string=f"duckdb:///{Path(database).resolve()}"
+        )
+        try:
+            asset = source.add_query_asset(name=table, query=f"SELECT * FROM {table}")
+            batch = asset.add_batch_definition_whole_table("whole").get_batch()
+            suite = gx.ExpectationSuite(name=f"{contract.name}_suite")
+            for position, exp in enumerate(expectations):
+                gx_exp = _gx_expectation(contract, exp)
+                gx_exp.meta = {"position": position}
+                suite.add_expectation(gx_exp)
+            result = batch.validate(
+                suite,
+                result_format={
+                    "result_format": "SUMMARY",
+                    "unexpected_index_column_names": [KEY_COLUMN],
+                    "partial_unexpected_count": SAMPLE_KEYS,
+                    "return_unexpected_index_query": False,
+                },
+            )
+        finally:
+            _close(source)
+    # GE may reorder results; each carries the position we gave its expectation.
+    by_position = {r.expectation_config.meta["position"]: r for r in result.results}
+    return [_outcome(exp, by_position[i]) for i, exp in enumerate(expectations)]
+
+
+def _close(source) -> None:
+    """Release every DuckDB handle GE opened: the warehouse must be free for the next step."""
+    execution_engine = source.get_execution_engine()
+    if execution_engine._connection is not None:
+        execution_engine._connection.close()
+        execution_engine._connection = None
+    execution_engine.engine.dispose()
+    source.get_engine().dispose()
+    gc.collect()
+
+
+def _outcome(exp: Expectation, r) -> Outcome:
+    res = r.result or {}
+    error = None
+    if r.exception_info and r.exception_info.get("raised_exception"):
+        error = str(r.exception_info.get("exception_message"))[:500]
+    keys = [
+        str(row.get(KEY_COLUMN))
+        for row in (res.get("partial_unexpected_index_list") or [])[:SAMPLE_KEYS]
+        if isinstance(row, dict)
+    ]
+    observed = res.get("observed_value")
+    return Outcome(
+        name=check_name(exp),
+        description=describe(exp),
+        severity=exp.severity,
+        passed=bool(r.success) and error is None,
+        unexpected_count=res.get("unexpected_count"),
+        unexpected_percent=res.get("unexpected_percent"),
+        element_count=res.get("element_count"),
+        observed_value=observed if isinstance(observed, int | float) else None,
+        sample_keys=keys,
+        error=error,
+    )

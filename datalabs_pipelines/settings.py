@@ -1,0 +1,41 @@
+"""Paths and modes, read from the environment with embedded defaults (listed in the README)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Settings:
+    landing_dir: Path
+    warehouse_path: Path
+    published_dir: Path
+    key_file: Path
+    contracts_dir: Path
+    production: bool
+
+    @property
+    def published_path(self) -> Path:
+        return self.published_dir / "datalabs.duckdb"
+
+
+def _path(var: str, default: Path) -> Path:
+    value = os.environ.get(var)
+    return Path(value).expanduser().resolve() if value else default
+
+
+def get_settings() -> Settings:
+    """Settings as the environment says now (read on every call so tests can override)."""
+    data = PROJECT_ROOT / "data"
+    return Settings(
+        landing_dir=_path("DATALABS_LANDING_DIR", data / "raw"),
+        warehouse_path=_path("DATALABS_WAREHOUSE", data / "warehouse.duckdb"),
+        published_dir=_path("DATALABS_PUBLISHED_DIR", data / "published"),
+        key_file=_path("DATALABS_LINKAGE_KEY_FILE", Path.home() / ".config/datalabs/linkage.key"),
+        contracts_dir=_path("DATALABS_CONTRACTS_DIR", Path(__file__).parent / "contracts"),
+        production=os.environ.get("DATALABS_ENV", "development").lower() == "production",
+    )

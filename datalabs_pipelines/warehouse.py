@@ -1,0 +1,62 @@
+"""The DuckDB warehouse: the Dagster resource, identifier quoting and idempotent DDL."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+import duckdb
+from dagster_duckdb import DuckDBResource
+
+from datalabs_pipelines.settings import get_settings
+
+SCHEMAS = ("raw", "staging", "pii", "integrated", "marts")
+_IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+
+
+def identifier(name: str) -> str:
+    """Validate an identifier that comes from a contract before it is placed in SQL."""
+    if not _IDENTIFIER.match(name):
+        raise ValueError(f"unsafe SQL identifier {name!r}")
+    return name
+
+
+def qualified(table: tuple[str, str]) -> str:
+    schema, name = table
+    return f"{identifier(schema)}.{identifier(name)}"
+
+
+def ensure_table(
+    con: duckdb.DuckDBPyConnection, table: tuple[str, str], columns: Mapping[str, str]
+) -> None:
+    """Create the table if missing; add columns a newer contract declares."""
+    con.execute(f"CREATE SCHEMA IF NOT EXISTS {identifier(table[0])}")
+    body = ", ".join(f"{identifier(name)} {sql_type}" for name, sql_type in columns.items())
+    con.execute(f"CREATE TABLE IF NOT EXISTS {qualified(table)} ({body})")
+    existing = {
+        r[0]
+        for r in con.execute(
+            "SELECT column_name FROM information_schema.columns "
+            "WHERE table_schema = ? AND table_name = ?",
+            list(table),
+        ).fetchall()
+    }
+    for name, sql_type in columns.items():
+        if name not in existing:
+            con.execute(f"ALTER TABLE {qualified(table)} ADD COLUMN {identifier(name)} {sql_type}")
+
+
+def table_exists(con: duckdb.DuckDBPyConnection, table: tuple[str, str]) -> bool:
+    return bool(
+        con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? "
+            "AND table_name = ?",
+            list(table),
+        ).fetchone()[0]
+    )
+
+
+def warehouse_resource() -> DuckDBResource:
+    settings = get_settings()
+    settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
+    return DuckDBResource(database=str(settings.warehouse_path))
