@@ -39,7 +39,8 @@ def build_nightly_schedule(contracts: Sequence[Contract]) -> dg.ScheduleDefiniti
                     tags={"dagster/priority": "1"},
                 )
         yield dg.RunRequest(
-            run_key=f"{tick}/downstream", asset_selection=downstream,
+            run_key=f"{tick}/downstream",
+            asset_selection=downstream,
             tags={"dagster/priority": "0"},
         )
 

@@ -6,7 +6,6 @@ A failed blocking check therefore stops downstream assets and leaves the last go
 table (and so the published snapshot) as it was.
 """
 
-
 from collections.abc import Sequence
 
 import dagster as dg
@@ -101,9 +100,13 @@ def staging_specs(contract: Contract) -> list[dg.AssetSpec]:
                 tags=tags(contract, "pii"),
                 metadata={
                     "dagster/column_schema": column_schema(
-                        {"record_id": ("VARCHAR", "staging record id"),
-                         **{c.name: (SQL_TYPES[c.type], c.description)
-                            for c in contract.pii_columns}}
+                        {
+                            "record_id": ("VARCHAR", "staging record id"),
+                            **{
+                                c.name: (SQL_TYPES[c.type], c.description)
+                                for c in contract.pii_columns
+                            },
+                        }
                     ),
                     "contract": contract.name,
                 },
@@ -135,7 +138,8 @@ def build_staging_asset(contract: Contract) -> dg.AssetsDefinition:
             metadata["dagster/table_name"] = qualified(staging_table(contract))
             identities_meta = (
                 table_metadata(con, candidate(identities_table(contract)), preview=False)
-                if contract.pii_columns else None
+                if contract.pii_columns
+                else None
             )
             if blocking_failed:
                 discard(con, contract)

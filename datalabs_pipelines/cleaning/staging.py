@@ -84,9 +84,7 @@ def build_candidates(
         )
     else:
         source = f"SELECT * FROM {raw}"
-    all_names = ", ".join(
-        f"coalesce({identifier(c.name)}, chr(0))" for c in contract.columns
-    )
+    all_names = ", ".join(f"coalesce({identifier(c.name)}, chr(0))" for c in contract.columns)
     invalid = " || ".join(
         f"CASE WHEN {invalid_sql(c, typed[c.name])} THEN ['{c.name}'] ELSE [] END"
         for c in contract.columns

@@ -59,9 +59,7 @@ def typed_sql(column: Column, params: dict[str, object]) -> str:
             return f"CASE WHEN regexp_full_match({digits}, '{_SSN_RE2}') THEN {digits} END"
         case "fein":
             digits = f"regexp_replace({t}, '[^0-9]', '', 'g')"
-            return (
-                f"CASE WHEN length({digits}) = 9 AND {digits} <> '000000000' THEN {digits} END"
-            )
+            return f"CASE WHEN length({digits}) = 9 AND {digits} <> '000000000' THEN {digits} END"
     raise ValueError(f"unknown column type {column.type!r}")
 
 
@@ -82,10 +80,11 @@ def identity_sql(column: Column, typed: str) -> str:
     """The normalized form of a direct identifier, as compared and tokenized for linkage."""
     match column.pii_kind:
         case "name":
-            return (
-                f"nullif(trim(regexp_replace(upper(strip_accents({typed})), "
-                f"'[^A-Z ]', '', 'g')), '')"
+            letters = (
+                f"regexp_replace(regexp_replace(upper(strip_accents({typed})), '[-\\s]+', ' ', "
+                f"'g'), '[^A-Z ]', '', 'g')"
             )
+            return f"nullif(trim(regexp_replace({letters}, ' +', ' ', 'g')), '')"
         case "address":
             return (
                 f"nullif(regexp_replace(upper(strip_accents({typed})), '[^A-Z0-9]+', ' ', 'g'), '')"

@@ -41,7 +41,9 @@ def load_contracts(directory: Path = CONTRACTS_DIR) -> list[Contract]:
     seen: dict[str, str] = {}
     for path, contract in zip(sorted(directory.rglob("*.yaml")), contracts, strict=True):
         if contract.name in seen:
-            raise ContractError(f"{path}: name {contract.name!r} also used by {seen[contract.name]}")
+            raise ContractError(
+                f"{path}: name {contract.name!r} also used by {seen[contract.name]}"
+            )
         seen[contract.name] = str(path)
     return sorted(contracts, key=lambda c: c.name)
 

@@ -50,7 +50,9 @@ class FixedWidthField(Strict):
 
 
 class Column(Strict):
-    source: str = Field(min_length=1, description="name in the file: header, JSON key or layout name")
+    source: str = Field(
+        min_length=1, description="name in the file: header, JSON key or layout name"
+    )
     name: str = Field(description="canonical lower_snake_case name")
     type: ColumnType = "string"
     description: str = Field(min_length=1)
@@ -190,9 +192,11 @@ class Contract(Strict):
         for i, exp in enumerate(self.expectations):
             for col in _expectation_columns(exp):
                 if col not in known:
-                    raise ValueError(
-                        f"expectations[{i}] ({exp.type}) names unknown column {col!r}"
-                    )
+                    raise ValueError(f"expectations[{i}] ({exp.type}) names unknown column {col!r}")
+        names = [check_name(e) for e in self.expectations]
+        repeated = sorted({n for n in names if names.count(n) > 1})
+        if repeated:
+            raise ValueError(f"expectations: more than one check would be named {repeated}")
         is_fixed = isinstance(self.format, FixedWidthFormat)
         for col in self.columns:
             if is_fixed and col.fixed_width is None:
@@ -222,3 +226,14 @@ def _expectation_columns(exp: Expectation) -> list[str]:
     if isinstance(exp, RowCount):
         return []
     return [exp.column]
+
+
+def check_name(exp: Expectation) -> str:
+    """The asset check's name: stable, readable, unique within a contract."""
+    if isinstance(exp, Unique):
+        return "unique_" + "_".join(exp.columns)
+    if isinstance(exp, DateOrder):
+        return f"{exp.end}_not_before_{exp.start}"
+    if isinstance(exp, RowCount):
+        return "row_count_in_bounds"
+    return f"{exp.column}_{exp.type}"

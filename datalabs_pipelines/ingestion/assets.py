@@ -1,6 +1,5 @@
 """Raw assets: one per contract, one dynamic partition per delivered file."""
 
-
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -66,8 +65,10 @@ def raw_specs(contract: Contract) -> list[dg.AssetSpec]:
             tags=tags(contract, "confidential"),
             metadata={
                 "dagster/column_schema": column_schema(
-                    {**_lineage_schema(),
-                     **{c.name: ("VARCHAR", c.description) for c in contract.open_columns}}
+                    {
+                        **_lineage_schema(),
+                        **{c.name: ("VARCHAR", c.description) for c in contract.open_columns},
+                    }
                 ),
                 "contract": contract.name,
             },
@@ -88,9 +89,11 @@ def raw_specs(contract: Contract) -> list[dg.AssetSpec]:
                 tags=tags(contract, "pii"),
                 metadata={
                     "dagster/column_schema": column_schema(
-                        {"_delivery": ("VARCHAR", LINEAGE_DESCRIPTIONS["_delivery"]),
-                         "_line": ("BIGINT", LINEAGE_DESCRIPTIONS["_line"]),
-                         **{c.name: ("VARCHAR", c.description) for c in contract.pii_columns}}
+                        {
+                            "_delivery": ("VARCHAR", LINEAGE_DESCRIPTIONS["_delivery"]),
+                            "_line": ("BIGINT", LINEAGE_DESCRIPTIONS["_line"]),
+                            **{c.name: ("VARCHAR", c.description) for c in contract.pii_columns},
+                        }
                     ),
                     "contract": contract.name,
                 },
@@ -130,11 +133,13 @@ def build_raw_asset(contract: Contract) -> dg.AssetsDefinition:
                 path = folder / delivery
                 try:
                     if not path.is_file():
-                        raise DeliveryRejected(path, "file exists", "the delivery file is gone",
-                                               contract=contract.name)
+                        raise DeliveryRejected(
+                            path, "file exists", "the delivery file is gone", contract=contract.name
+                        )
                     if not Path(delivery).match(contract.file_pattern):
                         raise DeliveryRejected(
-                            path, "file_pattern",
+                            path,
+                            "file_pattern",
                             f"name does not match {contract.file_pattern!r}",
                             contract=contract.name,
                         )
@@ -152,7 +157,8 @@ def build_raw_asset(contract: Contract) -> dg.AssetsDefinition:
             raw_meta = table_metadata(con, raw_table(contract))
             pii_meta = (
                 table_metadata(con, pii_raw_table(contract), preview=False)
-                if contract.pii_columns else None
+                if contract.pii_columns
+                else None
             )
         if rejected:
             raise dg.Failure(

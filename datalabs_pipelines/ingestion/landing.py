@@ -41,7 +41,10 @@ def unowned_files(contracts: tuple[Contract, ...], landing_dir: Path) -> list[Pa
     if not landing_dir.is_dir():
         return []
     return sorted(
-        p for p in landing_dir.rglob("*")
-        if p.is_file() and not p.name.startswith(".") and p.parent not in owned
+        p
+        for p in landing_dir.rglob("*")
+        if p.is_file()
+        and not p.name.startswith(".")
+        and p.parent not in owned
         and not any(part.startswith(".") for part in p.relative_to(landing_dir).parts)
     )

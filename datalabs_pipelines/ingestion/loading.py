@@ -78,14 +78,19 @@ def ensure_raw_tables(con: duckdb.DuckDBPyConnection, contract: Contract) -> Non
     ensure_table(con, REJECTIONS, REJECTION_COLUMNS)
     ensure_table(con, QUARANTINE, QUARANTINE_COLUMNS)
     ensure_table(
-        con, raw_table(contract),
+        con,
+        raw_table(contract),
         {**LINEAGE_COLUMNS, **{c.name: "VARCHAR" for c in contract.open_columns}},
     )
     if contract.pii_columns:
         ensure_table(
-            con, pii_raw_table(contract),
-            {"_delivery": "VARCHAR", "_line": "BIGINT",
-             **{c.name: "VARCHAR" for c in contract.pii_columns}},
+            con,
+            pii_raw_table(contract),
+            {
+                "_delivery": "VARCHAR",
+                "_line": "BIGINT",
+                **{c.name: "VARCHAR" for c in contract.pii_columns},
+            },
         )
 
 
@@ -112,8 +117,9 @@ def load_delivery(
         )
         if contract.pii_columns:
             pii_cols = ", ".join(c.name for c in contract.pii_columns)
-            con.execute(f"DELETE FROM {pii_raw} WHERE _delivery = $delivery",
-                        {"delivery": delivery})
+            con.execute(
+                f"DELETE FROM {pii_raw} WHERE _delivery = $delivery", {"delivery": delivery}
+            )
             con.execute(
                 f"INSERT INTO {pii_raw} (_delivery, _line, {pii_cols}) "
                 f"SELECT $delivery, _line, {pii_cols} FROM _parsed",
@@ -136,9 +142,14 @@ def load_delivery(
             "($extract, $delivery, $sha, $size, $lines, $records, $loaded, $quarantined, $blank, "
             "$unexpected, now()::TIMESTAMP)",
             {
-                **keys, "sha": parse.sha256, "size": parse.size_bytes,
-                "lines": parse.physical_lines, "records": parse.records, "loaded": loaded,
-                "quarantined": quarantined, "blank": parse.blank_lines,
+                **keys,
+                "sha": parse.sha256,
+                "size": parse.size_bytes,
+                "lines": parse.physical_lines,
+                "records": parse.records,
+                "loaded": loaded,
+                "quarantined": quarantined,
+                "blank": parse.blank_lines,
                 "unexpected": ", ".join(str(c) for c in parse.unexpected_columns) or None,
             },
         )

@@ -56,7 +56,7 @@ class ParseResult:
 
 
 def parse_delivery(con: duckdb.DuckDBPyConnection, path: Path, contract: Contract) -> ParseResult:
-    """Fill ``_parsed`` and ``_quarantined`` for ``path``; raise ``DeliveryRejected`` if unusable."""
+    """Fill ``_parsed`` and ``_quarantined`` for ``path``; ``DeliveryRejected`` if unusable."""
     facts = file_facts(path)
     if facts.size_bytes == 0:
         raise DeliveryRejected(path, "non-empty file", "the file is empty", contract=contract.name)
@@ -76,7 +76,9 @@ def parse_delivery(con: duckdb.DuckDBPyConnection, path: Path, contract: Contrac
             _parse_json_lines(con, path, contract, result)
     if result.records <= 0:
         raise DeliveryRejected(
-            path, "at least one record", "the file holds a header but no records",
+            path,
+            "at least one record",
+            "the file holds a header but no records",
             contract=contract.name,
         )
     return result
@@ -104,7 +106,8 @@ def _read_lines(con: duckdb.DuckDBPyConnection, path: Path, encoding: str, resul
     if good + rejected != result.physical_lines:
         # DuckDB and the byte scan disagree (for example a NUL byte): trust neither silently.
         raise DeliveryRejected(
-            path, "readable text file",
+            path,
+            "readable text file",
             f"{result.physical_lines} lines by byte count but {good + rejected} read as text; "
             "the file is probably binary or not in the contract's encoding",
         )
@@ -168,8 +171,11 @@ def _parse_delimited(
     row = con.execute("SELECT text FROM _lines WHERE _line = ?", [header_line]).fetchone()
     if row is None or not (row[0] or "").strip():
         raise DeliveryRejected(
-            path, "format.skip_lines", f"expected the header on line {header_line}",
-            contract=contract.name, line=header_line,
+            path,
+            "format.skip_lines",
+            f"expected the header on line {header_line}",
+            contract=contract.name,
+            line=header_line,
         )
     header = _split_header(row[0], fmt)
     positions = _map_columns(path, contract, header, header_line, result)
@@ -189,7 +195,8 @@ def _parse_delimited(
             CREATE TEMP TABLE _records AS
             SELECT _line, text FROM _lines
             WHERE {body}
-              AND NOT EXISTS (SELECT 1 FROM _spans s WHERE _line BETWEEN s.first_line AND s.last_line)
+              AND NOT EXISTS (SELECT 1 FROM _spans s
+                              WHERE _line BETWEEN s.first_line AND s.last_line)
             UNION ALL
             SELECT s.first_line, string_agg(l.text, chr(10) ORDER BY l._line)
             FROM _spans s JOIN _lines l ON l._line BETWEEN s.first_line AND s.last_line
@@ -294,7 +301,10 @@ def _quoted_spans(
 
 
 def _map_columns(
-    path: Path, contract: Contract, header: Sequence[str | None], header_line: int,
+    path: Path,
+    contract: Contract,
+    header: Sequence[str | None],
+    header_line: int,
     result: ParseResult,
 ) -> dict[str, int]:
     """Canonical column name → 0-based position; missing required columns reject the file."""
@@ -303,8 +313,12 @@ def _map_columns(
     for pos, name in enumerate(normalized):
         if name and name in seen:
             raise DeliveryRejected(
-                path, "unique header names", f"header names {header[pos]!r} twice",
-                contract=contract.name, line=header_line, column=header[pos],
+                path,
+                "unique header names",
+                f"header names {header[pos]!r} twice",
+                contract=contract.name,
+                line=header_line,
+                column=header[pos],
             )
         seen[name] = pos
     positions: dict[str, int] = {}
@@ -314,22 +328,29 @@ def _map_columns(
             positions[column.name] = pos
         elif column.required:
             raise DeliveryRejected(
-                path, f"columns[{i}].required",
+                path,
+                f"columns[{i}].required",
                 f"required column {column.source!r} is missing from the header "
                 f"(found: {', '.join(h or '<blank>' for h in header)})",
-                contract=contract.name, line=header_line, column=column.source,
+                contract=contract.name,
+                line=header_line,
+                column=column.source,
             )
         else:
             result.missing_optional_columns.append(column.source)
     expected = {c.source.strip().lower() for c in contract.columns}
-    result.unexpected_columns = [h for h, n in zip(header, normalized, strict=True)
-                                 if n and n not in expected]
+    result.unexpected_columns = [
+        h for h, n in zip(header, normalized, strict=True) if n and n not in expected
+    ]
     return positions
 
 
 def _project(
-    con: duckdb.DuckDBPyConnection, contract: Contract, expressions: dict[str, str],
-    from_clause: str, params,
+    con: duckdb.DuckDBPyConnection,
+    contract: Contract,
+    expressions: dict[str, str],
+    from_clause: str,
+    params,
 ) -> None:
     """``_parsed`` with every contract column (NULL where the file lacks an optional one)."""
     select = ", ".join(
@@ -343,13 +364,16 @@ def _project(
 
 
 def _parse_fixed_width(
-    con: duckdb.DuckDBPyConnection, contract: Contract, fmt: FixedWidthFormat,
+    con: duckdb.DuckDBPyConnection,
+    contract: Contract,
+    fmt: FixedWidthFormat,
     result: ParseResult,
 ) -> None:
     result.blank_lines = _count_blank(con, 0)
     body = "coalesce(trim(text), '') <> ''"
     _quarantine_lines(
-        con, f"{body} AND length(text) <> $n",
+        con,
+        f"{body} AND length(text) <> $n",
         "CASE WHEN length(text) < $n THEN 'short line' ELSE 'long line' END || ': ' || "
         "length(text) || ' characters, layout expects ' || $n",
         {"n": fmt.record_length},
@@ -359,8 +383,13 @@ def _parse_fixed_width(
         for c in contract.columns
         if c.fixed_width is not None
     }
-    _project(con, contract, expressions, f"FROM _lines WHERE {body} AND length(text) = $n",
-             {"n": fmt.record_length})
+    _project(
+        con,
+        contract,
+        expressions,
+        f"FROM _lines WHERE {body} AND length(text) = $n",
+        {"n": fmt.record_length},
+    )
 
 
 # --- JSON lines ---------------------------------------------------------------------------
@@ -383,15 +412,22 @@ def _parse_json_lines(
             continue
         if column.required:
             raise DeliveryRejected(
-                path, f"columns[{i}].required",
+                path,
+                f"columns[{i}].required",
                 f"required key {column.source!r} appears in no record",
-                contract=contract.name, column=column.source,
+                contract=contract.name,
+                column=column.source,
             )
         result.missing_optional_columns.append(column.source)
     names = list(paths)
     expressions = {name: f"json_extract_string(text, ${i + 1})" for i, name in enumerate(names)}
-    _project(con, contract, expressions, f"FROM _lines WHERE {body} AND {valid}",
-             [paths[n] for n in names])
+    _project(
+        con,
+        contract,
+        expressions,
+        f"FROM _lines WHERE {body} AND {valid}",
+        [paths[n] for n in names],
+    )
 
 
 # --- Excel --------------------------------------------------------------------------------
@@ -410,7 +446,10 @@ def _cell_text(value: object) -> str | None:
 
 
 def _parse_excel(
-    con: duckdb.DuckDBPyConnection, path: Path, contract: Contract, fmt: ExcelFormat,
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    contract: Contract,
+    fmt: ExcelFormat,
     result: ParseResult,
 ) -> None:
     import openpyxl
@@ -419,11 +458,13 @@ def _parse_excel(
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a non-xlsx file
-        raise DeliveryRejected(path, "format.kind", f"not a readable xlsx workbook ({exc})",
-                               contract=contract.name) from exc
+        raise DeliveryRejected(
+            path, "format.kind", f"not a readable xlsx workbook ({exc})", contract=contract.name
+        ) from exc
     if fmt.sheet not in book.sheetnames:
         raise DeliveryRejected(
-            path, "format.sheet",
+            path,
+            "format.sheet",
             f"sheet {fmt.sheet!r} not found (sheets: {', '.join(book.sheetnames)})",
             contract=contract.name,
         )
@@ -432,18 +473,25 @@ def _parse_excel(
     result.physical_lines = len(rows)
     result.preamble_lines = min(fmt.header_row, len(rows))
     if len(rows) < fmt.header_row:
-        raise DeliveryRejected(path, "format.header_row", "the sheet ends before its header",
-                               contract=contract.name, line=fmt.header_row)
+        raise DeliveryRejected(
+            path,
+            "format.header_row",
+            "the sheet ends before its header",
+            contract=contract.name,
+            line=fmt.header_row,
+        )
     header = rows[fmt.header_row - 1]
     positions = _map_columns(path, contract, header, fmt.header_row, result)
     records = []
-    for number, row in enumerate(rows[fmt.header_row:], start=fmt.header_row + 1):
+    for number, row in enumerate(rows[fmt.header_row :], start=fmt.header_row + 1):
         if all(v is None or not str(v).strip() for v in row):
             result.blank_lines += 1
             continue
         records.append(
-            {"_line": number, **{name: row[pos] if pos < len(row) else None
-                                 for name, pos in positions.items()}}
+            {
+                "_line": number,
+                **{name: row[pos] if pos < len(row) else None for name, pos in positions.items()},
+            }
         )
     frame = pd.DataFrame.from_records(records, columns=["_line", *positions])
     frame = frame.astype({name: "string" for name in positions})

@@ -46,8 +46,6 @@ def build_extract_quality(contracts: Sequence[Contract]) -> dg.AssetsDefinition:
         with warehouse.get_connection() as con:
             ensure_results_table(con)
             run_sql_file(con, "extract_quality.sql")
-            return dg.MaterializeResult(
-                metadata=table_metadata(con, ("marts", "extract_quality"))
-            )
+            return dg.MaterializeResult(metadata=table_metadata(con, ("marts", "extract_quality")))
 
     return extract_quality

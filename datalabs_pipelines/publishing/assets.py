@@ -34,7 +34,8 @@ def build_published_snapshot(mart_keys: Sequence[dg.AssetKey]) -> dg.AssetsDefin
             if failing:
                 raise dg.Failure(
                     description="Not publishing: blocking checks are failing: "
-                    + ", ".join(failing) + ". The previous snapshot stays in place.",
+                    + ", ".join(failing)
+                    + ". The previous snapshot stays in place.",
                 )
             counts = publish_snapshot(con, target)
         context.log.info(f"published {len(counts)} tables to {target}")

@@ -54,7 +54,8 @@ def check_result(key: dg.AssetKey, contract: Contract, outcome: Outcome) -> dg.A
         check_name=outcome.name,
         passed=outcome.passed,
         severity=(
-            dg.AssetCheckSeverity.ERROR if outcome.severity == "error"
+            dg.AssetCheckSeverity.ERROR
+            if outcome.severity == "error"
             else dg.AssetCheckSeverity.WARN
         ),
         metadata=metadata,
@@ -70,7 +71,9 @@ def parse_check_result(key: dg.AssetKey, staged: StagingResult) -> dg.AssetCheck
         severity=dg.AssetCheckSeverity.WARN,
         metadata={
             "unexpected_count": failed,
-            "unexpected_percent": 100.0 * failed / staged.rows_staged if staged.rows_staged else 0.0,
+            "unexpected_percent": 100.0 * failed / staged.rows_staged
+            if staged.rows_staged
+            else 0.0,
             "invalid_values_by_column": dg.MetadataValue.json(staged.invalid_values),
         },
     )

@@ -26,6 +26,7 @@ from datalabs_pipelines.contracts.model import (
     NotNull,
     RowCount,
     Unique,
+    check_name,
 )
 
 SAMPLE_KEYS = 5
@@ -46,19 +47,6 @@ class Outcome:
     observed_value: object | None = None
     sample_keys: list[str] = field(default_factory=list)
     error: str | None = None
-
-
-def check_name(exp: Expectation) -> str:
-    """A stable, readable, unique-per-contract check name."""
-    match exp:
-        case Unique(columns=cols):
-            return "unique_" + "_".join(cols)
-        case DateOrder(start=start, end=end):
-            return f"{end}_not_before_{start}"
-        case RowCount():
-            return "row_count_in_bounds"
-        case _:
-            return f"{exp.column}_{exp.type}"
 
 
 def describe(exp: Expectation) -> str:
@@ -116,7 +104,9 @@ def _gx_expectation(contract: Contract, exp: Expectation):
             )
         case DateOrder(start=s, end=e):
             return gx.expectations.ExpectColumnPairValuesAToBeGreaterThanB(
-                column_A=col[e], column_B=col[s], or_equal=True,
+                column_A=col[e],
+                column_B=col[s],
+                or_equal=True,
                 ignore_row_if="either_value_is_missing",
             )
         case RowCount(min=lo, max=hi):
@@ -125,7 +115,9 @@ def _gx_expectation(contract: Contract, exp: Expectation):
 
 
 def evaluate(
-    database: Path | str, table: str, contract: Contract,
+    database: Path | str,
+    table: str,
+    contract: Contract,
     expectations: Sequence[Expectation] | None = None,
 ) -> list[Outcome]:
     """Run ``expectations`` (default: the contract's) on ``table`` (``schema.name``)."""

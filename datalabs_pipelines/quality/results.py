@@ -33,9 +33,7 @@ def record_results(
 ) -> None:
     ensure_results_table(con)
     con.execute(f"DELETE FROM {qualified(RESULTS)} WHERE extract = ?", [extract])
-    rows = [
-        (extract, o.name, o.severity, o.passed, o.unexpected_count) for o in outcomes
-    ]
+    rows = [(extract, o.name, o.severity, o.passed, o.unexpected_count) for o in outcomes]
     if rows:
         con.executemany(
             f"INSERT INTO {qualified(RESULTS)} VALUES (?, ?, ?, ?, ?, now()::TIMESTAMP)", rows

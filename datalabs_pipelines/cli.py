@@ -1,0 +1,83 @@
+"""The `datalabs` console script: generate sample data, run everything, validate an extract."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+
+def _generate(args: argparse.Namespace) -> int:
+    from datalabs_pipelines.generator.main import generate
+
+    summary = generate(
+        scale=args.scale, seed=args.seed, out=Path(args.out), progress=not args.quiet
+    )
+    print(summary)
+    return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    import dagster as dg
+
+    from datalabs_pipelines.automation.local_run import materialize_everything
+    from datalabs_pipelines.automation.summary import (
+        published_tables,
+        quarantined_rows,
+        warehouse_summary,
+    )
+    from datalabs_pipelines.contracts import all_contracts
+    from datalabs_pipelines.definitions import build_definitions
+    from datalabs_pipelines.settings import get_settings
+
+    settings = get_settings()
+    started = time.perf_counter()
+    contracts = list(all_contracts())
+    defs = build_definitions(contracts)
+    with dg.DagsterInstance.get() as instance:
+        outcome = materialize_everything(defs, contracts, instance)
+    elapsed = time.perf_counter() - started
+
+    print(f"\ndatalabs run finished in {elapsed:.1f} s")
+    print(f"{'layer':<12}{'tables':>8}{'rows':>12}")
+    for schema, tables, rows in warehouse_summary(settings.warehouse_path):
+        print(f"{schema:<12}{tables:>8}{rows:>12,}")
+    print(f"checks: {outcome.checks_passed} passed, {len(outcome.checks_failed)} failed")
+    for failed in outcome.checks_failed:
+        print(f"  failed: {failed}")
+    print(f"rows quarantined: {quarantined_rows(settings.warehouse_path):,}")
+    print(f"warehouse: {settings.warehouse_path}")
+    published = published_tables(settings.published_path)
+    if published:
+        print(
+            f"published: {settings.published_path} "
+            f"({', '.join(f'{t} {n:,} rows' for t, n in published)})"
+        )
+    else:
+        print("published: nothing (a blocking check failed or publish did not run)")
+    for label in outcome.failed_runs:
+        print(f"FAILED: {label} (see `make ui` for the run's logs)", file=sys.stderr)
+    return 1 if outcome.failed_runs else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="datalabs", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    gen = commands.add_parser("generate", help="write synthetic agency extracts and truth")
+    gen.add_argument("--scale", type=float, default=1.0, help="1 = ~10,000 people")
+    gen.add_argument("--seed", type=int, default=2026)
+    gen.add_argument("--out", default="data", help="writes OUT/raw and OUT/truth")
+    gen.add_argument("--quiet", action="store_true", help="no progress bar")
+    gen.set_defaults(func=_generate)
+
+    run = commands.add_parser("run", help="materialize every asset and publish")
+    run.set_defaults(func=_run)
+
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

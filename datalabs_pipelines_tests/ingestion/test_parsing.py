@@ -1,0 +1,215 @@
+"""Parsing deliveries: every record is loaded or quarantined with its line and reason."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from datalabs_pipelines.contracts.model import Contract
+from datalabs_pipelines.ingestion.errors import DeliveryRejected
+from datalabs_pipelines.ingestion.loading import load_delivery, reconcile
+from datalabs_pipelines.ingestion.physical import file_facts
+
+
+def csv_contract(**fmt) -> Contract:
+    return Contract.model_validate(
+        {
+            "name": "things",
+            "agency": "test",
+            "domain": "procurement",
+            "description": "d",
+            "owners": ["team:t"],
+            "file_pattern": "*.csv",
+            "format": {"kind": "delimited", "delimiter": ",", **fmt},
+            "cadence": "monthly",
+            "grain": "One row per thing.",
+            "columns": [
+                {"source": "ID", "name": "id", "type": "integer", "description": "id"},
+                {"source": "NAME", "name": "name", "description": "n"},
+                {"source": "NOTE", "name": "note", "description": "n", "required": False},
+            ],
+            "primary_key": ["id"],
+            "agreement": {"name": "a", "permitted_purposes": ["x"], "expires": "2030-01-01"},
+        }
+    )
+
+
+def write(tmp_path: Path, data: bytes, name: str = "d.csv") -> Path:
+    path = tmp_path / name
+    path.write_bytes(data)
+    return path
+
+
+def quarantine(con) -> list[tuple[int, str]]:
+    return con.execute("SELECT line, reason FROM pii.quarantine ORDER BY line").fetchall()
+
+
+def loaded(con) -> list[tuple[int, str, str]]:
+    return con.execute("SELECT _line, id, note FROM raw.things ORDER BY _line").fetchall()
+
+
+@pytest.mark.parametrize(
+    ("data", "expected_loaded", "expected_quarantine"),
+    [
+        pytest.param(
+            b"ID,NAME,NOTE\n1,a,x\n2,b,y\n", [(2, "1", "x"), (3, "2", "y")], [], id="plain"
+        ),
+        pytest.param(
+            b"ID,NAME,NOTE\r\n1,a,x\r\n2,b,y",
+            [(2, "1", "x"), (3, "2", "y")],
+            [],
+            id="crlf-no-final-newline",
+        ),
+        pytest.param(
+            b"ID,NAME,NOTE\r1,a,x\r2,b,y\r", [(2, "1", "x"), (3, "2", "y")], [], id="lone-cr"
+        ),
+        pytest.param(b"\xef\xbb\xbfID,NAME,NOTE\n1,a,x\n", [(2, "1", "x")], [], id="utf8-bom"),
+        pytest.param(
+            b'ID,NAME,NOTE\n1,"multi\nline",x\n2,b,y\n',
+            [(2, "1", "x"), (4, "2", "y")],
+            [],
+            id="newline-in-quotes",
+        ),
+        pytest.param(b'ID,NAME,NOTE\n1,"a ""q"" b",x\n', [(2, "1", "x")], [], id="escaped-quote"),
+        pytest.param(
+            b"ID,NAME,NOTE\n1,a,x,extra\n2,b,y\n",
+            [(3, "2", "y")],
+            [(2, "expected 3 fields, found 4")],
+            id="too-many-fields",
+        ),
+        pytest.param(
+            b"ID,NAME,NOTE\n1,a\n2,b,y\n",
+            [(3, "2", "y")],
+            [(2, "expected 3 fields, found 2")],
+            id="too-few-fields",
+        ),
+        pytest.param(
+            b'ID,NAME,NOTE\n1,"unterminated,x\n2,b,y\n',
+            [(3, "2", "y")],
+            [(2, "malformed quoting: unterminated or stray quote")],
+            id="unterminated-quote",
+        ),
+        pytest.param(
+            b"ID,NAME,NOTE\n1,\xff\xfe,x\n2,b,y\n",
+            [(3, "2", "y")],
+            [(2, "undecodable bytes: not valid utf-8")],
+            id="undecodable",
+        ),
+        pytest.param(
+            b"ID,NAME,NOTE\n1,a,x\n\n2,b,y\n", [(2, "1", "x"), (4, "2", "y")], [], id="blank-line"
+        ),
+    ],
+)
+def test_delimited_records_are_loaded_or_quarantined(
+    con, tmp_path, data, expected_loaded, expected_quarantine
+):
+    contract = csv_contract()
+    result = load_delivery(con, contract, write(tmp_path, data), "d.csv")
+    assert loaded(con) == expected_loaded
+    assert quarantine(con) == expected_quarantine
+    counts = reconcile(con, contract, "d.csv")
+    assert counts["reconciles"], counts
+    assert result.rows_loaded + result.rows_quarantined == result.parse.records
+
+
+def test_optional_column_may_be_missing(con, tmp_path):
+    load_delivery(con, csv_contract(), write(tmp_path, b"ID,NAME\n1,a\n"), "d.csv")
+    assert loaded(con) == [(2, "1", None)]
+
+
+def test_header_match_is_case_and_space_insensitive(con, tmp_path):
+    load_delivery(con, csv_contract(), write(tmp_path, b" id ,Name,note\n1,a,x\n"), "d.csv")
+    assert loaded(con) == [(2, "1", "x")]
+
+
+def test_title_lines_above_header_are_skipped(con, tmp_path):
+    data = b"Vendor listing\n2 matches\nID,NAME,NOTE\n1,a,x\n"
+    load_delivery(con, csv_contract(skip_lines=2), write(tmp_path, data), "d.csv")
+    assert loaded(con) == [(4, "1", "x")]
+
+
+@pytest.mark.parametrize(
+    ("data", "rule", "fragment"),
+    [
+        pytest.param(b"", "non-empty file", "empty", id="empty"),
+        pytest.param(b"ID,NAME,NOTE\n", "at least one record", "no records", id="header-only"),
+        pytest.param(b"ID,NOTE\n1,x\n", "columns[1].required", "'NAME'", id="missing-column"),
+        pytest.param(b"ID;NAME;NOTE\n1;a;x\n", "columns[0].required", "'ID'", id="wrong-delimiter"),
+        pytest.param(
+            b"ID,NAME,NAME\n1,a,b\n", "unique header names", "NAME", id="duplicate-header"
+        ),
+    ],
+)
+def test_unusable_files_are_rejected_with_file_rule_and_nothing_loaded(
+    con, tmp_path, data, rule, fragment
+):
+    contract = csv_contract()
+    path = write(tmp_path, data)
+    with pytest.raises(DeliveryRejected) as info:
+        load_delivery(con, contract, path, "d.csv")
+    message = str(info.value)
+    assert str(path) in message and rule in message and fragment in message
+    assert info.value.rule == rule
+    assert con.execute("SELECT count(*) FROM raw.things").fetchone()[0] == 0
+    assert con.execute("SELECT rule FROM raw.rejected_deliveries").fetchall() == [(rule,)]
+
+
+def test_missing_column_error_names_line_and_column(con, tmp_path):
+    with pytest.raises(DeliveryRejected) as info:
+        load_delivery(con, csv_contract(), write(tmp_path, b"ID,NOTE\n1,x\n"), "d.csv")
+    assert info.value.line == 1 and info.value.column == "NAME"
+    assert "line 1" in str(info.value) and "column 'NAME'" in str(info.value)
+
+
+def test_reloading_a_delivery_replaces_its_rows(con, tmp_path):
+    contract = csv_contract()
+    path = write(tmp_path, b"ID,NAME,NOTE\n1,a,x\n2,b,y\n")
+    load_delivery(con, contract, path, "d.csv")
+    load_delivery(con, contract, path, "d.csv")
+    assert len(loaded(con)) == 2
+    path.write_bytes(b"ID,NAME,NOTE\n9,z,q\n")
+    load_delivery(con, contract, path, "d.csv")
+    assert loaded(con) == [(2, "9", "q")]
+
+
+def test_rejected_redelivery_keeps_previous_rows(con, tmp_path):
+    contract = csv_contract()
+    path = write(tmp_path, b"ID,NAME,NOTE\n1,a,x\n")
+    load_delivery(con, contract, path, "d.csv")
+    path.write_bytes(b"")
+    with pytest.raises(DeliveryRejected):
+        load_delivery(con, contract, path, "d.csv")
+    assert loaded(con) == [(2, "1", "x")]
+
+
+def test_latin1_file_decodes_accents(con, tmp_path, people_contract):
+    from datalabs_pipelines_tests.conftest import FIXTURE_LANDING
+
+    path = FIXTURE_LANDING / "test_agency" / "people" / "people_2024.txt"
+    result = load_delivery(con, people_contract, path, path.name)
+    names = con.execute("SELECT last_name FROM pii.people_raw ORDER BY _line").fetchall()
+    assert ("Muñoz",) in names and ("Peña",) in names
+    assert result.rows_quarantined == 1  # the short row
+    assert quarantine(con) == [(6, "expected 9 fields, found 3")]
+
+
+def test_json_lines(con, visits_contract):
+    from datalabs_pipelines_tests.conftest import FIXTURE_LANDING
+
+    path = FIXTURE_LANDING / "test_agency" / "visits" / "visits_2024q2.jsonl"
+    load_delivery(con, visits_contract, path, path.name)
+    assert con.execute("SELECT _line, visit_id FROM raw.visits ORDER BY 1").fetchall() == [
+        (1, "v1"),
+        (2, "v2"),
+        (3, "v3"),
+    ]
+    assert quarantine(con) == [(4, "malformed JSON object")]
+
+
+@pytest.mark.parametrize(
+    ("data", "lines"),
+    [(b"", 0), (b"a", 1), (b"a\n", 1), (b"a\r\nb", 2), (b"a\rb\r", 2), (b"\n\n", 2)],
+)
+def test_physical_line_count(tmp_path, data, lines):
+    assert file_facts(write(tmp_path, data)).physical_lines == lines
