@@ -5,7 +5,7 @@ from collections.abc import Sequence
 import dagster as dg
 
 from datalabs_pipelines.automation.schedules import build_nightly_schedule
-from datalabs_pipelines.automation.sensors import build_landing_sensor
+from datalabs_pipelines.automation.sensors import build_landing_sensor, build_load_jobs
 from datalabs_pipelines.cleaning.assets import staging_assets
 from datalabs_pipelines.contracts import Contract, all_contracts
 from datalabs_pipelines.ingestion.assets import raw_assets
@@ -17,6 +17,7 @@ from datalabs_pipelines.warehouse import warehouse_resource
 def build_definitions(contracts: Sequence[Contract] | None = None) -> dg.Definitions:
     contracts = list(all_contracts() if contracts is None else contracts)
     marts = mart_assets(contracts)
+    load_jobs = build_load_jobs(contracts)
     return dg.Definitions(
         assets=[
             *raw_assets(contracts),
@@ -25,7 +26,8 @@ def build_definitions(contracts: Sequence[Contract] | None = None) -> dg.Definit
             build_published_snapshot([k for m in marts for k in m.keys]),
         ],
         schedules=[build_nightly_schedule(contracts)],
-        sensors=[build_landing_sensor(contracts)],
+        jobs=load_jobs,
+        sensors=[build_landing_sensor(contracts, load_jobs)],
         resources={"warehouse": warehouse_resource()},
     )
 

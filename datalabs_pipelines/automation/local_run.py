@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import dagster as dg
 
+from datalabs_pipelines.automation.schedules import downstream_of_raw
 from datalabs_pipelines.contracts import Contract
 from datalabs_pipelines.ingestion.assets import partitions_for, raw_specs
 from datalabs_pipelines.ingestion.landing import deliveries
@@ -52,10 +53,8 @@ def materialize_everything(
     assets = list(defs.assets or [])
     resources = dict(defs.resources or {})
     partitions = register_deliveries(instance, contracts)
-    raw_keys = []
     for contract in contracts:
         keys = [s.key for s in raw_specs(contract)]
-        raw_keys += keys
         names = partitions.get(contract.name)
         if not names:
             continue
@@ -73,7 +72,7 @@ def materialize_everything(
         _tally(result, f"load {contract.name}", outcome)
     result = dg.materialize(
         assets,
-        selection=dg.AssetSelection.all() - dg.AssetSelection.assets(*raw_keys),
+        selection=downstream_of_raw(contracts),
         instance=instance,
         resources=resources,
         tags={"datalabs/trigger": "make run"},

@@ -10,12 +10,29 @@ from datalabs_pipelines.ingestion.landing import deliveries, unowned_files
 from datalabs_pipelines.settings import get_settings
 
 
-def build_landing_sensor(contracts: Sequence[Contract]) -> dg.SensorDefinition:
-    raw_keys = [s.key for c in contracts for s in raw_specs(c)]
+def load_job_name(contract: Contract) -> str:
+    return f"load_{contract.name}"
 
+
+def build_load_jobs(contracts: Sequence[Contract]) -> list:
+    """One job per extract: its raw assets, partitioned by delivery file."""
+    return [
+        dg.define_asset_job(
+            load_job_name(c),
+            selection=dg.AssetSelection.assets(*[s.key for s in raw_specs(c)]),
+            partitions_def=partitions_for(c),
+            description=f"Load deliveries of {c.name} into the raw layer.",
+        )
+        for c in contracts
+    ]
+
+
+def build_landing_sensor(
+    contracts: Sequence[Contract], jobs: Sequence
+) -> dg.SensorDefinition:
     @dg.sensor(
         name="landing_sensor",
-        target=dg.AssetSelection.assets(*raw_keys),
+        jobs=list(jobs),
         minimum_interval_seconds=60,
         default_status=dg.DefaultSensorStatus.RUNNING,
         description="Registers each new file in the landing folder as a partition of its "
@@ -34,8 +51,8 @@ def build_landing_sensor(contracts: Sequence[Contract]) -> dg.SensorDefinition:
         run_requests = [
             dg.RunRequest(
                 run_key=f"{d.contract.name}/{d.name}/{d.version}",
+                job_name=load_job_name(d.contract),
                 partition_key=d.name,
-                asset_selection=[s.key for s in raw_specs(d.contract)],
                 tags={"datalabs/trigger": "landing_sensor"},
             )
             for d in found

@@ -1,0 +1,132 @@
+"""The whole graph on the hand-made fixture, into a temporary warehouse (dg.materialize)."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pytest
+
+from datalabs_pipelines.automation.local_run import materialize_everything
+from datalabs_pipelines.contracts import all_contracts
+from datalabs_pipelines.definitions import build_definitions
+from datalabs_pipelines.settings import get_settings
+
+pytestmark = pytest.mark.slow
+
+BAD_PEOPLE = (
+    "PERSON_ID|LAST_NAME|FIRST_NAME|DOB|SSN|COUNTY|START|END|BENEFIT\n"
+    "7|Roe|Rick|05/05/1985|345678901|009|06/01/2026|01/01/2026|$5.00\n"  # ends before it starts
+)
+
+
+def run_all(instance: dg.DagsterInstance):
+    contracts = list(all_contracts())
+    return materialize_everything(build_definitions(contracts), contracts, instance)
+
+
+def table_checksums(path: Path) -> dict[str, str]:
+    """Checksum of each table's sorted contents, load-time columns left out."""
+    sums = {}
+    with duckdb.connect(str(path), read_only=True) as con:
+        tables = con.execute(
+            "SELECT table_schema, table_name FROM information_schema.tables ORDER BY 1, 2"
+        ).fetchall()
+        for schema, table in tables:
+            columns = [
+                c
+                for (c, t) in con.execute(
+                    "SELECT column_name, data_type FROM information_schema.columns "
+                    "WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position",
+                    [schema, table],
+                ).fetchall()
+                if not t.startswith("TIMESTAMP")
+            ]
+            select = ", ".join(f'"{c}"' for c in columns)
+            rows = con.execute(f'SELECT {select} FROM {schema}."{table}" ORDER BY ALL').fetchall()
+            sums[f"{schema}.{table}"] = hashlib.sha256(repr(rows).encode()).hexdigest()
+    return sums
+
+
+def test_whole_graph_loads_checks_and_publishes(isolated_env):
+    with dg.DagsterInstance.ephemeral() as instance:
+        outcome = run_all(instance)
+    assert outcome.failed_runs == []
+    settings = get_settings()
+    with duckdb.connect(str(settings.published_path), read_only=True) as pub:
+        tables = [
+            t for (t,) in pub.execute("SELECT table_name FROM information_schema.tables").fetchall()
+        ]
+        assert tables == ["extract_quality"]
+        rows = pub.execute(
+            "SELECT extract, delivery, records_in_file, rows_loaded, rows_quarantined, "
+            "reconciles, blocking_checks_failed FROM extract_quality ORDER BY 1, 2"
+        ).fetchall()
+    assert rows == [
+        ("people", "people_2024.txt", 6, 5, 1, True, 0),
+        ("people", "people_2025.txt", 1, 1, 0, True, 0),
+        ("visits", "visits_2024q2.jsonl", 4, 3, 1, True, 0),
+    ]
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        staged = con.execute(
+            "SELECT _copies, benefit, ssn_status, dob_year FROM staging.people ORDER BY record_id"
+        ).fetchall()
+        assert len(staged) == 5  # six rows loaded, one exact duplicate collapsed
+        assert (2, 1200.5, "missing", 1975) in [(c, float(b or 0), s, y) for c, b, s, y in staged]
+        columns = {
+            c
+            for (c,) in con.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_schema <> 'pii'"
+            ).fetchall()
+        }
+        assert not columns & {"last_name", "first_name", "dob", "ssn", "person_name"}
+
+
+def test_rerun_leaves_identical_tables(isolated_env):
+    with dg.DagsterInstance.ephemeral() as instance:
+        run_all(instance)
+        first = table_checksums(get_settings().warehouse_path)
+        run_all(instance)
+        second = table_checksums(get_settings().warehouse_path)
+    assert first == second
+
+
+def test_bad_delivery_blocks_downstream_and_keeps_snapshot(isolated_env):
+    settings = get_settings()
+    with dg.DagsterInstance.ephemeral() as instance:
+        assert run_all(instance).failed_runs == []
+        snapshot = settings.published_path.read_bytes()
+        with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+            before = con.execute("SELECT * FROM staging.people ORDER BY ALL").fetchall()
+
+        (settings.landing_dir / "test_agency" / "people" / "people_2026.txt").write_text(BAD_PEOPLE)
+        outcome = run_all(instance)
+
+        assert outcome.failed_runs == ["staging, marts and publish"]
+        assert any("end_date_not_before_start_date" in c for c in outcome.checks_failed)
+        downstream = instance.get_latest_materialization_event(
+            dg.AssetKey(["marts", "platform", "extract_quality"])
+        )
+        assert downstream is not None  # from the first run only
+        runs = instance.get_runs(limit=1)
+        assert runs[0].status == dg.DagsterRunStatus.FAILURE
+        skipped = instance.get_records_for_run(runs[0].run_id).records
+        materialized = {
+            r.event_log_entry.dagster_event.asset_key.to_user_string()
+            for r in skipped
+            if r.event_log_entry.dagster_event
+            and r.event_log_entry.dagster_event.is_step_materialization
+        }
+        assert "marts/platform/extract_quality" not in materialized
+        assert "published/platform/datalabs" not in materialized
+    assert settings.published_path.read_bytes() == snapshot
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        assert con.execute("SELECT * FROM staging.people ORDER BY ALL").fetchall() == before
+        assert (
+            con.execute(
+                "SELECT count(*) FROM raw.people WHERE _delivery = 'people_2026.txt'"
+            ).fetchone()[0]
+            == 1
+        )  # the raw layer keeps what was delivered
