@@ -193,6 +193,17 @@ class Contract(Strict):
             for col in _expectation_columns(exp):
                 if col not in known:
                     raise ValueError(f"expectations[{i}] ({exp.type}) names unknown column {col!r}")
+        pii = {c.name: c for c in self.columns if c.classification == "pii"}
+        for i, exp in enumerate(self.expectations):
+            column = pii.get(getattr(exp, "column", None))
+            if column is None or isinstance(exp, NotNull | Unique):
+                continue
+            if not (isinstance(exp, Between) and column.pii_kind == "dob"):
+                raise ValueError(
+                    f"expectations[{i}] ({exp.type}) is on pii column {exp.column!r}: staging "
+                    "holds only its token, so pii columns allow not_null and unique (and "
+                    "between on a date of birth, checked on its year)"
+                )
         names = [check_name(e) for e in self.expectations]
         repeated = sorted({n for n in names if names.count(n) > 1})
         if repeated:

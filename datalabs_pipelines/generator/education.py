@@ -42,6 +42,8 @@ def write_k12(ctx: Context, pop: Population, sch: Schooling) -> None:
             "entry_date": fmt_dates(part["entry"].to_numpy().astype("datetime64[D]"), "%Y-%m-%d"),
             "exit_date": fmt_dates(part["exit"].to_numpy().astype("datetime64[D]"), "%Y-%m-%d"),
         })
+        if rows.empty:  # nothing to deliver this period
+            continue
         rec = finish(rng, Records(rows, person, ident.defects), dup_rate=0.003,
                      n_broken=int(n_broken[fi]),
                      kind_start=int(n_broken[:fi].sum()))
@@ -66,6 +68,8 @@ def write_k12(ctx: Context, pop: Population, sch: Schooling) -> None:
                                          "%Y-%m-%d"),
             "diploma_type": part["diploma"].to_numpy(),
         })
+        if rows.empty:  # nothing to deliver this period
+            continue
         rec = finish(rng, Records(rows, person, np.full(len(person), "", dtype=object)),
                      dup_rate=0.003, n_broken=int(n_broken[fi]),
                      kind_start=int(n_broken[:fi].sum()))
@@ -103,6 +107,8 @@ def write_postsecondary(ctx: Context, pop: Population, sch: Schooling) -> None:
                 rows = pd.DataFrame({**base, "completion_date": date,
                                      "award_level": part["award"].to_numpy(),
                                      "cip_code": part["cip"].to_numpy()})
+            if rows.empty:  # nothing to deliver this period
+                continue
             rec = finish(rng, Records(rows, person, ident.defects), dup_rate=0.003,
                          n_broken=int(n_broken[fi]),
                      kind_start=int(n_broken[:fi].sum()), break_kinds=JSON_BREAKS)

@@ -67,9 +67,10 @@ def build_employment(seed: int, pop: Population, firms: pd.DataFrame, on_benefit
         u = rng.random(n)
         sep = employed & (u < SEPARATION)
         change = employed & ~sep & (u < SEPARATION + JOB_CHANGE)
+        new_firm = rng.choice(employer_idx, n, p=w)
+        change &= new_firm != cur
         stay = employed & ~sep & ~change
         hire = ~employed & (t > 0) & (rng.random(n) < hire_p)
-        new_firm = rng.choice(employer_idx, n, p=w)
         frac = rng.uniform(0.1, 0.95, n)
         base = salary * age_pay / 4 * rng.uniform(0.9, 1.1, n)
 

@@ -54,6 +54,8 @@ def write_program(ctx: Context, pop: Population, program: Program) -> None:
             fmt_dates(start[sel], "%m/%d/%Y"),
             fmt_dates(s["end"].to_numpy().astype("datetime64[D]"), "%m/%d/%Y"),
         ], strict=True)))
+        if rows.empty:  # nothing to deliver this period
+            continue
         rec = finish(rng, Records(rows, person, ident.defects), dup_rate=0.005,
                      n_broken=int(n_broken[fi]),
                      kind_start=int(n_broken[:fi].sum()), break_kinds=BREAKS)

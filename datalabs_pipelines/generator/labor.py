@@ -47,6 +47,8 @@ def write_wages(ctx: Context, pop: Population, firms: pd.DataFrame, emp: Employm
             "WAGES_CENTS": pd.Series(part["cents"].to_numpy()).astype(str).str.zfill(11),
             "COUNTY_FIPS": county[firm],
         })
+        if rows.empty:  # nothing to deliver this period
+            continue
         rec = finish(rng, Records(rows, person, ident.defects), dup_rate=0.003,
                      n_broken=int(n_broken[qi]),
                      kind_start=int(n_broken[:qi].sum()), break_kinds=("short_line",))
@@ -81,6 +83,8 @@ def write_claims(ctx: Context, pop: Population, firms: pd.DataFrame, emp: Employ
             [f"{v:.2f}" for v in part["wba"].to_numpy()],
             firms["fein"].to_numpy()[part["firm"].to_numpy()], addr["county"].to_numpy(),
         ], strict=True)))
+        if rows.empty:  # nothing to deliver this period
+            continue
         rec = finish(rng, Records(rows, person, ident.defects), dup_rate=0.004,
                      n_broken=int(n_broken[qi]),
                      kind_start=int(n_broken[:qi].sum()))

@@ -55,6 +55,19 @@ class GenerationSummary:
     seconds: float = 0.0
     bytes_written: int = 0
 
+    def __str__(self) -> str:
+        lines = [
+            f"generated scale {self.scale:g}, seed {self.seed} into {self.out}: "
+            f"{self.people:,} people, {self.firms:,} firms, "
+            f"{self.bytes_written / 1e6:.1f} MB in {self.seconds:.1f} s",
+            f"{'extract':<28}{'files':>6}{'rows':>12}",
+        ]
+        lines += [f"{name:<28}{len(self.files[name]):>6}{rows:>12,}"
+                  for name, rows in self.rows.items()]
+        lines.append(f"truth: {self.truth_person_rows:,} person records, "
+                     f"{self.truth_firm_rows:,} firm records")
+        return "\n".join(lines)
+
 
 def _clean(out: Path) -> None:
     """Remove what a previous run of the generator wrote (only its own folders)."""

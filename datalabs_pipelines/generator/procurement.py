@@ -68,6 +68,8 @@ def write_vendor_master(ctx: Context, firms: pd.DataFrame, sp: Spending) -> None
     n_broken = broken_per_file(rng, len(YEARS))
     for fi, y in enumerate(YEARS):
         sel = np.flatnonzero(year == y)
+        if not len(sel):  # nothing to deliver this period
+            continue
         rec = finish(rng, Records(rows.iloc[sel].reset_index(drop=True),
                                   f["firm_id"].to_numpy()[sel], defects[sel]),
                      dup_rate=0.003, n_broken=int(n_broken[fi]),
@@ -97,6 +99,8 @@ def write_payments(ctx: Context, sp: Spending) -> None:
             "Contract ID": part["contract_id"].to_numpy(),
             "Voids Payment ID": part["void_of"].to_numpy(),
         })
+        if rows.empty:  # nothing to deliver this period
+            continue
         rec = finish(rng, Records(rows, np.full(len(rows), "", dtype=object),
                                   np.full(len(rows), "", dtype=object)),
                      dup_rate=0.002, n_broken=int(n_broken[qi]),
@@ -129,6 +133,8 @@ def write_contract_awards(ctx: Context, sp: Spending) -> None:
             "Award Amount": [f"{v:.2f}" for v in part["amount"].to_numpy()],
             "NAICS": part["naics"].to_numpy(), "Description": part["description"].to_numpy(),
         })
+        if rows.empty:  # nothing to deliver this period
+            continue
         rec = finish(rng, Records(rows, np.full(len(rows), "", dtype=object),
                                   np.full(len(rows), "", dtype=object)),
                      dup_rate=0.0, n_broken=int(n_broken[fi]),
@@ -176,6 +182,8 @@ def write_certified_firms(ctx: Context, firms: pd.DataFrame, sp: Spending) -> No
                                        "%Y-%m-%d"),
             "NAICS": f["naics"].to_numpy(),
         })
+        if rows.empty:
+            continue
         name = f"certified_firms_{tag}_2025.xlsx"
         lines = write_xlsx(ctx.path(AGENCY, extract, name),
                            Records(rows, f["firm_id"].to_numpy(), defects),

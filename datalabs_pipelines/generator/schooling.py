@@ -92,7 +92,9 @@ def build_k12(seed: int, pop: Population) -> tuple[pd.DataFrame, pd.DataFrame]:
         })
         second = pd.DataFrame({
             "person": idx, "district": dist_ids[1], "school": _school(dist_ids[1], g, hh[idx] + 1),
-            "year": y, "grade": g, "entry": move + rng.integers(1, 10, len(idx)), "exit": exit_,
+            "year": y, "grade": g, "exit": exit_,
+            "entry": np.where(np.isnat(exit_), move + rng.integers(1, 10, len(idx)),
+                              np.minimum(move + rng.integers(1, 10, len(idx)), exit_)),
         })[moving]
         rows += [first, second]
         senior = (g == 12) & ~drop

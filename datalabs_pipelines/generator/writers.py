@@ -53,8 +53,9 @@ def finish(rng: np.random.Generator, rec: Records, dup_rate: float, n_broken: in
     add_tag(defects, is_copy, "duplicate_row")
     broken = np.full(len(order), "", dtype=object)
     candidates = np.flatnonzero(~is_copy & ~np.r_[is_copy[1:], False])
-    if n_broken and len(candidates):
-        pos = rng.choice(candidates, size=min(n_broken, len(candidates)), replace=False)
+    n_broken = min(n_broken, len(candidates) // 4)  # tiny files keep most of their records
+    if n_broken:
+        pos = rng.choice(candidates, size=n_broken, replace=False)
         broken[np.sort(pos)] = [break_kinds[(kind_start + i) % len(break_kinds)]
                                 for i in range(len(pos))]
         add_tag(defects, broken != "", "unparseable")
