@@ -61,6 +61,18 @@ def _run(args: argparse.Namespace) -> int:
     return 1 if outcome.failed_runs else 0
 
 
+def _evaluate(args: argparse.Namespace) -> int:
+    import json
+
+    from datalabs_pipelines.evaluation.report import evaluate
+    from datalabs_pipelines.settings import get_settings
+
+    warehouse = Path(args.warehouse) if args.warehouse else get_settings().warehouse_path
+    report = evaluate(warehouse, Path(args.truth))
+    print(json.dumps(report, indent=2, sort_keys=True))
+    return 1 if any("error" in r for r in report.values()) else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="datalabs", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -74,6 +86,11 @@ def main(argv: list[str] | None = None) -> int:
 
     run = commands.add_parser("run", help="materialize every asset and publish")
     run.set_defaults(func=_run)
+
+    ev = commands.add_parser("evaluate", help="linkage accuracy against the ground truth, as JSON")
+    ev.add_argument("--truth", default="data/truth", help="the generator's truth folder")
+    ev.add_argument("--warehouse", default=None, help="default: DATALABS_WAREHOUSE")
+    ev.set_defaults(func=_evaluate)
 
     args = parser.parse_args(argv)
     return args.func(args)

@@ -1,0 +1,1 @@
+"""Accuracy of every linkage against the generator's ground truth (`datalabs evaluate`)."""
