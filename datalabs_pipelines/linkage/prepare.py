@@ -1,0 +1,153 @@
+"""One table of every person record, in the shape the linkage passes compare.
+
+``lk_records`` (a TEMP table, so identities never land in another schema) holds, per staged
+record of every person source: normalized names (a "LAST FIRST" name split on its last space),
+the formal first names a nickname may stand for, date of birth and a key that survives a
+swapped day and month, the validated SSN (placeholders such as 123-45-6789 dropped) and its
+sorted digits, ZIP, sex, employer, the agency id that pre-groups one person's records, and
+whether the record carries anything to link on at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+import duckdb
+
+from datalabs_pipelines.contracts.model import Contract
+from datalabs_pipelines.linkage.sources import PersonSource
+from datalabs_pipelines.warehouse import identifier
+
+NICKNAMES_CSV = Path(__file__).parent / "reference" / "nicknames.csv"
+RECORDS = "lk_records"
+
+# Columns of lk_records, in order, with their SQL types.
+RECORD_COLUMNS = {
+    "source_extract": "VARCHAR",
+    "record_id": "VARCHAR",
+    "first_name": "VARCHAR",
+    "last_name": "VARCHAR",
+    "middle_name": "VARCHAR",
+    "dob": "DATE",
+    "ssn": "VARCHAR",
+    "zip": "VARCHAR",
+    "sex": "VARCHAR",
+    "employer": "VARCHAR",
+    "agency_key": "VARCHAR",
+}
+
+
+def load_nicknames(con: duckdb.DuckDBPyConnection, path: Path = NICKNAMES_CSV) -> None:
+    """``lk_nicknames(nickname, formal)``: upper-case, accent-free, as names are normalized."""
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE lk_nicknames AS "
+        "SELECT DISTINCT upper(strip_accents(trim(nickname))) AS nickname, "
+        "upper(strip_accents(trim(formal))) AS formal "
+        "FROM read_csv($path, header = true, all_varchar = true)",
+        {"path": str(path)},
+    )
+
+
+def source_select(
+    contract: Contract, source: PersonSource, index: int, params: dict[str, object]
+) -> str:
+    """SELECT of one source's records in ``RECORD_COLUMNS`` order; literals go to ``params``."""
+    name = identifier(contract.name)
+    params[f"src{index}"] = contract.name
+
+    def pii(field: str) -> str | None:
+        column = source.column(field)
+        return f"i.{identifier(column)}" if column else None
+
+    def open_(field: str) -> str | None:
+        column = source.column(field)
+        return f"s.{identifier(column)}" if column else None
+
+    first, last = pii("first_name"), pii("last_name")
+    if source.full_name:
+        full = pii("full_name")
+        first = f"nullif(regexp_extract({full}, ' ([A-Z]+)$', 1), '')"
+        last = f"coalesce(nullif(regexp_extract({full}, '^(.*) [A-Z]+$', 1), ''), {full})"
+    sex = open_("sex")
+    sex_sql = f"CASE WHEN upper(trim({sex})) IN ('M', 'F') THEN upper(trim({sex})) END"
+    agency = "NULL"
+    if source.agency_id:
+        params[f"ns{index}"] = source.agency_id.namespace
+        cols = [f"s.{identifier(c)}" for c in source.agency_id.columns]
+        present = " AND ".join(f"nullif(trim({c}), '') IS NOT NULL" for c in cols)
+        agency = (
+            f"CASE WHEN {present} THEN $ns{index} || ':' || "
+            f"concat_ws('|', {', '.join(f'trim({c})' for c in cols)}) END"
+        )
+    values = {
+        "source_extract": f"$src{index}",
+        "record_id": "s.record_id",
+        "first_name": first,
+        "last_name": last,
+        "middle_name": pii("middle_name"),
+        "dob": pii("dob"),
+        "ssn": pii("ssn"),
+        "zip": pii("zip"),
+        "sex": sex_sql if sex else None,
+        "employer": open_("employer"),
+        "agency_key": agency,
+    }
+    select = ", ".join(
+        f"CAST({values[c] or 'NULL'} AS {t}) AS {c}" for c, t in RECORD_COLUMNS.items()
+    )
+    has_identities = any(source.column(f) for f in ("first_name", "full_name", "dob", "ssn"))
+    join = f" LEFT JOIN pii.{name}_identities i USING (record_id)" if has_identities else ""
+    return f"SELECT {select} FROM staging.{name} s{join}"
+
+
+def build_records(
+    con: duckdb.DuckDBPyConnection, sources: Mapping[str, tuple[Contract, PersonSource]]
+) -> int:
+    """Create ``lk_records`` from every source; returns its row count."""
+    load_nicknames(con)
+    params: dict[str, object] = {}
+    selects = [
+        source_select(contract, source, i, params)
+        for i, (contract, source) in enumerate(sources.values())
+    ]
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE {RECORDS} AS
+        WITH base AS ({" UNION ALL ".join(selects)}),
+        named AS (
+            SELECT * REPLACE (
+                nullif(trim(first_name), '') AS first_name,
+                nullif(trim(last_name), '') AS last_name,
+                nullif(trim(middle_name), '') AS middle_name,
+                -- placeholders pass the SSA rules but name nobody: never a match key
+                CASE WHEN ssn NOT IN ('123456789', '987654321')
+                      AND length(list_distinct(string_split(ssn, ''))) > 1 THEN ssn END AS ssn)
+            FROM base
+        ),
+        canon AS (
+            SELECT n.source_extract, n.record_id,
+                   list_sort(list_distinct(list(k.formal) || [n.first_name])) AS first_canons
+            FROM named n LEFT JOIN lk_nicknames k ON k.nickname = n.first_name
+            WHERE n.first_name IS NOT NULL
+            GROUP BY n.source_extract, n.record_id, n.first_name
+        )
+        SELECT n.*, c.first_canons,
+               -- the alphabetically first formal name: a blocking key shared by nicknames
+               c.first_canons[1] AS first_canon,
+               CASE WHEN n.dob IS NOT NULL THEN
+                   year(n.dob) || '-' || least(month(n.dob), day(n.dob)) || '-'
+                   || greatest(month(n.dob), day(n.dob)) END AS dob_key,
+               -- the SSN's digits in order: equal for two SSNs that differ by a transposition
+               array_to_string(list_sort(string_split(n.ssn, '')), '') AS ssn_digits,
+               coalesce(n.agency_key, n.source_extract || ':' || n.record_id) AS node0,
+               (n.ssn IS NOT NULL OR n.dob IS NOT NULL
+                OR (n.first_name IS NOT NULL AND n.last_name IS NOT NULL)) AS has_identity,
+               (n.ssn IS NOT NULL OR n.dob IS NOT NULL
+                OR (n.first_name IS NOT NULL AND n.last_name IS NOT NULL)
+                OR n.agency_key IS NOT NULL) AS linkable
+        FROM named n LEFT JOIN canon c USING (source_extract, record_id)
+        """,
+        params,
+    )
+    return con.execute(f"SELECT count(*) FROM {RECORDS}").fetchone()[0]

@@ -1,0 +1,65 @@
+"""Train the person-match model (offline, by an engineer; never at run time).
+
+Unsupervised, as Splink intends: u probabilities from random profile pairs, the prior from
+deterministic rules, m probabilities by expectation maximisation in sessions that each block on
+some fields and learn the others. The profiles are built exactly as the pipeline builds them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+import duckdb
+
+from datalabs_pipelines.linkage.modelfile import PersonModel
+from datalabs_pipelines.linkage.profiles import PROFILES
+from datalabs_pipelines.linkage.scratch import scratch_catalog
+from datalabs_pipelines.linkage.spec import (
+    DETERMINISTIC_RULES,
+    TRAINING_BLOCKING_RULES,
+    base_settings,
+)
+
+DEFAULT_THRESHOLD = 0.99
+
+
+def train_model(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    seed: int = 2026,
+    max_pairs: float = 2e6,
+    deterministic_recall: float = 0.8,
+    threshold: float = DEFAULT_THRESHOLD,
+    note: dict[str, Any] | None = None,
+) -> PersonModel:
+    """Train on the TEMP profile table already built on ``con``."""
+    import splink
+    from splink import DuckDBAPI, Linker
+
+    profiles = con.execute(f"SELECT count(*) FROM {PROFILES}").fetchone()[0]
+    with scratch_catalog(con):
+        db_api = DuckDBAPI(connection=con)
+        linker = Linker(db_api.register(PROFILES), base_settings(), log_level=logging.WARNING)
+        linker.training.estimate_probability_two_random_records_match(
+            DETERMINISTIC_RULES, recall=deterministic_recall
+        )
+        linker.training.estimate_u_using_random_sampling(max_pairs=max_pairs, seed=seed)
+        for rule in TRAINING_BLOCKING_RULES:
+            linker.training.estimate_parameters_using_expectation_maximisation(
+                rule, estimate_without_term_frequencies=True
+            )
+        settings = linker.misc.save_model_to_json()
+    settings.pop("linker_uid", None)
+    trained = {
+        "date": dt.date.today().isoformat(),
+        "splink_version": splink.__version__,
+        "profiles": profiles,
+        "seed": seed,
+        "u_max_pairs": max_pairs,
+        "deterministic_recall": deterministic_recall,
+        "em_blocking_rules": TRAINING_BLOCKING_RULES,
+        **(note or {}),
+    }
+    return PersonModel(settings, threshold, trained)
