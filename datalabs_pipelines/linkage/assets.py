@@ -1,0 +1,144 @@
+"""Linkage assets: the pii crosswalk (with its change log) and the de-identified person keys.
+
+The crosswalk step is the only step besides staging that reads the pii schema; what it hands
+on (``integrated.person_keys``) holds nothing but extract, record id and ``person_key``.
+"""
+
+from collections.abc import Sequence
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+
+from datalabs_pipelines.assets_common import asset_key, column_schema, table_metadata
+from datalabs_pipelines.contracts import Contract
+from datalabs_pipelines.linkage.keys import (
+    CHANGES,
+    CHANGES_COLUMNS,
+    CROSSWALK,
+    CROSSWALK_COLUMNS,
+)
+from datalabs_pipelines.linkage.modelfile import load_model
+from datalabs_pipelines.linkage.run import link_persons
+from datalabs_pipelines.linkage.sources import person_sources
+from datalabs_pipelines.warehouse import qualified
+
+CROSSWALK_KEY = dg.AssetKey(["pii", "linkage", "person_crosswalk"])
+CHANGES_KEY = dg.AssetKey(["pii", "linkage", "person_key_changes"])
+PERSON_KEYS_KEY = dg.AssetKey(["integrated", "linkage", "person_keys"])
+PERSON_KEYS = ("integrated", "person_keys")
+PERSON_KEYS_COLUMNS = {n: CROSSWALK_COLUMNS[n] for n in ("source_extract", "record_id")} | {
+    "person_key": CROSSWALK_COLUMNS["person_key"]
+}
+OWNERS = ["team:data_platform"]
+
+
+def _tags(classification: str) -> dict[str, str]:
+    return {"domain": "platform", "classification": classification}
+
+
+def linkage_inputs(contracts: Sequence[Contract]) -> list[dg.AssetKey]:
+    """Staging and identity assets of every person source: what the crosswalk reads."""
+    keys = []
+    for contract, _ in person_sources(contracts).values():
+        keys.append(asset_key("staging", contract))
+        if contract.pii_columns:
+            keys.append(asset_key("pii", contract, f"{contract.name}_identities"))
+    return keys
+
+
+def build_crosswalk_asset(contracts: Sequence[Contract]) -> dg.AssetsDefinition:
+    sources = person_sources(contracts)
+    names = ", ".join(f"`{n}`" for n in sources)
+    specs = [
+        dg.AssetSpec(
+            key=CROSSWALK_KEY,
+            description=(
+                "Which person each record is: agency ids and verified SSNs group records, the "
+                "committed Splink model scores the rest, clusters span all sources, and keys "
+                f"persist across runs. Source: staging and `pii.<extract>_identities` of {names}. "
+                "Grain: one row per staged record of every person extract. "
+                "Target: `pii.person_crosswalk`."
+            ),
+            group_name="pii",
+            deps=linkage_inputs(contracts),
+            owners=OWNERS,
+            kinds={"duckdb", "splink"},
+            tags=_tags("pii"),
+            metadata={"dagster/column_schema": column_schema(CROSSWALK_COLUMNS)},
+        ),
+        dg.AssetSpec(
+            key=CHANGES_KEY,
+            description=(
+                "Log of person-key merges and splits. Source: the previous and the new "
+                "`pii.person_crosswalk`. Grain: one row per run, old key and new key whose "
+                "records moved. Target: `pii.person_key_changes`."
+            ),
+            group_name="pii",
+            deps=[CROSSWALK_KEY],
+            owners=OWNERS,
+            kinds={"duckdb", "sql"},
+            tags=_tags("pii"),
+            metadata={"dagster/column_schema": column_schema(CHANGES_COLUMNS)},
+        ),
+    ]
+
+    @dg.multi_asset(name="linkage__person_crosswalk", specs=specs, pool="duckdb")
+    def person_crosswalk(context: dg.AssetExecutionContext, warehouse: DuckDBResource):
+        model = load_model()
+        with warehouse.get_connection() as con:
+            result = link_persons(con, sources, model, context.run_id)
+            crosswalk_meta = table_metadata(con, CROSSWALK, preview=False)
+            changes_meta = table_metadata(con, CHANGES, preview=False)
+        context.log.info(
+            f"linked {result.records:,} records into {result.persons:,} persons; "
+            f"{result.pairs_compared:,} pairs compared in {result.seconds:.1f} s"
+        )
+        yield dg.MaterializeResult(
+            asset_key=CROSSWALK_KEY,
+            metadata={
+                **crosswalk_meta,
+                **result.as_metadata(),
+                "model_version": model.version,
+                "threshold_match_probability": model.threshold_match_probability,
+            },
+        )
+        yield dg.MaterializeResult(
+            asset_key=CHANGES_KEY,
+            metadata={**changes_meta, "merges": result.merges, "splits": result.splits},
+        )
+
+    return person_crosswalk
+
+
+def build_person_keys_asset() -> dg.AssetsDefinition:
+    @dg.asset(
+        key=PERSON_KEYS_KEY,
+        deps=[CROSSWALK_KEY],
+        group_name="integrated",
+        kinds={"duckdb", "sql"},
+        owners=OWNERS,
+        tags=_tags("confidential"),
+        metadata={"dagster/column_schema": column_schema(PERSON_KEYS_COLUMNS)},
+        pool="duckdb",
+    )
+    def person_keys(warehouse: DuckDBResource) -> dg.MaterializeResult:
+        """Record → person_key, without probabilities or identifiers: the only way integrated
+        facts and marts get a person. Source: `pii.person_crosswalk`. Grain: one row per staged
+        record of every person extract. Target: `integrated.person_keys`."""
+        with warehouse.get_connection() as con:
+            con.execute("CREATE SCHEMA IF NOT EXISTS integrated")
+            con.execute(
+                f"CREATE OR REPLACE TABLE {qualified(PERSON_KEYS)} AS "
+                "SELECT source_extract, record_id, person_key "
+                f"FROM {qualified(CROSSWALK)} ORDER BY source_extract, record_id"
+            )
+            return dg.MaterializeResult(metadata=table_metadata(con, PERSON_KEYS))
+
+    return person_keys
+
+
+def linkage_assets(contracts: Sequence[Contract]) -> list[dg.AssetsDefinition]:
+    """The linkage assets, or none when the contracts hold no person source."""
+    if not person_sources(contracts):
+        return []
+    return [build_crosswalk_asset(contracts), build_person_keys_asset()]

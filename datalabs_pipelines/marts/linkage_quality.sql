@@ -1,0 +1,98 @@
+-- Linkage quality by source and subgroup: which records found their person elsewhere.
+-- A record is linked when its person_key also carries a record of another source extract.
+CREATE OR REPLACE TABLE marts.linkage_quality AS
+WITH person_sources AS (
+    SELECT person_key, count(DISTINCT source_extract) AS sources
+    FROM integrated.person_keys
+    GROUP BY person_key
+),
+keyed AS (
+    SELECT k.source_extract, k.record_id, p.sources > 1 AS linked
+    FROM integrated.person_keys k
+    JOIN person_sources p USING (person_key)
+),
+human_services AS (
+    SELECT 'snap_enrollment' AS source_extract, record_id, county_fips, dob_year AS birth_year,
+           sex, race, ethnicity
+    FROM staging.snap_enrollment
+    UNION ALL
+    SELECT 'tanf_enrollment', record_id, county_fips, dob_year, sex, race, ethnicity
+    FROM staging.tanf_enrollment
+    UNION ALL
+    SELECT 'medicaid_enrollment', record_id, county_fips, dob_year, sex, race, ethnicity
+    FROM staging.medicaid_enrollment
+),
+attributes AS (
+    SELECT source_extract, record_id, county_fips, birth_year,
+           CASE sex WHEN 'M' THEN 'Male' WHEN 'F' THEN 'Female' ELSE 'Unknown' END AS sex,
+           CASE WHEN ethnicity = 'H' THEN 'Hispanic'
+                ELSE CASE race WHEN 'W' THEN 'White' WHEN 'B' THEN 'Black'
+                               WHEN 'A' THEN 'Asian'
+                               WHEN 'I' THEN 'American Indian or Alaska Native'
+                               WHEN 'P' THEN 'Pacific Islander' WHEN 'M' THEN 'Multiracial'
+                               ELSE 'Unknown' END END AS race_ethnicity
+    FROM human_services
+    UNION ALL
+    SELECT 'k12_enrollment', record_id, NULL, birth_date_year,
+           CASE sex WHEN 'M' THEN 'Male' WHEN 'F' THEN 'Female' ELSE 'Unknown' END,
+           CASE WHEN hispanic = 'Y' THEN 'Hispanic'
+                ELSE CASE race WHEN 'WH' THEN 'White' WHEN 'BL' THEN 'Black'
+                               WHEN 'AS' THEN 'Asian'
+                               WHEN 'AI' THEN 'American Indian or Alaska Native'
+                               WHEN 'PI' THEN 'Pacific Islander' WHEN 'MR' THEN 'Multiracial'
+                               ELSE 'Unknown' END END
+    FROM staging.k12_enrollment
+    UNION ALL
+    SELECT 'ui_claims', record_id, county_fips, dob_year, NULL, NULL FROM staging.ui_claims
+    UNION ALL
+    SELECT 'ui_wages', record_id, county_fips, NULL, NULL, NULL FROM staging.ui_wages
+    UNION ALL
+    SELECT 'postsecondary_enrollment', record_id, NULL, birth_date_year, NULL, NULL
+    FROM staging.postsecondary_enrollment
+    UNION ALL
+    SELECT 'postsecondary_completion', record_id, NULL, birth_date_year, NULL, NULL
+    FROM staging.postsecondary_completion
+),
+described AS (
+    SELECT k.source_extract, k.linked,
+           a.county_fips,
+           CASE WHEN a.birth_year IS NULL THEN NULL
+                WHEN year(current_date) - a.birth_year < 18 THEN '0-17'
+                WHEN year(current_date) - a.birth_year < 25 THEN '18-24'
+                WHEN year(current_date) - a.birth_year < 35 THEN '25-34'
+                WHEN year(current_date) - a.birth_year < 45 THEN '35-44'
+                WHEN year(current_date) - a.birth_year < 55 THEN '45-54'
+                WHEN year(current_date) - a.birth_year < 65 THEN '55-64'
+                ELSE '65+' END AS age_band,
+           a.sex, a.race_ethnicity,
+           -- which subgroups this source can be described by at all
+           count(a.county_fips) OVER w > 0 AS has_county,
+           count(a.birth_year) OVER w > 0 AS has_age,
+           count(a.sex) OVER w > 0 AS has_sex,
+           count(a.race_ethnicity) OVER w > 0 AS has_race
+    FROM keyed k
+    LEFT JOIN attributes a USING (source_extract, record_id)
+    WINDOW w AS (PARTITION BY k.source_extract)
+),
+subgroups AS (
+    SELECT source_extract, 'all' AS subgroup_type, 'all' AS subgroup, linked FROM described
+    UNION ALL
+    SELECT source_extract, 'county', coalesce(county_fips, 'Unknown'), linked
+    FROM described WHERE has_county
+    UNION ALL
+    SELECT source_extract, 'age_band', coalesce(age_band, 'Unknown'), linked
+    FROM described WHERE has_age
+    UNION ALL
+    SELECT source_extract, 'sex', coalesce(sex, 'Unknown'), linked
+    FROM described WHERE has_sex
+    UNION ALL
+    SELECT source_extract, 'race_ethnicity', coalesce(race_ethnicity, 'Unknown'), linked
+    FROM described WHERE has_race
+)
+SELECT source_extract, subgroup_type, subgroup,
+       count(*) AS records,
+       count(*) FILTER (WHERE linked) AS linked_records,
+       count(*) FILTER (WHERE linked) / count(*) AS match_rate
+FROM subgroups
+GROUP BY ALL
+ORDER BY source_extract, subgroup_type, subgroup;
