@@ -73,6 +73,21 @@ def _evaluate(args: argparse.Namespace) -> int:
     return 1 if any("error" in r for r in report.values()) else 0
 
 
+def _train_person_model(args: argparse.Namespace) -> int:
+    from datalabs_pipelines.linkage.training import train_on_warehouse
+
+    model = train_on_warehouse(
+        Path(args.warehouse),
+        Path(args.out),
+        seed=args.seed,
+        max_pairs=args.max_pairs,
+        threshold=args.threshold,
+        sample=args.sample,
+    )
+    print(f"person model {model.version} written to {args.out}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="datalabs", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -91,6 +106,22 @@ def main(argv: list[str] | None = None) -> int:
     ev.add_argument("--truth", default="data/truth", help="the generator's truth folder")
     ev.add_argument("--warehouse", default=None, help="default: DATALABS_WAREHOUSE")
     ev.set_defaults(func=_evaluate)
+
+    train = commands.add_parser(
+        "train-person-model",
+        help="retrain the person-match model on a warehouse's staged sample and write it",
+    )
+    train.add_argument("--warehouse", required=True, help="warehouse built by `datalabs run`")
+    train.add_argument(
+        "--out",
+        default=str(Path(__file__).parent / "linkage" / "models" / "person_model.json"),
+        help="model file to write (default: the committed one)",
+    )
+    train.add_argument("--seed", type=int, default=2026, help="seed of the u-sampling")
+    train.add_argument("--max-pairs", type=float, default=2e6, help="random pairs for u")
+    train.add_argument("--threshold", type=float, default=0.99, help="match probability cut")
+    train.add_argument("--sample", default="", help="what the warehouse holds, for the record")
+    train.set_defaults(func=_train_person_model)
 
     args = parser.parse_args(argv)
     return args.func(args)

@@ -40,12 +40,23 @@ def load_model(path: Path = MODEL_FILE) -> PersonModel:
     )
 
 
+def _rounded(value: Any) -> Any:
+    """Floats to 12 significant digits, so retraining on the same sample gives the same file."""
+    if isinstance(value, float):
+        return float(f"{value:.12g}")
+    if isinstance(value, dict):
+        return {k: _rounded(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_rounded(v) for v in value]
+    return value
+
+
 def save_model(model: PersonModel, path: Path = MODEL_FILE) -> None:
     body = {
         "format": FORMAT,
         "threshold_match_probability": model.threshold_match_probability,
         "trained": model.trained,
-        "splink_settings": model.splink_settings,
+        "splink_settings": _rounded(model.splink_settings),
     }
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(body, indent=2, sort_keys=False) + "\n", encoding="utf-8")

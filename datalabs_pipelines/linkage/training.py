@@ -9,13 +9,18 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from pathlib import Path
 from typing import Any
 
 import duckdb
 
-from datalabs_pipelines.linkage.modelfile import PersonModel
-from datalabs_pipelines.linkage.profiles import PROFILES
+from datalabs_pipelines.contracts import all_contracts
+from datalabs_pipelines.linkage.deterministic import deterministic_clusters
+from datalabs_pipelines.linkage.modelfile import PersonModel, load_model, save_model
+from datalabs_pipelines.linkage.prepare import build_records
+from datalabs_pipelines.linkage.profiles import PROFILES, build_profiles
 from datalabs_pipelines.linkage.scratch import scratch_catalog
+from datalabs_pipelines.linkage.sources import person_sources
 from datalabs_pipelines.linkage.spec import (
     DETERMINISTIC_RULES,
     TRAINING_BLOCKING_RULES,
@@ -63,3 +68,36 @@ def train_model(
         **(note or {}),
     }
     return PersonModel(settings, threshold, trained)
+
+
+def train_on_warehouse(
+    warehouse: Path,
+    out: Path,
+    *,
+    seed: int = 2026,
+    max_pairs: float = 2e6,
+    threshold: float = DEFAULT_THRESHOLD,
+    sample: str = "",
+) -> PersonModel:
+    """Build the profiles from a warehouse (attached read-only), train, write ``out``."""
+    sources = person_sources(all_contracts())
+    with duckdb.connect() as con:
+        quoted = str(warehouse.resolve()).replace("'", "''")
+        con.execute(f"ATTACH '{quoted}' AS warehouse (READ_ONLY)")
+        con.execute("USE warehouse")
+        records = build_records(con, sources)
+        deterministic_clusters(con)
+        build_profiles(con)
+        model = train_model(
+            con,
+            seed=seed,
+            max_pairs=max_pairs,
+            threshold=threshold,
+            note={
+                "sample": sample or warehouse.name,
+                "records": records,
+                "sources": sorted(sources),
+            },
+        )
+    save_model(model, out)
+    return load_model(out)
