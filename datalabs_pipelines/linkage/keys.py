@@ -1,7 +1,8 @@
 """Persistent person keys: today's clusters inherit yesterday's keys.
 
 Every cluster takes the previous key that most of its records carried, each key going to at
-most one cluster (the pairs with the largest overlap first). A cluster that inherits nothing
+most one cluster (the pairs with the largest overlap first; on a tie, the key that had more
+records). A cluster that inherits nothing
 gets a new random key (``P`` + 12 hex digits, never derived from an identifier). Records whose
 key changed are logged in ``pii.person_key_changes`` with the Dagster run id: a *merge* when
 their old key is no longer in use (two people became one), a *split* when it still is (one
@@ -53,14 +54,16 @@ def ensure_key_tables(con: duckdb.DuckDBPyConnection) -> None:
     ensure_table(con, CHANGES, {n: t for n, (t, _) in CHANGES_COLUMNS.items()})
 
 
-def inherit_keys(overlap: list[tuple[str, str, int]]) -> dict[str, str]:
-    """Cluster → previous key, greedily by overlap (ties: key, then cluster, ascending).
+def inherit_keys(overlap: list[tuple[str, str, int, int]]) -> dict[str, str]:
+    """Cluster → previous key, greedily by overlap.
 
-    ``overlap`` rows are (cluster, previous key, records of the cluster that carried it).
+    ``overlap`` rows are (cluster, previous key, records of the cluster that carried it, records
+    that carried the key before). Ties go to the key that had more records, then to the smaller
+    key and cluster, so the outcome never depends on the order of the rows.
     """
     taken_keys: set[str] = set()
     assigned: dict[str, str] = {}
-    for cluster, key, _ in sorted(overlap, key=lambda r: (-r[2], r[1], r[0])):
+    for cluster, key, _, _ in sorted(overlap, key=lambda r: (-r[2], -r[3], r[1], r[0])):
         if cluster not in assigned and key not in taken_keys:
             assigned[cluster] = key
             taken_keys.add(key)
@@ -74,9 +77,11 @@ def assign_keys(con: duckdb.DuckDBPyConnection, run_id: str) -> KeyResult:
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE lk_overlap AS
-        SELECT c.cluster, p.person_key, count(*) AS n
+        WITH key_size AS (SELECT person_key, count(*) AS key_records FROM {crosswalk} GROUP BY 1)
+        SELECT c.cluster, p.person_key, count(*) AS n, any_value(k.key_records) AS key_records
         FROM {CLUSTERS} c JOIN {crosswalk} p USING (source_extract, record_id)
-        GROUP BY ALL
+        JOIN key_size k USING (person_key)
+        GROUP BY c.cluster, p.person_key
         """
     )
     # The common case in SQL: one previous key, held by this cluster alone.
@@ -92,7 +97,8 @@ def assign_keys(con: duckdb.DuckDBPyConnection, run_id: str) -> KeyResult:
     )
     # The rest (clusters that met several keys, keys spread over several clusters) is small.
     contested = con.execute(
-        "SELECT cluster, person_key, n FROM lk_overlap ANTI JOIN lk_assigned USING (cluster)"
+        "SELECT cluster, person_key, n, key_records FROM lk_overlap "
+        "ANTI JOIN lk_assigned USING (cluster)"
     ).fetchall()
     inherited = inherit_keys(contested)
     if inherited:

@@ -1,0 +1,177 @@
+"""A tiny cohort whose right clustering was worked out by hand, linked end to end.
+
+Person A  (William Johnson, 1980-03-04, SSN 234-56-7891) on SNAP twice (once as BILL without
+          SSN: the member id ties them), in two wage records (SSN) and one UI claim with a
+          typo, day and month swapped and the same SSN (corroborated by the swapped date).
+Person B  (Maria Garcia, 2006-05-17, no SSN): two K-12 years and a graduation (student id),
+          and a postsecondary enrollment that only name and date of birth can link.
+Person C  another Maria Garcia, born 2006-11-02: never B.
+Person D  a wage record whose SSN is A's (a keying error) under another name: never A.
+Person E  a claim with no name, date of birth or SSN: a key of its own, counted unlinkable.
+Persons F and G share the placeholder SSN 123-45-6789, which must never match.
+Three hundred other students, one record each, make the population in which names are weighed:
+in a cohort of eight alone MARIA would be the commonest name there is.
+"""
+
+import datetime as dt
+import re
+
+import duckdb
+import pytest
+
+from datalabs_pipelines.cleaning.standardize import SQL_TYPES
+from datalabs_pipelines.contracts import all_contracts
+from datalabs_pipelines.linkage.modelfile import load_model
+from datalabs_pipelines.linkage.run import link_persons
+from datalabs_pipelines.linkage.sources import person_sources
+
+D = dt.date
+FILLER_FIRST = [
+    "NOAH", "LIAM", "ETHAN", "MASON", "LUCAS", "OLIVER", "ELIJAH", "AIDEN", "CALEB", "HENRY",
+    "OWEN", "WYATT", "JACK", "LEVI", "JULIAN", "HUDSON", "EZRA", "ASHER", "THEO", "MILES",
+]  # fmt: skip
+FILLER_LAST = [
+    "SMITH", "NGUYEN", "PATEL", "KOWALSKI", "OBRIEN", "KIM", "ROSSI", "DIAZ", "MORENO",
+    "HUGHES", "FOSTER", "BRYANT", "HAYES", "MYERS", "PRICE",
+]  # fmt: skip
+COHORT = {
+    "snap_enrollment": [
+        ("A", "s1", {"member_id": "SM1", "sex": "M"},
+         {"first_name": "WILLIAM", "last_name": "JOHNSON", "dob": D(1980, 3, 4),
+          "ssn": "234567891", "zip": "60601"}),
+        ("A", "s2", {"member_id": "SM1", "sex": "M"},
+         {"first_name": "BILL", "last_name": "JOHNSON", "dob": D(1980, 3, 4), "zip": "60601"}),
+        ("F", "s3", {"member_id": "SM2", "sex": "M"},
+         {"first_name": "JAMES", "last_name": "BROWN", "dob": D(1975, 1, 1),
+          "ssn": "123456789"}),
+    ],
+    "ui_wages": [
+        ("A", "w1", {"employer_fein": "361234567"},
+         {"employee_name": "JOHNSON WILLIAM", "ssn": "234567891"}),
+        ("A", "w2", {"employer_fein": "361234567"},
+         {"employee_name": "JOHNSON WILLIAM", "ssn": "234567891"}),
+        ("D", "w3", {"employer_fein": "369999999"},
+         {"employee_name": "OKAFOR CHIDI", "ssn": "234567891"}),
+    ],
+    "ui_claims": [
+        ("A", "c1", {}, {"first_name": "WILLIAM", "last_name": "JONSON", "dob": D(1980, 4, 3),
+                         "ssn": "234567891"}),
+        ("E", "c2", {}, {}),
+        ("G", "c3", {}, {"first_name": "ANNA", "last_name": "LEE", "dob": D(1990, 2, 2),
+                         "ssn": "123456789"}),
+    ],
+    "k12_enrollment": [
+        ("B", "k1", {"student_id": "0000000001", "sex": "F"},
+         {"first_name": "MARIA", "last_name": "GARCIA", "birth_date": D(2006, 5, 17)}),
+        ("B", "k2", {"student_id": "0000000001", "sex": "F"},
+         {"first_name": "MARIA", "last_name": "GARCIA", "birth_date": D(2006, 5, 17)}),
+        ("C", "k3", {"student_id": "0000000002", "sex": "F"},
+         {"first_name": "MARIA", "last_name": "GARCIA", "birth_date": D(2006, 11, 2)}),
+    ],
+    "k12_graduation": [("B", "g1", {"student_id": "0000000001"}, {})],
+    "k12_enrollment_others": [
+        (f"S{i}", f"k{1000 + i}", {"student_id": f"{1000 + i:010d}", "sex": "M"},
+         {"first_name": first, "last_name": last,
+          "birth_date": D(2004 + i % 5, 1 + i % 12, 1 + i % 28)})
+        for i, (first, last) in enumerate(
+            (f, last)
+            for f in FILLER_FIRST
+            for last in FILLER_LAST
+        )
+    ],
+    "postsecondary_enrollment": [
+        ("B", "p1", {"institution_id": "149001", "student_record_id": "U1"},
+         {"first_name": "MARIA", "last_name": "GARCIA", "birth_date": D(2006, 5, 17),
+          "zip": "60616"}),
+    ],
+}  # fmt: skip
+
+
+def cohort_rows(extract: str) -> list[tuple]:
+    return COHORT[extract] + COHORT.get(f"{extract}_others", [])
+
+
+def load_cohort(con) -> dict:
+    contracts = [c for c in all_contracts() if c.name in COHORT]
+    con.execute("CREATE SCHEMA staging")
+    con.execute("CREATE SCHEMA pii")
+    for contract in contracts:
+        open_cols = [c.name for c in contract.open_columns]
+        con.execute(
+            f"CREATE TABLE staging.{contract.name} (record_id VARCHAR, "
+            + ", ".join(f"{c} VARCHAR" for c in open_cols)
+            + ")"
+        )
+        pii_cols = {c.name: SQL_TYPES[c.type] for c in contract.pii_columns}
+        if pii_cols:
+            con.execute(
+                f"CREATE TABLE pii.{contract.name}_identities (record_id VARCHAR, "
+                + ", ".join(f"{c} {t}" for c, t in pii_cols.items())
+                + ")"
+            )
+        for _, record_id, open_values, pii_values in cohort_rows(contract.name):
+            marks = ", ".join("?" * (1 + len(open_cols)))
+            con.execute(
+                f"INSERT INTO staging.{contract.name} VALUES ({marks})",
+                [record_id, *(open_values.get(c) for c in open_cols)],
+            )
+            if pii_cols:
+                con.execute(
+                    f"INSERT INTO pii.{contract.name}_identities "
+                    f"VALUES ({', '.join('?' * (1 + len(pii_cols)))})",
+                    [record_id, *(pii_values.get(c) for c in pii_cols)],
+                )
+    return person_sources(contracts)
+
+
+def partition(keys: dict[str, str]) -> set[frozenset[str]]:
+    groups: dict[str, set[str]] = {}
+    for record, key in keys.items():
+        groups.setdefault(key, set()).add(record)
+    return {frozenset(g) for g in groups.values()}
+
+
+@pytest.fixture(scope="module")
+def linked():
+    """The cohort linked once: (connection, sources, model, result of run-1)."""
+    model = load_model()
+    with duckdb.connect() as con:
+        sources = load_cohort(con)
+        yield con, sources, model, link_persons(con, sources, model, "run-1")
+
+
+def test_cohort_clusters_as_worked_out_by_hand(linked):
+    con, _, _, result = linked
+    keys = dict(con.execute("SELECT record_id, person_key FROM pii.person_crosswalk").fetchall())
+    expected: dict[str, set[str]] = {}
+    for rows in COHORT.values():
+        for person, record_id, _, _ in rows:
+            expected.setdefault(person, set()).add(record_id)
+    assert partition(keys) == {frozenset(v) for v in expected.values()}
+    assert all(re.fullmatch(r"P[0-9a-f]{12}", k) for k in keys.values())
+    assert result.records == 314 and result.persons == 307
+    assert (result.records_without_identifiers, result.records_unlinkable) == (2, 1)
+    assert result.pairs_compared < 314 * 313 / 2 / 1000
+    p = dict(
+        con.execute("SELECT record_id, match_probability FROM pii.person_crosswalk").fetchall()
+    )
+    assert p["s2"] == 1.0 and p["c2"] is None and 0.99 <= p["p1"] < 1.0
+
+
+def test_cohort_keys_survive_a_rerun_and_a_new_delivery(linked):
+    con, sources, model, _ = linked
+    before = dict(con.execute("SELECT record_id, person_key FROM pii.person_crosswalk").fetchall())
+    again = link_persons(con, sources, model, "run-2")
+    assert again.new_keys == 0
+    con.execute(
+        "INSERT INTO staging.ui_wages (record_id, employer_fein) VALUES ('w4', '361234567')"
+    )
+    con.execute("INSERT INTO pii.ui_wages_identities VALUES ('w4', '234567891', 'JOHNSON BILL')")
+    grown = link_persons(con, sources, model, "run-3")
+    after = dict(con.execute("SELECT record_id, person_key FROM pii.person_crosswalk").fetchall())
+    assert {r: after[r] for r in before} == before
+    assert after["w4"] == before["w1"] and grown.new_keys == 0
+    assert con.execute("SELECT count(*) FROM pii.person_key_changes").fetchone()[0] == 0
+    assert not con.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_name LIKE '%splink%'"
+    ).fetchall()
