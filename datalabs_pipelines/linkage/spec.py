@@ -124,9 +124,11 @@ PREDICTION_BLOCKING_RULES: list[str] = [
     "l.dob_key = r.dob_key AND left(l.first_name, 1) = left(r.first_name, 1) "
     f"AND left(l.last_name, 1) = left(r.last_name, 1) AND {_NOT_JOINED}",
     f"l.ssn = r.ssn AND {_NOT_JOINED}",
-    # an SSN with two digits transposed, under a similar surname
-    "l.ssn_digits = r.ssn_digits AND left(l.last_name, 1) = left(r.last_name, 1) "
-    f"AND {_NOT_JOINED}",
+    # an SSN with two adjacent digits transposed keeps its area (first 3) or its serial (last 4)
+    "l.ssn_digits = r.ssn_digits AND left(l.ssn, 3) = left(r.ssn, 3) "
+    f"AND left(l.last_name, 1) = left(r.last_name, 1) AND {_NOT_JOINED}",
+    "l.ssn_digits = r.ssn_digits AND right(l.ssn, 4) = right(r.ssn, 4) "
+    f"AND left(l.last_name, 1) = left(r.last_name, 1) AND {_NOT_JOINED}",
     "l.employer = r.employer AND l.last_name = r.last_name "
     f"AND l.first_canon = r.first_canon AND {_NOT_JOINED}",
     "l.zip = r.zip AND l.last_name = r.last_name "
