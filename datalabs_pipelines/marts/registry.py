@@ -1,12 +1,13 @@
-"""Every mart asset, in one list: the publish step depends on all of them."""
+"""Every mart asset, built from the declarations under this folder."""
 
 from collections.abc import Sequence
 
 import dagster as dg
 
 from datalabs_pipelines.contracts import Contract
-from datalabs_pipelines.marts.platform import build_extract_quality
+from datalabs_pipelines.marts.declaration import all_declarations
+from datalabs_pipelines.marts.factory import build_mart_asset
 
 
 def mart_assets(contracts: Sequence[Contract]) -> list[dg.AssetsDefinition]:
-    return [build_extract_quality(contracts)]
+    return [build_mart_asset(d, contracts) for d in all_declarations()]
