@@ -4,7 +4,11 @@ A declaration says what the table is for (purpose, checked against the sources' 
 agreements), what it reads (sources and asset deps), its grain, and every column's role.
 Roles drive the disclosure gate (``count`` cells are suppressed below the threshold; a
 ``rate``, ``share`` or ``median`` is suppressed when its ``base`` count is) and the data
-dictionary (``definition`` states how a metric is computed).
+dictionary (``definition`` states how a metric is computed). The gate also needs the table's
+arithmetic, which the declaration states: which dimensions counts add up across (``additive``,
+and the ``total`` value of rows that hold the sum), which counts are the sum of others in the
+same row (``sum_of``), which count is a subset of another (a count's ``base``) and which count a
+rate or share divides (``numerator``).
 """
 
 from __future__ import annotations
@@ -40,7 +44,21 @@ class MartColumn(_Strict):
     type: str = Field(min_length=1, description="DuckDB type")
     role: Role
     description: str = Field(min_length=1)
-    base: str | None = Field(None, description="the count a rate, share or median rests on")
+    base: str | None = Field(
+        None,
+        description="the count a rate, share or median rests on; for a count, the count it is a "
+        "subset of",
+    )
+    numerator: str | None = Field(None, description="for a rate or share: the count it divides")
+    sum_of: list[str] = Field(
+        default_factory=list, description="for a count: counts in the same row that add up to it"
+    )
+    total: str | None = Field(
+        None, description="for a dimension: the value of rows that total the other values"
+    )
+    additive: bool = Field(
+        True, description="for a dimension: counts add up across its values (people in one only)"
+    )
     definition: str | None = Field(None, description="how the metric is computed")
 
 
@@ -65,14 +83,27 @@ class MartDeclaration(_Strict):
     def _bases_are_counts(self) -> MartDeclaration:
         roles = {c.name: c.role for c in self.columns}
         for column in self.columns:
-            if column.role in DERIVED_ROLES:
-                if column.base is None:
-                    raise ValueError(f"column {column.name!r} ({column.role}) needs a `base`")
-                if roles.get(column.base) != "count":
-                    raise ValueError(
-                        f"column {column.name!r}: base {column.base!r} is not a count column"
-                    )
+            if column.role in DERIVED_ROLES and column.base is None:
+                raise ValueError(f"column {column.name!r} ({column.role}) needs a `base`")
+            if column.base is not None and roles.get(column.base) != "count":
+                raise ValueError(
+                    f"column {column.name!r}: base {column.base!r} is not a count column"
+                )
+            for reference in [column.numerator, *column.sum_of]:
+                if reference is not None and roles.get(reference) != "count":
+                    raise ValueError(f"column {column.name!r}: {reference!r} is not a count column")
+            if (column.numerator or column.sum_of) and column.role not in {
+                "count",
+                "rate",
+                "share",
+            }:
+                raise ValueError(f"column {column.name!r}: only counts and rates add up")
+            if column.total is not None and column.role != "dimension":
+                raise ValueError(f"column {column.name!r}: only a dimension has a total")
         return self
+
+    def columns_with(self, *roles: str) -> list[MartColumn]:
+        return [c for c in self.columns if c.role in roles]
 
     _path: Path = PrivateAttr(default=Path())
 

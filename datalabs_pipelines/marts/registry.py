@@ -5,9 +5,15 @@ from collections.abc import Sequence
 import dagster as dg
 
 from datalabs_pipelines.contracts import Contract
-from datalabs_pipelines.marts.declaration import all_declarations
+from datalabs_pipelines.marts.declaration import MartDeclaration, all_declarations
 from datalabs_pipelines.marts.factory import build_mart_asset
 
 
+def mart_declarations(contracts: Sequence[Contract]) -> list[MartDeclaration]:
+    """The declarations whose source extracts all have a contract in this code location."""
+    names = {c.name for c in contracts}
+    return [d for d in all_declarations() if set(d.sources) <= names]
+
+
 def mart_assets(contracts: Sequence[Contract]) -> list[dg.AssetsDefinition]:
-    return [build_mart_asset(d, contracts) for d in all_declarations()]
+    return [build_mart_asset(d, contracts) for d in mart_declarations(contracts)]
