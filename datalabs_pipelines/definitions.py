@@ -10,6 +10,7 @@ from datalabs_pipelines.cleaning.assets import staging_assets
 from datalabs_pipelines.contracts import Contract, all_contracts
 from datalabs_pipelines.ingestion.assets import raw_assets
 from datalabs_pipelines.marts.registry import mart_assets
+from datalabs_pipelines.procurement.assets import procurement_assets
 from datalabs_pipelines.publishing.assets import build_published_snapshot
 from datalabs_pipelines.warehouse import warehouse_resource
 
@@ -22,6 +23,7 @@ def build_definitions(contracts: Sequence[Contract] | None = None) -> dg.Definit
         assets=[
             *raw_assets(contracts),
             *staging_assets(contracts),
+            *procurement_assets(contracts),
             *marts,
             build_published_snapshot([k for m in marts for k in m.keys]),
         ],

@@ -6,7 +6,8 @@
 Text formats are read inside DuckDB as physical lines (so every row keeps its line number and
 undecodable lines are caught by DuckDB's reject tables), then split in SQL. Quoted fields that
 span lines are stitched from the few lines with an odd number of quote characters. Excel sheets
-are small and read with openpyxl (.xlsx) or xlrd (legacy .xls). Whole-file problems raise ``DeliveryRejected``.
+are small and read with openpyxl (.xlsx) or xlrd (legacy .xls). Whole-file problems raise
+``DeliveryRejected``.
 """
 
 from __future__ import annotations

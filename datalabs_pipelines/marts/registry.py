@@ -10,4 +10,6 @@ from datalabs_pipelines.marts.factory import build_mart_asset
 
 
 def mart_assets(contracts: Sequence[Contract]) -> list[dg.AssetsDefinition]:
-    return [build_mart_asset(d, contracts) for d in all_declarations()]
+    """Marts whose source contracts are all in this code location (others cannot be built)."""
+    names = {c.name for c in contracts}
+    return [build_mart_asset(d, contracts) for d in all_declarations() if set(d.sources) <= names]

@@ -47,8 +47,9 @@ def _decisions(
     con.execute(
         f"""
         CREATE OR REPLACE TABLE {schema}.vendor_matches AS
-        SELECT f.anchor AS uid_l, f.uid AS uid_r, 'fein' AS method, 1.0::DOUBLE AS match_probability,
-               NULL::DOUBLE AS match_weight, 'linked' AS decision
+        SELECT f.anchor AS uid_l, f.uid AS uid_r, 'fein' AS method,
+               1.0::DOUBLE AS match_probability, NULL::DOUBLE AS match_weight,
+               'linked' AS decision
         FROM _fein_pairs f
         UNION ALL
         SELECT s.uid_l, s.uid_r, 'splink', s.match_probability, s.match_weight,

@@ -5,7 +5,8 @@ Usage: ``python -m datalabs_pipelines.procurement.train WAREHOUSE [OUT]``. Reads
 parameters without labels (random-sampling u, expectation maximisation for m), floors every m
 probability at ``M_FLOOR`` (the synthetic sample never shows a true match with a different ZIP
 or a typo in the city, which would otherwise make any such disagreement a veto on real
-registries), then writes the model JSON. Commit the file under a new version name and point ``config.yaml`` at it.
+registries), then writes the model JSON. Commit the file under a new version name and point
+``config.yaml`` at it.
 """
 
 from __future__ import annotations
