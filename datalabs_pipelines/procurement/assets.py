@@ -1,7 +1,5 @@
 """Dagster assets of procurement equity: vendor resolution and certified-spend facts."""
 
-from __future__ import annotations
-
 from collections.abc import Sequence
 
 import dagster as dg
