@@ -25,6 +25,14 @@ from datalabs_pipelines.procurement.splink_model import records_arrow, score_pai
 from datalabs_pipelines.warehouse import identifier
 
 
+# A pair is linked automatically only if the names agree this well (or one is the other's DBA):
+# co-located businesses of one owner share address and phone, and must not merge unseen.
+NAME_AGREES = (
+    "(jaro_winkler_similarity(l.name_norm, r.name_norm) >= 0.88 OR l.name_norm = r.dba_norm "
+    "OR l.dba_norm = r.name_norm OR l.dba_norm = r.dba_norm)"
+)
+
+
 @dataclass(frozen=True)
 class LinkageResult:
     records: int
@@ -55,7 +63,7 @@ def _decisions(
         SELECT s.uid_l, s.uid_r, 'splink', s.match_probability, s.match_weight,
                CASE WHEN l.fein IS NOT NULL AND r.fein IS NOT NULL THEN 'decided_by_fein'
                     WHEN x.uid_l IS NOT NULL THEN 'refused_fein_conflict'
-                    WHEN s.match_probability >= $accept THEN 'linked'
+                    WHEN s.match_probability >= $accept AND {NAME_AGREES} THEN 'linked'
                     ELSE 'review' END
         FROM _scored s
         JOIN {schema}.business_records l ON l.uid = s.uid_l
@@ -131,6 +139,7 @@ def resolve_vendors(
         SELECT s.uid_l, s.uid_r, s.match_probability FROM _scored s
         JOIN {records} l ON l.uid = s.uid_l JOIN {records} r ON r.uid = s.uid_r
         WHERE s.match_probability >= $accept AND (l.fein IS NULL OR r.fein IS NULL)
+          AND {NAME_AGREES}
         """,
         {"accept": linkage.accept_probability},
     ).fetchall()

@@ -26,7 +26,7 @@ NAME_RULES: tuple[tuple[str, str], ...] = (
     (r"\s*[&+]\s*", " AND "),
     (r"[^A-Z0-9]+", " "),
     (r"^\s*THE\s+", ""),
-    (r"(?:\s+(?:" + "|".join(LEGAL_SUFFIXES) + r"))+\s*$", ""),
+    (r"(?:(?:^|\s+)(?:" + "|".join(LEGAL_SUFFIXES) + r"))+\s*$", ""),  # "Inc." alone -> empty
     (r"\s+", " "),
 )
 

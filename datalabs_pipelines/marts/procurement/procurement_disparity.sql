@@ -52,8 +52,8 @@ SELECT category, fiscal_year, registered_vendors, certified_firms,
        round(utilization_share_pct / nullif(availability_pct, 0), 3)::DOUBLE AS disparity_index,
        coalesce(utilization_share_pct / nullif(availability_pct, 0) < p.disparity_threshold,
                 false) AS below_threshold,
-       (certified_firms >= p.min_available_firms
-        AND coalesce(utilization_share_pct, 0) / availability_pct < p.disparity_threshold)
+       coalesce(certified_firms >= p.min_available_firms AND total_paid > 0
+                AND utilization_share_pct / availability_pct < p.disparity_threshold, false)
            AS area_for_improvement
 FROM measured, params p
 ORDER BY category, fiscal_year;
