@@ -24,7 +24,6 @@ from datalabs_pipelines.procurement.sources import BusinessSource, build_busines
 from datalabs_pipelines.procurement.splink_model import records_arrow, score_pairs
 from datalabs_pipelines.warehouse import identifier
 
-
 # A pair is linked automatically only if the names agree this well (or one is the other's DBA):
 # co-located businesses of one owner share address and phone, and must not merge unseen.
 NAME_AGREES = (

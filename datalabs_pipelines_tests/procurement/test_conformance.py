@@ -142,7 +142,9 @@ def cohort():
     con = duckdb.connect()
     _staging(con)
     config = load_config()
-    config = config.model_copy(update={"disparity": Disparity(threshold=0.8, min_available_firms=1)})
+    config = config.model_copy(
+        update={"disparity": Disparity(threshold=0.8, min_available_firms=1)}
+    )
     resolve_vendors(con, STATE_SOURCES, config.linkage, "test-run")
     build_facts(con, config)
     con.execute("CREATE SCHEMA marts")
