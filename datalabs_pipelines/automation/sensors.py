@@ -27,7 +27,9 @@ def build_load_jobs(contracts: Sequence[Contract]) -> list:
     ]
 
 
-def build_landing_sensor(contracts: Sequence[Contract], jobs: Sequence) -> dg.SensorDefinition:
+def build_landing_sensor(
+    contracts: Sequence[Contract], jobs: Sequence
+) -> dg.SensorDefinition:
     @dg.sensor(
         name="landing_sensor",
         jobs=list(jobs),

@@ -14,32 +14,10 @@ from datalabs_pipelines.generator.names import NICKNAMES
 from datalabs_pipelines.generator.timeline import from_ymd, ymd
 
 _KEYBOARD_NEIGHBOURS = {
-    "a": "sqw",
-    "b": "vn",
-    "c": "xv",
-    "d": "sf",
-    "e": "wr",
-    "f": "dg",
-    "g": "fh",
-    "h": "gj",
-    "i": "uo",
-    "j": "hk",
-    "k": "jl",
-    "l": "k",
-    "m": "n",
-    "n": "bm",
-    "o": "ip",
-    "p": "o",
-    "q": "w",
-    "r": "et",
-    "s": "ad",
-    "t": "ry",
-    "u": "yi",
-    "v": "cb",
-    "w": "qe",
-    "x": "zc",
-    "y": "tu",
-    "z": "x",
+    "a": "sqw", "b": "vn", "c": "xv", "d": "sf", "e": "wr", "f": "dg", "g": "fh", "h": "gj",
+    "i": "uo", "j": "hk", "k": "jl", "l": "k", "m": "n", "n": "bm", "o": "ip", "p": "o",
+    "q": "w", "r": "et", "s": "ad", "t": "ry", "u": "yi", "v": "cb", "w": "qe", "x": "zc",
+    "y": "tu", "z": "x",
 }
 
 
@@ -50,22 +28,21 @@ def typo(rng: np.random.Generator, value: str) -> str:
     i = int(rng.integers(1, len(value) - 1))
     kind = int(rng.integers(0, 4))
     if kind == 0 and value[i] != value[i + 1]:
-        return value[:i] + value[i + 1] + value[i] + value[i + 2 :]
+        return value[:i] + value[i + 1] + value[i] + value[i + 2:]
     if kind == 1:
-        return value[:i] + value[i + 1 :]
+        return value[:i] + value[i + 1:]
     if kind == 2:
         return value[:i] + value[i] + value[i:]
     ch = value[i]
     repl = _KEYBOARD_NEIGHBOURS.get(ch.lower())
     if not repl:
-        return value[:i] + value[i + 1 :]
+        return value[:i] + value[i + 1:]
     new = repl[int(rng.integers(0, len(repl)))]
-    return value[:i] + (new.upper() if ch.isupper() else new) + value[i + 1 :]
+    return value[:i] + (new.upper() if ch.isupper() else new) + value[i + 1:]
 
 
-def apply_typos(
-    rng: np.random.Generator, values: np.ndarray, rate: float
-) -> tuple[np.ndarray, np.ndarray]:
+def apply_typos(rng: np.random.Generator, values: np.ndarray,
+                rate: float) -> tuple[np.ndarray, np.ndarray]:
     """Introduce typos into about ``rate`` of the non-empty values."""
     values = values.copy()
     mask = (rng.random(len(values)) < rate) & (values != "")
@@ -76,24 +53,21 @@ def apply_typos(
     return values, mask
 
 
-def apply_nicknames(
-    rng: np.random.Generator, first: np.ndarray, rate: float
-) -> tuple[np.ndarray, np.ndarray]:
+def apply_nicknames(rng: np.random.Generator, first: np.ndarray,
+                    rate: float) -> tuple[np.ndarray, np.ndarray]:
     """Replace formal first names by a nickname for about ``rate`` of those that have one."""
     first = first.copy()
     has = np.fromiter((v in NICKNAMES for v in first), dtype=bool, count=len(first))
     mask = has & (rng.random(len(first)) < rate)
     idx = np.flatnonzero(mask)
     picks = rng.random(len(idx))
-    first[idx] = [
-        NICKNAMES[v][int(u * len(NICKNAMES[v]))] for v, u in zip(first[idx], picks, strict=True)
-    ]
+    first[idx] = [NICKNAMES[v][int(u * len(NICKNAMES[v]))] for v, u in zip(first[idx], picks,
+                                                                            strict=True)]
     return first, mask
 
 
-def swap_day_month(
-    rng: np.random.Generator, dates: np.ndarray, rate: float
-) -> tuple[np.ndarray, np.ndarray]:
+def swap_day_month(rng: np.random.Generator, dates: np.ndarray,
+                   rate: float) -> tuple[np.ndarray, np.ndarray]:
     """Swap day and month in about ``rate`` of the dates where the day is 12 or less."""
     dates = np.asarray(dates, dtype="datetime64[D]").copy()
     ok = ~np.isnat(dates)
@@ -103,9 +77,8 @@ def swap_day_month(
     return dates, mask
 
 
-def blank(
-    rng: np.random.Generator, values: np.ndarray, rate: float
-) -> tuple[np.ndarray, np.ndarray]:
+def blank(rng: np.random.Generator, values: np.ndarray,
+          rate: float) -> tuple[np.ndarray, np.ndarray]:
     """Blank out about ``rate`` of the values."""
     values = values.copy()
     mask = (rng.random(len(values)) < rate) & (values != "")
@@ -118,9 +91,8 @@ def strip_accents(value: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", value) if not unicodedata.combining(c))
 
 
-def apply_accent_loss(
-    rng: np.random.Generator, values: np.ndarray, rate: float
-) -> tuple[np.ndarray, np.ndarray]:
+def apply_accent_loss(rng: np.random.Generator, values: np.ndarray,
+                      rate: float) -> tuple[np.ndarray, np.ndarray]:
     """Drop accents from about ``rate`` of the accented values."""
     values = values.copy()
     accented = np.fromiter((not v.isascii() for v in values), dtype=bool, count=len(values))
@@ -130,11 +102,8 @@ def apply_accent_loss(
 
 
 _SUFFIX_VARIANTS = {
-    "Inc.": ("Inc", "Incorporated", "INC", ""),
-    "LLC": ("L.L.C.", "Llc", ""),
-    "Corp.": ("Corp", "Corporation", ""),
-    "Co.": ("Co", "Company", ""),
-    "Ltd.": ("Ltd", ""),
+    "Inc.": ("Inc", "Incorporated", "INC", ""), "LLC": ("L.L.C.", "Llc", ""),
+    "Corp.": ("Corp", "Corporation", ""), "Co.": ("Co", "Company", ""), "Ltd.": ("Ltd", ""),
 }
 
 
@@ -154,9 +123,8 @@ def business_name_variant(rng: np.random.Generator, name: str) -> str:
                     out = (out[: -len(suffix)] + new).rstrip(", ")
                     break
         elif c == 3:
-            out = (
-                out[4:] if out.startswith("The ") else ("The " + out if rng.random() < 0.3 else out)
-            )
+            out = out[4:] if out.startswith("The ") else ("The " + out if rng.random() < 0.3
+                                                            else out)
         elif c == 4:
             out = typo(rng, out)
         else:
@@ -169,7 +137,7 @@ def swap_ssn_digits(rng: np.random.Generator, ssn: str) -> str:
     i = int(rng.integers(0, 8))
     if ssn[i] == ssn[i + 1]:
         i = (i + 3) % 8
-    return ssn[:i] + ssn[i + 1] + ssn[i] + ssn[i + 2 :]
+    return ssn[:i] + ssn[i + 1] + ssn[i] + ssn[i + 2:]
 
 
 # --- unparseable lines -------------------------------------------------------------------
@@ -187,7 +155,7 @@ def break_delimited(line: bytes, delimiter: str, kind: str, encoding: str) -> by
         # an unescaped quote inside a quoted field; the quote count stays even on this line
         j = 1 if len(fields) > 2 else 0
         inner = fields[j].replace(b'"', b"")
-        fields[j] = b'"' + inner[: len(inner) // 2] + b' "' + inner[len(inner) // 2 :] + b'" x"'
+        fields[j] = b'"' + inner[: len(inner) // 2] + b' "' + inner[len(inner) // 2:] + b'" x"'
         return d.join(fields)
     if kind == "bad_bytes" and encoding == "utf-8":
         j = 1 if len(fields) > 2 else 0

@@ -27,40 +27,26 @@ def write_k12(ctx: Context, pop: Population, sch: Schooling) -> None:
     for fi, y in enumerate(SCHOOL_YEARS):
         part = sch.k12[sch.k12["year"] == y]
         person = part["person"].to_numpy()
-        ident = identity(
-            rng, pop, person, typo=0.01, nickname=0.03, accent_loss=0.1, swap_dob=0.005
-        )
+        ident = identity(rng, pop, person, typo=0.01, nickname=0.03, accent_loss=0.1,
+                         swap_dob=0.005)
         p = pop.people.iloc[person]
         sy = f"{y}-{y + 1}"
-        rows = pd.DataFrame(
-            {
-                "student_id": part["student_id"].to_numpy(),
-                "first_name": ident.first,
-                "last_name": ident.last,
-                "middle_name": ident.middle,
-                "birth_date": fmt_dates(ident.dob, "%Y-%m-%d"),
-                "sex": p["sex"].to_numpy(),
-                "race": [K12_RACE[r] for r in p["race"]],
-                "hispanic": np.where(p["ethnicity"].to_numpy() == "H", "Y", "N"),
-                "district_id": part["district"].to_numpy(),
-                "school_id": part["school"].to_numpy(),
-                "school_year": sy,
-                "grade_level": _grade(part["grade"].to_numpy()),
-                "entry_date": fmt_dates(
-                    part["entry"].to_numpy().astype("datetime64[D]"), "%Y-%m-%d"
-                ),
-                "exit_date": fmt_dates(part["exit"].to_numpy().astype("datetime64[D]"), "%Y-%m-%d"),
-            }
-        )
+        rows = pd.DataFrame({
+            "student_id": part["student_id"].to_numpy(), "first_name": ident.first,
+            "last_name": ident.last, "middle_name": ident.middle,
+            "birth_date": fmt_dates(ident.dob, "%Y-%m-%d"), "sex": p["sex"].to_numpy(),
+            "race": [K12_RACE[r] for r in p["race"]],
+            "hispanic": np.where(p["ethnicity"].to_numpy() == "H", "Y", "N"),
+            "district_id": part["district"].to_numpy(), "school_id": part["school"].to_numpy(),
+            "school_year": sy, "grade_level": _grade(part["grade"].to_numpy()),
+            "entry_date": fmt_dates(part["entry"].to_numpy().astype("datetime64[D]"), "%Y-%m-%d"),
+            "exit_date": fmt_dates(part["exit"].to_numpy().astype("datetime64[D]"), "%Y-%m-%d"),
+        })
         if rows.empty:  # nothing to deliver this period
             continue
-        rec = finish(
-            rng,
-            Records(rows, person, ident.defects),
-            dup_rate=0.003,
-            n_broken=int(n_broken[fi]),
-            kind_start=int(n_broken[:fi].sum()),
-        )
+        rec = finish(rng, Records(rows, person, ident.defects), dup_rate=0.003,
+                     n_broken=int(n_broken[fi]),
+                     kind_start=int(n_broken[:fi].sum()))
         name = f"k12_enrollment_{sy}.csv"
         lines = write_delimited(ctx.path(AGENCY, extract, name), rec)
         ctx.truth.persons(extract, name, lines, rec.entity, rec.defects)
@@ -76,25 +62,17 @@ def write_k12(ctx: Context, pop: Population, sch: Schooling) -> None:
     for fi, y in enumerate(years):
         part = g[gyear == y]
         person = part["person"].to_numpy()
-        rows = pd.DataFrame(
-            {
-                "student_id": part["student_id"].to_numpy(),
-                "district_id": part["district"].to_numpy(),
-                "graduation_date": fmt_dates(
-                    part["date"].to_numpy().astype("datetime64[D]"), "%Y-%m-%d"
-                ),
-                "diploma_type": part["diploma"].to_numpy(),
-            }
-        )
+        rows = pd.DataFrame({
+            "student_id": part["student_id"].to_numpy(), "district_id": part["district"].to_numpy(),
+            "graduation_date": fmt_dates(part["date"].to_numpy().astype("datetime64[D]"),
+                                         "%Y-%m-%d"),
+            "diploma_type": part["diploma"].to_numpy(),
+        })
         if rows.empty:  # nothing to deliver this period
             continue
-        rec = finish(
-            rng,
-            Records(rows, person, np.full(len(person), "", dtype=object)),
-            dup_rate=0.003,
-            n_broken=int(n_broken[fi]),
-            kind_start=int(n_broken[:fi].sum()),
-        )
+        rec = finish(rng, Records(rows, person, np.full(len(person), "", dtype=object)),
+                     dup_rate=0.003, n_broken=int(n_broken[fi]),
+                     kind_start=int(n_broken[:fi].sum()))
         name = f"k12_graduation_{y}.csv"
         lines = write_delimited(ctx.path(AGENCY, extract, name), rec)
         ctx.truth.persons(extract, name, lines, rec.entity, rec.defects)
@@ -103,52 +81,37 @@ def write_k12(ctx: Context, pop: Population, sch: Schooling) -> None:
 
 
 def write_postsecondary(ctx: Context, pop: Population, sch: Schooling) -> None:
-    for extract, frame in (
-        ("postsecondary_enrollment", sch.ps_enroll),
-        ("postsecondary_completion", sch.ps_complete),
-    ):
+    for extract, frame in (("postsecondary_enrollment", sch.ps_enroll),
+                           ("postsecondary_completion", sch.ps_complete)):
         rng = ctx.rng(extract)
         years = sorted({t[2] for t in TERMS})
         n_broken = broken_per_file(rng, len(years))
         for fi, ay in enumerate(years):
             part = frame[frame["academic_year"] == ay]
             person = part["person"].to_numpy()
-            ident = identity(
-                rng, pop, person, typo=0.01, nickname=0.04, accent_loss=0.05, swap_dob=0.008
-            )
+            ident = identity(rng, pop, person, typo=0.01, nickname=0.04, accent_loss=0.05,
+                             swap_dob=0.008)
             date = fmt_dates(part["date"].to_numpy().astype("datetime64[D]"), "%Y-%m-%d")
             base = {
                 "institution_id": part["institution"].to_numpy(),
                 "student_record_id": part["record_id"].to_numpy(),
-                "first_name": ident.first,
-                "last_name": ident.last,
+                "first_name": ident.first, "last_name": ident.last,
                 "birth_date": fmt_dates(ident.dob, "%Y-%m-%d"),
             }
             if extract == "postsecondary_enrollment":
                 zips = pop.address_at(person, part["date"].to_numpy())["zip"].to_numpy().copy()
                 zips[rng.random(len(person)) < 0.2] = ""
-                rows = pd.DataFrame(
-                    {**base, "zip": zips, "term": part["term"].to_numpy(), "enroll_date": date}
-                )
+                rows = pd.DataFrame({**base, "zip": zips, "term": part["term"].to_numpy(),
+                                     "enroll_date": date})
             else:
-                rows = pd.DataFrame(
-                    {
-                        **base,
-                        "completion_date": date,
-                        "award_level": part["award"].to_numpy(),
-                        "cip_code": part["cip"].to_numpy(),
-                    }
-                )
+                rows = pd.DataFrame({**base, "completion_date": date,
+                                     "award_level": part["award"].to_numpy(),
+                                     "cip_code": part["cip"].to_numpy()})
             if rows.empty:  # nothing to deliver this period
                 continue
-            rec = finish(
-                rng,
-                Records(rows, person, ident.defects),
-                dup_rate=0.003,
-                n_broken=int(n_broken[fi]),
-                kind_start=int(n_broken[:fi].sum()),
-                break_kinds=JSON_BREAKS,
-            )
+            rec = finish(rng, Records(rows, person, ident.defects), dup_rate=0.003,
+                         n_broken=int(n_broken[fi]),
+                     kind_start=int(n_broken[:fi].sum()), break_kinds=JSON_BREAKS)
             name = f"{extract}_{ay}.jsonl"
             lines = write_jsonl(ctx.path(AGENCY, extract, name), rec, omit_empty=("zip",))
             ctx.truth.persons(extract, name, lines, rec.entity, rec.defects)

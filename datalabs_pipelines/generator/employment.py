@@ -35,9 +35,8 @@ def _target(age: np.ndarray) -> np.ndarray:
     return np.where(i >= 0, _AGE_TARGET[np.clip(i, 0, len(_AGE_TARGET) - 1)], 0.0)
 
 
-def build_employment(
-    seed: int, pop: Population, firms: pd.DataFrame, on_benefit: np.ndarray, exited: np.ndarray
-) -> Employment:
+def build_employment(seed: int, pop: Population, firms: pd.DataFrame, on_benefit: np.ndarray,
+                     exited: np.ndarray) -> Employment:
     """Simulate 12 quarters of jobs for everyone 16 and over who has an SSN."""
     rng = stream(seed, "employment")
     n = len(pop.people)
@@ -75,38 +74,19 @@ def build_employment(
         frac = rng.uniform(0.1, 0.95, n)
         base = salary * age_pay / 4 * rng.uniform(0.9, 1.1, n)
 
-        for mask, firm, share in (
-            (stay, cur, np.ones(n)),
-            (sep, cur, frac),
-            (change, cur, frac),
-            (change, new_firm, 1 - frac),
-            (hire, new_firm, 1 - frac),
-        ):
+        for mask, firm, share in ((stay, cur, np.ones(n)), (sep, cur, frac), (change, cur, frac),
+                                  (change, new_firm, 1 - frac), (hire, new_firm, 1 - frac)):
             idx = np.flatnonzero(mask)
-            rows.append(
-                pd.DataFrame(
-                    {
-                        "person": idx,
-                        "firm": firm[idx],
-                        "year": year,
-                        "quarter": quarter,
-                        "cents": np.maximum((base[idx] * share[idx] * 100).round(), 1500).astype(
-                            np.int64
-                        ),
-                    }
-                )
-            )
+            rows.append(pd.DataFrame({
+                "person": idx, "firm": firm[idx], "year": year, "quarter": quarter,
+                "cents": np.maximum((base[idx] * share[idx] * 100).round(), 1500).astype(np.int64),
+            }))
         sep_idx = np.flatnonzero(sep)
-        seps.append(
-            pd.DataFrame(
-                {
-                    "person": sep_idx,
-                    "firm": cur[sep_idx],
-                    "date": q_start + (frac[sep_idx] * 90).astype(int),
-                    "weekly_wage": base[sep_idx] * 4 / 52,
-                }
-            )
-        )
+        seps.append(pd.DataFrame({
+            "person": sep_idx, "firm": cur[sep_idx],
+            "date": q_start + (frac[sep_idx] * 90).astype(int),
+            "weekly_wage": base[sep_idx] * 4 / 52,
+        }))
         salary = np.where(change | hire, salary * rng.uniform(0.92, 1.25, n), salary)
         cur = np.where(sep, -1, np.where(change | hire, new_firm, cur))
 
@@ -126,15 +106,11 @@ def _claims(rng: np.random.Generator, seps: pd.DataFrame) -> pd.DataFrame:
     end = filed + 7 * weeks
     keep = filed <= PERIOD_END
     wba = np.clip((0.47 * seps["weekly_wage"].to_numpy()).round(), 51, 793)
-    out = pd.DataFrame(
-        {
-            "person": seps["person"].to_numpy()[keep],
-            "firm": seps["firm"].to_numpy()[keep],
-            "filed": filed[keep],
-            "end": np.where(end > PERIOD_END, np.datetime64("NaT"), end)[keep],
-            "wba": wba[keep],
-        }
-    )
+    out = pd.DataFrame({
+        "person": seps["person"].to_numpy()[keep], "firm": seps["firm"].to_numpy()[keep],
+        "filed": filed[keep], "end": np.where(end > PERIOD_END, np.datetime64("NaT"), end)[keep],
+        "wba": wba[keep],
+    })
     return out.sort_values(["filed", "person"], kind="stable").reset_index(drop=True)
 
 

@@ -16,24 +16,9 @@ from datalabs_pipelines.generator.timeline import YEARS, fmt_dates
 from datalabs_pipelines.generator.writers import Records, finish, write_delimited
 
 AGENCY = "human_services"
-COLUMNS = (
-    "CASE_ID",
-    "MEMBER_ID",
-    "LAST_NAME",
-    "FIRST_NAME",
-    "MIDDLE_NAME",
-    "DOB",
-    "SSN",
-    "SEX",
-    "RACE",
-    "ETHNICITY",
-    "ADDRESS",
-    "CITY",
-    "ZIP",
-    "COUNTY_FIPS",
-    "SPELL_START",
-    "SPELL_END",
-)
+COLUMNS = ("CASE_ID", "MEMBER_ID", "LAST_NAME", "FIRST_NAME", "MIDDLE_NAME", "DOB", "SSN",
+           "SEX", "RACE", "ETHNICITY", "ADDRESS", "CITY", "ZIP", "COUNTY_FIPS", "SPELL_START",
+           "SPELL_END")
 BREAKS = ("field_count", "broken_quote")
 
 
@@ -49,21 +34,10 @@ def write_program(ctx: Context, pop: Population, program: Program) -> None:
         sel = np.flatnonzero(year == y)
         s = spells.iloc[sel]
         person = s["person"].to_numpy()
-        ident = identity(
-            rng,
-            pop,
-            person,
-            typo=0.015,
-            nickname=0.03,
-            accent_loss=0.2,
-            swap_dob=0.01,
-            missing_dob=0.003,
-            middle_initial=0.4,
-            upper=True,
-        )
-        ssn = ssn_values(
-            rng, pop, person, ident.defects, missing=0.04, typo=0.005, placeholder=0.003, dashed=0.6
-        )
+        ident = identity(rng, pop, person, typo=0.015, nickname=0.03, accent_loss=0.2,
+                         swap_dob=0.01, missing_dob=0.003, middle_initial=0.4, upper=True)
+        ssn = ssn_values(rng, pop, person, ident.defects, missing=0.04, typo=0.005,
+                         placeholder=0.003, dashed=0.6)
         addr = pop.address_at(person, np.maximum(start[sel], np.datetime64("2023-01-01")))
         p = pop.people.iloc[person]
         sex = p["sex"].to_numpy().astype(object)
@@ -72,46 +46,22 @@ def write_program(ctx: Context, pop: Population, program: Program) -> None:
         eth[rng.random(len(sel)) < 0.02] = "U"
         race = p["race"].to_numpy().astype(object)
         race[rng.random(len(sel)) < 0.03] = "U"
-        rows = pd.DataFrame(
-            dict(
-                zip(
-                    COLUMNS,
-                    [
-                        s["case_id"].to_numpy(),
-                        s["member_id"].to_numpy(),
-                        ident.last,
-                        ident.first,
-                        ident.middle,
-                        fmt_dates(ident.dob, "%m/%d/%Y"),
-                        ssn,
-                        sex,
-                        race,
-                        eth,
-                        [a.upper() for a in addr["street"]],
-                        [c.upper() for c in addr["city"]],
-                        addr["zip"].to_numpy(),
-                        addr["county"].to_numpy(),
-                        fmt_dates(start[sel], "%m/%d/%Y"),
-                        fmt_dates(s["end"].to_numpy().astype("datetime64[D]"), "%m/%d/%Y"),
-                    ],
-                    strict=True,
-                )
-            )
-        )
+        rows = pd.DataFrame(dict(zip(COLUMNS, [
+            s["case_id"].to_numpy(), s["member_id"].to_numpy(), ident.last, ident.first,
+            ident.middle, fmt_dates(ident.dob, "%m/%d/%Y"), ssn, sex, race, eth,
+            [a.upper() for a in addr["street"]], [c.upper() for c in addr["city"]],
+            addr["zip"].to_numpy(), addr["county"].to_numpy(),
+            fmt_dates(start[sel], "%m/%d/%Y"),
+            fmt_dates(s["end"].to_numpy().astype("datetime64[D]"), "%m/%d/%Y"),
+        ], strict=True)))
         if rows.empty:  # nothing to deliver this period
             continue
-        rec = finish(
-            rng,
-            Records(rows, person, ident.defects),
-            dup_rate=0.005,
-            n_broken=int(n_broken[fi]),
-            kind_start=int(n_broken[:fi].sum()),
-            break_kinds=BREAKS,
-        )
+        rec = finish(rng, Records(rows, person, ident.defects), dup_rate=0.005,
+                     n_broken=int(n_broken[fi]),
+                     kind_start=int(n_broken[:fi].sum()), break_kinds=BREAKS)
         name = f"{extract}_{y}.txt"
-        lines = write_delimited(
-            ctx.path(AGENCY, extract, name), rec, delimiter="|", encoding="latin-1", line_end="\r\n"
-        )
+        lines = write_delimited(ctx.path(AGENCY, extract, name), rec, delimiter="|",
+                                encoding="latin-1", line_end="\r\n")
         ctx.truth.persons(extract, name, lines, rec.entity, rec.defects)
         ctx.truth.broken(extract, name, lines, rec.broken)
         ctx.done(extract, name, len(rec.rows))

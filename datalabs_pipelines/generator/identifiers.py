@@ -15,12 +15,8 @@ _GROUPS, _SERIALS = 99, 9999
 # IRS campus prefixes in use for EINs.
 FEIN_PREFIXES = np.array(
     [1, 2, 3, 4, 5, 6, 10, 11, 12, 13, 14, 15, 16, 20, 21, 22, 23, 24, 25, 26, 27]
-    + list(range(30, 49))
-    + list(range(50, 69))
-    + list(range(71, 78))
-    + list(range(80, 89))
-    + list(range(90, 96))
-    + [98, 99]
+    + list(range(30, 49)) + list(range(50, 69)) + list(range(71, 78)) + list(range(80, 89))
+    + list(range(90, 96)) + [98, 99]
 )
 
 
@@ -40,10 +36,8 @@ def ssns(rng: np.random.Generator, n: int) -> np.ndarray:
     area = _AREAS[idx // (_GROUPS * _SERIALS)]
     group = (idx // _SERIALS) % _GROUPS + 1
     serial = idx % _SERIALS + 1
-    out = np.array(
-        [f"{a:03d}{g:02d}{s:04d}" for a, g, s in zip(area, group, serial, strict=True)],
-        dtype=object,
-    )
+    out = np.array([f"{a:03d}{g:02d}{s:04d}" for a, g, s in zip(area, group, serial, strict=True)],
+                   dtype=object)
     bad = np.isin(out, list(SSN_BLOCKLIST))
     out[bad] = "001010001"  # practically never happens; keeps validity
     return out
@@ -85,11 +79,7 @@ def format_phone(phone: str, style: int) -> str:
     """Several phone formats seen in vendor files."""
     a, e, ln = phone[:3], phone[3:6], phone[6:]
     return (
-        f"({a}) {e}-{ln}",
-        f"{a}-{e}-{ln}",
-        f"{a}.{e}.{ln}",
-        phone,
-        f"+1 {a} {e} {ln}",
+        f"({a}) {e}-{ln}", f"{a}-{e}-{ln}", f"{a}.{e}.{ln}", phone, f"+1 {a} {e} {ln}",
     )[style % 5]
 
 

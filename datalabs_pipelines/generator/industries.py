@@ -36,58 +36,17 @@ TRADES: tuple[tuple[str, str, str, float], ...] = (
 )
 
 PLACE_WORDS: tuple[str, ...] = (
-    "Midwest",
-    "Prairie",
-    "Great Lakes",
-    "Heartland",
-    "Lincoln",
-    "Central Illinois",
-    "Northern Illinois",
-    "Lakeshore",
-    "Windy City",
-    "River Valley",
-    "Fox Valley",
-    "Capitol",
-    "Metro",
-    "Southern Illinois",
-    "Sangamon",
-    "Illini",
-    "Northshore",
-    "Chicagoland",
-    "Pioneer",
-    "Summit",
-    "Keystone",
-    "Eagle",
-    "Liberty",
-    "Patriot",
-    "Allied",
-    "Premier",
-    "United",
-    "Superior",
-    "Reliable",
-    "Precision",
-    "Quality",
-    "Advanced",
-    "Integrated",
-    "Apex",
-    "Benchmark",
-    "Cornerstone",
-    "Crossroads",
-    "Frontier",
-    "Horizon",
-    "Landmark",
+    "Midwest", "Prairie", "Great Lakes", "Heartland", "Lincoln", "Central Illinois",
+    "Northern Illinois", "Lakeshore", "Windy City", "River Valley", "Fox Valley", "Capitol",
+    "Metro", "Southern Illinois", "Sangamon", "Illini", "Northshore", "Chicagoland", "Pioneer",
+    "Summit", "Keystone", "Eagle", "Liberty", "Patriot", "Allied", "Premier", "United",
+    "Superior", "Reliable", "Precision", "Quality", "Advanced", "Integrated", "Apex",
+    "Benchmark", "Cornerstone", "Crossroads", "Frontier", "Horizon", "Landmark",
 )
 
 GROUP_WORDS: tuple[str, ...] = (
-    "Group",
-    "Associates",
-    "Partners",
-    "Enterprises",
-    "Solutions",
-    "Services",
-    "Company",
-    "Industries",
-    "Holdings",
+    "Group", "Associates", "Partners", "Enterprises", "Solutions", "Services", "Company",
+    "Industries", "Holdings",
 )
 
 LEGAL_SUFFIXES: tuple[str, ...] = ("Inc.", "LLC", "Corp.", "Co.", "Ltd.", "")
@@ -95,16 +54,8 @@ LEGAL_SUFFIX_WEIGHTS: tuple[float, ...] = (0.38, 0.35, 0.1, 0.07, 0.02, 0.08)
 
 # Purchasing agencies (three-letter codes) and how much of the spend each has.
 AGENCIES: tuple[tuple[str, float], ...] = (
-    ("DOT", 0.24),
-    ("HFS", 0.12),
-    ("DHS", 0.14),
-    ("CMS", 0.1),
-    ("ISP", 0.06),
-    ("DNR", 0.05),
-    ("EPA", 0.04),
-    ("DPH", 0.08),
-    ("DOC", 0.1),
-    ("DCF", 0.07),
+    ("DOT", 0.24), ("HFS", 0.12), ("DHS", 0.14), ("CMS", 0.1), ("ISP", 0.06), ("DNR", 0.05),
+    ("EPA", 0.04), ("DPH", 0.08), ("DOC", 0.1), ("DCF", 0.07),
 )
 
 # Postsecondary institutions: (IPEDS-like unit id, name, level: 2 = two-year, 4 = four-year)
@@ -123,19 +74,6 @@ INSTITUTIONS: tuple[tuple[str, str, int], ...] = (
 
 # CIP 2020 codes for completions
 CIP_CODES: tuple[str, ...] = (
-    "11.0701",
-    "51.3801",
-    "52.0201",
-    "24.0101",
-    "47.0604",
-    "12.0503",
-    "43.0104",
-    "13.1202",
-    "14.0901",
-    "26.0101",
-    "51.0801",
-    "15.0501",
-    "46.0302",
-    "52.0301",
-    "42.0101",
+    "11.0701", "51.3801", "52.0201", "24.0101", "47.0604", "12.0503", "43.0104", "13.1202",
+    "14.0901", "26.0101", "51.0801", "15.0501", "46.0302", "52.0301", "42.0101",
 )

@@ -15,27 +15,12 @@ from datalabs_pipelines.generator.writers import Records, finish, write_delimite
 AGENCY = "labor"
 # (layout name, width): the contract's fixed_width block mirrors this
 WAGE_LAYOUT: tuple[tuple[str, int], ...] = (
-    ("SSN", 9),
-    ("EMPLOYEE_NAME", 30),
-    ("YEAR", 4),
-    ("QUARTER", 1),
-    ("EMPLOYER_FEIN", 9),
-    ("NAICS", 6),
-    ("WAGES_CENTS", 11),
-    ("COUNTY_FIPS", 5),
+    ("SSN", 9), ("EMPLOYEE_NAME", 30), ("YEAR", 4), ("QUARTER", 1), ("EMPLOYER_FEIN", 9),
+    ("NAICS", 6), ("WAGES_CENTS", 11), ("COUNTY_FIPS", 5),
 )
-CLAIM_COLUMNS = (
-    "claim_id",
-    "ssn",
-    "first_name",
-    "last_name",
-    "dob",
-    "claim_filed_date",
-    "benefit_end_date",
-    "weekly_benefit_amount",
-    "last_employer_fein",
-    "county_fips",
-)
+CLAIM_COLUMNS = ("claim_id", "ssn", "first_name", "last_name", "dob", "claim_filed_date",
+                 "benefit_end_date", "weekly_benefit_amount", "last_employer_fein",
+                 "county_fips")
 
 
 def write_wages(ctx: Context, pop: Population, firms: pd.DataFrame, emp: Employment) -> None:
@@ -54,36 +39,22 @@ def write_wages(ctx: Context, pop: Population, firms: pd.DataFrame, emp: Employm
         firm = part["firm"].to_numpy()
         ident = identity(rng, pop, person, typo=0.01, nickname=0.04, swap_dob=0.0)
         ssn = ssn_values(rng, pop, person, ident.defects, typo=0.002, keep_valid=True)
-        name = [
-            strip_accents(f"{ln} {fn}").upper()
-            for ln, fn in zip(ident.last, ident.first, strict=True)
-        ]
-        rows = pd.DataFrame(
-            {
-                "SSN": ssn,
-                "EMPLOYEE_NAME": name,
-                "YEAR": str(y),
-                "QUARTER": str(q),
-                "EMPLOYER_FEIN": fein[firm],
-                "NAICS": naics[firm],
-                "WAGES_CENTS": pd.Series(part["cents"].to_numpy()).astype(str).str.zfill(11),
-                "COUNTY_FIPS": county[firm],
-            }
-        )
+        name = [strip_accents(f"{ln} {fn}").upper() for ln, fn in
+                zip(ident.last, ident.first, strict=True)]
+        rows = pd.DataFrame({
+            "SSN": ssn, "EMPLOYEE_NAME": name, "YEAR": str(y), "QUARTER": str(q),
+            "EMPLOYER_FEIN": fein[firm], "NAICS": naics[firm],
+            "WAGES_CENTS": pd.Series(part["cents"].to_numpy()).astype(str).str.zfill(11),
+            "COUNTY_FIPS": county[firm],
+        })
         if rows.empty:  # nothing to deliver this period
             continue
-        rec = finish(
-            rng,
-            Records(rows, person, ident.defects),
-            dup_rate=0.003,
-            n_broken=int(n_broken[qi]),
-            kind_start=int(n_broken[:qi].sum()),
-            break_kinds=("short_line",),
-        )
+        rec = finish(rng, Records(rows, person, ident.defects), dup_rate=0.003,
+                     n_broken=int(n_broken[qi]),
+                     kind_start=int(n_broken[:qi].sum()), break_kinds=("short_line",))
         file_name = f"ui_wages_{y}Q{q}.txt"
-        lines = write_fixed_width(
-            ctx.path(AGENCY, extract, file_name), rec, [wd for _, wd in WAGE_LAYOUT]
-        )
+        lines = write_fixed_width(ctx.path(AGENCY, extract, file_name), rec,
+                                  [wd for _, wd in WAGE_LAYOUT])
         ctx.truth.persons(extract, file_name, lines, rec.entity, rec.defects)
         ctx.truth.broken(extract, file_name, lines, rec.broken)
         ctx.done(extract, file_name, len(rec.rows))
@@ -101,40 +72,22 @@ def write_claims(ctx: Context, pop: Population, firms: pd.DataFrame, emp: Employ
         sel = np.flatnonzero((filed >= qs_) & (filed <= qe))
         part = c.iloc[sel]
         person = part["person"].to_numpy()
-        ident = identity(
-            rng, pop, person, typo=0.015, nickname=0.05, accent_loss=0.5, swap_dob=0.008
-        )
+        ident = identity(rng, pop, person, typo=0.015, nickname=0.05, accent_loss=0.5,
+                         swap_dob=0.008)
         ssn = ssn_values(rng, pop, person, ident.defects, typo=0.003, dashed=0.5)
         addr = pop.address_at(person, filed[sel])
-        rows = pd.DataFrame(
-            dict(
-                zip(
-                    CLAIM_COLUMNS,
-                    [
-                        claim_id[sel],
-                        ssn,
-                        ident.first,
-                        ident.last,
-                        fmt_dates(ident.dob, "%Y-%m-%d"),
-                        fmt_dates(filed[sel], "%Y-%m-%d"),
-                        fmt_dates(part["end"].to_numpy().astype("datetime64[D]"), "%Y-%m-%d"),
-                        [f"{v:.2f}" for v in part["wba"].to_numpy()],
-                        firms["fein"].to_numpy()[part["firm"].to_numpy()],
-                        addr["county"].to_numpy(),
-                    ],
-                    strict=True,
-                )
-            )
-        )
+        rows = pd.DataFrame(dict(zip(CLAIM_COLUMNS, [
+            claim_id[sel], ssn, ident.first, ident.last, fmt_dates(ident.dob, "%Y-%m-%d"),
+            fmt_dates(filed[sel], "%Y-%m-%d"),
+            fmt_dates(part["end"].to_numpy().astype("datetime64[D]"), "%Y-%m-%d"),
+            [f"{v:.2f}" for v in part["wba"].to_numpy()],
+            firms["fein"].to_numpy()[part["firm"].to_numpy()], addr["county"].to_numpy(),
+        ], strict=True)))
         if rows.empty:  # nothing to deliver this period
             continue
-        rec = finish(
-            rng,
-            Records(rows, person, ident.defects),
-            dup_rate=0.004,
-            n_broken=int(n_broken[qi]),
-            kind_start=int(n_broken[:qi].sum()),
-        )
+        rec = finish(rng, Records(rows, person, ident.defects), dup_rate=0.004,
+                     n_broken=int(n_broken[qi]),
+                     kind_start=int(n_broken[:qi].sum()))
         file_name = f"ui_claims_{y}Q{q}.csv"
         lines = write_delimited(ctx.path(AGENCY, extract, file_name), rec)
         ctx.truth.persons(extract, file_name, lines, rec.entity, rec.defects)

@@ -34,12 +34,8 @@ EXTRACTS: dict[str, tuple[str, ...]] = {
     "procurement": ("vendor_master", "payments", "contract_awards", "certified_firms"),
     "human_services": ("snap_enrollment", "tanf_enrollment", "medicaid_enrollment"),
     "labor": ("ui_wages", "ui_claims"),
-    "education": (
-        "k12_enrollment",
-        "k12_graduation",
-        "postsecondary_enrollment",
-        "postsecondary_completion",
-    ),
+    "education": ("k12_enrollment", "k12_graduation", "postsecondary_enrollment",
+                  "postsecondary_completion"),
 }
 
 
@@ -66,13 +62,10 @@ class GenerationSummary:
             f"{self.bytes_written / 1e6:.1f} MB in {self.seconds:.1f} s",
             f"{'extract':<28}{'files':>6}{'rows':>12}",
         ]
-        lines += [
-            f"{name:<28}{len(self.files[name]):>6}{rows:>12,}" for name, rows in self.rows.items()
-        ]
-        lines.append(
-            f"truth: {self.truth_person_rows:,} person records, "
-            f"{self.truth_firm_rows:,} firm records"
-        )
+        lines += [f"{name:<28}{len(self.files[name]):>6}{rows:>12,}"
+                  for name, rows in self.rows.items()]
+        lines.append(f"truth: {self.truth_person_rows:,} person records, "
+                     f"{self.truth_firm_rows:,} firm records")
         return "\n".join(lines)
 
 
@@ -81,47 +74,23 @@ def _clean(out: Path) -> None:
     for agency, extracts in EXTRACTS.items():
         for extract in extracts:
             shutil.rmtree(out / "raw" / agency / extract, ignore_errors=True)
-    for name in (
-        "person_records.csv",
-        "firm_records.csv",
-        "unparseable_lines.csv",
-        "people.csv",
-        "firms.csv",
-        "README.md",
-    ):
+    for name in ("person_records.csv", "firm_records.csv", "unparseable_lines.csv", "people.csv",
+                 "firms.csv", "README.md"):
         (out / "truth" / name).unlink(missing_ok=True)
 
 
 def _write_reference_truth(truth: Path, pop: Population, firms: pd.DataFrame) -> None:
     p = pop.people
     hh_ids = pop.households["household_id"].to_numpy()
-    pd.DataFrame(
-        {
-            "person_id": p["person_id"],
-            "first_name": p["first"],
-            "middle_name": p["middle"],
-            "last_name": p["last"],
-            "sex": p["sex"],
-            "race": p["race"],
-            "ethnicity": p["ethnicity"],
-            "dob": fmt_dates(pop.dob, "%Y-%m-%d"),
-            "ssn": p["ssn"],
-            "household_id": hh_ids[p["household"].to_numpy()],
-        }
-    ).to_csv(truth / "people.csv", index=False, lineterminator="\n")
-    cols = [
-        "firm_id",
-        "legal_name",
-        "dba_name",
-        "fein",
-        "naics",
-        *OWNERSHIP,
-        "certified_minority",
-        "certified_women",
-        "certified_veteran",
-        "certified_disability",
-        "is_vendor",
-    ]
+    pd.DataFrame({
+        "person_id": p["person_id"], "first_name": p["first"], "middle_name": p["middle"],
+        "last_name": p["last"], "sex": p["sex"], "race": p["race"], "ethnicity": p["ethnicity"],
+        "dob": fmt_dates(pop.dob, "%Y-%m-%d"), "ssn": p["ssn"],
+        "household_id": hh_ids[p["household"].to_numpy()],
+    }).to_csv(truth / "people.csv", index=False, lineterminator="\n")
+    cols = ["firm_id", "legal_name", "dba_name", "fein", "naics", *OWNERSHIP,
+            "certified_minority", "certified_women", "certified_veteran", "certified_disability",
+            "is_vendor"]
     f = firms[cols].copy()
     for c in cols[5:]:
         f[c] = f[c].astype(int)
@@ -148,9 +117,8 @@ def generate(scale: float, seed: int, out: Path, progress: bool = True) -> Gener
         pop = build_population(seed, n_people)
         firms = build_firms(seed, n_firms)
         programs = build_programs(seed, pop)
-        on, exited = on_program_by_quarter(
-            [programs["snap"], programs["tanf"]], n_people, quarters()
-        )
+        on, exited = on_program_by_quarter([programs["snap"], programs["tanf"]], n_people,
+                                           quarters())
         bar.set_postfix_str("simulating jobs")
         employment = build_employment(seed, pop, firms, on, exited)
         schooling = build_schooling(seed, pop)
@@ -167,24 +135,12 @@ def generate(scale: float, seed: int, out: Path, progress: bool = True) -> Gener
         _write_reference_truth(out / "truth", pop, firms)
     finally:
         bar.close()
-    written = [
-        p
-        for a, ex in EXTRACTS.items()
-        for e in ex
-        for p in (out / "raw" / a / e).glob("*")
-        if p.is_file()
-    ]
+    written = [p for a, ex in EXTRACTS.items() for e in ex
+               for p in (out / "raw" / a / e).glob("*") if p.is_file()]
     written += [p for p in (out / "truth").glob("*") if p.is_file()]
     return GenerationSummary(
-        scale=scale,
-        seed=seed,
-        out=out,
-        people=n_people,
-        firms=n_firms,
-        rows=ctx.rows,
-        files=ctx.files,
-        truth_person_rows=truth.person_rows,
-        truth_firm_rows=truth.firm_rows,
+        scale=scale, seed=seed, out=out, people=n_people, firms=n_firms, rows=ctx.rows,
+        files=ctx.files, truth_person_rows=truth.person_rows, truth_firm_rows=truth.firm_rows,
         seconds=time.perf_counter() - started,
         bytes_written=int(np.sum([p.stat().st_size for p in written])),
     )

@@ -67,26 +67,18 @@ def _addresses(rng: np.random.Generator, n: int, county_idx: np.ndarray | None =
     letter = pick(rng, tuple("ABCD"), n)
     lines = [
         f"{num} {d + ' ' if d else ''}{s} {x}" + (f" Apt {u}{ltr}" if a else "")
-        for num, d, s, x, a, u, ltr in zip(
-            number, direction, street, suffix, apt, unit, letter, strict=True
-        )
+        for num, d, s, x, a, u, ltr in zip(number, direction, street, suffix, apt, unit, letter,
+                                          strict=True)
     ]
-    return {
-        "street": np.array(lines, dtype=object),
-        "city": city,
-        "zip": zipc,
-        "county": fips,
-        "county_idx": county_idx,
-    }
+    return {"street": np.array(lines, dtype=object), "city": city, "zip": zipc,
+            "county": fips, "county_idx": county_idx}
 
 
 def _first_names(rng: np.random.Generator, sex: np.ndarray, hispanic: np.ndarray) -> np.ndarray:
     n = len(sex)
     pools = {
-        ("M", False): names.MALE_FIRST,
-        ("F", False): names.FEMALE_FIRST,
-        ("M", True): names.HISPANIC_MALE_FIRST,
-        ("F", True): names.HISPANIC_FEMALE_FIRST,
+        ("M", False): names.MALE_FIRST, ("F", False): names.FEMALE_FIRST,
+        ("M", True): names.HISPANIC_MALE_FIRST, ("F", True): names.HISPANIC_FEMALE_FIRST,
     }
     use_hisp = hispanic & (rng.random(n) < 0.75)
     out = np.empty(n, dtype=object)
@@ -101,16 +93,12 @@ def build_population(seed: int, n_people: int) -> Population:
     rng = stream(seed, "population")
     n_h = int(n_people / 2.2) + 50
     elderly = rng.random(n_h) < 0.2
-    n_adults = np.where(
-        elderly,
-        rng.choice([1, 2], n_h, p=[0.55, 0.45]),
-        rng.choice([1, 2, 3], n_h, p=[0.42, 0.5, 0.08]),
-    )
+    n_adults = np.where(elderly, rng.choice([1, 2], n_h, p=[0.55, 0.45]),
+                        rng.choice([1, 2, 3], n_h, p=[0.42, 0.5, 0.08]))
     head_age = np.where(elderly, rng.integers(65, 86, n_h), rng.integers(18, 65, n_h))
     can_kids = ~elderly & (head_age >= 20) & (head_age <= 58)
-    n_kids = np.where(
-        can_kids, rng.choice([0, 1, 2, 3, 4], n_h, p=[0.38, 0.24, 0.23, 0.1, 0.05]), 0
-    )
+    n_kids = np.where(can_kids, rng.choice([0, 1, 2, 3, 4], n_h, p=[0.38, 0.24, 0.23, 0.1, 0.05]),
+                      0)
     size = n_adults + n_kids
     last = np.searchsorted(np.cumsum(size), n_people)
     n_h = int(last) + 1
@@ -132,85 +120,52 @@ def build_population(seed: int, n_people: int) -> Population:
 
     # household-level attributes
     hisp_h = rng.random(n_h) < 0.17
-    race_h = np.where(
-        hisp_h,
-        rng.choice(len(RACES), n_h, p=RACE_P_HISPANIC),
-        rng.choice(len(RACES), n_h, p=RACE_P_NON_HISPANIC),
-    )
+    race_h = np.where(hisp_h, rng.choice(len(RACES), n_h, p=RACE_P_HISPANIC),
+                      rng.choice(len(RACES), n_h, p=RACE_P_NON_HISPANIC))
     surname_h = np.where(
         hisp_h,
         pick(rng, names.HISPANIC_SURNAMES, n_h, zipf_weights(len(names.HISPANIC_SURNAMES), 0.6)),
         pick(rng, names.SURNAMES, n_h, zipf_weights(len(names.SURNAMES), 0.6)),
     )
     single_parent = (n_adults == 1) & (n_kids > 0)
-    poverty = np.clip(
-        rng.beta(2, 5, n_h) + 0.25 * single_parent + 0.1 * hisp_h + 0.12 * (race_h == 1), 0, 1
-    )
+    poverty = np.clip(rng.beta(2, 5, n_h) + 0.25 * single_parent + 0.1 * hisp_h
+                      + 0.12 * (race_h == 1), 0, 1)
 
     head_sex = np.where(rng.random(n_h) < 0.5, "M", "F")
     flip = np.where(head_sex[hh] == "M", "F", "M")
-    sex = np.where(
-        pos == 0,
-        head_sex[hh],
-        np.where((pos == 1) & (rng.random(n) < 0.9), flip, np.where(rng.random(n) < 0.5, "M", "F")),
-    )
+    sex = np.where(pos == 0, head_sex[hh],
+                   np.where((pos == 1) & (rng.random(n) < 0.9), flip,
+                            np.where(rng.random(n) < 0.5, "M", "F")))
     hispanic = hisp_h[hh]
     other_last = np.where(
-        hispanic, pick(rng, names.HISPANIC_SURNAMES, n), pick(rng, names.SURNAMES, n)
-    )
+        hispanic, pick(rng, names.HISPANIC_SURNAMES, n), pick(rng, names.SURNAMES, n))
     last_name = np.where(rng.random(n) < 0.87, surname_h[hh], other_last)
     first = _first_names(rng, sex, hispanic)
     middle = _first_names(rng, sex, hispanic)
     middle = np.where((rng.random(n) < 0.72) & (middle != first), middle, "")
-    race = np.array(RACES, dtype=object)[
-        np.where(rng.random(n) < 0.95, race_h[hh], rng.integers(0, len(RACES), n))
-    ]
+    race = np.array(RACES, dtype=object)[np.where(rng.random(n) < 0.95, race_h[hh],
+                                                  rng.integers(0, len(RACES), n))]
     ssn = ssns(rng, n)
     ssn[rng.random(n) < 0.03] = ""
 
     a1 = _addresses(rng, n_h)
     moves = rng.random(n_h) < 0.1
     same_county = rng.random(n_h) < 0.7
-    a2 = _addresses(
-        rng,
-        n_h,
-        np.where(same_county, a1["county_idx"], rng.integers(0, len(places.COUNTIES), n_h)),
-    )
-    move_date = np.where(
-        moves, uniform_dates(rng, day("2023-02-01"), day("2025-11-30"), n_h), np.datetime64("NaT")
-    )
-    households = pd.DataFrame(
-        {
-            "household_id": [f"H{i + 1:07d}" for i in range(n_h)],
-            "poverty": poverty,
-            "hispanic": hisp_h,
-            "n_adults": n_adults,
-            "n_kids": n_kids,
-            "street1": a1["street"],
-            "city1": a1["city"],
-            "zip1": a1["zip"],
-            "county1": a1["county"],
-            "street2": a2["street"],
-            "city2": a2["city"],
-            "zip2": a2["zip"],
-            "county2": a2["county"],
-            "move_date": move_date.astype("datetime64[D]"),
-        }
-    )
-    people = pd.DataFrame(
-        {
-            "person_id": [f"P{i + 1:07d}" for i in range(n)],
-            "first": first,
-            "middle": middle,
-            "last": last_name,
-            "sex": sex,
-            "race": race,
-            "ethnicity": np.where(hispanic, "H", "N"),
-            "dob": dob,
-            "ssn": ssn,
-            "household": hh,
-            "adult": role_adult,
-            "head": pos == 0,
-        }
-    )
+    a2 = _addresses(rng, n_h, np.where(same_county, a1["county_idx"],
+                                      rng.integers(0, len(places.COUNTIES), n_h)))
+    move_date = np.where(moves, uniform_dates(rng, day("2023-02-01"), day("2025-11-30"), n_h),
+                         np.datetime64("NaT"))
+    households = pd.DataFrame({
+        "household_id": [f"H{i + 1:07d}" for i in range(n_h)],
+        "poverty": poverty, "hispanic": hisp_h, "n_adults": n_adults, "n_kids": n_kids,
+        "street1": a1["street"], "city1": a1["city"], "zip1": a1["zip"], "county1": a1["county"],
+        "street2": a2["street"], "city2": a2["city"], "zip2": a2["zip"], "county2": a2["county"],
+        "move_date": move_date.astype("datetime64[D]"),
+    })
+    people = pd.DataFrame({
+        "person_id": [f"P{i + 1:07d}" for i in range(n)],
+        "first": first, "middle": middle, "last": last_name, "sex": sex, "race": race,
+        "ethnicity": np.where(hispanic, "H", "N"), "dob": dob, "ssn": ssn,
+        "household": hh, "adult": role_adult, "head": pos == 0,
+    })
     return Population(people=people, households=households)

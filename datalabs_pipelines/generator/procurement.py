@@ -35,9 +35,8 @@ def _money(values: np.ndarray) -> np.ndarray:
 def _zip(rng: np.random.Generator, zips: np.ndarray) -> np.ndarray:
     plus4 = rng.random(len(zips)) < 0.3
     ext = rng.integers(1, 10000, len(zips))
-    return np.array(
-        [f"{z}-{e:04d}" if p else z for z, p, e in zip(zips, plus4, ext, strict=True)], dtype=object
-    )
+    return np.array([f"{z}-{e:04d}" if p else z for z, p, e in zip(zips, plus4, ext, strict=True)],
+                    dtype=object)
 
 
 def write_vendor_master(ctx: Context, firms: pd.DataFrame, sp: Spending) -> None:
@@ -56,42 +55,25 @@ def write_vendor_master(ctx: Context, firms: pd.DataFrame, sp: Spending) -> None
     add_tag(defects, missing, "missing_fein")
     street = f["street"].to_numpy().astype(object)
     street[dup] = [s.upper().replace(" SUITE ", " STE ") for s in street[dup]]
-    fein = np.array(
-        [format_fein(x, d) for x, d in zip(v["fein"], rng.random(len(v)) < 0.5, strict=True)],
-        dtype=object,
-    )
-    rows = pd.DataFrame(
-        {
-            "Vendor ID": v["vendor_id"].to_numpy(),
-            "Vendor Name": names,
-            "DBA Name": v["dba"].to_numpy(),
-            "FEIN": fein,
-            "Address": street,
-            "City": f["city"].to_numpy(),
-            "State": STATE,
-            "ZIP": _zip(rng, f["zip"].to_numpy()),
-            "Phone": [
-                format_phone(p, int(s))
-                for p, s in zip(f["phone"], rng.integers(0, 5, len(v)), strict=True)
-            ],
-            "NAICS": f["naics"].to_numpy(),
-            "Registered Date": fmt_dates(reg, "%m/%d/%Y"),
-        }
-    )
+    fein = np.array([format_fein(x, d) for x, d in zip(v["fein"], rng.random(len(v)) < 0.5,
+                                                       strict=True)], dtype=object)
+    rows = pd.DataFrame({
+        "Vendor ID": v["vendor_id"].to_numpy(), "Vendor Name": names,
+        "DBA Name": v["dba"].to_numpy(), "FEIN": fein, "Address": street,
+        "City": f["city"].to_numpy(), "State": STATE, "ZIP": _zip(rng, f["zip"].to_numpy()),
+        "Phone": [format_phone(p, int(s)) for p, s in zip(f["phone"], rng.integers(0, 5, len(v)),
+                                                         strict=True)],
+        "NAICS": f["naics"].to_numpy(), "Registered Date": fmt_dates(reg, "%m/%d/%Y"),
+    })
     n_broken = broken_per_file(rng, len(YEARS))
     for fi, y in enumerate(YEARS):
         sel = np.flatnonzero(year == y)
         if not len(sel):  # nothing to deliver this period
             continue
-        rec = finish(
-            rng,
-            Records(
-                rows.iloc[sel].reset_index(drop=True), f["firm_id"].to_numpy()[sel], defects[sel]
-            ),
-            dup_rate=0.003,
-            n_broken=int(n_broken[fi]),
-            kind_start=int(n_broken[:fi].sum()),
-        )
+        rec = finish(rng, Records(rows.iloc[sel].reset_index(drop=True),
+                                  f["firm_id"].to_numpy()[sel], defects[sel]),
+                     dup_rate=0.003, n_broken=int(n_broken[fi]),
+                     kind_start=int(n_broken[:fi].sum()))
         name = f"vendor_master_{y}.csv"
         lines = write_delimited(ctx.path(AGENCY, extract, name), rec)
         ctx.truth.firms(extract, name, lines, rec.entity, rec.defects)
@@ -108,31 +90,21 @@ def write_payments(ctx: Context, sp: Spending) -> None:
     n_broken = broken_per_file(rng, len(qs))
     for qi, (y, q, qs_, qe) in enumerate(qs):
         part = p[(date >= qs_) & (date <= qe)]
-        rows = pd.DataFrame(
-            {
-                "Payment ID": part["payment_id"].to_numpy(),
-                "Vendor ID": part["vendor_id"].to_numpy(),
-                "Agency Code": part["agency"].to_numpy(),
-                "Payment Date": fmt_dates(
-                    part["date"].to_numpy().astype("datetime64[D]"), "%-m/%-d/%Y"
-                ),
-                "Amount": _money(part["amount"].to_numpy()),
-                "Category NAICS": part["naics"].to_numpy(),
-                "Contract ID": part["contract_id"].to_numpy(),
-                "Voids Payment ID": part["void_of"].to_numpy(),
-            }
-        )
+        rows = pd.DataFrame({
+            "Payment ID": part["payment_id"].to_numpy(), "Vendor ID": part["vendor_id"].to_numpy(),
+            "Agency Code": part["agency"].to_numpy(),
+            "Payment Date": fmt_dates(part["date"].to_numpy().astype("datetime64[D]"),
+                                      "%-m/%-d/%Y"),
+            "Amount": _money(part["amount"].to_numpy()), "Category NAICS": part["naics"].to_numpy(),
+            "Contract ID": part["contract_id"].to_numpy(),
+            "Voids Payment ID": part["void_of"].to_numpy(),
+        })
         if rows.empty:  # nothing to deliver this period
             continue
-        rec = finish(
-            rng,
-            Records(
-                rows, np.full(len(rows), "", dtype=object), np.full(len(rows), "", dtype=object)
-            ),
-            dup_rate=0.002,
-            n_broken=int(n_broken[qi]),
-            kind_start=int(n_broken[:qi].sum()),
-        )
+        rec = finish(rng, Records(rows, np.full(len(rows), "", dtype=object),
+                                  np.full(len(rows), "", dtype=object)),
+                     dup_rate=0.002, n_broken=int(n_broken[qi]),
+                     kind_start=int(n_broken[:qi].sum()))
         name = f"payments_{y}Q{q}.csv"
         path = ctx.path(AGENCY, extract, name)
         lines = write_delimited(path, rec)
@@ -154,31 +126,19 @@ def write_contract_awards(ctx: Context, sp: Spending) -> None:
     n_broken = broken_per_file(rng, len(YEARS))
     for fi, y in enumerate(YEARS):
         part = a[year == y]
-        rows = pd.DataFrame(
-            {
-                "Award ID": part["award_id"].to_numpy(),
-                "Contract ID": part["contract_id"].to_numpy(),
-                "Vendor ID": part["vendor_id"].to_numpy(),
-                "Agency": part["agency"].to_numpy(),
-                "Award Date": fmt_dates(
-                    part["date"].to_numpy().astype("datetime64[D]"), "%m/%d/%Y"
-                ),
-                "Award Amount": [f"{v:.2f}" for v in part["amount"].to_numpy()],
-                "NAICS": part["naics"].to_numpy(),
-                "Description": part["description"].to_numpy(),
-            }
-        )
+        rows = pd.DataFrame({
+            "Award ID": part["award_id"].to_numpy(), "Contract ID": part["contract_id"].to_numpy(),
+            "Vendor ID": part["vendor_id"].to_numpy(), "Agency": part["agency"].to_numpy(),
+            "Award Date": fmt_dates(part["date"].to_numpy().astype("datetime64[D]"), "%m/%d/%Y"),
+            "Award Amount": [f"{v:.2f}" for v in part["amount"].to_numpy()],
+            "NAICS": part["naics"].to_numpy(), "Description": part["description"].to_numpy(),
+        })
         if rows.empty:  # nothing to deliver this period
             continue
-        rec = finish(
-            rng,
-            Records(
-                rows, np.full(len(rows), "", dtype=object), np.full(len(rows), "", dtype=object)
-            ),
-            dup_rate=0.0,
-            n_broken=int(n_broken[fi]),
-            kind_start=int(n_broken[:fi].sum()),
-        )
+        rec = finish(rng, Records(rows, np.full(len(rows), "", dtype=object),
+                                  np.full(len(rows), "", dtype=object)),
+                     dup_rate=0.0, n_broken=int(n_broken[fi]),
+                     kind_start=int(n_broken[:fi].sum()))
         name = f"contract_awards_{y}.csv"
         lines = write_delimited(ctx.path(AGENCY, extract, name), rec)
         ctx.truth.broken(extract, name, lines, rec.broken)
@@ -196,13 +156,8 @@ def write_certified_firms(ctx: Context, firms: pd.DataFrame, sp: Spending) -> No
         defects = np.full(n, "", dtype=object)
         legal = f["legal_name"].to_numpy()
         variant = rng.random(n) < 0.6
-        names = np.array(
-            [
-                dx.business_name_variant(rng, s) if v else s
-                for s, v in zip(legal, variant, strict=True)
-            ],
-            dtype=object,
-        )
+        names = np.array([dx.business_name_variant(rng, s) if v else s
+                          for s, v in zip(legal, variant, strict=True)], dtype=object)
         add_tag(defects, names != legal, "name_variant")
         fein = f["fein"].to_numpy().astype(object).copy()
         gone = (fein != "") & (rng.random(n) >= 0.6)
@@ -211,44 +166,30 @@ def write_certified_firms(ctx: Context, firms: pd.DataFrame, sp: Spending) -> No
         add_tag(defects, part["bad"].to_numpy(), "bad_dates")
         sex = rng.random(n) < 0.5
         contact = np.where(sex, pick(rng, MALE_FIRST, n), pick(rng, FEMALE_FIRST, n))
-        contact = [
-            f"{s}, {fn}" if tag == "ucp" else f"{fn} {s}"
-            for fn, s in zip(contact, pick(rng, SURNAMES, n), strict=True)
-        ]
-        rows = pd.DataFrame(
-            {
-                "Certification No.": part["cert_id"].to_numpy(),
-                "Business Name": names,
-                "FEIN": [format_fein(x, True) for x in fein],
-                "Address": f["street"].to_numpy(),
-                "City": f["city"].to_numpy(),
-                "ZIP": _zip(rng, f["zip"].to_numpy()),
-                "Phone": [
-                    format_phone(p, int(s))
-                    for p, s in zip(f["phone"], rng.integers(0, 5, n), strict=True)
-                ],
-                "Contact Name": contact,
-                "Certification Type": part["type"].to_numpy(),
-                "Certifying Body": body,
-                "Cert Start Date": fmt_dates(
-                    part["start"].to_numpy().astype("datetime64[D]"), "%Y-%m-%d"
-                ),
-                "Cert End Date": fmt_dates(
-                    part["end"].to_numpy().astype("datetime64[D]"), "%Y-%m-%d"
-                ),
-                "NAICS": f["naics"].to_numpy(),
-            }
-        )
+        contact = [f"{s}, {fn}" if tag == "ucp" else f"{fn} {s}"
+                   for fn, s in zip(contact, pick(rng, SURNAMES, n), strict=True)]
+        rows = pd.DataFrame({
+            "Certification No.": part["cert_id"].to_numpy(), "Business Name": names,
+            "FEIN": [format_fein(x, True) for x in fein], "Address": f["street"].to_numpy(),
+            "City": f["city"].to_numpy(), "ZIP": _zip(rng, f["zip"].to_numpy()),
+            "Phone": [format_phone(p, int(s)) for p, s in zip(f["phone"], rng.integers(0, 5, n),
+                                                             strict=True)],
+            "Contact Name": contact, "Certification Type": part["type"].to_numpy(),
+            "Certifying Body": body,
+            "Cert Start Date": fmt_dates(part["start"].to_numpy().astype("datetime64[D]"),
+                                         "%Y-%m-%d"),
+            "Cert End Date": fmt_dates(part["end"].to_numpy().astype("datetime64[D]"),
+                                       "%Y-%m-%d"),
+            "NAICS": f["naics"].to_numpy(),
+        })
         if rows.empty:
             continue
         name = f"certified_firms_{tag}_2025.xlsx"
-        lines = write_xlsx(
-            ctx.path(AGENCY, extract, name),
-            Records(rows, f["firm_id"].to_numpy(), defects),
-            sheet="Certified Firms",
-            title=f"{body} - Certified Firm Directory - exported 12/31/2025",
-            date_columns=("Cert Start Date", "Cert End Date"),
-        )
+        lines = write_xlsx(ctx.path(AGENCY, extract, name),
+                           Records(rows, f["firm_id"].to_numpy(), defects),
+                           sheet="Certified Firms",
+                           title=f"{body} - Certified Firm Directory - exported 12/31/2025",
+                           date_columns=("Cert Start Date", "Cert End Date"))
         ctx.truth.firms(extract, name, lines, f["firm_id"].to_numpy(), defects)
         ctx.done(extract, name, n)
 

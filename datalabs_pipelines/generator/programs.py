@@ -23,9 +23,8 @@ class Program:
     spells: pd.DataFrame  # person, case_id, member_id, start, end (NaT = open)
 
 
-def simulate_spells(
-    rng: np.random.Generator, units: np.ndarray, mean_days: float, churn_share: float
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def simulate_spells(rng: np.random.Generator, units: np.ndarray, mean_days: float,
+                    churn_share: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """1-3 spells per unit with exponential durations; a share of the gaps are churn (<90 days).
 
     Returns (unit, start, end) of spells that overlap the period; ends after it are open (NaT).
@@ -54,14 +53,8 @@ def simulate_spells(
     return u, s.astype("datetime64[D]"), e.astype("datetime64[D]")
 
 
-def _member_rows(
-    pop: Population,
-    hh_units: np.ndarray,
-    start: np.ndarray,
-    end: np.ndarray,
-    case_ids: np.ndarray,
-    member_filter: np.ndarray,
-) -> pd.DataFrame:
+def _member_rows(pop: Population, hh_units: np.ndarray, start: np.ndarray, end: np.ndarray,
+                 case_ids: np.ndarray, member_filter: np.ndarray) -> pd.DataFrame:
     """Expand household spells to the household members that pass ``member_filter``."""
     people = pop.people
     hh_of = people["household"].to_numpy()
@@ -75,19 +68,12 @@ def _member_rows(
     s = np.maximum(start[spell], dob)  # babies join at birth
     e = end[spell]
     keep = member_filter[person] & (np.isnat(e) | (s <= e))
-    return pd.DataFrame(
-        {
-            "person": person[keep],
-            "case_id": case_ids[hh_units[spell[keep]]],
-            "start": s[keep],
-            "end": e[keep],
-        }
-    )
+    return pd.DataFrame({"person": person[keep], "case_id": case_ids[hh_units[spell[keep]]],
+                         "start": s[keep], "end": e[keep]})
 
 
-def _assign_member_ids(
-    rng: np.random.Generator, spells: pd.DataFrame, n_people: int, prefix: str
-) -> pd.DataFrame:
+def _assign_member_ids(rng: np.random.Generator, spells: pd.DataFrame, n_people: int,
+                       prefix: str) -> pd.DataFrame:
     ids = random_ids(rng, n_people, prefix, 8)
     spells = spells.sort_values(["case_id", "start", "person"], kind="stable")
     spells["member_id"] = ids[spells["person"].to_numpy()]
@@ -102,7 +88,7 @@ def build_programs(seed: int, pop: Population) -> dict[str, Program]:
     poverty = hh["poverty"].to_numpy()
     everyone = np.ones(n_p, dtype=bool)
 
-    snap_h = np.flatnonzero(rng.random(n_h) < np.clip(1.2 * poverty**2.2, 0, 0.9))
+    snap_h = np.flatnonzero(rng.random(n_h) < np.clip(1.2 * poverty ** 2.2, 0, 0.9))
     u, s, e = simulate_spells(rng, snap_h, 420, 0.3)
     snap_case = random_ids(rng, n_h, "S", 9)
     snap = _member_rows(pop, u, s, e, snap_case, everyone)
@@ -134,29 +120,18 @@ def build_programs(seed: int, pop: Population) -> dict[str, Program]:
     others = np.flatnonzero(~on_snap & (rng.random(n_p) < p_other))
     u, s, e = simulate_spells(rng, others, 600, 0.25)
     s = np.maximum(s, pop.dob[u])
-    other = pd.DataFrame(
-        {
-            "person": u,
-            "case_id": med_case[pop.people["household"].to_numpy()[u]],
-            "start": s,
-            "end": e,
-        }
-    )
+    other = pd.DataFrame({"person": u, "case_id": med_case[pop.people["household"].to_numpy()[u]],
+                          "start": s, "end": e})
     other = other[other["end"].isna() | (other["start"] <= other["end"])]
     medicaid = pd.concat([from_snap.drop(columns="member_id"), other], ignore_index=True)
     medicaid = _assign_member_ids(rng, medicaid, n_p, "MM")
-    return {
-        "snap": Program("snap", snap),
-        "tanf": Program("tanf", tanf),
-        "medicaid": Program("medicaid", medicaid),
-    }
+    return {"snap": Program("snap", snap), "tanf": Program("tanf", tanf),
+            "medicaid": Program("medicaid", medicaid)}
 
 
-def on_program_by_quarter(
-    programs: list[Program],
-    n_people: int,
-    quarters: list[tuple[int, int, np.datetime64, np.datetime64]],
-) -> tuple[np.ndarray, np.ndarray]:
+def on_program_by_quarter(programs: list[Program], n_people: int,
+                          quarters: list[tuple[int, int, np.datetime64, np.datetime64]]
+                          ) -> tuple[np.ndarray, np.ndarray]:
     """(on[n, Q], exited[n, Q]): enrolled at any time in the quarter; a spell ended in it."""
     on = np.zeros((n_people, len(quarters)), dtype=bool)
     exited = np.zeros_like(on)

@@ -60,19 +60,10 @@ class Identity:
     defects: np.ndarray
 
 
-def identity(
-    rng: np.random.Generator,
-    pop: Population,
-    person: np.ndarray,
-    *,
-    typo: float = 0.01,
-    nickname: float = 0.02,
-    accent_loss: float = 0.0,
-    swap_dob: float = 0.01,
-    missing_dob: float = 0.0,
-    middle_initial: float = 0.0,
-    upper: bool = False,
-) -> Identity:
+def identity(rng: np.random.Generator, pop: Population, person: np.ndarray, *,
+             typo: float = 0.01, nickname: float = 0.02, accent_loss: float = 0.0,
+             swap_dob: float = 0.01, missing_dob: float = 0.0, middle_initial: float = 0.0,
+             upper: bool = False) -> Identity:
     """Names and DOB for the records of ``person`` with defects at the given rates."""
     p = pop.people
     first = p["first"].to_numpy()[person].astype(object)
@@ -101,24 +92,15 @@ def identity(
     dob[gone] = np.datetime64("NaT")
     add_tag(defects, gone, "missing_dob")
     if upper:
-        first, middle, last = (
-            np.array([v.upper() for v in a], dtype=object) for a in (first, middle, last)
-        )
+        first, middle, last = (np.array([v.upper() for v in a], dtype=object)
+                               for a in (first, middle, last))
     return Identity(first, middle, last, dob, defects)
 
 
-def ssn_values(
-    rng: np.random.Generator,
-    pop: Population,
-    person: np.ndarray,
-    defects: np.ndarray,
-    *,
-    missing: float = 0.0,
-    typo: float = 0.0,
-    placeholder: float = 0.0,
-    dashed: float = 0.0,
-    keep_valid: bool = False,
-) -> np.ndarray:
+def ssn_values(rng: np.random.Generator, pop: Population, person: np.ndarray,
+               defects: np.ndarray, *, missing: float = 0.0, typo: float = 0.0,
+               placeholder: float = 0.0, dashed: float = 0.0,
+               keep_valid: bool = False) -> np.ndarray:
     """SSNs as the agency keyed them: blanks, transpositions, placeholders, with/without dashes."""
     ssn = pop.people["ssn"].to_numpy()[person].astype(object)
     n = len(person)
@@ -134,9 +116,8 @@ def ssn_values(
             changed[i] = True
     add_tag(defects, changed, "ssn_typo")
     ph = (ssn != "") & (rng.random(n) < placeholder)
-    ssn[ph] = np.array(PLACEHOLDER_SSNS, dtype=object)[
-        rng.integers(0, len(PLACEHOLDER_SSNS), int(ph.sum()))
-    ]
+    ssn[ph] = np.array(PLACEHOLDER_SSNS, dtype=object)[rng.integers(0, len(PLACEHOLDER_SSNS),
+                                                                    int(ph.sum()))]
     add_tag(defects, ph, "ssn_placeholder")
     style = (rng.random(n) >= dashed).astype(int)
     return np.array([format_ssn(s, st) for s, st in zip(ssn, style, strict=True)], dtype=object)

@@ -22,12 +22,8 @@ def zipf_weights(n: int, exponent: float = 0.8) -> np.ndarray:
     return w / w.sum()
 
 
-def pick(
-    rng: np.random.Generator,
-    items: tuple[str, ...] | list[str],
-    size: int,
-    weights: np.ndarray | None = None,
-) -> np.ndarray:
+def pick(rng: np.random.Generator, items: tuple[str, ...] | list[str], size: int,
+         weights: np.ndarray | None = None) -> np.ndarray:
     """Draw ``size`` items (object array) with optional weights."""
     arr = np.array(items, dtype=object)
     return arr[rng.choice(len(arr), size=size, p=weights)]

@@ -16,14 +16,10 @@ from datalabs_pipelines.generator.timeline import NAT, age_on, day
 SCHOOL_YEARS = (2022, 2023, 2024, 2025)  # fall of the school year
 # (code, first day, academic year label, regular term?)
 TERMS: tuple[tuple[str, str, str, bool], ...] = (
-    ("2023SP", "2023-01-17", "2022-23", True),
-    ("2023SU", "2023-06-05", "2022-23", False),
-    ("2023FA", "2023-08-28", "2023-24", True),
-    ("2024SP", "2024-01-16", "2023-24", True),
-    ("2024SU", "2024-06-03", "2023-24", False),
-    ("2024FA", "2024-08-26", "2024-25", True),
-    ("2025SP", "2025-01-21", "2024-25", True),
-    ("2025SU", "2025-06-02", "2024-25", False),
+    ("2023SP", "2023-01-17", "2022-23", True), ("2023SU", "2023-06-05", "2022-23", False),
+    ("2023FA", "2023-08-28", "2023-24", True), ("2024SP", "2024-01-16", "2023-24", True),
+    ("2024SU", "2024-06-03", "2023-24", False), ("2024FA", "2024-08-26", "2024-25", True),
+    ("2025SP", "2025-01-21", "2024-25", True), ("2025SU", "2025-06-02", "2024-25", False),
     ("2025FA", "2025-08-25", "2025-26", True),
 )
 DIPLOMAS = ("Regular", "Honors", "Alternative")
@@ -50,9 +46,8 @@ def _districts() -> list[list[str]]:
 def _school(district: np.ndarray, grade: np.ndarray, hh: np.ndarray) -> np.ndarray:
     level = np.select([grade <= 5, grade <= 8], ["01", "02"], "03")
     n_elem = np.where(level == "01", hh % 3 + 1, 1)
-    return np.array(
-        [f"{d}{lv}{k:02d}" for d, lv, k in zip(district, level, n_elem, strict=True)], dtype=object
-    )
+    return np.array([f"{d}{lv}{k:02d}" for d, lv, k in zip(district, level, n_elem, strict=True)],
+                    dtype=object)
 
 
 def build_k12(seed: int, pop: Population) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -89,67 +84,39 @@ def build_k12(seed: int, pop: Population) -> tuple[pd.DataFrame, pd.DataFrame]:
         addr_move = pop.address_at(idx, np.where(moving, move, entry))
         for addr in (addr_start, addr_move):
             ci = np.array([county_pos[c] for c in addr["county"]])
-            dist_ids.append(
-                np.array(
-                    [districts[c][h % len(districts[c])] for c, h in zip(ci, hh[idx], strict=True)],
-                    dtype=object,
-                )
-            )
-        first = pd.DataFrame(
-            {
-                "person": idx,
-                "district": dist_ids[0],
-                "school": _school(dist_ids[0], g, hh[idx]),
-                "year": y,
-                "grade": g,
-                "entry": entry,
-                "exit": np.where(moving, move - 1, exit_),
-            }
-        )
-        second = pd.DataFrame(
-            {
-                "person": idx,
-                "district": dist_ids[1],
-                "school": _school(dist_ids[1], g, hh[idx] + 1),
-                "year": y,
-                "grade": g,
-                "exit": exit_,
-                "entry": np.where(
-                    np.isnat(exit_),
-                    move + rng.integers(1, 10, len(idx)),
-                    np.minimum(move + rng.integers(1, 10, len(idx)), exit_),
-                ),
-            }
-        )[moving]
+            dist_ids.append(np.array([districts[c][h % len(districts[c])]
+                                      for c, h in zip(ci, hh[idx], strict=True)], dtype=object))
+        first = pd.DataFrame({
+            "person": idx, "district": dist_ids[0], "school": _school(dist_ids[0], g, hh[idx]),
+            "year": y, "grade": g, "entry": entry, "exit": np.where(moving, move - 1, exit_),
+        })
+        second = pd.DataFrame({
+            "person": idx, "district": dist_ids[1], "school": _school(dist_ids[1], g, hh[idx] + 1),
+            "year": y, "grade": g, "exit": exit_,
+            "entry": np.where(np.isnat(exit_), move + rng.integers(1, 10, len(idx)),
+                              np.minimum(move + rng.integers(1, 10, len(idx)), exit_)),
+        })[moving]
         rows += [first, second]
         senior = (g == 12) & ~drop
         if y + 1 <= 2025:
             grad = senior & (rng.random(len(idx)) < 0.93)
             gi = idx[grad]
             gdate = day(f"{y + 1}-05-{int(rng.integers(18, 31)):02d}")
-            grads.append(
-                pd.DataFrame(
-                    {
-                        "person": gi,
-                        "district": dist_ids[1][grad],
-                        "date": gdate,
-                        "diploma": np.array(DIPLOMAS)[rng.choice(3, len(gi), p=[0.78, 0.17, 0.05])],
-                    }
-                )
-            )
+            grads.append(pd.DataFrame({
+                "person": gi, "district": dist_ids[1][grad], "date": gdate,
+                "diploma": np.array(DIPLOMAS)[rng.choice(3, len(gi), p=[0.78, 0.17, 0.05])],
+            }))
         done[idx[senior | drop]] = True
-    k12 = pd.concat(rows, ignore_index=True).sort_values(
-        ["year", "school", "person"], kind="stable"
-    )
+    k12 = pd.concat(rows, ignore_index=True).sort_values(["year", "school", "person"],
+                                                         kind="stable")
     k12["student_id"] = student_id[k12["person"].to_numpy()]
     gr = pd.concat(grads, ignore_index=True)
     gr["student_id"] = student_id[gr["person"].to_numpy()]
     return k12.reset_index(drop=True), gr
 
 
-def build_postsecondary(
-    seed: int, pop: Population, graduations: pd.DataFrame
-) -> tuple[pd.DataFrame, pd.DataFrame]:
+def build_postsecondary(seed: int, pop: Population,
+                        graduations: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Term enrollments and completions for graduates (~60% enroll) and adult students."""
     rng = stream(seed, "postsecondary")
     n = len(pop.people)
@@ -172,25 +139,17 @@ def build_postsecondary(
     age = age_on(pop.dob, day("2023-01-01"))
     adult = np.flatnonzero((age >= 19) & (age <= 45) & (rng.random(n) < 0.045))
     ep_person = np.concatenate([ep_person, adult])
-    ep_term = np.concatenate(
-        [
-            ep_term,
-            np.where(
-                rng.random(len(adult)) < 0.7, 0, regular[rng.integers(0, len(regular), len(adult))]
-            ),
-        ]
-    )
+    ep_term = np.concatenate([ep_term, np.where(rng.random(len(adult)) < 0.7, 0,
+                                                regular[rng.integers(0, len(regular),
+                                                                     len(adult))])])
     ep_prior = np.concatenate([ep_prior, rng.integers(0, 7, len(adult))])
     m = len(ep_person)
     four_year = rng.random(m) < 0.55
     cert_track = ~four_year & (rng.random(m) < 0.2)
     inst2 = [i for i, t in enumerate(industries.INSTITUTIONS) if t[2] == 2]
     inst4 = [i for i, t in enumerate(industries.INSTITUTIONS) if t[2] == 4]
-    inst = np.where(
-        four_year,
-        np.array(inst4)[rng.integers(0, len(inst4), m)],
-        np.array(inst2)[rng.integers(0, len(inst2), m)],
-    )
+    inst = np.where(four_year, np.array(inst4)[rng.integers(0, len(inst4), m)],
+                    np.array(inst2)[rng.integers(0, len(inst2), m)])
     cip = np.array(industries.CIP_CODES)[rng.integers(0, len(industries.CIP_CODES), m)]
 
     enroll, complete = [], []
@@ -208,27 +167,18 @@ def build_postsecondary(
             done_terms[idx] += 1
         else:
             idx = np.flatnonzero(active & (rng.random(m) < 0.15))
-        enroll.append(
-            pd.DataFrame(
-                {"episode": idx, "term": code, "academic_year": ay, "date": term_start[ti]}
-            )
-        )
+        enroll.append(pd.DataFrame({"episode": idx, "term": code, "academic_year": ay,
+                                    "date": term_start[ti]}))
         if code.endswith("SP") or code.endswith("FA"):
             need = np.select([cert_track, ~four_year], [2, 4], 8)
             fin = active & (done_terms >= need) & (rng.random(m) < 0.7)
             fi = np.flatnonzero(fin)
             level = np.select([cert_track[fi], ~four_year[fi]], [0, 1], 2)
             end = term_start[ti] + np.where(code.endswith("SP"), 115, 110)
-            complete.append(
-                pd.DataFrame(
-                    {
-                        "episode": fi,
-                        "date": end + rng.integers(0, 10, len(fi)),
-                        "award": np.array(AWARDS)[level],
-                        "academic_year": ay,
-                    }
-                )
-            )
+            complete.append(pd.DataFrame({
+                "episode": fi, "date": end + rng.integers(0, 10, len(fi)),
+                "award": np.array(AWARDS)[level], "academic_year": ay,
+            }))
             active &= ~fin
             stopped |= fin
     en = pd.concat(enroll, ignore_index=True)
@@ -239,9 +189,8 @@ def build_postsecondary(
         e = frame["episode"].to_numpy()
         frame["person"] = ep_person[e]
         frame["institution"] = np.array([t[0] for t in industries.INSTITUTIONS])[inst[e]]
-        frame["record_id"] = [
-            f"{p}{r}" for p, r in zip(np.where(four_year[e], "U", "C"), record_id[e], strict=True)
-        ]
+        frame["record_id"] = [f"{p}{r}" for p, r in zip(
+            np.where(four_year[e], "U", "C"), record_id[e], strict=True)]
         frame["cip"] = cip[e]
     return en.reset_index(drop=True), co.reset_index(drop=True)
 

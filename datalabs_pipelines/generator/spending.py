@@ -45,20 +45,10 @@ def build_vendors(rng: np.random.Generator, firms: pd.DataFrame) -> pd.DataFrame
     reg = np.where(is_dup, np.minimum(later, PERIOD_END - 30), reg)
     fein = firms["fein"].to_numpy()[firm].copy()
     fein[rng.random(len(firm)) < np.where(is_dup, 0.4, 0.07)] = ""
-    out = (
-        pd.DataFrame(
-            {
-                "firm": firm,
-                "name": names,
-                "dba": firms["dba_name"].to_numpy()[firm],
-                "fein": fein,
-                "registered": reg,
-                "duplicate": is_dup,
-            }
-        )
-        .sort_values(["registered", "firm"], kind="stable")
-        .reset_index(drop=True)
-    )
+    out = pd.DataFrame({
+        "firm": firm, "name": names, "dba": firms["dba_name"].to_numpy()[firm], "fein": fein,
+        "registered": reg, "duplicate": is_dup,
+    }).sort_values(["registered", "firm"], kind="stable").reset_index(drop=True)
     out.insert(0, "vendor_id", random_ids(rng, len(out), "V", 7))
     return out
 
@@ -88,35 +78,22 @@ def build_spending(seed: int, firms: pd.DataFrame) -> Spending:
         vi = rng.choice(len(vendors), k, p=weight / weight.sum())
         date = day(f"{y}-01-01") + rng.integers(0, 365, k)
         amount = np.round(rng.lognormal(np.log(typical[trade[vf[vi]]] * 8), 0.8), -2)
-        award_rows.append(
-            pd.DataFrame(
-                {
-                    "vendor": vi,
-                    "date": date,
-                    "amount": amount,
-                    "agency": np.where(
-                        rng.random(k) < 0.7,
-                        home_agency[vi],
-                        rng.choice(AGENCY_CODES, k, p=AGENCY_P),
-                    ),
-                    "term_days": rng.choice([365, 730, 1095], k),
-                }
-            )
-        )
+        award_rows.append(pd.DataFrame({
+            "vendor": vi, "date": date, "amount": amount,
+            "agency": np.where(rng.random(k) < 0.7, home_agency[vi],
+                               rng.choice(AGENCY_CODES, k, p=AGENCY_P)),
+            "term_days": rng.choice([365, 730, 1095], k),
+        }))
     awards = pd.concat(award_rows, ignore_index=True)
-    awards = awards[
-        awards["date"].to_numpy().astype("datetime64[D]")
-        >= vendors["registered"].to_numpy().astype("datetime64[D]")[awards["vendor"]]
-    ]
+    awards = awards[awards["date"].to_numpy().astype("datetime64[D]")
+                    >= vendors["registered"].to_numpy().astype("datetime64[D]")[awards["vendor"]]]
     awards = awards.sort_values(["date", "vendor"], kind="stable").reset_index(drop=True)
     awards["vendor_id"] = vendors["vendor_id"].to_numpy()[awards["vendor"]]
     awards["naics"] = firms["naics"].to_numpy()[vf[awards["vendor"]]]
     awards["description"] = [industries.TRADES[t][2] for t in trade[vf[awards["vendor"]]]]
     years = awards["date"].to_numpy().astype("datetime64[Y]").astype(int) + 1970
-    awards["contract_id"] = [
-        f"CT{y % 100:02d}{a}{i:05d}"
-        for i, (y, a) in enumerate(zip(years, awards["agency"], strict=True))
-    ]
+    awards["contract_id"] = [f"CT{y % 100:02d}{a}{i:05d}" for i, (y, a) in
+                             enumerate(zip(years, awards["agency"], strict=True))]
     awards["award_id"] = [f"AW{i + 1:07d}" for i in range(len(awards))]
 
     payments = _payments(rng, firms, vendors, awards, weight, home_agency)
@@ -124,14 +101,8 @@ def build_spending(seed: int, firms: pd.DataFrame) -> Spending:
     return Spending(vendors=vendors, awards=awards, payments=payments, certifications=certs)
 
 
-def _payments(
-    rng: np.random.Generator,
-    firms: pd.DataFrame,
-    vendors: pd.DataFrame,
-    awards: pd.DataFrame,
-    weight: np.ndarray,
-    home_agency: np.ndarray,
-) -> pd.DataFrame:
+def _payments(rng: np.random.Generator, firms: pd.DataFrame, vendors: pd.DataFrame,
+              awards: pd.DataFrame, weight: np.ndarray, home_agency: np.ndarray) -> pd.DataFrame:
     typical = np.array([t[3] for t in industries.TRADES])
     trade = firms["trade"].to_numpy()
     vf = vendors["firm"].to_numpy()
@@ -150,9 +121,8 @@ def _payments(
     date = p["date"].to_numpy().astype("datetime64[D]")
     n = len(p)
     p["amount"] = np.round(rng.lognormal(np.log(typical[trade[vf[vi]]]), 0.9), 2)
-    p["agency"] = np.where(
-        rng.random(n) < 0.7, home_agency[vi], rng.choice(AGENCY_CODES, n, p=AGENCY_P)
-    )
+    p["agency"] = np.where(rng.random(n) < 0.7, home_agency[vi],
+                           rng.choice(AGENCY_CODES, n, p=AGENCY_P))
     all_naics = np.array([t[0] for t in industries.TRADES])
     other_naics = all_naics[rng.integers(0, len(all_naics), n)]
     p["naics"] = np.where(rng.random(n) < 0.85, firms["naics"].to_numpy()[vf[vi]], other_naics)
@@ -198,36 +168,21 @@ def _certifications(rng: np.random.Generator, firms: pd.DataFrame) -> pd.DataFra
         ("bep", "WBE", firms["certified_women"].to_numpy()),
         ("bep", "PBE", firms["certified_disability"].to_numpy()),
         ("vbp", "VBE", firms["certified_veteran"].to_numpy()),
-        (
-            "ucp",
-            "DBE",
-            (firms["certified_minority"].to_numpy() | firms["certified_women"].to_numpy())
-            & transport
-            & (rng.random(len(firms)) < 0.6),
-        ),
+        ("ucp", "DBE", (firms["certified_minority"].to_numpy() | firms["certified_women"]
+                        .to_numpy()) & transport & (rng.random(len(firms)) < 0.6)),
     ]
     rows = []
     for body, ctype, mask in wants:
         fi = np.flatnonzero(mask)
         years = 5 if body == "ucp" else 3
-        start = day("2017-01-01") + rng.integers(
-            0, (day("2025-09-30") - day("2017-01-01")).astype(int), len(fi)
-        )
+        start = day("2017-01-01") + rng.integers(0, (day("2025-09-30") - day("2017-01-01"))
+                                                 .astype(int), len(fi))
         alive = np.ones(len(fi), dtype=bool)
         for _ in range(4):
             end = start + years * 365
             keep = alive & (end >= day("2022-01-01"))
-            rows.append(
-                pd.DataFrame(
-                    {
-                        "firm": fi[keep],
-                        "body": body,
-                        "type": ctype,
-                        "start": start[keep],
-                        "end": end[keep],
-                    }
-                )
-            )
+            rows.append(pd.DataFrame({"firm": fi[keep], "body": body, "type": ctype,
+                                      "start": start[keep], "end": end[keep]}))
             alive &= (rng.random(len(fi)) < 0.7) & (end < PERIOD_END)
             start = end + rng.integers(-20, 90, len(fi))
     c = pd.concat(rows, ignore_index=True)

@@ -25,12 +25,8 @@ def day(value: str) -> np.datetime64:
     return np.datetime64(value, "D")
 
 
-def uniform_dates(
-    rng: np.random.Generator,
-    start: np.datetime64 | np.ndarray,
-    end: np.datetime64 | np.ndarray,
-    size: int | None = None,
-) -> np.ndarray:
+def uniform_dates(rng: np.random.Generator, start: np.datetime64 | np.ndarray,
+                  end: np.datetime64 | np.ndarray, size: int | None = None) -> np.ndarray:
     """Uniform random dates in [start, end] (inclusive); start/end may be arrays."""
     s = np.asarray(start, dtype="datetime64[D]").astype(np.int64)
     e = np.asarray(end, dtype="datetime64[D]").astype(np.int64)
@@ -57,11 +53,8 @@ def fmt_dates(dates: np.ndarray, fmt: str) -> np.ndarray:
         m = d[ok].astype("datetime64[M]").astype(np.int64) % 12 + 1
         dd = (d[ok] - d[ok].astype("datetime64[M]").astype("datetime64[D]")).astype(np.int64) + 1
         out[ok] = [
-            fmt.replace("%Y", f"{a:04d}")
-            .replace("%m", f"{b:02d}")
-            .replace("%d", f"{c:02d}")
-            .replace("%-m", str(b))
-            .replace("%-d", str(c))
+            fmt.replace("%Y", f"{a:04d}").replace("%m", f"{b:02d}").replace("%d", f"{c:02d}")
+            .replace("%-m", str(b)).replace("%-d", str(c))
             for a, b, c in zip(y, m, dd, strict=True)
         ]
     return out

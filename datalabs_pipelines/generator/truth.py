@@ -32,51 +32,28 @@ class TruthWriter:
         self.person_rows = 0
         self.firm_rows = 0
 
-    def persons(
-        self,
-        extract: str,
-        delivery_file: str,
-        lines: np.ndarray,
-        entity: np.ndarray,
-        defects: np.ndarray,
-    ) -> None:
+    def persons(self, extract: str, delivery_file: str, lines: np.ndarray,
+                entity: np.ndarray, defects: np.ndarray) -> None:
         """Log records of a person extract; ``entity`` holds person indexes."""
-        frame = pd.DataFrame(
-            {
-                "extract": extract,
-                "delivery_file": delivery_file,
-                "line_number": lines,
-                "person_id": self.person_ids[entity.astype(np.int64)],
-                "defect": defects,
-            }
-        )
+        frame = pd.DataFrame({
+            "extract": extract, "delivery_file": delivery_file, "line_number": lines,
+            "person_id": self.person_ids[entity.astype(np.int64)], "defect": defects,
+        })
         frame.to_csv(self._person, index=False, header=False, lineterminator="\n")
         self.person_rows += len(frame)
 
-    def firms(
-        self,
-        extract: str,
-        delivery_file: str,
-        lines: np.ndarray,
-        entity: np.ndarray,
-        defects: np.ndarray,
-    ) -> None:
+    def firms(self, extract: str, delivery_file: str, lines: np.ndarray,
+              entity: np.ndarray, defects: np.ndarray) -> None:
         """Log records of a firm extract; ``entity`` holds firm ids."""
-        frame = pd.DataFrame(
-            {
-                "extract": extract,
-                "delivery_file": delivery_file,
-                "line_number": lines,
-                "firm_id": entity,
-                "defect": defects,
-            }
-        )
+        frame = pd.DataFrame({
+            "extract": extract, "delivery_file": delivery_file, "line_number": lines,
+            "firm_id": entity, "defect": defects,
+        })
         frame.to_csv(self._firm, index=False, header=False, lineterminator="\n")
         self.firm_rows += len(frame)
 
-    def broken(
-        self, extract: str, delivery_file: str, lines: np.ndarray, damage: np.ndarray | None
-    ) -> None:
+    def broken(self, extract: str, delivery_file: str, lines: np.ndarray,
+               damage: np.ndarray | None) -> None:
         """Log the lines damaged on purpose (every extract, with or without entity truth)."""
         if damage is None:
             return

@@ -35,14 +35,8 @@ def add_tag(defects: np.ndarray, mask: np.ndarray, tag: str) -> None:
     defects[idx] = [f"{d};{tag}" if d else tag for d in defects[idx]]
 
 
-def finish(
-    rng: np.random.Generator,
-    rec: Records,
-    dup_rate: float,
-    n_broken: int,
-    break_kinds: tuple[str, ...] = DELIMITED_BREAKS,
-    kind_start: int = 0,
-) -> Records:
+def finish(rng: np.random.Generator, rec: Records, dup_rate: float, n_broken: int,
+           break_kinds: tuple[str, ...] = DELIMITED_BREAKS, kind_start: int = 0) -> Records:
     """Insert exact duplicate rows next to their originals and mark ``n_broken`` rows to damage.
 
     Damage kinds rotate through ``break_kinds`` from ``kind_start`` (the number of rows already
@@ -62,30 +56,20 @@ def finish(
     n_broken = min(n_broken, len(candidates) // 4)  # tiny files keep most of their records
     if n_broken:
         pos = rng.choice(candidates, size=n_broken, replace=False)
-        broken[np.sort(pos)] = [
-            break_kinds[(kind_start + i) % len(break_kinds)] for i in range(len(pos))
-        ]
+        broken[np.sort(pos)] = [break_kinds[(kind_start + i) % len(break_kinds)]
+                                for i in range(len(pos))]
         add_tag(defects, broken != "", "unparseable")
     return Records(rows, entity, defects, broken)
 
 
-def write_delimited(
-    path: Path,
-    rec: Records,
-    delimiter: str = ",",
-    encoding: str = "utf-8",
-    line_end: str = "\n",
-    title_lines: tuple[str, ...] = (),
-) -> np.ndarray:
+def write_delimited(path: Path, rec: Records, delimiter: str = ",", encoding: str = "utf-8",
+                    line_end: str = "\n", title_lines: tuple[str, ...] = ()) -> np.ndarray:
     """Write a header plus rows; returns each record's 1-based physical line number."""
     path.parent.mkdir(parents=True, exist_ok=True)
     text = rec.rows.to_csv(index=False, header=False, sep=delimiter, lineterminator="\n")
     lines = text.split("\n")[:-1] if text else []
-    header = (
-        rec.rows.to_csv(index=False, sep=delimiter, lineterminator="\n").split("\n")[0]
-        if len(rec.rows)
-        else delimiter.join(rec.rows.columns)
-    )
+    header = rec.rows.to_csv(index=False, sep=delimiter, lineterminator="\n").split("\n")[0] \
+        if len(rec.rows) else delimiter.join(rec.rows.columns)
     eol = line_end.encode()
     enc = [line.encode(encoding, errors="replace") for line in lines]
     if rec.broken is not None:
@@ -103,10 +87,8 @@ def write_fixed_width(path: Path, rec: Records, widths: list[int]) -> np.ndarray
     Damaged rows are cut short.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    parts = [
-        rec.rows[c].astype(str).str.slice(0, w).str.ljust(w)
-        for c, w in zip(rec.rows.columns, widths, strict=True)
-    ]
+    parts = [rec.rows[c].astype(str).str.slice(0, w).str.ljust(w)
+             for c, w in zip(rec.rows.columns, widths, strict=True)]
     line = parts[0]
     for p in parts[1:]:
         line = line + p
@@ -125,11 +107,8 @@ def write_jsonl(path: Path, rec: Records, omit_empty: tuple[str, ...] = ()) -> n
     cols = list(rec.rows.columns)
     out = []
     for i, values in enumerate(rec.rows.itertuples(index=False, name=None)):
-        obj = {
-            k: v
-            for k, v in zip(cols, values, strict=True)
-            if not (k in omit_empty and v in ("", None))
-        }
+        obj = {k: v for k, v in zip(cols, values, strict=True)
+               if not (k in omit_empty and v in ("", None))}
         line = json.dumps(obj, ensure_ascii=False)
         if rec.broken is not None and rec.broken[i]:
             line = line[: len(line) // 2] if i % 2 else line.replace('": "', "': '", 1)
@@ -138,9 +117,8 @@ def write_jsonl(path: Path, rec: Records, omit_empty: tuple[str, ...] = ()) -> n
     return np.arange(len(out)) + 1
 
 
-def write_xlsx(
-    path: Path, rec: Records, sheet: str, title: str, date_columns: tuple[str, ...] = ()
-) -> np.ndarray:
+def write_xlsx(path: Path, rec: Records, sheet: str, title: str,
+               date_columns: tuple[str, ...] = ()) -> np.ndarray:
     """An Excel sheet with a title row above the header; returns the Excel row numbers."""
     path.parent.mkdir(parents=True, exist_ok=True)
     wb = Workbook(write_only=True)
@@ -171,9 +149,8 @@ def _deterministic_zip(data: bytes, path: Path) -> None:
         for info in src.infolist():
             content = src.read(info.filename)
             if info.filename == "docProps/core.xml":
-                content = re.sub(
-                    rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", b"2026-01-01T00:00:00Z", content
-                )
+                content = re.sub(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", b"2026-01-01T00:00:00Z",
+                                 content)
             zi = zipfile.ZipInfo(info.filename, date_time=FIXED_ZIP_TIME)
             zi.compress_type = zipfile.ZIP_DEFLATED
             zi.external_attr = 0o600 << 16
