@@ -13,6 +13,7 @@ from datalabs_pipelines.marts.factory import build_mart_asset
 from datalabs_pipelines.marts.registry import mart_declarations
 from datalabs_pipelines.outcomes.assets import outcome_assets
 from datalabs_pipelines.outcomes.linkage import with_person_keys
+from datalabs_pipelines.procurement.assets import procurement_assets
 from datalabs_pipelines.publishing.assets import build_published_snapshot
 from datalabs_pipelines.warehouse import warehouse_resource
 
@@ -27,6 +28,7 @@ def build_definitions(contracts: Sequence[Contract] | None = None) -> dg.Definit
             [
                 *raw_assets(contracts),
                 *staging_assets(contracts),
+                *procurement_assets(contracts),
                 *outcome_assets(contracts),
                 *marts,
                 build_published_snapshot([k for m in marts for k in m.keys], declarations),

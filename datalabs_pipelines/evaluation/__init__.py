@@ -1,1 +1,6 @@
 """Accuracy of every linkage against the generator's ground truth (`datalabs evaluate`)."""
+
+from datalabs_pipelines.evaluation.report import EVALUATORS
+from datalabs_pipelines.evaluation.vendors import evaluate_vendor_matching
+
+EVALUATORS["vendor_matching"] = evaluate_vendor_matching
