@@ -2,11 +2,8 @@
 
 from collections.abc import Sequence
 
-import dagster as dg
-
 from datalabs_pipelines.contracts import Contract
 from datalabs_pipelines.marts.declaration import MartDeclaration, all_declarations
-from datalabs_pipelines.marts.factory import build_mart_asset
 
 
 def mart_declarations(contracts: Sequence[Contract]) -> list[MartDeclaration]:
@@ -15,5 +12,3 @@ def mart_declarations(contracts: Sequence[Contract]) -> list[MartDeclaration]:
     return [d for d in all_declarations() if set(d.sources) <= names]
 
 
-def mart_assets(contracts: Sequence[Contract]) -> list[dg.AssetsDefinition]:
-    return [build_mart_asset(d, contracts) for d in mart_declarations(contracts)]

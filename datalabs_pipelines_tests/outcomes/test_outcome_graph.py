@@ -96,7 +96,10 @@ def materialize(instance: dg.DagsterInstance) -> dg.ExecuteInProcessResult:
             ("education", OUTCOME_MARTS[2]),
         ]
     ]
-    selection = dg.AssetSelection.groups("integrated") | dg.AssetSelection.assets(*marts, SNAPSHOT)
+    outcome_facts = dg.AssetSelection.groups("integrated") - dg.AssetSelection.key_prefixes(
+        ["integrated", "procurement"]
+    )
+    selection = outcome_facts | dg.AssetSelection.assets(*marts, SNAPSHOT)
     return dg.materialize(
         list(defs.assets),
         selection=selection,
