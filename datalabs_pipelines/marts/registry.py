@@ -10,5 +10,3 @@ def mart_declarations(contracts: Sequence[Contract]) -> list[MartDeclaration]:
     """The declarations whose source extracts all have a contract in this code location."""
     names = {c.name for c in contracts}
     return [d for d in all_declarations() if set(d.sources) <= names]
-
-
