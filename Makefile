@@ -1,6 +1,9 @@
 # Two commands set up everything on a fresh machine: `make run` and `make test`.
 SHELL := /bin/bash
-UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
+UV := $(shell command -v uv 2>/dev/null)
+ifeq ($(UV),)
+UV := python3 -m uv
+endif
 VENV := .venv
 PY := $(VENV)/bin/python
 SCALE ?= 1
@@ -8,10 +11,8 @@ export DAGSTER_HOME ?= $(CURDIR)/data/dagster_home
 
 .PHONY: run test test-fast ui lint bench generate clean env
 
-$(UV):
-	python3 -m pip install --quiet --user uv || python3 -m pip install --quiet uv
-
-$(VENV)/.synced: uv.lock pyproject.toml | $(UV)
+$(VENV)/.synced: uv.lock pyproject.toml
+	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
 	$(UV) sync --frozen
 	touch $@
 

@@ -29,6 +29,7 @@ def _run(args: argparse.Namespace) -> int:
     )
     from datalabs_pipelines.contracts import all_contracts
     from datalabs_pipelines.definitions import build_definitions
+    from datalabs_pipelines.ingestion.landing import unowned_files
     from datalabs_pipelines.settings import get_settings
 
     settings = get_settings()
@@ -56,6 +57,11 @@ def _run(args: argparse.Namespace) -> int:
         )
     else:
         print("published: nothing (a blocking check failed or publish did not run)")
+    stray = unowned_files(tuple(contracts), settings.landing_dir)
+    if stray:
+        print(f"files in landing that match no contract (not loaded): {len(stray)}")
+        for path in stray[:20]:
+            print(f"  {path}")
     for label in outcome.failed_runs:
         print(f"FAILED: {label} (see `make ui` for the run's logs)", file=sys.stderr)
     return 1 if outcome.failed_runs else 0

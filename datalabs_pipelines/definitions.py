@@ -10,23 +10,32 @@ from datalabs_pipelines.cleaning.assets import staging_assets
 from datalabs_pipelines.contracts import Contract, all_contracts
 from datalabs_pipelines.ingestion.assets import raw_assets
 from datalabs_pipelines.linkage.assets import linkage_assets
-from datalabs_pipelines.marts.registry import mart_assets
+from datalabs_pipelines.marts.factory import build_mart_asset
+from datalabs_pipelines.marts.registry import mart_declarations
+from datalabs_pipelines.outcomes.assets import outcome_assets
+from datalabs_pipelines.outcomes.linkage import with_person_keys
+from datalabs_pipelines.procurement.assets import procurement_assets
 from datalabs_pipelines.publishing.assets import build_published_snapshot
 from datalabs_pipelines.warehouse import warehouse_resource
 
 
 def build_definitions(contracts: Sequence[Contract] | None = None) -> dg.Definitions:
     contracts = list(all_contracts() if contracts is None else contracts)
-    marts = mart_assets(contracts)
+    declarations = mart_declarations(contracts)
+    marts = [build_mart_asset(d, contracts) for d in declarations]
     load_jobs = build_load_jobs(contracts)
     return dg.Definitions(
-        assets=[
-            *raw_assets(contracts),
-            *staging_assets(contracts),
-            *linkage_assets(contracts),
-            *marts,
-            build_published_snapshot([k for m in marts for k in m.keys]),
-        ],
+        assets=with_person_keys(
+            [
+                *raw_assets(contracts),
+                *staging_assets(contracts),
+                *linkage_assets(contracts),
+                *procurement_assets(contracts),
+                *outcome_assets(contracts),
+                *marts,
+                build_published_snapshot([k for m in marts for k in m.keys], declarations),
+            ]
+        ),
         schedules=[build_nightly_schedule(contracts)],
         jobs=load_jobs,
         sensors=[build_landing_sensor(contracts, load_jobs)],

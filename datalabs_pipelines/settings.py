@@ -17,6 +17,7 @@ class Settings:
     key_file: Path
     contracts_dir: Path
     production: bool
+    disclosure_threshold: int = 10
 
     @property
     def published_path(self) -> Path:
@@ -38,4 +39,15 @@ def get_settings() -> Settings:
         key_file=_path("DATALABS_LINKAGE_KEY_FILE", Path.home() / ".config/datalabs/linkage.key"),
         contracts_dir=_path("DATALABS_CONTRACTS_DIR", Path(__file__).parent / "contracts"),
         production=os.environ.get("DATALABS_ENV", "development").lower() == "production",
+        disclosure_threshold=_threshold(os.environ.get("DATALABS_DISCLOSURE_THRESHOLD")),
     )
+
+
+def _threshold(value: str | None) -> int:
+    """Smallest count of people a published cell may show (default 10)."""
+    if not value:
+        return 10
+    threshold = int(value)
+    if threshold < 1:
+        raise ValueError(f"DATALABS_DISCLOSURE_THRESHOLD must be at least 1, not {value!r}")
+    return threshold

@@ -83,6 +83,9 @@ class DelimitedFormat(Strict):
     quote: str | None = '"'
     encoding: Literal["utf-8", "latin-1"] = "utf-8"
     skip_lines: int = Field(0, ge=0, description="title lines above the header")
+    max_record_lines: int = Field(
+        50, ge=2, description="a quoted field spanning more lines than this is unterminated"
+    )
 
 
 class FixedWidthFormat(Strict):
@@ -92,7 +95,9 @@ class FixedWidthFormat(Strict):
 
 
 class ExcelFormat(Strict):
-    kind: Literal["excel"]
+    """A worksheet: ``excel`` is an .xlsx workbook (openpyxl), ``xls`` legacy binary (xlrd)."""
+
+    kind: Literal["excel", "xls"]
     sheet: str
     header_row: int = Field(1, ge=1, description="1-based row holding the header")
 

@@ -25,7 +25,13 @@ from datalabs_pipelines.ingestion.loading import (
 from datalabs_pipelines.settings import get_settings
 
 RECONCILES = "delivery_reconciles"
-FORMAT_KINDS = {"delimited": "csv", "fixed_width": "text", "excel": "excel", "jsonl": "json"}
+FORMAT_KINDS = {
+    "delimited": "csv",
+    "fixed_width": "text",
+    "excel": "excel",
+    "xls": "excel",
+    "jsonl": "json",
+}
 LINEAGE_DESCRIPTIONS = {
     "_delivery": "delivery file name (the partition key)",
     "_line": "line (or spreadsheet row) where the record starts in the delivery file",

@@ -6,7 +6,8 @@
 Text formats are read inside DuckDB as physical lines (so every row keeps its line number and
 undecodable lines are caught by DuckDB's reject tables), then split in SQL. Quoted fields that
 span lines are stitched from the few lines with an odd number of quote characters. Excel sheets
-are small and read with openpyxl. Whole-file problems raise ``DeliveryRejected``.
+are small and read with openpyxl (.xlsx) or xlrd (legacy .xls). Whole-file problems raise
+``DeliveryRejected``.
 """
 
 from __future__ import annotations
@@ -30,7 +31,6 @@ from datalabs_pipelines.ingestion.errors import DeliveryRejected
 from datalabs_pipelines.ingestion.physical import file_facts
 
 MAX_LINE_BYTES = 1 << 20  # a longer line is quarantined, never loaded
-MAX_QUOTED_SPAN = 50  # a quoted field spanning more lines than this is an unterminated quote
 RAW_TEXT_LIMIT = 2000  # characters of an unparseable record kept in quarantine
 
 
@@ -88,7 +88,10 @@ def parse_delivery(con: duckdb.DuckDBPyConnection, path: Path, contract: Contrac
 
 
 def _read_lines(con: duckdb.DuckDBPyConnection, path: Path, encoding: str, result: ParseResult):
-    """``_lines(_line, text)`` for every decodable line; undecodable ones go to quarantine."""
+    """``_lines(_line, text)`` for every decodable line; undecodable ones go to quarantine.
+
+    ``strict_mode = false`` lets one file mix CRLF and LF line ends (the NC DBE export does).
+    """
     for table in ("_raw_lines", "_rejects", "_reject_scans", "_lines"):
         con.execute(f"DROP TABLE IF EXISTS {table}")
     con.execute(
@@ -97,7 +100,7 @@ def _read_lines(con: duckdb.DuckDBPyConnection, path: Path, encoding: str, resul
         SELECT line AS text FROM read_csv($path, columns = {'line': 'VARCHAR'}, delim = $delim,
             quote = '', escape = '', header = false, auto_detect = false, encoding = $encoding,
             max_line_size = $max_line, store_rejects = true, rejects_table = '_rejects',
-            rejects_scan = '_reject_scans', parallel = false)
+            rejects_scan = '_reject_scans', parallel = false, strict_mode = false)
         """,
         {"path": str(path), "delim": "\x1f", "encoding": encoding, "max_line": MAX_LINE_BYTES},
     )
@@ -184,7 +187,7 @@ def _parse_delimited(
 
     con.execute("DROP TABLE IF EXISTS _records")
     if fmt.quote:
-        spans = _quoted_spans(con, header_line, fmt.delimiter, fmt.quote)
+        spans = _quoted_spans(con, header_line, fmt)
         con.execute("DROP TABLE IF EXISTS _spans")
         con.execute("CREATE TEMP TABLE _spans (first_line BIGINT, last_line BIGINT)")
         if spans:
@@ -263,15 +266,16 @@ def _quoted_field_patterns(delimiter: str, quote: str) -> tuple[str, str]:
 
 
 def _quoted_spans(
-    con: duckdb.DuckDBPyConnection, header_line: int, delimiter: str, quote: str
+    con: duckdb.DuckDBPyConnection, header_line: int, fmt: DelimitedFormat
 ) -> list[tuple[int, int]]:
     """Multi-line records: a line that opens a quoted field, up to the line that closes it.
 
     Only lines with an odd number of quotes can open or close one. A line that opens a field
-    with no closing line within ``MAX_QUOTED_SPAN`` stays a record of its own and is
+    with no closing line within ``fmt.max_record_lines`` stays a record of its own and is
     quarantined as malformed quoting, so one stray quote never swallows the rest of a file.
     """
-    d, q = re.escape(delimiter), re.escape(quote)
+    quote = fmt.quote or '"'
+    d, q = re.escape(fmt.delimiter), re.escape(quote)
     odd = con.execute(
         """
         SELECT _line, regexp_matches(text, $opener), regexp_matches(text, $closer)
@@ -292,7 +296,7 @@ def _quoted_spans(
         line, opens, _ = odd[i]
         if opens and i + 1 < len(odd):
             next_line, _, closes = odd[i + 1]
-            if closes and next_line - line <= MAX_QUOTED_SPAN:
+            if closes and next_line - line <= fmt.max_record_lines:
                 spans.append((line, next_line))
                 i += 2
                 continue
@@ -445,15 +449,8 @@ def _cell_text(value: object) -> str | None:
     return str(value)
 
 
-def _parse_excel(
-    con: duckdb.DuckDBPyConnection,
-    path: Path,
-    contract: Contract,
-    fmt: ExcelFormat,
-    result: ParseResult,
-) -> None:
+def _xlsx_rows(path: Path, contract: Contract, sheet: str) -> list[list[str | None]]:
     import openpyxl
-    import pandas as pd
 
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
@@ -461,15 +458,66 @@ def _parse_excel(
         raise DeliveryRejected(
             path, "format.kind", f"not a readable xlsx workbook ({exc})", contract=contract.name
         ) from exc
-    if fmt.sheet not in book.sheetnames:
+    if sheet not in book.sheetnames:
         raise DeliveryRejected(
             path,
             "format.sheet",
-            f"sheet {fmt.sheet!r} not found (sheets: {', '.join(book.sheetnames)})",
+            f"sheet {sheet!r} not found (sheets: {', '.join(book.sheetnames)})",
             contract=contract.name,
         )
-    rows = [[_cell_text(v) for v in row] for row in book[fmt.sheet].iter_rows(values_only=True)]
+    rows = [[_cell_text(v) for v in row] for row in book[sheet].iter_rows(values_only=True)]
     book.close()
+    return rows
+
+
+def _xls_rows(path: Path, contract: Contract, sheet: str) -> list[list[str | None]]:
+    """Legacy binary .xls via xlrd; its structural warnings are swallowed, not printed."""
+    import io
+
+    import xlrd
+
+    try:
+        book = xlrd.open_workbook(str(path), logfile=io.StringIO(), on_demand=True)
+    except Exception as exc:  # xlrd raises XLRDError, CompDocError, struct.error, ...
+        raise DeliveryRejected(
+            path, "format.kind", f"not a readable xls workbook ({exc})", contract=contract.name
+        ) from exc
+    try:
+        if sheet not in book.sheet_names():
+            raise DeliveryRejected(
+                path,
+                "format.sheet",
+                f"sheet {sheet!r} not found (sheets: {', '.join(book.sheet_names())})",
+                contract=contract.name,
+            )
+        grid = book.sheet_by_name(sheet)
+        rows = []
+        for r in range(grid.nrows):
+            row = []
+            for cell in grid.row(r):
+                value = cell.value
+                if cell.ctype == xlrd.XL_CELL_EMPTY or cell.ctype == xlrd.XL_CELL_BLANK:
+                    value = None
+                elif cell.ctype == xlrd.XL_CELL_DATE:
+                    value = xlrd.xldate.xldate_as_datetime(value, book.datemode)
+                row.append(_cell_text(value))
+            rows.append(row)
+    finally:
+        book.release_resources()
+    return rows
+
+
+def _parse_excel(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    contract: Contract,
+    fmt: ExcelFormat,
+    result: ParseResult,
+) -> None:
+    import pandas as pd
+
+    read = _xls_rows if fmt.kind == "xls" else _xlsx_rows
+    rows = read(path, contract, fmt.sheet)
     result.physical_lines = len(rows)
     result.preamble_lines = min(fmt.header_row, len(rows))
     if len(rows) < fmt.header_row:

@@ -1,13 +1,12 @@
-"""Every mart asset, in one list: the publish step depends on all of them."""
+"""Every mart asset, built from the declarations under this folder."""
 
 from collections.abc import Sequence
 
-import dagster as dg
-
 from datalabs_pipelines.contracts import Contract
-from datalabs_pipelines.marts.linkage_quality import build_linkage_quality
-from datalabs_pipelines.marts.platform import build_extract_quality
+from datalabs_pipelines.marts.declaration import MartDeclaration, all_declarations
 
 
-def mart_assets(contracts: Sequence[Contract]) -> list[dg.AssetsDefinition]:
-    return [build_extract_quality(contracts), *build_linkage_quality(contracts)]
+def mart_declarations(contracts: Sequence[Contract]) -> list[MartDeclaration]:
+    """The declarations whose source extracts all have a contract in this code location."""
+    names = {c.name for c in contracts}
+    return [d for d in all_declarations() if set(d.sources) <= names]

@@ -1,18 +1,30 @@
-"""The publish asset: the snapshot dashboards read, written only after every check passed."""
+"""The publish asset: the snapshot dashboards read, written only after every check passed.
 
-from collections.abc import Sequence
+Its blocking ``disclosure_gate`` check runs on the tables as written to the temporary snapshot
+file, before the file replaces the published one.
+"""
+
+from collections.abc import Iterator, Sequence
 
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from datalabs_pipelines.publishing.snapshot import publish_snapshot
+from datalabs_pipelines.governance.disclosure import disclosure_threshold
+from datalabs_pipelines.marts.declaration import MartDeclaration
+from datalabs_pipelines.publishing.snapshot import DisclosureGateFailed, publish_snapshot
 from datalabs_pipelines.quality.results import failed_blocking
 from datalabs_pipelines.settings import get_settings
 
 SNAPSHOT = dg.AssetKey(["published", "platform", "datalabs"])
+DISCLOSURE_GATE = "disclosure_gate"
 
 
-def build_published_snapshot(mart_keys: Sequence[dg.AssetKey]) -> dg.AssetsDefinition:
+def build_published_snapshot(
+    mart_keys: Sequence[dg.AssetKey], declarations: Sequence[MartDeclaration] = ()
+) -> dg.AssetsDefinition:
+    by_name = {d.name: d for d in declarations}
+    gated = sorted(d.name for d in declarations if d.disclosure_control)
+
     @dg.asset(
         key=SNAPSHOT,
         deps=list(mart_keys),
@@ -20,15 +32,27 @@ def build_published_snapshot(mart_keys: Sequence[dg.AssetKey]) -> dg.AssetsDefin
         kinds={"duckdb"},
         owners=["team:data_platform"],
         tags={"domain": "platform", "classification": "public"},
+        check_specs=[
+            dg.AssetCheckSpec(
+                DISCLOSURE_GATE,
+                asset=SNAPSHOT,
+                blocking=True,
+                description="Small counts suppressed, no suppressed cell recoverable from "
+                "totals, rates on suppressed bases suppressed; verified on the tables in the "
+                f"new snapshot before it replaces the old one. Gated: {', '.join(gated) or '-'}.",
+            )
+        ],
         pool="duckdb",
     )
     def published_snapshot(
         context: dg.AssetExecutionContext, warehouse: DuckDBResource
-    ) -> dg.MaterializeResult:
-        """Read-only snapshot for dashboards. Source: every table in schema `marts`. Grain: the
-        marts' own. Target: `data/published/datalabs.duckdb`, replaced atomically, and only
-        when no blocking (ERROR) check is failing on any extract."""
+    ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
+        """Read-only snapshot for dashboards. Source: every declared table in schema `marts`,
+        through the disclosure gate where declared. Grain: the marts' own. Target:
+        `data/published/datalabs.duckdb`, replaced atomically, and only when no blocking (ERROR)
+        check is failing on any extract and the gated tables pass the disclosure gate."""
         target = get_settings().published_path
+        threshold = disclosure_threshold()
         with warehouse.get_connection() as con:
             failing = failed_blocking(con)
             if failing:
@@ -37,14 +61,48 @@ def build_published_snapshot(mart_keys: Sequence[dg.AssetKey]) -> dg.AssetsDefin
                     + ", ".join(failing)
                     + ". The previous snapshot stays in place.",
                 )
-            counts = publish_snapshot(con, target)
-        context.log.info(f"published {len(counts)} tables to {target}")
-        return dg.MaterializeResult(
+            try:
+                result = publish_snapshot(con, target, by_name, threshold)
+            except DisclosureGateFailed as failed:
+                yield dg.AssetCheckResult(
+                    check_name=DISCLOSURE_GATE,
+                    passed=False,
+                    severity=dg.AssetCheckSeverity.ERROR,
+                    metadata={"threshold": threshold, "problems": failed.problems[:50]},
+                )
+                raise dg.Failure(
+                    description="Not publishing: the disclosure gate failed: "
+                    f"{failed}. The previous snapshot stays in place."
+                ) from failed
+        for table in result.unpublished:
+            context.log.warning(f"marts.{table} has no declaration and was not published")
+        context.log.info(f"published {len(result.counts)} tables to {target}")
+        yield dg.MaterializeResult(
             metadata={
                 "path": dg.MetadataValue.path(str(target)),
-                "tables": dg.MetadataValue.json(counts),
-                "dagster/row_count": sum(counts.values()),
+                "tables": dg.MetadataValue.json(result.counts),
+                "dagster/row_count": sum(result.counts.values()),
             }
+        )
+        yield dg.AssetCheckResult(
+            check_name=DISCLOSURE_GATE,
+            passed=True,
+            metadata={
+                "threshold": threshold,
+                "gated": dg.MetadataValue.json(
+                    {
+                        r.table: {
+                            "rows": r.rows,
+                            "count_cells": r.cells,
+                            "primary": r.primary,
+                            "complementary": r.complementary,
+                            "derived": r.derived,
+                            "rounds": r.rounds,
+                        }
+                        for r in result.gate
+                    }
+                ),
+            },
         )
 
     return published_snapshot

@@ -1,17 +1,42 @@
 """Write the marts to a new DuckDB file and move it into place atomically.
 
+Each mart whose declaration asks for disclosure control is written through the disclosure gate
+(``governance.disclosure``); the gate then re-checks the tables as they stand in the temporary
+file, and the file is moved into place only when nothing is found. The unsuppressed marts stay
+in the warehouse's ``marts`` schema.
+
 Readers that hold the old snapshot open keep reading it (the old inode lives on); they see the
-new one when they reopen. A crash before ``os.replace`` leaves only a temporary file behind.
+new one when they reopen. A crash or a failed gate before ``os.replace`` leaves the previous
+snapshot in place.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 
+from datalabs_pipelines.governance.disclosure import GateReport, gate_table, verify_gated
+from datalabs_pipelines.marts.declaration import MartDeclaration
 from datalabs_pipelines.warehouse import identifier
+
+
+class DisclosureGateFailed(RuntimeError):
+    """The gated snapshot still breaks a disclosure rule; it was not published."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("; ".join(problems[:10]))
+        self.problems = problems
+
+
+@dataclass
+class SnapshotResult:
+    counts: dict[str, int] = field(default_factory=dict)
+    gate: list[GateReport] = field(default_factory=list)
+    unpublished: list[str] = field(default_factory=list)
 
 
 def mart_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -24,21 +49,46 @@ def mart_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
     ]
 
 
-def publish_snapshot(con: duckdb.DuckDBPyConnection, target: Path) -> dict[str, int]:
-    """Copy every ``marts`` table into ``target``; return row counts per table."""
+def publish_snapshot(
+    con: duckdb.DuckDBPyConnection,
+    target: Path,
+    declarations: Mapping[str, MartDeclaration],
+    threshold: int,
+) -> SnapshotResult:
+    """Copy every declared ``marts`` table into ``target``, gated where declared.
+
+    Tables without a declaration are left out (the gate cannot know their columns' roles).
+    Raises ``DisclosureGateFailed`` (and keeps the previous snapshot) when a gated table in the
+    temporary file breaks a rule.
+    """
     target.parent.mkdir(parents=True, exist_ok=True)
     temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     temporary.unlink(missing_ok=True)
-    counts: dict[str, int] = {}
+    result = SnapshotResult()
+    problems: list[str] = []
     con.execute("ATTACH ? AS snapshot", [str(temporary)])
     try:
         for table in mart_tables(con):
+            declaration = declarations.get(table)
+            if declaration is None:
+                result.unpublished.append(table)
+                continue
             name = identifier(table)
-            con.execute(f"CREATE TABLE snapshot.main.{name} AS SELECT * FROM marts.{name}")
-            counts[table] = con.execute(f"SELECT count(*) FROM snapshot.main.{name}").fetchone()[0]
+            published = f"snapshot.main.{name}"
+            if declaration.disclosure_control:
+                result.gate.append(
+                    gate_table(con, declaration, f"marts.{name}", published, threshold)
+                )
+                problems += verify_gated(con, declaration, published, threshold)
+            else:
+                con.execute(f"CREATE TABLE {published} AS SELECT * FROM marts.{name}")
+            result.counts[table] = con.execute(f"SELECT count(*) FROM {published}").fetchone()[0]
     finally:
         con.execute("DETACH snapshot")
+    if problems:
+        temporary.unlink(missing_ok=True)
+        raise DisclosureGateFailed(problems)
     with temporary.open("rb") as handle:
         os.fsync(handle.fileno())
     os.replace(temporary, target)
-    return counts
+    return result

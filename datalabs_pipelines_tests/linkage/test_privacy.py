@@ -22,7 +22,9 @@ from datalabs_pipelines.settings import PROJECT_ROOT, get_settings
 pytestmark = pytest.mark.slow
 
 PEOPLE_SAMPLED = 60
-LINKAGE_QUALITY_YAML = PROJECT_ROOT / "datalabs_pipelines" / "marts" / "linkage_quality.yaml"
+LINKAGE_QUALITY_YAML = (
+    PROJECT_ROOT / "datalabs_pipelines" / "marts" / "platform" / "linkage_quality.yaml"
+)
 
 
 @pytest.fixture(scope="module")

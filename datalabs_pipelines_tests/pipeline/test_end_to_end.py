@@ -130,3 +130,37 @@ def test_bad_delivery_blocks_downstream_and_keeps_snapshot(isolated_env):
             ).fetchone()[0]
             == 1
         )  # the raw layer keeps what was delivered
+
+
+def test_file_matching_no_contract_fails_only_its_extract(isolated_env):
+    settings = get_settings()
+    stray = settings.landing_dir / "test_agency" / "people" / "notes.csv"
+    stray.write_text("not a delivery\n")
+    with dg.DagsterInstance.ephemeral() as instance:
+        outcome = run_all(instance)
+        failures = [
+            record.event_log_entry.dagster_event.step_failure_data.error.message
+            for run in instance.get_runs()
+            for record in instance.get_records_for_run(run.run_id).records
+            if record.event_log_entry.dagster_event
+            and record.event_log_entry.dagster_event.is_step_failure
+        ]
+    assert "load people" in outcome.failed_runs and "load visits" not in outcome.failed_runs
+    assert any(str(stray) in m and "'file_pattern'" in m for m in failures), failures
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        delivered = con.execute(
+            "SELECT DISTINCT delivery FROM raw.deliveries ORDER BY 1"
+        ).fetchall()
+    assert ("notes.csv",) not in delivered and ("visits_2024q2.jsonl",) in delivered
+
+
+def test_materializations_carry_row_counts(isolated_env):
+    with dg.DagsterInstance.ephemeral() as instance:
+        run_all(instance)
+        for key in [
+            dg.AssetKey(["raw", "test_agency", "people"]),
+            dg.AssetKey(["staging", "test_agency", "people"]),
+            dg.AssetKey(["marts", "platform", "extract_quality"]),
+        ]:
+            event = instance.get_latest_materialization_event(key)
+            assert event.asset_materialization.metadata["dagster/row_count"].value > 0

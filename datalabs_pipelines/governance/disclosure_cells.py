@@ -1,0 +1,175 @@
+"""The disclosure gate's view of a mart: its count cells and the equations that bind them.
+
+Three temporary tables, rebuilt for each table the gate looks at:
+
+- ``_gate_rows``: the table with a ``_row_id`` (numbered in dimension order, so reruns pick
+  the same cells);
+- ``_gate_cells``: one row per (row, count column) with its value and whether it is suppressed;
+- ``_gate_members``: one row per (equation, cell). An equation is a set of cells whose sum a
+  reader can know: the cells of one count column that differ only in one additive dimension
+  (they add up to that dimension's total, published in the table as its ``total`` row or
+  elsewhere), and a count with ``sum_of`` together with its parts.
+
+A suppressed cell is recoverable by subtraction when it is the only suppressed cell of an
+equation; the gate suppresses more cells until no equation is in that state.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from datalabs_pipelines.marts.declaration import MartDeclaration
+from datalabs_pipelines.warehouse import identifier
+
+ROWS = "_gate_rows"
+CELLS = "_gate_cells"
+MEMBERS = "_gate_members"
+
+
+def number_rows(con: duckdb.DuckDBPyConnection, declaration: MartDeclaration, source: str) -> None:
+    """``_gate_rows``: ``source`` with a deterministic ``_row_id``."""
+    dims = [identifier(c.name) for c in declaration.columns_with("dimension")]
+    order = ", ".join(dims) if dims else "ALL"
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {ROWS} AS "
+        f"SELECT row_number() OVER (ORDER BY {order}) AS _row_id, * FROM {source}"
+    )
+
+
+def build_cells(
+    con: duckdb.DuckDBPyConnection,
+    declaration: MartDeclaration,
+    threshold: int,
+    published: bool = False,
+) -> None:
+    """``_gate_cells`` from ``_gate_rows``.
+
+    Unpublished (the mart): a cell is suppressed when its count is below ``threshold``; NULL
+    counts (not observed) are no cells. Published (the snapshot): as its ``_suppressed`` says.
+    """
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {CELLS} "
+        "(_row_id BIGINT, col VARCHAR, value DOUBLE, suppressed BOOLEAN)"
+    )
+    for column in declaration.columns_with("count"):
+        name = identifier(column.name)
+        if published:
+            con.execute(
+                f"INSERT INTO {CELLS} SELECT _row_id, ?, {name}, {name}_suppressed FROM {ROWS} "
+                f"WHERE {name} IS NOT NULL OR {name}_suppressed",
+                [column.name],
+            )
+        else:
+            con.execute(
+                f"INSERT INTO {CELLS} SELECT _row_id, ?, {name}, {name} < ? FROM {ROWS} "
+                f"WHERE {name} IS NOT NULL",
+                [column.name, threshold],
+            )
+
+
+def build_equations(con: duckdb.DuckDBPyConnection, declaration: MartDeclaration) -> int:
+    """``_gate_members`` from ``_gate_rows``; returns how many equations there are."""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {MEMBERS} (eq VARCHAR, _row_id BIGINT, col VARCHAR)")
+    dims = declaration.columns_with("dimension")
+    counts = declaration.columns_with("count")
+    for dim in dims:
+        if not dim.additive:
+            continue
+        others = [identifier(o.name) for o in dims if o.name != dim.name]
+        group = f"dense_rank() OVER (ORDER BY {', '.join(others)})" if others else "0"
+        for count in counts:
+            con.execute(
+                f"INSERT INTO {MEMBERS} SELECT ? || ({group})::VARCHAR, _row_id, ? FROM {ROWS}",
+                [f"{dim.name}|{count.name}|", count.name],
+            )
+    for count in counts:
+        for member in (count.name, *count.sum_of):
+            con.execute(
+                f"INSERT INTO {MEMBERS} SELECT ? || _row_id::VARCHAR, _row_id, ? FROM {ROWS}",
+                [f"sum|{count.name}|", member],
+            )
+    return con.execute(f"SELECT count(DISTINCT eq) FROM {MEMBERS}").fetchone()[0]
+
+
+_STATES = f"""
+    WITH states AS (
+        SELECT m.eq, c._row_id, c.col, c.value, c.suppressed
+        FROM {MEMBERS} m JOIN {CELLS} c USING (_row_id, col)
+    ),
+    exposed AS (
+        SELECT eq FROM states GROUP BY eq
+        HAVING count(*) >= 2 AND count(*) FILTER (WHERE suppressed) = 1
+    )
+"""
+
+
+def exposed_cells(con: duckdb.DuckDBPyConnection, limit: int = 20) -> list[tuple]:
+    """(equation, row, column) of suppressed cells that subtraction would recover."""
+    return con.execute(
+        _STATES + "SELECT s.eq, s._row_id, s.col FROM states s JOIN exposed USING (eq) "
+        "WHERE s.suppressed ORDER BY ALL LIMIT ?",
+        [limit],
+    ).fetchall()
+
+
+def suppress_complements(con: duckdb.DuckDBPyConnection) -> int:
+    """In every equation with exactly one suppressed cell, suppress the smallest other one."""
+    picked = con.execute(
+        f"""
+        UPDATE {CELLS} SET suppressed = true
+        FROM (
+            {_STATES}
+            SELECT _row_id, col FROM (
+                SELECT s._row_id, s.col,
+                       row_number() OVER (PARTITION BY s.eq ORDER BY s.value, s._row_id, s.col)
+                           AS pick
+                FROM states s JOIN exposed USING (eq)
+                WHERE NOT s.suppressed
+            ) WHERE pick = 1
+        ) p
+        WHERE {CELLS}._row_id = p._row_id AND {CELLS}.col = p.col AND NOT {CELLS}.suppressed
+        """
+    ).fetchone()
+    return int(picked[0]) if picked else 0
+
+
+def _small_complement(part: str, whole: str) -> str:
+    return f"""
+        SELECT p._row_id FROM {CELLS} p
+        JOIN {CELLS} w ON w._row_id = p._row_id AND w.col = '{whole}'
+        WHERE p.col = '{part}' AND NOT p.suppressed AND NOT w.suppressed
+          AND w.value - p.value < $threshold
+    """
+
+
+def suppress_small_complements(
+    con: duckdb.DuckDBPyConnection, declaration: MartDeclaration, threshold: int
+) -> int:
+    """A count that is a subset of its ``base`` is suppressed when the rest is below the
+    threshold (12 exits, 11 employed: the one not employed would be disclosed)."""
+    changed = 0
+    for column in declaration.columns_with("count"):
+        if column.base is None:
+            continue
+        part, whole = identifier(column.name), identifier(column.base)
+        result = con.execute(
+            f"UPDATE {CELLS} SET suppressed = true FROM ({_small_complement(part, whole)}) q "
+            f"WHERE {CELLS}._row_id = q._row_id AND {CELLS}.col = '{part}'",
+            {"threshold": threshold},
+        ).fetchone()
+        changed += int(result[0]) if result else 0
+    return changed
+
+
+def small_complements(
+    con: duckdb.DuckDBPyConnection, declaration: MartDeclaration, threshold: int
+) -> list[tuple[int, str]]:
+    """(row, column) of published subset counts whose published rest is below the threshold."""
+    found: list[tuple[int, str]] = []
+    for column in declaration.columns_with("count"):
+        if column.base is None:
+            continue
+        part, whole = identifier(column.name), identifier(column.base)
+        rows = con.execute(_small_complement(part, whole), {"threshold": threshold}).fetchall()
+        found += [(row, part) for (row,) in rows]
+    return found

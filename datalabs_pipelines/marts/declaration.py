@@ -1,0 +1,141 @@
+"""Mart declarations: one YAML per published table, beside the SQL that builds it.
+
+A declaration says what the table is for (purpose, checked against the sources' data-sharing
+agreements), what it reads (sources and asset deps), its grain, and every column's role.
+Roles drive the disclosure gate (``count`` cells are suppressed below the threshold; a
+``rate``, ``share`` or ``median`` is suppressed when its ``base`` count is) and the data
+dictionary (``definition`` states how a metric is computed). The gate also needs the table's
+arithmetic, which the declaration states: which dimensions counts add up across (``additive``,
+and the ``total`` value of rows that hold the sum), which counts are the sum of others in the
+same row (``sum_of``), which count is a subset of another (a count's ``base``) and which count a
+rate or share divides (``numerator``).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    model_validator,
+)
+
+MARTS_DIR = Path(__file__).parent
+IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+
+Role = Literal["dimension", "count", "measure", "amount", "rate", "share", "median", "flag"]
+DERIVED_ROLES = {"rate", "share", "median"}
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class MartColumn(_Strict):
+    name: str = Field(pattern=IDENTIFIER.pattern)
+    type: str = Field(min_length=1, description="DuckDB type")
+    role: Role
+    description: str = Field(min_length=1)
+    base: str | None = Field(
+        None,
+        description="the count a rate, share or median rests on; for a count, the count it is a "
+        "subset of",
+    )
+    numerator: str | None = Field(None, description="for a rate or share: the count it divides")
+    sum_of: list[str] = Field(
+        default_factory=list, description="for a count: counts in the same row that add up to it"
+    )
+    total: str | None = Field(
+        None, description="for a dimension: the value of rows that total the other values"
+    )
+    additive: bool = Field(
+        True, description="for a dimension: counts add up across its values (people in one only)"
+    )
+    definition: str | None = Field(None, description="how the metric is computed")
+
+
+class MartDeclaration(_Strict):
+    name: str = Field(pattern=IDENTIFIER.pattern)
+    domain: str = Field(pattern=IDENTIFIER.pattern)
+    description: str = Field(min_length=1)
+    grain: str = Field(min_length=1, description="One row per ...")
+    purpose: str = Field(pattern=IDENTIFIER.pattern)
+    sources: list[str] = Field(default_factory=list, description="contract names it uses")
+    deps: list[str] = Field(
+        default_factory=list,
+        description="asset keys it reads, as 'layer/agency/table'; 'staging/*' = every staging",
+    )
+    owners: list[str] = Field(min_length=1)
+    disclosure_control: bool = Field(
+        True, description="pass the disclosure gate before publishing (counts of people)"
+    )
+    columns: list[MartColumn] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _bases_are_counts(self) -> MartDeclaration:
+        roles = {c.name: c.role for c in self.columns}
+        for column in self.columns:
+            if column.role in DERIVED_ROLES and column.base is None:
+                raise ValueError(f"column {column.name!r} ({column.role}) needs a `base`")
+            if column.base is not None and roles.get(column.base) != "count":
+                raise ValueError(
+                    f"column {column.name!r}: base {column.base!r} is not a count column"
+                )
+            for reference in [column.numerator, *column.sum_of]:
+                if reference is not None and roles.get(reference) != "count":
+                    raise ValueError(f"column {column.name!r}: {reference!r} is not a count column")
+            if (column.numerator or column.sum_of) and column.role not in {
+                "count",
+                "rate",
+                "share",
+            }:
+                raise ValueError(f"column {column.name!r}: only counts and rates add up")
+            if column.total is not None and column.role != "dimension":
+                raise ValueError(f"column {column.name!r}: only a dimension has a total")
+        return self
+
+    def columns_with(self, *roles: str) -> list[MartColumn]:
+        return [c for c in self.columns if c.role in roles]
+
+    _path: Path = PrivateAttr(default=Path())
+
+    @property
+    def path(self) -> Path:
+        return self._path
+
+    @property
+    def sql_path(self) -> Path:
+        return self._path.with_suffix(".sql")
+
+
+class DeclarationError(ValueError):
+    """A mart declaration is invalid; the message names the file and the field."""
+
+
+def load_declaration(path: Path) -> MartDeclaration:
+    try:
+        declaration = MartDeclaration.model_validate(yaml.safe_load(path.read_text()))
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or '<mart>'}: {e['msg']}" for e in exc.errors()
+        )
+        raise DeclarationError(f"{path}: {problems}") from exc
+    if declaration.name != path.stem:
+        raise DeclarationError(f"{path}: name {declaration.name!r} differs from the file name")
+    if not path.with_suffix(".sql").exists():
+        raise DeclarationError(f"{path}: no SQL file {path.with_suffix('.sql').name} beside it")
+    declaration._path = path
+    return declaration
+
+
+@cache
+def all_declarations(directory: Path = MARTS_DIR) -> tuple[MartDeclaration, ...]:
+    return tuple(load_declaration(p) for p in sorted(directory.rglob("*.yaml")))

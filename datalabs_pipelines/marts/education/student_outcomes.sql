@@ -1,0 +1,77 @@
+-- One row per school district and graduating cohort (district 'ALL': the state): regular-
+-- diploma graduates, their postsecondary enrollment within 16 months (EDFacts FS/C160),
+-- completion, and employment and earnings of those who did not enroll.
+CREATE OR REPLACE TABLE marts.student_outcomes AS
+WITH graduates AS (
+    SELECT person_key, district_id, graduation_date, cohort_year,
+           (year(graduation_date) * 4 + quarter(graduation_date) - 1)::INTEGER AS grad_q
+    FROM integrated.k12_graduates
+    WHERE diploma_type IN ('Regular', 'Honors')  -- C160 counts regular diplomas only
+),
+observed AS (
+    SELECT (SELECT max(enroll_date) FROM integrated.postsecondary_enrollments) AS enrolled_through,
+           (SELECT max(quarter_index) FROM integrated.employment_quarters) AS last_wage_q
+),
+enrolled AS (
+    -- a term starting on or after the graduation date and no later than 16 months after it
+    SELECT DISTINCT g.person_key
+    FROM graduates g
+    JOIN integrated.postsecondary_enrollments e
+      ON e.person_key = g.person_key
+     AND e.enroll_date >= g.graduation_date
+     AND e.enroll_date <= (g.graduation_date + INTERVAL 16 MONTH)::DATE
+),
+completed AS (
+    SELECT DISTINCT g.person_key
+    FROM graduates g
+    JOIN integrated.postsecondary_completions c
+      ON c.person_key = g.person_key AND c.completion_date > g.graduation_date
+),
+earnings AS (
+    SELECT person_key, quarter_index, sum(wages) AS wages
+    FROM integrated.employment_quarters
+    GROUP BY ALL
+),
+people AS (
+    SELECT g.district_id, g.cohort_year, g.grad_q, g.graduation_date,
+           e.person_key IS NOT NULL AS enrolled,
+           c.person_key IS NOT NULL AS completed,
+           e.person_key IS NULL AND coalesce(w.wages, 0) > 0 AS not_enrolled_employed,
+           CASE WHEN e.person_key IS NULL AND w.wages > 0 THEN w.wages END
+               AS not_enrolled_earnings
+    FROM graduates g
+    LEFT JOIN enrolled e USING (person_key)
+    LEFT JOIN completed c USING (person_key)
+    LEFT JOIN earnings w ON w.person_key = g.person_key AND w.quarter_index = g.grad_q + 4
+),
+cells AS (
+    SELECT coalesce(district_id, 'ALL') AS district_id, cohort_year,
+           count(*)::BIGINT AS graduates,
+           count(*) FILTER (WHERE enrolled)::BIGINT AS enrolled_16m,
+           count(*) FILTER (WHERE completed)::BIGINT AS completed,
+           count(*) FILTER (WHERE NOT enrolled)::BIGINT AS not_enrolled,
+           count(*) FILTER (WHERE not_enrolled_employed)::BIGINT AS not_enrolled_employed,
+           median(not_enrolled_earnings)::DECIMAL(18, 2) AS not_enrolled_median_earnings,
+           max(graduation_date) AS last_graduation,
+           max(grad_q) AS last_grad_q
+    FROM people
+    GROUP BY GROUPING SETS ((district_id, cohort_year), (cohort_year))
+)
+SELECT c.district_id,
+       c.cohort_year,
+       c.graduates,
+       c.enrolled_16m,
+       c.enrolled_16m / c.graduates AS enrollment_rate_16m,
+       (c.last_graduation + INTERVAL 16 MONTH)::DATE <= o.enrolled_through AS window_complete,
+       c.completed,
+       c.completed / c.graduates AS completion_rate,
+       c.not_enrolled,
+       CASE WHEN c.last_grad_q + 4 <= o.last_wage_q THEN c.not_enrolled_employed END
+           AS not_enrolled_employed,
+       CASE WHEN c.last_grad_q + 4 <= o.last_wage_q
+            THEN c.not_enrolled_employed / nullif(c.not_enrolled, 0) END
+           AS not_enrolled_employment_rate,
+       CASE WHEN c.last_grad_q + 4 <= o.last_wage_q THEN c.not_enrolled_median_earnings END
+           AS not_enrolled_median_earnings
+FROM cells c, observed o
+ORDER BY c.cohort_year, c.district_id;

@@ -1,0 +1,24 @@
+-- One row per agency, fiscal year, category (two-digit NAICS of what was bought) and program:
+-- spend, spend with firms certified for the program on the payment date, and the goal.
+CREATE OR REPLACE TABLE marts.procurement_utilization AS
+WITH lines AS (
+    SELECT agency_code, fiscal_year, category, coalesce(amount, 0) AS amount, certified_programs
+    FROM integrated.procurement_payments
+    WHERE fiscal_year IS NOT NULL
+),
+cells AS (
+    SELECT l.agency_code, l.fiscal_year, l.category, g.program, g.goal_pct,
+           sum(l.amount) AS total_paid,
+           coalesce(sum(l.amount) FILTER (WHERE list_contains(l.certified_programs, g.program)),
+                    0) AS certified_paid
+    FROM lines l CROSS JOIN integrated.procurement_programs g
+    GROUP BY ALL
+)
+SELECT agency_code, fiscal_year, category, program,
+       total_paid::DECIMAL(18, 2) AS total_paid,
+       certified_paid::DECIMAL(18, 2) AS certified_paid,
+       round(100 * certified_paid / nullif(total_paid, 0), 2)::DOUBLE AS utilization_pct,
+       goal_pct,
+       round(goal_pct - 100 * certified_paid / nullif(total_paid, 0), 2)::DOUBLE AS gap_to_goal_pct
+FROM cells
+ORDER BY agency_code, fiscal_year, category, program;

@@ -1,0 +1,83 @@
+-- One row per program, month and county (county 'ALL': the state): people enrolled, their
+-- enrollment in the other programs that month, exits and returns within 90 days.
+CREATE OR REPLACE TABLE marts.safety_net_enrollment AS
+WITH spells AS (
+    SELECT person_key, program, start_date, end_date,
+           coalesce(end_date, DATE '9999-12-31') AS end_or_open,
+           coalesce(county_fips, 'unknown') AS county_fips,
+           lead(start_date) OVER (PARTITION BY person_key, program ORDER BY start_date)
+               AS next_start
+    FROM integrated.benefit_spells
+    WHERE program IN ('SNAP', 'TANF', 'Medicaid')
+),
+observed AS (
+    -- Spells that ended before the delivery period were never delivered, so months before the
+    -- first observed exit are left out; the data run to the latest date they record.
+    SELECT date_trunc('month', min(end_date))::DATE AS first_month,
+           max(greatest(start_date, coalesce(end_date, start_date))) AS observed_through
+    FROM spells
+),
+months AS (
+    SELECT unnest(generate_series(first_month, date_trunc('month', observed_through)::DATE,
+                                  INTERVAL 1 MONTH))::DATE AS month
+    FROM observed
+),
+person_months AS (
+    -- a person enrolled in a program on any day of the month, in the county of the latest
+    -- spell that month (one county per person, program and month: counties add up)
+    SELECT s.program, m.month, s.person_key,
+           arg_max(s.county_fips, s.start_date) AS county_fips
+    FROM spells s
+    JOIN months m ON s.start_date <= last_day(m.month) AND s.end_or_open >= m.month
+    GROUP BY ALL
+),
+programs_held AS (
+    SELECT month, person_key, list(DISTINCT program) AS programs
+    FROM person_months GROUP BY ALL
+),
+enrolled AS (
+    SELECT p.program, p.month, p.county_fips,
+           1 AS enrolled,
+           list_contains(h.programs, 'SNAP')::INTEGER AS with_snap,
+           list_contains(h.programs, 'TANF')::INTEGER AS with_tanf,
+           list_contains(h.programs, 'Medicaid')::INTEGER AS with_medicaid,
+           0 AS exits, 0 AS returned
+    FROM person_months p JOIN programs_held h USING (month, person_key)
+),
+exits AS (
+    SELECT s.program, date_trunc('month', s.end_date)::DATE AS month, s.county_fips,
+           0, 0, 0, 0,
+           1 AS exits,
+           (s.next_start IS NOT NULL AND date_diff('day', s.end_date, s.next_start) <= 90)::INTEGER
+    FROM spells s, observed o
+    WHERE s.end_date IS NOT NULL AND s.end_date <= o.observed_through
+),
+events AS (SELECT * FROM enrolled UNION ALL SELECT * FROM exits),
+cells AS (
+    SELECT program, month, coalesce(county_fips, 'ALL') AS county_fips,
+           sum(enrolled)::BIGINT AS enrolled,
+           sum(with_snap)::BIGINT AS with_snap,
+           sum(with_tanf)::BIGINT AS with_tanf,
+           sum(with_medicaid)::BIGINT AS with_medicaid,
+           sum(exits)::BIGINT AS exits,
+           sum(returned)::BIGINT AS returned
+    FROM events
+    GROUP BY GROUPING SETS ((program, month, county_fips), (program, month))
+)
+SELECT c.program,
+       c.month,
+       c.county_fips,
+       c.enrolled,
+       CASE WHEN c.program = 'SNAP' THEN NULL ELSE c.with_snap END AS enrolled_with_snap,
+       CASE WHEN c.program = 'TANF' THEN NULL ELSE c.with_tanf END AS enrolled_with_tanf,
+       CASE WHEN c.program = 'Medicaid' THEN NULL ELSE c.with_medicaid END
+           AS enrolled_with_medicaid,
+       c.exits,
+       CASE WHEN churn_observed THEN c.returned END AS returned_within_90_days,
+       CASE WHEN churn_observed THEN c.returned / nullif(c.exits, 0) END AS churn_rate,
+       churn_observed
+FROM (
+    SELECT c.*, (last_day(c.month) + 90 <= o.observed_through) AS churn_observed
+    FROM cells c, observed o
+) c
+ORDER BY c.program, c.month, c.county_fips;

@@ -1,0 +1,1 @@
+"""Outcomes: integrated, person-keyed facts (schema ``integrated``) behind the outcome marts."""

@@ -1,0 +1,102 @@
+"""Grain checks on an integrated fact: unique key, periods in order, linked source records."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import duckdb
+
+from datalabs_pipelines.outcomes.facts import FactDeclaration
+from datalabs_pipelines.outcomes.linkage import PERSON_KEYS_TABLE
+from datalabs_pipelines.warehouse import identifier, qualified, table_exists
+
+GRAIN_IS_UNIQUE = "grain_is_unique"
+END_NOT_BEFORE_START = "end_not_before_start"
+SOURCE_RECORDS_LINKED = "source_records_have_person_key"
+SAMPLES = 5
+
+
+@dataclass(frozen=True)
+class CheckOutcome:
+    name: str
+    blocking: bool
+    passed: bool
+    unexpected: int
+    description: str
+    samples: list[dict[str, object]] = field(default_factory=list)
+
+
+def check_names(fact: FactDeclaration) -> list[tuple[str, bool, str]]:
+    """(name, blocking, description) of every check on ``fact``."""
+    names = [(GRAIN_IS_UNIQUE, True, f"one row per ({', '.join(fact.key)})")]
+    if fact.period:
+        start, end = fact.period
+        names.append((END_NOT_BEFORE_START, True, f"{end} is not before {start}"))
+    names.append((SOURCE_RECORDS_LINKED, False, "every staged source record has a person_key"))
+    return names
+
+
+def _samples(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict[str, object]]:
+    cursor = con.execute(sql + f" LIMIT {SAMPLES}")
+    header = [d[0] for d in cursor.description]
+    return [{h: str(v) for h, v in zip(header, row, strict=True)} for row in cursor.fetchall()]
+
+
+Found = tuple[int, list[dict[str, object]]]
+
+
+def grain_is_unique(con: duckdb.DuckDBPyConnection, fact: FactDeclaration, table: str) -> Found:
+    """Key values that occur more than once."""
+    key = ", ".join(identifier(k) for k in fact.key)
+    duplicated = f"SELECT {key}, count(*) AS rows FROM {table} GROUP BY ALL HAVING count(*) > 1"
+    return con.execute(f"SELECT count(*) FROM ({duplicated})").fetchone()[0], _samples(
+        con, duplicated + f" ORDER BY rows DESC, {key}"
+    )
+
+
+def end_not_before_start(
+    con: duckdb.DuckDBPyConnection, fact: FactDeclaration, table: str
+) -> Found:
+    """Rows whose period ends before it starts."""
+    start, end = (identifier(c) for c in fact.period or ("", ""))
+    key = ", ".join(identifier(k) for k in fact.key)
+    where = f"FROM {table} WHERE {end} < {start}"
+    return con.execute(f"SELECT count(*) {where}").fetchone()[0], _samples(
+        con, f"SELECT {key}, {start}, {end} {where} ORDER BY ALL"
+    )
+
+
+def unlinked_records(con: duckdb.DuckDBPyConnection, fact: FactDeclaration) -> Found:
+    """Staged records of the fact's sources that have no person_key."""
+    total, samples = 0, []
+    for source in fact.sources:
+        staged = ("staging", source)
+        if not table_exists(con, staged):
+            continue
+        missing = (
+            f"SELECT '{identifier(source)}' AS source_extract, s.record_id "
+            f"FROM {qualified(staged)} s WHERE NOT EXISTS (SELECT 1 FROM "
+            f"{qualified(PERSON_KEYS_TABLE)} k WHERE k.source_extract = ? "
+            "AND k.record_id = s.record_id)"
+        )
+        total += con.execute(f"SELECT count(*) FROM ({missing})", [source]).fetchone()[0]
+        cursor = con.execute(missing + f" ORDER BY s.record_id LIMIT {SAMPLES}", [source])
+        samples += [{"source_extract": a, "record_id": b} for a, b in cursor.fetchall()]
+    return total, samples[:SAMPLES]
+
+
+def run_checks(
+    con: duckdb.DuckDBPyConnection, fact: FactDeclaration, table: str
+) -> list[CheckOutcome]:
+    outcomes = []
+    for name, blocking, description in check_names(fact):
+        if name == GRAIN_IS_UNIQUE:
+            unexpected, samples = grain_is_unique(con, fact, table)
+        elif name == END_NOT_BEFORE_START:
+            unexpected, samples = end_not_before_start(con, fact, table)
+        else:
+            unexpected, samples = unlinked_records(con, fact)
+        outcomes.append(
+            CheckOutcome(name, blocking, unexpected == 0, unexpected, description, samples)
+        )
+    return outcomes

@@ -1,0 +1,53 @@
+-- One row per person, program and spell: overlapping or adjacent records (a record starting
+-- on or before the day after an earlier one ends) of one person in one program are one spell.
+WITH records AS (
+    SELECT k.person_key, 'SNAP' AS program, s.county_fips, s.dob_year AS birth_year,
+           s.spell_start AS start_date, s.spell_end AS end_date
+    FROM staging.snap_enrollment s
+    JOIN integrated.person_keys k
+      ON k.source_extract = 'snap_enrollment' AND k.record_id = s.record_id
+    UNION ALL
+    SELECT k.person_key, 'TANF', s.county_fips, s.dob_year, s.spell_start, s.spell_end
+    FROM staging.tanf_enrollment s
+    JOIN integrated.person_keys k
+      ON k.source_extract = 'tanf_enrollment' AND k.record_id = s.record_id
+    UNION ALL
+    SELECT k.person_key, 'Medicaid', s.county_fips, s.dob_year, s.spell_start, s.spell_end
+    FROM staging.medicaid_enrollment s
+    JOIN integrated.person_keys k
+      ON k.source_extract = 'medicaid_enrollment' AND k.record_id = s.record_id
+    UNION ALL
+    SELECT k.person_key, 'UI', s.county_fips, s.dob_year, s.claim_filed_date,
+           s.benefit_end_date
+    FROM staging.ui_claims s
+    JOIN integrated.person_keys k
+      ON k.source_extract = 'ui_claims' AND k.record_id = s.record_id
+),
+ordered AS (
+    SELECT *,
+           coalesce(end_date, DATE '9999-12-31') AS end_or_open,
+           max(coalesce(end_date, DATE '9999-12-31')) OVER (
+               PARTITION BY person_key, program
+               ORDER BY start_date, coalesce(end_date, DATE '9999-12-31')
+               ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
+           ) AS covered_until
+    FROM records
+    WHERE start_date IS NOT NULL
+),
+numbered AS (
+    SELECT *,
+           sum(CASE WHEN covered_until IS NULL
+                     OR date_diff('day', covered_until, start_date) > 1 THEN 1 ELSE 0 END)
+               OVER (PARTITION BY person_key, program
+                     ORDER BY start_date, end_or_open ROWS UNBOUNDED PRECEDING) AS spell_number
+    FROM ordered
+)
+SELECT person_key,
+       program,
+       min(start_date) AS start_date,
+       nullif(max(end_or_open), DATE '9999-12-31') AS end_date,
+       arg_max(county_fips, (start_date, end_or_open)) AS county_fips,
+       mode(birth_year) AS birth_year,
+       count(*)::BIGINT AS source_records
+FROM numbered
+GROUP BY person_key, program, spell_number

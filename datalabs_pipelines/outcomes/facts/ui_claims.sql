@@ -1,0 +1,10 @@
+-- One row per initial UI claim of a linked person.
+SELECT k.person_key,
+       c.claim_id,
+       c.claim_filed_date,
+       c.benefit_end_date,
+       c.weekly_benefit_amount,
+       c.last_employer_fein,
+       c.county_fips
+FROM staging.ui_claims c
+JOIN integrated.person_keys k ON k.source_extract = 'ui_claims' AND k.record_id = c.record_id

@@ -1,0 +1,1 @@
+"""Procurement equity: vendor resolution, certifications in time, certified spend."""

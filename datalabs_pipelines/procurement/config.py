@@ -1,0 +1,66 @@
+"""The procurement configuration (``config.yaml`` beside this module), validated."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+CONFIG_PATH = Path(__file__).parent / "config.yaml"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Program(_Strict):
+    goal_pct: float | None = Field(None, ge=0, le=100)
+    description: str
+
+
+class CertificationType(_Strict):
+    ownership: str
+    program: str
+
+
+class Linkage(_Strict):
+    accept_probability: float = Field(gt=0, le=1)
+    review_probability: float = Field(gt=0, le=1)
+    model: str
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Linkage:
+        if self.review_probability >= self.accept_probability:
+            raise ValueError("review_probability must be below accept_probability")
+        return self
+
+    @property
+    def model_path(self) -> Path:
+        return CONFIG_PATH.parent / self.model
+
+
+class Disparity(_Strict):
+    threshold: float = Field(gt=0)
+    min_available_firms: int = Field(ge=1)
+
+
+class ProcurementConfig(_Strict):
+    fiscal_year_start_month: int = Field(ge=1, le=12)
+    programs: dict[str, Program]
+    certification_types: dict[str, CertificationType]
+    linkage: Linkage
+    disparity: Disparity
+
+    @model_validator(mode="after")
+    def _programs_exist(self) -> ProcurementConfig:
+        for code, ctype in self.certification_types.items():
+            if ctype.program not in self.programs:
+                raise ValueError(f"certification type {code!r} maps to unknown {ctype.program!r}")
+        return self
+
+
+@cache
+def load_config(path: Path = CONFIG_PATH) -> ProcurementConfig:
+    return ProcurementConfig.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))

@@ -1,0 +1,31 @@
+"""Certified spend facts: certifications in time, payments and awards on vendor keys, flags.
+
+Runs the SQL files in ``sql/`` in dependency order, after ``linkage`` built ``vendor_keys``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from datalabs_pipelines.procurement.config import ProcurementConfig
+from datalabs_pipelines.procurement.reference import write_reference_tables
+
+SQL_DIR = Path(__file__).parent / "sql"
+# file → does it take the fiscal-year start month
+STEPS = (
+    ("certifications", False),
+    ("businesses", False),
+    ("payments", True),
+    ("awards", True),
+    ("fiscal_years", True),
+    ("flags", False),
+)
+
+
+def build_facts(con: duckdb.DuckDBPyConnection, config: ProcurementConfig) -> None:
+    write_reference_tables(con, config)
+    for name, dated in STEPS:
+        sql = (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
+        con.execute(sql, {"fy_start": config.fiscal_year_start_month} if dated else None)

@@ -1,0 +1,117 @@
+"""The Splink model of vendor resolution: comparisons, blocking rules, scoring.
+
+Records are the rows of ``business_records`` (every source in one table, deduplicated as one
+set, so vendor-vendor, vendor-registry and registry-registry pairs are all scored). The m and
+u parameters are trained offline (``python -m datalabs_pipelines.procurement.train``) and live
+in the versioned model file named in ``config.yaml``; a run only scores, it never trains.
+Splink works on its own in-memory DuckDB connection, so none of its scratch tables reach the
+warehouse; records go in and scored pairs come out as Arrow tables.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+import splink.comparison_level_library as cll
+import splink.comparison_library as cl
+from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+
+MODEL_COLUMNS = (
+    "uid", "name_norm", "dba_norm", "address_norm", "house_number", "city_norm", "zip5",
+    "phone10",
+)  # fmt: skip
+_DBA_RULE = "(l.name_norm = r.dba_norm OR l.dba_norm = r.name_norm OR l.dba_norm = r.dba_norm)"
+_DBA_LEVEL = "(name_norm_l = dba_norm_r OR dba_norm_l = name_norm_r OR dba_norm_l = dba_norm_r)"
+
+
+def _name_comparison() -> cl.CustomComparison:
+    return cl.CustomComparison(
+        output_column_name="name_norm",
+        comparison_levels=[
+            cll.NullLevel("name_norm"),
+            cll.ExactMatchLevel("name_norm"),
+            cll.CustomLevel(_DBA_LEVEL, label_for_charts="name equals the other's DBA"),
+            cll.JaroWinklerLevel("name_norm", 0.95),
+            cll.JaroWinklerLevel("name_norm", 0.88),
+            cll.ElseLevel(),
+        ],
+    )
+
+
+def _address_comparison() -> cl.CustomComparison:
+    return cl.CustomComparison(
+        output_column_name="address_norm",
+        comparison_levels=[
+            cll.NullLevel("address_norm"),
+            cll.ExactMatchLevel("address_norm"),
+            cll.And(
+                cll.ExactMatchLevel("house_number"),
+                cll.JaroWinklerLevel("address_norm", 0.85),
+            ),
+            cll.ExactMatchLevel("house_number"),
+            cll.ElseLevel(),
+        ],
+    )
+
+
+BLOCKING_RULES = [
+    block_on("name_norm"),
+    block_on("phone10"),
+    block_on("zip5", "house_number"),
+    block_on("substr(name_norm, 1, 6)", "city_norm"),
+    block_on("address_norm"),
+]
+
+
+def settings() -> SettingsCreator:
+    """The untrained specification; the model file adds the trained parameters."""
+    return SettingsCreator(
+        link_type="dedupe_only",
+        unique_id_column_name="uid",
+        comparisons=[
+            _name_comparison(),
+            _address_comparison(),
+            cl.ExactMatch("city_norm"),
+            cl.ExactMatch("zip5"),
+            cl.ExactMatch("phone10"),
+        ],
+        blocking_rules_to_generate_predictions=[
+            *BLOCKING_RULES,
+            {"blocking_rule": _DBA_RULE, "sql_dialect": "duckdb"},
+        ],
+        retain_intermediate_calculation_columns=False,
+        retain_matching_columns=False,
+    )
+
+
+def _linker(records: pa.Table, model: SettingsCreator | dict[str, Any] | Path) -> Linker:
+    db_api = DuckDBAPI(duckdb.connect())
+    frame = db_api.register(records, dataset_display_name="business_records")
+    return Linker(frame, model, log_level=None)
+
+
+def records_arrow(con: duckdb.DuckDBPyConnection, table: str) -> pa.Table:
+    """The model's columns of ``table`` (a validated, qualified name) as an Arrow table."""
+    return con.sql(f"SELECT {', '.join(MODEL_COLUMNS)} FROM {table}").to_arrow_table()
+
+
+def score_pairs(records: pa.Table, model_path: Path, min_probability: float) -> pa.Table:
+    """Scored pairs ``(uid_l, uid_r, match_weight, match_probability)`` above a floor."""
+    quiet = logging.getLogger("splink")
+    level, quiet.level = quiet.level, logging.WARNING
+    try:
+        linker = _linker(records, model_path)
+        scored = linker.inference.predict(
+            threshold_match_probability=min_probability, warning_mode="never"
+        )
+        return (
+            scored.as_duckdbpyrelation()
+            .select("uid_l, uid_r, match_weight, match_probability")
+            .to_arrow_table()
+        )
+    finally:
+        quiet.level = level

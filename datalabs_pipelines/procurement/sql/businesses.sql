@@ -1,0 +1,17 @@
+-- One row per business (vendor_key): its category, when it first registered as a vendor, and
+-- how many vendor and registry records it has.
+CREATE OR REPLACE TABLE integrated.procurement_businesses AS
+SELECT k.vendor_key,
+       arg_min(b.name_raw, b.source_extract || b.record_id)
+           FILTER (WHERE k.role = 'vendor') AS vendor_name,
+       coalesce(arg_min(b.naics2, v.registered_date) FILTER (WHERE k.role = 'vendor'),
+                arg_min(b.naics2, b.record_id)) AS category,
+       min(v.registered_date) AS first_registered,
+       count(*) FILTER (WHERE k.role = 'vendor') AS vendor_records,
+       count(*) FILTER (WHERE k.role = 'registry') AS registry_records
+FROM integrated.vendor_keys k
+JOIN integrated.business_records b USING (source_extract, record_id)
+LEFT JOIN staging.vendor_master v
+  ON k.source_extract = 'vendor_master' AND v.record_id = k.record_id
+GROUP BY k.vendor_key
+ORDER BY k.vendor_key;

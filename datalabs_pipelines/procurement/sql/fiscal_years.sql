@@ -1,0 +1,14 @@
+-- One row per fiscal year the payments and awards touch, with its first and last day.
+-- Parameters: $fy_start.
+CREATE OR REPLACE TABLE integrated.procurement_fiscal_years AS
+WITH years AS (
+    SELECT DISTINCT fiscal_year FROM integrated.procurement_payments WHERE fiscal_year IS NOT NULL
+    UNION
+    SELECT DISTINCT fiscal_year FROM integrated.procurement_awards WHERE fiscal_year IS NOT NULL
+)
+SELECT fiscal_year,
+       make_date(fiscal_year - CASE WHEN $fy_start > 1 THEN 1 ELSE 0 END, $fy_start, 1)
+           AS starts_on,
+       (make_date(fiscal_year - CASE WHEN $fy_start > 1 THEN 1 ELSE 0 END, $fy_start, 1)
+           + INTERVAL 1 YEAR - INTERVAL 1 DAY)::DATE AS ends_on
+FROM years ORDER BY fiscal_year;

@@ -1,0 +1,49 @@
+-- One row per staged payment line, on the business paid, dated, in its fiscal year and
+-- category, with the programs whose certification covered it on that date.
+-- A void counts on the date of the payment it reverses (so it reverses exactly what that payment
+-- counted); a refund without a reference counts on its own date. Parameters: $fy_start.
+CREATE OR REPLACE TABLE integrated.procurement_payments AS
+WITH vendors AS (
+    SELECT v.vendor_id, k.vendor_key
+    FROM staging.vendor_master v
+    JOIN integrated.vendor_keys k
+      ON k.source_extract = 'vendor_master' AND k.record_id = v.record_id
+),
+lines AS (
+    SELECT p.*, o.payment_date AS voided_payment_date,
+           coalesce(o.payment_date, p.payment_date) AS effective_date
+    FROM staging.payments p
+    LEFT JOIN staging.payments o ON o.payment_id = p.voids_payment_id
+),
+covered AS (
+    SELECT l.record_id, list(DISTINCT c.program ORDER BY c.program) AS programs
+    FROM lines l
+    JOIN vendors v USING (vendor_id)
+    JOIN integrated.certifications c
+      ON c.vendor_key = v.vendor_key AND c.flag IS NULL
+     AND l.effective_date BETWEEN c.valid_from AND c.valid_to
+    GROUP BY l.record_id
+)
+SELECT l.record_id,
+       l.payment_id,
+       l.vendor_id,
+       v.vendor_key,
+       l.agency_code,
+       l.payment_date,
+       l.effective_date,
+       year(l.effective_date)
+           + CASE WHEN $fy_start > 1 AND month(l.effective_date) >= $fy_start THEN 1 ELSE 0 END
+           AS fiscal_year,
+       coalesce(nullif(left(trim(l.category_naics), 2), ''), '??') AS category,
+       l.amount,
+       l.voids_payment_id,
+       coalesce(c.programs, []::VARCHAR[]) AS certified_programs,
+       CASE WHEN l.amount IS NULL THEN 'unparseable_amount'
+            WHEN v.vendor_key IS NULL THEN 'vendor_not_in_master'
+            WHEN l.voids_payment_id IS NOT NULL AND l.voided_payment_date IS NULL
+                THEN 'void_of_unknown_payment'
+       END AS flag
+FROM lines l
+LEFT JOIN vendors v USING (vendor_id)
+LEFT JOIN covered c USING (record_id)
+ORDER BY l.payment_date, l.payment_id;

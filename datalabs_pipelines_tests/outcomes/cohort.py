@@ -1,0 +1,67 @@
+"""Hand-made integrated tables: create them from the fact declarations and fill them in."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import duckdb
+
+from datalabs_pipelines.marts.declaration import all_declarations
+from datalabs_pipelines.outcomes.facts import all_facts
+
+FACTS = {f.name: f for f in all_facts()}
+MARTS = {d.name: d for d in all_declarations()}
+
+
+def create_facts(con: duckdb.DuckDBPyConnection) -> None:
+    """Every integrated fact table, empty, with its declared columns."""
+    con.execute("CREATE SCHEMA IF NOT EXISTS integrated")
+    con.execute("CREATE SCHEMA IF NOT EXISTS marts")
+    for fact in FACTS.values():
+        columns = ", ".join(f"{c.name} {c.type}" for c in fact.columns)
+        con.execute(f"CREATE OR REPLACE TABLE integrated.{fact.name} ({columns})")
+
+
+def insert(con: duckdb.DuckDBPyConnection, fact: str, rows: Sequence[dict]) -> None:
+    """Rows given by column name; missing columns are NULL."""
+    for row in rows:
+        names = ", ".join(row)
+        marks = ", ".join("?" * len(row))
+        con.execute(f"INSERT INTO integrated.{fact} ({names}) VALUES ({marks})", list(row.values()))
+
+
+def spell(person, program, start, end, county="17001", birth_year=1990) -> dict:
+    return {
+        "person_key": person,
+        "program": program,
+        "start_date": start,
+        "end_date": end,
+        "county_fips": county,
+        "birth_year": birth_year,
+        "source_records": 1,
+    }
+
+
+def wage(person, year, quarter, wages, employer="111111111") -> dict:
+    return {
+        "person_key": person,
+        "year": year,
+        "quarter": quarter,
+        "quarter_index": year * 4 + quarter - 1,
+        "employer_fein": employer,
+        "naics": "722511",
+        "wages": wages,
+        "worksite_county_fips": "17001",
+        "source_records": 1,
+    }
+
+
+def build_mart(con: duckdb.DuckDBPyConnection, name: str) -> dict[tuple, dict]:
+    """Run the mart's SQL; rows keyed by their dimension values."""
+    declaration = MARTS[name]
+    con.execute(declaration.sql_path.read_text())
+    dims = [c.name for c in declaration.columns_with("dimension")]
+    cursor = con.execute(f"SELECT * FROM marts.{name}")
+    header = [d[0] for d in cursor.description]
+    rows = [dict(zip(header, r, strict=True)) for r in cursor.fetchall()]
+    return {tuple(r[d] for d in dims): r for r in rows}
