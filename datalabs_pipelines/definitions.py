@@ -8,9 +8,15 @@ from datalabs_pipelines.automation.schedules import build_nightly_schedule
 from datalabs_pipelines.automation.sensors import build_landing_sensor, build_load_jobs
 from datalabs_pipelines.cleaning.assets import staging_assets
 from datalabs_pipelines.contracts import Contract, all_contracts
+from datalabs_pipelines.dashboard.assets import build_dashboard_asset
+from datalabs_pipelines.governance.dictionary_assets import (
+    build_dictionary_asset,
+    build_dictionary_page_asset,
+)
 from datalabs_pipelines.ingestion.assets import raw_assets
+from datalabs_pipelines.marts.declaration import all_declarations
 from datalabs_pipelines.marts.registry import mart_assets
-from datalabs_pipelines.publishing.assets import build_published_snapshot
+from datalabs_pipelines.publishing.assets import SNAPSHOT, build_published_snapshot
 from datalabs_pipelines.warehouse import warehouse_resource
 
 
@@ -18,12 +24,18 @@ def build_definitions(contracts: Sequence[Contract] | None = None) -> dg.Definit
     contracts = list(all_contracts() if contracts is None else contracts)
     marts = mart_assets(contracts)
     load_jobs = build_load_jobs(contracts)
+    described = [*raw_assets(contracts), *staging_assets(contracts), *marts]
+    mart_keys = [k for m in marts for k in m.keys]
+    dictionary = build_dictionary_asset(
+        [s for a in described for s in a.specs], contracts, all_declarations(), mart_keys
+    )
     return dg.Definitions(
         assets=[
-            *raw_assets(contracts),
-            *staging_assets(contracts),
-            *marts,
-            build_published_snapshot([k for m in marts for k in m.keys]),
+            *described,
+            dictionary,
+            build_published_snapshot([*mart_keys, *dictionary.keys]),
+            build_dictionary_page_asset(SNAPSHOT),
+            build_dashboard_asset(SNAPSHOT),
         ],
         schedules=[build_nightly_schedule(contracts)],
         jobs=load_jobs,
