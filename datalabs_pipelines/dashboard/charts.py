@@ -46,7 +46,7 @@ class Layout:
     categories: list[ColumnInfo]
 
     def label(self, row: dict[str, object]) -> str:
-        parts = [str(row.get(c.name)) for c in self.categories]
+        parts = [str(row[c.name]) for c in self.categories if row.get(c.name) is not None]
         return " · ".join(parts) if parts else "all"
 
     def periods(self, rows: list[dict[str, object]]) -> list[object]:
@@ -54,11 +54,17 @@ class Layout:
             return []
         return sorted({r[self.time.name] for r in rows if r.get(self.time.name) is not None})
 
-    def latest(self, rows: list[dict[str, object]]) -> tuple[list[dict[str, object]], str]:
-        """Rows of the latest period and a phrase naming it ('' without a time axis)."""
+    def latest(
+        self, rows: list[dict[str, object]], metric: ColumnInfo | None = None
+    ) -> tuple[list[dict[str, object]], str]:
+        """Rows of the latest period (with a value of ``metric`` that is not suppressed, if
+        one is given) and a phrase naming it ('' without a time axis)."""
         periods = self.periods(rows)
-        if not periods:
+        if not periods or self.time is None:
             return rows, ""
+        if metric is not None:
+            shown = {r.get(self.time.name) for r in rows if cell_value(r, metric) is not None}
+            periods = [p for p in periods if p in shown] or periods
         last = periods[-1]
         return [r for r in rows if r.get(self.time.name) == last], f"{self.time.label} {last}"
 
@@ -105,7 +111,7 @@ def bar_figure(
     metrics: Sequence[ColumnInfo],
     goal: ColumnInfo | None = None,
 ) -> Figure:
-    latest, period = layout.latest(rows)
+    latest, period = layout.latest(rows, metrics[0])
     bars, total = _bars_for(latest, layout, metrics, goal)
     lead = metrics[0]
     names = [m.label for m in metrics]
@@ -153,11 +159,12 @@ def trend_figure(
     caption = f"{metric.label.capitalize()} over {layout.time.label}"
     if len(ranked) > len(chosen):
         caption += f" ({len(chosen)} largest of {len(ranked)})"
+    unit = " (%)" if metric.is_percent else " ($)" if metric.is_money else ""
     svg = line_chart(
         [str(p) for p in periods],
         series,
         layout.time.label,
-        _axis(metric),
+        metric.label + unit,
         formatter(metric, compact=True),
         caption,
     )
@@ -165,13 +172,21 @@ def trend_figure(
 
 
 def figures_for(
-    infos: Sequence[ColumnInfo], rows: list[dict[str, object]], disclosure_controlled: bool
+    infos: Sequence[ColumnInfo],
+    rows: list[dict[str, object]],
+    disclosure_controlled: bool,
+    featured: Sequence[str] = (),
 ) -> list[Figure]:
+    """Charts for a table; ``featured`` (column names) narrows the metrics shown."""
     if not rows:
         return []
     layout = layout_of(infos)
     goal = next((c for c in infos if c.is_goal and c.role != "dimension"), None)
     metrics = [c for c in infos if c.role not in ("dimension", "flag") and not c.is_goal]
+    chosen = sorted(
+        (m for m in metrics if m.name in featured), key=lambda m: list(featured).index(m.name)
+    )
+    metrics = chosen or metrics
     rate_like = [c for c in metrics if c.role in RATE_LIKE]
     amounts = [c for c in metrics if c.role == "amount"]
     counts = [c for c in metrics if c.role in ("count", "measure")]
@@ -186,7 +201,7 @@ def figures_for(
     elif amounts:
         figures.append(bar_figure(rows, layout, amounts))
     if counts and len(figures) < 3:
-        figures.append(bar_figure(rows, layout, counts[:1]))
+        figures.append(bar_figure(rows, layout, counts[: 1 if figures else 2]))
     lead = (rate_like or amounts or counts or [None])[0]
     trend = trend_figure(rows, layout, lead) if lead is not None else None
     return figures + ([trend] if trend else [])
@@ -195,7 +210,7 @@ def figures_for(
 def callouts_for(infos: Sequence[ColumnInfo], rows: list[dict[str, object]]) -> list[Callout]:
     layout = layout_of(infos)
     latest, period = layout.latest(rows)
-    out = []
+    out: list[Callout] = []
     for flag in (c for c in infos if c.role == "flag"):
         flagged = [
             layout.label(r)

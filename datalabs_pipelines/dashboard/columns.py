@@ -112,7 +112,7 @@ def cell_value(row: Mapping[str, object], column: ColumnInfo) -> float | None:
 def formatter(column: ColumnInfo, compact: bool = False) -> Callable[[float], str]:
     """How a number of this column reads: percent, dollars, ratio or count."""
     if column.is_percent:
-        return lambda v: f"{v * 100:.0f}%" if compact else f"{v * 100:.1f}%"
+        return _compact_percent if compact else (lambda v: f"{v * 100:.1f}%")
     if column.is_money:
         return (lambda v: _compact_money(v)) if compact else (lambda v: f"${v:,.0f}")
     if column.role in ("rate", "share") or any(h in column.name for h in RATIO_HINTS):
@@ -120,6 +120,11 @@ def formatter(column: ColumnInfo, compact: bool = False) -> Callable[[float], st
     if column.role == "median":
         return lambda v: f"{v:,.1f}"
     return lambda v: f"{v:,.0f}"
+
+
+def _compact_percent(value: float) -> str:
+    percent = value * 100
+    return f"{percent:.0f}%" if abs(percent - round(percent)) < 1e-6 else f"{percent:.1f}%"
 
 
 def _compact_money(value: float) -> str:

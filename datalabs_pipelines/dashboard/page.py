@@ -30,19 +30,22 @@ nav.toc a { color: var(--accent); text-decoration: none; margin-right: 18px; whi
 nav.toc a:hover { text-decoration: underline; }
 main { max-width: 1180px; margin: 0 auto; padding: 24px 40px 60px; }
 section.card { background: var(--paper); border: 1px solid var(--line); border-radius: 10px;
-  padding: 20px 24px; margin: 0 0 22px; box-shadow: 0 1px 2px rgba(16, 42, 67, .05); }
+  padding: 20px 24px; margin: 0 0 22px; box-shadow: 0 1px 2px rgba(16, 42, 67, .05);
+  scroll-margin-top: 56px; }
+section.card.empty { padding: 14px 24px; }
+section.card.empty h2 { display: inline; font-size: 16px; margin-right: 10px; }
 section.card h2 { margin: 0 0 2px; font-size: 19px; font-weight: 600; }
 section.card h3 { margin: 18px 0 6px; font-size: 15px; font-weight: 600; }
 .domain { text-transform: uppercase; letter-spacing: .8px; font-size: 11px; color: var(--muted);
   font-weight: 600; margin: 28px 0 8px; }
 .question { color: var(--muted); margin: 0 0 4px; }
 .meta { color: var(--muted); font-size: 12.5px; margin: 0 0 12px; }
-.charts { display: flex; flex-wrap: wrap; gap: 18px 28px; }
-.chart { flex: 1 1 480px; min-width: 0; }
+.charts { display: flex; flex-wrap: wrap; gap: 18px 32px; }
+.chart { flex: 0 1 calc(50% - 16px); min-width: 400px; margin: 0; }
 .chart svg { width: 100%; height: auto; display: block; }
 .chart figcaption { font-size: 13px; font-weight: 600; margin-bottom: 4px; }
-.missing { color: var(--muted); font-style: italic; background: var(--bg); border-radius: 8px;
-  padding: 14px 16px; }
+.missing { display: inline-block; color: var(--muted); font-style: italic; background: var(--bg);
+  border: 1px dashed #cbd2d9; border-radius: 12px; padding: 1px 10px; font-size: 13px; }
 .callout { border-left: 4px solid var(--accent-2); background: #fffaf0; padding: 10px 14px;
   margin: 14px 0 4px; border-radius: 0 6px 6px 0; font-size: 14px; }
 .callout.ok { border-left-color: var(--good); background: #f0fff4; }

@@ -71,7 +71,9 @@ def _data_table(infos: Sequence[ColumnInfo], rows: list[dict[str, object]]) -> s
 def _callouts(infos: Sequence[ColumnInfo], rows: list[dict[str, object]]) -> str:
     out = []
     for callout in callouts_for(infos, rows):
-        if callout.flagged:
+        if callout.flagged and len(callout.flagged) == callout.total:
+            text = f"all {callout.total}"
+        elif callout.flagged:
             listed = ", ".join(callout.flagged[:12]) + (
                 f" and {len(callout.flagged) - 12} more" if len(callout.flagged) > 12 else ""
             )
@@ -89,18 +91,19 @@ def render_section(
     moment: dt.datetime,
 ) -> tuple[str, int]:
     """One section's HTML and how many charts it holds."""
+    if table is None:
+        return (
+            f'<section class="card empty" id="{esc(spec.mart)}"><h2>{esc(spec.title)}</h2>'
+            f'<span class="missing"><code>{esc(spec.mart)}</code>: {NOT_PUBLISHED}</span>'
+            f'<p class="meta">{esc(spec.question)} · {esc(as_of_text(moment))}</p></section>',
+            0,
+        )
     head = f'<section class="card" id="{esc(spec.mart)}"><h2>{esc(spec.title)}</h2>'
     if spec.question:
         head += f'<p class="question">{esc(spec.question)}</p>'
-    if table is None:
-        return (
-            head + f'<p class="meta">{esc(as_of_text(moment))} · <code>{esc(spec.mart)}</code>'
-            f'</p><p class="missing">{esc(spec.mart)}: {NOT_PUBLISHED}.</p></section>',
-            0,
-        )
     infos = column_infos(declaration, table.columns, table.rows)
     controlled = declaration.disclosure_control if declaration else True
-    figures = figures_for(infos, table.rows, controlled)
+    figures = figures_for(infos, table.rows, controlled, spec.featured)
     described = declaration.description if declaration else ""
     meta = (
         f'<p class="meta">{esc(as_of_text(moment))} · <code>{esc(table.name)}</code> · '

@@ -15,6 +15,7 @@ class SectionSpec:
     domain: str
     title: str
     question: str
+    featured: tuple[str, ...] = ()  # metrics to chart, when the roles alone pick poorly
 
 
 SECTIONS: tuple[SectionSpec, ...] = (
@@ -64,6 +65,7 @@ SECTIONS: tuple[SectionSpec, ...] = (
         "Data quality",
         "Extract quality",
         "What arrived from each agency, what was quarantined, and which checks failed?",
+        featured=("rows_loaded", "rows_quarantined"),
     ),
     SectionSpec(
         "linkage_quality",

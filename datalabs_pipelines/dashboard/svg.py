@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datalabs_pipelines.dashboard.page import esc
 
 PALETTE = ("#1f5f8b", "#e07b39", "#2f855a", "#805ad5", "#c53030", "#b7791f")
-WIDTH = 680
+WIDTH = 580
 FONT = 'font-family="Segoe UI, Helvetica Neue, DejaVu Sans, Arial, sans-serif"'
 Formatter = Callable[[float], str]
 
@@ -51,17 +51,47 @@ def _short(label: str, limit: int = 34) -> str:
     return label if len(label) <= limit else label[: limit - 1] + "…"
 
 
-def _legend(names: Sequence[str], x: float, y: float, extra: str = "") -> str:
-    parts, offset = [], 0.0
-    for i, name in enumerate(names):
-        color = PALETTE[i % len(PALETTE)]
+LEGEND_ROW = 18
+
+
+def _legend_items(names: Sequence[str], x: float, max_x: float) -> list[tuple[str, float, int]]:
+    """(name, x, row) per legend entry, wrapping onto new rows at ``max_x``."""
+    placed, offset, row = [], x, 0
+    for name in names:
+        width = 30 + 6.6 * min(len(name), 28)
+        if offset + width > max_x and offset > x:
+            offset, row = x, row + 1
+        placed.append((name, offset, row))
+        offset += width
+    return placed
+
+
+def legend_height(names: Sequence[str], x: float) -> int:
+    items = _legend_items(names, x, WIDTH - 10)
+    return (items[-1][2] + 1) * LEGEND_ROW if items else 0
+
+
+def _legend(names: Sequence[str], x: float, y: float, reference: str | None = None) -> str:
+    """Colour keys for ``names`` (a thick tick for ``reference``), wrapped to fit."""
+    parts = []
+    entries = [*names, *([reference] if reference else [])]
+    for i, (name, left, row) in enumerate(_legend_items(entries, x, WIDTH - 10)):
+        top = y + row * LEGEND_ROW
+        if reference and i == len(entries) - 1:
+            parts.append(
+                f'<line x1="{left + 5:.1f}" y1="{top - 10}" x2="{left + 5:.1f}" y2="{top + 2}" '
+                f'stroke="#102a43" stroke-width="2.5"/>'
+            )
+        else:
+            parts.append(
+                f'<rect x="{left:.1f}" y="{top - 9}" width="11" height="11" rx="2" '
+                f'fill="{PALETTE[i % len(PALETTE)]}"/>'
+            )
         parts.append(
-            f'<rect x="{x + offset:.1f}" y="{y - 9}" width="11" height="11" rx="2" '
-            f'fill="{color}"/><text x="{x + offset + 15:.1f}" y="{y}" font-size="12" '
-            f'fill="#3e4c59">{esc(_short(name, 28))}</text>'
+            f'<text x="{left + 15:.1f}" y="{top}" font-size="12" fill="#3e4c59">'
+            f"{esc(_short(name, 28))}</text>"
         )
-        offset += 30 + 7 * min(len(name), 28)
-    return "".join(parts) + extra
+    return "".join(parts)
 
 
 def bar_chart(
@@ -74,8 +104,15 @@ def bar_chart(
 ) -> str:
     """Grouped horizontal bars, one group per ``Bar``; an x axis with ticks and a label."""
     n_series = max(1, len(series_names))
-    label_width = min(230, 20 + 6.6 * max((len(_short(b.label)) for b in bars), default=4))
-    left, right, top = label_width, 70, 34 if n_series > 1 or _has_ref(bars) else 12
+    label_width = min(210, 18 + 7.0 * max((len(_short(b.label)) for b in bars), default=4))
+    keys = [*(series_names if n_series > 1 else [])]
+    ref_label = reference_label if _has_ref(bars) else None
+    left, right = label_width, 62
+    top = 12 + (
+        legend_height([*keys, *([ref_label] if ref_label else [])], left) + 4
+        if keys or ref_label
+        else 0
+    )
     bar_h = 16 if n_series == 1 else 11
     group_h = bar_h * n_series + 10
     plot_w = WIDTH - left - right
@@ -137,16 +174,8 @@ def bar_chart(
                 f'y2="{y0 + bar_h * n_series + 1}" stroke="#102a43" stroke-width="2.5">'
                 f"<title>{esc(reference_label)}: {esc(fmt(bar.reference))}</title></line>"
             )
-    if n_series > 1 or _has_ref(bars):
-        ref = ""
-        if _has_ref(bars):
-            offset = sum(30 + 7 * min(len(n), 28) for n in series_names) if n_series > 1 else 0
-            ref = (
-                f'<line x1="{left + offset + 5:.1f}" y1="8" x2="{left + offset + 5:.1f}" y2="20" '
-                f'stroke="#102a43" stroke-width="2.5"/><text x="{left + offset + 12:.1f}" y="18" '
-                f'font-size="12" fill="#3e4c59">{esc(reference_label)}</text>'
-            )
-        out.append(_legend(series_names if n_series > 1 else [], left, 18, ref))
+    if keys or ref_label:
+        out.append(_legend(keys, left, 18, ref_label))
     out.append("</svg>")
     return "".join(out)
 
@@ -164,7 +193,9 @@ def line_chart(
     title: str,
 ) -> str:
     """Lines over an ordered category axis (years, quarters); ``None`` leaves a gap."""
-    left, right, top, height = 78, 24, 34, 300
+    left, right = 78, 24
+    top = 20 + legend_height([s.name for s in series], left)
+    height = top + 250
     bottom = height - 56
     plot_w, plot_h = WIDTH - left - right, bottom - top
     values = [v for s in series for v in s.points if v is not None]
@@ -187,9 +218,11 @@ def line_chart(
             f'<text x="{left - 8}" y="{y + 4:.1f}" font-size="11" fill="#616e7c" '
             f'text-anchor="end">{esc(fmt(tick))}</text>'
         )
-    every = max(1, math.ceil(len(x_labels) / 12))
+    widest = 7.0 * max((len(label) for label in x_labels), default=1) + 10
+    every = max(1, math.ceil(len(x_labels) * widest / plot_w))
     for i, label in enumerate(x_labels):
-        if i % every == 0 or i == len(x_labels) - 1:
+        last = len(x_labels) - 1
+        if i % every == 0 or (i == last and last % every >= every / 2):
             x, _ = xy(i, 0)
             out.append(
                 f'<text x="{x:.1f}" y="{bottom + 18}" font-size="11" fill="#616e7c" '
