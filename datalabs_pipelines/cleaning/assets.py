@@ -172,7 +172,7 @@ def build_staging_asset(contract: Contract) -> dg.AssetsDefinition:
             identities_meta["dagster/table_name"] = qualified(identities_table(contract))
             identities_meta[LINEAGE_KEY] = column_lineage(identities_lineage_map(contract))
             yield dg.MaterializeResult(asset_key=specs[1].key, metadata=identities_meta)
-        yield parse_check_result(key, staged)
+        yield parse_check_result(key, staged, contract)
         for outcome in outcomes:
             yield check_result(key, contract, outcome)
 

@@ -137,7 +137,8 @@ def entries_for_spec(
     elif contract is not None and not grain:
         grain = contract.grain
     lineage = _lineage_sources(spec)
-    upstream = ", ".join(table_name(d.asset_key) for d in spec.deps) or "none"
+    upstream = ", ".join(table_name(d.asset_key) for d in spec.deps)
+    fallback = f"derived from {upstream}" if upstream else "set by the pipeline when loading"
     mart_columns = {c.name: c for c in declaration.columns} if declaration else {}
     tag = spec.tags.get("classification", "confidential")
     rows = []
@@ -165,7 +166,7 @@ def entries_for_spec(
                 classification=_column_classification(layer, column.name, contract, tag),
                 role=declared.role if declared else None,
                 definition=declared.definition if declared else None,
-                source=source or f"derived from {upstream}",
+                source=source or fallback,
                 owners=", ".join(spec.owners),
                 domain=spec.tags.get("domain", ""),
                 asset_key=spec.key.to_user_string(),

@@ -18,6 +18,7 @@ from datalabs_pipelines.governance.dictionary import (
     build_entries,
     may_show_examples,
 )
+from datalabs_pipelines.governance.dictionary_links import PAGE_NAME, dictionary_link
 from datalabs_pipelines.governance.dictionary_page import render_dictionary
 from datalabs_pipelines.marts.declaration import MartDeclaration
 from datalabs_pipelines.settings import get_settings
@@ -26,14 +27,8 @@ from datalabs_pipelines.warehouse import identifier, qualified, table_exists
 DICTIONARY_TABLE = ("marts", "data_dictionary")
 DICTIONARY_KEY = dg.AssetKey(["marts", "platform", "data_dictionary"])
 DICTIONARY_PAGE_KEY = dg.AssetKey(["published", "platform", "dictionary"])
-PAGE_NAME = "dictionary.html"
 OWNERS = ["team:data_platform"]
 EXAMPLES = 3
-
-
-def dictionary_url(anchor: str) -> str:
-    """``file://`` link to an entry of the published dictionary page."""
-    return f"{(get_settings().published_dir / PAGE_NAME).as_uri()}#{anchor}"
 
 
 def dictionary_spec(deps: Sequence[dg.AssetKey]) -> dg.AssetSpec:
@@ -103,7 +98,7 @@ def build_dictionary_asset(
             metadata={
                 **metadata,
                 "tables": len(tables),
-                "page": dg.MetadataValue.url(dictionary_url("")),
+                "page": dictionary_link(),
             }
         )
 
