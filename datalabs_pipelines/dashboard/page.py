@@ -89,7 +89,7 @@ def page(
     script: str = "",
 ) -> str:
     """A complete HTML document; ``nav`` is (anchor, label) pairs."""
-    links = "".join(f'<a href="#{esc(a)}">{esc(label)}</a>' for a, label in nav)
+    links = " ".join(f'<a href="#{esc(a)}">{esc(label)}</a>' for a, label in nav)
     built = dt.datetime.now().replace(microsecond=0)
     return (
         "<!DOCTYPE html>\n"
