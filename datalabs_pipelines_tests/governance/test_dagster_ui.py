@@ -225,3 +225,13 @@ def test_asset_lineage_page_renders_in_chromium(server):
     assert "Join the Dagster community" not in run.output
     run_chromium(page, screenshot=shot, window=(1600, 1000), wait_ms=10000)
     assert shot.stat().st_size > 20_000
+
+
+def test_asset_checks_page_renders_in_chromium(server):
+    require_chromium()
+    page = f"{server.url}/assets/staging/test_agency/people?view=checks"
+    run = run_chromium(page, dump_dom=True, window=(1600, 1000), wait_ms=8000)
+    assert "unique_person_id_start_date" in run.output
+    shot = ARTIFACTS / "dagster_asset_checks.png"
+    run_chromium(page, screenshot=shot, window=(1600, 1000), wait_ms=8000)
+    assert shot.stat().st_size > 20_000
