@@ -20,6 +20,7 @@ from datalabs_pipelines.marts.declaration import MartDeclaration
 AGREEMENT_CHECK = "agreement_permits_purpose"
 CONTRACT_LAYERS = {"raw", "staging", "pii"}
 RUN_TIMEZONE = ZoneInfo("America/Chicago")
+NO_AGREEMENT = "(none on file)"
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,11 @@ class AgreementFinding:
 
     def problem(self) -> str | None:
         """A sentence naming the mart, the source and the agreement, or None if allowed."""
+        if self.agreement == NO_AGREEMENT:
+            return (
+                f"mart {self.mart!r} names source {self.source!r}, which has no contract and "
+                "so no data-sharing agreement on file"
+            )
         reasons = []
         if not self.permits_purpose:
             reasons.append(f"does not permit purpose {self.purpose!r}")
@@ -53,28 +59,29 @@ class AgreementFinding:
         )
 
 
-def sources_used(declaration: MartDeclaration, contracts: Sequence[Contract]) -> list[Contract]:
-    """Contracts the mart names in ``sources`` or reaches through a contract-layer dep."""
-    by_name = {c.name: c for c in contracts}
+def _source_names(declaration: MartDeclaration, known: set[str]) -> set[str]:
     names = set(declaration.sources)
     for dep in declaration.deps:
         parts = dep.split("/")
         if dep == "staging/*":
-            names |= set(by_name)
+            names |= known
         elif len(parts) == 3 and parts[0] in CONTRACT_LAYERS:
-            table = parts[2].removesuffix("_raw").removesuffix("_identities")
-            names.add(table)
-    unknown = sorted(n for n in declaration.sources if n not in by_name)
-    if unknown:
-        raise ValueError(f"mart {declaration.name!r} names unknown sources {unknown}")
-    return [by_name[n] for n in sorted(names) if n in by_name]
+            names.add(parts[2].removesuffix("_raw").removesuffix("_identities"))
+    return names
+
+
+def sources_used(declaration: MartDeclaration, contracts: Sequence[Contract]) -> list[Contract]:
+    """Contracts the mart names in ``sources`` or reaches through a contract-layer dep."""
+    by_name = {c.name: c for c in contracts}
+    return [by_name[n] for n in sorted(_source_names(declaration, set(by_name))) if n in by_name]
 
 
 def evaluate_agreements(
     declaration: MartDeclaration, contracts: Sequence[Contract], on: dt.date
 ) -> list[AgreementFinding]:
-    """One finding per source the mart uses; an agreement is valid through its expiry date."""
-    return [
+    """One finding per source the mart uses; an agreement is valid through its expiry date.
+    A declared source without a contract has no agreement, and so is not permitted."""
+    findings = [
         AgreementFinding(
             mart=declaration.name,
             purpose=declaration.purpose,
@@ -86,6 +93,14 @@ def evaluate_agreements(
         )
         for contract in sources_used(declaration, contracts)
     ]
+    known = {c.name for c in contracts}
+    findings += [
+        AgreementFinding(
+            declaration.name, declaration.purpose, name, NO_AGREEMENT, on, False, False
+        )
+        for name in sorted(set(declaration.sources) - known)
+    ]
+    return findings
 
 
 def run_date(scheduled_execution_time: str | None = None) -> dt.date:

@@ -114,3 +114,14 @@ def test_write_atomic_leaves_no_temporary(tmp_path):
     target = write_atomic(tmp_path / "out" / "page.html", "<p>hi</p>")
     assert target.read_text() == "<p>hi</p>"
     assert [p.name for p in target.parent.iterdir()] == ["page.html"]
+
+
+def test_nightly_run_rebuilds_the_pages():
+    from datalabs_pipelines.automation.schedules import downstream_of_raw
+    from datalabs_pipelines.contracts import all_contracts
+    from datalabs_pipelines.dashboard.assets import DASHBOARD_KEY
+    from datalabs_pipelines.definitions import defs
+    from datalabs_pipelines.governance.dictionary_assets import DICTIONARY_KEY, DICTIONARY_PAGE_KEY
+
+    nightly = downstream_of_raw(all_contracts()).resolve(defs.resolve_asset_graph())
+    assert {DASHBOARD_KEY, DICTIONARY_KEY, DICTIONARY_PAGE_KEY} <= nightly

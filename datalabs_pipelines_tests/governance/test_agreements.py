@@ -82,8 +82,10 @@ def test_dependencies_count_as_sources(tmp_path, people_contract, visits_contrac
     assert [c.name for c in sources_used(mart, contracts)] == ["people", "visits"]
     mart = declaration(tmp_path, sources=[], deps=["pii/test_agency/people_identities"])
     assert [c.name for c in sources_used(mart, contracts)] == ["people"]
-    with pytest.raises(ValueError, match="unknown sources"):
-        sources_used(declaration(tmp_path, sources=["nope"]), contracts)
+    (finding,) = evaluate_agreements(
+        declaration(tmp_path, sources=["nope"], deps=[]), contracts, dt.date(2026, 1, 1)
+    )
+    assert not finding.ok and "'nope', which has no contract" in finding.problem()
 
 
 def test_check_result_carries_the_violation(tmp_path):
