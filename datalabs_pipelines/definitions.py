@@ -8,6 +8,12 @@ from datalabs_pipelines.automation.schedules import build_nightly_schedule
 from datalabs_pipelines.automation.sensors import build_landing_sensor, build_load_jobs
 from datalabs_pipelines.cleaning.assets import staging_assets
 from datalabs_pipelines.contracts import Contract, all_contracts
+from datalabs_pipelines.dashboard.assets import build_dashboard_asset
+from datalabs_pipelines.governance.dictionary_assets import (
+    DICTIONARY_TABLE,
+    build_dictionary_asset,
+    build_dictionary_page_asset,
+)
 from datalabs_pipelines.ingestion.assets import raw_assets
 from datalabs_pipelines.linkage.assets import linkage_assets
 from datalabs_pipelines.marts.factory import build_mart_asset
@@ -15,7 +21,7 @@ from datalabs_pipelines.marts.registry import mart_declarations
 from datalabs_pipelines.outcomes.assets import outcome_assets
 from datalabs_pipelines.outcomes.linkage import with_person_keys
 from datalabs_pipelines.procurement.assets import procurement_assets
-from datalabs_pipelines.publishing.assets import build_published_snapshot
+from datalabs_pipelines.publishing.assets import SNAPSHOT, build_published_snapshot
 from datalabs_pipelines.warehouse import warehouse_resource
 
 
@@ -24,18 +30,30 @@ def build_definitions(contracts: Sequence[Contract] | None = None) -> dg.Definit
     declarations = mart_declarations(contracts)
     marts = [build_mart_asset(d, contracts) for d in declarations]
     load_jobs = build_load_jobs(contracts)
+    described = with_person_keys(
+        [
+            *raw_assets(contracts),
+            *staging_assets(contracts),
+            *linkage_assets(contracts),
+            *procurement_assets(contracts),
+            *outcome_assets(contracts),
+            *marts,
+        ]
+    )
+    mart_keys = [k for m in marts for k in m.keys]
+    dictionary = build_dictionary_asset(
+        [s for a in described for s in a.specs], contracts, declarations, mart_keys
+    )
     return dg.Definitions(
-        assets=with_person_keys(
-            [
-                *raw_assets(contracts),
-                *staging_assets(contracts),
-                *linkage_assets(contracts),
-                *procurement_assets(contracts),
-                *outcome_assets(contracts),
-                *marts,
-                build_published_snapshot([k for m in marts for k in m.keys], declarations),
-            ]
-        ),
+        assets=[
+            *described,
+            dictionary,
+            build_published_snapshot(
+                [*mart_keys, *dictionary.keys], declarations, ungated=[DICTIONARY_TABLE[1]]
+            ),
+            build_dictionary_page_asset(SNAPSHOT),
+            build_dashboard_asset(SNAPSHOT),
+        ],
         schedules=[build_nightly_schedule(contracts)],
         jobs=load_jobs,
         sensors=[build_landing_sensor(contracts, load_jobs)],

@@ -23,6 +23,12 @@ from datalabs_pipelines.cleaning.staging import (
 )
 from datalabs_pipelines.cleaning.standardize import SQL_TYPES
 from datalabs_pipelines.contracts import Contract
+from datalabs_pipelines.governance.lineage import (
+    LINEAGE_KEY,
+    column_lineage,
+    identities_lineage_map,
+    staging_lineage_map,
+)
 from datalabs_pipelines.governance.tokens import linkage_key
 from datalabs_pipelines.quality.checks import (
     check_result,
@@ -80,6 +86,7 @@ def staging_specs(contract: Contract) -> list[dg.AssetSpec]:
             tags=tags(contract, "confidential"),
             metadata={
                 "dagster/column_schema": column_schema(_staging_schema(contract)),
+                LINEAGE_KEY: column_lineage(staging_lineage_map(contract)),
                 "contract": contract.name,
             },
         )
@@ -108,6 +115,7 @@ def staging_specs(contract: Contract) -> list[dg.AssetSpec]:
                             },
                         }
                     ),
+                    LINEAGE_KEY: column_lineage(identities_lineage_map(contract)),
                     "contract": contract.name,
                 },
             )
@@ -157,12 +165,14 @@ def build_staging_asset(contract: Contract) -> dg.AssetsDefinition:
                 "rows_in": staged.rows_in,
                 "duplicates_removed": staged.duplicates_removed,
                 "promoted": not blocking_failed,
+                LINEAGE_KEY: column_lineage(staging_lineage_map(contract)),
             },
         )
         if identities_meta is not None:
             identities_meta["dagster/table_name"] = qualified(identities_table(contract))
+            identities_meta[LINEAGE_KEY] = column_lineage(identities_lineage_map(contract))
             yield dg.MaterializeResult(asset_key=specs[1].key, metadata=identities_meta)
-        yield parse_check_result(key, staged)
+        yield parse_check_result(key, staged, contract)
         for outcome in outcomes:
             yield check_result(key, contract, outcome)
 

@@ -3,12 +3,14 @@
 A declaration says what the table is for (purpose, checked against the sources' data-sharing
 agreements), what it reads (sources and asset deps), its grain, and every column's role.
 Roles drive the disclosure gate (``count`` cells are suppressed below the threshold; a
-``rate``, ``share`` or ``median`` is suppressed when its ``base`` count is) and the data
-dictionary (``definition`` states how a metric is computed). The gate also needs the table's
-arithmetic, which the declaration states: which dimensions counts add up across (``additive``,
-and the ``total`` value of rows that hold the sum), which counts are the sum of others in the
-same row (``sum_of``), which count is a subset of another (a count's ``base``) and which count a
-rate or share divides (``numerator``).
+``rate``, ``share`` or ``median`` is suppressed when its ``base`` count is), the data
+dictionary (``definition`` states how a metric is computed) and the dashboard. The gate also
+needs the table's arithmetic, which the declaration states: which dimensions counts add up
+across (``additive``, and the ``total`` value of rows that hold the sum), which counts are the
+sum of others in the same row (``sum_of``), which count is a subset of another (a count's
+``base``) and which count a rate or share divides (``numerator``). ``lineage`` maps a column
+to the upstream columns it is computed from (``layer/agency/table:column``), emitted as
+Dagster column lineage.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from pydantic import (
 
 MARTS_DIR = Path(__file__).parent
 IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+LINEAGE_REF = re.compile(r"^[a-z][a-z0-9_]*(/[a-z][a-z0-9_]*){2}:[a-z_][a-z0-9_]*$")
 
 Role = Literal["dimension", "count", "measure", "amount", "rate", "share", "median", "flag"]
 DERIVED_ROLES = {"rate", "share", "median"}
@@ -78,6 +81,10 @@ class MartDeclaration(_Strict):
         True, description="pass the disclosure gate before publishing (counts of people)"
     )
     columns: list[MartColumn] = Field(min_length=1)
+    lineage: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="column → upstream columns it derives from, as 'layer/agency/table:column'",
+    )
 
     @model_validator(mode="after")
     def _bases_are_counts(self) -> MartDeclaration:
@@ -100,6 +107,14 @@ class MartDeclaration(_Strict):
                 raise ValueError(f"column {column.name!r}: only counts and rates add up")
             if column.total is not None and column.role != "dimension":
                 raise ValueError(f"column {column.name!r}: only a dimension has a total")
+        for column, refs in self.lineage.items():
+            if column not in roles:
+                raise ValueError(f"lineage names unknown column {column!r}")
+            for ref in refs:
+                if not LINEAGE_REF.match(ref):
+                    raise ValueError(
+                        f"lineage of {column!r}: {ref!r} is not 'layer/agency/table:column'"
+                    )
         return self
 
     def columns_with(self, *roles: str) -> list[MartColumn]:

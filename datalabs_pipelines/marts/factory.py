@@ -1,4 +1,9 @@
-"""Build a Dagster asset from a mart declaration and the SQL file beside it."""
+"""Build a Dagster asset from a mart declaration and the SQL file beside it.
+
+Every mart carries the blocking ``agreement_permits_purpose`` check: it is evaluated from the
+contracts alone, before the SQL runs, and a mart whose sources' agreements do not permit its
+purpose (or have expired on the run date) is not built, so nothing downstream publishes it.
+"""
 
 from collections.abc import Sequence
 
@@ -7,6 +12,13 @@ from dagster_duckdb import DuckDBResource
 
 from datalabs_pipelines.assets_common import column_schema, table_metadata
 from datalabs_pipelines.contracts import Contract
+from datalabs_pipelines.governance.agreement_check import (
+    SCHEDULED_TIME_TAG,
+    agreement_check_result,
+    agreement_check_spec,
+)
+from datalabs_pipelines.governance.agreements import evaluate_agreements, run_date
+from datalabs_pipelines.governance.lineage import LINEAGE_KEY, column_lineage
 from datalabs_pipelines.marts.declaration import MartDeclaration
 from datalabs_pipelines.quality.results import ensure_results_table
 
@@ -30,6 +42,7 @@ def build_mart_asset(
 ) -> dg.AssetsDefinition:
     schema = {c.name: (c.type, c.description) for c in declaration.columns}
     key = mart_key(declaration)
+    lineage = column_lineage(declaration.lineage) if declaration.lineage else None
 
     @dg.asset(
         key=key,
@@ -46,10 +59,19 @@ def build_mart_asset(
             "dagster/column_schema": column_schema(schema),
             "purpose": declaration.purpose,
             "sources": ", ".join(declaration.sources) or "none",
+            **({LINEAGE_KEY: lineage} if lineage else {}),
         },
+        check_specs=[agreement_check_spec(key, declaration)],
         pool="duckdb",
     )
-    def _mart(warehouse: DuckDBResource) -> dg.MaterializeResult:
+    def _mart(context: dg.AssetExecutionContext, warehouse: DuckDBResource):
+        on = run_date(context.run.tags.get(SCHEDULED_TIME_TAG))
+        agreement = agreement_check_result(key, evaluate_agreements(declaration, contracts, on), on)
+        if not agreement.passed:
+            yield agreement
+            raise dg.Failure(
+                description=f"Not building marts.{declaration.name}: {agreement.description}"
+            )
         with warehouse.get_connection() as con:
             ensure_results_table(con)
             con.execute("CREATE SCHEMA IF NOT EXISTS marts")
@@ -69,6 +91,10 @@ def build_mart_asset(
                     f"{declaration.sql_path.with_suffix('.yaml')} declares "
                     f"{[n for n, _ in declared]}"
                 )
-            return dg.MaterializeResult(metadata=table_metadata(con, ("marts", declaration.name)))
+            metadata = table_metadata(con, ("marts", declaration.name))
+        if lineage:
+            metadata[LINEAGE_KEY] = lineage
+        yield dg.MaterializeResult(metadata=metadata)
+        yield agreement
 
     return _mart

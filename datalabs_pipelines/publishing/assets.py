@@ -20,8 +20,11 @@ DISCLOSURE_GATE = "disclosure_gate"
 
 
 def build_published_snapshot(
-    mart_keys: Sequence[dg.AssetKey], declarations: Sequence[MartDeclaration] = ()
+    mart_keys: Sequence[dg.AssetKey],
+    declarations: Sequence[MartDeclaration] = (),
+    ungated: Sequence[str] = (),
 ) -> dg.AssetsDefinition:
+    """``ungated``: undeclared ``marts`` tables published as they are (the data dictionary)."""
     by_name = {d.name: d for d in declarations}
     gated = sorted(d.name for d in declarations if d.disclosure_control)
 
@@ -62,7 +65,7 @@ def build_published_snapshot(
                     + ". The previous snapshot stays in place.",
                 )
             try:
-                result = publish_snapshot(con, target, by_name, threshold)
+                result = publish_snapshot(con, target, by_name, threshold, ungated)
             except DisclosureGateFailed as failed:
                 yield dg.AssetCheckResult(
                     check_name=DISCLOSURE_GATE,

@@ -13,7 +13,7 @@ snapshot in place.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -54,6 +54,7 @@ def publish_snapshot(
     target: Path,
     declarations: Mapping[str, MartDeclaration],
     threshold: int,
+    ungated: Collection[str] = (),
 ) -> SnapshotResult:
     """Copy every declared ``marts`` table into ``target``, gated where declared.
 
@@ -70,12 +71,12 @@ def publish_snapshot(
     try:
         for table in mart_tables(con):
             declaration = declarations.get(table)
-            if declaration is None:
+            if declaration is None and table not in ungated:
                 result.unpublished.append(table)
                 continue
             name = identifier(table)
             published = f"snapshot.main.{name}"
-            if declaration.disclosure_control:
+            if declaration is not None and declaration.disclosure_control:
                 result.gate.append(
                     gate_table(con, declaration, f"marts.{name}", published, threshold)
                 )

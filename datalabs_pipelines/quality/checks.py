@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import dagster as dg
 
-from datalabs_pipelines.cleaning.staging import StagingResult
+from datalabs_pipelines.cleaning.staging import StagingResult, checked_column
 from datalabs_pipelines.contracts.model import Contract
+from datalabs_pipelines.governance.dictionary_links import dictionary_link
 from datalabs_pipelines.quality.expectations import Outcome, check_name, describe
 
 PARSES = "values_parse"
@@ -33,10 +34,24 @@ def check_specs(contract: Contract, key: dg.AssetKey) -> list[dg.AssetCheckSpec]
     return specs
 
 
+def dictionary_anchor(contract: Contract, check: str) -> str:
+    """The data dictionary entry a check is about: its staging column, else the table."""
+    table = f"staging.{contract.name}"
+    for exp in contract.expectations:
+        column = getattr(exp, "column", None)
+        if check_name(exp) == check and column is not None:
+            staged = checked_column(contract.column(column))
+            if exp.type == "between" and contract.column(column).pii_kind == "dob":
+                staged = f"{column}_year"
+            return f"{table}.{staged}"
+    return table
+
+
 def check_result(key: dg.AssetKey, contract: Contract, outcome: Outcome) -> dg.AssetCheckResult:
     metadata: dict[str, object] = {
         "expectation": outcome.description,
         "contract": contract.name,
+        "dictionary": dictionary_link(dictionary_anchor(contract, outcome.name)),
     }
     if outcome.unexpected_count is not None:
         metadata["unexpected_count"] = int(outcome.unexpected_count)
@@ -62,7 +77,9 @@ def check_result(key: dg.AssetKey, contract: Contract, outcome: Outcome) -> dg.A
     )
 
 
-def parse_check_result(key: dg.AssetKey, staged: StagingResult) -> dg.AssetCheckResult:
+def parse_check_result(
+    key: dg.AssetKey, staged: StagingResult, contract: Contract | None = None
+) -> dg.AssetCheckResult:
     failed = sum(staged.invalid_values.values())
     return dg.AssetCheckResult(
         asset_key=key,
@@ -75,5 +92,6 @@ def parse_check_result(key: dg.AssetKey, staged: StagingResult) -> dg.AssetCheck
             if staged.rows_staged
             else 0.0,
             "invalid_values_by_column": dg.MetadataValue.json(staged.invalid_values),
+            "dictionary": dictionary_link(f"staging.{contract.name}" if contract else ""),
         },
     )

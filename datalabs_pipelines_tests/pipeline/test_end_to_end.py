@@ -59,7 +59,11 @@ def test_whole_graph_loads_checks_and_publishes(isolated_env):
         tables = [
             t for (t,) in pub.execute("SELECT table_name FROM information_schema.tables").fetchall()
         ]
-        assert tables == ["extract_quality"]
+        assert sorted(tables) == ["data_dictionary", "extract_quality"]
+        described = pub.execute(
+            "SELECT count(*) FROM data_dictionary WHERE table_name = 'staging.people'"
+        ).fetchone()[0]
+        assert described > 5
         rows = pub.execute(
             "SELECT extract, delivery, records_in_file, rows_loaded, rows_quarantined, "
             "reconciles, blocking_checks_failed FROM extract_quality ORDER BY 1, 2"
@@ -69,6 +73,11 @@ def test_whole_graph_loads_checks_and_publishes(isolated_env):
         ("people", "people_2025.txt", 1, 1, 0, True, 0),
         ("visits", "visits_2024q2.jsonl", 4, 3, 1, True, 0),
     ]
+    for page in ("dashboard.html", "dictionary.html"):
+        text = (settings.published_dir / page).read_text()
+        assert "Data as of" in text
+        for identifier in ("Smith", "123-45-6789", "03/04/1980", "1980-03-04"):
+            assert identifier not in text  # names, SSNs and dates of birth stay in pii
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
         staged = con.execute(
             "SELECT _copies, benefit, ssn_status, dob_year FROM staging.people ORDER BY record_id"

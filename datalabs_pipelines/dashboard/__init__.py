@@ -1,0 +1,1 @@
+"""The dashboard: a self-contained HTML page built from the published snapshot only."""

@@ -1,0 +1,46 @@
+"""The dashboard asset: a self-contained HTML page rebuilt after every publish."""
+
+import dagster as dg
+
+from datalabs_pipelines.dashboard.page import write_atomic
+from datalabs_pipelines.dashboard.render import render_dashboard
+from datalabs_pipelines.marts.declaration import all_declarations
+from datalabs_pipelines.settings import get_settings
+
+DASHBOARD_KEY = dg.AssetKey(["published", "platform", "dashboard"])
+PAGE_NAME = "dashboard.html"
+
+
+def build_dashboard_asset(snapshot: dg.AssetKey) -> dg.AssetsDefinition:
+    @dg.asset(
+        key=DASHBOARD_KEY,
+        deps=[snapshot],
+        group_name="published",
+        kinds={"html", "python"},
+        owners=["team:data_platform"],
+        tags={"domain": "platform", "classification": "public"},
+    )
+    def dashboard(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+        """The dashboard: procurement equity, safety net, workforce, education and data
+        quality, charts as inline SVG. Source: the published snapshot only, opened read-only.
+        Grain: one section per mart; a mart not yet published says so. Target:
+        `data/published/dashboard.html`, replaced atomically."""
+        settings = get_settings()
+        html, summary = render_dashboard(settings.published_path, all_declarations())
+        target = write_atomic(settings.published_dir / PAGE_NAME, html)
+        context.log.info(
+            f"wrote {target}: {len(summary.rendered)} sections, {summary.charts} charts; "
+            f"not yet published: {', '.join(summary.missing) or 'none'}"
+        )
+        return dg.MaterializeResult(
+            metadata={
+                "path": dg.MetadataValue.path(str(target)),
+                "url": dg.MetadataValue.url(target.as_uri()),
+                "sections_rendered": ", ".join(summary.rendered) or "none",
+                "not_yet_published": ", ".join(summary.missing) or "none",
+                "charts": summary.charts,
+                "data_as_of": summary.as_of.isoformat(),
+            }
+        )
+
+    return dashboard

@@ -1,0 +1,65 @@
+"""Read the published snapshot, read-only: tables, columns, rows and the data's as-of time."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from datalabs_pipelines.warehouse import identifier
+
+MAX_ROWS = 5000
+
+
+@dataclass(frozen=True)
+class Table:
+    """A published table: its columns (name → DuckDB type) and rows as dicts."""
+
+    name: str
+    columns: dict[str, str]
+    rows: list[dict[str, object]]
+
+
+@contextmanager
+def open_snapshot(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def table_names(con: duckdb.DuckDBPyConnection) -> list[str]:
+    return [
+        r[0]
+        for r in con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' "
+            "ORDER BY 1"
+        ).fetchall()
+    ]
+
+
+def read_table(con: duckdb.DuckDBPyConnection, name: str, limit: int = MAX_ROWS) -> Table:
+    columns = dict(
+        con.execute(
+            "SELECT column_name, data_type FROM information_schema.columns "
+            "WHERE table_schema = 'main' AND table_name = ? ORDER BY ordinal_position",
+            [name],
+        ).fetchall()
+    )
+    cursor = con.execute(f"SELECT * FROM main.{identifier(name)} LIMIT ?", [limit])
+    header = [d[0] for d in cursor.description]
+    return Table(name, columns, [dict(zip(header, row, strict=True)) for row in cursor.fetchall()])
+
+
+def as_of(con: duckdb.DuckDBPyConnection, path: Path) -> dt.datetime:
+    """Latest load time in extract_quality, else when the snapshot file was written."""
+    if "extract_quality" in table_names(con):
+        latest = con.execute("SELECT max(load_time) FROM main.extract_quality").fetchone()[0]
+        if isinstance(latest, dt.datetime):
+            return latest.replace(microsecond=0)
+    return dt.datetime.fromtimestamp(path.stat().st_mtime).replace(microsecond=0)
