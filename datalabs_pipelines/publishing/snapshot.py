@@ -1,7 +1,9 @@
 """Write the marts to a new DuckDB file and move it into place atomically.
 
 Readers that hold the old snapshot open keep reading it (the old inode lives on); they see the
-new one when they reopen. A crash before ``os.replace`` leaves only a temporary file behind.
+new one when they reopen. A crash before ``os.replace`` leaves only a temporary file behind;
+the next publish removes such leftovers first (publishes never overlap: they run in the
+``duckdb`` pool).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from pathlib import Path
 
 import duckdb
 
+from datalabs_pipelines.pause_points import pause_point
 from datalabs_pipelines.warehouse import identifier
 
 
@@ -24,11 +27,17 @@ def mart_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
     ]
 
 
+def temporary_files(target: Path) -> list[Path]:
+    """Temporary snapshots (and their WAL files) that a publish of ``target`` may leave."""
+    return sorted(target.parent.glob(f".{target.name}.*.tmp*"))
+
+
 def publish_snapshot(con: duckdb.DuckDBPyConnection, target: Path) -> dict[str, int]:
     """Copy every ``marts`` table into ``target``; return row counts per table."""
     target.parent.mkdir(parents=True, exist_ok=True)
+    for leftover in temporary_files(target):
+        leftover.unlink(missing_ok=True)
     temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    temporary.unlink(missing_ok=True)
     counts: dict[str, int] = {}
     con.execute("ATTACH ? AS snapshot", [str(temporary)])
     try:
@@ -40,5 +49,16 @@ def publish_snapshot(con: duckdb.DuckDBPyConnection, target: Path) -> dict[str, 
         con.execute("DETACH snapshot")
     with temporary.open("rb") as handle:
         os.fsync(handle.fileno())
+    pause_point("publish.before_replace")
     os.replace(temporary, target)
+    _fsync_directory(target.parent)
     return counts
+
+
+def _fsync_directory(folder: Path) -> None:
+    """Make the rename itself durable."""
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
