@@ -73,6 +73,29 @@ def _evaluate(args: argparse.Namespace) -> int:
     return 1 if any("error" in r for r in report.values()) else 0
 
 
+def _validate_extract(args: argparse.Namespace) -> int:
+    from datalabs_pipelines.contracts import all_contracts
+    from datalabs_pipelines.ingestion.validate import (
+        NoContract,
+        contract_for,
+        render,
+        validate_extract,
+    )
+
+    path = Path(args.file)
+    if not path.is_file():
+        print(f"datalabs validate-extract: no such file: {path}", file=sys.stderr)
+        return 2
+    try:
+        contract = contract_for(path, all_contracts(), args.contract)
+    except NoContract as exc:
+        print(f"datalabs validate-extract: {exc}", file=sys.stderr)
+        return 2
+    report = validate_extract(path, contract)
+    print(render(report))
+    return 0 if report.clean else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="datalabs", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -91,6 +114,17 @@ def main(argv: list[str] | None = None) -> int:
     ev.add_argument("--truth", default="data/truth", help="the generator's truth folder")
     ev.add_argument("--warehouse", default=None, help="default: DATALABS_WAREHOUSE")
     ev.set_defaults(func=_evaluate)
+
+    val = commands.add_parser(
+        "validate-extract",
+        help="check a file against its contract without touching the warehouse "
+        "(exit 0 only if it would load cleanly)",
+    )
+    val.add_argument("file", help="the delivery file")
+    val.add_argument(
+        "--contract", default=None, help="default: the contract whose file_pattern matches"
+    )
+    val.set_defaults(func=_validate_extract)
 
     args = parser.parse_args(argv)
     return args.func(args)
