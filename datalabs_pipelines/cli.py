@@ -38,6 +38,8 @@ def _run(args: argparse.Namespace) -> int:
     with dg.DagsterInstance.get() as instance:
         outcome = materialize_everything(defs, contracts, instance)
     elapsed = time.perf_counter() - started
+    for run_id in outcome.released_runs:
+        print(f"released run {run_id}: its process had died; marked failed, pool slot freed")
 
     print(f"\ndatalabs run finished in {elapsed:.1f} s")
     print(f"{'layer':<12}{'tables':>8}{'rows':>12}")
