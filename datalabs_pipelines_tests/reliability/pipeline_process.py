@@ -10,14 +10,23 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import dagster as dg
 import duckdb
+import pytest
 
+from datalabs_pipelines.automation.local_run import materialize_everything
+from datalabs_pipelines.contracts import all_contracts
+from datalabs_pipelines.definitions import build_definitions
 from datalabs_pipelines.ingestion.loading import LEDGER, QUARANTINE
 from datalabs_pipelines.pause_points import PAUSE_AT, PAUSE_DIR
 from datalabs_pipelines.settings import PROJECT_ROOT
 from datalabs_pipelines_tests.conftest import FIXTURE_CONTRACTS, FIXTURE_LANDING, TEST_KEY_HEX
 
 GUARD_SECONDS = 300  # only to stop a hung test; nothing asserts how long anything takes
+NEW_DELIVERY = (
+    "PERSON_ID|LAST_NAME|FIRST_NAME|DOB|SSN|COUNTY|START|END|BENEFIT\n"
+    "8|Stone|Sam|01/02/1990|234-56-7890|007|01/01/2026|02/01/2026|$10.00\n"
+)
 
 
 @dataclass(frozen=True)
@@ -66,6 +75,21 @@ def new_site(root: Path) -> Site:
     shutil.copy(PROJECT_ROOT / "dagster.yaml", site.dagster_home / "dagster.yaml")
     site.pause_dir.mkdir()
     return site
+
+
+def deliver_new_file(site: Site) -> None:
+    """A fourth, valid delivery, so that a new snapshot differs from the previous one."""
+    (site.landing / "test_agency" / "people" / "people_2026.txt").write_text(NEW_DELIVERY)
+
+
+def run_in_process(site: Site, instance: dg.DagsterInstance) -> None:
+    """Everything once, in this process (as `make run` does), against ``site``."""
+    with pytest.MonkeyPatch.context() as env:
+        for name, value in site.env().items():
+            env.setenv(name, value)
+        contracts = list(all_contracts())
+        outcome = materialize_everything(build_definitions(contracts), contracts, instance)
+    assert outcome.failed_runs == []
 
 
 def start_run(site: Site, pause_at: str | None = None) -> subprocess.Popen:

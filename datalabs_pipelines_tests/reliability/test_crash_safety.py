@@ -16,51 +16,22 @@ import dagster as dg
 import duckdb
 import pytest
 
-from datalabs_pipelines.automation.local_run import materialize_everything
-from datalabs_pipelines.contracts import all_contracts
-from datalabs_pipelines.definitions import build_definitions
 from datalabs_pipelines.publishing.snapshot import temporary_files
 from datalabs_pipelines_tests.pipeline.test_end_to_end import table_checksums
+from datalabs_pipelines_tests.reliability.conftest import Baseline
 from datalabs_pipelines_tests.reliability.pipeline_process import (
     GUARD_SECONDS,
-    Site,
+    deliver_new_file,
     finish,
     inconsistencies,
     kill,
     new_site,
+    run_in_process,
     start_run,
     wait_until_paused,
 )
 
 pytestmark = pytest.mark.slow
-
-NEW_DELIVERY = (
-    "PERSON_ID|LAST_NAME|FIRST_NAME|DOB|SSN|COUNTY|START|END|BENEFIT\n"
-    "8|Stone|Sam|01/02/1990|234-56-7890|007|01/01/2026|02/01/2026|$10.00\n"
-)
-
-
-def deliver_new_file(site: Site) -> None:
-    (site.landing / "test_agency" / "people" / "people_2026.txt").write_text(NEW_DELIVERY)
-
-
-def run_in_process(site: Site, instance: dg.DagsterInstance) -> None:
-    with pytest.MonkeyPatch.context() as env:
-        for name, value in site.env().items():
-            env.setenv(name, value)
-        contracts = list(all_contracts())
-        outcome = materialize_everything(build_definitions(contracts), contracts, instance)
-    assert outcome.failed_runs == []
-
-
-@pytest.fixture(scope="module")
-def uninterrupted(tmp_path_factory) -> dict[str, str]:
-    """Table checksums after one uninterrupted run on the fixture plus a new delivery."""
-    site = new_site(tmp_path_factory.mktemp("uninterrupted"))
-    deliver_new_file(site)
-    with dg.DagsterInstance.ephemeral() as instance:
-        run_in_process(site, instance)
-    return table_checksums(site.warehouse)
 
 
 def snapshot_rows(path: Path) -> int:
@@ -100,7 +71,7 @@ class Dashboard:
         self.process.wait(timeout=GUARD_SECONDS)
 
 
-def test_killed_runs_lose_nothing_and_readers_never_block(tmp_path, uninterrupted):
+def test_killed_runs_lose_nothing_and_readers_never_block(tmp_path, uninterrupted: Baseline):
     site = new_site(tmp_path)
     with dg.DagsterInstance.ephemeral() as instance:
         run_in_process(site, instance)  # the previous complete snapshot: three deliveries
@@ -145,4 +116,4 @@ def test_killed_runs_lose_nothing_and_readers_never_block(tmp_path, uninterrupte
         dashboard.close()
     assert snapshot_rows(site.published) == 4
     assert inconsistencies(site.warehouse) == []
-    assert table_checksums(site.warehouse) == uninterrupted
+    assert table_checksums(site.warehouse) == uninterrupted.checksums
