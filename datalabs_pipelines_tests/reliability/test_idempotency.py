@@ -37,7 +37,7 @@ def test_rerunning_one_delivery_leaves_every_table_identical(
     defs = build_definitions(contracts)
     with dg.DagsterInstance.ephemeral() as instance:
         register_deliveries(instance, contracts)
-        load = defs.get_job_def(load_job_name(people)).execute_in_process(
+        load = defs.resolve_job_def(load_job_name(people)).execute_in_process(
             partition_key="people_2024.txt", instance=instance
         )
         assert load.success
