@@ -39,6 +39,8 @@ def _run(args: argparse.Namespace) -> int:
     with dg.DagsterInstance.get() as instance:
         outcome = materialize_everything(defs, contracts, instance)
     elapsed = time.perf_counter() - started
+    for run_id in outcome.released_runs:
+        print(f"released run {run_id}: its process had died; marked failed, pool slot freed")
 
     print(f"\ndatalabs run finished in {elapsed:.1f} s")
     print(f"{'layer':<12}{'tables':>8}{'rows':>12}")
@@ -94,6 +96,29 @@ def _train_person_model(args: argparse.Namespace) -> int:
     return 0
 
 
+def _validate_extract(args: argparse.Namespace) -> int:
+    from datalabs_pipelines.contracts import all_contracts
+    from datalabs_pipelines.ingestion.validate import (
+        NoContract,
+        contract_for,
+        render,
+        validate_extract,
+    )
+
+    path = Path(args.file)
+    if not path.is_file():
+        print(f"datalabs validate-extract: no such file: {path}", file=sys.stderr)
+        return 2
+    try:
+        contract = contract_for(path, all_contracts(), args.contract)
+    except NoContract as exc:
+        print(f"datalabs validate-extract: {exc}", file=sys.stderr)
+        return 2
+    report = validate_extract(path, contract)
+    print(render(report))
+    return 0 if report.clean else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="datalabs", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -128,6 +153,18 @@ def main(argv: list[str] | None = None) -> int:
     train.add_argument("--threshold", type=float, default=0.99, help="match probability cut")
     train.add_argument("--sample", default="", help="what the warehouse holds, for the record")
     train.set_defaults(func=_train_person_model)
+
+
+    val = commands.add_parser(
+        "validate-extract",
+        help="check a file against its contract without touching the warehouse "
+        "(exit 0 only if it would load cleanly)",
+    )
+    val.add_argument("file", help="the delivery file")
+    val.add_argument(
+        "--contract", default=None, help="default: the contract whose file_pattern matches"
+    )
+    val.set_defaults(func=_validate_extract)
 
     args = parser.parse_args(argv)
     return args.func(args)

@@ -7,6 +7,8 @@ under ``DAGSTER_HOME``, so `make ui` shows them afterwards.
 
 from __future__ import annotations
 
+import os
+import socket
 from dataclasses import dataclass, field
 
 import dagster as dg
@@ -20,6 +22,13 @@ from datalabs_pipelines.settings import get_settings
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 RANGE_START = "dagster/asset_partition_range_start"
 RANGE_END = "dagster/asset_partition_range_end"
+TRIGGER = {"datalabs/trigger": "make run"}
+PROCESS_TAG = "datalabs/process"  # host:pid of the process that executes the run in-process
+UNFINISHED = [
+    dg.DagsterRunStatus.NOT_STARTED,
+    dg.DagsterRunStatus.STARTING,
+    dg.DagsterRunStatus.STARTED,
+]
 
 
 @dataclass
@@ -27,6 +36,43 @@ class RunOutcome:
     failed_runs: list[str] = field(default_factory=list)
     checks_passed: int = 0
     checks_failed: list[str] = field(default_factory=list)
+    released_runs: list[str] = field(default_factory=list)
+
+
+def _run_tags() -> dict[str, str]:
+    return {**TRIGGER, PROCESS_TAG: f"{socket.gethostname()}:{os.getpid()}"}
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def release_dead_runs(instance: dg.DagsterInstance) -> list[str]:
+    """Mark failed the earlier in-process runs whose process died, and free their pool slots.
+
+    A run killed mid-step (SIGKILL, power loss) never releases its ``duckdb`` pool slot; with
+    the pool limited to 1, the next run would wait for that slot forever.
+    """
+    released = []
+    host = socket.gethostname()
+    for record in instance.get_run_records(
+        filters=dg.RunsFilter(statuses=UNFINISHED, tags=TRIGGER)
+    ):
+        run = record.dagster_run
+        owner, _, pid = run.tags.get(PROCESS_TAG, "").partition(":")
+        if owner != host or not pid.isdigit() or _alive(int(pid)):
+            continue
+        instance.report_run_failed(run, message=f"the process that ran it ({pid}) is gone")
+        if instance.event_log_storage.supports_global_concurrency_limits:
+            instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
+        released.append(run.run_id)
+    return released
 
 
 def register_deliveries(instance: dg.DagsterInstance, contracts: list[Contract]) -> dict:
@@ -49,7 +95,7 @@ def register_deliveries(instance: dg.DagsterInstance, contracts: list[Contract])
 def materialize_everything(
     defs: dg.Definitions, contracts: list[Contract], instance: dg.DagsterInstance
 ) -> RunOutcome:
-    outcome = RunOutcome()
+    outcome = RunOutcome(released_runs=release_dead_runs(instance))
     assets = list(defs.assets or [])
     resources = dict(defs.resources or {})
     partitions = register_deliveries(instance, contracts)
@@ -65,7 +111,7 @@ def materialize_everything(
             selection=keys,
             instance=instance,
             resources=resources,
-            tags={RANGE_START: wanted[0], RANGE_END: wanted[-1], "datalabs/trigger": "make run"},
+            tags={RANGE_START: wanted[0], RANGE_END: wanted[-1], **_run_tags()},
             raise_on_error=False,
             run_config=QUIET,
         )
@@ -75,7 +121,7 @@ def materialize_everything(
         selection=downstream_of_raw(contracts),
         instance=instance,
         resources=resources,
-        tags={"datalabs/trigger": "make run"},
+        tags=_run_tags(),
         raise_on_error=False,
         run_config=QUIET,
     )

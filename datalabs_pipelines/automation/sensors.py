@@ -21,6 +21,8 @@ def build_load_jobs(contracts: Sequence[Contract]) -> list:
             load_job_name(c),
             selection=dg.AssetSelection.assets(*[s.key for s in raw_specs(c)]),
             partitions_def=partitions_for(c),
+            # One step, and warehouse steps run one at a time anyway: no subprocess per step.
+            executor_def=dg.in_process_executor,
             description=f"Load deliveries of {c.name} into the raw layer.",
         )
         for c in contracts

@@ -17,6 +17,7 @@ import duckdb
 from datalabs_pipelines.contracts.model import Contract
 from datalabs_pipelines.ingestion.errors import DeliveryRejected
 from datalabs_pipelines.ingestion.parsing import ParseResult, parse_delivery
+from datalabs_pipelines.pause_points import pause_point
 from datalabs_pipelines.warehouse import ensure_table, qualified
 
 LINEAGE_COLUMNS = {"_delivery": "VARCHAR", "_line": "BIGINT", "_loaded_at": "TIMESTAMP"}
@@ -158,6 +159,7 @@ def load_delivery(
             "AND delivery = $delivery",
             keys,
         )
+        pause_point("ingest.before_commit", delivery)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,7 +29,13 @@ from datalabs_pipelines.contracts.model import (
     JsonLinesFormat,
 )
 from datalabs_pipelines.ingestion.errors import DeliveryRejected
-from datalabs_pipelines.ingestion.physical import file_facts
+from datalabs_pipelines.ingestion.physical import (
+    UTF8_BOM,
+    UTF16_BOMS,
+    FileFacts,
+    file_facts,
+    lf_copy,
+)
 
 MAX_LINE_BYTES = 1 << 20  # a longer line is quarantined, never loaded
 RAW_TEXT_LIMIT = 2000  # characters of an unparseable record kept in quarantine
@@ -67,7 +74,8 @@ def parse_delivery(con: duckdb.DuckDBPyConnection, path: Path, contract: Contrac
     if isinstance(fmt, ExcelFormat):
         _parse_excel(con, path, contract, fmt, result)
     else:
-        _read_lines(con, path, fmt.encoding, result)
+        _check_encoding_marks(path, contract, fmt.encoding, facts)
+        _read_lines(con, path, contract, fmt.encoding, facts, result)
         if isinstance(fmt, DelimitedFormat):
             _parse_delimited(con, path, contract, fmt, result)
         elif isinstance(fmt, FixedWidthFormat):
@@ -78,7 +86,7 @@ def parse_delivery(con: duckdb.DuckDBPyConnection, path: Path, contract: Contrac
         raise DeliveryRejected(
             path,
             "at least one record",
-            "the file holds a header but no records",
+            "the file holds no records (only a header, title or blank lines)",
             contract=contract.name,
         )
     return result
@@ -87,23 +95,60 @@ def parse_delivery(con: duckdb.DuckDBPyConnection, path: Path, contract: Contrac
 # --- physical lines -----------------------------------------------------------------------
 
 
-def _read_lines(con: duckdb.DuckDBPyConnection, path: Path, encoding: str, result: ParseResult):
-    """``_lines(_line, text)`` for every decodable line; undecodable ones go to quarantine.
+def _check_encoding_marks(path: Path, contract: Contract, encoding: str, facts: FileFacts) -> None:
+    """A byte-order mark that contradicts the contract's encoding rejects the file."""
+    found = None
+    if facts.head.startswith(UTF16_BOMS):
+        found = "UTF-16"
+    elif facts.head.startswith(UTF8_BOM) and encoding != "utf-8":
+        found = "UTF-8"
+    if found:
+        raise DeliveryRejected(
+            path,
+            "format.encoding",
+            f"the file starts with a {found} byte-order mark but the contract says {encoding}",
+            contract=contract.name,
+            line=1,
+        )
 
-    ``strict_mode = false`` lets one file mix CRLF and LF line ends (the NC DBE export does).
-    """
+
+def _read_lines(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    contract: Contract,
+    encoding: str,
+    facts: FileFacts,
+    result: ParseResult,
+) -> None:
+    """``_lines(_line, text)`` for every decodable line; undecodable ones go to quarantine."""
     for table in ("_raw_lines", "_rejects", "_reject_scans", "_lines"):
         con.execute(f"DROP TABLE IF EXISTS {table}")
-    con.execute(
-        """
-        CREATE TEMP TABLE _raw_lines AS
-        SELECT line AS text FROM read_csv($path, columns = {'line': 'VARCHAR'}, delim = $delim,
-            quote = '', escape = '', header = false, auto_detect = false, encoding = $encoding,
-            max_line_size = $max_line, store_rejects = true, rejects_table = '_rejects',
-            rejects_scan = '_reject_scans', parallel = false, strict_mode = false)
-        """,
-        {"path": str(path), "delim": "\x1f", "encoding": encoding, "max_line": MAX_LINE_BYTES},
-    )
+    with ExitStack() as stack:
+        source = stack.enter_context(lf_copy(path)) if facts.mixed_line_endings else path
+        try:
+            con.execute(
+                """
+                CREATE TEMP TABLE _raw_lines AS
+                SELECT line AS text FROM read_csv($path, columns = {'line': 'VARCHAR'},
+                    delim = $delim, quote = '', escape = '', header = false,
+                    auto_detect = false, encoding = $encoding, compression = 'none',
+                    max_line_size = $max_line, store_rejects = true, rejects_table = '_rejects',
+                    rejects_scan = '_reject_scans', parallel = false)
+                """,
+                {
+                    "path": str(source),
+                    "delim": "\x1f",
+                    "encoding": encoding,
+                    "max_line": MAX_LINE_BYTES,
+                },
+            )
+        except duckdb.Error as exc:
+            raise DeliveryRejected(
+                path,
+                "readable text file",
+                f"not readable as {encoding} text lines ({str(exc).splitlines()[0]})",
+                contract=contract.name,
+            ) from exc
     good = con.execute("SELECT count(*) FROM _raw_lines").fetchone()[0]
     rejected = con.execute("SELECT count(DISTINCT line) FROM _rejects").fetchone()[0]
     if good + rejected != result.physical_lines:
@@ -113,6 +158,7 @@ def _read_lines(con: duckdb.DuckDBPyConnection, path: Path, encoding: str, resul
             "readable text file",
             f"{result.physical_lines} lines by byte count but {good + rejected} read as text; "
             "the file is probably binary or not in the contract's encoding",
+            contract=contract.name,
         )
     con.execute(
         """
@@ -142,6 +188,9 @@ def _read_lines(con: duckdb.DuckDBPyConnection, path: Path, encoding: str, resul
         {"encoding": encoding, "max_line": MAX_LINE_BYTES, "limit": RAW_TEXT_LIMIT},
     )
     con.execute("DROP TABLE _raw_lines")
+    # A NUL byte never belongs in a text extract: the line is binary debris, not a record.
+    _quarantine_lines(con, "contains(text, chr(0))", "'NUL byte in line: binary content'", [])
+    con.execute("DELETE FROM _lines WHERE contains(text, chr(0))")
 
 
 def _count_blank(con: duckdb.DuckDBPyConnection, after_line: int) -> int:
@@ -173,10 +222,14 @@ def _parse_delimited(
     result.preamble_lines = min(header_line, result.physical_lines)
     row = con.execute("SELECT text FROM _lines WHERE _line = ?", [header_line]).fetchone()
     if row is None or not (row[0] or "").strip():
+        why = con.execute(
+            "SELECT reason FROM _quarantined WHERE _line = ?", [header_line]
+        ).fetchone()
         raise DeliveryRejected(
             path,
             "format.skip_lines",
-            f"expected the header on line {header_line}",
+            f"expected the header on line {header_line}"
+            + (f", but that line is unreadable ({why[0]})" if why else ""),
             contract=contract.name,
             line=header_line,
         )
@@ -211,13 +264,18 @@ def _parse_delimited(
             """
             CREATE OR REPLACE TEMP TABLE _records AS
             SELECT _line, text, CASE WHEN regexp_full_match(text, $record)
-                THEN list_transform(regexp_extract_all(text, $field, 1), lambda f:
+                THEN list_transform(regexp_extract_all($delim || text, $field, 1), lambda f:
                     CASE WHEN starts_with(f, $quote)
                     THEN replace(f[2:-2], $quote || $quote, $quote) ELSE f END)
                 END AS fields
             FROM _records
             """,
-            {"record": record_pattern, "field": field_pattern, "quote": fmt.quote},
+            {
+                "record": record_pattern,
+                "field": field_pattern,
+                "quote": fmt.quote,
+                "delim": fmt.delimiter,
+            },
         )
         con.execute(
             f"INSERT INTO _quarantined SELECT _line, 'malformed quoting: unterminated or stray "
@@ -251,7 +309,7 @@ def _parse_delimited(
 def _split_header(text: str, fmt: DelimitedFormat) -> list[str]:
     if fmt.quote:
         field_pattern, _ = _quoted_field_patterns(fmt.delimiter, fmt.quote)
-        raw = [m.group(1) for m in re.finditer(field_pattern, text)]
+        raw = [m.group(1) for m in re.finditer(field_pattern, fmt.delimiter + text)]
         return [f[1:-1] if f.startswith(fmt.quote) and len(f) > 1 else f for f in raw]
     return text.split(fmt.delimiter)
 
@@ -260,7 +318,7 @@ def _quoted_field_patterns(delimiter: str, quote: str) -> tuple[str, str]:
     d, q = re.escape(delimiter), re.escape(quote)
     quoted = f"{q}(?:[^{q}]|{q}{q})*{q}"
     plain = f"(?:[^{d}{q}][^{d}]*)?"
-    field = f"(?:^|{d})({quoted}|[^{d}]*)"
+    field = f"{d}({quoted}|[^{d}]*)"  # matched against delimiter + record: no empty matches
     record = f"(?:{quoted}|{plain})(?:{d}(?:{quoted}|{plain}))*"
     return field, record
 
@@ -406,8 +464,18 @@ def _parse_json_lines(
     body = "coalesce(trim(text), '') <> ''"
     valid = "(starts_with(ltrim(text), '{') AND json_valid(text))"
     _quarantine_lines(con, f"{body} AND NOT ({valid})", "'malformed JSON object'", [])
+    # A key given twice is ambiguous (which value is meant?): quarantine, do not guess.
+    repeated = (
+        "(CASE WHEN json_valid(text) AND starts_with(ltrim(text), '{') "
+        "THEN len(json_keys(text)) <> len(list_distinct(json_keys(text))) ELSE false END)"
+    )
+    _quarantine_lines(con, f"{body} AND {valid} AND {repeated}", "'JSON object repeats a key'", [])
+    valid = f"({valid} AND NOT {repeated})"
     paths = {c.name: '$."' + c.source.replace('"', '\\"') + '"' for c in contract.columns}
+    objects = con.execute(f"SELECT count(*) FROM _lines WHERE {body} AND {valid}").fetchone()[0]
     for i, column in enumerate(contract.columns):
+        if not objects:
+            break  # every record is quarantined already: no key can be judged missing
         present = con.execute(
             f"SELECT count(*) FROM _lines WHERE {body} AND {valid} AND json_exists(text, ?)",
             [paths[column.name]],

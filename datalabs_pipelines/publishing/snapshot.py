@@ -7,7 +7,8 @@ in the warehouse's ``marts`` schema.
 
 Readers that hold the old snapshot open keep reading it (the old inode lives on); they see the
 new one when they reopen. A crash or a failed gate before ``os.replace`` leaves the previous
-snapshot in place.
+snapshot in place and at most a temporary file, which the next publish removes first
+(publishes never overlap: they run in the ``duckdb`` pool).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import duckdb
 
 from datalabs_pipelines.governance.disclosure import GateReport, gate_table, verify_gated
 from datalabs_pipelines.marts.declaration import MartDeclaration
+from datalabs_pipelines.pause_points import pause_point
 from datalabs_pipelines.warehouse import identifier
 
 
@@ -49,6 +51,11 @@ def mart_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
     ]
 
 
+def temporary_files(target: Path) -> list[Path]:
+    """Temporary snapshots (and their WAL files) that a publish of ``target`` may leave."""
+    return sorted(target.parent.glob(f".{target.name}.*.tmp*"))
+
+
 def publish_snapshot(
     con: duckdb.DuckDBPyConnection,
     target: Path,
@@ -63,8 +70,9 @@ def publish_snapshot(
     temporary file breaks a rule.
     """
     target.parent.mkdir(parents=True, exist_ok=True)
+    for leftover in temporary_files(target):
+        leftover.unlink(missing_ok=True)
     temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    temporary.unlink(missing_ok=True)
     result = SnapshotResult()
     problems: list[str] = []
     con.execute("ATTACH ? AS snapshot", [str(temporary)])
@@ -91,5 +99,16 @@ def publish_snapshot(
         raise DisclosureGateFailed(problems)
     with temporary.open("rb") as handle:
         os.fsync(handle.fileno())
+    pause_point("publish.before_replace")
     os.replace(temporary, target)
+    _fsync_directory(target.parent)
     return result
+
+
+def _fsync_directory(folder: Path) -> None:
+    """Make the rename itself durable."""
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)

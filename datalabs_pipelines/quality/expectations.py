@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import gc
 import logging
+import uuid
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import duckdb
 
 from datalabs_pipelines.cleaning.staging import checked_column
 from datalabs_pipelines.contracts.model import (
@@ -31,6 +34,7 @@ from datalabs_pipelines.contracts.model import (
 
 SAMPLE_KEYS = 5
 KEY_COLUMN = "record_id"
+MEMORY_PREFIX = ":memory:"
 
 
 @dataclass(frozen=True)
@@ -79,6 +83,28 @@ def _enable_duckdb() -> None:
             *engine._PERSISTED_CONNECTION_DIALECTS,
             _DuckDBDialect("duckdb"),
         )
+
+
+def private_memory_database() -> tuple[str, duckdb.DuckDBPyConnection]:
+    """A new named in-memory database, and a connection to it that GE's engine can share.
+
+    DuckDB shares a named in-memory database between connections of one process only when they
+    are opened with the same configuration; duckdb-engine sets a user agent, so ours does too.
+    The database lives while the returned connection is open.
+    """
+    import duckdb_engine
+    import sqlalchemy
+
+    name = f"{MEMORY_PREFIX}datalabs_{uuid.uuid4().hex}"
+    agent = f"duckdb_engine/{duckdb_engine.__version__}(sqlalchemy/{sqlalchemy.__version__})"
+    config = {"custom_user_agent": agent} if duckdb_engine.supports_user_agent else {}
+    return name, duckdb.connect(name, config=config)
+
+
+def _connection_url(database: Path | str) -> str:
+    if str(database).startswith(MEMORY_PREFIX):
+        return f"duckdb:///{database}"
+    return f"duckdb:///{Path(database).resolve()}"
 
 
 def _gx_expectation(contract: Contract, exp: Expectation):
@@ -130,7 +156,10 @@ def evaluate(
     contract: Contract,
     expectations: Sequence[Expectation] | None = None,
 ) -> list[Outcome]:
-    """Run ``expectations`` (default: the contract's) on ``table`` (``schema.name``)."""
+    """Run ``expectations`` (default: the contract's) on ``table`` (``schema.name``).
+
+    ``database`` is a DuckDB file or a name from ``private_memory_database``.
+    """
     expectations = list(contract.expectations if expectations is None else expectations)
     if not expectations:
         return []
@@ -143,7 +172,7 @@ def evaluate(
         context = gx.get_context(mode="ephemeral")
         context.variables.progress_bars = {"globally": False, "metric_calculations": False}
         source = context.data_sources.add_sql(
-            name="warehouse", connection_string=f"duckdb:///{Path(database).resolve()}"
+            name="warehouse", connection_string=_connection_url(database)
         )
         try:
             asset = source.add_query_asset(name=table, query=f"SELECT * FROM {table}")

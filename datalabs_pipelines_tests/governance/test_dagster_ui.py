@@ -135,7 +135,8 @@ def _launch(server: DagsterServer, job: str, tags: dict[str, str], assets=None) 
         {
             "p": {
                 "selector": selector,
-                "runConfigData": IN_PROCESS,
+                # load jobs run in process already; the downstream asset job is told to
+                "runConfigData": {} if job.startswith("load_") else IN_PROCESS,
                 "mode": "default",
                 "executionMetadata": {
                     "tags": [{"key": k, "value": v} for k, v in {**TAGS, **tags}.items()]

@@ -1,0 +1,165 @@
+"""A data steward's check of one delivery file against its contract, before sending it.
+
+The file goes through the code a real load runs (``load_delivery`` into raw tables and
+quarantine, ``build_candidates`` into typed staging rows, the contract's expectations through
+Great Expectations) inside a private in-memory DuckDB database: the warehouse is never opened.
+The report names lines, columns and rules, never values: a value may be an identifier.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from datalabs_pipelines.cleaning.staging import build_candidates, candidate, staging_table
+from datalabs_pipelines.contracts.model import Contract
+from datalabs_pipelines.ingestion.errors import DeliveryRejected
+from datalabs_pipelines.ingestion.loading import QUARANTINE, load_delivery
+from datalabs_pipelines.quality.expectations import Outcome, evaluate, private_memory_database
+from datalabs_pipelines.warehouse import qualified
+
+SAMPLE_LINES = 10
+
+
+class NoContract(ValueError):
+    """No contract, or more than one, fits the file."""
+
+
+@dataclass
+class ValidationReport:
+    path: Path
+    contract: Contract
+    rejection: DeliveryRejected | None = None
+    records: int = 0
+    rows_loaded: int = 0
+    quarantined: list[tuple[int, str]] = field(default_factory=list)
+    invalid_values: dict[str, int] = field(default_factory=dict)
+    invalid_lines: dict[str, list[int]] = field(default_factory=dict)
+    outcomes: list[Outcome] = field(default_factory=list)
+    unexpected_columns: list[str] = field(default_factory=list)
+    missing_optional_columns: list[str] = field(default_factory=list)
+
+    @property
+    def failed_expectations(self) -> list[Outcome]:
+        return [o for o in self.outcomes if not o.passed]
+
+    @property
+    def clean(self) -> bool:
+        """The file would load with nothing quarantined, mistyped or failing a check."""
+        return (
+            self.rejection is None
+            and not self.quarantined
+            and not self.invalid_values
+            and not self.failed_expectations
+        )
+
+
+def contract_for(path: Path, contracts: Sequence[Contract], name: str | None = None) -> Contract:
+    """The contract named ``name``, else the one whose ``file_pattern`` matches the file name."""
+    if name is not None:
+        found = [c for c in contracts if c.name == name]
+        if not found:
+            raise NoContract(f"no contract named {name!r}")
+        return found[0]
+    found = [c for c in contracts if Path(path.name).match(c.file_pattern)]
+    if len(found) == 1:
+        return found[0]
+    if not found:
+        raise NoContract(
+            f"no contract's file_pattern matches {path.name!r}; name one with --contract"
+        )
+    names = ", ".join(c.name for c in found)
+    raise NoContract(f"{path.name!r} matches several contracts ({names}); pick one with --contract")
+
+
+def validate_extract(path: Path, contract: Contract) -> ValidationReport:
+    """Load, stage and check ``path`` in a private in-memory database."""
+    report = ValidationReport(path, contract)
+    database, con = private_memory_database()
+    with con:
+        try:
+            loaded = load_delivery(con, contract, path, path.name)
+        except DeliveryRejected as exc:
+            report.rejection = exc
+            return report
+        report.records = loaded.parse.records
+        report.rows_loaded = loaded.rows_loaded
+        report.unexpected_columns = [str(c) for c in loaded.parse.unexpected_columns]
+        report.missing_optional_columns = list(loaded.parse.missing_optional_columns)
+        report.quarantined = con.execute(
+            f"SELECT line, reason FROM {qualified(QUARANTINE)} ORDER BY line"
+        ).fetchall()
+        if loaded.rows_loaded:
+            staged = build_candidates(con, contract, secrets.token_bytes(32))
+            report.invalid_values = staged.invalid_values
+            report.invalid_lines = _invalid_lines(con, contract, staged.invalid_values)
+            report.outcomes = evaluate(
+                database, qualified(candidate(staging_table(contract))), contract
+            )
+    return report
+
+
+def _invalid_lines(
+    con: duckdb.DuckDBPyConnection, contract: Contract, columns: dict[str, int]
+) -> dict[str, list[int]]:
+    table = qualified(candidate(staging_table(contract)))
+    return {
+        column: [
+            line
+            for (line,) in con.execute(
+                f"SELECT _line FROM {table} WHERE list_contains(string_split(_invalid_columns, "
+                f"', '), ?) ORDER BY _line LIMIT {SAMPLE_LINES}",
+                [column],
+            ).fetchall()
+        ]
+        for column in columns
+    }
+
+
+def _lines(record_ids: Sequence[str]) -> str:
+    return ", ".join(r.rsplit(":", 1)[-1] for r in record_ids)
+
+
+def render(report: ValidationReport) -> str:
+    """The report a steward reads: counts, then each problem with its line, column and rule."""
+    contract = report.contract
+    out = [f"file: {report.path}", f"contract: {contract.name} ({contract.agency})"]
+    if report.rejection is not None:
+        out += ["", f"REJECTED: {report.rejection}", "", "result: the file would not load"]
+        return "\n".join(out)
+    out.append(
+        f"records in file: {report.records}, loadable: {report.rows_loaded}, "
+        f"quarantined: {len(report.quarantined)}"
+    )
+    if report.unexpected_columns:
+        out.append(f"note: columns not in the contract (ignored): {report.unexpected_columns}")
+    if report.missing_optional_columns:
+        out.append(f"note: optional columns absent: {report.missing_optional_columns}")
+    if report.quarantined:
+        out += ["", "quarantined records (line: reason):"]
+        out += [f"  line {line}: {reason}" for line, reason in report.quarantined]
+    if report.invalid_values:
+        out += ["", "values that fail typing (column: count, first lines):"]
+        for column, count in report.invalid_values.items():
+            c = contract.column(column)
+            formats = f", formats {', '.join(c.formats)}" if c.formats else ""
+            lines = ", ".join(map(str, report.invalid_lines.get(column, [])))
+            out.append(f"  {column} ({c.type}{formats}): {count}; lines {lines}")
+    if report.outcomes:
+        out += ["", "expectations, evaluated on this file's staged rows:"]
+        for o in report.outcomes:
+            status = "pass" if o.passed else f"FAIL ({o.severity})"
+            detail = ""
+            if not o.passed and o.unexpected_count:
+                detail = f"; {o.unexpected_count} rows"
+                if o.sample_keys:
+                    detail += f", e.g. lines {_lines(o.sample_keys)}"
+            if o.error:
+                detail += f"; error: {o.error}"
+            out.append(f"  {status:<12} {o.name}: {o.description}{detail}")
+    out += ["", "result: " + ("would load cleanly" if report.clean else "would NOT load cleanly")]
+    return "\n".join(out)

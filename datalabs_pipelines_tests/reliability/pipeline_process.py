@@ -1,0 +1,171 @@
+"""Run the pipeline the way `make run` does, in a subprocess a test can pause and kill."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pytest
+
+from datalabs_pipelines.automation.local_run import materialize_everything
+from datalabs_pipelines.contracts import all_contracts
+from datalabs_pipelines.definitions import build_definitions
+from datalabs_pipelines.ingestion.loading import LEDGER, QUARANTINE
+from datalabs_pipelines.pause_points import PAUSE_AT, PAUSE_DIR
+from datalabs_pipelines.settings import PROJECT_ROOT
+from datalabs_pipelines_tests.conftest import FIXTURE_CONTRACTS, FIXTURE_LANDING, TEST_KEY_HEX
+
+GUARD_SECONDS = 300  # only to stop a hung test; nothing asserts how long anything takes
+NEW_DELIVERY = (
+    "PERSON_ID|LAST_NAME|FIRST_NAME|DOB|SSN|COUNTY|START|END|BENEFIT\n"
+    "8|Stone|Sam|01/02/1990|234-56-7890|007|01/01/2026|02/01/2026|$10.00\n"
+)
+
+
+@dataclass(frozen=True)
+class Site:
+    """One installation: landing, warehouse, published folder and Dagster home under ``root``."""
+
+    root: Path
+
+    @property
+    def landing(self) -> Path:
+        return self.root / "landing"
+
+    @property
+    def warehouse(self) -> Path:
+        return self.root / "warehouse.duckdb"
+
+    @property
+    def published(self) -> Path:
+        return self.root / "published" / "datalabs.duckdb"
+
+    @property
+    def dagster_home(self) -> Path:
+        return self.root / "dagster_home"
+
+    @property
+    def pause_dir(self) -> Path:
+        return self.root / "pause"
+
+    def env(self) -> dict[str, str]:
+        return {
+            "DATALABS_CONTRACTS_DIR": str(FIXTURE_CONTRACTS),
+            "DATALABS_LANDING_DIR": str(self.landing),
+            "DATALABS_WAREHOUSE": str(self.warehouse),
+            "DATALABS_PUBLISHED_DIR": str(self.published.parent),
+            "DATALABS_LINKAGE_KEY": TEST_KEY_HEX,
+            "DAGSTER_HOME": str(self.dagster_home),
+            PAUSE_DIR: str(self.pause_dir),
+        }
+
+
+def new_site(root: Path) -> Site:
+    """Fixture landing files and the project's dagster.yaml, as the Makefile installs it."""
+    site = Site(root)
+    shutil.copytree(FIXTURE_LANDING, site.landing)
+    site.dagster_home.mkdir(parents=True)
+    shutil.copy(PROJECT_ROOT / "dagster.yaml", site.dagster_home / "dagster.yaml")
+    site.pause_dir.mkdir()
+    return site
+
+
+def deliver_new_file(site: Site) -> None:
+    """A fourth, valid delivery, so that a new snapshot differs from the previous one."""
+    (site.landing / "test_agency" / "people" / "people_2026.txt").write_text(NEW_DELIVERY)
+
+
+def run_in_process(site: Site, instance: dg.DagsterInstance) -> None:
+    """Everything once, in this process (as `make run` does), against ``site``."""
+    with pytest.MonkeyPatch.context() as env:
+        for name, value in site.env().items():
+            env.setenv(name, value)
+        contracts = list(all_contracts())
+        outcome = materialize_everything(build_definitions(contracts), contracts, instance)
+    assert outcome.failed_runs == []
+
+
+def start_run(site: Site, pause_at: str | None = None) -> subprocess.Popen:
+    """`datalabs run` in its own process, optionally holding at a pause point."""
+    env = {**os.environ, **site.env()}
+    env.pop(PAUSE_AT, None)
+    if pause_at:
+        env[PAUSE_AT] = pause_at
+    return subprocess.Popen(
+        [sys.executable, "-m", "datalabs_pipelines.cli", "run"],
+        env=env,
+        cwd=site.root,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def finish(process: subprocess.Popen) -> str:
+    """Wait for a run to end; fail the test with its output unless it succeeded."""
+    out, _ = process.communicate(timeout=GUARD_SECONDS)
+    assert process.returncode == 0, out
+    return out
+
+
+def wait_until_paused(site: Site, process: subprocess.Popen, point: str) -> None:
+    marker = site.pause_dir / f"{point}.reached"
+    deadline = time.monotonic() + GUARD_SECONDS
+    while not marker.exists():
+        if process.poll() is not None:
+            raise AssertionError(f"run ended before {point}: {process.communicate()[0]}")
+        assert time.monotonic() < deadline, f"run never reached {point}"
+        time.sleep(0.1)
+
+
+def kill(process: subprocess.Popen) -> None:
+    process.kill()  # SIGKILL: no cleanup handler runs
+    process.communicate(timeout=GUARD_SECONDS)
+
+
+def inconsistencies(warehouse: Path) -> list[str]:
+    """Deliveries not all-or-nothing: ledger, raw rows and quarantine must agree exactly."""
+    problems = []
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        ledger = {
+            (e, d): (records, loaded, quarantined)
+            for e, d, records, loaded, quarantined in con.execute(
+                "SELECT extract, delivery, records_in_file, rows_loaded, rows_quarantined "
+                f"FROM {'.'.join(LEDGER)}"
+            ).fetchall()
+        }
+        extracts = {e for e, _ in ledger} | {"people", "visits"}
+        raw = {
+            e: dict(con.execute(f"SELECT _delivery, count(*) FROM raw.{e} GROUP BY 1").fetchall())
+            for e in extracts
+            if con.execute(
+                "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'raw' "
+                "AND table_name = ?",
+                [e],
+            ).fetchone()[0]
+        }
+        quarantined = {
+            (e, d): n
+            for e, d, n in con.execute(
+                f"SELECT extract, delivery, count(*) FROM {'.'.join(QUARANTINE)} GROUP BY 1, 2"
+            ).fetchall()
+        }
+    for (extract, delivery), (records, loaded, held) in ledger.items():
+        found = (raw.get(extract, {}).get(delivery, 0), quarantined.get((extract, delivery), 0))
+        if found != (loaded, held) or records != loaded + held:
+            problems.append(f"{extract}/{delivery}: ledger {records, loaded, held}, found {found}")
+    for extract, deliveries in raw.items():
+        problems += [
+            f"{extract}/{d}: rows without a ledger entry"
+            for d in deliveries
+            if (extract, d) not in ledger
+        ]
+    problems += [f"{k}: quarantine without a ledger entry" for k in quarantined if k not in ledger]
+    return problems
