@@ -73,6 +73,12 @@ def _evaluate(args: argparse.Namespace) -> int:
     return 1 if any("error" in r for r in report.values()) else 0
 
 
+def _bench(args: argparse.Namespace) -> int:
+    from datalabs_pipelines.bench.main import main as bench
+
+    return bench(scale=args.scale, seed=args.seed, progress=not args.quiet)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="datalabs", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -91,6 +97,14 @@ def main(argv: list[str] | None = None) -> int:
     ev.add_argument("--truth", default="data/truth", help="the generator's truth folder")
     ev.add_argument("--warehouse", default=None, help="default: DATALABS_WAREHOUSE")
     ev.set_defaults(func=_evaluate)
+
+    bench = commands.add_parser(
+        "bench", help="benchmark `run` on a generated sample; report under data/bench/"
+    )
+    bench.add_argument("--scale", type=float, default=1.0, help="1 = ~10,000 people")
+    bench.add_argument("--seed", type=int, default=2026)
+    bench.add_argument("--quiet", action="store_true", help="no progress bar while generating")
+    bench.set_defaults(func=_bench)
 
     args = parser.parse_args(argv)
     return args.func(args)
