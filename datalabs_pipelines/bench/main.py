@@ -77,11 +77,9 @@ def run_bench(scale: float, seed: int, progress: bool = True) -> dict[str, Any]:
     input_rows = sum(r["records_in_file"] for r in ingested.values())
     statements = read_log(paths.sql_log) if paths.sql_log.exists() else []
     sql_seconds = sum(s.seconds for s in statements)
-    bare = replay(
-        statements,
-        paths.replay_database,
-        {str(paths.published): str(paths.replay_database.parent / "published")},
-    )
+    replay_published = paths.replay_database.parent / "published"
+    replay_published.mkdir(parents=True, exist_ok=True)
+    bare = replay(statements, paths.replay_database, {str(paths.published): str(replay_published)})
     slowest = sorted(statements, key=lambda s: -s.seconds)[:SLOWEST_STATEMENTS]
     report: dict[str, Any] = {
         "scale": scale,
