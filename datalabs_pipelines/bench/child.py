@@ -21,6 +21,7 @@ class RunMeasurement:
     max_single_process_rss_bytes: int  # getrusage(RUSAGE_CHILDREN): the largest one process
     rss_samples: int
     returncode: int
+    cpu_seconds: float  # user + system of every waited-for descendant
 
 
 def run_pipeline(paths: BenchPaths, record_sql: bool = True) -> RunMeasurement:
@@ -31,11 +32,14 @@ def run_pipeline(paths: BenchPaths, record_sql: bool = True) -> RunMeasurement:
     else:
         env.pop(SQL_LOG_ENV, None)
     command = [sys.executable, "-m", "datalabs_pipelines.cli", "run"]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     with paths.run_log.open("w") as log:
         started = time.perf_counter()
         child = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
         with PeakTreeRss(child.pid) as sampler:
             returncode = child.wait()
         wall = time.perf_counter() - started
-    max_child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024  # KiB on Linux
-    return RunMeasurement(wall, sampler.peak_bytes, max_child, sampler.samples, returncode)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    max_child = after.ru_maxrss * 1024  # KiB on Linux
+    return RunMeasurement(wall, sampler.peak_bytes, max_child, sampler.samples, returncode, cpu)

@@ -94,6 +94,7 @@ def run_bench(scale: float, seed: int, progress: bool = True) -> dict[str, Any]:
         "pipeline_ok": measured.returncode == 0 and not events.failed_steps,
         "failed_steps": events.failed_steps,
         "wall_seconds": measured.wall_seconds,
+        "cpu_seconds": measured.cpu_seconds,
         "peak_tree_rss_bytes": measured.peak_tree_rss_bytes,
         "max_single_process_rss_bytes": measured.max_single_process_rss_bytes,
         "rss_samples": measured.rss_samples,

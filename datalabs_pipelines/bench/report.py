@@ -33,11 +33,14 @@ def _bytes(value: int | None) -> str:
 def format_report(report: dict[str, Any], heavy: int = 8) -> str:
     """Readable summary of a ``bench`` report (the JSON keeps everything)."""
     sql, bare, val = report["sql"], report["bare_sql"], report.get("validation_comparison")
+    machine = report["machine"]
     lines = [
         f"datalabs bench  scale {report['scale']}  seed {report['seed']}  "
-        f"({report['machine']['cpus']} CPUs, load {report['machine']['load_before']:.1f} before)",
+        f"({report['machine']['cpus']} CPUs)",
         "",
-        f"{'wall seconds':<34}{_num(report['wall_seconds'], 1):>14}",
+        f"{'wall seconds':<34}{_num(report['wall_seconds'], 1):>14}"
+        f"  (CPU {_num(report.get('cpu_seconds'), 1)} s; load {machine['load_before']:.1f} before,"
+        f" {machine.get('load_after', 0.0):.1f} after)",
         f"{'peak RSS, whole process tree':<34}{_bytes(report['peak_tree_rss_bytes']):>14}",
         f"{'input rows':<34}{_num(report['input_rows']):>14}",
         f"{'microseconds per input row':<34}{_num(_micro(report['seconds_per_input_row'])):>14}",
