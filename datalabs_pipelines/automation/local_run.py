@@ -2,12 +2,8 @@
 
 One run per extract loads all of its deliveries (a partition range, one step), then one run
 materializes staging, marts and the snapshot. The runs are recorded in the Dagster instance
-under ``DAGSTER_HOME``, so `make ui` shows them afterwards.
-
-Dagster's SQLite run storage opens a connection per event and commits with a full fsync each
-time; on a plain disk that was half of `make run`. ``relax_sqlite_sync`` sets
-``synchronous=NORMAL`` on this process's SQLite connections (the databases are already in WAL
-mode, where NORMAL cannot corrupt them; at worst a power cut loses the last few events).
+under ``DAGSTER_HOME``, so `make ui` shows them afterwards; their SQLite commits are made
+cheaper for this process (``sqlite_storage``).
 """
 
 from __future__ import annotations
@@ -15,10 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import dagster as dg
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
 
 from datalabs_pipelines.automation.schedules import downstream_of_raw
+from datalabs_pipelines.automation.sqlite_storage import tune_sqlite_storage
 from datalabs_pipelines.contracts import Contract
 from datalabs_pipelines.ingestion.assets import partitions_for, raw_specs
 from datalabs_pipelines.ingestion.landing import deliveries
@@ -27,22 +22,6 @@ from datalabs_pipelines.settings import get_settings
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 RANGE_START = "dagster/asset_partition_range_start"
 RANGE_END = "dagster/asset_partition_range_end"
-
-
-_sqlite_relaxed = False
-
-
-def relax_sqlite_sync() -> None:
-    """``PRAGMA synchronous=NORMAL`` on every SQLite connection this process opens (once)."""
-    global _sqlite_relaxed
-    if _sqlite_relaxed:
-        return
-    _sqlite_relaxed = True
-
-    @event.listens_for(Engine, "connect")
-    def _normal_sync(dbapi_connection, connection_record) -> None:
-        if type(dbapi_connection).__module__.startswith("sqlite3"):
-            dbapi_connection.execute("PRAGMA synchronous=NORMAL")
 
 
 @dataclass
@@ -72,7 +51,7 @@ def register_deliveries(instance: dg.DagsterInstance, contracts: list[Contract])
 def materialize_everything(
     defs: dg.Definitions, contracts: list[Contract], instance: dg.DagsterInstance
 ) -> RunOutcome:
-    relax_sqlite_sync()
+    tune_sqlite_storage()
     outcome = RunOutcome()
     assets = list(defs.assets or [])
     resources = dict(defs.resources or {})
