@@ -97,8 +97,9 @@ def _gx_expectation(contract: Contract, exp: Expectation):
         case Unique(columns=[c]):
             return gx.expectations.ExpectColumnValuesToBeUnique(column=col[c])
         case Unique(columns=cols):
-            return gx.expectations.ExpectCompoundColumnsToBeUnique(
-                column_list=[col[c] for c in cols]
+            return gx.expectations.UnexpectedRowsExpectation(
+                unexpected_rows_query=duplicate_rows_query([col[c] for c in cols]),
+                description=describe(exp),
             )
         case Between(column=c, min=lo, max=hi, mostly=mostly):
             return gx.expectations.ExpectColumnValuesToBeBetween(
@@ -118,6 +119,26 @@ def _gx_expectation(contract: Contract, exp: Expectation):
         case RowCount(min=lo, max=hi):
             return gx.expectations.ExpectTableRowCountToBeBetween(min_value=lo, max_value=hi)
     raise ValueError(exp)
+
+
+def duplicate_rows_query(columns: Sequence[str]) -> str:
+    """Record ids of rows whose combination of ``columns`` occurs more than once.
+
+    What ``ExpectCompoundColumnsToBeUnique`` checks (rows where every column is missing are
+    ignored; missing values otherwise compare equal), as one window over the batch: GE's own
+    SQL for it joins the whole table back to the grouped counts, which made it 0.74 s of the
+    1.0 s GE spent in SQL on the scale-10 wage records.
+    """
+    keys = ", ".join(columns)
+    present = " OR ".join(f"{c} IS NOT NULL" for c in columns)
+    return (
+        f"SELECT {KEY_COLUMN} FROM (SELECT {KEY_COLUMN}, count(*) OVER (PARTITION BY {keys}) "
+        f"AS _copies_of_key FROM {{batch}} WHERE {present}) WHERE _copies_of_key > 1"
+    )
+
+
+def _is_compound_unique(exp: Expectation) -> bool:
+    return isinstance(exp, Unique) and len(exp.columns) > 1
 
 
 def _year(bound: float | str | None) -> int | None:
@@ -157,11 +178,42 @@ def evaluate(
                     "return_unexpected_index_query": False,
                 },
             )
+            # GE may reorder results; each carries the position we gave its expectation.
+            by_position = {r.expectation_config.meta["position"]: r for r in result.results}
+            duplicate_keys = {
+                i: _duplicate_sample(source, table, contract, exp)
+                for i, exp in enumerate(expectations)
+                if _is_compound_unique(exp) and not by_position[i].success
+            }
         finally:
             _close(source)
-    # GE may reorder results; each carries the position we gave its expectation.
-    by_position = {r.expectation_config.meta["position"]: r for r in result.results}
-    return [_outcome(exp, by_position[i]) for i, exp in enumerate(expectations)]
+    rows = next(
+        (
+            r.result["element_count"]
+            for r in result.results
+            if (r.result or {}).get("element_count")
+        ),
+        None,
+    )
+    return [
+        _outcome(exp, by_position[i], rows, duplicate_keys.get(i))
+        for i, exp in enumerate(expectations)
+    ]
+
+
+def _duplicate_sample(source, table: str, contract: Contract, exp: Unique) -> list[str]:
+    """A few record ids of duplicated rows, through GE's connection (only when it failed)."""
+    import sqlalchemy as sa
+
+    col = {c.name: checked_column(c) for c in contract.columns}
+    query = duplicate_rows_query([col[c] for c in exp.columns]).replace(
+        "{batch}", f"(SELECT * FROM {table})"
+    )
+    engine = source.get_execution_engine()
+    rows = engine.execute_query(
+        sa.text(f"{query} ORDER BY {KEY_COLUMN} LIMIT {SAMPLE_KEYS}")
+    ).fetchall()
+    return [str(r[0]) for r in rows]
 
 
 _datasources: dict[str, Any] = {}
@@ -211,7 +263,9 @@ def _close(source) -> None:
     source.get_engine().dispose()
 
 
-def _outcome(exp: Expectation, r) -> Outcome:
+def _outcome(
+    exp: Expectation, r, rows: int | None = None, duplicate_keys: list[str] | None = None
+) -> Outcome:
     res = r.result or {}
     error = None
     if r.exception_info and r.exception_info.get("raised_exception"):
@@ -222,14 +276,22 @@ def _outcome(exp: Expectation, r) -> Outcome:
         if isinstance(row, dict)
     ]
     observed = res.get("observed_value")
+    unexpected_count = res.get("unexpected_count")
+    unexpected_percent = res.get("unexpected_percent")
+    element_count = res.get("element_count")
+    if _is_compound_unique(exp) and isinstance(observed, int):
+        # UnexpectedRowsExpectation reports the duplicated rows as its observed value.
+        unexpected_count, element_count, observed = observed, rows, None
+        unexpected_percent = 100.0 * unexpected_count / rows if rows else None
+        keys = duplicate_keys or []
     return Outcome(
         name=check_name(exp),
         description=describe(exp),
         severity=exp.severity,
         passed=bool(r.success) and error is None,
-        unexpected_count=res.get("unexpected_count"),
-        unexpected_percent=res.get("unexpected_percent"),
-        element_count=res.get("element_count"),
+        unexpected_count=unexpected_count,
+        unexpected_percent=unexpected_percent,
+        element_count=element_count,
         observed_value=observed if isinstance(observed, int | float) else None,
         sample_keys=keys,
         error=error,
