@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
-from datalabs_pipelines.automation.sqlite_storage import tune_sqlite_storage
+from datalabs_pipelines.automation import sqlite_storage
 
 
 def _synchronous(path, wal: bool) -> int:
@@ -13,12 +13,20 @@ def _synchronous(path, wal: bool) -> int:
     if wal:
         with engine.begin() as con:
             con.execute(text("PRAGMA journal_mode=WAL"))
+    with engine.begin() as con:
+        con.execute(text("CREATE TABLE IF NOT EXISTS t (x INTEGER)"))
+        con.execute(text("INSERT INTO t VALUES (1)"))
     with engine.connect() as con:
         return con.execute(text("PRAGMA synchronous")).scalar()
 
 
-def test_wal_databases_commit_with_normal_sync_others_keep_full(tmp_path):
-    tune_sqlite_storage()
-    tune_sqlite_storage()  # idempotent
+def test_wal_databases_get_normal_sync_and_an_idle_connection(tmp_path):
+    sqlite_storage.tune_sqlite_storage()
+    sqlite_storage.tune_sqlite_storage()  # idempotent
     assert _synchronous(tmp_path / "wal.db", wal=True) == 1  # NORMAL
     assert _synchronous(tmp_path / "rollback.db", wal=False) == 2  # FULL, untouched
+    idle = {p for p in sqlite_storage._idle if p.startswith(str(tmp_path))}
+    assert idle == {str(tmp_path / "wal.db")}
+    assert (tmp_path / "wal.db-wal").exists()  # closing Dagster's connection kept the WAL
+    sqlite_storage.close_idle_connections()
+    assert not (tmp_path / "wal.db-wal").exists()  # the last one out checkpoints
