@@ -76,7 +76,7 @@ def _evaluate(args: argparse.Namespace) -> int:
 def _bench(args: argparse.Namespace) -> int:
     from datalabs_pipelines.bench.main import main as bench
 
-    return bench(scale=args.scale, seed=args.seed, progress=not args.quiet)
+    return bench(scale=args.scale, seed=args.seed, progress=not args.quiet, replays=args.replays)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -104,6 +104,9 @@ def main(argv: list[str] | None = None) -> int:
     bench.add_argument("--scale", type=float, default=1.0, help="1 = ~10,000 people")
     bench.add_argument("--seed", type=int, default=2026)
     bench.add_argument("--quiet", action="store_true", help="no progress bar while generating")
+    bench.add_argument(
+        "--replays", type=int, default=2, help="bare SQL replays; the fastest counts"
+    )
     bench.set_defaults(func=_bench)
 
     args = parser.parse_args(argv)

@@ -59,8 +59,11 @@ def _validation(paths: BenchPaths) -> dict[str, Any] | None:
     return {**result.__dict__, "ratio": result.ratio}
 
 
-def run_bench(scale: float, seed: int, progress: bool = True) -> dict[str, Any]:
-    """Everything `datalabs bench` measures, as a JSON-ready dict (also written to disk)."""
+def run_bench(scale: float, seed: int, progress: bool = True, replays: int = 2) -> dict[str, Any]:
+    """Everything `datalabs bench` measures, as a JSON-ready dict (also written to disk).
+
+    The bare replay runs ``replays`` times on a fresh database each; the fastest counts.
+    """
     paths = BenchPaths(scale, seed)
     generated = ensure_sample(paths, progress=progress)
     fresh_warehouse(paths)
@@ -79,7 +82,11 @@ def run_bench(scale: float, seed: int, progress: bool = True) -> dict[str, Any]:
     sql_seconds = sum(s.seconds for s in statements)
     replay_published = paths.replay_database.parent / "published"
     replay_published.mkdir(parents=True, exist_ok=True)
-    bare = replay(statements, paths.replay_database, {str(paths.published): str(replay_published)})
+    path_map = {str(paths.published): str(replay_published)}
+    bare = min(
+        (replay(statements, paths.replay_database, path_map) for _ in range(max(1, replays))),
+        key=lambda r: r.seconds,
+    )
     slowest = sorted(statements, key=lambda s: -s.seconds)[:SLOWEST_STATEMENTS]
     report: dict[str, Any] = {
         "scale": scale,
@@ -114,7 +121,7 @@ def run_bench(scale: float, seed: int, progress: bool = True) -> dict[str, Any]:
             ),
         },
         "validation_seconds": events.validation_seconds,
-        "bare_sql": bare.__dict__,
+        "bare_sql": {**bare.__dict__, "best_of": max(1, replays)},
         "overhead_ratio": ratio(measured.wall_seconds, bare.seconds),
         "linkage_pairs_compared": events.pairs_compared,
         "slowest_statements": [
@@ -127,8 +134,8 @@ def run_bench(scale: float, seed: int, progress: bool = True) -> dict[str, Any]:
     return report
 
 
-def main(scale: float, seed: int, progress: bool = True) -> int:
-    report = run_bench(scale, seed, progress)
+def main(scale: float, seed: int, progress: bool = True, replays: int = 2) -> int:
+    report = run_bench(scale, seed, progress, replays)
     print(format_report(report))
     print(f"\nreport: {BenchPaths(scale, seed).report}")
     return 0 if report["pipeline_ok"] else 1
