@@ -82,10 +82,10 @@ def _run(cursor: duckdb.DuckDBPyConnection, stmt: Statement, path_map: Mapping[s
         cursor.execute(f"DROP VIEW IF EXISTS {sql}")
     elif stmt.op == "executemany":
         cursor.executemany(sql, params or [])
+    elif params is not None:
+        cursor.execute(sql, params)
     else:
-        cursor.execute(sql, params) if params is not None else cursor.execute(sql)
-        if cursor.description:
-            cursor.fetchall()
+        cursor.execute(sql)  # results are not fetched: the recorder timed execute() alone
 
 
 def replay(
