@@ -28,11 +28,16 @@ SLOWEST_STATEMENTS = 10
 
 def rows_ingested(warehouse: Path) -> dict[str, dict[str, int]]:
     """Per extract, from the load ledger: records in the files, rows loaded, quarantined."""
+    if not warehouse.exists():
+        return {}
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        rows = con.execute(
-            "SELECT extract, sum(records_in_file), sum(rows_loaded), sum(rows_quarantined) "
-            "FROM raw.deliveries GROUP BY extract ORDER BY extract"
-        ).fetchall()
+        try:
+            rows = con.execute(
+                "SELECT extract, sum(records_in_file), sum(rows_loaded), sum(rows_quarantined) "
+                "FROM raw.deliveries GROUP BY extract ORDER BY extract"
+            ).fetchall()
+        except duckdb.CatalogException:  # the run failed before loading anything
+            return {}
     return {
         e: {"records_in_file": int(r), "rows_loaded": int(lo), "rows_quarantined": int(q)}
         for e, r, lo, q in rows
@@ -85,7 +90,7 @@ def run_bench(scale: float, seed: int, progress: bool = True, replays: int = 2) 
 
     with dg.DagsterInstance.get() as instance:
         events = read_run_events(instance)
-    ingested = rows_ingested(paths.warehouse) if paths.warehouse.exists() else {}
+    ingested = rows_ingested(paths.warehouse)
     input_rows = sum(r["records_in_file"] for r in ingested.values())
     statements = read_log(paths.sql_log) if paths.sql_log.exists() else []
     sql_seconds = sum(s.seconds for s in statements)
