@@ -8,7 +8,8 @@ milliseconds to tens of milliseconds. For databases already in WAL mode (all of 
 created), ``tune_sqlite_storage`` makes this process
 
 - set ``synchronous=NORMAL``, which in WAL mode cannot corrupt the database (a power cut may
-  lose the last events), so commits no longer sync; and
+  lose the last events), so commits no longer sync; a new, empty database is switched to WAL
+  before Dagster creates its tables rather than right after; and
 - keep one idle connection open per database file, so that closing Dagster's connections is
   no longer "the last one out": no checkpoint, no WAL deleted and recreated. SQLite still
   checkpoints on its own every 1,000 pages, and when the idle connections close at exit.
@@ -46,7 +47,11 @@ def _on_connect(dbapi_connection, connection_record) -> None:
     if not isinstance(dbapi_connection, sqlite3.Connection):
         return
     if dbapi_connection.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-        return  # a database Dagster is still creating; it switches it to WAL itself
+        if dbapi_connection.execute("PRAGMA page_count").fetchone()[0]:
+            return  # an existing database in another journal mode: not ours to change
+        # A database Dagster is about to create (one per run): it switches it to WAL right
+        # after creating its tables; switching first spares those commits ~40 fsyncs.
+        dbapi_connection.execute("PRAGMA journal_mode=WAL")
     dbapi_connection.execute("PRAGMA synchronous=NORMAL")
     path = dbapi_connection.execute("PRAGMA database_list").fetchone()[2]
     if path:
