@@ -13,7 +13,7 @@ export DAGSTER_HOME ?= $(CURDIR)/data/dagster_home
 
 $(VENV)/.synced: uv.lock pyproject.toml
 	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
-	$(UV) sync --frozen
+	$(UV) sync --frozen --compile-bytecode
 	touch $@
 
 env: $(VENV)/.synced

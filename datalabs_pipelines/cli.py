@@ -119,6 +119,12 @@ def _validate_extract(args: argparse.Namespace) -> int:
     return 0 if report.clean else 1
 
 
+def _bench(args: argparse.Namespace) -> int:
+    from datalabs_pipelines.bench.main import main as bench
+
+    return bench(scale=args.scale, seed=args.seed, progress=not args.quiet, replays=args.replays)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="datalabs", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -154,7 +160,6 @@ def main(argv: list[str] | None = None) -> int:
     train.add_argument("--sample", default="", help="what the warehouse holds, for the record")
     train.set_defaults(func=_train_person_model)
 
-
     val = commands.add_parser(
         "validate-extract",
         help="check a file against its contract without touching the warehouse "
@@ -165,6 +170,17 @@ def main(argv: list[str] | None = None) -> int:
         "--contract", default=None, help="default: the contract whose file_pattern matches"
     )
     val.set_defaults(func=_validate_extract)
+
+    bench = commands.add_parser(
+        "bench", help="benchmark `run` on a generated sample; report under data/bench/"
+    )
+    bench.add_argument("--scale", type=float, default=1.0, help="1 = ~10,000 people")
+    bench.add_argument("--seed", type=int, default=2026)
+    bench.add_argument("--quiet", action="store_true", help="no progress bar while generating")
+    bench.add_argument(
+        "--replays", type=int, default=2, help="bare SQL replays; the fastest counts"
+    )
+    bench.set_defaults(func=_bench)
 
     args = parser.parse_args(argv)
     return args.func(args)

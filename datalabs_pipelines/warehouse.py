@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 
 import duckdb
 from dagster_duckdb import DuckDBResource
 
+from datalabs_pipelines.bench.sqllog import recording
 from datalabs_pipelines.settings import get_settings
 
 SCHEMAS = ("raw", "staging", "pii", "integrated", "marts")
@@ -56,7 +58,16 @@ def table_exists(con: duckdb.DuckDBPyConnection, table: tuple[str, str]) -> bool
     )
 
 
+class WarehouseResource(DuckDBResource):
+    """``DuckDBResource`` whose connections log their SQL when ``DATALABS_SQL_LOG`` is set."""
+
+    @contextmanager
+    def get_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        with super().get_connection() as con:
+            yield recording(con)
+
+
 def warehouse_resource() -> DuckDBResource:
     settings = get_settings()
     settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
-    return DuckDBResource(database=str(settings.warehouse_path))
+    return WarehouseResource(database=str(settings.warehouse_path))

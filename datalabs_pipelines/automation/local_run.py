@@ -2,7 +2,8 @@
 
 One run per extract loads all of its deliveries (a partition range, one step), then one run
 materializes staging, marts and the snapshot. The runs are recorded in the Dagster instance
-under ``DAGSTER_HOME``, so `make ui` shows them afterwards.
+under ``DAGSTER_HOME``, so `make ui` shows them afterwards; their SQLite commits are made
+cheaper for this process (``sqlite_storage``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import dataclass, field
 import dagster as dg
 
 from datalabs_pipelines.automation.schedules import downstream_of_raw
+from datalabs_pipelines.automation.sqlite_storage import tune_sqlite_storage
 from datalabs_pipelines.contracts import Contract
 from datalabs_pipelines.ingestion.assets import partitions_for, raw_specs
 from datalabs_pipelines.ingestion.landing import deliveries
@@ -95,6 +97,7 @@ def register_deliveries(instance: dg.DagsterInstance, contracts: list[Contract])
 def materialize_everything(
     defs: dg.Definitions, contracts: list[Contract], instance: dg.DagsterInstance
 ) -> RunOutcome:
+    tune_sqlite_storage()
     outcome = RunOutcome(released_runs=release_dead_runs(instance))
     assets = list(defs.assets or [])
     resources = dict(defs.resources or {})

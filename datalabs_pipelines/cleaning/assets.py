@@ -6,6 +6,7 @@ A failed blocking check therefore stops downstream assets and leaves the last go
 table (and so the published snapshot) as it was.
 """
 
+import time
 from collections.abc import Sequence
 
 import dagster as dg
@@ -137,9 +138,11 @@ def build_staging_asset(contract: Contract) -> dg.AssetsDefinition:
         token_key = linkage_key()
         with warehouse.get_connection() as con:
             staged = build_candidates(con, contract, token_key)
+        started = time.perf_counter()
         outcomes = evaluate(
             warehouse.database, qualified(candidate(staging_table(contract))), contract
         )
+        validation_seconds = time.perf_counter() - started
         blocking_failed = [o.name for o in outcomes if o.severity == "error" and not o.passed]
         with warehouse.get_connection() as con:
             metadata = table_metadata(con, candidate(staging_table(contract)))
@@ -166,6 +169,7 @@ def build_staging_asset(contract: Contract) -> dg.AssetsDefinition:
                 "duplicates_removed": staged.duplicates_removed,
                 "promoted": not blocking_failed,
                 LINEAGE_KEY: column_lineage(staging_lineage_map(contract)),
+                "validation_seconds": round(validation_seconds, 3),
             },
         )
         if identities_meta is not None:

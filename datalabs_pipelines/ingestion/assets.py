@@ -155,9 +155,12 @@ def build_raw_asset(contract: Contract) -> dg.AssetsDefinition:
                     rejected.append(str(exc))
                     continue
                 results[delivery] = loaded
+            if results:  # one message, not one per delivery: each is a write to the event log
                 context.log.info(
-                    f"{delivery}: {loaded.rows_loaded} rows loaded, "
-                    f"{loaded.rows_quarantined} quarantined"
+                    "\n".join(
+                        f"{d}: {r.rows_loaded} rows loaded, {r.rows_quarantined} quarantined"
+                        for d, r in results.items()
+                    )
                 )
             checks = {d: reconcile(con, contract, d) for d in results}
             raw_meta = table_metadata(con, raw_table(contract))

@@ -135,3 +135,29 @@ def test_great_expectations_still_needs_the_duckdb_connection_fix():
 
     _enable_duckdb()
     assert any(d == "duckdb" for d in engine._PERSISTED_CONNECTION_DIALECTS)
+
+
+def test_compound_uniqueness_counts_duplicated_rows_and_samples_their_keys(warehouse):
+    with duckdb.connect(str(warehouse)) as con:
+        # r1 and r51 share (case_id 1, 2024-01-02); r10 and r20 miss both columns: ignored.
+        con.execute(
+            "UPDATE staging.spells SET start_date = DATE '2024-01-02' WHERE record_id = 'r51'"
+        )
+        con.execute(
+            "UPDATE staging.spells SET case_id = NULL, start_date = NULL "
+            "WHERE record_id IN ('r10', 'r20')"
+        )
+    outcomes = run(
+        warehouse,
+        [
+            {"type": "unique", "columns": ["case_id", "start_date"]},
+            {"type": "not_null", "column": "case_id", "mostly": 0.5},
+        ],
+    )
+    unique = outcomes["unique_case_id_start_date"]
+    assert (unique.passed, unique.unexpected_count, unique.sample_keys) == (
+        False,
+        2,
+        ["r1", "r51"],
+    )
+    assert (unique.element_count, unique.unexpected_percent) == (100, 2.0)

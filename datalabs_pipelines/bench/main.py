@@ -1,0 +1,151 @@
+"""`datalabs bench`: generate (or reuse) a sample, materialize it, measure, report.
+
+The pipeline runs as a child process (`datalabs run`, exactly what `make run` does) pointed at
+``data/bench/scale-N/``, recording its SQL; this process samples the child's process tree for
+memory, then reads step timings from the Dagster instance, replays the recorded SQL bare, and
+times Great Expectations against a hand-written aggregate on the largest staging table.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from datalabs_pipelines.bench.child import run_pipeline
+from datalabs_pipelines.bench.events import read_run_events, seconds_by_layer
+from datalabs_pipelines.bench.replay import ReplayResult, Statement, read_log, replay
+from datalabs_pipelines.bench.report import format_report, per_row, ratio
+from datalabs_pipelines.bench.validation import compare
+from datalabs_pipelines.bench.workspace import BenchPaths, ensure_sample, fresh_warehouse
+
+SLOWEST_STATEMENTS = 10
+
+
+def rows_ingested(warehouse: Path) -> dict[str, dict[str, int]]:
+    """Per extract, from the load ledger: records in the files, rows loaded, quarantined."""
+    if not warehouse.exists():
+        return {}
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        try:
+            rows = con.execute(
+                "SELECT extract, sum(records_in_file), sum(rows_loaded), sum(rows_quarantined) "
+                "FROM raw.deliveries GROUP BY extract ORDER BY extract"
+            ).fetchall()
+        except duckdb.CatalogException:  # the run failed before loading anything
+            return {}
+    return {
+        e: {"records_in_file": int(r), "rows_loaded": int(lo), "rows_quarantined": int(q)}
+        for e, r, lo, q in rows
+    }
+
+
+def largest_staging_table(warehouse: Path) -> tuple[str, int] | None:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        row = con.execute(
+            "SELECT table_name, estimated_size FROM duckdb_tables() WHERE schema_name = "
+            "'staging' AND table_name <> 'check_results' AND NOT ends_with(table_name, "
+            "'__candidate') ORDER BY estimated_size DESC LIMIT 1"
+        ).fetchone()
+    return (row[0], int(row[1])) if row else None
+
+
+def _validation(paths: BenchPaths) -> dict[str, Any] | None:
+    from datalabs_pipelines.contracts import all_contracts
+
+    largest = largest_staging_table(paths.warehouse)
+    if largest is None:
+        return None
+    contract = next(c for c in all_contracts() if c.name == largest[0])
+    result = compare(paths.warehouse, contract, f"staging.{contract.name}")
+    return {**result.__dict__, "ratio": result.ratio}
+
+
+def _replay_once(paths: BenchPaths, statements: list[Statement]) -> ReplayResult:
+    """One bare replay on a fresh database; the publish step's file goes to a fresh folder."""
+    published = paths.replay_database.parent / "published"
+    shutil.rmtree(published, ignore_errors=True)
+    published.mkdir(parents=True)
+    return replay(statements, paths.replay_database, {str(paths.published): str(published)})
+
+
+def run_bench(scale: float, seed: int, progress: bool = True, replays: int = 2) -> dict[str, Any]:
+    """Everything `datalabs bench` measures, as a JSON-ready dict (also written to disk).
+
+    The bare replay runs ``replays`` times on a fresh database each; the fastest counts.
+    """
+    paths = BenchPaths(scale, seed)
+    generated = ensure_sample(paths, progress=progress)
+    fresh_warehouse(paths)
+    os.environ.update(paths.environment())  # this process reads the same instance and warehouse
+    load_before = os.getloadavg()[0]
+    measured = run_pipeline(paths)
+    load_after = os.getloadavg()[0]
+
+    import dagster as dg
+
+    with dg.DagsterInstance.get() as instance:
+        events = read_run_events(instance)
+    ingested = rows_ingested(paths.warehouse)
+    input_rows = sum(r["records_in_file"] for r in ingested.values())
+    statements = read_log(paths.sql_log) if paths.sql_log.exists() else []
+    sql_seconds = sum(s.seconds for s in statements)
+    bare = min(
+        (_replay_once(paths, statements) for _ in range(max(1, replays))), key=lambda r: r.seconds
+    )
+    slowest = sorted(statements, key=lambda s: -s.seconds)[:SLOWEST_STATEMENTS]
+    report: dict[str, Any] = {
+        "scale": scale,
+        "seed": seed,
+        "sample_generated_now": generated,
+        "machine": {
+            "cpus": os.cpu_count(),
+            "memory_bytes": os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"),
+            "load_before": load_before,
+            "load_after": load_after,
+        },
+        "pipeline_ok": measured.returncode == 0 and not events.failed_steps,
+        "failed_steps": events.failed_steps,
+        "wall_seconds": measured.wall_seconds,
+        "cpu_seconds": measured.cpu_seconds,
+        "peak_tree_rss_bytes": measured.peak_tree_rss_bytes,
+        "max_single_process_rss_bytes": measured.max_single_process_rss_bytes,
+        "rss_samples": measured.rss_samples,
+        "input_rows": input_rows,
+        "seconds_per_input_row": per_row(measured.wall_seconds, input_rows),
+        "rows_ingested": ingested,
+        "runs": len(events.run_seconds),
+        "run_seconds_total": sum(events.run_seconds),
+        "seconds_by_layer": seconds_by_layer(events.steps),
+        "step_seconds": events.steps,
+        "sql": {
+            "statements": len(statements),
+            "seconds": sql_seconds,
+            "share_of_wall": ratio(sql_seconds, measured.wall_seconds),
+            "great_expectations_seconds": sum(
+                s.seconds for s in statements if s.session.startswith("s")
+            ),
+        },
+        "validation_seconds": events.validation_seconds,
+        "bare_sql": {**bare.__dict__, "best_of": max(1, replays)},
+        "overhead_ratio": ratio(measured.wall_seconds, bare.seconds),
+        "linkage_pairs_compared": events.pairs_compared,
+        "slowest_statements": [
+            {"seconds": s.seconds, "session": s.session, "sql": " ".join(s.sql.split())[:300]}
+            for s in slowest
+        ],
+        "validation_comparison": _validation(paths) if paths.warehouse.exists() else None,
+    }
+    paths.report.write_text(json.dumps(report, indent=2, default=str))
+    return report
+
+
+def main(scale: float, seed: int, progress: bool = True, replays: int = 2) -> int:
+    report = run_bench(scale, seed, progress, replays)
+    print(format_report(report))
+    print(f"\nreport: {BenchPaths(scale, seed).report}")
+    return 0 if report["pipeline_ok"] else 1

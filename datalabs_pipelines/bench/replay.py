@@ -1,0 +1,121 @@
+"""Replay a recorded SQL log bare: one DuckDB database, no Dagster, no Python in between.
+
+Each recorded session (a pipeline connection, or Great Expectations' SQLAlchemy connection)
+gets its own cursor on the one database, so temporary tables behave as they did in the run;
+a cursor is closed when the log moves on to another session. Paths can be rewritten (the
+publish step attaches a file in the published folder; a replay must not touch it).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from datalabs_pipelines.bench.sqllog import decode
+
+MAX_FAILURES_KEPT = 5
+
+
+@dataclass(frozen=True)
+class Statement:
+    session: str
+    op: str
+    sql: str
+    params: Any = None
+    seconds: float = 0.0
+    parquet: str | None = None
+
+
+@dataclass
+class ReplayResult:
+    seconds: float = 0.0
+    statements: int = 0
+    failed: int = 0
+    failures: list[str] = field(default_factory=list)
+
+
+def read_log(path: Path) -> list[Statement]:
+    """The statements of a SQL log, in the order they ran."""
+    statements = []
+    with path.open(encoding="utf-8") as handle:
+        for line in handle:
+            if line.strip():
+                entry = json.loads(line)
+                statements.append(
+                    Statement(
+                        session=entry["session"],
+                        op=entry["op"],
+                        sql=entry["sql"],
+                        params=decode(entry.get("params")),
+                        seconds=float(entry.get("seconds", 0.0)),
+                        parquet=entry.get("parquet"),
+                    )
+                )
+    return statements
+
+
+def rewrite(value: Any, path_map: Mapping[str, str]) -> Any:
+    """``value`` with every occurrence of each ``path_map`` key replaced, in nested strings."""
+    if isinstance(value, str):
+        for old, new in path_map.items():
+            value = value.replace(old, new)
+        return value
+    if isinstance(value, list):
+        return [rewrite(v, path_map) for v in value]
+    if isinstance(value, dict):
+        return {k: rewrite(v, path_map) for k, v in value.items()}
+    return value
+
+
+def _run(cursor: duckdb.DuckDBPyConnection, stmt: Statement, path_map: Mapping[str, str]):
+    sql, params = rewrite(stmt.sql, path_map), rewrite(stmt.params, path_map)
+    if stmt.op == "register":
+        parquet = (stmt.parquet or "").replace("'", "''")  # a view cannot take parameters
+        cursor.execute(f"CREATE OR REPLACE TEMP VIEW {sql} AS SELECT * FROM '{parquet}'")
+    elif stmt.op == "unregister":
+        cursor.execute(f"DROP VIEW IF EXISTS {sql}")
+    elif stmt.op == "executemany":
+        cursor.executemany(sql, params or [])
+    elif params is not None:
+        cursor.execute(sql, params)
+    else:
+        cursor.execute(sql)  # results are not fetched: the recorder timed execute() alone
+
+
+def replay(
+    statements: Iterable[Statement], database: Path, path_map: Mapping[str, str] | None = None
+) -> ReplayResult:
+    """Run ``statements`` in order against a fresh ``database``; time the whole loop."""
+    path_map = dict(path_map or {})
+    for stale in (database, database.with_name(database.name + ".wal")):
+        stale.unlink(missing_ok=True)
+    result = ReplayResult()
+    db = duckdb.connect(str(database))
+    try:
+        cursor, session = None, None
+        started = time.perf_counter()
+        for stmt in statements:
+            if stmt.session != session:
+                if cursor is not None:
+                    cursor.close()
+                cursor, session = db.cursor(), stmt.session
+            result.statements += 1
+            try:
+                _run(cursor, stmt, path_map)
+            except duckdb.Error as exc:
+                result.failed += 1
+                if len(result.failures) < MAX_FAILURES_KEPT:
+                    result.failures.append(f"{stmt.sql[:120]!r}: {str(exc)[:200]}")
+        if cursor is not None:
+            cursor.close()
+        db.execute("CHECKPOINT")
+        result.seconds = time.perf_counter() - started
+    finally:
+        db.close()
+    return result

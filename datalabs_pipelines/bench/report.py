@@ -1,0 +1,93 @@
+"""The benchmark report: a JSON-ready dict and the readable table printed from it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+GIB = 1 << 30
+MIB = 1 << 20
+
+
+def per_row(seconds: float, rows: int) -> float | None:
+    return seconds / rows if rows else None
+
+
+def ratio(numerator: float, denominator: float) -> float | None:
+    return numerator / denominator if denominator else None
+
+
+def _num(value: Any, digits: int = 2) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return f"{value:,.{digits}f}"
+
+
+def _bytes(value: int | None) -> str:
+    if value is None:
+        return "null"
+    return f"{value / GIB:.2f} GiB" if value >= GIB else f"{value / MIB:.0f} MiB"
+
+
+def format_report(report: dict[str, Any], heavy: int = 8) -> str:
+    """Readable summary of a ``bench`` report (the JSON keeps everything)."""
+    sql, bare, val = report["sql"], report["bare_sql"], report.get("validation_comparison")
+    machine = report["machine"]
+    lines = [
+        f"datalabs bench  scale {report['scale']}  seed {report['seed']}  "
+        f"({report['machine']['cpus']} CPUs)",
+        "",
+        f"{'wall seconds':<34}{_num(report['wall_seconds'], 1):>14}"
+        f"  (CPU {_num(report.get('cpu_seconds'), 1)} s; load {machine['load_before']:.1f} before,"
+        f" {machine.get('load_after', 0.0):.1f} after)",
+        f"{'peak RSS, whole process tree':<34}{_bytes(report['peak_tree_rss_bytes']):>14}",
+        f"{'input rows':<34}{_num(report['input_rows']):>14}",
+        f"{'microseconds per input row':<34}{_num(_micro(report['seconds_per_input_row'])):>14}",
+        f"{'seconds inside SQL':<34}{_num(sql['seconds']):>14}"
+        f"  ({_percent(sql['share_of_wall'])} of wall, {sql['statements']:,} statements)",
+        f"{'seconds validating (GE)':<34}{_num(report['validation_seconds']):>14}",
+        f"{'bare SQL replay seconds':<34}{_num(bare['seconds']):>14}"
+        f"  ({bare['failed']} of {bare['statements']:,} statements failed)",
+        f"{'overhead ratio (wall / bare SQL)':<34}{_num(report['overhead_ratio']):>14}",
+        f"{'linkage pairs compared':<34}{_num(report['linkage_pairs_compared']):>14}",
+    ]
+    if val:
+        lines.append(
+            f"{'GE / hand-written SQL (largest)':<34}{_num(val['ratio']):>14}"
+            f"  ({val['table']}, {val['rows']:,} rows: GE {val['ge_seconds']:.2f} s, "
+            f"SQL {val['sql_seconds']:.3f} s, counts match: {val['counts_match']})"
+        )
+    lines += ["", f"{'layer':<34}{'seconds':>14}"]
+    lines += [f"{k:<34}{_num(v):>14}" for k, v in report["seconds_by_layer"].items()]
+    lines += ["", f"{'heaviest steps':<34}{'seconds':>14}"]
+    steps = sorted(report["step_seconds"].items(), key=lambda kv: -kv[1])[:heavy]
+    lines += [f"{k:<34}{_num(v):>14}" for k, v in steps]
+    lines += ["", f"{'extract':<26}{'records':>12}{'loaded':>12}{'quarantined':>12}"]
+    for name, r in report["rows_ingested"].items():
+        lines.append(
+            f"{name:<26}{r['records_in_file']:>12,}{r['rows_loaded']:>12,}"
+            f"{r['rows_quarantined']:>12,}"
+        )
+    return "\n".join(lines)
+
+
+def _micro(seconds: float | None) -> float | None:
+    return None if seconds is None else seconds * 1e6
+
+
+def _percent(share: float | None) -> str:
+    return "n/a" if share is None else f"{share:.0%}"
+
+
+def markdown_row(report: dict[str, Any]) -> str:
+    """One row of the README's performance table."""
+    val = report.get("validation_comparison") or {}
+    return (
+        f"| {report['scale']} | {report['input_rows']:,} | {report['wall_seconds']:.1f} | "
+        f"{_bytes(report['peak_tree_rss_bytes'])} | "
+        f"{_num(_micro(report['seconds_per_input_row']), 1)} | "
+        f"{report['sql']['seconds']:.1f} | {report['validation_seconds']:.1f} | "
+        f"{report['bare_sql']['seconds']:.1f} | {_num(report['overhead_ratio'])} | "
+        f"{_num(val.get('ratio'))} |"
+    )

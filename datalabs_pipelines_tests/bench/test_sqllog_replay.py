@@ -1,0 +1,82 @@
+"""The SQL recorder (inert when off) and the bare replay of what it recorded."""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+
+import duckdb
+import pandas as pd
+import pytest
+
+from datalabs_pipelines.bench import sqllog
+from datalabs_pipelines.bench.replay import Statement, read_log, replay, rewrite
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        None,
+        [1, "a", 2.5, True],
+        {"d": dt.date(2024, 1, 2), "t": dt.datetime(2024, 1, 2, 3, 4, 5)},
+        [decimal.Decimal("1.50"), b"\x00\xff"],
+    ],
+)
+def test_parameters_survive_json(value):
+    import json
+
+    assert sqllog.decode(json.loads(json.dumps(sqllog.encode(value)))) == value
+
+
+def test_recording_is_inert_when_off(monkeypatch):
+    monkeypatch.delenv(sqllog.ENV, raising=False)
+    with duckdb.connect() as con:
+        assert sqllog.recording(con) is con
+
+
+def test_recording_logs_statements_and_frames(tmp_path, monkeypatch):
+    log = tmp_path / "sql.jsonl"
+    monkeypatch.setenv(sqllog.ENV, str(log))
+    with duckdb.connect() as raw:
+        con = sqllog.recording(raw)
+        con.execute("CREATE TABLE t (x INTEGER, d DATE)")
+        con.execute("INSERT INTO t VALUES ($x, $d)", {"x": 1, "d": dt.date(2024, 5, 6)})
+        con.executemany("INSERT INTO t VALUES (?, ?)", [[2, None], [3, None]])
+        con.register("_frame", pd.DataFrame({"x": [4, 5]}))
+        con.execute("INSERT INTO t SELECT x, NULL FROM _frame")
+        con.unregister("_frame")
+        assert con.execute("SELECT count(*) FROM t").fetchone()[0] == 5
+    statements = read_log(log)
+    assert [s.op for s in statements] == [
+        "execute",
+        "execute",
+        "executemany",
+        "register",
+        "execute",
+        "unregister",
+        "execute",
+    ]
+    assert statements[1].params == {"x": 1, "d": dt.date(2024, 5, 6)}
+    assert all(s.seconds >= 0 for s in statements)
+    assert len({s.session for s in statements}) == 1
+
+    result = replay(statements, tmp_path / "replay.duckdb")
+    assert (result.statements, result.failed) == (7, 0)
+    with duckdb.connect(str(tmp_path / "replay.duckdb")) as con:
+        assert con.execute("SELECT sum(x) FROM t").fetchone()[0] == 15
+
+
+def test_each_session_gets_its_own_temporary_tables(tmp_path):
+    statements = [
+        Statement("a", "execute", "CREATE TEMP TABLE _x AS SELECT 1 AS v"),
+        Statement("a", "execute", "CREATE TABLE kept AS SELECT v FROM _x"),
+        Statement("b", "execute", "CREATE TEMP TABLE _x AS SELECT 2 AS v"),  # a's _x is gone
+        Statement("b", "execute", "SELECT * FROM missing_table"),
+    ]
+    result = replay(statements, tmp_path / "r.duckdb")
+    assert result.failed == 1 and "missing_table" in result.failures[0]
+
+
+def test_rewrite_maps_paths_in_nested_values():
+    mapped = rewrite({"p": ["/a/published/x.tmp", 3]}, {"/a/published": "/b/replay"})
+    assert mapped == {"p": ["/b/replay/x.tmp", 3]}
