@@ -172,3 +172,9 @@ def install_sqlalchemy_hooks() -> None:
                 "seconds": round(seconds, 6),
             },
         )
+
+
+def unwrapped(con: Any) -> Any:
+    """The DuckDB connection behind a recording proxy, for libraries that check its type
+    (Splink). Statements they run are not recorded, so the bare replay leaves them out."""
+    return con._con if isinstance(con, RecordingConnection) else con

@@ -30,6 +30,8 @@ def score_profiles(con: duckdb.DuckDBPyConnection, model: PersonModel) -> Scorin
     match_probability)`` between deterministic clusters, best pair per cluster pair."""
     from splink import DuckDBAPI, Linker
 
+    from datalabs_pipelines.bench.sqllog import unwrapped
+
     profiles = con.execute(f"SELECT count(*) FROM {PROFILES}").fetchone()[0]
     con.execute(
         "CREATE OR REPLACE TEMP TABLE lk_profile_edges (unique_id_l VARCHAR, "
@@ -37,7 +39,7 @@ def score_profiles(con: duckdb.DuckDBPyConnection, model: PersonModel) -> Scorin
     )
     if profiles > 1:
         with scratch_catalog(con):
-            db_api = DuckDBAPI(connection=con)
+            db_api = DuckDBAPI(connection=unwrapped(con))
             frame = db_api.register(PROFILES)
             linker = Linker(frame, model.splink_settings, log_level=logging.WARNING)
             predictions = linker.inference.predict(warning_mode="never")
