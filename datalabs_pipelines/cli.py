@@ -59,6 +59,9 @@ def _run(args: argparse.Namespace) -> int:
         )
     else:
         print("published: nothing (a blocking check failed or publish did not run)")
+    for page in ("dashboard.html", "dictionary.html"):
+        if (settings.published_dir / page).exists():
+            print(f"page: {settings.published_dir / page}")
     stray = unowned_files(tuple(contracts), settings.landing_dir)
     if stray:
         print(f"files in landing that match no contract (not loaded): {len(stray)}")
