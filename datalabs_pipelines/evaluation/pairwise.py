@@ -23,6 +23,11 @@ def pairwise_scores(con: duckdb.DuckDBPyConnection, relation: str) -> dict[str, 
                (SELECT coalesce(sum(n * (n - 1) / 2), 0) FROM tru)
         """
     ).fetchone()
+    return scores_from_counts(tp, predicted, true)
+
+
+def scores_from_counts(tp: int, predicted: int, true: int) -> dict[str, float | int]:
+    """Precision, recall and F1 from counts of correct, predicted and true pairs."""
     precision = tp / predicted if predicted else 1.0
     recall = tp / true if true else 1.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import duckdb
 
-from datalabs_pipelines.evaluation.pairwise import pairwise_scores
+from datalabs_pipelines.evaluation.pairwise import pairwise_scores, scores_from_counts
 from datalabs_pipelines.evaluation.report import EVALUATORS, NotEvaluable
 from datalabs_pipelines.warehouse import table_exists
 
@@ -69,17 +69,7 @@ def scores_touching(con: duckdb.DuckDBPyConnection, relation: str, source: str) 
         f"SELECT {touching('predicted, truth')}, {touching('predicted')}, {touching('truth')}",
         {"source": source},
     ).fetchone()
-    precision = tp / predicted if predicted else 1.0
-    recall = tp / true if true else 1.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return {
-        "precision": round(float(precision), 6),
-        "recall": round(float(recall), 6),
-        "f1": round(float(f1), 6),
-        "true_pairs": int(true),
-        "predicted_pairs": int(predicted),
-        "correct_pairs": int(tp),
-    }
+    return scores_from_counts(tp, predicted, true)
 
 
 EVALUATORS["person_linkage"] = evaluate_persons
