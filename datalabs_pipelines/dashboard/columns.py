@@ -45,9 +45,15 @@ class ColumnInfo:
         )
 
     @property
+    def in_points(self) -> bool:
+        """A percentage stored as 0..100 (named ``*_pct``) rather than a 0..1 fraction."""
+        return self.name.endswith("_pct")
+
+    @property
     def is_percent(self) -> bool:
         ratio = any(h in self.name for h in RATIO_HINTS)
-        return (self.role in ("rate", "share") or self.is_goal) and self.fraction and not ratio
+        scaled = self.fraction or self.in_points
+        return (self.role in ("rate", "share") or self.is_goal) and scaled and not ratio
 
     @property
     def label(self) -> str:
@@ -111,6 +117,8 @@ def cell_value(row: Mapping[str, object], column: ColumnInfo) -> float | None:
 
 def formatter(column: ColumnInfo, compact: bool = False) -> Callable[[float], str]:
     """How a number of this column reads: percent, dollars, ratio or count."""
+    if column.is_percent and column.in_points:
+        return lambda v: _compact_percent(v / 100) if compact else f"{v:.1f}%"
     if column.is_percent:
         return _compact_percent if compact else (lambda v: f"{v * 100:.1f}%")
     if column.is_money:

@@ -92,9 +92,16 @@ class MartDeclaration(_Strict):
         for column in self.columns:
             if column.role in DERIVED_ROLES and column.base is None:
                 raise ValueError(f"column {column.name!r} ({column.role}) needs a `base`")
-            if column.base is not None and roles.get(column.base) != "count":
+            base_role = roles.get(column.base) if column.base is not None else None
+            amount_share = (
+                column.role in ("rate", "share")
+                and base_role == "amount"
+                and not self.disclosure_control
+            )
+            if column.base is not None and base_role != "count" and not amount_share:
                 raise ValueError(
-                    f"column {column.name!r}: base {column.base!r} is not a count column"
+                    f"column {column.name!r}: base {column.base!r} is not a count column (a "
+                    "share of an amount is allowed outside disclosure control)"
                 )
             for reference in [column.numerator, *column.sum_of]:
                 if reference is not None and roles.get(reference) != "count":

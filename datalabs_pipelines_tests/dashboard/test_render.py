@@ -125,3 +125,11 @@ def test_nightly_run_rebuilds_the_pages():
 
     nightly = downstream_of_raw(all_contracts()).resolve(defs.resolve_asset_graph())
     assert {DASHBOARD_KEY, DICTIONARY_KEY, DICTIONARY_PAGE_KEY} <= nightly
+
+
+def test_percent_points_read_as_percent_and_take_the_goal_marker():
+    utilization = ColumnInfo("utilization_pct", "share", "DOUBLE", "u", fraction=False)
+    goal = ColumnInfo("goal_pct", "measure", "DOUBLE", "g", fraction=False)
+    assert utilization.is_percent and goal.is_percent
+    assert display({"utilization_pct": 31.25}, utilization) == "31.2%"
+    assert formatter(utilization, compact=True)(30.0) == "30%"
