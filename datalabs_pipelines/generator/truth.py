@@ -41,15 +41,8 @@ class TruthWriter:
         defects: np.ndarray,
     ) -> None:
         """Log records of a person extract; ``entity`` holds person indexes."""
-        frame = pd.DataFrame(
-            {
-                "extract": extract,
-                "delivery_file": delivery_file,
-                "line_number": lines,
-                "person_id": self.person_ids[entity.astype(np.int64)],
-                "defect": defects,
-            }
-        )
+        ids = self.person_ids[entity.astype(np.int64)]
+        frame = _records(extract, delivery_file, lines, "person_id", ids, defects)
         frame.to_csv(self._person, index=False, header=False, lineterminator="\n")
         self.person_rows += len(frame)
 
@@ -62,15 +55,7 @@ class TruthWriter:
         defects: np.ndarray,
     ) -> None:
         """Log records of a firm extract; ``entity`` holds firm ids."""
-        frame = pd.DataFrame(
-            {
-                "extract": extract,
-                "delivery_file": delivery_file,
-                "line_number": lines,
-                "firm_id": entity,
-                "defect": defects,
-            }
-        )
+        frame = _records(extract, delivery_file, lines, "firm_id", entity, defects)
         frame.to_csv(self._firm, index=False, header=False, lineterminator="\n")
         self.firm_rows += len(frame)
 
@@ -87,3 +72,23 @@ class TruthWriter:
     def close(self) -> None:
         self._files.close()
         (self.dir / "README.md").write_text(README.read_text(encoding="utf-8"), encoding="utf-8")
+
+
+def _records(
+    extract: str,
+    delivery_file: str,
+    lines: np.ndarray,
+    id_column: str,
+    ids: np.ndarray,
+    defects: np.ndarray,
+) -> pd.DataFrame:
+    """Truth rows for one delivery: where each record is and which entity it belongs to."""
+    return pd.DataFrame(
+        {
+            "extract": extract,
+            "delivery_file": delivery_file,
+            "line_number": lines,
+            id_column: ids,
+            "defect": defects,
+        }
+    )
