@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import dagster as dg
 
+from datalabs_pipelines.automation.prewarm import prewarm_imports
 from datalabs_pipelines.automation.schedules import downstream_of_raw
 from datalabs_pipelines.automation.sqlite_storage import tune_sqlite_storage
 from datalabs_pipelines.contracts import Contract
@@ -98,6 +99,7 @@ def materialize_everything(
     defs: dg.Definitions, contracts: list[Contract], instance: dg.DagsterInstance
 ) -> RunOutcome:
     tune_sqlite_storage()
+    prewarm_imports()
     outcome = RunOutcome(released_runs=release_dead_runs(instance))
     assets = list(defs.assets or [])
     resources = dict(defs.resources or {})

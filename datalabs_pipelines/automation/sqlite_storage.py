@@ -12,7 +12,12 @@ created), ``tune_sqlite_storage`` makes this process
   before Dagster creates its tables rather than right after; and
 - keep one idle connection open per database file, so that closing Dagster's connections is
   no longer "the last one out": no checkpoint, no WAL deleted and recreated. SQLite still
-  checkpoints on its own every 1,000 pages, and when the idle connections close at exit.
+  checkpoints on its own every 1,000 pages, and when the idle connections close at exit; and
+- reuse one SQLAlchemy engine per event-log shard instead of creating and disposing one per
+  event (``_connect_with_cached_engine``): SQLAlchemy caches compiled statements per engine,
+  so Dagster's per-event engines compiled every INSERT anew. Connections are still opened per
+  event and closed after (``NullPool``), as Dagster does. In a scale-10 `make run` (about
+  1,200 events) this took the time spent storing events from 6.9 s to 5.2 s.
 
 Only the calling process is affected, not the webserver or the daemon (they read WAL
 databases concurrently as usual).
@@ -23,24 +28,49 @@ from __future__ import annotations
 import atexit
 import sqlite3
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
+from dagster._core.storage.sqlite import SQLITE_BUSY_TIMEOUT_SECONDS
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.pool import NullPool
 
 _lock = threading.Lock()
 _idle: dict[str, sqlite3.Connection] = {}
+_engines: dict[str, Engine] = {}
 _installed = False
 
 
 def tune_sqlite_storage() -> None:
-    """Install the connect hook (once per process)."""
+    """Install the connect hook and the engine cache (once per process)."""
     global _installed
     with _lock:
         if _installed:
             return
         _installed = True
     event.listen(Engine, "connect", _on_connect)
+    SqliteEventLogStorage._connect = _connect_with_cached_engine
     atexit.register(close_idle_connections)
+
+
+@contextmanager
+def _connect_with_cached_engine(self: SqliteEventLogStorage, shard: str) -> Iterator[Connection]:
+    """``SqliteEventLogStorage._connect``, with the shard's engine made once and kept."""
+    with self._db_lock:
+        url = self.conn_string_for_shard(shard)
+        engine = _engines.get(url)
+        if engine is None:
+            engine = create_engine(
+                url, poolclass=NullPool, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS}
+            )
+            _engines[url] = engine
+        if shard not in self._initialized_dbs:
+            self._initdb(engine)
+            self._initialized_dbs.add(shard)
+        with engine.connect() as conn, conn.begin():
+            yield conn
 
 
 def _on_connect(dbapi_connection, connection_record) -> None:

@@ -2,8 +2,11 @@
 
 Each recorded session (a pipeline connection, or Great Expectations' SQLAlchemy connection)
 gets its own cursor on the one database, so temporary tables behave as they did in the run;
-a cursor is closed when the log moves on to another session. Paths can be rewritten (the
-publish step attaches a file in the published folder; a replay must not touch it).
+a cursor is closed when the log moves on to another such session. An in-memory session (``m``,
+Splink's private database in vendor matching) gets an in-memory database of its own, and
+moving into it and back does not end the session it interrupted. The database file is named
+as the warehouse was, so statements naming its catalog still work. Paths can be rewritten
+(the publish step attaches a file in the published folder; a replay must not touch it).
 """
 
 from __future__ import annotations
@@ -97,23 +100,30 @@ def replay(
         stale.unlink(missing_ok=True)
     result = ReplayResult()
     db = duckdb.connect(str(database))
+    memory: dict[str, duckdb.DuckDBPyConnection] = {}
     try:
         cursor, session = None, None
         started = time.perf_counter()
         for stmt in statements:
-            if stmt.session != session:
-                if cursor is not None:
-                    cursor.close()
-                cursor, session = db.cursor(), stmt.session
+            if stmt.session.startswith("m"):
+                target = memory.setdefault(stmt.session, duckdb.connect())
+            else:
+                if stmt.session != session:
+                    if cursor is not None:
+                        cursor.close()
+                    cursor, session = db.cursor(), stmt.session
+                target = cursor
             result.statements += 1
             try:
-                _run(cursor, stmt, path_map)
+                _run(target, stmt, path_map)
             except duckdb.Error as exc:
                 result.failed += 1
                 if len(result.failures) < MAX_FAILURES_KEPT:
                     result.failures.append(f"{stmt.sql[:120]!r}: {str(exc)[:200]}")
         if cursor is not None:
             cursor.close()
+        for con in memory.values():
+            con.close()
         db.execute("CHECKPOINT")
         result.seconds = time.perf_counter() - started
     finally:

@@ -7,13 +7,17 @@ nothing is imported: the hook costs one environment lookup per connection.
 
 A line: ``{"session": "d3", "op": "execute", "sql": ..., "params": ..., "seconds": 0.01}``.
 ``op`` is ``execute``, ``executemany``, ``register`` (a data frame made visible to SQL, saved
-beside the log as Parquet so a replay can see it) or ``unregister``.
+beside the log as Parquet so a replay can see it) or ``unregister``. Sessions are ``d<n>``
+(a warehouse connection), ``s<n>`` (Great Expectations') and ``m<n>`` (a private in-memory
+database, such as the one vendor matching gives Splink). Splink's own statements are logged
+through ``splink_api``, under the session of the connection it was given.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import decimal
+import functools
 import itertools
 import json
 import os
@@ -83,10 +87,10 @@ def append(path: Path, entry: dict[str, Any]) -> None:
 class RecordingConnection:
     """A DuckDB connection that logs what it executes; everything else is passed through."""
 
-    def __init__(self, con: Any, path: Path) -> None:
+    def __init__(self, con: Any, path: Path, kind: str = "d") -> None:
         self._con = con
         self._path = path
-        self._session = f"d{next(_sessions)}"
+        self._session = f"{kind}{next(_sessions)}"
 
     def _log(self, op: str, sql: str, params: Any, seconds: float, **extra: Any) -> None:
         entry = {"session": self._session, "op": op, "sql": sql, "params": encode(params)}
@@ -101,6 +105,13 @@ class RecordingConnection:
         self._log("execute", query, parameters, time.perf_counter() - started)
         return result
 
+    def sql(self, query: str, params: Any = None) -> Any:
+        """A relation; it runs when read, so the time logged is only that of binding it."""
+        started = time.perf_counter()
+        relation = self._con.sql(query, params=params)
+        self._log("execute", query, params, time.perf_counter() - started)
+        return relation
+
     def executemany(self, query: str, parameters: Any = None) -> Any:
         started = time.perf_counter()
         result = self._con.executemany(query, parameters or [])
@@ -110,11 +121,14 @@ class RecordingConnection:
     def register(self, name: str, frame: Any) -> Any:
         started = time.perf_counter()
         result = self._con.register(name, frame)
-        seconds = time.perf_counter() - started
+        self.log_registered(name, time.perf_counter() - started)
+        return result
+
+    def log_registered(self, name: str, seconds: float) -> None:
+        """Log that ``name`` was registered, saving its rows as Parquet for the replay."""
         parquet = self._path.with_name(f"{self._path.stem}.{uuid.uuid4().hex[:12]}.parquet")
         self._con.execute(f"COPY (SELECT * FROM {name}) TO '{parquet}' (FORMAT parquet)")
         self._log("register", name, None, seconds, parquet=str(parquet))
-        return result
 
     def unregister(self, name: str) -> Any:
         self._log("unregister", name, None, 0.0)
@@ -174,7 +188,43 @@ def install_sqlalchemy_hooks() -> None:
         )
 
 
-def unwrapped(con: Any) -> Any:
-    """The DuckDB connection behind a recording proxy, for libraries that check its type
-    (Splink). Statements they run are not recorded, so the bare replay leaves them out."""
-    return con._con if isinstance(con, RecordingConnection) else con
+def splink_api(con: Any) -> Any:
+    """Splink's ``DuckDBAPI`` on ``con``: a warehouse connection, or a private in-memory one.
+
+    Splink checks the connection's type, so it gets the DuckDB connection itself; while
+    recording, what Splink runs is logged under ``con``'s session (a private connection gets an
+    in-memory session of its own), so that the bare replay runs Splink's SQL too.
+    """
+    from splink import DuckDBAPI
+
+    path = log_path()
+    if path is None:
+        return DuckDBAPI(connection=con)
+    if not isinstance(con, RecordingConnection):
+        con = RecordingConnection(con, path, kind="m")
+    return _recording_splink_api()(con)
+
+
+@functools.cache
+def _recording_splink_api() -> type:
+    from splink import DuckDBAPI
+
+    class RecordingDuckDBAPI(DuckDBAPI):
+        """Splink's DuckDB API, logging each statement and registered table it runs."""
+
+        def __init__(self, recorder: RecordingConnection) -> None:
+            super().__init__(connection=recorder._con)
+            self._recorder = recorder
+
+        def _execute_sql_against_backend(self, final_sql: str) -> Any:
+            started = time.perf_counter()
+            relation = super()._execute_sql_against_backend(final_sql)
+            self._recorder._log("execute", final_sql, None, time.perf_counter() - started)
+            return relation
+
+        def _table_registration(self, input: Any, table_name: str) -> None:
+            started = time.perf_counter()
+            super()._table_registration(input, table_name)
+            self._recorder.log_registered(table_name, time.perf_counter() - started)
+
+    return RecordingDuckDBAPI

@@ -58,7 +58,7 @@ class BenchPaths:
 
     @property
     def replay_database(self) -> Path:
-        return self.root / "replay" / "replay.duckdb"
+        return self.root / "replay" / self.warehouse.name  # same catalog name as the run
 
     @property
     def run_log(self) -> Path:

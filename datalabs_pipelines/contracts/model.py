@@ -95,7 +95,7 @@ class FixedWidthFormat(Strict):
 
 
 class ExcelFormat(Strict):
-    """A worksheet: ``excel`` is an .xlsx workbook (openpyxl), ``xls`` legacy binary (xlrd)."""
+    """A worksheet: ``excel`` is an .xlsx workbook (calamine), ``xls`` legacy binary (xlrd)."""
 
     kind: Literal["excel", "xls"]
     sheet: str

@@ -28,9 +28,9 @@ class ScoringResult:
 def score_profiles(con: duckdb.DuckDBPyConnection, model: PersonModel) -> ScoringResult:
     """TEMP ``lk_profile_edges`` (every scored pair) and ``lk_scored_edges(node_l, node_r,
     match_probability)`` between deterministic clusters, best pair per cluster pair."""
-    from splink import DuckDBAPI, Linker
+    from splink import Linker
 
-    from datalabs_pipelines.bench.sqllog import unwrapped
+    from datalabs_pipelines.bench.sqllog import splink_api
 
     profiles = con.execute(f"SELECT count(*) FROM {PROFILES}").fetchone()[0]
     con.execute(
@@ -39,7 +39,7 @@ def score_profiles(con: duckdb.DuckDBPyConnection, model: PersonModel) -> Scorin
     )
     if profiles > 1:
         with scratch_catalog(con):
-            db_api = DuckDBAPI(connection=unwrapped(con))
+            db_api = splink_api(con)
             frame = db_api.register(PROFILES)
             linker = Linker(frame, model.splink_settings, log_level=logging.WARNING)
             predictions = linker.inference.predict(warning_mode="never")

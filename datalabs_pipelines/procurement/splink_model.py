@@ -18,7 +18,9 @@ import duckdb
 import pyarrow as pa
 import splink.comparison_level_library as cll
 import splink.comparison_library as cl
-from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+from splink import Linker, SettingsCreator, block_on
+
+from datalabs_pipelines.bench.sqllog import splink_api
 
 MODEL_COLUMNS = (
     "uid", "name_norm", "dba_norm", "address_norm", "house_number", "city_norm", "zip5",
@@ -89,7 +91,7 @@ def settings() -> SettingsCreator:
 
 
 def _linker(records: pa.Table, model: SettingsCreator | dict[str, Any] | Path) -> Linker:
-    db_api = DuckDBAPI(duckdb.connect())
+    db_api = splink_api(duckdb.connect())
     frame = db_api.register(records, dataset_display_name="business_records")
     return Linker(frame, model, log_level=None)
 

@@ -32,3 +32,34 @@ def test_wal_databases_get_normal_sync_and_an_idle_connection(tmp_path):
     assert (tmp_path / "wal.db-wal").exists()  # closing Dagster's connection kept the WAL
     sqlite_storage.close_idle_connections()
     assert not (tmp_path / "wal.db-wal").exists()  # the last one out checkpoints
+
+
+def test_event_log_shards_reuse_one_engine_each(tmp_path, monkeypatch):
+    """Events stored by the tuned process land where Dagster reads them, through one engine
+    per shard (Dagster's own ``_connect`` makes and disposes one per event)."""
+    import dagster as dg
+
+    sqlite_storage.tune_sqlite_storage()
+
+    @dg.asset(check_specs=[dg.AssetCheckSpec("positive", asset="numbers")])
+    def numbers():
+        yield dg.MaterializeResult(metadata={"rows": 3})
+        yield dg.AssetCheckResult(check_name="positive", passed=True)
+
+    made = []
+    real = sqlite_storage.create_engine
+    monkeypatch.setattr(
+        sqlite_storage, "create_engine", lambda *a, **k: made.append(a[0]) or real(*a, **k)
+    )
+    with dg.instance_for_test(temp_dir=str(tmp_path)) as instance:
+        for _ in range(2):
+            assert dg.materialize([numbers], instance=instance).success
+        shards = {url.rsplit("/", 1)[-1] for url in made}
+        assert len(made) == len(shards) == 3  # the index and one shard per run
+        record = instance.get_latest_materialization_event(dg.AssetKey("numbers"))
+        assert record.asset_materialization.metadata["rows"].value == 3
+        check = instance.event_log_storage.get_latest_asset_check_execution_by_key(
+            [dg.AssetCheckKey(dg.AssetKey("numbers"), "positive")]
+        )
+        assert check
+    sqlite_storage.close_idle_connections()

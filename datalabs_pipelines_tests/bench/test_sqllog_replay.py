@@ -80,3 +80,44 @@ def test_each_session_gets_its_own_temporary_tables(tmp_path):
 def test_rewrite_maps_paths_in_nested_values():
     mapped = rewrite({"p": ["/a/published/x.tmp", 3]}, {"/a/published": "/b/replay"})
     assert mapped == {"p": ["/b/replay/x.tmp", 3]}
+
+
+def test_an_in_memory_session_has_its_own_database_and_does_not_end_another(tmp_path):
+    statements = [
+        Statement("d1", "execute", "CREATE TEMP TABLE _x AS SELECT 1 AS v"),
+        Statement("m2", "execute", "CREATE TABLE scratch AS SELECT 2 AS v"),
+        Statement("d1", "execute", "CREATE TABLE kept AS SELECT v FROM _x"),
+        Statement("m2", "execute", "SELECT v FROM scratch"),
+    ]
+    result = replay(statements, tmp_path / "r.duckdb")
+    assert (result.statements, result.failed) == (4, 0)
+    with duckdb.connect(str(tmp_path / "r.duckdb")) as con:
+        tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    assert tables == {"kept"}
+
+
+def test_splink_statements_are_recorded_and_replay_cleanly(tmp_path, monkeypatch):
+    import pyarrow as pa
+    import splink.comparison_library as cl
+    from splink import Linker, SettingsCreator, block_on
+
+    log = tmp_path / "sql.jsonl"
+    monkeypatch.setenv(sqllog.ENV, str(log))
+    records = pa.table({"unique_id": [1, 2, 3], "name": ["ann", "ann", "bob"]})
+    settings = SettingsCreator(
+        link_type="dedupe_only",
+        comparisons=[cl.ExactMatch("name")],
+        blocking_rules_to_generate_predictions=[block_on("name")],
+    )
+    with duckdb.connect() as private:
+        api = sqllog.splink_api(private)
+        linker = Linker(api.register(records), settings)
+        pairs = linker.inference.predict(warning_mode="never").as_pandas_dataframe()
+    assert len(pairs) == 1  # ann and ann
+
+    statements = read_log(log)
+    assert {s.session[0] for s in statements} == {"m"}  # a private in-memory session
+    assert any(s.op == "register" for s in statements)
+    assert any("__splink__df_predict" in s.sql for s in statements)
+    result = replay(statements, tmp_path / "r.duckdb")
+    assert (result.statements, result.failed) == (len(statements), 0)
