@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from importlib.metadata import version
+from pathlib import Path
 
 import duckdb
 from dagster_duckdb import DuckDBResource
@@ -58,6 +60,17 @@ def table_exists(con: duckdb.DuckDBPyConnection, table: tuple[str, str]) -> bool
     )
 
 
+def shared_config() -> dict[str, str]:
+    """The DuckDB configuration of every pipeline connection: the one duckdb-engine sets.
+
+    DuckDB lets the connections of one process share an open database only when they are
+    opened with the same configuration. Great Expectations connects through duckdb-engine,
+    which sets a user agent of its own, so every other connection sets the same agent.
+    """
+    agent = f"duckdb_engine/{version('duckdb_engine')}(sqlalchemy/{version('sqlalchemy')})"
+    return {"custom_user_agent": agent}
+
+
 class WarehouseResource(DuckDBResource):
     """``DuckDBResource`` whose connections log their SQL when ``DATALABS_SQL_LOG`` is set."""
 
@@ -70,4 +83,23 @@ class WarehouseResource(DuckDBResource):
 def warehouse_resource() -> DuckDBResource:
     settings = get_settings()
     settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
-    return WarehouseResource(database=str(settings.warehouse_path))
+    return WarehouseResource(
+        database=str(settings.warehouse_path), connection_config=shared_config()
+    )
+
+
+@contextmanager
+def kept_open(database: Path) -> Iterator[None]:
+    """Hold ``database`` open for the duration, for a process that runs many steps on it.
+
+    The steps' connections then join this open database instead of opening the file anew
+    (reading its catalog) and, as the last one out, checkpointing it on close: DuckDB
+    checkpoints when the WAL outgrows its threshold, and when this closes. Other processes
+    cannot open the file meanwhile, which a run holding the ``duckdb`` pool excludes anyway.
+    """
+    database.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(database), config=shared_config())
+    try:
+        yield
+    finally:
+        con.close()

@@ -21,6 +21,7 @@ from datalabs_pipelines.contracts import Contract
 from datalabs_pipelines.ingestion.assets import partitions_for, raw_specs
 from datalabs_pipelines.ingestion.landing import deliveries
 from datalabs_pipelines.settings import get_settings
+from datalabs_pipelines.warehouse import kept_open
 
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 RANGE_START = "dagster/asset_partition_range_start"
@@ -100,6 +101,13 @@ def materialize_everything(
 ) -> RunOutcome:
     tune_sqlite_storage()
     prewarm_imports()
+    with kept_open(get_settings().warehouse_path):
+        return _materialize(defs, contracts, instance)
+
+
+def _materialize(
+    defs: dg.Definitions, contracts: list[Contract], instance: dg.DagsterInstance
+) -> RunOutcome:
     outcome = RunOutcome(released_runs=release_dead_runs(instance))
     assets = list(defs.assets or [])
     resources = dict(defs.resources or {})

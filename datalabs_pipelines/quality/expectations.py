@@ -31,6 +31,7 @@ from datalabs_pipelines.contracts.model import (
     Unique,
     check_name,
 )
+from datalabs_pipelines.warehouse import shared_config
 
 SAMPLE_KEYS = 5
 KEY_COLUMN = "record_id"
@@ -88,17 +89,10 @@ def _enable_duckdb() -> None:
 def private_memory_database() -> tuple[str, duckdb.DuckDBPyConnection]:
     """A new named in-memory database, and a connection to it that GE's engine can share.
 
-    DuckDB shares a named in-memory database between connections of one process only when they
-    are opened with the same configuration; duckdb-engine sets a user agent, so ours does too.
     The database lives while the returned connection is open.
     """
-    import duckdb_engine
-    import sqlalchemy
-
     name = f"{MEMORY_PREFIX}datalabs_{uuid.uuid4().hex}"
-    agent = f"duckdb_engine/{duckdb_engine.__version__}(sqlalchemy/{sqlalchemy.__version__})"
-    config = {"custom_user_agent": agent} if duckdb_engine.supports_user_agent else {}
-    return name, duckdb.connect(name, config=config)
+    return name, duckdb.connect(name, config=shared_config())
 
 
 def _connection_url(database: Path | str) -> str:
