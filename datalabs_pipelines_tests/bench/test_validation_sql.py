@@ -19,10 +19,10 @@ EXPECTATIONS = [
 
 
 def test_one_select_with_one_count_per_expectation(warehouse):  # noqa: F811
-    sql, params, names = handwritten_sql(contract(EXPECTATIONS), "staging.spells")
+    sql, names = handwritten_sql(contract(EXPECTATIONS), "staging.spells")
     assert sql.count(" AS c") == len(EXPECTATIONS) == len(names)
     with duckdb.connect(str(warehouse)) as con:
-        counts = con.execute(sql, params).fetchone()
+        counts = con.execute(sql).fetchone()
     assert counts == (100, 0, 1, 1, 49, 10, 100)
 
 
