@@ -161,3 +161,18 @@ def test_compound_uniqueness_counts_duplicated_rows_and_samples_their_keys(wareh
         ["r1", "r51"],
     )
     assert (unique.element_count, unique.unexpected_percent) == (100, 2.0)
+
+
+def test_validation_joins_a_warehouse_held_open_and_leaves_it_free_after(warehouse):
+    """`make run` holds the warehouse open (``kept_open``): GE's connection and the steps'
+    connections join it, which works only while they all use ``shared_config``."""
+    from datalabs_pipelines.warehouse import WarehouseResource, kept_open, shared_config
+
+    resource = WarehouseResource(database=str(warehouse), connection_config=shared_config())
+    with kept_open(warehouse):
+        with resource.get_connection() as con:
+            con.execute("CREATE TABLE staging.extra AS SELECT 1 AS x")
+            outcomes = run(warehouse, [{"type": "row_count", "min": 100, "max": 100}])
+        assert all(o.passed for o in outcomes.values()), outcomes
+    with duckdb.connect(str(warehouse), config={"threads": 1}) as con:  # released at the end
+        assert con.execute("SELECT count(*) FROM staging.extra").fetchone()[0] == 1

@@ -1,0 +1,26 @@
+"""SQL literals of contract bounds and sets, as the unexpected-row predicates write them."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+import pytest
+
+from datalabs_pipelines.quality.unexpected import literal
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (3, 3),
+        (2.5, 2.5),
+        ("O'Brien", "O'Brien"),
+        ("'; DROP TABLE x; --", "'; DROP TABLE x; --"),
+        (dt.date(2024, 2, 29), "2024-02-29"),
+        (True, "True"),
+    ],
+)
+def test_literals_read_back_as_the_value(value, expected):
+    with duckdb.connect() as con:
+        assert con.execute(f"SELECT {literal(value)}").fetchone()[0] == expected
