@@ -18,6 +18,7 @@ class Settings:
     contracts_dir: Path
     production: bool
     disclosure_threshold: int = 10
+    duckdb_memory_limit: str = "3GB"
 
     @property
     def published_path(self) -> Path:
@@ -40,6 +41,7 @@ def get_settings() -> Settings:
         contracts_dir=_path("DATALABS_CONTRACTS_DIR", Path(__file__).parent / "contracts"),
         production=os.environ.get("DATALABS_ENV", "development").lower() == "production",
         disclosure_threshold=_threshold(os.environ.get("DATALABS_DISCLOSURE_THRESHOLD")),
+        duckdb_memory_limit=os.environ.get("DATALABS_DUCKDB_MEMORY_LIMIT") or "3GB",
     )
 
 
