@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 import time
 from pathlib import Path
@@ -36,6 +37,7 @@ def _run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     contracts = list(all_contracts())
     defs = build_definitions(contracts)
+    gc.freeze()  # the libraries and definitions live as long as the process: stop rescanning them
     with dg.DagsterInstance.get() as instance:
         outcome = materialize_everything(defs, contracts, instance)
     elapsed = time.perf_counter() - started
@@ -69,6 +71,7 @@ def _run(args: argparse.Namespace) -> int:
             print(f"  {path}")
     for label in outcome.failed_runs:
         print(f"FAILED: {label} (see `make ui` for the run's logs)", file=sys.stderr)
+    gc.freeze()  # exit without a last collection over everything (1.3 s of Python teardown)
     return 1 if outcome.failed_runs else 0
 
 

@@ -85,7 +85,7 @@ def _best_of(repeats: int, run: Callable[[], Any]) -> tuple[float, Any]:
 
 
 def compare(
-    database: Path, contract: Contract, table: str, repeats: int = 5
+    database: Path, contract: Contract, table: str, repeats: int = 10
 ) -> ValidationComparison:
     """Time GE's validation of ``table`` and the hand-written aggregate; compare counts.
 
