@@ -1,9 +1,10 @@
 """Materialize everything once, in this process: what `make run` does.
 
-One run per extract loads all of its deliveries (a partition range, one step), then one run
-materializes staging, marts and the snapshot. The runs are recorded in the Dagster instance
-under ``DAGSTER_HOME``, so `make ui` shows them afterwards; their SQLite commits are made
-cheaper for this process (``sqlite_storage``).
+One run of each extract's load job (the landing sensor's) loads all of its deliveries (a
+partition range, one step), then one run of the nightly schedule's job materializes staging,
+marts and the snapshot. The jobs are resolved once, with the definitions. The runs are
+recorded in the Dagster instance under ``DAGSTER_HOME``, so `make ui` shows them afterwards;
+their SQLite commits are made cheaper for this process (``sqlite_storage``).
 """
 
 from __future__ import annotations
@@ -15,10 +16,11 @@ from dataclasses import dataclass, field
 import dagster as dg
 
 from datalabs_pipelines.automation.prewarm import prewarm_imports
-from datalabs_pipelines.automation.schedules import downstream_of_raw
+from datalabs_pipelines.automation.schedules import NIGHTLY
+from datalabs_pipelines.automation.sensors import load_job_name
 from datalabs_pipelines.automation.sqlite_storage import tune_sqlite_storage
 from datalabs_pipelines.contracts import Contract
-from datalabs_pipelines.ingestion.assets import partitions_for, raw_specs
+from datalabs_pipelines.ingestion.assets import partitions_for
 from datalabs_pipelines.ingestion.landing import deliveries
 from datalabs_pipelines.settings import get_settings
 from datalabs_pipelines.warehouse import kept_open
@@ -109,34 +111,23 @@ def _materialize(
     defs: dg.Definitions, contracts: list[Contract], instance: dg.DagsterInstance
 ) -> RunOutcome:
     outcome = RunOutcome(released_runs=release_dead_runs(instance))
-    assets = list(defs.assets or [])
-    resources = dict(defs.resources or {})
     partitions = register_deliveries(instance, contracts)
     for contract in contracts:
-        keys = [s.key for s in raw_specs(contract)]
         names = partitions.get(contract.name)
         if not names:
             continue
         ordered = instance.get_dynamic_partitions(partitions_for(contract).name)
         wanted = [n for n in ordered if n in set(names)]
-        result = dg.materialize(
-            assets,
-            selection=keys,
+        result = defs.resolve_job_def(load_job_name(contract)).execute_in_process(
             instance=instance,
-            resources=resources,
             tags={RANGE_START: wanted[0], RANGE_END: wanted[-1], **_run_tags()},
             raise_on_error=False,
             run_config=QUIET,
         )
         _tally(result, f"load {contract.name}", outcome)
-    result = dg.materialize(
-        assets,
-        selection=downstream_of_raw(contracts),
-        instance=instance,
-        resources=resources,
-        tags=_run_tags(),
-        raise_on_error=False,
-        run_config=QUIET,
+    nightly = defs.resolve_schedule_def(NIGHTLY).job_name
+    result = defs.resolve_job_def(nightly).execute_in_process(
+        instance=instance, tags=_run_tags(), raise_on_error=False, run_config=QUIET
     )
     _tally(result, "staging, marts and publish", outcome)
     return outcome

@@ -12,6 +12,7 @@ import dagster as dg
 from datalabs_pipelines.contracts import Contract
 from datalabs_pipelines.ingestion.assets import raw_specs
 
+NIGHTLY = "nightly"
 NIGHTLY_CRON = "0 2 * * *"
 TIMEZONE = "America/Chicago"
 
@@ -23,7 +24,7 @@ def downstream_of_raw(contracts: Sequence[Contract]) -> dg.AssetSelection:
 
 def build_nightly_schedule(contracts: Sequence[Contract]) -> dg.ScheduleDefinition:
     return dg.ScheduleDefinition(
-        name="nightly",
+        name=NIGHTLY,
         cron_schedule=NIGHTLY_CRON,
         execution_timezone=TIMEZONE,
         target=downstream_of_raw(contracts),
