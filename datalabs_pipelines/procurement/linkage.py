@@ -21,7 +21,6 @@ from datalabs_pipelines.procurement.config import Linkage
 from datalabs_pipelines.procurement.fein import fein_pairs
 from datalabs_pipelines.procurement.keys import Member, persist_keys
 from datalabs_pipelines.procurement.sources import BusinessSource, build_business_records
-from datalabs_pipelines.procurement.splink_model import records_arrow, score_pairs
 from datalabs_pipelines.warehouse import identifier
 
 # A pair is linked automatically only if the names agree this well (or one is the other's DBA):
@@ -109,6 +108,10 @@ def resolve_vendors(
     model_path: Path | None = None,
 ) -> LinkageResult:
     """Build every linkage table in ``schema`` from the staged ``sources``."""
+    # Splink is imported here, not with the definitions: `make run` imports it in the
+    # background while the raw loads run, and the code server never needs it.
+    from datalabs_pipelines.procurement.splink_model import records_arrow, score_pairs
+
     schema = identifier(schema)
     con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
     records = f"{schema}.business_records"
