@@ -7,6 +7,7 @@ inside DuckDB, which releases the GIL, so the import runs mostly on the otherwis
 
 from __future__ import annotations
 
+import gc
 import importlib
 import threading
 
@@ -26,3 +27,4 @@ def _import_all() -> None:
             importlib.import_module(name)
         except Exception:  # the step that imports it reports the error
             continue
+    gc.freeze()  # what they loaded lives as long as the process: collections skip it
