@@ -132,7 +132,13 @@ def _validate_extract(args: argparse.Namespace) -> int:
 def _bench(args: argparse.Namespace) -> int:
     from datalabs_pipelines.bench.main import main as bench
 
-    return bench(scale=args.scale, seed=args.seed, progress=not args.quiet, replays=args.replays)
+    return bench(
+        scale=args.scale,
+        seed=args.seed,
+        progress=not args.quiet,
+        replays=args.replays,
+        runs=args.runs,
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -189,6 +195,9 @@ def main(argv: list[str] | None = None) -> int:
     bench.add_argument("--quiet", action="store_true", help="no progress bar while generating")
     bench.add_argument(
         "--replays", type=int, default=2, help="bare SQL replays; the fastest counts"
+    )
+    bench.add_argument(
+        "--runs", type=int, default=2, help="pipeline runs from scratch; the fastest counts"
     )
     bench.set_defaults(func=_bench)
 
