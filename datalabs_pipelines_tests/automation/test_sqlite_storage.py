@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sqlite3
 
+from dagster._core.storage.event_log.sqlite import sqlite_event_log
+from dagster._core.storage.sql import check_alembic_revision, get_alembic_config
 from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
@@ -36,7 +38,8 @@ def test_wal_databases_get_normal_sync_and_an_idle_connection(tmp_path):
 
 def test_event_log_shards_reuse_one_engine_each(tmp_path, monkeypatch):
     """Events stored by the tuned process land where Dagster reads them, through one engine
-    per shard (Dagster's own ``_connect`` makes and disposes one per event)."""
+    per database file (Dagster's own ``_connect`` makes and disposes one per event), and each
+    new run shard is stamped with Alembic's head revision from scripts parsed once."""
     import dagster as dg
 
     sqlite_storage.tune_sqlite_storage()
@@ -54,8 +57,18 @@ def test_event_log_shards_reuse_one_engine_each(tmp_path, monkeypatch):
     with dg.instance_for_test(temp_dir=str(tmp_path)) as instance:
         for _ in range(2):
             assert dg.materialize([numbers], instance=instance).success
-        shards = {url.rsplit("/", 1)[-1] for url in made}
-        assert len(made) == len(shards) == 3  # the index and one shard per run
+        files = {url.rsplit("/", 1)[-1] for url in made}
+        assert len(made) == len(files) == 4  # runs.db, the index and one shard per run
+        assert "runs.db" in files and "index.db" in files
+        storage = instance.event_log_storage
+        config = get_alembic_config(sqlite_event_log.__file__)
+        for run in instance.get_runs():
+            with storage.run_connection(run.run_id) as conn:
+                stamped, head = check_alembic_revision(config, conn)
+            assert stamped == head and head is not None
+        assert len(sqlite_storage._scripts) == 1  # parsed once for every shard
+        assert storage.has_table("asset_check_executions")
+        assert not storage.has_table("no_such_table")  # absence is asked again, not remembered
         record = instance.get_latest_materialization_event(dg.AssetKey("numbers"))
         assert record.asset_materialization.metadata["rows"].value == 3
         check = instance.event_log_storage.get_latest_asset_check_execution_by_key(
