@@ -100,26 +100,30 @@ def run_bench(
     """Everything `datalabs bench` measures, as a JSON-ready dict (also written to disk).
 
     The pipeline runs ``runs`` times from scratch and the bare replay ``replays`` times on a
-    fresh database; the fastest of each counts (a shared machine has slow spells), while the
-    peak memory is the highest of all runs.
+    fresh database, alternately; the fastest of each counts (a shared machine has slow
+    spells), while the peak memory is the highest of all runs.
     """
     paths = BenchPaths(scale, seed)
     generated = ensure_sample(paths, progress=progress)
     os.environ.update(paths.environment())  # this process reads the same instance and warehouse
     load_before = os.getloadavg()[0]
-    done = [_run_once(paths) for _ in range(max(1, runs))]
+    done: list[PipelineRun] = []
+    replayed: list[ReplayResult] = []
+    # Each replay follows a run, so the two sides see the machine in the same state. The
+    # statements are the same every run; the latest run's are replayed, its frames' Parquet
+    # files being the ones on disk (each run starts by clearing the log folder).
+    for round_ in range(max(1, runs, replays)):
+        if round_ < max(1, runs):
+            done.append(_run_once(paths))
+        if round_ < max(1, replays):
+            replayed.append(_replay_once(paths, done[-1].statements))
     load_after = os.getloadavg()[0]
     best = min(done, key=lambda r: r.measured.wall_seconds)
     measured, events, statements = best.measured, best.events, best.statements
     ingested = rows_ingested(paths.warehouse)
     input_rows = sum(r["records_in_file"] for r in ingested.values())
     sql_seconds = sum(s.seconds for s in statements)
-    # The same statements every run; the last run's are replayed, its frames' Parquet files
-    # being the ones still on disk (each run starts by clearing the log folder).
-    replayed = done[-1].statements
-    bare = min(
-        (_replay_once(paths, replayed) for _ in range(max(1, replays))), key=lambda r: r.seconds
-    )
+    bare = min(replayed, key=lambda r: r.seconds)
     slowest = sorted(statements, key=lambda s: -s.seconds)[:SLOWEST_STATEMENTS]
     report: dict[str, Any] = {
         "scale": scale,

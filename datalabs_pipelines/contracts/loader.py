@@ -10,6 +10,7 @@ from pydantic import ValidationError
 
 from datalabs_pipelines.contracts.model import Contract
 from datalabs_pipelines.settings import get_settings
+from datalabs_pipelines.yaml_files import read_yaml
 
 CONTRACTS_DIR = Path(__file__).parent
 
@@ -20,7 +21,7 @@ class ContractError(ValueError):
 
 def load_contract(path: Path) -> Contract:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = read_yaml(path)
     except yaml.YAMLError as exc:
         raise ContractError(f"{path}: not valid YAML: {exc}") from exc
     if not isinstance(data, dict):

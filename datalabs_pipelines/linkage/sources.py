@@ -10,11 +10,11 @@ from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 from datalabs_pipelines.contracts.model import Contract
 from datalabs_pipelines.warehouse import identifier
+from datalabs_pipelines.yaml_files import read_yaml
 
 SPEC_FILE = Path(__file__).parent / "person_sources.yaml"
 
@@ -60,7 +60,7 @@ class SourceError(ValueError):
 
 @cache
 def _spec(path: Path = SPEC_FILE) -> PersonSourceSpec:
-    return PersonSourceSpec.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+    return PersonSourceSpec.model_validate(read_yaml(path))
 
 
 def person_sources(contracts: Sequence[Contract]) -> dict[str, tuple[Contract, PersonSource]]:

@@ -20,7 +20,6 @@ from functools import cache
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -29,6 +28,8 @@ from pydantic import (
     ValidationError,
     model_validator,
 )
+
+from datalabs_pipelines.yaml_files import read_yaml
 
 MARTS_DIR = Path(__file__).parent
 IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
@@ -144,7 +145,7 @@ class DeclarationError(ValueError):
 
 def load_declaration(path: Path) -> MartDeclaration:
     try:
-        declaration = MartDeclaration.model_validate(yaml.safe_load(path.read_text()))
+        declaration = MartDeclaration.model_validate(read_yaml(path))
     except ValidationError as exc:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in e['loc']) or '<mart>'}: {e['msg']}" for e in exc.errors()

@@ -11,8 +11,9 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
+
+from datalabs_pipelines.yaml_files import read_yaml
 
 FACTS_DIR = Path(__file__).parent / "facts"
 IDENTIFIER = r"^[a-z][a-z0-9_]{0,62}$"
@@ -57,7 +58,7 @@ class FactDeclaration(_Strict):
 
 
 def load_fact(path: Path) -> FactDeclaration:
-    declaration = FactDeclaration.model_validate(yaml.safe_load(path.read_text()))
+    declaration = FactDeclaration.model_validate(read_yaml(path))
     if declaration.name != path.stem or not path.with_suffix(".sql").exists():
         raise ValueError(f"{path}: name differs from the file name, or no SQL file beside it")
     declaration._path = path

@@ -5,8 +5,9 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from datalabs_pipelines.yaml_files import read_yaml
 
 CONFIG_PATH = Path(__file__).parent / "config.yaml"
 
@@ -63,4 +64,4 @@ class ProcurementConfig(_Strict):
 
 @cache
 def load_config(path: Path = CONFIG_PATH) -> ProcurementConfig:
-    return ProcurementConfig.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+    return ProcurementConfig.model_validate(read_yaml(path))
