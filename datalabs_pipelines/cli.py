@@ -193,10 +193,10 @@ def main(argv: list[str] | None = None) -> int:
     bench.add_argument("--seed", type=int, default=2026)
     bench.add_argument("--quiet", action="store_true", help="no progress bar while generating")
     bench.add_argument(
-        "--replays", type=int, default=2, help="bare SQL replays; the fastest counts"
+        "--replays", type=int, default=3, help="bare SQL replays; the fastest counts"
     )
     bench.add_argument(
-        "--runs", type=int, default=2, help="pipeline runs from scratch; the fastest counts"
+        "--runs", type=int, default=3, help="pipeline runs from scratch; the fastest counts"
     )
     bench.set_defaults(func=_bench)
 

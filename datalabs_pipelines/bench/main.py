@@ -95,7 +95,7 @@ def _run_once(paths: BenchPaths) -> PipelineRun:
 
 
 def run_bench(
-    scale: float, seed: int, progress: bool = True, replays: int = 2, runs: int = 2
+    scale: float, seed: int, progress: bool = True, replays: int = 3, runs: int = 3
 ) -> dict[str, Any]:
     """Everything `datalabs bench` measures, as a JSON-ready dict (also written to disk).
 
@@ -173,7 +173,7 @@ def run_bench(
     return report
 
 
-def main(scale: float, seed: int, progress: bool = True, replays: int = 2, runs: int = 2) -> int:
+def main(scale: float, seed: int, progress: bool = True, replays: int = 3, runs: int = 3) -> int:
     report = run_bench(scale, seed, progress, replays, runs)
     print(format_report(report))
     print(f"\nreport: {BenchPaths(scale, seed).report}")

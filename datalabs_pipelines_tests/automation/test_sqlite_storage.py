@@ -70,6 +70,8 @@ def test_event_log_shards_reuse_one_engine_each(tmp_path, monkeypatch):
         assert len(sqlite_storage._scripts) == 1  # parsed once for every shard
         assert storage.has_table("asset_check_executions")
         assert not storage.has_table("no_such_table")  # absence is asked again, not remembered
+        assert storage.has_asset_key_index_cols()
+        assert not storage.has_asset_key_col("no_such_column")
         record = instance.get_latest_materialization_event(dg.AssetKey("numbers"))
         assert record.asset_materialization.metadata["rows"].value == 3
         check = instance.event_log_storage.get_latest_asset_check_execution_by_key(
