@@ -24,6 +24,7 @@ def _run(args: argparse.Namespace) -> int:
     import dagster as dg
 
     from datalabs_pipelines.automation.local_run import materialize_everything
+    from datalabs_pipelines.automation.sqlite_storage import tune_sqlite_storage
     from datalabs_pipelines.automation.summary import (
         published_tables,
         quarantined_rows,
@@ -41,6 +42,7 @@ def _run(args: argparse.Namespace) -> int:
     # long as the process, so collections stop rescanning it.
     gc.set_threshold(20_000, 20, 20)
     gc.freeze()
+    tune_sqlite_storage()  # before the instance opens its databases: they are checked then
     with dg.DagsterInstance.get() as instance:
         outcome = materialize_everything(defs, contracts, instance)
     elapsed = time.perf_counter() - started
