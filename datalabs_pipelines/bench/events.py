@@ -21,21 +21,30 @@ class RunEvents:
     """Per step: seconds from STEP_START to STEP_SUCCESS/FAILURE; plus asset metadata."""
 
     steps: dict[str, float] = field(default_factory=dict)
+    spans: list[tuple[str, float, float]] = field(default_factory=list)
     failed_steps: list[str] = field(default_factory=list)
     run_seconds: list[float] = field(default_factory=list)
     validation_seconds: float = 0.0
     pairs_compared: int | None = None
 
 
-def step_seconds(events: Iterable[tuple[str, str, float]]) -> dict[str, float]:
-    """(step key, "start" | "end", timestamp) → step key → seconds (summed if run twice)."""
+def step_spans(events: Iterable[tuple[str, str, float]]) -> list[tuple[str, float, float]]:
+    """(step key, "start" | "end", timestamp) → (step key, started, ended) of each execution."""
     started: dict[str, float] = {}
-    seconds: dict[str, float] = {}
+    spans = []
     for step, kind, timestamp in events:
         if kind == "start":
             started[step] = timestamp
         elif step in started:
-            seconds[step] = seconds.get(step, 0.0) + timestamp - started.pop(step)
+            spans.append((step, started.pop(step), timestamp))
+    return spans
+
+
+def step_seconds(events: Iterable[tuple[str, str, float]]) -> dict[str, float]:
+    """(step key, "start" | "end", timestamp) → step key → seconds (summed if run twice)."""
+    seconds: dict[str, float] = {}
+    for step, started, ended in step_spans(events):
+        seconds[step] = seconds.get(step, 0.0) + ended - started
     return seconds
 
 
@@ -73,6 +82,7 @@ def read_run_events(instance: dg.DagsterInstance) -> RunEvents:
                 )
             )
         out.steps.update(step_seconds(marks))
+        out.spans.extend(step_spans(marks))
         materialized = instance.get_records_for_run(
             run.run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION
         ).records

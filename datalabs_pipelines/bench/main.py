@@ -17,6 +17,7 @@ from typing import Any
 
 import duckdb
 
+from datalabs_pipelines.bench.breakdown import breakdown
 from datalabs_pipelines.bench.child import RunMeasurement, run_pipeline
 from datalabs_pipelines.bench.events import RunEvents, read_run_events, seconds_by_layer
 from datalabs_pipelines.bench.replay import ReplayResult, Statement, read_log, replay
@@ -125,6 +126,7 @@ def run_bench(
     sql_seconds = sum(s.seconds for s in statements)
     bare = min(replayed, key=lambda r: r.seconds)
     slowest = sorted(statements, key=lambda s: -s.seconds)[:SLOWEST_STATEMENTS]
+    split = breakdown(events.spans, statements)
     report: dict[str, Any] = {
         "scale": scale,
         "seed": seed,
@@ -158,6 +160,11 @@ def run_bench(
             "great_expectations_seconds": sum(
                 s.seconds for s in statements if s.session.startswith("s")
             ),
+        },
+        "outside_sql": {
+            "in_steps": split.not_sql_in_steps,
+            "outside_steps": split.outside_steps(measured.wall_seconds),
+            "by_step": dict(sorted(split.not_sql_by_step.items(), key=lambda kv: -kv[1])),
         },
         "validation_seconds": events.validation_seconds,
         "bare_sql": {**bare.__dict__, "best_of": max(1, replays)},

@@ -33,6 +33,7 @@ class Statement:
     params: Any = None
     seconds: float = 0.0
     parquet: str | None = None
+    ended: float | None = None  # wall clock when it finished in the pipeline
 
 
 @dataclass
@@ -58,6 +59,7 @@ def read_log(path: Path) -> list[Statement]:
                         params=decode(entry.get("params")),
                         seconds=float(entry.get("seconds", 0.0)),
                         parquet=entry.get("parquet"),
+                        ended=entry.get("ended"),
                     )
                 )
     return statements

@@ -33,6 +33,7 @@ def _bytes(value: int | None) -> str:
 def format_report(report: dict[str, Any], heavy: int = 8) -> str:
     """Readable summary of a ``bench`` report (the JSON keeps everything)."""
     sql, bare, val = report["sql"], report["bare_sql"], report.get("validation_comparison")
+    outside = report.get("outside_sql") or {}
     machine = report["machine"]
     lines = [
         f"datalabs bench  scale {report['scale']}  seed {report['seed']}  "
@@ -47,6 +48,10 @@ def format_report(report: dict[str, Any], heavy: int = 8) -> str:
         f"{'microseconds per input row':<34}{_num(_micro(report['seconds_per_input_row'])):>14}",
         f"{'seconds inside SQL':<34}{_num(sql['seconds']):>14}"
         f"  ({_percent(sql['share_of_wall'])} of wall, {sql['statements']:,} statements)",
+        f"{'  not SQL, inside steps':<34}{_num(outside.get('in_steps')):>14}"
+        "  (Dagster's step events, GE's Python, ours)",
+        f"{'  not SQL, outside steps':<34}{_num(outside.get('outside_steps')):>14}"
+        "  (start-up, creating runs, between steps)",
         f"{'seconds validating (GE)':<34}{_num(report['validation_seconds']):>14}",
         f"{'bare SQL replay seconds (fastest)':<34}{_num(bare['seconds']):>14}"
         f"  ({bare['failed']} of {bare['statements']:,} statements failed)",
@@ -64,6 +69,8 @@ def format_report(report: dict[str, Any], heavy: int = 8) -> str:
     lines += ["", f"{'heaviest steps':<34}{'seconds':>14}"]
     steps = sorted(report["step_seconds"].items(), key=lambda kv: -kv[1])[:heavy]
     lines += [f"{k:<34}{_num(v):>14}" for k, v in steps]
+    lines += ["", f"{'most time outside SQL, by step':<34}{'seconds':>14}"]
+    lines += [f"{k:<34}{_num(v):>14}" for k, v in list(outside.get("by_step", {}).items())[:heavy]]
     lines += ["", f"{'extract':<26}{'records':>12}{'loaded':>12}{'quarantined':>12}"]
     for name, r in report["rows_ingested"].items():
         lines.append(

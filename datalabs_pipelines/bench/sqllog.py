@@ -78,8 +78,12 @@ def decode(value: Any) -> Any:
 
 
 def append(path: Path, entry: dict[str, Any]) -> None:
-    """Append one entry as a JSON line (thread-safe; the file is opened per line)."""
-    line = json.dumps(entry, default=str) + "\n"
+    """Append one entry as a JSON line (thread-safe; the file is opened per line).
+
+    ``ended`` is the wall clock when the statement finished, comparable with the timestamps
+    of Dagster's events, so that SQL time can be attributed to the step that ran it.
+    """
+    line = json.dumps({**entry, "ended": round(time.time(), 6)}, default=str) + "\n"
     with _lock, path.open("a", encoding="utf-8") as handle:
         handle.write(line)
 

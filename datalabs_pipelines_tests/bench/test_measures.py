@@ -48,6 +48,7 @@ def _report() -> dict:
         "seconds_per_input_row": 3e-4,
         "sql": {"seconds": 10.0, "share_of_wall": 1 / 3, "statements": 1234},
         "validation_seconds": 4.0,
+        "outside_sql": {"in_steps": 2.5, "outside_steps": 3.25, "by_step": {"staging__w": 1.75}},
         "bare_sql": {"seconds": 8.0, "failed": 0, "statements": 1234},
         "overhead_ratio": 3.75,
         "linkage_pairs_compared": None,
@@ -70,6 +71,7 @@ def test_report_table_shows_the_measures():
     assert "500 MiB" in text and "300.00" in text  # RSS and microseconds per row
     assert "linkage pairs compared" in text and "null" in text
     assert text.index("staging__w") < text.index("raw__w")  # heaviest first
+    assert "2.50" in text and "3.25" in text and "1.75" in text  # time outside SQL
     assert markdown_row(_report()).startswith("| 1.0 | 100,000 | 30.0 | 500 MiB |")
 
 
