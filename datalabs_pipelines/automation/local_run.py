@@ -82,20 +82,27 @@ def release_dead_runs(instance: dg.DagsterInstance) -> list[str]:
 
 
 def register_deliveries(instance: dg.DagsterInstance, contracts: list[Contract]) -> dict:
-    """Add every landing file as a partition; return contract name → its partition keys."""
+    """Add every landing file as a partition; return contract name → its partition keys.
+
+    The largest extracts come first. Their loads are DuckDB's work, which releases the GIL,
+    while the background import of ``prewarm`` runs; a small spreadsheet's parsing in Python
+    first would wait on that import instead.
+    """
     found = deliveries(tuple(contracts), get_settings().landing_dir)
     by_contract: dict[str, list[str]] = {}
+    size: dict[str, int] = {}
     for contract in contracts:
-        names = [d.name for d in found if d.contract is contract]
-        if not names:
+        mine = [d for d in found if d.contract is contract]
+        if not mine:
             continue
         name = partitions_for(contract).name
         known = set(instance.get_dynamic_partitions(name))
-        new = [n for n in names if n not in known]
+        new = [d.name for d in mine if d.name not in known]
         if new:
             instance.add_dynamic_partitions(name, new)
-        by_contract[contract.name] = names
-    return by_contract
+        by_contract[contract.name] = [d.name for d in mine]
+        size[contract.name] = sum(d.path.stat().st_size for d in mine)
+    return dict(sorted(by_contract.items(), key=lambda item: -size[item[0]]))
 
 
 def materialize_everything(
@@ -111,13 +118,11 @@ def _materialize(
     defs: dg.Definitions, contracts: list[Contract], instance: dg.DagsterInstance
 ) -> RunOutcome:
     outcome = RunOutcome(released_runs=release_dead_runs(instance))
-    partitions = register_deliveries(instance, contracts)
-    for contract in contracts:
-        names = partitions.get(contract.name)
-        if not names:
-            continue
+    named = {contract.name: contract for contract in contracts}
+    for extract, names in register_deliveries(instance, contracts).items():
+        contract = named[extract]
         ordered = instance.get_dynamic_partitions(partitions_for(contract).name)
-        wanted = [n for n in ordered if n in set(names)]
+        wanted = [n for n in ordered if n in frozenset(names)]
         result = defs.resolve_job_def(load_job_name(contract)).execute_in_process(
             instance=instance,
             tags={RANGE_START: wanted[0], RANGE_END: wanted[-1], **_run_tags()},
