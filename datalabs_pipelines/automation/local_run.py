@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 import dagster as dg
 
+from datalabs_pipelines.automation.log_mirror import mirror_in_thread
 from datalabs_pipelines.automation.prewarm import prewarm_imports
 from datalabs_pipelines.automation.schedules import NIGHTLY
 from datalabs_pipelines.automation.sensors import load_job_name
@@ -109,6 +110,7 @@ def materialize_everything(
     defs: dg.Definitions, contracts: list[Contract], instance: dg.DagsterInstance
 ) -> RunOutcome:
     tune_sqlite_storage()
+    mirror_in_thread()
     prewarm_imports()
     with kept_open(get_settings().warehouse_path):
         return _materialize(defs, contracts, instance)
