@@ -57,12 +57,16 @@ def _thread_tail(path: str, stream: IO) -> Iterator[tuple[None, None]]:
 
 
 def _copy_until_done(path: str, target: int, done: threading.Event) -> None:
+    """Copy until ``done`` and the file is drained; a closed terminal (`| head`) ends it."""
     with open(path, "rb") as source:
         while True:
             chunk = source.read(CHUNK)
             if chunk:
-                while chunk:
-                    chunk = chunk[os.write(target, chunk) :]
+                try:
+                    while chunk:
+                        chunk = chunk[os.write(target, chunk) :]
+                except OSError:  # the reader went away; the captured file stays complete
+                    return
             elif done.is_set():
                 return
             else:
