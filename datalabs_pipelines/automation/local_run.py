@@ -123,8 +123,9 @@ def _materialize(
     named = {contract.name: contract for contract in contracts}
     for extract, names in register_deliveries(instance, contracts).items():
         contract = named[extract]
+        landed = frozenset(names)
         ordered = instance.get_dynamic_partitions(partitions_for(contract).name)
-        wanted = [n for n in ordered if n in frozenset(names)]
+        wanted = [n for n in ordered if n in landed]
         result = defs.resolve_job_def(load_job_name(contract)).execute_in_process(
             instance=instance,
             tags={RANGE_START: wanted[0], RANGE_END: wanted[-1], **_run_tags()},

@@ -21,14 +21,11 @@ import dagster._core.execution.compute_logs as compute_logs
 
 POLL_SECONDS = 0.1
 CHUNK = 1 << 16
-_installed: list[bool] = []
 
 
 def mirror_in_thread() -> None:
-    """Replace Dagster's tail processes with ``_thread_tail`` in this process (once)."""
-    if not _installed:
-        compute_logs.execute_posix_tail = _thread_tail
-        _installed.append(True)
+    """Replace Dagster's tail processes with ``_thread_tail`` in this process (idempotent)."""
+    compute_logs.execute_posix_tail = _thread_tail
 
 
 @contextmanager

@@ -52,9 +52,8 @@ def _count_expression(contract: Contract, exp: Expectation, table: str) -> str:
     match exp:
         case Unique(columns=cols):
             keys = ", ".join(col[c] for c in cols)
-            present = " AND ".join(f"{col[c]} IS NOT NULL" for c in cols)
-            if len(cols) > 1:  # GE skips a row only when every column is missing
-                present = " OR ".join(f"{col[c]} IS NOT NULL" for c in cols)
+            # GE skips a row only when every one of the key's columns is missing
+            present = " OR ".join(f"{col[c]} IS NOT NULL" for c in cols)
             return (
                 f"(SELECT coalesce(sum(n), 0) FROM (SELECT count(*) AS n FROM {table} "
                 f"WHERE {present} GROUP BY {keys} HAVING count(*) > 1))"
