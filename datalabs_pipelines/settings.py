@@ -25,9 +25,13 @@ class Settings:
         return self.published_dir / "datalabs.duckdb"
 
 
-def _path(var: str, default: Path) -> Path:
+def _path(var: str, default: Path, *, resolve: bool = True) -> Path:
+    """``var`` as an absolute path; ``resolve=False`` keeps symbolic links visible."""
     value = os.environ.get(var)
-    return Path(value).expanduser().resolve() if value else default
+    if not value:
+        return default
+    path = Path(value).expanduser()
+    return path.resolve() if resolve else path.absolute()
 
 
 def get_settings() -> Settings:
@@ -37,7 +41,11 @@ def get_settings() -> Settings:
         landing_dir=_path("DATALABS_LANDING_DIR", data / "raw"),
         warehouse_path=_path("DATALABS_WAREHOUSE", data / "warehouse.duckdb"),
         published_dir=_path("DATALABS_PUBLISHED_DIR", data / "published"),
-        key_file=_path("DATALABS_LINKAGE_KEY_FILE", Path.home() / ".config/datalabs/linkage.key"),
+        key_file=_path(
+            "DATALABS_LINKAGE_KEY_FILE",
+            Path.home() / ".config/datalabs/linkage.key",
+            resolve=False,  # a key file that is a symbolic link is refused, not followed
+        ),
         contracts_dir=_path("DATALABS_CONTRACTS_DIR", Path(__file__).parent / "contracts"),
         production=os.environ.get("DATALABS_ENV", "development").lower() == "production",
         disclosure_threshold=_threshold(os.environ.get("DATALABS_DISCLOSURE_THRESHOLD")),

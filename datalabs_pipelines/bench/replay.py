@@ -12,6 +12,7 @@ as the warehouse was, so statements naming its catalog still work. Paths can be 
 from __future__ import annotations
 
 import json
+import secrets
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from typing import Any
 import duckdb
 
 from datalabs_pipelines.bench.sqllog import decode
+from datalabs_pipelines.governance.tokens import PADS_TABLE, fill_pads
 
 MAX_FAILURES_KEPT = 5
 
@@ -91,6 +93,8 @@ def _run(cursor: duckdb.DuckDBPyConnection, stmt: Statement, path_map: Mapping[s
         cursor.execute(sql, params)
     else:
         cursor.execute(sql)  # results are not fetched: the recorder timed execute() alone
+    if stmt.op == "execute" and sql.lstrip().upper().startswith("CREATE") and PADS_TABLE in sql:
+        fill_pads(cursor, secrets.token_bytes(32))  # the log holds no key: the replay's own
 
 
 def replay(

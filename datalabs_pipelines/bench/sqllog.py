@@ -6,8 +6,11 @@ executed statement is appended to that file as one JSON line. Unset, nothing is 
 nothing is imported: the hook costs one environment lookup per connection.
 
 A line: ``{"session": "d3", "op": "execute", "sql": ..., "params": ..., "seconds": 0.01}``.
-``op`` is ``execute``, ``executemany``, ``register`` (a data frame made visible to SQL, saved
-beside the log as Parquet so a replay can see it) or ``unregister``. Sessions are ``d<n>``
+``op`` is ``execute``, ``executemany``, ``register`` (a data frame made visible to SQL; its
+columns, never its rows, are saved beside the log as Parquet so a replay can bind to it: the
+frames registered are delivered rows and linkage inputs, which hold identifiers that must not
+leave the ``pii`` schema) or ``unregister``. The HMAC key never reaches this log: see
+``governance.tokens.install_hmac_macro``. Sessions are ``d<n>``
 (a warehouse connection), ``s<n>`` (Great Expectations') and ``m<n>`` (a private in-memory
 database, such as the one vendor matching gives Splink). Splink's own statements are logged
 through ``splink_api``, under the session of the connection it was given.
@@ -129,10 +132,11 @@ class RecordingConnection:
         return result
 
     def log_registered(self, name: str, seconds: float) -> None:
-        """Log that ``name`` was registered, saving its rows as Parquet for the replay."""
+        """Log that ``name`` was registered, saving its columns (no rows) for the replay."""
         parquet = self._path.with_name(f"{self._path.stem}.{uuid.uuid4().hex[:12]}.parquet")
-        self._con.execute(f"COPY (SELECT * FROM {name}) TO '{parquet}' (FORMAT parquet)")
-        self._log("register", name, None, seconds, parquet=str(parquet))
+        self._con.execute(f"COPY (SELECT * FROM {name} LIMIT 0) TO '{parquet}' (FORMAT parquet)")
+        rows = self._con.execute(f"SELECT count(*) FROM {name}").fetchall()[0][0]
+        self._log("register", name, None, seconds, parquet=str(parquet), rows=rows)
 
     def unregister(self, name: str) -> Any:
         self._log("unregister", name, None, 0.0)

@@ -11,6 +11,7 @@ import pytest
 
 from datalabs_pipelines.bench import sqllog
 from datalabs_pipelines.bench.replay import Statement, read_log, replay, rewrite
+from datalabs_pipelines.governance.tokens import hmac_hex, hmac_pads, install_hmac_macro
 
 
 @pytest.mark.parametrize(
@@ -63,7 +64,34 @@ def test_recording_logs_statements_and_frames(tmp_path, monkeypatch):
     result = replay(statements, tmp_path / "replay.duckdb")
     assert (result.statements, result.failed) == (7, 0)
     with duckdb.connect(str(tmp_path / "replay.duckdb")) as con:
-        assert con.execute("SELECT sum(x) FROM t").fetchone()[0] == 15
+        # a registered frame's columns are kept for the replay, never its rows
+        assert con.execute("SELECT sum(x) FROM t").fetchone()[0] == 6
+
+
+def test_registered_frames_and_the_hmac_key_stay_out_of_the_log_folder(tmp_path, monkeypatch):
+    key = bytes(range(100, 132))
+    folder = tmp_path / "log"
+    folder.mkdir()
+    monkeypatch.setenv(sqllog.ENV, str(folder / "sql.jsonl"))
+    with duckdb.connect() as raw:
+        con = sqllog.recording(raw)
+        con.register("_people", pd.DataFrame({"ssn": ["CANARY-SSN-778"], "n": [1]}))
+        install_hmac_macro(con, key)
+        token = con.execute("SELECT dl_hmac(ssn) FROM _people").fetchone()[0]
+    assert token == hmac_hex(key, "CANARY-SSN-778")
+    inner, outer = hmac_pads(key)
+    written = b"".join(p.read_bytes() for p in folder.iterdir())
+    for secret in (
+        b"CANARY-SSN-778",
+        key.hex().encode(),
+        inner.hex().encode(),
+        outer.hex().encode(),
+    ):
+        assert secret not in written
+    for secret in (key, inner, outer):
+        assert secret not in written
+    statements = read_log(folder / "sql.jsonl")
+    assert replay(statements, tmp_path / "r.duckdb").failed == 0  # under a key of its own
 
 
 def test_each_session_gets_its_own_temporary_tables(tmp_path):
