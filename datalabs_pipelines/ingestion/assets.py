@@ -15,6 +15,7 @@ from datalabs_pipelines.assets_common import (
 )
 from datalabs_pipelines.contracts import Contract
 from datalabs_pipelines.ingestion.errors import DeliveryRejected
+from datalabs_pipelines.ingestion.landing import delivery_path
 from datalabs_pipelines.ingestion.loading import (
     LINEAGE_COLUMNS,
     load_delivery,
@@ -132,16 +133,13 @@ def build_raw_asset(contract: Contract) -> dg.AssetsDefinition:
         pool="duckdb",
     )
     def _raw(context: dg.AssetExecutionContext, warehouse: DuckDBResource):
-        folder = landing_folder(contract)
+        landing = get_settings().landing_dir
         results, rejected = {}, []
         with warehouse.get_connection() as con:
             for delivery in context.partition_keys:
-                path = folder / delivery
+                path = landing_folder(contract, landing) / delivery
                 try:
-                    if not path.is_file():
-                        raise DeliveryRejected(
-                            path, "file exists", "the delivery file is gone", contract=contract.name
-                        )
+                    path = delivery_path(contract, landing, delivery)
                     if not Path(delivery).match(contract.file_pattern):
                         raise DeliveryRejected(
                             path,
@@ -163,7 +161,8 @@ def build_raw_asset(contract: Contract) -> dg.AssetsDefinition:
                     )
                 )
             checks = {d: reconcile(con, contract, d) for d in results}
-            raw_meta = table_metadata(con, raw_table(contract))
+            # no preview: as-delivered text, unchecked, may hold anything in any column
+            raw_meta = table_metadata(con, raw_table(contract), preview=False)
             pii_meta = (
                 table_metadata(con, pii_raw_table(contract), preview=False)
                 if contract.pii_columns

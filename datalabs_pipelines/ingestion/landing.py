@@ -1,11 +1,17 @@
-"""What is in the landing folder: each extract's delivery files, and files no contract owns."""
+"""What is in the landing folder: each extract's delivery files, and files no contract owns.
+
+The landing folder is confined: a partition key is a plain file name inside its extract's
+folder, and a symbolic link there is listed (so its rejection is seen) but never followed.
+"""
 
 from __future__ import annotations
 
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
 from datalabs_pipelines.contracts import Contract
+from datalabs_pipelines.ingestion.errors import DeliveryRejected
 
 
 @dataclass(frozen=True)
@@ -17,12 +23,15 @@ class Delivery:
     @property
     def version(self) -> str:
         """Changes when the file is replaced, so a re-delivery triggers a new run."""
-        stat = self.path.stat()
-        return f"{stat.st_mtime_ns}-{stat.st_size}"
+        info = self.path.lstat()  # a symbolic link's own, never its target's
+        return f"{info.st_mtime_ns}-{info.st_size}"
 
 
 def deliveries(contracts: tuple[Contract, ...], landing_dir: Path) -> list[Delivery]:
-    """Every file in every extract's folder, in name order (hidden files ignored)."""
+    """Every file (or link to one) in every extract's folder, in name order (hidden ignored).
+
+    Links are listed so that loading rejects them with a reason, rather than their vanishing.
+    """
     found = []
     for contract in contracts:
         folder = landing_dir / contract.agency / contract.name
@@ -30,9 +39,53 @@ def deliveries(contracts: tuple[Contract, ...], landing_dir: Path) -> list[Deliv
             found += [
                 Delivery(contract, p.name, p)
                 for p in sorted(folder.iterdir())
-                if p.is_file() and not p.name.startswith(".")
+                if (p.is_file() or p.is_symlink()) and not p.name.startswith(".")
             ]
     return found
+
+
+def delivery_path(contract: Contract, landing_dir: Path, key: str) -> Path:
+    """The regular file partition ``key`` names inside ``contract``'s landing folder.
+
+    ``DeliveryRejected`` (nothing read) for a key that is not a plain file name (``../``, an
+    absolute path, a separator), a folder reached through a symbolic link, a symbolic link, or
+    anything but a regular file.
+    """
+    folder = landing_dir / contract.agency / contract.name
+    path = folder / key
+    if not key or key in (".", "..") or "/" in key or "\\" in key or "\0" in key:
+        raise DeliveryRejected(
+            path,
+            "confined landing",
+            "the partition key is not a plain file name",
+            contract=contract.name,
+        )
+    expected = landing_dir.resolve() / contract.agency / contract.name
+    if folder.resolve() != expected:
+        raise DeliveryRejected(
+            path,
+            "confined landing",
+            "the extract's landing folder is reached through a symbolic link: not followed",
+            contract=contract.name,
+        )
+    try:
+        info = path.lstat()
+    except FileNotFoundError:
+        raise DeliveryRejected(
+            path, "file exists", "the delivery file is gone", contract=contract.name
+        ) from None
+    if stat.S_ISLNK(info.st_mode):
+        raise DeliveryRejected(
+            path,
+            "confined landing",
+            "the delivery is a symbolic link: not followed, not read",
+            contract=contract.name,
+        )
+    if not stat.S_ISREG(info.st_mode):
+        raise DeliveryRejected(
+            path, "confined landing", "the delivery is not a regular file", contract=contract.name
+        )
+    return path
 
 
 def unowned_files(contracts: tuple[Contract, ...], landing_dir: Path) -> list[Path]:

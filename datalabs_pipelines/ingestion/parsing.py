@@ -3,6 +3,10 @@
 ``_parsed(_line, <canonical columns> VARCHAR)``: one row per record, values as delivered.
 ``_quarantined(_line, reason, raw_text)``: one row per record that could not be parsed.
 
+No message, reason or result field carries a value from the file (a headerless file's first
+line is a record, so not even header names): file, line, field position, contract column and
+rule only. ``raw_text`` is the one exception, and it is kept only in ``pii.quarantine``.
+
 Text formats are read inside DuckDB as physical lines (so every row keeps its line number and
 undecodable lines are caught by DuckDB's reject tables), then split in SQL. Quoted fields that
 span lines are stitched from the few lines with an odd number of quote characters. Excel sheets
@@ -144,12 +148,12 @@ def _read_lines(
                 },
             )
         except duckdb.Error as exc:
-            raise DeliveryRejected(
+            raise DeliveryRejected(  # DuckDB's message may quote the line: its type only
                 path,
                 "readable text file",
-                f"not readable as {encoding} text lines ({str(exc).splitlines()[0]})",
+                f"not readable as {encoding} text lines ({type(exc).__name__})",
                 contract=contract.name,
-            ) from exc
+            ) from None
     good = con.execute("SELECT count(*) FROM _raw_lines").fetchone()[0]
     rejected = con.execute("SELECT count(DISTINCT line) FROM _rejects").fetchone()[0]
     if good + rejected != result.physical_lines:
@@ -182,7 +186,7 @@ def _read_lines(
                 THEN 'undecodable bytes: not valid ' || $encoding
             WHEN any_value(error_type::VARCHAR) = 'LINE SIZE OVER MAXIMUM'
                 THEN 'line longer than ' || $max_line || ' bytes'
-            ELSE 'unreadable line: ' || any_value(error_message) END,
+            ELSE 'unreadable line: ' || any_value(error_type::VARCHAR) END,
             left(any_value(csv_line), $limit)
         FROM _rejects GROUP BY line
         """,
@@ -372,16 +376,19 @@ def _map_columns(
 ) -> dict[str, int]:
     """Canonical column name → 0-based position; missing required columns reject the file."""
     normalized = [(h or "").strip().lower() for h in header]
+    sources = {c.source.strip().lower(): c.source for c in contract.columns}
     seen: dict[str, int] = {}
     for pos, name in enumerate(normalized):
         if name and name in seen:
+            known = sources.get(name)  # a contract's column name may be named; a field may not
             raise DeliveryRejected(
                 path,
                 "unique header names",
-                f"header names {header[pos]!r} twice",
+                f"header fields {seen[name] + 1} and {pos + 1} have the same name"
+                + (" (a contract column)" if known else ""),
                 contract=contract.name,
                 line=header_line,
-                column=header[pos],
+                column=known,
             )
         seen[name] = pos
     positions: dict[str, int] = {}
@@ -393,17 +400,16 @@ def _map_columns(
             raise DeliveryRejected(
                 path,
                 f"columns[{i}].required",
-                f"required column {column.source!r} is missing from the header "
-                f"(found: {', '.join(h or '<blank>' for h in header)})",
+                f"required column {column.source!r} is not in the header line "
+                f"({len(header)} fields; is the header missing or misspelt?)",
                 contract=contract.name,
                 line=header_line,
                 column=column.source,
             )
         else:
             result.missing_optional_columns.append(column.source)
-    expected = {c.source.strip().lower() for c in contract.columns}
     result.unexpected_columns = [
-        h for h, n in zip(header, normalized, strict=True) if n and n not in expected
+        f"field {pos + 1}" for pos, n in enumerate(normalized) if n and n not in sources
     ]
     return positions
 
@@ -525,15 +531,18 @@ def _xlsx_rows(path: Path, contract: Contract, sheet: str) -> list[list[str | No
     try:
         book = CalamineWorkbook.from_path(str(path))
     except Exception as exc:  # CalamineError, or a zip or XML error for a non-xlsx file
-        raise DeliveryRejected(
-            path, "format.kind", f"not a readable xlsx workbook ({exc})", contract=contract.name
-        ) from exc
+        raise DeliveryRejected(  # the library's message may quote the file: its type only
+            path,
+            "format.kind",
+            f"not a readable xlsx workbook ({type(exc).__name__})",
+            contract=contract.name,
+        ) from None
     try:
         if sheet not in book.sheet_names:
             raise DeliveryRejected(
                 path,
                 "format.sheet",
-                f"sheet {sheet!r} not found (sheets: {', '.join(book.sheet_names)})",
+                f"sheet {sheet!r} not found ({len(book.sheet_names)} sheets)",
                 contract=contract.name,
             )
         grid = book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
@@ -551,15 +560,18 @@ def _xls_rows(path: Path, contract: Contract, sheet: str) -> list[list[str | Non
     try:
         book = xlrd.open_workbook(str(path), logfile=io.StringIO(), on_demand=True)
     except Exception as exc:  # xlrd raises XLRDError, CompDocError, struct.error, ...
-        raise DeliveryRejected(
-            path, "format.kind", f"not a readable xls workbook ({exc})", contract=contract.name
-        ) from exc
+        raise DeliveryRejected(  # xlrd's message quotes the file's first bytes: its type only
+            path,
+            "format.kind",
+            f"not a readable xls workbook ({type(exc).__name__})",
+            contract=contract.name,
+        ) from None
     try:
         if sheet not in book.sheet_names():
             raise DeliveryRejected(
                 path,
                 "format.sheet",
-                f"sheet {sheet!r} not found (sheets: {', '.join(book.sheet_names())})",
+                f"sheet {sheet!r} not found ({len(book.sheet_names())} sheets)",
                 contract=contract.name,
             )
         grid = book.sheet_by_name(sheet)

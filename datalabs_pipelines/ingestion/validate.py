@@ -136,7 +136,10 @@ def render(report: ValidationReport) -> str:
         f"quarantined: {len(report.quarantined)}"
     )
     if report.unexpected_columns:
-        out.append(f"note: columns not in the contract (ignored): {report.unexpected_columns}")
+        out.append(
+            "note: header fields not in the contract (ignored): "
+            + ", ".join(report.unexpected_columns)
+        )
     if report.missing_optional_columns:
         out.append(f"note: optional columns absent: {report.missing_optional_columns}")
     if report.quarantined:
