@@ -145,7 +145,8 @@ def build_staging_asset(contract: Contract) -> dg.AssetsDefinition:
         validation_seconds = time.perf_counter() - started
         blocking_failed = [o.name for o in outcomes if o.severity == "error" and not o.passed]
         with warehouse.get_connection() as con:
-            metadata = table_metadata(con, candidate(staging_table(contract)))
+            # no preview: record-level values (a failing check's among them) stay in tables
+            metadata = table_metadata(con, candidate(staging_table(contract)), preview=False)
             metadata["dagster/table_name"] = qualified(staging_table(contract))
             identities_meta = (
                 table_metadata(con, candidate(identities_table(contract)), preview=False)

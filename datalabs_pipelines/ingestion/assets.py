@@ -20,6 +20,7 @@ from datalabs_pipelines.ingestion.loading import (
     LINEAGE_COLUMNS,
     load_delivery,
     pii_raw_table,
+    record_rejection,
     raw_table,
     reconcile,
 )
@@ -149,6 +150,7 @@ def build_raw_asset(contract: Contract) -> dg.AssetsDefinition:
                         )
                     loaded = load_delivery(con, contract, path, delivery)
                 except DeliveryRejected as exc:
+                    record_rejection(con, contract, delivery, exc)  # before a load, too
                     context.log.error(str(exc))
                     rejected.append(str(exc))
                     continue

@@ -103,7 +103,7 @@ def load_delivery(
     try:
         parse = parse_delivery(con, path, contract)
     except DeliveryRejected as exc:
-        _record_rejection(con, contract, delivery, exc)
+        record_rejection(con, contract, delivery, exc)
         raise
     raw, pii_raw = qualified(raw_table(contract)), qualified(pii_raw_table(contract))
     keys = {"extract": contract.name, "delivery": delivery}
@@ -173,9 +173,11 @@ def load_delivery(
     return LoadResult(delivery, parse, loaded, quarantined, reasons)
 
 
-def _record_rejection(
+def record_rejection(
     con: duckdb.DuckDBPyConnection, contract: Contract, delivery: str, exc: DeliveryRejected
 ) -> None:
+    """Replace ``delivery``'s row in the rejection ledger (its message holds no values)."""
+    ensure_table(con, REJECTIONS, REJECTION_COLUMNS)
     keys = {"extract": contract.name, "delivery": delivery}
     con.execute(
         f"DELETE FROM {qualified(REJECTIONS)} WHERE extract = $extract AND delivery = $delivery",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 import uuid
 import warnings
 from collections.abc import Sequence
@@ -293,7 +294,9 @@ def _outcome(exp: Expectation, r, rows: int | None, keys: list[str]) -> Outcome:
     res = r.result or {}
     error = None
     if r.exception_info and r.exception_info.get("raised_exception"):
-        error = str(r.exception_info.get("exception_message"))[:500]
+        # a failed query's message may quote a value (e.g. a cast): quoted text is dropped
+        message = str(r.exception_info.get("exception_message"))
+        error = re.sub(r"'[^']*'|\"[^\"]*\"", "'…'", message)[:500]
     observed = res.get("observed_value")
     unexpected_count = res.get("unexpected_count")
     unexpected_percent = res.get("unexpected_percent")
