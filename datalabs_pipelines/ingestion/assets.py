@@ -20,9 +20,9 @@ from datalabs_pipelines.ingestion.loading import (
     LINEAGE_COLUMNS,
     load_delivery,
     pii_raw_table,
-    record_rejection,
     raw_table,
     reconcile,
+    record_rejection,
 )
 from datalabs_pipelines.settings import get_settings
 
