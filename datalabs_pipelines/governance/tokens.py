@@ -98,8 +98,12 @@ def _private(path: Path, mode: int, *, mkdir: bool = False) -> None:
             f"{path} is a symbolic link or belongs to another user: refusing to keep the "
             "linkage key there"
         )
+    if info.st_mode & stat.S_ISVTX:
+        raise MissingKeyError(
+            f"{path} is a shared folder (like /tmp): keep the linkage key in a folder of its own"
+        )
     if stat.S_IMODE(info.st_mode) & 0o077:
-        path.chmod(mode)  # was readable by group or others: fixed before the key is read
+        path.chmod(mode)  # was open to group or others: fixed before the key is read
 
 
 def hmac_hex(key: bytes, value: str) -> str:

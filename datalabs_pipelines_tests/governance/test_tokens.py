@@ -147,3 +147,15 @@ class _TextRecorder:
 
     def values(self, *args):
         return self._con.values(*args)
+
+
+def test_a_key_file_directly_in_a_shared_folder_is_refused(tmp_path, monkeypatch):
+    monkeypatch.delenv(KEY_ENV, raising=False)
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o1777)
+    monkeypatch.setenv("DATALABS_LINKAGE_KEY_FILE", str(shared / "linkage.key"))
+    with pytest.raises(MissingKeyError, match="shared folder"):
+        linkage_key()
+    assert stat.S_IMODE(shared.stat().st_mode) == 0o1777  # left as it was
+    assert not (shared / "linkage.key").exists()
