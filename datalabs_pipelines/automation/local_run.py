@@ -102,7 +102,7 @@ def register_deliveries(instance: dg.DagsterInstance, contracts: list[Contract])
         if new:
             instance.add_dynamic_partitions(name, new)
         by_contract[contract.name] = [d.name for d in mine]
-        size[contract.name] = sum(d.path.stat().st_size for d in mine)
+        size[contract.name] = sum(d.path.lstat().st_size for d in mine)  # links: not followed
     return dict(sorted(by_contract.items(), key=lambda item: -size[item[0]]))
 
 

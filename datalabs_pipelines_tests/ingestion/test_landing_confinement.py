@@ -81,3 +81,11 @@ def test_the_load_rejects_a_link_to_the_key_and_never_prints_the_key(isolated_en
             "SELECT delivery, rule FROM raw.rejected_deliveries ORDER BY 1"
         ).fetchall()
     assert rows == [("../x.txt", "confined landing"), ("people_key.txt", "confined landing")]
+
+
+def test_a_dangling_link_is_listed_and_rejected(landing, people_contract, tmp_path):
+    (landing / "test_agency" / "people" / "people_gone.txt").symlink_to(tmp_path / "missing")
+    (gone,) = [d for d in deliveries((people_contract,), landing) if d.name == "people_gone.txt"]
+    assert gone.version  # the link's own times: no error for a missing target
+    with pytest.raises(DeliveryRejected, match="symbolic link"):
+        delivery_path(people_contract, landing, "people_gone.txt")
