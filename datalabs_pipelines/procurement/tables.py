@@ -142,7 +142,8 @@ FACT_TABLES = (
     Table("procurement_payments", "Payment lines on vendor keys, with certified programs.",
           "role `payments`, `integrated.vendor_keys`, `integrated.certifications`",
           "one row per staged payment line", {
-              "source_extract": (V, "payments extract"), "record_id": (V, "staging record id"), "payment_id": (V, "payment line"),
+              "source_extract": (V, "payments extract"), "record_id": (V, "staging record id"),
+              "payment_id": (V, "payment line"),
               "vendor_id": (V, "vendor paid"), "vendor_key": (V, "business paid"),
               "agency_code": (V, "paying agency"), "payment_date": ("DATE", "date issued"),
               "effective_date": ("DATE", "date it counts on (a void: its payment's date)"),
@@ -151,7 +152,8 @@ FACT_TABLES = (
     Table("procurement_awards", "Contract awards on vendor keys, with certified programs.",
           "role `awards`, `integrated.vendor_keys`, `integrated.certifications`",
           "one row per staged award", {
-              "source_extract": (V, "awards extract"), "record_id": (V, "staging record id"), "award_id": (V, "award"),
+              "source_extract": (V, "awards extract"), "record_id": (V, "staging record id"),
+              "award_id": (V, "award"),
               "contract_id": (V, "contract"), "vendor_id": (V, "vendor awarded"),
               "vendor_key": (V, "business awarded"), "agency_code": (V, "awarding agency"),
               "award_date": ("DATE", "date of award"),
