@@ -15,6 +15,7 @@ from datalabs_pipelines.assets_common import (
 )
 from datalabs_pipelines.contracts import Contract
 from datalabs_pipelines.ingestion.errors import DeliveryRejected
+from datalabs_pipelines.ingestion.ledger import withdraw_missing
 from datalabs_pipelines.ingestion.loading import (
     LINEAGE_COLUMNS,
     load_delivery,
@@ -135,13 +136,14 @@ def build_raw_asset(contract: Contract) -> dg.AssetsDefinition:
         folder = landing_folder(contract)
         results, rejected = {}, []
         with warehouse.get_connection() as con:
+            withdrawn = withdraw_missing(con, contract, get_settings().landing_dir)
+            if withdrawn:
+                context.log.warning(f"withdrawn (file deleted from landing): {withdrawn}")
             for delivery in context.partition_keys:
                 path = folder / delivery
+                if not path.is_file():  # deleted from landing: withdrawn above, not rejected
+                    continue
                 try:
-                    if not path.is_file():
-                        raise DeliveryRejected(
-                            path, "file exists", "the delivery file is gone", contract=contract.name
-                        )
                     if not Path(delivery).match(contract.file_pattern):
                         raise DeliveryRejected(
                             path,
