@@ -108,7 +108,7 @@ def _train_person_model(args: argparse.Namespace) -> int:
 
 
 def _validate_extract(args: argparse.Namespace) -> int:
-    from datalabs_pipelines.contracts import all_contracts
+    from datalabs_pipelines.contracts import ContractError, all_contracts
     from datalabs_pipelines.ingestion.validate import (
         NoContract,
         contract_for,
@@ -122,7 +122,7 @@ def _validate_extract(args: argparse.Namespace) -> int:
         return 2
     try:
         contract = contract_for(path, all_contracts(), args.contract)
-    except NoContract as exc:
+    except (NoContract, ContractError) as exc:
         print(f"datalabs validate-extract: {exc}", file=sys.stderr)
         return 2
     report = validate_extract(path, contract)

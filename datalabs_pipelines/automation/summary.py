@@ -38,7 +38,8 @@ def quarantined_rows(warehouse: Path) -> int:
         if not found:
             return 0
         return con.execute(
-            "SELECT coalesce(sum(rows_quarantined), 0) FROM raw.deliveries"
+            "SELECT coalesce(sum(rows_quarantined), 0) FROM raw.deliveries "
+            "WHERE coalesce(status, 'loaded') = 'loaded'"
         ).fetchone()[0]
 
 

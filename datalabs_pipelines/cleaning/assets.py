@@ -31,6 +31,7 @@ from datalabs_pipelines.governance.lineage import (
     staging_lineage_map,
 )
 from datalabs_pipelines.governance.tokens import linkage_key
+from datalabs_pipelines.ingestion.ledger import withdraw_missing
 from datalabs_pipelines.quality.checks import (
     check_result,
     check_specs,
@@ -38,6 +39,7 @@ from datalabs_pipelines.quality.checks import (
 )
 from datalabs_pipelines.quality.expectations import evaluate
 from datalabs_pipelines.quality.results import record_results
+from datalabs_pipelines.settings import get_settings
 from datalabs_pipelines.warehouse import qualified
 
 STAGING_LINEAGE = {
@@ -137,6 +139,8 @@ def build_staging_asset(contract: Contract) -> dg.AssetsDefinition:
     def _staging(context: dg.AssetExecutionContext, warehouse: DuckDBResource):
         token_key = linkage_key()
         with warehouse.get_connection() as con:
+            if withdrawn := withdraw_missing(con, contract, get_settings().landing_dir):
+                context.log.warning(f"withdrawn (file deleted from landing): {withdrawn}")
             staged = build_candidates(con, contract, token_key)
         started = time.perf_counter()
         outcomes = evaluate(

@@ -9,6 +9,7 @@ import yaml
 from pydantic import ValidationError
 
 from datalabs_pipelines.contracts.model import Contract
+from datalabs_pipelines.contracts.roles import role_problems
 from datalabs_pipelines.settings import get_settings
 from datalabs_pipelines.yaml_files import read_yaml
 
@@ -27,13 +28,16 @@ def load_contract(path: Path) -> Contract:
     if not isinstance(data, dict):
         raise ContractError(f"{path}: a contract must be a YAML mapping")
     try:
-        return Contract.model_validate(data)
+        contract = Contract.model_validate(data)
     except ValidationError as exc:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in err['loc']) or '<contract>'}: {err['msg']}"
             for err in exc.errors()
         )
         raise ContractError(f"{path}: {problems}") from exc
+    if problems := role_problems(contract):
+        raise ContractError("\n".join(f"{path}: {p}" for p in problems))
+    return contract
 
 
 def load_contracts(directory: Path = CONTRACTS_DIR) -> list[Contract]:

@@ -176,6 +176,11 @@ class Contract(Strict):
     file_pattern: str = Field(description="glob matched against delivery file names")
     format: FileFormat
     cadence: Literal["daily", "weekly", "monthly", "quarterly", "annual"]
+    role: str | None = Field(None, description="the domain role it fills (<domain>/roles.yaml)")
+    value_maps: dict[str, dict[str, dict[str, str]]] = Field(
+        default_factory=dict,
+        description="column -> code as written -> fields the role reads (program, agency_code)",
+    )
     grain: str = Field(min_length=1, description="one row per ...")
     columns: list[Column] = Field(min_length=1)
     primary_key: list[str] = Field(min_length=1)
@@ -219,6 +224,16 @@ class Contract(Strict):
                 raise ValueError(f"column {col.name!r}: fixed-width format needs `fixed_width`")
             if not is_fixed and col.fixed_width is not None:
                 raise ValueError(f"column {col.name!r}: `fixed_width` only for fixed-width files")
+        return self
+
+    @model_validator(mode="after")
+    def _value_maps_name_columns(self) -> Contract:
+        names = {c.name for c in self.columns}
+        for column, codes in self.value_maps.items():
+            if column not in names:
+                raise ValueError(f"value_maps names unknown column {column!r}")
+            if not codes:
+                raise ValueError(f"value_maps.{column}: no codes")
         return self
 
     def column(self, name: str) -> Column:

@@ -1,5 +1,6 @@
 """Raw assets: one per contract, one dynamic partition per delivered file."""
 
+import os
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from datalabs_pipelines.assets_common import (
 from datalabs_pipelines.contracts import Contract
 from datalabs_pipelines.ingestion.errors import DeliveryRejected
 from datalabs_pipelines.ingestion.landing import delivery_path
+from datalabs_pipelines.ingestion.ledger import withdraw_missing
 from datalabs_pipelines.ingestion.loading import (
     LINEAGE_COLUMNS,
     load_delivery,
@@ -137,8 +139,13 @@ def build_raw_asset(contract: Contract) -> dg.AssetsDefinition:
         landing = get_settings().landing_dir
         results, rejected = {}, []
         with warehouse.get_connection() as con:
+            withdrawn = withdraw_missing(con, contract, landing)
+            if withdrawn:
+                context.log.warning(f"withdrawn (file deleted from landing): {withdrawn}")
             for delivery in context.partition_keys:
                 path = landing_folder(contract, landing) / delivery
+                if not os.path.lexists(path):  # deleted from landing: withdrawn above
+                    continue
                 try:
                     path = delivery_path(contract, landing, delivery)
                     if not Path(delivery).match(contract.file_pattern):

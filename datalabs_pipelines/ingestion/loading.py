@@ -4,7 +4,10 @@ In one transaction: delete the delivery's earlier rows, insert its records (open
 ``raw.<extract>``, direct identifiers to ``pii.<extract>_raw``), its unparseable records to
 ``pii.quarantine`` (their text may hold identifiers) and a ledger row to ``raw.deliveries``.
 A rejected file changes none of those tables; the rejection is recorded in
-``raw.rejected_deliveries`` so it shows in ``extract_quality``.
+``raw.rejected_deliveries`` so it shows in ``extract_quality``; when the file replaces a
+delivery in use, the rejection says ``REPLACEMENT_REJECTED``. Files are recognised by content
+hash: a file whose SHA-256 equals a delivery of the extract in use is not loaded again (its
+ledger row says ``duplicate of <delivery>``). Withdrawing is in ``ledger.py``.
 """
 
 from __future__ import annotations
@@ -35,7 +38,10 @@ LEDGER_COLUMNS = {
     "blank_lines": "BIGINT",
     "unexpected_columns": "VARCHAR",
     "loaded_at": "TIMESTAMP",
+    "status": "VARCHAR",  # loaded, withdrawn, or "duplicate of <delivery>"
+    "withdrawn_at": "TIMESTAMP",
 }
+REPLACEMENT_REJECTED = "replacement rejected; the previous version is still in use"
 REJECTIONS = ("raw", "rejected_deliveries")
 REJECTION_COLUMNS = {
     "extract": "VARCHAR",
@@ -100,13 +106,26 @@ def load_delivery(
 ) -> LoadResult:
     """Replace ``delivery``'s rows with the contents of ``path``; raise if the file is rejected."""
     ensure_raw_tables(con, contract)
+    keys = {"extract": contract.name, "delivery": delivery}
     try:
         parse = parse_delivery(con, path, contract)
     except DeliveryRejected as exc:
+        if _in_use(con, keys):
+            exc = DeliveryRejected(
+                exc.path, exc.rule, f"{exc.detail}; {REPLACEMENT_REJECTED}",
+                contract=exc.contract, line=exc.line, column=exc.column,
+            )  # fmt: skip
         record_rejection(con, contract, delivery, exc)
-        raise
+        raise exc from None
+    twin = con.execute(
+        f"SELECT min(delivery) FROM {qualified(LEDGER)} WHERE extract = $extract "
+        "AND delivery <> $delivery AND sha256 = $sha AND coalesce(status, 'loaded') = 'loaded'",
+        {**keys, "sha": parse.sha256},
+    ).fetchone()[0]
+    if twin is not None:  # the same bytes under another name: nothing new to load
+        con.execute("DELETE FROM _parsed")
+        con.execute("DELETE FROM _quarantined")
     raw, pii_raw = qualified(raw_table(contract)), qualified(pii_raw_table(contract))
-    keys = {"extract": contract.name, "delivery": delivery}
     con.execute("BEGIN TRANSACTION")
     try:
         con.execute(f"DELETE FROM {raw} WHERE _delivery = $delivery", {"delivery": delivery})
@@ -139,9 +158,9 @@ def load_delivery(
         loaded = con.execute("SELECT count(*) FROM _parsed").fetchone()[0]
         quarantined = con.execute("SELECT count(*) FROM _quarantined").fetchone()[0]
         con.execute(
-            f"INSERT INTO {qualified(LEDGER)} VALUES "
+            f"INSERT INTO {qualified(LEDGER)} ({', '.join(LEDGER_COLUMNS)}) VALUES "
             "($extract, $delivery, $sha, $size, $lines, $records, $loaded, $quarantined, $blank, "
-            "$unexpected, now()::TIMESTAMP)",
+            "$unexpected, now()::TIMESTAMP, $status, NULL)",
             {
                 **keys,
                 "sha": parse.sha256,
@@ -152,6 +171,7 @@ def load_delivery(
                 "quarantined": quarantined,
                 "blank": parse.blank_lines,
                 "unexpected": ", ".join(str(c) for c in parse.unexpected_columns) or None,
+                "status": "loaded" if twin is None else f"duplicate of {twin}",
             },
         )
         con.execute(
@@ -171,6 +191,17 @@ def load_delivery(
         ).fetchall()
     )
     return LoadResult(delivery, parse, loaded, quarantined, reasons)
+
+
+def _in_use(con: duckdb.DuckDBPyConnection, keys: dict[str, str]) -> bool:
+    """The ledger has this delivery loaded and not withdrawn."""
+    return bool(
+        con.execute(
+            f"SELECT count(*) FROM {qualified(LEDGER)} WHERE extract = $extract "
+            "AND delivery = $delivery AND coalesce(status, 'loaded') = 'loaded'",
+            keys,
+        ).fetchone()[0]
+    )
 
 
 def record_rejection(
@@ -194,8 +225,8 @@ def reconcile(con: duckdb.DuckDBPyConnection, contract: Contract, delivery: str)
     """Records in the file (from the ledger) against rows actually present in the tables."""
     keys = {"extract": contract.name, "delivery": delivery}
     ledger = con.execute(
-        f"SELECT records_in_file FROM {qualified(LEDGER)} "
-        "WHERE extract = $extract AND delivery = $delivery",
+        f"SELECT CASE WHEN coalesce(status, 'loaded') = 'loaded' THEN records_in_file ELSE 0 END "
+        f"FROM {qualified(LEDGER)} WHERE extract = $extract AND delivery = $delivery",
         keys,
     ).fetchone()
     loaded = con.execute(

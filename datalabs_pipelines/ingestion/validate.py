@@ -17,6 +17,7 @@ import duckdb
 
 from datalabs_pipelines.cleaning.staging import build_candidates, candidate, staging_table
 from datalabs_pipelines.contracts.model import Contract
+from datalabs_pipelines.contracts.roles import role_problems
 from datalabs_pipelines.ingestion.errors import DeliveryRejected
 from datalabs_pipelines.ingestion.loading import QUARANTINE, load_delivery
 from datalabs_pipelines.quality.expectations import Outcome, evaluate, private_memory_database
@@ -42,6 +43,7 @@ class ValidationReport:
     outcomes: list[Outcome] = field(default_factory=list)
     unexpected_columns: list[str] = field(default_factory=list)
     missing_optional_columns: list[str] = field(default_factory=list)
+    role_problems: list[str] = field(default_factory=list)
 
     @property
     def failed_expectations(self) -> list[Outcome]:
@@ -52,6 +54,7 @@ class ValidationReport:
         """The file would load with nothing quarantined, mistyped or failing a check."""
         return (
             self.rejection is None
+            and not self.role_problems
             and not self.quarantined
             and not self.invalid_values
             and not self.failed_expectations
@@ -78,7 +81,9 @@ def contract_for(path: Path, contracts: Sequence[Contract], name: str | None = N
 
 def validate_extract(path: Path, contract: Contract) -> ValidationReport:
     """Load, stage and check ``path`` in a private in-memory database."""
-    report = ValidationReport(path, contract)
+    report = ValidationReport(path, contract, role_problems=role_problems(contract))
+    if report.role_problems:  # the definitions would refuse the contract: nothing to load
+        return report
     database, con = private_memory_database()
     with con:
         try:
@@ -128,6 +133,10 @@ def render(report: ValidationReport) -> str:
     """The report a steward reads: counts, then each problem with its line, column and rule."""
     contract = report.contract
     out = [f"file: {report.path}", f"contract: {contract.name} ({contract.agency})"]
+    if report.role_problems:
+        out += ["", *(f"CONTRACT: {p}" for p in report.role_problems)]
+        out += ["", "result: the contract does not fit its role; nothing would load"]
+        return "\n".join(out)
     if report.rejection is not None:
         out += ["", f"REJECTED: {report.rejection}", "", "result: the file would not load"]
         return "\n".join(out)

@@ -5,16 +5,17 @@ from collections.abc import Sequence
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from datalabs_pipelines.assets_common import column_schema, table_metadata
-from datalabs_pipelines.contracts import Contract
+from datalabs_pipelines.assets_common import asset_key, column_schema, table_metadata
+from datalabs_pipelines.contracts import Contract, ContractError
+from datalabs_pipelines.contracts.roles import filling
 from datalabs_pipelines.procurement.config import load_config
 from datalabs_pipelines.procurement.facts import build_facts
 from datalabs_pipelines.procurement.linkage import resolve_vendors
-from datalabs_pipelines.procurement.sources import STATE_SOURCES
+from datalabs_pipelines.procurement.sources import BUSINESS_ROLES
 from datalabs_pipelines.procurement.tables import FACT_TABLES, LINKAGE_TABLES, Table
 
 AGENCY = "procurement"
-REQUIRED = ("vendor_master", "certified_firms", "payments", "contract_awards")
+ROLES = ("vendor_master", "certified_firm_registry", "payments", "awards")
 OWNERS = ["team:procurement_analytics"]
 TAGS = {"domain": "procurement", "classification": "confidential"}
 
@@ -23,8 +24,9 @@ def integrated_key(table: str) -> dg.AssetKey:
     return dg.AssetKey(["integrated", AGENCY, table])
 
 
-def _staging(*extracts: str) -> list[dg.AssetKey]:
-    return [dg.AssetKey(["staging", AGENCY, e]) for e in extracts]
+def _staging(contracts: Sequence[Contract], *roles: str) -> list[dg.AssetKey]:
+    """The staging assets of every contract filling ``roles``."""
+    return [asset_key("staging", c) for role in roles for c in filling(contracts, role)]
 
 
 def _spec(table: Table, deps: Sequence[dg.AssetKey], kinds: set[str]) -> dg.AssetSpec:
@@ -52,8 +54,8 @@ def _results(warehouse: DuckDBResource, tables: Sequence[Table]):
             )
 
 
-def build_linkage_asset() -> dg.AssetsDefinition:
-    deps = _staging("vendor_master", "certified_firms")
+def build_linkage_asset(contracts: Sequence[Contract]) -> dg.AssetsDefinition:
+    deps = _staging(contracts, *BUSINESS_ROLES)
 
     @dg.multi_asset(
         name="integrated__procurement_vendor_resolution",
@@ -63,18 +65,18 @@ def build_linkage_asset() -> dg.AssetsDefinition:
     def _linkage(context: dg.AssetExecutionContext, warehouse: DuckDBResource):
         config = load_config()
         with warehouse.get_connection() as con:
-            result = resolve_vendors(con, STATE_SOURCES, config.linkage, context.run_id)
+            result = resolve_vendors(con, contracts, config.linkage, context.run_id)
         context.log.info(f"vendor resolution: {result}")
         yield from _results(warehouse, LINKAGE_TABLES)
 
     return _linkage
 
 
-def build_facts_asset() -> dg.AssetsDefinition:
+def build_facts_asset(contracts: Sequence[Contract]) -> dg.AssetsDefinition:
     deps = [
         integrated_key("vendor_keys"),
         integrated_key("business_records"),
-        *_staging(*REQUIRED),
+        *_staging(contracts, *ROLES),
     ]
 
     @dg.multi_asset(
@@ -84,15 +86,29 @@ def build_facts_asset() -> dg.AssetsDefinition:
     )
     def _facts(warehouse: DuckDBResource):
         with warehouse.get_connection() as con:
-            build_facts(con, load_config())
+            build_facts(con, load_config(), contracts)
         yield from _results(warehouse, FACT_TABLES)
 
     return _facts
 
 
+def check_programs(contracts: Sequence[Contract]) -> None:
+    """Every program a contract's value map names is one of config.yaml's programs."""
+    programs = load_config().programs
+    for contract in contracts:
+        for column, codes in contract.value_maps.items():
+            for code, fields in codes.items():
+                if "program" in fields and fields["program"] not in programs:
+                    raise ContractError(
+                        f"{contract.name}: value_maps.{column}.{code}: program "
+                        f"{fields['program']!r} is not in procurement/config.yaml "
+                        f"(known: {sorted(programs)})"
+                    )
+
+
 def procurement_assets(contracts: Sequence[Contract]) -> list[dg.AssetsDefinition]:
-    """The procurement assets, when the code location has the procurement contracts."""
-    names = {c.name for c in contracts}
-    if not set(REQUIRED) <= names:
+    """The procurement assets, when contracts fill every procurement role."""
+    if not all(filling(contracts, role) for role in ROLES):
         return []
-    return [build_linkage_asset(), build_facts_asset()]
+    check_programs(contracts)
+    return [build_linkage_asset(contracts), build_facts_asset(contracts)]

@@ -21,11 +21,6 @@ class Program(_Strict):
     description: str
 
 
-class CertificationType(_Strict):
-    ownership: str
-    program: str
-
-
 class Linkage(_Strict):
     accept_probability: float = Field(gt=0, le=1)
     review_probability: float = Field(gt=0, le=1)
@@ -50,16 +45,8 @@ class Disparity(_Strict):
 class ProcurementConfig(_Strict):
     fiscal_year_start_month: int = Field(ge=1, le=12)
     programs: dict[str, Program]
-    certification_types: dict[str, CertificationType]
     linkage: Linkage
     disparity: Disparity
-
-    @model_validator(mode="after")
-    def _programs_exist(self) -> ProcurementConfig:
-        for code, ctype in self.certification_types.items():
-            if ctype.program not in self.programs:
-                raise ValueError(f"certification type {code!r} maps to unknown {ctype.program!r}")
-        return self
 
 
 @cache

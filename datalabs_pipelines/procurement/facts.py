@@ -1,14 +1,19 @@
 """Certified spend facts: certifications in time, payments and awards on vendor keys, flags.
 
 Runs the SQL files in ``sql/`` in dependency order, after ``linkage`` built ``vendor_keys``.
+The SQL reads roles (``role_payments``, ...), never an extract: the views are built here from
+the contracts.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import duckdb
 
+from datalabs_pipelines.contracts.model import Contract
+from datalabs_pipelines.contracts.roles import build_role_views
 from datalabs_pipelines.procurement.config import ProcurementConfig
 from datalabs_pipelines.procurement.reference import write_reference_tables
 
@@ -24,8 +29,11 @@ STEPS = (
 )
 
 
-def build_facts(con: duckdb.DuckDBPyConnection, config: ProcurementConfig) -> None:
-    write_reference_tables(con, config)
+def build_facts(
+    con: duckdb.DuckDBPyConnection, config: ProcurementConfig, contracts: Sequence[Contract]
+) -> None:
+    write_reference_tables(con, config, contracts)
+    build_role_views(con, contracts)
     for name, dated in STEPS:
         sql = (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
         con.execute(sql, {"fy_start": config.fiscal_year_start_month} if dated else None)

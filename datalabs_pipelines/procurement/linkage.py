@@ -16,11 +16,12 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from datalabs_pipelines.contracts.model import Contract
 from datalabs_pipelines.procurement.clustering import cluster
 from datalabs_pipelines.procurement.config import Linkage
 from datalabs_pipelines.procurement.fein import fein_pairs
 from datalabs_pipelines.procurement.keys import Member, persist_keys
-from datalabs_pipelines.procurement.sources import BusinessSource, build_business_records
+from datalabs_pipelines.procurement.sources import build_business_records
 from datalabs_pipelines.warehouse import identifier
 
 # A pair is linked automatically only if the names agree this well (or one is the other's DBA):
@@ -101,13 +102,13 @@ def _review(con: duckdb.DuckDBPyConnection, schema: str) -> None:
 
 def resolve_vendors(
     con: duckdb.DuckDBPyConnection,
-    sources: Sequence[BusinessSource],
+    contracts: Sequence[Contract],
     linkage: Linkage,
     run_id: str,
     schema: str = "integrated",
     model_path: Path | None = None,
 ) -> LinkageResult:
-    """Build every linkage table in ``schema`` from the staged ``sources``."""
+    """Build every linkage table in ``schema`` from the contracts filling a business role."""
     # Splink is imported here, not with the definitions: `make run` imports it in the
     # background while the raw loads run, and the code server never needs it.
     from datalabs_pipelines.procurement.splink_model import records_arrow, score_pairs
@@ -115,7 +116,7 @@ def resolve_vendors(
     schema = identifier(schema)
     con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
     records = f"{schema}.business_records"
-    n_records = build_business_records(con, sources, records)
+    n_records = build_business_records(con, contracts, records)
     fein_links = fein_pairs(con, records)
     con.execute("CREATE OR REPLACE TEMP TABLE _fein_pairs (anchor VARCHAR, uid VARCHAR)")
     if fein_links:

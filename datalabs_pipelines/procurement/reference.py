@@ -1,14 +1,20 @@
-"""The configuration as small warehouse tables, so mart SQL joins goals and thresholds."""
+"""The configuration and the contracts' value maps as small tables, for the SQL to join."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import duckdb
 
+from datalabs_pipelines.contracts.model import Contract
+from datalabs_pipelines.contracts.roles import write_value_maps
 from datalabs_pipelines.procurement.config import ProcurementConfig
 
 
-def write_reference_tables(con: duckdb.DuckDBPyConnection, config: ProcurementConfig) -> None:
-    """``integrated.procurement_programs``, ``certification_types``, ``procurement_parameters``."""
+def write_reference_tables(
+    con: duckdb.DuckDBPyConnection, config: ProcurementConfig, contracts: Sequence[Contract]
+) -> None:
+    """``integrated.procurement_programs``, ``value_maps``, ``procurement_parameters``."""
     con.execute("CREATE SCHEMA IF NOT EXISTS integrated")
     con.execute(
         "CREATE OR REPLACE TABLE integrated.procurement_programs "
@@ -18,17 +24,7 @@ def write_reference_tables(con: duckdb.DuckDBPyConnection, config: ProcurementCo
         "INSERT INTO integrated.procurement_programs VALUES (?, ?, ?)",
         [(code, p.goal_pct, p.description) for code, p in sorted(config.programs.items())],
     )
-    con.execute(
-        "CREATE OR REPLACE TABLE integrated.certification_types "
-        "(certification_type VARCHAR, ownership VARCHAR, program VARCHAR)"
-    )
-    con.executemany(
-        "INSERT INTO integrated.certification_types VALUES (?, ?, ?)",
-        [
-            (code.strip().upper(), t.ownership, t.program)
-            for code, t in sorted(config.certification_types.items())
-        ],
-    )
+    write_value_maps(con, contracts, "integrated.value_maps")
     con.execute(
         "CREATE OR REPLACE TABLE integrated.procurement_parameters AS SELECT "
         "$fy::INTEGER AS fiscal_year_start_month, $threshold::DOUBLE AS disparity_threshold, "

@@ -1,61 +1,26 @@
-"""Where business records come from: each vendor or registry extract, mapped to one shape.
+"""Where business records come from: every contract filling a business role, in one shape.
 
-``business_records`` has one row per staged record of every source: the normalized name, DBA,
-FEIN, address, city, ZIP and phone that vendor resolution compares. Column names come from
-the declarations below and are validated as identifiers before they reach SQL.
+``business_records`` has one row per staged record of every contract filling the
+``vendor_master`` or ``certified_firm_registry`` role (``roles.yaml``): the normalized name,
+DBA, FEIN, address, city, ZIP and phone that vendor resolution compares. It reads the role
+views (``contracts/roles.py``), so a new registry joins through its contract alone.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Literal
 
 import duckdb
 
+from datalabs_pipelines.contracts.model import Contract
+from datalabs_pipelines.contracts.roles import build_role_views
 from datalabs_pipelines.procurement.names import install_macros
-from datalabs_pipelines.warehouse import identifier
 
-Role = Literal["vendor", "registry"]
-
-
-@dataclass(frozen=True)
-class BusinessSource:
-    """How one staged extract describes a business (column names in ``staging.<extract>``)."""
-
-    extract: str
-    role: Role
-    name: str
-    address: str
-    zip: str
-    source_id: str | None = None  # natural id; the staging record_id when None
-    dba: str | None = None
-    fein: str | None = None
-    city: str | None = None
-    city_state: str | None = None  # "City, ST" in one column
-    phone: str | None = None
-    naics: str | None = None
-
-
-VENDOR_MASTER = BusinessSource(
-    "vendor_master", "vendor", name="vendor_name", dba="dba_name", fein="fein",
-    address="address", city="city", zip="zip", phone="phone", naics="naics",
-    source_id="vendor_id",
-)  # fmt: skip
-CERTIFIED_FIRMS = BusinessSource(
-    "certified_firms", "registry", name="business_name", fein="fein", address="address",
-    city="city", zip="zip", phone="phone", naics="naics", source_id="certification_id",
-)  # fmt: skip
-NC_DOT_DBE = BusinessSource(
-    "nc_dot_dbe_directory", "registry", name="company_name", address="mailing_address",
-    city="mailing_city", zip="mailing_zip", phone="phone", source_id="reporting_number",
-)  # fmt: skip
-NC_HUB = BusinessSource(
-    "nc_hub_directory", "registry", name="company_name", address="address",
-    city_state="city_state", zip="zip", phone="phone",
-)  # fmt: skip
-
-STATE_SOURCES = (VENDOR_MASTER, CERTIFIED_FIRMS)
+# role -> (business_records.role, name column, the source's own id column)
+BUSINESS_ROLES = {
+    "vendor_master": ("vendor", "vendor_name", "vendor_id"),
+    "certified_firm_registry": ("registry", "business_name", "certification_id"),
+}
 
 RECORDS_COLUMNS = {
     "uid": ("VARCHAR", "source_extract|record_id: unique across sources"),
@@ -76,43 +41,29 @@ RECORDS_COLUMNS = {
 }
 
 
-def _col(column: str | None) -> str:
-    return f"s.{identifier(column)}" if column else "NULL"
-
-
-def _select(source: BusinessSource) -> str:
-    name = _col(source.name)
-    city = (
-        f"biz_city(split_part({_col(source.city_state)}, ',', 1))"
-        if source.city_state
-        else f"biz_city({_col(source.city)})"
-    )
-    source_id = _col(source.source_id) if source.source_id else "s.record_id"
-    dba = (
-        f"coalesce(biz_name({_col(source.dba)}), biz_name(biz_dba_part({name})))"
-        if source.dba
-        else f"biz_name(biz_dba_part({name}))"
-    )
-    naics2 = f"nullif(left(trim({_col(source.naics)}), 2), '')" if source.naics else "NULL"
+def _select(view: str, name: str, source_id: str) -> str:
+    # view and columns are this module's constants
     return f"""
-        SELECT $extract || '|' || s.record_id, $extract, s.record_id, {source_id}::VARCHAR,
-               $role, {name}, biz_name({name}), {dba}, {_col(source.fein)},
-               biz_address({_col(source.address)}), biz_house_number({_col(source.address)}),
-               {city}, biz_zip5({_col(source.zip)}), biz_phone({_col(source.phone)}), {naics2}
-        FROM staging.{identifier(source.extract)} s
+        SELECT source_extract || '|' || record_id, source_extract, record_id,
+               coalesce({source_id}, record_id), $role, {name}, biz_name({name}),
+               coalesce(biz_name(dba_name), biz_name(biz_dba_part({name}))), fein,
+               biz_address(address), biz_house_number(address),
+               biz_city(coalesce(city, split_part(city_state, ',', 1))), biz_zip5(zip),
+               biz_phone(phone), nullif(left(trim(naics), 2), '')
+        FROM {view}
     """
 
 
 def build_business_records(
-    con: duckdb.DuckDBPyConnection, sources: Sequence[BusinessSource], table: str
+    con: duckdb.DuckDBPyConnection, contracts: Sequence[Contract], table: str
 ) -> int:
-    """(Re)create ``table`` with every record of ``sources``; return its row count."""
+    """(Re)create ``table`` with every record of the business roles; return its row count."""
     install_macros(con)
-    body = ", ".join(f"{identifier(n)} {t}" for n, (t, _) in RECORDS_COLUMNS.items())
+    build_role_views(con, contracts)
+    body = ", ".join(f"{n} {t}" for n, (t, _) in RECORDS_COLUMNS.items())
     con.execute(f"CREATE OR REPLACE TABLE {table} ({body})")
-    for source in sources:
+    for role, (kind, name, source_id) in BUSINESS_ROLES.items():
         con.execute(
-            f"INSERT INTO {table} {_select(source)}",
-            {"extract": source.extract, "role": source.role},
+            f"INSERT INTO {table} {_select(f'role_{role}', name, source_id)}", {"role": kind}
         )
     return con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]

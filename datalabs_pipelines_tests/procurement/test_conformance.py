@@ -49,11 +49,12 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from datalabs_pipelines.contracts import load_contracts
+from datalabs_pipelines.contracts.loader import CONTRACTS_DIR
 from datalabs_pipelines.marts.declaration import MARTS_DIR
 from datalabs_pipelines.procurement.config import Disparity, load_config
 from datalabs_pipelines.procurement.facts import build_facts
 from datalabs_pipelines.procurement.linkage import resolve_vendors
-from datalabs_pipelines.procurement.sources import STATE_SOURCES
 
 MARTS = MARTS_DIR / "procurement"
 D = "DATE"
@@ -145,8 +146,9 @@ def cohort():
     config = config.model_copy(
         update={"disparity": Disparity(threshold=0.8, min_available_firms=1)}
     )
-    resolve_vendors(con, STATE_SOURCES, config.linkage, "test-run")
-    build_facts(con, config)
+    contracts = load_contracts(CONTRACTS_DIR)
+    resolve_vendors(con, contracts, config.linkage, "test-run")
+    build_facts(con, config, contracts)
     con.execute("CREATE SCHEMA marts")
     for name in ("utilization", "disparity", "awards_vs_paid", "data_flags"):
         con.execute(Path(MARTS / f"procurement_{name}.sql").read_text())

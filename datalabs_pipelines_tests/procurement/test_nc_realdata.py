@@ -15,7 +15,6 @@ from datalabs_pipelines.contracts.loader import load_contracts
 from datalabs_pipelines.ingestion.loading import load_delivery, reconcile
 from datalabs_pipelines.procurement.config import load_config
 from datalabs_pipelines.procurement.linkage import resolve_vendors
-from datalabs_pipelines.procurement.sources import NC_DOT_DBE, NC_HUB
 from datalabs_pipelines_tests.conftest import TEST_KEY_HEX
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -58,7 +57,7 @@ def nc(tmp_path_factory):
         assert reconcile(con, contracts[name], file)["reconciles"]
         build_candidates(con, contracts[name], bytes.fromhex(TEST_KEY_HEX))
         promote(con, contracts[name])
-    result = resolve_vendors(con, (NC_DOT_DBE, NC_HUB), load_config().linkage, "nc-test")
+    result = resolve_vendors(con, list(contracts.values()), load_config().linkage, "nc-test")
     yield con, loads, result
     con.close()
 
@@ -76,7 +75,7 @@ def test_both_directories_ingest_with_every_record_accounted_for(nc):
     assert (dbe.rows_loaded, dbe.rows_quarantined) == (2234, 2)  # unescaped quotes in names
     assert (hub.rows_loaded, hub.rows_quarantined) == (4140, 0)
     name = con.execute(
-        "SELECT company_name_match FROM staging.nc_hub_directory WHERE record_id = ?",
+        "SELECT business_name_match FROM staging.nc_hub_directory WHERE record_id = ?",
         ["nc_hub_directory.xls:6"],
     ).fetchall()
     assert name == [("1ST CLASS TRUCKING, INC.",)]

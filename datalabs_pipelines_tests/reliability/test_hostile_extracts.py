@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import pytest
 
-from datalabs_pipelines.cleaning.staging import build_candidates, candidate, staging_table
+from datalabs_pipelines.cleaning.staging import build_candidates
 from datalabs_pipelines.ingestion.errors import DeliveryRejected
 from datalabs_pipelines.ingestion.loading import load_delivery, reconcile
 from datalabs_pipelines.ingestion.validate import validate_extract
-from datalabs_pipelines.warehouse import qualified
 from datalabs_pipelines_tests.reliability.hostile import (
     HEADER,
     REJECTED,
@@ -115,17 +114,18 @@ def test_the_same_delivery_loaded_twice_keeps_one_copy(con, tmp_path):
     assert reconcile(con, contract, path.name)["reconciles"]
 
 
-def test_the_same_file_delivered_under_two_names_collapses_in_staging(con, tmp_path):
+def test_the_same_file_delivered_under_two_names_is_recognised_by_its_hash(con, tmp_path):
     contract = payments()
     for name in ("payments_1.csv", "payments_1_resent.csv"):
         path = tmp_path / name
         path.write_bytes(HEADER + ROW_1 + ROW_2)
         load_delivery(con, contract, path, name)
         assert reconcile(con, contract, name)["reconciles"]
-    staged = build_candidates(con, contract, KEY)
-    assert (staged.rows_in, staged.rows_staged, staged.duplicates_removed) == (4, 2, 2)
-    table = qualified(candidate(staging_table(contract)))
-    assert con.execute(f"SELECT record_id, _copies FROM {table} ORDER BY 1").fetchall() == [
-        ("payments_1.csv:2", 2),
-        ("payments_1.csv:3", 2),
+    assert con.execute(
+        "SELECT delivery, status, rows_loaded FROM raw.deliveries ORDER BY 1"
+    ).fetchall() == [
+        ("payments_1.csv", "loaded", 2),
+        ("payments_1_resent.csv", "duplicate of payments_1.csv", 0),
     ]
+    staged = build_candidates(con, contract, KEY)
+    assert (staged.rows_in, staged.rows_staged, staged.duplicates_removed) == (2, 2, 0)

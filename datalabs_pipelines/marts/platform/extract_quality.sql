@@ -1,4 +1,6 @@
--- One row per extract and delivery: how its load and the extract's checks went.
+-- One row per extract and delivery: how its load and the extract's checks went. A delivery
+-- whose replacement was rejected is one row, with the status of ingestion/loading.py's
+-- REPLACEMENT_REJECTED (the previous version's counts); a withdrawn one keeps its row.
 CREATE OR REPLACE TABLE marts.extract_quality AS
 WITH checks AS (
     SELECT extract,
@@ -10,17 +12,23 @@ WITH checks AS (
 )
 SELECT d.extract,
        d.delivery,
-       'loaded' AS status,
+       CASE WHEN r.delivery IS NOT NULL
+                THEN 'replacement rejected; the previous version is still in use'
+            ELSE coalesce(d.status, 'loaded') END AS status,
        d.records_in_file,
        d.rows_loaded,
        d.rows_quarantined,
-       (d.records_in_file = d.rows_loaded + d.rows_quarantined) AS reconciles,
+       CASE WHEN coalesce(d.status, 'loaded') = 'loaded'
+                THEN d.records_in_file = d.rows_loaded + d.rows_quarantined
+            WHEN d.status LIKE 'duplicate of %' THEN d.rows_loaded = 0
+       END AS reconciles,
        coalesce(c.checks_passed, 0) AS checks_passed,
        coalesce(c.checks_failed, 0) AS checks_failed,
        coalesce(c.blocking_checks_failed, 0) AS blocking_checks_failed,
-       NULL::VARCHAR AS rejection_rule,
-       d.loaded_at AS load_time
+       r.rule AS rejection_rule,
+       coalesce(r.rejected_at, d.withdrawn_at, d.loaded_at) AS load_time
 FROM raw.deliveries d
+LEFT JOIN raw.rejected_deliveries r USING (extract, delivery)
 LEFT JOIN checks c USING (extract)
 UNION ALL
 SELECT r.extract, r.delivery, 'rejected', NULL, 0, 0, false,
@@ -28,4 +36,7 @@ SELECT r.extract, r.delivery, 'rejected', NULL, 0, 0, false,
        coalesce(c.blocking_checks_failed, 0), r.rule, r.rejected_at
 FROM raw.rejected_deliveries r
 LEFT JOIN checks c USING (extract)
+WHERE NOT EXISTS (
+    SELECT 1 FROM raw.deliveries d WHERE d.extract = r.extract AND d.delivery = r.delivery
+)
 ORDER BY extract, delivery;

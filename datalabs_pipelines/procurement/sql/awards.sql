@@ -1,22 +1,35 @@
--- One row per staged contract award, on the business awarded, with the programs whose
--- certification covered it on the award date. Parameters: $fy_start.
+-- One row per staged award of every contract filling the awards role, on the business awarded,
+-- with the programs whose certification covered it on the award date. The agency is the
+-- contract's value map of agency_code where it has one. Parameters: $fy_start.
 CREATE OR REPLACE TABLE integrated.procurement_awards AS
 WITH vendors AS (
-    SELECT v.vendor_id, k.vendor_key
-    FROM staging.vendor_master v
-    JOIN integrated.vendor_keys k
-      ON k.source_extract = 'vendor_master' AND k.record_id = v.record_id
+    SELECT v.vendor_id, min(k.vendor_key) AS vendor_key
+    FROM role_vendor_master v
+    JOIN integrated.vendor_keys k USING (source_extract, record_id)
+    GROUP BY v.vendor_id
+),
+agencies AS (
+    SELECT source_extract, code, value AS agency_code
+    FROM integrated.value_maps
+    WHERE column_name = 'agency_code' AND field = 'agency_code'
+),
+awards AS (
+    SELECT a.* REPLACE (coalesce(m.agency_code, a.agency_code) AS agency_code)
+    FROM role_awards a
+    LEFT JOIN agencies m
+      ON m.source_extract = a.source_extract AND m.code = upper(trim(a.agency_code))
 ),
 covered AS (
-    SELECT a.record_id, list(DISTINCT c.program ORDER BY c.program) AS programs
-    FROM staging.contract_awards a
+    SELECT a.source_extract, a.record_id, list(DISTINCT c.program ORDER BY c.program) AS programs
+    FROM awards a
     JOIN vendors v USING (vendor_id)
     JOIN integrated.certifications c
       ON c.vendor_key = v.vendor_key AND c.flag IS NULL
      AND a.award_date BETWEEN c.valid_from AND c.valid_to
-    GROUP BY a.record_id
+    GROUP BY a.source_extract, a.record_id
 )
-SELECT a.record_id,
+SELECT a.source_extract,
+       a.record_id,
        a.award_id,
        a.contract_id,
        a.vendor_id,
@@ -32,7 +45,7 @@ SELECT a.record_id,
        CASE WHEN a.award_amount IS NULL THEN 'unparseable_amount'
             WHEN v.vendor_key IS NULL THEN 'vendor_not_in_master'
        END AS flag
-FROM staging.contract_awards a
+FROM awards a
 LEFT JOIN vendors v USING (vendor_id)
-LEFT JOIN covered c USING (record_id)
-ORDER BY a.award_date, a.award_id;
+LEFT JOIN covered c USING (source_extract, record_id)
+ORDER BY a.award_date, a.award_id, a.source_extract;

@@ -11,7 +11,6 @@ SELECT k.vendor_key,
        count(*) FILTER (WHERE k.role = 'registry') AS registry_records
 FROM integrated.vendor_keys k
 JOIN integrated.business_records b USING (source_extract, record_id)
-LEFT JOIN staging.vendor_master v
-  ON k.source_extract = 'vendor_master' AND v.record_id = k.record_id
+LEFT JOIN role_vendor_master v USING (source_extract, record_id)
 GROUP BY k.vendor_key
 ORDER BY k.vendor_key;

@@ -1,12 +1,11 @@
 -- One row per record that cannot count as it stands, with its reason: nothing vanishes.
 CREATE OR REPLACE TABLE integrated.procurement_flags AS
-SELECT 'payments' AS source_extract, record_id, payment_id AS source_id, flag AS reason,
-       amount
+SELECT source_extract, record_id, payment_id AS source_id, flag AS reason, amount
 FROM integrated.procurement_payments WHERE flag IS NOT NULL
 UNION ALL
-SELECT 'contract_awards', record_id, award_id, flag, award_amount
+SELECT source_extract, record_id, award_id, flag, award_amount
 FROM integrated.procurement_awards WHERE flag IS NOT NULL
 UNION ALL
-SELECT 'certified_firms', record_id, certification_id, flag, NULL
+SELECT source_extract, record_id, certification_id, flag, NULL
 FROM integrated.certifications WHERE flag IS NOT NULL
-ORDER BY source_extract, reason, record_id;
+ORDER BY source_extract, reason, record_id, source_id;
