@@ -1,6 +1,5 @@
 """Raw assets: one per contract, one dynamic partition per delivered file."""
 
-import os
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -16,7 +15,7 @@ from datalabs_pipelines.assets_common import (
 )
 from datalabs_pipelines.contracts import Contract
 from datalabs_pipelines.ingestion.errors import DeliveryRejected
-from datalabs_pipelines.ingestion.landing import delivery_path
+from datalabs_pipelines.ingestion.landing import FILE_GONE, delivery_path
 from datalabs_pipelines.ingestion.ledger import withdraw_missing
 from datalabs_pipelines.ingestion.loading import (
     LINEAGE_COLUMNS,
@@ -144,8 +143,6 @@ def build_raw_asset(contract: Contract) -> dg.AssetsDefinition:
                 context.log.warning(f"withdrawn (file deleted from landing): {withdrawn}")
             for delivery in context.partition_keys:
                 path = landing_folder(contract, landing) / delivery
-                if not os.path.lexists(path):  # deleted from landing: withdrawn above
-                    continue
                 try:
                     path = delivery_path(contract, landing, delivery)
                     if not Path(delivery).match(contract.file_pattern):
@@ -157,6 +154,8 @@ def build_raw_asset(contract: Contract) -> dg.AssetsDefinition:
                         )
                     loaded = load_delivery(con, contract, path, delivery)
                 except DeliveryRejected as exc:
+                    if exc.rule == FILE_GONE:  # deleted from landing: withdrawn above
+                        continue
                     record_rejection(con, contract, delivery, exc)  # before a load, too
                     context.log.error(str(exc))
                     rejected.append(str(exc))

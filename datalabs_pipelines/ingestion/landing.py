@@ -44,6 +44,9 @@ def deliveries(contracts: tuple[Contract, ...], landing_dir: Path) -> list[Deliv
     return found
 
 
+FILE_GONE = "file exists"  # the rule a deleted delivery breaks: withdrawn, not rejected
+
+
 def delivery_path(contract: Contract, landing_dir: Path, key: str) -> Path:
     """The regular file partition ``key`` names inside ``contract``'s landing folder.
 
@@ -72,7 +75,7 @@ def delivery_path(contract: Contract, landing_dir: Path, key: str) -> Path:
         info = path.lstat()
     except FileNotFoundError:
         raise DeliveryRejected(
-            path, "file exists", "the delivery file is gone", contract=contract.name
+            path, FILE_GONE, "the delivery file is gone", contract=contract.name
         ) from None
     if stat.S_ISLNK(info.st_mode):
         raise DeliveryRejected(
