@@ -1,7 +1,8 @@
 """Build the staging table of one extract from its raw tables, in one SQL pass.
 
-``staging.<extract>``: typed, standardized, exact duplicates collapsed (``_copies`` keeps how
-many identical raw rows each row stands for), direct identifiers replaced by keyed tokens
+``staging.<extract>``: typed, standardized, lines identical in every column kept or collapsed
+as the contract's ``duplicates`` policy says (``_copies``: how many identical lines a row
+stands for; every collapse is counted per delivery, with its amount), direct identifiers replaced by keyed tokens
 (``<column>_token``) and, for dates of birth, only the year. ``pii.<extract>_identities``:
 the normalized identifiers per record, for linkage. Both are first written as candidates and
 promoted only after the blocking checks pass, so a bad delivery never replaces good data.
@@ -10,6 +11,7 @@ promoted only after the blocking checks pass, so a bad delivery never replaces g
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 import duckdb
 
@@ -61,11 +63,26 @@ def checked_column(column: Column) -> str:
 
 
 @dataclass(frozen=True)
+class Collapsed:
+    """Lines of one delivery collapsed into an identical earlier line, and their amount."""
+
+    delivery: str
+    lines: int
+    amount: Decimal | None
+
+
+@dataclass(frozen=True)
 class StagingResult:
     rows_in: int
     rows_staged: int
     duplicates_removed: int
     invalid_values: dict[str, int]
+    collapsed: tuple[Collapsed, ...] = ()
+
+    @property
+    def amount_collapsed(self) -> Decimal | None:
+        amounts = [c.amount for c in self.collapsed if c.amount is not None]
+        return sum(amounts, Decimal(0)) if amounts else None
 
 
 def build_candidates(
@@ -86,12 +103,19 @@ def build_candidates(
         source = f"SELECT * FROM {raw}"
     all_names = ", ".join(f"coalesce({identifier(c.name)}, chr(0))" for c in contract.columns)
     invalid = " || ".join(
-        f"CASE WHEN {invalid_sql(c, typed[c.name])} THEN ['{c.name}'] ELSE [] END"
+        f"CASE WHEN {invalid_sql(c, typed[c.name], params)} THEN ['{c.name}'] ELSE [] END"
         for c in contract.columns
     )
     identities = [
         f"{identity_sql(c, identifier(c.name))} AS {c.name}" for c in contract.pii_columns
     ]
+    if contract.duplicates == "collapse":
+        copies = (
+            "count(*) OVER (PARTITION BY _row_hash) AS _copies, row_number() OVER "
+            "(PARTITION BY _row_hash ORDER BY _delivery, _line) AS _rank"
+        )
+    else:
+        copies = "1::BIGINT AS _copies, 1::BIGINT AS _rank"
     con.execute("DROP TABLE IF EXISTS _staged")
     con.execute(
         f"""
@@ -103,18 +127,16 @@ def build_candidates(
                    {", ".join(f"{typed[c.name]} AS {c.name}" for c in contract.columns)},
                    array_to_string({invalid}, ', ') AS _invalid_columns
             FROM src
-        ),
-        ranked AS (
-            SELECT *, count(*) OVER (PARTITION BY _row_hash) AS _copies,
-                   row_number() OVER (PARTITION BY _row_hash ORDER BY _delivery, _line) AS _rank
-            FROM typed
         )
-        SELECT * EXCLUDE (_rank, _row_hash) REPLACE (nullif(_invalid_columns, '') AS
-               _invalid_columns)
-        FROM ranked WHERE _rank = 1
+        SELECT * EXCLUDE (_row_hash) REPLACE (nullif(_invalid_columns, '') AS _invalid_columns),
+               {copies}
+        FROM typed
         """,
         params,
     )
+    collapsed = _collapsed(con, contract)
+    if collapsed:
+        con.execute("DELETE FROM _staged WHERE _rank > 1")
     con.execute("DROP TABLE IF EXISTS _identities")
     con.execute(
         f"CREATE TEMP TABLE _identities AS SELECT record_id, "
@@ -148,7 +170,24 @@ def build_candidates(
     )
     con.execute("DROP TABLE _staged")
     con.execute("DROP TABLE _identities")
-    return StagingResult(rows_in, rows_staged, int(copies or 0) - rows_staged, invalid_counts)
+    return StagingResult(
+        rows_in, rows_staged, int(copies or 0) - rows_staged, invalid_counts, collapsed
+    )
+
+
+def _collapsed(con: duckdb.DuckDBPyConnection, contract: Contract) -> tuple[Collapsed, ...]:
+    """Per delivery, the lines about to be collapsed into an identical earlier line."""
+    if contract.duplicates != "collapse":
+        return ()
+    amount = contract.amount
+    total = f"sum({identifier(amount.name)})" if amount is not None else "NULL"
+    return tuple(
+        Collapsed(delivery, int(lines), amount_sum)
+        for delivery, lines, amount_sum in con.execute(
+            f"SELECT _delivery, count(*), {total} FROM _staged WHERE _rank > 1 "
+            "GROUP BY _delivery ORDER BY _delivery"
+        ).fetchall()
+    )
 
 
 def _staging_select(column: Column) -> str:

@@ -115,8 +115,8 @@ def test_the_same_delivery_loaded_twice_keeps_one_copy(con, tmp_path):
     assert reconcile(con, contract, path.name)["reconciles"]
 
 
-def test_the_same_file_delivered_under_two_names_collapses_in_staging(con, tmp_path):
-    contract = payments()
+def test_the_same_file_delivered_under_two_names_collapses_where_the_contract_says(con, tmp_path):
+    contract = payments().model_copy(update={"duplicates": "collapse"})
     for name in ("payments_1.csv", "payments_1_resent.csv"):
         path = tmp_path / name
         path.write_bytes(HEADER + ROW_1 + ROW_2)
@@ -129,3 +129,15 @@ def test_the_same_file_delivered_under_two_names_collapses_in_staging(con, tmp_p
         ("payments_1.csv:2", 2),
         ("payments_1.csv:3", 2),
     ]
+    assert [(c.delivery, c.lines) for c in staged.collapsed] == [("payments_1_resent.csv", 2)]
+
+
+def test_identical_payment_lines_are_all_kept(con, tmp_path):
+    contract = payments()
+    assert contract.duplicates == "keep"
+    path = tmp_path / "payments_1.csv"
+    path.write_bytes(HEADER + ROW_1 + ROW_1 + ROW_2)
+    load_delivery(con, contract, path, path.name)
+    staged = build_candidates(con, contract, KEY)
+    assert (staged.rows_in, staged.rows_staged, staged.duplicates_removed) == (3, 3, 0)
+    assert staged.collapsed == ()
