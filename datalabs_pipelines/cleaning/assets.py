@@ -24,6 +24,8 @@ from datalabs_pipelines.cleaning.staging import (
 )
 from datalabs_pipelines.cleaning.standardize import SQL_TYPES
 from datalabs_pipelines.contracts import Contract
+from datalabs_pipelines.governance.agreement_check import SCHEDULED_TIME_TAG
+from datalabs_pipelines.governance.agreements import run_date
 from datalabs_pipelines.governance.lineage import (
     LINEAGE_KEY,
     column_lineage,
@@ -37,8 +39,6 @@ from datalabs_pipelines.quality.checks import (
     parse_check_result,
 )
 from datalabs_pipelines.quality.expectations import evaluate
-from datalabs_pipelines.governance.agreement_check import SCHEDULED_TIME_TAG
-from datalabs_pipelines.governance.agreements import run_date
 from datalabs_pipelines.quality.results import record_collapsed, record_results
 from datalabs_pipelines.warehouse import qualified
 
@@ -81,7 +81,8 @@ def staging_specs(contract: Contract) -> list[dg.AssetSpec]:
             key=asset_key("staging", contract),
             description=(
                 f"Staged {contract.name}: typed per contract, standardized, identical lines "
-                f"{'collapsed' if contract.duplicates == 'collapse' else 'kept'}, direct identifiers replaced by keyed tokens. Source: "
+                f"{'collapsed' if contract.duplicates == 'collapse' else 'kept'}, "
+                f"direct identifiers replaced by keyed tokens. Source: "
                 f"`raw.{contract.name}`. Grain: {contract.grain} "
                 f"Target: `staging.{contract.name}`."
             ),

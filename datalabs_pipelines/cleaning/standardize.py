@@ -47,7 +47,8 @@ def text(column: Column, params: dict[str, object]) -> str:
         return value
     key = f"nulls_{column.name}"
     params[key] = [m.strip() for m in column.null_markers]
-    return f"(CASE WHEN list_contains(${key}, trim({identifier(column.name)})) THEN NULL ELSE {value} END)"
+    marked = f"list_contains(${key}, trim({identifier(column.name)}))"
+    return f"(CASE WHEN {marked} THEN NULL ELSE {value} END)"
 
 
 def typed_sql(column: Column, params: dict[str, object]) -> str:
@@ -108,7 +109,7 @@ _SSN_RE2 = (
 
 
 def invalid_sql(column: Column, typed: str, params: dict[str, object]) -> str:
-    """TRUE where a value that is neither empty nor a missing-value marker did not survive typing."""
+    """TRUE where a value, neither empty nor a missing-value marker, did not survive typing."""
     return f"({text(column, params)} IS NOT NULL AND ({typed}) IS NULL)"
 
 
