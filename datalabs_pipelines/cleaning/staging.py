@@ -5,7 +5,8 @@ as the contract's ``duplicates`` policy says (``_copies``: how many identical li
 stands for; every collapse is counted per delivery, with its amount), direct identifiers
 replaced by keyed tokens (``<column>_token``) and, for dates of birth, only the year.
 ``pii.<extract>_identities``: the normalized identifiers per record, for linkage. Both are
-first written as candidates and promoted only after the blocking checks pass, so a bad delivery never replaces good data.
+first written as candidates and promoted only after the blocking checks pass, so a bad
+delivery never replaces good data.
 """
 
 from __future__ import annotations
