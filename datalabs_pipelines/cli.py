@@ -26,6 +26,7 @@ def _run(args: argparse.Namespace) -> int:
     from datalabs_pipelines.automation.local_run import materialize_everything
     from datalabs_pipelines.automation.sqlite_storage import tune_sqlite_storage
     from datalabs_pipelines.automation.summary import (
+        collapsed_lines,
         published_tables,
         quarantined_rows,
         warehouse_summary,
@@ -57,6 +58,9 @@ def _run(args: argparse.Namespace) -> int:
     for failed in outcome.checks_failed:
         print(f"  failed: {failed}")
     print(f"rows quarantined: {quarantined_rows(settings.warehouse_path):,}")
+    for extract, lines, amount in collapsed_lines(settings.warehouse_path):
+        total = f", amount {amount:,.2f}" if amount is not None else ""
+        print(f"identical lines collapsed in {extract}: {lines:,}{total}")
     print(f"warehouse: {settings.warehouse_path}")
     published = published_tables(settings.published_path)
     if published:
