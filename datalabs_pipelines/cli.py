@@ -112,7 +112,7 @@ def _train_person_model(args: argparse.Namespace) -> int:
 
 
 def _validate_extract(args: argparse.Namespace) -> int:
-    from datalabs_pipelines.contracts import all_contracts
+    from datalabs_pipelines.contracts import all_contracts, contract_errors
     from datalabs_pipelines.ingestion.validate import (
         NoContract,
         contract_for,
@@ -128,6 +128,8 @@ def _validate_extract(args: argparse.Namespace) -> int:
         contract = contract_for(path, all_contracts(), args.contract)
     except NoContract as exc:
         print(f"datalabs validate-extract: {exc}", file=sys.stderr)
+        for error in contract_errors():  # the file's own contract may be one of these
+            print(f"invalid contract (skipped):\n{error}", file=sys.stderr)
         return 2
     report = validate_extract(path, contract)
     print(render(report))
