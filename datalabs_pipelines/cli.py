@@ -13,10 +13,27 @@ def _generate(args: argparse.Namespace) -> int:
     from datalabs_pipelines.generator.main import generate
 
     summary = generate(
-        scale=args.scale, seed=args.seed, out=Path(args.out), progress=not args.quiet
+        scale=args.scale,
+        seed=args.seed,
+        out=Path(args.out),
+        progress=not args.quiet,
+        through=_through(args.through),
     )
     print(summary)
     return 0
+
+
+def _through(value: str | None):
+    """``--through``: None (the default period), ``today`` (in the state's zone) or a date."""
+    import datetime as dt
+
+    if value is None:
+        return None
+    if value == "today":
+        from datalabs_pipelines.governance.agreements import run_date
+
+        return run_date()
+    return dt.date.fromisoformat(value)
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -157,6 +174,12 @@ def main(argv: list[str] | None = None) -> int:
     gen.add_argument("--seed", type=int, default=2026)
     gen.add_argument("--out", default="data", help="writes OUT/raw and OUT/truth")
     gen.add_argument("--quiet", action="store_true", help="no progress bar")
+    gen.add_argument(
+        "--through",
+        default=None,
+        help="last simulated day: 'today' or YYYY-MM-DD (default: 2025-12-31, the committed "
+        "sample's); the three simulated years end there",
+    )
     gen.set_defaults(func=_generate)
 
     run = commands.add_parser("run", help="materialize every asset and publish")

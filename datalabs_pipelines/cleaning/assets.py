@@ -81,7 +81,7 @@ def staging_specs(contract: Contract) -> list[dg.AssetSpec]:
             key=asset_key("staging", contract),
             description=(
                 f"Staged {contract.name}: typed per contract, standardized, identical lines "
-                f"{'collapsed' if contract.duplicates == 'collapse' else 'kept'}, "
+                f"handled by the contract's duplicates policy ({contract.duplicates}), "
                 f"direct identifiers replaced by keyed tokens. Source: "
                 f"`raw.{contract.name}`. Grain: {contract.grain} "
                 f"Target: `staging.{contract.name}`."

@@ -31,6 +31,23 @@ from datalabs_pipelines.warehouse import identifier, qualified, table_exists
 CANDIDATE_SUFFIX = "__candidate"
 
 
+# Lines sharing a key collapse into the first (by delivery, line); under keep nothing does.
+_DUPLICATE_KEY = {
+    "keep": "NULL",
+    "collapse": "_row_hash",
+    # the n-th copy of a line within a delivery matches the n-th copy in an earlier delivery
+    "collapse_resent": "_row_hash || ':' || row_number() OVER "
+    "(PARTITION BY _delivery, _row_hash ORDER BY _line)",
+}
+
+
+_COPIES = (
+    "count(*) OVER (PARTITION BY _dup_key) AS _copies, "
+    "row_number() OVER (PARTITION BY _dup_key ORDER BY _delivery, _line) AS _rank"
+)
+_ONE_COPY = "1::BIGINT AS _copies, 1::BIGINT AS _rank"
+
+
 def staging_table(contract: Contract) -> tuple[str, str]:
     return ("staging", contract.name)
 
@@ -110,13 +127,6 @@ def build_candidates(
     identities = [
         f"{identity_sql(c, identifier(c.name))} AS {c.name}" for c in contract.pii_columns
     ]
-    if contract.duplicates == "collapse":
-        copies = (
-            "count(*) OVER (PARTITION BY _row_hash) AS _copies, row_number() OVER "
-            "(PARTITION BY _row_hash ORDER BY _delivery, _line) AS _rank"
-        )
-    else:
-        copies = "1::BIGINT AS _copies, 1::BIGINT AS _rank"
     con.execute("DROP TABLE IF EXISTS _staged")
     con.execute(
         f"""
@@ -128,10 +138,12 @@ def build_candidates(
                    {", ".join(f"{typed[c.name]} AS {c.name}" for c in contract.columns)},
                    array_to_string({invalid}, ', ') AS _invalid_columns
             FROM src
-        )
-        SELECT * EXCLUDE (_row_hash) REPLACE (nullif(_invalid_columns, '') AS _invalid_columns),
-               {copies}
-        FROM typed
+        ),
+        keyed AS (SELECT *, {_DUPLICATE_KEY[contract.duplicates]} AS _dup_key FROM typed)
+        SELECT * EXCLUDE (_row_hash, _dup_key)
+                 REPLACE (nullif(_invalid_columns, '') AS _invalid_columns),
+               {_COPIES if contract.duplicates != "keep" else _ONE_COPY}
+        FROM keyed
         """,
         params,
     )
@@ -178,7 +190,7 @@ def build_candidates(
 
 def _collapsed(con: duckdb.DuckDBPyConnection, contract: Contract) -> tuple[Collapsed, ...]:
     """Per delivery, the lines about to be collapsed into an identical earlier line."""
-    if contract.duplicates != "collapse":
+    if contract.duplicates == "keep":
         return ()
     amount = contract.amount
     total = f"sum({identifier(amount.name)})" if amount is not None else "NULL"

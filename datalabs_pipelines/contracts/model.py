@@ -34,10 +34,12 @@ PiiKind = Literal["name", "ssn", "dob", "address", "phone", "email", "zip", "oth
 
 Severity = Literal["error", "warn"]
 
-# What to do with lines identical in every column: keep each (a payment file has no natural key:
-# two identical one-cent lines are two payments), or collapse them to one row (``_copies``
-# counts them) where the contract's key says an identical line is the same record sent twice.
-DuplicatePolicy = Literal["keep", "collapse"]
+# What to do with lines identical in every column: ``keep`` each (a payment file has no natural
+# key: two identical one-cent lines are two payments); ``collapse_resent``: keep identical lines
+# within a delivery, but a line a later delivery repeats (copy by copy) is the same record sent
+# again; ``collapse`` them all into one row, where the key says an identical line is the same
+# record. ``_copies`` counts what a row stands for; every collapse is counted per delivery.
+DuplicatePolicy = Literal["keep", "collapse_resent", "collapse"]
 
 # A date bound relative to the run date: "run_date", "run_date + 31 days", "run_date - 120 years"
 # (units: days, months, years); for a column of years, "run_year" or "run_year - 10".
@@ -262,7 +264,7 @@ class Contract(Strict):
     expectations: list[Expectation] = Field(default_factory=list)
     agreement: Agreement
     duplicates: DuplicatePolicy = Field(
-        "keep", description="identical lines: keep each, or collapse them into one row"
+        "keep", description="identical lines: keep, collapse_resent or collapse"
     )
     amount_column: str | None = Field(
         None, description="the money column whose sum is reported for collapsed lines"

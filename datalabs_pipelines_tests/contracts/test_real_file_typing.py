@@ -111,6 +111,25 @@ def test_identical_lines_are_kept_unless_the_contract_collapses_them(delivery):
     ]
 
 
+def test_a_resent_line_collapses_but_a_repeated_line_within_a_file_does_not(tmp_path):
+    from datalabs_pipelines.cleaning.staging import build_candidates
+    from datalabs_pipelines.ingestion.loading import load_delivery
+
+    c = contract(duplicates="collapse_resent")
+    first, again = tmp_path / "spend_1.csv", tmp_path / "spend_2.csv"
+    first.write_text(ROWS, encoding="utf-8")  # lines 2 and 6 identical: both kept
+    again.write_text(ROWS.splitlines()[0] + "\n" + "00042,3,$10.00,ok,N\n", encoding="utf-8")
+    _, con = private_memory_database()
+    with con:
+        for path in (first, again):
+            load_delivery(con, c, path, path.name)
+        result = build_candidates(con, c, b"k" * 32)
+    assert (result.rows_in, result.rows_staged) == (6, 5)
+    assert [(x.delivery, x.lines, x.amount) for x in result.collapsed] == [
+        ("spend_2.csv", 1, Decimal("10.00"))
+    ]
+
+
 def test_validate_extract_reports_collapsed_lines_and_their_amount(delivery):
     text = render(validate_extract(delivery, contract(duplicates="collapse")))
     assert "identical lines collapsed: 1 (amount 10.00)" in text

@@ -1,5 +1,6 @@
 """Identical payment lines are separate payments: staged through the real payments contract
-(``duplicates: keep``), every line reaches the utilization mart.
+(``duplicates: collapse_resent``), every line reaches the utilization mart, and the same file
+sent again under another name adds nothing (its lines are counted as collapsed).
 
 The conformance cohort's staging, with its payments replaced by a delivery file in which
 P5 (3,000.00, DOT, FY24, category 56, VBP-certified Beta) appears twice and a one-cent line
@@ -34,15 +35,19 @@ LINES = (
 
 def test_identical_payment_lines_keep_their_full_sum_in_the_marts(tmp_path: Path):
     contract = next(c for c in all_contracts() if c.name == "payments")
-    assert contract.duplicates == "keep"
-    delivery = tmp_path / "payments_2023Q3.csv"
-    delivery.write_text(LINES, encoding="utf-8")
+    assert contract.duplicates == "collapse_resent"
     with duckdb.connect() as con:
         _staging(con)
         con.execute("DROP TABLE staging.payments")
-        load_delivery(con, contract, delivery, delivery.name)
+        for name in ("payments_2023Q3.csv", "payments_2023Q3_resend.csv"):
+            delivery = tmp_path / name
+            delivery.write_text(LINES, encoding="utf-8")
+            load_delivery(con, contract, delivery, delivery.name)
         staged = build_candidates(con, contract, b"k" * 32)
-        assert (staged.rows_staged, staged.duplicates_removed) == (5, 0)
+        assert (staged.rows_staged, staged.duplicates_removed) == (5, 5)
+        assert [(c.delivery, c.lines, float(c.amount)) for c in staged.collapsed] == [
+            ("payments_2023Q3_resend.csv", 5, 6000.03)
+        ]
         promote(con, contract)
         resolve_vendors(con, STATE_SOURCES, load_config().linkage, "test-run")
         build_facts(con, load_config())

@@ -134,7 +134,7 @@ def test_the_same_file_delivered_under_two_names_collapses_where_the_contract_sa
 
 def test_identical_payment_lines_are_all_kept(con, tmp_path):
     contract = payments()
-    assert contract.duplicates == "keep"
+    assert contract.duplicates == "keep"  # the default
     path = tmp_path / "payments_1.csv"
     path.write_bytes(HEADER + ROW_1 + ROW_1 + ROW_2)
     load_delivery(con, contract, path, path.name)
