@@ -2,7 +2,8 @@
 
 It reads each contract's deliveries the simple way (skipping the lines the truth marks as
 unparseable), types the columns, handles identical lines per the contract's `duplicates`
-policy and evaluates the contract's expectations, so that the tests can assert that the sample passes its error-severity rules.
+policy and evaluates the contract's expectations, so that the tests can assert that the
+sample passes its error-severity rules.
 """
 
 from __future__ import annotations
