@@ -11,7 +11,14 @@ import datetime as dt
 import re
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 
@@ -158,7 +165,7 @@ class Between(Strict):
 
     @field_validator("min", "max")
     @classmethod
-    def _bound(cls, value: float | str | None, info) -> float | str | None:
+    def _bound(cls, value: float | str | None, info: ValidationInfo) -> float | str | None:
         if not isinstance(value, str):
             return value
         if RELATIVE_DATE.match(value) or RELATIVE_YEAR.match(value):
