@@ -34,6 +34,7 @@ from datalabs_pipelines.contracts.model import (
     check_name,
     resolved,
 )
+from datalabs_pipelines.governance.agreements import run_date
 from datalabs_pipelines.quality.unexpected import (
     KEY_COLUMN,
     duplicate_rows_query,
@@ -186,8 +187,6 @@ def evaluate(
     ``database`` is a DuckDB file or a name from ``private_memory_database``. Bounds relative
     to the run date are resolved on ``on`` (default: today in the state's time zone).
     """
-    from datalabs_pipelines.governance.agreements import run_date
-
     on = on or run_date()
     chosen = contract.expectations if expectations is None else expectations
     expectations = [resolved(e, on) for e in chosen]

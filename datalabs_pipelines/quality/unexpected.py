@@ -24,6 +24,7 @@ from datalabs_pipelines.contracts.model import (
     Unique,
     resolved,
 )
+from datalabs_pipelines.governance.agreements import run_date
 from datalabs_pipelines.warehouse import identifier
 
 KEY_COLUMN = "record_id"
@@ -66,8 +67,6 @@ def unexpected_predicate(
     None for ``row_count``, which is about the table, not its rows. Bounds relative to the run
     date are resolved on ``on`` (default: today in the state's time zone).
     """
-    from datalabs_pipelines.governance.agreements import run_date
-
     exp = resolved(exp, on or run_date())
     col = {c.name: identifier(checked_column(c)) for c in contract.columns}
     pii = {c.name for c in contract.pii_columns}
