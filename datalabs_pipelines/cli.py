@@ -13,10 +13,27 @@ def _generate(args: argparse.Namespace) -> int:
     from datalabs_pipelines.generator.main import generate
 
     summary = generate(
-        scale=args.scale, seed=args.seed, out=Path(args.out), progress=not args.quiet
+        scale=args.scale,
+        seed=args.seed,
+        out=Path(args.out),
+        progress=not args.quiet,
+        through=_through(args.through),
     )
     print(summary)
     return 0
+
+
+def _through(value: str | None):
+    """``--through``: None (the default period), ``today`` (in the state's zone) or a date."""
+    import datetime as dt
+
+    if value is None:
+        return None
+    if value == "today":
+        from datalabs_pipelines.governance.agreements import run_date
+
+        return run_date()
+    return dt.date.fromisoformat(value)
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -26,6 +43,7 @@ def _run(args: argparse.Namespace) -> int:
     from datalabs_pipelines.automation.local_run import materialize_everything
     from datalabs_pipelines.automation.sqlite_storage import tune_sqlite_storage
     from datalabs_pipelines.automation.summary import (
+        collapsed_lines,
         published_tables,
         quarantined_rows,
         warehouse_summary,
@@ -57,6 +75,9 @@ def _run(args: argparse.Namespace) -> int:
     for failed in outcome.checks_failed:
         print(f"  failed: {failed}")
     print(f"rows quarantined: {quarantined_rows(settings.warehouse_path):,}")
+    for extract, lines, amount in collapsed_lines(settings.warehouse_path):
+        total = f", amount {amount:,.2f}" if amount is not None else ""
+        print(f"identical lines collapsed in {extract}: {lines:,}{total}")
     print(f"warehouse: {settings.warehouse_path}")
     published = published_tables(settings.published_path)
     if published:
@@ -108,7 +129,7 @@ def _train_person_model(args: argparse.Namespace) -> int:
 
 
 def _validate_extract(args: argparse.Namespace) -> int:
-    from datalabs_pipelines.contracts import ContractError, all_contracts
+    from datalabs_pipelines.contracts import ContractError, all_contracts, contract_errors
     from datalabs_pipelines.ingestion.validate import (
         NoContract,
         contract_for,
@@ -124,6 +145,8 @@ def _validate_extract(args: argparse.Namespace) -> int:
         contract = contract_for(path, all_contracts(), args.contract)
     except (NoContract, ContractError) as exc:
         print(f"datalabs validate-extract: {exc}", file=sys.stderr)
+        for error in contract_errors():  # the file's own contract may be one of these
+            print(f"invalid contract (skipped):\n{error}", file=sys.stderr)
         return 2
     report = validate_extract(path, contract)
     print(render(report))
@@ -151,6 +174,12 @@ def main(argv: list[str] | None = None) -> int:
     gen.add_argument("--seed", type=int, default=2026)
     gen.add_argument("--out", default="data", help="writes OUT/raw and OUT/truth")
     gen.add_argument("--quiet", action="store_true", help="no progress bar")
+    gen.add_argument(
+        "--through",
+        default=None,
+        help="last simulated day: 'today' or YYYY-MM-DD (default: 2025-12-31, the committed "
+        "sample's); the three simulated years end there",
+    )
     gen.set_defaults(func=_generate)
 
     run = commands.add_parser("run", help="materialize every asset and publish")

@@ -7,7 +7,8 @@ import dagster as dg
 from datalabs_pipelines.automation.schedules import build_nightly_schedule
 from datalabs_pipelines.automation.sensors import build_landing_sensor, build_load_jobs
 from datalabs_pipelines.cleaning.assets import staging_assets
-from datalabs_pipelines.contracts import Contract, all_contracts
+from datalabs_pipelines.contracts import Contract, all_contracts, contract_errors
+from datalabs_pipelines.contracts.assets import contract_error_specs
 from datalabs_pipelines.dashboard.assets import build_dashboard_asset
 from datalabs_pipelines.governance.dictionary_assets import (
     DICTIONARY_TABLE,
@@ -26,6 +27,9 @@ from datalabs_pipelines.warehouse import warehouse_resource
 
 
 def build_definitions(contracts: Sequence[Contract] | None = None) -> dg.Definitions:
+    # Invalid contracts of the configured folder show as entries of their own (none when the
+    # caller passes its contracts).
+    errors = contract_errors() if contracts is None else ()
     contracts = list(all_contracts() if contracts is None else contracts)
     declarations = mart_declarations(contracts)
     marts = [build_mart_asset(d, contracts) for d in declarations]
@@ -53,6 +57,7 @@ def build_definitions(contracts: Sequence[Contract] | None = None) -> dg.Definit
             ),
             build_dictionary_page_asset(SNAPSHOT),
             build_dashboard_asset(SNAPSHOT),
+            *contract_error_specs(errors),
         ],
         schedules=[build_nightly_schedule(contracts)],
         jobs=load_jobs,

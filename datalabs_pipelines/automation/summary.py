@@ -43,6 +43,22 @@ def quarantined_rows(warehouse: Path) -> int:
         ).fetchone()[0]
 
 
+def collapsed_lines(warehouse: Path) -> list[tuple[str, int, float | None]]:
+    """(extract, identical lines collapsed, their amount) for extracts that collapsed any."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        found = con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'staging' "
+            "AND table_name = 'collapsed_lines'"
+        ).fetchone()[0]
+        if not found:
+            return []
+        return con.execute(
+            "SELECT extract, sum(lines_collapsed)::BIGINT, sum(amount_collapsed)::DOUBLE "
+            "FROM staging.collapsed_lines GROUP BY extract HAVING sum(lines_collapsed) > 0 "
+            "ORDER BY extract"
+        ).fetchall()
+
+
 def published_tables(published: Path) -> list[tuple[str, int]]:
     if not published.exists():
         return []

@@ -24,6 +24,8 @@ from datalabs_pipelines.cleaning.staging import (
 )
 from datalabs_pipelines.cleaning.standardize import SQL_TYPES
 from datalabs_pipelines.contracts import Contract
+from datalabs_pipelines.governance.agreement_check import SCHEDULED_TIME_TAG
+from datalabs_pipelines.governance.agreements import run_date
 from datalabs_pipelines.governance.lineage import (
     LINEAGE_KEY,
     column_lineage,
@@ -38,7 +40,7 @@ from datalabs_pipelines.quality.checks import (
     parse_check_result,
 )
 from datalabs_pipelines.quality.expectations import evaluate
-from datalabs_pipelines.quality.results import record_results
+from datalabs_pipelines.quality.results import record_collapsed, record_results
 from datalabs_pipelines.settings import get_settings
 from datalabs_pipelines.warehouse import qualified
 
@@ -46,7 +48,10 @@ STAGING_LINEAGE = {
     "record_id": ("VARCHAR", "delivery:line of the kept raw record; unique per extract"),
     "_delivery": ("VARCHAR", "delivery file the record came from"),
     "_line": ("BIGINT", "line where the record starts in its delivery file"),
-    "_copies": ("BIGINT", "identical raw records this row stands for (exact duplicates)"),
+    "_copies": (
+        "BIGINT",
+        "identical lines this row stands for (1 unless the contract collapses duplicates)",
+    ),
     "_invalid_columns": ("VARCHAR", "columns whose non-empty value failed typing, if any"),
 }
 
@@ -77,8 +82,9 @@ def staging_specs(contract: Contract) -> list[dg.AssetSpec]:
         dg.AssetSpec(
             key=asset_key("staging", contract),
             description=(
-                f"Staged {contract.name}: typed per contract, standardized, exact duplicates "
-                f"removed, direct identifiers replaced by keyed tokens. Source: "
+                f"Staged {contract.name}: typed per contract, standardized, identical lines "
+                f"handled by the contract's duplicates policy ({contract.duplicates}), "
+                f"direct identifiers replaced by keyed tokens. Source: "
                 f"`raw.{contract.name}`. Grain: {contract.grain} "
                 f"Target: `staging.{contract.name}`."
             ),
@@ -144,7 +150,10 @@ def build_staging_asset(contract: Contract) -> dg.AssetsDefinition:
             staged = build_candidates(con, contract, token_key)
         started = time.perf_counter()
         outcomes = evaluate(
-            warehouse.database, qualified(candidate(staging_table(contract))), contract
+            warehouse.database,
+            qualified(candidate(staging_table(contract))),
+            contract,
+            on=run_date(context.run.tags.get(SCHEDULED_TIME_TAG)),
         )
         validation_seconds = time.perf_counter() - started
         blocking_failed = [o.name for o in outcomes if o.severity == "error" and not o.passed]
@@ -165,6 +174,7 @@ def build_staging_asset(contract: Contract) -> dg.AssetsDefinition:
                 )
             else:
                 promote(con, contract)
+                record_collapsed(con, contract.name, staged.collapsed)
             record_results(con, contract.name, outcomes)
         yield dg.MaterializeResult(
             asset_key=key,
@@ -172,6 +182,7 @@ def build_staging_asset(contract: Contract) -> dg.AssetsDefinition:
                 **metadata,
                 "rows_in": staged.rows_in,
                 "duplicates_removed": staged.duplicates_removed,
+                "amount_collapsed": float(staged.amount_collapsed or 0),
                 "promoted": not blocking_failed,
                 LINEAGE_KEY: column_lineage(staging_lineage_map(contract)),
                 "validation_seconds": round(validation_seconds, 3),

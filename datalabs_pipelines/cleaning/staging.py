@@ -1,15 +1,18 @@
 """Build the staging table of one extract from its raw tables, in one SQL pass.
 
-``staging.<extract>``: typed, standardized, exact duplicates collapsed (``_copies`` keeps how
-many identical raw rows each row stands for), direct identifiers replaced by keyed tokens
-(``<column>_token``) and, for dates of birth, only the year. ``pii.<extract>_identities``:
-the normalized identifiers per record, for linkage. Both are first written as candidates and
-promoted only after the blocking checks pass, so a bad delivery never replaces good data.
+``staging.<extract>``: typed, standardized, lines identical in every column kept or collapsed
+as the contract's ``duplicates`` policy says (``_copies``: how many identical lines a row
+stands for; every collapse is counted per delivery, with its amount), direct identifiers
+replaced by keyed tokens (``<column>_token``) and, for dates of birth, only the year.
+``pii.<extract>_identities``: the normalized identifiers per record, for linkage. Both are
+first written as candidates and promoted only after the blocking checks pass, so a bad
+delivery never replaces good data.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 import duckdb
 
@@ -26,6 +29,23 @@ from datalabs_pipelines.ingestion.loading import pii_raw_table, raw_table
 from datalabs_pipelines.warehouse import identifier, qualified, table_exists
 
 CANDIDATE_SUFFIX = "__candidate"
+
+
+# Lines sharing a key collapse into the first (by delivery, line); under keep nothing does.
+_DUPLICATE_KEY = {
+    "keep": "NULL",
+    "collapse": "_row_hash",
+    # the n-th copy of a line within a delivery matches the n-th copy in an earlier delivery
+    "collapse_resent": "_row_hash || ':' || row_number() OVER "
+    "(PARTITION BY _delivery, _row_hash ORDER BY _line)",
+}
+
+
+_COPIES = (
+    "count(*) OVER (PARTITION BY _dup_key) AS _copies, "
+    "row_number() OVER (PARTITION BY _dup_key ORDER BY _delivery, _line) AS _rank"
+)
+_ONE_COPY = "1::BIGINT AS _copies, 1::BIGINT AS _rank"
 
 
 def staging_table(contract: Contract) -> tuple[str, str]:
@@ -61,11 +81,26 @@ def checked_column(column: Column) -> str:
 
 
 @dataclass(frozen=True)
+class Collapsed:
+    """Lines of one delivery collapsed into an identical earlier line, and their amount."""
+
+    delivery: str
+    lines: int
+    amount: Decimal | None
+
+
+@dataclass(frozen=True)
 class StagingResult:
     rows_in: int
     rows_staged: int
     duplicates_removed: int
     invalid_values: dict[str, int]
+    collapsed: tuple[Collapsed, ...] = ()
+
+    @property
+    def amount_collapsed(self) -> Decimal | None:
+        amounts = [c.amount for c in self.collapsed if c.amount is not None]
+        return sum(amounts, Decimal(0)) if amounts else None
 
 
 def build_candidates(
@@ -86,7 +121,7 @@ def build_candidates(
         source = f"SELECT * FROM {raw}"
     all_names = ", ".join(f"coalesce({identifier(c.name)}, chr(0))" for c in contract.columns)
     invalid = " || ".join(
-        f"CASE WHEN {invalid_sql(c, typed[c.name])} THEN ['{c.name}'] ELSE [] END"
+        f"CASE WHEN {invalid_sql(c, typed[c.name], params)} THEN ['{c.name}'] ELSE [] END"
         for c in contract.columns
     )
     identities = [
@@ -104,17 +139,17 @@ def build_candidates(
                    array_to_string({invalid}, ', ') AS _invalid_columns
             FROM src
         ),
-        ranked AS (
-            SELECT *, count(*) OVER (PARTITION BY _row_hash) AS _copies,
-                   row_number() OVER (PARTITION BY _row_hash ORDER BY _delivery, _line) AS _rank
-            FROM typed
-        )
-        SELECT * EXCLUDE (_rank, _row_hash) REPLACE (nullif(_invalid_columns, '') AS
-               _invalid_columns)
-        FROM ranked WHERE _rank = 1
+        keyed AS (SELECT *, {_DUPLICATE_KEY[contract.duplicates]} AS _dup_key FROM typed)
+        SELECT * EXCLUDE (_row_hash, _dup_key)
+                 REPLACE (nullif(_invalid_columns, '') AS _invalid_columns),
+               {_COPIES if contract.duplicates != "keep" else _ONE_COPY}
+        FROM keyed
         """,
         params,
     )
+    collapsed = _collapsed(con, contract)
+    if collapsed:
+        con.execute("DELETE FROM _staged WHERE _rank > 1")
     con.execute("DROP TABLE IF EXISTS _identities")
     con.execute(
         f"CREATE TEMP TABLE _identities AS SELECT record_id, "
@@ -148,7 +183,24 @@ def build_candidates(
     )
     con.execute("DROP TABLE _staged")
     con.execute("DROP TABLE _identities")
-    return StagingResult(rows_in, rows_staged, int(copies or 0) - rows_staged, invalid_counts)
+    return StagingResult(
+        rows_in, rows_staged, int(copies or 0) - rows_staged, invalid_counts, collapsed
+    )
+
+
+def _collapsed(con: duckdb.DuckDBPyConnection, contract: Contract) -> tuple[Collapsed, ...]:
+    """Per delivery, the lines about to be collapsed into an identical earlier line."""
+    if contract.duplicates == "keep":
+        return ()
+    amount = contract.amount
+    total = f"sum({identifier(amount.name)})" if amount is not None else "NULL"
+    return tuple(
+        Collapsed(delivery, int(lines), amount_sum)
+        for delivery, lines, amount_sum in con.execute(
+            f"SELECT _delivery, count(*), {total} FROM _staged WHERE _rank > 1 "
+            "GROUP BY _delivery ORDER BY _delivery"
+        ).fetchall()
+    )
 
 
 def _staging_select(column: Column) -> str:

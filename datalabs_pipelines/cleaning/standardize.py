@@ -1,7 +1,10 @@
 """SQL expressions that type and standardize one raw text column, per its contract type.
 
-Every expression maps an empty or unparseable value to NULL; ``invalid_sql`` says which
-non-empty values failed, so staging can count them instead of dropping them silently.
+Every expression maps an empty value, or one of the column's missing-value markers ("N/A",
+"–", …), to NULL, and an unparseable value to NULL too; ``invalid_sql`` says which non-missing
+values failed, so staging counts them (by line and column) instead of dropping them silently.
+Integers refuse decimals, identifiers refuse anything a spreadsheet made numeric, and amounts
+accept ``$``, thousands separators, and a negative written as ``-5``, ``(5)``, ``5-`` or ``5 CR``.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from datalabs_pipelines.warehouse import identifier
 
 SQL_TYPES = {
     "string": "VARCHAR",
+    "identifier": "VARCHAR",
     "integer": "BIGINT",
     "decimal": "DOUBLE",
     "money": "DECIMAL(18, 2)",
@@ -24,27 +28,48 @@ SQL_TYPES = {
 VALID_SSN = "^(?!000|666|9)[0-9]{3}(?!00)[0-9]{2}(?!0000)[0-9]{4}$"
 
 
-def text(column: Column) -> str:
-    """The trimmed raw value, NULL when empty."""
-    return f"nullif(trim({identifier(column.name)}), '')"
+# A number's digits: plain, or grouped by thousands with commas; an optional fraction.
+_DIGITS = r"(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)"
+_NUMBER = rf"(?:{_DIGITS}(?:\.[0-9]*)?|\.[0-9]+)"
+# An amount: "$1,234.50", "-$5", "$-5", "(5.00)", "5.00-", "5.00 CR" (the last three negative).
+_AMOUNT = (
+    rf"\(\s*\$?\s*{_NUMBER}\s*\)|(?:-\s*\$?|\$\s*-|\$)?\s*{_NUMBER}|\$?\s*{_NUMBER}\s*(?:-|CR)"
+)
+_NEGATIVE = r"^\(|^-|\$\s*-|(?:-|CR)$"
+# What a spreadsheet does to an id it took for a number: "1.23E+05", "12345.0".
+_NUMERIC_LOOKING_ID = r"^[0-9]*\.?[0-9]+[eE][+-]?[0-9]+$|^[0-9]+\.0+$"
+
+
+def text(column: Column, params: dict[str, object]) -> str:
+    """The trimmed raw value, NULL when empty or one of the column's missing-value markers."""
+    value = f"nullif(trim({identifier(column.name)}), '')"
+    if not column.null_markers:
+        return value
+    key = f"nulls_{column.name}"
+    params[key] = [m.strip() for m in column.null_markers]
+    marked = f"list_contains(${key}, trim({identifier(column.name)}))"
+    return f"(CASE WHEN {marked} THEN NULL ELSE {value} END)"
 
 
 def typed_sql(column: Column, params: dict[str, object]) -> str:
-    """Typed, standardized value; date formats are added to ``params`` as bound values."""
-    t = text(column)
+    """Typed, standardized value; markers and date formats are bound through ``params``."""
+    t = text(column, params)
     match column.type:
         case "string":
             return f"regexp_replace({t}, '\\s+', ' ', 'g')"
+        case "identifier":
+            return f"CASE WHEN NOT regexp_matches({t}, '{_NUMERIC_LOOKING_ID}') THEN {t} END"
         case "integer":
-            return f"TRY_CAST(replace({t}, ',', '') AS BIGINT)"
+            digits = f"regexp_extract({t}, '^([+-]?{_DIGITS})(?:\\.0*)?$', 1)"
+            return f"TRY_CAST(nullif(replace({digits}, ',', ''), '') AS BIGINT)"
         case "decimal":
-            return f"TRY_CAST(replace({t}, ',', '') AS DOUBLE)"
+            digits = f"regexp_extract({t}, '^([+-]?{_NUMBER})$', 1)"
+            return f"TRY_CAST(nullif(replace({digits}, ',', ''), '') AS DOUBLE)"
         case "money" if column.unit == "cents":
-            return f"(TRY_CAST({t} AS BIGINT) / 100)::DECIMAL(18, 2)"
+            digits = f"regexp_extract({t}, '^([+-]?[0-9]+)$', 1)"
+            return f"(TRY_CAST(nullif({digits}, '') AS BIGINT) / 100)::DECIMAL(18, 2)"
         case "money":
-            sign = f"CASE WHEN regexp_full_match({t}, '\\(.*\\)') THEN -1 ELSE 1 END"
-            digits = f"regexp_replace({t}, '[$,()\\s]', '', 'g')"
-            return f"({sign} * TRY_CAST({digits} AS DECIMAL(18, 2)))::DECIMAL(18, 2)"
+            return _amount_sql(t)
         case "date":
             key = f"formats_{column.name}"
             params[key] = list(column.formats)
@@ -63,6 +88,18 @@ def typed_sql(column: Column, params: dict[str, object]) -> str:
     raise ValueError(f"unknown column type {column.type!r}")
 
 
+def _amount_sql(t: str) -> str:
+    """An amount in dollars; NULL unless it is one well-formed amount with at most one sign."""
+    value = f"upper({t})"
+    magnitude = f"replace(regexp_extract({value}, '{_NUMBER}', 0), ',', '')"
+    negative = f"regexp_matches({value}, '{_NEGATIVE}')"
+    return (
+        f"CASE WHEN regexp_full_match({value}, '{_AMOUNT}') THEN "
+        f"(CASE WHEN {negative} THEN -1 ELSE 1 END * TRY_CAST({magnitude} AS DECIMAL(18, 2)))"
+        f"::DECIMAL(18, 2) END"
+    )
+
+
 # RE2 has no look-ahead: the same SSN rule written positively.
 _SSN_RE2 = (
     "(00[1-9]|0[1-9][0-9]|[1-57-8][0-9]{2}|6[0-57-9][0-9]|66[0-57-9])"
@@ -71,9 +108,9 @@ _SSN_RE2 = (
 )
 
 
-def invalid_sql(column: Column, typed: str) -> str:
-    """TRUE where a non-empty value did not survive typing."""
-    return f"({text(column)} IS NOT NULL AND ({typed}) IS NULL)"
+def invalid_sql(column: Column, typed: str, params: dict[str, object]) -> str:
+    """TRUE where a value, neither empty nor a missing-value marker, did not survive typing."""
+    return f"({text(column, params)} IS NOT NULL AND ({typed}) IS NULL)"
 
 
 def identity_sql(column: Column, typed: str) -> str:

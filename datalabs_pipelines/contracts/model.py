@@ -11,15 +11,23 @@ import datetime as dt
 import re
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 
 ColumnType = Literal[
     "string",  # free text, trimmed
-    "integer",
+    "identifier",  # a code kept as written (zero-padding too); "1.2E+05" or "123.0" is invalid
+    "integer",  # whole numbers, thousands commas allowed; "138.18" is invalid, never 138
     "decimal",
-    "money",  # "$1,234.50", "-$5.00", "(5.00)"; with `unit: cents`, whole cents
+    "money",  # "$1,234.50", "-$5", "(5.00)", "5.00-", "5.00 CR"; with `unit: cents`, whole cents
     "date",  # parsed with `formats`
     "boolean",
     "ssn",  # normalized to 9 digits and validated (area/group/serial rules)
@@ -32,6 +40,18 @@ Classification = Literal["pii", "confidential", "public"]
 PiiKind = Literal["name", "ssn", "dob", "address", "phone", "email", "zip", "other"]
 
 Severity = Literal["error", "warn"]
+
+# What to do with lines identical in every column: ``keep`` each (a payment file has no natural
+# key: two identical one-cent lines are two payments); ``collapse_resent``: keep identical lines
+# within a delivery, but a line a later delivery repeats (copy by copy) is the same record sent
+# again; ``collapse`` them all into one row, where the key says an identical line is the same
+# record. ``_copies`` counts what a row stands for; every collapse is counted per delivery.
+DuplicatePolicy = Literal["keep", "collapse_resent", "collapse"]
+
+# A date bound relative to the run date: "run_date", "run_date + 31 days", "run_date - 120 years"
+# (units: days, months, years); for a column of years, "run_year" or "run_year - 10".
+RELATIVE_DATE = re.compile(r"^run_date(?:\s*([+-])\s*(\d+)\s*(days?|months?|years?))?$")
+RELATIVE_YEAR = re.compile(r"^run_year(?:\s*([+-])\s*(\d+))?$")
 
 
 def _check_identifier(value: str) -> str:
@@ -65,6 +85,10 @@ class Column(Strict):
         False, description="also keep an upper-cased, accent-folded copy <name>_match for linkage"
     )
     fixed_width: FixedWidthField | None = None
+    null_markers: list[str] | None = Field(
+        None,
+        description="values that mean missing (NULL before typing); default: the contract's",
+    )
 
     _name = field_validator("name")(classmethod(lambda cls, v: _check_identifier(v)))
 
@@ -126,12 +150,45 @@ class Unique(Strict):
 
 
 class Between(Strict):
+    """Bounds are numbers, dates, or relative to the run date (``run_date + 31 days``).
+
+    A fixed date is allowed only as ``min``: a fixed ``max`` would reject every future delivery
+    once the calendar passes it.
+    """
+
     type: Literal["between"]
     column: str
     min: float | str | None = None
     max: float | str | None = None
     severity: Severity = "error"
     mostly: float = Field(1.0, gt=0, le=1)
+
+    @field_validator("min", "max")
+    @classmethod
+    def _bound(cls, value: float | str | None, info: ValidationInfo) -> float | str | None:
+        if not isinstance(value, str):
+            return value
+        if RELATIVE_DATE.match(value) or RELATIVE_YEAR.match(value):
+            return value
+        try:
+            dt.date.fromisoformat(value)
+        except ValueError:
+            raise ValueError(
+                f"{value!r} is not a number, a date (YYYY-MM-DD) or a bound relative to the run "
+                "date ('run_date + 31 days', 'run_date - 120 years', 'run_year')"
+            ) from None
+        if info.field_name == "max":
+            raise ValueError(
+                f"a fixed date {value!r} as max expires; write it relative to the run date, "
+                "e.g. 'run_date + 31 days'"
+            )
+        return value
+
+    def resolved(self, on: dt.date) -> Between:
+        """This check with relative bounds turned into the dates (or years) they mean on ``on``."""
+        return self.model_copy(
+            update={"min": resolve_bound(self.min, on), "max": resolve_bound(self.max, on)}
+        )
 
 
 class InSet(Strict):
@@ -161,6 +218,38 @@ Expectation = Annotated[
 ]
 
 
+def resolve_bound(bound: float | str | None, on: dt.date) -> float | str | None:
+    """A relative bound's value on the run date ``on``: an ISO date, or a year; others as given."""
+    if not isinstance(bound, str):
+        return bound
+    if found := RELATIVE_YEAR.match(bound):
+        sign, amount = found.groups()
+        return on.year + (int(amount) * (-1 if sign == "-" else 1) if sign else 0)
+    found = RELATIVE_DATE.match(bound)
+    if found is None:
+        return bound
+    sign, amount, unit = found.groups()
+    if sign is None:
+        return on.isoformat()
+    n = int(amount) * (-1 if sign == "-" else 1)
+    if unit.startswith("day"):
+        return (on + dt.timedelta(days=n)).isoformat()
+    months = on.year * 12 + on.month - 1 + (n if unit.startswith("month") else 12 * n)
+    year, month = divmod(months, 12)
+    day = min(on.day, _days_in_month(year, month + 1))
+    return dt.date(year, month + 1, day).isoformat()
+
+
+def _days_in_month(year: int, month: int) -> int:
+    following = dt.date(year + month // 12, month % 12 + 1, 1)
+    return (following - dt.timedelta(days=1)).day
+
+
+def resolved(exp: Expectation, on: dt.date) -> Expectation:
+    """``exp`` with any bound relative to the run date resolved on ``on``."""
+    return exp.resolved(on) if isinstance(exp, Between) else exp
+
+
 class Agreement(Strict):
     name: str
     permitted_purposes: list[str] = Field(min_length=1)
@@ -186,8 +275,35 @@ class Contract(Strict):
     primary_key: list[str] = Field(min_length=1)
     expectations: list[Expectation] = Field(default_factory=list)
     agreement: Agreement
+    duplicates: DuplicatePolicy = Field(
+        "keep", description="identical lines: keep, collapse_resent or collapse"
+    )
+    amount_column: str | None = Field(
+        None, description="the money column whose sum is reported for collapsed lines"
+    )
+    null_markers: list[str] = Field(
+        default_factory=list, description="values that mean missing in every column ('N/A', '–')"
+    )
 
     _names = field_validator("name", "agency")(classmethod(lambda cls, v: _check_identifier(v)))
+
+    @model_validator(mode="before")
+    @classmethod
+    def _inherit_null_markers(cls, data: object) -> object:
+        """A column without its own ``null_markers`` takes the contract's."""
+        if not isinstance(data, dict) or not data.get("null_markers"):
+            return data
+        columns = data.get("columns")
+        if not isinstance(columns, list):
+            return data
+        markers = data["null_markers"]
+        inherited = [
+            {**c, "null_markers": markers}
+            if isinstance(c, dict) and c.get("null_markers") is None
+            else c
+            for c in columns
+        ]
+        return {**data, "columns": inherited}
 
     @model_validator(mode="after")
     def _references_exist(self) -> Contract:
@@ -196,6 +312,8 @@ class Contract(Strict):
         if duplicated:
             raise ValueError(f"duplicate column names: {sorted(duplicated)}")
         known = set(names)
+        if self.amount_column is not None and self.amount_column not in known:
+            raise ValueError(f"amount_column names unknown column {self.amount_column!r}")
         for key in self.primary_key:
             if key not in known:
                 raise ValueError(f"primary_key names unknown column {key!r}")
@@ -238,6 +356,15 @@ class Contract(Strict):
 
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
+
+    @property
+    def amount(self) -> Column | None:
+        """The column whose sum is reported for collapsed lines: declared, else the only money
+        column."""
+        if self.amount_column is not None:
+            return self.column(self.amount_column)
+        money = [c for c in self.columns if c.type == "money"]
+        return money[0] if len(money) == 1 else None
 
     @property
     def pii_columns(self) -> list[Column]:

@@ -7,7 +7,7 @@ import pandas as pd
 
 from datalabs_pipelines.generator.population import Population
 from datalabs_pipelines.generator.records import Context, broken_per_file, identity
-from datalabs_pipelines.generator.schooling import SCHOOL_YEARS, TERMS, Schooling
+from datalabs_pipelines.generator.schooling import Schooling, graduates, school_years, terms
 from datalabs_pipelines.generator.timeline import fmt_dates
 from datalabs_pipelines.generator.writers import Records, finish, write_delimited, write_jsonl
 
@@ -23,8 +23,8 @@ def _grade(g: np.ndarray) -> np.ndarray:
 def write_k12(ctx: Context, pop: Population, sch: Schooling) -> None:
     extract = "k12_enrollment"
     rng = ctx.rng(extract)
-    n_broken = broken_per_file(rng, len(SCHOOL_YEARS))
-    for fi, y in enumerate(SCHOOL_YEARS):
+    n_broken = broken_per_file(rng, len(school_years()))
+    for fi, y in enumerate(school_years()):
         part = sch.k12[sch.k12["year"] == y]
         person = part["person"].to_numpy()
         ident = identity(
@@ -71,7 +71,7 @@ def write_k12(ctx: Context, pop: Population, sch: Schooling) -> None:
     rng = ctx.rng(extract)
     g = sch.graduations
     gyear = g["date"].to_numpy().astype("datetime64[D]").astype("datetime64[Y]").astype(int) + 1970
-    years = [y + 1 for y in SCHOOL_YEARS if y + 1 <= 2025]
+    years = [y + 1 for y in school_years() if graduates(y + 1)]
     n_broken = broken_per_file(rng, len(years))
     for fi, y in enumerate(years):
         part = g[gyear == y]
@@ -108,7 +108,7 @@ def write_postsecondary(ctx: Context, pop: Population, sch: Schooling) -> None:
         ("postsecondary_completion", sch.ps_complete),
     ):
         rng = ctx.rng(extract)
-        years = sorted({t[2] for t in TERMS})
+        years = sorted({t[2] for t in terms()})
         n_broken = broken_per_file(rng, len(years))
         for fi, ay in enumerate(years):
             part = frame[frame["academic_year"] == ay]

@@ -14,7 +14,13 @@ import pandas as pd
 
 from datalabs_pipelines.generator.population import Population
 from datalabs_pipelines.generator.rng import stream
-from datalabs_pipelines.generator.timeline import PERIOD_END, age_on, quarters, uniform_dates
+from datalabs_pipelines.generator.timeline import (
+    age_on,
+    period_end,
+    period_start,
+    quarters,
+    uniform_dates,
+)
 
 SEPARATION = 0.07
 JOB_CHANGE = 0.04
@@ -124,14 +130,14 @@ def _claims(rng: np.random.Generator, seps: pd.DataFrame) -> pd.DataFrame:
     filed = sep_date + rng.integers(1, 21, len(seps))
     weeks = np.minimum(rng.geometric(1 / 12, len(seps)), 26)
     end = filed + 7 * weeks
-    keep = filed <= PERIOD_END
+    keep = filed <= period_end()
     wba = np.clip((0.47 * seps["weekly_wage"].to_numpy()).round(), 51, 793)
     out = pd.DataFrame(
         {
             "person": seps["person"].to_numpy()[keep],
             "firm": seps["firm"].to_numpy()[keep],
             "filed": filed[keep],
-            "end": np.where(end > PERIOD_END, np.datetime64("NaT"), end)[keep],
+            "end": np.where(end > period_end(), np.datetime64("NaT"), end)[keep],
             "wba": wba[keep],
         }
     )
@@ -140,4 +146,4 @@ def _claims(rng: np.random.Generator, seps: pd.DataFrame) -> pd.DataFrame:
 
 def random_claim_dates(rng: np.random.Generator, n: int) -> np.ndarray:
     """Filing dates spread over the period (helper for tests)."""
-    return uniform_dates(rng, np.datetime64("2023-01-01"), PERIOD_END, n)
+    return uniform_dates(rng, period_start(), period_end(), n)

@@ -12,7 +12,7 @@ import pandas as pd
 from datalabs_pipelines.generator.population import Population
 from datalabs_pipelines.generator.programs import Program
 from datalabs_pipelines.generator.records import Context, broken_per_file, identity, ssn_values
-from datalabs_pipelines.generator.timeline import YEARS, fmt_dates
+from datalabs_pipelines.generator.timeline import fmt_dates, period_start, years
 from datalabs_pipelines.generator.writers import Records, finish, write_delimited
 
 AGENCY = "human_services"
@@ -43,9 +43,9 @@ def write_program(ctx: Context, pop: Population, program: Program) -> None:
     rng = ctx.rng(extract)
     spells = program.spells
     start = spells["start"].to_numpy().astype("datetime64[D]")
-    year = np.maximum(start.astype("datetime64[Y]").astype(int) + 1970, YEARS[0])
-    n_broken = broken_per_file(rng, len(YEARS))
-    for fi, y in enumerate(YEARS):
+    year = np.maximum(start.astype("datetime64[Y]").astype(int) + 1970, years()[0])
+    n_broken = broken_per_file(rng, len(years()))
+    for fi, y in enumerate(years()):
         sel = np.flatnonzero(year == y)
         s = spells.iloc[sel]
         person = s["person"].to_numpy()
@@ -64,7 +64,7 @@ def write_program(ctx: Context, pop: Population, program: Program) -> None:
         ssn = ssn_values(
             rng, pop, person, ident.defects, missing=0.04, typo=0.005, placeholder=0.003, dashed=0.6
         )
-        addr = pop.address_at(person, np.maximum(start[sel], np.datetime64("2023-01-01")))
+        addr = pop.address_at(person, np.maximum(start[sel], period_start()))
         p = pop.people.iloc[person]
         sex = p["sex"].to_numpy().astype(object)
         sex[rng.random(len(sel)) < 0.005] = "U"

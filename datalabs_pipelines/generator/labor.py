@@ -75,7 +75,7 @@ def write_wages(ctx: Context, pop: Population, firms: pd.DataFrame, emp: Employm
         rec = finish(
             rng,
             Records(rows, person, ident.defects),
-            dup_rate=0.003,
+            dup_rate=0.0,  # an identical wage line is another wage line (duplicates: keep)
             n_broken=int(n_broken[qi]),
             kind_start=int(n_broken[:qi].sum()),
             break_kinds=("short_line",),

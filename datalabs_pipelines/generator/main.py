@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 import sys
 import time
@@ -23,7 +24,7 @@ from datalabs_pipelines.generator.programs import build_programs, on_program_by_
 from datalabs_pipelines.generator.records import Context
 from datalabs_pipelines.generator.schooling import build_schooling
 from datalabs_pipelines.generator.spending import build_spending
-from datalabs_pipelines.generator.timeline import fmt_dates, quarters
+from datalabs_pipelines.generator.timeline import fmt_dates, quarters, set_through
 from datalabs_pipelines.generator.truth import TruthWriter
 
 PEOPLE_PER_SCALE = 10_000
@@ -128,12 +129,19 @@ def _write_reference_truth(truth: Path, pop: Population, firms: pd.DataFrame) ->
     f.to_csv(truth / "firms.csv", index=False, lineterminator="\n")
 
 
-def generate(scale: float, seed: int, out: Path, progress: bool = True) -> GenerationSummary:
+def generate(
+    scale: float,
+    seed: int,
+    out: Path,
+    progress: bool = True,
+    through: dt.date | None = None,
+) -> GenerationSummary:
     """Write every extract under ``out/raw/<agency>/<extract>/`` and the truth under
-    ``out/truth/``. Same ``scale`` and ``seed`` give byte-identical files.
+    ``out/truth/``. Same ``scale``, ``seed`` and ``through`` give byte-identical files.
 
     Scale 1 is about 10,000 people and 2,000 firms over 2023-2025; fractional scales are allowed
-    (at least 200 people and 60 firms).
+    (at least 200 people and 60 firms). ``through`` moves the three simulated years so that
+    they end on that day (e.g. today: dates run into the current quarter, never past it).
     """
     if scale <= 0:
         raise ValueError("scale must be positive")
@@ -142,6 +150,7 @@ def generate(scale: float, seed: int, out: Path, progress: bool = True) -> Gener
     n_people = max(200, round(PEOPLE_PER_SCALE * scale))
     n_firms = max(60, round(FIRMS_PER_SCALE * scale))
     _clean(out)
+    set_through(through)
     bar = tqdm(desc="generate", unit="file", file=sys.stderr, disable=not progress)
     try:
         bar.set_postfix_str("simulating people")
@@ -167,6 +176,7 @@ def generate(scale: float, seed: int, out: Path, progress: bool = True) -> Gener
         _write_reference_truth(out / "truth", pop, firms)
     finally:
         bar.close()
+        set_through(None)
     written = [
         p
         for a, ex in EXTRACTS.items()

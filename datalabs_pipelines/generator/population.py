@@ -10,7 +10,7 @@ import pandas as pd
 from datalabs_pipelines.generator import names, places
 from datalabs_pipelines.generator.identifiers import ssns
 from datalabs_pipelines.generator.rng import pick, stream, zipf_weights
-from datalabs_pipelines.generator.timeline import PERIOD_END, day, uniform_dates
+from datalabs_pipelines.generator.timeline import period_end, period_start, uniform_dates
 
 RACES = ("W", "B", "A", "I", "P", "M")  # White, Black, Asian, Am. Indian, Pac. Isl., multiracial
 RACE_P_NON_HISPANIC = (0.66, 0.2, 0.085, 0.006, 0.002, 0.047)
@@ -127,7 +127,7 @@ def build_population(seed: int, n_people: int) -> Population:
     adult_age = np.select([pos == 0, pos == 1], [ha, second], third)
     kid_age = np.minimum(rng.integers(0, 18, n), np.maximum(ha - 18, 0))
     age = np.where(role_adult, adult_age, kid_age)
-    dob = PERIOD_END - (age * 365.25).astype(int) - rng.integers(0, 365, n)
+    dob = period_end() - (age * 365.25).astype(int) - rng.integers(0, 365, n)
     dob = dob.astype("datetime64[D]")
 
     # household-level attributes
@@ -177,7 +177,7 @@ def build_population(seed: int, n_people: int) -> Population:
         np.where(same_county, a1["county_idx"], rng.integers(0, len(places.COUNTIES), n_h)),
     )
     move_date = np.where(
-        moves, uniform_dates(rng, day("2023-02-01"), day("2025-11-30"), n_h), np.datetime64("NaT")
+        moves, uniform_dates(rng, period_start() + 31, period_end() - 31, n_h), np.datetime64("NaT")
     )
     households = pd.DataFrame(
         {

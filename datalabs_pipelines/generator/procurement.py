@@ -15,7 +15,7 @@ from datalabs_pipelines.generator.places import STATE
 from datalabs_pipelines.generator.records import Context, broken_per_file
 from datalabs_pipelines.generator.rng import pick
 from datalabs_pipelines.generator.spending import BODIES, Spending
-from datalabs_pipelines.generator.timeline import YEARS, fmt_dates, quarters
+from datalabs_pipelines.generator.timeline import fmt_dates, period_end, quarters, years
 from datalabs_pipelines.generator.writers import (
     Records,
     add_tag,
@@ -46,7 +46,7 @@ def write_vendor_master(ctx: Context, firms: pd.DataFrame, sp: Spending) -> None
     v = sp.vendors
     f = firms.iloc[v["firm"].to_numpy()]
     reg = v["registered"].to_numpy().astype("datetime64[D]")
-    year = np.maximum(reg.astype("datetime64[Y]").astype(int) + 1970, YEARS[0])
+    year = np.maximum(reg.astype("datetime64[Y]").astype(int) + 1970, years()[0])
     defects = np.full(len(v), "", dtype=object)
     dup = v["duplicate"].to_numpy()
     add_tag(defects, dup, "duplicate_vendor;name_variant")
@@ -78,8 +78,8 @@ def write_vendor_master(ctx: Context, firms: pd.DataFrame, sp: Spending) -> None
             "Registered Date": fmt_dates(reg, "%m/%d/%Y"),
         }
     )
-    n_broken = broken_per_file(rng, len(YEARS))
-    for fi, y in enumerate(YEARS):
+    n_broken = broken_per_file(rng, len(years()))
+    for fi, y in enumerate(years()):
         sel = np.flatnonzero(year == y)
         if not len(sel):  # nothing to deliver this period
             continue
@@ -129,7 +129,7 @@ def write_payments(ctx: Context, sp: Spending) -> None:
             Records(
                 rows, np.full(len(rows), "", dtype=object), np.full(len(rows), "", dtype=object)
             ),
-            dup_rate=0.002,
+            dup_rate=0.0,  # an identical payment line is another payment (duplicates: keep)
             n_broken=int(n_broken[qi]),
             kind_start=int(n_broken[:qi].sum()),
         )
@@ -151,8 +151,8 @@ def write_contract_awards(ctx: Context, sp: Spending) -> None:
     a = sp.awards
     date = a["date"].to_numpy().astype("datetime64[D]")
     year = date.astype("datetime64[Y]").astype(int) + 1970
-    n_broken = broken_per_file(rng, len(YEARS))
-    for fi, y in enumerate(YEARS):
+    n_broken = broken_per_file(rng, len(years()))
+    for fi, y in enumerate(years()):
         part = a[year == y]
         rows = pd.DataFrame(
             {
@@ -241,12 +241,13 @@ def write_certified_firms(ctx: Context, firms: pd.DataFrame, sp: Spending) -> No
         )
         if rows.empty:
             continue
-        name = f"certified_firms_{tag}_2025.xlsx"
+        name = f"certified_firms_{tag}_{years()[-1]}.xlsx"
+        exported = fmt_dates(np.array([period_end()]), "%m/%d/%Y")[0]
         lines = write_xlsx(
             ctx.path(AGENCY, extract, name),
             Records(rows, f["firm_id"].to_numpy(), defects),
             sheet="Certified Firms",
-            title=f"{body} - Certified Firm Directory - exported 12/31/2025",
+            title=f"{body} - Certified Firm Directory - exported {exported}",
             date_columns=("Cert Start Date", "Cert End Date"),
         )
         ctx.truth.firms(extract, name, lines, f["firm_id"].to_numpy(), defects)

@@ -10,9 +10,15 @@ import pandas as pd
 from datalabs_pipelines.generator.identifiers import random_ids
 from datalabs_pipelines.generator.population import Population
 from datalabs_pipelines.generator.rng import stream
-from datalabs_pipelines.generator.timeline import NAT, PERIOD_END, PERIOD_START, age_on, day
+from datalabs_pipelines.generator.timeline import (
+    NAT,
+    age_on,
+    period_end,
+    period_start,
+    years,
+)
 
-HISTORY_START = day("2020-01-01")
+HISTORY_YEARS = 3  # spells may start this many calendar years before the period
 
 
 @dataclass(frozen=True)
@@ -31,7 +37,8 @@ def simulate_spells(
     Returns (unit, start, end) of spells that overlap the period; ends after it are open (NaT).
     """
     n = len(units)
-    first = HISTORY_START + rng.integers(0, (PERIOD_END - HISTORY_START).astype(int) - 60, n)
+    history_start = np.datetime64(f"{years()[0] - HISTORY_YEARS}-01-01")
+    first = history_start + rng.integers(0, (period_end() - history_start).astype(int) - 60, n)
     k = rng.choice([1, 2, 3], n, p=[0.62, 0.28, 0.1])
     out_u, out_s, out_e = [], [], []
     start = first.astype("datetime64[D]")
@@ -46,11 +53,11 @@ def simulate_spells(
         churn = rng.random(n) < churn_share
         gap = np.where(churn, rng.integers(14, 90, n), rng.integers(120, 900, n))
         start = end + gap
-        alive = keep & (start <= PERIOD_END)
+        alive = keep & (start <= period_end())
     u, s, e = (np.concatenate(x) for x in (out_u, out_s, out_e))
-    overlap = (s <= PERIOD_END) & (e >= PERIOD_START)
+    overlap = (s <= period_end()) & (e >= period_start())
     u, s, e = u[overlap], s[overlap], e[overlap]
-    e = np.where(e > PERIOD_END, NAT, e)
+    e = np.where(e > period_end(), NAT, e)
     return u, s.astype("datetime64[D]"), e.astype("datetime64[D]")
 
 
@@ -124,11 +131,11 @@ def build_programs(seed: int, pop: Population) -> dict[str, Program]:
     from_snap["start"] = starts - rng.integers(0, 45, len(from_snap))
     ends = from_snap["end"].to_numpy().astype("datetime64[D]")
     ends = ends + rng.integers(0, 150, len(from_snap))
-    from_snap["end"] = np.where(ends > PERIOD_END, NAT, ends)
+    from_snap["end"] = np.where(ends > period_end(), NAT, ends)
     from_snap["case_id"] = med_case[pop.people["household"].to_numpy()[from_snap["person"]]]
     on_snap = np.zeros(n_p, dtype=bool)
     on_snap[snap["person"].to_numpy()] = True
-    age = age_on(pop.dob, PERIOD_END)
+    age = age_on(pop.dob, period_end())
     pov_p = poverty[pop.people["household"].to_numpy()]
     p_other = np.where(age < 19, 0.55 * pov_p, np.where(age >= 65, 0.45 * pov_p, 0.13 * pov_p))
     others = np.flatnonzero(~on_snap & (rng.random(n_p) < p_other))

@@ -11,11 +11,18 @@ from datalabs_pipelines.generator import industries, places
 from datalabs_pipelines.generator.identifiers import random_ids
 from datalabs_pipelines.generator.population import Population
 from datalabs_pipelines.generator.rng import stream
-from datalabs_pipelines.generator.timeline import NAT, age_on, day
+from datalabs_pipelines.generator.timeline import (
+    NAT,
+    age_on,
+    day,
+    period_end,
+    period_start,
+    year_shift,
+)
 
-SCHOOL_YEARS = (2022, 2023, 2024, 2025)  # fall of the school year
+_SCHOOL_YEARS = (2022, 2023, 2024, 2025)  # fall of the school year, default period
 # (code, first day, academic year label, regular term?)
-TERMS: tuple[tuple[str, str, str, bool], ...] = (
+_TERMS: tuple[tuple[str, str, str, bool], ...] = (
     ("2023SP", "2023-01-17", "2022-23", True),
     ("2023SU", "2023-06-05", "2022-23", False),
     ("2023FA", "2023-08-28", "2023-24", True),
@@ -36,6 +43,28 @@ class Schooling:
     graduations: pd.DataFrame  # person, student_id, district, date, diploma
     ps_enroll: pd.DataFrame  # person, institution, record_id, term, academic_year, date
     ps_complete: pd.DataFrame  # person, institution, record_id, date, award, cip, academic_year
+
+
+def school_years() -> tuple[int, ...]:
+    """Falls of the school years that start within the period (moved with it)."""
+    shifted = (y + year_shift() for y in _SCHOOL_YEARS)
+    return tuple(y for y in shifted if day(f"{y}-08-12") <= period_end())
+
+
+def graduates(year: int) -> bool:
+    """Whether the period covers the end of May of ``year``, when high schools graduate."""
+    return day(f"{year}-05-31") <= period_end()
+
+
+def terms() -> tuple[tuple[str, str, str, bool], ...]:
+    """Postsecondary terms (code, first day, academic year, regular?) starting in the period."""
+    out = []
+    for code, first, academic_year, regular in _TERMS:
+        y, a = int(code[:4]) + year_shift(), int(academic_year[:4]) + year_shift()
+        start = f"{y}{first[4:]}"
+        if day(start) <= period_end():
+            out.append((f"{y}{code[4:]}", start, f"{a}-{(a + 1) % 100:02d}", regular))
+    return tuple(out)
 
 
 def _districts() -> list[list[str]]:
@@ -67,7 +96,8 @@ def build_k12(seed: int, pop: Population) -> tuple[pd.DataFrame, pd.DataFrame]:
     county_pos = {c.fips: i for i, c in enumerate(places.COUNTIES)}
     done = np.zeros(n, dtype=bool)
     rows, grads = [], []
-    for y in SCHOOL_YEARS:
+    years = school_years()
+    for y in years:
         grade = age_on(pop.dob, day(f"{y}-09-01")) - 5 + offset
         enrolled = public & ~done & (grade >= 0) & (grade <= 12)
         idx = np.flatnonzero(enrolled)
@@ -76,7 +106,7 @@ def build_k12(seed: int, pop: Population) -> tuple[pd.DataFrame, pd.DataFrame]:
         start_day = rng.integers(12, 22)
         entry = np.full(len(idx), day(f"{y}-08-{start_day:02d}"))
         exit_ = np.full(len(idx), day(f"{y + 1}-06-{int(rng.integers(1, 9)):02d}"))
-        if y == SCHOOL_YEARS[-1]:
+        if y == years[-1]:
             exit_ = np.full(len(idx), NAT)
         drop = (g >= 9) & (rng.random(len(idx)) < 0.025)
         drop_date = entry + rng.integers(40, 230, len(idx))
@@ -123,7 +153,7 @@ def build_k12(seed: int, pop: Population) -> tuple[pd.DataFrame, pd.DataFrame]:
         )[moving]
         rows += [first, second]
         senior = (g == 12) & ~drop
-        if y + 1 <= 2025:
+        if graduates(y + 1):
             grad = senior & (rng.random(len(idx)) < 0.93)
             gi = idx[grad]
             gdate = day(f"{y + 1}-05-{int(rng.integers(18, 31)):02d}")
@@ -153,8 +183,9 @@ def build_postsecondary(
     """Term enrollments and completions for graduates (~60% enroll) and adult students."""
     rng = stream(seed, "postsecondary")
     n = len(pop.people)
-    term_start = np.array([day(t[1]) for t in TERMS])
-    fall_idx = {int(t[0][:4]): i for i, t in enumerate(TERMS) if t[0].endswith("FA")}
+    term_list = terms()
+    term_start = np.array([day(t[1]) for t in term_list])
+    fall_idx = {int(t[0][:4]): i for i, t in enumerate(term_list) if t[0].endswith("FA")}
     poverty = pop.households["poverty"].to_numpy()[pop.people["household"].to_numpy()]
 
     # episodes: person, first term index, prior regular terms
@@ -162,14 +193,14 @@ def build_postsecondary(
     gyear = graduations["date"].to_numpy().astype("datetime64[Y]").astype(int) + 1970
     goes = rng.random(len(gp)) < np.clip(0.78 - 0.35 * poverty[gp], 0.2, 0.9)
     delay = rng.choice([0, 1, 2, 3], len(gp), p=[0.68, 0.1, 0.1, 0.12])  # in regular terms
-    regular = np.array([i for i, t in enumerate(TERMS) if t[3]])
+    regular = np.array([i for i, t in enumerate(term_list) if t[3]])
     first_pos = np.array([np.searchsorted(regular, fall_idx.get(y, 99)) for y in gyear]) + delay
     ok = goes & (first_pos < len(regular))
     ep_person = gp[ok]
     ep_term = regular[first_pos[ok]]
     ep_prior = np.zeros(len(ep_person), dtype=int)
 
-    age = age_on(pop.dob, day("2023-01-01"))
+    age = age_on(pop.dob, period_start())
     adult = np.flatnonzero((age >= 19) & (age <= 45) & (rng.random(n) < 0.045))
     ep_person = np.concatenate([ep_person, adult])
     ep_term = np.concatenate(
@@ -197,7 +228,7 @@ def build_postsecondary(
     active = np.zeros(m, dtype=bool)
     done_terms = ep_prior.copy()
     stopped = np.zeros(m, dtype=bool)
-    for ti, (code, _start, ay, is_regular) in enumerate(TERMS):
+    for ti, (code, _start, ay, is_regular) in enumerate(term_list):
         starting = (ep_term == ti) & ~stopped
         if is_regular:
             persist = np.where(code.endswith("SP"), 0.86, 0.74)
@@ -233,7 +264,7 @@ def build_postsecondary(
             stopped |= fin
     en = pd.concat(enroll, ignore_index=True)
     co = pd.concat(complete, ignore_index=True)
-    co = co[co["date"].to_numpy().astype("datetime64[D]") <= day("2025-12-31")]
+    co = co[co["date"].to_numpy().astype("datetime64[D]") <= period_end()]
     record_id = random_ids(rng, m, "", 8)
     for frame in (en, co):
         e = frame["episode"].to_numpy()

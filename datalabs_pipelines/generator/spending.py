@@ -7,12 +7,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from datalabs_pipelines.generator import industries
+from datalabs_pipelines.generator import industries, timeline
 from datalabs_pipelines.generator.businesses import OWNERSHIP
 from datalabs_pipelines.generator.defects import business_name_variant
 from datalabs_pipelines.generator.identifiers import random_ids
 from datalabs_pipelines.generator.rng import stream
-from datalabs_pipelines.generator.timeline import PERIOD_END, YEARS, day, quarters
+from datalabs_pipelines.generator.timeline import day, period_end, quarters, year_shift
 
 AGENCY_CODES = np.array([a for a, _ in industries.AGENCIES], dtype=object)
 AGENCY_P = np.array([w for _, w in industries.AGENCIES]) / sum(w for _, w in industries.AGENCIES)
@@ -42,7 +42,7 @@ def build_vendors(rng: np.random.Generator, firms: pd.DataFrame) -> pd.DataFrame
     names[is_dup] = [business_name_variant(rng, s) for s in names[is_dup]]
     reg = firms["registered"].to_numpy().astype("datetime64[D]")[firm]
     later = reg + rng.integers(30, 2000, len(firm))
-    reg = np.where(is_dup, np.minimum(later, PERIOD_END - 30), reg)
+    reg = np.where(is_dup, np.minimum(later, period_end() - 30), reg)
     fein = firms["fein"].to_numpy()[firm].copy()
     fein[rng.random(len(firm)) < np.where(is_dup, 0.4, 0.07)] = ""
     out = (
@@ -83,7 +83,7 @@ def build_spending(seed: int, firms: pd.DataFrame) -> Spending:
 
     # contract awards
     award_rows = []
-    for y in YEARS:
+    for y in timeline.years():
         k = max(5, round(0.1 * n_firms))
         vi = rng.choice(len(vendors), k, p=weight / weight.sum())
         date = day(f"{y}-01-01") + rng.integers(0, 365, k)
@@ -104,6 +104,7 @@ def build_spending(seed: int, firms: pd.DataFrame) -> Spending:
             )
         )
     awards = pd.concat(award_rows, ignore_index=True)
+    awards = awards[awards["date"].to_numpy().astype("datetime64[D]") <= period_end()]
     awards = awards[
         awards["date"].to_numpy().astype("datetime64[D]")
         >= vendors["registered"].to_numpy().astype("datetime64[D]")[awards["vendor"]]
@@ -182,7 +183,7 @@ def _payments(
     p["payment_id"] = [f"PV{i + 1:08d}" for i in range(len(p))]
     id_by_row = pd.Series(p["payment_id"].to_numpy(), index=p.index)
     voids["void_of"] = id_by_row.loc[voids.index].to_numpy()
-    voids = voids[voids["date"].to_numpy().astype("datetime64[D]") <= PERIOD_END]
+    voids = voids[voids["date"].to_numpy().astype("datetime64[D]") <= period_end()]
     voids = voids.sort_values(["date", "vendor"], kind="stable")
     voids["payment_id"] = [f"PX{i + 1:08d}" for i in range(len(voids))]
     out = pd.concat([p, voids], ignore_index=True)
@@ -210,13 +211,12 @@ def _certifications(rng: np.random.Generator, firms: pd.DataFrame) -> pd.DataFra
     for body, ctype, mask in wants:
         fi = np.flatnonzero(mask)
         years = 5 if body == "ucp" else 3
-        start = day("2017-01-01") + rng.integers(
-            0, (day("2025-09-30") - day("2017-01-01")).astype(int), len(fi)
-        )
+        first = day(f"{2017 + year_shift()}-01-01")
+        start = first + rng.integers(0, (period_end() - 92 - first).astype(int), len(fi))
         alive = np.ones(len(fi), dtype=bool)
         for _ in range(4):
             end = start + years * 365
-            keep = alive & (end >= day("2022-01-01"))
+            keep = alive & (end >= day(f"{2022 + year_shift()}-01-01"))
             rows.append(
                 pd.DataFrame(
                     {
@@ -228,7 +228,7 @@ def _certifications(rng: np.random.Generator, firms: pd.DataFrame) -> pd.DataFra
                     }
                 )
             )
-            alive &= (rng.random(len(fi)) < 0.7) & (end < PERIOD_END)
+            alive &= (rng.random(len(fi)) < 0.7) & (end < period_end())
             start = end + rng.integers(-20, 90, len(fi))
     c = pd.concat(rows, ignore_index=True)
     c = c.sort_values(["body", "start", "firm"], kind="stable").reset_index(drop=True)

@@ -1,23 +1,58 @@
-"""The simulated period, quarters, and vectorized date helpers (numpy datetime64[D])."""
+"""The simulated period, quarters, and vectorized date helpers (numpy datetime64[D]).
+
+The period is three calendar years ending on its last day: by default 2023-01-01 to
+2025-12-31 (the committed sample); ``set_through(day)`` moves it so that it ends on ``day``
+(e.g. today: a sample whose dates run into the current quarter and never past it). Calendars
+written for the default period (school terms) move by whole years with it.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 
-PERIOD_START = np.datetime64("2023-01-01")
-PERIOD_END = np.datetime64("2025-12-31")
-YEARS: tuple[int, ...] = (2023, 2024, 2025)
+DEFAULT_THROUGH = dt.date(2025, 12, 31)
 NAT = np.datetime64("NaT", "D")
+_through = np.datetime64(DEFAULT_THROUGH, "D")
+
+
+def set_through(through: dt.date | None) -> None:
+    """End the simulated period on ``through`` (None: the default, 2025-12-31)."""
+    global _through
+    _through = np.datetime64(through or DEFAULT_THROUGH, "D")
+
+
+def period_end() -> np.datetime64:
+    return _through
+
+
+def years() -> tuple[int, ...]:
+    """The period's three calendar years, the last one possibly cut short."""
+    last = int(str(_through)[:4])
+    return (last - 2, last - 1, last)
+
+
+def period_start() -> np.datetime64:
+    return np.datetime64(f"{years()[0]}-01-01")
+
+
+def year_shift() -> int:
+    """Whole years between the period's last year and the default's (2025)."""
+    return years()[-1] - DEFAULT_THROUGH.year
 
 
 def quarters() -> list[tuple[int, int, np.datetime64, np.datetime64]]:
-    """(year, quarter, first day, last day) for every quarter of the period."""
+    """(year, quarter, first day, last day) for every quarter of the period, the last one cut
+    at the period's end."""
     out = []
-    for y in YEARS:
+    for y in years():
         for q in range(1, 5):
             start = np.datetime64(f"{y}-{3 * q - 2:02d}-01")
+            if start > _through:
+                break
             end = (start.astype("datetime64[M]") + 3).astype("datetime64[D]") - 1
-            out.append((y, q, start, end))
+            out.append((y, q, start, min(end, _through)))
     return out
 
 

@@ -15,7 +15,12 @@ from pathlib import Path
 
 import duckdb
 
-from datalabs_pipelines.cleaning.staging import build_candidates, candidate, staging_table
+from datalabs_pipelines.cleaning.staging import (
+    Collapsed,
+    build_candidates,
+    candidate,
+    staging_table,
+)
 from datalabs_pipelines.contracts.model import Contract
 from datalabs_pipelines.contracts.roles import role_problems
 from datalabs_pipelines.ingestion.errors import DeliveryRejected
@@ -44,6 +49,7 @@ class ValidationReport:
     unexpected_columns: list[str] = field(default_factory=list)
     missing_optional_columns: list[str] = field(default_factory=list)
     role_problems: list[str] = field(default_factory=list)
+    collapsed: tuple[Collapsed, ...] = ()
 
     @property
     def failed_expectations(self) -> list[Outcome]:
@@ -101,6 +107,7 @@ def validate_extract(path: Path, contract: Contract) -> ValidationReport:
         if loaded.rows_loaded:
             staged = build_candidates(con, contract, secrets.token_bytes(32))
             report.invalid_values = staged.invalid_values
+            report.collapsed = staged.collapsed
             report.invalid_lines = _invalid_lines(con, contract, staged.invalid_values)
             report.outcomes = evaluate(
                 database, qualified(candidate(staging_table(contract))), contract
@@ -144,6 +151,11 @@ def render(report: ValidationReport) -> str:
         f"records in file: {report.records}, loadable: {report.rows_loaded}, "
         f"quarantined: {len(report.quarantined)}"
     )
+    if report.collapsed:
+        lines = sum(c.lines for c in report.collapsed)
+        amounts = [c.amount for c in report.collapsed if c.amount is not None]
+        amount = f" (amount {sum(amounts)})" if amounts else ""
+        out.append(f"identical lines collapsed: {lines}{amount} (the contract's `duplicates`)")
     if report.unexpected_columns:
         out.append(
             "note: header fields not in the contract (ignored): "

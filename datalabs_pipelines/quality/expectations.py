@@ -9,6 +9,7 @@ are reported, never their values: values can be identifiers.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import logging
 import re
@@ -32,7 +33,9 @@ from datalabs_pipelines.contracts.model import (
     RowCount,
     Unique,
     check_name,
+    resolved,
 )
+from datalabs_pipelines.governance.agreements import run_date
 from datalabs_pipelines.quality.unexpected import (
     KEY_COLUMN,
     duplicate_rows_query,
@@ -178,12 +181,16 @@ def evaluate(
     table: str,
     contract: Contract,
     expectations: Sequence[Expectation] | None = None,
+    on: dt.date | None = None,
 ) -> list[Outcome]:
     """Run ``expectations`` (default: the contract's) on ``table`` (``schema.name``).
 
-    ``database`` is a DuckDB file or a name from ``private_memory_database``.
+    ``database`` is a DuckDB file or a name from ``private_memory_database``. Bounds relative
+    to the run date are resolved on ``on`` (default: today in the state's time zone).
     """
-    expectations = list(contract.expectations if expectations is None else expectations)
+    on = on or run_date()
+    chosen = contract.expectations if expectations is None else expectations
+    expectations = [resolved(e, on) for e in chosen]
     if not expectations:
         return []
     _enable_duckdb()

@@ -1,7 +1,8 @@
-"""``staging.check_results``: the latest outcome of every expectation, per extract.
+"""``staging.check_results``: the latest outcome of every expectation, per extract; and
+``staging.collapsed_lines``: per delivery, the identical lines the live staging table collapsed.
 
-Check results live in Dagster's event log; this copy lets marts (``extract_quality``) and the
-publish gate read them with SQL.
+Check results live in Dagster's event log; this copy lets marts (``extract_quality``), the
+publish gate and the run summary read them with SQL.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from collections.abc import Iterable
 
 import duckdb
 
+from datalabs_pipelines.cleaning.staging import Collapsed
 from datalabs_pipelines.quality.expectations import Outcome
 from datalabs_pipelines.warehouse import ensure_table, qualified
 
@@ -24,8 +26,29 @@ RESULT_COLUMNS = {
 }
 
 
+COLLAPSED = ("staging", "collapsed_lines")
+COLLAPSED_COLUMNS = {
+    "extract": "VARCHAR",
+    "delivery": "VARCHAR",
+    "lines_collapsed": "BIGINT",
+    "amount_collapsed": "DECIMAL(18, 2)",
+}
+
+
 def ensure_results_table(con: duckdb.DuckDBPyConnection) -> None:
     ensure_table(con, RESULTS, RESULT_COLUMNS)
+    ensure_table(con, COLLAPSED, COLLAPSED_COLUMNS)
+
+
+def record_collapsed(
+    con: duckdb.DuckDBPyConnection, extract: str, collapsed: Iterable[Collapsed]
+) -> None:
+    """Replace the extract's collapse counts by those of the staging table just promoted."""
+    ensure_results_table(con)
+    con.execute(f"DELETE FROM {qualified(COLLAPSED)} WHERE extract = ?", [extract])
+    rows = [(extract, c.delivery, c.lines, c.amount) for c in collapsed]
+    if rows:
+        con.executemany(f"INSERT INTO {qualified(COLLAPSED)} VALUES (?, ?, ?, ?)", rows)
 
 
 def record_results(

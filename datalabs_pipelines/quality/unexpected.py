@@ -22,7 +22,9 @@ from datalabs_pipelines.contracts.model import (
     NotNull,
     RowCount,
     Unique,
+    resolved,
 )
+from datalabs_pipelines.governance.agreements import run_date
 from datalabs_pipelines.warehouse import identifier
 
 KEY_COLUMN = "record_id"
@@ -57,11 +59,15 @@ def duplicate_rows_query(columns: Sequence[str]) -> str:
     )
 
 
-def unexpected_predicate(contract: Contract, exp: Expectation, table: str) -> str | None:
+def unexpected_predicate(
+    contract: Contract, exp: Expectation, table: str, on: dt.date | None = None
+) -> str | None:
     """A predicate true for the rows of ``table`` that ``exp`` finds unexpected.
 
-    None for ``row_count``, which is about the table, not its rows.
+    None for ``row_count``, which is about the table, not its rows. Bounds relative to the run
+    date are resolved on ``on`` (default: today in the state's time zone).
     """
+    exp = resolved(exp, on or run_date())
     col = {c.name: identifier(checked_column(c)) for c in contract.columns}
     pii = {c.name for c in contract.pii_columns}
     match exp:

@@ -12,6 +12,7 @@ from datalabs_pipelines.cleaning.standardize import (
     _SSN_RE2,
     VALID_SSN,
     identity_sql,
+    invalid_sql,
     match_fold_sql,
     typed_sql,
 )
@@ -133,3 +134,65 @@ def test_match_fold(con):
         con.execute(f"SELECT {match_fold_sql('$v')}", {"v": " Peña  &  Sons "}).fetchone()[0]
         == "PENA & SONS"
     )
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("5.00-", Decimal("-5.00")),
+        ("5.00 CR", Decimal("-5.00")),
+        ("1,234.50cr", Decimal("-1234.50")),
+        ("$-5", Decimal("-5.00")),
+        ("-5", Decimal("-5.00")),
+        ("$ 1,234,567.89", Decimal("1234567.89")),
+        ("(5.00)-", None),  # two signs
+        ("-5.00 CR", None),
+        ("(5.00", None),
+        ("1,23", None),  # not a thousands grouping
+        ("5 DR", None),
+    ],
+)
+def test_money_signs_and_separators(con, raw, expected):
+    assert evaluate(con, col("money"), raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("138", 138), ("1,234", 1234), ("-7", -7), ("138.0", 138), ("138.18", None), ("1e3", None)],
+)
+def test_integers_refuse_decimals(con, raw, expected):
+    assert evaluate(con, col("integer"), raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("00123", "00123"), (" A-0042 ", "A-0042"), ("1.23E+05", None), ("12345.0", None)],
+)
+def test_identifiers_keep_padding_and_refuse_numeric_coercion(con, raw, expected):
+    assert evaluate(con, col("identifier"), raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("type_", "raw"),
+    [("integer", "–"), ("decimal", "†"), ("money", "N/A"), ("string", "N"), ("identifier", "†")],
+)
+def test_null_markers_become_null_and_are_not_invalid(con, type_, raw):
+    column = col(type_, null_markers=["N/A", "–", "†", "N"])
+    params: dict[str, object] = {}
+    typed = typed_sql(column, params)
+    value, invalid = con.execute(
+        f"SELECT {typed}, {invalid_sql(column, typed, params)} "
+        f"FROM (SELECT $raw::VARCHAR AS {column.name})",
+        {**params, "raw": f" {raw} "},
+    ).fetchone()
+    assert (value, invalid) == (None, False)
+
+
+def test_a_value_that_is_not_a_marker_still_fails_typing(con):
+    column = col("integer", null_markers=["N/A"])
+    params: dict[str, object] = {}
+    typed = typed_sql(column, params)
+    invalid = con.execute(
+        f"SELECT {invalid_sql(column, typed, params)} FROM (SELECT 'n/a2' AS x)", params
+    ).fetchone()[0]
+    assert invalid is True

@@ -27,39 +27,77 @@ def mutate(change) -> dict:
 
 
 @pytest.mark.parametrize(
-    ("change", "field", "fragment"),
+    ("change", "line"),
     [
-        (lambda d: d["columns"][0].update(type="uuid"), "columns.0.type", "Input should be"),
-        (lambda d: d["columns"][1].pop("name"), "columns.1.name", "Field required"),
+        (
+            lambda d: d["columns"][0].update(type="int"),
+            "columns[0] (person_id).type: 'int' is not one of string, identifier, integer, "
+            "decimal, money, date, boolean, ssn, fein; did you mean 'integer'?",
+        ),
+        (
+            lambda d: d["columns"][3].update(format="%m/%d/%Y"),
+            "columns[3] (dob): unknown key 'format'; did you mean 'formats'?",
+        ),
+        (lambda d: d["columns"][1].pop("name"), "columns[1]: missing key 'name'"),
         (
             lambda d: d["expectations"].append({"type": "not_null", "column": "nope"}),
-            "<contract>",
-            "expectations[6] (not_null) names unknown column 'nope'",
+            "contract: expectations[6] (not_null) names unknown column 'nope'",
         ),
-        (lambda d: d.update(primary_key=["ghost"]), "<contract>", "unknown column 'ghost'"),
         (
-            lambda d: d["format"].update(encoding="ebcdic"),
-            "format.delimited.encoding",
-            "Input should be",
+            lambda d: d["expectations"].append({"type": "notnull", "column": "county"}),
+            "expectations[6] (notnull): type 'notnull' is not one of not_null, unique, between, "
+            "in_set, date_order, row_count; did you mean 'not_null'?",
         ),
-        (lambda d: d["columns"][1].pop("pii_kind"), "columns.1", "needs `pii_kind`"),
-        (lambda d: d["columns"][3].pop("formats"), "columns.3", "needs `formats`"),
-        (lambda d: d.update(name="Bad Name"), "name", "lower_snake_case"),
+        (
+            lambda d: d["expectations"][1].update(colums=["x"]),
+            "expectations[1] (unique): unknown key 'colums'; did you mean 'columns'?",
+        ),
+        (
+            lambda d: d["expectations"][3].update(max="2025-12-31"),
+            "expectations[3] (between).max: a fixed date '2025-12-31' as max expires; write it "
+            "relative to the run date, e.g. 'run_date + 31 days'",
+        ),
+        (lambda d: d.update(primary_key=["ghost"]), "contract: primary_key names unknown column"),
+        (
+            lambda d: d["format"].update(encoding="utf8"),
+            "format.encoding: 'utf8' is not one of utf-8, latin-1; did you mean 'utf-8'?",
+        ),
+        (lambda d: d["columns"][1].pop("pii_kind"), "columns[1] (last_name): column 'last_name'"),
+        (lambda d: d["columns"][3].pop("formats"), "columns[3] (dob): column 'dob': a date"),
+        (lambda d: d.update(name="Bad Name"), "name: 'Bad Name' is not a lower_snake_case"),
+        (lambda d: d.update(cadance="daily"), "contract: unknown key 'cadance'; did you mean"),
+        (lambda d: d["agreement"].pop("expires"), "agreement: missing key 'expires'"),
         (
             lambda d: d["expectations"].append({"type": "not_null", "column": "person_id"}),
-            "<contract>",
-            "more than one check would be named ['person_id_not_null']",
+            "contract: expectations: more than one check would be named ['person_id_not_null']",
         ),
     ],
 )
-def test_invalid_contract_names_file_and_field(tmp_path, change, field, fragment):
+def test_invalid_contract_says_file_place_and_problem_in_one_line(tmp_path, change, line):
     path = write(tmp_path, mutate(change))
     with pytest.raises(ContractError) as info:
         load_contract(path)
-    message = str(info.value)
-    assert str(path) in message
-    assert field in message
-    assert fragment in message
+    assert info.value.lines[0].startswith(f"{path}: {line}")
+    assert len(str(info.value).splitlines()) == len(info.value.lines)
+    assert info.value.__cause__ is None and info.value.__suppress_context__  # no traceback chain
+
+
+def test_every_problem_gets_its_own_line(tmp_path):
+    def two_mistakes(d):
+        d["columns"][3].update(format="x")
+        d.update(cadance="daily")
+
+    path = write(tmp_path, mutate(two_mistakes))
+    with pytest.raises(ContractError) as info:
+        load_contract(path)
+    assert len(info.value.lines) == 2
+
+
+def test_broken_yaml_names_its_line(tmp_path):
+    path = tmp_path / "bad.yaml"
+    path.write_text("name: x\ncolumns: [a, b\n")
+    with pytest.raises(ContractError, match=r"bad.yaml: line \d+, column \d+: not valid YAML"):
+        load_contract(path)
 
 
 def test_duplicate_contract_names_are_rejected(tmp_path):

@@ -1,8 +1,9 @@
 """A small reference reader for the generated extracts, used only by these tests.
 
 It reads each contract's deliveries the simple way (skipping the lines the truth marks as
-unparseable), types the columns, drops exact duplicate rows and evaluates the contract's
-expectations, so that the tests can assert that the sample passes its error-severity rules.
+unparseable), types the columns, handles identical lines per the contract's `duplicates`
+policy and evaluates the contract's expectations, so that the tests can assert that the
+sample passes its error-severity rules.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 
-from datalabs_pipelines.contracts.model import Contract
+from datalabs_pipelines.contracts.model import Contract, resolved
 from datalabs_pipelines.generator.identifiers import is_valid_ssn
 
 
@@ -108,19 +109,27 @@ def _typed(col, value: str):
 
 
 def staging_frame(contract: Contract, folder: Path, skip: dict[str, set[int]]) -> pd.DataFrame:
-    """Typed, exact-duplicate-free rows of every delivery of the extract."""
-    records = []
+    """Typed rows of every delivery of the extract, identical lines handled per the contract's
+    ``duplicates`` policy."""
+    sources = [c.source for c in contract.columns]
+    frames = []
     for path in sorted(folder.glob(contract.file_pattern)):
-        records += read_text_rows(contract, path, skip.get(path.name, set()))
-    raw = pd.DataFrame(records, columns=[c.source for c in contract.columns]).fillna("")
-    raw = raw.drop_duplicates()
+        rows = read_text_rows(contract, path, skip.get(path.name, set()))
+        frame = pd.DataFrame(rows, columns=sources).fillna("")
+        frame["_copy"] = frame.groupby(sources).cumcount()  # n-th identical line in the file
+        frames.append(frame)
+    raw = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=sources)
+    if contract.duplicates == "collapse":
+        raw = raw.drop_duplicates(subset=sources)
+    elif contract.duplicates == "collapse_resent":
+        raw = raw.drop_duplicates(subset=[*sources, "_copy"])
     return pd.DataFrame({c.name: [_typed(c, v) for v in raw[c.source]] for c in contract.columns})
 
 
 def failures(contract: Contract, frame: pd.DataFrame, severity: str = "error") -> list[str]:
     """Descriptions of the expectations of ``severity`` that the frame does not meet."""
     out = []
-    for exp in contract.expectations:
+    for exp in (resolved(e, dt.date.today()) for e in contract.expectations):
         if exp.severity != severity:
             continue
         ok = True

@@ -61,7 +61,12 @@ def payments(**fmt) -> Contract:
                 {"type": "not_null", "column": "payment_id"},
                 {"type": "unique", "columns": ["payment_id"]},
                 {"type": "between", "column": "amount", "min": 0},
-                {"type": "between", "column": "paid_on", "min": "2000-01-01", "max": "2030-12-31"},
+                {
+                    "type": "between",
+                    "column": "paid_on",
+                    "min": "2000-01-01",
+                    "max": "run_date + 31 days",
+                },
             ],
             "agreement": AGREEMENT,
         }

@@ -129,3 +129,14 @@ def test_the_same_file_delivered_under_two_names_is_recognised_by_its_hash(con, 
     ]
     staged = build_candidates(con, contract, KEY)
     assert (staged.rows_in, staged.rows_staged, staged.duplicates_removed) == (2, 2, 0)
+
+
+def test_identical_payment_lines_are_all_kept(con, tmp_path):
+    contract = payments()
+    assert contract.duplicates == "keep"  # the default
+    path = tmp_path / "payments_1.csv"
+    path.write_bytes(HEADER + ROW_1 + ROW_1 + ROW_2)
+    load_delivery(con, contract, path, path.name)
+    staged = build_candidates(con, contract, KEY)
+    assert (staged.rows_in, staged.rows_staged, staged.duplicates_removed) == (3, 3, 0)
+    assert staged.collapsed == ()

@@ -22,6 +22,8 @@ SELECT d.extract,
                 THEN d.records_in_file = d.rows_loaded + d.rows_quarantined
             WHEN d.status LIKE 'duplicate of %' THEN d.rows_loaded = 0
        END AS reconciles,
+       coalesce(k.lines_collapsed, 0) AS lines_collapsed,
+       k.amount_collapsed,
        coalesce(c.checks_passed, 0) AS checks_passed,
        coalesce(c.checks_failed, 0) AS checks_failed,
        coalesce(c.blocking_checks_failed, 0) AS blocking_checks_failed,
@@ -30,8 +32,9 @@ SELECT d.extract,
 FROM raw.deliveries d
 LEFT JOIN raw.rejected_deliveries r USING (extract, delivery)
 LEFT JOIN checks c USING (extract)
+LEFT JOIN staging.collapsed_lines k USING (extract, delivery)
 UNION ALL
-SELECT r.extract, r.delivery, 'rejected', NULL, 0, 0, false,
+SELECT r.extract, r.delivery, 'rejected', NULL, 0, 0, false, 0, NULL,
        coalesce(c.checks_passed, 0), coalesce(c.checks_failed, 0),
        coalesce(c.blocking_checks_failed, 0), r.rule, r.rejected_at
 FROM raw.rejected_deliveries r
