@@ -1,6 +1,7 @@
 """Identical payment lines are separate payments: staged through the real payments contract
-(``duplicates: collapse_resent``), every line reaches the utilization mart, and the same file
-sent again under another name adds nothing (its lines are counted as collapsed).
+(``duplicates: collapse_resent``), every line reaches the utilization mart, and the same lines
+sent again in another file (re-exported, so not byte-identical) add nothing: they are counted
+as collapsed.
 
 The conformance cohort's staging, with its payments replaced by a delivery file in which
 P5 (3,000.00, DOT, FY24, category 56, VBP-certified Beta) appears twice and a one-cent line
@@ -19,7 +20,6 @@ from datalabs_pipelines.marts.declaration import MARTS_DIR
 from datalabs_pipelines.procurement.config import load_config
 from datalabs_pipelines.procurement.facts import build_facts
 from datalabs_pipelines.procurement.linkage import resolve_vendors
-from datalabs_pipelines.procurement.sources import STATE_SOURCES
 from datalabs_pipelines_tests.procurement.test_conformance import _staging
 
 LINES = (
@@ -39,9 +39,11 @@ def test_identical_payment_lines_keep_their_full_sum_in_the_marts(tmp_path: Path
     with duckdb.connect() as con:
         _staging(con)
         con.execute("DROP TABLE staging.payments")
-        for name in ("payments_2023Q3.csv", "payments_2023Q3_resend.csv"):
+        header, *lines = LINES.splitlines(keepends=True)
+        resend = header + "".join(reversed(lines))  # re-exported: same lines, other bytes
+        for name, text in (("payments_2023Q3.csv", LINES), ("payments_2023Q3_resend.csv", resend)):
             delivery = tmp_path / name
-            delivery.write_text(LINES, encoding="utf-8")
+            delivery.write_text(text, encoding="utf-8")
             load_delivery(con, contract, delivery, delivery.name)
         staged = build_candidates(con, contract, b"k" * 32)
         assert (staged.rows_staged, staged.duplicates_removed) == (5, 5)
@@ -49,8 +51,9 @@ def test_identical_payment_lines_keep_their_full_sum_in_the_marts(tmp_path: Path
             ("payments_2023Q3_resend.csv", 5, 6000.03)
         ]
         promote(con, contract)
-        resolve_vendors(con, STATE_SOURCES, load_config().linkage, "test-run")
-        build_facts(con, load_config())
+        contracts = all_contracts()
+        resolve_vendors(con, contracts, load_config().linkage, "test-run")
+        build_facts(con, load_config(), contracts)
         con.execute("CREATE SCHEMA marts")
         con.execute((MARTS_DIR / "procurement" / "procurement_utilization.sql").read_text())
         total, certified = con.execute(
