@@ -10,10 +10,15 @@ from pathlib import Path
 
 
 def _generate(args: argparse.Namespace) -> int:
+    from datalabs_pipelines.generator.errors import profile
     from datalabs_pipelines.generator.main import generate
 
     summary = generate(
-        scale=args.scale, seed=args.seed, out=Path(args.out), progress=not args.quiet
+        scale=args.scale,
+        seed=args.seed,
+        out=Path(args.out),
+        progress=not args.quiet,
+        errors=profile(args.errors, args.error_rate),
     )
     print(summary)
     return 0
@@ -151,6 +156,15 @@ def main(argv: list[str] | None = None) -> int:
     gen.add_argument("--seed", type=int, default=2026)
     gen.add_argument("--out", default="data", help="writes OUT/raw and OUT/truth")
     gen.add_argument("--quiet", action="store_true", help="no progress bar")
+    gen.add_argument(
+        "--errors",
+        default="default",
+        choices=("default", "heavy"),
+        help="error profile: heavy adds swapped names, SSN and DOB keying errors, PO boxes, ...",
+    )
+    gen.add_argument(
+        "--error-rate", type=float, default=1.0, help="multiplies every rate of the profile"
+    )
     gen.set_defaults(func=_generate)
 
     run = commands.add_parser("run", help="materialize every asset and publish")
