@@ -15,6 +15,7 @@ from dataclasses import dataclass, fields, replace
 import numpy as np
 
 from datalabs_pipelines.generator import defects as dx
+from datalabs_pipelines.generator.identifiers import is_valid_ssn
 from datalabs_pipelines.generator.names import FEMALE_FIRST, MALE_FIRST, NICKNAMES, SURNAMES
 from datalabs_pipelines.generator.timeline import from_ymd, ymd
 from datalabs_pipelines.generator.writers import add_tag
@@ -116,6 +117,7 @@ def person_errors(
     dob: np.ndarray,
     defects: np.ndarray,
     with_dob: bool = True,
+    blank_names: bool = True,
 ) -> None:
     """Apply the profile's name and date-of-birth errors in place, tagging ``defects``."""
     n = len(first)
@@ -152,7 +154,7 @@ def person_errors(
     m = _draw(rng, ok, errors.dob_missing)
     dob[m] = np.datetime64("NaT")
     add_tag(defects, m, "dob_missing")
-    m = _draw(rng, has_first, errors.field_missing)
+    m = _draw(rng, has_first & blank_names, errors.field_missing)
     which = rng.integers(0, 2, n)
     first[m & (which == 0)] = ""
     last[m & (which == 1)] = ""
@@ -160,14 +162,23 @@ def person_errors(
 
 
 def ssn_errors(
-    rng: np.random.Generator, errors: ErrorProfile, ssn: np.ndarray, defects: np.ndarray
+    rng: np.random.Generator,
+    errors: ErrorProfile,
+    ssn: np.ndarray,
+    defects: np.ndarray,
+    blank: bool = True,
 ) -> None:
-    """SSN keying errors and blanks (undashed 9-digit values), in place."""
+    """SSN keying errors and blanks (undashed 9-digit values), in place; with ``blank`` False
+    (a required SSN) no SSN is blanked or made invalid."""
     m = _draw(rng, ssn != "", errors.ssn_keying)
-    idx = np.flatnonzero(m)
-    ssn[idx] = [ssn_keying_error(rng, s) for s in ssn[idx]]
+    for i in np.flatnonzero(m):
+        new = ssn_keying_error(rng, ssn[i])
+        # where an SSN is required, the agency's system refuses an invalid one at entry
+        m[i] = new != ssn[i] and (blank or is_valid_ssn(new))
+        if m[i]:
+            ssn[i] = new
     add_tag(defects, m, "ssn_keying")
-    m = _draw(rng, ssn != "", errors.field_missing)
+    m = _draw(rng, (ssn != "") & blank, errors.field_missing)
     ssn[m] = ""
     add_tag(defects, m, "field_missing")
 

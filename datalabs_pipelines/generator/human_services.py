@@ -41,7 +41,7 @@ def write_program(ctx: Context, pop: Population, program: Program) -> None:
     """Write ``<program>_enrollment_<year>.txt`` files and their truth."""
     extract = f"{program.name}_enrollment"
     rng = ctx.rng(extract)
-    errors = ctx.errors_for(extract)
+    errors = ctx.errors_for(extract, required=("name",))
     spells = program.spells
     start = spells["start"].to_numpy().astype("datetime64[D]")
     year = np.maximum(start.astype("datetime64[Y]").astype(int) + 1970, YEARS[0])

@@ -41,7 +41,8 @@ CLAIM_COLUMNS = (
 def write_wages(ctx: Context, pop: Population, firms: pd.DataFrame, emp: Employment) -> None:
     extract = "ui_wages"
     rng = ctx.rng(extract)
-    errors = ctx.errors_for(extract, dob=False)  # wage records carry no date of birth
+    # wage records carry no date of birth, and no wage record without an SSN
+    errors = ctx.errors_for(extract, dob=False, required=("ssn",))
     qs = quarters()
     n_broken = broken_per_file(rng, len(qs))
     w = emp.wages

@@ -26,6 +26,7 @@ class Errors:
     profile: ErrorProfile
     rng: np.random.Generator
     dob: bool = True  # whether the extract delivers the date of birth the errors would change
+    required: tuple[str, ...] = ()  # fields the extract's contract never lets be blank
 
 
 @dataclass
@@ -44,11 +45,15 @@ class Context:
     def rng(self, name: str) -> np.random.Generator:
         return stream(self.seed, f"write:{name}")
 
-    def errors_for(self, name: str, *, dob: bool = True) -> Errors | None:
-        """The profile's errors for one extract, on a stream of their own; None if it adds none."""
+    def errors_for(
+        self, name: str, *, dob: bool = True, required: tuple[str, ...] = ()
+    ) -> Errors | None:
+        """The profile's errors for one extract, on a stream of their own; None if it adds none.
+
+        ``required`` ("name", "ssn") are never blanked: the contract rejects such a file."""
         if not self.errors.active:
             return None
-        return Errors(self.errors, stream(self.seed, f"errors:{name}"), dob)
+        return Errors(self.errors, stream(self.seed, f"errors:{name}"), dob, required)
 
     def path(self, agency: str, extract: str, file_name: str) -> Path:
         return self.raw / agency / extract / file_name
@@ -119,7 +124,17 @@ def identity(
     dob[gone] = np.datetime64("NaT")
     add_tag(defects, gone, "missing_dob")
     if errors is not None:
-        person_errors(errors.rng, errors.profile, first, middle, last, dob, defects, errors.dob)
+        person_errors(
+            errors.rng,
+            errors.profile,
+            first,
+            middle,
+            last,
+            dob,
+            defects,
+            with_dob=errors.dob,
+            blank_names="name" not in errors.required,
+        )
     if upper:
         first, middle, last = (
             np.array([v.upper() for v in a], dtype=object) for a in (first, middle, last)
@@ -160,6 +175,6 @@ def ssn_values(
     ]
     add_tag(defects, ph, "ssn_placeholder")
     if errors is not None:
-        ssn_errors(errors.rng, errors.profile, ssn, defects)
+        ssn_errors(errors.rng, errors.profile, ssn, defects, blank="ssn" not in errors.required)
     style = (rng.random(n) >= dashed).astype(int)
     return np.array([format_ssn(s, st) for s, st in zip(ssn, style, strict=True)], dtype=object)
