@@ -14,8 +14,10 @@ from pathlib import Path
 import duckdb
 
 from datalabs_pipelines.evaluation.baseline import baseline_report
+from datalabs_pipelines.evaluation.blocking import blocking_report
 from datalabs_pipelines.evaluation.pairwise import pairwise_scores, scores_from_counts
 from datalabs_pipelines.evaluation.report import EVALUATORS, NotEvaluable
+from datalabs_pipelines.linkage.modelfile import load_model
 from datalabs_pipelines.warehouse import table_exists
 
 PERSON_KEYS = ("integrated", "person_keys")
@@ -54,6 +56,7 @@ def evaluate_persons(con: duckdb.DuckDBPyConnection, truth_dir: Path) -> dict:
     for (source,) in sources:
         report["by_source"][source] = scores_touching(con, RELATION, "source_extract = $v", source)
     report["by_error"] = by_error(con, RELATION)
+    report["blocking"] = blocking_report(con, RELATION, load_model())
     report["baseline"] = baseline_report(con, RELATION)
     return report
 
