@@ -151,8 +151,8 @@ PREDICTION_BLOCKING_RULES: list[str] = [
     "l.ssn_digits = r.ssn_digits AND right(l.ssn, 4) = right(r.ssn, 4) "
     f"AND left(l.last_name, 1) = left(r.last_name, 1) AND {_NOT_JOINED}",
     f"l.first_name = r.last_name AND l.last_name = r.first_name AND {_NOT_JOINED}",
-    "l.employer = r.employer AND l.last_name = r.last_name "
-    f"AND l.first_canon = r.first_canon AND {_NOT_JOINED}",
+    f"l.employer = r.employer AND l.last_name = r.last_name AND {_NOT_JOINED}",
+    f"l.employer = r.employer AND l.first_canon = r.first_canon AND {_NOT_JOINED}",
     f"l.zip = r.zip AND l.last_name = r.last_name AND {_NOT_JOINED}",
 ]
 
