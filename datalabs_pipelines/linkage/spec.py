@@ -150,6 +150,11 @@ PREDICTION_BLOCKING_RULES: list[str] = [
     f"AND left(l.last_name, 1) = left(r.last_name, 1) AND {_NOT_JOINED}",
     "l.ssn_digits = r.ssn_digits AND right(l.ssn, 4) = right(r.ssn, 4) "
     f"AND left(l.last_name, 1) = left(r.last_name, 1) AND {_NOT_JOINED}",
+    # one or two digits mistyped leave the area and group (first 5) or the serial (last 4)
+    f"left(l.ssn, 5) = left(r.ssn, 5) AND l.first_canon = r.first_canon AND {_NOT_JOINED}",
+    f"left(l.ssn, 5) = left(r.ssn, 5) AND l.last_name = r.last_name AND {_NOT_JOINED}",
+    f"right(l.ssn, 4) = right(r.ssn, 4) AND l.first_canon = r.first_canon AND {_NOT_JOINED}",
+    f"right(l.ssn, 4) = right(r.ssn, 4) AND l.last_name = r.last_name AND {_NOT_JOINED}",
     f"l.first_name = r.last_name AND l.last_name = r.first_name AND {_NOT_JOINED}",
     f"l.employer = r.employer AND l.last_name = r.last_name AND {_NOT_JOINED}",
     f"l.employer = r.employer AND l.first_canon = r.first_canon AND {_NOT_JOINED}",
