@@ -187,7 +187,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     train.add_argument("--seed", type=int, default=2026, help="seed of the u-sampling")
     train.add_argument("--max-pairs", type=float, default=2e6, help="random pairs for u")
-    train.add_argument("--threshold", type=float, default=0.99, help="match probability cut")
+    train.add_argument("--threshold", type=float, default=0.9, help="match probability cut")
     train.add_argument("--sample", default="", help="what the warehouse holds, for the record")
     train.set_defaults(func=_train_person_model)
 

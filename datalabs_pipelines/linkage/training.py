@@ -27,7 +27,7 @@ from datalabs_pipelines.linkage.spec import (
     base_settings,
 )
 
-DEFAULT_THRESHOLD = 0.99
+DEFAULT_THRESHOLD = 0.9  # posterior; against a prior near 1e-5, about 20 bits of evidence
 # No level's m probability below this: a field that disagrees counts against a pair (at most
 # log2(u / M_FLOOR) bits, about 10 for an SSN) but never vetoes what every other field says.
 M_FLOOR = 1e-3
