@@ -10,6 +10,7 @@ from pathlib import Path
 
 
 def _generate(args: argparse.Namespace) -> int:
+    from datalabs_pipelines.generator.errors import profile
     from datalabs_pipelines.generator.main import generate
 
     summary = generate(
@@ -18,6 +19,7 @@ def _generate(args: argparse.Namespace) -> int:
         out=Path(args.out),
         progress=not args.quiet,
         through=_through(args.through),
+        errors=profile(args.errors, args.error_rate),
     )
     print(summary)
     return 0
@@ -180,6 +182,15 @@ def main(argv: list[str] | None = None) -> int:
         help="last simulated day: 'today' or YYYY-MM-DD (default: 2025-12-31, the committed "
         "sample's); the three simulated years end there",
     )
+    gen.add_argument(
+        "--errors",
+        default="default",
+        choices=("default", "heavy"),
+        help="error profile: heavy adds swapped names, SSN and DOB keying errors, PO boxes, ...",
+    )
+    gen.add_argument(
+        "--error-rate", type=float, default=1.0, help="multiplies every rate of the profile"
+    )
     gen.set_defaults(func=_generate)
 
     run = commands.add_parser("run", help="materialize every asset and publish")
@@ -202,7 +213,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     train.add_argument("--seed", type=int, default=2026, help="seed of the u-sampling")
     train.add_argument("--max-pairs", type=float, default=2e6, help="random pairs for u")
-    train.add_argument("--threshold", type=float, default=0.99, help="match probability cut")
+    train.add_argument("--threshold", type=float, default=0.9, help="match probability cut")
     train.add_argument("--sample", default="", help="what the warehouse holds, for the record")
     train.set_defaults(func=_train_person_model)
 

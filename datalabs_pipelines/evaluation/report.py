@@ -23,7 +23,12 @@ EVALUATORS: dict[str, Evaluator] = {}
 
 def evaluate(warehouse: Path, truth_dir: Path) -> dict[str, dict]:
     report: dict[str, dict] = {}
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    # an in-memory database with the warehouse attached read-only: the baseline's Splink work
+    # tables go to an in-memory catalog, which a read-only connection could not attach
+    with duckdb.connect() as con:
+        quoted = str(warehouse.resolve()).replace("'", "''")
+        con.execute(f"ATTACH '{quoted}' AS warehouse (READ_ONLY)")
+        con.execute("USE warehouse")
         for name, evaluator in EVALUATORS.items():
             try:
                 report[name] = evaluator(con, truth_dir)

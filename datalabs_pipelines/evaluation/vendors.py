@@ -4,7 +4,8 @@ Every staged vendor-master and certified-firms record that the truth knows carri
 predicted ``vendor_key`` and its true ``firm_id``; pairwise precision, recall and F1 are
 computed over all those records (vendor duplicates, vendor-registry links and one firm's
 several certifications alike), and separately over vendor-to-registry pairs only, the links
-that decide certified spend.
+that decide certified spend, per error type (pairs touching a record with that defect), and
+beside them plain Splink's (``baseline.py``).
 """
 
 from __future__ import annotations
@@ -13,8 +14,11 @@ from pathlib import Path
 
 import duckdb
 
+from datalabs_pipelines.evaluation.baseline import firm_baseline_report
 from datalabs_pipelines.evaluation.pairwise import pairwise_scores
+from datalabs_pipelines.evaluation.persons import by_error
 from datalabs_pipelines.evaluation.report import NotEvaluable
+from datalabs_pipelines.warehouse import table_exists
 
 SOURCES = ("vendor_master", "certified_firms")
 
@@ -32,7 +36,8 @@ def _labelled(con: duckdb.DuckDBPyConnection, truth_dir: Path) -> None:
     con.execute(
         """
         CREATE OR REPLACE TEMP TABLE _vendor_eval AS
-        SELECT k.source_extract, k.vendor_key AS predicted, t.firm_id AS truth
+        SELECT k.source_extract, k.record_id, k.vendor_key AS predicted, t.firm_id AS truth,
+               string_split(coalesce(t.defect, ''), ';') AS defects
         FROM integrated.vendor_keys k
         JOIN read_csv($path, all_varchar = true) t
           ON t.extract = k.source_extract
@@ -73,4 +78,7 @@ def evaluate_vendor_matching(con: duckdb.DuckDBPyConnection, truth_dir: Path) ->
     report = pairwise_scores(con, "_vendor_eval")
     report["records"] = con.execute("SELECT count(*) FROM _vendor_eval").fetchall()[0][0]
     report["vendor_to_registry"] = _cross_pairs(con)
+    report["by_error"] = by_error(con, "_vendor_eval")
+    if table_exists(con, ("integrated", "business_records")):
+        report["baseline"] = firm_baseline_report(con, "_vendor_eval")
     return report

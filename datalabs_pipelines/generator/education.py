@@ -23,12 +23,20 @@ def _grade(g: np.ndarray) -> np.ndarray:
 def write_k12(ctx: Context, pop: Population, sch: Schooling) -> None:
     extract = "k12_enrollment"
     rng = ctx.rng(extract)
+    errors = ctx.errors_for(extract)
     n_broken = broken_per_file(rng, len(school_years()))
     for fi, y in enumerate(school_years()):
         part = sch.k12[sch.k12["year"] == y]
         person = part["person"].to_numpy()
         ident = identity(
-            rng, pop, person, typo=0.01, nickname=0.03, accent_loss=0.1, swap_dob=0.005
+            rng,
+            pop,
+            person,
+            typo=0.01,
+            nickname=0.03,
+            accent_loss=0.1,
+            swap_dob=0.005,
+            errors=errors,
         )
         p = pop.people.iloc[person]
         sy = f"{y}-{y + 1}"
@@ -108,13 +116,21 @@ def write_postsecondary(ctx: Context, pop: Population, sch: Schooling) -> None:
         ("postsecondary_completion", sch.ps_complete),
     ):
         rng = ctx.rng(extract)
+        errors = ctx.errors_for(extract)
         years = sorted({t[2] for t in terms()})
         n_broken = broken_per_file(rng, len(years))
         for fi, ay in enumerate(years):
             part = frame[frame["academic_year"] == ay]
             person = part["person"].to_numpy()
             ident = identity(
-                rng, pop, person, typo=0.01, nickname=0.04, accent_loss=0.05, swap_dob=0.008
+                rng,
+                pop,
+                person,
+                typo=0.01,
+                nickname=0.04,
+                accent_loss=0.05,
+                swap_dob=0.008,
+                errors=errors,
             )
             date = fmt_dates(part["date"].to_numpy().astype("datetime64[D]"), "%Y-%m-%d")
             base = {

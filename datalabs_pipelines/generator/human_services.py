@@ -41,6 +41,7 @@ def write_program(ctx: Context, pop: Population, program: Program) -> None:
     """Write ``<program>_enrollment_<year>.txt`` files and their truth."""
     extract = f"{program.name}_enrollment"
     rng = ctx.rng(extract)
+    errors = ctx.errors_for(extract, required=("name",))
     spells = program.spells
     start = spells["start"].to_numpy().astype("datetime64[D]")
     year = np.maximum(start.astype("datetime64[Y]").astype(int) + 1970, years()[0])
@@ -60,9 +61,18 @@ def write_program(ctx: Context, pop: Population, program: Program) -> None:
             missing_dob=0.003,
             middle_initial=0.4,
             upper=True,
+            errors=errors,
         )
         ssn = ssn_values(
-            rng, pop, person, ident.defects, missing=0.04, typo=0.005, placeholder=0.003, dashed=0.6
+            rng,
+            pop,
+            person,
+            ident.defects,
+            missing=0.04,
+            typo=0.005,
+            placeholder=0.003,
+            dashed=0.6,
+            errors=errors,
         )
         addr = pop.address_at(person, np.maximum(start[sel], period_start()))
         p = pop.people.iloc[person]

@@ -41,6 +41,8 @@ CLAIM_COLUMNS = (
 def write_wages(ctx: Context, pop: Population, firms: pd.DataFrame, emp: Employment) -> None:
     extract = "ui_wages"
     rng = ctx.rng(extract)
+    # wage records carry no date of birth, and no wage record without an SSN
+    errors = ctx.errors_for(extract, dob=False, required=("ssn",))
     qs = quarters()
     n_broken = broken_per_file(rng, len(qs))
     w = emp.wages
@@ -52,8 +54,10 @@ def write_wages(ctx: Context, pop: Population, firms: pd.DataFrame, emp: Employm
         part = w[key == y * 10 + q]
         person = part["person"].to_numpy()
         firm = part["firm"].to_numpy()
-        ident = identity(rng, pop, person, typo=0.01, nickname=0.04, swap_dob=0.0)
-        ssn = ssn_values(rng, pop, person, ident.defects, typo=0.002, keep_valid=True)
+        ident = identity(rng, pop, person, typo=0.01, nickname=0.04, swap_dob=0.0, errors=errors)
+        ssn = ssn_values(
+            rng, pop, person, ident.defects, typo=0.002, keep_valid=True, errors=errors
+        )
         name = [
             strip_accents(f"{ln} {fn}").upper()
             for ln, fn in zip(ident.last, ident.first, strict=True)
@@ -92,6 +96,7 @@ def write_wages(ctx: Context, pop: Population, firms: pd.DataFrame, emp: Employm
 def write_claims(ctx: Context, pop: Population, firms: pd.DataFrame, emp: Employment) -> None:
     extract = "ui_claims"
     rng = ctx.rng(extract)
+    errors = ctx.errors_for(extract)
     qs = quarters()
     n_broken = broken_per_file(rng, len(qs))
     c = emp.claims
@@ -102,9 +107,16 @@ def write_claims(ctx: Context, pop: Population, firms: pd.DataFrame, emp: Employ
         part = c.iloc[sel]
         person = part["person"].to_numpy()
         ident = identity(
-            rng, pop, person, typo=0.015, nickname=0.05, accent_loss=0.5, swap_dob=0.008
+            rng,
+            pop,
+            person,
+            typo=0.015,
+            nickname=0.05,
+            accent_loss=0.5,
+            swap_dob=0.008,
+            errors=errors,
         )
-        ssn = ssn_values(rng, pop, person, ident.defects, typo=0.003, dashed=0.5)
+        ssn = ssn_values(rng, pop, person, ident.defects, typo=0.003, dashed=0.5, errors=errors)
         addr = pop.address_at(person, filed[sel])
         rows = pd.DataFrame(
             dict(

@@ -16,6 +16,7 @@ from tqdm import tqdm
 from datalabs_pipelines.generator.businesses import OWNERSHIP, build_firms
 from datalabs_pipelines.generator.education import write_education
 from datalabs_pipelines.generator.employment import build_employment
+from datalabs_pipelines.generator.errors import ErrorProfile
 from datalabs_pipelines.generator.human_services import write_human_services
 from datalabs_pipelines.generator.labor import write_labor
 from datalabs_pipelines.generator.population import Population, build_population
@@ -135,9 +136,11 @@ def generate(
     out: Path,
     progress: bool = True,
     through: dt.date | None = None,
+    errors: ErrorProfile | None = None,
 ) -> GenerationSummary:
     """Write every extract under ``out/raw/<agency>/<extract>/`` and the truth under
-    ``out/truth/``. Same ``scale``, ``seed`` and ``through`` give byte-identical files.
+    ``out/truth/``. Same ``scale``, ``seed``, ``through`` and ``errors`` give byte-identical
+    files; the default error profile adds nothing to each agency's own defects.
 
     Scale 1 is about 10,000 people and 2,000 firms over 2023-2025; fractional scales are allowed
     (at least 200 people and 60 firms). ``through`` moves the three simulated years so that
@@ -167,7 +170,14 @@ def generate(
         spending = build_spending(seed, firms)
 
         truth = TruthWriter(out / "truth", pop.people["person_id"].to_numpy())
-        ctx = Context(raw=out / "raw", truth=truth, seed=seed, scale=scale, bar=bar)
+        ctx = Context(
+            raw=out / "raw",
+            truth=truth,
+            seed=seed,
+            scale=scale,
+            bar=bar,
+            errors=errors or ErrorProfile(),
+        )
         write_procurement(ctx, firms, spending)
         write_human_services(ctx, pop, programs)
         write_labor(ctx, pop, firms, employment)

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from datalabs_pipelines.generator import defects as dx
+from datalabs_pipelines.generator.errors import firm_errors
 from datalabs_pipelines.generator.identifiers import format_fein, format_phone
 from datalabs_pipelines.generator.names import FEMALE_FIRST, MALE_FIRST, SURNAMES
 from datalabs_pipelines.generator.places import STATE
@@ -60,19 +61,24 @@ def write_vendor_master(ctx: Context, firms: pd.DataFrame, sp: Spending) -> None
         [format_fein(x, d) for x, d in zip(v["fein"], rng.random(len(v)) < 0.5, strict=True)],
         dtype=object,
     )
+    dba = v["dba"].to_numpy().astype(object)
+    phone = f["phone"].to_numpy().astype(object)
+    errors = ctx.errors_for(extract)
+    if errors is not None:
+        firm_errors(errors.rng, errors.profile, names, dba, street, phone, defects)
     rows = pd.DataFrame(
         {
             "Vendor ID": v["vendor_id"].to_numpy(),
             "Vendor Name": names,
-            "DBA Name": v["dba"].to_numpy(),
+            "DBA Name": dba,
             "FEIN": fein,
             "Address": street,
             "City": f["city"].to_numpy(),
             "State": STATE,
             "ZIP": _zip(rng, f["zip"].to_numpy()),
             "Phone": [
-                format_phone(p, int(s))
-                for p, s in zip(f["phone"], rng.integers(0, 5, len(v)), strict=True)
+                format_phone(p, int(s)) if p else ""
+                for p, s in zip(phone, rng.integers(0, 5, len(v)), strict=True)
             ],
             "NAICS": f["naics"].to_numpy(),
             "Registered Date": fmt_dates(reg, "%m/%d/%Y"),

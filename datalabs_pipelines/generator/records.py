@@ -9,6 +9,7 @@ import numpy as np
 from tqdm import tqdm
 
 from datalabs_pipelines.generator import defects as dx
+from datalabs_pipelines.generator.errors import ErrorProfile, person_errors, ssn_errors
 from datalabs_pipelines.generator.identifiers import format_ssn, is_valid_ssn
 from datalabs_pipelines.generator.population import Population
 from datalabs_pipelines.generator.rng import stream
@@ -16,6 +17,16 @@ from datalabs_pipelines.generator.truth import TruthWriter
 from datalabs_pipelines.generator.writers import add_tag
 
 PLACEHOLDER_SSNS = ("999999999", "000000000", "123456789", "111111111")
+
+
+@dataclass(frozen=True)
+class Errors:
+    """An error profile and the stream its errors draw from."""
+
+    profile: ErrorProfile
+    rng: np.random.Generator
+    dob: bool = True  # whether the extract delivers the date of birth the errors would change
+    required: tuple[str, ...] = ()  # fields the extract's contract never lets be blank
 
 
 @dataclass
@@ -29,9 +40,20 @@ class Context:
     bar: tqdm
     rows: dict[str, int] = field(default_factory=dict)
     files: dict[str, list[str]] = field(default_factory=dict)
+    errors: ErrorProfile = field(default_factory=ErrorProfile)
 
     def rng(self, name: str) -> np.random.Generator:
         return stream(self.seed, f"write:{name}")
+
+    def errors_for(
+        self, name: str, *, dob: bool = True, required: tuple[str, ...] = ()
+    ) -> Errors | None:
+        """The profile's errors for one extract, on a stream of their own; None if it adds none.
+
+        ``required`` ("name", "ssn") are never blanked: the contract rejects such a file."""
+        if not self.errors.active:
+            return None
+        return Errors(self.errors, stream(self.seed, f"errors:{name}"), dob, required)
 
     def path(self, agency: str, extract: str, file_name: str) -> Path:
         return self.raw / agency / extract / file_name
@@ -72,6 +94,7 @@ def identity(
     missing_dob: float = 0.0,
     middle_initial: float = 0.0,
     upper: bool = False,
+    errors: Errors | None = None,
 ) -> Identity:
     """Names and DOB for the records of ``person`` with defects at the given rates."""
     p = pop.people
@@ -100,6 +123,18 @@ def identity(
     gone = rng.random(len(person)) < missing_dob
     dob[gone] = np.datetime64("NaT")
     add_tag(defects, gone, "missing_dob")
+    if errors is not None:
+        person_errors(
+            errors.rng,
+            errors.profile,
+            first,
+            middle,
+            last,
+            dob,
+            defects,
+            with_dob=errors.dob,
+            blank_names="name" not in errors.required,
+        )
     if upper:
         first, middle, last = (
             np.array([v.upper() for v in a], dtype=object) for a in (first, middle, last)
@@ -118,6 +153,7 @@ def ssn_values(
     placeholder: float = 0.0,
     dashed: float = 0.0,
     keep_valid: bool = False,
+    errors: Errors | None = None,
 ) -> np.ndarray:
     """SSNs as the agency keyed them: blanks, transpositions, placeholders, with/without dashes."""
     ssn = pop.people["ssn"].to_numpy()[person].astype(object)
@@ -138,5 +174,7 @@ def ssn_values(
         rng.integers(0, len(PLACEHOLDER_SSNS), int(ph.sum()))
     ]
     add_tag(defects, ph, "ssn_placeholder")
+    if errors is not None:
+        ssn_errors(errors.rng, errors.profile, ssn, defects, blank="ssn" not in errors.required)
     style = (rng.random(n) >= dashed).astype(int)
     return np.array([format_ssn(s, st) for s, st in zip(ssn, style, strict=True)], dtype=object)

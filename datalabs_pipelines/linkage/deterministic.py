@@ -1,9 +1,10 @@
 """The deterministic pass: agency ids and verified SSNs group records before any scoring.
 
 Records that share an agency id (a member id, a student id) start as one node. Two nodes whose
-records carry the same valid SSN are joined when something else agrees too (date of birth, or
-a similar first or last name): a transposed SSN that happens to be someone else's valid number
-then does not weld two people together. Invalid SSNs are NULL in staging and never match.
+records carry the same valid SSN are joined when something else agrees too (date of birth, a
+similar first or last name, or one name in either place): a transposed SSN that happens to be
+someone else's valid number then does not weld two people together. Invalid SSNs are NULL in
+staging and never match.
 """
 
 from __future__ import annotations
@@ -49,6 +50,8 @@ def ssn_edges(con: duckdb.DuckDBPyConnection) -> int:
                OR jaro_winkler_similarity(l.last_name, r.last_name) >= $agree
                OR jaro_winkler_similarity(l.first_name, r.first_name) >= $agree
                OR list_has_any(l.first_canons, r.first_canons)
+               -- a name in either place: swapped names, or a one-word name read as surname
+               OR list_has_any([l.first_name, l.last_name], [r.first_name, r.last_name])
         )
         SELECT * FROM star UNION SELECT * FROM corroborated
         """,

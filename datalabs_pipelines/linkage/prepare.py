@@ -127,14 +127,15 @@ def build_records(
         ),
         canon AS (
             SELECT n.source_extract, n.record_id,
-                   list_sort(list_distinct(list(k.formal) || [n.first_name])) AS first_canons
+                   list_sort(list_distinct(list(k.formal) || [n.first_name])) AS first_canons,
+                   -- the alphabetically first formal name (the name itself if it is none's
+                   -- nickname): a blocking key that MAGGIE and MARGARET share
+                   coalesce(min(k.formal), n.first_name) AS first_canon
             FROM named n LEFT JOIN lk_nicknames k ON k.nickname = n.first_name
             WHERE n.first_name IS NOT NULL
             GROUP BY n.source_extract, n.record_id, n.first_name
         )
-        SELECT n.*, c.first_canons,
-               -- the alphabetically first formal name: a blocking key shared by nicknames
-               c.first_canons[1] AS first_canon,
+        SELECT n.*, c.first_canons, c.first_canon,
                CASE WHEN n.dob IS NOT NULL THEN
                    year(n.dob) || '-' || least(month(n.dob), day(n.dob)) || '-'
                    || greatest(month(n.dob), day(n.dob)) END AS dob_key,

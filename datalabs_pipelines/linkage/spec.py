@@ -12,6 +12,12 @@ from __future__ import annotations
 from typing import Any
 
 NICKNAME_LEVEL = 'list_has_any("first_canons_l", "first_canons_r")'
+# a keying error in one part of the date: two of year, month and day agree
+ONE_PART_OFF = (
+    '(year("dob_l") = year("dob_r"))::INT + (month("dob_l") = month("dob_r"))::INT '
+    '+ (day("dob_l") = day("dob_r"))::INT = 2'
+)
+SWAPPED_NAMES = '"first_name_l" = "last_name_r" AND "last_name_l" = "first_name_r"'
 SWAPPED_DOB = (
     'year("dob_l") = year("dob_r") AND month("dob_l") = day("dob_r") '
     'AND day("dob_l") = month("dob_r")'
@@ -51,6 +57,7 @@ COMPARISONS: list[dict[str, Any]] = [
             _null("first_name"),
             _level('"first_name_l" = "first_name_r"', "exact", tf="first_name"),
             _level(NICKNAME_LEVEL, "same formal name (nickname)"),
+            _level(SWAPPED_NAMES, "first and last name swapped"),
             _jw("first_name", 0.92),
             _jw("first_name", 0.8),
             ELSE,
@@ -62,6 +69,9 @@ COMPARISONS: list[dict[str, Any]] = [
         "comparison_levels": [
             _null("last_name"),
             _level('"last_name_l" = "last_name_r"', "exact", tf="last_name"),
+            # the first-name comparison weighs a swap once; counted here too it would double
+            _level(SWAPPED_NAMES, "first and last name swapped (weighed by first name)")
+            | {"is_null_level": True},
             _jw("last_name", 0.92),
             _level(
                 "list_has_any(string_split(\"last_name_l\", ' '), "
@@ -84,11 +94,14 @@ COMPARISONS: list[dict[str, Any]] = [
     },
     {
         "output_column_name": "dob",
-        "comparison_description": "date of birth: exact, day and month transposed, near",
+        "comparison_description": (
+            "date of birth: exact, day and month transposed, one part off, same year"
+        ),
         "comparison_levels": [
             _null("dob"),
             _level('"dob_l" = "dob_r"', "exact"),
             _level(SWAPPED_DOB, "day and month swapped"),
+            _level(ONE_PART_OFF, "day, month or year alone differs"),
             _level('abs(date_diff(\'day\', "dob_l", "dob_r")) <= 31', "within a month"),
             _level('year("dob_l") = year("dob_r")', "same year"),
             ELSE,
@@ -101,6 +114,7 @@ COMPARISONS: list[dict[str, Any]] = [
             _null("ssn"),
             _level('"ssn_l" = "ssn_r"', "exact"),
             _level('damerau_levenshtein("ssn_l", "ssn_r") <= 1', "one edit or transposition"),
+            _level('damerau_levenshtein("ssn_l", "ssn_r") <= 2', "two edits"),
             ELSE,
         ],
     },
@@ -118,21 +132,33 @@ COMPARISONS: list[dict[str, Any]] = [
 
 _NOT_JOINED = "l.cluster0 <> r.cluster0"
 
+# Together these reach a true pair when any one field is missing or wrong: each field is left
+# out by at least one rule (dob: SSN, ZIP + surname, employer; SSN: the date-of-birth rules;
+# surname: date of birth + first name, SSN; first name: date of birth + surname, SSN; both
+# names swapped: the swap rule, SSN).
 PREDICTION_BLOCKING_RULES: list[str] = [
     f"l.dob_key = r.dob_key AND l.last_name = r.last_name AND {_NOT_JOINED}",
     f"l.dob_key = r.dob_key AND l.first_canon = r.first_canon AND {_NOT_JOINED}",
     "l.dob_key = r.dob_key AND left(l.first_name, 1) = left(r.first_name, 1) "
     f"AND left(l.last_name, 1) = left(r.last_name, 1) AND {_NOT_JOINED}",
+    # a day or month off: birth year with both names' first two letters
+    "year(l.dob) = year(r.dob) AND left(l.first_name, 2) = left(r.first_name, 2) "
+    f"AND left(l.last_name, 2) = left(r.last_name, 2) AND {_NOT_JOINED}",
     f"l.ssn = r.ssn AND {_NOT_JOINED}",
     # an SSN with two adjacent digits transposed keeps its area (first 3) or its serial (last 4)
     "l.ssn_digits = r.ssn_digits AND left(l.ssn, 3) = left(r.ssn, 3) "
     f"AND left(l.last_name, 1) = left(r.last_name, 1) AND {_NOT_JOINED}",
     "l.ssn_digits = r.ssn_digits AND right(l.ssn, 4) = right(r.ssn, 4) "
     f"AND left(l.last_name, 1) = left(r.last_name, 1) AND {_NOT_JOINED}",
-    "l.employer = r.employer AND l.last_name = r.last_name "
-    f"AND l.first_canon = r.first_canon AND {_NOT_JOINED}",
-    "l.zip = r.zip AND l.last_name = r.last_name "
-    f"AND l.first_canon = r.first_canon AND {_NOT_JOINED}",
+    # one or two digits mistyped leave the area and group (first 5) or the serial (last 4)
+    f"left(l.ssn, 5) = left(r.ssn, 5) AND l.first_canon = r.first_canon AND {_NOT_JOINED}",
+    f"left(l.ssn, 5) = left(r.ssn, 5) AND l.last_name = r.last_name AND {_NOT_JOINED}",
+    f"right(l.ssn, 4) = right(r.ssn, 4) AND l.first_canon = r.first_canon AND {_NOT_JOINED}",
+    f"right(l.ssn, 4) = right(r.ssn, 4) AND l.last_name = r.last_name AND {_NOT_JOINED}",
+    f"l.first_name = r.last_name AND l.last_name = r.first_name AND {_NOT_JOINED}",
+    f"l.employer = r.employer AND l.last_name = r.last_name AND {_NOT_JOINED}",
+    f"l.employer = r.employer AND l.first_canon = r.first_canon AND {_NOT_JOINED}",
+    f"l.zip = r.zip AND l.last_name = r.last_name AND {_NOT_JOINED}",
 ]
 
 # Expectation-maximisation sessions: each blocks on some fields and learns the others.

@@ -27,7 +27,21 @@ from datalabs_pipelines.linkage.spec import (
     base_settings,
 )
 
-DEFAULT_THRESHOLD = 0.99
+DEFAULT_THRESHOLD = 0.9  # posterior; against a prior near 1e-5, about 20 bits of evidence
+# No level's m probability below this: a field that disagrees counts against a pair (at most
+# log2(u / M_FLOOR) bits, about 10 for an SSN) but never vetoes what every other field says.
+M_FLOOR = 1e-3
+
+
+def floor_m(settings: dict[str, Any], floor: float = M_FLOOR) -> dict[str, Any]:
+    """``settings`` with every trained (or untrained) m probability raised to ``floor``."""
+    for comparison in settings["comparisons"]:
+        for level in comparison["comparison_levels"]:
+            if level.get("is_null_level"):
+                continue
+            m = level.get("m_probability")
+            level["m_probability"] = floor if m is None else max(float(m), floor)
+    return settings
 
 
 def train_model(
@@ -55,7 +69,7 @@ def train_model(
             linker.training.estimate_parameters_using_expectation_maximisation(
                 rule, estimate_without_term_frequencies=True
             )
-        settings = linker.misc.save_model_to_json()
+        settings = floor_m(linker.misc.save_model_to_json())
     settings.pop("linker_uid", None)
     trained = {
         "date": dt.date.today().isoformat(),
@@ -65,6 +79,7 @@ def train_model(
         "u_max_pairs": max_pairs,
         "deterministic_recall": deterministic_recall,
         "em_blocking_rules": TRAINING_BLOCKING_RULES,
+        "m_floor": M_FLOOR,
         **(note or {}),
     }
     return PersonModel(settings, threshold, trained)

@@ -24,11 +24,18 @@ from datalabs_pipelines.procurement.keys import Member, persist_keys
 from datalabs_pipelines.procurement.sources import build_business_records
 from datalabs_pipelines.warehouse import identifier
 
-# A pair is linked automatically only if the names agree this well (or one is the other's DBA):
-# co-located businesses of one owner share address and phone, and must not merge unseen.
+# A pair is linked automatically only if the names agree (or one is the other's DBA):
+# co-located businesses of one owner share address and phone, and must not merge unseen. Names
+# agree when equal but for spaces (J R SMITH, JR SMITH), or when similar both whole and after
+# their first word, so that DANIELS PRODUCTION and DANIELS TOURS, one owner's two businesses,
+# do not agree on the owner's name alone.
+_REST = "regexp_replace({}.name_norm, '^\\S+\\s*', '')"
 NAME_AGREES = (
-    "(jaro_winkler_similarity(l.name_norm, r.name_norm) >= 0.88 OR l.name_norm = r.dba_norm "
-    "OR l.dba_norm = r.name_norm OR l.dba_norm = r.dba_norm)"
+    "(replace(l.name_norm, ' ', '') = replace(r.name_norm, ' ', '') "
+    "OR (jaro_winkler_similarity(l.name_norm, r.name_norm) >= 0.88 "
+    f"AND ({_REST.format('l')} = {_REST.format('r')} "
+    f"OR jaro_winkler_similarity({_REST.format('l')}, {_REST.format('r')}) >= 0.88)) "
+    "OR l.name_norm = r.dba_norm OR l.dba_norm = r.name_norm OR l.dba_norm = r.dba_norm)"
 )
 
 

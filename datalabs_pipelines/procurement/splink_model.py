@@ -29,6 +29,7 @@ MODEL_COLUMNS = (
 # A name matching a trade name, as three equality rules: one rule ORing them is a join DuckDB
 # cannot hash, so it compared every pair (282 s of a scale-100 run; 5 s as three rules).
 _DBA_RULES = ("l.name_norm = r.dba_norm", "l.dba_norm = r.name_norm", "l.dba_norm = r.dba_norm")
+_PO_BOX = "(address_norm_l LIKE 'PO BOX%' OR address_norm_r LIKE 'PO BOX%')"
 _DBA_LEVEL = "(name_norm_l = dba_norm_r OR dba_norm_l = name_norm_r OR dba_norm_l = dba_norm_r)"
 
 
@@ -51,6 +52,10 @@ def _address_comparison() -> cl.CustomComparison:
         output_column_name="address_norm",
         comparison_levels=[
             cll.NullLevel("address_norm"),
+            # a PO box is where the mail goes, not where the business is: no evidence either way
+            cll.CustomLevel(_PO_BOX, label_for_charts="either address is a PO box").configure(
+                is_null_level=True
+            ),
             cll.ExactMatchLevel("address_norm"),
             cll.And(
                 cll.ExactMatchLevel("house_number"),

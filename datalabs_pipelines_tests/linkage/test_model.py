@@ -1,0 +1,183 @@
+"""The person model and its blocking on hand-made profiles: no single field vetoes a pair,
+blocking reaches a pair whatever one field is wrong, and the SSN pass accepts swapped names."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from datalabs_pipelines.linkage.deterministic import ssn_edges
+from datalabs_pipelines.linkage.modelfile import load_model
+from datalabs_pipelines.linkage.profiles import PROFILES
+from datalabs_pipelines.linkage.scoring import score_profiles
+from datalabs_pipelines.linkage.spec import PREDICTION_BLOCKING_RULES, PROFILE_COLUMNS
+from datalabs_pipelines.linkage.training import M_FLOOR, floor_m
+
+BASE = {
+    "first_name": "MARGARET",
+    "last_name": "OKAFOR",
+    "middle_name": None,
+    "dob": dt.date(1984, 3, 7),
+    "ssn": "219450731",
+    "sex": "F",
+    "zip": "60640",
+    "employer": None,
+}
+
+
+def _profile(uid: str, **fields: object) -> dict:
+    p = BASE | fields
+    first, dob, ssn = p["first_name"], p["dob"], p["ssn"]
+    canons = sorted({first, "MARGARET"} if first == "MAGGIE" else {first}) if first else None
+    return p | {
+        "unique_id": uid,
+        "cluster0": uid,
+        "first_canons": canons,
+        "first_canon": "MARGARET" if first == "MAGGIE" else first,
+        "dob_key": f"{dob.year}-{min(dob.month, dob.day)}-{max(dob.month, dob.day)}"
+        if dob
+        else None,
+        "ssn_digits": "".join(sorted(ssn)) if ssn else None,
+    }
+
+
+def _load(con, profiles: list[dict]) -> None:
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {PROFILES} (unique_id VARCHAR, cluster0 VARCHAR, "
+        "first_name VARCHAR, first_canons VARCHAR[], first_canon VARCHAR, last_name VARCHAR, "
+        "middle_name VARCHAR, dob DATE, dob_key VARCHAR, ssn VARCHAR, ssn_digits VARCHAR, "
+        "sex VARCHAR, zip VARCHAR, employer VARCHAR)"
+    )
+    con.executemany(
+        f"INSERT INTO {PROFILES} VALUES ({', '.join('?' * len(PROFILE_COLUMNS))})",
+        [[p[c] for c in PROFILE_COLUMNS] for p in profiles],
+    )
+
+
+# one field wrong or missing at a time, as real files get them wrong
+ONE_FIELD_WRONG = {
+    "first_replaced": {"first_name": "PEGGY"},
+    "first_missing": {"first_name": None},
+    "nickname": {"first_name": "MAGGIE"},
+    "surname_changed": {"last_name": "BELL"},
+    "names_swapped": {"first_name": "OKAFOR", "last_name": "MARGARET"},
+    "dob_missing": {"dob": None},
+    "dob_month_off": {"dob": dt.date(1984, 4, 7)},
+    "dob_year_off": {"dob": dt.date(1985, 3, 7)},
+    "ssn_missing": {"ssn": None},
+    "ssn_two_digits": {"ssn": "219459791"},
+    "ssn_wholly_other": {"ssn": "530112233"},
+    "zip_missing": {"zip": None},
+}
+
+
+@pytest.mark.parametrize("variant", ONE_FIELD_WRONG, ids=list(ONE_FIELD_WRONG))
+def test_blocking_reaches_a_pair_whatever_one_field_is_wrong(con, variant):
+    _load(con, [_profile("a"), _profile("b", **ONE_FIELD_WRONG[variant])])
+    made = [
+        rule
+        for rule in PREDICTION_BLOCKING_RULES
+        if con.execute(
+            f"SELECT count(*) FROM {PROFILES} l JOIN {PROFILES} r "
+            f"ON l.unique_id = 'a' AND r.unique_id = 'b' AND ({rule})"
+        ).fetchone()[0]
+    ]
+    assert made, variant
+
+
+def test_committed_model_has_no_level_below_the_floor():
+    model = load_model()
+    for comparison in model.splink_settings["comparisons"]:
+        for level in comparison["comparison_levels"]:
+            if not level.get("is_null_level"):
+                assert level["m_probability"] >= M_FLOOR, comparison["output_column_name"]
+
+
+def test_floor_m_raises_low_and_untrained_levels_only():
+    settings = {
+        "comparisons": [
+            {
+                "comparison_levels": [
+                    {"is_null_level": True},
+                    {"m_probability": 0.9},
+                    {"m_probability": 1e-29},
+                    {},
+                ]
+            }
+        ]
+    }
+    levels = floor_m(settings, 1e-3)["comparisons"][0]["comparison_levels"]
+    assert "m_probability" not in levels[0]
+    assert [lv["m_probability"] for lv in levels[1:]] == [0.9, 1e-3, 1e-3]
+
+
+def _filler(i: int) -> dict:
+    """Someone unlike anyone else: term frequencies of the names come from the scored table,
+    so the hand-made people need a crowd to be rare in."""
+    letters = "".join(chr(65 + int(d)) for d in f"{i:04d}")
+    return _profile(
+        f"z{i}",
+        first_name=f"Q{letters}",
+        last_name=f"X{letters}",
+        dob=dt.date(1930, 1, 1) + dt.timedelta(days=37 * i),
+        ssn=f"7{i:04d}0001",
+        zip=f"9{i:04d}",
+    )
+
+
+def _scores(con, profiles: list[dict]) -> dict[str, float]:
+    _load(con, profiles + [_filler(i) for i in range(400)])
+    score_profiles(con, load_model())
+    rows = con.execute(
+        "SELECT least(unique_id_l, unique_id_r) || greatest(unique_id_l, unique_id_r), "
+        "match_probability FROM lk_profile_edges"
+    ).fetchall()
+    return dict(rows)
+
+
+def test_no_single_field_vetoes_what_the_others_agree_on(con):
+    threshold = load_model().threshold_match_probability
+    scores = _scores(
+        con,
+        [
+            _profile("a"),
+            _profile("b", ssn="530112233"),  # someone else's SSN keyed in
+            _profile("c", first_name="OKAFOR", last_name="MARGARET"),
+            _profile("d", last_name="BELL", zip=None),  # married, moved
+        ],
+    )
+    assert scores["ab"] >= threshold
+    assert scores["ac"] >= threshold
+    assert scores["ad"] >= threshold
+
+
+def test_two_people_sharing_a_surname_and_zip_stay_apart(con):
+    threshold = load_model().threshold_match_probability
+    scores = _scores(
+        con,
+        [
+            _profile("a"),
+            _profile("b", first_name="DAVID", dob=dt.date(1951, 11, 23), ssn="330224455", sex="M"),
+        ],
+    )
+    assert scores.get("ab", 0.0) < threshold
+
+
+def test_a_shared_ssn_is_corroborated_by_swapped_names(con):
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE lk_records (node0 VARCHAR, ssn VARCHAR, "
+        "first_name VARCHAR, first_canons VARCHAR[], last_name VARCHAR, dob DATE, "
+        "dob_key VARCHAR, linkable BOOLEAN)"
+    )
+    con.executemany(
+        "INSERT INTO lk_records VALUES (?, ?, ?, ?, ?, NULL, NULL, true)",
+        [
+            ("n1", "219450731", "MARGARET", ["MARGARET"], "OKAFOR"),
+            ("n2", "219450731", "OKAFOR", ["OKAFOR"], "MARGARET"),
+            ("n3", "219450731", "DAVID", ["DAVID"], "LINDQVIST"),  # no name in common
+        ],
+    )
+    ssn_edges(con)
+    edges = {tuple(sorted(e)) for e in con.execute("SELECT * FROM lk_ssn_edges").fetchall()}
+    assert edges == {("n1", "n2")}
