@@ -9,7 +9,11 @@ WITH graduates AS (
     WHERE diploma_type IN ('Regular', 'Honors')  -- C160 counts regular diplomas only
 ),
 observed AS (
-    SELECT (SELECT max(enroll_date) FROM integrated.postsecondary_enrollments) AS enrolled_through,
+    -- the postsecondary deliveries record events (term starts, awards) through this date, so
+    -- a term starting on or before it is in the data
+    SELECT greatest((SELECT max(enroll_date) FROM integrated.postsecondary_enrollments),
+                    (SELECT max(completion_date) FROM integrated.postsecondary_completions))
+               AS enrolled_through,
            (SELECT max(quarter_index) FROM integrated.employment_quarters) AS last_wage_q
 ),
 enrolled AS (
@@ -51,7 +55,7 @@ cells AS (
            count(*) FILTER (WHERE completed)::BIGINT AS completed,
            count(*) FILTER (WHERE NOT enrolled)::BIGINT AS not_enrolled,
            count(*) FILTER (WHERE not_enrolled_employed)::BIGINT AS not_enrolled_employed,
-           median(not_enrolled_earnings)::DECIMAL(18, 2) AS not_enrolled_median_earnings,
+           median_cents(not_enrolled_earnings) AS not_enrolled_median_earnings,
            max(graduation_date) AS last_graduation,
            max(grad_q) AS last_grad_q
     FROM people

@@ -47,7 +47,7 @@ cells AS (
            count(*)::BIGINT AS exiters,
            count(*) FILTER (WHERE employed_q2)::BIGINT AS employed_q2,
            count(*) FILTER (WHERE employed_q4)::BIGINT AS employed_q4,
-           median(earnings_q2)::DECIMAL(18, 2) AS median_earnings_q2
+           median_cents(earnings_q2) AS median_earnings_q2
     FROM outcomes
     GROUP BY GROUPING SETS ((program, exit_q, county_fips), (program, exit_q))
 )
