@@ -38,7 +38,16 @@ IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 LINEAGE_REF = re.compile(r"^[a-z][a-z0-9_]*(/[a-z][a-z0-9_]*){2}:[a-z_][a-z0-9_]*$")
 
 Role = Literal[
-    "dimension", "label", "count", "measure", "amount", "rate", "share", "interval", "median", "flag"
+    "dimension",
+    "label",
+    "count",
+    "measure",
+    "amount",
+    "rate",
+    "share",
+    "interval",
+    "median",
+    "flag",
 ]
 DERIVED_ROLES = {"rate", "share", "median", "interval"}
 RATIO_ROLES = {"rate", "share", "interval"}
