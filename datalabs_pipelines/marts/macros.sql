@@ -11,9 +11,9 @@ CREATE OR REPLACE TEMP MACRO wilson_half(x, n) AS
     1.959964 / (1 + 1.959964 ^ 2 / n)
         * sqrt((x / n) * (1 - x / n) / n + 1.959964 ^ 2 / (4 * n * n));
 CREATE OR REPLACE TEMP MACRO wilson_low(x, n) AS
-    CASE WHEN n > 0 THEN round(greatest(0.0, wilson_center(x, n) - wilson_half(x, n)), 6)::DOUBLE END;
+    CASE WHEN n > 0 AND x IS NOT NULL THEN round(greatest(0.0, wilson_center(x, n) - wilson_half(x, n)), 6)::DOUBLE END;
 CREATE OR REPLACE TEMP MACRO wilson_high(x, n) AS
-    CASE WHEN n > 0 THEN round(least(1.0, wilson_center(x, n) + wilson_half(x, n)), 6)::DOUBLE END;
+    CASE WHEN n > 0 AND x IS NOT NULL THEN round(least(1.0, wilson_center(x, n) + wilson_half(x, n)), 6)::DOUBLE END;
 
 -- Median of money amounts rounded half up to the cent (an even count's median is the mean of
 -- the middle two, e.g. 100.005 -> 100.01), computed in whole cents so no binary fraction

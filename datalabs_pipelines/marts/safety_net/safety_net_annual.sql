@@ -85,7 +85,8 @@ SELECT c.program,
        c.group_code,
        CASE c.breakdown
            WHEN 'all' THEN 'All people'
-           WHEN 'county' THEN coalesce(k.county_name, 'County not recorded')
+           WHEN 'county' THEN coalesce(k.county_name, CASE c.group_code WHEN 'unknown'
+                                THEN 'County not recorded' ELSE c.group_code END)
            WHEN 'sex' THEN coalesce(x.sex_name, c.group_code)
            WHEN 'race_ethnicity' THEN coalesce(r.race_ethnicity_name, c.group_code)
            WHEN 'age_band' THEN CASE c.group_code WHEN 'unknown' THEN 'Age not recorded'

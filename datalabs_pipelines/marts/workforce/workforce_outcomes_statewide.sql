@@ -99,7 +99,8 @@ SELECT c.program,
        c.group_code,
        CASE c.breakdown
            WHEN 'all' THEN 'All exiters'
-           WHEN 'county' THEN coalesce(k.county_name, 'County not recorded')
+           WHEN 'county' THEN coalesce(k.county_name, CASE c.group_code WHEN 'unknown'
+                                THEN 'County not recorded' ELSE c.group_code END)
            WHEN 'sex' THEN coalesce(x.sex_name, c.group_code)
            WHEN 'race_ethnicity' THEN coalesce(r.race_ethnicity_name, c.group_code)
            WHEN 'age_band' THEN 'Age ' || c.group_code
