@@ -62,6 +62,10 @@ cells AS (
     GROUP BY GROUPING SETS ((district_id, cohort_year), (cohort_year))
 )
 SELECT c.district_id,
+       CASE WHEN c.district_id = 'ALL' THEN 'State'
+            WHEN k.county_name IS NOT NULL
+                THEN k.county_name || ' district ' || right(c.district_id, 4)
+            ELSE c.district_id END AS district_name,
        c.cohort_year,
        c.graduates,
        c.enrolled_16m,
@@ -77,5 +81,7 @@ SELECT c.district_id,
            AS not_enrolled_employment_rate,
        CASE WHEN c.last_grad_q + 4 <= o.last_wage_q THEN c.not_enrolled_median_earnings END
            AS not_enrolled_median_earnings
-FROM cells c, observed o
+FROM cells c
+CROSS JOIN observed o
+LEFT JOIN ref_counties k ON right(k.county_fips, 3) = left(c.district_id, 3)
 ORDER BY c.cohort_year, c.district_id;

@@ -54,6 +54,8 @@ cells AS (
 SELECT c.program,
        (c.exit_q // 4)::VARCHAR || 'Q' || (c.exit_q % 4 + 1)::VARCHAR AS exit_quarter,
        c.county_fips,
+       CASE c.county_fips WHEN 'ALL' THEN 'State' WHEN 'unknown' THEN 'County not recorded'
+                          ELSE coalesce(k.county_name, c.county_fips) END AS county_name,
        c.exiters,
        c.employed_q2,
        c.employed_q2 / c.exiters AS employment_rate_q2,
@@ -61,5 +63,7 @@ SELECT c.program,
        CASE WHEN c.exit_q + 4 <= w.last_q THEN c.employed_q4 END AS employed_q4,
        CASE WHEN c.exit_q + 4 <= w.last_q THEN c.employed_q4 / c.exiters END
            AS employment_rate_q4
-FROM cells c, wage_quarters w
+FROM cells c
+CROSS JOIN wage_quarters w
+LEFT JOIN ref_counties k ON k.county_fips = c.county_fips
 ORDER BY c.program, c.exit_q, c.county_fips;
