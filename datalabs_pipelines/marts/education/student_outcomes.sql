@@ -70,15 +70,25 @@ SELECT c.district_id,
        c.graduates,
        c.enrolled_16m,
        c.enrolled_16m / c.graduates AS enrollment_rate_16m,
+       wilson_low(c.enrolled_16m, c.graduates) AS enrollment_rate_16m_low,
+       wilson_high(c.enrolled_16m, c.graduates) AS enrollment_rate_16m_high,
        (c.last_graduation + INTERVAL 16 MONTH)::DATE <= o.enrolled_through AS window_complete,
        c.completed,
        c.completed / c.graduates AS completion_rate,
+       wilson_low(c.completed, c.graduates) AS completion_rate_low,
+       wilson_high(c.completed, c.graduates) AS completion_rate_high,
        c.not_enrolled,
        CASE WHEN c.last_grad_q + 4 <= o.last_wage_q THEN c.not_enrolled_employed END
            AS not_enrolled_employed,
        CASE WHEN c.last_grad_q + 4 <= o.last_wage_q
             THEN c.not_enrolled_employed / nullif(c.not_enrolled, 0) END
            AS not_enrolled_employment_rate,
+       CASE WHEN c.last_grad_q + 4 <= o.last_wage_q
+            THEN wilson_low(c.not_enrolled_employed, c.not_enrolled) END
+           AS not_enrolled_employment_rate_low,
+       CASE WHEN c.last_grad_q + 4 <= o.last_wage_q
+            THEN wilson_high(c.not_enrolled_employed, c.not_enrolled) END
+           AS not_enrolled_employment_rate_high,
        CASE WHEN c.last_grad_q + 4 <= o.last_wage_q THEN c.not_enrolled_median_earnings END
            AS not_enrolled_median_earnings
 FROM cells c

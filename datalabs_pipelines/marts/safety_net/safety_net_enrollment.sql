@@ -77,6 +77,8 @@ SELECT c.program,
        c.exits,
        CASE WHEN churn_observed THEN c.returned END AS returned_within_90_days,
        CASE WHEN churn_observed THEN c.returned / nullif(c.exits, 0) END AS churn_rate,
+       CASE WHEN churn_observed THEN wilson_low(c.returned, c.exits) END AS churn_rate_low,
+       CASE WHEN churn_observed THEN wilson_high(c.returned, c.exits) END AS churn_rate_high,
        churn_observed
 FROM (
     SELECT c.*, (last_day(c.month) + 90 <= o.observed_through) AS churn_observed

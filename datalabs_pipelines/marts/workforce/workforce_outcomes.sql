@@ -59,10 +59,16 @@ SELECT c.program,
        c.exiters,
        c.employed_q2,
        c.employed_q2 / c.exiters AS employment_rate_q2,
+       wilson_low(c.employed_q2, c.exiters) AS employment_rate_q2_low,
+       wilson_high(c.employed_q2, c.exiters) AS employment_rate_q2_high,
        c.median_earnings_q2,
        CASE WHEN c.exit_q + 4 <= w.last_q THEN c.employed_q4 END AS employed_q4,
        CASE WHEN c.exit_q + 4 <= w.last_q THEN c.employed_q4 / c.exiters END
-           AS employment_rate_q4
+           AS employment_rate_q4,
+       CASE WHEN c.exit_q + 4 <= w.last_q THEN wilson_low(c.employed_q4, c.exiters) END
+           AS employment_rate_q4_low,
+       CASE WHEN c.exit_q + 4 <= w.last_q THEN wilson_high(c.employed_q4, c.exiters) END
+           AS employment_rate_q4_high
 FROM cells c
 CROSS JOIN wage_quarters w
 LEFT JOIN ref_counties k ON k.county_fips = c.county_fips
