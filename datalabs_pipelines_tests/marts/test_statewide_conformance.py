@@ -213,6 +213,8 @@ def test_workforce_outcomes_statewide_by_hand(facts):
     assert snap["employment_rate_q2_low"] == pytest.approx(0.2077, abs=1e-4)
     assert snap["employment_rate_q2_high"] == pytest.approx(0.9385, abs=1e-4)
     assert snap["retention_rate_q4"] == 0.5
+    # B worked in the 2nd quarter only, C in the 4th only: 2 = 1 + 1 both ways.
+    assert (snap["employed_q2_not_q4"], snap["employed_q4_not_q2"]) == (1, 1)
     assert snap["retention_rate_q4_low"] == pytest.approx(0.0945, abs=1e-4)
     assert snap["median_earnings_q2"] == Decimal("2000.01")
     assert snap["year_complete"]
@@ -402,3 +404,12 @@ def test_procurement_program_utilization_by_hand(con):
     assert state["utilization_pct"] == 13.64 and state["agency_name"] == "All agencies"
     # Lines run 2023-07-05 to 2024-06-20: July 2023 to June 2024, the whole fiscal year.
     assert state["fiscal_year_complete"]
+
+
+@pytest.mark.parametrize(
+    "name", ["safety_net_annual", "workforce_outcomes_statewide", "student_outcomes_statewide"]
+)
+def test_statewide_marts_build_the_declared_columns(facts, name):
+    build_mart(facts, name)
+    built = [r[0] for r in facts.execute(f"DESCRIBE marts.{name}").fetchall()]
+    assert built == [c.name for c in MARTS[name].columns]

@@ -81,6 +81,8 @@ cells AS (
            count(*) FILTER (WHERE employed_q2)::BIGINT AS employed_q2,
            count(*) FILTER (WHERE employed_q4)::BIGINT AS employed_q4,
            count(*) FILTER (WHERE employed_q2 AND employed_q4)::BIGINT AS retained_q4,
+           count(*) FILTER (WHERE employed_q2 AND NOT employed_q4)::BIGINT AS q2_not_q4,
+           count(*) FILTER (WHERE employed_q4 AND NOT employed_q2)::BIGINT AS q4_not_q2,
            median_cents(earnings_q2) AS median_earnings_q2
     FROM grouped
     GROUP BY ALL
@@ -119,6 +121,9 @@ SELECT c.program,
        CASE WHEN q4_observed THEN wilson_high(c.employed_q4, c.exiters) END
            AS employment_rate_q4_high,
        CASE WHEN q4_observed THEN c.retained_q4 END AS retained_q4,
+       -- published so the gate sees both differences with retained_q4 (small ones are hidden)
+       CASE WHEN q4_observed THEN c.q2_not_q4 END AS employed_q2_not_q4,
+       CASE WHEN q4_observed THEN c.q4_not_q2 END AS employed_q4_not_q2,
        CASE WHEN q4_observed THEN c.retained_q4 / nullif(c.employed_q2, 0) END
            AS retention_rate_q4,
        CASE WHEN q4_observed THEN wilson_low(c.retained_q4, c.employed_q2) END
