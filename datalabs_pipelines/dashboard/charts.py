@@ -182,7 +182,11 @@ def figures_for(
         return []
     layout = layout_of(infos)
     goal = next((c for c in infos if c.is_goal and c.role != "dimension"), None)
-    metrics = [c for c in infos if c.role not in ("dimension", "flag") and not c.is_goal]
+    metrics = [
+        c
+        for c in infos
+        if c.role not in ("dimension", "label", "flag", "interval") and not c.is_goal
+    ]
     chosen = sorted(
         (m for m in metrics if m.name in featured), key=lambda m: list(featured).index(m.name)
     )

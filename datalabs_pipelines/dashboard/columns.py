@@ -53,7 +53,7 @@ class ColumnInfo:
     def is_percent(self) -> bool:
         ratio = any(h in self.name for h in RATIO_HINTS)
         scaled = self.fraction or self.in_points
-        return (self.role in ("rate", "share") or self.is_goal) and scaled and not ratio
+        return (self.role in ("rate", "share", "interval") or self.is_goal) and scaled and not ratio
 
     @property
     def label(self) -> str:
@@ -123,7 +123,7 @@ def formatter(column: ColumnInfo, compact: bool = False) -> Callable[[float], st
         return _compact_percent if compact else (lambda v: f"{v * 100:.1f}%")
     if column.is_money:
         return (lambda v: _compact_money(v)) if compact else (lambda v: f"${v:,.0f}")
-    if column.role in ("rate", "share") or any(h in column.name for h in RATIO_HINTS):
+    if column.role in ("rate", "share", "interval") or any(h in column.name for h in RATIO_HINTS):
         return lambda v: f"{v:.2f}"
     if column.role == "median":
         return lambda v: f"{v:,.1f}"

@@ -47,7 +47,7 @@ def _data_table(infos: Sequence[ColumnInfo], rows: list[dict[str, object]]) -> s
     for row in ordered[:TABLE_ROWS]:
         cells = []
         for c in infos:
-            numeric = c.role not in ("dimension", "flag")
+            numeric = c.role not in ("dimension", "label", "flag")
             css = ' class="num"' if numeric else ""
             if is_suppressed(row, c.name):
                 cells.append(f'<td{css}><span class="pill suppressed">suppressed</span></td>')

@@ -56,7 +56,11 @@ ENTRY_COLUMNS: dict[str, tuple[str, str]] = {
     "column_type": ("VARCHAR", "DuckDB type"),
     "column_description": ("VARCHAR", "what the column means"),
     "classification": ("VARCHAR", "pii, confidential or public"),
-    "role": ("VARCHAR", "for mart columns: dimension, count, amount, rate, share, median, flag"),
+    "role": (
+        "VARCHAR",
+        "for mart columns: dimension, label, count, measure, amount, rate, share, interval, "
+        "median, flag",
+    ),
     "definition": ("VARCHAR", "how a metric is computed"),
     "source": ("VARCHAR", "the delivered file column or upstream columns it derives from"),
     "owners": ("VARCHAR", "owning teams and stewards"),

@@ -3,14 +3,16 @@
 A declaration says what the table is for (purpose, checked against the sources' data-sharing
 agreements), what it reads (sources and asset deps), its grain, and every column's role.
 Roles drive the disclosure gate (``count`` cells are suppressed below the threshold; a
-``rate``, ``share`` or ``median`` is suppressed when its ``base`` count is), the data
+``rate``, ``share``, ``median`` or ``interval`` bound is suppressed when its ``base`` count
+is, and a rate, share or interval bound also when its ``numerator`` is), the data
 dictionary (``definition`` states how a metric is computed) and the dashboard. The gate also
 needs the table's arithmetic, which the declaration states: which dimensions counts add up
 across (``additive``, and the ``total`` value of rows that hold the sum), which counts are the
 sum of others in the same row (``sum_of``), which count is a subset of another (a count's
 ``base``) and which count a rate or share divides (``numerator``). ``lineage`` maps a column
 to the upstream columns it is computed from (``layer/agency/table:column``), emitted as
-Dagster column lineage.
+Dagster column lineage. A ``label`` is the name of the code in the dimension before it
+(county name beside county FIPS): it follows the code, so it is no dimension of its own.
 """
 
 from __future__ import annotations
@@ -35,8 +37,20 @@ MARTS_DIR = Path(__file__).parent
 IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 LINEAGE_REF = re.compile(r"^[a-z][a-z0-9_]*(/[a-z][a-z0-9_]*){2}:[a-z_][a-z0-9_]*$")
 
-Role = Literal["dimension", "count", "measure", "amount", "rate", "share", "median", "flag"]
-DERIVED_ROLES = {"rate", "share", "median"}
+Role = Literal[
+    "dimension",
+    "label",
+    "count",
+    "measure",
+    "amount",
+    "rate",
+    "share",
+    "interval",
+    "median",
+    "flag",
+]
+DERIVED_ROLES = {"rate", "share", "median", "interval"}
+RATIO_ROLES = {"rate", "share", "interval"}
 
 
 class _Strict(BaseModel):
@@ -107,12 +121,12 @@ class MartDeclaration(_Strict):
             for reference in [column.numerator, *column.sum_of]:
                 if reference is not None and roles.get(reference) != "count":
                     raise ValueError(f"column {column.name!r}: {reference!r} is not a count column")
-            if (column.numerator or column.sum_of) and column.role not in {
-                "count",
-                "rate",
-                "share",
-            }:
+            if (column.numerator or column.sum_of) and column.role not in {"count", *RATIO_ROLES}:
                 raise ValueError(f"column {column.name!r}: only counts and rates add up")
+            if column.role == "interval" and column.numerator is None:
+                raise ValueError(
+                    f"column {column.name!r}: an interval bound needs the rate's `numerator`"
+                )
             if column.total is not None and column.role != "dimension":
                 raise ValueError(f"column {column.name!r}: only a dimension has a total")
         for column, refs in self.lineage.items():

@@ -20,6 +20,7 @@ from datalabs_pipelines.governance.agreement_check import (
 from datalabs_pipelines.governance.agreements import evaluate_agreements, run_date
 from datalabs_pipelines.governance.lineage import LINEAGE_KEY, column_lineage
 from datalabs_pipelines.marts.declaration import MartDeclaration
+from datalabs_pipelines.marts.environment import prepare
 from datalabs_pipelines.quality.results import ensure_results_table
 
 
@@ -75,6 +76,7 @@ def build_mart_asset(
         with warehouse.get_connection() as con:
             ensure_results_table(con)
             con.execute("CREATE SCHEMA IF NOT EXISTS marts")
+            prepare(con)
             con.execute(declaration.sql_path.read_text())
             built = [
                 (name, dtype)

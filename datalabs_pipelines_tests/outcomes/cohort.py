@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import duckdb
 
 from datalabs_pipelines.marts.declaration import all_declarations
+from datalabs_pipelines.marts.environment import prepare
 from datalabs_pipelines.outcomes.facts import all_facts
 
 FACTS = {f.name: f for f in all_facts()}
@@ -30,7 +31,9 @@ def insert(con: duckdb.DuckDBPyConnection, fact: str, rows: Sequence[dict]) -> N
         con.execute(f"INSERT INTO integrated.{fact} ({names}) VALUES ({marks})", list(row.values()))
 
 
-def spell(person, program, start, end, county="17001", birth_year=1990) -> dict:
+def spell(
+    person, program, start, end, county="17001", birth_year=1990, sex=None, race=None
+) -> dict:
     return {
         "person_key": person,
         "program": program,
@@ -38,6 +41,8 @@ def spell(person, program, start, end, county="17001", birth_year=1990) -> dict:
         "end_date": end,
         "county_fips": county,
         "birth_year": birth_year,
+        "sex": sex,
+        "race_ethnicity": race,
         "source_records": 1,
     }
 
@@ -59,6 +64,7 @@ def wage(person, year, quarter, wages, employer="111111111") -> dict:
 def build_mart(con: duckdb.DuckDBPyConnection, name: str) -> dict[tuple, dict]:
     """Run the mart's SQL; rows keyed by their dimension values."""
     declaration = MARTS[name]
+    prepare(con)
     con.execute(declaration.sql_path.read_text())
     dims = [c.name for c in declaration.columns_with("dimension")]
     cursor = con.execute(f"SELECT * FROM marts.{name}")

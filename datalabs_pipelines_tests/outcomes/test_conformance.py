@@ -72,6 +72,11 @@ def test_workforce_outcomes_by_hand(facts):
     assert q1["employment_rate_q2"] == pytest.approx(1 / 3)
     assert q1["employment_rate_q4"] == pytest.approx(1 / 3)
     assert q1["median_earnings_q2"] == Decimal("5000.00")
+    # Wilson 1/3: centre (0.3333 + 3.8415/6) / (1 + 3.8415/3) = 0.4269, half-width
+    # 1.96 / 2.2805 * sqrt(0.07407 + 0.10671) = 0.3654 -> 0.0615-0.7923
+    assert q1["employment_rate_q2_low"] == pytest.approx(0.0615, abs=1e-4)
+    assert q1["employment_rate_q2_high"] == pytest.approx(0.7923, abs=1e-4)
+    assert q1["county_name"] == "17001"  # Adams County is not among the sample's counties
 
     # SNAP 2023Q2: exiters D, E = 2. 2023Q4: D 9000, E 1000 -> 2, rate 1, median
     # (1000 + 9000) / 2 = 5000. 2024Q2: E 1500 (D's record is 0) -> 1, rate 1/2.
@@ -84,6 +89,7 @@ def test_workforce_outcomes_by_hand(facts):
     q5 = rows[("SNAP", "2024Q1", "17001")]
     assert (q5["exiters"], q5["employed_q2"], q5["median_earnings_q2"]) == (1, 1, 6000)
     assert q5["employed_q4"] is None and q5["employment_rate_q4"] is None
+    assert q5["employment_rate_q4_low"] is None and q5["employment_rate_q4_high"] is None
 
     # TANF 2023Q1, county 17003: G employed in 2023Q3 (2500), not in 2024Q1.
     tanf = rows[("TANF", "2023Q1", "17003")]
@@ -125,6 +131,10 @@ def test_safety_net_enrollment_by_hand(facts):
     jan_exit = rows[("SNAP", jan, "17003")]
     assert (jan_exit["exits"], jan_exit["returned_within_90_days"]) == (1, 1)
     assert jan_exit["churn_rate"] == 1.0 and jan_exit["churn_observed"]
+    # Wilson 1/1: centre (1 + 1.9207) / 4.8415 = 0.6033, half-width 0.3967 -> 0.2065-1
+    assert jan_exit["churn_rate_low"] == pytest.approx(0.2065, abs=1e-4)
+    assert jan_exit["churn_rate_high"] == 1.0
+    assert rows[("SNAP", jan, "ALL")]["county_name"] == "State"
 
     # February SNAP: P1 and P3 -> 2; P1 also on Medicaid (from 10 February) -> 1.
     assert rows[("SNAP", feb, "ALL")]["enrolled"] == 2
@@ -230,6 +240,9 @@ def test_student_outcomes_by_hand(facts):
         3,
     )
     assert d1["enrollment_rate_16m"] == pytest.approx(0.4)
+    # Wilson 2/5: centre (0.4 + 0.3841) / 1.7683 = 0.4434, half-width 0.3258 -> 0.1176-0.7693
+    assert d1["enrollment_rate_16m_low"] == pytest.approx(0.1176, abs=1e-4)
+    assert d1["enrollment_rate_16m_high"] == pytest.approx(0.7693, abs=1e-4)
     assert d1["completion_rate"] == pytest.approx(0.2)
     assert d1["not_enrolled_employed"] == 2
     assert d1["not_enrolled_employment_rate"] == pytest.approx(2 / 3)

@@ -18,7 +18,8 @@ from datalabs_pipelines.outcomes.facts import all_facts
 D = dt.date.fromisoformat
 FACTS = {f.name: f for f in all_facts()}
 PROGRAM_STAGING = (
-    "record_id VARCHAR, county_fips VARCHAR, dob_year INTEGER, spell_start DATE, spell_end DATE"
+    "record_id VARCHAR, county_fips VARCHAR, dob_year INTEGER, spell_start DATE, spell_end DATE, "
+    "sex VARCHAR, race VARCHAR, ethnicity VARCHAR"
 )
 
 
@@ -41,8 +42,11 @@ def staged(con):
 
 
 def add(con, extract: str, person: str, record_id: str, *values) -> None:
+    """A staged record: the table's first columns in order, the rest NULL."""
+    names = [r[0] for r in con.execute(f"DESCRIBE staging.{extract}").fetchall()]
     con.execute(
-        f"INSERT INTO staging.{extract} VALUES (?, {', '.join('?' * len(values))})",
+        f"INSERT INTO staging.{extract} ({', '.join(names[: len(values) + 1])}) "
+        f"VALUES (?, {', '.join('?' * len(values))})",
         [record_id, *values],
     )
     if person:
@@ -93,6 +97,25 @@ def test_overlapping_and_adjacent_records_are_one_spell(staged):
     linked = outcomes[SOURCE_RECORDS_LINKED]
     assert not linked.passed and not linked.blocking and linked.unexpected == 1
     assert linked.samples == [{"source_extract": "snap_enrollment", "record_id": "s:8"}]
+
+
+def test_spells_carry_sex_and_edfacts_race_ethnicity(staged):
+    snap, tanf = "snap_enrollment", "tanf_enrollment"
+    # P1: two SNAP records, Hispanic Black on one, Black not Hispanic on the other: Hispanic
+    # of any race comes first in EDFacts' categories, and the spell's value is the most
+    # frequent one (two records: ties broken by mode(), so give the same sex twice)
+    add(staged, snap, "P1", "s:1", "17001", 1980, "2023-01-01", "2023-03-31", "F", "B", "H")
+    add(staged, snap, "P1", "s:2", "17001", 1980, "2023-02-01", "2023-04-30", "F", "B", "H")
+    add(staged, snap, "P1", "s:3", "17001", 1980, "2023-03-01", "2023-05-31", "F", "B", "N")
+    # P2: sex unknown (U) is no value; two or more races (M), not Hispanic -> MU7
+    add(staged, tanf, "P2", "t:1", "17001", 1990, "2023-01-01", "2023-02-28", "U", "M", "N")
+    # P3: race unknown, ethnicity unknown -> no category
+    add(staged, tanf, "P3", "t:2", "17001", 1990, "2023-01-01", "2023-02-28", "M", "U", "U")
+    build_fact(staged, FACTS["benefit_spells"])
+    rows = staged.execute(
+        "SELECT person_key, sex, race_ethnicity FROM integrated.benefit_spells ORDER BY ALL"
+    ).fetchall()
+    assert rows == [("P1", "F", "HI7"), ("P2", None, "MU7"), ("P3", "M", None)]
 
 
 def test_end_before_start_blocks_promotion_and_keeps_the_last_good_table(staged):

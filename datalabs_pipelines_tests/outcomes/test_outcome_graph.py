@@ -16,17 +16,24 @@ from datalabs_pipelines.settings import get_settings
 pytestmark = pytest.mark.slow
 
 OUTCOME_MARTS = ("safety_net_enrollment", "workforce_outcomes", "student_outcomes")
+STATEWIDE_MARTS = (
+    ("safety_net", "safety_net_annual"),
+    ("workforce", "workforce_outcomes_statewide"),
+    ("education", "student_outcomes_statewide"),
+)
+PROGRAM = "county_fips VARCHAR, dob_year INTEGER, spell_start DATE, spell_end DATE, sex VARCHAR, "
+PROGRAM += "race VARCHAR, ethnicity VARCHAR"
 STAGING = {
-    "snap_enrollment": "county_fips VARCHAR, dob_year INTEGER, spell_start DATE, spell_end DATE",
-    "tanf_enrollment": "county_fips VARCHAR, dob_year INTEGER, spell_start DATE, spell_end DATE",
-    "medicaid_enrollment": "county_fips VARCHAR, dob_year INTEGER, spell_start DATE, "
-    "spell_end DATE",
+    "snap_enrollment": PROGRAM,
+    "tanf_enrollment": PROGRAM,
+    "medicaid_enrollment": PROGRAM,
     "ui_claims": "claim_id VARCHAR, county_fips VARCHAR, dob_year INTEGER, claim_filed_date DATE, "
     "benefit_end_date DATE, weekly_benefit_amount DECIMAL(18,2), last_employer_fein VARCHAR",
     "ui_wages": "year BIGINT, quarter BIGINT, employer_fein VARCHAR, naics VARCHAR, "
     "wages DECIMAL(18,2), county_fips VARCHAR",
     "k12_enrollment": "school_year VARCHAR, district_id VARCHAR, school_id VARCHAR, "
-    "grade_level VARCHAR, entry_date DATE, exit_date DATE",
+    "grade_level VARCHAR, entry_date DATE, exit_date DATE, sex VARCHAR, race VARCHAR, "
+    "hispanic VARCHAR",
     "k12_graduation": "district_id VARCHAR, graduation_date DATE, diploma_type VARCHAR",
     "postsecondary_enrollment": "institution_id VARCHAR, term VARCHAR, enroll_date DATE",
     "postsecondary_completion": "institution_id VARCHAR, completion_date DATE, "
@@ -67,10 +74,15 @@ def seed(path: str) -> None:
         )
         for extract, columns in STAGING.items():
             con.execute(f"CREATE TABLE staging.{extract} (record_id VARCHAR, {columns})")
+            names = [r[0] for r in con.execute(f"DESCRIBE staging.{extract}").fetchall()]
             for n, (person, *values) in enumerate(rows[extract]):
                 record_id = f"{extract}_2023.txt:{n + 2}"
                 marks = ", ".join("?" * (len(values) + 1))
-                con.execute(f"INSERT INTO staging.{extract} VALUES ({marks})", [record_id, *values])
+                con.execute(
+                    f"INSERT INTO staging.{extract} ({', '.join(names[: len(values) + 1])}) "
+                    f"VALUES ({marks})",
+                    [record_id, *values],
+                )
                 con.execute(
                     "INSERT INTO integrated.person_keys VALUES (?, ?, ?)",
                     [extract, record_id, "PK" + person],
@@ -94,6 +106,7 @@ def materialize(instance: dg.DagsterInstance) -> dg.ExecuteInProcessResult:
             ("safety_net", OUTCOME_MARTS[0]),
             ("workforce", OUTCOME_MARTS[1]),
             ("education", OUTCOME_MARTS[2]),
+            *STATEWIDE_MARTS,
         ]
     ]
     # integrated.person_keys is seeded by hand above: person linkage itself is left out
@@ -127,7 +140,13 @@ def test_outcomes_publish_only_gated_tables(warehouse, monkeypatch):
             tables = {
                 t for (t,) in pub.execute("SELECT table_name FROM duckdb_tables()").fetchall()
             }
-            assert set(OUTCOME_MARTS) <= tables
+            assert set(OUTCOME_MARTS) | {m for _, m in STATEWIDE_MARTS} <= tables
+            # statewide: the 18 SNAP exiters of 2023 and 12 employed (rest 6 < 10: hidden)
+            state = pub.execute(
+                "SELECT exiters, employed_q2_suppressed, employment_rate_q2_low_suppressed "
+                "FROM workforce_outcomes_statewide WHERE program = 'SNAP' AND breakdown = 'all'"
+            ).fetchall()
+            assert state == [(18, True, True)]
             # 17001: 14 exiters (shown), 12 employed, rest 2 < 10 -> hidden with its rate;
             # 17003: 4 exiters hidden, so 17001 goes too (the state row is 18).
             snap = {

@@ -52,6 +52,7 @@ import pytest
 from datalabs_pipelines.contracts import load_contracts
 from datalabs_pipelines.contracts.loader import CONTRACTS_DIR
 from datalabs_pipelines.marts.declaration import MARTS_DIR
+from datalabs_pipelines.marts.environment import prepare
 from datalabs_pipelines.procurement.config import Disparity, load_config
 from datalabs_pipelines.procurement.facts import build_facts
 from datalabs_pipelines.procurement.linkage import resolve_vendors
@@ -150,6 +151,7 @@ def cohort():
     resolve_vendors(con, contracts, config.linkage, "test-run")
     build_facts(con, config, contracts)
     con.execute("CREATE SCHEMA marts")
+    prepare(con)
     for name in ("utilization", "disparity", "awards_vs_paid", "data_flags"):
         con.execute(Path(MARTS / f"procurement_{name}.sql").read_text())
     yield con

@@ -17,10 +17,13 @@ paid AS (
     FROM integrated.procurement_payments WHERE fiscal_year IS NOT NULL
     GROUP BY ALL
 )
-SELECT agency_code, fiscal_year,
+SELECT agency_code,
+       coalesce(r.agency_name, agency_code) AS agency_name,
+       fiscal_year,
        coalesce(a.awarded_total, 0)::DECIMAL(18, 2) AS awarded_total,
        coalesce(a.awarded_certified, 0)::DECIMAL(18, 2) AS awarded_certified,
        coalesce(p.paid_total, 0)::DECIMAL(18, 2) AS paid_total,
        coalesce(p.paid_certified, 0)::DECIMAL(18, 2) AS paid_certified
 FROM awarded a FULL JOIN paid p USING (agency_code, fiscal_year)
+LEFT JOIN ref_agencies r USING (agency_code)
 ORDER BY agency_code, fiscal_year;

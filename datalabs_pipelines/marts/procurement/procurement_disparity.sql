@@ -44,7 +44,10 @@ measured AS (
            100.0 * certified_paid / nullif(total_paid, 0) AS utilization_share_pct
     FROM cells
 )
-SELECT category, fiscal_year, registered_vendors, certified_firms,
+SELECT category,
+       CASE category WHEN '??' THEN 'Not recorded'
+                     ELSE coalesce(n.sector_title, category) END AS category_title,
+       fiscal_year, registered_vendors, certified_firms,
        round(availability_pct, 2)::DOUBLE AS availability_pct,
        total_paid::DECIMAL(18, 2) AS total_paid,
        certified_paid::DECIMAL(18, 2) AS certified_paid,
@@ -55,5 +58,7 @@ SELECT category, fiscal_year, registered_vendors, certified_firms,
        coalesce(certified_firms >= p.min_available_firms AND total_paid > 0
                 AND utilization_share_pct / availability_pct < p.disparity_threshold, false)
            AS area_for_improvement
-FROM measured, params p
+FROM measured
+CROSS JOIN params p
+LEFT JOIN ref_naics_sectors n ON n.naics2 = category
 ORDER BY category, fiscal_year;

@@ -14,11 +14,18 @@ cells AS (
     FROM lines l CROSS JOIN integrated.procurement_programs g
     GROUP BY ALL
 )
-SELECT agency_code, fiscal_year, category, program,
+SELECT agency_code,
+       coalesce(a.agency_name, agency_code) AS agency_name,
+       fiscal_year, category,
+       CASE category WHEN '??' THEN 'Not recorded'
+                     ELSE coalesce(n.sector_title, category) END AS category_title,
+       program,
        total_paid::DECIMAL(18, 2) AS total_paid,
        certified_paid::DECIMAL(18, 2) AS certified_paid,
        round(100 * certified_paid / nullif(total_paid, 0), 2)::DOUBLE AS utilization_pct,
        goal_pct,
        round(goal_pct - 100 * certified_paid / nullif(total_paid, 0), 2)::DOUBLE AS gap_to_goal_pct
 FROM cells
+LEFT JOIN ref_agencies a USING (agency_code)
+LEFT JOIN ref_naics_sectors n ON n.naics2 = category
 ORDER BY agency_code, fiscal_year, category, program;

@@ -67,6 +67,8 @@ cells AS (
 SELECT c.program,
        c.month,
        c.county_fips,
+       CASE c.county_fips WHEN 'ALL' THEN 'State' WHEN 'unknown' THEN 'County not recorded'
+                          ELSE coalesce(k.county_name, c.county_fips) END AS county_name,
        c.enrolled,
        CASE WHEN c.program = 'SNAP' THEN NULL ELSE c.with_snap END AS enrolled_with_snap,
        CASE WHEN c.program = 'TANF' THEN NULL ELSE c.with_tanf END AS enrolled_with_tanf,
@@ -75,9 +77,12 @@ SELECT c.program,
        c.exits,
        CASE WHEN churn_observed THEN c.returned END AS returned_within_90_days,
        CASE WHEN churn_observed THEN c.returned / nullif(c.exits, 0) END AS churn_rate,
+       CASE WHEN churn_observed THEN wilson_low(c.returned, c.exits) END AS churn_rate_low,
+       CASE WHEN churn_observed THEN wilson_high(c.returned, c.exits) END AS churn_rate_high,
        churn_observed
 FROM (
     SELECT c.*, (last_day(c.month) + 90 <= o.observed_through) AS churn_observed
     FROM cells c, observed o
 ) c
+LEFT JOIN ref_counties k ON k.county_fips = c.county_fips
 ORDER BY c.program, c.month, c.county_fips;

@@ -47,19 +47,29 @@ cells AS (
            count(*)::BIGINT AS exiters,
            count(*) FILTER (WHERE employed_q2)::BIGINT AS employed_q2,
            count(*) FILTER (WHERE employed_q4)::BIGINT AS employed_q4,
-           median(earnings_q2)::DECIMAL(18, 2) AS median_earnings_q2
+           median_cents(earnings_q2) AS median_earnings_q2
     FROM outcomes
     GROUP BY GROUPING SETS ((program, exit_q, county_fips), (program, exit_q))
 )
 SELECT c.program,
        (c.exit_q // 4)::VARCHAR || 'Q' || (c.exit_q % 4 + 1)::VARCHAR AS exit_quarter,
        c.county_fips,
+       CASE c.county_fips WHEN 'ALL' THEN 'State' WHEN 'unknown' THEN 'County not recorded'
+                          ELSE coalesce(k.county_name, c.county_fips) END AS county_name,
        c.exiters,
        c.employed_q2,
        c.employed_q2 / c.exiters AS employment_rate_q2,
+       wilson_low(c.employed_q2, c.exiters) AS employment_rate_q2_low,
+       wilson_high(c.employed_q2, c.exiters) AS employment_rate_q2_high,
        c.median_earnings_q2,
        CASE WHEN c.exit_q + 4 <= w.last_q THEN c.employed_q4 END AS employed_q4,
        CASE WHEN c.exit_q + 4 <= w.last_q THEN c.employed_q4 / c.exiters END
-           AS employment_rate_q4
-FROM cells c, wage_quarters w
+           AS employment_rate_q4,
+       CASE WHEN c.exit_q + 4 <= w.last_q THEN wilson_low(c.employed_q4, c.exiters) END
+           AS employment_rate_q4_low,
+       CASE WHEN c.exit_q + 4 <= w.last_q THEN wilson_high(c.employed_q4, c.exiters) END
+           AS employment_rate_q4_high
+FROM cells c
+CROSS JOIN wage_quarters w
+LEFT JOIN ref_counties k ON k.county_fips = c.county_fips
 ORDER BY c.program, c.exit_q, c.county_fips;

@@ -1,24 +1,28 @@
 -- One row per person, program and spell: overlapping or adjacent records (a record starting
 -- on or before the day after an earlier one ends) of one person in one program are one spell.
+-- Race and ethnicity map to EDFacts' seven categories (Hispanic/Latino of any race first); UI
+-- claims carry neither sex nor race.
 WITH records AS (
     SELECT k.person_key, 'SNAP' AS program, s.county_fips, s.dob_year AS birth_year,
-           s.spell_start AS start_date, s.spell_end AS end_date
+           s.spell_start AS start_date, s.spell_end AS end_date, s.sex, s.race, s.ethnicity
     FROM staging.snap_enrollment s
     JOIN integrated.person_keys k
       ON k.source_extract = 'snap_enrollment' AND k.record_id = s.record_id
     UNION ALL
-    SELECT k.person_key, 'TANF', s.county_fips, s.dob_year, s.spell_start, s.spell_end
+    SELECT k.person_key, 'TANF', s.county_fips, s.dob_year, s.spell_start, s.spell_end,
+           s.sex, s.race, s.ethnicity
     FROM staging.tanf_enrollment s
     JOIN integrated.person_keys k
       ON k.source_extract = 'tanf_enrollment' AND k.record_id = s.record_id
     UNION ALL
-    SELECT k.person_key, 'Medicaid', s.county_fips, s.dob_year, s.spell_start, s.spell_end
+    SELECT k.person_key, 'Medicaid', s.county_fips, s.dob_year, s.spell_start, s.spell_end,
+           s.sex, s.race, s.ethnicity
     FROM staging.medicaid_enrollment s
     JOIN integrated.person_keys k
       ON k.source_extract = 'medicaid_enrollment' AND k.record_id = s.record_id
     UNION ALL
     SELECT k.person_key, 'UI', s.county_fips, s.dob_year, s.claim_filed_date,
-           s.benefit_end_date
+           s.benefit_end_date, NULL, NULL, NULL
     FROM staging.ui_claims s
     JOIN integrated.person_keys k
       ON k.source_extract = 'ui_claims' AND k.record_id = s.record_id
@@ -48,6 +52,11 @@ SELECT person_key,
        nullif(max(end_or_open), DATE '9999-12-31') AS end_date,
        arg_max(county_fips, (start_date, end_or_open)) AS county_fips,
        mode(birth_year) AS birth_year,
+       mode(nullif(sex, 'U')) AS sex,
+       mode(CASE WHEN ethnicity = 'H' THEN 'HI7'
+                 WHEN race = 'I' THEN 'AM7' WHEN race = 'A' THEN 'AS7'
+                 WHEN race = 'B' THEN 'BL7' WHEN race = 'P' THEN 'PI7'
+                 WHEN race = 'W' THEN 'WH7' WHEN race = 'M' THEN 'MU7' END) AS race_ethnicity,
        count(*)::BIGINT AS source_records
 FROM numbered
 GROUP BY person_key, program, spell_number

@@ -1,0 +1,124 @@
+-- One row per graduating cohort and breakdown group: regular-diploma graduates, their
+-- postsecondary enrollment within 16 months (EDFacts FS/C160), completion, and employment and
+-- earnings of those who did not enroll, for the state ('all') and by sex and race/ethnicity
+-- (C160's categories), each rate with its 95 % Wilson interval.
+CREATE OR REPLACE TABLE marts.student_outcomes_statewide AS
+WITH graduates AS (
+    SELECT person_key, graduation_date, cohort_year,
+           (year(graduation_date) * 4 + quarter(graduation_date) - 1)::INTEGER AS grad_q
+    FROM integrated.k12_graduates
+    WHERE diploma_type IN ('Regular', 'Honors')  -- C160 counts regular diplomas only
+),
+students AS (
+    -- sex and race/ethnicity from the student's K-12 enrollment records (the latest entry)
+    SELECT person_key,
+           coalesce(arg_max(sex, entry_date) FILTER (WHERE sex IS NOT NULL), 'U') AS sex,
+           coalesce(arg_max(race_ethnicity, entry_date) FILTER (WHERE race_ethnicity IS NOT NULL),
+                    'UNK') AS race_ethnicity
+    FROM integrated.k12_enrollments
+    GROUP BY person_key
+),
+observed AS (
+    -- the postsecondary deliveries record events (term starts, awards) through this date, so
+    -- a term starting on or before it is in the data
+    SELECT greatest((SELECT max(enroll_date) FROM integrated.postsecondary_enrollments),
+                    (SELECT max(completion_date) FROM integrated.postsecondary_completions))
+               AS enrolled_through,
+           (SELECT max(quarter_index) FROM integrated.employment_quarters) AS last_wage_q
+),
+enrolled AS (
+    SELECT DISTINCT g.person_key
+    FROM graduates g
+    JOIN integrated.postsecondary_enrollments e
+      ON e.person_key = g.person_key
+     AND e.enroll_date >= g.graduation_date
+     AND e.enroll_date <= (g.graduation_date + INTERVAL 16 MONTH)::DATE
+),
+completed AS (
+    SELECT DISTINCT g.person_key
+    FROM graduates g
+    JOIN integrated.postsecondary_completions c
+      ON c.person_key = g.person_key AND c.completion_date > g.graduation_date
+),
+earnings AS (
+    SELECT person_key, quarter_index, sum(wages) AS wages
+    FROM integrated.employment_quarters
+    GROUP BY ALL
+),
+people AS (
+    SELECT g.person_key, g.cohort_year, g.grad_q, g.graduation_date,
+           coalesce(s.sex, 'U') AS sex,
+           coalesce(s.race_ethnicity, 'UNK') AS race_ethnicity,
+           e.person_key IS NOT NULL AS enrolled,
+           c.person_key IS NOT NULL AS completed,
+           e.person_key IS NULL AND coalesce(w.wages, 0) > 0 AS not_enrolled_employed,
+           CASE WHEN e.person_key IS NULL AND w.wages > 0 THEN w.wages END
+               AS not_enrolled_earnings
+    FROM graduates g
+    LEFT JOIN students s USING (person_key)
+    LEFT JOIN enrolled e USING (person_key)
+    LEFT JOIN completed c USING (person_key)
+    LEFT JOIN earnings w ON w.person_key = g.person_key AND w.quarter_index = g.grad_q + 4
+),
+grouped AS (
+    SELECT p.*, g.breakdown, g.group_code
+    FROM people p,
+    LATERAL (
+        SELECT unnest([
+            {'breakdown': 'all', 'group_code': 'ALL'},
+            {'breakdown': 'sex', 'group_code': p.sex},
+            {'breakdown': 'race_ethnicity', 'group_code': p.race_ethnicity}
+        ], recursive := true)
+    ) g
+),
+cohorts AS (
+    -- window and wage flags belong to the cohort, not to a group
+    SELECT cohort_year, max(graduation_date) AS last_graduation, max(grad_q) AS last_grad_q
+    FROM graduates GROUP BY ALL
+),
+cells AS (
+    SELECT cohort_year, breakdown, group_code,
+           count(*)::BIGINT AS graduates,
+           count(*) FILTER (WHERE enrolled)::BIGINT AS enrolled_16m,
+           count(*) FILTER (WHERE completed)::BIGINT AS completed,
+           count(*) FILTER (WHERE NOT enrolled)::BIGINT AS not_enrolled,
+           count(*) FILTER (WHERE not_enrolled_employed)::BIGINT AS not_enrolled_employed,
+           median_cents(not_enrolled_earnings) AS not_enrolled_median_earnings
+    FROM grouped
+    GROUP BY ALL
+)
+SELECT c.cohort_year,
+       c.breakdown,
+       c.group_code,
+       CASE c.breakdown
+           WHEN 'all' THEN 'All graduates'
+           WHEN 'sex' THEN coalesce(x.sex_name, c.group_code)
+           WHEN 'race_ethnicity' THEN coalesce(r.race_ethnicity_name, c.group_code)
+       END AS group_name,
+       (h.last_graduation + INTERVAL 16 MONTH)::DATE <= o.enrolled_through AS window_complete,
+       c.graduates,
+       c.enrolled_16m,
+       c.enrolled_16m / c.graduates AS enrollment_rate_16m,
+       wilson_low(c.enrolled_16m, c.graduates) AS enrollment_rate_16m_low,
+       wilson_high(c.enrolled_16m, c.graduates) AS enrollment_rate_16m_high,
+       c.completed,
+       c.completed / c.graduates AS completion_rate,
+       wilson_low(c.completed, c.graduates) AS completion_rate_low,
+       wilson_high(c.completed, c.graduates) AS completion_rate_high,
+       c.not_enrolled,
+       CASE WHEN wages_observed THEN c.not_enrolled_employed END AS not_enrolled_employed,
+       CASE WHEN wages_observed THEN c.not_enrolled_employed / nullif(c.not_enrolled, 0) END
+           AS not_enrolled_employment_rate,
+       CASE WHEN wages_observed THEN wilson_low(c.not_enrolled_employed, c.not_enrolled) END
+           AS not_enrolled_employment_rate_low,
+       CASE WHEN wages_observed THEN wilson_high(c.not_enrolled_employed, c.not_enrolled) END
+           AS not_enrolled_employment_rate_high,
+       CASE WHEN wages_observed THEN c.not_enrolled_median_earnings END
+           AS not_enrolled_median_earnings
+FROM cells c
+JOIN cohorts h USING (cohort_year)
+CROSS JOIN observed o
+CROSS JOIN LATERAL (SELECT h.last_grad_q + 4 <= o.last_wage_q AS wages_observed) w
+LEFT JOIN ref_sexes x ON c.breakdown = 'sex' AND x.sex = c.group_code
+LEFT JOIN ref_race_ethnicity r ON c.breakdown = 'race_ethnicity' AND r.race_ethnicity = c.group_code
+ORDER BY c.cohort_year, c.breakdown, c.group_code;
