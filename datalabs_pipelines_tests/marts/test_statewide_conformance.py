@@ -342,9 +342,11 @@ def procurement_tables(con) -> None:
         "t(program, goal_pct, description)"
     )
     con.execute(
-        "CREATE TABLE integrated.certification_types AS SELECT * FROM (VALUES "
-        "('MBE', 'minority', 'BEP'), ('WBE', 'women', 'BEP'), ('VBE', 'veteran', 'VBP')) "
-        "t(certification_type, ownership, program)"
+        "CREATE TABLE integrated.value_maps AS SELECT 'registry' AS source_extract, "
+        "'certification_type' AS column_name, code, field, value FROM (VALUES "
+        "('MBE', 'ownership', 'minority'), ('MBE', 'program', 'BEP'), "
+        "('WBE', 'ownership', 'women'), ('WBE', 'program', 'BEP'), "
+        "('VBE', 'ownership', 'veteran'), ('VBE', 'program', 'VBP')) t(code, field, value)"
     )
     con.execute(
         "CREATE TABLE integrated.certifications AS SELECT vendor_key, program, ownership, "

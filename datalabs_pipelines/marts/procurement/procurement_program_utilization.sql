@@ -34,7 +34,15 @@ categories AS (
     SELECT basis, record_id, program, 'all' FROM certified
 ),
 grid AS (
-    SELECT program, ownership FROM integrated.certification_types WHERE program IS NOT NULL
+    SELECT program, ownership
+    FROM (
+        SELECT any_value(value) FILTER (WHERE field = 'program') AS program,
+               any_value(value) FILTER (WHERE field = 'ownership') AS ownership
+        FROM integrated.value_maps
+        WHERE column_name = 'certification_type'
+        GROUP BY source_extract, code
+    )
+    WHERE program IS NOT NULL
     UNION
     SELECT program, 'all' FROM integrated.procurement_programs
 ),
