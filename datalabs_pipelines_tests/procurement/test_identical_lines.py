@@ -17,6 +17,7 @@ from datalabs_pipelines.cleaning.staging import build_candidates, promote
 from datalabs_pipelines.contracts import all_contracts
 from datalabs_pipelines.ingestion.loading import load_delivery
 from datalabs_pipelines.marts.declaration import MARTS_DIR
+from datalabs_pipelines.marts.environment import prepare
 from datalabs_pipelines.procurement.config import load_config
 from datalabs_pipelines.procurement.facts import build_facts
 from datalabs_pipelines.procurement.linkage import resolve_vendors
@@ -55,6 +56,7 @@ def test_identical_payment_lines_keep_their_full_sum_in_the_marts(tmp_path: Path
         resolve_vendors(con, contracts, load_config().linkage, "test-run")
         build_facts(con, load_config(), contracts)
         con.execute("CREATE SCHEMA marts")
+        prepare(con)
         con.execute((MARTS_DIR / "procurement" / "procurement_utilization.sql").read_text())
         total, certified = con.execute(
             "SELECT total_paid, certified_paid FROM marts.procurement_utilization "
