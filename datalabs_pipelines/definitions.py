@@ -4,7 +4,7 @@ from collections.abc import Sequence
 
 import dagster as dg
 
-from datalabs_pipelines.automation.schedules import build_nightly_schedule
+from datalabs_pipelines.automation.schedules import build_nightly_job, build_nightly_schedule
 from datalabs_pipelines.automation.sensors import build_landing_sensor, build_load_jobs
 from datalabs_pipelines.cleaning.assets import staging_assets
 from datalabs_pipelines.contracts import Contract, all_contracts
@@ -22,6 +22,7 @@ from datalabs_pipelines.outcomes.assets import outcome_assets
 from datalabs_pipelines.outcomes.linkage import with_person_keys
 from datalabs_pipelines.procurement.assets import procurement_assets
 from datalabs_pipelines.publishing.assets import SNAPSHOT, build_published_snapshot
+from datalabs_pipelines.run_lease import build_dead_run_sensor
 from datalabs_pipelines.warehouse import warehouse_resource
 
 
@@ -30,6 +31,7 @@ def build_definitions(contracts: Sequence[Contract] | None = None) -> dg.Definit
     declarations = mart_declarations(contracts)
     marts = [build_mart_asset(d, contracts) for d in declarations]
     load_jobs = build_load_jobs(contracts)
+    nightly = build_nightly_job(contracts)
     described = with_person_keys(
         [
             *raw_assets(contracts),
@@ -54,10 +56,12 @@ def build_definitions(contracts: Sequence[Contract] | None = None) -> dg.Definit
             build_dictionary_page_asset(SNAPSHOT),
             build_dashboard_asset(SNAPSHOT),
         ],
-        schedules=[build_nightly_schedule(contracts)],
-        jobs=load_jobs,
-        sensors=[build_landing_sensor(contracts, load_jobs)],
+        schedules=[build_nightly_schedule(nightly)],
+        jobs=[*load_jobs, nightly],
+        sensors=[build_landing_sensor(contracts, load_jobs), build_dead_run_sensor()],
         resources={"warehouse": warehouse_resource()},
+        # Runs launched from the UI for a selection of assets: one process, as the jobs above.
+        executor=dg.in_process_executor,
     )
 
 
