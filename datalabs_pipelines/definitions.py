@@ -16,12 +16,13 @@ from datalabs_pipelines.governance.dictionary_assets import (
 )
 from datalabs_pipelines.ingestion.assets import raw_assets
 from datalabs_pipelines.linkage.assets import linkage_assets
-from datalabs_pipelines.marts.factory import build_mart_asset
+from datalabs_pipelines.mart_assets import build_mart_asset
 from datalabs_pipelines.marts.registry import mart_declarations
 from datalabs_pipelines.outcomes.assets import outcome_assets
 from datalabs_pipelines.outcomes.linkage import with_person_keys
 from datalabs_pipelines.procurement.assets import procurement_assets
 from datalabs_pipelines.publishing.assets import SNAPSHOT, build_published_snapshot
+from datalabs_pipelines.quality.results import RESULTS_KEY, build_check_results_asset
 from datalabs_pipelines.run_lease import build_dead_run_sensor
 from datalabs_pipelines.warehouse import warehouse_resource
 
@@ -42,6 +43,9 @@ def build_definitions(contracts: Sequence[Contract] | None = None) -> dg.Definit
             *marts,
         ]
     )
+    check_results = build_check_results_asset(
+        contracts, [dg.AssetKey(["staging", c.agency, c.name]) for c in contracts]
+    )
     mart_keys = [k for m in marts for k in m.keys]
     dictionary = build_dictionary_asset(
         [s for a in described for s in a.specs], contracts, declarations, mart_keys
@@ -49,9 +53,12 @@ def build_definitions(contracts: Sequence[Contract] | None = None) -> dg.Definit
     return dg.Definitions(
         assets=[
             *described,
+            check_results,
             dictionary,
-            build_published_snapshot(
-                [*mart_keys, *dictionary.keys], declarations, ungated=[DICTIONARY_TABLE[1]]
+            build_published_snapshot(  # it reads `staging.check_results` too
+                [*mart_keys, *dictionary.keys, RESULTS_KEY],
+                declarations,
+                ungated=[DICTIONARY_TABLE[1]],
             ),
             build_dictionary_page_asset(SNAPSHOT),
             build_dashboard_asset(SNAPSHOT),

@@ -69,14 +69,14 @@ def materialize_everything(
         landed = frozenset(names)
         ordered = instance.get_dynamic_partitions(partitions_for(contract).name)
         wanted = [n for n in ordered if n in landed]
-        result = defs.get_job_def(load_job_name(contract)).execute_in_process(
+        result = defs.resolve_job_def(load_job_name(contract)).execute_in_process(
             instance=instance,
             tags={RANGE_START: wanted[0], RANGE_END: wanted[-1], **TRIGGER},
             raise_on_error=False,
             run_config=QUIET,
         )
         _tally(result, f"load {contract.name}", outcome)
-    result = defs.get_job_def(NIGHTLY_JOB).execute_in_process(
+    result = defs.resolve_job_def(NIGHTLY_JOB).execute_in_process(
         instance=instance, tags=TRIGGER, raise_on_error=False, run_config=QUIET
     )
     _tally(result, "staging, marts and publish", outcome)

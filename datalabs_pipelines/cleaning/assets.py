@@ -37,7 +37,7 @@ from datalabs_pipelines.quality.checks import (
     parse_check_result,
 )
 from datalabs_pipelines.quality.expectations import evaluate
-from datalabs_pipelines.quality.results import record_results
+from datalabs_pipelines.quality.results import OUTCOMES, outcomes_metadata
 from datalabs_pipelines.warehouse import qualified
 
 STAGING_LINEAGE = {
@@ -160,7 +160,6 @@ def build_staging_asset(contract: Contract) -> dg.AssetsDefinition:
                 )
             else:
                 promote(con, contract)
-            record_results(con, contract.name, outcomes)
         yield dg.MaterializeResult(
             asset_key=key,
             metadata={
@@ -170,6 +169,7 @@ def build_staging_asset(contract: Contract) -> dg.AssetsDefinition:
                 "promoted": not blocking_failed,
                 LINEAGE_KEY: column_lineage(staging_lineage_map(contract)),
                 "validation_seconds": round(validation_seconds, 3),
+                OUTCOMES: outcomes_metadata(outcomes),  # for `staging.check_results`
             },
         )
         if identities_meta is not None:

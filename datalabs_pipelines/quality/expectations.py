@@ -20,7 +20,6 @@ from typing import Any
 
 import duckdb
 
-from datalabs_pipelines.cleaning.staging import checked_column
 from datalabs_pipelines.contracts.model import (
     Between,
     Contract,
@@ -32,6 +31,7 @@ from datalabs_pipelines.contracts.model import (
     Unique,
     check_name,
 )
+from datalabs_pipelines.contracts.staging_names import checked_column
 from datalabs_pipelines.quality.ge_duckdb_workaround import keep_duckdb_connections, release
 from datalabs_pipelines.quality.unexpected import (
     KEY_COLUMN,
