@@ -15,7 +15,6 @@ from typing import Any
 
 import duckdb
 
-from datalabs_pipelines.cleaning.staging import checked_column
 from datalabs_pipelines.contracts.model import (
     Contract,
     Expectation,
@@ -23,6 +22,7 @@ from datalabs_pipelines.contracts.model import (
     Unique,
     check_name,
 )
+from datalabs_pipelines.contracts.staging_names import checked_column
 from datalabs_pipelines.quality.unexpected import unexpected_predicate
 from datalabs_pipelines.warehouse import identifier
 
