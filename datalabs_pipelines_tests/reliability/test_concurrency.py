@@ -39,7 +39,7 @@ pytestmark = pytest.mark.slow
 
 BIN = Path(sys.executable).parent
 WORKSPACE = PROJECT_ROOT / "workspace.yaml"
-NIGHTLY_JOB = "__anonymous_asset_job_nightly"
+NIGHTLY_JOB = "nightly_job"
 STEP_EVENTS = {
     dg.DagsterEventType.STEP_START,
     dg.DagsterEventType.STEP_SUCCESS,
