@@ -4,7 +4,7 @@ from collections.abc import Sequence
 
 import dagster as dg
 
-from datalabs_pipelines.automation.schedules import build_nightly_schedule
+from datalabs_pipelines.automation.schedules import build_nightly_job, build_nightly_schedule
 from datalabs_pipelines.automation.sensors import build_landing_sensor, build_load_jobs
 from datalabs_pipelines.cleaning.assets import staging_assets
 from datalabs_pipelines.contracts import Contract, all_contracts, contract_errors
@@ -17,12 +17,14 @@ from datalabs_pipelines.governance.dictionary_assets import (
 )
 from datalabs_pipelines.ingestion.assets import raw_assets
 from datalabs_pipelines.linkage.assets import linkage_assets
-from datalabs_pipelines.marts.factory import build_mart_asset
+from datalabs_pipelines.mart_assets import build_mart_asset
 from datalabs_pipelines.marts.registry import mart_declarations
 from datalabs_pipelines.outcomes.assets import outcome_assets
 from datalabs_pipelines.outcomes.linkage import with_person_keys
 from datalabs_pipelines.procurement.assets import procurement_assets
 from datalabs_pipelines.publishing.assets import SNAPSHOT, build_published_snapshot
+from datalabs_pipelines.quality.results import RESULTS_KEY, build_check_results_asset
+from datalabs_pipelines.run_lease import build_dead_run_sensor
 from datalabs_pipelines.warehouse import warehouse_resource
 
 
@@ -34,6 +36,7 @@ def build_definitions(contracts: Sequence[Contract] | None = None) -> dg.Definit
     declarations = mart_declarations(contracts)
     marts = [build_mart_asset(d, contracts) for d in declarations]
     load_jobs = build_load_jobs(contracts)
+    nightly = build_nightly_job(contracts)
     described = with_person_keys(
         [
             *raw_assets(contracts),
@@ -44,6 +47,9 @@ def build_definitions(contracts: Sequence[Contract] | None = None) -> dg.Definit
             *marts,
         ]
     )
+    check_results = build_check_results_asset(
+        contracts, [dg.AssetKey(["staging", c.agency, c.name]) for c in contracts]
+    )
     mart_keys = [k for m in marts for k in m.keys]
     dictionary = build_dictionary_asset(
         [s for a in described for s in a.specs], contracts, declarations, mart_keys
@@ -51,18 +57,23 @@ def build_definitions(contracts: Sequence[Contract] | None = None) -> dg.Definit
     return dg.Definitions(
         assets=[
             *described,
+            check_results,
             dictionary,
-            build_published_snapshot(
-                [*mart_keys, *dictionary.keys], declarations, ungated=[DICTIONARY_TABLE[1]]
+            build_published_snapshot(  # it reads `staging.check_results` too
+                [*mart_keys, *dictionary.keys, RESULTS_KEY],
+                declarations,
+                ungated=[DICTIONARY_TABLE[1]],
             ),
             build_dictionary_page_asset(SNAPSHOT),
             build_dashboard_asset(SNAPSHOT),
             *contract_error_specs(errors),
         ],
-        schedules=[build_nightly_schedule(contracts)],
-        jobs=load_jobs,
-        sensors=[build_landing_sensor(contracts, load_jobs)],
+        schedules=[build_nightly_schedule(nightly)],
+        jobs=[*load_jobs, nightly],
+        sensors=[build_landing_sensor(contracts, load_jobs), build_dead_run_sensor()],
         resources={"warehouse": warehouse_resource()},
+        # Runs launched from the UI for a selection of assets: one process, as the jobs above.
+        executor=dg.in_process_executor,
     )
 
 

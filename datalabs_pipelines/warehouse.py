@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import importlib
+import os
 import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from importlib.metadata import version
-from pathlib import Path
+from typing import Any, Protocol
 
+import dagster as dg
 import duckdb
 from dagster_duckdb import DuckDBResource
+from pydantic import PrivateAttr
 
-from datalabs_pipelines.bench.sqllog import recording
+from datalabs_pipelines.run_lease import Lease
 from datalabs_pipelines.settings import get_settings
 
 SCHEMAS = ("raw", "staging", "pii", "integrated", "marts")
@@ -60,62 +63,79 @@ def table_exists(con: duckdb.DuckDBPyConnection, table: tuple[str, str]) -> bool
     )
 
 
-def shared_config() -> dict[str, str]:
-    """The DuckDB configuration of every pipeline connection: the one duckdb-engine sets.
+HOOK_ENV = "DATALABS_CONNECTION_HOOK"
 
-    DuckDB lets the connections of one process share an open database only when they are
-    opened with the same configuration. Great Expectations connects through duckdb-engine,
-    which sets a user agent of its own, so every other connection sets the same agent.
+
+class ConnectionHook(Protocol):
+    """What a tool (the benchmark's SQL recorder) attaches to every pipeline connection."""
+
+    def connection(self, con: duckdb.DuckDBPyConnection) -> Any:
+        """The connection the step uses instead of ``con`` (a proxy with its methods)."""
+
+    def splink_api(self, con: Any) -> Any:
+        """Splink's ``DuckDBAPI`` on ``con`` (a warehouse connection or a private one)."""
+
+
+def connection_hook() -> ConnectionHook | None:
+    """The hook named by ``DATALABS_CONNECTION_HOOK`` (``module:attribute``), or None.
+
+    The product never imports a tool: a tool that wants to see the SQL names itself here.
     """
-    agent = f"duckdb_engine/{version('duckdb_engine')}(sqlalchemy/{version('sqlalchemy')})"
-    return {"custom_user_agent": agent}
+    spec = os.environ.get(HOOK_ENV)
+    if not spec:
+        return None
+    module, _, attribute = spec.partition(":")
+    return getattr(importlib.import_module(module), attribute)
+
+
+def splink_api(con: Any) -> Any:
+    """Splink's ``DuckDBAPI`` on ``con``, through the connection hook when one is set."""
+    hook = connection_hook()
+    if hook is not None:
+        return hook.splink_api(con)
+    from splink import DuckDBAPI
+
+    return DuckDBAPI(connection=con)
 
 
 def limit_memory(con: duckdb.DuckDBPyConnection) -> None:
     """Cap the memory of the open database (``DATALABS_DUCKDB_MEMORY_LIMIT``, default 3GB).
 
-    DuckDB's own default is 80% of the machine. A process holding the warehouse open keeps
-    the blocks it has read cached, and at scale 100 that took the run past 6 GiB; with a cap
-    DuckDB evicts cached blocks first and spills to ``<warehouse>.tmp`` after. The setting is
-    global to the open database, so every connection joining it (GE's too) is capped.
+    DuckDB's own default is 80% of the machine; at scale 100 a run passed 6 GiB. With a cap
+    DuckDB evicts cached blocks first and spills to ``<warehouse>.tmp`` after.
     """
     limit = get_settings().duckdb_memory_limit
     con.execute("SET memory_limit = ?", [limit])
 
 
 class WarehouseResource(DuckDBResource):
-    """``DuckDBResource`` whose connections are memory-capped, and log their SQL when
-    ``DATALABS_SQL_LOG`` is set."""
+    """``DuckDBResource`` whose connections are memory-capped and pass through the
+    connection hook, when one is set (``connection_hook``). While a run holds it, the run's
+    lease is renewed (``run_lease``): a run that dies is recognised by its lease running out.
+    """
+
+    _lease: Lease | None = PrivateAttr(default=None)
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        if context.instance is not None and context.run_id:
+            self._lease = Lease(context.instance, context.run_id).start()
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        if self._lease is not None:
+            self._lease.stop()
+            self._lease = None
 
     @contextmanager
     def get_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
         with super().get_connection() as con:
-            con = recording(con)
-            limit_memory(con)  # recorded too: the bare replay runs under the same cap
+            hook = connection_hook()
+            if hook is not None:
+                con = hook.connection(con)
+            limit_memory(con)  # through the hook too: a recorder's replay runs under the cap
             yield con
 
 
 def warehouse_resource() -> DuckDBResource:
     settings = get_settings()
     settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
-    return WarehouseResource(
-        database=str(settings.warehouse_path), connection_config=shared_config()
-    )
-
-
-@contextmanager
-def kept_open(database: Path) -> Iterator[None]:
-    """Hold ``database`` open for the duration, for a process that runs many steps on it.
-
-    The steps' connections then join this open database instead of opening the file anew
-    (reading its catalog) and, as the last one out, checkpointing it on close: DuckDB
-    checkpoints when the WAL outgrows its threshold, and when this closes. Other processes
-    cannot open the file meanwhile, which a run holding the ``duckdb`` pool excludes anyway.
-    """
-    database.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(database), config=shared_config())
-    limit_memory(con)
-    try:
-        yield
-    finally:
-        con.close()
+    return WarehouseResource(database=str(settings.warehouse_path))

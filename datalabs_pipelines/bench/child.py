@@ -11,7 +11,9 @@ from dataclasses import dataclass
 
 from datalabs_pipelines.bench.rss import PeakTreeRss
 from datalabs_pipelines.bench.sqllog import ENV as SQL_LOG_ENV
+from datalabs_pipelines.bench.sqllog import HOOK
 from datalabs_pipelines.bench.workspace import BenchPaths
+from datalabs_pipelines.warehouse import HOOK_ENV
 
 
 @dataclass(frozen=True)
@@ -29,8 +31,10 @@ def run_pipeline(paths: BenchPaths, record_sql: bool = True) -> RunMeasurement:
     env = {**os.environ, **paths.environment()}
     if record_sql:
         env[SQL_LOG_ENV] = str(paths.sql_log)
+        env[HOOK_ENV] = HOOK
     else:
         env.pop(SQL_LOG_ENV, None)
+        env.pop(HOOK_ENV, None)
     command = [sys.executable, "-m", "datalabs_pipelines.cli", "run"]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     with paths.run_log.open("w") as log:

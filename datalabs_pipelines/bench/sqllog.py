@@ -236,3 +236,17 @@ def _recording_splink_api() -> type:
             self._recorder.log_registered(table_name, time.perf_counter() - started)
 
     return RecordingDuckDBAPI
+
+
+class Recorder:
+    """The warehouse's connection hook that records SQL (``warehouse.connection_hook``)."""
+
+    def connection(self, con: Any) -> Any:
+        return recording(con)
+
+    def splink_api(self, con: Any) -> Any:
+        return splink_api(con)
+
+
+RECORDER = Recorder()
+HOOK = f"{__name__}:RECORDER"  # the value of ``DATALABS_CONNECTION_HOOK`` that attaches it

@@ -13,6 +13,7 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from datalabs_pipelines.assets_common import asset_key, column_schema, table_metadata, tags
+from datalabs_pipelines.cleaning.collapsed import record_collapsed
 from datalabs_pipelines.cleaning.staging import (
     build_candidates,
     candidate,
@@ -40,7 +41,7 @@ from datalabs_pipelines.quality.checks import (
     parse_check_result,
 )
 from datalabs_pipelines.quality.expectations import evaluate
-from datalabs_pipelines.quality.results import record_collapsed, record_results
+from datalabs_pipelines.quality.results import OUTCOMES, outcomes_metadata
 from datalabs_pipelines.settings import get_settings
 from datalabs_pipelines.warehouse import qualified
 
@@ -175,7 +176,6 @@ def build_staging_asset(contract: Contract) -> dg.AssetsDefinition:
             else:
                 promote(con, contract)
                 record_collapsed(con, contract.name, staged.collapsed)
-            record_results(con, contract.name, outcomes)
         yield dg.MaterializeResult(
             asset_key=key,
             metadata={
@@ -186,6 +186,7 @@ def build_staging_asset(contract: Contract) -> dg.AssetsDefinition:
                 "promoted": not blocking_failed,
                 LINEAGE_KEY: column_lineage(staging_lineage_map(contract)),
                 "validation_seconds": round(validation_seconds, 3),
+                OUTCOMES: outcomes_metadata(outcomes),  # for `staging.check_results`
             },
         )
         if identities_meta is not None:

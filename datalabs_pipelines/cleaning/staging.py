@@ -75,11 +75,6 @@ def staging_columns(column: Column) -> dict[str, str]:
     return out
 
 
-def checked_column(column: Column) -> str:
-    """The staging column an expectation on ``column`` is evaluated on."""
-    return column.name if column.classification != "pii" else f"{column.name}_token"
-
-
 @dataclass(frozen=True)
 class Collapsed:
     """Lines of one delivery collapsed into an identical earlier line, and their amount."""

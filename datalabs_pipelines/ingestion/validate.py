@@ -2,13 +2,14 @@
 
 The file goes through the code a real load runs (``load_delivery`` into raw tables and
 quarantine, ``build_candidates`` into typed staging rows, the contract's expectations through
-Great Expectations) inside a private in-memory DuckDB database: the warehouse is never opened.
+Great Expectations) inside a scratch DuckDB file, deleted after: the warehouse is never opened.
 The report names lines, columns and rules, never values: a value may be an identifier.
 """
 
 from __future__ import annotations
 
 import secrets
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,7 +26,7 @@ from datalabs_pipelines.contracts.model import Contract
 from datalabs_pipelines.contracts.roles import role_problems
 from datalabs_pipelines.ingestion.errors import DeliveryRejected
 from datalabs_pipelines.ingestion.loading import QUARANTINE, load_delivery
-from datalabs_pipelines.quality.expectations import Outcome, evaluate, private_memory_database
+from datalabs_pipelines.quality.expectations import Outcome, evaluate, private_database
 from datalabs_pipelines.warehouse import qualified
 
 SAMPLE_LINES = 10
@@ -86,11 +87,16 @@ def contract_for(path: Path, contracts: Sequence[Contract], name: str | None = N
 
 
 def validate_extract(path: Path, contract: Contract) -> ValidationReport:
-    """Load, stage and check ``path`` in a private in-memory database."""
+    """Load, stage and check ``path`` in a scratch database."""
+    with tempfile.TemporaryDirectory(prefix="datalabs-validate-") as folder:
+        return _validate_in(Path(folder), path, contract)
+
+
+def _validate_in(folder: Path, path: Path, contract: Contract) -> ValidationReport:
     report = ValidationReport(path, contract, role_problems=role_problems(contract))
     if report.role_problems:  # the definitions would refuse the contract: nothing to load
         return report
-    database, con = private_memory_database()
+    database, con = private_database(folder)
     with con:
         try:
             loaded = load_delivery(con, contract, path, path.name)
@@ -104,14 +110,14 @@ def validate_extract(path: Path, contract: Contract) -> ValidationReport:
         report.quarantined = con.execute(
             f"SELECT line, reason FROM {qualified(QUARANTINE)} ORDER BY line"
         ).fetchall()
-        if loaded.rows_loaded:
-            staged = build_candidates(con, contract, secrets.token_bytes(32))
-            report.invalid_values = staged.invalid_values
-            report.collapsed = staged.collapsed
-            report.invalid_lines = _invalid_lines(con, contract, staged.invalid_values)
-            report.outcomes = evaluate(
-                database, qualified(candidate(staging_table(contract))), contract
-            )
+        if not loaded.rows_loaded:
+            return report
+        staged = build_candidates(con, contract, secrets.token_bytes(32))
+        report.invalid_values = staged.invalid_values
+        report.collapsed = staged.collapsed
+        report.invalid_lines = _invalid_lines(con, contract, staged.invalid_values)
+    # GE opens the file on its own connection: this one is closed first.
+    report.outcomes = evaluate(database, qualified(candidate(staging_table(contract))), contract)
     return report
 
 

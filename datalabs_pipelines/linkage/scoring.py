@@ -30,7 +30,7 @@ def score_profiles(con: duckdb.DuckDBPyConnection, model: PersonModel) -> Scorin
     match_probability)`` between deterministic clusters, best pair per cluster pair."""
     from splink import Linker
 
-    from datalabs_pipelines.bench.sqllog import splink_api
+    from datalabs_pipelines.warehouse import splink_api
 
     profiles = con.execute(f"SELECT count(*) FROM {PROFILES}").fetchone()[0]
     con.execute(

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from functools import cache
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Self
 
 from pydantic import (
     BaseModel,
@@ -152,6 +152,11 @@ class MartDeclaration(_Strict):
     def sql_path(self) -> Path:
         return self._path.with_suffix(".sql")
 
+    def located_at(self, path: Path) -> Self:
+        """Remember the YAML file this was read from (its SQL lies beside it)."""
+        self._path = path
+        return self
+
 
 class DeclarationError(ValueError):
     """A mart declaration is invalid; the message names the file and the field."""
@@ -169,8 +174,7 @@ def load_declaration(path: Path) -> MartDeclaration:
         raise DeclarationError(f"{path}: name {declaration.name!r} differs from the file name")
     if not path.with_suffix(".sql").exists():
         raise DeclarationError(f"{path}: no SQL file {path.with_suffix('.sql').name} beside it")
-    declaration._path = path
-    return declaration
+    return declaration.located_at(path)
 
 
 @cache

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
+from typing import Self
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
@@ -56,13 +57,17 @@ class FactDeclaration(_Strict):
     def sql_path(self) -> Path:
         return self._path.with_suffix(".sql")
 
+    def located_at(self, path: Path) -> Self:
+        """Remember the YAML file this was read from (its SQL lies beside it)."""
+        self._path = path
+        return self
+
 
 def load_fact(path: Path) -> FactDeclaration:
     declaration = FactDeclaration.model_validate(read_yaml(path))
     if declaration.name != path.stem or not path.with_suffix(".sql").exists():
         raise ValueError(f"{path}: name differs from the file name, or no SQL file beside it")
-    declaration._path = path
-    return declaration
+    return declaration.located_at(path)
 
 
 @cache

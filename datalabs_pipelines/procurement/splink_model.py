@@ -20,7 +20,7 @@ import splink.comparison_level_library as cll
 import splink.comparison_library as cl
 from splink import Linker, SettingsCreator, block_on
 
-from datalabs_pipelines.bench.sqllog import splink_api
+from datalabs_pipelines.warehouse import splink_api
 
 MODEL_COLUMNS = (
     "uid", "name_norm", "dba_norm", "address_norm", "house_number", "city_norm", "zip5",

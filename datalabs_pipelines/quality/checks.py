@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+from typing import Protocol
+
 import dagster as dg
 
-from datalabs_pipelines.cleaning.staging import StagingResult, checked_column
 from datalabs_pipelines.contracts.model import Contract
+from datalabs_pipelines.contracts.staging_names import checked_column
 from datalabs_pipelines.governance.dictionary_links import dictionary_link
 from datalabs_pipelines.quality.expectations import Outcome, check_name, describe
 
 PARSES = "values_parse"
+
+
+class StagedCounts(Protocol):
+    """What staging reports about typing a table (``cleaning.staging.StagingResult``)."""
+
+    rows_staged: int
+    invalid_values: dict[str, int]
 
 
 def check_specs(contract: Contract, key: dg.AssetKey) -> list[dg.AssetCheckSpec]:
@@ -78,7 +87,7 @@ def check_result(key: dg.AssetKey, contract: Contract, outcome: Outcome) -> dg.A
 
 
 def parse_check_result(
-    key: dg.AssetKey, staged: StagingResult, contract: Contract | None = None
+    key: dg.AssetKey, staged: StagedCounts, contract: Contract | None = None
 ) -> dg.AssetCheckResult:
     failed = sum(staged.invalid_values.values())
     return dg.AssetCheckResult(

@@ -3,14 +3,14 @@
 GE runs on its SQL engine, so every metric is computed inside DuckDB and no table is copied
 into pandas. Out of the box GE's SQL engine fails on DuckDB (it closes the connection before
 the rows are fetched); registering DuckDB among the dialects that keep one persisted
-connection fixes that (``_enable_duckdb``; pinned by a test). Only record ids of failing rows
-are reported, never their values: values can be identifiers.
+connection fixes that (``ge_duckdb_workaround``, the project's one use of a dependency's
+private names). Only record ids of failing rows are reported, never their values: values can
+be identifiers.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import logging
 import re
 import uuid
@@ -18,11 +18,10 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 import duckdb
 
-from datalabs_pipelines.cleaning.staging import checked_column
 from datalabs_pipelines.contracts.model import (
     Between,
     Contract,
@@ -35,17 +34,17 @@ from datalabs_pipelines.contracts.model import (
     check_name,
     resolved,
 )
+from datalabs_pipelines.contracts.staging_names import checked_column
 from datalabs_pipelines.governance.agreements import run_date
+from datalabs_pipelines.quality.ge_duckdb_workaround import keep_duckdb_connections, release
 from datalabs_pipelines.quality.unexpected import (
     KEY_COLUMN,
     duplicate_rows_query,
     unexpected_predicate,
     year,
 )
-from datalabs_pipelines.warehouse import shared_config
 
 SAMPLE_KEYS = 5
-MEMORY_PREFIX = ":memory:"
 
 
 @dataclass(frozen=True)
@@ -83,31 +82,16 @@ def describe(exp: Expectation) -> str:
     raise ValueError(exp)
 
 
-def _enable_duckdb() -> None:
-    import great_expectations.execution_engine.sqlalchemy_execution_engine as engine
+def private_database(folder: Path) -> tuple[Path, duckdb.DuckDBPyConnection]:
+    """A new scratch database file in ``folder`` and a connection to it.
 
-    class _DuckDBDialect(str):
-        value = "duckdb"
-
-    if not any(d == "duckdb" for d in engine._PERSISTED_CONNECTION_DIALECTS):
-        engine._PERSISTED_CONNECTION_DIALECTS = (
-            *engine._PERSISTED_CONNECTION_DIALECTS,
-            _DuckDBDialect("duckdb"),
-        )
-
-
-def private_memory_database() -> tuple[str, duckdb.DuckDBPyConnection]:
-    """A new named in-memory database, and a connection to it that GE's engine can share.
-
-    The database lives while the returned connection is open.
+    Close the connection before ``evaluate``: GE opens the file on its own connection.
     """
-    name = f"{MEMORY_PREFIX}datalabs_{uuid.uuid4().hex}"
-    return name, duckdb.connect(name, config=shared_config())
+    path = folder / f"datalabs_{uuid.uuid4().hex}.duckdb"
+    return path, duckdb.connect(str(path))
 
 
 def _connection_url(database: Path | str) -> str:
-    if str(database).startswith(MEMORY_PREFIX):
-        return f"duckdb:///{database}"
     return f"duckdb:///{Path(database).resolve()}"
 
 
@@ -127,7 +111,7 @@ def _gx_expectation(contract: Contract, exp: Expectation):
         case Unique(columns=[c]):
             return gx.expectations.ExpectColumnValuesToBeUnique(column=col[c])
         case Unique(columns=cols):
-            return _counted_unexpected_rows()(
+            return gx.expectations.UnexpectedRowsExpectation(
                 unexpected_rows_query=duplicate_rows_query([col[c] for c in cols]),
                 description=describe(exp),
             )
@@ -151,27 +135,6 @@ def _gx_expectation(contract: Contract, exp: Expectation):
     raise ValueError(exp)
 
 
-@functools.cache
-def _counted_unexpected_rows() -> type:
-    """``UnexpectedRowsExpectation`` that only counts the unexpected rows.
-
-    GE's own also fetches them (``unexpected_rows_query.table``), a second full run of the
-    query whose rows it returns only in the COMPLETE result format; we fetch a few record
-    ids ourselves when the check fails (``_sample_keys``). At scale 10 that second run was a
-    third of the wage records' validation.
-    """
-    import great_expectations as gx
-
-    class CountedUnexpectedRowsExpectation(gx.expectations.UnexpectedRowsExpectation):
-        metric_dependencies: ClassVar[tuple[str, ...]] = ("unexpected_rows_query.row_count",)
-
-        def _validate(self, metrics, runtime_configuration=None, execution_engine=None):
-            count = metrics["unexpected_rows_query.row_count"]
-            return {"success": count == 0, "result": {"observed_value": count}}
-
-    return CountedUnexpectedRowsExpectation
-
-
 def _is_compound_unique(exp: Expectation) -> bool:
     return isinstance(exp, Unique) and len(exp.columns) > 1
 
@@ -185,15 +148,15 @@ def evaluate(
 ) -> list[Outcome]:
     """Run ``expectations`` (default: the contract's) on ``table`` (``schema.name``).
 
-    ``database`` is a DuckDB file or a name from ``private_memory_database``. Bounds relative
-    to the run date are resolved on ``on`` (default: today in the state's time zone).
+    ``database`` is a DuckDB file that no connection of this process holds open. Bounds
+    relative to the run date are resolved on ``on`` (default: today in the state's time zone).
     """
     on = on or run_date()
     chosen = contract.expectations if expectations is None else expectations
     expectations = [resolved(e, on) for e in chosen]
     if not expectations:
         return []
-    _enable_duckdb()
+    keep_duckdb_connections()
     logging.getLogger("great_expectations").setLevel(logging.ERROR)
     import great_expectations as gx
 
@@ -220,7 +183,7 @@ def evaluate(
                 if not by_position[i].success and not isinstance(exp, RowCount)
             }
         finally:
-            _close(source)
+            _release(source)
     rows = next(
         (
             r.result["element_count"]
@@ -257,7 +220,7 @@ def _datasource(database: Path | str):
     """One ephemeral GE context and SQL datasource per warehouse file, kept for the process.
 
     Creating them cost about 0.3 s per staging asset (the context serializes its whole
-    config to YAML and tests the connection). Only the objects are kept: ``_close`` releases
+    config to YAML and tests the connection). Only the objects are kept: ``_release`` releases
     every DuckDB handle after each evaluation, and GE reconnects lazily on the next.
     """
     import great_expectations as gx
@@ -282,18 +245,14 @@ def _whole_table(source, table: str):
         return asset.add_batch_definition_whole_table("whole")
 
 
-def _close(source) -> None:
+def _release(source) -> None:
     """Release every DuckDB handle GE opened: the warehouse must be free for the next step.
 
-    Closing the persisted connection and disposing both engines is enough (pinned by
+    Closing the kept connection and disposing both engines is enough (pinned by
     ``test_validation_releases_the_warehouse``); a full ``gc.collect()`` here cost about
     0.5 s per staging asset once Dagster and GE fill the heap.
     """
-    execution_engine = source.get_execution_engine()
-    if execution_engine._connection is not None:
-        execution_engine._connection.close()
-        execution_engine._connection = None
-    execution_engine.engine.dispose()
+    release(source.get_execution_engine())
     source.get_engine().dispose()
 
 

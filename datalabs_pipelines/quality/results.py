@@ -1,66 +1,99 @@
-"""``staging.check_results``: the latest outcome of every expectation, per extract; and
-``staging.collapsed_lines``: per delivery, the identical lines the live staging table collapsed.
+"""``staging.check_results``: the latest outcome of every expectation, per extract.
 
-Check results live in Dagster's event log; this copy lets marts (``extract_quality``), the
-publish gate and the run summary read them with SQL.
+Each staging asset reports its outcomes in its materialization's metadata (``OUTCOMES``:
+check names, severities, pass or fail and counts, never values). The ``check_results`` asset,
+downstream of every staging asset, writes the latest of them to this table, so that marts
+(``extract_quality``) and the publish step read them with SQL. One asset writes the table.
 """
 
-from __future__ import annotations
+from collections.abc import Iterable, Sequence
 
-from collections.abc import Iterable
-
+import dagster as dg
 import duckdb
+from dagster_duckdb import DuckDBResource
 
-from datalabs_pipelines.cleaning.staging import Collapsed
+from datalabs_pipelines.assets_common import column_schema
+from datalabs_pipelines.contracts.model import Contract
 from datalabs_pipelines.quality.expectations import Outcome
 from datalabs_pipelines.warehouse import ensure_table, qualified
 
 RESULTS = ("staging", "check_results")
-RESULT_COLUMNS = {
-    "extract": "VARCHAR",
-    "check_name": "VARCHAR",
-    "severity": "VARCHAR",
-    "passed": "BOOLEAN",
-    "unexpected_count": "BIGINT",
-    "evaluated_at": "TIMESTAMP",
+RESULTS_KEY = dg.AssetKey(["staging", "platform", "check_results"])
+OUTCOMES = "check_outcomes"
+RESULT_SCHEMA = {
+    "extract": ("VARCHAR", "extract (contract) name"),
+    "check_name": ("VARCHAR", "the expectation's check name"),
+    "severity": ("VARCHAR", "error (blocking) or warn"),
+    "passed": ("BOOLEAN", "whether the check passed at its last evaluation"),
+    "unexpected_count": ("BIGINT", "rows the check found unexpected"),
+    "evaluated_at": ("TIMESTAMP", "when this table was written"),
 }
-
-
-COLLAPSED = ("staging", "collapsed_lines")
-COLLAPSED_COLUMNS = {
-    "extract": "VARCHAR",
-    "delivery": "VARCHAR",
-    "lines_collapsed": "BIGINT",
-    "amount_collapsed": "DECIMAL(18, 2)",
-}
+RESULT_COLUMNS = {name: sql_type for name, (sql_type, _) in RESULT_SCHEMA.items()}
 
 
 def ensure_results_table(con: duckdb.DuckDBPyConnection) -> None:
     ensure_table(con, RESULTS, RESULT_COLUMNS)
-    ensure_table(con, COLLAPSED, COLLAPSED_COLUMNS)
 
 
-def record_collapsed(
-    con: duckdb.DuckDBPyConnection, extract: str, collapsed: Iterable[Collapsed]
-) -> None:
-    """Replace the extract's collapse counts by those of the staging table just promoted."""
+def outcomes_metadata(outcomes: Iterable[Outcome]) -> dg.MetadataValue:
+    """The ``OUTCOMES`` metadata entry of a staging materialization."""
+    return dg.MetadataValue.json(
+        [
+            {
+                "check": o.name,
+                "severity": o.severity,
+                "passed": o.passed,
+                "unexpected_count": o.unexpected_count,
+            }
+            for o in outcomes
+        ]
+    )
+
+
+def _reported(instance: dg.DagsterInstance, key: dg.AssetKey) -> list[dict]:
+    event = instance.get_latest_materialization_event(key)
+    materialization = event.asset_materialization if event else None
+    entry = materialization.metadata.get(OUTCOMES) if materialization else None
+    return list(entry.value) if entry is not None else []
+
+
+def write_results(con: duckdb.DuckDBPyConnection, rows: Sequence[tuple]) -> None:
+    """Replace the table's rows with ``(extract, check, severity, passed, count)`` rows."""
     ensure_results_table(con)
-    con.execute(f"DELETE FROM {qualified(COLLAPSED)} WHERE extract = ?", [extract])
-    rows = [(extract, c.delivery, c.lines, c.amount) for c in collapsed]
-    if rows:
-        con.executemany(f"INSERT INTO {qualified(COLLAPSED)} VALUES (?, ?, ?, ?)", rows)
-
-
-def record_results(
-    con: duckdb.DuckDBPyConnection, extract: str, outcomes: Iterable[Outcome]
-) -> None:
-    ensure_results_table(con)
-    con.execute(f"DELETE FROM {qualified(RESULTS)} WHERE extract = ?", [extract])
-    rows = [(extract, o.name, o.severity, o.passed, o.unexpected_count) for o in outcomes]
+    con.execute(f"DELETE FROM {qualified(RESULTS)}")
     if rows:
         con.executemany(
             f"INSERT INTO {qualified(RESULTS)} VALUES (?, ?, ?, ?, ?, now()::TIMESTAMP)", rows
         )
+
+
+def build_check_results_asset(
+    contracts: Sequence[Contract], staging_keys: Sequence[dg.AssetKey]
+) -> dg.AssetsDefinition:
+    @dg.asset(
+        key=RESULTS_KEY,
+        deps=list(staging_keys),
+        group_name="staging",
+        kinds={"duckdb"},
+        owners=["team:data_platform"],
+        tags={"domain": "platform", "classification": "confidential"},
+        metadata={"dagster/column_schema": column_schema(RESULT_SCHEMA)},
+        pool="duckdb",
+    )
+    def check_results(context: dg.AssetExecutionContext, warehouse: DuckDBResource):
+        """The latest outcome of every expectation. Source: the latest materialization of
+        each staging asset (its ``check_outcomes`` metadata). Grain: one row per extract and
+        check. Target: `staging.check_results`."""
+        rows = [
+            (c.name, o["check"], o["severity"], o["passed"], o["unexpected_count"])
+            for c, key in zip(contracts, staging_keys, strict=True)
+            for o in _reported(context.instance, key)
+        ]
+        with warehouse.get_connection() as con:
+            write_results(con, rows)
+        return dg.MaterializeResult(metadata={"dagster/row_count": len(rows)})
+
+    return check_results
 
 
 def failed_blocking(con: duckdb.DuckDBPyConnection) -> list[str]:

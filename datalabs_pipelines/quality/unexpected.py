@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from datalabs_pipelines.cleaning.staging import checked_column
 from datalabs_pipelines.contracts.model import (
     Between,
     Contract,
@@ -24,6 +23,7 @@ from datalabs_pipelines.contracts.model import (
     Unique,
     resolved,
 )
+from datalabs_pipelines.contracts.staging_names import checked_column
 from datalabs_pipelines.governance.agreements import run_date
 from datalabs_pipelines.warehouse import identifier
 

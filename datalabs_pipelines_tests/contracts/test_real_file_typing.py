@@ -6,12 +6,12 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from datalabs_pipelines.cleaning.staging import candidate, staging_table
 from datalabs_pipelines.contracts.model import Contract
 from datalabs_pipelines.ingestion.validate import render, validate_extract
-from datalabs_pipelines.quality.expectations import private_memory_database
 
 AGREEMENT = {"name": "a", "permitted_purposes": ["x"], "expires": "2030-01-01"}
 
@@ -79,7 +79,7 @@ def _staged(delivery: Path, policy: str) -> list[tuple]:
     from datalabs_pipelines.ingestion.loading import load_delivery
 
     c = contract(duplicates=policy)
-    _, con = private_memory_database()
+    con = duckdb.connect()
     with con:
         load_delivery(con, c, delivery, delivery.name)
         result = build_candidates(con, c, b"k" * 32)
@@ -119,7 +119,7 @@ def test_a_resent_line_collapses_but_a_repeated_line_within_a_file_does_not(tmp_
     first, again = tmp_path / "spend_1.csv", tmp_path / "spend_2.csv"
     first.write_text(ROWS, encoding="utf-8")  # lines 2 and 6 identical: both kept
     again.write_text(ROWS.splitlines()[0] + "\n" + "00042,3,$10.00,ok,N\n", encoding="utf-8")
-    _, con = private_memory_database()
+    con = duckdb.connect()
     with con:
         for path in (first, again):
             load_delivery(con, c, path, path.name)

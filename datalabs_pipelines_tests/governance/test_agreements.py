@@ -17,8 +17,8 @@ from datalabs_pipelines.governance.agreements import (
     run_date,
     sources_used,
 )
+from datalabs_pipelines.mart_assets import build_mart_asset, mart_key
 from datalabs_pipelines.marts.declaration import all_declarations, load_declaration
-from datalabs_pipelines.marts.factory import build_mart_asset, mart_key
 from datalabs_pipelines.warehouse import warehouse_resource
 from datalabs_pipelines_tests.conftest import FIXTURE_CONTRACTS
 

@@ -32,7 +32,6 @@ pytestmark = pytest.mark.slow
 REPO = {"repositoryLocationName": LOCATION, "repositoryName": REPOSITORY}
 NUX_SEEN = "mutation { setNuxSeen }"
 RUN_DONE = {"SUCCESS", "FAILURE", "CANCELED"}
-IN_PROCESS = {"execution": {"config": {"in_process": {}}}}
 TAGS = {"datalabs/trigger": "ui test"}
 RANGE_START = "dagster/asset_partition_range_start"
 RANGE_END = "dagster/asset_partition_range_end"
@@ -135,8 +134,8 @@ def _launch(server: DagsterServer, job: str, tags: dict[str, str], assets=None) 
         {
             "p": {
                 "selector": selector,
-                # load jobs run in process already; the downstream asset job is told to
-                "runConfigData": {} if job.startswith("load_") else IN_PROCESS,
+                # every job runs in one process by itself (the Definitions' executor)
+                "runConfigData": {},
                 "mode": "default",
                 "executionMetadata": {
                     "tags": [{"key": k, "value": v} for k, v in {**TAGS, **tags}.items()]

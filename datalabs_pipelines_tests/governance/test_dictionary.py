@@ -14,8 +14,8 @@ from datalabs_pipelines.governance.dictionary import LAYERS, build_entries, may_
 from datalabs_pipelines.governance.dictionary_assets import read_entries, write_dictionary
 from datalabs_pipelines.governance.dictionary_page import render_dictionary
 from datalabs_pipelines.governance.lineage import staging_lineage_map
+from datalabs_pipelines.mart_assets import build_mart_asset
 from datalabs_pipelines.marts.declaration import all_declarations
-from datalabs_pipelines.marts.factory import build_mart_asset
 from datalabs_pipelines.quality.checks import dictionary_anchor
 from datalabs_pipelines_tests.dashboard.demo import declarations as demo_declarations
 

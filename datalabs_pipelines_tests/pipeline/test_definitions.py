@@ -79,6 +79,17 @@ def test_nightly_schedule_and_landing_sensor():
     assert schedule.cron_schedule == "0 2 * * *"
     assert schedule.execution_timezone == "America/Chicago"
     assert defs.get_sensor_def("landing_sensor")
+    assert defs.get_sensor_def("dead_run_sensor")
+
+
+def test_the_schedule_launches_the_named_in_process_nightly_job():
+    """`make run`, the schedule and the UI run the same job, in one process (issue 16.2)."""
+    schedule = defs.get_schedule_def("nightly")
+    assert schedule.job_name == "nightly_job"
+    job = defs.resolve_job_def("nightly_job")
+    assert job.executor_def.name == dg.in_process_executor.name
+    keys = {k.path[0] for k in job.asset_layer.selected_asset_keys}
+    assert "raw" not in keys and {"staging", "marts", "published"} <= keys
 
 
 def test_asset_graph_snapshot():

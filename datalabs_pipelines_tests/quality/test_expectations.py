@@ -127,16 +127,6 @@ def test_validation_releases_the_warehouse(warehouse):
         assert con.execute("SELECT count(*) FROM staging.spells").fetchone()[0] == 100
 
 
-def test_great_expectations_still_needs_the_duckdb_connection_fix():
-    """If GE ever keeps DuckDB connections itself, `_enable_duckdb` can be deleted."""
-    import great_expectations.execution_engine.sqlalchemy_execution_engine as engine
-
-    from datalabs_pipelines.quality.expectations import _enable_duckdb
-
-    _enable_duckdb()
-    assert any(d == "duckdb" for d in engine._PERSISTED_CONNECTION_DIALECTS)
-
-
 def test_compound_uniqueness_counts_duplicated_rows_and_samples_their_keys(warehouse):
     with duckdb.connect(str(warehouse)) as con:
         # r1 and r51 share (case_id 1, 2024-01-02); r10 and r20 miss both columns: ignored.
@@ -161,18 +151,3 @@ def test_compound_uniqueness_counts_duplicated_rows_and_samples_their_keys(wareh
         ["r1", "r51"],
     )
     assert (unique.element_count, unique.unexpected_percent) == (100, 2.0)
-
-
-def test_validation_joins_a_warehouse_held_open_and_leaves_it_free_after(warehouse):
-    """`make run` holds the warehouse open (``kept_open``): GE's connection and the steps'
-    connections join it, which works only while they all use ``shared_config``."""
-    from datalabs_pipelines.warehouse import WarehouseResource, kept_open, shared_config
-
-    resource = WarehouseResource(database=str(warehouse), connection_config=shared_config())
-    with kept_open(warehouse):
-        with resource.get_connection() as con:
-            con.execute("CREATE TABLE staging.extra AS SELECT 1 AS x")
-            outcomes = run(warehouse, [{"type": "row_count", "min": 100, "max": 100}])
-        assert all(o.passed for o in outcomes.values()), outcomes
-    with duckdb.connect(str(warehouse), config={"threads": 1}) as con:  # released at the end
-        assert con.execute("SELECT count(*) FROM staging.extra").fetchone()[0] == 1

@@ -39,7 +39,7 @@ pytestmark = pytest.mark.slow
 
 BIN = Path(sys.executable).parent
 WORKSPACE = PROJECT_ROOT / "workspace.yaml"
-NIGHTLY_JOB = "__anonymous_asset_job_nightly"
+NIGHTLY_JOB = "nightly_job"
 STEP_EVENTS = {
     dg.DagsterEventType.STEP_START,
     dg.DagsterEventType.STEP_SUCCESS,
@@ -102,8 +102,6 @@ def test_concurrent_runs_through_the_daemon_are_serialized_by_the_pool(
     paused = site.pause_dir / "publish.before_replace.reached"
     config = yaml.safe_load((site.dagster_home / "dagster.yaml").read_text())
     assert config["concurrency"]["pools"]["default_limit"] == 1
-    in_process = tmp_path / "in_process.yaml"
-    in_process.write_text(yaml.safe_dump({"execution": {"config": {"in_process": {}}}}))
 
     daemon = subprocess.Popen(
         [BIN / "dagster-daemon", "run", "-w", WORKSPACE],
@@ -120,8 +118,8 @@ def test_concurrent_runs_through_the_daemon_are_serialized_by_the_pool(
                 loads = wait_for_runs(instance, 4)  # the sensor: one run per delivery
                 launches = [
                     subprocess.Popen(
-                        [BIN / "dagster", "job", "launch", "-w", WORKSPACE, "-j", NIGHTLY_JOB]
-                        + ["-c", in_process],
+                        # no run config: nightly_job runs in one process by itself
+                        [BIN / "dagster", "job", "launch", "-w", WORKSPACE, "-j", NIGHTLY_JOB],
                         env=_env(site),
                         cwd=PROJECT_ROOT,
                         stdout=subprocess.PIPE,

@@ -1,5 +1,8 @@
 """Build a Dagster asset from a mart declaration and the SQL file beside it.
 
+It sits above both ``marts`` (the declarations and their SQL) and ``governance`` (which reads
+the declarations), so that neither package imports the other back.
+
 Every mart carries the blocking ``agreement_permits_purpose`` check: it is evaluated from the
 contracts alone, before the SQL runs, and a mart whose sources' agreements do not permit its
 purpose (or have expired on the run date) is not built, so nothing downstream publishes it.
@@ -21,7 +24,6 @@ from datalabs_pipelines.governance.agreements import evaluate_agreements, run_da
 from datalabs_pipelines.governance.lineage import LINEAGE_KEY, column_lineage
 from datalabs_pipelines.marts.declaration import MartDeclaration
 from datalabs_pipelines.marts.environment import prepare
-from datalabs_pipelines.quality.results import ensure_results_table
 
 
 def mart_key(declaration: MartDeclaration) -> dg.AssetKey:
@@ -74,7 +76,6 @@ def build_mart_asset(
                 description=f"Not building marts.{declaration.name}: {agreement.description}"
             )
         with warehouse.get_connection() as con:
-            ensure_results_table(con)
             con.execute("CREATE SCHEMA IF NOT EXISTS marts")
             prepare(con)
             con.execute(declaration.sql_path.read_text())
