@@ -127,12 +127,16 @@ class WarehouseResource(DuckDBResource):
 
     @contextmanager
     def get_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        with super().get_connection() as con:
+        """A connection closed however the step ends (``DuckDBResource``'s own is closed only
+        when the step succeeds, so a failed step left the file open in the process)."""
+        con = duckdb.connect(self.database, config=dict(self.connection_config))
+        try:
             hook = connection_hook()
-            if hook is not None:
-                con = hook.connection(con)
-            limit_memory(con)  # through the hook too: a recorder's replay runs under the cap
-            yield con
+            wrapped = hook.connection(con) if hook is not None else con
+            limit_memory(wrapped)  # through the hook too: a recorder's replay runs under the cap
+            yield wrapped
+        finally:
+            con.close()
 
 
 def warehouse_resource() -> DuckDBResource:

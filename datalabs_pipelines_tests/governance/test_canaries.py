@@ -14,7 +14,6 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
-import great_expectations  # noqa: F401  imported whole before the run: see the note below
 import pytest
 
 from datalabs_pipelines import cli
@@ -25,9 +24,6 @@ from datalabs_pipelines.governance.tokens import hmac_pads, linkage_key
 from datalabs_pipelines.settings import get_settings
 
 pytestmark = pytest.mark.slow
-# On this tiny fixture the loads end before the run's background import of Great Expectations
-# (automation/prewarm.py) does, and the first staging step's own import then raced it
-# ("partially initialized module"), so no expectation ran; imported here, nothing races.
 
 HEADER = "PERSON_ID|LAST_NAME|FIRST_NAME|DOB|SSN|COUNTY|START|END|BENEFIT"
 # Never loaded anywhere outside pii: rejected files, quarantined lines, identifiers, headers.

@@ -12,7 +12,6 @@ from datalabs_pipelines.definitions import build_definitions
 from datalabs_pipelines.ingestion.errors import DeliveryRejected
 from datalabs_pipelines.ingestion.landing import deliveries, delivery_path
 from datalabs_pipelines.settings import get_settings
-from datalabs_pipelines.warehouse import shared_config
 
 SECRET = "ab12" * 16  # stands for the linkage key a link could point at
 
@@ -76,7 +75,7 @@ def test_the_load_rejects_a_link_to_the_key_and_never_prints_the_key(isolated_en
         ]
     out, err = capfd.readouterr()
     assert SECRET not in out + err + "".join(events)
-    with duckdb.connect(str(get_settings().warehouse_path), config=shared_config()) as con:
+    with duckdb.connect(str(get_settings().warehouse_path)) as con:
         rows = con.execute(
             "SELECT delivery, rule FROM raw.rejected_deliveries ORDER BY 1"
         ).fetchall()

@@ -7,10 +7,6 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
-
-# Imported before the first run: the background import of `make run`'s prewarm and a staging
-# step importing GE at the same moment can fail with a partial-import ImportError (reported).
-import great_expectations  # noqa: F401
 import pytest
 
 from datalabs_pipelines.ingestion.loading import REPLACEMENT_REJECTED
