@@ -18,6 +18,7 @@ from datalabs_pipelines.ingestion.assets import raw_assets
 from datalabs_pipelines.linkage.assets import linkage_assets
 from datalabs_pipelines.marts.factory import build_mart_asset
 from datalabs_pipelines.marts.registry import mart_declarations
+from datalabs_pipelines.marts.status import MART_STATUS
 from datalabs_pipelines.outcomes.assets import outcome_assets
 from datalabs_pipelines.outcomes.linkage import with_person_keys
 from datalabs_pipelines.procurement.assets import procurement_assets
@@ -49,7 +50,9 @@ def build_definitions(contracts: Sequence[Contract] | None = None) -> dg.Definit
             *described,
             dictionary,
             build_published_snapshot(
-                [*mart_keys, *dictionary.keys], declarations, ungated=[DICTIONARY_TABLE[1]]
+                [*mart_keys, *dictionary.keys],
+                declarations,
+                ungated=[DICTIONARY_TABLE[1], MART_STATUS[1]],
             ),
             build_dictionary_page_asset(SNAPSHOT),
             build_dashboard_asset(SNAPSHOT),

@@ -2,8 +2,10 @@
 
 The step writes candidate tables, evaluates the contract's expectations on them with Great
 Expectations, and promotes the candidates only when every ERROR-severity expectation passed.
-A failed blocking check therefore stops downstream assets and leaves the last good staging
-table (and so the published snapshot) as it was.
+A rejected candidate leaves the live staging table as it was: the asset's materialization
+reports the live table's row count with ``candidate_rejected``, and the marts that read the
+extract are held back (``staging.extract_status``, ``marts.mart_status``) while every other
+asset runs. An extract with no delivery stages an empty table and is "not delivered".
 """
 
 import time
@@ -16,8 +18,8 @@ from datalabs_pipelines.assets_common import asset_key, column_schema, table_met
 from datalabs_pipelines.cleaning.staging import (
     build_candidates,
     candidate,
-    discard,
     identities_table,
+    keep_live_table,
     promote,
     staging_columns,
     staging_table,
@@ -31,12 +33,22 @@ from datalabs_pipelines.governance.lineage import (
     staging_lineage_map,
 )
 from datalabs_pipelines.governance.tokens import linkage_key
+from datalabs_pipelines.ingestion.loading import ensure_raw_tables
 from datalabs_pipelines.quality.checks import (
     check_result,
     check_specs,
+    not_delivered_result,
     parse_check_result,
 )
 from datalabs_pipelines.quality.expectations import evaluate
+from datalabs_pipelines.quality.extract_status import (
+    HELD_BACK,
+    LOADED,
+    NOT_DELIVERED,
+    delivery_count,
+    failure_reason,
+    record_status,
+)
 from datalabs_pipelines.quality.results import record_results
 from datalabs_pipelines.warehouse import qualified
 
@@ -136,36 +148,59 @@ def build_staging_asset(contract: Contract) -> dg.AssetsDefinition:
     )
     def _staging(context: dg.AssetExecutionContext, warehouse: DuckDBResource):
         token_key = linkage_key()
+        live = staging_table(contract)
         with warehouse.get_connection() as con:
+            deliveries = delivery_count(con, contract)
+            if not deliveries:
+                ensure_raw_tables(con, contract)  # not delivered: empty, with the contract's columns
             staged = build_candidates(con, contract, token_key)
         started = time.perf_counter()
-        outcomes = evaluate(
-            warehouse.database, qualified(candidate(staging_table(contract))), contract
+        outcomes = (
+            evaluate(warehouse.database, qualified(candidate(live)), contract)
+            if deliveries
+            else []
         )
         validation_seconds = time.perf_counter() - started
         blocking_failed = [o.name for o in outcomes if o.severity == "error" and not o.passed]
         with warehouse.get_connection() as con:
-            metadata = table_metadata(con, candidate(staging_table(contract)))
-            metadata["dagster/table_name"] = qualified(staging_table(contract))
-            identities_meta = (
-                table_metadata(con, candidate(identities_table(contract)), preview=False)
-                if contract.pii_columns
-                else None
-            )
+            candidate_rows = con.execute(
+                f"SELECT count(*) FROM {qualified(candidate(live))}"
+            ).fetchone()[0]
             if blocking_failed:
-                discard(con, contract)
+                keep_live_table(con, contract)
                 context.log.error(
                     f"{contract.name}: blocking expectations failed ({', '.join(blocking_failed)});"
-                    " the previous staging table is kept"
+                    f" the candidate ({candidate_rows} rows) is rejected and the live staging "
+                    "table is kept: marts that read this extract are held back"
                 )
             else:
                 promote(con, contract)
+            metadata = table_metadata(con, live)
+            identities_meta = (
+                table_metadata(con, identities_table(contract), preview=False)
+                if contract.pii_columns
+                else None
+            )
             record_results(con, contract.name, outcomes)
+            status = HELD_BACK if blocking_failed else LOADED if deliveries else NOT_DELIVERED
+            record_status(
+                con,
+                contract,
+                status,
+                deliveries,
+                metadata["dagster/row_count"],
+                candidate_rows,
+                failure_reason(outcomes) if blocking_failed else None,
+            )
         yield dg.MaterializeResult(
             asset_key=key,
             metadata={
                 **metadata,
+                "status": status,
+                "deliveries": deliveries,
                 "rows_in": staged.rows_in,
+                "candidate_rows": candidate_rows,
+                "candidate_rejected": bool(blocking_failed),
                 "duplicates_removed": staged.duplicates_removed,
                 "promoted": not blocking_failed,
                 LINEAGE_KEY: column_lineage(staging_lineage_map(contract)),
@@ -173,10 +208,12 @@ def build_staging_asset(contract: Contract) -> dg.AssetsDefinition:
             },
         )
         if identities_meta is not None:
-            identities_meta["dagster/table_name"] = qualified(identities_table(contract))
             identities_meta[LINEAGE_KEY] = column_lineage(identities_lineage_map(contract))
             yield dg.MaterializeResult(asset_key=specs[1].key, metadata=identities_meta)
         yield parse_check_result(key, staged, contract)
+        if not deliveries:
+            for exp in contract.expectations:
+                yield not_delivered_result(key, contract, exp)
         for outcome in outcomes:
             yield check_result(key, contract, outcome)
 

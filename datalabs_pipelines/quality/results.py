@@ -38,14 +38,3 @@ def record_results(
         con.executemany(
             f"INSERT INTO {qualified(RESULTS)} VALUES (?, ?, ?, ?, ?, now()::TIMESTAMP)", rows
         )
-
-
-def failed_blocking(con: duckdb.DuckDBPyConnection) -> list[str]:
-    ensure_results_table(con)
-    return [
-        f"{e}.{c}"
-        for e, c in con.execute(
-            f"SELECT extract, check_name FROM {qualified(RESULTS)} "
-            "WHERE severity = 'error' AND NOT passed ORDER BY 1, 2"
-        ).fetchall()
-    ]

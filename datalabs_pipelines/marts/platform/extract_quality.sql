@@ -1,4 +1,5 @@
--- One row per extract and delivery: how its load and the extract's checks went.
+-- One row per extract and delivery: how its load and the extract's checks went; one row per
+-- extract with no delivery ('not delivered', delivery NULL).
 CREATE OR REPLACE TABLE marts.extract_quality AS
 WITH checks AS (
     SELECT extract,
@@ -28,4 +29,8 @@ SELECT r.extract, r.delivery, 'rejected', NULL, 0, 0, false,
        coalesce(c.blocking_checks_failed, 0), r.rule, r.rejected_at
 FROM raw.rejected_deliveries r
 LEFT JOIN checks c USING (extract)
+UNION ALL
+SELECT s.extract, NULL, 'not delivered', NULL, 0, 0, NULL, 0, 0, 0, NULL, NULL
+FROM staging.extract_status s
+WHERE s.status = 'not delivered'
 ORDER BY extract, delivery;
