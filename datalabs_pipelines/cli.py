@@ -26,6 +26,9 @@ def _run(args: argparse.Namespace) -> int:
     from datalabs_pipelines.automation.local_run import materialize_everything
     from datalabs_pipelines.automation.sqlite_storage import tune_sqlite_storage
     from datalabs_pipelines.automation.summary import (
+        extract_report,
+        failed_checks,
+        mart_report,
         published_tables,
         quarantined_rows,
         warehouse_summary,
@@ -53,9 +56,32 @@ def _run(args: argparse.Namespace) -> int:
     print(f"{'layer':<12}{'tables':>8}{'rows':>12}")
     for schema, tables, rows in warehouse_summary(settings.warehouse_path):
         print(f"{schema:<12}{tables:>8}{rows:>12,}")
-    print(f"checks: {outcome.checks_passed} passed, {len(outcome.checks_failed)} failed")
-    for failed in outcome.checks_failed:
-        print(f"  failed: {failed}")
+    print("extracts:")
+    for extract, status, deliveries, loaded, quarantined, reason in extract_report(
+        settings.warehouse_path
+    ):
+        counts = f"{deliveries} deliveries, {loaded:,} rows loaded, {quarantined:,} quarantined"
+        detail = {"loaded": counts, "not delivered": "no delivery"}.get(status, counts)
+        print(f"  {extract:<38}{status.upper() if status == 'held back' else status:<15}{detail}")
+        if reason:
+            print(f"      why: {reason}")
+    print("marts:")
+    for mart, status, reason, through, built in mart_report(settings.warehouse_path):
+        built_at = built.strftime("%Y-%m-%d %H:%M") if built else "never"
+        when = {"fresh": f"data through {through or '-'}", "stale": f"since {built_at}"}
+        label = status.upper() if status in ("stale", "blocked") else status
+        print(f"  {mart:<38}{label:<15}{when.get(status, '')}")
+        if reason:
+            print(f"      why: {reason}")
+    warn = [c for c in outcome.checks_failed if c.endswith("(WARN)")]
+    errors = [c for c in outcome.checks_failed if not c.endswith("(WARN)")]
+    print(f"checks: {outcome.checks_passed} passed, {len(errors)} failed, {len(warn)} warnings")
+    rows = {f"{e}:{c}": n for e, c, n in failed_checks(settings.warehouse_path, "error")}
+    rows |= {f"{e}:{c}": n for e, c, n in failed_checks(settings.warehouse_path, "warn")}
+    for failed in errors:
+        print(f"  FAILED: {failed}{_rows(rows, failed)}")
+    for warned in warn:
+        print(f"  warning: {warned}{_rows(rows, warned)}")
     print(f"rows quarantined: {quarantined_rows(settings.warehouse_path):,}")
     print(f"warehouse: {settings.warehouse_path}")
     published = published_tables(settings.published_path)
@@ -78,6 +104,13 @@ def _run(args: argparse.Namespace) -> int:
         print(f"FAILED: {label} (see `make ui` for the run's logs)", file=sys.stderr)
     gc.freeze()  # exit without a last collection over everything (1.3 s of Python teardown)
     return 1 if outcome.failed_runs else 0
+
+
+def _rows(rows: dict[str, int | None], check: str) -> str:
+    """`` (N rows)`` for a staging check named ``staging/agency/extract:check (SEVERITY)``."""
+    asset, _, name = check.partition(":")
+    count = rows.get(f"{asset.rsplit('/', 1)[-1]}:{name.split(' ')[0]}")
+    return f", {count:,} rows" if count is not None else ""
 
 
 def _evaluate(args: argparse.Namespace) -> int:

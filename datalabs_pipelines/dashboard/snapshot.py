@@ -63,3 +63,24 @@ def as_of(con: duckdb.DuckDBPyConnection, path: Path) -> dt.datetime:
         if isinstance(latest, dt.datetime):
             return latest.replace(microsecond=0)
     return dt.datetime.fromtimestamp(path.stat().st_mtime).replace(microsecond=0)
+
+
+@dataclass(frozen=True)
+class MartStatus:
+    """A mart's row of the published ``mart_status``: fresh, stale, not measurable, blocked."""
+
+    status: str
+    reason: str | None
+    data_through: str | None
+    built_at: dt.datetime | None
+
+
+def mart_statuses(con: duckdb.DuckDBPyConnection) -> dict[str, MartStatus]:
+    if "mart_status" not in table_names(con):
+        return {}
+    return {
+        mart: MartStatus(status, reason, through, built)
+        for mart, status, reason, through, built in con.execute(
+            "SELECT mart, status, reason, data_through, built_at FROM main.mart_status"
+        ).fetchall()
+    }
