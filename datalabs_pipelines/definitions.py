@@ -4,6 +4,7 @@ from collections.abc import Sequence
 
 import dagster as dg
 
+from datalabs_pipelines.assets_common import freshness_of
 from datalabs_pipelines.automation.schedules import build_nightly_schedule
 from datalabs_pipelines.automation.sensors import build_landing_sensor, build_load_jobs
 from datalabs_pipelines.cleaning.assets import staging_assets
@@ -26,6 +27,18 @@ from datalabs_pipelines.publishing.assets import SNAPSHOT, build_published_snaps
 from datalabs_pipelines.warehouse import warehouse_resource
 
 
+def with_freshness(assets: list, contracts: Sequence[Contract]) -> list:
+    """Integrated assets: the freshness of their domain's fastest extract (all, if none)."""
+
+    def policy(spec: dg.AssetSpec) -> dg.AssetSpec:
+        if spec.freshness_policy is not None:
+            return spec
+        domain = [c for c in contracts if c.domain == spec.tags.get("domain")]
+        return spec.replace_attributes(freshness_policy=freshness_of(domain or contracts))
+
+    return list(dg.map_asset_specs(policy, assets))
+
+
 def build_definitions(contracts: Sequence[Contract] | None = None) -> dg.Definitions:
     contracts = list(all_contracts() if contracts is None else contracts)
     declarations = mart_declarations(contracts)
@@ -35,9 +48,14 @@ def build_definitions(contracts: Sequence[Contract] | None = None) -> dg.Definit
         [
             *raw_assets(contracts),
             *staging_assets(contracts),
-            *linkage_assets(contracts),
-            *procurement_assets(contracts),
-            *outcome_assets(contracts),
+            *with_freshness(
+                [
+                    *linkage_assets(contracts),
+                    *procurement_assets(contracts),
+                    *outcome_assets(contracts),
+                ],
+                contracts,
+            ),
             *marts,
         ]
     )
@@ -53,6 +71,7 @@ def build_definitions(contracts: Sequence[Contract] | None = None) -> dg.Definit
                 [*mart_keys, *dictionary.keys],
                 declarations,
                 ungated=[DICTIONARY_TABLE[1], MART_STATUS[1]],
+                freshness_policy=freshness_of(contracts),
             ),
             build_dictionary_page_asset(SNAPSHOT),
             build_dashboard_asset(SNAPSHOT),

@@ -14,7 +14,13 @@ from collections.abc import Sequence
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from datalabs_pipelines.assets_common import asset_key, column_schema, table_metadata, tags
+from datalabs_pipelines.assets_common import (
+    asset_key,
+    column_schema,
+    freshness,
+    table_metadata,
+    tags,
+)
 from datalabs_pipelines.cleaning.staging import (
     build_candidates,
     candidate,
@@ -94,6 +100,7 @@ def staging_specs(contract: Contract) -> list[dg.AssetSpec]:
             ),
             group_name="staging",
             deps=raw_deps,
+            freshness_policy=freshness(contract),
             owners=contract.owners,
             kinds={"duckdb", "sql"},
             tags=tags(contract, "confidential"),
@@ -152,13 +159,12 @@ def build_staging_asset(contract: Contract) -> dg.AssetsDefinition:
         with warehouse.get_connection() as con:
             deliveries = delivery_count(con, contract)
             if not deliveries:
-                ensure_raw_tables(con, contract)  # not delivered: empty, with the contract's columns
+                # not delivered: empty raw tables with the contract's columns
+                ensure_raw_tables(con, contract)
             staged = build_candidates(con, contract, token_key)
         started = time.perf_counter()
         outcomes = (
-            evaluate(warehouse.database, qualified(candidate(live)), contract)
-            if deliveries
-            else []
+            evaluate(warehouse.database, qualified(candidate(live)), contract) if deliveries else []
         )
         validation_seconds = time.perf_counter() - started
         blocking_failed = [o.name for o in outcomes if o.severity == "error" and not o.passed]

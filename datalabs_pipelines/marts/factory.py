@@ -15,14 +15,14 @@ import dagster as dg
 import duckdb
 from dagster_duckdb import DuckDBResource
 
-from datalabs_pipelines.assets_common import column_schema, table_metadata
+from datalabs_pipelines.assets_common import column_schema, freshness_of, table_metadata
 from datalabs_pipelines.contracts import Contract
 from datalabs_pipelines.governance.agreement_check import (
     SCHEDULED_TIME_TAG,
     agreement_check_result,
     agreement_check_spec,
 )
-from datalabs_pipelines.governance.agreements import evaluate_agreements, run_date
+from datalabs_pipelines.governance.agreements import evaluate_agreements, run_date, sources_used
 from datalabs_pipelines.governance.lineage import LINEAGE_KEY, column_lineage
 from datalabs_pipelines.marts.declaration import MartDeclaration
 from datalabs_pipelines.marts.status import (
@@ -118,6 +118,7 @@ def build_mart_asset(
             **({LINEAGE_KEY: lineage} if lineage else {}),
         },
         check_specs=[agreement_check_spec(key, declaration)],
+        freshness_policy=freshness_of(sources_used(declaration, contracts) or contracts),
         pool="duckdb",
     )
     def _mart(context: dg.AssetExecutionContext, warehouse: DuckDBResource):

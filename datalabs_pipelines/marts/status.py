@@ -68,7 +68,8 @@ def assess(
             return Assessment(BLOCKED, [problem])
         excluded.append(finding.source)
         reasons.append(f"{finding.source} left out: {problem}")
-    missing = [s for s in declaration.sources if extracts.get(s, ("",))[0] not in (LOADED, HELD_BACK)]
+    present = (LOADED, HELD_BACK)
+    missing = [s for s in declaration.sources if extracts.get(s, ("",))[0] not in present]
     absent_required = [s for s in declaration.required_sources if s in missing]
     if absent_required or (declaration.sources and set(missing) == set(declaration.sources)):
         names = absent_required or missing

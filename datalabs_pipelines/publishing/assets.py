@@ -14,8 +14,8 @@ from dagster_duckdb import DuckDBResource
 
 from datalabs_pipelines.governance.disclosure import disclosure_threshold
 from datalabs_pipelines.marts.declaration import MartDeclaration
-from datalabs_pipelines.publishing.snapshot import DisclosureGateFailed, publish_snapshot
 from datalabs_pipelines.marts.status import FRESH, mart_statuses
+from datalabs_pipelines.publishing.snapshot import DisclosureGateFailed, publish_snapshot
 from datalabs_pipelines.settings import get_settings
 
 SNAPSHOT = dg.AssetKey(["published", "platform", "datalabs"])
@@ -26,6 +26,7 @@ def build_published_snapshot(
     mart_keys: Sequence[dg.AssetKey],
     declarations: Sequence[MartDeclaration] = (),
     ungated: Sequence[str] = (),
+    freshness_policy: dg.FreshnessPolicy | None = None,
 ) -> dg.AssetsDefinition:
     """``ungated``: undeclared ``marts`` tables published as they are (the data dictionary)."""
     by_name = {d.name: d for d in declarations}
@@ -49,6 +50,7 @@ def build_published_snapshot(
             )
         ],
         pool="duckdb",
+        freshness_policy=freshness_policy,
     )
     def published_snapshot(
         context: dg.AssetExecutionContext, warehouse: DuckDBResource

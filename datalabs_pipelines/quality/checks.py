@@ -25,7 +25,8 @@ def check_specs(contract: Contract, key: dg.AssetKey) -> list[dg.AssetCheckSpec]
         # ERROR checks hold back what reads the extract (the candidate is not promoted and
         # the marts in its lineage keep their last good version) rather than Dagster's
         # `blocking`, which would also stop the publish of every unrelated mart.
-        holds = "; rejects the candidate, holds back dependent marts" if exp.severity == "error" else ""
+        error = exp.severity == "error"
+        holds = "; rejects the candidate, holds back dependent marts" if error else ""
         specs.append(
             dg.AssetCheckSpec(
                 check_name(exp),
@@ -89,7 +90,9 @@ def not_delivered_result(
         asset_key=key,
         check_name=check_name(exp),
         passed=True,
-        severity=dg.AssetCheckSeverity.ERROR if exp.severity == "error" else dg.AssetCheckSeverity.WARN,
+        severity=(
+            dg.AssetCheckSeverity.ERROR if exp.severity == "error" else dg.AssetCheckSeverity.WARN
+        ),
         description="skipped: extract not delivered",
         metadata={"status": "skipped: extract not delivered", "contract": contract.name},
     )
