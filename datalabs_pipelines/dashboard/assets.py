@@ -9,7 +9,7 @@ from datalabs_pipelines.settings import get_settings
 
 DASHBOARD_KEY = dg.AssetKey(["published", "platform", "dashboard"])
 PAGE_NAME = "dashboard.html"
-MARTS_CURRENT = "marts_current"
+NOTHING_HELD_BACK = "nothing_held_back"
 FAILING = ("stale", "blocked")  # not measurable is a valid deployment, not a failure
 
 
@@ -23,12 +23,12 @@ def build_dashboard_asset(snapshot: dg.AssetKey) -> dg.AssetsDefinition:
         tags={"domain": "platform", "classification": "public"},
         check_specs=[
             dg.AssetCheckSpec(
-                MARTS_CURRENT,
+                NOTHING_HELD_BACK,
                 asset=DASHBOARD_KEY,
                 blocking=True,
-                description="No section is held back (stale) or blocked by an agreement. "
-                "Evaluated after the page is written, so the page shows the banners and the "
-                "run still ends failed.",
+                description="No extract's staging candidate was rejected and no section is held "
+                "back (stale) or blocked by an agreement. Evaluated after the page is written, "
+                "so the page shows the banners and the run still ends failed.",
             )
         ],
     )
@@ -45,6 +45,7 @@ def build_dashboard_asset(snapshot: dg.AssetKey) -> dg.AssetsDefinition:
             f"not yet published: {', '.join(summary.missing) or 'none'}"
         )
         failing = {m: r for m, r in summary.not_fresh.items() if r.split(":")[0] in FAILING}
+        failing |= {e: "staging candidate rejected" for e in summary.held_back}
         yield dg.MaterializeResult(
             metadata={
                 "sections_not_fresh": dg.MetadataValue.json(summary.not_fresh),
@@ -57,7 +58,7 @@ def build_dashboard_asset(snapshot: dg.AssetKey) -> dg.AssetsDefinition:
             }
         )
         yield dg.AssetCheckResult(
-            check_name=MARTS_CURRENT,
+            check_name=NOTHING_HELD_BACK,
             passed=not failing,
             severity=dg.AssetCheckSeverity.ERROR,
             description="; ".join(f"{m}: {r}" for m, r in failing.items()) or None,

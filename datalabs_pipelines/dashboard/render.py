@@ -15,6 +15,7 @@ from datalabs_pipelines.dashboard.snapshot import (
     MartStatus,
     Table,
     as_of,
+    held_back_extracts,
     mart_statuses,
     open_snapshot,
     read_table,
@@ -33,6 +34,7 @@ class DashboardSummary:
     missing: list[str] = field(default_factory=list)
     charts: int = 0
     not_fresh: dict[str, str] = field(default_factory=dict)  # mart → status: reason
+    held_back: list[str] = field(default_factory=list)  # extracts whose candidate was rejected
 
 
 def _data_table(infos: Sequence[ColumnInfo], rows: list[dict[str, object]]) -> str:
@@ -178,7 +180,8 @@ def render_dashboard(
         moment = as_of(con, snapshot)
         tables = {name: read_table(con, name) for name in published}
         statuses = mart_statuses(con)
-    summary = DashboardSummary(moment)
+        held_back = held_back_extracts(con)
+    summary = DashboardSummary(moment, held_back=held_back)
     summary.not_fresh = {
         m: f"{s.status}: {s.reason}" for m, s in statuses.items() if s.status != "fresh"
     }

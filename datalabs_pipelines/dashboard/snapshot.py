@@ -75,6 +75,19 @@ class MartStatus:
     built_at: dt.datetime | None
 
 
+def held_back_extracts(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Extracts whose latest candidate failed an ERROR check (from ``extract_quality``)."""
+    if "extract_quality" not in table_names(con):
+        return []
+    return [
+        e
+        for (e,) in con.execute(
+            "SELECT DISTINCT extract FROM main.extract_quality WHERE blocking_checks_failed > 0 "
+            "ORDER BY 1"
+        ).fetchall()
+    ]
+
+
 def mart_statuses(con: duckdb.DuckDBPyConnection) -> dict[str, MartStatus]:
     if "mart_status" not in table_names(con):
         return {}

@@ -48,7 +48,8 @@ def failure_reason(outcomes: Iterable[Outcome]) -> str | None:
     for o in outcomes:
         if o.severity != "error" or o.passed:
             continue
-        rows = f"{o.unexpected_count} rows" if o.unexpected_count is not None else "failed"
+        count = o.unexpected_count
+        rows = "failed" if count is None else f"{count} row{'s' if count != 1 else ''}"
         lines = f", first at {', '.join(o.sample_keys[:3])}" if o.sample_keys else ""
         parts.append(f"{o.name}: {rows}{lines}")
     return "; ".join(parts) or None

@@ -60,7 +60,7 @@ def test_every_asset_writing_the_warehouse_takes_the_duckdb_pool():
 def test_error_expectations_hold_back_instead_of_blocking():
     """ERROR expectations reject the candidate and hold back dependent marts; Dagster's
     `blocking` would stop the publish of unrelated marts, so only the raw reconciliation and
-    the dashboard's marts_current check block."""
+    the dashboard's nothing_held_back check block."""
     from datalabs_pipelines.contracts import all_contracts
 
     by_key = {
