@@ -162,3 +162,9 @@ def test_an_agreement_lacking_a_purpose_changes_only_its_marts(sample, env):
     assert all(found[m][1] is None for m in PROCUREMENT)
     extracts = {e for (e,) in published(env, "SELECT DISTINCT extract FROM extract_quality")}
     assert "certified_firms" not in extracts and "payments" in extracts
+    (described,) = published(
+        env,
+        "SELECT DISTINCT table_description FROM data_dictionary "
+        "WHERE table_name = 'marts.extract_quality'",
+    )
+    assert "certified_firms left out" in described[0]  # the dictionary says so too
