@@ -68,7 +68,7 @@ def _run(args: argparse.Namespace) -> int:
     print("marts:")
     for mart, status, reason, through, built in mart_report(settings.warehouse_path):
         built_at = built.strftime("%Y-%m-%d %H:%M") if built else "never"
-        when = {"fresh": f"data through {through or '-'}", "stale": f"since {built_at}"}
+        when = {"fresh": f"data through {through}" if through else "", "stale": f"since {built_at}"}
         label = status.upper() if status in ("stale", "blocked") else status
         print(f"  {mart:<38}{label:<15}{when.get(status, '')}")
         if reason:
