@@ -1,7 +1,7 @@
 """``staging.check_results``: the latest outcome of every expectation, per extract.
 
-Check results live in Dagster's event log; this copy lets marts (``extract_quality``) and the
-publish gate read them with SQL.
+Check results live in Dagster's event log; this copy lets marts (``extract_quality``) and `make
+run`'s summary read them with SQL.
 """
 
 from __future__ import annotations
