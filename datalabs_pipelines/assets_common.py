@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 import dagster as dg
 import duckdb
@@ -31,7 +31,14 @@ def tags(contract: Contract, classification: str) -> dict[str, str]:
 
 def freshness(contract: Contract) -> dg.FreshnessPolicy:
     """A delivery is overdue when its cadence window (plus grace) passes without one."""
-    window = CADENCE_WINDOWS[contract.cadence]
+    return freshness_of([contract])
+
+
+def freshness_of(contracts: Iterable[Contract]) -> dg.FreshnessPolicy:
+    """The policy of an asset built from ``contracts``: the window of the most frequent one
+    (an asset is stale once its fastest source has a delivery it has not absorbed)."""
+    windows = [CADENCE_WINDOWS[c.cadence] for c in contracts]
+    window = min(windows, default=CADENCE_WINDOWS["annual"])
     return dg.FreshnessPolicy.time_window(fail_window=window, warn_window=window * 0.8)
 
 

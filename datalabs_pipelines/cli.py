@@ -45,6 +45,9 @@ def _run(args: argparse.Namespace) -> int:
     from datalabs_pipelines.automation.local_run import materialize_everything
     from datalabs_pipelines.automation.summary import (
         collapsed_lines,
+        extract_report,
+        failed_checks,
+        mart_report,
         published_tables,
         quarantined_rows,
         warehouse_summary,
@@ -71,9 +74,32 @@ def _run(args: argparse.Namespace) -> int:
     print(f"{'layer':<12}{'tables':>8}{'rows':>12}")
     for schema, tables, rows in warehouse_summary(settings.warehouse_path):
         print(f"{schema:<12}{tables:>8}{rows:>12,}")
-    print(f"checks: {outcome.checks_passed} passed, {len(outcome.checks_failed)} failed")
-    for failed in outcome.checks_failed:
-        print(f"  failed: {failed}")
+    print("extracts:")
+    for extract, status, deliveries, loaded, quarantined, reason in extract_report(
+        settings.warehouse_path
+    ):
+        counts = f"{deliveries} deliveries, {loaded:,} rows loaded, {quarantined:,} quarantined"
+        detail = {"loaded": counts, "not delivered": "no delivery"}.get(status, counts)
+        print(f"  {extract:<38}{status.upper() if status == 'held back' else status:<15}{detail}")
+        if reason:
+            print(f"      why: {reason}")
+    print("marts:")
+    for mart, status, reason, through, built in mart_report(settings.warehouse_path):
+        built_at = built.strftime("%Y-%m-%d %H:%M") if built else "never"
+        when = {"fresh": f"data through {through}" if through else "", "stale": f"since {built_at}"}
+        label = status.upper() if status in ("stale", "blocked") else status
+        print(f"  {mart:<38}{label:<15}{when.get(status, '')}")
+        if reason:
+            print(f"      why: {reason}")
+    warn = [c for c in outcome.checks_failed if c.endswith("(WARN)")]
+    errors = [c for c in outcome.checks_failed if not c.endswith("(WARN)")]
+    print(f"checks: {outcome.checks_passed} passed, {len(errors)} failed, {len(warn)} warnings")
+    rows = {f"{e}:{c}": n for e, c, n in failed_checks(settings.warehouse_path, "error")}
+    rows |= {f"{e}:{c}": n for e, c, n in failed_checks(settings.warehouse_path, "warn")}
+    for failed in errors:
+        print(f"  FAILED: {failed}{_rows(rows, failed)}")
+    for warned in warn:
+        print(f"  warning: {warned}{_rows(rows, warned)}")
     print(f"rows quarantined: {quarantined_rows(settings.warehouse_path):,}")
     for extract, lines, amount in collapsed_lines(settings.warehouse_path):
         total = f", amount {amount:,.2f}" if amount is not None else ""
@@ -99,6 +125,13 @@ def _run(args: argparse.Namespace) -> int:
         print(f"FAILED: {label} (see `make ui` for the run's logs)", file=sys.stderr)
     gc.freeze()  # exit without a last collection over everything (1.3 s of Python teardown)
     return 1 if outcome.failed_runs else 0
+
+
+def _rows(rows: dict[str, int | None], check: str) -> str:
+    """`` (N rows)`` for a staging check named ``staging/agency/extract:check (SEVERITY)``."""
+    asset, _, name = check.partition(":")
+    count = rows.get(f"{asset.rsplit('/', 1)[-1]}:{name.split(' ')[0]}")
+    return f", {count:,} rows" if count is not None else ""
 
 
 def _evaluate(args: argparse.Namespace) -> int:

@@ -4,6 +4,7 @@ from collections.abc import Sequence
 
 import dagster as dg
 
+from datalabs_pipelines.assets_common import freshness_of
 from datalabs_pipelines.automation.schedules import build_nightly_job, build_nightly_schedule
 from datalabs_pipelines.automation.sensors import build_landing_sensor, build_load_jobs
 from datalabs_pipelines.cleaning.assets import staging_assets
@@ -19,6 +20,7 @@ from datalabs_pipelines.ingestion.assets import raw_assets
 from datalabs_pipelines.linkage.assets import linkage_assets
 from datalabs_pipelines.mart_assets import build_mart_asset
 from datalabs_pipelines.marts.registry import mart_declarations
+from datalabs_pipelines.marts.status import MART_STATUS
 from datalabs_pipelines.outcomes.assets import outcome_assets
 from datalabs_pipelines.outcomes.linkage import with_person_keys
 from datalabs_pipelines.procurement.assets import procurement_assets
@@ -26,6 +28,18 @@ from datalabs_pipelines.publishing.assets import SNAPSHOT, build_published_snaps
 from datalabs_pipelines.quality.results import RESULTS_KEY, build_check_results_asset
 from datalabs_pipelines.run_lease import build_dead_run_sensor
 from datalabs_pipelines.warehouse import warehouse_resource
+
+
+def with_freshness(assets: list, contracts: Sequence[Contract]) -> list:
+    """Integrated assets: the freshness of their domain's fastest extract (all, if none)."""
+
+    def policy(spec: dg.AssetSpec) -> dg.AssetSpec:
+        if spec.freshness_policy is not None:
+            return spec
+        domain = [c for c in contracts if c.domain == spec.tags.get("domain")]
+        return spec.replace_attributes(freshness_policy=freshness_of(domain or contracts))
+
+    return list(dg.map_asset_specs(policy, assets))
 
 
 def build_definitions(contracts: Sequence[Contract] | None = None) -> dg.Definitions:
@@ -41,9 +55,14 @@ def build_definitions(contracts: Sequence[Contract] | None = None) -> dg.Definit
         [
             *raw_assets(contracts),
             *staging_assets(contracts),
-            *linkage_assets(contracts),
-            *procurement_assets(contracts),
-            *outcome_assets(contracts),
+            *with_freshness(
+                [
+                    *linkage_assets(contracts),
+                    *procurement_assets(contracts),
+                    *outcome_assets(contracts),
+                ],
+                contracts,
+            ),
             *marts,
         ]
     )
@@ -62,7 +81,8 @@ def build_definitions(contracts: Sequence[Contract] | None = None) -> dg.Definit
             build_published_snapshot(  # it reads `staging.check_results` too
                 [*mart_keys, *dictionary.keys, RESULTS_KEY],
                 declarations,
-                ungated=[DICTIONARY_TABLE[1]],
+                ungated=[DICTIONARY_TABLE[1], MART_STATUS[1]],
+                freshness_policy=freshness_of(contracts),
             ),
             build_dictionary_page_asset(SNAPSHOT),
             build_dashboard_asset(SNAPSHOT),

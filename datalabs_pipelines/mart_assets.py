@@ -3,27 +3,42 @@
 It sits above both ``marts`` (the declarations and their SQL) and ``governance`` (which reads
 the declarations), so that neither package imports the other back.
 
-Every mart carries the blocking ``agreement_permits_purpose`` check: it is evaluated from the
-contracts alone, before the SQL runs, and a mart whose sources' agreements do not permit its
-purpose (or have expired on the run date) is not built, so nothing downstream publishes it.
+Before the SQL runs, the step assesses the mart (``marts.status``): a required source whose
+agreement does not permit the purpose blocks it (its table is dropped, so nothing publishes
+it); an optional one is left out, saying so; a required source not delivered makes it "not
+measurable" (an empty table, never zeros); a source held back by a failing check keeps the
+mart's last good table (stale). Every outcome is a materialization with ``status`` and
+``reason`` and a row in ``marts.mart_status``, so the publish step always runs and assembles
+the snapshot mart by mart.
 """
 
 from collections.abc import Sequence
 
 import dagster as dg
+import duckdb
 from dagster_duckdb import DuckDBResource
 
-from datalabs_pipelines.assets_common import column_schema, table_metadata
+from datalabs_pipelines.assets_common import column_schema, freshness_of, table_metadata
 from datalabs_pipelines.contracts import Contract
 from datalabs_pipelines.governance.agreement_check import (
     SCHEDULED_TIME_TAG,
     agreement_check_result,
     agreement_check_spec,
 )
-from datalabs_pipelines.governance.agreements import evaluate_agreements, run_date
+from datalabs_pipelines.governance.agreements import evaluate_agreements, run_date, sources_used
 from datalabs_pipelines.governance.lineage import LINEAGE_KEY, column_lineage
 from datalabs_pipelines.marts.declaration import MartDeclaration
 from datalabs_pipelines.marts.environment import prepare
+from datalabs_pipelines.marts.status import (
+    BLOCKED,
+    FRESH,
+    NOT_MEASURABLE,
+    Assessment,
+    assess,
+    record_mart_status,
+)
+from datalabs_pipelines.quality.extract_status import extract_statuses
+from datalabs_pipelines.warehouse import identifier, table_exists
 
 
 def mart_key(declaration: MartDeclaration) -> dg.AssetKey:
@@ -38,6 +53,48 @@ def _deps(declaration: MartDeclaration, contracts: Sequence[Contract]) -> list[d
         else:
             keys.append(dg.AssetKey.from_user_string(dep))
     return keys
+
+
+def _create_empty(con: duckdb.DuckDBPyConnection, declaration: MartDeclaration) -> None:
+    """A mart that cannot be measured: its declared columns, no rows (never zeros)."""
+    body = ", ".join(f"{identifier(c.name)} {c.type}" for c in declaration.columns)
+    con.execute(f"CREATE OR REPLACE TABLE marts.{identifier(declaration.name)} ({body})")
+
+
+def _build(
+    con: duckdb.DuckDBPyConnection, declaration: MartDeclaration, verdict: Assessment
+) -> str | None:
+    """Run the mart's SQL, drop what excluded sources gave; return the period it runs through."""
+    name = f"marts.{identifier(declaration.name)}"
+    prepare(con)
+    con.execute(declaration.sql_path.read_text())
+    built = [
+        n
+        for (n,) in con.execute(
+            "SELECT column_name FROM information_schema.columns "
+            "WHERE table_schema = 'marts' AND table_name = ? ORDER BY ordinal_position",
+            [declaration.name],
+        ).fetchall()
+    ]
+    declared = [c.name for c in declaration.columns]
+    if built != declared:
+        raise dg.Failure(
+            f"marts.{declaration.name} has columns {built} but "
+            f"{declaration.sql_path.with_suffix('.yaml')} declares {declared}"
+        )
+    if verdict.excluded and declaration.source_column:
+        con.execute(
+            f"DELETE FROM {name} WHERE {identifier(declaration.source_column)} "
+            "IN (SELECT unnest(?::VARCHAR[]))",
+            [verdict.excluded],
+        )
+    if verdict.nulled:
+        sets = ", ".join(f"{identifier(c)} = NULL" for c in verdict.nulled)
+        con.execute(f"UPDATE {name} SET {sets}")
+    if declaration.period is None:
+        return None
+    latest = con.execute(f"SELECT max({identifier(declaration.period)}) FROM {name}").fetchone()[0]
+    return None if latest is None else str(latest)
 
 
 def build_mart_asset(
@@ -65,39 +122,41 @@ def build_mart_asset(
             **({LINEAGE_KEY: lineage} if lineage else {}),
         },
         check_specs=[agreement_check_spec(key, declaration)],
+        freshness_policy=freshness_of(sources_used(declaration, contracts) or contracts),
         pool="duckdb",
     )
     def _mart(context: dg.AssetExecutionContext, warehouse: DuckDBResource):
         on = run_date(context.run.tags.get(SCHEDULED_TIME_TAG))
-        agreement = agreement_check_result(key, evaluate_agreements(declaration, contracts, on), on)
-        if not agreement.passed:
-            yield agreement
-            raise dg.Failure(
-                description=f"Not building marts.{declaration.name}: {agreement.description}"
-            )
+        findings = evaluate_agreements(declaration, contracts, on)
         with warehouse.get_connection() as con:
             con.execute("CREATE SCHEMA IF NOT EXISTS marts")
-            prepare(con)
-            con.execute(declaration.sql_path.read_text())
-            built = [
-                (name, dtype)
-                for name, dtype in con.execute(
-                    "SELECT column_name, data_type FROM information_schema.columns "
-                    "WHERE table_schema = 'marts' AND table_name = ? ORDER BY ordinal_position",
-                    [declaration.name],
-                ).fetchall()
-            ]
-            declared = [(c.name, c.type) for c in declaration.columns]
-            if [n for n, _ in built] != [n for n, _ in declared]:
-                raise dg.Failure(
-                    f"marts.{declaration.name} has columns {[n for n, _ in built]} but "
-                    f"{declaration.sql_path.with_suffix('.yaml')} declares "
-                    f"{[n for n, _ in declared]}"
-                )
-            metadata = table_metadata(con, ("marts", declaration.name))
+            verdict = assess(declaration, findings, extract_statuses(con))
+            data_through = None
+            if verdict.status == FRESH:
+                data_through = _build(con, declaration, verdict)
+            elif verdict.status == NOT_MEASURABLE:
+                _create_empty(con, declaration)
+            elif verdict.status == BLOCKED:
+                con.execute(f"DROP TABLE IF EXISTS marts.{identifier(declaration.name)}")
+            record_mart_status(con, declaration, verdict, data_through)
+            metadata = (
+                table_metadata(con, ("marts", declaration.name))
+                if table_exists(con, ("marts", declaration.name))
+                else {"dagster/row_count": 0}
+            )
+        if verdict.status != FRESH:
+            context.log.warning(f"marts.{declaration.name} {verdict.status}: {verdict.reason}")
         if lineage:
             metadata[LINEAGE_KEY] = lineage
-        yield dg.MaterializeResult(metadata=metadata)
-        yield agreement
+        yield dg.MaterializeResult(
+            metadata={
+                **metadata,
+                "status": verdict.status,
+                "reason": verdict.reason or "",
+                "data_through": data_through or "",
+                "sources_left_out": ", ".join(verdict.excluded) or "none",
+            }
+        )
+        yield agreement_check_result(key, findings, on, verdict.excluded)
 
     return _mart

@@ -1,9 +1,16 @@
-"""The landing sensor: each new (or replaced) delivery file becomes a partition and a run."""
+"""The landing sensor: each new (or replaced) delivery file becomes a partition and a run.
 
+A run is requested only for a file whose content hash the load ledger (``raw.deliveries``)
+does not hold for that delivery: what `make run` loaded is not loaded again.
+"""
+
+import json
 from collections.abc import Sequence
 
 import dagster as dg
+import duckdb
 
+from datalabs_pipelines.automation.landing_hashes import content_hashes, loaded_hashes
 from datalabs_pipelines.contracts import Contract
 from datalabs_pipelines.ingestion.assets import partitions_for, raw_specs
 from datalabs_pipelines.ingestion.landing import deliveries, unowned_files
@@ -36,11 +43,21 @@ def build_landing_sensor(contracts: Sequence[Contract], jobs: Sequence) -> dg.Se
         minimum_interval_seconds=60,
         default_status=dg.DefaultSensorStatus.RUNNING,
         description="Registers each new file in the landing folder as a partition of its "
-        "extract's raw asset and requests a run to load it; a replaced file is loaded again.",
+        "extract's raw asset and requests a run to load it when the load ledger does not hold "
+        "its content (sha256); a replaced file is loaded again.",
     )
     def landing_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
-        landing = get_settings().landing_dir
+        settings = get_settings()
+        landing = settings.landing_dir
         found = deliveries(tuple(contracts), landing)
+        hashes, cache = content_hashes(found, json.loads(context.cursor or "{}"))
+        try:
+            loaded = loaded_hashes(settings.warehouse_path)
+        except duckdb.Error:
+            return dg.SensorResult(
+                skip_reason="the warehouse is held by a run; checking again at the next tick",
+                cursor=json.dumps(cache),
+            )
         partition_requests = []
         for contract in contracts:
             partitions = partitions_for(contract)
@@ -50,12 +67,13 @@ def build_landing_sensor(contracts: Sequence[Contract], jobs: Sequence) -> dg.Se
                 partition_requests.append(partitions.build_add_request(new))
         run_requests = [
             dg.RunRequest(
-                run_key=f"{d.contract.name}/{d.name}/{d.version}",
+                run_key=f"{d.contract.name}/{d.name}/{hashes[str(d.path)]}",
                 job_name=load_job_name(d.contract),
                 partition_key=d.name,
                 tags={"datalabs/trigger": "landing_sensor"},
             )
             for d in found
+            if loaded.get((d.contract.name, d.name)) != hashes[str(d.path)]
         ]
         stray = unowned_files(tuple(contracts), landing)
         if stray:
@@ -64,7 +82,9 @@ def build_landing_sensor(contracts: Sequence[Contract], jobs: Sequence) -> dg.Se
                 + ", ".join(str(p.relative_to(landing)) for p in stray[:20])
             )
         return dg.SensorResult(
-            run_requests=run_requests, dynamic_partitions_requests=partition_requests
+            run_requests=run_requests,
+            dynamic_partitions_requests=partition_requests,
+            cursor=json.dumps(cache),
         )
 
     return landing_sensor

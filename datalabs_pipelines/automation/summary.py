@@ -1,4 +1,4 @@
-"""The short report `make run` prints: tables and rows per layer, checks, quarantine, paths."""
+"""The short report `make run` prints: per extract and per mart what happened, checks, paths."""
 
 from __future__ import annotations
 
@@ -70,3 +70,66 @@ def published_tables(published: Path) -> list[tuple[str, int]]:
             ).fetchall()
         ]
         return [(t, con.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0]) for t in names]
+
+
+def _table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    return bool(
+        con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? "
+            "AND table_name = ?",
+            [schema, table],
+        ).fetchone()[0]
+    )
+
+
+def extract_report(warehouse: Path) -> list[tuple[str, str, int, int, int, str | None]]:
+    """(agency/extract, status, deliveries, rows loaded, rows quarantined, reason) per extract.
+
+    The reason of a held-back extract names the failing checks, their row counts and the first
+    delivery lines; never a value.
+    """
+    if not warehouse.exists():
+        return []
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        if not _table_exists(con, "staging", "extract_status"):
+            return []
+        ledger = _table_exists(con, "raw", "deliveries")
+        loads = (
+            "(SELECT extract, sum(rows_loaded) AS loaded, sum(rows_quarantined) AS quarantined "
+            "FROM raw.deliveries GROUP BY extract)"
+            if ledger
+            else "(SELECT NULL::VARCHAR AS extract, 0 AS loaded, 0 AS quarantined)"
+        )
+        return con.execute(
+            "SELECT s.agency || '/' || s.extract, s.status, s.deliveries, "
+            "coalesce(l.loaded, 0)::BIGINT, coalesce(l.quarantined, 0)::BIGINT, s.reason "
+            f"FROM staging.extract_status s LEFT JOIN {loads} l USING (extract) "
+            "ORDER BY s.domain, s.extract"
+        ).fetchall()
+
+
+def mart_report(warehouse: Path) -> list[tuple]:
+    """(mart, status, reason, data_through, built_at) per mart, as the last run left them."""
+    if not warehouse.exists():
+        return []
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        if not _table_exists(con, "marts", "mart_status"):
+            return []
+        return con.execute(
+            "SELECT mart, status, reason, data_through, built_at FROM marts.mart_status "
+            "ORDER BY domain, mart"
+        ).fetchall()
+
+
+def failed_checks(warehouse: Path, severity: str) -> list[tuple[str, str, int | None]]:
+    """(extract, check, unexpected rows) of the staging checks failing at ``severity``."""
+    if not warehouse.exists():
+        return []
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        if not _table_exists(con, "staging", "check_results"):
+            return []
+        return con.execute(
+            "SELECT extract, check_name, unexpected_count FROM staging.check_results "
+            "WHERE severity = ? AND NOT passed ORDER BY 1, 2",
+            [severity],
+        ).fetchall()

@@ -2,8 +2,10 @@
 
 The step writes candidate tables, evaluates the contract's expectations on them with Great
 Expectations, and promotes the candidates only when every ERROR-severity expectation passed.
-A failed blocking check therefore stops downstream assets and leaves the last good staging
-table (and so the published snapshot) as it was.
+A rejected candidate leaves the live staging table as it was: the asset's materialization
+reports the live table's row count with ``candidate_rejected``, and the marts that read the
+extract are held back (``staging.extract_status``, ``marts.mart_status``) while every other
+asset runs. An extract with no delivery stages an empty table and is "not delivered".
 """
 
 import time
@@ -12,13 +14,19 @@ from collections.abc import Sequence
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from datalabs_pipelines.assets_common import asset_key, column_schema, table_metadata, tags
+from datalabs_pipelines.assets_common import (
+    asset_key,
+    column_schema,
+    freshness,
+    table_metadata,
+    tags,
+)
 from datalabs_pipelines.cleaning.collapsed import record_collapsed
 from datalabs_pipelines.cleaning.staging import (
     build_candidates,
     candidate,
-    discard,
     identities_table,
+    keep_live_table,
     promote,
     staging_columns,
     staging_table,
@@ -35,12 +43,22 @@ from datalabs_pipelines.governance.lineage import (
 )
 from datalabs_pipelines.governance.tokens import linkage_key
 from datalabs_pipelines.ingestion.ledger import withdraw_missing
+from datalabs_pipelines.ingestion.loading import ensure_raw_tables
 from datalabs_pipelines.quality.checks import (
     check_result,
     check_specs,
+    not_delivered_result,
     parse_check_result,
 )
 from datalabs_pipelines.quality.expectations import evaluate
+from datalabs_pipelines.quality.extract_status import (
+    HELD_BACK,
+    LOADED,
+    NOT_DELIVERED,
+    delivery_count,
+    failure_reason,
+    record_status,
+)
 from datalabs_pipelines.quality.results import OUTCOMES, outcomes_metadata
 from datalabs_pipelines.settings import get_settings
 from datalabs_pipelines.warehouse import qualified
@@ -91,6 +109,7 @@ def staging_specs(contract: Contract) -> list[dg.AssetSpec]:
             ),
             group_name="staging",
             deps=raw_deps,
+            freshness_policy=freshness(contract),
             owners=contract.owners,
             kinds={"duckdb", "sql"},
             tags=tags(contract, "confidential"),
@@ -145,42 +164,64 @@ def build_staging_asset(contract: Contract) -> dg.AssetsDefinition:
     )
     def _staging(context: dg.AssetExecutionContext, warehouse: DuckDBResource):
         token_key = linkage_key()
+        live = staging_table(contract)
         with warehouse.get_connection() as con:
             if withdrawn := withdraw_missing(con, contract, get_settings().landing_dir):
                 context.log.warning(f"withdrawn (file deleted from landing): {withdrawn}")
+            deliveries = delivery_count(con, contract)
+            if not deliveries:
+                # not delivered: empty raw tables with the contract's columns
+                ensure_raw_tables(con, contract)
             staged = build_candidates(con, contract, token_key)
         started = time.perf_counter()
-        outcomes = evaluate(
-            warehouse.database,
-            qualified(candidate(staging_table(contract))),
-            contract,
-            on=run_date(context.run.tags.get(SCHEDULED_TIME_TAG)),
+        on = run_date(context.run.tags.get(SCHEDULED_TIME_TAG))
+        outcomes = (
+            evaluate(warehouse.database, qualified(candidate(live)), contract, on=on)
+            if deliveries
+            else []
         )
         validation_seconds = time.perf_counter() - started
         blocking_failed = [o.name for o in outcomes if o.severity == "error" and not o.passed]
         with warehouse.get_connection() as con:
-            # no preview: record-level values (a failing check's among them) stay in tables
-            metadata = table_metadata(con, candidate(staging_table(contract)), preview=False)
-            metadata["dagster/table_name"] = qualified(staging_table(contract))
-            identities_meta = (
-                table_metadata(con, candidate(identities_table(contract)), preview=False)
-                if contract.pii_columns
-                else None
-            )
+            candidate_rows = con.execute(
+                f"SELECT count(*) FROM {qualified(candidate(live))}"
+            ).fetchone()[0]
             if blocking_failed:
-                discard(con, contract)
+                keep_live_table(con, contract)
                 context.log.error(
                     f"{contract.name}: blocking expectations failed ({', '.join(blocking_failed)});"
-                    " the previous staging table is kept"
+                    f" the candidate ({candidate_rows} rows) is rejected and the live staging "
+                    "table is kept: marts that read this extract are held back"
                 )
             else:
                 promote(con, contract)
                 record_collapsed(con, contract.name, staged.collapsed)
+            # no preview: record-level values (a failing check's among them) stay in tables
+            metadata = table_metadata(con, live, preview=False)
+            identities_meta = (
+                table_metadata(con, identities_table(contract), preview=False)
+                if contract.pii_columns
+                else None
+            )
+            status = HELD_BACK if blocking_failed else LOADED if deliveries else NOT_DELIVERED
+            record_status(
+                con,
+                contract,
+                status,
+                deliveries,
+                metadata["dagster/row_count"],
+                candidate_rows,
+                failure_reason(outcomes) if blocking_failed else None,
+            )
         yield dg.MaterializeResult(
             asset_key=key,
             metadata={
                 **metadata,
+                "status": status,
+                "deliveries": deliveries,
                 "rows_in": staged.rows_in,
+                "candidate_rows": candidate_rows,
+                "candidate_rejected": bool(blocking_failed),
                 "duplicates_removed": staged.duplicates_removed,
                 "amount_collapsed": float(staged.amount_collapsed or 0),
                 "promoted": not blocking_failed,
@@ -190,10 +231,12 @@ def build_staging_asset(contract: Contract) -> dg.AssetsDefinition:
             },
         )
         if identities_meta is not None:
-            identities_meta["dagster/table_name"] = qualified(identities_table(contract))
             identities_meta[LINEAGE_KEY] = column_lineage(identities_lineage_map(contract))
             yield dg.MaterializeResult(asset_key=specs[1].key, metadata=identities_meta)
         yield parse_check_result(key, staged, contract)
+        if not deliveries:
+            for exp in contract.expectations:
+                yield not_delivered_result(key, contract, exp)
         for outcome in outcomes:
             yield check_result(key, contract, outcome)
 

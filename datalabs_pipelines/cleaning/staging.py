@@ -237,6 +237,14 @@ def promote(con: duckdb.DuckDBPyConnection, contract: Contract) -> None:
         raise
 
 
-def discard(con: duckdb.DuckDBPyConnection, contract: Contract) -> None:
+def keep_live_table(con: duckdb.DuckDBPyConnection, contract: Contract) -> None:
+    """Drop the rejected candidates; where no live table exists yet, leave an empty one."""
     for table in (staging_table(contract), identities_table(contract)):
-        con.execute(f"DROP TABLE IF EXISTS {qualified(candidate(table))}")
+        if not table_exists(con, candidate(table)):
+            continue
+        if not table_exists(con, table):
+            con.execute(
+                f"CREATE TABLE {qualified(table)} AS SELECT * FROM {qualified(candidate(table))} "
+                "LIMIT 0"
+            )
+        con.execute(f"DROP TABLE {qualified(candidate(table))}")

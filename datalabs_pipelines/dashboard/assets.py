@@ -9,6 +9,8 @@ from datalabs_pipelines.settings import get_settings
 
 DASHBOARD_KEY = dg.AssetKey(["published", "platform", "dashboard"])
 PAGE_NAME = "dashboard.html"
+NOTHING_HELD_BACK = "nothing_held_back"
+FAILING = ("stale", "blocked")  # not measurable is a valid deployment, not a failure
 
 
 def build_dashboard_asset(snapshot: dg.AssetKey) -> dg.AssetsDefinition:
@@ -19,8 +21,18 @@ def build_dashboard_asset(snapshot: dg.AssetKey) -> dg.AssetsDefinition:
         kinds={"html", "python"},
         owners=["team:data_platform"],
         tags={"domain": "platform", "classification": "public"},
+        check_specs=[
+            dg.AssetCheckSpec(
+                NOTHING_HELD_BACK,
+                asset=DASHBOARD_KEY,
+                blocking=True,
+                description="No extract's staging candidate was rejected and no section is held "
+                "back (stale) or blocked by an agreement. Evaluated after the page is written, "
+                "so the page shows the banners and the run still ends failed.",
+            )
+        ],
     )
-    def dashboard(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+    def dashboard(context: dg.AssetExecutionContext):
         """The dashboard: procurement equity, safety net, workforce, education and data
         quality, charts as inline SVG. Source: the published snapshot only, opened read-only.
         Grain: one section per mart; a mart not yet published says so. Target:
@@ -32,8 +44,11 @@ def build_dashboard_asset(snapshot: dg.AssetKey) -> dg.AssetsDefinition:
             f"wrote {target}: {len(summary.rendered)} sections, {summary.charts} charts; "
             f"not yet published: {', '.join(summary.missing) or 'none'}"
         )
-        return dg.MaterializeResult(
+        failing = {m: r for m, r in summary.not_fresh.items() if r.split(":")[0] in FAILING}
+        failing |= {e: "staging candidate rejected" for e in summary.held_back}
+        yield dg.MaterializeResult(
             metadata={
+                "sections_not_fresh": dg.MetadataValue.json(summary.not_fresh),
                 "path": dg.MetadataValue.path(str(target)),
                 "url": dg.MetadataValue.url(target.as_uri()),
                 "sections_rendered": ", ".join(summary.rendered) or "none",
@@ -41,6 +56,13 @@ def build_dashboard_asset(snapshot: dg.AssetKey) -> dg.AssetsDefinition:
                 "charts": summary.charts,
                 "data_as_of": summary.as_of.isoformat(),
             }
+        )
+        yield dg.AssetCheckResult(
+            check_name=NOTHING_HELD_BACK,
+            passed=not failing,
+            severity=dg.AssetCheckSeverity.ERROR,
+            description="; ".join(f"{m}: {r}" for m, r in failing.items()) or None,
+            metadata={"held_back_or_blocked": dg.MetadataValue.json(failing)},
         )
 
     return dashboard

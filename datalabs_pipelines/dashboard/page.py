@@ -48,6 +48,9 @@ section.card h3 { margin: 18px 0 6px; font-size: 15px; font-weight: 600; }
   border: 1px dashed #cbd2d9; border-radius: 12px; padding: 1px 10px; font-size: 13px; }
 .callout { border-left: 4px solid var(--accent-2); background: #fffaf0; padding: 10px 14px;
   margin: 14px 0 4px; border-radius: 0 6px 6px 0; font-size: 14px; }
+.banner { border-left: 4px solid #c05621; background: #fff5eb; padding: 10px 14px;
+  margin: 0 0 12px; }
+.banner.not-measurable { border-left-color: var(--muted); background: var(--bg); }
 .callout.ok { border-left-color: var(--good); background: #f0fff4; }
 table.data { border-collapse: collapse; width: 100%; font-size: 13px; margin-top: 8px; }
 table.data th { text-align: left; font-weight: 600; color: var(--muted); border-bottom: 2px solid

@@ -12,8 +12,11 @@ from datalabs_pipelines.dashboard.columns import ColumnInfo, column_infos, displ
 from datalabs_pipelines.dashboard.page import as_of_text, esc, page
 from datalabs_pipelines.dashboard.sections import SectionSpec, sections_for
 from datalabs_pipelines.dashboard.snapshot import (
+    MartStatus,
     Table,
     as_of,
+    held_back_extracts,
+    mart_statuses,
     open_snapshot,
     read_table,
     table_names,
@@ -30,6 +33,8 @@ class DashboardSummary:
     rendered: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
     charts: int = 0
+    not_fresh: dict[str, str] = field(default_factory=dict)  # mart → status: reason
+    held_back: list[str] = field(default_factory=list)  # extracts whose candidate was rejected
 
 
 def _data_table(infos: Sequence[ColumnInfo], rows: list[dict[str, object]]) -> str:
@@ -84,17 +89,54 @@ def _callouts(infos: Sequence[ColumnInfo], rows: list[dict[str, object]]) -> str
     return "".join(out)
 
 
+BANNERS = {
+    "stale": "Stale: held back, showing the last good version",
+    "not measurable": "Not measurable",
+    "blocked": "Not published: blocked by a data-sharing agreement",
+}
+
+
+def _banner(status: MartStatus | None) -> str:
+    """A banner on a stale, held-back, blocked or not-measurable section, with its reason."""
+    if status is None or (status.status == "fresh" and not status.reason):
+        return ""
+    if status.status == "fresh":
+        return f'<div class="callout">Partly measurable: {esc(status.reason)}</div>'
+    title = BANNERS.get(status.status, status.status)
+    since = (
+        f" (built {status.built_at:%Y-%m-%d %H:%M})"
+        if status.status == "stale" and status.built_at
+        else ""
+    )
+    css = status.status.replace(" ", "-")
+    return (
+        f'<div class="banner {css}" role="status"><strong>{esc(title)}</strong>{esc(since)}: '
+        f"{esc(status.reason or '')}</div>"
+    )
+
+
+def _period(status: MartStatus | None) -> str:
+    if status is None:
+        return ""
+    through = f" · data through {esc(status.data_through)}" if status.data_through else ""
+    built = f" · built {status.built_at:%Y-%m-%d %H:%M}" if status.built_at else ""
+    return through + built
+
+
 def render_section(
     spec: SectionSpec,
     table: Table | None,
     declaration: MartDeclaration | None,
     moment: dt.datetime,
+    status: MartStatus | None = None,
 ) -> tuple[str, int]:
     """One section's HTML and how many charts it holds."""
-    if table is None:
+    if table is None or (status is not None and status.status == "not measurable"):
+        missing = status.status if status is not None else NOT_PUBLISHED
         return (
             f'<section class="card empty" id="{esc(spec.mart)}"><h2>{esc(spec.title)}</h2>'
-            f'<span class="missing"><code>{esc(spec.mart)}</code>: {NOT_PUBLISHED}</span>'
+            + _banner(status)
+            + f'<span class="missing"><code>{esc(spec.mart)}</code>: {esc(missing)}</span>'
             f'<p class="meta">{esc(spec.question)} · {esc(as_of_text(moment))}</p></section>',
             0,
         )
@@ -106,8 +148,8 @@ def render_section(
     figures = figures_for(infos, table.rows, controlled, spec.featured)
     described = declaration.description if declaration else ""
     meta = (
-        f'<p class="meta">{esc(as_of_text(moment))} · <code>{esc(table.name)}</code> · '
-        f"{len(table.rows):,} rows"
+        f'<p class="meta">{esc(as_of_text(moment))}{_period(status)} · '
+        f"<code>{esc(table.name)}</code> · {len(table.rows):,} rows"
         + (f" · purpose: {esc(declaration.purpose)}" if declaration else "")
         + (" · small cells suppressed" if controlled else "")
         + "</p>"
@@ -125,7 +167,7 @@ def render_section(
         f"<details{' open' if not figures else ''}><summary>Table ({len(table.rows):,} rows)"
         f"</summary>{_data_table(infos, table.rows)}</details>"
     )
-    return head + meta + body + details + "</section>", len(figures)
+    return head + _banner(status) + meta + body + details + "</section>", len(figures)
 
 
 def render_dashboard(
@@ -137,13 +179,20 @@ def render_dashboard(
         published = table_names(con)
         moment = as_of(con, snapshot)
         tables = {name: read_table(con, name) for name in published}
-    summary = DashboardSummary(moment)
+        statuses = mart_statuses(con)
+        held_back = held_back_extracts(con)
+    summary = DashboardSummary(moment, held_back=held_back)
+    summary.not_fresh = {
+        m: f"{s.status}: {s.reason}" for m, s in statuses.items() if s.status != "fresh"
+    }
     parts, nav, domain = [], [], None
     for spec in sections_for(published):
         if spec.domain != domain:
             domain = spec.domain
             parts.append(f'<div class="domain">{esc(domain)}</div>')
-        html, charts = render_section(spec, tables.get(spec.mart), by_name.get(spec.mart), moment)
+        html, charts = render_section(
+            spec, tables.get(spec.mart), by_name.get(spec.mart), moment, statuses.get(spec.mart)
+        )
         parts.append(html)
         nav.append((spec.mart, spec.title))
         summary.charts += charts

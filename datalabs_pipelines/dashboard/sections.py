@@ -75,7 +75,7 @@ SECTIONS: tuple[SectionSpec, ...] = (
     ),
 )
 
-NOT_ON_DASHBOARD = {"data_dictionary"}
+NOT_ON_DASHBOARD = {"data_dictionary", "mart_status"}
 OTHER_DOMAIN = "Other published tables"
 
 

@@ -63,3 +63,37 @@ def as_of(con: duckdb.DuckDBPyConnection, path: Path) -> dt.datetime:
         if isinstance(latest, dt.datetime):
             return latest.replace(microsecond=0)
     return dt.datetime.fromtimestamp(path.stat().st_mtime).replace(microsecond=0)
+
+
+@dataclass(frozen=True)
+class MartStatus:
+    """A mart's row of the published ``mart_status``: fresh, stale, not measurable, blocked."""
+
+    status: str
+    reason: str | None
+    data_through: str | None
+    built_at: dt.datetime | None
+
+
+def held_back_extracts(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Extracts whose latest candidate failed an ERROR check (from ``extract_quality``)."""
+    if "extract_quality" not in table_names(con):
+        return []
+    return [
+        e
+        for (e,) in con.execute(
+            "SELECT DISTINCT extract FROM main.extract_quality WHERE blocking_checks_failed > 0 "
+            "ORDER BY 1"
+        ).fetchall()
+    ]
+
+
+def mart_statuses(con: duckdb.DuckDBPyConnection) -> dict[str, MartStatus]:
+    if "mart_status" not in table_names(con):
+        return {}
+    return {
+        mart: MartStatus(status, reason, through, built)
+        for mart, status, reason, through, built in con.execute(
+            "SELECT mart, status, reason, data_through, built_at FROM main.mart_status"
+        ).fetchall()
+    }

@@ -21,6 +21,7 @@ from datalabs_pipelines.governance.dictionary import (
 from datalabs_pipelines.governance.dictionary_links import PAGE_NAME, dictionary_link
 from datalabs_pipelines.governance.dictionary_page import render_dictionary
 from datalabs_pipelines.marts.declaration import MartDeclaration
+from datalabs_pipelines.marts.status import mart_statuses
 from datalabs_pipelines.settings import get_settings
 from datalabs_pipelines.warehouse import identifier, qualified, table_exists
 
@@ -90,6 +91,17 @@ def build_dictionary_asset(
     def data_dictionary(warehouse: DuckDBResource) -> dg.MaterializeResult:
         entries = build_entries([*specs, own], contracts, declarations)
         with warehouse.get_connection() as con:
+            notes = {
+                f"marts.{mart}": f" This run: {status}: {reason}."
+                for mart, _, status, reason, *_ in mart_statuses(con)
+                if reason
+            }
+            entries = [
+                replace(e, table_description=e.table_description + notes[e.table_name])
+                if e.table_name in notes
+                else e
+                for e in entries
+            ]
             entries = [_with_examples(con, e) for e in entries]
             write_dictionary(con, entries)
             metadata = table_metadata(con, DICTIONARY_TABLE, preview=False)

@@ -87,6 +87,18 @@ class MartDeclaration(_Strict):
     grain: str = Field(min_length=1, description="One row per ...")
     purpose: str = Field(pattern=IDENTIFIER.pattern)
     sources: list[str] = Field(default_factory=list, description="contract names it uses")
+    optional_sources: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="sources it can be built without: their rows are simply absent, and the "
+        "listed columns are NULL (not measurable) when the source is not delivered or its "
+        "agreement does not permit the purpose; every other source is required",
+    )
+    source_column: str | None = Field(
+        None, description="column naming each row's extract: rows of an excluded source go"
+    )
+    period: str | None = Field(
+        None, description="column whose largest value is the period the mart's data runs through"
+    )
     deps: list[str] = Field(
         default_factory=list,
         description="asset keys it reads, as 'layer/agency/table'; 'staging/*' = every staging",
@@ -129,6 +141,14 @@ class MartDeclaration(_Strict):
                 )
             if column.total is not None and column.role != "dimension":
                 raise ValueError(f"column {column.name!r}: only a dimension has a total")
+        for source, nulled in self.optional_sources.items():
+            if source not in self.sources:
+                raise ValueError(f"optional source {source!r} is not among `sources`")
+            if unknown := [c for c in nulled if c not in roles]:
+                raise ValueError(f"optional source {source!r} names unknown columns {unknown}")
+        for column in (self.source_column, self.period):
+            if column is not None and column not in roles:
+                raise ValueError(f"unknown column {column!r}")
         for column, refs in self.lineage.items():
             if column not in roles:
                 raise ValueError(f"lineage names unknown column {column!r}")
@@ -138,6 +158,10 @@ class MartDeclaration(_Strict):
                         f"lineage of {column!r}: {ref!r} is not 'layer/agency/table:column'"
                     )
         return self
+
+    @property
+    def required_sources(self) -> list[str]:
+        return [s for s in self.sources if s not in self.optional_sources]
 
     def columns_with(self, *roles: str) -> list[MartColumn]:
         return [c for c in self.columns if c.role in roles]

@@ -1,7 +1,10 @@
-"""The publish asset: the snapshot dashboards read, written only after every check passed.
+"""The publish asset: the snapshot dashboards read, assembled mart by mart.
 
-Its blocking ``disclosure_gate`` check runs on the tables as written to the temporary snapshot
-file, before the file replaces the published one.
+Every mart step materializes whatever happened to its sources (``marts.status``), so this step
+always runs: fresh marts are published as just built, held-back ones as their last good table
+(stale), not-measurable ones empty, blocked ones not at all; ``mart_status`` says which is
+which. Its blocking ``disclosure_gate`` check runs on the tables as written to the temporary
+snapshot file, before the file replaces the published one.
 """
 
 from collections.abc import Iterator, Sequence
@@ -11,8 +14,8 @@ from dagster_duckdb import DuckDBResource
 
 from datalabs_pipelines.governance.disclosure import disclosure_threshold
 from datalabs_pipelines.marts.declaration import MartDeclaration
+from datalabs_pipelines.marts.status import FRESH, mart_statuses
 from datalabs_pipelines.publishing.snapshot import DisclosureGateFailed, publish_snapshot
-from datalabs_pipelines.quality.results import failed_blocking
 from datalabs_pipelines.settings import get_settings
 
 SNAPSHOT = dg.AssetKey(["published", "platform", "datalabs"])
@@ -23,6 +26,7 @@ def build_published_snapshot(
     mart_keys: Sequence[dg.AssetKey],
     declarations: Sequence[MartDeclaration] = (),
     ungated: Sequence[str] = (),
+    freshness_policy: dg.FreshnessPolicy | None = None,
 ) -> dg.AssetsDefinition:
     """``ungated``: undeclared ``marts`` tables published as they are (the data dictionary)."""
     by_name = {d.name: d for d in declarations}
@@ -46,24 +50,20 @@ def build_published_snapshot(
             )
         ],
         pool="duckdb",
+        freshness_policy=freshness_policy,
     )
     def published_snapshot(
         context: dg.AssetExecutionContext, warehouse: DuckDBResource
     ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
         """Read-only snapshot for dashboards. Source: every declared table in schema `marts`,
         through the disclosure gate where declared. Grain: the marts' own. Target:
-        `data/published/datalabs.duckdb`, replaced atomically, and only when no blocking (ERROR)
-        check is failing on any extract and the gated tables pass the disclosure gate."""
+        `data/published/datalabs.duckdb` with `mart_status` (each mart's status, reason,
+        data_through and built_at), replaced atomically when the gated tables pass the
+        disclosure gate."""
         target = get_settings().published_path
         threshold = disclosure_threshold()
         with warehouse.get_connection() as con:
-            failing = failed_blocking(con)
-            if failing:
-                raise dg.Failure(
-                    description="Not publishing: blocking checks are failing: "
-                    + ", ".join(failing)
-                    + ". The previous snapshot stays in place.",
-                )
+            statuses = mart_statuses(con)
             try:
                 result = publish_snapshot(con, target, by_name, threshold, ungated)
             except DisclosureGateFailed as failed:
@@ -80,8 +80,10 @@ def build_published_snapshot(
         for table in result.unpublished:
             context.log.warning(f"marts.{table} has no declaration and was not published")
         context.log.info(f"published {len(result.counts)} tables to {target}")
+        not_fresh = {m: f"{s}: {r}" for m, _, s, r, *_ in statuses if s != FRESH}
         yield dg.MaterializeResult(
             metadata={
+                "marts_not_fresh": dg.MetadataValue.json(not_fresh),
                 "path": dg.MetadataValue.path(str(target)),
                 "tables": dg.MetadataValue.json(result.counts),
                 "dagster/row_count": sum(result.counts.values()),

@@ -94,14 +94,3 @@ def build_check_results_asset(
         return dg.MaterializeResult(metadata={"dagster/row_count": len(rows)})
 
     return check_results
-
-
-def failed_blocking(con: duckdb.DuckDBPyConnection) -> list[str]:
-    ensure_results_table(con)
-    return [
-        f"{e}.{c}"
-        for e, c in con.execute(
-            f"SELECT extract, check_name FROM {qualified(RESULTS)} "
-            "WHERE severity = 'error' AND NOT passed ORDER BY 1, 2"
-        ).fetchall()
-    ]

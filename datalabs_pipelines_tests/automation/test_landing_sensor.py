@@ -5,8 +5,13 @@ from __future__ import annotations
 import os
 
 import dagster as dg
+import duckdb
 
+from datalabs_pipelines.automation.landing_hashes import content_hashes
+from datalabs_pipelines.contracts import all_contracts
 from datalabs_pipelines.definitions import build_definitions
+from datalabs_pipelines.ingestion.landing import Delivery, deliveries
+from datalabs_pipelines.ingestion.loading import load_delivery
 from datalabs_pipelines.settings import get_settings
 
 
@@ -55,3 +60,41 @@ def test_replaced_file_gets_a_new_run_key(isolated_env):
         after = {r.partition_key: r.run_key for r in evaluate(instance).run_requests}
     assert after["visits_2024q2.jsonl"] != before["visits_2024q2.jsonl"]
     assert after["people_2024.txt"] == before["people_2024.txt"]
+
+
+def _load_everything() -> None:
+    """What `make run` leaves in the load ledger: every landing file loaded."""
+    contracts = tuple(all_contracts())
+    with duckdb.connect(str(get_settings().warehouse_path)) as con:
+        for delivery in deliveries(contracts, get_settings().landing_dir):
+            load_delivery(con, delivery.contract, delivery.path, delivery.name)
+
+
+def test_files_the_ledger_holds_are_not_loaded_again(isolated_env):
+    """After a run the sensor requests nothing; a same-size, same-mtime edit is one run."""
+    _load_everything()
+    path = get_settings().landing_dir / "test_agency" / "visits" / "visits_2024q2.jsonl"
+    with dg.DagsterInstance.ephemeral() as instance:
+        assert evaluate(instance).run_requests == []
+        stat = path.stat()
+        text = path.read_text()
+        edited = text.replace('"site": "A"', '"site": "B"', 1)
+        assert edited != text and len(edited) == len(text)
+        path.write_text(edited)
+        os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+        assert path.stat().st_size == stat.st_size
+        (request,) = evaluate(instance).run_requests
+    assert (request.job_name, request.partition_key) == ("load_visits", "visits_2024q2.jsonl")
+
+
+def test_hash_cache_notices_a_rewrite_with_the_old_mtime(tmp_path):
+    """The cursor's cache is keyed by inode, size, mtime and ctime: a rewrite moves ctime."""
+    path = tmp_path / "f.csv"
+    path.write_text("a,b\n1,2\n")
+    delivery = Delivery(contract=None, name="f.csv", path=path)  # type: ignore[arg-type]
+    first, cache = content_hashes([delivery], {})
+    assert content_hashes([delivery], cache)[0] == first
+    stat = path.stat()
+    path.write_text("a,b\n1,3\n")
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert content_hashes([delivery], cache)[0] != first

@@ -133,3 +133,37 @@ def test_percent_points_read_as_percent_and_take_the_goal_marker():
     assert utilization.is_percent and goal.is_percent
     assert display({"utilization_pct": 31.25}, utilization) == "31.2%"
     assert formatter(utilization, compact=True)(30.0) == "30%"
+
+
+def test_held_back_and_not_measurable_sections_carry_a_banner(tmp_path):
+    path = write_demo_snapshot(tmp_path / "datalabs.duckdb")
+    with duckdb.connect(str(path)) as con:
+        con.execute(
+            "CREATE TABLE main.mart_status (mart VARCHAR, domain VARCHAR, status VARCHAR, "
+            "reason VARCHAR, data_through VARCHAR, built_at TIMESTAMP, checked_at TIMESTAMP)"
+        )
+        con.execute(
+            "INSERT INTO main.mart_status VALUES "
+            "('workforce_outcomes', 'workforce', 'stale', 'ui_claims held back (x: 2 rows)', "
+            "'2025Q1', '2026-03-01 02:00', now()), "
+            "('student_outcomes', 'education', 'not measurable', 'not delivered: k12_graduation',"
+            " NULL, now(), now()), "
+            "('procurement_utilization', 'procurement', 'fresh', NULL, '2026', "
+            "'2026-03-03 02:00', now())"
+        )
+    html, summary = render_dashboard(path, declarations())
+
+    def section(mart: str) -> str:
+        found = re.search(rf'<section class="card[^"]*" id="{mart}">.*?</section>', html, re.S)
+        assert found
+        return found.group(0)
+
+    stale = section("workforce_outcomes")
+    assert 'class="banner stale"' in stale and "ui_claims held back (x: 2 rows)" in stale
+    assert "built 2026-03-01 02:00" in stale and "data through 2025Q1" in stale
+    empty = section("student_outcomes")
+    assert 'class="banner not-measurable"' in empty and "not delivered: k12_graduation" in empty
+    assert "<svg" not in empty and "<table" not in empty  # no zeros shown
+    fresh = section("procurement_utilization")
+    assert "banner" not in fresh and "data through 2026" in fresh
+    assert set(summary.not_fresh) == {"workforce_outcomes", "student_outcomes"}

@@ -19,7 +19,8 @@ from datalabs_pipelines.governance.agreements import (
 )
 from datalabs_pipelines.mart_assets import build_mart_asset, mart_key
 from datalabs_pipelines.marts.declaration import all_declarations, load_declaration
-from datalabs_pipelines.warehouse import warehouse_resource
+from datalabs_pipelines.marts.status import BLOCKED
+from datalabs_pipelines.warehouse import table_exists, warehouse_resource
 from datalabs_pipelines_tests.conftest import FIXTURE_CONTRACTS
 
 MART = {
@@ -105,23 +106,31 @@ def test_run_date_uses_the_schedule_time_in_chicago():
 
 
 def test_expired_agreement_blocks_the_mart(tmp_path, isolated_env):
-    """Materialize a mart on an expired agreement: the blocking check fails, no table."""
+    """A required source on an expired agreement: the check fails (ERROR), the mart's table is
+    dropped and its status says why; the step itself completes so the publish still runs."""
     mart = declaration(tmp_path)
     expired = contract_with(tmp_path, "visits", expires="2020-06-30")
     asset = build_mart_asset(mart, [expired])
+    with warehouse_resource().get_connection() as con:
+        con.execute("CREATE SCHEMA marts")
+        con.execute("CREATE TABLE marts.visit_counts AS SELECT 'A' AS site, 1::BIGINT AS visits")
     result = dg.materialize(
         [asset],
         resources={"warehouse": warehouse_resource()},
         raise_on_error=False,
         selection=[mart_key(mart)],
     )
-    assert not result.success
     (evaluation,) = result.get_asset_check_evaluations()
     assert evaluation.check_name == AGREEMENT_CHECK and not evaluation.passed
+    assert evaluation.severity == dg.AssetCheckSeverity.ERROR
     assert "visit_counts" in evaluation.description and "Test MOU" in evaluation.description
-    assert not result.get_asset_materialization_events()
-    failure = result.get_step_failure_events()[0].step_failure_data.error.message
-    assert "expired on 2020-06-30" in failure
+    (materialization,) = result.get_asset_materialization_events()
+    metadata = materialization.materialization.metadata
+    assert metadata["status"].value == BLOCKED
+    assert "expired on 2020-06-30" in metadata["reason"].value
+    with warehouse_resource().get_connection() as con:
+        assert not table_exists(con, ("marts", "visit_counts"))
+        assert con.execute("SELECT status FROM marts.mart_status").fetchall() == [(BLOCKED,)]
 
     current = build_mart_asset(mart, [contract_with(tmp_path, "visits")])
     ok = dg.materialize([current], resources={"warehouse": warehouse_resource()})

@@ -59,7 +59,7 @@ def test_whole_graph_loads_checks_and_publishes(isolated_env):
         tables = [
             t for (t,) in pub.execute("SELECT table_name FROM information_schema.tables").fetchall()
         ]
-        assert sorted(tables) == ["data_dictionary", "extract_quality"]
+        assert sorted(tables) == ["data_dictionary", "extract_quality", "mart_status"]
         described = pub.execute(
             "SELECT count(*) FROM data_dictionary WHERE table_name = 'staging.people'"
         ).fetchone()[0]
@@ -102,43 +102,71 @@ def test_rerun_leaves_identical_tables(isolated_env):
     assert first == second
 
 
-def test_bad_delivery_blocks_downstream_and_keeps_snapshot(isolated_env):
+def test_bad_delivery_is_held_back_and_the_run_fails(isolated_env):
+    """The candidate is rejected (the live staging table and its row count stay), what does
+    not read the extract is rebuilt and published, and the run still ends failed."""
     settings = get_settings()
+    people = dg.AssetKey(["staging", "test_agency", "people"])
     with dg.DagsterInstance.ephemeral() as instance:
         assert run_all(instance).failed_runs == []
-        snapshot = settings.published_path.read_bytes()
         with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
             before = con.execute("SELECT * FROM staging.people ORDER BY ALL").fetchall()
+        first_quality = instance.get_latest_materialization_event(
+            dg.AssetKey(["marts", "platform", "extract_quality"])
+        )
 
         (settings.landing_dir / "test_agency" / "people" / "people_2026.txt").write_text(BAD_PEOPLE)
         outcome = run_all(instance)
 
         assert outcome.failed_runs == ["staging, marts and publish"]
         assert any("end_date_not_before_start_date" in c for c in outcome.checks_failed)
-        downstream = instance.get_latest_materialization_event(
+        assert any("nothing_held_back" in c for c in outcome.checks_failed)
+        staged = instance.get_latest_materialization_event(people).asset_materialization
+        assert staged.metadata["candidate_rejected"].value is True
+        assert staged.metadata["dagster/row_count"].value == len(before)  # the live table's
+        assert staged.metadata["candidate_rows"].value == len(before) + 1
+        quality = instance.get_latest_materialization_event(
             dg.AssetKey(["marts", "platform", "extract_quality"])
         )
-        assert downstream is not None  # from the first run only
-        runs = instance.get_runs(limit=1)
-        assert runs[0].status == dg.DagsterRunStatus.FAILURE
-        skipped = instance.get_records_for_run(runs[0].run_id).records
-        materialized = {
-            r.event_log_entry.dagster_event.asset_key.to_user_string()
-            for r in skipped
-            if r.event_log_entry.dagster_event
-            and r.event_log_entry.dagster_event.is_step_materialization
-        }
-        assert "marts/platform/extract_quality" not in materialized
-        assert "published/platform/datalabs" not in materialized
-    assert settings.published_path.read_bytes() == snapshot
+        assert quality.run_id != first_quality.run_id  # not downstream of people's rows
+        assert instance.get_runs(limit=1)[0].status == dg.DagsterRunStatus.FAILURE
+    with duckdb.connect(str(settings.published_path), read_only=True) as pub:
+        failed = pub.execute(
+            "SELECT DISTINCT extract, blocking_checks_failed FROM extract_quality "
+            "WHERE blocking_checks_failed > 0"
+        ).fetchall()
+    assert failed == [("people", 1)]
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
         assert con.execute("SELECT * FROM staging.people ORDER BY ALL").fetchall() == before
+        assert con.execute(
+            "SELECT status, reason LIKE '%end_date_not_before_start_date: 1 row, first at "
+            "people_2026.txt:%' FROM staging.extract_status WHERE extract = 'people'"
+        ).fetchone() == ("held back", True)
         assert (
             con.execute(
                 "SELECT count(*) FROM raw.people WHERE _delivery = 'people_2026.txt'"
             ).fetchone()[0]
             == 1
         )  # the raw layer keeps what was delivered
+
+
+def test_an_extract_without_delivery_is_not_delivered(isolated_env):
+    """No visits file: its staging is an empty table, its checks are skipped, the run passes."""
+    settings = get_settings()
+    for path in (settings.landing_dir / "test_agency" / "visits").iterdir():
+        path.unlink()
+    with dg.DagsterInstance.ephemeral() as instance:
+        outcome = run_all(instance)
+        visits = dg.AssetKey(["staging", "test_agency", "visits"])
+        staged = instance.get_latest_materialization_event(visits).asset_materialization
+    assert outcome.failed_runs == []
+    assert staged.metadata["status"].value == "not delivered"
+    assert staged.metadata["dagster/row_count"].value == 0
+    with duckdb.connect(str(settings.published_path), read_only=True) as pub:
+        rows = pub.execute(
+            "SELECT extract, delivery, status FROM extract_quality WHERE extract = 'visits'"
+        ).fetchall()
+    assert rows == [("visits", None, "not delivered")]
 
 
 def test_file_matching_no_contract_fails_only_its_extract(isolated_env):

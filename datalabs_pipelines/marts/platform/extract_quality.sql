@@ -1,6 +1,7 @@
 -- One row per extract and delivery: how its load and the extract's checks went. A delivery
 -- whose replacement was rejected is one row, with the status of ingestion/loading.py's
 -- REPLACEMENT_REJECTED (the previous version's counts); a withdrawn one keeps its row.
+-- An extract with no delivery is one row ('not delivered', delivery NULL).
 CREATE OR REPLACE TABLE marts.extract_quality AS
 WITH checks AS (
     SELECT extract,
@@ -42,4 +43,8 @@ LEFT JOIN checks c USING (extract)
 WHERE NOT EXISTS (
     SELECT 1 FROM raw.deliveries d WHERE d.extract = r.extract AND d.delivery = r.delivery
 )
+UNION ALL
+SELECT s.extract, NULL, 'not delivered', NULL, 0, 0, NULL, 0, NULL, 0, 0, 0, NULL, NULL
+FROM staging.extract_status s
+WHERE s.status = 'not delivered'
 ORDER BY extract, delivery;

@@ -1,0 +1,70 @@
+"""Content hashes of landing files, and the hashes the load ledger already holds.
+
+The landing sensor requests a load only for a file whose content ``raw.deliveries`` does not
+hold, so the UI started after `make run` reloads nothing. A hash is recomputed only when the
+file's inode, size, mtime or ctime changed: ctime moves on every write and cannot be set back,
+so a corrected file copied with its old size and modification time is still rehashed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from pathlib import Path
+
+import duckdb
+
+from datalabs_pipelines.ingestion.landing import Delivery
+from datalabs_pipelines.ingestion.loading import LEDGER
+from datalabs_pipelines.warehouse import qualified
+
+CHUNK = 1 << 20
+
+
+def file_sha256(path: Path) -> str:
+    """Streamed, so a large delivery never sits in memory."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _stamp(path: Path) -> list[int]:
+    stat = path.stat()
+    return [stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns]
+
+
+def content_hashes(
+    found: Iterable[Delivery], cache: dict[str, list]
+) -> tuple[dict[str, str], dict[str, list]]:
+    """path → sha256 for ``found``, and the new cache (path → [stamp, sha256])."""
+    hashes: dict[str, str] = {}
+    fresh: dict[str, list] = {}
+    for delivery in found:
+        key = str(delivery.path)
+        stamp = _stamp(delivery.path)
+        cached = cache.get(key)
+        sha = cached[1] if cached and cached[0] == stamp else file_sha256(delivery.path)
+        hashes[key] = sha
+        fresh[key] = [stamp, sha]
+    return hashes, fresh
+
+
+def loaded_hashes(warehouse: Path) -> dict[tuple[str, str], str]:
+    """(extract, delivery) → sha256 from the load ledger; empty when nothing was loaded.
+
+    Raises ``duckdb.Error`` when the warehouse is held by a writer (the caller retries later).
+    """
+    if not warehouse.exists():
+        return {}
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        found = con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? "
+            "AND table_name = ?",
+            list(LEDGER),
+        ).fetchone()[0]
+        if not found:
+            return {}
+        rows = con.execute(f"SELECT extract, delivery, sha256 FROM {qualified(LEDGER)}").fetchall()
+    return {(e, d): s for e, d, s in rows}

@@ -1,0 +1,92 @@
+"""What a run may do with a mart: fresh, stale (held back), not measurable or blocked."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+import pytest
+
+from datalabs_pipelines.governance.agreements import AgreementFinding
+from datalabs_pipelines.marts.declaration import MartDeclaration
+from datalabs_pipelines.marts.status import (
+    BLOCKED,
+    FRESH,
+    NOT_MEASURABLE,
+    STALE,
+    assess,
+    mart_statuses,
+    record_mart_status,
+)
+from datalabs_pipelines.quality.extract_status import HELD_BACK, LOADED, NOT_DELIVERED
+
+MART = MartDeclaration.model_validate(
+    {
+        "name": "outcomes",
+        "domain": "workforce",
+        "description": "d",
+        "grain": "One row per program.",
+        "purpose": "program_evaluation",
+        "sources": ["claims", "wages", "snap"],
+        "optional_sources": {"snap": ["snap_rate"]},
+        "owners": ["team:t"],
+        "disclosure_control": False,
+        "period": "quarter",
+        "columns": [
+            {"name": "quarter", "type": "VARCHAR", "role": "dimension", "description": "q"},
+            {"name": "snap_rate", "type": "DOUBLE", "role": "measure", "description": "r"},
+        ],
+    }
+)
+ALL_LOADED = {s: (LOADED, None) for s in ("claims", "wages", "snap")}
+
+
+def finding(source: str, permits: bool = True) -> AgreementFinding:
+    return AgreementFinding(
+        "outcomes", "program_evaluation", source, "MOU", dt.date(2030, 1, 1), permits, False
+    )
+
+
+def test_all_sources_loaded_is_fresh():
+    verdict = assess(MART, [finding("claims"), finding("wages")], ALL_LOADED)
+    assert (verdict.status, verdict.reason, verdict.nulled) == (FRESH, None, [])
+
+
+def test_a_required_source_not_delivered_is_not_measurable():
+    extracts = {**ALL_LOADED, "wages": (NOT_DELIVERED, None)}
+    verdict = assess(MART, [], extracts)
+    assert verdict.status == NOT_MEASURABLE and verdict.reason == "not delivered: wages"
+    assert assess(MART, [], {}).status == NOT_MEASURABLE  # never staged at all
+
+
+def test_an_optional_source_not_delivered_empties_its_columns_only():
+    verdict = assess(MART, [], {**ALL_LOADED, "snap": (NOT_DELIVERED, None)})
+    assert verdict.status == FRESH and verdict.nulled == ["snap_rate"]
+    assert "snap not delivered: snap_rate not measurable" in verdict.reason
+
+
+@pytest.mark.parametrize("source", ["claims", "snap"])
+def test_a_held_back_source_keeps_the_last_good_version(source):
+    extracts = {**ALL_LOADED, source: (HELD_BACK, "unique_id: 2 rows, first at f.csv:4")}
+    verdict = assess(MART, [], extracts)
+    assert verdict.status == STALE
+    assert verdict.reason == f"{source} held back (unique_id: 2 rows, first at f.csv:4)"
+
+
+def test_agreement_lacking_the_purpose_blocks_only_when_the_source_is_required():
+    blocked = assess(MART, [finding("wages", permits=False)], ALL_LOADED)
+    assert blocked.status == BLOCKED and "does not permit purpose" in blocked.reason
+    left_out = assess(MART, [finding("snap", permits=False)], ALL_LOADED)
+    assert left_out.status == FRESH and left_out.excluded == ["snap"]
+    assert left_out.nulled == ["snap_rate"] and "snap left out" in left_out.reason
+
+
+def test_a_stale_mart_keeps_its_built_at_and_data_through():
+    with duckdb.connect() as con:
+        con.execute("CREATE SCHEMA marts")
+        record_mart_status(con, MART, assess(MART, [], ALL_LOADED), "2025Q2")
+        (_, _, _, _, through, built) = mart_statuses(con)[0]
+        held = {**ALL_LOADED, "claims": (HELD_BACK, "x")}
+        record_mart_status(con, MART, assess(MART, [], held), None)
+        (row,) = mart_statuses(con)
+    assert row[2:] == (STALE, "claims held back (x)", through, built) and through == "2025Q2"
