@@ -8,7 +8,8 @@ dictionary (``definition`` states how a metric is computed) and the dashboard. T
 needs the table's arithmetic, which the declaration states: which dimensions counts add up
 across (``additive``, and the ``total`` value of rows that hold the sum), which counts are the
 sum of others in the same row (``sum_of``), which count is a subset of another (a count's
-``base``) and which count a rate or share divides (``numerator``). ``lineage`` maps a column
+``base``), which count a rate or share divides (``numerator``) and which places show one
+quantity twice (``mirrors``). ``lineage`` maps a column
 to the upstream columns it is computed from (``layer/agency/table:column``), emitted as
 Dagster column lineage.
 """
@@ -66,6 +67,14 @@ class MartColumn(_Strict):
     definition: str | None = Field(None, description="how the metric is computed")
 
 
+class MirrorPlace(_Strict):
+    """One place a quantity is shown: a count column in the rows whose dimensions in ``where``
+    hold the given values (compared as text)."""
+
+    column: str
+    where: dict[str, str] = Field(default_factory=dict)
+
+
 class MartDeclaration(_Strict):
     name: str = Field(pattern=IDENTIFIER.pattern)
     domain: str = Field(pattern=IDENTIFIER.pattern)
@@ -82,6 +91,12 @@ class MartDeclaration(_Strict):
         True, description="pass the disclosure gate before publishing (counts of people)"
     )
     columns: list[MartColumn] = Field(min_length=1)
+    mirrors: list[list[MirrorPlace]] = Field(
+        default_factory=list,
+        description="places that show one quantity in rows alike in every other dimension "
+        "(SNAP's enrolled_with_medicaid is Medicaid's enrolled_with_snap); the gate hides "
+        "them together",
+    )
     lineage: dict[str, list[str]] = Field(
         default_factory=dict,
         description="column → upstream columns it derives from, as 'layer/agency/table:column'",
@@ -115,6 +130,16 @@ class MartDeclaration(_Strict):
                 raise ValueError(f"column {column.name!r}: only counts and rates add up")
             if column.total is not None and column.role != "dimension":
                 raise ValueError(f"column {column.name!r}: only a dimension has a total")
+        for group in self.mirrors:
+            keys = {frozenset(place.where) for place in group}
+            if len(group) < 2 or len(keys) != 1:
+                raise ValueError("a mirror needs two places or more, fixing the same dimensions")
+            for place in group:
+                if roles.get(place.column) != "count":
+                    raise ValueError(f"mirror: {place.column!r} is not a count column")
+                for dim in place.where:
+                    if roles.get(dim) != "dimension":
+                        raise ValueError(f"mirror: {dim!r} is not a dimension")
         for column, refs in self.lineage.items():
             if column not in roles:
                 raise ValueError(f"lineage names unknown column {column!r}")

@@ -1,0 +1,396 @@
+"""The disclosure audit: how far a reader of the whole snapshot can narrow each suppressed count.
+
+The gate (``disclosure``) decides what to hide one rule at a time; the audit checks the result
+as an attacker would, with every published number of every gated mart at once, as linear
+constraints on the hidden counts:
+
+- along an additive dimension, the ``total`` row equals the sum of the others; where the
+  dimension has no total row, the sum is taken as known (it may be published elsewhere);
+- a count with ``sum_of`` equals its parts; a count with a ``base`` lies between 0 and it;
+- the places a mart declares under ``mirrors`` hold one quantity;
+- a published rate or share times its base is its numerator; a published rate or median
+  means its base is at least 1.
+
+Every hidden count is at least 0 and otherwise unknown (the reader does not know which cells
+were suppressed as small and which as complements). For every suppressed count, and for every
+rest (``base`` minus a count, e.g. exiters not employed) below the threshold, linear
+programming (SciPy's HiGHS) gives the range of values consistent with all of them. A range
+narrower than the threshold (which includes any range inside 1..threshold-1) is a finding, and
+the snapshot is not published. The constraints fall apart into independent systems (hidden
+counts linked by a constraint); each is solved on its own, and a range already shown to be wide
+by feasible points found earlier needs no program of its own.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+import duckdb
+import numpy as np
+from scipy.optimize import linprog
+from scipy.sparse import csr_array
+
+from datalabs_pipelines.marts.declaration import DERIVED_ROLES, MartDeclaration
+from datalabs_pipelines.warehouse import identifier
+
+Cell = tuple[str, int, str]
+"""(mart, row index in dimension order, count column)."""
+RATE_TOLERANCE = 1e-6
+
+
+@dataclass(frozen=True)
+class MartAudit:
+    table: str
+    cells: int
+    suppressed: int
+    recoverable: int
+
+
+@dataclass
+class AuditReport:
+    marts: list[MartAudit] = field(default_factory=list)
+    findings: list[str] = field(default_factory=list)
+    systems: int = 0
+    programs: int = 0
+    seconds: float = 0.0
+
+
+@dataclass
+class _Relation:
+    """lo <= sum(coefficient * cell) <= hi."""
+
+    terms: dict[Cell, float]
+    lo: float
+    hi: float
+
+
+@dataclass
+class _Mart:
+    declaration: MartDeclaration
+    keys: list[tuple]
+    shown: dict[str, list]
+    hidden: dict[str, list[bool]]
+    true: dict[str, list]
+
+    def is_cell(self, column: str, row: int) -> bool:
+        return self.true[column][row] is not None or self.hidden[column][row]
+
+
+def _columns(cursor: duckdb.DuckDBPyConnection) -> dict[str, list]:
+    names = [d[0] for d in cursor.description]
+    rows = cursor.fetchall()
+    return {name: [row[i] for row in rows] for i, name in enumerate(names)}
+
+
+def _load(
+    con: duckdb.DuckDBPyConnection, declaration: MartDeclaration, source: str, published: str
+) -> _Mart:
+    dims = [identifier(c.name) for c in declaration.columns_with("dimension")]
+    order = ", ".join(dims) if dims else "ALL"
+    shown = _columns(con.execute(f"SELECT * FROM {published} ORDER BY {order}"))
+    counts = [identifier(c.name) for c in declaration.columns_with("count")]
+    true = (
+        _columns(con.execute(f"SELECT {', '.join(counts)} FROM {source} ORDER BY {order}"))
+        if counts
+        else {}
+    )
+    rows = len(next(iter(shown.values()))) if shown else 0
+    keys = list(zip(*(shown[d] for d in dims), strict=True)) if dims else [()] * rows
+    gated = declaration.columns_with("count", *DERIVED_ROLES)
+    hidden = {c.name: [bool(v) for v in shown[c.name + "_suppressed"]] for c in gated}
+    return _Mart(declaration, keys, shown, hidden, true)
+
+
+def _relations(name: str, mart: _Mart, threshold: int) -> tuple[list[_Relation], list[_Relation]]:
+    """(constraints, protected rests) of one mart, over its cells."""
+    decl = mart.declaration
+    dims = [c.name for c in decl.columns_with("dimension")]
+    counts = decl.columns_with("count")
+    rows = range(len(mart.keys))
+    out: list[_Relation] = []
+    rests: list[_Relation] = []
+    for k, dim in enumerate(decl.columns_with("dimension")):
+        if not dim.additive:
+            continue
+        groups: dict[tuple, list[int]] = defaultdict(list)
+        for row in rows:
+            key = mart.keys[row]
+            groups[key[:k] + key[k + 1 :]].append(row)
+        for members in groups.values():
+            totals = [r for r in members if dim.total is not None and _is(mart.keys[r][k], dim.total)]
+            parts = [r for r in members if r not in totals]
+            for count in counts:
+                cells = [r for r in parts if mart.is_cell(count.name, r)]
+                terms: dict[Cell, float] = {(name, r, count.name): 1.0 for r in cells}
+                if totals and mart.is_cell(count.name, totals[0]) and cells:
+                    terms[(name, totals[0], count.name)] = -1.0
+                    out.append(_Relation(terms, 0.0, 0.0))
+                elif not totals and len(cells) >= 2:
+                    known = float(sum(mart.true[count.name][r] or 0 for r in cells))
+                    out.append(_Relation(terms, known, known))
+    for count in counts:
+        for row in rows:
+            if not mart.is_cell(count.name, row):
+                continue
+            if count.sum_of and all(mart.is_cell(p, row) for p in count.sum_of):
+                terms = {(name, row, count.name): 1.0}
+                for part in count.sum_of:
+                    terms[(name, row, part)] = terms.get((name, row, part), 0.0) - 1.0
+                out.append(_Relation(terms, 0.0, 0.0))
+            if count.base is not None and mart.is_cell(count.base, row):
+                rest = {(name, row, count.base): 1.0, (name, row, count.name): -1.0}
+                out.append(_Relation(dict(rest), 0.0, math.inf))
+                true_rest = (mart.true[count.base][row] or 0) - (mart.true[count.name][row] or 0)
+                if true_rest < threshold:
+                    rests.append(_Relation(rest, 0.0, 0.0))
+    for column in decl.columns_with(*DERIVED_ROLES):
+        for row in rows:
+            value = mart.shown[column.name][row]
+            if value is None or (isinstance(value, float) and math.isnan(value)):
+                continue
+            base = column.base or ""
+            if not mart.is_cell(base, row):
+                continue
+            out.append(_Relation({(name, row, base): 1.0}, 1.0, math.inf))
+            numerator = column.numerator
+            if numerator and mart.is_cell(numerator, row):
+                terms = {(name, row, numerator): 1.0, (name, row, base): -float(value)}
+                out.append(_Relation(terms, -RATE_TOLERANCE, RATE_TOLERANCE))
+    for group in decl.mirrors:
+        places: dict[tuple, list[Cell]] = defaultdict(list)
+        for place in group:
+            fixed = {dims.index(d): v for d, v in place.where.items()}
+            for row in rows:
+                key = mart.keys[row]
+                if not all(_is(key[i], v) for i, v in fixed.items()):
+                    continue
+                if mart.is_cell(place.column, row):
+                    rest_key = tuple(v for i, v in enumerate(key) if i not in fixed)
+                    places[rest_key].append((name, row, place.column))
+        for same in places.values():
+            for a, b in zip(same, same[1:], strict=False):
+                out.append(_Relation({a: 1.0, b: -1.0}, 0.0, 0.0))
+    return out, rests
+
+
+def _is(value: object, text: str) -> bool:
+    return value is not None and str(value) == text
+
+
+class _Find:
+    """Union-find over hidden counts."""
+
+    def __init__(self, size: int) -> None:
+        self.parent = list(range(size))
+
+    def root(self, i: int) -> int:
+        while self.parent[i] != i:
+            self.parent[i] = self.parent[self.parent[i]]
+            i = self.parent[i]
+        return i
+
+    def join(self, indices: Iterable[int]) -> None:
+        it = iter(indices)
+        first = self.root(next(it))
+        for other in it:
+            self.parent[self.root(other)] = first
+
+
+def audit_snapshot(
+    con: duckdb.DuckDBPyConnection,
+    declarations: Mapping[str, MartDeclaration],
+    threshold: int,
+    source: str = "marts",
+    published: str = "snapshot.main",
+) -> AuditReport:
+    """Audit every gated mart of ``published`` (its unsuppressed values are in ``source``)."""
+    started = time.perf_counter()
+    report = AuditReport()
+    marts = {
+        name: _load(con, d, f"{source}.{identifier(name)}", f"{published}.{identifier(name)}")
+        for name, d in sorted(declarations.items())
+        if d.disclosure_control
+    }
+    relations: list[_Relation] = []
+    protected: list[tuple[_Relation, str]] = []
+    variables: dict[Cell, int] = {}
+    truth: list[float] = []
+    constants: dict[Cell, float] = {}
+    for name, mart in marts.items():
+        for count in mart.declaration.columns_with("count"):
+            for row in range(len(mart.keys)):
+                cell = (name, row, count.name)
+                if mart.hidden[count.name][row]:
+                    variables[cell] = len(truth)
+                    truth.append(float(mart.true[count.name][row] or 0))
+                    protected.append((_Relation({cell: 1.0}, 0.0, 0.0), count.name))
+                elif mart.shown[count.name][row] is not None:
+                    constants[cell] = float(mart.shown[count.name][row])
+        found, rests = _relations(name, mart, threshold)
+        relations += found
+        protected += [(r, _rest_label(r)) for r in rests]
+    linear = [_substitute(r, variables, constants) for r in relations]
+    objectives = [_objective(r, variables, constants) for r, _ in protected]
+    find = _Find(len(truth))
+    for terms, _, _ in linear:
+        if len(terms) > 1:
+            find.join(terms)
+    for terms, _ in objectives:
+        if len(terms) > 1:
+            find.join(terms)
+    constraints_of: dict[int, list[int]] = defaultdict(list)
+    for i, (terms, _, _) in enumerate(linear):
+        if terms:
+            constraints_of[find.root(next(iter(terms)))].append(i)
+    objectives_of: dict[int, list[int]] = defaultdict(list)
+    narrow: list[tuple[int, float, float]] = []
+    for i, (terms, constant) in enumerate(objectives):
+        if terms:
+            objectives_of[find.root(next(iter(terms)))].append(i)
+        else:
+            narrow.append((i, constant, constant))  # shown exactly
+    x_true = np.array(truth)
+    for root, wanted in objectives_of.items():
+        rows = constraints_of.get(root, [])
+        if not rows:
+            continue  # unconstrained: anything from 0 up
+        report.systems += 1
+        found = _solve([linear[i] for i in rows], [objectives[i] for i in wanted], x_true, threshold)
+        report.programs += found.programs
+        narrow += [(wanted[j], lo, hi) for j, lo, hi in found.narrow]
+    recoverable: dict[str, int] = defaultdict(int)
+    for index, lo, hi in sorted(narrow):
+        relation, label = protected[index]
+        mart_name, row, _ = next(iter(relation.terms))
+        recoverable[mart_name] += 1
+        if len(report.findings) < 50:
+            report.findings.append(
+                f"{mart_name}: {label} in row {row + 1} (in dimension order) can be narrowed "
+                f"to {_width(lo, hi) + 1} possible values (threshold {threshold})"
+            )
+    for name, mart in marts.items():
+        columns = mart.declaration.columns_with("count")
+        cells = sum(mart.is_cell(c.name, r) for c in columns for r in range(len(mart.keys)))
+        hidden = sum(sum(mart.hidden[c.name]) for c in columns)
+        report.marts.append(MartAudit(name, cells, hidden, recoverable.get(name, 0)))
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _width(lo: float, hi: float) -> int:
+    """Integer values between lo and hi, less one (tolerant of solver round-off)."""
+    if math.isinf(hi):
+        return 1 << 62
+    return math.floor(hi + 1e-6) - math.ceil(lo - 1e-6)
+
+
+@dataclass
+class _Solved:
+    narrow: list[tuple[int, float, float]]
+    programs: int
+
+
+def _solve(
+    constraints: list[tuple[dict[int, float], float, float]],
+    objectives: list[tuple[dict[int, float], float]],
+    x_true: np.ndarray,
+    threshold: int,
+) -> _Solved:
+    """Ranges of ``objectives`` narrower than ``threshold`` over one independent system.
+
+    Every feasible point seen widens the observed range of every objective; a program is
+    solved only for an objective whose observed range is still narrower than the threshold."""
+    index: dict[int, int] = {}
+    for terms, *_ in [*constraints, *objectives]:
+        for v in terms:
+            index.setdefault(v, len(index))
+    size = len(index)
+    x0 = x_true[list(index)]
+
+    def matrix(rows: list[dict[int, float]]) -> csr_array:
+        data = [c for r in rows for c in r.values()]
+        cols = [index[v] for r in rows for v in r]
+        ptr = np.cumsum([0, *(len(r) for r in rows)])
+        return csr_array((data, cols, ptr), shape=(len(rows), size))
+
+    eq = [c for c in constraints if c[1] == c[2]]
+    upper = [c for c in constraints if c[1] != c[2] and not math.isinf(c[2])]
+    lower = [c for c in constraints if c[1] != c[2] and not math.isinf(c[1])]
+    ub_rows = [c[0] for c in upper] + [{v: -a for v, a in c[0].items()} for c in lower]
+    b_ub = np.array([c[2] for c in upper] + [-c[1] for c in lower])
+    b_eq = np.array([c[1] for c in eq])
+    rhs = np.abs(np.concatenate([b_ub, b_eq, x0]))
+    cap = 2 * float(rhs.max(initial=0.0)) + 10 * threshold  # hitting it means a wide range
+    problem = {
+        "A_ub": matrix(ub_rows) if ub_rows else None,
+        "b_ub": b_ub if ub_rows else None,
+        "A_eq": matrix([c[0] for c in eq]) if eq else None,
+        "b_eq": b_eq if eq else None,
+        "bounds": (0, cap),
+        "method": "highs",
+    }
+    goals = matrix([o[0] for o in objectives])
+    offset = np.array([o[1] for o in objectives])
+    seen = goals @ x0 + offset
+    low, high = seen.copy(), seen.copy()
+    programs = 0
+
+    def run(cost: np.ndarray) -> np.ndarray | None:
+        nonlocal programs
+        programs += 1
+        result = linprog(cost, **problem)
+        if result.status != 0:
+            return None
+        values = goals @ result.x + offset
+        np.minimum(low, values, out=low)
+        np.maximum(high, values, out=high)
+        return values
+
+    def open_(j: int) -> bool:
+        return _width(low[j], high[j]) < threshold
+
+    run(-np.ones(size))
+    run(np.ones(size))
+    narrow: list[tuple[int, float, float]] = []
+    for j in range(len(objectives)):
+        if not open_(j):
+            continue
+        cost = goals[[j]].toarray()[0]
+        run(-cost)
+        if open_(j):
+            run(cost)
+        if open_(j):
+            narrow.append((j, float(low[j]), float(high[j])))
+    return _Solved(narrow, programs)
+
+
+def _objective(
+    relation: _Relation, variables: Mapping[Cell, int], constants: Mapping[Cell, float]
+) -> tuple[dict[int, float], float]:
+    """A protected quantity over hidden counts: (terms, constant part)."""
+    terms: dict[int, float] = {}
+    known = 0.0
+    for cell, coefficient in relation.terms.items():
+        if cell in variables:
+            terms[variables[cell]] = terms.get(variables[cell], 0.0) + coefficient
+        else:
+            known += coefficient * constants.get(cell, 0.0)
+    return terms, known
+
+
+def _rest_label(relation: _Relation) -> str:
+    (base,) = (col for (_, _, col), coef in relation.terms.items() if coef > 0)
+    (part,) = (col for (_, _, col), coef in relation.terms.items() if coef < 0)
+    return f"{base} - {part}"
+
+
+def _substitute(
+    relation: _Relation, variables: Mapping[Cell, int], constants: Mapping[Cell, float]
+) -> tuple[dict[int, float], float, float]:
+    """The constraint over hidden counts only: (terms, lo, hi), shown cells moved across."""
+    terms, known = _objective(relation, variables, constants)
+    return terms, relation.lo - known, relation.hi - known
