@@ -19,6 +19,7 @@ alone; the snapshot is moved into place only when it finds nothing.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import duckdb
@@ -74,17 +75,24 @@ def gate_table(
     source: str,
     target: str,
     threshold: int,
+    forced: Collection[tuple[int, str]] = (),
 ) -> GateReport:
-    """Write the gated copy of ``source`` (e.g. ``marts.x``) to ``target`` (a qualified name)."""
+    """Write the gated copy of ``source`` (e.g. ``marts.x``) to ``target`` (a qualified name).
+
+    ``forced``: (row in dimension order from 1, count column) cells to suppress as well (those
+    the disclosure audit found a reader could narrow)."""
     cells.number_rows(con, declaration, source)
     cells.build_cells(con, declaration, threshold)
     cells.build_equations(con, declaration)
+    cells.build_mirrors(con, declaration)
     primary = con.execute(f"SELECT count(*) FILTER (WHERE suppressed) FROM {cells.CELLS}")
     primary_count = primary.fetchone()[0]
+    cells.force(con, sorted(forced))
     rounds = 0
     while True:
         rounds += 1
         changed = cells.suppress_small_complements(con, declaration, threshold)
+        changed += cells.suppress_mirrors(con)
         changed += cells.suppress_complements(con)
         if not changed:
             break

@@ -4,8 +4,9 @@ The gate (``disclosure``) decides what to hide one rule at a time; the audit che
 as an attacker would, with every published number of every gated mart at once, as linear
 constraints on the hidden counts:
 
-- along an additive dimension, the ``total`` row equals the sum of the others; where the
-  dimension has no total row, the sum is taken as known (it may be published elsewhere);
+- along an additive dimension, the ``total`` row (in the row ``total_in`` names, if another)
+  equals the sum of the others; a sum with no published total is no published number (the
+  gate still treats it as known);
 - a count with ``sum_of`` equals its parts; a count with a ``base`` lies between 0 and it;
 - the places a mart declares under ``mirrors`` hold one quantity;
 - a published rate or share times its base is its numerator; a published rate or median
@@ -54,6 +55,9 @@ class MartAudit:
 class AuditReport:
     marts: list[MartAudit] = field(default_factory=list)
     findings: list[str] = field(default_factory=list)
+    hide: dict[str, set[tuple[int, str]]] = field(default_factory=dict)
+    """per mart, shown cells (row in dimension order from 1, column) whose suppression would
+    widen a narrow range: the smallest shown cell of a constraint on it."""
     systems: int = 0
     programs: int = 0
     seconds: float = 0.0
@@ -113,25 +117,30 @@ def _relations(name: str, mart: _Mart, threshold: int) -> tuple[list[_Relation],
     rows = range(len(mart.keys))
     out: list[_Relation] = []
     rests: list[_Relation] = []
+    where_text = {tuple(_text(v) for v in key): row for row, key in enumerate(mart.keys)}
     for k, dim in enumerate(decl.columns_with("dimension")):
-        if not dim.additive:
-            continue
+        if not dim.additive or dim.total is None:
+            continue  # a sum without a published total row is no published number
+        moved = {dims.index(d): v for d, v in dim.total_in.items()}
         groups: dict[tuple, list[int]] = defaultdict(list)
         for row in rows:
             key = mart.keys[row]
-            groups[key[:k] + key[k + 1 :]].append(row)
-        for members in groups.values():
-            totals = [r for r in members if dim.total is not None and _is(mart.keys[r][k], dim.total)]
-            parts = [r for r in members if r not in totals]
+            if not _is(key[k], dim.total):
+                groups[key[:k] + (None,) + key[k + 1 :]].append(row)
+        for key, parts in groups.items():
+            total_key = [_text(v) for v in key]
+            total_key[k] = dim.total
+            for i, value in moved.items():
+                total_key[i] = value
+            total = where_text.get(tuple(total_key))
+            if total is None:
+                continue
             for count in counts:
                 cells = [r for r in parts if mart.is_cell(count.name, r)]
-                terms: dict[Cell, float] = {(name, r, count.name): 1.0 for r in cells}
-                if totals and mart.is_cell(count.name, totals[0]) and cells:
-                    terms[(name, totals[0], count.name)] = -1.0
+                if cells and mart.is_cell(count.name, total):
+                    terms: dict[Cell, float] = {(name, r, count.name): 1.0 for r in cells}
+                    terms[(name, total, count.name)] = -1.0
                     out.append(_Relation(terms, 0.0, 0.0))
-                elif not totals and len(cells) >= 2:
-                    known = float(sum(mart.true[count.name][r] or 0 for r in cells))
-                    out.append(_Relation(terms, known, known))
     for count in counts:
         for row in rows:
             if not mart.is_cell(count.name, row):
@@ -179,6 +188,10 @@ def _relations(name: str, mart: _Mart, threshold: int) -> tuple[list[_Relation],
 
 def _is(value: object, text: str) -> bool:
     return value is not None and str(value) == text
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
 
 
 class _Find:
@@ -259,14 +272,30 @@ def audit_snapshot(
         if not rows:
             continue  # unconstrained: anything from 0 up
         report.systems += 1
-        found = _solve([linear[i] for i in rows], [objectives[i] for i in wanted], x_true, threshold)
+        found = _solve(
+            [linear[i] for i in rows], [objectives[i] for i in wanted], x_true, threshold
+        )
         report.programs += found.programs
         narrow += [(wanted[j], lo, hi) for j, lo, hi in found.narrow]
+    touching: dict[Cell, list[int]] = defaultdict(list)
+    for i, relation in enumerate(relations):
+        for cell in relation.terms:
+            touching[cell].append(i)
     recoverable: dict[str, int] = defaultdict(int)
     for index, lo, hi in sorted(narrow):
         relation, label = protected[index]
         mart_name, row, _ = next(iter(relation.terms))
         recoverable[mart_name] += 1
+        near = [c for c in relation.terms if c in constants] + [
+            c
+            for own in relation.terms
+            for i in touching[own]
+            for c in relations[i].terms
+            if c in constants
+        ]
+        if near:
+            pick = min(near, key=lambda c: (constants[c], c))
+            report.hide.setdefault(pick[0], set()).add((pick[1] + 1, pick[2]))
         if len(report.findings) < 50:
             report.findings.append(
                 f"{mart_name}: {label} in row {row + 1} (in dimension order) can be narrowed "
@@ -355,6 +384,15 @@ def _solve(
 
     run(-np.ones(size))
     run(np.ones(size))
+    still = [j for j in range(len(objectives)) if open_(j)]
+    while len(still) > 1:  # push every open range at once, while that helps
+        together = goals[still].sum(axis=0)
+        run(-together)
+        run(together)
+        fewer = [j for j in still if open_(j)]
+        if len(fewer) == len(still):
+            break
+        still = fewer
     narrow: list[tuple[int, float, float]] = []
     for j in range(len(objectives)):
         if not open_(j):

@@ -61,6 +61,11 @@ class MartColumn(_Strict):
     total: str | None = Field(
         None, description="for a dimension: the value of rows that total the other values"
     )
+    total_in: dict[str, str] = Field(
+        default_factory=dict,
+        description="for a dimension with a total: other dimensions' values in the total's row "
+        "where they differ from the parts' (linkage_quality: subgroup_type 'all')",
+    )
     additive: bool = Field(
         True, description="for a dimension: counts add up across its values (people in one only)"
     )
@@ -130,6 +135,10 @@ class MartDeclaration(_Strict):
                 raise ValueError(f"column {column.name!r}: only counts and rates add up")
             if column.total is not None and column.role != "dimension":
                 raise ValueError(f"column {column.name!r}: only a dimension has a total")
+            if column.total_in and (
+                column.total is None or any(roles.get(d) != "dimension" for d in column.total_in)
+            ):
+                raise ValueError(f"column {column.name!r}: total_in needs a total and dimensions")
         for group in self.mirrors:
             keys = {frozenset(place.where) for place in group}
             if len(group) < 2 or len(keys) != 1:
