@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 import duckdb
 import numpy as np
 from scipy.optimize import linprog
-from scipy.sparse import csr_array
+from scipy.sparse import block_diag, csr_array
 
 from datalabs_pipelines.marts.declaration import DERIVED_ROLES, MartDeclaration
 from datalabs_pipelines.warehouse import identifier
@@ -41,6 +41,8 @@ from datalabs_pipelines.warehouse import identifier
 Cell = tuple[str, int, str]
 """(mart, row index in dimension order, count column)."""
 RATE_TOLERANCE = 1e-6
+BATCH = 64
+"""Objectives optimized together in one program, each over its own copy of the system."""
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,7 @@ class AuditReport:
     """per mart, shown cells (row in dimension order from 1, column) whose suppression would
     widen a narrow range: the smallest shown cell of a constraint on it."""
     systems: int = 0
+    rounds: int = 1
     programs: int = 0
     seconds: float = 0.0
 
@@ -70,6 +73,7 @@ class _Relation:
     terms: dict[Cell, float]
     lo: float
     hi: float
+    mirror: bool = False
 
 
 @dataclass
@@ -109,8 +113,11 @@ def _load(
     return _Mart(declaration, keys, shown, hidden, true)
 
 
-def _relations(name: str, mart: _Mart, threshold: int) -> tuple[list[_Relation], list[_Relation]]:
-    """(constraints, protected rests) of one mart, over its cells."""
+def _relations(
+    name: str, marts: Mapping[str, _Mart], threshold: int
+) -> tuple[list[_Relation], list[_Relation]]:
+    """(constraints, protected rests) of one mart, over its cells (a mirror may reach another)."""
+    mart = marts[name]
     decl = mart.declaration
     dims = [c.name for c in decl.columns_with("dimension")]
     counts = decl.columns_with("count")
@@ -172,17 +179,23 @@ def _relations(name: str, mart: _Mart, threshold: int) -> tuple[list[_Relation],
     for group in decl.mirrors:
         places: dict[tuple, list[Cell]] = defaultdict(list)
         for place in group:
-            fixed = {dims.index(d): v for d, v in place.where.items()}
-            for row in rows:
-                key = mart.keys[row]
-                if not all(_is(key[i], v) for i, v in fixed.items()):
+            where = place.mart or name
+            if where not in marts:
+                continue  # that mart is not in this snapshot
+            there = marts[where]
+            names = [c.name for c in there.declaration.columns_with("dimension")]
+            for row, key in enumerate(there.keys):
+                values = dict(zip(names, key, strict=True))
+                if not all(_is(values.get(d), v) for d, v in place.where.items()):
                     continue
-                if mart.is_cell(place.column, row):
-                    rest_key = tuple(v for i, v in enumerate(key) if i not in fixed)
-                    places[rest_key].append((name, row, place.column))
+                if there.is_cell(place.column, row):
+                    same = tuple(
+                        sorted((d, _text(v)) for d, v in values.items() if d not in place.where)
+                    )
+                    places[same].append((where, row, place.column))
         for same in places.values():
             for a, b in zip(same, same[1:], strict=False):
-                out.append(_Relation({a: 1.0, b: -1.0}, 0.0, 0.0))
+                out.append(_Relation({a: 1.0, b: -1.0}, 0.0, 0.0, mirror=True))
     return out, rests
 
 
@@ -243,7 +256,7 @@ def audit_snapshot(
                     protected.append((_Relation({cell: 1.0}, 0.0, 0.0), count.name))
                 elif mart.shown[count.name][row] is not None:
                     constants[cell] = float(mart.shown[count.name][row])
-        found, rests = _relations(name, mart, threshold)
+        found, rests = _relations(name, marts, threshold)
         relations += found
         protected += [(r, _rest_label(r)) for r in rests]
     linear = [_substitute(r, variables, constants) for r in relations]
@@ -286,7 +299,15 @@ def audit_snapshot(
         relation, label = protected[index]
         mart_name, row, _ = next(iter(relation.terms))
         recoverable[mart_name] += 1
-        near = [c for c in relation.terms if c in constants] + [
+        copies = [
+            c
+            for own in relation.terms
+            for i in touching[own]
+            if relations[i].mirror
+            for c in relations[i].terms
+            if c in constants
+        ]
+        near = copies or [c for c in relation.terms if c in constants] + [
             c
             for own in relation.terms
             for i in touching[own]
@@ -354,55 +375,55 @@ def _solve(
     b_eq = np.array([c[1] for c in eq])
     rhs = np.abs(np.concatenate([b_ub, b_eq, x0]))
     cap = 2 * float(rhs.max(initial=0.0)) + 10 * threshold  # hitting it means a wide range
-    problem = {
-        "A_ub": matrix(ub_rows) if ub_rows else None,
-        "b_ub": b_ub if ub_rows else None,
-        "A_eq": matrix([c[0] for c in eq]) if eq else None,
-        "b_eq": b_eq if eq else None,
-        "bounds": (0, cap),
-        "method": "highs",
-    }
+    a_ub = matrix(ub_rows) if ub_rows else csr_array((0, size))
+    a_eq = matrix([c[0] for c in eq]) if eq else csr_array((0, size))
     goals = matrix([o[0] for o in objectives])
     offset = np.array([o[1] for o in objectives])
     seen = goals @ x0 + offset
     low, high = seen.copy(), seen.copy()
     programs = 0
 
-    def run(cost: np.ndarray) -> np.ndarray | None:
+    def run(costs: list[np.ndarray]) -> None:
+        """Optimize each cost over its own copy of the system, all in one program (the copies
+        share no variable, so each reaches its own optimum); every solution widens the seen
+        ranges."""
         nonlocal programs
         programs += 1
-        result = linprog(cost, **problem)
+        k = len(costs)
+        result = linprog(
+            np.concatenate(costs),
+            A_ub=block_diag([a_ub] * k, format="csr") if ub_rows else None,
+            b_ub=np.tile(b_ub, k) if ub_rows else None,
+            A_eq=block_diag([a_eq] * k, format="csr") if eq else None,
+            b_eq=np.tile(b_eq, k) if eq else None,
+            bounds=(0, cap),
+            method="highs",
+        )
         if result.status != 0:
-            return None
-        values = goals @ result.x + offset
-        np.minimum(low, values, out=low)
-        np.maximum(high, values, out=high)
-        return values
+            return
+        values = goals @ result.x.reshape(k, size).T + offset[:, None]
+        np.minimum(low, values.min(axis=1), out=low)
+        np.maximum(high, values.max(axis=1), out=high)
 
-    def open_(j: int) -> bool:
-        return _width(low[j], high[j]) < threshold
+    def still_open(indices: Iterable[int]) -> list[int]:
+        return [j for j in indices if _width(low[j], high[j]) < threshold]
 
-    run(-np.ones(size))
-    run(np.ones(size))
-    still = [j for j in range(len(objectives)) if open_(j)]
+    run([-np.ones(size), np.ones(size)])
+    still = still_open(range(len(objectives)))
     while len(still) > 1:  # push every open range at once, while that helps
         together = goals[still].sum(axis=0)
-        run(-together)
-        run(together)
-        fewer = [j for j in still if open_(j)]
+        run([-together, together])
+        fewer = still_open(still)
         if len(fewer) == len(still):
             break
         still = fewer
-    narrow: list[tuple[int, float, float]] = []
-    for j in range(len(objectives)):
-        if not open_(j):
-            continue
-        cost = goals[[j]].toarray()[0]
-        run(-cost)
-        if open_(j):
-            run(cost)
-        if open_(j):
-            narrow.append((j, float(low[j]), float(high[j])))
+    for sign in (-1.0, 1.0):  # each open range on its own: its largest, then its smallest
+        for start in range(0, len(still), BATCH):
+            chunk = still_open(still[start : start + BATCH])
+            if chunk:
+                run([sign * goals[[j]].toarray()[0] for j in chunk])
+        still = still_open(still)
+    narrow = [(j, float(low[j]), float(high[j])) for j in still]
     return _Solved(narrow, programs)
 
 

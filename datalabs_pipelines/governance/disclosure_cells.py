@@ -183,7 +183,7 @@ def build_mirrors(con: duckdb.DuckDBPyConnection, declaration: MartDeclaration) 
     )
     dims = [c.name for c in declaration.columns_with("dimension")]
     for number, group in enumerate(declaration.mirrors):
-        for place in group:
+        for place in (p for p in group if p.mart in (None, declaration.name)):
             rest = [identifier(d) for d in dims if d not in place.where]
             key = "[" + ", ".join(f"{d}::VARCHAR" for d in rest) + "]::VARCHAR" if rest else "''"
             where = " AND ".join(f"{identifier(d)}::VARCHAR = ?" for d in place.where) or "true"

@@ -74,8 +74,9 @@ class MartColumn(_Strict):
 
 class MirrorPlace(_Strict):
     """One place a quantity is shown: a count column in the rows whose dimensions in ``where``
-    hold the given values (compared as text)."""
+    hold the given values (compared as text); in ``mart`` when another mart shows it."""
 
+    mart: str | None = None
     column: str
     where: dict[str, str] = Field(default_factory=dict)
 
@@ -143,7 +144,7 @@ class MartDeclaration(_Strict):
             keys = {frozenset(place.where) for place in group}
             if len(group) < 2 or len(keys) != 1:
                 raise ValueError("a mirror needs two places or more, fixing the same dimensions")
-            for place in group:
+            for place in (p for p in group if p.mart in (None, self.name)):
                 if roles.get(place.column) != "count":
                     raise ValueError(f"mirror: {place.column!r} is not a count column")
                 for dim in place.where:

@@ -41,7 +41,7 @@ class DisclosureGateFailed(RuntimeError):
 class SnapshotResult:
     counts: dict[str, int] = field(default_factory=dict)
     gate: list[GateReport] = field(default_factory=list)
-    audit: list[AuditReport] = field(default_factory=list)
+    audit: AuditReport | None = None
     unpublished: list[str] = field(default_factory=list)
 
 
@@ -61,27 +61,36 @@ def temporary_files(target: Path) -> list[Path]:
 
 
 def gate_and_audit(
-    con: duckdb.DuckDBPyConnection, declaration: MartDeclaration, name: str, threshold: int
-) -> tuple[GateReport, AuditReport]:
-    """Gate ``marts.<name>`` into the snapshot; while the audit finds counts a reader could
-    narrow, gate again with the cells it names suppressed too.
-
-    Marts share no constraint (mirrors lie within a mart, other totals are taken as known), so
-    auditing each gated table is auditing the snapshot."""
-    forced: set[tuple[int, str]] = set()
-    seconds = 0.0
-    for _ in range(MAX_AUDIT_ROUNDS):
-        report = gate_table(
-            con, declaration, f"marts.{name}", f"snapshot.main.{name}", threshold, forced
-        )
-        audit = audit_snapshot(con, {declaration.name: declaration}, threshold)
+    con: duckdb.DuckDBPyConnection, declarations: Mapping[str, MartDeclaration], threshold: int
+) -> tuple[list[GateReport], AuditReport]:
+    """Gate every mart of ``declarations`` from ``marts`` into ``snapshot.main`` and audit the
+    whole snapshot; while the audit finds counts a reader could narrow, gate the marts it names
+    again with the cells it asks for suppressed too."""
+    forced: dict[str, set[tuple[int, str]]] = {name: set() for name in declarations}
+    reports: dict[str, GateReport] = {}
+    todo = set(declarations)
+    seconds, rounds = 0.0, 0
+    while True:
+        rounds += 1
+        for name in sorted(todo):
+            table = identifier(name)
+            reports[name] = gate_table(
+                con,
+                declarations[name],
+                f"marts.{table}",
+                f"snapshot.main.{table}",
+                threshold,
+                forced[name],
+            )
+        audit = audit_snapshot(con, declarations, threshold)
         seconds += audit.seconds
-        more = audit.hide.get(declaration.name, set()) - forced
-        if not audit.findings or not more:
+        todo = {name for name, cells in audit.hide.items() if cells - forced[name]}
+        if not audit.findings or not todo or rounds >= MAX_AUDIT_ROUNDS:
             break
-        forced |= more
-    audit.seconds = seconds
-    return report, audit
+        for name in todo:
+            forced[name] |= audit.hide[name]
+    audit.seconds, audit.rounds = seconds, rounds
+    return [reports[name] for name in sorted(reports)], audit
 
 
 def publish_snapshot(
@@ -105,21 +114,25 @@ def publish_snapshot(
     problems: list[str] = []
     con.execute("ATTACH ? AS snapshot", [str(temporary)])
     try:
+        gated: dict[str, MartDeclaration] = {}
         for table in mart_tables(con):
             declaration = declarations.get(table)
             if declaration is None and table not in ungated:
                 result.unpublished.append(table)
-                continue
-            name = identifier(table)
-            published = f"snapshot.main.{name}"
-            if declaration is not None and declaration.disclosure_control:
-                report, audit = gate_and_audit(con, declaration, name, threshold)
-                result.gate.append(report)
-                result.audit.append(audit)
-                problems += verify_gated(con, declaration, published, threshold)
-                problems += audit.findings
+            elif declaration is not None and declaration.disclosure_control:
+                gated[table] = declaration
             else:
-                con.execute(f"CREATE TABLE {published} AS SELECT * FROM marts.{name}")
+                name = identifier(table)
+                con.execute(f"CREATE TABLE snapshot.main.{name} AS SELECT * FROM marts.{name}")
+        if gated:
+            result.gate, result.audit = gate_and_audit(con, gated, threshold)
+            problems += result.audit.findings
+        for table in mart_tables(con):
+            if table not in ungated and table not in declarations:
+                continue
+            published = f"snapshot.main.{identifier(table)}"
+            if table in gated:
+                problems += verify_gated(con, gated[table], published, threshold)
             result.counts[table] = con.execute(f"SELECT count(*) FROM {published}").fetchone()[0]
     finally:
         con.execute("DETACH snapshot")
