@@ -141,9 +141,8 @@ class MartDeclaration(_Strict):
             ):
                 raise ValueError(f"column {column.name!r}: total_in needs a total and dimensions")
         for group in self.mirrors:
-            keys = {frozenset(place.where) for place in group}
-            if len(group) < 2 or len(keys) != 1:
-                raise ValueError("a mirror needs two places or more, fixing the same dimensions")
+            if len(group) < 2:
+                raise ValueError("a mirror needs two places or more")
             for place in (p for p in group if p.mart in (None, self.name)):
                 if roles.get(place.column) != "count":
                     raise ValueError(f"mirror: {place.column!r} is not a count column")
