@@ -162,20 +162,6 @@ def suppress_small_complements(
     return changed
 
 
-def small_complements(
-    con: duckdb.DuckDBPyConnection, declaration: MartDeclaration, threshold: int
-) -> list[tuple[int, str]]:
-    """(row, column) of published subset counts whose published rest is below the threshold."""
-    found: list[tuple[int, str]] = []
-    for column in declaration.columns_with("count"):
-        if column.base is None:
-            continue
-        part, whole = identifier(column.name), identifier(column.base)
-        rows = con.execute(_small_complement(part, whole), {"threshold": threshold}).fetchall()
-        found += [(row, part) for (row,) in rows]
-    return found
-
-
 def build_mirrors(con: duckdb.DuckDBPyConnection, declaration: MartDeclaration) -> None:
     """``_gate_mirrors``: one row per (copy group, cell) of the quantities declared twice."""
     con.execute(

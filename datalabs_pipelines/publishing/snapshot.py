@@ -1,8 +1,10 @@
 """Write the marts to a new DuckDB file and move it into place atomically.
 
 Each mart whose declaration asks for disclosure control is written through the disclosure gate
-(``governance.disclosure``); the gate then re-checks the tables as they stand in the temporary
-file, and the file is moved into place only when nothing is found. The unsuppressed marts stay
+(``governance.disclosure``); the disclosure audit (``governance.disclosure_audit``) then takes
+every published number of the gated tables as they stand in the temporary file, the gate runs
+again with any cell the audit names, and the file is moved into place only when the audit and
+the gate's re-check find nothing. The unsuppressed marts stay
 in the warehouse's ``marts`` schema.
 
 Readers that hold the old snapshot open keep reading it (the old inode lives on); they see the
