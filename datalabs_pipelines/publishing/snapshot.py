@@ -67,32 +67,55 @@ def gate_and_audit(
 ) -> tuple[list[GateReport], AuditReport]:
     """Gate every mart of ``declarations`` from ``marts`` into ``snapshot.main`` and audit the
     whole snapshot; while the audit finds counts a reader could narrow, gate the marts it names
-    again with the cells it asks for suppressed too."""
-    forced: dict[str, set[tuple[int, str]]] = {name: set() for name in declarations}
+    again with the cells it asks for suppressed too.
+
+    Marts that no mirror joins share no constraint, so each group of joined marts is gated and
+    audited on its own."""
     reports: dict[str, GateReport] = {}
-    todo = set(declarations)
-    seconds, rounds = 0.0, 0
-    while True:
-        rounds += 1
-        for name in sorted(todo):
-            table = identifier(name)
-            reports[name] = gate_table(
-                con,
-                declarations[name],
-                f"marts.{table}",
-                f"snapshot.main.{table}",
-                threshold,
-                forced[name],
-            )
-        audit = audit_snapshot(con, declarations, threshold)
-        seconds += audit.seconds
-        todo = {name for name, cells in audit.hide.items() if cells - forced[name]}
-        if not audit.findings or not todo or rounds >= MAX_AUDIT_ROUNDS:
-            break
-        for name in todo:
-            forced[name] |= audit.hide[name]
-    audit.seconds, audit.rounds = seconds, rounds
-    return [reports[name] for name in sorted(reports)], audit
+    whole = AuditReport(rounds=0)
+    for group in _joined(declarations):
+        forced: dict[str, set[tuple[int, str]]] = {name: set() for name in group}
+        todo, rounds = set(group), 0
+        while True:
+            rounds += 1
+            for name in sorted(todo):
+                table = identifier(name)
+                reports[name] = gate_table(
+                    con,
+                    declarations[name],
+                    f"marts.{table}",
+                    f"snapshot.main.{table}",
+                    threshold,
+                    forced[name],
+                )
+            audit = audit_snapshot(con, {name: declarations[name] for name in group}, threshold)
+            whole.seconds += audit.seconds
+            whole.programs += audit.programs
+            todo = {name for name, cells in audit.hide.items() if cells - forced[name]}
+            if not audit.findings or not todo or rounds >= MAX_AUDIT_ROUNDS:
+                break
+            for name in todo:
+                forced[name] |= audit.hide[name]
+        whole.marts += audit.marts
+        whole.findings += audit.findings
+        whole.systems += audit.systems
+        whole.rounds = max(whole.rounds, rounds)
+    whole.marts.sort(key=lambda m: m.table)
+    return [reports[name] for name in sorted(reports)], whole
+
+
+def _joined(declarations: Mapping[str, MartDeclaration]) -> list[list[str]]:
+    """Groups of marts that mirrors join (a mart alone when none does)."""
+    group_of = {name: {name} for name in declarations}
+    for name, declaration in declarations.items():
+        for place in (p for g in declaration.mirrors for p in g):
+            other = place.mart or name
+            if other in declarations and group_of[other] is not group_of[name]:
+                merged = group_of[name] | group_of[other]
+                for member in merged:
+                    group_of[member] = merged
+    unique = {id(g): g for g in group_of.values()}
+    return sorted(sorted(g) for g in unique.values())
 
 
 def publish_snapshot(
