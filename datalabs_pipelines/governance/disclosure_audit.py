@@ -16,10 +16,10 @@ Every hidden count is at least 0 and otherwise unknown (the reader does not know
 were suppressed as small and which as complements). For every suppressed count, and for every
 rest (``base`` minus a count, e.g. exiters not employed) below the threshold, linear
 programming (SciPy's HiGHS) gives the range of values consistent with all of them. A range
-narrower than the threshold (which includes any range inside 1..threshold-1) is a finding, and
-the snapshot is not published. The constraints fall apart into independent systems (hidden
-counts linked by a constraint); each is solved on its own, and a range already shown to be wide
-by feasible points found earlier needs no program of its own.
+narrower than the threshold (which includes any range inside 1..threshold-1), other than
+exactly 0, is a finding, and the snapshot is not published. The constraints fall apart into
+independent systems (hidden counts linked by a constraint); each is solved on its own, and a
+range already shown to be wide by feasible points found earlier needs no program of its own.
 """
 
 from __future__ import annotations
@@ -278,7 +278,8 @@ def audit_snapshot(
         if terms:
             objectives_of[find.root(next(iter(terms)))].append(i)
         else:
-            narrow.append((i, constant, constant))  # shown exactly
+            if _width(constant, constant) < threshold:
+                narrow.append((i, constant, constant))  # shown exactly
     x_true = np.array(truth)
     for root, wanted in objectives_of.items():
         rows = constraints_of.get(root, [])
@@ -332,8 +333,10 @@ def audit_snapshot(
 
 
 def _width(lo: float, hi: float) -> int:
-    """Integer values between lo and hi, less one (tolerant of solver round-off)."""
-    if math.isinf(hi):
+    """Integer values between lo and hi, less one (tolerant of solver round-off); a range of
+    exactly {0} counts as wide: it tells that nobody is there, as a missing row does (SNAP's
+    count on the Medicaid row of a county without SNAP rows is 0 by the mirrors alone)."""
+    if math.isinf(hi) or hi < 0.5:
         return 1 << 62
     return math.floor(hi + 1e-6) - math.ceil(lo - 1e-6)
 
