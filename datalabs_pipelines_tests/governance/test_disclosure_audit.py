@@ -211,3 +211,12 @@ def test_a_shown_median_says_its_base_is_not_zero(db):
     assert recoverable(audit(db, decl)) == {"w": 2}  # each in 1..9
     gate_table(db, decl, "marts.w", "pub.w", T)  # medians hidden with their bases
     assert recoverable(audit(db, decl)) == {"w": 0}  # each in 0..10
+
+
+def test_a_count_known_to_be_zero_discloses_no_one(db):
+    mart(db, "c", "county VARCHAR, people BIGINT", [("ALL", 20), ("A", 20), ("B", 0)])
+    db.execute(
+        "CREATE TABLE pub.c AS SELECT county, CASE WHEN people >= 10 THEN people END people, "
+        "people < 10 people_suppressed FROM marts.c"
+    )
+    assert recoverable(audit(db, COUNTIES)) == {"c": 0}  # B = 20 - 20 = 0: nobody
