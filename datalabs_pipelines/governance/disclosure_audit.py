@@ -300,23 +300,8 @@ def audit_snapshot(
         relation, label = protected[index]
         mart_name, row, _ = next(iter(relation.terms))
         recoverable[mart_name] += 1
-        copies = [
-            c
-            for own in relation.terms
-            for i in touching[own]
-            if relations[i].mirror
-            for c in relations[i].terms
-            if c in constants
-        ]
-        near = copies or [c for c in relation.terms if c in constants] + [
-            c
-            for own in relation.terms
-            for i in touching[own]
-            for c in relations[i].terms
-            if c in constants
-        ]
-        if near:
-            pick = min(near, key=lambda c: (constants[c], c))
+        pick = _cell_to_hide(relation, relations, touching, constants)
+        if pick is not None:
             report.hide.setdefault(pick[0], set()).add((pick[1] + 1, pick[2]))
         if len(report.findings) < 50:
             report.findings.append(
@@ -330,6 +315,21 @@ def audit_snapshot(
         report.marts.append(MartAudit(name, cells, hidden, recoverable.get(name, 0)))
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _cell_to_hide(
+    objective: _Relation,
+    relations: list[_Relation],
+    touching: Mapping[Cell, list[int]],
+    constants: Mapping[Cell, float],
+) -> Cell | None:
+    """The shown cell whose suppression widens a narrow range: a shown copy of it, else the
+    smallest shown cell of it or of a constraint on it."""
+    near = [relations[i] for own in objective.terms for i in touching.get(own, [])]
+    copies = [c for r in near if r.mirror for c in r.terms if c in constants]
+    bound = [c for r in [objective, *near] for c in r.terms if c in constants]
+    candidates = copies or bound
+    return min(candidates, key=lambda c: (constants[c], c)) if candidates else None
 
 
 def _width(lo: float, hi: float) -> int:
