@@ -129,7 +129,7 @@ def publish_snapshot(
 
     Tables without a declaration are left out (the gate cannot know their columns' roles).
     Raises ``DisclosureGateFailed`` (and keeps the previous snapshot) when a gated table in the
-    temporary file breaks a rule.
+    temporary file breaks a rule or the audit still finds a count a reader could narrow.
     """
     target.parent.mkdir(parents=True, exist_ok=True)
     for leftover in temporary_files(target):
