@@ -24,6 +24,7 @@ from datalabs_pipelines.warehouse import identifier
 ROWS = "_gate_rows"
 CELLS = "_gate_cells"
 MEMBERS = "_gate_members"
+MIRRORS = "_gate_mirrors"
 
 
 def number_rows(con: duckdb.DuckDBPyConnection, declaration: MartDeclaration, source: str) -> None:
@@ -161,15 +162,44 @@ def suppress_small_complements(
     return changed
 
 
-def small_complements(
-    con: duckdb.DuckDBPyConnection, declaration: MartDeclaration, threshold: int
-) -> list[tuple[int, str]]:
-    """(row, column) of published subset counts whose published rest is below the threshold."""
-    found: list[tuple[int, str]] = []
-    for column in declaration.columns_with("count"):
-        if column.base is None:
-            continue
-        part, whole = identifier(column.name), identifier(column.base)
-        rows = con.execute(_small_complement(part, whole), {"threshold": threshold}).fetchall()
-        found += [(row, part) for (row,) in rows]
-    return found
+def build_mirrors(con: duckdb.DuckDBPyConnection, declaration: MartDeclaration) -> None:
+    """``_gate_mirrors``: one row per (copy group, cell) of the quantities declared twice."""
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {MIRRORS} (grp VARCHAR, _row_id BIGINT, col VARCHAR)"
+    )
+    dims = [c.name for c in declaration.columns_with("dimension")]
+    for number, group in enumerate(declaration.mirrors):
+        for place in (p for p in group if p.mart in (None, declaration.name)):
+            rest = [identifier(d) for d in dims if d not in place.where]
+            key = "[" + ", ".join(f"{d}::VARCHAR" for d in rest) + "]::VARCHAR" if rest else "''"
+            where = " AND ".join(f"{identifier(d)}::VARCHAR = ?" for d in place.where) or "true"
+            con.execute(
+                f"INSERT INTO {MIRRORS} SELECT ? || {key}, _row_id, ? FROM {ROWS} WHERE {where}",
+                [f"{number}|", place.column, *place.where.values()],
+            )
+
+
+def suppress_mirrors(con: duckdb.DuckDBPyConnection) -> int:
+    """Suppress every copy of a quantity one of whose copies is suppressed."""
+    result = con.execute(
+        f"""
+        UPDATE {CELLS} SET suppressed = true
+        FROM (
+            SELECT m._row_id, m.col FROM {MIRRORS} m
+            WHERE m.grp IN (
+                SELECT grp FROM {MIRRORS} JOIN {CELLS} USING (_row_id, col) WHERE suppressed
+            )
+        ) q
+        WHERE {CELLS}._row_id = q._row_id AND {CELLS}.col = q.col AND NOT {CELLS}.suppressed
+        """
+    ).fetchone()
+    return int(result[0]) if result else 0
+
+
+def force(con: duckdb.DuckDBPyConnection, cells: list[tuple[int, str]]) -> None:
+    """Suppress the given (row, column) cells (those the disclosure audit asked for)."""
+    if cells:
+        con.executemany(
+            f"UPDATE {CELLS} SET suppressed = true WHERE _row_id = ? AND col = ?",
+            [list(c) for c in cells],
+        )

@@ -9,7 +9,8 @@ dictionary (``definition`` states how a metric is computed) and the dashboard. T
 needs the table's arithmetic, which the declaration states: which dimensions counts add up
 across (``additive``, and the ``total`` value of rows that hold the sum), which counts are the
 sum of others in the same row (``sum_of``), which count is a subset of another (a count's
-``base``) and which count a rate or share divides (``numerator``). ``lineage`` maps a column
+``base``), which count a rate or share divides (``numerator``) and which places show one
+quantity twice (``mirrors``). ``lineage`` maps a column
 to the upstream columns it is computed from (``layer/agency/table:column``), emitted as
 Dagster column lineage. A ``label`` is the name of the code in the dimension before it
 (county name beside county FIPS): it follows the code, so it is no dimension of its own.
@@ -74,10 +75,24 @@ class MartColumn(_Strict):
     total: str | None = Field(
         None, description="for a dimension: the value of rows that total the other values"
     )
+    total_in: dict[str, str] = Field(
+        default_factory=dict,
+        description="for a dimension with a total: other dimensions' values in the total's row "
+        "where they differ from the parts' (linkage_quality: subgroup_type 'all')",
+    )
     additive: bool = Field(
         True, description="for a dimension: counts add up across its values (people in one only)"
     )
     definition: str | None = Field(None, description="how the metric is computed")
+
+
+class MirrorPlace(_Strict):
+    """One place a quantity is shown: a count column in the rows whose dimensions in ``where``
+    hold the given values (compared as text); in ``mart`` when another mart shows it."""
+
+    mart: str | None = None
+    column: str
+    where: dict[str, str] = Field(default_factory=dict)
 
 
 class MartDeclaration(_Strict):
@@ -108,6 +123,12 @@ class MartDeclaration(_Strict):
         True, description="pass the disclosure gate before publishing (counts of people)"
     )
     columns: list[MartColumn] = Field(min_length=1)
+    mirrors: list[list[MirrorPlace]] = Field(
+        default_factory=list,
+        description="places that show one quantity in rows alike in every other dimension "
+        "(SNAP's enrolled_with_medicaid is Medicaid's enrolled_with_snap); the gate hides "
+        "them together",
+    )
     lineage: dict[str, list[str]] = Field(
         default_factory=dict,
         description="column → upstream columns it derives from, as 'layer/agency/table:column'",
@@ -141,6 +162,10 @@ class MartDeclaration(_Strict):
                 )
             if column.total is not None and column.role != "dimension":
                 raise ValueError(f"column {column.name!r}: only a dimension has a total")
+            if column.total_in and (
+                column.total is None or any(roles.get(d) != "dimension" for d in column.total_in)
+            ):
+                raise ValueError(f"column {column.name!r}: total_in needs a total and dimensions")
         for source, nulled in self.optional_sources.items():
             if source not in self.sources:
                 raise ValueError(f"optional source {source!r} is not among `sources`")
@@ -149,6 +174,15 @@ class MartDeclaration(_Strict):
         for column in (self.source_column, self.period):
             if column is not None and column not in roles:
                 raise ValueError(f"unknown column {column!r}")
+        for group in self.mirrors:
+            if len(group) < 2:
+                raise ValueError("a mirror needs two places or more")
+            for place in (p for p in group if p.mart in (None, self.name)):
+                if roles.get(place.column) != "count":
+                    raise ValueError(f"mirror: {place.column!r} is not a count column")
+                for dim in place.where:
+                    if roles.get(dim) != "dimension":
+                        raise ValueError(f"mirror: {dim!r} is not a dimension")
         for column, refs in self.lineage.items():
             if column not in roles:
                 raise ValueError(f"lineage names unknown column {column!r}")

@@ -46,7 +46,9 @@ def build_published_snapshot(
                 blocking=True,
                 description="Small counts suppressed, no suppressed cell recoverable from "
                 "totals, rates on suppressed bases suppressed; verified on the tables in the "
-                f"new snapshot before it replaces the old one. Gated: {', '.join(gated) or '-'}.",
+                "new snapshot before it replaces the old one, and audited by linear programming "
+                "over every published number: no suppressed count narrower than the threshold. "
+                f"Gated: {', '.join(gated) or '-'}.",
             )
         ],
         pool="duckdb",
@@ -106,6 +108,23 @@ def build_published_snapshot(
                         }
                         for r in result.gate
                     }
+                ),
+                "audit": dg.MetadataValue.json(
+                    {
+                        "seconds": round(result.audit.seconds, 2),
+                        "rounds": result.audit.rounds,
+                        "linear_programs": result.audit.programs,
+                        "marts": {
+                            m.table: {
+                                "cells": m.cells,
+                                "suppressed": m.suppressed,
+                                "recoverable": m.recoverable,
+                            }
+                            for m in result.audit.marts
+                        },
+                    }
+                    if result.audit
+                    else {}
                 ),
             },
         )

@@ -1,8 +1,10 @@
 """Write the marts to a new DuckDB file and move it into place atomically.
 
 Each mart whose declaration asks for disclosure control is written through the disclosure gate
-(``governance.disclosure``); the gate then re-checks the tables as they stand in the temporary
-file, and the file is moved into place only when nothing is found. The unsuppressed marts stay
+(``governance.disclosure``); the disclosure audit (``governance.disclosure_audit``) then takes
+every published number of the gated tables as they stand in the temporary file, the gate runs
+again with any cell the audit names, and the file is moved into place only when the audit and
+the gate's re-check find nothing. The unsuppressed marts stay
 in the warehouse's ``marts`` schema.
 
 Readers that hold the old snapshot open keep reading it (the old inode lives on); they see the
@@ -21,9 +23,12 @@ from pathlib import Path
 import duckdb
 
 from datalabs_pipelines.governance.disclosure import GateReport, gate_table, verify_gated
+from datalabs_pipelines.governance.disclosure_audit import AuditReport, audit_snapshot
 from datalabs_pipelines.marts.declaration import MartDeclaration
 from datalabs_pipelines.pause_points import pause_point
 from datalabs_pipelines.warehouse import identifier
+
+MAX_AUDIT_ROUNDS = 30
 
 
 class DisclosureGateFailed(RuntimeError):
@@ -38,6 +43,7 @@ class DisclosureGateFailed(RuntimeError):
 class SnapshotResult:
     counts: dict[str, int] = field(default_factory=dict)
     gate: list[GateReport] = field(default_factory=list)
+    audit: AuditReport | None = None
     unpublished: list[str] = field(default_factory=list)
 
 
@@ -56,6 +62,62 @@ def temporary_files(target: Path) -> list[Path]:
     return sorted(target.parent.glob(f".{target.name}.*.tmp*"))
 
 
+def gate_and_audit(
+    con: duckdb.DuckDBPyConnection, declarations: Mapping[str, MartDeclaration], threshold: int
+) -> tuple[list[GateReport], AuditReport]:
+    """Gate every mart of ``declarations`` from ``marts`` into ``snapshot.main`` and audit the
+    whole snapshot; while the audit finds counts a reader could narrow, gate the marts it names
+    again with the cells it asks for suppressed too.
+
+    Marts that no mirror joins share no constraint, so each group of joined marts is gated and
+    audited on its own."""
+    reports: dict[str, GateReport] = {}
+    whole = AuditReport(rounds=0)
+    for group in _joined(declarations):
+        forced: dict[str, set[tuple[int, str]]] = {name: set() for name in group}
+        todo, rounds = set(group), 0
+        while True:
+            rounds += 1
+            for name in sorted(todo):
+                table = identifier(name)
+                reports[name] = gate_table(
+                    con,
+                    declarations[name],
+                    f"marts.{table}",
+                    f"snapshot.main.{table}",
+                    threshold,
+                    forced[name],
+                )
+            audit = audit_snapshot(con, {name: declarations[name] for name in group}, threshold)
+            whole.seconds += audit.seconds
+            whole.programs += audit.programs
+            todo = {name for name, cells in audit.hide.items() if cells - forced[name]}
+            if not audit.findings or not todo or rounds >= MAX_AUDIT_ROUNDS:
+                break
+            for name in todo:
+                forced[name] |= audit.hide[name]
+        whole.marts += audit.marts
+        whole.findings += audit.findings
+        whole.systems += audit.systems
+        whole.rounds = max(whole.rounds, rounds)
+    whole.marts.sort(key=lambda m: m.table)
+    return [reports[name] for name in sorted(reports)], whole
+
+
+def _joined(declarations: Mapping[str, MartDeclaration]) -> list[list[str]]:
+    """Groups of marts that mirrors join (a mart alone when none does)."""
+    group_of = {name: {name} for name in declarations}
+    for name, declaration in declarations.items():
+        for place in (p for g in declaration.mirrors for p in g):
+            other = place.mart or name
+            if other in declarations and group_of[other] is not group_of[name]:
+                merged = group_of[name] | group_of[other]
+                for member in merged:
+                    group_of[member] = merged
+    unique = {id(g): g for g in group_of.values()}
+    return sorted(sorted(g) for g in unique.values())
+
+
 def publish_snapshot(
     con: duckdb.DuckDBPyConnection,
     target: Path,
@@ -67,7 +129,7 @@ def publish_snapshot(
 
     Tables without a declaration are left out (the gate cannot know their columns' roles).
     Raises ``DisclosureGateFailed`` (and keeps the previous snapshot) when a gated table in the
-    temporary file breaks a rule.
+    temporary file breaks a rule or the audit still finds a count a reader could narrow.
     """
     target.parent.mkdir(parents=True, exist_ok=True)
     for leftover in temporary_files(target):
@@ -77,20 +139,25 @@ def publish_snapshot(
     problems: list[str] = []
     con.execute("ATTACH ? AS snapshot", [str(temporary)])
     try:
+        gated: dict[str, MartDeclaration] = {}
         for table in mart_tables(con):
             declaration = declarations.get(table)
             if declaration is None and table not in ungated:
                 result.unpublished.append(table)
-                continue
-            name = identifier(table)
-            published = f"snapshot.main.{name}"
-            if declaration is not None and declaration.disclosure_control:
-                result.gate.append(
-                    gate_table(con, declaration, f"marts.{name}", published, threshold)
-                )
-                problems += verify_gated(con, declaration, published, threshold)
+            elif declaration is not None and declaration.disclosure_control:
+                gated[table] = declaration
             else:
-                con.execute(f"CREATE TABLE {published} AS SELECT * FROM marts.{name}")
+                name = identifier(table)
+                con.execute(f"CREATE TABLE snapshot.main.{name} AS SELECT * FROM marts.{name}")
+        if gated:
+            result.gate, result.audit = gate_and_audit(con, gated, threshold)
+            problems += result.audit.findings
+        for table in mart_tables(con):
+            if table not in ungated and table not in declarations:
+                continue
+            published = f"snapshot.main.{identifier(table)}"
+            if table in gated:
+                problems += verify_gated(con, gated[table], published, threshold)
             result.counts[table] = con.execute(f"SELECT count(*) FROM {published}").fetchone()[0]
     finally:
         con.execute("DETACH snapshot")

@@ -1,0 +1,458 @@
+"""The disclosure audit: how far a reader of the whole snapshot can narrow each suppressed count.
+
+The gate (``disclosure``) decides what to hide one rule at a time; the audit checks the result
+as an attacker would, with every published number of every gated mart at once, as linear
+constraints on the hidden counts:
+
+- along an additive dimension, the ``total`` row (in the row ``total_in`` names, if another)
+  equals the sum of the others; a sum with no published total is no published number (the
+  gate still treats it as known);
+- a count with ``sum_of`` equals its parts; a count with a ``base`` lies between 0 and it;
+- the places a mart declares under ``mirrors`` hold one quantity;
+- a published rate or share times its base is its numerator; a published rate or median
+  means its base is at least 1.
+
+Every hidden count is at least 0 and otherwise unknown (the reader does not know which cells
+were suppressed as small and which as complements). For every suppressed count, and for every
+rest (``base`` minus a count, e.g. exiters not employed) below the threshold, linear
+programming (SciPy's HiGHS) gives the range of values consistent with all of them. A range
+narrower than the threshold (which includes any range inside 1..threshold-1), other than
+exactly 0, is a finding, and the snapshot is not published. The constraints fall apart into
+independent systems (hidden counts linked by a constraint); each is solved on its own, and a
+range already shown to be wide by feasible points found earlier needs no program of its own.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+import duckdb
+import numpy as np
+from scipy.optimize import linprog
+from scipy.sparse import block_diag, csr_array
+
+from datalabs_pipelines.marts.declaration import DERIVED_ROLES, MartDeclaration
+from datalabs_pipelines.warehouse import identifier
+
+Cell = tuple[str, int, str]
+"""(mart, row index in dimension order, count column)."""
+RATE_TOLERANCE = 1e-6
+BATCH = 64
+"""Objectives optimized together in one program, each over its own copy of the system."""
+
+
+@dataclass(frozen=True)
+class MartAudit:
+    table: str
+    cells: int
+    suppressed: int
+    recoverable: int
+
+
+@dataclass
+class AuditReport:
+    marts: list[MartAudit] = field(default_factory=list)
+    findings: list[str] = field(default_factory=list)
+    hide: dict[str, set[tuple[int, str]]] = field(default_factory=dict)
+    """per mart, shown cells (row in dimension order from 1, column) whose suppression would
+    widen a narrow range: the smallest shown cell of a constraint on it."""
+    systems: int = 0
+    rounds: int = 1
+    programs: int = 0
+    seconds: float = 0.0
+
+
+@dataclass
+class _Relation:
+    """lo <= sum(coefficient * cell) <= hi."""
+
+    terms: dict[Cell, float]
+    lo: float
+    hi: float
+    mirror: bool = False
+
+
+@dataclass
+class _Mart:
+    declaration: MartDeclaration
+    keys: list[tuple]
+    shown: dict[str, list]
+    hidden: dict[str, list[bool]]
+    true: dict[str, list]
+
+    def is_cell(self, column: str, row: int) -> bool:
+        return self.true[column][row] is not None or self.hidden[column][row]
+
+
+def _columns(cursor: duckdb.DuckDBPyConnection) -> dict[str, list]:
+    names = [d[0] for d in cursor.description]
+    rows = cursor.fetchall()
+    return {name: [row[i] for row in rows] for i, name in enumerate(names)}
+
+
+def _load(
+    con: duckdb.DuckDBPyConnection, declaration: MartDeclaration, source: str, published: str
+) -> _Mart:
+    dims = [identifier(c.name) for c in declaration.columns_with("dimension")]
+    order = ", ".join(dims) if dims else "ALL"
+    shown = _columns(con.execute(f"SELECT * FROM {published} ORDER BY {order}"))
+    counts = [identifier(c.name) for c in declaration.columns_with("count")]
+    true = (
+        _columns(con.execute(f"SELECT {', '.join(counts)} FROM {source} ORDER BY {order}"))
+        if counts
+        else {}
+    )
+    rows = len(next(iter(shown.values()))) if shown else 0
+    keys = list(zip(*(shown[d] for d in dims), strict=True)) if dims else [()] * rows
+    gated = declaration.columns_with("count", *DERIVED_ROLES)
+    hidden = {c.name: [bool(v) for v in shown[c.name + "_suppressed"]] for c in gated}
+    return _Mart(declaration, keys, shown, hidden, true)
+
+
+def _relations(
+    name: str, marts: Mapping[str, _Mart], threshold: int
+) -> tuple[list[_Relation], list[_Relation]]:
+    """(constraints, protected rests) of one mart, over its cells (a mirror may reach another)."""
+    mart = marts[name]
+    decl = mart.declaration
+    dims = [c.name for c in decl.columns_with("dimension")]
+    counts = decl.columns_with("count")
+    rows = range(len(mart.keys))
+    out: list[_Relation] = []
+    rests: list[_Relation] = []
+    where_text = {tuple(_text(v) for v in key): row for row, key in enumerate(mart.keys)}
+    for k, dim in enumerate(decl.columns_with("dimension")):
+        if not dim.additive or dim.total is None:
+            continue  # a sum without a published total row is no published number
+        moved = {dims.index(d): v for d, v in dim.total_in.items()}
+        groups: dict[tuple, list[int]] = defaultdict(list)
+        for row in rows:
+            key = mart.keys[row]
+            if not _is(key[k], dim.total):
+                groups[key[:k] + (None,) + key[k + 1 :]].append(row)
+        for key, parts in groups.items():
+            total_key = [_text(v) for v in key]
+            total_key[k] = dim.total
+            for i, value in moved.items():
+                total_key[i] = value
+            total = where_text.get(tuple(total_key))
+            if total is None:
+                continue
+            for count in counts:
+                cells = [r for r in parts if mart.is_cell(count.name, r)]
+                if cells and mart.is_cell(count.name, total):
+                    terms: dict[Cell, float] = {(name, r, count.name): 1.0 for r in cells}
+                    terms[(name, total, count.name)] = -1.0
+                    out.append(_Relation(terms, 0.0, 0.0))
+    for count in counts:
+        for row in rows:
+            if not mart.is_cell(count.name, row):
+                continue
+            if count.sum_of and all(mart.is_cell(p, row) for p in count.sum_of):
+                terms = {(name, row, count.name): 1.0}
+                for part in count.sum_of:
+                    terms[(name, row, part)] = terms.get((name, row, part), 0.0) - 1.0
+                out.append(_Relation(terms, 0.0, 0.0))
+            if count.base is not None and mart.is_cell(count.base, row):
+                rest = {(name, row, count.base): 1.0, (name, row, count.name): -1.0}
+                out.append(_Relation(dict(rest), 0.0, math.inf))
+                true_rest = (mart.true[count.base][row] or 0) - (mart.true[count.name][row] or 0)
+                if true_rest < threshold:
+                    rests.append(_Relation(rest, 0.0, 0.0))
+    for column in decl.columns_with(*DERIVED_ROLES):
+        for row in rows:
+            value = mart.shown[column.name][row]
+            if value is None or (isinstance(value, float) and math.isnan(value)):
+                continue
+            base = column.base or ""
+            if not mart.is_cell(base, row):
+                continue
+            out.append(_Relation({(name, row, base): 1.0}, 1.0, math.inf))
+            numerator = column.numerator
+            if numerator and mart.is_cell(numerator, row):
+                terms = {(name, row, numerator): 1.0, (name, row, base): -float(value)}
+                out.append(_Relation(terms, -RATE_TOLERANCE, RATE_TOLERANCE))
+    for group in decl.mirrors:
+        places: dict[tuple, list[Cell]] = defaultdict(list)
+        for place in group:
+            where = place.mart or name
+            if where not in marts:
+                continue  # that mart is not in this snapshot
+            there = marts[where]
+            names = [c.name for c in there.declaration.columns_with("dimension")]
+            for row, key in enumerate(there.keys):
+                values = dict(zip(names, key, strict=True))
+                if not all(_is(values.get(d), v) for d, v in place.where.items()):
+                    continue
+                if there.is_cell(place.column, row):
+                    same = tuple(
+                        sorted((d, _text(v)) for d, v in values.items() if d not in place.where)
+                    )
+                    places[same].append((where, row, place.column))
+        for same in places.values():
+            for a, b in zip(same, same[1:], strict=False):
+                out.append(_Relation({a: 1.0, b: -1.0}, 0.0, 0.0, mirror=True))
+    return out, rests
+
+
+def _is(value: object, text: str) -> bool:
+    return value is not None and str(value) == text
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+class _Find:
+    """Union-find over hidden counts."""
+
+    def __init__(self, size: int) -> None:
+        self.parent = list(range(size))
+
+    def root(self, i: int) -> int:
+        while self.parent[i] != i:
+            self.parent[i] = self.parent[self.parent[i]]
+            i = self.parent[i]
+        return i
+
+    def join(self, indices: Iterable[int]) -> None:
+        it = iter(indices)
+        first = self.root(next(it))
+        for other in it:
+            self.parent[self.root(other)] = first
+
+
+def audit_snapshot(
+    con: duckdb.DuckDBPyConnection,
+    declarations: Mapping[str, MartDeclaration],
+    threshold: int,
+    source: str = "marts",
+    published: str = "snapshot.main",
+) -> AuditReport:
+    """Audit every gated mart of ``published`` (its unsuppressed values are in ``source``)."""
+    started = time.perf_counter()
+    report = AuditReport()
+    marts = {
+        name: _load(con, d, f"{source}.{identifier(name)}", f"{published}.{identifier(name)}")
+        for name, d in sorted(declarations.items())
+        if d.disclosure_control
+    }
+    relations: list[_Relation] = []
+    protected: list[tuple[_Relation, str]] = []
+    variables: dict[Cell, int] = {}
+    truth: list[float] = []
+    constants: dict[Cell, float] = {}
+    for name, mart in marts.items():
+        for count in mart.declaration.columns_with("count"):
+            for row in range(len(mart.keys)):
+                cell = (name, row, count.name)
+                if mart.hidden[count.name][row]:
+                    variables[cell] = len(truth)
+                    truth.append(float(mart.true[count.name][row] or 0))
+                    protected.append((_Relation({cell: 1.0}, 0.0, 0.0), count.name))
+                elif mart.shown[count.name][row] is not None:
+                    constants[cell] = float(mart.shown[count.name][row])
+        found, rests = _relations(name, marts, threshold)
+        relations += found
+        protected += [(r, _rest_label(r)) for r in rests]
+    linear = [_substitute(r, variables, constants) for r in relations]
+    objectives = [_objective(r, variables, constants) for r, _ in protected]
+    find = _Find(len(truth))
+    for terms, _, _ in linear:
+        if len(terms) > 1:
+            find.join(terms)
+    for terms, _ in objectives:
+        if len(terms) > 1:
+            find.join(terms)
+    constraints_of: dict[int, list[int]] = defaultdict(list)
+    for i, (terms, _, _) in enumerate(linear):
+        if terms:
+            constraints_of[find.root(next(iter(terms)))].append(i)
+    objectives_of: dict[int, list[int]] = defaultdict(list)
+    narrow: list[tuple[int, float, float]] = []
+    for i, (terms, constant) in enumerate(objectives):
+        if terms:
+            objectives_of[find.root(next(iter(terms)))].append(i)
+        else:
+            if _width(constant, constant) < threshold:
+                narrow.append((i, constant, constant))  # shown exactly
+    x_true = np.array(truth)
+    for root, wanted in objectives_of.items():
+        rows = constraints_of.get(root, [])
+        if not rows:
+            continue  # unconstrained: anything from 0 up
+        report.systems += 1
+        found = _solve(
+            [linear[i] for i in rows], [objectives[i] for i in wanted], x_true, threshold
+        )
+        report.programs += found.programs
+        narrow += [(wanted[j], lo, hi) for j, lo, hi in found.narrow]
+    touching: dict[Cell, list[int]] = defaultdict(list)
+    for i, relation in enumerate(relations):
+        for cell in relation.terms:
+            touching[cell].append(i)
+    recoverable: dict[str, int] = defaultdict(int)
+    for index, lo, hi in sorted(narrow):
+        relation, label = protected[index]
+        mart_name, row, _ = next(iter(relation.terms))
+        recoverable[mart_name] += 1
+        pick = _cell_to_hide(relation, relations, touching, constants)
+        if pick is not None:
+            report.hide.setdefault(pick[0], set()).add((pick[1] + 1, pick[2]))
+        if len(report.findings) < 50:
+            report.findings.append(
+                f"{mart_name}: {label} in row {row + 1} (in dimension order) can be narrowed "
+                f"to {_width(lo, hi) + 1} possible values (threshold {threshold})"
+            )
+    for name, mart in marts.items():
+        columns = mart.declaration.columns_with("count")
+        cells = sum(mart.is_cell(c.name, r) for c in columns for r in range(len(mart.keys)))
+        hidden = sum(sum(mart.hidden[c.name]) for c in columns)
+        report.marts.append(MartAudit(name, cells, hidden, recoverable.get(name, 0)))
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _cell_to_hide(
+    objective: _Relation,
+    relations: list[_Relation],
+    touching: Mapping[Cell, list[int]],
+    constants: Mapping[Cell, float],
+) -> Cell | None:
+    """The shown cell whose suppression widens a narrow range: a shown copy of it, else the
+    smallest shown cell of it or of a constraint on it."""
+    near = [relations[i] for own in objective.terms for i in touching.get(own, [])]
+    copies = [c for r in near if r.mirror for c in r.terms if c in constants]
+    bound = [c for r in [objective, *near] for c in r.terms if c in constants]
+    candidates = copies or bound
+    return min(candidates, key=lambda c: (constants[c], c)) if candidates else None
+
+
+def _width(lo: float, hi: float) -> int:
+    """Integer values between lo and hi, less one (tolerant of solver round-off); a range of
+    exactly {0} counts as wide: it tells that nobody is there, as a missing row does (SNAP's
+    count on the Medicaid row of a county without SNAP rows is 0 by the mirrors alone)."""
+    if math.isinf(hi) or hi < 0.5:
+        return 1 << 62
+    return math.floor(hi + 1e-6) - math.ceil(lo - 1e-6)
+
+
+@dataclass
+class _Solved:
+    narrow: list[tuple[int, float, float]]
+    programs: int
+
+
+def _solve(
+    constraints: list[tuple[dict[int, float], float, float]],
+    objectives: list[tuple[dict[int, float], float]],
+    x_true: np.ndarray,
+    threshold: int,
+) -> _Solved:
+    """Ranges of ``objectives`` narrower than ``threshold`` over one independent system.
+
+    Every feasible point seen widens the observed range of every objective; a program is
+    solved only for an objective whose observed range is still narrower than the threshold."""
+    index: dict[int, int] = {}
+    for terms, *_ in [*constraints, *objectives]:
+        for v in terms:
+            index.setdefault(v, len(index))
+    size = len(index)
+    x0 = x_true[list(index)]
+
+    def matrix(rows: list[dict[int, float]]) -> csr_array:
+        data = [c for r in rows for c in r.values()]
+        cols = [index[v] for r in rows for v in r]
+        ptr = np.cumsum([0, *(len(r) for r in rows)])
+        return csr_array((data, cols, ptr), shape=(len(rows), size))
+
+    eq = [c for c in constraints if c[1] == c[2]]
+    upper = [c for c in constraints if c[1] != c[2] and not math.isinf(c[2])]
+    lower = [c for c in constraints if c[1] != c[2] and not math.isinf(c[1])]
+    ub_rows = [c[0] for c in upper] + [{v: -a for v, a in c[0].items()} for c in lower]
+    b_ub = np.array([c[2] for c in upper] + [-c[1] for c in lower])
+    b_eq = np.array([c[1] for c in eq])
+    rhs = np.abs(np.concatenate([b_ub, b_eq, x0]))
+    cap = 2 * float(rhs.max(initial=0.0)) + 10 * threshold  # hitting it means a wide range
+    a_ub = matrix(ub_rows) if ub_rows else csr_array((0, size))
+    a_eq = matrix([c[0] for c in eq]) if eq else csr_array((0, size))
+    goals = matrix([o[0] for o in objectives])
+    offset = np.array([o[1] for o in objectives])
+    seen = goals @ x0 + offset
+    low, high = seen.copy(), seen.copy()
+    programs = 0
+
+    def run(costs: list[np.ndarray]) -> None:
+        """Optimize each cost over its own copy of the system, all in one program (the copies
+        share no variable, so each reaches its own optimum); every solution widens the seen
+        ranges."""
+        nonlocal programs
+        programs += 1
+        k = len(costs)
+        result = linprog(
+            np.concatenate(costs),
+            A_ub=block_diag([a_ub] * k, format="csr") if ub_rows else None,
+            b_ub=np.tile(b_ub, k) if ub_rows else None,
+            A_eq=block_diag([a_eq] * k, format="csr") if eq else None,
+            b_eq=np.tile(b_eq, k) if eq else None,
+            bounds=(0, cap),
+            method="highs",
+        )
+        if result.status != 0:
+            return
+        values = goals @ result.x.reshape(k, size).T + offset[:, None]
+        np.minimum(low, values.min(axis=1), out=low)
+        np.maximum(high, values.max(axis=1), out=high)
+
+    def still_open(indices: Iterable[int]) -> list[int]:
+        return [j for j in indices if _width(low[j], high[j]) < threshold]
+
+    run([-np.ones(size), np.ones(size)])
+    still = still_open(range(len(objectives)))
+    while len(still) > 1:  # push every open range at once, while that helps
+        together = goals[still].sum(axis=0)
+        run([-together, together])
+        fewer = still_open(still)
+        if len(fewer) == len(still):
+            break
+        still = fewer
+    for sign in (-1.0, 1.0):  # each open range on its own: its largest, then its smallest
+        for start in range(0, len(still), BATCH):
+            chunk = still_open(still[start : start + BATCH])
+            if chunk:
+                run([sign * goals[[j]].toarray()[0] for j in chunk])
+        still = still_open(still)
+    narrow = [(j, float(low[j]), float(high[j])) for j in still]
+    return _Solved(narrow, programs)
+
+
+def _objective(
+    relation: _Relation, variables: Mapping[Cell, int], constants: Mapping[Cell, float]
+) -> tuple[dict[int, float], float]:
+    """A protected quantity over hidden counts: (terms, constant part)."""
+    terms: dict[int, float] = {}
+    known = 0.0
+    for cell, coefficient in relation.terms.items():
+        if cell in variables:
+            terms[variables[cell]] = terms.get(variables[cell], 0.0) + coefficient
+        else:
+            known += coefficient * constants.get(cell, 0.0)
+    return terms, known
+
+
+def _rest_label(relation: _Relation) -> str:
+    (base,) = (col for (_, _, col), coef in relation.terms.items() if coef > 0)
+    (part,) = (col for (_, _, col), coef in relation.terms.items() if coef < 0)
+    return f"{base} - {part}"
+
+
+def _substitute(
+    relation: _Relation, variables: Mapping[Cell, int], constants: Mapping[Cell, float]
+) -> tuple[dict[int, float], float, float]:
+    """The constraint over hidden counts only: (terms, lo, hi), shown cells moved across."""
+    terms, known = _objective(relation, variables, constants)
+    return terms, relation.lo - known, relation.hi - known

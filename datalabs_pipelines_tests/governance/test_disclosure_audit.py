@@ -1,0 +1,222 @@
+"""The disclosure audit on hand-made snapshots: each attack succeeds on a weakened gate (the
+audit finds the cells, with the ranges worked out by hand in each test) and fails on the gate."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from datalabs_pipelines.governance.disclosure import gate_table
+from datalabs_pipelines.governance.disclosure_audit import AuditReport, audit_snapshot
+from datalabs_pipelines.marts.declaration import MartDeclaration
+from datalabs_pipelines.publishing.snapshot import gate_and_audit
+
+T = 10
+
+
+def declaration(name: str, *columns: dict, mirrors: list | None = None) -> MartDeclaration:
+    return MartDeclaration.model_validate(
+        {
+            "name": name,
+            "domain": "d",
+            "description": "d",
+            "grain": "g",
+            "purpose": "p",
+            "owners": ["team:t"],
+            "columns": list(columns),
+            "mirrors": mirrors or [],
+        }
+    )
+
+
+def dim(name: str, **extra) -> dict:
+    return {"name": name, "type": "VARCHAR", "role": "dimension", "description": name, **extra}
+
+
+def count(name: str, **extra) -> dict:
+    return {"name": name, "type": "BIGINT", "role": "count", "description": name, **extra}
+
+
+@pytest.fixture
+def db(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    con.execute("CREATE SCHEMA marts")
+    con.execute("CREATE SCHEMA pub")
+    con.execute("ATTACH ':memory:' AS snapshot")
+    return con
+
+
+def mart(con, name: str, header: str, rows: list[tuple]) -> None:
+    con.execute(f"CREATE TABLE marts.{name} ({header})")
+    con.executemany(f"INSERT INTO marts.{name} VALUES ({', '.join('?' * len(rows[0]))})", rows)
+
+
+def audit(con, *decls: MartDeclaration) -> AuditReport:
+    return audit_snapshot(con, {d.name: d for d in decls}, T, published="pub")
+
+
+def recoverable(report: AuditReport) -> dict[str, int]:
+    return {m.table: m.recoverable for m in report.marts}
+
+
+def shown(con, table: str, column: str, where: str) -> object:
+    return con.execute(f"SELECT {column} FROM {table} WHERE {where}").fetchone()[0]
+
+
+# The issue's attack: SNAP's enrolled_with_medicaid (26 of 29: the 3 not on Medicaid are
+# protected) is Medicaid's enrolled_with_snap.
+PROGRAMS = [
+    dim("program", additive=False),
+    dim("county", additive=False),
+    count("enrolled"),
+    count("enrolled_with_snap", base="enrolled"),
+    count("enrolled_with_medicaid", base="enrolled"),
+]
+MIRROR = [
+    [
+        {"column": "enrolled_with_medicaid", "where": {"program": "SNAP"}},
+        {"column": "enrolled_with_snap", "where": {"program": "Medicaid"}},
+    ]
+]
+PROGRAM_ROWS = [("SNAP", "17197", 29, None, 26), ("Medicaid", "17197", 40, 26, None)]
+PROGRAM_HEADER = (
+    "program VARCHAR, county VARCHAR, enrolled BIGINT, enrolled_with_snap BIGINT, "
+    "enrolled_with_medicaid BIGINT"
+)
+
+
+def test_mirrored_quantity_gives_away_the_rest_without_mirror_handling(db):
+    mart(db, "s", PROGRAM_HEADER, PROGRAM_ROWS)
+    blind = declaration("s", *PROGRAMS)  # a gate that does not know the two are one
+    gate_table(db, blind, "marts.s", "pub.s", T)
+    assert shown(db, "pub.s", "enrolled_with_snap", "program = 'Medicaid'") == 26
+    # x = SNAP's enrolled_with_medicaid = 26 exactly, so 29 - x = 3: two findings
+    assert recoverable(audit(db, declaration("s", *PROGRAMS, mirrors=MIRROR))) == {"s": 2}
+
+
+def test_mirrored_quantity_is_hidden_in_both_places(db):
+    mart(db, "s", PROGRAM_HEADER, PROGRAM_ROWS)
+    decl = declaration("s", *PROGRAMS, mirrors=MIRROR)
+    gate_table(db, decl, "marts.s", "pub.s", T)
+    assert shown(db, "pub.s", "enrolled_with_snap_suppressed", "program = 'Medicaid'")
+    # x = y, 0 <= x <= 29, 0 <= y <= 40: x and 29 - x both range over 0..29
+    assert recoverable(audit(db, decl)) == {"s": 0}
+
+
+COUNTIES = declaration("c", dim("county", total="ALL"), count("people"))
+
+
+def test_total_row_minus_the_shown_cells(db):
+    mart(db, "c", "county VARCHAR, people BIGINT", [("ALL", 40), ("A", 3), ("B", 17), ("C", 20)])
+    db.execute(  # primary suppression only
+        "CREATE TABLE pub.c AS SELECT county, CASE WHEN people >= 10 THEN people END people, "
+        "people < 10 people_suppressed FROM marts.c"
+    )
+    assert recoverable(audit(db, COUNTIES)) == {"c": 1}  # A = 40 - 17 - 20 = 3
+    gate_table(db, COUNTIES, "marts.c", "pub.c", T)  # A and B hidden: A + B = 20
+    assert recoverable(audit(db, COUNTIES)) == {"c": 0}
+
+
+def test_hidden_cells_that_add_up_to_less_than_the_threshold(db):
+    rows = [("ALL", 40), ("A", 3), ("B", 4), ("C", 33)]
+    mart(db, "c", "county VARCHAR, people BIGINT", rows)
+    gate_table(db, COUNTIES, "marts.c", "pub.c", T)  # A and B hidden: A + B = 7
+    report = audit(db, COUNTIES)
+    assert recoverable(report) == {"c": 2}  # each in 0..7
+    assert report.hide == {"c": {(4, "people")}}  # C, the smallest shown cell of the sum
+    _, report = gate_and_audit(db, {"c": COUNTIES}, T)
+    assert recoverable(report) == {"c": 0} and report.rounds == 2  # A + B + C = 40
+    assert shown(db, "snapshot.main.c", "people_suppressed", "county = 'C'")
+
+
+CHURN = declaration(
+    "r",
+    dim("program", additive=False),
+    count("exits"),
+    count("returned", base="exits"),
+    {
+        "name": "churn_rate",
+        "type": "DOUBLE",
+        "role": "share",
+        "description": "r",
+        "base": "exits",
+        "numerator": "returned",
+    },
+)
+
+
+def test_rate_times_its_base(db):
+    rows = [("SNAP", 50, 4, 0.08), ("TANF", 30, 12, 0.4)]
+    mart(db, "r", "program VARCHAR, exits BIGINT, returned BIGINT, churn_rate DOUBLE", rows)
+    db.execute(  # a gate that leaves rates alone
+        "CREATE TABLE pub.r AS SELECT program, exits, false exits_suppressed, "
+        "CASE WHEN returned >= 10 THEN returned END returned, returned < 10 returned_suppressed, "
+        "churn_rate, false churn_rate_suppressed FROM marts.r"
+    )
+    assert recoverable(audit(db, CHURN)) == {"r": 1}  # 0.08 * 50 = 4
+    gate_table(db, CHURN, "marts.r", "pub.r", T)  # the rate goes with its numerator
+    assert shown(db, "pub.r", "churn_rate_suppressed", "program = 'SNAP'")
+    assert recoverable(audit(db, CHURN)) == {"r": 0}  # returned in 0..50
+
+
+# Differencing across marts: mart a shows women per county, mart b the same by sex with a total.
+WOMEN = declaration(
+    "a",
+    dim("county"),
+    count("people"),
+    count("women"),
+    mirrors=[
+        [{"column": "women"}, {"mart": "b", "column": "people", "where": {"sex": "F"}}],
+        [{"column": "people"}, {"mart": "b", "column": "people", "where": {"sex": "ALL"}}],
+    ],
+)
+BY_SEX = declaration("b", dim("county", additive=False), dim("sex", total="ALL"), count("people"))
+
+
+def test_differencing_across_marts(db):
+    mart(db, "a", "county VARCHAR, people BIGINT, women BIGINT", [("c1", 25, 21), ("c2", 40, 30)])
+    rows = [("c1", "ALL", 25), ("c1", "F", 21), ("c1", "M", 4)]
+    rows += [("c2", "ALL", 40), ("c2", "F", 30), ("c2", "M", 10)]
+    mart(db, "b", "county VARCHAR, sex VARCHAR, people BIGINT", rows)
+    for decl in (WOMEN, BY_SEX):  # each mart gated on its own
+        gate_table(db, decl, f"marts.{decl.name}", f"pub.{decl.name}", T)
+    assert shown(db, "pub.b", "people_suppressed", "county = 'c1' AND sex = 'F'")
+    assert shown(db, "pub.a", "women", "county = 'c1'") == 21
+    # b's F in c1 is a's 21, so M = 25 - 21 = 4
+    assert recoverable(audit(db, WOMEN, BY_SEX)) == {"a": 0, "b": 2}
+    _, report = gate_and_audit(db, {"a": WOMEN, "b": BY_SEX}, T)
+    assert recoverable(report) == {"a": 0, "b": 0}
+    assert shown(db, "snapshot.main.a", "women_suppressed", "county = 'c1'")
+
+
+def test_a_shown_median_says_its_base_is_not_zero(db):
+    decl = declaration(
+        "w",
+        dim("county", total="ALL"),
+        count("employed"),
+        {
+            "name": "median_wage",
+            "type": "DOUBLE",
+            "role": "median",
+            "description": "m",
+            "base": "employed",
+        },
+    )
+    rows = [("ALL", 10, 100.0), ("A", 1, 50.0), ("B", 9, 120.0)]
+    mart(db, "w", "county VARCHAR, employed BIGINT, median_wage DOUBLE", rows)
+    db.execute(  # A and B hidden, but their medians shown: A + B = 10 and A, B >= 1
+        "CREATE TABLE pub.w AS SELECT county, "
+        "CASE WHEN county = 'ALL' THEN employed END employed, county <> 'ALL' employed_suppressed, "
+        "median_wage, false median_wage_suppressed FROM marts.w"
+    )
+    assert recoverable(audit(db, decl)) == {"w": 2}  # each in 1..9
+    gate_table(db, decl, "marts.w", "pub.w", T)  # medians hidden with their bases
+    assert recoverable(audit(db, decl)) == {"w": 0}  # each in 0..10
+
+
+def test_a_count_known_to_be_zero_discloses_no_one(db):
+    mart(db, "c", "county VARCHAR, people BIGINT", [("ALL", 20), ("A", 20), ("B", 0)])
+    db.execute(
+        "CREATE TABLE pub.c AS SELECT county, CASE WHEN people >= 10 THEN people END people, "
+        "people < 10 people_suppressed FROM marts.c"
+    )
+    assert recoverable(audit(db, COUNTIES)) == {"c": 0}  # B = 20 - 20 = 0: nobody
