@@ -23,7 +23,7 @@ import duckdb
 from datalabs_pipelines.governance.disclosure import GateReport, gate_table, verify_gated
 from datalabs_pipelines.marts.declaration import MartDeclaration
 from datalabs_pipelines.pause_points import pause_point
-from datalabs_pipelines.warehouse import identifier
+from datalabs_pipelines.warehouse import identifier, literal
 
 
 class DisclosureGateFailed(RuntimeError):
@@ -75,7 +75,7 @@ def publish_snapshot(
     temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     result = SnapshotResult()
     problems: list[str] = []
-    con.execute("ATTACH ? AS snapshot", [str(temporary)])
+    con.execute(f"ATTACH {literal(str(temporary))} AS snapshot")
     try:
         for table in mart_tables(con):
             declaration = declarations.get(table)
