@@ -34,6 +34,7 @@ def _run(args: argparse.Namespace) -> int:
     from datalabs_pipelines.definitions import defs  # built once, as the code location's
     from datalabs_pipelines.ingestion.landing import unowned_files
     from datalabs_pipelines.settings import get_settings
+    from datalabs_pipelines.warehouse import warehouse_database
 
     settings = get_settings()
     contracts = list(all_contracts())
@@ -51,13 +52,13 @@ def _run(args: argparse.Namespace) -> int:
 
     print(f"\ndatalabs run finished in {elapsed:.1f} s")
     print(f"{'layer':<12}{'tables':>8}{'rows':>12}")
-    for schema, tables, rows in warehouse_summary(settings.warehouse_path):
+    for schema, tables, rows in warehouse_summary(warehouse_database()):
         print(f"{schema:<12}{tables:>8}{rows:>12,}")
     print(f"checks: {outcome.checks_passed} passed, {len(outcome.checks_failed)} failed")
     for failed in outcome.checks_failed:
         print(f"  failed: {failed}")
-    print(f"rows quarantined: {quarantined_rows(settings.warehouse_path):,}")
-    print(f"warehouse: {settings.warehouse_path}")
+    print(f"rows quarantined: {quarantined_rows(warehouse_database()):,}")
+    print(f"warehouse: {warehouse_database()}")
     published = published_tables(settings.published_path)
     if published:
         print(

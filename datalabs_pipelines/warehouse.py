@@ -91,26 +91,55 @@ def limit_memory(con: duckdb.DuckDBPyConnection) -> None:
 
 class WarehouseResource(DuckDBResource):
     """``DuckDBResource`` whose connections are memory-capped, and log their SQL when
-    ``DATALABS_SQL_LOG`` is set."""
+    ``DATALABS_SQL_LOG`` is set. ``database`` is the warehouse file, or a DuckLake."""
 
     @contextmanager
     def get_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        prepare(self.database)
         with super().get_connection() as con:
+            if is_lake(self.database):
+                seal(con)
             con = recording(con)
             limit_memory(con)  # recorded too: the bare replay runs under the same cap
             yield con
 
 
+def is_lake(database: Path | str) -> bool:
+    """Whether ``database`` names a DuckLake (``ducklake:...``) rather than a DuckDB file."""
+    return str(database).startswith("ducklake:")
+
+
+def prepare(database: Path | str) -> None:
+    """Before a connection: make the file's folder, or the lake and its schemas (once)."""
+    from datalabs_pipelines.deploy import lake  # imports this module
+
+    if is_lake(database):
+        lake.prepare_lake(lake.lake_settings(), SCHEMAS)
+    else:
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+
+
+def seal(con: duckdb.DuckDBPyConnection) -> None:
+    """Forbid extension downloads for the rest of the open database's life."""
+    con.execute("SET GLOBAL autoinstall_known_extensions = false")
+
+
+def warehouse_database() -> str:
+    """What the warehouse resource opens, by ``DATALABS_WAREHOUSE_BACKEND``: the DuckDB file
+    (embedded, the default) or the DuckLake (created with its schemas when missing)."""
+    from datalabs_pipelines.deploy import lake
+
+    if lake.backend() == "ducklake":
+        return lake.lake_settings().database
+    return str(get_settings().warehouse_path)
+
+
 def warehouse_resource() -> DuckDBResource:
-    settings = get_settings()
-    settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
-    return WarehouseResource(
-        database=str(settings.warehouse_path), connection_config=shared_config()
-    )
+    return WarehouseResource(database=warehouse_database(), connection_config=shared_config())
 
 
 @contextmanager
-def kept_open(database: Path) -> Iterator[None]:
+def kept_open(database: Path | str) -> Iterator[None]:
     """Hold ``database`` open for the duration, for a process that runs many steps on it.
 
     The steps' connections then join this open database instead of opening the file anew
@@ -118,8 +147,10 @@ def kept_open(database: Path) -> Iterator[None]:
     checkpoints when the WAL outgrows its threshold, and when this closes. Other processes
     cannot open the file meanwhile, which a run holding the ``duckdb`` pool excludes anyway.
     """
-    database.parent.mkdir(parents=True, exist_ok=True)
+    prepare(database)
     con = duckdb.connect(str(database), config=shared_config())
+    if is_lake(database):
+        seal(con)
     limit_memory(con)
     try:
         yield

@@ -24,7 +24,7 @@ from datalabs_pipelines.contracts import Contract
 from datalabs_pipelines.ingestion.assets import partitions_for
 from datalabs_pipelines.ingestion.landing import deliveries
 from datalabs_pipelines.settings import get_settings
-from datalabs_pipelines.warehouse import kept_open
+from datalabs_pipelines.warehouse import kept_open, warehouse_database
 
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 RANGE_START = "dagster/asset_partition_range_start"
@@ -112,7 +112,7 @@ def materialize_everything(
     tune_sqlite_storage()
     mirror_in_thread()
     prewarm_imports()
-    with kept_open(get_settings().warehouse_path):
+    with kept_open(warehouse_database()):
         return _materialize(defs, contracts, instance)
 
 

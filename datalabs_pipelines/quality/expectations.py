@@ -39,7 +39,7 @@ from datalabs_pipelines.quality.unexpected import (
     unexpected_predicate,
     year,
 )
-from datalabs_pipelines.warehouse import shared_config
+from datalabs_pipelines.warehouse import is_lake, shared_config
 
 SAMPLE_KEYS = 5
 MEMORY_PREFIX = ":memory:"
@@ -103,7 +103,7 @@ def private_memory_database() -> tuple[str, duckdb.DuckDBPyConnection]:
 
 
 def _connection_url(database: Path | str) -> str:
-    if str(database).startswith(MEMORY_PREFIX):
+    if str(database).startswith(MEMORY_PREFIX) or is_lake(database):
         return f"duckdb:///{database}"
     return f"duckdb:///{Path(database).resolve()}"
 
