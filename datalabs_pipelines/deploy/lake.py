@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import os
 import re
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +27,7 @@ CATALOG_VARIABLE = "DATALABS_DUCKLAKE_CATALOG"
 DATA_PATH_VARIABLE = "DATALABS_DUCKLAKE_DATA_PATH"
 BACKENDS = ("duckdb", "ducklake")
 LAKE_PREFIX = "ducklake:postgres:"
+CREATE_ATTEMPTS = 5
 _PASSWORD = re.compile(r"(^|\s)password\s*=", re.IGNORECASE)
 
 
@@ -109,10 +111,23 @@ def prepare_lake(settings: LakeSettings, schemas: tuple[str, ...]) -> None:
     """Create the lake (catalog tables, data path) and its schemas when missing.
 
     The data path is recorded in the catalog on creation; later opens read it from there.
+    Processes starting together race to create them: the loser's commit conflicts, and it
+    tries again, finding them there.
     """
     install_extensions()
     if "://" not in settings.data_path:
         Path(settings.data_path).mkdir(parents=True, exist_ok=True)
+    for attempt in range(CREATE_ATTEMPTS):
+        try:
+            _create(settings, schemas)
+            return
+        except duckdb.Error:  # a conflict, as a transaction or a catalog error
+            if attempt == CREATE_ATTEMPTS - 1:
+                raise
+            time.sleep(0.2 * (attempt + 1))
+
+
+def _create(settings: LakeSettings, schemas: tuple[str, ...]) -> None:
     with duckdb.connect() as con:
         con.execute("SET autoinstall_known_extensions = false")
         con.execute(
@@ -120,4 +135,3 @@ def prepare_lake(settings: LakeSettings, schemas: tuple[str, ...]) -> None:
         )
         for schema in schemas:
             con.execute(f"CREATE SCHEMA IF NOT EXISTS lake.{identifier(schema)}")
-        con.execute("DETACH lake")

@@ -89,3 +89,26 @@ def run_statuses(env: dict[str, str]) -> set[dg.DagsterRunStatus]:
         with dg.DagsterInstance.from_config(env["DAGSTER_HOME"]) as instance:
             assert "Postgres" in type(instance.run_storage).__name__
             return {run.status for run in instance.get_runs()}
+
+
+def test_two_extracts_load_at_once_into_one_lake(tmp_path, postgres, embedded):
+    """Two workers, one extract each, in parallel on one instance and one lake; then the
+    rest of the graph: the same marts as the embedded run."""
+    site = new_site(tmp_path / "site")
+    env = lake_env(site, postgres, "parallel")
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "-m", "datalabs_pipelines_tests.deploy.load_extract", extract],
+            env=env,
+            cwd=site.root,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for extract in ("people", "visits")
+    ]
+    for worker in workers:
+        finished(worker)
+    finished(start(env, site.root))  # loads nothing new; staging, marts, publish
+    assert table_checksums(site.published) == embedded
+    assert run_statuses(env) == {dg.DagsterRunStatus.SUCCESS}
