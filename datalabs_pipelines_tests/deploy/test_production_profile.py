@@ -13,14 +13,17 @@ import dagster as dg
 import great_expectations  # noqa: F401  imported whole before the in-process run (as in
 import pytest  # test_canaries): the run's prewarm import races the first staging step's
 
+from datalabs_pipelines.pause_points import PAUSE_AT
 from datalabs_pipelines.settings import PROJECT_ROOT
 from datalabs_pipelines_tests.deploy.postgres_server import Server
 from datalabs_pipelines_tests.pipeline.test_end_to_end import table_checksums
 from datalabs_pipelines_tests.reliability.pipeline_process import (
     GUARD_SECONDS,
     Site,
+    kill,
     new_site,
     run_in_process,
+    wait_until_paused,
 )
 
 pytestmark = pytest.mark.slow
@@ -112,3 +115,21 @@ def test_two_extracts_load_at_once_into_one_lake(tmp_path, postgres, embedded):
     finished(start(env, site.root))  # loads nothing new; staging, marts, publish
     assert table_checksums(site.published) == embedded
     assert run_statuses(env) == {dg.DagsterRunStatus.SUCCESS}
+
+
+@pytest.mark.parametrize("point", ["ingest.before_commit", "publish.before_replace"])
+def test_a_worker_killed_mid_step_leaves_lake_and_instance_consistent(
+    tmp_path, postgres, embedded, point
+):
+    """SIGKILL inside a load's transaction, or before the snapshot's swap; the next run
+    recovers with no manual step and publishes the same marts as the embedded run."""
+    site = new_site(tmp_path / "site")
+    env = lake_env(site, postgres, f"killed_{point.replace('.', '_')}")
+    victim = start({**env, PAUSE_AT: point}, site.root)
+    wait_until_paused(site, victim, point)
+    kill(victim)
+    out = finished(start(env, site.root))
+    assert "released run" in out  # the dead run was marked failed, its pool slot freed
+    assert table_checksums(site.published) == embedded
+    statuses = run_statuses(env)
+    assert statuses == {dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE}
