@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 
 import duckdb
 
+from datalabs_pipelines.linkage.person_keys import PERSON_KEYS
 from datalabs_pipelines.outcomes.facts import FactDeclaration
-from datalabs_pipelines.outcomes.linkage import PERSON_KEYS_TABLE
 from datalabs_pipelines.warehouse import identifier, qualified, table_exists
 
 GRAIN_IS_UNIQUE = "grain_is_unique"
@@ -76,7 +76,7 @@ def unlinked_records(con: duckdb.DuckDBPyConnection, fact: FactDeclaration) -> F
         missing = (
             f"SELECT '{identifier(source)}' AS source_extract, s.record_id "
             f"FROM {qualified(staged)} s WHERE NOT EXISTS (SELECT 1 FROM "
-            f"{qualified(PERSON_KEYS_TABLE)} k WHERE k.source_extract = ? "
+            f"{qualified(PERSON_KEYS)} k WHERE k.source_extract = ? "
             "AND k.record_id = s.record_id)"
         )
         total += con.execute(f"SELECT count(*) FROM ({missing})", [source]).fetchone()[0]

@@ -1,6 +1,7 @@
 """Certified spend facts: certifications in time, payments and awards on vendor keys, flags.
 
-Runs the SQL files in ``sql/`` in dependency order, after ``linkage`` built ``vendor_keys``.
+Runs the SQL files in ``sql/`` in dependency order (after ``sql/macros.sql``, the fiscal-year
+formula), after ``linkage`` built ``vendor_keys``.
 The SQL reads roles (``role_payments``, ...), never an extract: the views are built here from
 the contracts.
 """
@@ -34,6 +35,7 @@ def build_facts(
 ) -> None:
     write_reference_tables(con, config, contracts)
     build_role_views(con, contracts)
+    con.execute((SQL_DIR / "macros.sql").read_text(encoding="utf-8"))
     for name, dated in STEPS:
         sql = (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
         con.execute(sql, {"fy_start": config.fiscal_year_start_month} if dated else None)

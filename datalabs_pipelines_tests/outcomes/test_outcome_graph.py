@@ -8,7 +8,7 @@ import duckdb
 import pytest
 
 from datalabs_pipelines.definitions import build_definitions
-from datalabs_pipelines.outcomes.linkage import PERSON_KEYS
+from datalabs_pipelines.linkage.person_keys import PERSON_KEYS_KEY, ensure_person_keys
 from datalabs_pipelines.publishing import snapshot
 from datalabs_pipelines.publishing.assets import DISCLOSURE_GATE, SNAPSHOT
 from datalabs_pipelines.quality.extract_status import EXTRACT_STATUS, STATUS_COLUMNS
@@ -70,10 +70,7 @@ def seed(path: str) -> None:
     with duckdb.connect(path) as con:
         con.execute("CREATE SCHEMA staging")
         con.execute("CREATE SCHEMA integrated")
-        con.execute(
-            "CREATE TABLE integrated.person_keys "
-            "(source_extract VARCHAR, record_id VARCHAR, person_key VARCHAR)"
-        )
+        ensure_person_keys(con)
         ensure_table(con, EXTRACT_STATUS, STATUS_COLUMNS)
         for extract, columns in STAGING.items():
             con.execute(
@@ -142,7 +139,7 @@ def test_outcomes_publish_only_gated_tables(warehouse, monkeypatch):
         assert checks[("datalabs", DISCLOSURE_GATE)]
         assert checks[("benefit_spells", "grain_is_unique")]
         assert checks[("benefit_spells", "end_not_before_start")]
-        assert instance.get_latest_materialization_event(PERSON_KEYS) is None  # seeded
+        assert instance.get_latest_materialization_event(PERSON_KEYS_KEY) is None  # seeded
 
         with duckdb.connect(str(warehouse.published_path), read_only=True) as pub:
             tables = {
