@@ -1,10 +1,12 @@
 """The one declaration model of a built table: a YAML file beside the SQL that builds it.
 
-Integrated facts (``outcomes/facts``) and marts (``marts/<domain>``) are declared alike: name
-(the file's stem), domain, description, grain, owners and every column's name, DuckDB type and
-description; each kind adds what its builder needs (a fact's key and period, a mart's roles and
-disclosure arithmetic). Column types reach SQL text (casts, empty tables), so they are checked
-against ``SQL_TYPE`` here, when the YAML is read.
+Integrated facts (``outcomes/facts``), certified-spend tables (``procurement/sql``) and marts
+(``marts/<domain>``) are declared alike: name (the file's stem), domain, description, grain,
+owners and every column's name, DuckDB type and description. A table filled from configuration
+names the module that writes it (``built_by``) instead of a SQL file. Each kind adds what its
+builder needs (a fact's key and period, a mart's roles and disclosure arithmetic). Column types
+reach SQL text (casts, empty tables), so they are checked against ``SQL_TYPE`` when the YAML is
+read.
 """
 
 from __future__ import annotations
@@ -41,6 +43,11 @@ class TableDeclaration(Strict):
     description: str = Field(min_length=1)
     grain: str = Field(min_length=1, description="One row per ...")
     owners: list[str] = Field(min_length=1)
+    built_by: str | None = Field(
+        None,
+        description="the module that writes the table when no SQL file beside the YAML does "
+        "(tables filled from configuration)",
+    )
 
     _path: Path = PrivateAttr(default=Path())
 
@@ -76,7 +83,7 @@ def load_declaration(path: Path, model: type[D]) -> D:
         raise DeclarationError(f"{path}: {problems}") from exc
     if declaration.name != path.stem:
         raise DeclarationError(f"{path}: name {declaration.name!r} differs from the file name")
-    if not path.with_suffix(".sql").exists():
+    if declaration.built_by is None and not path.with_suffix(".sql").exists():
         raise DeclarationError(f"{path}: no SQL file {path.with_suffix('.sql').name} beside it")
     return declaration.located_at(path)
 
