@@ -119,6 +119,7 @@ class MartDeclaration(TableDeclaration):
         True, description="pass the disclosure gate before publishing (counts of people)"
     )
     columns: list[MartColumn] = Field(min_length=1)
+    built_by: None = None  # a mart is always built from its SQL
     mirrors: list[list[MirrorPlace]] = Field(
         default_factory=list,
         description="places that show one quantity in rows alike in every other dimension "

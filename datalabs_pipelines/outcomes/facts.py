@@ -26,6 +26,7 @@ class FactDeclaration(TableDeclaration):
     key: list[str] = Field(min_length=1, description="columns unique together (the grain)")
     period: tuple[str, str] | None = Field(None, description="(start, end): end >= start")
     columns: list[DeclaredColumn] = Field(min_length=1)
+    built_by: None = None  # a fact is always built from its SQL
 
     @model_validator(mode="after")
     def _known_columns(self) -> FactDeclaration:

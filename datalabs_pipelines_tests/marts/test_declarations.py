@@ -48,6 +48,7 @@ def test_valid_declaration_loads(tmp_path):
         # a type reaches SQL text (empty marts, casts): only allow-listed DuckDB types pass
         (lambda d: d["columns"][1].update(type="BIGINT); DROP TABLE x; --"), "columns.1.type"),
         (lambda d: d["columns"][1].update(type="bigint"), "columns.1.type"),
+        (lambda d: d.update(built_by="marts/x.py"), "built_by"),  # a mart is built from SQL
     ],
 )
 def test_invalid_declarations_name_file_and_field(tmp_path, change, fragment):
