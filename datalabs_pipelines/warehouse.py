@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
 import os
 import re
@@ -38,6 +39,16 @@ def literal(text: str) -> str:
 def qualified(table: tuple[str, str]) -> str:
     schema, name = table
     return f"{identifier(schema)}.{identifier(name)}"
+
+
+def literal(value: object) -> str:
+    """``value`` as a SQL literal, for the few places that cannot take a bound parameter
+    (macro bodies, ATTACH, SQL handed to Great Expectations): a number as written, anything
+    else (a date as ISO text) a quoted string with its quotes doubled."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        text = value.isoformat() if isinstance(value, dt.date) else str(value)
+        return "'" + text.replace("'", "''") + "'"
+    return repr(value)
 
 
 def ensure_table(

@@ -21,10 +21,10 @@ from datalabs_pipelines.assets_common import (
     table_metadata,
     tags,
 )
+from datalabs_pipelines.candidates import candidate
 from datalabs_pipelines.cleaning.collapsed import record_collapsed
 from datalabs_pipelines.cleaning.staging import (
     build_candidates,
-    candidate,
     identities_table,
     keep_live_table,
     promote,

@@ -16,6 +16,8 @@ from decimal import Decimal
 
 import duckdb
 
+from datalabs_pipelines.candidates import candidate, reject
+from datalabs_pipelines.candidates import promote as promote_candidates
 from datalabs_pipelines.cleaning.standardize import (
     SQL_TYPES,
     identity_sql,
@@ -26,10 +28,7 @@ from datalabs_pipelines.cleaning.standardize import (
 from datalabs_pipelines.contracts.model import Column, Contract
 from datalabs_pipelines.governance.tokens import hmac_sql, install_hmac_macro
 from datalabs_pipelines.ingestion.loading import pii_raw_table, raw_table
-from datalabs_pipelines.warehouse import identifier, qualified, table_exists
-
-CANDIDATE_SUFFIX = "__candidate"
-
+from datalabs_pipelines.warehouse import identifier, qualified
 
 # Lines sharing a key collapse into the first (by delivery, line); under keep nothing does.
 _DUPLICATE_KEY = {
@@ -54,10 +53,6 @@ def staging_table(contract: Contract) -> tuple[str, str]:
 
 def identities_table(contract: Contract) -> tuple[str, str]:
     return ("pii", f"{contract.name}_identities")
-
-
-def candidate(table: tuple[str, str]) -> tuple[str, str]:
-    return (table[0], table[1] + CANDIDATE_SUFFIX)
 
 
 def staging_columns(column: Column) -> dict[str, str]:
@@ -222,29 +217,9 @@ def _staging_select(column: Column) -> str:
 
 def promote(con: duckdb.DuckDBPyConnection, contract: Contract) -> None:
     """Replace the live staging (and identities) tables by the validated candidates."""
-    con.execute("BEGIN TRANSACTION")
-    try:
-        for table in (staging_table(contract), identities_table(contract)):
-            if not table_exists(con, candidate(table)):
-                continue
-            con.execute(f"DROP TABLE IF EXISTS {qualified(table)}")
-            con.execute(
-                f"ALTER TABLE {qualified(candidate(table))} RENAME TO {identifier(table[1])}"
-            )
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
+    promote_candidates(con, (staging_table(contract), identities_table(contract)))
 
 
 def keep_live_table(con: duckdb.DuckDBPyConnection, contract: Contract) -> None:
     """Drop the rejected candidates; where no live table exists yet, leave an empty one."""
-    for table in (staging_table(contract), identities_table(contract)):
-        if not table_exists(con, candidate(table)):
-            continue
-        if not table_exists(con, table):
-            con.execute(
-                f"CREATE TABLE {qualified(table)} AS SELECT * FROM {qualified(candidate(table))} "
-                "LIMIT 0"
-            )
-        con.execute(f"DROP TABLE {qualified(candidate(table))}")
+    reject(con, (staging_table(contract), identities_table(contract)), leave_empty=True)

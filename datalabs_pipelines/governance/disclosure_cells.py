@@ -134,11 +134,12 @@ def suppress_complements(con: duckdb.DuckDBPyConnection) -> int:
     return int(picked[0]) if picked else 0
 
 
-def _small_complement(part: str, whole: str) -> str:
+def _small_complement() -> str:
+    """Rows where the count ``$part`` is shown and ``$whole`` less it is below ``$threshold``."""
     return f"""
         SELECT p._row_id FROM {CELLS} p
-        JOIN {CELLS} w ON w._row_id = p._row_id AND w.col = '{whole}'
-        WHERE p.col = '{part}' AND NOT p.suppressed AND NOT w.suppressed
+        JOIN {CELLS} w ON w._row_id = p._row_id AND w.col = $whole
+        WHERE p.col = $part AND NOT p.suppressed AND NOT w.suppressed
           AND w.value - p.value < $threshold
     """
 
@@ -152,11 +153,10 @@ def suppress_small_complements(
     for column in declaration.columns_with("count"):
         if column.base is None:
             continue
-        part, whole = identifier(column.name), identifier(column.base)
         result = con.execute(
-            f"UPDATE {CELLS} SET suppressed = true FROM ({_small_complement(part, whole)}) q "
-            f"WHERE {CELLS}._row_id = q._row_id AND {CELLS}.col = '{part}'",
-            {"threshold": threshold},
+            f"UPDATE {CELLS} SET suppressed = true FROM ({_small_complement()}) q "
+            f"WHERE {CELLS}._row_id = q._row_id AND {CELLS}.col = $part",
+            {"threshold": threshold, "part": column.name, "whole": column.base},
         ).fetchone()
         changed += int(result[0]) if result else 0
     return changed

@@ -16,10 +16,10 @@ from pathlib import Path
 
 import duckdb
 
+from datalabs_pipelines.candidates import candidate
 from datalabs_pipelines.cleaning.staging import (
     Collapsed,
     build_candidates,
-    candidate,
     staging_table,
 )
 from datalabs_pipelines.contracts.model import Contract

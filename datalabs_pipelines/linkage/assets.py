@@ -18,17 +18,13 @@ from datalabs_pipelines.linkage.keys import (
     CROSSWALK_COLUMNS,
 )
 from datalabs_pipelines.linkage.modelfile import load_model
+from datalabs_pipelines.linkage.person_keys import PERSON_KEYS, PERSON_KEYS_COLUMNS, PERSON_KEYS_KEY
 from datalabs_pipelines.linkage.run import link_persons
 from datalabs_pipelines.linkage.sources import person_sources
 from datalabs_pipelines.warehouse import qualified
 
 CROSSWALK_KEY = dg.AssetKey(["pii", "linkage", "person_crosswalk"])
 CHANGES_KEY = dg.AssetKey(["pii", "linkage", "person_key_changes"])
-PERSON_KEYS_KEY = dg.AssetKey(["integrated", "linkage", "person_keys"])
-PERSON_KEYS = ("integrated", "person_keys")
-PERSON_KEYS_COLUMNS = {n: CROSSWALK_COLUMNS[n] for n in ("source_extract", "record_id")} | {
-    "person_key": CROSSWALK_COLUMNS["person_key"]
-}
 OWNERS = ["team:data_platform"]
 
 

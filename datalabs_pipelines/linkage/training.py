@@ -26,6 +26,7 @@ from datalabs_pipelines.linkage.spec import (
     TRAINING_BLOCKING_RULES,
     base_settings,
 )
+from datalabs_pipelines.warehouse import literal
 
 DEFAULT_THRESHOLD = 0.9  # posterior; against a prior near 1e-5, about 20 bits of evidence
 # No level's m probability below this: a field that disagrees counts against a pair (at most
@@ -97,8 +98,7 @@ def train_on_warehouse(
     """Build the profiles from a warehouse (attached read-only), train, write ``out``."""
     sources = person_sources(all_contracts())
     with duckdb.connect() as con:
-        quoted = str(warehouse.resolve()).replace("'", "''")
-        con.execute(f"ATTACH '{quoted}' AS warehouse (READ_ONLY)")
+        con.execute(f"ATTACH {literal(str(warehouse.resolve()))} AS warehouse (READ_ONLY)")
         con.execute("USE warehouse")
         records = build_records(con, sources)
         deterministic_clusters(con)

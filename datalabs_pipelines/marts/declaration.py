@@ -21,21 +21,29 @@ from __future__ import annotations
 import re
 from functools import cache
 from pathlib import Path
-from typing import Literal, Self
+from typing import Literal
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    PrivateAttr,
-    ValidationError,
-    model_validator,
+from pydantic import Field, model_validator
+
+from datalabs_pipelines.declarations import (
+    IDENTIFIER,
+    DeclarationError,
+    DeclaredColumn,
+    Strict,
+    TableDeclaration,
+    load_all,
 )
-
-from datalabs_pipelines.yaml_files import read_yaml
+from datalabs_pipelines.declarations import load_declaration as load_table
 
 MARTS_DIR = Path(__file__).parent
-IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+__all__ = [
+    "DeclarationError",
+    "MartColumn",
+    "MartDeclaration",
+    "all_declarations",
+    "load_declaration",
+]
+
 LINEAGE_REF = re.compile(r"^[a-z][a-z0-9_]*(/[a-z][a-z0-9_]*){2}:[a-z_][a-z0-9_]*$")
 
 Role = Literal[
@@ -54,15 +62,8 @@ DERIVED_ROLES = {"rate", "share", "median", "interval"}
 RATIO_ROLES = {"rate", "share", "interval"}
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class MartColumn(_Strict):
-    name: str = Field(pattern=IDENTIFIER.pattern)
-    type: str = Field(min_length=1, description="DuckDB type")
+class MartColumn(DeclaredColumn):
     role: Role
-    description: str = Field(min_length=1)
     base: str | None = Field(
         None,
         description="the count a rate, share or median rests on; for a count, the count it is a "
@@ -86,7 +87,7 @@ class MartColumn(_Strict):
     definition: str | None = Field(None, description="how the metric is computed")
 
 
-class MirrorPlace(_Strict):
+class MirrorPlace(Strict):
     """One place a quantity is shown: a count column in the rows whose dimensions in ``where``
     hold the given values (compared as text); in ``mart`` when another mart shows it."""
 
@@ -95,12 +96,8 @@ class MirrorPlace(_Strict):
     where: dict[str, str] = Field(default_factory=dict)
 
 
-class MartDeclaration(_Strict):
-    name: str = Field(pattern=IDENTIFIER.pattern)
-    domain: str = Field(pattern=IDENTIFIER.pattern)
-    description: str = Field(min_length=1)
-    grain: str = Field(min_length=1, description="One row per ...")
-    purpose: str = Field(pattern=IDENTIFIER.pattern)
+class MartDeclaration(TableDeclaration):
+    purpose: str = Field(pattern=IDENTIFIER)
     sources: list[str] = Field(default_factory=list, description="contract names it uses")
     optional_sources: dict[str, list[str]] = Field(
         default_factory=dict,
@@ -118,11 +115,11 @@ class MartDeclaration(_Strict):
         default_factory=list,
         description="asset keys it reads, as 'layer/agency/table'; 'staging/*' = every staging",
     )
-    owners: list[str] = Field(min_length=1)
     disclosure_control: bool = Field(
         True, description="pass the disclosure gate before publishing (counts of people)"
     )
     columns: list[MartColumn] = Field(min_length=1)
+    built_by: None = None  # a mart is always built from its SQL
     mirrors: list[list[MirrorPlace]] = Field(
         default_factory=list,
         description="places that show one quantity in rows alike in every other dimension "
@@ -200,41 +197,11 @@ class MartDeclaration(_Strict):
     def columns_with(self, *roles: str) -> list[MartColumn]:
         return [c for c in self.columns if c.role in roles]
 
-    _path: Path = PrivateAttr(default=Path())
-
-    @property
-    def path(self) -> Path:
-        return self._path
-
-    @property
-    def sql_path(self) -> Path:
-        return self._path.with_suffix(".sql")
-
-    def located_at(self, path: Path) -> Self:
-        """Remember the YAML file this was read from (its SQL lies beside it)."""
-        self._path = path
-        return self
-
-
-class DeclarationError(ValueError):
-    """A mart declaration is invalid; the message names the file and the field."""
-
 
 def load_declaration(path: Path) -> MartDeclaration:
-    try:
-        declaration = MartDeclaration.model_validate(read_yaml(path))
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or '<mart>'}: {e['msg']}" for e in exc.errors()
-        )
-        raise DeclarationError(f"{path}: {problems}") from exc
-    if declaration.name != path.stem:
-        raise DeclarationError(f"{path}: name {declaration.name!r} differs from the file name")
-    if not path.with_suffix(".sql").exists():
-        raise DeclarationError(f"{path}: no SQL file {path.with_suffix('.sql').name} beside it")
-    return declaration.located_at(path)
+    return load_table(path, MartDeclaration)
 
 
 @cache
 def all_declarations(directory: Path = MARTS_DIR) -> tuple[MartDeclaration, ...]:
-    return tuple(load_declaration(p) for p in sorted(directory.rglob("*.yaml")))
+    return load_all(directory.rglob("*.yaml"), MartDeclaration)

@@ -9,10 +9,10 @@ from dagster_duckdb import DuckDBResource
 
 from datalabs_pipelines.assets_common import column_schema, table_metadata
 from datalabs_pipelines.contracts import Contract
+from datalabs_pipelines.linkage.person_keys import PERSON_KEYS_KEY
 from datalabs_pipelines.outcomes.build import build_fact, fact_table
 from datalabs_pipelines.outcomes.checks import check_names
 from datalabs_pipelines.outcomes.facts import FactDeclaration, all_facts
-from datalabs_pipelines.outcomes.linkage import PERSON_KEYS
 from datalabs_pipelines.warehouse import qualified
 
 
@@ -27,7 +27,7 @@ def build_fact_asset(fact: FactDeclaration, contracts: Sequence[Contract]) -> dg
 
     @dg.asset(
         key=key,
-        deps=[PERSON_KEYS, *staging],
+        deps=[PERSON_KEYS_KEY, *staging],
         description=(
             f"{fact.description} Source: {', '.join(f'`staging.{s}`' for s in fact.sources)} "
             f"joined to `integrated.person_keys`. Grain: {fact.grain} "

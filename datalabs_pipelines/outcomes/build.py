@@ -1,26 +1,22 @@
 """Build one integrated fact: its SQL into a candidate table, the checks, then promotion.
 
 The candidate replaces ``integrated.<fact>`` only when every blocking check passed, so a broken
-build leaves the last good table (and everything built on it) in place.
+build leaves the last good table (and everything built on it) in place. Column types are
+validated against ``declarations.SQL_TYPE`` when the YAML is read.
 """
 
 from __future__ import annotations
 
 import duckdb
 
+from datalabs_pipelines.candidates import candidate, promote, reject
 from datalabs_pipelines.outcomes.checks import CheckOutcome, run_checks
 from datalabs_pipelines.outcomes.facts import FactDeclaration
 from datalabs_pipelines.warehouse import identifier, qualified
 
-CANDIDATE_SUFFIX = "__candidate"
-
 
 def fact_table(fact: FactDeclaration) -> tuple[str, str]:
     return ("integrated", fact.name)
-
-
-def candidate_table(fact: FactDeclaration) -> tuple[str, str]:
-    return ("integrated", fact.name + CANDIDATE_SUFFIX)
 
 
 def build_candidate(con: duckdb.DuckDBPyConnection, fact: FactDeclaration) -> None:
@@ -31,30 +27,17 @@ def build_candidate(con: duckdb.DuckDBPyConnection, fact: FactDeclaration) -> No
     order = ", ".join(identifier(k) for k in fact.key)
     con.execute("CREATE SCHEMA IF NOT EXISTS integrated")
     con.execute(
-        f"CREATE OR REPLACE TABLE {qualified(candidate_table(fact))} AS "
+        f"CREATE OR REPLACE TABLE {qualified(candidate(fact_table(fact)))} AS "
         f"SELECT {columns} FROM (\n{fact.sql_path.read_text()}\n) ORDER BY {order}"
     )
-
-
-def promote(con: duckdb.DuckDBPyConnection, fact: FactDeclaration) -> None:
-    con.execute("BEGIN TRANSACTION")
-    try:
-        con.execute(f"DROP TABLE IF EXISTS {qualified(fact_table(fact))}")
-        con.execute(
-            f"ALTER TABLE {qualified(candidate_table(fact))} RENAME TO {identifier(fact.name)}"
-        )
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
 
 
 def build_fact(con: duckdb.DuckDBPyConnection, fact: FactDeclaration) -> list[CheckOutcome]:
     """Build, check and (when no blocking check failed) promote; return the check outcomes."""
     build_candidate(con, fact)
-    outcomes = run_checks(con, fact, qualified(candidate_table(fact)))
+    outcomes = run_checks(con, fact, qualified(candidate(fact_table(fact))))
     if any(o.blocking and not o.passed for o in outcomes):
-        con.execute(f"DROP TABLE {qualified(candidate_table(fact))}")
+        reject(con, [fact_table(fact)], leave_empty=False)
     else:
-        promote(con, fact)
+        promote(con, [fact_table(fact)])
     return outcomes

@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 
 import duckdb
 
+from datalabs_pipelines.linkage.person_keys import PERSON_KEYS
 from datalabs_pipelines.outcomes.facts import FactDeclaration
-from datalabs_pipelines.outcomes.linkage import PERSON_KEYS_TABLE
 from datalabs_pipelines.warehouse import identifier, qualified, table_exists
 
 GRAIN_IS_UNIQUE = "grain_is_unique"
@@ -74,14 +74,13 @@ def unlinked_records(con: duckdb.DuckDBPyConnection, fact: FactDeclaration) -> F
         if not table_exists(con, staged):
             continue
         missing = (
-            f"SELECT '{identifier(source)}' AS source_extract, s.record_id "
-            f"FROM {qualified(staged)} s WHERE NOT EXISTS (SELECT 1 FROM "
-            f"{qualified(PERSON_KEYS_TABLE)} k WHERE k.source_extract = ? "
+            f"SELECT s.record_id FROM {qualified(staged)} s WHERE NOT EXISTS (SELECT 1 FROM "
+            f"{qualified(PERSON_KEYS)} k WHERE k.source_extract = ? "
             "AND k.record_id = s.record_id)"
         )
         total += con.execute(f"SELECT count(*) FROM ({missing})", [source]).fetchone()[0]
         cursor = con.execute(missing + f" ORDER BY s.record_id LIMIT {SAMPLES}", [source])
-        samples += [{"source_extract": a, "record_id": b} for a, b in cursor.fetchall()]
+        samples += [{"source_extract": source, "record_id": r} for (r,) in cursor.fetchall()]
     return total, samples[:SAMPLES]
 
 

@@ -1,5 +1,7 @@
 """Fact declarations: one YAML per integrated table, beside the SQL query that builds it.
 
+The shared model is ``declarations.TableDeclaration``; a fact adds its sources and its key.
+
 A declaration names the table's domain, source extracts, grain and the columns that make a row
 unique (``key``, checked), the period columns whose end may not precede the start (checked) and
 every column's type and description. The SQL file holds one SELECT over ``staging.<extract>``
@@ -10,36 +12,21 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
-from typing import Self
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
+from pydantic import Field, model_validator
 
-from datalabs_pipelines.yaml_files import read_yaml
+from datalabs_pipelines.declarations import DeclaredColumn, TableDeclaration, load_all
+from datalabs_pipelines.declarations import load_declaration as load_table
 
 FACTS_DIR = Path(__file__).parent / "facts"
-IDENTIFIER = r"^[a-z][a-z0-9_]{0,62}$"
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class FactColumn(_Strict):
-    name: str = Field(pattern=IDENTIFIER)
-    type: str = Field(min_length=1)
-    description: str = Field(min_length=1)
-
-
-class FactDeclaration(_Strict):
-    name: str = Field(pattern=IDENTIFIER)
-    domain: str = Field(pattern=IDENTIFIER)
-    description: str = Field(min_length=1)
-    grain: str = Field(min_length=1, description="One row per ...")
+class FactDeclaration(TableDeclaration):
     sources: list[str] = Field(min_length=1, description="contract names it reads")
-    owners: list[str] = Field(min_length=1)
     key: list[str] = Field(min_length=1, description="columns unique together (the grain)")
     period: tuple[str, str] | None = Field(None, description="(start, end): end >= start")
-    columns: list[FactColumn] = Field(min_length=1)
+    columns: list[DeclaredColumn] = Field(min_length=1)
+    built_by: None = None  # a fact is always built from its SQL
 
     @model_validator(mode="after")
     def _known_columns(self) -> FactDeclaration:
@@ -51,25 +38,11 @@ class FactDeclaration(_Strict):
             raise ValueError(f"{self.name}: an integrated fact is keyed by person_key")
         return self
 
-    _path: Path = PrivateAttr(default=Path())
-
-    @property
-    def sql_path(self) -> Path:
-        return self._path.with_suffix(".sql")
-
-    def located_at(self, path: Path) -> Self:
-        """Remember the YAML file this was read from (its SQL lies beside it)."""
-        self._path = path
-        return self
-
 
 def load_fact(path: Path) -> FactDeclaration:
-    declaration = FactDeclaration.model_validate(read_yaml(path))
-    if declaration.name != path.stem or not path.with_suffix(".sql").exists():
-        raise ValueError(f"{path}: name differs from the file name, or no SQL file beside it")
-    return declaration.located_at(path)
+    return load_table(path, FactDeclaration)
 
 
 @cache
 def all_facts(directory: Path = FACTS_DIR) -> tuple[FactDeclaration, ...]:
-    return tuple(load_fact(p) for p in sorted(directory.glob("*.yaml")))
+    return load_all(directory.glob("*.yaml"), FactDeclaration)

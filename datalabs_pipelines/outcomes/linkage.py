@@ -11,22 +11,20 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from datalabs_pipelines.assets_common import column_schema, table_metadata
-from datalabs_pipelines.warehouse import ensure_table, qualified, table_exists
-
-PERSON_KEYS = dg.AssetKey(["integrated", "linkage", "person_keys"])
-PERSON_KEYS_TABLE = ("integrated", "person_keys")
-PERSON_KEYS_COLUMNS = {
-    "source_extract": ("VARCHAR", "contract name of the staged record"),
-    "record_id": ("VARCHAR", "staging record_id (delivery:line)"),
-    "person_key": ("VARCHAR", "pseudonymous key of the person the record belongs to"),
-}
+from datalabs_pipelines.linkage.person_keys import (
+    PERSON_KEYS,
+    PERSON_KEYS_COLUMNS,
+    PERSON_KEYS_KEY,
+    ensure_person_keys,
+)
+from datalabs_pipelines.warehouse import qualified, table_exists
 
 
 def person_keys_placeholder() -> dg.AssetsDefinition:
     """Stands in for the linkage asset when it is not in the code location."""
 
     @dg.asset(
-        key=PERSON_KEYS,
+        key=PERSON_KEYS_KEY,
         group_name="integrated",
         kinds={"duckdb"},
         owners=["team:data_platform"],
@@ -42,17 +40,15 @@ def person_keys_placeholder() -> dg.AssetsDefinition:
         Target: `integrated.person_keys`, left as it is, or created empty when missing so that
         the outcome facts and marts build (empty) and publishing is not held up."""
         with warehouse.get_connection() as con:
-            if not table_exists(con, PERSON_KEYS_TABLE):
+            if not table_exists(con, PERSON_KEYS):
                 context.log.warning(
                     "person linkage is not installed: integrated.person_keys is created empty, "
                     "so the outcome facts and marts are empty"
                 )
-            ensure_table(
-                con, PERSON_KEYS_TABLE, {n: t for n, (t, _) in PERSON_KEYS_COLUMNS.items()}
-            )
+            ensure_person_keys(con)
             return dg.MaterializeResult(
-                metadata=table_metadata(con, PERSON_KEYS_TABLE, preview=False)
-                | {"dagster/table_name": qualified(PERSON_KEYS_TABLE), "stand_in": True}
+                metadata=table_metadata(con, PERSON_KEYS, preview=False)
+                | {"dagster/table_name": qualified(PERSON_KEYS), "stand_in": True}
             )
 
     return person_keys
@@ -62,6 +58,6 @@ def with_person_keys(assets: Sequence[dg.AssetsDefinition]) -> list[dg.AssetsDef
     """``assets``, plus the stand-in when something reads person_keys and nothing writes it."""
     written = {key for a in assets for key in a.keys}
     read = {dep for a in assets for deps in a.asset_deps.values() for dep in deps}
-    if PERSON_KEYS in read and PERSON_KEYS not in written:
+    if PERSON_KEYS_KEY in read and PERSON_KEYS_KEY not in written:
         return [*assets, person_keys_placeholder()]
     return list(assets)

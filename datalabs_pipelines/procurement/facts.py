@@ -1,6 +1,7 @@
 """Certified spend facts: certifications in time, payments and awards on vendor keys, flags.
 
-Runs the SQL files in ``sql/`` in dependency order, after ``linkage`` built ``vendor_keys``.
+Runs ``sql/macros.sql`` (the fiscal-year formula), then the SQL files in ``sql/``, each beside
+the YAML that declares its table, in dependency order, after ``linkage`` built ``vendor_keys``.
 The SQL reads roles (``role_payments``, ...), never an extract: the views are built here from
 the contracts.
 """
@@ -21,11 +22,11 @@ SQL_DIR = Path(__file__).parent / "sql"
 # file → does it take the fiscal-year start month
 STEPS = (
     ("certifications", False),
-    ("businesses", False),
-    ("payments", True),
-    ("awards", True),
-    ("fiscal_years", True),
-    ("flags", False),
+    ("procurement_businesses", False),
+    ("procurement_payments", True),
+    ("procurement_awards", True),
+    ("procurement_fiscal_years", True),
+    ("procurement_flags", False),
 )
 
 
@@ -34,6 +35,7 @@ def build_facts(
 ) -> None:
     write_reference_tables(con, config, contracts)
     build_role_views(con, contracts)
+    con.execute((SQL_DIR / "macros.sql").read_text(encoding="utf-8"))
     for name, dated in STEPS:
         sql = (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
         con.execute(sql, {"fy_start": config.fiscal_year_start_month} if dated else None)

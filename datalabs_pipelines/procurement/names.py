@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import duckdb
 
+from datalabs_pipelines.warehouse import literal
+
 LEGAL_SUFFIXES = (
     "INC", "INCORPORATED", "LLC", "L L C", "LC", "CORP", "CORPORATION", "CO", "COMPANY",
     "LTD", "LIMITED", "LP", "LLP", "PLLC", "PC", "PA", "PLC",
@@ -51,8 +53,9 @@ ADDRESS_RULES: tuple[tuple[str, str], ...] = (
 
 def _chain(expression: str, rules: tuple[tuple[str, str], ...]) -> str:
     for pattern, replacement in rules:
-        p, r = pattern.replace("'", "''"), replacement.replace("'", "''")
-        expression = f"regexp_replace({expression}, '{p}', '{r}', 'g')"
+        expression = (
+            f"regexp_replace({expression}, {literal(pattern)}, {literal(replacement)}, 'g')"
+        )
     return expression
 
 
@@ -62,10 +65,11 @@ def _upper(argument: str) -> str:
 
 def install_macros(con: duckdb.DuckDBPyConnection) -> None:
     """Create the ``biz_*`` normalization macros on ``con`` (temporary, per connection)."""
-    dba_marker = DBA_MARKER.replace("'", "''")
     macros = {
         "biz_name(s)": f"nullif(trim({_chain(_upper('s'), NAME_RULES)}), '')",
-        "biz_dba_part(s)": (f"nullif(regexp_extract({_upper('s')}, '{dba_marker}(.*)$', 1), '')"),
+        "biz_dba_part(s)": (
+            f"nullif(regexp_extract({_upper('s')}, {literal(DBA_MARKER + '(.*)$')}, 1), '')"
+        ),
         "biz_address(s)": f"nullif(trim({_chain(_upper('s'), ADDRESS_RULES)}), '')",
         "biz_house_number(s)": "nullif(regexp_extract(biz_address(s), '^([0-9]+)\\b', 1), '')",
         "biz_city(s)": (

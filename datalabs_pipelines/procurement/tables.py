@@ -1,9 +1,17 @@
-"""Every integrated procurement table: its grain, source and columns (for specs and docs)."""
+"""Every integrated procurement table: its grain, source and columns (for specs and docs).
+
+The certified-spend tables are declared in YAML beside their SQL (``sql/<table>.yaml``, the
+project's one declaration model); the vendor-resolution tables are still declared here.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pydantic import Field
+
+from datalabs_pipelines.declarations import DeclaredColumn, TableDeclaration, load_declaration
+from datalabs_pipelines.procurement.facts import SQL_DIR, STEPS
 from datalabs_pipelines.procurement.keys import ASSIGNMENT_COLUMNS, CHANGE_COLUMNS
 from datalabs_pipelines.procurement.sources import RECORDS_COLUMNS
 
@@ -94,79 +102,25 @@ LINKAGE_TABLES = (
     ),
 )
 
-CERT = {
-    "vendor_key": (V, "business certified"),
-    "source_extract": (V, "registry extract"),
-    "record_id": (V, "registry record"),
-    "certification_id": (V, "certification number (the record id when the registry has none)"),
-    "certification_type": (V, "one code as written, upper-cased (MBE, WBE, VBE, HA, ...)"),
-    "ownership": (V, "ownership the code stands for (the registry contract's value map)"),
-    "program": (V, "program it counts toward (the registry contract's value map)"),
-    "certifying_body": (V, "body that issued it"),
-    "valid_from": ("DATE", "first valid day"),
-    "valid_to": ("DATE", "last valid day"),
-    "flag": (V, "why it cannot count (empty when it can)"),
-}
-SPEND_COMMON = {
-    "fiscal_year": ("BIGINT", "fiscal year named after the year it ends in"),
-    "category": (V, "two-digit NAICS of what was bought ('??' if none)"),
-    "certified_programs": ("VARCHAR[]", "programs certified for on the (effective) date"),
-    "flag": (V, "why it cannot count as it stands (empty when it can)"),
-}
-FACT_TABLES = (
-    Table("procurement_programs", "Programs and goals from config.yaml.", "`config.yaml`",
-          "one row per program", {"program": (V, "program code"), "goal_pct": ("DOUBLE",
-          "goal in percent of spend"), "description": (V, "what the program is")}),
-    Table("value_maps", "Value maps of the contracts (certification codes to ownership and "
-          "program, agency names to codes).", "the contracts' `value_maps`",
-          "one row per contract, column, code and field", {
-              "source_extract": (V, "contract giving the map"),
-              "column_name": (V, "column mapped"), "code": (V, "code, trimmed, upper-cased"),
-              "field": (V, "what it maps to (ownership, program, agency_code)"),
-              "value": (V, "mapped value")}),
-    Table("procurement_parameters", "Fiscal-year start and disparity thresholds from config.",
-          "`config.yaml`", "one row", {
-              "fiscal_year_start_month": ("INTEGER", "first month of the fiscal year"),
-              "disparity_threshold": ("DOUBLE", "index below this is flagged"),
-              "min_available_firms": ("INTEGER", "firms needed for an area for improvement")}),
-    Table("certifications", "Certifications in time, on vendor keys, mapped to programs.",
-          "role `certified_firm_registry`, `integrated.vendor_keys`, `integrated.value_maps`",
-          "one row per certification code of a registry record", CERT),
-    Table("procurement_businesses", "Businesses with their category and first registration.",
-          "`integrated.vendor_keys`, role `vendor_master`", "one row per vendor_key", {
-              "vendor_key": (V, "business"), "vendor_name": (V, "name in the vendor master"),
-              "category": (V, "two-digit NAICS of the business"),
-              "first_registered": ("DATE", "first vendor registration"),
-              "vendor_records": ("BIGINT", "vendor-master records"),
-              "registry_records": ("BIGINT", "registry records")}),
-    Table("procurement_payments", "Payment lines on vendor keys, with certified programs.",
-          "role `payments`, `integrated.vendor_keys`, `integrated.certifications`",
-          "one row per staged payment line", {
-              "source_extract": (V, "payments extract"), "record_id": (V, "staging record id"),
-              "payment_id": (V, "payment line"),
-              "vendor_id": (V, "vendor paid"), "vendor_key": (V, "business paid"),
-              "agency_code": (V, "paying agency"), "payment_date": ("DATE", "date issued"),
-              "effective_date": ("DATE", "date it counts on (a void: its payment's date)"),
-              "amount": ("DECIMAL(18,2)", "amount, negative for voids and refunds"),
-              "voids_payment_id": (V, "payment a void reverses"), **SPEND_COMMON}),
-    Table("procurement_awards", "Contract awards on vendor keys, with certified programs.",
-          "role `awards`, `integrated.vendor_keys`, `integrated.certifications`",
-          "one row per staged award", {
-              "source_extract": (V, "awards extract"), "record_id": (V, "staging record id"),
-              "award_id": (V, "award"),
-              "contract_id": (V, "contract"), "vendor_id": (V, "vendor awarded"),
-              "vendor_key": (V, "business awarded"), "agency_code": (V, "awarding agency"),
-              "award_date": ("DATE", "date of award"),
-              "award_amount": ("DECIMAL(18,2)", "amount awarded"), **SPEND_COMMON}),
-    Table("procurement_fiscal_years", "Fiscal years the data touches, with their bounds.",
-          "`integrated.procurement_payments`, `integrated.procurement_awards`",
-          "one row per fiscal year", {"fiscal_year": ("BIGINT", "fiscal year"),
-          "starts_on": ("DATE", "first day"), "ends_on": ("DATE", "last day")}),
-    Table("procurement_flags", "Records kept but flagged, with their reason.",
-          "`integrated.procurement_payments`, `procurement_awards`, `certifications`",
-          "one row per flagged record", {
-              "source_extract": (V, "extract"), "record_id": (V, "staging record id"),
-              "source_id": (V, "payment, award or certification id"),
-              "reason": (V, "why it cannot count as it stands"),
-              "amount": ("DECIMAL(18,2)", "amount, if any")}),
-)  # fmt: skip
+
+class ProcurementTable(TableDeclaration):
+    """A certified-spend table, declared in ``sql/<name>.yaml`` beside the SQL that builds it."""
+
+    source: str = Field(min_length=1, description="what it is built from")
+    columns: list[DeclaredColumn] = Field(min_length=1)
+
+
+REFERENCE_TABLES = ("procurement_programs", "value_maps", "procurement_parameters")
+
+
+def _table(declaration: ProcurementTable) -> Table:
+    columns = {c.name: (c.type, c.description) for c in declaration.columns}
+    return Table(
+        declaration.name, declaration.description, declaration.source, declaration.grain, columns
+    )
+
+
+FACT_TABLES = tuple(
+    _table(load_declaration(SQL_DIR / f"{name}.yaml", ProcurementTable))
+    for name in (*REFERENCE_TABLES, *(step for step, _ in STEPS))
+)

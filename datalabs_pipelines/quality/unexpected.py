@@ -4,7 +4,8 @@ Great Expectations computes the counts. This predicate fetches a few record ids 
 failing check found (asking GE for them costs a query per expectation, passing or not), and
 the benchmark's hand-written aggregate counts with it; the benchmark and its test check that
 those counts agree with GE's. Bounds and sets come from the contracts (validated YAML in the
-repository) and are written as SQL literals.
+repository) and are written as SQL literals by ``warehouse.literal``, since GE and the
+benchmark take the predicate as SQL text.
 """
 
 from __future__ import annotations
@@ -25,17 +26,9 @@ from datalabs_pipelines.contracts.model import (
 )
 from datalabs_pipelines.contracts.staging_names import checked_column
 from datalabs_pipelines.governance.agreements import run_date
-from datalabs_pipelines.warehouse import identifier
+from datalabs_pipelines.warehouse import identifier, literal
 
 KEY_COLUMN = "record_id"
-
-
-def literal(value: object) -> str:
-    """``value`` as a SQL literal: a number as written, anything else a quoted string."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        text = value.isoformat() if isinstance(value, dt.date) else str(value)
-        return "'" + text.replace("'", "''") + "'"
-    return repr(value)
 
 
 def year(bound: float | str | None) -> int | None:

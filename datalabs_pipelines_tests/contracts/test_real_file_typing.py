@@ -9,7 +9,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from datalabs_pipelines.cleaning.staging import candidate, staging_table
+from datalabs_pipelines.candidates import candidate
+from datalabs_pipelines.cleaning.staging import staging_table
 from datalabs_pipelines.contracts.model import Contract
 from datalabs_pipelines.ingestion.validate import render, validate_extract
 

@@ -149,13 +149,19 @@ def test_cohort_clusters_as_worked_out_by_hand(linked):
             expected.setdefault(person, set()).add(record_id)
     assert partition(keys) == {frozenset(v) for v in expected.values()}
     assert all(re.fullmatch(r"P[0-9a-f]{12}", k) for k in keys.values())
-    assert result.records == 314 and result.persons == 307
+    records = sum(len(rows) for rows in COHORT.values())
+    assert (result.records, result.persons) == (records, len(expected))
+    # c2 has no identifier at all (unlinkable), g1 only its student id
     assert (result.records_without_identifiers, result.records_unlinkable) == (2, 1)
-    assert result.pairs_compared < 314 * 313 / 2 / 1000
+    # blocking, not all pairs: under a thousandth of the cross product
+    assert result.pairs_compared < records * (records - 1) / 2 / 1000
     p = dict(
         con.execute("SELECT record_id, match_probability FROM pii.person_crosswalk").fetchall()
     )
-    assert p["s2"] == 1.0 and p["c2"] is None and 0.99 <= p["p1"] < 1.0
+    # s2 is tied by an agency id (1.0), c2 stands alone (NULL); p1 is linked by Splink alone,
+    # so at or above the model's threshold and short of certainty (whatever the model's version)
+    assert p["s2"] == 1.0 and p["c2"] is None
+    assert linked[2].threshold_match_probability <= p["p1"] < 1.0
 
 
 def test_cohort_keys_survive_a_rerun_and_a_new_delivery(linked):

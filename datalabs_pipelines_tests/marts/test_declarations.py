@@ -45,6 +45,10 @@ def test_valid_declaration_loads(tmp_path):
         (lambda d: d["columns"][2].update(base="county"), "is not a count column"),
         (lambda d: d["columns"][0].update(role="total"), "columns.0.role"),
         (lambda d: d.pop("grain"), "grain"),
+        # a type reaches SQL text (empty marts, casts): only allow-listed DuckDB types pass
+        (lambda d: d["columns"][1].update(type="BIGINT); DROP TABLE x; --"), "columns.1.type"),
+        (lambda d: d["columns"][1].update(type="bigint"), "columns.1.type"),
+        (lambda d: d.update(built_by="marts/x.py"), "built_by"),  # a mart is built from SQL
     ],
 )
 def test_invalid_declarations_name_file_and_field(tmp_path, change, fragment):
@@ -64,3 +68,27 @@ def test_name_must_match_file(tmp_path):
 def test_shipped_declarations_load():
     names = {d.name for d in all_declarations()}
     assert "extract_quality" in names
+
+
+@pytest.mark.parametrize(
+    "sql_type", ["VARCHAR", "BIGINT", "DECIMAL(18,2)", "DECIMAL(18, 2)", "VARCHAR[]", "TIMESTAMP"]
+)
+def test_declared_types_cover_the_types_the_declarations_use(tmp_path, sql_type):
+    data = yaml.safe_load(yaml.safe_dump(VALID))
+    data["columns"][0]["type"] = sql_type
+    assert load_declaration(write(tmp_path, data)).columns[0].type == sql_type
+
+
+def test_facts_and_marts_share_one_loader(tmp_path):
+    """A fact declaration's mistakes are reported like a mart's: file and field."""
+    from datalabs_pipelines.outcomes.facts import load_fact
+
+    fact = {k: VALID[k] for k in ("name", "domain", "description", "grain", "owners")} | {
+        "sources": ["snap_enrollment"],
+        "key": ["person_key"],
+        "columns": [{"name": "person_key", "type": "VARCHAR(", "description": "p"}],
+    }
+    path = write(tmp_path, fact)
+    with pytest.raises(DeclarationError) as info:
+        load_fact(path)
+    assert str(path) in str(info.value) and "columns.0.type" in str(info.value)

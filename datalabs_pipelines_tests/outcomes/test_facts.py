@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 
+from datalabs_pipelines.linkage.person_keys import ensure_person_keys
 from datalabs_pipelines.outcomes.build import build_fact
 from datalabs_pipelines.outcomes.checks import (
     END_NOT_BEFORE_START,
@@ -34,10 +35,7 @@ def staged(con):
         "dob_year INTEGER, claim_filed_date DATE, benefit_end_date DATE, "
         "weekly_benefit_amount DECIMAL(18,2), last_employer_fein VARCHAR)"
     )
-    con.execute(
-        "CREATE TABLE integrated.person_keys "
-        "(source_extract VARCHAR, record_id VARCHAR, person_key VARCHAR)"
-    )
+    ensure_person_keys(con)
     return con
 
 

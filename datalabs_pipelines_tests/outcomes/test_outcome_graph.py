@@ -8,7 +8,7 @@ import duckdb
 import pytest
 
 from datalabs_pipelines.definitions import build_definitions
-from datalabs_pipelines.outcomes.linkage import PERSON_KEYS
+from datalabs_pipelines.linkage.person_keys import PERSON_KEYS_KEY, ensure_person_keys
 from datalabs_pipelines.publishing import snapshot
 from datalabs_pipelines.publishing.assets import DISCLOSURE_GATE, SNAPSHOT
 from datalabs_pipelines.quality.extract_status import EXTRACT_STATUS, STATUS_COLUMNS
@@ -41,6 +41,7 @@ STAGING = {
     "postsecondary_completion": "institution_id VARCHAR, completion_date DATE, "
     "award_level VARCHAR, cip_code VARCHAR",
 }
+GRADUATES = {"0010001": 25, "0020002": 3}  # per district
 
 
 def seed(path: str) -> None:
@@ -56,8 +57,8 @@ def seed(path: str) -> None:
     rows["ui_wages"].append(("S0", 2024, 4, "123456789", "722511", 100, "17001"))
     rows["tanf_enrollment"].append(("S0", "17001", 1990, "2023-01-01", "2023-02-01"))
     rows["ui_claims"].append(("S1", "UIC1", "17001", 1990, "2023-01-05", "2023-02-05", 300, None))
-    for i in range(28):
-        district = "0010001" if i < 25 else "0020002"
+    for i in range(sum(GRADUATES.values())):
+        district = "0010001" if i < GRADUATES["0010001"] else "0020002"
         rows["k12_enrollment"].append(
             (f"G{i}", "2022-2023", district, district + "01", "12", "2022-08-20", "2023-06-01")
         )
@@ -70,10 +71,7 @@ def seed(path: str) -> None:
     with duckdb.connect(path) as con:
         con.execute("CREATE SCHEMA staging")
         con.execute("CREATE SCHEMA integrated")
-        con.execute(
-            "CREATE TABLE integrated.person_keys "
-            "(source_extract VARCHAR, record_id VARCHAR, person_key VARCHAR)"
-        )
+        ensure_person_keys(con)
         ensure_table(con, EXTRACT_STATUS, STATUS_COLUMNS)
         for extract, columns in STAGING.items():
             con.execute(
@@ -142,7 +140,7 @@ def test_outcomes_publish_only_gated_tables(warehouse, monkeypatch):
         assert checks[("datalabs", DISCLOSURE_GATE)]
         assert checks[("benefit_spells", "grain_is_unique")]
         assert checks[("benefit_spells", "end_not_before_start")]
-        assert instance.get_latest_materialization_event(PERSON_KEYS) is None  # seeded
+        assert instance.get_latest_materialization_event(PERSON_KEYS_KEY) is None  # seeded
 
         with duckdb.connect(str(warehouse.published_path), read_only=True) as pub:
             tables = {
@@ -175,8 +173,8 @@ def test_outcomes_publish_only_gated_tables(warehouse, monkeypatch):
                     "FROM student_outcomes"
                 ).fetchall()
             }
-            assert students["0020002"][0] is None  # 3 graduates
-            assert students["ALL"][0] == 28
+            assert students["0020002"][0] is None  # 3 graduates < 10: suppressed
+            assert students["ALL"][0] == sum(GRADUATES.values())  # the state row is shown
         with duckdb.connect(str(warehouse.warehouse_path), read_only=True) as con:
             # the warehouse keeps the unsuppressed mart, without companion columns
             assert con.execute(

@@ -97,13 +97,22 @@ def test_the_schedule_launches_the_named_in_process_nightly_job():
 
 
 def test_asset_graph_snapshot():
-    """Keys, groups and owners; regenerate with UPDATE_SNAPSHOTS=1 after a deliberate change."""
+    """Keys, groups and owners; regenerate with UPDATE_SNAPSHOTS=1 after a deliberate change.
+
+    A missing snapshot fails: writing it here would make the test pass on whatever the code
+    does."""
     current = {
         spec.key.to_user_string(): {"group": spec.group_name, "owners": sorted(spec.owners)}
         for spec in sorted(all_specs(), key=lambda s: s.key.to_user_string())
     }
-    if os.environ.get("UPDATE_SNAPSHOTS") or not SNAPSHOT.exists():
+    if os.environ.get("UPDATE_SNAPSHOTS"):
         SNAPSHOT.write_text(json.dumps(current, indent=2, sort_keys=True) + "\n")
+    if not SNAPSHOT.exists():
+        pytest.fail(
+            f"{SNAPSHOT} is missing; after checking the asset graph, write it with "
+            "UPDATE_SNAPSHOTS=1 .venv/bin/python -m pytest "
+            "datalabs_pipelines_tests/pipeline/test_definitions.py -k snapshot"
+        )
     assert current == json.loads(SNAPSHOT.read_text())
 
 

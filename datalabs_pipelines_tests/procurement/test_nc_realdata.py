@@ -96,8 +96,14 @@ def test_firms_certified_by_both_bodies(nc):
             HAVING count(DISTINCT source_extract) = 2)
         """
     ).fetchall()[0][0]
-    print(f"NC firms in both directories: {both}; {result}")
-    assert 400 <= both <= 500  # the README says about 450; measured 445
+    smaller = con.execute(
+        "SELECT min(n) FROM (SELECT count(DISTINCT vendor_key) AS n FROM integrated.vendor_keys "
+        "GROUP BY source_extract)"
+    ).fetchone()[0]
+    print(f"NC firms in both directories: {both} of {smaller}; {result}")
+    # The data's README says "about 450" firms are in both: a matcher finding far fewer misses
+    # name variants, far more merges distinct firms; no more than the smaller directory holds.
+    assert 300 <= both <= min(600, smaller)
     for dbe, hub in SAME_FIRM:
         assert _key(con, dbe) == _key(con, hub), (dbe, hub)
     for dbe, hub in DIFFERENT_FIRMS:

@@ -1,4 +1,4 @@
-"""SQL literals of contract bounds and sets, as the unexpected-row predicates write them."""
+"""``warehouse.literal``, the one quoting function: every value reads back as itself."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import datetime as dt
 import duckdb
 import pytest
 
-from datalabs_pipelines.quality.unexpected import literal
+from datalabs_pipelines.warehouse import literal
 
 
 @pytest.mark.parametrize(

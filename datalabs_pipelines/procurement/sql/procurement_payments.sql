@@ -45,9 +45,7 @@ SELECT l.source_extract,
        l.agency_code,
        l.payment_date,
        l.effective_date,
-       year(l.effective_date)
-           + CASE WHEN $fy_start > 1 AND month(l.effective_date) >= $fy_start THEN 1 ELSE 0 END
-           AS fiscal_year,
+       fiscal_year(l.effective_date, $fy_start) AS fiscal_year,
        coalesce(nullif(left(trim(l.category_naics), 2), ''), '??') AS category,
        l.amount,
        l.voids_payment_id,

@@ -7,8 +7,7 @@ WITH years AS (
     SELECT DISTINCT fiscal_year FROM integrated.procurement_awards WHERE fiscal_year IS NOT NULL
 )
 SELECT fiscal_year,
-       make_date(fiscal_year - CASE WHEN $fy_start > 1 THEN 1 ELSE 0 END, $fy_start, 1)
-           AS starts_on,
-       (make_date(fiscal_year - CASE WHEN $fy_start > 1 THEN 1 ELSE 0 END, $fy_start, 1)
-           + INTERVAL 1 YEAR - INTERVAL 1 DAY)::DATE AS ends_on
+       fiscal_year_start(fiscal_year, $fy_start) AS starts_on,
+       (fiscal_year_start(fiscal_year, $fy_start) + INTERVAL 1 YEAR - INTERVAL 1 DAY)::DATE
+           AS ends_on
 FROM years ORDER BY fiscal_year;

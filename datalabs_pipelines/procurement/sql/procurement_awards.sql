@@ -36,9 +36,7 @@ SELECT a.source_extract,
        v.vendor_key,
        a.agency_code,
        a.award_date,
-       year(a.award_date)
-           + CASE WHEN $fy_start > 1 AND month(a.award_date) >= $fy_start THEN 1 ELSE 0 END
-           AS fiscal_year,
+       fiscal_year(a.award_date, $fy_start) AS fiscal_year,
        coalesce(nullif(left(trim(a.naics), 2), ''), '??') AS category,
        a.award_amount,
        coalesce(c.programs, []::VARCHAR[]) AS certified_programs,
