@@ -30,12 +30,6 @@ def identifier(name: str) -> str:
     return name
 
 
-def literal(text: str) -> str:
-    """``text`` as a SQL string literal, for the statements that take no parameters
-    (``ATTACH`` in DuckDB 1.5)."""
-    return "'" + text.replace("'", "''") + "'"
-
-
 def qualified(table: tuple[str, str]) -> str:
     schema, name = table
     return f"{identifier(schema)}.{identifier(name)}"
