@@ -82,6 +82,7 @@ class View:
     table: list[list[str]]
     summary: str
     note: str = ""
+    known: int = 0  # groups (other than the total) whose first metric is published
 
 
 @dataclass
@@ -138,15 +139,24 @@ def _base_unit(metric: Metric) -> str:
     return "usd" if metric.unit in ("pct", "usd") else "count"
 
 
+def _interval(row: Row, metric: Metric) -> str:
+    """The 95 % interval as text, or empty when the metric has none (or it is unknown)."""
+    if not (metric.low and metric.high):
+        return ""
+    low, high = number(row.get(metric.low)), number(row.get(metric.high))
+    if low is None or high is None:
+        return ""
+    return f"{fmt(low, metric.unit)} to {fmt(high, metric.unit)}"
+
+
 def _tooltip(row: Row, name: str, metric: Metric, details: Sequence[Metric]) -> str:
     value, hidden = _cell(row, metric)
     lines = [
         f"<b>{name}</b>",
         f"{metric.label}: {SUPPRESSED if hidden else fmt(value, metric.unit)}",
     ]
-    if not hidden and metric.low and number(row.get(metric.low)) is not None:
-        low, high = number(row.get(metric.low)), number(row.get(metric.high or ""))
-        lines.append(f"95% interval (Wilson): {fmt(low, metric.unit)} to {fmt(high, metric.unit)}")
+    if not hidden and (interval := _interval(row, metric)):
+        lines.append(f"95% interval (Wilson): {interval}")
     if metric.base:
         base, base_hidden = number(row.get(metric.base)), is_suppressed(row, metric.base)
         shown = SUPPRESSED if base_hidden else fmt(base, _base_unit(metric))
@@ -159,15 +169,26 @@ def _tooltip(row: Row, name: str, metric: Metric, details: Sequence[Metric]) -> 
 
 def _name(spec: ChartSpec, row: Row) -> str:
     value = row.get(spec.axis)
-    if spec.axis in LABEL_OF.values() or value is None:
-        return str(value if value is not None else "unknown")
-    return option_text(spec.axis, value, [row])
+    if value is None:
+        return "unknown"
+    return "All" if value in TOTALS else str(value)
+
+
+def _is_total(spec: ChartSpec, row: Row) -> bool:
+    return spec.context is not None and row.get(spec.context) in TOTALS
 
 
 def _ordered(spec: ChartSpec, rows: list[Row]) -> list[Row]:
     first = spec.metrics[0]
     if spec.order == "axis" or spec.trend:
-        return sorted(rows, key=lambda r: (r.get(spec.axis) not in TOTALS, str(r.get(spec.axis))))
+        return sorted(
+            rows,
+            key=lambda r: (
+                not _is_total(spec, r),
+                r.get(spec.axis) not in TOTALS,
+                str(r.get(spec.axis)),
+            ),
+        )
     known = [r for r in rows if _cell(r, first)[0] is not None]
     unknown = [r for r in rows if _cell(r, first)[0] is None]
     known.sort(key=lambda r: _cell(r, first)[0], reverse=spec.order == "desc")
@@ -219,7 +240,9 @@ def _bars(spec: ChartSpec, rows: list[Row], details: Sequence[Metric]) -> tuple[
                 {
                     "type": "bar",
                     "orientation": "h",
-                    "name": f"{metric.label}: {SUPPRESSED}",
+                    "name": SUPPRESSED,
+                    "legendgroup": SUPPRESSED,
+                    "showlegend": not any(t.get("legendgroup") == SUPPRESSED for t in traces),
                     "y": [n for n, h in zip(names, hidden, strict=True) if h],
                     "x": [top or 1.0 for h in hidden if h],
                     "offsetgroup": str(i),
@@ -300,8 +323,8 @@ def _table(spec: ChartSpec, rows: list[Row], details: Sequence[Metric]) -> list[
         for metric in (*spec.metrics, *details):
             value, hidden = _cell(r, metric)
             text = SUPPRESSED if hidden else fmt(value, metric.unit)
-            if not hidden and metric.low and number(r.get(metric.low)) is not None:
-                text += f" ({fmt(number(r.get(metric.low)), metric.unit)} to {fmt(number(r.get(metric.high or '')), metric.unit)})"
+            if not hidden and (interval := _interval(r, metric)):
+                text += f" ({interval})"
             if metric.base:
                 base_hidden = is_suppressed(r, metric.base)
                 base = number(r.get(metric.base))
@@ -323,16 +346,16 @@ def _summary(spec: ChartSpec, rows: list[Row], texts: list[str]) -> str:
     if shown:
         low = min(shown, key=lambda p: p[1])
         high = max(shown, key=lambda p: p[1])
-        parts.append(
-            f"{metric.label} from {fmt(low[1], metric.unit)} ({low[0]}) to {fmt(high[1], metric.unit)} ({high[0]})"
-        )
+        lowest, highest = fmt(low[1], metric.unit), fmt(high[1], metric.unit)
+        parts.append(f"{metric.label} from {lowest} ({low[0]}) to {highest} ({high[0]})")
     if hidden:
         parts.append(f"{hidden} suppressed")
     return "; ".join(parts) + "."
 
 
-def build_chart(spec: ChartSpec, rows: Sequence[Row], details: Sequence[Metric] = ()) -> Chart:
+def build_chart(spec: ChartSpec, rows: Sequence[Row]) -> Chart:
     """Every view of ``spec`` over ``rows`` (one per combination of filter values present)."""
+    details = spec.details
     kept = [r for r in rows if all(r.get(c) == v for c, v in spec.fixed)]
     partial = _partial_periods(spec, kept)
     filters = [_filter(spec, c, kept, partial) for c in spec.filters]
@@ -346,30 +369,66 @@ def build_chart(spec: ChartSpec, rows: Sequence[Row], details: Sequence[Metric] 
     groups: dict[tuple, list[Row]] = {}
     for r in kept:
         groups.setdefault(tuple(str(r.get(c)) for c in spec.filters), []).append(r)
+    at = spec.filters.index(spec.context) if spec.context else -1
+    totals = {v[:at] + v[at + 1 :]: m for v, m in groups.items() if at >= 0 and v[at] in TOTALS}
     for values, members in groups.items():
+        if at >= 0 and values[at] not in TOTALS:
+            members = totals.get(values[:at] + values[at + 1 :], []) + members
         picked = dict(zip(spec.filters, values, strict=True))
-        ordered = _ordered(spec, members)
-        texts = [f"{o.text}" for f in filters for o in f.options if o.value == picked[f.column]]
-        note = ""
-        if spec.period and picked.get(spec.period) in partial:
-            note = (
-                f"Partial period: {picked[spec.period]} is not yet complete, its numbers will rise."
-            )
-        if spec.trend:
-            traces = _trend(spec, ordered, details)
-            top = 0.0
-            trend_partial = sorted(partial)
-            if trend_partial:
-                note = "Partial periods: " + ", ".join(trend_partial)
-        else:
-            traces, top = _bars(spec, ordered, details)
-        chart.views[key_of(list(values))] = View(
-            _figure(spec, traces, len(ordered), top, note),
-            _table(spec, ordered, details),
-            _summary(spec, ordered, texts),
-            note,
-        )
+        chart.views[key_of(list(values))] = _view(spec, filters, picked, members, partial, details)
+    if at >= 0:
+        _pick_finest(chart, at)
     return chart
+
+
+def _view(
+    spec: ChartSpec,
+    filters: list[Filter],
+    picked: dict[str, str],
+    members: list[Row],
+    partial: set[str],
+    details: Sequence[Metric],
+) -> View:
+    ordered = _ordered(spec, members)
+    first = spec.metrics[0]
+    plotted = ordered
+    note = ""
+    if spec.period and picked.get(spec.period) in partial:
+        note = f"Partial period: {picked[spec.period]} is not complete yet; counts will rise."
+    if spec.published_only:
+        plotted = [r for r in ordered if _cell(r, first)[0] is not None]
+        hidden = len(ordered) - len(plotted)
+        if hidden:
+            note = (note + " " if note else "") + (
+                f"{hidden} of {len(ordered)} suppressed, not drawn: listed in the table."
+            )
+    if spec.trend:
+        traces, top = _trend(spec, plotted, details), 0.0
+        if partial:
+            note = "Partial periods: " + ", ".join(sorted(partial))
+    else:
+        traces, top = _bars(spec, plotted, details)
+    texts = [o.text for f in filters for o in f.options if o.value == picked[f.column]]
+    known = sum(1 for r in ordered if not _is_total(spec, r) and _cell(r, first)[0] is not None)
+    return View(
+        _figure(spec, traces, len(plotted), top, note),
+        _table(spec, ordered, details),
+        _summary(spec, plotted, texts),
+        note,
+        known,
+    )
+
+
+def _pick_finest(chart: Chart, at: int) -> None:
+    """Default the breakdown to the finest one that publishes in the default view."""
+    context = chart.filters[at]
+    defaults = [f.default for f in chart.filters]
+
+    def published(option: Option) -> tuple[int, bool]:
+        view = chart.views.get(key_of([*defaults[:at], option.value, *defaults[at + 1 :]]))
+        return (view.known if view else -1, option.value not in TOTALS)
+
+    context.default = max(context.options, key=published).value
 
 
 def _figure(spec: ChartSpec, traces: list, count: int, top: float, note: str) -> dict:

@@ -31,7 +31,7 @@ FILTER_NAMES = {
     "basis": "Measured on",
     "program": "Program",
 }
-CONFIG = {"displaylogo": False, "responsive": True, "modeBarButtonsToRemove": ["sendDataToCloud"]}
+CONFIG = {"displayModeBar": False, "responsive": True}
 
 SCRIPT = """
 document.querySelectorAll('figure.chart[data-chart]').forEach(function (fig) {
@@ -74,8 +74,23 @@ def _county_names() -> dict[str, str]:
         return {r["county_fips"]: r["county_name"] for r in csv.DictReader(handle)}
 
 
-def with_labels(table: str, rows: list[dict[str, object]]) -> list[dict[str, object]]:
-    """Rows with a name beside codes the mart leaves bare (linkage_quality's subgroups)."""
+def fiscal_years_complete(rows: list[dict[str, object]]) -> dict[object, bool]:
+    """Which fiscal years are complete, from the mart that flags them."""
+    out: dict[object, bool] = {}
+    for r in rows:
+        flag = r.get("fiscal_year_complete")
+        if isinstance(flag, bool):
+            out[r.get("fiscal_year")] = out.get(r.get("fiscal_year"), True) and flag
+    return out
+
+
+def with_labels(
+    table: str, rows: list[dict[str, object]], fiscal: dict[object, bool] | None = None
+) -> list[dict[str, object]]:
+    """Rows with what the mart leaves out: a name beside linkage_quality's subgroup codes, and
+    each fiscal year's completeness on procurement marts that do not flag it."""
+    if fiscal and rows and "fiscal_year" in rows[0] and "fiscal_year_complete" not in rows[0]:
+        return [{**r, "fiscal_year_complete": fiscal.get(r.get("fiscal_year"))} for r in rows]
     if table != "linkage_quality":
         return rows
     names = _county_names()
@@ -83,7 +98,8 @@ def with_labels(table: str, rows: list[dict[str, object]]) -> list[dict[str, obj
     for r in rows:
         group = str(r.get("subgroup"))
         named = names.get(group, "statewide" if group == "all" else group)
-        out.append({**r, "subgroup_name": f"{r.get('source_extract')}: {named}"})
+        source = str(r.get("source_extract")).replace("_", " ")
+        out.append({**r, "subgroup_name": f"{source}: {named}"})
     return out
 
 

@@ -9,7 +9,12 @@ from pathlib import Path
 
 from datalabs_pipelines.dashboard.columns import ColumnInfo, column_infos, display, is_suppressed
 from datalabs_pipelines.dashboard.figures import build_chart
-from datalabs_pipelines.dashboard.interactive import SCRIPT, figure_html, with_labels
+from datalabs_pipelines.dashboard.interactive import (
+    SCRIPT,
+    figure_html,
+    fiscal_years_complete,
+    with_labels,
+)
 from datalabs_pipelines.dashboard.page import as_of_text, esc, page
 from datalabs_pipelines.dashboard.sections import SectionSpec, sections_for
 from datalabs_pipelines.dashboard.snapshot import (
@@ -141,6 +146,7 @@ def render_section(
     declaration: MartDeclaration | None,
     moment: dt.datetime,
     status: MartStatus | None = None,
+    fiscal: dict[object, bool] | None = None,
 ) -> tuple[str, int]:
     """One section's HTML and how many charts it holds."""
     if table is None or (status is not None and status.status == "not measurable"):
@@ -157,7 +163,7 @@ def render_section(
         head += f'<p class="question">{esc(spec.question)}</p>'
     infos = column_infos(declaration, table.columns, table.rows)
     controlled = declaration.disclosure_control if declaration else True
-    rows = with_labels(table.name, table.rows)
+    rows = with_labels(table.name, table.rows, fiscal)
     charts = [build_chart(c, rows) for c in spec.charts]
     charts = [c for c in charts if c.views]
     described = declaration.description if declaration else ""
@@ -192,6 +198,8 @@ def render_dashboard(
     summary.not_fresh = {
         m: f"{s.status}: {s.reason}" for m, s in statuses.items() if s.status != "fresh"
     }
+    flagged = tables.get("procurement_program_utilization")
+    fiscal = fiscal_years_complete(flagged.rows) if flagged else {}
     parts = [suppression_note(threshold if threshold is not None else disclosure_threshold())]
     nav, domain = [], None
     for spec in sections_for(published):
@@ -199,7 +207,12 @@ def render_dashboard(
             domain = spec.domain
             parts.append(f'<div class="domain">{esc(domain)}</div>')
         html, charts = render_section(
-            spec, tables.get(spec.mart), by_name.get(spec.mart), moment, statuses.get(spec.mart)
+            spec,
+            tables.get(spec.mart),
+            by_name.get(spec.mart),
+            moment,
+            statuses.get(spec.mart),
+            fiscal,
         )
         parts.append(html)
         nav.append((spec.mart, spec.title))

@@ -39,6 +39,9 @@ class ChartSpec:
     goal: str | None = None  # a column holding the goal, drawn as a marker
     reference: tuple[float, str] | None = None  # a reference line: value, what it means
     trend: bool = False  # the axis is a period, drawn left to right
+    context: str | None = None  # a filter whose total row ('all') leads every other choice
+    published_only: bool = False  # chart published cells only; the table lists the rest
+    details: tuple[Metric, ...] = ()  # more values in the tooltip and the table
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,11 @@ PROGRAM_UTILIZATION = (
         period="fiscal_year",
         complete="fiscal_year_complete",
         goal="goal_pct",
+        details=(
+            Metric("goal_pct", "goal", "pct"),
+            Metric("gap_to_goal_pp", "gap to goal", "pp"),
+            Metric("certified_amount", "to certified firms", "usd"),
+        ),
     ),
     ChartSpec(
         "Utilization by certified-firm category, statewide",
@@ -73,6 +81,7 @@ PROGRAM_UTILIZATION = (
         fixed=(("agency_code", "ALL"),),
         period="fiscal_year",
         complete="fiscal_year_complete",
+        details=(Metric("certified_amount", "to certified firms", "usd"),),
     ),
 )
 
@@ -96,8 +105,13 @@ SECTIONS: tuple[SectionSpec, ...] = (
                 "Utilization of payments by agency and sector",
                 "category_title",
                 (Metric("utilization_pct", "utilization", "pct", base="total_paid"),),
+                details=(
+                    Metric("goal_pct", "goal", "pct"),
+                    Metric("gap_to_goal_pct", "gap to goal", "pp"),
+                ),
                 filters=("fiscal_year", "program", "agency_code"),
                 period="fiscal_year",
+                complete="fiscal_year_complete",
             ),
         ),
     ),
@@ -112,8 +126,13 @@ SECTIONS: tuple[SectionSpec, ...] = (
                 "Disparity index by sector (1 = parity)",
                 "category_title",
                 (Metric("disparity_index", "disparity index", "index", base="certified_firms"),),
+                details=(
+                    Metric("availability_pct", "certified share of vendors", "pct"),
+                    Metric("utilization_share_pct", "certified share of spend", "pct"),
+                ),
                 filters=("fiscal_year",),
                 period="fiscal_year",
+                complete="fiscal_year_complete",
                 order="asc",
                 reference=(0.8, "0.80: area for improvement below"),
             ),
@@ -134,6 +153,7 @@ SECTIONS: tuple[SectionSpec, ...] = (
                 ),
                 filters=("fiscal_year",),
                 period="fiscal_year",
+                complete="fiscal_year_complete",
             ),
         ),
     ),
@@ -162,8 +182,10 @@ SECTIONS: tuple[SectionSpec, ...] = (
                 "Churn: exits followed by a return within 90 days",
                 "group_name",
                 (_rate("churn_rate", "churn rate", "exits"),),
+                details=(Metric("returned_within_90_days", "returned within 90 days", "count"),),
                 filters=("year", "program", "breakdown"),
                 fixed=(("churn_observed", True),),
+                context="breakdown",
                 period="year",
                 complete="year_complete",
                 order="axis",
@@ -173,6 +195,7 @@ SECTIONS: tuple[SectionSpec, ...] = (
                 "group_name",
                 (Metric("enrolled", "people enrolled", "count"),),
                 filters=("year", "program", "breakdown"),
+                context="breakdown",
                 period="year",
                 complete="year_complete",
                 order="axis",
@@ -211,7 +234,9 @@ SECTIONS: tuple[SectionSpec, ...] = (
                     _rate("employment_rate_q4", "employed, 4th quarter", "exiters"),
                     _rate("retention_rate_q4", "retained, 2nd and 4th quarter", "employed_q2"),
                 ),
+                details=(Metric("median_earnings_q2", "median earnings, 2nd quarter", "usd"),),
                 filters=("exit_year", "program", "breakdown"),
+                context="breakdown",
                 period="exit_year",
                 complete="year_complete",
                 order="axis",
@@ -221,6 +246,7 @@ SECTIONS: tuple[SectionSpec, ...] = (
                 "group_name",
                 (Metric("median_earnings_q2", "median earnings", "usd", base="employed_q2"),),
                 filters=("exit_year", "program", "breakdown"),
+                context="breakdown",
                 period="exit_year",
                 complete="year_complete",
                 order="axis",
@@ -260,6 +286,7 @@ SECTIONS: tuple[SectionSpec, ...] = (
                     _rate("not_enrolled_employment_rate", "not enrolled: employed", "not_enrolled"),
                 ),
                 filters=("cohort_year", "breakdown"),
+                context="breakdown",
                 period="cohort_year",
                 complete="window_complete",
                 order="axis",
@@ -279,6 +306,7 @@ SECTIONS: tuple[SectionSpec, ...] = (
                 filters=("cohort_year",),
                 period="cohort_year",
                 complete="window_complete",
+                published_only=True,
             ),
         ),
     ),
@@ -311,7 +339,8 @@ SECTIONS: tuple[SectionSpec, ...] = (
                 "Match rate, lowest first",
                 "subgroup_name",
                 (Metric("match_rate", "match rate", "share", base="records"),),
-                filters=("subgroup_type", "source_extract"),
+                filters=("subgroup_type",),
+                context="subgroup_type",
                 order="asc",
             ),
         ),
