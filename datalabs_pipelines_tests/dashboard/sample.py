@@ -120,9 +120,11 @@ def write_sample_snapshot(path: Path, seed: int = 3, skip: tuple[str, ...] = ())
             if name in skip:
                 continue
             decl = by_name[name]
-            columns = published_columns(decl) if decl.disclosure_control else [
-                (c.name, c.type) for c in decl.columns
-            ]
+            columns = (
+                published_columns(decl)
+                if decl.disclosure_control
+                else [(c.name, c.type) for c in decl.columns]
+            )
             ddl = ", ".join(f"{n} {t}" for n, t in columns)
             con.execute(f"CREATE TABLE main.{name} ({ddl})")
             con.executemany(
