@@ -8,6 +8,7 @@ tooltip and the table; a suppressed cell is drawn as a hatched bar reading "supp
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -281,9 +282,14 @@ def _bars(spec: ChartSpec, rows: list[Row], details: Sequence[Metric]) -> tuple[
     return traces, top
 
 
+def _period_text(value: object) -> str:
+    """A month as 2025-01 (the marts store its first day), anything else as it is."""
+    return f"{value:%Y-%m}" if isinstance(value, dt.date) else str(value)
+
+
 def _trend(spec: ChartSpec, rows: list[Row], details: Sequence[Metric]) -> list:
     traces = []
-    xs = [str(r.get(spec.axis)) for r in rows]
+    xs = [_period_text(r.get(spec.axis)) for r in rows]
     for i, metric in enumerate(spec.metrics):
         cells = [_cell(r, metric) for r in rows]
         traces.append(
@@ -411,7 +417,7 @@ def _view(
     texts = [o.text for f in filters for o in f.options if o.value == picked[f.column]]
     known = sum(1 for r in ordered if not _is_total(spec, r) and _cell(r, first)[0] is not None)
     return View(
-        _figure(spec, traces, len(plotted), top, note),
+        _figure(spec, traces, len(plotted), top),
         _table(spec, ordered, details),
         _summary(spec, plotted, texts),
         note,
@@ -431,7 +437,7 @@ def _pick_finest(chart: Chart, at: int) -> None:
     context.default = max(context.options, key=published).value
 
 
-def _figure(spec: ChartSpec, traces: list, count: int, top: float, note: str) -> dict:
+def _figure(spec: ChartSpec, traces: list, count: int, top: float) -> dict:
     unit = spec.metrics[0].unit
     value_axis = {"automargin": True, "zeroline": True, "gridcolor": "#e4e7eb", **AXIS_FORMAT[unit]}
     if unit == "share":
@@ -454,7 +460,7 @@ def _figure(spec: ChartSpec, traces: list, count: int, top: float, note: str) ->
             "barmode": "group",
             "xaxis": value_axis,
             "yaxis": {**label_axis, "autorange": "reversed"},
-            "height": max(240, 22 * rows + 110),
+            "height": max(180, 22 * rows + 110),
         }
     if spec.reference:
         value, text = spec.reference
@@ -482,12 +488,4 @@ def _figure(spec: ChartSpec, traces: list, count: int, top: float, note: str) ->
                 "font": {"size": 11, "color": "#c53030"},
             }
         ]
-    if note and not spec.trend:
-        layout["title"] = {
-            "text": note,
-            "font": {"size": 12, "color": "#b7791f"},
-            "x": 0,
-            "xanchor": "left",
-        }
-        layout["margin"]["t"] = 70
     return {"data": traces, "layout": layout}

@@ -317,14 +317,17 @@ SECTIONS: tuple[SectionSpec, ...] = (
         "What arrived from each agency, what was quarantined, and which checks failed?",
         (
             ChartSpec(
-                "Records loaded and quarantined, by delivery",
+                "Deliveries with the most records quarantined",
                 "delivery",
                 (
-                    Metric("rows_loaded", "loaded", "count"),
                     Metric("rows_quarantined", "quarantined", "count"),
+                    Metric("rows_loaded", "loaded", "count"),
                 ),
-                filters=("extract",),
-                order="axis",
+                details=(
+                    Metric("records_in_file", "records in file", "count"),
+                    Metric("checks_failed", "checks failed", "count"),
+                ),
+                limit=20,
             ),
         ),
     ),
