@@ -23,7 +23,10 @@ LABEL_OF = {
     "category": "category_title",
     "district_id": "district_name",
     "subgroup": "subgroup_name",
+    "program": "program_name",
 }
+WITH_CODE = {"program"}  # short codes readers know, shown beside their name
+WORDS = {"race_ethnicity": "race and ethnicity", "age_band": "age band", "all": "all (statewide)"}
 TOTALS = ("all", "ALL")
 COLORS = ("#1f5f8b", "#e07b39", "#2f855a", "#805ad5")
 AXIS_FORMAT = {
@@ -57,10 +60,16 @@ def option_text(column: str, value: object, rows: Sequence[Row]) -> str:
     if label:
         named = next((r.get(label) for r in rows if r.get(column) == value and r.get(label)), None)
         if named:
-            return str(named)
-    if value in TOTALS:
-        return "Statewide" if column in ("group_code", "county_fips", "agency_code") else "All"
-    return str(value).replace("_", " ")
+            return f"{value}: {named}" if column in WITH_CODE else str(named)
+    if value in TOTALS and column in ("group_code", "county_fips", "agency_code"):
+        return "Statewide"
+    return _words(value)
+
+
+def _words(value: object) -> str:
+    """A code word as a reader reads it: race_ethnicity → Race and ethnicity."""
+    text = WORDS.get(str(value), str(value).replace("_", " "))
+    return text[:1].upper() + text[1:]
 
 
 @dataclass
@@ -172,6 +181,8 @@ def _name(spec: ChartSpec, row: Row) -> str:
     value = row.get(spec.axis)
     if value is None:
         return "unknown"
+    if spec.axis in ("ownership", "reason"):  # category words, not names
+        return "All certified firms" if value in TOTALS else _words(value)
     return "All" if value in TOTALS else str(value)
 
 
