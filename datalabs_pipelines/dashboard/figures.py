@@ -1,75 +1,30 @@
-"""Plotly figures for a chart spec: one view per combination of the reader's filter values.
+"""Chart views for a chart spec: one per combination of the reader's filter values.
 
-Each view holds the figure (Plotly's JSON: traces and layout), the rows of its text
-alternative, a one-line summary for screen readers and a note on partial periods. Values carry
-their unit (percent, percentage points, dollars), Wilson interval and denominator into the
-tooltip and the table; a suppressed cell is drawn as a hatched bar reading "suppressed".
+Each view holds the Plotly figure (``traces``), the rows of its text alternative, a one-line
+summary for screen readers and a note on partial periods. Partial periods are marked and never
+the default; a breakdown filter opens on the breakdown that publishes most.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from datalabs_pipelines.dashboard.cells import (
+    SUPPRESSED,
+    TOTALS,
+    Row,
+    axis_name,
+    base_unit,
+    cell,
+    fmt,
+    interval,
+    is_total,
+    option_text,
+)
 from datalabs_pipelines.dashboard.columns import is_suppressed, number
 from datalabs_pipelines.dashboard.sections import ChartSpec, Metric
-
-Row = Mapping[str, object]
-LABEL_OF = {
-    "agency_code": "agency_name",
-    "county_fips": "county_name",
-    "group_code": "group_name",
-    "category": "category_title",
-    "district_id": "district_name",
-    "subgroup": "subgroup_name",
-    "program": "program_name",
-}
-WITH_CODE = {"program"}  # short codes readers know, shown beside their name
-WORDS = {"race_ethnicity": "race and ethnicity", "age_band": "age band", "all": "all (statewide)"}
-TOTALS = ("all", "ALL")
-COLORS = ("#1f5f8b", "#e07b39", "#2f855a", "#805ad5")
-AXIS_FORMAT = {
-    "share": {"tickformat": ".0%"},
-    "pct": {"ticksuffix": "%"},
-    "pp": {"ticksuffix": " pp"},
-    "usd": {"tickprefix": "$", "tickformat": "~s"},
-    "count": {"tickformat": ",d"},
-    "index": {"tickformat": ".2f"},
-}
-SUPPRESSED = "suppressed"
-
-
-def fmt(value: float | None, unit: str) -> str:
-    """A value as a reader reads it: 12.3%, 4.1 pp, $1,234, 1,234 or 0.75."""
-    if value is None:
-        return "n/a"
-    return {
-        "share": f"{value * 100:.1f}%",
-        "pct": f"{value:.1f}%",
-        "pp": f"{value:+.1f} pp",
-        "usd": f"${value:,.0f}",
-        "count": f"{value:,.0f}",
-        "index": f"{value:.2f}",
-    }[unit]
-
-
-def option_text(column: str, value: object, rows: Sequence[Row]) -> str:
-    """A filter value by name (county, agency), with the code's own text as a fallback."""
-    label = LABEL_OF.get(column)
-    if label:
-        named = next((r.get(label) for r in rows if r.get(column) == value and r.get(label)), None)
-        if named:
-            return f"{value}: {named}" if column in WITH_CODE else str(named)
-    if value in TOTALS and column in ("group_code", "county_fips", "agency_code"):
-        return "Statewide"
-    return _words(value)
-
-
-def _words(value: object) -> str:
-    """A code word as a reader reads it: race_ethnicity → Race and ethnicity."""
-    text = WORDS.get(str(value), str(value).replace("_", " "))
-    return text[:1].upper() + text[1:]
+from datalabs_pipelines.dashboard.traces import bars, figure, trend
 
 
 @dataclass
@@ -140,212 +95,36 @@ def _filter(spec: ChartSpec, column: str, rows: Sequence[Row], partial: set[str]
     return Filter(column, options, default)
 
 
-def _cell(row: Row, metric: Metric) -> tuple[float | None, bool]:
-    return number(row.get(metric.column)), is_suppressed(row, metric.column)
-
-
-def _base_unit(metric: Metric) -> str:
-    """Dollar shares rest on dollars; rates on people or records."""
-    return "usd" if metric.unit in ("pct", "usd") else "count"
-
-
-def _interval(row: Row, metric: Metric) -> str:
-    """The 95 % interval as text, or empty when the metric has none (or it is unknown)."""
-    if not (metric.low and metric.high):
-        return ""
-    low, high = number(row.get(metric.low)), number(row.get(metric.high))
-    if low is None or high is None:
-        return ""
-    return f"{fmt(low, metric.unit)} to {fmt(high, metric.unit)}"
-
-
-def _tooltip(row: Row, name: str, metric: Metric, details: Sequence[Metric]) -> str:
-    value, hidden = _cell(row, metric)
-    lines = [
-        f"<b>{name}</b>",
-        f"{metric.label}: {SUPPRESSED if hidden else fmt(value, metric.unit)}",
-    ]
-    if not hidden and (interval := _interval(row, metric)):
-        lines.append(f"95% interval (Wilson): {interval}")
-    if metric.base:
-        base, base_hidden = number(row.get(metric.base)), is_suppressed(row, metric.base)
-        shown = SUPPRESSED if base_hidden else fmt(base, _base_unit(metric))
-        lines.append(f"out of {metric.base.replace('_', ' ')}: {shown}")
-    for extra in details:
-        v, h = _cell(row, extra)
-        lines.append(f"{extra.label}: {SUPPRESSED if h else fmt(v, extra.unit)}")
-    return "<br>".join(lines)
-
-
-def _name(spec: ChartSpec, row: Row) -> str:
-    value = row.get(spec.axis)
-    if value is None:
-        return "unknown"
-    if spec.axis in ("ownership", "reason"):  # category words, not names
-        return "All certified firms" if value in TOTALS else _words(value)
-    return "All" if value in TOTALS else str(value)
-
-
-def _is_total(spec: ChartSpec, row: Row) -> bool:
-    return spec.context is not None and row.get(spec.context) in TOTALS
-
-
 def _ordered(spec: ChartSpec, rows: list[Row]) -> list[Row]:
     first = spec.metrics[0]
     if spec.order == "axis" or spec.trend:
         return sorted(
             rows,
             key=lambda r: (
-                not _is_total(spec, r),
+                not is_total(spec, r),
                 r.get(spec.axis) not in TOTALS,
                 str(r.get(spec.axis)),
             ),
         )
-    known = [r for r in rows if _cell(r, first)[0] is not None]
-    unknown = [r for r in rows if _cell(r, first)[0] is None]
-    known.sort(key=lambda r: _cell(r, first)[0], reverse=spec.order == "desc")
+    known = [r for r in rows if cell(r, first)[0] is not None]
+    unknown = [r for r in rows if cell(r, first)[0] is None]
+    known.sort(key=lambda r: cell(r, first)[0], reverse=spec.order == "desc")
     return (known + unknown)[: spec.limit]
-
-
-def _bars(spec: ChartSpec, rows: list[Row], details: Sequence[Metric]) -> tuple[list, float]:
-    names = [_name(spec, r) for r in rows]
-    traces, top = [], 0.0
-    for i, metric in enumerate(spec.metrics):
-        values = [_cell(r, metric)[0] for r in rows]
-        hidden = [_cell(r, metric)[1] for r in rows]
-        highs = [number(r.get(metric.high)) if metric.high else None for r in rows]
-        top = max([top, *(v for v in values if v is not None), *(h for h in highs if h)])
-        trace = {
-            "type": "bar",
-            "orientation": "h",
-            "name": metric.label,
-            "y": names,
-            "x": [None if h else v for v, h in zip(values, hidden, strict=True)],
-            "marker": {"color": COLORS[i % len(COLORS)]},
-            "offsetgroup": str(i),
-            "hovertemplate": "%{customdata}<extra></extra>",
-            "customdata": [
-                _tooltip(r, n, metric, details) for r, n in zip(rows, names, strict=True)
-            ],
-        }
-        if metric.low and metric.high:
-            lows = [number(r.get(metric.low)) for r in rows]
-            trace["error_x"] = {
-                "type": "data",
-                "symmetric": False,
-                "array": [
-                    h - v if None not in (h, v) else None
-                    for h, v in zip(highs, values, strict=True)
-                ],
-                "arrayminus": [
-                    v - lo if None not in (lo, v) else None
-                    for lo, v in zip(lows, values, strict=True)
-                ],
-                "color": "#3e4c59",
-                "thickness": 1.2,
-            }
-        traces.append(trace)
-    for i, metric in enumerate(spec.metrics):
-        hidden = [_cell(r, metric)[1] for r in rows]
-        if any(hidden):
-            traces.append(
-                {
-                    "type": "bar",
-                    "orientation": "h",
-                    "name": SUPPRESSED,
-                    "legendgroup": SUPPRESSED,
-                    "showlegend": not any(t.get("legendgroup") == SUPPRESSED for t in traces),
-                    "y": [n for n, h in zip(names, hidden, strict=True) if h],
-                    "x": [top or 1.0 for h in hidden if h],
-                    "offsetgroup": str(i),
-                    "marker": {
-                        "color": "rgba(0,0,0,0)",
-                        "line": {"color": "#a0aec0", "width": 1},
-                        "pattern": {"shape": "/", "fgcolor": "#a0aec0", "size": 6},
-                    },
-                    "hovertemplate": "%{customdata}<extra></extra>",
-                    "customdata": [
-                        _tooltip(r, n, metric, ()) + "<br>hidden to protect small counts"
-                        for r, n, h in zip(rows, names, hidden, strict=True)
-                        if h
-                    ],
-                }
-            )
-    if spec.goal:
-        goals = [number(r.get(spec.goal)) for r in rows]
-        if any(g is not None for g in goals):
-            traces.append(
-                {
-                    "type": "scatter",
-                    "mode": "markers",
-                    "name": "goal",
-                    "y": names,
-                    "x": goals,
-                    "marker": {
-                        "symbol": "line-ns-open",
-                        "size": 18,
-                        "color": "#c53030",
-                        "line": {"width": 3, "color": "#c53030"},
-                    },
-                    "hovertemplate": "goal %{x:.1f}%<extra></extra>",
-                }
-            )
-    return traces, top
-
-
-def _period_text(value: object) -> str:
-    """A month as 2025-01 (the marts store its first day), anything else as it is."""
-    return f"{value:%Y-%m}" if isinstance(value, dt.date) else str(value)
-
-
-def _trend(spec: ChartSpec, rows: list[Row], details: Sequence[Metric]) -> list:
-    traces = []
-    xs = [_period_text(r.get(spec.axis)) for r in rows]
-    for i, metric in enumerate(spec.metrics):
-        cells = [_cell(r, metric) for r in rows]
-        traces.append(
-            {
-                "type": "scatter",
-                "mode": "lines+markers",
-                "name": metric.label,
-                "x": xs,
-                "y": [None if h else v for v, h in cells],
-                "line": {"color": COLORS[i % len(COLORS)]},
-                "hovertemplate": "%{customdata}<extra></extra>",
-                "customdata": [
-                    _tooltip(r, x, metric, details) for r, x in zip(rows, xs, strict=True)
-                ],
-            }
-        )
-        hidden = [x for x, (_, h) in zip(xs, cells, strict=True) if h]
-        if hidden:
-            traces.append(
-                {
-                    "type": "scatter",
-                    "mode": "markers",
-                    "name": f"{metric.label}: {SUPPRESSED}",
-                    "x": hidden,
-                    "y": [0] * len(hidden),
-                    "marker": {"symbol": "x-thin-open", "size": 8, "color": "#a0aec0"},
-                    "hovertemplate": f"%{{x}}: {metric.label} {SUPPRESSED}<extra></extra>",
-                }
-            )
-    return traces
 
 
 def _table(spec: ChartSpec, rows: list[Row], details: Sequence[Metric]) -> list[list[str]]:
     out = []
     for r in rows:
-        line = [_name(spec, r)]
+        line = [axis_name(spec, r)]
         for metric in (*spec.metrics, *details):
-            value, hidden = _cell(r, metric)
+            value, hidden = cell(r, metric)
             text = SUPPRESSED if hidden else fmt(value, metric.unit)
-            if not hidden and (interval := _interval(r, metric)):
-                text += f" ({interval})"
+            if not hidden and (span := interval(r, metric)):
+                text += f" ({span})"
             if metric.base:
                 base_hidden = is_suppressed(r, metric.base)
                 base = number(r.get(metric.base))
-                text += f" of {SUPPRESSED if base_hidden else fmt(base, _base_unit(metric))}"
+                text += f" of {SUPPRESSED if base_hidden else fmt(base, base_unit(metric))}"
             line.append(text)
         out.append(line)
     return out
@@ -355,10 +134,10 @@ def _summary(spec: ChartSpec, rows: list[Row], texts: list[str]) -> str:
     metric = spec.metrics[0]
     shown = [
         (n, v)
-        for n, r in zip([_name(spec, r) for r in rows], rows, strict=True)
-        if (v := _cell(r, metric)[0]) is not None
+        for n, r in zip([axis_name(spec, r) for r in rows], rows, strict=True)
+        if (v := cell(r, metric)[0]) is not None
     ]
-    hidden = sum(_cell(r, metric)[1] for r in rows)
+    hidden = sum(cell(r, metric)[1] for r in rows)
     parts = [f"{spec.title}: {len(rows)} {'points' if spec.trend else 'bars'}"] + texts
     if shown:
         low = min(shown, key=lambda p: p[1])
@@ -413,22 +192,22 @@ def _view(
     if spec.period and picked.get(spec.period) in partial:
         note = f"Partial period: {picked[spec.period]} is not complete yet; counts will rise."
     if spec.published_only:
-        plotted = [r for r in ordered if _cell(r, first)[0] is not None]
+        plotted = [r for r in ordered if cell(r, first)[0] is not None]
         hidden = len(ordered) - len(plotted)
         if hidden:
             note = (note + " " if note else "") + (
                 f"{hidden} of {len(ordered)} suppressed, not drawn: listed in the table."
             )
     if spec.trend:
-        traces, top = _trend(spec, plotted, details), 0.0
+        traces, top = trend(spec, plotted, details), 0.0
         if partial:
             note = "Partial periods: " + ", ".join(sorted(partial))
     else:
-        traces, top = _bars(spec, plotted, details)
+        traces, top = bars(spec, plotted, details)
     texts = [o.text for f in filters for o in f.options if o.value == picked[f.column]]
-    known = sum(1 for r in ordered if not _is_total(spec, r) and _cell(r, first)[0] is not None)
+    known = sum(1 for r in ordered if not is_total(spec, r) and cell(r, first)[0] is not None)
     return View(
-        _figure(spec, traces, len(plotted), top),
+        figure(spec, traces, len(plotted), top),
         _table(spec, ordered, details),
         _summary(spec, plotted, texts),
         note,
@@ -446,57 +225,3 @@ def _pick_finest(chart: Chart, at: int) -> None:
         return (view.known if view else -1, option.value not in TOTALS)
 
     context.default = max(context.options, key=published).value
-
-
-def _figure(spec: ChartSpec, traces: list, count: int, top: float) -> dict:
-    unit = spec.metrics[0].unit
-    value_axis = {"automargin": True, "zeroline": True, "gridcolor": "#e4e7eb", **AXIS_FORMAT[unit]}
-    if unit == "share":
-        value_axis["range"] = [0, max(1.0, top * 1.05)]
-    label_axis = {"automargin": True, "type": "category"}
-    layout: dict = {
-        "margin": {"l": 10, "r": 20, "t": 40, "b": 40},
-        "font": {"family": "Segoe UI, Helvetica Neue, DejaVu Sans, Arial, sans-serif", "size": 12},
-        "legend": {"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0},
-        "hoverlabel": {"align": "left"},
-        "paper_bgcolor": "#ffffff",
-        "plot_bgcolor": "#ffffff",
-        "showlegend": True,
-    }
-    if spec.trend:
-        layout |= {"xaxis": {**label_axis, "tickangle": -45}, "yaxis": value_axis, "height": 380}
-    else:
-        rows = count * max(1, len(spec.metrics))
-        layout |= {
-            "barmode": "group",
-            "xaxis": value_axis,
-            "yaxis": {**label_axis, "autorange": "reversed"},
-            "height": max(180, 22 * rows + 110),
-        }
-    if spec.reference:
-        value, text = spec.reference
-        layout["shapes"] = [
-            {
-                "type": "line",
-                "xref": "x",
-                "yref": "paper",
-                "x0": value,
-                "x1": value,
-                "y0": 0,
-                "y1": 1,
-                "line": {"color": "#c53030", "dash": "dash", "width": 1.5},
-            }
-        ]
-        layout["annotations"] = [
-            {
-                "xref": "x",
-                "yref": "paper",
-                "x": value,
-                "y": 1,
-                "yanchor": "bottom",
-                "text": text,
-                "showarrow": False,
-                "font": {"size": 11, "color": "#c53030"},
-            }
-        ]
-    return {"data": traces, "layout": layout}

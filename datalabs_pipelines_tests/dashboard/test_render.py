@@ -8,8 +8,9 @@ import re
 import duckdb
 import pytest
 
+from datalabs_pipelines.dashboard.cells import SUPPRESSED, fmt
 from datalabs_pipelines.dashboard.columns import ColumnInfo, display
-from datalabs_pipelines.dashboard.figures import SUPPRESSED, build_chart, fmt
+from datalabs_pipelines.dashboard.figures import build_chart
 from datalabs_pipelines.dashboard.page import write_atomic
 from datalabs_pipelines.dashboard.render import NOT_PUBLISHED, render_dashboard
 from datalabs_pipelines.dashboard.sections import SECTIONS, ChartSpec, Metric
