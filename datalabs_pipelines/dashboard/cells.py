@@ -6,6 +6,7 @@ the count it divides; a suppressed cell reads "suppressed", never zero.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 
 from datalabs_pipelines.dashboard.columns import is_suppressed, number
@@ -102,6 +103,8 @@ def axis_name(spec: ChartSpec, row: Row) -> str:
         return "unknown"
     if spec.axis in ("ownership", "reason"):  # category words, not names
         return "All certified firms" if value in TOTALS else words(value)
+    if isinstance(value, dt.date):
+        return f"{value:%Y-%m}"  # a month: the marts store its first day
     return "All" if value in TOTALS else str(value)
 
 

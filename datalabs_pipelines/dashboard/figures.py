@@ -48,6 +48,7 @@ class View:
     summary: str
     note: str = ""
     known: int = 0  # groups (other than the total) whose first metric is published
+    hidden: int = 0  # groups whose first metric is suppressed
 
 
 @dataclass
@@ -205,23 +206,29 @@ def _view(
     else:
         traces, top = bars(spec, plotted, details)
     texts = [o.text for f in filters for o in f.options if o.value == picked[f.column]]
-    known = sum(1 for r in ordered if not is_total(spec, r) and cell(r, first)[0] is not None)
+    groups = [cell(r, first) for r in ordered if not is_total(spec, r)]
     return View(
         figure(spec, traces, len(plotted), top),
         _table(spec, ordered, details),
         _summary(spec, plotted, texts),
         note,
-        known,
+        known=sum(1 for value, _ in groups if value is not None),
+        hidden=sum(1 for _, suppressed in groups if suppressed),
     )
 
 
 def _pick_finest(chart: Chart, at: int) -> None:
-    """Default the breakdown to the finest one that publishes in the default view."""
+    """Default the breakdown to the one showing most groups, of those where at least two
+    groups publish and no more are suppressed than published; else the total."""
     context = chart.filters[at]
     defaults = [f.default for f in chart.filters]
 
-    def published(option: Option) -> tuple[int, bool]:
+    def published(option: Option) -> tuple[bool, int]:
         view = chart.views.get(key_of([*defaults[:at], option.value, *defaults[at + 1 :]]))
-        return (view.known if view else -1, option.value not in TOTALS)
+        if view is None or option.value in TOTALS:
+            return (False, 0)
+        return (view.known >= 2 and view.hidden <= view.known, view.known)
 
-    context.default = max(context.options, key=published).value
+    best = max(context.options, key=published)
+    if published(best)[0]:
+        context.default = best.value

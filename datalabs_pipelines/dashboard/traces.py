@@ -6,7 +6,6 @@ mark on a trend) whose tooltip reads "suppressed"; labels sit in automatic margi
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
 
 from datalabs_pipelines.dashboard.cells import (
@@ -116,14 +115,9 @@ def bars(spec: ChartSpec, rows: list[Row], details: Sequence[Metric]) -> tuple[l
     return traces, top
 
 
-def period_text(value: object) -> str:
-    """A month as 2025-01 (the marts store its first day), anything else as it is."""
-    return f"{value:%Y-%m}" if isinstance(value, dt.date) else str(value)
-
-
 def trend(spec: ChartSpec, rows: list[Row], details: Sequence[Metric]) -> list:
     traces = []
-    xs = [period_text(r.get(spec.axis)) for r in rows]
+    xs = [axis_name(spec, r) for r in rows]
     for i, metric in enumerate(spec.metrics):
         cells = [cell(r, metric) for r in rows]
         traces.append(

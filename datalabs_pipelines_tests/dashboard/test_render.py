@@ -104,6 +104,11 @@ def test_the_breakdown_that_publishes_most_is_the_default_with_the_state_leading
     assert bars["x"] == pytest.approx([0.11, 0.13, 0.09])
 
 
+def test_a_breakdown_mostly_suppressed_is_not_the_default():
+    chart = build_chart(CHURN, [r for r in ROWS if r["year"] == 2023])
+    assert chart.default_key == "2023|all"  # sex: one group published, one suppressed
+
+
 def test_rates_carry_their_interval_and_denominator():
     view = build_chart(CHURN, ROWS).views["2024|sex"]
     bars = view.figure["data"][0]
