@@ -57,6 +57,12 @@ def _rate(column: str, label: str, base: str) -> Metric:
     return Metric(column, label, "share", f"{column}_low", f"{column}_high", base)
 
 
+WORKFORCE_RATES = (
+    _rate("employment_rate_q2", "employed, 2nd quarter", "exiters"),
+    _rate("employment_rate_q4", "employed, 4th quarter", "exiters"),
+    _rate("retention_rate_q4", "retained, 2nd and 4th quarter", "employed_q2"),
+)
+
 PROGRAM_UTILIZATION = (
     ChartSpec(
         "Utilization by agency against the program's goal",
@@ -179,6 +185,17 @@ SECTIONS: tuple[SectionSpec, ...] = (
         "back within 90 days (pooled annual churn)?",
         (
             ChartSpec(
+                "Pooled annual churn by program, statewide",
+                "program",
+                (_rate("churn_rate", "churn rate", "exits"),),
+                details=(Metric("returned_within_90_days", "returned within 90 days", "count"),),
+                filters=("year",),
+                fixed=(("breakdown", "all"), ("churn_observed", True)),
+                period="year",
+                complete="year_complete",
+                order="axis",
+            ),
+            ChartSpec(
                 "Churn: exits followed by a return within 90 days",
                 "group_name",
                 (_rate("churn_rate", "churn rate", "exits"),),
@@ -227,13 +244,20 @@ SECTIONS: tuple[SectionSpec, ...] = (
         "quarter after exit, do they keep it, and what do they earn?",
         (
             ChartSpec(
+                "Employment and job retention by program, statewide",
+                "program",
+                WORKFORCE_RATES,
+                details=(Metric("median_earnings_q2", "median earnings, 2nd quarter", "usd"),),
+                filters=("exit_year",),
+                fixed=(("breakdown", "all"),),
+                period="exit_year",
+                complete="year_complete",
+                order="axis",
+            ),
+            ChartSpec(
                 "Employment and job retention after exit",
                 "group_name",
-                (
-                    _rate("employment_rate_q2", "employed, 2nd quarter", "exiters"),
-                    _rate("employment_rate_q4", "employed, 4th quarter", "exiters"),
-                    _rate("retention_rate_q4", "retained, 2nd and 4th quarter", "employed_q2"),
-                ),
+                WORKFORCE_RATES,
                 details=(Metric("median_earnings_q2", "median earnings, 2nd quarter", "usd"),),
                 filters=("exit_year", "program", "breakdown"),
                 context="breakdown",

@@ -154,7 +154,7 @@ def figure(spec: ChartSpec, traces: list, count: int, top: float) -> dict:
     unit = spec.metrics[0].unit
     value_axis = {"automargin": True, "zeroline": True, "gridcolor": "#e4e7eb", **AXIS_FORMAT[unit]}
     if unit == "share":
-        value_axis["range"] = [0, max(1.0, top * 1.05)]
+        value_axis["range"] = [0, min(1.0, top * 1.08) if top > 0 else 1.0]
     label_axis = {"automargin": True, "type": "category"}
     layout: dict = {
         "margin": {"l": 10, "r": 20, "t": 40, "b": 40},
