@@ -48,7 +48,7 @@ section.card h3 { margin: 18px 0 6px; font-size: 15px; font-weight: 600; }
 .chart .filters { display: flex; flex-wrap: wrap; gap: 6px 18px; font-size: 13px; }
 .chart select { font: inherit; padding: 2px 6px; margin-left: 4px; }
 .chart .note { color: var(--warn); font-size: 13px; min-height: 1em; margin: 4px 0; }
-.chart .plot { width: 100%; min-height: 240px; }
+.chart .plot { width: 100%; }
 table.data td.suppressed { color: #4a5568; font-style: italic; }
 .missing { display: inline-block; color: var(--muted); font-style: italic; background: var(--bg);
   border: 1px dashed #cbd2d9; border-radius: 12px; padding: 1px 10px; font-size: 13px; }
