@@ -53,7 +53,10 @@ function measure() {
     var plot = f.querySelector('.plot');
     var periods = Array.prototype.map.call(f.querySelectorAll('option[data-partial]'),
       function (o) { return {text: o.textContent, selected: o.selected}; });
+    var legend = Array.prototype.map.call(plot.querySelectorAll('.legendtext'),
+      function (t) { return t.textContent; });
     out.charts.push({id: f.id, marks: marks(plot), clipped: clipped(plot), partial: periods,
+      legend: legend,
       note: f.querySelector('.note').textContent, label: plot.getAttribute('aria-label')});
   });
   var select = document.querySelector('#safety_net_annual-1 select[data-filter="program"]');
@@ -117,6 +120,10 @@ def test_partial_periods_are_marked_and_never_the_default(seen):
     for chart in with_periods:
         assert all("(partial)" in o["text"] and not o["selected"] for o in chart["partial"])
         assert chart["note"] == ""  # the default view is a complete period
+
+
+def test_suppressed_cells_are_drawn_as_such(seen):
+    assert any("suppressed" in c["legend"] for c in seen["charts"])
 
 
 def test_a_filter_changes_the_chart(seen):
