@@ -16,7 +16,7 @@ from datalabs_pipelines.dashboard.interactive import (
     with_labels,
 )
 from datalabs_pipelines.dashboard.page import as_of_text, esc, page
-from datalabs_pipelines.dashboard.sections import SectionSpec, sections_for
+from datalabs_pipelines.dashboard.sections import ChartSpec, SectionSpec, sections_for
 from datalabs_pipelines.dashboard.snapshot import (
     MartStatus,
     Table,
@@ -140,6 +140,13 @@ def _covers(spec: SectionSpec, rows: list[dict[str, object]]) -> str:
     return ""
 
 
+def _fits(chart: ChartSpec, row: dict[str, object]) -> bool:
+    """The table has every column the chart reads (an older snapshot may not)."""
+    needed = {chart.axis, *chart.filters, *(c for c, _ in chart.fixed)}
+    needed |= {m.column for m in chart.metrics}
+    return needed <= row.keys()
+
+
 def render_section(
     spec: SectionSpec,
     table: Table | None,
@@ -164,7 +171,7 @@ def render_section(
     infos = column_infos(declaration, table.columns, table.rows)
     controlled = declaration.disclosure_control if declaration else True
     rows = with_labels(table.name, table.rows, fiscal)
-    charts = [build_chart(c, rows) for c in spec.charts]
+    charts = [build_chart(c, rows) for c in spec.charts if rows and _fits(c, rows[0])]
     charts = [c for c in charts if c.views]
     described = declaration.description if declaration else ""
     meta = (

@@ -150,6 +150,15 @@ def test_every_section_has_charts_and_every_view_is_a_valid_plotly_figure(sample
         assert json.loads(found)["views"]
 
 
+def test_a_table_lacking_a_charted_column_renders_as_a_table(tmp_path):
+    path = write_sample_snapshot(tmp_path / "datalabs.duckdb")
+    with duckdb.connect(str(path)) as con:
+        con.execute("ALTER TABLE main.linkage_quality DROP COLUMN match_rate")
+    html, _ = render_dashboard(path, all_declarations(), threshold=10)
+    section = _section(html, "linkage_quality")
+    assert 'class="plot"' not in section and "<details open>" in section
+
+
 def test_suppression_is_explained_once_with_the_threshold(sample):
     _, html, _ = sample
     assert html.count('id="suppression"') == 1
