@@ -56,6 +56,7 @@ def _run(args: argparse.Namespace) -> int:
     from datalabs_pipelines.definitions import defs  # built once, as the code location's
     from datalabs_pipelines.ingestion.landing import unowned_files
     from datalabs_pipelines.settings import get_settings
+    from datalabs_pipelines.warehouse import warehouse_database
 
     settings = get_settings()
     contracts = list(all_contracts())
@@ -72,11 +73,11 @@ def _run(args: argparse.Namespace) -> int:
 
     print(f"\ndatalabs run finished in {elapsed:.1f} s")
     print(f"{'layer':<12}{'tables':>8}{'rows':>12}")
-    for schema, tables, rows in warehouse_summary(settings.warehouse_path):
+    for schema, tables, rows in warehouse_summary(warehouse_database()):
         print(f"{schema:<12}{tables:>8}{rows:>12,}")
     print("extracts:")
     for extract, status, deliveries, loaded, quarantined, reason in extract_report(
-        settings.warehouse_path
+        warehouse_database()
     ):
         counts = f"{deliveries} deliveries, {loaded:,} rows loaded, {quarantined:,} quarantined"
         detail = {"loaded": counts, "not delivered": "no delivery"}.get(status, counts)
@@ -84,7 +85,7 @@ def _run(args: argparse.Namespace) -> int:
         if reason:
             print(f"      why: {reason}")
     print("marts:")
-    for mart, status, reason, through, built in mart_report(settings.warehouse_path):
+    for mart, status, reason, through, built in mart_report(warehouse_database()):
         built_at = built.strftime("%Y-%m-%d %H:%M") if built else "never"
         when = {"fresh": f"data through {through}" if through else "", "stale": f"since {built_at}"}
         label = status.upper() if status in ("stale", "blocked") else status
@@ -94,17 +95,17 @@ def _run(args: argparse.Namespace) -> int:
     warn = [c for c in outcome.checks_failed if c.endswith("(WARN)")]
     errors = [c for c in outcome.checks_failed if not c.endswith("(WARN)")]
     print(f"checks: {outcome.checks_passed} passed, {len(errors)} failed, {len(warn)} warnings")
-    rows = {f"{e}:{c}": n for e, c, n in failed_checks(settings.warehouse_path, "error")}
-    rows |= {f"{e}:{c}": n for e, c, n in failed_checks(settings.warehouse_path, "warn")}
+    rows = {f"{e}:{c}": n for e, c, n in failed_checks(warehouse_database(), "error")}
+    rows |= {f"{e}:{c}": n for e, c, n in failed_checks(warehouse_database(), "warn")}
     for failed in errors:
         print(f"  FAILED: {failed}{_rows(rows, failed)}")
     for warned in warn:
         print(f"  warning: {warned}{_rows(rows, warned)}")
-    print(f"rows quarantined: {quarantined_rows(settings.warehouse_path):,}")
-    for extract, lines, amount in collapsed_lines(settings.warehouse_path):
+    print(f"rows quarantined: {quarantined_rows(warehouse_database()):,}")
+    for extract, lines, amount in collapsed_lines(warehouse_database()):
         total = f", amount {amount:,.2f}" if amount is not None else ""
         print(f"identical lines collapsed in {extract}: {lines:,}{total}")
-    print(f"warehouse: {settings.warehouse_path}")
+    print(f"warehouse: {warehouse_database()}")
     published = published_tables(settings.published_path)
     if published:
         print(

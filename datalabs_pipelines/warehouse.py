@@ -7,6 +7,7 @@ import os
 import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, Protocol
 
 import dagster as dg
@@ -26,6 +27,12 @@ def identifier(name: str) -> str:
     if not _IDENTIFIER.match(name):
         raise ValueError(f"unsafe SQL identifier {name!r}")
     return name
+
+
+def literal(text: str) -> str:
+    """``text`` as a SQL string literal, for the statements that take no parameters
+    (``ATTACH`` in DuckDB 1.5)."""
+    return "'" + text.replace("'", "''") + "'"
 
 
 def qualified(table: tuple[str, str]) -> str:
@@ -128,9 +135,13 @@ class WarehouseResource(DuckDBResource):
     @contextmanager
     def get_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """A connection closed however the step ends (``DuckDBResource``'s own is closed only
-        when the step succeeds, so a failed step left the file open in the process)."""
+        when the step succeeds, so a failed step left the file open in the process).
+        ``database`` is the warehouse file, or a DuckLake."""
+        prepare(self.database)
         con = duckdb.connect(self.database, config=dict(self.connection_config))
         try:
+            if is_lake(self.database):
+                seal(con)
             hook = connection_hook()
             wrapped = hook.connection(con) if hook is not None else con
             limit_memory(wrapped)  # through the hook too: a recorder's replay runs under the cap
@@ -139,7 +150,35 @@ class WarehouseResource(DuckDBResource):
             con.close()
 
 
+def is_lake(database: Path | str) -> bool:
+    """Whether ``database`` names a DuckLake (``ducklake:...``) rather than a DuckDB file."""
+    return str(database).startswith("ducklake:")
+
+
+def prepare(database: Path | str) -> None:
+    """Before a connection: make the file's folder, or the lake and its schemas (once)."""
+    from datalabs_pipelines.deploy import lake  # imports this module
+
+    if is_lake(database):
+        lake.prepare_lake(lake.lake_settings(), SCHEMAS)
+    else:
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+
+
+def seal(con: duckdb.DuckDBPyConnection) -> None:
+    """Forbid extension downloads for the rest of the open database's life."""
+    con.execute("SET GLOBAL autoinstall_known_extensions = false")
+
+
+def warehouse_database() -> str:
+    """What the warehouse resource opens, by ``DATALABS_WAREHOUSE_BACKEND``: the DuckDB file
+    (embedded, the default) or the DuckLake (created with its schemas when missing)."""
+    from datalabs_pipelines.deploy import lake
+
+    if lake.backend() == "ducklake":
+        return lake.lake_settings().database
+    return str(get_settings().warehouse_path)
+
+
 def warehouse_resource() -> DuckDBResource:
-    settings = get_settings()
-    settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
-    return WarehouseResource(database=str(settings.warehouse_path))
+    return WarehouseResource(database=warehouse_database())

@@ -9,7 +9,7 @@ import duckdb
 from datalabs_pipelines.warehouse import SCHEMAS
 
 
-def warehouse_summary(warehouse: Path) -> list[tuple[str, int, int]]:
+def warehouse_summary(warehouse: Path | str) -> list[tuple[str, int, int]]:
     """(schema, tables, rows) per layer."""
     with duckdb.connect(str(warehouse), read_only=True) as con:
         rows = []
@@ -29,7 +29,7 @@ def warehouse_summary(warehouse: Path) -> list[tuple[str, int, int]]:
         return rows
 
 
-def quarantined_rows(warehouse: Path) -> int:
+def quarantined_rows(warehouse: Path | str) -> int:
     with duckdb.connect(str(warehouse), read_only=True) as con:
         found = con.execute(
             "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'raw' "

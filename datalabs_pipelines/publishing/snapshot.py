@@ -26,7 +26,7 @@ from datalabs_pipelines.governance.disclosure import GateReport, gate_table, ver
 from datalabs_pipelines.governance.disclosure_audit import AuditReport, audit_snapshot
 from datalabs_pipelines.marts.declaration import MartDeclaration
 from datalabs_pipelines.pause_points import pause_point
-from datalabs_pipelines.warehouse import identifier
+from datalabs_pipelines.warehouse import identifier, literal
 
 MAX_AUDIT_ROUNDS = 30
 
@@ -137,7 +137,7 @@ def publish_snapshot(
     temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     result = SnapshotResult()
     problems: list[str] = []
-    con.execute("ATTACH ? AS snapshot", [str(temporary)])
+    con.execute(f"ATTACH {literal(str(temporary))} AS snapshot")
     try:
         gated: dict[str, MartDeclaration] = {}
         for table in mart_tables(con):

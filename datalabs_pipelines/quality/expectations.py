@@ -43,6 +43,7 @@ from datalabs_pipelines.quality.unexpected import (
     unexpected_predicate,
     year,
 )
+from datalabs_pipelines.warehouse import is_lake
 
 SAMPLE_KEYS = 5
 
@@ -92,6 +93,8 @@ def private_database(folder: Path) -> tuple[Path, duckdb.DuckDBPyConnection]:
 
 
 def _connection_url(database: Path | str) -> str:
+    if is_lake(database):
+        return f"duckdb:///{database}"
     return f"duckdb:///{Path(database).resolve()}"
 
 

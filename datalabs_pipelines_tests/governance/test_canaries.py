@@ -18,10 +18,12 @@ import pytest
 
 from datalabs_pipelines import cli
 from datalabs_pipelines.automation.local_run import materialize_everything
+from datalabs_pipelines.bench.sqllog import HOOK
 from datalabs_pipelines.contracts import all_contracts
 from datalabs_pipelines.definitions import build_definitions
 from datalabs_pipelines.governance.tokens import hmac_pads, linkage_key
 from datalabs_pipelines.settings import get_settings
+from datalabs_pipelines.warehouse import HOOK_ENV
 
 pytestmark = pytest.mark.slow
 
@@ -92,6 +94,7 @@ def test_no_canary_or_key_anywhere_outside_pii(isolated_env, monkeypatch, capfd)
     key_file = tmp / "keys" / "linkage.key"
     monkeypatch.setenv("DATALABS_LINKAGE_KEY_FILE", str(key_file))
     monkeypatch.setenv("DATALABS_SQL_LOG", str(tmp / "sqllog" / "sql.jsonl"))
+    monkeypatch.setenv(HOOK_ENV, HOOK)  # the recorder attaches as the benchmark attaches it
     (tmp / "sqllog").mkdir()
     key = linkage_key()
     secrets = [

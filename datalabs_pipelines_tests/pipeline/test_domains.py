@@ -26,10 +26,16 @@ PROCUREMENT = {
     "procurement_disparity",
     "procurement_awards_vs_paid",
     "procurement_data_flags",
+    "procurement_program_utilization",
 }
 DOMAINS = {  # landing agency folder → marts that must be fresh
     "procurement": PROCUREMENT | {"extract_quality"},
-    "human_services": {"safety_net_enrollment", "linkage_quality", "extract_quality"},
+    "human_services": {
+        "safety_net_enrollment",
+        "safety_net_annual",
+        "linkage_quality",
+        "extract_quality",
+    },
     "labor": {"workforce_outcomes", "linkage_quality", "extract_quality"},
     "education": {"student_outcomes", "linkage_quality", "extract_quality"},
 }

@@ -1,0 +1,1 @@
+"""The production profile: the DuckLake warehouse backend and the deployment files beside it."""

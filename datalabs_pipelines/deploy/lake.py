@@ -1,0 +1,137 @@
+"""The DuckLake warehouse backend: catalog in PostgreSQL, data as Parquet under a data path.
+
+The lake is opened as a DuckDB database named ``ducklake:postgres:<dsn>``, so it is every
+connection's default catalog and the same SQL (``raw.x``, ``marts.y``) runs on either backend;
+Great Expectations (through duckdb-engine) joins the same open database by that name.
+The extensions come from the ``duckdb-extension-ducklake`` and ``duckdb-extension-postgres``
+packages, installed from their files into DuckDB's extension folder; nothing is downloaded.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import duckdb_extension_ducklake
+import duckdb_extension_postgres
+
+from datalabs_pipelines.warehouse import identifier, literal
+
+BACKEND_VARIABLE = "DATALABS_WAREHOUSE_BACKEND"
+CATALOG_VARIABLE = "DATALABS_DUCKLAKE_CATALOG"
+DATA_PATH_VARIABLE = "DATALABS_DUCKLAKE_DATA_PATH"
+BACKENDS = ("duckdb", "ducklake")
+LAKE_PREFIX = "ducklake:postgres:"
+CREATE_ATTEMPTS = 5
+_PASSWORD = re.compile(r"(^|\s)password\s*=", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class LakeSettings:
+    """Where the lake lives: a libpq DSN without password, and the folder or URL of its data."""
+
+    catalog: str
+    data_path: str
+
+    @property
+    def database(self) -> str:
+        """The name DuckDB opens the lake by (and GE's engine joins it by)."""
+        return LAKE_PREFIX + self.catalog
+
+
+def backend() -> str:
+    """``DATALABS_WAREHOUSE_BACKEND``: ``duckdb`` (embedded, the default) or ``ducklake``."""
+    value = (os.environ.get(BACKEND_VARIABLE) or "duckdb").strip().lower()
+    if value not in BACKENDS:
+        raise ValueError(f"{BACKEND_VARIABLE} must be one of {', '.join(BACKENDS)}, not {value!r}")
+    return value
+
+
+def lake_settings() -> LakeSettings:
+    """The lake's catalog and data path from the environment.
+
+    The password is never part of the DSN: libpq reads ``PGPASSWORD`` (or a password file),
+    which a deployment fills from a secret.
+    """
+    catalog = (os.environ.get(CATALOG_VARIABLE) or "").strip()
+    data_path = (os.environ.get(DATA_PATH_VARIABLE) or "").strip()
+    if not catalog or not data_path:
+        raise ValueError(
+            f"the ducklake backend needs {CATALOG_VARIABLE} (a PostgreSQL DSN such as "
+            f"'dbname=lake host=db user=datalabs') and {DATA_PATH_VARIABLE}"
+        )
+    if _PASSWORD.search(catalog):
+        raise ValueError(
+            f"{CATALOG_VARIABLE} must not hold a password: set PGPASSWORD from a secret instead"
+        )
+    if "://" not in data_path:
+        data_path = str(Path(data_path).expanduser().resolve())
+    if not data_path.endswith("/"):
+        data_path += "/"
+    return LakeSettings(catalog=catalog, data_path=data_path)
+
+
+def extension_files() -> list[Path]:
+    """The packaged extension files, for the DuckDB version this process runs."""
+    files = []
+    for package, name in (
+        (duckdb_extension_postgres, "postgres"),
+        (duckdb_extension_ducklake, "ducklake"),
+    ):
+        folder = Path(package.__file__).parent / "extensions" / f"v{duckdb.__version__}"
+        path = folder / f"{name}.duckdb_extension"
+        if not path.is_file():
+            raise RuntimeError(
+                f"{package.__name__} has no {name} extension for DuckDB {duckdb.__version__}: "
+                "the extension packages must match DuckDB's version"
+            )
+        files.append(path)
+    return files
+
+
+@functools.cache
+def install_extensions() -> None:
+    """Install the packaged extensions into DuckDB's extension folder (a local copy).
+
+    Once installed, DuckDB autoloads them when a ``ducklake:`` database is opened, so no
+    download is ever attempted.
+    """
+    with duckdb.connect() as con:
+        for path in extension_files():
+            con.execute(f"INSTALL {literal(str(path))}")
+
+
+@functools.cache
+def prepare_lake(settings: LakeSettings, schemas: tuple[str, ...]) -> None:
+    """Create the lake (catalog tables, data path) and its schemas when missing.
+
+    The data path is recorded in the catalog on creation; later opens read it from there.
+    Processes starting together race to create them: the loser's commit conflicts, and it
+    tries again, finding them there.
+    """
+    install_extensions()
+    if "://" not in settings.data_path:
+        Path(settings.data_path).mkdir(parents=True, exist_ok=True)
+    for attempt in range(CREATE_ATTEMPTS):
+        try:
+            _create(settings, schemas)
+            return
+        except duckdb.Error:  # a conflict, as a transaction or a catalog error
+            if attempt == CREATE_ATTEMPTS - 1:
+                raise
+            time.sleep(0.2 * (attempt + 1))
+
+
+def _create(settings: LakeSettings, schemas: tuple[str, ...]) -> None:
+    with duckdb.connect() as con:
+        con.execute("SET autoinstall_known_extensions = false")
+        con.execute(
+            f"ATTACH {literal(settings.database)} AS lake (DATA_PATH {literal(settings.data_path)})"
+        )
+        for schema in schemas:
+            con.execute(f"CREATE SCHEMA IF NOT EXISTS lake.{identifier(schema)}")

@@ -1,0 +1,135 @@
+"""The production profile against a real PostgreSQL: Dagster's instance on Postgres
+(dagster-production.yaml) and the warehouse on DuckLake, compared with the embedded run."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import dagster as dg
+import great_expectations  # noqa: F401  imported whole before the in-process run (as in
+import pytest  # test_canaries): the run's prewarm import races the first staging step's
+
+from datalabs_pipelines.pause_points import PAUSE_AT
+from datalabs_pipelines.settings import PROJECT_ROOT
+from datalabs_pipelines_tests.deploy.postgres_server import Server
+from datalabs_pipelines_tests.pipeline.test_end_to_end import table_checksums
+from datalabs_pipelines_tests.reliability.pipeline_process import (
+    GUARD_SECONDS,
+    Site,
+    kill,
+    new_site,
+    run_in_process,
+    wait_until_paused,
+)
+
+pytestmark = pytest.mark.slow
+
+PRODUCTION_YAML = PROJECT_ROOT / "datalabs_pipelines" / "deploy" / "dagster-production.yaml"
+
+
+def lake_env(site: Site, server: Server, name: str) -> dict[str, str]:
+    """``site``'s settings, with the instance and the warehouse on ``server``."""
+    server.create_database(f"{name}_dagster")
+    server.create_database(f"{name}_lake")
+    shutil.copy(PRODUCTION_YAML, site.dagster_home / "dagster.yaml")
+    return {
+        **os.environ,
+        **site.env(),
+        **server.dagster_env(f"{name}_dagster"),
+        "DATALABS_WAREHOUSE_BACKEND": "ducklake",
+        "DATALABS_DUCKLAKE_CATALOG": server.dsn(f"{name}_lake"),
+        "DATALABS_DUCKLAKE_DATA_PATH": str(site.root / "lake"),
+    }
+
+
+def start(env: dict[str, str], cwd: Path) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "datalabs_pipelines.cli", "run"],
+        env=env,
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def finished(process: subprocess.Popen) -> str:
+    out, _ = process.communicate(timeout=GUARD_SECONDS)
+    assert process.returncode == 0, out
+    return out
+
+
+@pytest.fixture(scope="module")
+def embedded(tmp_path_factory) -> dict[str, str]:
+    """The published tables' checksums of an embedded run (SQLite instance, DuckDB file)."""
+    site = new_site(tmp_path_factory.mktemp("embedded"))
+    with dg.DagsterInstance.ephemeral() as instance:
+        run_in_process(site, instance)
+    return table_checksums(site.published)
+
+
+def test_whole_graph_on_postgres_and_ducklake_publishes_the_same_marts(
+    tmp_path, postgres, embedded
+):
+    site = new_site(tmp_path / "site")
+    env = lake_env(site, postgres, "whole")
+    out = finished(start(env, site.root))
+    assert "warehouse: ducklake:postgres:" in out
+    assert not site.warehouse.exists()  # nothing went to an embedded file
+    assert table_checksums(site.published) == embedded
+    assert run_statuses(env) == {dg.DagsterRunStatus.SUCCESS}
+
+
+def run_statuses(env: dict[str, str]) -> set[dg.DagsterRunStatus]:
+    """The statuses of the runs recorded in the Postgres instance ``env`` describes."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in env.items():
+            patch.setenv(name, value)
+        with dg.DagsterInstance.from_config(env["DAGSTER_HOME"]) as instance:
+            assert "Postgres" in type(instance.run_storage).__name__
+            return {run.status for run in instance.get_runs()}
+
+
+def test_two_extracts_load_at_once_into_one_lake(tmp_path, postgres, embedded):
+    """Two workers, one extract each, in parallel on one instance and one lake; then the
+    rest of the graph: the same marts as the embedded run."""
+    site = new_site(tmp_path / "site")
+    env = lake_env(site, postgres, "parallel")
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "-m", "datalabs_pipelines_tests.deploy.load_extract", extract],
+            env=env,
+            cwd=site.root,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for extract in ("people", "visits")
+    ]
+    for worker in workers:
+        finished(worker)
+    finished(start(env, site.root))  # loads nothing new; staging, marts, publish
+    assert table_checksums(site.published) == embedded
+    assert run_statuses(env) == {dg.DagsterRunStatus.SUCCESS}
+
+
+@pytest.mark.parametrize("point", ["ingest.before_commit", "publish.before_replace"])
+def test_a_worker_killed_mid_step_leaves_lake_and_instance_consistent(
+    tmp_path, postgres, embedded, point
+):
+    """SIGKILL inside a load's transaction, or before the snapshot's swap; the next run
+    recovers with no manual step and publishes the same marts as the embedded run."""
+    site = new_site(tmp_path / "site")
+    env = lake_env(site, postgres, f"killed_{point.replace('.', '_')}")
+    victim = start({**env, PAUSE_AT: point}, site.root)
+    wait_until_paused(site, victim, point)
+    kill(victim)
+    out = finished(start(env, site.root))
+    assert "released run" in out  # the dead run was marked failed, its pool slot freed
+    assert table_checksums(site.published) == embedded
+    statuses = run_statuses(env)
+    assert statuses == {dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE}
