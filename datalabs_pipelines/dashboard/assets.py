@@ -34,8 +34,8 @@ def build_dashboard_asset(snapshot: dg.AssetKey) -> dg.AssetsDefinition:
     )
     def dashboard(context: dg.AssetExecutionContext):
         """The dashboard: procurement equity, safety net, workforce, education and data
-        quality, charts as inline SVG. Source: the published snapshot only, opened read-only.
-        Grain: one section per mart; a mart not yet published says so. Target:
+        quality, as Plotly charts with plotly.js inlined. Source: the published snapshot only,
+        opened read-only. Grain: one section per mart; a mart not yet published says so. Target:
         `data/published/dashboard.html`, replaced atomically."""
         settings = get_settings()
         html, summary = render_dashboard(settings.published_path, all_declarations())

@@ -1,8 +1,9 @@
 """What each published column is (from the mart's declaration) and how its values read.
 
-Roles come from the declaration; a table published without one gets roles inferred from its
-types so that it still renders. Companion ``<column>_suppressed`` flags mark cells the
-disclosure gate suppressed: they read "suppressed", never zero.
+Used by each section's whole-table view. Roles come from the declaration; a table published
+without one gets roles inferred from its types so that it still renders. Companion
+``<column>_suppressed`` flags mark cells the disclosure gate suppressed: they read
+"suppressed", never zero.
 """
 
 from __future__ import annotations
@@ -17,8 +18,6 @@ SUPPRESSED_SUFFIX = "_suppressed"
 TIME_HINTS = ("year", "quarter", "month", "period", "cohort", "term")
 MONEY_HINTS = ("amount", "earn", "wage", "paid", "award", "spend", "dollar", "pay", "income")
 RATIO_HINTS = ("index", "ratio")
-RATE_LIKE = {"rate", "share", "median"}
-ADDITIVE = {"count", "measure", "amount"}
 
 
 @dataclass(frozen=True)
@@ -29,10 +28,6 @@ class ColumnInfo:
     description: str
     definition: str | None = None
     fraction: bool = True  # a rate or share stored as 0..1
-
-    @property
-    def is_time(self) -> bool:
-        return self.role == "dimension" and any(h in self.name for h in TIME_HINTS)
 
     @property
     def is_goal(self) -> bool:
@@ -108,38 +103,19 @@ def is_suppressed(row: Mapping[str, object], column: str) -> bool:
     return row.get(column + SUPPRESSED_SUFFIX) is True
 
 
-def cell_value(row: Mapping[str, object], column: ColumnInfo) -> float | None:
-    """A numeric cell for a chart; None when suppressed or missing."""
-    if is_suppressed(row, column.name):
-        return None
-    return number(row.get(column.name))
-
-
-def formatter(column: ColumnInfo, compact: bool = False) -> Callable[[float], str]:
+def formatter(column: ColumnInfo) -> Callable[[float], str]:
     """How a number of this column reads: percent, dollars, ratio or count."""
     if column.is_percent and column.in_points:
-        return lambda v: _compact_percent(v / 100) if compact else f"{v:.1f}%"
+        return lambda v: f"{v:.1f}%"
     if column.is_percent:
-        return _compact_percent if compact else (lambda v: f"{v * 100:.1f}%")
+        return lambda v: f"{v * 100:.1f}%"
     if column.is_money:
-        return (lambda v: _compact_money(v)) if compact else (lambda v: f"${v:,.0f}")
+        return lambda v: f"${v:,.0f}"
     if column.role in ("rate", "share", "interval") or any(h in column.name for h in RATIO_HINTS):
         return lambda v: f"{v:.2f}"
     if column.role == "median":
         return lambda v: f"{v:,.1f}"
     return lambda v: f"{v:,.0f}"
-
-
-def _compact_percent(value: float) -> str:
-    percent = value * 100
-    return f"{percent:.0f}%" if abs(percent - round(percent)) < 1e-6 else f"{percent:.1f}%"
-
-
-def _compact_money(value: float) -> str:
-    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
-        if abs(value) >= size:
-            return f"${value / size:.1f}{suffix}"
-    return f"${value:,.0f}"
 
 
 def display(row: Mapping[str, object], column: ColumnInfo) -> str:

@@ -1,7 +1,7 @@
 """The HTML shell shared by the dashboard and the data dictionary, and the atomic write.
 
-Pages are self-contained: styles and the few lines of script are inline, charts are inline
-SVG, and nothing is fetched when the page is viewed.
+Pages are self-contained: styles and scripts are inline, plotly.js (from the ``plotly``
+wheel) included once in a page with charts, and nothing is fetched when the page is viewed.
 """
 
 from __future__ import annotations
@@ -10,6 +10,8 @@ import datetime as dt
 import html
 import os
 from pathlib import Path
+
+from plotly.offline import get_plotlyjs
 
 STYLE = """
 :root {
@@ -41,9 +43,13 @@ section.card h3 { margin: 18px 0 6px; font-size: 15px; font-weight: 600; }
 .question { color: var(--muted); margin: 0 0 4px; }
 .meta { color: var(--muted); font-size: 12.5px; margin: 0 0 12px; }
 .charts { display: flex; flex-wrap: wrap; gap: 18px 32px; }
-.chart { flex: 0 1 calc(50% - 16px); min-width: 400px; margin: 0; }
-.chart svg { width: 100%; height: auto; display: block; }
-.chart figcaption { font-size: 13px; font-weight: 600; margin-bottom: 4px; }
+.chart { margin: 18px 0 8px; }
+.chart figcaption { font-size: 15px; font-weight: 600; margin-bottom: 4px; }
+.chart .filters { display: flex; flex-wrap: wrap; gap: 6px 18px; font-size: 13px; }
+.chart select { font: inherit; padding: 2px 6px; margin-left: 4px; }
+.chart .note { color: var(--warn); font-size: 13px; min-height: 1em; margin: 4px 0; }
+.chart .plot { width: 100%; }
+table.data td.suppressed { color: #4a5568; font-style: italic; }
 .missing { display: inline-block; color: var(--muted); font-style: italic; background: var(--bg);
   border: 1px dashed #cbd2d9; border-radius: 12px; padding: 1px 10px; font-size: 13px; }
 .callout { border-left: 4px solid var(--accent-2); background: #fffaf0; padding: 10px 14px;
@@ -90,8 +96,9 @@ def page(
     nav: list[tuple[str, str]],
     body: str,
     script: str = "",
+    plotly: bool = False,
 ) -> str:
-    """A complete HTML document; ``nav`` is (anchor, label) pairs."""
+    """A complete HTML document; ``nav`` is (anchor, label) pairs; ``plotly`` inlines plotly.js."""
     links = " ".join(f'<a href="#{esc(a)}">{esc(label)}</a>' for a, label in nav)
     built = dt.datetime.now().replace(microsecond=0)
     return (
@@ -104,6 +111,7 @@ def page(
         f'<nav class="toc">{links}</nav><main>{body}</main>'
         f"<footer>datalabs_pipelines · {esc(as_of_text(as_of))} · page built "
         f"{built:%Y-%m-%d %H:%M}</footer>"
+        + (f'<script id="plotly-js">{get_plotlyjs()}</script>' if plotly else "")
         + (f"<script>{script}</script>" if script else "")
         + "</body></html>\n"
     )

@@ -7,10 +7,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from datalabs_pipelines.dashboard.charts import callouts_for, figures_for, layout_of
 from datalabs_pipelines.dashboard.columns import ColumnInfo, column_infos, display, is_suppressed
+from datalabs_pipelines.dashboard.figures import build_chart
+from datalabs_pipelines.dashboard.interactive import (
+    SCRIPT,
+    figure_html,
+    fiscal_years_complete,
+    with_labels,
+)
 from datalabs_pipelines.dashboard.page import as_of_text, esc, page
-from datalabs_pipelines.dashboard.sections import SectionSpec, sections_for
+from datalabs_pipelines.dashboard.sections import ChartSpec, SectionSpec, sections_for
 from datalabs_pipelines.dashboard.snapshot import (
     MartStatus,
     Table,
@@ -21,6 +27,7 @@ from datalabs_pipelines.dashboard.snapshot import (
     read_table,
     table_names,
 )
+from datalabs_pipelines.governance.disclosure import disclosure_threshold
 from datalabs_pipelines.marts.declaration import MartDeclaration
 
 TABLE_ROWS = 200
@@ -38,13 +45,8 @@ class DashboardSummary:
 
 
 def _data_table(infos: Sequence[ColumnInfo], rows: list[dict[str, object]]) -> str:
-    layout = layout_of(infos)
-    ordered = sorted(
-        rows,
-        key=lambda r: tuple(str(r.get(c.name)) for c in layout.categories),
-    )
-    if layout.time is not None:
-        ordered.sort(key=lambda r: str(r.get(layout.time.name)), reverse=True)
+    dimensions = [c.name for c in infos if c.role == "dimension"]
+    ordered = sorted(rows, key=lambda r: tuple(str(r.get(c)) for c in dimensions))
     head = "".join(
         f'<th title="{esc(c.definition or c.description)}">{esc(c.label)}</th>' for c in infos
     )
@@ -73,22 +75,6 @@ def _data_table(infos: Sequence[ColumnInfo], rows: list[dict[str, object]]) -> s
     )
 
 
-def _callouts(infos: Sequence[ColumnInfo], rows: list[dict[str, object]]) -> str:
-    out = []
-    for callout in callouts_for(infos, rows):
-        if callout.flagged and len(callout.flagged) == callout.total:
-            text = f"all {callout.total}"
-        elif callout.flagged:
-            listed = ", ".join(callout.flagged[:12]) + (
-                f" and {len(callout.flagged) - 12} more" if len(callout.flagged) > 12 else ""
-            )
-            text = f"{len(callout.flagged)} of {callout.total}: {esc(listed)}"
-        else:
-            text = f"none of {callout.total}"
-        out.append(f'<div class="callout"><strong>{esc(callout.title)}</strong>: {text}</div>')
-    return "".join(out)
-
-
 BANNERS = {
     "stale": "Stale: held back, showing the last good version",
     "not measurable": "Not measurable",
@@ -115,12 +101,50 @@ def _banner(status: MartStatus | None) -> str:
     )
 
 
-def _period(status: MartStatus | None) -> str:
-    if status is None:
-        return ""
-    through = f" · data through {esc(status.data_through)}" if status.data_through else ""
-    built = f" · built {status.built_at:%Y-%m-%d %H:%M}" if status.built_at else ""
-    return through + built
+def _period(status: MartStatus | None, covers: str) -> str:
+    """The period the data covers (``data_through``, else the periods charted) and build time."""
+    through = status.data_through if status is not None else None
+    text = f" · data through {esc(through)}" if through else ""
+    if covers:
+        text += f" · covers {esc(covers)}"
+    if status is not None and status.built_at:
+        text += f" · built {status.built_at:%Y-%m-%d %H:%M}"
+    return text
+
+
+def suppression_note(threshold: int) -> str:
+    """Suppression explained once, for the whole page."""
+    return (
+        '<div class="callout" id="suppression"><strong>How small cells are protected.</strong> '
+        f"In tables marked <em>small cells suppressed</em>, a count below {threshold} is not "
+        "shown (primary suppression). Where a hidden count could be worked out from a total "
+        "a reader knows, the next-smallest count of that sum is hidden too (complementary "
+        "suppression), and a rate is hidden when its numerator or denominator is. Hidden cells "
+        'are drawn as hatched bars and read <span class="pill suppressed">suppressed</span> in '
+        "tooltips and tables, never zero. Rates come with their denominator and a 95 % Wilson "
+        "interval (the error bars); periods not yet complete are marked <em>(partial)</em> and "
+        "are never shown first.</div>"
+    )
+
+
+def _covers(spec: SectionSpec, rows: list[dict[str, object]]) -> str:
+    for chart in spec.charts:
+        column = chart.period or (chart.axis if chart.trend else None)
+        values = sorted({str(r[column]) for r in rows if r.get(column) is not None})
+        if values:
+            partial = sorted(
+                {str(r[column]) for r in rows if chart.complete and r.get(chart.complete) is False}
+            )
+            tail = f" ({', '.join(partial)} partial)" if partial else ""
+            return f"{values[0]} to {values[-1]}{tail}"
+    return ""
+
+
+def _fits(chart: ChartSpec, row: dict[str, object]) -> bool:
+    """The table has every column the chart reads (an older snapshot may not)."""
+    needed = {chart.axis, *chart.filters, *(c for c, _ in chart.fixed)}
+    needed |= {m.column for m in chart.metrics}
+    return needed <= row.keys()
 
 
 def render_section(
@@ -129,6 +153,7 @@ def render_section(
     declaration: MartDeclaration | None,
     moment: dt.datetime,
     status: MartStatus | None = None,
+    fiscal: dict[object, bool] | None = None,
 ) -> tuple[str, int]:
     """One section's HTML and how many charts it holds."""
     if table is None or (status is not None and status.status == "not measurable"):
@@ -145,33 +170,28 @@ def render_section(
         head += f'<p class="question">{esc(spec.question)}</p>'
     infos = column_infos(declaration, table.columns, table.rows)
     controlled = declaration.disclosure_control if declaration else True
-    figures = figures_for(infos, table.rows, controlled, spec.featured)
+    rows = with_labels(table.name, table.rows, fiscal)
+    charts = [build_chart(c, rows) for c in spec.charts if rows and _fits(c, rows[0])]
+    charts = [c for c in charts if c.views]
     described = declaration.description if declaration else ""
     meta = (
-        f'<p class="meta">{esc(as_of_text(moment))}{_period(status)} · '
+        f'<p class="meta">{esc(as_of_text(moment))}{_period(status, _covers(spec, rows))} · '
         f"<code>{esc(table.name)}</code> · {len(table.rows):,} rows"
         + (f" · purpose: {esc(declaration.purpose)}" if declaration else "")
-        + (" · small cells suppressed" if controlled else "")
+        + (' · <a href="#suppression">small cells suppressed</a>' if controlled else "")
         + "</p>"
     )
-    charts = "".join(
-        f'<figure class="chart"><figcaption>{esc(f.caption)}</figcaption>{f.svg}</figure>'
-        for f in figures
-    )
-    body = (
-        (f"<p>{esc(described)}</p>" if described else "")
-        + (f'<div class="charts">{charts}</div>' if charts else "")
-        + _callouts(infos, table.rows)
-    )
+    figures = "".join(figure_html(c, f"{spec.mart}-{n}") for n, c in enumerate(charts))
+    body = (f"<p>{esc(described)}</p>" if described else "") + figures
     details = (
-        f"<details{' open' if not figures else ''}><summary>Table ({len(table.rows):,} rows)"
-        f"</summary>{_data_table(infos, table.rows)}</details>"
+        f"<details{' open' if not charts else ''}><summary>Whole table ({len(table.rows):,} "
+        f"rows)</summary>{_data_table(infos, table.rows)}</details>"
     )
-    return head + _banner(status) + meta + body + details + "</section>", len(figures)
+    return head + _banner(status) + meta + body + details + "</section>", len(charts)
 
 
 def render_dashboard(
-    snapshot: Path, declarations: Sequence[MartDeclaration]
+    snapshot: Path, declarations: Sequence[MartDeclaration], threshold: int | None = None
 ) -> tuple[str, DashboardSummary]:
     """The whole page, from the snapshot at ``snapshot`` (opened read-only)."""
     by_name = {d.name: d for d in declarations}
@@ -185,13 +205,21 @@ def render_dashboard(
     summary.not_fresh = {
         m: f"{s.status}: {s.reason}" for m, s in statuses.items() if s.status != "fresh"
     }
-    parts, nav, domain = [], [], None
+    flagged = tables.get("procurement_program_utilization")
+    fiscal = fiscal_years_complete(flagged.rows) if flagged else {}
+    parts = [suppression_note(threshold if threshold is not None else disclosure_threshold())]
+    nav, domain = [], None
     for spec in sections_for(published):
         if spec.domain != domain:
             domain = spec.domain
             parts.append(f'<div class="domain">{esc(domain)}</div>')
         html, charts = render_section(
-            spec, tables.get(spec.mart), by_name.get(spec.mart), moment, statuses.get(spec.mart)
+            spec,
+            tables.get(spec.mart),
+            by_name.get(spec.mart),
+            moment,
+            statuses.get(spec.mart),
+            fiscal,
         )
         parts.append(html)
         nav.append((spec.mart, spec.title))
@@ -202,4 +230,7 @@ def render_dashboard(
         f"{len(summary.rendered)} of {total} sections published. Aggregated and de-identified;"
         " small cells suppressed."
     )
-    return page("State Data Labs dashboard", subtitle, moment, nav, "".join(parts)), summary
+    html = page(
+        "State Data Labs dashboard", subtitle, moment, nav, "".join(parts), SCRIPT, plotly=True
+    )
+    return html, summary

@@ -1,12 +1,47 @@
-"""The dashboard's sections: which mart answers which question, in reading order.
+"""The dashboard's sections: which mart answers which question, and the charts that show it.
 
-A section names a mart and a question only; what it shows follows from the mart's
-declaration. Published tables not listed here still appear, under "Other published tables".
+A section names a mart, a question and its charts. A chart names the label column its bars are
+named by, the metrics it plots (with unit, interval and denominator), the dimensions a reader
+filters on, and the period column with its completeness flag, so partial periods are marked
+and never the default. Published tables not listed here still appear, table only, under
+"Other published tables".
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
+
+Unit = Literal["share", "pct", "pp", "usd", "count", "index"]
+
+
+@dataclass(frozen=True)
+class Metric:
+    column: str
+    label: str
+    unit: Unit
+    low: str | None = None  # Wilson interval bounds
+    high: str | None = None
+    base: str | None = None  # the denominator shown beside the value
+
+
+@dataclass(frozen=True)
+class ChartSpec:
+    title: str
+    axis: str  # the column bars are named by (a label column), or the period for a trend
+    metrics: tuple[Metric, ...]
+    filters: tuple[str, ...] = ()  # dimension columns a reader picks a value of
+    fixed: tuple[tuple[str, object], ...] = ()  # rows kept: (column, value)
+    period: str | None = None  # the filter (or, for a trend, the axis) that is a period
+    complete: str | None = None  # flag: the row's period is complete
+    order: Literal["desc", "asc", "axis"] = "desc"
+    limit: int = 30
+    goal: str | None = None  # a column holding the goal, drawn as a marker
+    reference: tuple[float, str] | None = None  # a reference line: value, what it means
+    trend: bool = False  # the axis is a period, drawn left to right
+    context: str | None = None  # a filter whose total row ('all') leads every other choice
+    published_only: bool = False  # chart published cells only; the table lists the rest
+    details: tuple[Metric, ...] = ()  # more values in the tooltip and the table
 
 
 @dataclass(frozen=True)
@@ -15,63 +50,327 @@ class SectionSpec:
     domain: str
     title: str
     question: str
-    featured: tuple[str, ...] = ()  # metrics to chart, when the roles alone pick poorly
+    charts: tuple[ChartSpec, ...] = ()
 
+
+def _rate(column: str, label: str, base: str) -> Metric:
+    return Metric(column, label, "share", f"{column}_low", f"{column}_high", base)
+
+
+WORKFORCE_RATES = (
+    _rate("employment_rate_q2", "employed, 2nd quarter", "exiters"),
+    _rate("employment_rate_q4", "employed, 4th quarter", "exiters"),
+    _rate("retention_rate_q4", "retained, 2nd and 4th quarter", "employed_q2"),
+)
+
+PROGRAM_UTILIZATION = (
+    ChartSpec(
+        "Utilization by agency against the program's goal",
+        "agency_name",
+        (Metric("utilization_pct", "utilization", "pct", base="total_amount"),),
+        filters=("fiscal_year", "basis", "program"),
+        fixed=(("ownership", "all"),),
+        period="fiscal_year",
+        complete="fiscal_year_complete",
+        goal="goal_pct",
+        details=(
+            Metric("goal_pct", "goal", "pct"),
+            Metric("gap_to_goal_pp", "gap to goal", "pp"),
+            Metric("certified_amount", "to certified firms", "usd"),
+        ),
+    ),
+    ChartSpec(
+        "Utilization by certified-firm category, statewide",
+        "ownership",
+        (Metric("utilization_pct", "utilization", "pct", base="total_amount"),),
+        filters=("fiscal_year", "basis", "program"),
+        fixed=(("agency_code", "ALL"),),
+        period="fiscal_year",
+        complete="fiscal_year_complete",
+        details=(Metric("certified_amount", "to certified firms", "usd"),),
+    ),
+)
 
 SECTIONS: tuple[SectionSpec, ...] = (
     SectionSpec(
+        "procurement_program_utilization",
+        "Procurement equity",
+        "Utilization against goal, on awards and on payments",
+        "How much state spend reaches minority-, women-, veteran- and disability-owned "
+        "businesses, by program, agency and fiscal year, against each program's goal on "
+        "contract dollars awarded and on payments?",
+        PROGRAM_UTILIZATION,
+    ),
+    SectionSpec(
         "procurement_utilization",
         "Procurement equity",
-        "Utilization against goal",
-        "How much state spend reaches minority-, women-, veteran- and disability-owned "
-        "businesses, by agency and fiscal year, against the state's goals?",
+        "Utilization by what was bought",
+        "Which sectors of spend (NAICS) reach certified businesses, by agency?",
+        (
+            ChartSpec(
+                "Utilization of payments by agency and sector",
+                "category_title",
+                (Metric("utilization_pct", "utilization", "pct", base="total_paid"),),
+                details=(
+                    Metric("goal_pct", "goal", "pct"),
+                    Metric("gap_to_goal_pct", "gap to goal", "pp"),
+                ),
+                filters=("fiscal_year", "program", "agency_code"),
+                period="fiscal_year",
+                complete="fiscal_year_complete",
+            ),
+        ),
     ),
     SectionSpec(
         "procurement_disparity",
         "Procurement equity",
-        "Disparity by category",
+        "Disparity by sector",
         "Where is utilization low although certified firms are available? A disparity index "
         "(utilization share ÷ availability share) below 0.80 marks an area for improvement.",
+        (
+            ChartSpec(
+                "Disparity index by sector (1 = parity)",
+                "category_title",
+                (Metric("disparity_index", "disparity index", "index", base="certified_firms"),),
+                details=(
+                    Metric("availability_pct", "certified share of vendors", "pct"),
+                    Metric("utilization_share_pct", "certified share of spend", "pct"),
+                ),
+                filters=("fiscal_year",),
+                period="fiscal_year",
+                complete="fiscal_year_complete",
+                order="asc",
+                reference=(0.8, "0.80: area for improvement below"),
+            ),
+        ),
     ),
     SectionSpec(
         "procurement_awards_vs_paid",
         "Procurement equity",
         "Awarded versus paid",
         "Are certified firms paid what their contracts awarded them?",
+        (
+            ChartSpec(
+                "Dollars to certified firms: awarded and paid, by agency",
+                "agency_name",
+                (
+                    Metric("awarded_certified", "awarded", "usd", base="awarded_total"),
+                    Metric("paid_certified", "paid", "usd", base="paid_total"),
+                ),
+                filters=("fiscal_year",),
+                period="fiscal_year",
+                complete="fiscal_year_complete",
+            ),
+        ),
+    ),
+    SectionSpec(
+        "procurement_data_flags",
+        "Procurement equity",
+        "Records that cannot count as they stand",
+        "Which procurement records are flagged, and why?",
+        (
+            ChartSpec(
+                "Flagged records by reason",
+                "reason",
+                (Metric("records", "records", "count"),),
+                filters=("source_extract",),
+            ),
+        ),
+    ),
+    SectionSpec(
+        "safety_net_annual",
+        "Safety net",
+        "Enrollment and churn by year",
+        "How many people are enrolled in each program over a year, and how many who leave come "
+        "back within 90 days (pooled annual churn)?",
+        (
+            ChartSpec(
+                "Pooled annual churn by program, statewide",
+                "program",
+                (_rate("churn_rate", "churn rate", "exits"),),
+                details=(Metric("returned_within_90_days", "returned within 90 days", "count"),),
+                filters=("year",),
+                fixed=(("breakdown", "all"), ("churn_observed", True)),
+                period="year",
+                complete="year_complete",
+                order="axis",
+            ),
+            ChartSpec(
+                "Churn: exits followed by a return within 90 days",
+                "group_name",
+                (_rate("churn_rate", "churn rate", "exits"),),
+                details=(Metric("returned_within_90_days", "returned within 90 days", "count"),),
+                filters=("year", "program", "breakdown"),
+                fixed=(("churn_observed", True),),
+                context="breakdown",
+                period="year",
+                complete="year_complete",
+                order="axis",
+            ),
+            ChartSpec(
+                "People enrolled during the year (unduplicated)",
+                "group_name",
+                (Metric("enrolled", "people enrolled", "count"),),
+                filters=("year", "program", "breakdown"),
+                context="breakdown",
+                period="year",
+                complete="year_complete",
+                order="axis",
+            ),
+        ),
     ),
     SectionSpec(
         "safety_net_enrollment",
         "Safety net",
-        "Enrollment and churn",
-        "How many people are enrolled, on several programs at once, and how many leave and "
-        "come back within 90 days?",
+        "Enrollment by month",
+        "How many people are enrolled each month, statewide and by county?",
+        (
+            ChartSpec(
+                "People enrolled by month",
+                "month",
+                (Metric("enrolled", "people enrolled", "count"),),
+                filters=("program", "county_fips"),
+                trend=True,
+                order="axis",
+                limit=400,
+            ),
+        ),
+    ),
+    SectionSpec(
+        "workforce_outcomes_statewide",
+        "Workforce",
+        "Employment and earnings after exit",
+        "Do people who leave SNAP, TANF or unemployment insurance find work in the 2nd and 4th "
+        "quarter after exit, do they keep it, and what do they earn?",
+        (
+            ChartSpec(
+                "Employment and job retention by program, statewide",
+                "program",
+                WORKFORCE_RATES,
+                details=(Metric("median_earnings_q2", "median earnings, 2nd quarter", "usd"),),
+                filters=("exit_year",),
+                fixed=(("breakdown", "all"),),
+                period="exit_year",
+                complete="year_complete",
+                order="axis",
+            ),
+            ChartSpec(
+                "Employment and job retention after exit",
+                "group_name",
+                WORKFORCE_RATES,
+                details=(Metric("median_earnings_q2", "median earnings, 2nd quarter", "usd"),),
+                filters=("exit_year", "program", "breakdown"),
+                context="breakdown",
+                period="exit_year",
+                complete="year_complete",
+                order="axis",
+            ),
+            ChartSpec(
+                "Median quarterly earnings, 2nd quarter after exit",
+                "group_name",
+                (Metric("median_earnings_q2", "median earnings", "usd", base="employed_q2"),),
+                filters=("exit_year", "program", "breakdown"),
+                context="breakdown",
+                period="exit_year",
+                complete="year_complete",
+                order="axis",
+            ),
+        ),
     ),
     SectionSpec(
         "workforce_outcomes",
         "Workforce",
-        "Employment and earnings after exit",
-        "Do people who leave a program find work in the 2nd and 4th quarter after exit, and "
-        "what do they earn?",
+        "Employment after exit by quarter",
+        "The same measures by quarter of exit, statewide and by county, where counts allow.",
+        (
+            ChartSpec(
+                "Employment in the 2nd quarter after exit, by exit quarter",
+                "exit_quarter",
+                (_rate("employment_rate_q2", "employed, 2nd quarter", "exiters"),),
+                filters=("program", "county_fips"),
+                trend=True,
+                order="axis",
+                limit=400,
+            ),
+        ),
+    ),
+    SectionSpec(
+        "student_outcomes_statewide",
+        "Education",
+        "Where graduates go",
+        "Where do high-school graduates go: college within 16 months, a degree, a job, and at "
+        "what wage?",
+        (
+            ChartSpec(
+                "College enrollment, completion and employment of graduates",
+                "group_name",
+                (
+                    _rate("enrollment_rate_16m", "enrolled within 16 months", "graduates"),
+                    _rate("completion_rate", "completed an award", "graduates"),
+                    _rate("not_enrolled_employment_rate", "not enrolled: employed", "not_enrolled"),
+                ),
+                filters=("cohort_year", "breakdown"),
+                context="breakdown",
+                period="cohort_year",
+                complete="window_complete",
+                order="axis",
+            ),
+        ),
     ),
     SectionSpec(
         "student_outcomes",
         "Education",
-        "Student outcomes",
-        "Where do high-school graduates go: college within 16 months, a degree, a job, and at "
-        "what wage?",
+        "Graduates by district",
+        "The same measures by school district, where counts allow.",
+        (
+            ChartSpec(
+                "College enrollment within 16 months, by district",
+                "district_name",
+                (_rate("enrollment_rate_16m", "enrolled within 16 months", "graduates"),),
+                filters=("cohort_year",),
+                period="cohort_year",
+                complete="window_complete",
+                published_only=True,
+            ),
+        ),
     ),
     SectionSpec(
         "extract_quality",
         "Data quality",
         "Extract quality",
         "What arrived from each agency, what was quarantined, and which checks failed?",
-        featured=("rows_loaded", "rows_quarantined"),
+        (
+            ChartSpec(
+                "Deliveries with the most records quarantined",
+                "delivery",
+                (
+                    Metric("rows_quarantined", "quarantined", "count"),
+                    Metric("rows_loaded", "loaded", "count"),
+                ),
+                details=(
+                    Metric("records_in_file", "records in file", "count"),
+                    Metric("checks_failed", "checks failed", "count"),
+                ),
+                limit=20,
+            ),
+        ),
     ),
     SectionSpec(
         "linkage_quality",
         "Data quality",
-        "Linkage quality",
-        "How many records were linked across agencies, and how confidently?",
+        "Linkage quality, lowest match rates first",
+        "Which records could not be linked across agencies? Low match rates in a county or "
+        "group bias every cross-agency outcome there.",
+        (
+            ChartSpec(
+                "Match rate, lowest first",
+                "subgroup_name",
+                (Metric("match_rate", "match rate", "share", base="records"),),
+                filters=("subgroup_type",),
+                context="subgroup_type",
+                order="asc",
+            ),
+        ),
     ),
 )
 

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 
 import dagster as dg
 
 from datalabs_pipelines.contracts.model import Contract
+from datalabs_pipelines.governance.disclosure import GATED_ROLES, SUPPRESSED_SUFFIX
 from datalabs_pipelines.marts.declaration import MartDeclaration
 
 LAYERS = ("raw", "staging", "pii", "integrated", "marts")
@@ -176,7 +177,25 @@ def entries_for_spec(
                 asset_key=spec.key.to_user_string(),
             )
         )
+        gated = declared is not None and declared.role in GATED_ROLES
+        if gated and declaration is not None and declaration.disclosure_control:
+            rows.append(_suppressed_entry(rows[-1]))
     return rows
+
+
+def _suppressed_entry(gated: Entry) -> Entry:
+    """The published companion flag of a gated mart column (in the snapshot, not the marts)."""
+    return replace(
+        gated,
+        column_name=gated.column_name + SUPPRESSED_SUFFIX,
+        column_type="BOOLEAN",
+        column_description=f"published snapshot only: TRUE when the disclosure gate suppressed "
+        f"{gated.column_name} in this row (the value is then NULL, not zero)",
+        classification="public",
+        role="flag",
+        definition=None,
+        source=f"the disclosure gate (governance/disclosure.py) on {gated.column_name}",
+    )
 
 
 def build_entries(

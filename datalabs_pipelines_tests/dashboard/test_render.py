@@ -1,112 +1,188 @@
-"""The dashboard renders from a snapshot: role-driven charts, suppression, missing marts."""
+"""The dashboard from a snapshot: chart views on hand-made rows, sections, banners, one page."""
 
 from __future__ import annotations
 
+import json
 import re
 
 import duckdb
 import pytest
 
-from datalabs_pipelines.dashboard.columns import ColumnInfo, display, formatter
+from datalabs_pipelines.dashboard.cells import SUPPRESSED, fmt
+from datalabs_pipelines.dashboard.columns import ColumnInfo, display
+from datalabs_pipelines.dashboard.figures import build_chart
 from datalabs_pipelines.dashboard.page import write_atomic
 from datalabs_pipelines.dashboard.render import NOT_PUBLISHED, render_dashboard
-from datalabs_pipelines.dashboard.sections import SECTIONS
-from datalabs_pipelines.dashboard.svg import Bar, bar_chart, nice_ticks
+from datalabs_pipelines.dashboard.sections import SECTIONS, ChartSpec, Metric
 from datalabs_pipelines.marts.declaration import all_declarations
-from datalabs_pipelines_tests.dashboard.demo import declarations, write_demo_snapshot
+from datalabs_pipelines_tests.dashboard.sample import write_sample_snapshot
+
+CHURN = ChartSpec(
+    "churn",
+    "group_name",
+    (Metric("churn_rate", "churn", "share", "churn_rate_low", "churn_rate_high", "exits"),),
+    filters=("year", "breakdown"),
+    period="year",
+    complete="year_complete",
+    context="breakdown",
+    order="axis",
+)
 
 
-@pytest.fixture
-def demo(tmp_path):
-    path = write_demo_snapshot(tmp_path / "datalabs.duckdb", skip=("student_outcomes",))
-    html, summary = render_dashboard(path, declarations())
+def _row(year, breakdown, group, rate, exits, complete=True, hidden=False):
+    return {
+        "year": year,
+        "breakdown": breakdown,
+        "group_name": group,
+        "year_complete": complete,
+        "churn_rate": None if hidden else rate,
+        "churn_rate_suppressed": hidden,
+        "churn_rate_low": None if hidden else rate - 0.02,
+        "churn_rate_high": None if hidden else rate + 0.03,
+        "exits": exits,
+        "exits_suppressed": False,
+    }
+
+
+ROWS = [
+    _row(2023, "all", "All people", 0.10, 400),
+    _row(2023, "sex", "Female", 0.12, 250),
+    _row(2023, "sex", "Male", None, 4, hidden=True),
+    _row(2024, "all", "All people", 0.11, 420),
+    _row(2024, "sex", "Female", 0.13, 260),
+    _row(2024, "sex", "Male", 0.09, 160),
+    _row(2025, "all", "All people", 0.05, 90, complete=False),
+]
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory):
+    path = write_sample_snapshot(tmp_path_factory.mktemp("pub") / "datalabs.duckdb")
+    html, summary = render_dashboard(path, all_declarations(), threshold=10)
     return path, html, summary
 
 
-@pytest.mark.parametrize(
-    ("high", "ticks"),
-    [(0.37, [0.0, 0.1, 0.2, 0.3, 0.4]), (877, [0, 250, 500, 750, 1000]), (0, [0.0, 1.0])],
-)
-def test_nice_ticks(high, ticks):
-    assert nice_ticks(high) == pytest.approx(ticks)
+def _section(html: str, mart: str) -> str:
+    found = re.search(rf'<section class="card[^"]*" id="{mart}">.*?</section>', html, re.S)
+    assert found, mart
+    return found.group(0)
 
 
 @pytest.mark.parametrize(
-    ("role", "name", "value", "text"),
+    ("value", "unit", "text"),
     [
-        ("share", "utilization", 0.3125, "31.2%"),
-        ("amount", "paid_amount", 1234567.8, "$1,234,568"),
-        ("rate", "disparity_index", 0.7512, "0.75"),
-        ("median", "median_earnings_q2", 6123.4, "$6,123"),
-        ("count", "people", 12345, "12,345"),
+        (0.123, "share", "12.3%"),
+        (31.25, "pct", "31.2%"),
+        (-4.06, "pp", "-4.1 pp"),
+        (6123.4, "usd", "$6,123"),
+        (12345, "count", "12,345"),
+        (0.7512, "index", "0.75"),
     ],
 )
-def test_values_read_by_role(role, name, value, text):
-    column = ColumnInfo(name, role, "DOUBLE", name)
-    assert display({name: value}, column) == text
+def test_values_read_in_their_unit(value, unit, text):
+    assert fmt(value, unit) == text
 
 
-def test_suppressed_cell_reads_suppressed_never_zero():
+def test_partial_period_is_marked_and_the_latest_complete_one_is_the_default():
+    chart = build_chart(CHURN, ROWS)
+    years = chart.filters[0]
+    assert [(o.value, o.text, o.partial) for o in years.options] == [
+        ("2025", "2025 (partial)", True),
+        ("2024", "2024", False),
+        ("2023", "2023", False),
+    ]
+    assert years.default == "2024"
+    assert "Partial period" in chart.views["2025|all"].note
+    assert chart.views[chart.default_key].note == ""
+
+
+def test_the_breakdown_that_publishes_most_is_the_default_with_the_state_leading():
+    chart = build_chart(CHURN, ROWS)
+    assert chart.default_key == "2024|sex"
+    bars = chart.views["2024|sex"].figure["data"][0]
+    assert bars["y"] == ["All people", "Female", "Male"]
+    assert bars["x"] == pytest.approx([0.11, 0.13, 0.09])
+
+
+def test_a_breakdown_mostly_suppressed_is_not_the_default():
+    chart = build_chart(CHURN, [r for r in ROWS if r["year"] == 2023])
+    assert chart.default_key == "2023|all"  # sex: one group published, one suppressed
+
+
+def test_rates_carry_their_interval_and_denominator():
+    view = build_chart(CHURN, ROWS).views["2024|sex"]
+    bars = view.figure["data"][0]
+    assert bars["error_x"]["array"] == pytest.approx([0.03] * 3)
+    assert bars["error_x"]["arrayminus"] == pytest.approx([0.02] * 3)
+    assert "9.0% to 14.0%" in bars["customdata"][0] and "out of exits: 420" in bars["customdata"][0]
+    assert view.table[0] == ["All people", "11.0% (9.0% to 14.0%) of 420"]
+
+
+def test_a_suppressed_cell_is_drawn_hatched_and_reads_suppressed():
+    view = build_chart(CHURN, ROWS).views["2023|sex"]
+    hatched = [t for t in view.figure["data"] if t["name"] == SUPPRESSED]
+    assert len(hatched) == 1 and hatched[0]["y"] == ["Male"]
+    assert hatched[0]["marker"]["pattern"]["shape"] and SUPPRESSED in hatched[0]["customdata"][0]
+    assert view.figure["data"][0]["x"][2] is None  # never drawn as zero
+    assert view.table[2][1].startswith(SUPPRESSED)
+    assert "1 suppressed" in view.summary
+
+
+def test_lowest_first_order():
+    spec = ChartSpec("m", "name", (Metric("rate", "rate", "share"),), order="asc")
+    rows = [{"name": n, "rate": r} for n, r in (("a", 0.9), ("b", 0.2), ("c", 0.5))]
+    assert build_chart(spec, rows).views[""].figure["data"][0]["y"] == ["b", "c", "a"]
+
+
+def test_suppressed_cell_in_the_whole_table_reads_suppressed_never_zero():
     column = ColumnInfo("enrolled", "count", "BIGINT", "people enrolled")
-    assert display({"enrolled": None, "enrolled_suppressed": True}, column) == "suppressed"
     assert display({"enrolled": 0, "enrolled_suppressed": True}, column) == "suppressed"
-    svg = bar_chart([Bar("Cook", [None]), Bar("Lake", [40.0])], ["n"], "people", str, "t")
-    assert 'class="suppressed"' in svg and ">suppressed<" in svg
 
 
-def test_compact_money_and_percent():
-    assert formatter(ColumnInfo("paid", "amount", "DOUBLE", "p"), compact=True)(2.5e7) == "$25.0M"
-    share = formatter(ColumnInfo("s", "share", "DOUBLE", "s"), compact=True)
-    assert (share(0.3), share(0.025)) == ("30%", "2.5%")
-
-
-def test_every_section_renders_or_says_not_yet_published(demo):
-    _, html, summary = demo
-    assert summary.missing == ["student_outcomes"]
-    assert f"student_outcomes</code>: {NOT_PUBLISHED}" in html
+def test_every_section_has_charts_and_every_view_is_a_valid_plotly_figure(sample):
+    _, html, summary = sample
+    assert summary.missing == []
     for section in SECTIONS:
-        assert f'id="{section.mart}"' in html
-    assert summary.charts >= 14
-    assert html.count("<svg") == summary.charts
+        assert 'class="plot"' in _section(html, section.mart), section.mart
+    views = re.findall(r'<script type="application/json" class="views">(.*?)</script>', html)
+    assert len(views) == summary.charts >= len(SECTIONS)
+    for found in views:
+        assert json.loads(found)["views"]
 
 
-def test_as_of_date_on_every_section(demo):
-    _, html, _ = demo
-    sections = re.findall(r'<section class="card[^"]*".*?</section>', html, flags=re.S)
-    assert len(sections) == len(SECTIONS)
-    assert all("Data as of 2026-03-03 11:00" in s for s in sections)  # latest extract load
+def test_a_table_lacking_a_charted_column_renders_as_a_table(tmp_path):
+    path = write_sample_snapshot(tmp_path / "datalabs.duckdb")
+    with duckdb.connect(str(path)) as con:
+        con.execute("ALTER TABLE main.linkage_quality DROP COLUMN match_rate")
+    html, _ = render_dashboard(path, all_declarations(), threshold=10)
+    section = _section(html, "linkage_quality")
+    assert 'class="plot"' not in section and "<details open>" in section
 
 
-def test_suppressed_cells_in_tables_and_charts(demo):
-    path, html, _ = demo
-    with duckdb.connect(str(path), read_only=True) as con:
-        suppressed = con.execute(
-            "SELECT count(*) FROM safety_net_enrollment WHERE enrolled_suppressed"
-        ).fetchone()[0]
-    assert suppressed > 0
-    section = re.search(
-        r'<section class="card" id="safety_net_enrollment">.*?</section>', html, re.S
-    )
-    assert section and section.group(0).count('<span class="pill suppressed">') >= suppressed
-    assert "_suppressed" not in re.sub(r"<[^>]+>", "", section.group(0))  # companions hidden
+def test_suppression_is_explained_once_with_the_threshold(sample):
+    _, html, _ = sample
+    assert html.count('id="suppression"') == 1
+    assert "below 10" in html and "complementary" in html
+    assert 'href="#suppression">small cells suppressed' in _section(html, "safety_net_annual")
 
 
-def test_areas_for_improvement_are_called_out(demo):
-    _, html, _ = demo
-    assert re.search(r"disparity index below 0.80 \(fiscal year 2025\)</strong>: \d+ of 5", html)
+def test_each_section_shows_the_period_it_covers(sample):
+    _, html, _ = sample
+    assert "covers 2023 to 2025 (2025 partial)" in _section(html, "safety_net_annual")
 
 
-def test_page_is_self_contained(demo):
-    _, html, _ = demo
-    without_namespace = html.replace('xmlns="http://www.w3.org/2000/svg"', "")
+def test_page_is_self_contained(sample):
+    _, html, _ = sample
+    assert html.count('<script id="plotly-js">') == 1
+    outside = re.sub(r'<script id="plotly-js">.*?</script>', "", html, flags=re.S)
     for pattern in ("http://", "https://", "<link", "src=", "@import", "url("):
-        assert pattern not in without_namespace
+        assert pattern not in outside
 
 
 def test_empty_snapshot_renders_every_section_as_not_yet_published(tmp_path):
     path = tmp_path / "datalabs.duckdb"
     duckdb.connect(str(path)).close()
-    html, summary = render_dashboard(path, all_declarations())
+    html, summary = render_dashboard(path, all_declarations(), threshold=10)
     assert summary.rendered == [] and html.count(NOT_PUBLISHED) == len(SECTIONS)
 
 
@@ -127,16 +203,8 @@ def test_nightly_run_rebuilds_the_pages():
     assert {DASHBOARD_KEY, DICTIONARY_KEY, DICTIONARY_PAGE_KEY} <= nightly
 
 
-def test_percent_points_read_as_percent_and_take_the_goal_marker():
-    utilization = ColumnInfo("utilization_pct", "share", "DOUBLE", "u", fraction=False)
-    goal = ColumnInfo("goal_pct", "measure", "DOUBLE", "g", fraction=False)
-    assert utilization.is_percent and goal.is_percent
-    assert display({"utilization_pct": 31.25}, utilization) == "31.2%"
-    assert formatter(utilization, compact=True)(30.0) == "30%"
-
-
 def test_held_back_and_not_measurable_sections_carry_a_banner(tmp_path):
-    path = write_demo_snapshot(tmp_path / "datalabs.duckdb")
+    path = write_sample_snapshot(tmp_path / "datalabs.duckdb", skip=("student_outcomes",))
     with duckdb.connect(str(path)) as con:
         con.execute(
             "CREATE TABLE main.mart_status (mart VARCHAR, domain VARCHAR, status VARCHAR, "
@@ -151,19 +219,13 @@ def test_held_back_and_not_measurable_sections_carry_a_banner(tmp_path):
             "('procurement_utilization', 'procurement', 'fresh', NULL, '2026', "
             "'2026-03-03 02:00', now())"
         )
-    html, summary = render_dashboard(path, declarations())
-
-    def section(mart: str) -> str:
-        found = re.search(rf'<section class="card[^"]*" id="{mart}">.*?</section>', html, re.S)
-        assert found
-        return found.group(0)
-
-    stale = section("workforce_outcomes")
+    html, summary = render_dashboard(path, all_declarations(), threshold=10)
+    stale = _section(html, "workforce_outcomes")
     assert 'class="banner stale"' in stale and "ui_claims held back (x: 2 rows)" in stale
     assert "built 2026-03-01 02:00" in stale and "data through 2025Q1" in stale
-    empty = section("student_outcomes")
+    empty = _section(html, "student_outcomes")
     assert 'class="banner not-measurable"' in empty and "not delivered: k12_graduation" in empty
-    assert "<svg" not in empty and "<table" not in empty  # no zeros shown
-    fresh = section("procurement_utilization")
+    assert 'class="plot"' not in empty and "<table" not in empty  # no zeros shown
+    fresh = _section(html, "procurement_utilization")
     assert "banner" not in fresh and "data through 2026" in fresh
     assert set(summary.not_fresh) == {"workforce_outcomes", "student_outcomes"}

@@ -126,3 +126,16 @@ def test_check_results_link_to_their_dictionary_entry(extract, check, anchor, en
     contract = next(c for c in all_contracts() if c.name == extract)
     assert dictionary_anchor(contract, check) == anchor
     assert anchor in {e.anchor for e in entries} | {e.table_name for e in entries}
+
+
+def test_every_published_mart_column_is_listed_suppression_flags_included():
+    from datalabs_pipelines.governance.disclosure import published_columns
+
+    entries = build_entries(defs.resolve_all_asset_specs(), all_contracts(), all_declarations())
+    listed = {(e.table_name, e.column_name) for e in entries}
+    for mart in all_declarations():
+        columns = published_columns(mart) if mart.disclosure_control else mart.columns
+        names = [c[0] if isinstance(c, tuple) else c.name for c in columns]
+        assert {(f"marts.{mart.name}", n) for n in names} <= listed, mart.name
+    flags = [e for e in entries if e.column_name.endswith("_suppressed")]
+    assert flags and all(e.column_type == "BOOLEAN" and e.role == "flag" for e in flags)
