@@ -6,8 +6,12 @@ build leaves the last good table (and everything built on it) in place.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import duckdb
 
+from datalabs_pipelines.contracts.model import Contract
+from datalabs_pipelines.contracts.roles import build_role_views
 from datalabs_pipelines.outcomes.checks import CheckOutcome, run_checks
 from datalabs_pipelines.outcomes.facts import FactDeclaration
 from datalabs_pipelines.warehouse import identifier, qualified
@@ -23,8 +27,12 @@ def candidate_table(fact: FactDeclaration) -> tuple[str, str]:
     return ("integrated", fact.name + CANDIDATE_SUFFIX)
 
 
-def build_candidate(con: duckdb.DuckDBPyConnection, fact: FactDeclaration) -> None:
-    """``integrated.<fact>__candidate``: the SQL's rows, cast to the declared columns."""
+def build_candidate(
+    con: duckdb.DuckDBPyConnection, fact: FactDeclaration, contracts: Sequence[Contract]
+) -> None:
+    """``integrated.<fact>__candidate``: the SQL's rows over the role views of ``contracts``,
+    cast to the declared columns."""
+    build_role_views(con, contracts)
     columns = ", ".join(
         f"CAST({identifier(c.name)} AS {c.type}) AS {identifier(c.name)}" for c in fact.columns
     )
@@ -49,9 +57,11 @@ def promote(con: duckdb.DuckDBPyConnection, fact: FactDeclaration) -> None:
         raise
 
 
-def build_fact(con: duckdb.DuckDBPyConnection, fact: FactDeclaration) -> list[CheckOutcome]:
+def build_fact(
+    con: duckdb.DuckDBPyConnection, fact: FactDeclaration, contracts: Sequence[Contract]
+) -> list[CheckOutcome]:
     """Build, check and (when no blocking check failed) promote; return the check outcomes."""
-    build_candidate(con, fact)
+    build_candidate(con, fact, contracts)
     outcomes = run_checks(con, fact, qualified(candidate_table(fact)))
     if any(o.blocking and not o.passed for o in outcomes):
         con.execute(f"DROP TABLE {qualified(candidate_table(fact))}")
