@@ -32,6 +32,7 @@ from pydantic import (
     model_validator,
 )
 
+from datalabs_pipelines.contracts.roles import all_roles
 from datalabs_pipelines.yaml_files import read_yaml
 
 MARTS_DIR = Path(__file__).parent
@@ -102,6 +103,11 @@ class MartDeclaration(_Strict):
     grain: str = Field(min_length=1, description="One row per ...")
     purpose: str = Field(pattern=IDENTIFIER.pattern)
     sources: list[str] = Field(default_factory=list, description="contract names it uses")
+    roles: list[str] = Field(
+        default_factory=list,
+        description="roles its SQL reads (role_<role> views): every contract filling one is an "
+        "optional source and its staging table a dependency (``registry.mart_declarations``)",
+    )
     optional_sources: dict[str, list[str]] = Field(
         default_factory=dict,
         description="sources it can be built without: their rows are simply absent, and the "
@@ -166,6 +172,8 @@ class MartDeclaration(_Strict):
                 column.total is None or any(roles.get(d) != "dimension" for d in column.total_in)
             ):
                 raise ValueError(f"column {column.name!r}: total_in needs a total and dimensions")
+        if unknown_roles := sorted(set(self.roles) - set(all_roles())):
+            raise ValueError(f"roles {unknown_roles} are not declared by any domain")
         for source, nulled in self.optional_sources.items():
             if source not in self.sources:
                 raise ValueError(f"optional source {source!r} is not among `sources`")
