@@ -12,8 +12,10 @@ from datalabs_pipelines.contracts import ContractError, all_contracts
 from datalabs_pipelines.contracts.loader import CONTRACTS_DIR, load_contract
 from datalabs_pipelines.contracts.model import Contract
 from datalabs_pipelines.contracts.roles import filling, role_problems
+from datalabs_pipelines.governance.agreements import evaluate_agreements, run_date
 from datalabs_pipelines.ingestion.validate import render, validate_extract
 from datalabs_pipelines.linkage.sources import person_sources
+from datalabs_pipelines.marts.registry import mart_declarations
 from datalabs_pipelines.outcomes.assets import outcome_assets
 from datalabs_pipelines.outcomes.build import build_fact
 from datalabs_pipelines.outcomes.facts import all_facts
@@ -108,10 +110,16 @@ def test_a_second_wage_contract_named_otherwise_feeds_employment(con):
     assert any(k.path == ["staging", "revenue", "payroll_wages"] for k in asset.dependency_keys)
 
 
-def test_a_second_benefit_file_gives_its_program_from_the_contract(con):
+def _wic(**changes) -> Contract:
+    """A WIC file shaped like SNAP's: a contract of its own, program WIC."""
     data = yaml.safe_load((CONTRACTS_DIR / "human_services" / "snap_enrollment.yaml").read_text())
     data.update(name="wic_enrollment", file_pattern="wic_*.csv", constants={"program": "WIC"})
-    wic = Contract.model_validate(data)
+    data.update(changes)
+    return Contract.model_validate(data)
+
+
+def test_a_second_benefit_file_gives_its_program_from_the_contract(con):
+    wic = _wic()
     contracts = [*(SHIPPED[n] for n in ("snap_enrollment", "ui_claims")), wic]
     assert [c.name for c in filling(contracts, "benefit_enrollment")] == [
         "snap_enrollment",
@@ -139,6 +147,17 @@ def test_a_second_benefit_file_gives_its_program_from_the_contract(con):
     assert con.execute(
         "SELECT program, start_date::VARCHAR FROM integrated.benefit_spells ORDER BY ALL"
     ).fetchall() == [("SNAP", "2024-01-01"), ("WIC", "2024-02-01")]
+
+
+def test_a_new_person_source_joins_linkage_quality_through_its_contract():
+    agreement = {"name": "WIC-1", "permitted_purposes": ["other"], "expires": "2099-12-31"}
+    contracts = [*SHIPPED.values(), _wic(agreement=agreement)]
+    (mart,) = [d for d in mart_declarations(contracts) if d.name == "linkage_quality"]
+    assert mart.optional_sources["wic_enrollment"] == []
+    assert "staging/human_services/wic_enrollment" in mart.deps
+    # its agreement is judged like a named source's: this one does not permit the purpose
+    (finding,) = [f for f in evaluate_agreements(mart, contracts, run_date()) if not f.ok]
+    assert finding.source == "wic_enrollment"
 
 
 def _without(data: dict, column: str) -> dict:
