@@ -1,7 +1,7 @@
 """Mart declarations: one YAML per published table, beside the SQL that builds it.
 
 A declaration says what the table is for (purpose, checked against the sources' data-sharing
-agreements), what it reads (sources and asset deps), its grain, and every column's role.
+agreements), what it reads (sources, roles whose contracts become sources, asset deps), its grain, and every column's role.
 Roles drive the disclosure gate (``count`` cells are suppressed below the threshold; a
 ``rate``, ``share``, ``median`` or ``interval`` bound is suppressed when its ``base`` count
 is, and a rate, share or interval bound also when its ``numerator`` is), the data
