@@ -1,11 +1,12 @@
 """Mart declarations: one YAML per published table, beside the SQL that builds it.
 
 A declaration says what the table is for (purpose, checked against the sources' data-sharing
-agreements), what it reads (sources, roles whose contracts become sources, asset deps), its grain, and every column's role.
-Roles drive the disclosure gate (``count`` cells are suppressed below the threshold; a
-``rate``, ``share``, ``median`` or ``interval`` bound is suppressed when its ``base`` count
-is, and a rate, share or interval bound also when its ``numerator`` is), the data
-dictionary (``definition`` states how a metric is computed) and the dashboard. The gate also
+agreements), what it reads (sources, roles whose contracts become sources, asset deps), its
+grain, and every column's role. Column roles drive the disclosure gate (``count`` cells are
+suppressed below the threshold; a ``rate``, ``share``, ``median`` or ``interval`` bound is
+suppressed when its ``base`` count is, and a rate, share or interval bound also when its
+``numerator`` is), the data dictionary (``definition`` states how a metric is computed) and the
+dashboard. The gate also
 needs the table's arithmetic, which the declaration states: which dimensions counts add up
 across (``additive``, and the ``total`` value of rows that hold the sum), which counts are the
 sum of others in the same row (``sum_of``), which count is a subset of another (a count's
