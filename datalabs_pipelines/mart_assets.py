@@ -72,7 +72,7 @@ def _build(
     drop what excluded sources gave; return the period it runs through."""
     name = f"marts.{identifier(declaration.name)}"
     prepare(con)
-    build_role_views(con, contracts)
+    build_role_views(con, contracts, declaration.roles)
     con.execute(declaration.sql_path.read_text())
     built = [
         n

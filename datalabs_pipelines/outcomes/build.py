@@ -32,7 +32,7 @@ def build_candidate(
 ) -> None:
     """``integrated.<fact>__candidate``: the SQL's rows over the role views of ``contracts``,
     cast to the declared columns."""
-    build_role_views(con, contracts)
+    build_role_views(con, contracts, fact.roles)
     columns = ", ".join(
         f"CAST({identifier(c.name)} AS {c.type}) AS {identifier(c.name)}" for c in fact.columns
     )
