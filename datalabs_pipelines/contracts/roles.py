@@ -6,6 +6,12 @@ a contract must give. A contract fills a role with ``role:``; any number of cont
 one. Domain SQL never names an extract: it reads ``role_<role>``, a temporary view that unions
 the staging tables of every contract filling the role (built by ``build_role_views`` at the
 start of each step that reads it, so it never outlives the tables under it).
+
+A contract may give a role column the file lacks as a constant (``constants: {program: SNAP}``).
+Person linkage's role, ``person_source`` (``linkage/roles.yaml``), is filled by declaring
+``person_source:`` beside ``role:`` (every person extract also fills an outcome role, and
+carries its agency id there); its identity columns (``pii: true``) are read from the pii zone
+by linkage, never into a view. A pii date of birth ``dob`` is read from staging as ``dob_year``.
 """
 
 from __future__ import annotations
