@@ -27,7 +27,11 @@ def with_role_sources(
 
 
 def mart_declarations(contracts: Sequence[Contract]) -> list[MartDeclaration]:
-    """The declarations whose named source extracts all have a contract in this code location,
-    with the contracts filling their roles."""
+    """The declarations whose named source extracts all have a contract in this code location
+    and, when they read roles, some contract fills one; with the contracts filling their roles."""
     names = {c.name for c in contracts}
-    return [with_role_sources(d, contracts) for d in all_declarations() if set(d.sources) <= names]
+    return [
+        with_role_sources(d, contracts)
+        for d in all_declarations()
+        if set(d.sources) <= names and (not d.roles or any(filling(contracts, r) for r in d.roles))
+    ]
