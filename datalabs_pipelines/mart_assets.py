@@ -20,6 +20,7 @@ from dagster_duckdb import DuckDBResource
 
 from datalabs_pipelines.assets_common import column_schema, freshness_of, table_metadata
 from datalabs_pipelines.contracts import Contract
+from datalabs_pipelines.contracts.roles import build_role_views
 from datalabs_pipelines.governance.agreement_check import (
     SCHEDULED_TIME_TAG,
     agreement_check_result,
@@ -62,11 +63,16 @@ def _create_empty(con: duckdb.DuckDBPyConnection, declaration: MartDeclaration) 
 
 
 def _build(
-    con: duckdb.DuckDBPyConnection, declaration: MartDeclaration, verdict: Assessment
+    con: duckdb.DuckDBPyConnection,
+    declaration: MartDeclaration,
+    verdict: Assessment,
+    contracts: Sequence[Contract],
 ) -> str | None:
-    """Run the mart's SQL, drop what excluded sources gave; return the period it runs through."""
+    """Run the mart's SQL (over the warehouse, the macros, reference tables and role views),
+    drop what excluded sources gave; return the period it runs through."""
     name = f"marts.{identifier(declaration.name)}"
     prepare(con)
+    build_role_views(con, contracts, declaration.roles)
     con.execute(declaration.sql_path.read_text())
     built = [
         n
@@ -133,7 +139,7 @@ def build_mart_asset(
             verdict = assess(declaration, findings, extract_statuses(con))
             data_through = None
             if verdict.status == FRESH:
-                data_through = _build(con, declaration, verdict)
+                data_through = _build(con, declaration, verdict, contracts)
             elif verdict.status == NOT_MEASURABLE:
                 _create_empty(con, declaration)
             elif verdict.status == BLOCKED:

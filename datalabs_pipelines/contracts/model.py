@@ -256,6 +256,23 @@ class Agreement(Strict):
     expires: dt.date
 
 
+class AgencyId(Strict):
+    """Columns that identify one person inside an agency, under a namespace of its own."""
+
+    namespace: str
+    columns: list[str] = Field(min_length=1)
+
+    _namespace = field_validator("namespace")(classmethod(lambda cls, v: _check_identifier(v)))
+
+
+class PersonSource(Strict):
+    """Person linkage reads this extract: its identity columns by their canonical names (the
+    ``person_source`` role, ``linkage/roles.yaml``), and the agency id that pre-groups records
+    sharing it (two extracts of one agency can share a namespace)."""
+
+    agency_id: AgencyId | None = None
+
+
 class Contract(Strict):
     name: str = Field(description="extract name, unique across agencies")
     agency: str
@@ -269,6 +286,14 @@ class Contract(Strict):
     value_maps: dict[str, dict[str, dict[str, str]]] = Field(
         default_factory=dict,
         description="column -> code as written -> fields the role reads (program, agency_code)",
+    )
+    constants: dict[str, str] = Field(
+        default_factory=dict,
+        description="role column -> the value of every row, for a column the file does not "
+        "carry (program: SNAP)",
+    )
+    person_source: PersonSource | None = Field(
+        None, description="the extract describes people: person linkage reads it"
     )
     grain: str = Field(min_length=1, description="one row per ...")
     columns: list[Column] = Field(min_length=1)

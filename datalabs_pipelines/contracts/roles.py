@@ -6,11 +6,17 @@ a contract must give. A contract fills a role with ``role:``; any number of cont
 one. Domain SQL never names an extract: it reads ``role_<role>``, a temporary view that unions
 the staging tables of every contract filling the role (built by ``build_role_views`` at the
 start of each step that reads it, so it never outlives the tables under it).
+
+A contract may give a role column the file lacks as a constant (``constants: {program: SNAP}``).
+Person linkage's role, ``person_source`` (``linkage/roles.yaml``), is filled by declaring
+``person_source:`` beside ``role:`` (every person extract also fills an outcome role, and
+carries its agency id there); its identity columns (``pii: true``) are read from the pii zone
+by linkage, never into a view. A pii date of birth ``dob`` is read from staging as ``dob_year``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from functools import cache
 from pathlib import Path
 
@@ -22,13 +28,16 @@ from datalabs_pipelines.warehouse import identifier, table_exists
 from datalabs_pipelines.yaml_files import read_yaml
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
-ROLE_TYPES = ("VARCHAR", "DATE", "DECIMAL(18, 2)", "DOUBLE", "BIGINT", "BOOLEAN")
+ROLE_TYPES = ("VARCHAR", "DATE", "DECIMAL(18, 2)", "DOUBLE", "BIGINT", "INTEGER", "BOOLEAN")
+# The role a contract's ``person_source:`` declaration fills (linkage/roles.yaml).
+PERSON_SOURCE = "person_source"
 # What a contract column's type can be read as: every column reads as text.
 _READS_AS = {
     "DATE": {"date"},
     "DECIMAL(18, 2)": {"money", "decimal", "integer"},
     "DOUBLE": {"money", "decimal", "integer"},
     "BIGINT": {"integer"},
+    "INTEGER": {"integer"},
     "BOOLEAN": {"boolean"},
 }
 
@@ -40,6 +49,7 @@ class _Strict(BaseModel):
 class RoleColumn(_Strict):
     type: str = "VARCHAR"
     required: bool = True
+    pii: bool = Field(False, description="read from the pii zone (linkage), never from staging")
     description: str = Field(min_length=1)
 
 
@@ -81,41 +91,92 @@ def all_roles(package_dir: Path = PACKAGE_DIR) -> dict[str, Role]:
     return roles
 
 
+def filled_roles(contract: Contract) -> list[str]:
+    """The roles ``contract`` fills: its ``role:`` and, with ``person_source:``, that one."""
+    return [r for r in (contract.role, PERSON_SOURCE if contract.person_source else None) if r]
+
+
+def _staged(contract: Contract) -> dict[str, str | None]:
+    """Staging columns a role can read → contract type (None for pii, which stays in pii).
+
+    A date of birth leaves the pii zone only as its year (``<column>_year``, an integer)."""
+    out: dict[str, str | None] = {}
+    for c in contract.columns:
+        out[c.name] = None if c.classification == "pii" else c.type
+        if c.classification == "pii" and c.pii_kind == "dob":
+            out[f"{c.name}_year"] = "integer"
+    return out
+
+
 def role_problems(contract: Contract) -> list[str]:
-    """One line per way ``contract`` fails the role it declares (none without a role)."""
-    if contract.role is None:
-        return []
+    """One line per way ``contract`` fails a role it fills (none without a role)."""
+    problems = []
+    for name in filled_roles(contract):
+        problems += _problems(contract, name)
+    for column in sorted(set(contract.constants) - set(_read_columns(contract))):
+        problems.append(f"constants.{column}: none of its roles reads a column {column!r}")
+    return problems
+
+
+def _read_columns(contract: Contract) -> set[str]:
     roles = all_roles()
-    role = roles.get(contract.role)
+    return {c for r in filled_roles(contract) if r in roles for c in roles[r].columns}
+
+
+def _problems(contract: Contract, role_name: str) -> list[str]:
+    roles = all_roles()
+    role = roles.get(role_name)
     if role is None:
-        return [f"role {contract.role!r} is not declared by any domain (known: {sorted(roles)})"]
-    columns = {c.name: c for c in contract.columns}
+        return [f"role {role_name!r} is not declared by any domain (known: {sorted(roles)})"]
+    staged = _staged(contract)
     problems = []
     for name, spec in role.columns.items():
-        column = columns.get(name)
-        if column is None:
+        if name in contract.constants:
+            if name in staged:
+                problems.append(f"constants.{name}: the contract has a column {name!r} too")
+            continue
+        if name not in staged:
             if spec.required:
                 problems.append(
-                    f"role {contract.role} needs column {name!r} "
+                    f"role {role_name} needs column {name!r} "
                     "(none of the contract's canonical names)"
                 )
             continue
-        if column.classification == "pii":
+        kind = staged[name]
+        if spec.pii != (kind is None):
             problems.append(
-                f"role {contract.role} reads column {name!r} from staging, "
-                "so it cannot be classified pii"
+                f"role {role_name} reads column {name!r} from "
+                + (
+                    "pii, so it must be classified pii"
+                    if spec.pii
+                    else "staging, so it cannot be classified pii"
+                )
             )
-        elif spec.type != "VARCHAR" and column.type not in _READS_AS[spec.type]:
+        elif kind is not None and spec.type != "VARCHAR" and kind not in _READS_AS[spec.type]:
             problems.append(
-                f"role {contract.role} reads column {name!r} as {spec.type}; "
-                f"the contract types it {column.type!r}"
+                f"role {role_name} reads column {name!r} as {spec.type}; "
+                f"the contract types it {kind!r}"
             )
+    if (
+        role_name == PERSON_SOURCE
+        and "full_name" in staged
+        and ("first_name" in staged or "last_name" in staged)
+    ):
+        problems.append(f"role {role_name}: full_name excludes first_name and last_name")
+    if role_name == PERSON_SOURCE and contract.person_source.agency_id is not None:
+        for column in contract.person_source.agency_id.columns:
+            if staged.get(column) is None:
+                problems.append(
+                    f"person_source.agency_id: {column!r} must be a non-pii column of the contract"
+                )
+    if role_name != contract.role:  # value maps belong to the contract's own role
+        return problems
     for column, spec in role.value_maps.items():
         given = contract.value_maps.get(column)
         if given is None:
             if spec.required:
                 problems.append(
-                    f"role {contract.role} needs value_maps.{column} "
+                    f"role {role_name} needs value_maps.{column} "
                     f"(each code to {', '.join(spec.fields)})"
                 )
             continue
@@ -126,46 +187,67 @@ def role_problems(contract: Contract) -> list[str]:
                 problems.append(f"value_maps.{column}.{code}: needs {', '.join(missing)}")
             if extra:
                 problems.append(
-                    f"value_maps.{column}.{code}: role {contract.role} reads no {', '.join(extra)}"
+                    f"value_maps.{column}.{code}: role {role_name} reads no {', '.join(extra)}"
                 )
     for column in sorted(set(contract.value_maps) - set(role.value_maps)):
-        problems.append(f"value_maps.{column}: role {contract.role} reads no map on {column!r}")
+        problems.append(f"value_maps.{column}: role {role_name} reads no map on {column!r}")
     return problems
 
 
 def filling(contracts: Sequence[Contract], role: str) -> list[Contract]:
     """The contracts that fill ``role``, by name."""
-    return sorted((c for c in contracts if c.role == role), key=lambda c: c.name)
+    return sorted((c for c in contracts if role in filled_roles(c)), key=lambda c: c.name)
+
+
+def _literal(value: str) -> str:
+    """A constant as a SQL string literal (quotes doubled: a view cannot bind parameters)."""
+    return "'" + value.replace("'", "''") + "'"
 
 
 def _select(contract: Contract, role: Role) -> str:
-    names = {c.name for c in contract.columns}
+    names = _staged(contract)
+    columns = {n: s for n, s in role.columns.items() if not s.pii}
     parts = [
-        f"CAST({identifier(n)} AS {spec.type})" if n in names else f"NULL::{spec.type}"
-        for n, spec in role.columns.items()
+        f"CAST({_literal(contract.constants[n])} AS {spec.type})"
+        if n in contract.constants
+        else f"CAST({identifier(n)} AS {spec.type})"
+        if n in names
+        else f"NULL::{spec.type}"
+        for n, spec in columns.items()
     ]
-    body = ", ".join(f"{p} AS {identifier(n)}" for p, n in zip(parts, role.columns, strict=True))
+    body = ", ".join(f"{p} AS {identifier(n)}" for p, n in zip(parts, columns, strict=True))
     # contract names and agencies are validated lower_snake_case identifiers
     return (
         f"SELECT '{identifier(contract.name)}' AS source_extract, "
-        f"'{identifier(contract.agency)}' AS source_agency, record_id, {body} "
-        f"FROM staging.{identifier(contract.name)}"
+        f"'{identifier(contract.agency)}' AS source_agency, record_id"
+        + (f", {body}" if body else "")
+        + f" FROM staging.{identifier(contract.name)}"
     )
 
 
-def build_role_views(con: duckdb.DuckDBPyConnection, contracts: Sequence[Contract]) -> None:
-    """``role_<role>`` for every role: the staged rows of each contract filling it."""
+def build_role_views(
+    con: duckdb.DuckDBPyConnection,
+    contracts: Sequence[Contract],
+    roles: Collection[str] | None = None,
+) -> None:
+    """``role_<role>`` for each of ``roles`` (every role when None): the staged rows of each
+    contract filling it (the columns a role reads from pii are not in it). A step builds only
+    what it reads, so another domain's tables never stand in its way."""
     for name, role in all_roles().items():
+        if roles is not None and name not in roles:
+            continue
         selects = [
             _select(c, role)
             for c in filling(contracts, name)
             if table_exists(con, ("staging", c.name))
         ]
         if not selects:  # no contract delivered: an empty view of the right shape
-            empty = ", ".join(f"NULL::{s.type} AS {n}" for n, s in role.columns.items())
+            empty = "".join(
+                f", NULL::{s.type} AS {n}" for n, s in role.columns.items() if not s.pii
+            )
             selects = [
                 "SELECT NULL::VARCHAR AS source_extract, NULL::VARCHAR AS source_agency, "
-                f"NULL::VARCHAR AS record_id, {empty} WHERE false"
+                f"NULL::VARCHAR AS record_id{empty} WHERE false"
             ]
         con.execute(
             f"CREATE OR REPLACE TEMP VIEW role_{identifier(name)} AS "

@@ -1,100 +1,50 @@
-"""The person sources: which extracts describe people and which columns linkage reads.
+"""The person sources: the contracts that declare ``person_source:``, and what linkage reads.
 
-Declared in ``person_sources.yaml`` beside this module and checked against the contracts, so
-that a field named as an identity really is a pii column and an open field never is.
+A contract fills the ``person_source`` role (``linkage/roles.yaml``) by its canonical column
+names: identity columns (names, date of birth, SSN, ZIP) are pii columns read from
+``pii.<extract>_identities``; sex and employer are staging columns; the optional agency id
+pre-groups one agency's records of one person. The role check (``contracts/roles.py``) runs
+when the definitions load, so a source here already fits its role.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import cache
-from pathlib import Path
+from dataclasses import dataclass
 
-from pydantic import BaseModel, ConfigDict, Field
-
-from datalabs_pipelines.contracts.model import Contract
-from datalabs_pipelines.warehouse import identifier
-from datalabs_pipelines.yaml_files import read_yaml
-
-SPEC_FILE = Path(__file__).parent / "person_sources.yaml"
+from datalabs_pipelines.contracts.model import AgencyId, Contract
+from datalabs_pipelines.contracts.roles import PERSON_SOURCE, filling
 
 # Identity fields, read from pii.<extract>_identities; open fields, read from staging.
 IDENTITY_FIELDS = ("first_name", "last_name", "middle_name", "full_name", "dob", "ssn", "zip")
-OPEN_FIELDS = ("sex", "employer")
+# lk_records field → the role's canonical column
+OPEN_FIELDS = {"sex": "sex", "employer": "employer_fein"}
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+@dataclass(frozen=True)
+class PersonSource:
+    """Which of a contract's columns linkage reads, by linkage field (None: not given)."""
 
-
-class AgencyId(_Strict):
-    """Columns that identify one person inside an agency, under a namespace of its own."""
-
-    namespace: str
-    columns: list[str] = Field(min_length=1)
-
-
-class PersonSource(_Strict):
-    first_name: str | None = None
-    last_name: str | None = None
-    middle_name: str | None = None
-    full_name: str | None = None
-    dob: str | None = None
-    ssn: str | None = None
-    zip: str | None = None
-    sex: str | None = None
-    employer: str | None = None
+    columns: dict[str, str]
     agency_id: AgencyId | None = None
 
     def column(self, field: str) -> str | None:
-        return getattr(self, field)
+        return self.columns.get(field)
+
+    @property
+    def full_name(self) -> str | None:
+        return self.column("full_name")
 
 
-class PersonSourceSpec(_Strict):
-    sources: dict[str, PersonSource]
-
-
-class SourceError(ValueError):
-    """``person_sources.yaml`` disagrees with a contract."""
-
-
-@cache
-def _spec(path: Path = SPEC_FILE) -> PersonSourceSpec:
-    return PersonSourceSpec.model_validate(read_yaml(path))
+def person_source(contract: Contract) -> PersonSource:
+    """What linkage reads from ``contract`` (which declares ``person_source:``)."""
+    names = {c.name for c in contract.columns}
+    fields = {f: f for f in IDENTITY_FIELDS} | OPEN_FIELDS
+    columns = {field: column for field, column in fields.items() if column in names}
+    declared = contract.person_source
+    return PersonSource(columns, declared.agency_id if declared else None)
 
 
 def person_sources(contracts: Sequence[Contract]) -> dict[str, tuple[Contract, PersonSource]]:
-    """Extract name → (contract, source) for every declared extract present in ``contracts``."""
-    by_name = {c.name: c for c in contracts}
-    found = {}
-    for name, source in _spec().sources.items():
-        contract = by_name.get(name)
-        if contract is not None:
-            validate_source(contract, source)
-            found[name] = (contract, source)
-    return found
-
-
-def validate_source(contract: Contract, source: PersonSource) -> None:
-    columns = {c.name: c for c in contract.columns}
-
-    def need(column: str, pii: bool, field: str) -> None:
-        identifier(column)
-        if column not in columns:
-            raise SourceError(f"{contract.name}.{field}: no column {column!r} in the contract")
-        if (columns[column].classification == "pii") != pii:
-            kind = "a pii" if pii else "a non-pii"
-            raise SourceError(f"{contract.name}.{field}: {column!r} must be {kind} column")
-
-    for field in IDENTITY_FIELDS:
-        if (column := source.column(field)) is not None:
-            need(column, True, field)
-    for field in OPEN_FIELDS:
-        if (column := source.column(field)) is not None:
-            need(column, False, field)
-    if source.agency_id is not None:
-        identifier(source.agency_id.namespace)
-        for column in source.agency_id.columns:
-            need(column, False, "agency_id")
-    if source.full_name and (source.first_name or source.last_name):
-        raise SourceError(f"{contract.name}: full_name excludes first_name and last_name")
+    """Extract name → (contract, source) for every contract filling ``person_source``."""
+    return {c.name: (c, person_source(c)) for c in filling(contracts, PERSON_SOURCE)}

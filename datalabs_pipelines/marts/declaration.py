@@ -1,11 +1,12 @@
 """Mart declarations: one YAML per published table, beside the SQL that builds it.
 
 A declaration says what the table is for (purpose, checked against the sources' data-sharing
-agreements), what it reads (sources and asset deps), its grain, and every column's role.
-Roles drive the disclosure gate (``count`` cells are suppressed below the threshold; a
-``rate``, ``share``, ``median`` or ``interval`` bound is suppressed when its ``base`` count
-is, and a rate, share or interval bound also when its ``numerator`` is), the data
-dictionary (``definition`` states how a metric is computed) and the dashboard. The gate also
+agreements), what it reads (sources, roles whose contracts become sources, asset deps), its
+grain, and every column's role. Column roles drive the disclosure gate (``count`` cells are
+suppressed below the threshold; a ``rate``, ``share``, ``median`` or ``interval`` bound is
+suppressed when its ``base`` count is, and a rate, share or interval bound also when its
+``numerator`` is), the data dictionary (``definition`` states how a metric is computed) and the
+dashboard. The gate also
 needs the table's arithmetic, which the declaration states: which dimensions counts add up
 across (``additive``, and the ``total`` value of rows that hold the sum), which counts are the
 sum of others in the same row (``sum_of``), which count is a subset of another (a count's
@@ -25,6 +26,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
+from datalabs_pipelines.contracts.roles import all_roles
 from datalabs_pipelines.declarations import (
     IDENTIFIER,
     DeclarationError,
@@ -99,6 +101,11 @@ class MirrorPlace(Strict):
 class MartDeclaration(TableDeclaration):
     purpose: str = Field(pattern=IDENTIFIER)
     sources: list[str] = Field(default_factory=list, description="contract names it uses")
+    roles: list[str] = Field(
+        default_factory=list,
+        description="roles its SQL reads (role_<role> views): every contract filling one is an "
+        "optional source and its staging table a dependency (``registry.mart_declarations``)",
+    )
     optional_sources: dict[str, list[str]] = Field(
         default_factory=dict,
         description="sources it can be built without: their rows are simply absent, and the "
@@ -163,6 +170,8 @@ class MartDeclaration(TableDeclaration):
                 column.total is None or any(roles.get(d) != "dimension" for d in column.total_in)
             ):
                 raise ValueError(f"column {column.name!r}: total_in needs a total and dimensions")
+        if unknown_roles := sorted(set(self.roles) - set(all_roles())):
+            raise ValueError(f"roles {unknown_roles} are not declared by any domain")
         for source, nulled in self.optional_sources.items():
             if source not in self.sources:
                 raise ValueError(f"optional source {source!r} is not among `sources`")

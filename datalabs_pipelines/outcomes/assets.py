@@ -1,4 +1,4 @@
-"""Integrated fact assets: one per fact declaration whose source extracts are all present."""
+"""Integrated fact assets: one per fact declaration whose roles are each filled by a contract."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from dagster_duckdb import DuckDBResource
 
 from datalabs_pipelines.assets_common import column_schema, table_metadata
 from datalabs_pipelines.contracts import Contract
+from datalabs_pipelines.contracts.roles import filling
 from datalabs_pipelines.linkage.person_keys import PERSON_KEYS_KEY
 from datalabs_pipelines.outcomes.build import build_fact, fact_table
 from datalabs_pipelines.outcomes.checks import check_names
@@ -21,15 +22,19 @@ def fact_key(fact: FactDeclaration) -> dg.AssetKey:
 
 
 def build_fact_asset(fact: FactDeclaration, contracts: Sequence[Contract]) -> dg.AssetsDefinition:
-    by_name = {c.name: c for c in contracts}
     key = fact_key(fact)
-    staging = [dg.AssetKey(["staging", by_name[s].agency, s]) for s in fact.sources]
+    sources = sorted(
+        {c.name: c for r in fact.roles for c in filling(contracts, r)}.values(),
+        key=lambda c: c.name,
+    )
+    staging = [dg.AssetKey(["staging", c.agency, c.name]) for c in sources]
 
     @dg.asset(
         key=key,
         deps=[PERSON_KEYS_KEY, *staging],
         description=(
-            f"{fact.description} Source: {', '.join(f'`staging.{s}`' for s in fact.sources)} "
+            f"{fact.description} Source: roles {', '.join(fact.roles)} "
+            f"({', '.join(f'`staging.{c.name}`' for c in sources)}) "
             f"joined to `integrated.person_keys`. Grain: {fact.grain} "
             f"Target: `integrated.{fact.name}`."
         ),
@@ -42,7 +47,8 @@ def build_fact_asset(fact: FactDeclaration, contracts: Sequence[Contract]) -> dg
                 {c.name: (c.type, c.description) for c in fact.columns}
             ),
             "grain_key": ", ".join(fact.key),
-            "sources": ", ".join(fact.sources),
+            "roles": ", ".join(fact.roles),
+            "sources": ", ".join(c.name for c in sources),
         },
         check_specs=[
             dg.AssetCheckSpec(name, asset=key, blocking=blocking, description=description)
@@ -52,7 +58,7 @@ def build_fact_asset(fact: FactDeclaration, contracts: Sequence[Contract]) -> dg
     )
     def _fact(warehouse: DuckDBResource) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
         with warehouse.get_connection() as con:
-            outcomes = build_fact(con, fact)
+            outcomes = build_fact(con, fact, contracts)
             promoted = all(o.passed or not o.blocking for o in outcomes)
             metadata = table_metadata(con, fact_table(fact)) if promoted else {}
         yield dg.MaterializeResult(
@@ -79,6 +85,9 @@ def build_fact_asset(fact: FactDeclaration, contracts: Sequence[Contract]) -> dg
 
 
 def outcome_assets(contracts: Sequence[Contract]) -> list[dg.AssetsDefinition]:
-    """The integrated facts whose source extracts all have a contract here."""
-    names = {c.name for c in contracts}
-    return [build_fact_asset(f, contracts) for f in all_facts() if set(f.sources) <= names]
+    """The integrated facts each of whose roles some contract here fills."""
+    return [
+        build_fact_asset(f, contracts)
+        for f in all_facts()
+        if all(filling(contracts, r) for r in f.roles)
+    ]

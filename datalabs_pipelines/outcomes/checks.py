@@ -8,7 +8,7 @@ import duckdb
 
 from datalabs_pipelines.linkage.person_keys import PERSON_KEYS
 from datalabs_pipelines.outcomes.facts import FactDeclaration
-from datalabs_pipelines.warehouse import identifier, qualified, table_exists
+from datalabs_pipelines.warehouse import identifier, qualified
 
 GRAIN_IS_UNIQUE = "grain_is_unique"
 END_NOT_BEFORE_START = "end_not_before_start"
@@ -67,20 +67,17 @@ def end_not_before_start(
 
 
 def unlinked_records(con: duckdb.DuckDBPyConnection, fact: FactDeclaration) -> Found:
-    """Staged records of the fact's sources that have no person_key."""
+    """Staged records of the fact's roles (their ``role_<role>`` views) with no person_key."""
     total, samples = 0, []
-    for source in fact.sources:
-        staged = ("staging", source)
-        if not table_exists(con, staged):
-            continue
+    for role in fact.roles:
         missing = (
-            f"SELECT s.record_id FROM {qualified(staged)} s WHERE NOT EXISTS (SELECT 1 FROM "
-            f"{qualified(PERSON_KEYS)} k WHERE k.source_extract = ? "
-            "AND k.record_id = s.record_id)"
+            f"SELECT s.source_extract, s.record_id FROM role_{identifier(role)} s "
+            f"WHERE NOT EXISTS (SELECT 1 FROM {qualified(PERSON_KEYS)} k "
+            "WHERE k.source_extract = s.source_extract AND k.record_id = s.record_id)"
         )
-        total += con.execute(f"SELECT count(*) FROM ({missing})", [source]).fetchone()[0]
-        cursor = con.execute(missing + f" ORDER BY s.record_id LIMIT {SAMPLES}", [source])
-        samples += [{"source_extract": source, "record_id": r} for (r,) in cursor.fetchall()]
+        total += con.execute(f"SELECT count(*) FROM ({missing})").fetchone()[0]
+        cursor = con.execute(missing + f" ORDER BY ALL LIMIT {SAMPLES}")
+        samples += [{"source_extract": a, "record_id": b} for a, b in cursor.fetchall()]
     return total, samples[:SAMPLES]
 
 

@@ -1,11 +1,13 @@
 """Fact declarations: one YAML per integrated table, beside the SQL query that builds it.
 
-The shared model is ``declarations.TableDeclaration``; a fact adds its sources and its key.
+The shared model is ``declarations.TableDeclaration``; a fact adds its roles and its key.
 
-A declaration names the table's domain, source extracts, grain and the columns that make a row
+A declaration names the table's domain, the roles it reads, grain and the columns that make a row
 unique (``key``, checked), the period columns whose end may not precede the start (checked) and
-every column's type and description. The SQL file holds one SELECT over ``staging.<extract>``
-joined to ``integrated.person_keys`` (never the ``pii`` schema).
+every column's type and description. The SQL file holds one SELECT over role views
+(``role_<role>``, every contract filling the role: ``contracts/roles.py``) joined to
+``integrated.person_keys`` on ``(source_extract, record_id)``; it never names an extract, nor
+reads the ``pii`` schema.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ FACTS_DIR = Path(__file__).parent / "facts"
 
 
 class FactDeclaration(TableDeclaration):
-    sources: list[str] = Field(min_length=1, description="contract names it reads")
+    roles: list[str] = Field(min_length=1, description="roles it reads (role_<role> views)")
     key: list[str] = Field(min_length=1, description="columns unique together (the grain)")
     period: tuple[str, str] | None = Field(None, description="(start, end): end >= start")
     columns: list[DeclaredColumn] = Field(min_length=1)

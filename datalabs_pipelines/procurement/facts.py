@@ -34,7 +34,9 @@ def build_facts(
     con: duckdb.DuckDBPyConnection, config: ProcurementConfig, contracts: Sequence[Contract]
 ) -> None:
     write_reference_tables(con, config, contracts)
-    build_role_views(con, contracts)
+    build_role_views(
+        con, contracts, ("vendor_master", "certified_firm_registry", "payments", "awards")
+    )
     con.execute((SQL_DIR / "macros.sql").read_text(encoding="utf-8"))
     for name, dated in STEPS:
         sql = (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")

@@ -59,7 +59,7 @@ def build_business_records(
 ) -> int:
     """(Re)create ``table`` with every record of the business roles; return its row count."""
     install_macros(con)
-    build_role_views(con, contracts)
+    build_role_views(con, contracts, BUSINESS_ROLES)
     body = ", ".join(f"{n} {t}" for n, (t, _) in RECORDS_COLUMNS.items())
     con.execute(f"CREATE OR REPLACE TABLE {table} ({body})")
     for role, (kind, name, source_id) in BUSINESS_ROLES.items():

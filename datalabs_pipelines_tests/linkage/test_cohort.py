@@ -47,11 +47,11 @@ COHORT = {
     ],
     "ui_wages": [
         ("A", "w1", {"employer_fein": "361234567"},
-         {"employee_name": "JOHNSON WILLIAM", "ssn": "234567891"}),
+         {"full_name": "JOHNSON WILLIAM", "ssn": "234567891"}),
         ("A", "w2", {"employer_fein": "361234567"},
-         {"employee_name": "JOHNSON WILLIAM", "ssn": "234567891"}),
+         {"full_name": "JOHNSON WILLIAM", "ssn": "234567891"}),
         ("D", "w3", {"employer_fein": "369999999"},
-         {"employee_name": "OKAFOR CHIDI", "ssn": "234567891"}),
+         {"full_name": "OKAFOR CHIDI", "ssn": "234567891"}),
     ],
     "ui_claims": [
         ("A", "c1", {}, {"first_name": "WILLIAM", "last_name": "JONSON", "dob": D(1980, 4, 3),
@@ -62,17 +62,17 @@ COHORT = {
     ],
     "k12_enrollment": [
         ("B", "k1", {"student_id": "0000000001", "sex": "F"},
-         {"first_name": "MARIA", "last_name": "GARCIA", "birth_date": D(2006, 5, 17)}),
+         {"first_name": "MARIA", "last_name": "GARCIA", "dob": D(2006, 5, 17)}),
         ("B", "k2", {"student_id": "0000000001", "sex": "F"},
-         {"first_name": "MARIA", "last_name": "GARCIA", "birth_date": D(2006, 5, 17)}),
+         {"first_name": "MARIA", "last_name": "GARCIA", "dob": D(2006, 5, 17)}),
         ("C", "k3", {"student_id": "0000000002", "sex": "F"},
-         {"first_name": "MARIA", "last_name": "GARCIA", "birth_date": D(2006, 11, 2)}),
+         {"first_name": "MARIA", "last_name": "GARCIA", "dob": D(2006, 11, 2)}),
     ],
     "k12_graduation": [("B", "g1", {"student_id": "0000000001"}, {})],
     "k12_enrollment_others": [
         (f"S{i}", f"k{1000 + i}", {"student_id": f"{1000 + i:010d}", "sex": "M"},
          {"first_name": first, "last_name": last,
-          "birth_date": D(2004 + i % 5, 1 + i % 12, 1 + i % 28)})
+          "dob": D(2004 + i % 5, 1 + i % 12, 1 + i % 28)})
         for i, (first, last) in enumerate(
             (f, last)
             for f in FILLER_FIRST
@@ -81,7 +81,7 @@ COHORT = {
     ],
     "postsecondary_enrollment": [
         ("B", "p1", {"institution_id": "149001", "student_record_id": "U1"},
-         {"first_name": "MARIA", "last_name": "GARCIA", "birth_date": D(2006, 5, 17),
+         {"first_name": "MARIA", "last_name": "GARCIA", "dob": D(2006, 5, 17),
           "zip": "60616"}),
     ],
 }  # fmt: skip

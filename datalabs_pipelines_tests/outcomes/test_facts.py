@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 
+from datalabs_pipelines.contracts import all_contracts
 from datalabs_pipelines.linkage.person_keys import ensure_person_keys
 from datalabs_pipelines.outcomes.build import build_fact
 from datalabs_pipelines.outcomes.checks import (
@@ -18,6 +19,7 @@ from datalabs_pipelines.outcomes.facts import all_facts
 
 D = dt.date.fromisoformat
 FACTS = {f.name: f for f in all_facts()}
+CONTRACTS = all_contracts()
 PROGRAM_STAGING = (
     "record_id VARCHAR, county_fips VARCHAR, dob_year INTEGER, spell_start DATE, spell_end DATE, "
     "sex VARCHAR, race VARCHAR, ethnicity VARCHAR"
@@ -77,7 +79,7 @@ def test_overlapping_and_adjacent_records_are_one_spell(staged):
     )
     add(staged, snap, None, "s:8", "17001", 1970, "2023-01-01", None)  # no person_key
 
-    outcomes = {o.name: o for o in build_fact(staged, FACTS["benefit_spells"])}
+    outcomes = {o.name: o for o in build_fact(staged, FACTS["benefit_spells"], CONTRACTS)}
     spells = staged.execute(
         "SELECT person_key, program, start_date, end_date, county_fips, source_records "
         "FROM integrated.benefit_spells ORDER BY ALL"
@@ -109,7 +111,7 @@ def test_spells_carry_sex_and_edfacts_race_ethnicity(staged):
     add(staged, tanf, "P2", "t:1", "17001", 1990, "2023-01-01", "2023-02-28", "U", "M", "N")
     # P3: race unknown, ethnicity unknown -> no category
     add(staged, tanf, "P3", "t:2", "17001", 1990, "2023-01-01", "2023-02-28", "M", "U", "U")
-    build_fact(staged, FACTS["benefit_spells"])
+    build_fact(staged, FACTS["benefit_spells"], CONTRACTS)
     rows = staged.execute(
         "SELECT person_key, sex, race_ethnicity FROM integrated.benefit_spells ORDER BY ALL"
     ).fetchall()
@@ -118,9 +120,9 @@ def test_spells_carry_sex_and_edfacts_race_ethnicity(staged):
 
 def test_end_before_start_blocks_promotion_and_keeps_the_last_good_table(staged):
     add(staged, "snap_enrollment", "P1", "s:2", "17001", 1980, "2023-01-01", "2023-03-31")
-    build_fact(staged, FACTS["benefit_spells"])
+    build_fact(staged, FACTS["benefit_spells"], CONTRACTS)
     add(staged, "snap_enrollment", "P2", "s:3", "17001", 1980, "2023-05-01", "2023-04-01")
-    outcomes = {o.name: o for o in build_fact(staged, FACTS["benefit_spells"])}
+    outcomes = {o.name: o for o in build_fact(staged, FACTS["benefit_spells"], CONTRACTS)}
     failed = outcomes[END_NOT_BEFORE_START]
     assert failed.blocking and not failed.passed and failed.unexpected == 1
     assert failed.samples[0]["person_key"] == "P2"
@@ -145,7 +147,7 @@ def test_duplicate_claim_blocks_promotion(staged):
             300 if rid == "u:2" else 310,
             "123456789",
         )
-    outcomes = {o.name: o for o in build_fact(staged, FACTS["ui_claims"])}
+    outcomes = {o.name: o for o in build_fact(staged, FACTS["ui_claims"], CONTRACTS)}
     assert not outcomes[GRAIN_IS_UNIQUE].passed and outcomes[GRAIN_IS_UNIQUE].blocking
     assert outcomes[GRAIN_IS_UNIQUE].samples == [{"claim_id": "UIC1", "rows": "2"}]
 

@@ -35,11 +35,12 @@ STAGING = {
     "wages DECIMAL(18,2), county_fips VARCHAR",
     "k12_enrollment": "school_year VARCHAR, district_id VARCHAR, school_id VARCHAR, "
     "grade_level VARCHAR, entry_date DATE, exit_date DATE, sex VARCHAR, race VARCHAR, "
-    "hispanic VARCHAR",
+    "hispanic VARCHAR, dob_year INTEGER",
     "k12_graduation": "district_id VARCHAR, graduation_date DATE, diploma_type VARCHAR",
-    "postsecondary_enrollment": "institution_id VARCHAR, term VARCHAR, enroll_date DATE",
+    "postsecondary_enrollment": "institution_id VARCHAR, term VARCHAR, enroll_date DATE, "
+    "dob_year INTEGER",
     "postsecondary_completion": "institution_id VARCHAR, completion_date DATE, "
-    "award_level VARCHAR, cip_code VARCHAR",
+    "award_level VARCHAR, cip_code VARCHAR, dob_year INTEGER",
 }
 GRADUATES = {"0010001": 25, "0020002": 3}  # per district
 

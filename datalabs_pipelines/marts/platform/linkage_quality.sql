@@ -1,5 +1,6 @@
 -- Linkage quality by source and subgroup: which records found their person elsewhere.
 -- A record is linked when its person_key also carries a record of another source extract.
+-- Subgroups come from the role views (role_<role>, every contract filling the role).
 CREATE OR REPLACE TABLE marts.linkage_quality AS
 WITH person_sources AS (
     SELECT person_key, count(DISTINCT source_extract) AS sources
@@ -11,19 +12,8 @@ keyed AS (
     FROM integrated.person_keys k
     JOIN person_sources p USING (person_key)
 ),
-human_services AS (
-    SELECT 'snap_enrollment' AS source_extract, record_id, county_fips, dob_year AS birth_year,
-           sex, race, ethnicity
-    FROM staging.snap_enrollment
-    UNION ALL
-    SELECT 'tanf_enrollment', record_id, county_fips, dob_year, sex, race, ethnicity
-    FROM staging.tanf_enrollment
-    UNION ALL
-    SELECT 'medicaid_enrollment', record_id, county_fips, dob_year, sex, race, ethnicity
-    FROM staging.medicaid_enrollment
-),
 attributes AS (
-    SELECT source_extract, record_id, county_fips, birth_year,
+    SELECT source_extract, record_id, county_fips, dob_year AS birth_year,
            CASE sex WHEN 'M' THEN 'Male' WHEN 'F' THEN 'Female' ELSE 'Unknown' END AS sex,
            CASE WHEN ethnicity = 'H' THEN 'Hispanic'
                 ELSE CASE race WHEN 'W' THEN 'White' WHEN 'B' THEN 'Black'
@@ -31,9 +21,9 @@ attributes AS (
                                WHEN 'I' THEN 'American Indian or Alaska Native'
                                WHEN 'P' THEN 'Pacific Islander' WHEN 'M' THEN 'Multiracial'
                                ELSE 'Unknown' END END AS race_ethnicity
-    FROM human_services
+    FROM role_benefit_enrollment
     UNION ALL
-    SELECT 'k12_enrollment', record_id, NULL, birth_date_year,
+    SELECT source_extract, record_id, NULL, dob_year,
            CASE sex WHEN 'M' THEN 'Male' WHEN 'F' THEN 'Female' ELSE 'Unknown' END,
            CASE WHEN hispanic = 'Y' THEN 'Hispanic'
                 ELSE CASE race WHEN 'WH' THEN 'White' WHEN 'BL' THEN 'Black'
@@ -41,17 +31,17 @@ attributes AS (
                                WHEN 'AI' THEN 'American Indian or Alaska Native'
                                WHEN 'PI' THEN 'Pacific Islander' WHEN 'MR' THEN 'Multiracial'
                                ELSE 'Unknown' END END
-    FROM staging.k12_enrollment
+    FROM role_k12_enrollment
     UNION ALL
-    SELECT 'ui_claims', record_id, county_fips, dob_year, NULL, NULL FROM staging.ui_claims
+    SELECT source_extract, record_id, county_fips, dob_year, NULL, NULL FROM role_ui_claims
     UNION ALL
-    SELECT 'ui_wages', record_id, county_fips, NULL, NULL, NULL FROM staging.ui_wages
+    SELECT source_extract, record_id, county_fips, NULL, NULL, NULL FROM role_wage_records
     UNION ALL
-    SELECT 'postsecondary_enrollment', record_id, NULL, birth_date_year, NULL, NULL
-    FROM staging.postsecondary_enrollment
+    SELECT source_extract, record_id, NULL, dob_year, NULL, NULL
+    FROM role_postsecondary_enrollment
     UNION ALL
-    SELECT 'postsecondary_completion', record_id, NULL, birth_date_year, NULL, NULL
-    FROM staging.postsecondary_completion
+    SELECT source_extract, record_id, NULL, dob_year, NULL, NULL
+    FROM role_postsecondary_completion
 ),
 described AS (
     SELECT k.source_extract, k.linked,

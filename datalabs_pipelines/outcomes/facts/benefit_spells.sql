@@ -1,31 +1,17 @@
 -- One row per person, program and spell: overlapping or adjacent records (a record starting
 -- on or before the day after an earlier one ends) of one person in one program are one spell.
 -- Race and ethnicity map to EDFacts' seven categories (Hispanic/Latino of any race first); UI
--- claims carry neither sex nor race.
+-- claims carry neither sex nor race. The program is the contract's (a constant or a column).
 WITH records AS (
-    SELECT k.person_key, 'SNAP' AS program, s.county_fips, s.dob_year AS birth_year,
+    SELECT k.person_key, s.program, s.county_fips, s.dob_year AS birth_year,
            s.spell_start AS start_date, s.spell_end AS end_date, s.sex, s.race, s.ethnicity
-    FROM staging.snap_enrollment s
-    JOIN integrated.person_keys k
-      ON k.source_extract = 'snap_enrollment' AND k.record_id = s.record_id
-    UNION ALL
-    SELECT k.person_key, 'TANF', s.county_fips, s.dob_year, s.spell_start, s.spell_end,
-           s.sex, s.race, s.ethnicity
-    FROM staging.tanf_enrollment s
-    JOIN integrated.person_keys k
-      ON k.source_extract = 'tanf_enrollment' AND k.record_id = s.record_id
-    UNION ALL
-    SELECT k.person_key, 'Medicaid', s.county_fips, s.dob_year, s.spell_start, s.spell_end,
-           s.sex, s.race, s.ethnicity
-    FROM staging.medicaid_enrollment s
-    JOIN integrated.person_keys k
-      ON k.source_extract = 'medicaid_enrollment' AND k.record_id = s.record_id
+    FROM role_benefit_enrollment s
+    JOIN integrated.person_keys k USING (source_extract, record_id)
     UNION ALL
     SELECT k.person_key, 'UI', s.county_fips, s.dob_year, s.claim_filed_date,
            s.benefit_end_date, NULL, NULL, NULL
-    FROM staging.ui_claims s
-    JOIN integrated.person_keys k
-      ON k.source_extract = 'ui_claims' AND k.record_id = s.record_id
+    FROM role_ui_claims s
+    JOIN integrated.person_keys k USING (source_extract, record_id)
 ),
 ordered AS (
     SELECT *,

@@ -9,7 +9,7 @@ SELECT k.person_key,
        sum(w.wages)::DECIMAL(18, 2) AS wages,
        arg_max(w.county_fips, w.wages) AS worksite_county_fips,
        count(*)::BIGINT AS source_records
-FROM staging.ui_wages w
-JOIN integrated.person_keys k ON k.source_extract = 'ui_wages' AND k.record_id = w.record_id
+FROM role_wage_records w
+JOIN integrated.person_keys k USING (source_extract, record_id)
 WHERE w.year IS NOT NULL AND w.quarter BETWEEN 1 AND 4
 GROUP BY k.person_key, w.year, w.quarter, coalesce(w.employer_fein, 'unknown')

@@ -14,7 +14,7 @@ SELECT k.person_key,
                  WHEN e.race = 'BL' THEN 'BL7' WHEN e.race = 'PI' THEN 'PI7'
                  WHEN e.race = 'WH' THEN 'WH7' WHEN e.race = 'MR' THEN 'MU7' END)
            AS race_ethnicity
-FROM staging.k12_enrollment e
-JOIN integrated.person_keys k ON k.source_extract = 'k12_enrollment' AND k.record_id = e.record_id
+FROM role_k12_enrollment e
+JOIN integrated.person_keys k USING (source_extract, record_id)
 WHERE e.entry_date IS NOT NULL
 GROUP BY k.person_key, e.school_id, e.entry_date

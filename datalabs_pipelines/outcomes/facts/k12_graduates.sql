@@ -4,7 +4,7 @@ SELECT k.person_key,
        min(g.graduation_date) AS graduation_date,
        year(min(g.graduation_date))::INTEGER AS cohort_year,
        arg_min(g.diploma_type, g.graduation_date) AS diploma_type
-FROM staging.k12_graduation g
-JOIN integrated.person_keys k ON k.source_extract = 'k12_graduation' AND k.record_id = g.record_id
+FROM role_k12_graduation g
+JOIN integrated.person_keys k USING (source_extract, record_id)
 WHERE g.graduation_date IS NOT NULL
 GROUP BY k.person_key

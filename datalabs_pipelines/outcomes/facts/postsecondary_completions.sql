@@ -4,7 +4,6 @@ SELECT k.person_key,
        c.award_level,
        min(c.completion_date) AS completion_date,
        arg_min(c.cip_code, c.completion_date) AS cip_code
-FROM staging.postsecondary_completion c
-JOIN integrated.person_keys k
-  ON k.source_extract = 'postsecondary_completion' AND k.record_id = c.record_id
+FROM role_postsecondary_completion c
+JOIN integrated.person_keys k USING (source_extract, record_id)
 GROUP BY k.person_key, c.institution_id, c.award_level

@@ -6,5 +6,5 @@ SELECT k.person_key,
        c.weekly_benefit_amount,
        c.last_employer_fein,
        c.county_fips
-FROM staging.ui_claims c
-JOIN integrated.person_keys k ON k.source_extract = 'ui_claims' AND k.record_id = c.record_id
+FROM role_ui_claims c
+JOIN integrated.person_keys k USING (source_extract, record_id)
