@@ -64,7 +64,8 @@ def _create_empty(con: duckdb.DuckDBPyConnection, declaration: MartDeclaration) 
 def _build(
     con: duckdb.DuckDBPyConnection, declaration: MartDeclaration, verdict: Assessment
 ) -> str | None:
-    """Run the mart's SQL, drop what excluded sources gave; return the period it runs through."""
+    """Run the mart's SQL, drop what excluded sources gave, withhold rates whose link coverage
+    is below the declared minimum; return the period it runs through."""
     name = f"marts.{identifier(declaration.name)}"
     prepare(con)
     con.execute(declaration.sql_path.read_text())
@@ -91,6 +92,12 @@ def _build(
     if verdict.nulled:
         sets = ", ".join(f"{identifier(c)} = NULL" for c in verdict.nulled)
         con.execute(f"UPDATE {name} SET {sets}")
+    if (coverage := declaration.link_coverage) is not None:
+        sets = ", ".join(f"{identifier(c)} = NULL" for c in coverage.withheld)
+        con.execute(
+            f"UPDATE {name} SET {sets} WHERE {identifier(coverage.share)} < ?",
+            [coverage.min_link_coverage],
+        )
     if declaration.period is None:
         return None
     latest = con.execute(f"SELECT max({identifier(declaration.period)}) FROM {name}").fetchone()[0]

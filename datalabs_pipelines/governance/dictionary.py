@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, fields
 import dagster as dg
 
 from datalabs_pipelines.contracts.model import Contract
-from datalabs_pipelines.marts.declaration import MartDeclaration
+from datalabs_pipelines.marts.declaration import MartColumn, MartDeclaration
 
 LAYERS = ("raw", "staging", "pii", "integrated", "marts")
 TOKEN_SUFFIXES = ("_token", "_year", "_status")
@@ -169,7 +169,7 @@ def entries_for_spec(
                 column_description=column.description or "",
                 classification=_column_classification(layer, column.name, contract, tag),
                 role=declared.role if declared else None,
-                definition=declared.definition if declared else None,
+                definition=_definition(declaration, declared),
                 source=source or fallback,
                 owners=", ".join(spec.owners),
                 domain=spec.tags.get("domain", ""),
@@ -177,6 +177,24 @@ def entries_for_spec(
             )
         )
     return rows
+
+
+def _definition(declaration: MartDeclaration | None, column: MartColumn | None) -> str | None:
+    """The declared definition, and for a rate found through a link path why it may be NULL."""
+    if column is None:
+        return None
+    coverage = declaration.link_coverage if declaration else None
+    if coverage is None or column.name not in (*coverage.withheld, coverage.share):
+        return column.definition
+    minimum, path = f"{coverage.min_link_coverage:g}", f"(link path: {coverage.path})"
+    note = (
+        f"Below {minimum} the rates found through the link ({', '.join(coverage.withheld)}) "
+        f"are withheld as not representative {path}."
+        if column.name == coverage.share
+        else f"Withheld (NULL) where {coverage.share} is below {minimum}: too few of the "
+        f"cohort can be linked for it to be representative {path}."
+    )
+    return f"{column.definition or ''} {note}".strip()
 
 
 def build_entries(

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import duckdb
 
 from datalabs_pipelines.linkage.clustering import CLUSTERS
+from datalabs_pipelines.linkage.prepare import RECORDS
 from datalabs_pipelines.warehouse import ensure_table, qualified
 
 CROSSWALK = ("pii", "person_crosswalk")
@@ -28,6 +29,11 @@ CROSSWALK_COLUMNS = {
         "DOUBLE",
         "strength of the record's tie to its person: 1.0 for an agency id or verified SSN, "
         "else the best accepted Splink match probability; NULL when the record stands alone",
+    ),
+    "carries_ssn": (
+        "BOOLEAN",
+        "the record carries a valid SSN, the identifier that reaches wage records (which have "
+        "no date of birth): what an outcome rate's link coverage counts",
     ),
 }
 CHANGES_COLUMNS = {
@@ -124,8 +130,11 @@ def assign_keys(con: duckdb.DuckDBPyConnection, run_id: str) -> KeyResult:
         con.execute(
             f"""
             INSERT INTO {crosswalk}
-            SELECT c.source_extract, c.record_id, a.person_key, c.match_probability
+                (source_extract, record_id, person_key, match_probability, carries_ssn)
+            SELECT c.source_extract, c.record_id, a.person_key, c.match_probability,
+                   r.ssn IS NOT NULL
             FROM {CLUSTERS} c JOIN lk_assigned a USING (cluster)
+            JOIN {RECORDS} r USING (source_extract, record_id)
             ORDER BY c.source_extract, c.record_id
             """
         )

@@ -1,7 +1,7 @@
 """The person-linkage table the integrated facts read, and a stand-in while linkage is absent.
 
-``integrated.person_keys(source_extract, record_id, person_key)`` is written by the person
-linkage asset ``integrated/linkage/person_keys``: one row per staged person record. It is the
+``integrated.person_keys(source_extract, record_id, person_key, carries_ssn)`` is written by the
+person linkage asset ``integrated/linkage/person_keys``: one row per staged person record. It is the
 only way the outcome facts learn who is who; they never read the ``pii`` schema.
 """
 
@@ -19,6 +19,7 @@ PERSON_KEYS_COLUMNS = {
     "source_extract": ("VARCHAR", "contract name of the staged record"),
     "record_id": ("VARCHAR", "staging record_id (delivery:line)"),
     "person_key": ("VARCHAR", "pseudonymous key of the person the record belongs to"),
+    "carries_ssn": ("BOOLEAN", "the record carries a valid SSN (for link coverage)"),
 }
 
 
