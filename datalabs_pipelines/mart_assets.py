@@ -27,6 +27,7 @@ from datalabs_pipelines.governance.agreement_check import (
 )
 from datalabs_pipelines.governance.agreements import evaluate_agreements, run_date, sources_used
 from datalabs_pipelines.governance.lineage import LINEAGE_KEY, column_lineage
+from datalabs_pipelines.marts.coverage import withhold_below_coverage
 from datalabs_pipelines.marts.declaration import MartDeclaration
 from datalabs_pipelines.marts.environment import prepare
 from datalabs_pipelines.marts.status import (
@@ -92,12 +93,7 @@ def _build(
     if verdict.nulled:
         sets = ", ".join(f"{identifier(c)} = NULL" for c in verdict.nulled)
         con.execute(f"UPDATE {name} SET {sets}")
-    if (coverage := declaration.link_coverage) is not None:
-        sets = ", ".join(f"{identifier(c)} = NULL" for c in coverage.withheld)
-        con.execute(
-            f"UPDATE {name} SET {sets} WHERE {identifier(coverage.share)} < ?",
-            [coverage.min_link_coverage],
-        )
+    withhold_below_coverage(con, declaration)
     if declaration.period is None:
         return None
     latest = con.execute(f"SELECT max({identifier(declaration.period)}) FROM {name}").fetchone()[0]

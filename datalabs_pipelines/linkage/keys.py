@@ -16,7 +16,6 @@ from dataclasses import dataclass
 import duckdb
 
 from datalabs_pipelines.linkage.clustering import CLUSTERS
-from datalabs_pipelines.linkage.prepare import RECORDS
 from datalabs_pipelines.warehouse import ensure_table, qualified
 
 CROSSWALK = ("pii", "person_crosswalk")
@@ -132,9 +131,8 @@ def assign_keys(con: duckdb.DuckDBPyConnection, run_id: str) -> KeyResult:
             INSERT INTO {crosswalk}
                 (source_extract, record_id, person_key, match_probability, carries_ssn)
             SELECT c.source_extract, c.record_id, a.person_key, c.match_probability,
-                   r.ssn IS NOT NULL
+                   c.carries_ssn
             FROM {CLUSTERS} c JOIN lk_assigned a USING (cluster)
-            JOIN {RECORDS} r USING (source_extract, record_id)
             ORDER BY c.source_extract, c.record_id
             """
         )

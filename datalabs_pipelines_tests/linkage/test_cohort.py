@@ -9,6 +9,8 @@ Person C  another Maria Garcia, born 2006-11-02: never B.
 Person D  a wage record whose SSN is A's (a keying error) under another name: never A.
 Person E  a claim with no name, date of birth or SSN: a key of its own, counted unlinkable.
 Persons F and G share the placeholder SSN 123-45-6789, which must never match.
+Person H  (Luis Ortega) a K-12 record carrying his SSN (where the state collects it) and a
+          wage record (SSN and name, no date of birth): the SSN and the name join them.
 Three hundred other students, one record each, make the population in which names are weighed:
 in a cohort of eight alone MARIA would be the commonest name there is.
 """
@@ -52,6 +54,8 @@ COHORT = {
          {"employee_name": "JOHNSON WILLIAM", "ssn": "234567891"}),
         ("D", "w3", {"employer_fein": "369999999"},
          {"employee_name": "OKAFOR CHIDI", "ssn": "234567891"}),
+        ("H", "w5", {"employer_fein": "361234567"},
+         {"employee_name": "ORTEGA LUIS", "ssn": "345678912"}),
     ],
     "ui_claims": [
         ("A", "c1", {}, {"first_name": "WILLIAM", "last_name": "JONSON", "dob": D(1980, 4, 3),
@@ -67,6 +71,9 @@ COHORT = {
          {"first_name": "MARIA", "last_name": "GARCIA", "birth_date": D(2006, 5, 17)}),
         ("C", "k3", {"student_id": "0000000002", "sex": "F"},
          {"first_name": "MARIA", "last_name": "GARCIA", "birth_date": D(2006, 11, 2)}),
+        ("H", "k4", {"student_id": "0000000003", "sex": "M"},
+         {"first_name": "LUIS", "last_name": "ORTEGA", "birth_date": D(2005, 8, 9),
+          "ssn": "345678912"}),
     ],
     "k12_graduation": [("B", "g1", {"student_id": "0000000001"}, {})],
     "k12_enrollment_others": [
@@ -149,13 +156,23 @@ def test_cohort_clusters_as_worked_out_by_hand(linked):
             expected.setdefault(person, set()).add(record_id)
     assert partition(keys) == {frozenset(v) for v in expected.values()}
     assert all(re.fullmatch(r"P[0-9a-f]{12}", k) for k in keys.values())
-    assert result.records == 314 and result.persons == 307
+    assert result.records == 316 and result.persons == 308
     assert (result.records_without_identifiers, result.records_unlinkable) == (2, 1)
-    assert result.pairs_compared < 314 * 313 / 2 / 1000
+    assert result.pairs_compared < 316 * 315 / 2 / 1000
     p = dict(
         con.execute("SELECT record_id, match_probability FROM pii.person_crosswalk").fetchall()
     )
     assert p["s2"] == 1.0 and p["c2"] is None and 0.99 <= p["p1"] < 1.0
+
+
+def test_records_carrying_an_ssn_are_flagged(linked):
+    """A's records with his SSN, H's K-12 and wage records; not BILL (no SSN), not F's
+    placeholder, not B's K-12 records."""
+    con, _, _, _ = linked
+    carries = dict(
+        con.execute("SELECT record_id, carries_ssn FROM pii.person_crosswalk").fetchall()
+    )
+    assert {r for r, c in carries.items() if c} == {"s1", "w1", "w2", "w3", "c1", "w5", "k4"}
 
 
 def test_cohort_keys_survive_a_rerun_and_a_new_delivery(linked):
