@@ -17,6 +17,7 @@ import duckdb
 import pyarrow as pa
 
 from datalabs_pipelines.contracts.model import Contract
+from datalabs_pipelines.linkage.modelfile import load_model
 from datalabs_pipelines.procurement.clustering import COMPONENTS, cluster_in_sql
 from datalabs_pipelines.procurement.config import Linkage
 from datalabs_pipelines.procurement.fein import fein_pairs
@@ -135,7 +136,7 @@ def resolve_vendors(
         con.unregister("_fein_rows")
     scored = score_pairs(
         records_arrow(con, records),
-        model_path or linkage.model_path,
+        load_model(model_path or linkage.model_path),
         linkage.review_probability,
     )
     con.register("_scored_rows", scored)
