@@ -194,7 +194,10 @@ def _definition(declaration: MartDeclaration | None, column: MartColumn | None) 
         else f"Withheld (NULL) where {coverage.share} is below {minimum}: too few of the "
         f"cohort can be linked for it to be representative {path}."
     )
-    return f"{column.definition or ''} {note}".strip()
+    definition = (column.definition or "").rstrip()
+    if definition and not definition.endswith("."):
+        definition += "."
+    return f"{definition} {note}".strip()
 
 
 def build_entries(

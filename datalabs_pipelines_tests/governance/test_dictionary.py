@@ -126,3 +126,13 @@ def test_check_results_link_to_their_dictionary_entry(extract, check, anchor, en
     contract = next(c for c in all_contracts() if c.name == extract)
     assert dictionary_anchor(contract, check) == anchor
     assert anchor in {e.anchor for e in entries} | {e.table_name for e in entries}
+
+
+def test_rates_found_through_a_link_say_when_they_are_withheld(entries):
+    by_anchor = {e.anchor: e for e in entries}
+    rate = by_anchor["marts.workforce_outcomes.employment_rate_q2"].definition
+    assert rate.startswith("WIOA Employment Rate") and "Withheld (NULL)" in rate
+    assert "link_coverage is below 0.8" in rate
+    coverage = by_anchor["marts.workforce_outcomes.link_coverage"].definition
+    assert "Below 0.8" in coverage and "employment_rate_q2" in coverage
+    assert "Withheld" not in by_anchor["marts.workforce_outcomes.exiters"].definition
