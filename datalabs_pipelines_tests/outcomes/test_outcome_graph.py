@@ -72,7 +72,7 @@ def seed(path: str) -> None:
         con.execute("CREATE SCHEMA integrated")
         con.execute(
             "CREATE TABLE integrated.person_keys "
-            "(source_extract VARCHAR, record_id VARCHAR, person_key VARCHAR)"
+            "(source_extract VARCHAR, record_id VARCHAR, person_key VARCHAR, carries_ssn BOOLEAN)"
         )
         ensure_table(con, EXTRACT_STATUS, STATUS_COLUMNS)
         for extract, columns in STAGING.items():
@@ -92,7 +92,7 @@ def seed(path: str) -> None:
                     [record_id, *values],
                 )
                 con.execute(
-                    "INSERT INTO integrated.person_keys VALUES (?, ?, ?)",
+                    "INSERT INTO integrated.person_keys VALUES (?, ?, ?, true)",
                     [extract, record_id, "PK" + person],
                 )
 
