@@ -20,6 +20,7 @@ def _generate(args: argparse.Namespace) -> int:
         progress=not args.quiet,
         through=_through(args.through),
         errors=profile(args.errors, args.error_rate),
+        k12_ssn_share=args.k12_ssn_share,
     )
     print(summary)
     return 0
@@ -222,6 +223,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     gen.add_argument(
         "--error-rate", type=float, default=1.0, help="multiplies every rate of the profile"
+    )
+    gen.add_argument(
+        "--k12-ssn-share",
+        type=float,
+        default=0.0,
+        help="share of students whose K-12 records carry their SSN, as some states collect "
+        "(default 0: no SSN column, the committed sample)",
     )
     gen.set_defaults(func=_generate)
 

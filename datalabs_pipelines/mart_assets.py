@@ -28,6 +28,7 @@ from datalabs_pipelines.governance.agreement_check import (
 )
 from datalabs_pipelines.governance.agreements import evaluate_agreements, run_date, sources_used
 from datalabs_pipelines.governance.lineage import LINEAGE_KEY, column_lineage
+from datalabs_pipelines.marts.coverage import withhold_below_coverage
 from datalabs_pipelines.marts.declaration import MartDeclaration
 from datalabs_pipelines.marts.environment import prepare
 from datalabs_pipelines.marts.status import (
@@ -69,7 +70,8 @@ def _build(
     contracts: Sequence[Contract],
 ) -> str | None:
     """Run the mart's SQL (over the warehouse, the macros, reference tables and role views),
-    drop what excluded sources gave; return the period it runs through."""
+    drop what excluded sources gave, withhold rates whose link coverage is below the declared
+    minimum; return the period it runs through."""
     name = f"marts.{identifier(declaration.name)}"
     prepare(con)
     build_role_views(con, contracts, declaration.roles)
@@ -97,6 +99,7 @@ def _build(
     if verdict.nulled:
         sets = ", ".join(f"{identifier(c)} = NULL" for c in verdict.nulled)
         con.execute(f"UPDATE {name} SET {sets}")
+    withhold_below_coverage(con, declaration)
     if declaration.period is None:
         return None
     latest = con.execute(f"SELECT max({identifier(declaration.period)}) FROM {name}").fetchone()[0]

@@ -14,7 +14,7 @@ import duckdb
 
 from datalabs_pipelines.contracts import all_contracts
 from datalabs_pipelines.linkage.deterministic import deterministic_clusters
-from datalabs_pipelines.linkage.modelfile import PersonModel
+from datalabs_pipelines.linkage.modelfile import MatchModel
 from datalabs_pipelines.linkage.prepare import build_records
 from datalabs_pipelines.linkage.profiles import PROFILES, build_profiles
 from datalabs_pipelines.linkage.sources import person_sources
@@ -24,7 +24,7 @@ def _rule_sql(rule: Any) -> str:
     return rule["blocking_rule"] if isinstance(rule, dict) else str(rule)
 
 
-def blocking_report(con: duckdb.DuckDBPyConnection, relation: str, model: PersonModel) -> dict:
+def blocking_report(con: duckdb.DuckDBPyConnection, relation: str, model: MatchModel) -> dict:
     """Per rule: pairs made, true pairs among them; overall: share of true pairs reached."""
     build_records(con, person_sources(all_contracts()))
     deterministic_clusters(con)

@@ -7,6 +7,7 @@ import pandas as pd
 
 from datalabs_pipelines.generator.population import Population
 from datalabs_pipelines.generator.records import Context, broken_per_file, identity
+from datalabs_pipelines.generator.rng import stream
 from datalabs_pipelines.generator.schooling import Schooling, graduates, school_years, terms
 from datalabs_pipelines.generator.timeline import fmt_dates
 from datalabs_pipelines.generator.writers import Records, finish, write_delimited, write_jsonl
@@ -20,9 +21,20 @@ def _grade(g: np.ndarray) -> np.ndarray:
     return np.array(["KG" if x == 0 else f"{x:02d}" for x in g], dtype=object)
 
 
+def k12_ssns(ctx: Context, pop: Population) -> np.ndarray | None:
+    """Per person, the SSN their K-12 records carry ("" for none), or None when the state
+    collects no student SSNs (no column at all). The students are drawn once, on a stream of
+    their own, so every year's file agrees and no other value of the sample changes."""
+    if ctx.k12_ssn_share <= 0:
+        return None
+    chosen = stream(ctx.seed, "k12-ssn").random(len(pop.people)) < ctx.k12_ssn_share
+    return np.where(chosen, pop.people["ssn"].to_numpy().astype(object), "")
+
+
 def write_k12(ctx: Context, pop: Population, sch: Schooling) -> None:
     extract = "k12_enrollment"
     rng = ctx.rng(extract)
+    ssns = k12_ssns(ctx, pop)
     errors = ctx.errors_for(extract)
     n_broken = broken_per_file(rng, len(school_years()))
     for fi, y in enumerate(school_years()):
@@ -60,6 +72,8 @@ def write_k12(ctx: Context, pop: Population, sch: Schooling) -> None:
                 "exit_date": fmt_dates(part["exit"].to_numpy().astype("datetime64[D]"), "%Y-%m-%d"),
             }
         )
+        if ssns is not None:
+            rows.insert(rows.columns.get_loc("birth_date") + 1, "ssn", ssns[person])
         if rows.empty:  # nothing to deliver this period
             continue
         rec = finish(

@@ -137,6 +137,7 @@ def generate(
     progress: bool = True,
     through: dt.date | None = None,
     errors: ErrorProfile | None = None,
+    k12_ssn_share: float = 0.0,
 ) -> GenerationSummary:
     """Write every extract under ``out/raw/<agency>/<extract>/`` and the truth under
     ``out/truth/``. Same ``scale``, ``seed``, ``through`` and ``errors`` give byte-identical
@@ -145,9 +146,12 @@ def generate(
     Scale 1 is about 10,000 people and 2,000 firms over 2023-2025; fractional scales are allowed
     (at least 200 people and 60 firms). ``through`` moves the three simulated years so that
     they end on that day (e.g. today: dates run into the current quarter, never past it).
+    ``k12_ssn_share`` of the students carry their SSN on K-12 records (0: no SSN column).
     """
     if scale <= 0:
         raise ValueError("scale must be positive")
+    if not 0 <= k12_ssn_share <= 1:
+        raise ValueError("k12_ssn_share must lie between 0 and 1")
     started = time.perf_counter()
     out = Path(out)
     n_people = max(200, round(PEOPLE_PER_SCALE * scale))
@@ -177,6 +181,7 @@ def generate(
             scale=scale,
             bar=bar,
             errors=errors or ErrorProfile(),
+            k12_ssn_share=k12_ssn_share,
         )
         write_procurement(ctx, firms, spending)
         write_human_services(ctx, pop, programs)

@@ -41,6 +41,7 @@ class Context:
     rows: dict[str, int] = field(default_factory=dict)
     files: dict[str, list[str]] = field(default_factory=dict)
     errors: ErrorProfile = field(default_factory=ErrorProfile)
+    k12_ssn_share: float = 0.0  # share of students whose K-12 records carry their SSN
 
     def rng(self, name: str) -> np.random.Generator:
         return stream(self.seed, f"write:{name}")

@@ -16,7 +16,7 @@ import dagster as dg
 
 from datalabs_pipelines.contracts.model import Contract
 from datalabs_pipelines.governance.disclosure import GATED_ROLES, SUPPRESSED_SUFFIX
-from datalabs_pipelines.marts.declaration import MartDeclaration
+from datalabs_pipelines.marts.declaration import MartColumn, MartDeclaration
 
 LAYERS = ("raw", "staging", "pii", "integrated", "marts")
 TOKEN_SUFFIXES = ("_token", "_year", "_status")
@@ -170,7 +170,7 @@ def entries_for_spec(
                 column_description=column.description or "",
                 classification=_column_classification(layer, column.name, contract, tag),
                 role=declared.role if declared else None,
-                definition=declared.definition if declared else None,
+                definition=_definition(declaration, declared),
                 source=source or fallback,
                 owners=", ".join(spec.owners),
                 domain=spec.tags.get("domain", ""),
@@ -196,6 +196,27 @@ def _suppressed_entry(gated: Entry) -> Entry:
         definition=None,
         source=f"the disclosure gate (governance/disclosure.py) on {gated.column_name}",
     )
+
+
+def _definition(declaration: MartDeclaration | None, column: MartColumn | None) -> str | None:
+    """The declared definition, and for a rate found through a link path why it may be NULL."""
+    if column is None:
+        return None
+    coverage = declaration.link_coverage if declaration else None
+    if coverage is None or column.name not in (*coverage.withheld, coverage.share):
+        return column.definition
+    minimum, path = f"{coverage.min_link_coverage:g}", f"(link path: {coverage.path})"
+    note = (
+        f"Below {minimum} the rates found through the link ({', '.join(coverage.withheld)}) "
+        f"are withheld as not representative {path}."
+        if column.name == coverage.share
+        else f"Withheld (NULL) where {coverage.share} is below {minimum}: too few of the "
+        f"cohort can be linked for it to be representative {path}."
+    )
+    definition = (column.definition or "").rstrip()
+    if definition and not definition.endswith("."):
+        definition += "."
+    return f"{definition} {note}".strip()
 
 
 def build_entries(

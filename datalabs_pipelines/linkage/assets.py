@@ -1,7 +1,8 @@
 """Linkage assets: the pii crosswalk (with its change log) and the de-identified person keys.
 
 The crosswalk step is the only step besides staging that reads the pii schema; what it hands
-on (``integrated.person_keys``) holds nothing but extract, record id and ``person_key``.
+on (``integrated.person_keys``) holds nothing but extract, record id, ``person_key`` and
+whether the record carries an SSN (a flag, never the number).
 """
 
 from collections.abc import Sequence
@@ -118,14 +119,15 @@ def build_person_keys_asset() -> dg.AssetsDefinition:
         pool="duckdb",
     )
     def person_keys(warehouse: DuckDBResource) -> dg.MaterializeResult:
-        """Record → person_key, without probabilities or identifiers: the only way integrated
-        facts and marts get a person. Source: `pii.person_crosswalk`. Grain: one row per staged
+        """Record → person_key, without probabilities or identifiers (only whether the record
+        carries an SSN, for link coverage): the only way integrated facts and marts get a
+        person. Source: `pii.person_crosswalk`. Grain: one row per staged
         record of every person extract. Target: `integrated.person_keys`."""
         with warehouse.get_connection() as con:
             con.execute("CREATE SCHEMA IF NOT EXISTS integrated")
             con.execute(
                 f"CREATE OR REPLACE TABLE {qualified(PERSON_KEYS)} AS "
-                "SELECT source_extract, record_id, person_key "
+                "SELECT source_extract, record_id, person_key, carries_ssn "
                 f"FROM {qualified(CROSSWALK)} ORDER BY source_extract, record_id"
             )
             return dg.MaterializeResult(metadata=table_metadata(con, PERSON_KEYS))

@@ -3,7 +3,7 @@
 ``lk_clusters`` has one row per record: its cluster (the smallest deterministic cluster id in
 it) and the probability with which the record is attached to anyone: 1.0 when an agency id or
 a verified SSN ties it to another record, else the best match probability of its profile's
-accepted edges, NULL when it stands alone.
+accepted edges, NULL when it stands alone; and whether the record carries a valid SSN.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 import duckdb
 
 from datalabs_pipelines.linkage.components import connected_components
+from datalabs_pipelines.linkage.prepare import RECORDS
 from datalabs_pipelines.linkage.scoring import EDGES
 
 CLUSTERS = "lk_clusters"
@@ -36,8 +37,10 @@ def build_clusters(con: duckdb.DuckDBPyConnection, threshold: float) -> None:
             SELECT cluster0, count(*) AS n FROM lk_record_profile GROUP BY cluster0
         )
         SELECT rp.source_extract, rp.record_id, c.component AS cluster,
-               CASE WHEN s.n > 1 THEN 1.0 ELSE pb.p END AS match_probability
+               CASE WHEN s.n > 1 THEN 1.0 ELSE pb.p END AS match_probability,
+               r.ssn IS NOT NULL AS carries_ssn
         FROM lk_record_profile rp
+        JOIN {RECORDS} r USING (source_extract, record_id)
         JOIN lk_cluster1 c ON c.node = rp.cluster0
         JOIN cluster0_size s USING (cluster0)
         LEFT JOIN profile_best pb ON pb.unique_id = rp.profile_id

@@ -29,6 +29,11 @@ CROSSWALK_COLUMNS = {
         "strength of the record's tie to its person: 1.0 for an agency id or verified SSN, "
         "else the best accepted Splink match probability; NULL when the record stands alone",
     ),
+    "carries_ssn": (
+        "BOOLEAN",
+        "the record carries a valid SSN, the identifier that reaches wage records (which have "
+        "no date of birth): what an outcome rate's link coverage counts",
+    ),
 }
 CHANGES_COLUMNS = {
     "run_id": ("VARCHAR", "Dagster run that made the change"),
@@ -124,7 +129,9 @@ def assign_keys(con: duckdb.DuckDBPyConnection, run_id: str) -> KeyResult:
         con.execute(
             f"""
             INSERT INTO {crosswalk}
-            SELECT c.source_extract, c.record_id, a.person_key, c.match_probability
+                (source_extract, record_id, person_key, match_probability, carries_ssn)
+            SELECT c.source_extract, c.record_id, a.person_key, c.match_probability,
+                   c.carries_ssn
             FROM {CLUSTERS} c JOIN lk_assigned a USING (cluster)
             ORDER BY c.source_extract, c.record_id
             """

@@ -1,7 +1,9 @@
-"""The committed person-match model: trained Splink parameters plus what the pipeline adds.
+"""One model-file format for people and firms: trained Splink parameters plus what the
+pipeline adds.
 
 The file wraps Splink's own settings JSON with the match threshold and a note of how the model
-was trained. The pipeline only ever reads it; ``datalabs train-person-model`` writes it.
+was trained. The pipeline only ever reads it; the trainers (``datalabs train-person-model``,
+``python -m datalabs_pipelines.procurement.train``) write it.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ FORMAT = 1
 
 
 @dataclass(frozen=True)
-class PersonModel:
+class MatchModel:
     splink_settings: dict[str, Any]
     threshold_match_probability: float
     trained: dict[str, Any]
@@ -29,11 +31,11 @@ class PersonModel:
         return hashlib.sha256(body.encode()).hexdigest()[:12]
 
 
-def load_model(path: Path = MODEL_FILE) -> PersonModel:
+def load_model(path: Path = MODEL_FILE) -> MatchModel:
     data = json.loads(path.read_text(encoding="utf-8"))
     if data.get("format") != FORMAT:
-        raise ValueError(f"{path}: unsupported person model format {data.get('format')!r}")
-    return PersonModel(
+        raise ValueError(f"{path}: unsupported match model format {data.get('format')!r}")
+    return MatchModel(
         splink_settings=data["splink_settings"],
         threshold_match_probability=float(data["threshold_match_probability"]),
         trained=data.get("trained", {}),
@@ -51,7 +53,7 @@ def _rounded(value: Any) -> Any:
     return value
 
 
-def save_model(model: PersonModel, path: Path = MODEL_FILE) -> None:
+def save_model(model: MatchModel, path: Path = MODEL_FILE) -> None:
     body = {
         "format": FORMAT,
         "threshold_match_probability": model.threshold_match_probability,

@@ -14,7 +14,7 @@ from datalabs_pipelines.warehouse import ensure_table
 PERSON_KEYS_KEY = dg.AssetKey(["integrated", "linkage", "person_keys"])
 PERSON_KEYS = ("integrated", "person_keys")
 PERSON_KEYS_COLUMNS = {
-    n: CROSSWALK_COLUMNS[n] for n in ("source_extract", "record_id", "person_key")
+    n: CROSSWALK_COLUMNS[n] for n in ("source_extract", "record_id", "person_key", "carries_ssn")
 }
 
 

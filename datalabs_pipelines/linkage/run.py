@@ -12,7 +12,7 @@ from datalabs_pipelines.contracts.model import Contract
 from datalabs_pipelines.linkage.clustering import build_clusters
 from datalabs_pipelines.linkage.deterministic import deterministic_clusters
 from datalabs_pipelines.linkage.keys import assign_keys
-from datalabs_pipelines.linkage.modelfile import PersonModel
+from datalabs_pipelines.linkage.modelfile import MatchModel
 from datalabs_pipelines.linkage.prepare import RECORDS, build_records
 from datalabs_pipelines.linkage.profiles import build_profiles
 from datalabs_pipelines.linkage.scoring import score_profiles
@@ -47,7 +47,7 @@ class LinkageResult:
 def link_persons(
     con: duckdb.DuckDBPyConnection,
     sources: Mapping[str, tuple[Contract, PersonSource]],
-    model: PersonModel,
+    model: MatchModel,
     run_id: str,
 ) -> LinkageResult:
     started = time.perf_counter()

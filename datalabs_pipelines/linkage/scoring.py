@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import duckdb
 
-from datalabs_pipelines.linkage.modelfile import PersonModel
+from datalabs_pipelines.linkage.modelfile import MatchModel
 from datalabs_pipelines.linkage.profiles import PROFILES
 from datalabs_pipelines.linkage.scratch import scratch_catalog
 
@@ -25,7 +25,7 @@ class ScoringResult:
     pairs_matched: int
 
 
-def score_profiles(con: duckdb.DuckDBPyConnection, model: PersonModel) -> ScoringResult:
+def score_profiles(con: duckdb.DuckDBPyConnection, model: MatchModel) -> ScoringResult:
     """TEMP ``lk_profile_edges`` (every scored pair) and ``lk_scored_edges(node_l, node_r,
     match_probability)`` between deterministic clusters, best pair per cluster pair."""
     from splink import Linker

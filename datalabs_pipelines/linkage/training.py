@@ -16,7 +16,7 @@ import duckdb
 
 from datalabs_pipelines.contracts import all_contracts
 from datalabs_pipelines.linkage.deterministic import deterministic_clusters
-from datalabs_pipelines.linkage.modelfile import PersonModel, load_model, save_model
+from datalabs_pipelines.linkage.modelfile import MatchModel, load_model, save_model
 from datalabs_pipelines.linkage.prepare import build_records
 from datalabs_pipelines.linkage.profiles import PROFILES, build_profiles
 from datalabs_pipelines.linkage.scratch import scratch_catalog
@@ -53,7 +53,7 @@ def train_model(
     deterministic_recall: float = 0.8,
     threshold: float = DEFAULT_THRESHOLD,
     note: dict[str, Any] | None = None,
-) -> PersonModel:
+) -> MatchModel:
     """Train on the TEMP profile table already built on ``con``."""
     import splink
     from splink import DuckDBAPI, Linker
@@ -83,7 +83,7 @@ def train_model(
         "m_floor": M_FLOOR,
         **(note or {}),
     }
-    return PersonModel(settings, threshold, trained)
+    return MatchModel(settings, threshold, trained)
 
 
 def train_on_warehouse(
@@ -94,7 +94,7 @@ def train_on_warehouse(
     max_pairs: float = 2e6,
     threshold: float = DEFAULT_THRESHOLD,
     sample: str = "",
-) -> PersonModel:
+) -> MatchModel:
     """Build the profiles from a warehouse (attached read-only), train, write ``out``."""
     sources = person_sources(all_contracts())
     with duckdb.connect() as con:

@@ -98,6 +98,21 @@ class MirrorPlace(Strict):
     where: dict[str, str] = Field(default_factory=dict)
 
 
+class LinkCoverage(Strict):
+    """Rates that reach their outcome through a link path (graduates or exiters → wage records)
+    and the share of their cohort that has an identifier able to reach the target records.
+
+    Below ``min_link_coverage`` the ``withheld`` columns are NULL (not representative: the
+    people found are those who could be found); at or above it they publish, and ``flag``
+    (computed by the SQL) marks them a lower bound wherever coverage is short of 1."""
+
+    share: str = Field(description="the link coverage share column (base: the cohort count)")
+    flag: str = Field(description="flag column: TRUE where the rates are lower bounds")
+    min_link_coverage: float = Field(ge=0, le=1)
+    withheld: list[str] = Field(min_length=1, description="columns NULL below the minimum")
+    path: str = Field(min_length=1, description="the link path and the identifier it needs")
+
+
 class MartDeclaration(TableDeclaration):
     purpose: str = Field(pattern=IDENTIFIER)
     sources: list[str] = Field(default_factory=list, description="contract names it uses")
@@ -136,6 +151,9 @@ class MartDeclaration(TableDeclaration):
     lineage: dict[str, list[str]] = Field(
         default_factory=dict,
         description="column → upstream columns it derives from, as 'layer/agency/table:column'",
+    )
+    link_coverage: LinkCoverage | None = Field(
+        None, description="rates found through a link path, and their cohort's coverage"
     )
 
     @model_validator(mode="after")
@@ -189,6 +207,11 @@ class MartDeclaration(TableDeclaration):
                 for dim in place.where:
                     if roles.get(dim) != "dimension":
                         raise ValueError(f"mirror: {dim!r} is not a dimension")
+        if (coverage := self.link_coverage) is not None:
+            if roles.get(coverage.share) != "share" or roles.get(coverage.flag) != "flag":
+                raise ValueError("link_coverage: `share` must be a share column, `flag` a flag")
+            if unknown := [c for c in coverage.withheld if c not in roles]:
+                raise ValueError(f"link_coverage withholds unknown columns {unknown}")
         for column, refs in self.lineage.items():
             if column not in roles:
                 raise ValueError(f"lineage names unknown column {column!r}")

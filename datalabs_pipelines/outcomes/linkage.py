@@ -1,7 +1,7 @@
 """The person-linkage table the integrated facts read, and a stand-in while linkage is absent.
 
-``integrated.person_keys(source_extract, record_id, person_key)`` is written by the person
-linkage asset ``integrated/linkage/person_keys``: one row per staged person record. It is the
+``integrated.person_keys(source_extract, record_id, person_key, carries_ssn)`` is written by the
+person linkage asset ``integrated/linkage/person_keys``: one row per staged person record. It is the
 only way the outcome facts learn who is who; they never read the ``pii`` schema.
 """
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from datalabs_pipelines.linkage.modelfile import load_model
 from datalabs_pipelines.yaml_files import read_yaml
 
 CONFIG_PATH = Path(__file__).parent / "config.yaml"
@@ -22,19 +23,23 @@ class Program(_Strict):
 
 
 class Linkage(_Strict):
-    accept_probability: float = Field(gt=0, le=1)
     review_probability: float = Field(gt=0, le=1)
-    model: str
+    model: str = Field(description="model file (linkage.modelfile format), beside config.yaml")
 
     @model_validator(mode="after")
     def _ordered(self) -> Linkage:
         if self.review_probability >= self.accept_probability:
-            raise ValueError("review_probability must be below accept_probability")
+            raise ValueError("review_probability must be below the model's threshold")
         return self
 
     @property
     def model_path(self) -> Path:
         return CONFIG_PATH.parent / self.model
+
+    @property
+    def accept_probability(self) -> float:
+        """The model file's threshold: pairs at or above it are linked."""
+        return load_model(self.model_path).threshold_match_probability
 
 
 class Disparity(_Strict):

@@ -17,7 +17,8 @@ import duckdb
 import pyarrow as pa
 
 from datalabs_pipelines.contracts.model import Contract
-from datalabs_pipelines.procurement.clustering import cluster
+from datalabs_pipelines.linkage.modelfile import load_model
+from datalabs_pipelines.procurement.clustering import COMPONENTS, cluster_in_sql
 from datalabs_pipelines.procurement.config import Linkage
 from datalabs_pipelines.procurement.fein import fein_pairs
 from datalabs_pipelines.procurement.keys import Member, persist_keys
@@ -135,7 +136,7 @@ def resolve_vendors(
         con.unregister("_fein_rows")
     scored = score_pairs(
         records_arrow(con, records),
-        model_path or linkage.model_path,
+        load_model(model_path or linkage.model_path),
         linkage.review_probability,
     )
     con.register("_scored_rows", scored)
@@ -144,23 +145,22 @@ def resolve_vendors(
     rows = con.execute(
         f"SELECT uid, fein, source_extract, source_id, record_id FROM {records}"
     ).fetchall()
-    candidates = con.execute(
+    con.execute(
         f"""
+        CREATE OR REPLACE TEMP TABLE _candidates AS
         SELECT s.uid_l, s.uid_r, s.match_probability FROM _scored s
         JOIN {records} l ON l.uid = s.uid_l JOIN {records} r ON r.uid = s.uid_r
         WHERE s.match_probability >= $accept AND (l.fein IS NULL OR r.fein IS NULL)
           AND {NAME_AGREES}
         """,
         {"accept": linkage.accept_probability},
-    ).fetchall()
-    clusters = cluster({r[0]: r[1] for r in rows}, fein_links, candidates)
-    _decisions(con, schema, linkage, set(clusters.refused))
-    by_uid = {
-        uid: Member(extract, source_id, record_id) for uid, _, extract, source_id, record_id in rows
-    }
+    )
+    refused = cluster_in_sql(con, records, "_fein_pairs", "_candidates")
+    _decisions(con, schema, linkage, set(refused))
+    root_of = dict(con.execute(f"SELECT node, component FROM {COMPONENTS}").fetchall())
     members: dict[str, list[Member]] = defaultdict(list)
-    for uid, root in clusters.components().items():
-        members[root].append(by_uid[uid])
+    for uid, _, extract, source_id, record_id in rows:
+        members[root_of[uid]].append(Member(extract, source_id, record_id))
     changes = persist_keys(con, members, run_id)
     con.execute(
         f"""
@@ -188,6 +188,6 @@ def resolve_vendors(
         scored_pairs=counts[1],
         linked_pairs=counts[2],
         review_pairs=counts[3],
-        refused_fein_conflicts=len(clusters.refused),
+        refused_fein_conflicts=len(refused),
         key_changes=changes,
     )

@@ -3,15 +3,17 @@
 Records are the rows of ``business_records`` (every source in one table, deduplicated as one
 set, so vendor-vendor, vendor-registry and registry-registry pairs are all scored). The m and
 u parameters are trained offline (``python -m datalabs_pipelines.procurement.train``) and live
-in the versioned model file named in ``config.yaml``; a run only scores, it never trains.
+in the versioned model file named in ``config.yaml``, in the format person linkage uses
+(``linkage.modelfile``: Splink's settings with the match threshold and a training note); a
+run only scores, it never trains.
 Splink works on its own in-memory DuckDB connection, so none of its scratch tables reach the
 warehouse; records go in and scored pairs come out as Arrow tables.
 """
 
 from __future__ import annotations
 
+import copy
 import logging
-from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -20,6 +22,7 @@ import splink.comparison_level_library as cll
 import splink.comparison_library as cl
 from splink import Linker, SettingsCreator, block_on
 
+from datalabs_pipelines.linkage.modelfile import MatchModel
 from datalabs_pipelines.warehouse import splink_api
 
 MODEL_COLUMNS = (
@@ -97,7 +100,7 @@ def settings() -> SettingsCreator:
     )
 
 
-def _linker(records: pa.Table, model: SettingsCreator | dict[str, Any] | Path) -> Linker:
+def _linker(records: pa.Table, model: SettingsCreator | dict[str, Any]) -> Linker:
     db_api = splink_api(duckdb.connect())
     frame = db_api.register(records, dataset_display_name="business_records")
     return Linker(frame, model, log_level=None)
@@ -108,12 +111,12 @@ def records_arrow(con: duckdb.DuckDBPyConnection, table: str) -> pa.Table:
     return con.sql(f"SELECT {', '.join(MODEL_COLUMNS)} FROM {table}").to_arrow_table()
 
 
-def score_pairs(records: pa.Table, model_path: Path, min_probability: float) -> pa.Table:
+def score_pairs(records: pa.Table, model: MatchModel, min_probability: float) -> pa.Table:
     """Scored pairs ``(uid_l, uid_r, match_weight, match_probability)`` above a floor."""
     quiet = logging.getLogger("splink")
     level, quiet.level = quiet.level, logging.WARNING
     try:
-        linker = _linker(records, model_path)
+        linker = _linker(records, copy.deepcopy(model.splink_settings))
         scored = linker.inference.predict(
             threshold_match_probability=min_probability, warning_mode="never"
         )

@@ -5,19 +5,20 @@ Usage: ``python -m datalabs_pipelines.procurement.train WAREHOUSE [OUT]``. Reads
 parameters without labels (random-sampling u, expectation maximisation for m), floors every m
 probability at ``M_FLOOR`` (the synthetic sample never shows a true match with a different ZIP
 or a typo in the city, which would otherwise make any such disagreement a veto on real
-registries), then writes the model JSON. Commit the file under a new version name and point
-``config.yaml`` at it.
+registries), then writes the model file (``linkage.modelfile``'s format, with the threshold of
+the model it replaces). Commit the file under a new version name and point ``config.yaml`` at
+it.
 """
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
 import duckdb
 from splink import block_on
 
+from datalabs_pipelines.linkage.modelfile import MatchModel, save_model
 from datalabs_pipelines.procurement.config import load_config
 from datalabs_pipelines.procurement.splink_model import _linker, records_arrow, settings
 
@@ -37,7 +38,7 @@ def floor_m(model: dict, floor: float = M_FLOOR) -> dict:
     return model
 
 
-def train(warehouse: Path, out: Path) -> None:
+def train(warehouse: Path, out: Path, threshold: float) -> None:
     with duckdb.connect(str(warehouse), read_only=True) as con:
         records = records_arrow(con, "integrated.business_records")
     linker = _linker(records, settings())
@@ -49,11 +50,13 @@ def train(warehouse: Path, out: Path) -> None:
     linker.training.estimate_parameters_using_expectation_maximisation(
         block_on("substr(name_norm, 1, 4)")
     )
-    model = floor_m(linker.misc.save_model_to_json(overwrite=True))
-    out.write_text(json.dumps(model, indent=2) + "\n", encoding="utf-8")
+    settings_json = floor_m(linker.misc.save_model_to_json(overwrite=True))
+    trained = {"by": "python -m datalabs_pipelines.procurement.train", "seed": SEED}
+    save_model(MatchModel(settings_json, threshold, trained), out)
 
 
 if __name__ == "__main__":
-    target = Path(sys.argv[2]) if len(sys.argv) > 2 else load_config().linkage.model_path
-    train(Path(sys.argv[1]), target)
+    linkage = load_config().linkage
+    target = Path(sys.argv[2]) if len(sys.argv) > 2 else linkage.model_path
+    train(Path(sys.argv[1]), target, linkage.accept_probability)
     print(f"wrote {target}")

@@ -139,3 +139,13 @@ def test_every_published_mart_column_is_listed_suppression_flags_included():
         assert {(f"marts.{mart.name}", n) for n in names} <= listed, mart.name
     flags = [e for e in entries if e.column_name.endswith("_suppressed")]
     assert flags and all(e.column_type == "BOOLEAN" and e.role == "flag" for e in flags)
+
+
+def test_rates_found_through_a_link_say_when_they_are_withheld(entries):
+    by_anchor = {e.anchor: e for e in entries}
+    rate = by_anchor["marts.workforce_outcomes.employment_rate_q2"].definition
+    assert rate.startswith("WIOA Employment Rate") and "Withheld (NULL)" in rate
+    assert "link_coverage is below 0.8" in rate
+    coverage = by_anchor["marts.workforce_outcomes.link_coverage"].definition
+    assert "Below 0.8" in coverage and "employment_rate_q2" in coverage
+    assert "Withheld" not in by_anchor["marts.workforce_outcomes.exiters"].definition

@@ -9,6 +9,8 @@ Person C  another Maria Garcia, born 2006-11-02: never B.
 Person D  a wage record whose SSN is A's (a keying error) under another name: never A.
 Person E  a claim with no name, date of birth or SSN: a key of its own, counted unlinkable.
 Persons F and G share the placeholder SSN 123-45-6789, which must never match.
+Person H  (Luis Ortega) a K-12 record carrying his SSN (where the state collects it) and a
+          wage record (SSN and name, no date of birth): the SSN and the name join them.
 Three hundred other students, one record each, make the population in which names are weighed:
 in a cohort of eight alone MARIA would be the commonest name there is.
 """
@@ -52,6 +54,8 @@ COHORT = {
          {"full_name": "JOHNSON WILLIAM", "ssn": "234567891"}),
         ("D", "w3", {"employer_fein": "369999999"},
          {"full_name": "OKAFOR CHIDI", "ssn": "234567891"}),
+        ("H", "w5", {"employer_fein": "361234567"},
+         {"full_name": "ORTEGA LUIS", "ssn": "345678912"}),
     ],
     "ui_claims": [
         ("A", "c1", {}, {"first_name": "WILLIAM", "last_name": "JONSON", "dob": D(1980, 4, 3),
@@ -67,6 +71,9 @@ COHORT = {
          {"first_name": "MARIA", "last_name": "GARCIA", "dob": D(2006, 5, 17)}),
         ("C", "k3", {"student_id": "0000000002", "sex": "F"},
          {"first_name": "MARIA", "last_name": "GARCIA", "dob": D(2006, 11, 2)}),
+        ("H", "k4", {"student_id": "0000000003", "sex": "M"},
+         {"first_name": "LUIS", "last_name": "ORTEGA", "dob": D(2005, 8, 9),
+          "ssn": "345678912"}),
     ],
     "k12_graduation": [("B", "g1", {"student_id": "0000000001"}, {})],
     "k12_enrollment_others": [
@@ -162,6 +169,16 @@ def test_cohort_clusters_as_worked_out_by_hand(linked):
     # so at or above the model's threshold and short of certainty (whatever the model's version)
     assert p["s2"] == 1.0 and p["c2"] is None
     assert linked[2].threshold_match_probability <= p["p1"] < 1.0
+
+
+def test_records_carrying_an_ssn_are_flagged(linked):
+    """A's records with his SSN, H's K-12 and wage records; not BILL (no SSN), not F's
+    placeholder, not B's K-12 records."""
+    con, _, _, _ = linked
+    carries = dict(
+        con.execute("SELECT record_id, carries_ssn FROM pii.person_crosswalk").fetchall()
+    )
+    assert {r for r, c in carries.items() if c} == {"s1", "w1", "w2", "w3", "c1", "w5", "k4"}
 
 
 def test_cohort_keys_survive_a_rerun_and_a_new_delivery(linked):

@@ -36,10 +36,11 @@ def test_inherit_keys(overlap, expected):
 def run(con, clusters: list[tuple[str, str]], run_id: str):
     con.execute(
         "CREATE OR REPLACE TEMP TABLE lk_clusters "
-        "(source_extract VARCHAR, record_id VARCHAR, cluster VARCHAR, match_probability DOUBLE)"
+        "(source_extract VARCHAR, record_id VARCHAR, cluster VARCHAR, match_probability DOUBLE, "
+        "carries_ssn BOOLEAN)"
     )
     con.executemany(
-        "INSERT INTO lk_clusters VALUES ('x', ?, ?, 1.0)", [(r, c) for r, c in clusters]
+        "INSERT INTO lk_clusters VALUES ('x', ?, ?, 1.0, false)", [(r, c) for r, c in clusters]
     )
     result = assign_keys(con, run_id)
     keys = dict(con.execute("SELECT record_id, person_key FROM pii.person_crosswalk").fetchall())

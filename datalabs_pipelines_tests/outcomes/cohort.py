@@ -9,6 +9,7 @@ import duckdb
 from datalabs_pipelines.marts.declaration import all_declarations
 from datalabs_pipelines.marts.environment import prepare
 from datalabs_pipelines.outcomes.facts import all_facts
+from datalabs_pipelines.outcomes.linkage import PERSON_KEYS_COLUMNS
 
 FACTS = {f.name: f for f in all_facts()}
 MARTS = {d.name: d for d in all_declarations()}
@@ -21,6 +22,17 @@ def create_facts(con: duckdb.DuckDBPyConnection) -> None:
     for fact in FACTS.values():
         columns = ", ".join(f"{c.name} {c.type}" for c in fact.columns)
         con.execute(f"CREATE OR REPLACE TABLE integrated.{fact.name} ({columns})")
+    columns = ", ".join(f"{n} {t}" for n, (t, _) in PERSON_KEYS_COLUMNS.items())
+    con.execute(f"CREATE OR REPLACE TABLE integrated.person_keys ({columns})")
+
+
+def carry_ssn(con: duckdb.DuckDBPyConnection, *persons: str) -> None:
+    """Give each person a record carrying an SSN (what reaches the wage records)."""
+    for person in persons:
+        con.execute(
+            "INSERT INTO integrated.person_keys VALUES (?, ?, ?, true)",
+            ["snap_enrollment", f"ssn-of-{person}", person],
+        )
 
 
 def insert(con: duckdb.DuckDBPyConnection, fact: str, rows: Sequence[dict]) -> None:

@@ -2,7 +2,8 @@
 runs only, until the person-linkage asset lands. Production code never reads truth.
 
 k12_graduation has no truth rows of its own: a graduate's person is the person of the
-k12_enrollment records with the same student id.
+k12_enrollment records with the same student id. ``carries_ssn`` is TRUE for the records of the
+extracts that deliver SSNs (the truth does not say which lines left it blank).
 """
 
 from __future__ import annotations
@@ -22,7 +23,9 @@ def create_person_keys_from_truth(con: duckdb.DuckDBPyConnection, truth: Path = 
         WITH truth AS (
             SELECT extract AS source_extract,
                    delivery_file || ':' || line_number AS record_id,
-                   'PK' || md5(person_id)[:16] AS person_key
+                   'PK' || md5(person_id)[:16] AS person_key,
+                   extract IN ('snap_enrollment', 'tanf_enrollment', 'medicaid_enrollment',
+                               'ui_wages', 'ui_claims') AS carries_ssn
             FROM read_csv(?, header = true, all_varchar = true)
         ),
         students AS (
@@ -32,7 +35,7 @@ def create_person_keys_from_truth(con: duckdb.DuckDBPyConnection, truth: Path = 
         )
         SELECT * FROM truth
         UNION ALL
-        SELECT 'k12_graduation', g.record_id, s.person_key
+        SELECT 'k12_graduation', g.record_id, s.person_key, false
         FROM staging.k12_graduation g JOIN students s USING (student_id)
         """,
         [str(truth)],

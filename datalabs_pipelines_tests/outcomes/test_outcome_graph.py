@@ -91,7 +91,7 @@ def seed(path: str) -> None:
                     [record_id, *values],
                 )
                 con.execute(
-                    "INSERT INTO integrated.person_keys VALUES (?, ?, ?)",
+                    "INSERT INTO integrated.person_keys VALUES (?, ?, ?, true)",
                     [extract, record_id, "PK" + person],
                 )
 
@@ -148,12 +148,14 @@ def test_outcomes_publish_only_gated_tables(warehouse, monkeypatch):
                 t for (t,) in pub.execute("SELECT table_name FROM duckdb_tables()").fetchall()
             }
             assert set(OUTCOME_MARTS) | {m for _, m in STATEWIDE_MARTS} <= tables
-            # statewide: the 18 SNAP exiters of 2023 and 12 employed (rest 6 < 10: hidden)
+            # statewide: the 18 SNAP exiters of 2023, all reachable by SSN, and 12 employed.
+            # The reachable count's rest (0) is below 10, so the gate hides it and, to keep it
+            # hidden, the exiters too; employed_q2 (12) is then shown, its rest no longer known.
             state = pub.execute(
                 "SELECT exiters, employed_q2_suppressed, employment_rate_q2_low_suppressed "
                 "FROM workforce_outcomes_statewide WHERE program = 'SNAP' AND breakdown = 'all'"
             ).fetchall()
-            assert state == [(18, True, True)]
+            assert state == [(None, False, True)]
             # 17001: 14 exiters (shown), 12 employed, rest 2 < 10 -> hidden with its rate;
             # 17003: 4 exiters hidden, so 17001 goes too (the state row is 18).
             snap = {

@@ -2,7 +2,7 @@
 
 import duckdb
 
-from datalabs_pipelines.procurement.clustering import cluster
+from datalabs_pipelines.procurement.clustering import COMPONENTS, cluster, cluster_in_sql
 from datalabs_pipelines.procurement.keys import Member, assign_keys, mint, persist_keys
 
 
@@ -15,6 +15,28 @@ def test_fein_links_first_and_conflicting_chain_refused():
     assert components["a"] == components["b"] == components["c"] == "a"
     assert components["d"] == "d"
     assert result.refused == [("c", "d")]
+
+
+def test_sql_components_resolve_only_fein_conflicts_link_by_link():
+    # Business 1: a, b share FEIN 111; c (no FEIN) scores with a (0.99) and with d (FEIN 222,
+    # 0.97): the better link wins, c~d is refused, d stays alone. Business 2: e~f~g, no FEIN
+    # at all, a chain of links: one business labelled by its smallest uid. h stands alone.
+    feins = {"a": "111", "b": "111", "c": None, "d": "222", "e": None, "f": None, "g": None,
+             "h": "333"}  # fmt: skip
+    fein_links = [("a", "b")]
+    scored = [("c", "d", 0.97), ("a", "c", 0.99), ("f", "g", 0.95), ("e", "f", 0.96)]
+    with duckdb.connect() as con:
+        con.execute("CREATE TABLE recs (uid VARCHAR, fein VARCHAR)")
+        con.executemany("INSERT INTO recs VALUES (?, ?)", list(feins.items()))
+        con.execute("CREATE TABLE fein (anchor VARCHAR, uid VARCHAR)")
+        con.executemany("INSERT INTO fein VALUES (?, ?)", fein_links)
+        con.execute("CREATE TABLE scored (uid_l VARCHAR, uid_r VARCHAR, match_probability DOUBLE)")
+        con.executemany("INSERT INTO scored VALUES (?, ?, ?)", scored)
+        refused = cluster_in_sql(con, "recs", "fein", "scored")
+        got = dict(con.execute(f"SELECT node, component FROM {COMPONENTS}").fetchall())
+    expected = {"a": "a", "b": "a", "c": "a", "d": "d", "e": "e", "f": "e", "g": "e", "h": "h"}
+    assert got == expected == cluster(feins, fein_links, scored).components()
+    assert refused == [("c", "d")]
 
 
 def m(extract: str, source_id: str) -> Member:

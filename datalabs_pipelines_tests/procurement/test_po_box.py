@@ -2,6 +2,7 @@
 
 import pyarrow as pa
 
+from datalabs_pipelines.linkage.modelfile import load_model
 from datalabs_pipelines.procurement.config import load_config
 from datalabs_pipelines.procurement.splink_model import MODEL_COLUMNS, score_pairs
 
@@ -13,7 +14,7 @@ def _records(rows: list[tuple]) -> pa.Table:
 def _probability(other: tuple) -> float:
     linkage = load_config().linkage
     street = ("a", "DANIELS TOURS", None, "12 MAIN ST", "12", "PEORIA", "61602", "3095550100")
-    scored = score_pairs(_records([street, other]), linkage.model_path, 0.0)
+    scored = score_pairs(_records([street, other]), load_model(linkage.model_path), 0.0)
     return max(scored.column("match_probability").to_pylist(), default=0.0)
 
 

@@ -40,6 +40,11 @@ completed AS (
     JOIN integrated.postsecondary_completions c
       ON c.person_key = g.person_key AND c.completion_date > g.graduation_date
 ),
+reachable AS (
+    -- people with a record carrying an SSN: only they can be found in the wage records,
+    -- which carry SSN and name but no date of birth
+    SELECT DISTINCT person_key FROM integrated.person_keys WHERE carries_ssn
+),
 earnings AS (
     SELECT person_key, quarter_index, sum(wages) AS wages
     FROM integrated.employment_quarters
@@ -51,6 +56,7 @@ people AS (
            coalesce(s.race_ethnicity, 'UNK') AS race_ethnicity,
            e.person_key IS NOT NULL AS enrolled,
            c.person_key IS NOT NULL AS completed,
+           r.person_key IS NOT NULL AS reachable,
            e.person_key IS NULL AND coalesce(w.wages, 0) > 0 AS not_enrolled_employed,
            CASE WHEN e.person_key IS NULL AND w.wages > 0 THEN w.wages END
                AS not_enrolled_earnings
@@ -58,6 +64,7 @@ people AS (
     LEFT JOIN students s USING (person_key)
     LEFT JOIN enrolled e USING (person_key)
     LEFT JOIN completed c USING (person_key)
+    LEFT JOIN reachable r USING (person_key)
     LEFT JOIN earnings w ON w.person_key = g.person_key AND w.quarter_index = g.grad_q + 4
 ),
 grouped AS (
@@ -82,6 +89,7 @@ cells AS (
            count(*) FILTER (WHERE enrolled)::BIGINT AS enrolled_16m,
            count(*) FILTER (WHERE completed)::BIGINT AS completed,
            count(*) FILTER (WHERE NOT enrolled)::BIGINT AS not_enrolled,
+           count(*) FILTER (WHERE NOT enrolled AND reachable)::BIGINT AS not_enrolled_reachable,
            count(*) FILTER (WHERE not_enrolled_employed)::BIGINT AS not_enrolled_employed,
            median_cents(not_enrolled_earnings) AS not_enrolled_median_earnings
     FROM grouped
@@ -106,6 +114,9 @@ SELECT c.cohort_year,
        wilson_low(c.completed, c.graduates) AS completion_rate_low,
        wilson_high(c.completed, c.graduates) AS completion_rate_high,
        c.not_enrolled,
+       c.not_enrolled_reachable,
+       c.not_enrolled_reachable / nullif(c.not_enrolled, 0) AS link_coverage,
+       c.not_enrolled_reachable < c.not_enrolled AS rate_is_lower_bound,
        CASE WHEN wages_observed THEN c.not_enrolled_employed END AS not_enrolled_employed,
        CASE WHEN wages_observed THEN c.not_enrolled_employed / nullif(c.not_enrolled, 0) END
            AS not_enrolled_employment_rate,

@@ -25,6 +25,11 @@ exits AS (
       AND year(end_date) - birth_year BETWEEN 18 AND 64  -- working age at exit
       AND (next_start IS NULL OR date_diff('day', end_date, next_start) > 90)
 ),
+reachable AS (
+    -- people with a record carrying an SSN: only they can be found in the wage records,
+    -- which carry SSN and name but no date of birth
+    SELECT DISTINCT person_key FROM integrated.person_keys WHERE carries_ssn
+),
 earnings AS (
     -- all UI-covered wages of a person in a quarter, across employers
     SELECT person_key, quarter_index, sum(wages) AS wages
@@ -33,10 +38,12 @@ earnings AS (
 ),
 outcomes AS (
     SELECT x.program, x.exit_q, x.county_fips, x.person_key,
+           r.person_key IS NOT NULL AS reachable,
            coalesce(q2.wages, 0) > 0 AS employed_q2,
            coalesce(q4.wages, 0) > 0 AS employed_q4,
            CASE WHEN q2.wages > 0 THEN q2.wages END AS earnings_q2
     FROM exits x
+    LEFT JOIN reachable r ON r.person_key = x.person_key
     LEFT JOIN earnings q2 ON q2.person_key = x.person_key AND q2.quarter_index = x.exit_q + 2
     LEFT JOIN earnings q4 ON q4.person_key = x.person_key AND q4.quarter_index = x.exit_q + 4
     , wage_quarters w
@@ -45,6 +52,7 @@ outcomes AS (
 cells AS (
     SELECT program, exit_q, coalesce(county_fips, 'ALL') AS county_fips,
            count(*)::BIGINT AS exiters,
+           count(*) FILTER (WHERE reachable)::BIGINT AS exiters_reachable,
            count(*) FILTER (WHERE employed_q2)::BIGINT AS employed_q2,
            count(*) FILTER (WHERE employed_q4)::BIGINT AS employed_q4,
            median_cents(earnings_q2) AS median_earnings_q2
@@ -57,6 +65,9 @@ SELECT c.program,
        CASE c.county_fips WHEN 'ALL' THEN 'State' WHEN 'unknown' THEN 'County not recorded'
                           ELSE coalesce(k.county_name, c.county_fips) END AS county_name,
        c.exiters,
+       c.exiters_reachable,
+       c.exiters_reachable / c.exiters AS link_coverage,
+       c.exiters_reachable < c.exiters AS rate_is_lower_bound,
        c.employed_q2,
        c.employed_q2 / c.exiters AS employment_rate_q2,
        wilson_low(c.employed_q2, c.exiters) AS employment_rate_q2_low,

@@ -38,6 +38,11 @@ exits AS (
       AND (next_start IS NULL OR date_diff('day', end_date, next_start) > 90)
     GROUP BY ALL
 ),
+reachable AS (
+    -- people with a record carrying an SSN: only they can be found in the wage records,
+    -- which carry SSN and name but no date of birth
+    SELECT DISTINCT person_key FROM integrated.person_keys WHERE carries_ssn
+),
 earnings AS (
     SELECT person_key, quarter_index, sum(wages) AS wages
     FROM integrated.employment_quarters
@@ -45,10 +50,12 @@ earnings AS (
 ),
 outcomes AS (
     SELECT x.program, x.exit_year, x.person_key, x.county_fips, x.age,
+           r.person_key IS NOT NULL AS reachable,
            coalesce(q2.wages, 0) > 0 AS employed_q2,
            coalesce(q4.wages, 0) > 0 AS employed_q4,
            CASE WHEN q2.wages > 0 THEN q2.wages END AS earnings_q2
     FROM exits x
+    LEFT JOIN reachable r ON r.person_key = x.person_key
     LEFT JOIN earnings q2 ON q2.person_key = x.person_key AND q2.quarter_index = x.exit_q + 2
     LEFT JOIN earnings q4 ON q4.person_key = x.person_key AND q4.quarter_index = x.exit_q + 4
     , wage_quarters w
@@ -78,6 +85,7 @@ grouped AS (
 cells AS (
     SELECT program, exit_year, breakdown, group_code,
            count(*)::BIGINT AS exiters,
+           count(*) FILTER (WHERE reachable)::BIGINT AS exiters_reachable,
            count(*) FILTER (WHERE employed_q2)::BIGINT AS employed_q2,
            count(*) FILTER (WHERE employed_q4)::BIGINT AS employed_q4,
            count(*) FILTER (WHERE employed_q2 AND employed_q4)::BIGINT AS retained_q4,
@@ -109,6 +117,9 @@ SELECT c.program,
        END AS group_name,
        c.year_complete,
        c.exiters,
+       c.exiters_reachable,
+       c.exiters_reachable / c.exiters AS link_coverage,
+       c.exiters_reachable < c.exiters AS rate_is_lower_bound,
        c.employed_q2,
        c.employed_q2 / c.exiters AS employment_rate_q2,
        wilson_low(c.employed_q2, c.exiters) AS employment_rate_q2_low,
