@@ -43,7 +43,7 @@ def quarantined_rows(warehouse: Path | str) -> int:
         ).fetchone()[0]
 
 
-def collapsed_lines(warehouse: Path) -> list[tuple[str, int, float | None]]:
+def collapsed_lines(warehouse: Path | str) -> list[tuple[str, int, float | None]]:
     """(extract, identical lines collapsed, their amount) for extracts that collapsed any."""
     with duckdb.connect(str(warehouse), read_only=True) as con:
         found = con.execute(
@@ -82,13 +82,13 @@ def _table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bo
     )
 
 
-def extract_report(warehouse: Path) -> list[tuple[str, str, int, int, int, str | None]]:
+def extract_report(warehouse: Path | str) -> list[tuple[str, str, int, int, int, str | None]]:
     """(agency/extract, status, deliveries, rows loaded, rows quarantined, reason) per extract.
 
     The reason of a held-back extract names the failing checks, their row counts and the first
     delivery lines; never a value.
     """
-    if not warehouse.exists():
+    if _absent(warehouse):
         return []
     with duckdb.connect(str(warehouse), read_only=True) as con:
         if not _table_exists(con, "staging", "extract_status"):
@@ -108,9 +108,9 @@ def extract_report(warehouse: Path) -> list[tuple[str, str, int, int, int, str |
         ).fetchall()
 
 
-def mart_report(warehouse: Path) -> list[tuple]:
+def mart_report(warehouse: Path | str) -> list[tuple]:
     """(mart, status, reason, data_through, built_at) per mart, as the last run left them."""
-    if not warehouse.exists():
+    if _absent(warehouse):
         return []
     with duckdb.connect(str(warehouse), read_only=True) as con:
         if not _table_exists(con, "marts", "mart_status"):
@@ -123,7 +123,7 @@ def mart_report(warehouse: Path) -> list[tuple]:
 
 def failed_checks(warehouse: Path, severity: str) -> list[tuple[str, str, int | None]]:
     """(extract, check, unexpected rows) of the staging checks failing at ``severity``."""
-    if not warehouse.exists():
+    if _absent(warehouse):
         return []
     with duckdb.connect(str(warehouse), read_only=True) as con:
         if not _table_exists(con, "staging", "check_results"):
@@ -133,3 +133,8 @@ def failed_checks(warehouse: Path, severity: str) -> list[tuple[str, str, int | 
             "WHERE severity = ? AND NOT passed ORDER BY 1, 2",
             [severity],
         ).fetchall()
+
+
+def _absent(warehouse: Path | str) -> bool:
+    """No warehouse to read yet: a DuckDB file not written (a DuckLake is always there)."""
+    return not str(warehouse).startswith("ducklake:") and not Path(warehouse).exists()

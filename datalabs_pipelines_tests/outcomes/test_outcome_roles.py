@@ -64,9 +64,9 @@ def _staged(con, tables: dict[str, tuple[str, list[tuple]]], keys: list[tuple]) 
             con.execute(f"INSERT INTO staging.{name} VALUES ({', '.join('?' * len(row))})", row)
     con.execute(
         "CREATE TABLE integrated.person_keys "
-        "(source_extract VARCHAR, record_id VARCHAR, person_key VARCHAR)"
+        "(source_extract VARCHAR, record_id VARCHAR, person_key VARCHAR, carries_ssn BOOLEAN)"
     )
-    con.executemany("INSERT INTO integrated.person_keys VALUES (?, ?, ?)", keys)
+    con.executemany("INSERT INTO integrated.person_keys VALUES (?, ?, ?, true)", keys)
 
 
 def test_a_second_wage_contract_named_otherwise_feeds_employment(con):
