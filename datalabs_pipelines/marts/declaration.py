@@ -95,6 +95,22 @@ class MirrorPlace(_Strict):
     where: dict[str, str] = Field(default_factory=dict)
 
 
+class RollUp(_Strict):
+    """This mart's rows in ``at`` hold, per count in ``columns``, the sum over the rows of
+    ``mart`` in ``where`` that share its ``match`` dimensions' values and whose ``year_of``
+    dimension's leading four digits are its year (a 2023 row sums 2023Q1..2023Q4 or
+    2023-01..2023-12). ``exact: false``: an unduplicated count (a person counted once a year)
+    is at most that sum, and so is its rest within its base when both are listed."""
+
+    mart: str = Field(pattern=IDENTIFIER.pattern)
+    at: dict[str, str] = Field(default_factory=dict)
+    where: dict[str, str] = Field(default_factory=dict)
+    match: dict[str, str] = Field(default_factory=dict)
+    year_of: dict[str, str] = Field(default_factory=dict)
+    columns: dict[str, str] = Field(min_length=1)
+    exact: bool = True
+
+
 class MartDeclaration(_Strict):
     name: str = Field(pattern=IDENTIFIER.pattern)
     domain: str = Field(pattern=IDENTIFIER.pattern)
@@ -128,6 +144,11 @@ class MartDeclaration(_Strict):
         description="places that show one quantity in rows alike in every other dimension "
         "(SNAP's enrolled_with_medicaid is Medicaid's enrolled_with_snap); the gate hides "
         "them together",
+    )
+    rolls_up: list[RollUp] = Field(
+        default_factory=list,
+        description="counts that are sums of another mart's finer cells (a statewide year of "
+        "its quarters' state rows); the audit and the gate see them together",
     )
     lineage: dict[str, list[str]] = Field(
         default_factory=dict,
@@ -183,6 +204,16 @@ class MartDeclaration(_Strict):
                 for dim in place.where:
                     if roles.get(dim) != "dimension":
                         raise ValueError(f"mirror: {dim!r} is not a dimension")
+        dims = {c for c, role in roles.items() if role == "dimension"}
+        for roll in self.rolls_up:
+            keyed = [*roll.at, *roll.match, *roll.year_of]
+            if sorted(keyed) != sorted(dims):
+                raise ValueError(
+                    f"rolls_up {roll.mart!r}: at, match and year_of must name every dimension "
+                    "once"
+                )
+            if wrong := [c for c in roll.columns if roles.get(c) != "count"]:
+                raise ValueError(f"rolls_up {roll.mart!r}: {wrong} are not count columns")
         for column, refs in self.lineage.items():
             if column not in roles:
                 raise ValueError(f"lineage names unknown column {column!r}")
