@@ -9,6 +9,8 @@ constraints on the hidden counts:
   gate still treats it as known);
 - a count with ``sum_of`` equals its parts; a count with a ``base`` lies between 0 and it;
 - the places a mart declares under ``mirrors`` hold one quantity;
+- a count a mart declares under ``rolls_up`` is the sum of another mart's finer cells (at most
+  the sum, for an unduplicated count, unless the unsuppressed marts show it equal);
 - a published rate or share times its base is its numerator; a published rate or median
   means its base is at least 1.
 

@@ -10,7 +10,8 @@ needs the table's arithmetic, which the declaration states: which dimensions cou
 across (``additive``, and the ``total`` value of rows that hold the sum), which counts are the
 sum of others in the same row (``sum_of``), which count is a subset of another (a count's
 ``base``), which count a rate or share divides (``numerator``) and which places show one
-quantity twice (``mirrors``). ``lineage`` maps a column
+quantity twice (``mirrors``) and which counts are sums of another mart's finer cells
+(``rolls_up``: a statewide year of a quarterly mart's state rows). ``lineage`` maps a column
 to the upstream columns it is computed from (``layer/agency/table:column``), emitted as
 Dagster column lineage. A ``label`` is the name of the code in the dimension before it
 (county name beside county FIPS): it follows the code, so it is no dimension of its own.
@@ -209,8 +210,7 @@ class MartDeclaration(_Strict):
             keyed = [*roll.at, *roll.match, *roll.year_of]
             if sorted(keyed) != sorted(dims):
                 raise ValueError(
-                    f"rolls_up {roll.mart!r}: at, match and year_of must name every dimension "
-                    "once"
+                    f"rolls_up {roll.mart!r}: at, match and year_of must name every dimension once"
                 )
             if wrong := [c for c in roll.columns if roles.get(c) != "count"]:
                 raise ValueError(f"rolls_up {roll.mart!r}: {wrong} are not count columns")

@@ -45,6 +45,16 @@ def test_valid_declaration_loads(tmp_path):
         (lambda d: d["columns"][2].update(base="county"), "is not a count column"),
         (lambda d: d["columns"][0].update(role="total"), "columns.0.role"),
         (lambda d: d.pop("grain"), "grain"),
+        (
+            lambda d: d.update(rolls_up=[{"mart": "f", "columns": {"people": "people"}}]),
+            "must name every dimension",
+        ),
+        (
+            lambda d: d.update(
+                rolls_up=[{"mart": "f", "match": {"county": "c"}, "columns": {"rate": "r"}}]
+            ),
+            "are not count columns",
+        ),
     ],
 )
 def test_invalid_declarations_name_file_and_field(tmp_path, change, fragment):
