@@ -9,6 +9,8 @@ constraints on the hidden counts:
   gate still treats it as known);
 - a count with ``sum_of`` equals its parts; a count with a ``base`` lies between 0 and it;
 - the places a mart declares under ``mirrors`` hold one quantity;
+- a count a mart declares under ``rolls_up`` is the sum of another mart's finer cells (at most
+  the sum, for an unduplicated count, unless the unsuppressed marts show it equal);
 - a published rate or share times its base is its numerator; a published rate or median
   means its base is at least 1.
 
@@ -196,7 +198,66 @@ def _relations(
         for same in places.values():
             for a, b in zip(same, same[1:], strict=False):
                 out.append(_Relation({a: 1.0, b: -1.0}, 0.0, 0.0, mirror=True))
-    return out, rests
+    return out + _roll_ups(name, marts), rests
+
+
+def _roll_ups(name: str, marts: Mapping[str, _Mart]) -> list[_Relation]:
+    """A coarse cell minus the fine cells it sums: 0 (``exact``) or at most 0; with its rest
+    within its base when both are rolled up. An inexact roll-up that holds with equality in
+    the unsuppressed marts (nobody counted twice in the fine cells) is taken as an equality: a
+    reader who assumes the usual case is then right. A coarse cell with no fine cells, or one
+    whose fine cells are not all published, yields nothing (the reader knows no sum)."""
+    mart = marts[name]
+    out: list[_Relation] = []
+    for roll in mart.declaration.rolls_up:
+        if roll.mart not in marts:
+            continue  # that mart is not in this snapshot
+        fine = marts[roll.mart]
+        fine_dims = [c.name for c in fine.declaration.columns_with("dimension")]
+        fine_counts = {c.name: c for c in fine.declaration.columns_with("count")}
+        used = [*roll.where, *roll.match.values(), *roll.year_of.values()]
+        if unknown := [d for d in used if d not in fine_dims]:
+            raise ValueError(f"{name}: rolls_up {roll.mart!r}: {unknown} are not dimensions")
+        if unknown := [c for c in roll.columns.values() if c not in fine_counts]:
+            raise ValueError(f"{name}: rolls_up {roll.mart!r}: {unknown} are not count columns")
+        parts: dict[tuple, list[int]] = defaultdict(list)
+        for row, key in enumerate(fine.keys):
+            values = dict(zip(fine_dims, key, strict=True))
+            if all(_is(values[d], v) for d, v in roll.where.items()):
+                year = [(_text(values[d]) or "")[:4] for d in roll.year_of.values()]
+                parts[tuple(_text(values[d]) for d in roll.match.values()) + tuple(year)].append(
+                    row
+                )
+        dims = [c.name for c in mart.declaration.columns_with("dimension")]
+        coarse_counts = {c.name: c for c in mart.declaration.columns_with("count")}
+        for row, key in enumerate(mart.keys):
+            values = dict(zip(dims, key, strict=True))
+            if not all(_is(values[d], v) for d, v in roll.at.items()):
+                continue
+            rows = parts.get(tuple(_text(values[d]) for d in [*roll.match, *roll.year_of]), [])
+            pairs = [((c,), (f,)) for c, f in roll.columns.items()]
+            if not roll.exact:  # the rest within the base is also at most its parts' rests
+                pairs += [
+                    ((coarse_counts[c].base, c), (roll.columns[coarse_counts[c].base], f))
+                    for c, f in roll.columns.items()
+                    if coarse_counts[c].base in roll.columns
+                    and fine_counts[f].base == roll.columns[coarse_counts[c].base]
+                ]
+            for mine, theirs in pairs:
+                signed = [((name, row, c), s) for c, s in zip(mine, (1.0, -1.0), strict=False)]
+                for r in rows:
+                    signed += [
+                        ((roll.mart, r, f), s) for f, s in zip(theirs, (-1.0, 1.0), strict=False)
+                    ]
+                if not rows or not all(marts[m].is_cell(c, r) for (m, r, c), _ in signed):
+                    continue
+                terms: dict[Cell, float] = defaultdict(float)
+                for cell, sign in signed:
+                    terms[cell] += sign
+                true = sum(sign * (marts[m].true[c][r] or 0) for (m, r, c), sign in signed)
+                lo = 0.0 if roll.exact or true == 0 else -math.inf
+                out.append(_Relation(dict(terms), lo, 0.0, mirror=True))
+    return out
 
 
 def _is(value: object, text: str) -> bool:

@@ -11,7 +11,8 @@ needs the table's arithmetic, which the declaration states: which dimensions cou
 across (``additive``, and the ``total`` value of rows that hold the sum), which counts are the
 sum of others in the same row (``sum_of``), which count is a subset of another (a count's
 ``base``), which count a rate or share divides (``numerator``) and which places show one
-quantity twice (``mirrors``). ``lineage`` maps a column
+quantity twice (``mirrors``) and which counts are sums of another mart's finer cells
+(``rolls_up``: a statewide year of a quarterly mart's state rows). ``lineage`` maps a column
 to the upstream columns it is computed from (``layer/agency/table:column``), emitted as
 Dagster column lineage. A ``label`` is the name of the code in the dimension before it
 (county name beside county FIPS): it follows the code, so it is no dimension of its own.
@@ -113,6 +114,22 @@ class LinkCoverage(Strict):
     path: str = Field(min_length=1, description="the link path and the identifier it needs")
 
 
+class RollUp(Strict):
+    """This mart's rows in ``at`` hold, per count in ``columns``, the sum over the rows of
+    ``mart`` in ``where`` that share its ``match`` dimensions' values and whose ``year_of``
+    dimension's leading four digits are its year (a 2023 row sums 2023Q1..2023Q4 or
+    2023-01..2023-12). ``exact: false``: an unduplicated count (a person counted once a year)
+    is at most that sum, and so is its rest within its base when both are listed."""
+
+    mart: str = Field(pattern=IDENTIFIER)
+    at: dict[str, str] = Field(default_factory=dict)
+    where: dict[str, str] = Field(default_factory=dict)
+    match: dict[str, str] = Field(default_factory=dict)
+    year_of: dict[str, str] = Field(default_factory=dict)
+    columns: dict[str, str] = Field(min_length=1)
+    exact: bool = True
+
+
 class MartDeclaration(TableDeclaration):
     purpose: str = Field(pattern=IDENTIFIER)
     sources: list[str] = Field(default_factory=list, description="contract names it uses")
@@ -147,6 +164,11 @@ class MartDeclaration(TableDeclaration):
         description="places that show one quantity in rows alike in every other dimension "
         "(SNAP's enrolled_with_medicaid is Medicaid's enrolled_with_snap); the gate hides "
         "them together",
+    )
+    rolls_up: list[RollUp] = Field(
+        default_factory=list,
+        description="counts that are sums of another mart's finer cells (a statewide year of "
+        "its quarters' state rows); the audit and the gate see them together",
     )
     lineage: dict[str, list[str]] = Field(
         default_factory=dict,
@@ -212,6 +234,15 @@ class MartDeclaration(TableDeclaration):
                 raise ValueError("link_coverage: `share` must be a share column, `flag` a flag")
             if unknown := [c for c in coverage.withheld if c not in roles]:
                 raise ValueError(f"link_coverage withholds unknown columns {unknown}")
+        dims = {c for c, role in roles.items() if role == "dimension"}
+        for roll in self.rolls_up:
+            keyed = [*roll.at, *roll.match, *roll.year_of]
+            if sorted(keyed) != sorted(dims):
+                raise ValueError(
+                    f"rolls_up {roll.mart!r}: at, match and year_of must name every dimension once"
+                )
+            if wrong := [c for c in roll.columns if roles.get(c) != "count"]:
+                raise ValueError(f"rolls_up {roll.mart!r}: {wrong} are not count columns")
         for column, refs in self.lineage.items():
             if column not in roles:
                 raise ValueError(f"lineage names unknown column {column!r}")

@@ -105,11 +105,11 @@ def gate_and_audit(
 
 
 def _joined(declarations: Mapping[str, MartDeclaration]) -> list[list[str]]:
-    """Groups of marts that mirrors join (a mart alone when none does)."""
+    """Groups of marts that mirrors or roll-ups join (a mart alone when none does)."""
     group_of = {name: {name} for name in declarations}
     for name, declaration in declarations.items():
-        for place in (p for g in declaration.mirrors for p in g):
-            other = place.mart or name
+        others = [p.mart or name for g in declaration.mirrors for p in g]
+        for other in others + [r.mart for r in declaration.rolls_up]:
             if other in declarations and group_of[other] is not group_of[name]:
                 merged = group_of[name] | group_of[other]
                 for member in merged:

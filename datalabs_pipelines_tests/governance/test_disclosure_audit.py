@@ -220,3 +220,81 @@ def test_a_count_known_to_be_zero_discloses_no_one(db):
         "people < 10 people_suppressed FROM marts.c"
     )
     assert recoverable(audit(db, COUNTIES)) == {"c": 0}  # B = 20 - 20 = 0: nobody
+
+
+# A roll-up across marts: y's year is the sum of q's quarters (their state rows).
+def roll_up(exact: bool) -> list[dict]:
+    return [
+        {
+            "mart": "q",
+            "where": {"county": "ALL"},
+            "year_of": {"exit_year": "exit_quarter"},
+            "columns": {"exiters": "exiters", "employed": "employed"},
+            "exact": exact,
+        }
+    ]
+
+
+def exits_by(name: str, *dims: dict, rolls_up: list | None = None) -> MartDeclaration:
+    columns = [*dims, count("exiters"), count("employed", base="exiters")]
+    return MartDeclaration.model_validate(
+        declaration(name, *columns).model_dump() | {"rolls_up": rolls_up or []}
+    )
+
+
+QUARTERS = exits_by("q", dim("exit_quarter", additive=False), dim("county", total="ALL"))
+
+
+@pytest.mark.parametrize("exact", [True, False])
+def test_a_year_is_the_sum_of_its_quarters_in_another_mart(db, exact):
+    # q: 2023Q1 10 exiters (8 employed), 2023Q2 12 (8); y: 2023 22 (16). A weakened gate shows
+    # q's exiters and y's employed, hiding the rest: 10 - 8 = 2, 12 - 8 = 4, 22 - 16 = 6.
+    mart(
+        db,
+        "q",
+        "exit_quarter VARCHAR, county VARCHAR, exiters BIGINT, employed BIGINT",
+        [("2023Q1", "ALL", 10, 8), ("2023Q2", "ALL", 12, 8)],
+    )
+    mart(db, "y", "exit_year VARCHAR, exiters BIGINT, employed BIGINT", [("2023", 22, 16)])
+    db.execute(
+        "CREATE TABLE pub.q AS SELECT exit_quarter, county, exiters, false exiters_suppressed, "
+        "NULL::BIGINT employed, true employed_suppressed FROM marts.q"
+    )
+    db.execute(
+        "CREATE TABLE pub.y AS SELECT exit_year, NULL::BIGINT exiters, true exiters_suppressed, "
+        "employed, false employed_suppressed FROM marts.y"
+    )
+    years = exits_by("y", dim("exit_year", additive=False), rolls_up=roll_up(exact))
+    blind = exits_by("y", dim("exit_year", additive=False))
+    assert recoverable(audit(db, QUARTERS, blind)) == {"q": 0, "y": 0}  # nothing links them
+    # With the roll-up (an inexact one holds with equality here: nobody exits twice):
+    # y's exiters = 10 + 12 = 22 exactly, so 22 - 16 = 6 (2 in y); q's employed e1 + e2 = 16
+    # with e1 <= 10, e2 <= 12: e1 in 4..10, e2 in 6..12, and their rests in 0..6 (4 in q).
+    assert recoverable(audit(db, QUARTERS, years)) == {"q": 4, "y": 2}
+    _, report = gate_and_audit(db, {"q": QUARTERS, "y": years}, T)
+    assert recoverable(report) == {"q": 0, "y": 0}
+    assert not report.findings
+
+
+def test_an_inexact_roll_up_bounds_the_year_from_above(db):
+    # one person exits in both quarters: the year counts 21 people, the quarters 10 + 12 = 22.
+    # y's exiters are then only at most 22 (at least 16, its employed): 16..22 is 7 values
+    # and its rest 0..6 (2 in y); q's employed e1 + e2 >= 16 leaves e1 in 4..10, e2 in 6..12,
+    # and their rests in 0..6 (4 in q): a true inequality still narrows.
+    mart(
+        db,
+        "q",
+        "exit_quarter VARCHAR, county VARCHAR, exiters BIGINT, employed BIGINT",
+        [("2023Q1", "ALL", 10, 8), ("2023Q2", "ALL", 12, 8)],
+    )
+    mart(db, "y", "exit_year VARCHAR, exiters BIGINT, employed BIGINT", [("2023", 21, 16)])
+    db.execute(
+        "CREATE TABLE pub.q AS SELECT exit_quarter, county, exiters, false exiters_suppressed, "
+        "NULL::BIGINT employed, true employed_suppressed FROM marts.q"
+    )
+    db.execute(
+        "CREATE TABLE pub.y AS SELECT exit_year, NULL::BIGINT exiters, true exiters_suppressed, "
+        "employed, false employed_suppressed FROM marts.y"
+    )
+    years = exits_by("y", dim("exit_year", additive=False), rolls_up=roll_up(False))
+    assert recoverable(audit(db, QUARTERS, years)) == {"q": 4, "y": 2}

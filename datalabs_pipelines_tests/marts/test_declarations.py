@@ -49,6 +49,16 @@ def test_valid_declaration_loads(tmp_path):
         (lambda d: d["columns"][1].update(type="BIGINT); DROP TABLE x; --"), "columns.1.type"),
         (lambda d: d["columns"][1].update(type="bigint"), "columns.1.type"),
         (lambda d: d.update(built_by="marts/x.py"), "built_by"),  # a mart is built from SQL
+        (
+            lambda d: d.update(rolls_up=[{"mart": "f", "columns": {"people": "people"}}]),
+            "must name every dimension",
+        ),
+        (
+            lambda d: d.update(
+                rolls_up=[{"mart": "f", "match": {"county": "c"}, "columns": {"rate": "r"}}]
+            ),
+            "are not count columns",
+        ),
     ],
 )
 def test_invalid_declarations_name_file_and_field(tmp_path, change, fragment):

@@ -51,7 +51,8 @@ def add(con, extract: str, person: str, record_id: str, *values) -> None:
     )
     if person:
         con.execute(
-            "INSERT INTO integrated.person_keys VALUES (?, ?, ?, true)", [extract, record_id, person]
+            "INSERT INTO integrated.person_keys VALUES (?, ?, ?, true)",
+            [extract, record_id, person],
         )
 
 
