@@ -14,8 +14,8 @@ WITH spells AS (
 people AS (
     -- sex and race/ethnicity as the person's safety-net records most often give them
     SELECT person_key,
-           coalesce(mode(sex), 'U') AS sex,
-           coalesce(mode(race_ethnicity), 'UNK') AS race_ethnicity
+           coalesce(mode(sex ORDER BY sex), 'U') AS sex,
+           coalesce(mode(race_ethnicity ORDER BY race_ethnicity), 'UNK') AS race_ethnicity
     FROM integrated.benefit_spells
     WHERE program IN ('SNAP', 'TANF', 'Medicaid')
     GROUP BY person_key

@@ -15,8 +15,8 @@ people AS (
     -- sex and race/ethnicity from the person's SNAP, TANF or Medicaid records (UI claims
     -- record neither)
     SELECT person_key,
-           coalesce(mode(sex), 'U') AS sex,
-           coalesce(mode(race_ethnicity), 'UNK') AS race_ethnicity
+           coalesce(mode(sex ORDER BY sex), 'U') AS sex,
+           coalesce(mode(race_ethnicity ORDER BY race_ethnicity), 'UNK') AS race_ethnicity
     FROM integrated.benefit_spells
     WHERE program IN ('SNAP', 'TANF', 'Medicaid')
     GROUP BY person_key
