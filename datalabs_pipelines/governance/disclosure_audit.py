@@ -339,7 +339,7 @@ def audit_snapshot(
         if terms:
             objectives_of[find.root(next(iter(terms)))].append(i)
         else:
-            if _width(constant, constant) < threshold:
+            if _too_narrow(constant, constant, threshold):
                 narrow.append((i, constant, constant))  # shown exactly
     x_true = np.array(truth)
     for root, wanted in objectives_of.items():
@@ -391,6 +391,12 @@ def _cell_to_hide(
     bound = [c for r in [objective, *near] for c in r.terms if c in constants]
     candidates = copies or bound
     return min(candidates, key=lambda c: (constants[c], c)) if candidates else None
+
+
+def _too_narrow(lo: float, hi: float, threshold: int) -> bool:
+    """Fewer possible values than the threshold: a range inside 1..threshold-1 always is, and
+    0..threshold-1 (what suppression itself tells) is not."""
+    return _width(lo, hi) + 1 < threshold
 
 
 def _width(lo: float, hi: float) -> int:
@@ -470,7 +476,7 @@ def _solve(
         np.maximum(high, values.max(axis=1), out=high)
 
     def still_open(indices: Iterable[int]) -> list[int]:
-        return [j for j in indices if _width(low[j], high[j]) < threshold]
+        return [j for j in indices if _too_narrow(low[j], high[j], threshold)]
 
     run([-np.ones(size), np.ones(size)])
     still = still_open(range(len(objectives)))
