@@ -66,6 +66,9 @@ class AuditReport:
     rounds: int = 1
     programs: int = 0
     seconds: float = 0.0
+    withheld: dict[str, str] = field(default_factory=dict)
+    """marts left out of the snapshot because no round of suppression protected them, with the
+    first finding (file positions, never values)."""
 
 
 @dataclass

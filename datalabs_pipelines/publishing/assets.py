@@ -79,6 +79,8 @@ def build_published_snapshot(
                     description="Not publishing: the disclosure gate failed: "
                     f"{failed}. The previous snapshot stays in place."
                 ) from failed
+        for table, finding in (result.audit.withheld if result.audit else {}).items():
+            context.log.warning(f"marts.{table} withheld by the disclosure audit: {finding}")
         for table in result.unpublished:
             context.log.warning(f"marts.{table} has no declaration and was not published")
         context.log.info(f"published {len(result.counts)} tables to {target}")

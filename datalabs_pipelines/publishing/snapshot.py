@@ -73,35 +73,64 @@ def gate_and_audit(
     audited on its own."""
     reports: dict[str, GateReport] = {}
     whole = AuditReport(rounds=0)
-    for group in _joined(declarations):
-        forced: dict[str, set[tuple[int, str]]] = {name: set() for name in group}
-        todo, rounds = set(group), 0
-        while True:
-            rounds += 1
-            for name in sorted(todo):
-                table = identifier(name)
-                reports[name] = gate_table(
-                    con,
-                    declarations[name],
-                    f"marts.{table}",
-                    f"snapshot.main.{table}",
-                    threshold,
-                    forced[name],
-                )
-            audit = audit_snapshot(con, {name: declarations[name] for name in group}, threshold)
+    for joined in _joined(declarations):
+        group = list(joined)
+        while group:
+            audit, rounds = _gate_and_audit_group(con, declarations, group, threshold, reports)
             whole.seconds += audit.seconds
             whole.programs += audit.programs
-            todo = {name for name, cells in audit.hide.items() if cells - forced[name]}
-            if not audit.findings or not todo or rounds >= MAX_AUDIT_ROUNDS:
+            whole.systems += audit.systems
+            whole.rounds = max(whole.rounds, rounds)
+            leaking = sorted(m.table for m in audit.marts if m.recoverable)
+            if not audit.findings or not leaking:
+                whole.marts += audit.marts
+                whole.findings += audit.findings
                 break
-            for name in todo:
-                forced[name] |= audit.hide[name]
-        whole.marts += audit.marts
-        whole.findings += audit.findings
-        whole.systems += audit.systems
-        whole.rounds = max(whole.rounds, rounds)
+            # The rounds could not protect these marts: withhold them (they leave the snapshot,
+            # and with them their relations) and protect the rest of the group without them.
+            for name in leaking:
+                con.execute(f"DROP TABLE snapshot.main.{identifier(name)}")
+                reports.pop(name, None)
+                whole.withheld[name] = next(
+                    (f for f in audit.findings if f.startswith(f"{name}:")), audit.findings[0]
+                )
+            group = [name for name in group if name not in leaking]
     whole.marts.sort(key=lambda m: m.table)
     return [reports[name] for name in sorted(reports)], whole
+
+
+def _gate_and_audit_group(
+    con: duckdb.DuckDBPyConnection,
+    declarations: Mapping[str, MartDeclaration],
+    group: list[str],
+    threshold: int,
+    reports: dict[str, GateReport],
+) -> tuple[AuditReport, int]:
+    """Gate ``group`` and audit it, again with the cells the audit asks for, until it is clean,
+    asks for nothing new, or ``MAX_AUDIT_ROUNDS`` is reached; the last audit and the rounds."""
+    forced: dict[str, set[tuple[int, str]]] = {name: set() for name in group}
+    todo, rounds, seconds, programs = set(group), 0, 0.0, 0
+    while True:
+        rounds += 1
+        for name in sorted(todo):
+            table = identifier(name)
+            reports[name] = gate_table(
+                con,
+                declarations[name],
+                f"marts.{table}",
+                f"snapshot.main.{table}",
+                threshold,
+                forced[name],
+            )
+        audit = audit_snapshot(con, {name: declarations[name] for name in group}, threshold)
+        seconds += audit.seconds
+        programs += audit.programs
+        todo = {name for name, cells in audit.hide.items() if cells - forced[name]}
+        if not audit.findings or not todo or rounds >= MAX_AUDIT_ROUNDS:
+            audit.seconds, audit.programs = seconds, programs
+            return audit, rounds
+        for name in todo:
+            forced[name] |= audit.hide[name]
 
 
 def _joined(declarations: Mapping[str, MartDeclaration]) -> list[list[str]]:
@@ -152,8 +181,16 @@ def publish_snapshot(
         if gated:
             result.gate, result.audit = gate_and_audit(con, gated, threshold)
             problems += result.audit.findings
+        withheld = result.audit.withheld if result.audit else {}
+        if withheld and "mart_status" in ungated:
+            for name, finding in withheld.items():
+                con.execute(
+                    "UPDATE snapshot.main.mart_status SET status = 'blocked', reason = ? "
+                    "WHERE mart = ?",
+                    [f"withheld by the disclosure audit: {finding}", name],
+                )
         for table in mart_tables(con):
-            if table not in ungated and table not in declarations:
+            if (table not in ungated and table not in declarations) or table in withheld:
                 continue
             published = f"snapshot.main.{identifier(table)}"
             if table in gated:
