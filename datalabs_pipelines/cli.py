@@ -188,6 +188,31 @@ def _validate_extract(args: argparse.Namespace) -> int:
     return 0 if report.clean else 1
 
 
+def _withdraw(args: argparse.Namespace) -> int:
+    from datalabs_pipelines.contracts import all_contracts
+    from datalabs_pipelines.ingestion.ledger import UnknownDelivery, find_delivery, withdraw
+    from datalabs_pipelines.ingestion.physical import file_sha256
+    from datalabs_pipelines.settings import get_settings
+    from datalabs_pipelines.warehouse import warehouse_resource
+
+    landing = get_settings().landing_dir
+    with warehouse_resource().get_connection() as con:
+        try:
+            contract, delivery = find_delivery(con, all_contracts(), args.delivery, landing)
+        except UnknownDelivery as exc:
+            print(f"datalabs withdraw: {exc}", file=sys.stderr)
+            return 2
+        path = landing / contract.agency / contract.name / delivery
+        left = file_sha256(path) if path.is_file() else None
+        withdraw(con, contract, delivery, args.reason, left)
+    print(
+        f"{contract.name}/{delivery}: withdrawn (its rows left raw and quarantine; the ledger "
+        "keeps its record). The next run rebuilds staging and the snapshot without it"
+        + (" and does not load these bytes again." if left else ".")
+    )
+    return 0
+
+
 def _bench(args: argparse.Namespace) -> int:
     from datalabs_pipelines.bench.main import main as bench
 
@@ -267,6 +292,17 @@ def main(argv: list[str] | None = None) -> int:
         "--contract", default=None, help="default: the contract whose file_pattern matches"
     )
     val.set_defaults(func=_validate_extract)
+
+    wd = commands.add_parser(
+        "withdraw",
+        help="withdraw a delivery: its rows leave raw and quarantine now, staging and the "
+        "snapshot on the next run; the ledger keeps its record (deleting the file does the same)",
+    )
+    wd.add_argument(
+        "delivery", help="the delivery file in landing, or its name (<extract>/<name> if shared)"
+    )
+    wd.add_argument("--reason", default="withdrawn by its steward", help="kept in the ledger")
+    wd.set_defaults(func=_withdraw)
 
     bench = commands.add_parser(
         "bench", help="benchmark `run` on a generated sample; report under data/bench/"
