@@ -74,7 +74,7 @@ def _build(
     minimum; return the period it runs through."""
     name = f"marts.{identifier(declaration.name)}"
     prepare(con)
-    build_role_views(con, contracts, declaration.roles)
+    build_role_views(con, contracts, declaration.read_roles)
     con.execute(declaration.sql_path.read_text())
     built = [
         n

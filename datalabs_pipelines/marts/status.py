@@ -53,11 +53,13 @@ def assess(
     """What this run may do with the mart.
 
     ``extracts``: extract → (status, reason) from ``staging.extract_status``. A required source
-    not permitted blocks the mart; one not delivered makes it not measurable; one held back
+    (or a contract of a required role) not permitted blocks the mart; a required source, or
+    every contract of a required role, not delivered makes it not measurable; one held back
     keeps the mart's last good version (stale). An optional source (or one reached only through
-    ``staging/*``) is instead removed: its rows and its columns.
+    ``staging/*``) is instead removed: its rows and its columns; a column measured only by
+    contracts not delivered or not permitted (``measured_by``) is NULL.
     """
-    required = set(declaration.required_sources)
+    required = set(declaration.blocking_sources)
     reasons: list[str] = []
     excluded: list[str] = []
     for finding in findings:
@@ -71,6 +73,11 @@ def assess(
     present = (LOADED, HELD_BACK)
     missing = [s for s in declaration.sources if extracts.get(s, ("",))[0] not in present]
     absent_required = [s for s in declaration.required_sources if s in missing]
+    absent_required += [
+        f"{role} ({', '.join(names)})"
+        for role in declaration.roles
+        if (names := declaration.role_sources.get(role, [])) and set(names) <= set(missing)
+    ]
     if absent_required or (declaration.sources and set(missing) == set(declaration.sources)):
         names = absent_required or missing
         return Assessment(NOT_MEASURABLE, [f"not delivered: {', '.join(names)}"])
@@ -87,6 +94,11 @@ def assess(
             nulled += [c for c in columns if c not in nulled]
             if source in missing and columns:
                 reasons.append(f"{source} not delivered: {', '.join(columns)} not measurable")
+    for column, names in declaration.measured_by.items():
+        if column not in nulled and set(names) <= set(missing) | set(excluded):
+            nulled.append(column)
+            given = f"none of {', '.join(names)} delivered" if names else "no contract gives it"
+            reasons.append(f"{column} not measurable: {given}")
     return Assessment(FRESH, reasons, excluded, nulled)
 
 

@@ -16,9 +16,11 @@ from datalabs_pipelines.governance.agreements import evaluate_agreements, run_da
 from datalabs_pipelines.ingestion.validate import render, validate_extract
 from datalabs_pipelines.linkage.sources import person_sources
 from datalabs_pipelines.marts.registry import mart_declarations
+from datalabs_pipelines.marts.status import FRESH, NOT_MEASURABLE, assess
 from datalabs_pipelines.outcomes.assets import outcome_assets
 from datalabs_pipelines.outcomes.build import build_fact
 from datalabs_pipelines.outcomes.facts import all_facts
+from datalabs_pipelines.quality.extract_status import LOADED
 
 FACTS = {f.name: f for f in all_facts()}
 SHIPPED = {c.name: c for c in all_contracts()}
@@ -217,3 +219,44 @@ def test_person_contract_problems_are_one_line_each(change, problem):
     problems = role_problems(Contract.model_validate(data))
     assert any(p.startswith(problem) for p in problems), problems
     assert all("\n" not in p for p in problems)
+
+
+def test_a_state_whose_snap_extract_is_named_otherwise_gets_its_marts_from_yaml(con):
+    """Another state: its SNAP file is `food_assistance`, no TANF or Medicaid contract. The
+    benefit fact reads it through its role, the safety-net marts take it as their source, and
+    the other programs' overlap columns are not measurable (never zero)."""
+    food = _wic(name="food_assistance", constants={"program": "SNAP"})
+    contracts = [food, SHIPPED["ui_claims"]]
+    spells = (
+        "record_id VARCHAR, spell_start DATE, spell_end DATE, county_fips VARCHAR, "
+        "dob_year INTEGER, sex VARCHAR, race VARCHAR, ethnicity VARCHAR"
+    )
+    _staged(
+        con,
+        {
+            "food_assistance": (spells, [("f1", "2024-01-01", "2024-02-29", *[None] * 5)]),
+            "ui_claims": (
+                "record_id VARCHAR, claim_id VARCHAR, claim_filed_date DATE, "
+                "benefit_end_date DATE, weekly_benefit_amount DECIMAL(18, 2), "
+                "last_employer_fein VARCHAR, county_fips VARCHAR, dob_year INTEGER",
+                [],
+            ),
+        },
+        [("food_assistance", "f1", "A")],
+    )
+    build_fact(con, FACTS["benefit_spells"], contracts)
+    assert con.execute(
+        "SELECT person_key, program, start_date::VARCHAR FROM integrated.benefit_spells"
+    ).fetchall() == [("A", "SNAP", "2024-01-01")]
+    marts = {d.name: d for d in mart_declarations(contracts)}
+    enrollment = marts["safety_net_enrollment"]
+    assert enrollment.sources == ["food_assistance"]
+    assert "staging/human_services/food_assistance" in enrollment.deps
+    verdict = assess(enrollment, [], {"food_assistance": (LOADED, None)})
+    assert (verdict.status, verdict.nulled) == (
+        FRESH,
+        ["enrolled_with_tanf", "enrolled_with_medicaid"],
+    )
+    assert assess(enrollment, [], {}).status == NOT_MEASURABLE  # its only contract not delivered
+    # workforce outcomes need wage records: no contract fills the role, so there is no such mart
+    assert "workforce_outcomes" not in marts and "safety_net_annual" in marts
