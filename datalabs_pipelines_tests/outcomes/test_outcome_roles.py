@@ -260,3 +260,54 @@ def test_a_state_whose_snap_extract_is_named_otherwise_gets_its_marts_from_yaml(
     assert assess(enrollment, [], {}).status == NOT_MEASURABLE  # its only contract not delivered
     # workforce outcomes need wage records: no contract fills the role, so there is no such mart
     assert "workforce_outcomes" not in marts and "safety_net_annual" in marts
+
+
+def test_a_file_with_its_own_codes_maps_them_in_its_contract(con):
+    """Another state codes sex 1/2, race 1-6 and Hispanic ethnicity 1/2: its contract's value
+    maps alone turn them into the fact's sex and EDFacts race/ethnicity."""
+    own_codes = {
+        "sex": {"1": {"sex_code": "M"}, "2": {"sex_code": "F"}},
+        "race": {
+            "1": {"race_code": "WH7"},
+            "2": {"race_code": "BL7"},
+            "6": {"race_code": "MU7"},
+        },
+        "ethnicity": {"1": {"hispanic_latino": "Y"}, "2": {"hispanic_latino": "N"}},
+    }
+    other = _wic(name="other_snap", constants={"program": "SNAP"}, value_maps=own_codes)
+    assert role_problems(other) == []
+    contracts = [other, SHIPPED["ui_claims"]]
+    spells = (
+        "record_id VARCHAR, spell_start DATE, spell_end DATE, county_fips VARCHAR, "
+        "dob_year INTEGER, sex VARCHAR, race VARCHAR, ethnicity VARCHAR"
+    )
+    rows = [
+        ("a", "2024-01-01", "2024-01-31", None, None, "1", "2", "2"),  # man, Black
+        ("b", "2024-01-01", "2024-01-31", None, None, "2", "1", " 1 "),  # woman, Hispanic
+        ("c", "2024-01-01", "2024-01-31", None, None, "9", "6", None),  # unknown sex, two+
+        ("d", "2024-01-01", "2024-01-31", None, None, None, "W", "N"),  # codes it does not list
+    ]
+    _staged(
+        con,
+        {
+            "other_snap": (spells, rows),
+            "ui_claims": (
+                "record_id VARCHAR, claim_id VARCHAR, claim_filed_date DATE, "
+                "benefit_end_date DATE, weekly_benefit_amount DECIMAL(18, 2), "
+                "last_employer_fein VARCHAR, county_fips VARCHAR, dob_year INTEGER",
+                [],
+            ),
+        },
+        [("other_snap", r, r.upper()) for r in "abcd"],
+    )
+    build_fact(con, FACTS["benefit_spells"], contracts)
+    assert con.execute(
+        "SELECT person_key, sex, race_ethnicity FROM integrated.benefit_spells ORDER BY 1"
+    ).fetchall() == [("A", "M", "BL7"), ("B", "F", "HI7"), ("C", None, "MU7"), ("D", None, None)]
+
+
+def test_a_coded_column_without_its_value_map_fails_in_one_line():
+    data = yaml.safe_load((CONTRACTS_DIR / "human_services" / "snap_enrollment.yaml").read_text())
+    del data["value_maps"]["race"]
+    problems = role_problems(Contract.model_validate(data))
+    assert problems == ["role benefit_enrollment needs value_maps.race (each code to race_code)"]
