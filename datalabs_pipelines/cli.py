@@ -46,6 +46,7 @@ def _run(args: argparse.Namespace) -> int:
     from datalabs_pipelines.automation.local_run import materialize_everything
     from datalabs_pipelines.automation.summary import (
         collapsed_lines,
+        deliveries_not_in_use,
         extract_report,
         failed_checks,
         mart_report,
@@ -85,6 +86,8 @@ def _run(args: argparse.Namespace) -> int:
         print(f"  {extract:<38}{status.upper() if status == 'held back' else status:<15}{detail}")
         if reason:
             print(f"      why: {reason}")
+    for extract, delivery, status, rule in deliveries_not_in_use(warehouse_database()):
+        print(f"  {extract}/{delivery}: {status}" + (f" ({rule})" if rule else ""))
     print("marts:")
     for mart, status, reason, through, built in mart_report(warehouse_database()):
         built_at = built.strftime("%Y-%m-%d %H:%M") if built else "never"

@@ -9,6 +9,7 @@ import dagster as dg
 import duckdb
 import pytest
 
+from datalabs_pipelines.automation.summary import deliveries_not_in_use
 from datalabs_pipelines.cli import main
 from datalabs_pipelines.ingestion.loading import REPLACEMENT_REJECTED
 from datalabs_pipelines.settings import get_settings
@@ -93,6 +94,9 @@ def test_rejected_replacement_keeps_the_previous_version_and_says_so(isolated_en
     assert _rows(
         "SELECT status, rows_loaded FROM marts.extract_quality WHERE delivery = 'people_2025.txt'"
     ) == [(REPLACEMENT_REJECTED, 1)]
+    # the run summary words it the same way
+    reported = deliveries_not_in_use(get_settings().warehouse_path)
+    assert [r[:3] for r in reported] == [("people", "people_2025.txt", REPLACEMENT_REJECTED)]
 
 
 def test_failed_correction_withdrawn_lets_publishing_resume(isolated_env):
