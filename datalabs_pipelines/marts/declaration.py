@@ -304,7 +304,8 @@ class MartDeclaration(TableDeclaration):
     @property
     def required_sources(self) -> list[str]:
         """Named sources without which it is not measurable (roles are checked as roles)."""
-        return [s for s in self.sources if s not in self.optional_sources]
+        by_role = {n for names in self.role_sources.values() for n in names}
+        return [s for s in self.sources if s not in self.optional_sources and s not in by_role]
 
     @property
     def blocking_sources(self) -> list[str]:

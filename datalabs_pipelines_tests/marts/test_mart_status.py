@@ -90,3 +90,32 @@ def test_a_stale_mart_keeps_its_built_at_and_data_through():
         record_mart_status(con, MART, assess(MART, [], held), None)
         (row,) = mart_statuses(con)
     assert row[2:] == (STALE, "claims held back (x)", through, built) and through == "2025Q2"
+
+
+ROLE_MART = MART.model_copy(
+    update={
+        "sources": ["snap", "tanf", "wages"],
+        "optional_sources": {"wages": []},
+        "roles": ["benefit_enrollment"],
+        "optional_roles": {"wage_records": []},
+        "role_sources": {"benefit_enrollment": ["snap", "tanf"], "wage_records": ["wages"]},
+        "measured_by": {"snap_rate": ["snap"]},
+    }
+)
+
+
+def test_a_required_role_needs_one_delivered_contract_not_all():
+    tanf_only = {"tanf": (LOADED, None), "snap": (NOT_DELIVERED, None)}
+    verdict = assess(ROLE_MART, [], tanf_only)
+    assert (verdict.status, verdict.nulled) == (FRESH, ["snap_rate"])
+    assert verdict.reason == "snap_rate not measurable: none of snap delivered"
+    verdict = assess(ROLE_MART, [], {"wages": (LOADED, None)})
+    assert verdict.status == NOT_MEASURABLE
+    assert verdict.reason == "not delivered: benefit_enrollment (snap, tanf)"
+
+
+def test_a_contract_of_a_required_role_not_permitted_blocks_one_of_an_optional_role_is_left_out():
+    loaded = {s: (LOADED, None) for s in ("snap", "tanf", "wages")}
+    assert assess(ROLE_MART, [finding("tanf", permits=False)], loaded).status == BLOCKED
+    verdict = assess(ROLE_MART, [finding("wages", permits=False)], loaded)
+    assert (verdict.status, verdict.excluded) == (FRESH, ["wages"])
