@@ -311,3 +311,37 @@ def test_a_coded_column_without_its_value_map_fails_in_one_line():
     del data["value_maps"]["race"]
     problems = role_problems(Contract.model_validate(data))
     assert problems == ["role benefit_enrollment needs value_maps.race (each code to race_code)"]
+
+
+def test_a_per_record_program_code_maps_to_its_program(con):
+    """A combined benefits file codes the program per record (FS, TA): its contract maps them."""
+    data = yaml.safe_load((CONTRACTS_DIR / "human_services" / "snap_enrollment.yaml").read_text())
+    data["columns"].append(
+        {"source": "PGM", "name": "program", "type": "string", "description": "program code",
+         "classification": "confidential"}
+    )  # fmt: skip
+    data["value_maps"]["program"] = {"FS": {"program_name": "SNAP"}, "TA": {"program_name": "TANF"}}
+    combined = _wic(
+        name="benefits", constants={}, columns=data["columns"], value_maps=data["value_maps"]
+    )
+    assert role_problems(combined) == []
+    spells = (
+        "record_id VARCHAR, program VARCHAR, spell_start DATE, spell_end DATE, "
+        "county_fips VARCHAR, dob_year INTEGER, sex VARCHAR, race VARCHAR, ethnicity VARCHAR"
+    )
+    claims = (
+        "record_id VARCHAR, claim_id VARCHAR, claim_filed_date DATE, benefit_end_date DATE, "
+        "weekly_benefit_amount DECIMAL(18, 2), last_employer_fein VARCHAR, "
+        "county_fips VARCHAR, dob_year INTEGER"
+    )
+    rows = [
+        ("a", "FS", "2024-01-01", None, *[None] * 5),
+        ("b", "ta", "2024-02-01", None, *[None] * 5),
+        ("c", "WIC", "2024-03-01", None, *[None] * 5),  # not in the map: kept as written
+    ]
+    _staged(con, {"benefits": (spells, rows), "ui_claims": (claims, [])},
+            [("benefits", r, "A") for r in "abc"])  # fmt: skip
+    build_fact(con, FACTS["benefit_spells"], [combined, SHIPPED["ui_claims"]])
+    assert con.execute(
+        "SELECT program FROM integrated.benefit_spells ORDER BY start_date"
+    ).fetchall() == [("SNAP",), ("TANF",), ("WIC",)]

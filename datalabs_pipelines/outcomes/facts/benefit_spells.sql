@@ -4,10 +4,11 @@
 -- sex_code, race_code, hispanic_latino; NULL is unknown), race/ethnicity in EDFacts' seven
 -- categories (Hispanic/Latino of any race first); UI claims carry neither. Where a spell's
 -- records disagree, the most frequent value wins and a tie goes to the smallest (mode ...
--- ORDER BY), so reruns publish the same. The program is the contract's (a constant or a
--- column).
+-- ORDER BY), so reruns publish the same. The program is the contract's: a constant, or a
+-- column (its codes mapped by the contract's value map where it has one).
 WITH records AS (
-    SELECT k.person_key, s.program, s.county_fips, s.dob_year AS birth_year,
+    SELECT k.person_key, coalesce(s.program_name, s.program) AS program, s.county_fips,
+           s.dob_year AS birth_year,
            s.spell_start AS start_date, s.spell_end AS end_date, s.sex_code AS sex,
            CASE WHEN s.hispanic_latino = 'Y' THEN 'HI7' ELSE s.race_code END AS race_ethnicity
     FROM role_benefit_enrollment s
