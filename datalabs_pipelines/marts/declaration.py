@@ -187,6 +187,11 @@ class MartDeclaration(TableDeclaration):
         default_factory=list,
         description="asset keys it reads, as 'layer/agency/table'; 'staging/*' = every staging",
     )
+    cohorts: list[str] = Field(
+        default_factory=list,
+        description="shared cohort definitions its SQL uses (table macros in "
+        "marts/cohorts/<name>.sql), in the order they build on one another",
+    )
     disclosure_control: bool = Field(
         True, description="pass the disclosure gate before publishing (counts of people)"
     )
@@ -243,6 +248,9 @@ class MartDeclaration(TableDeclaration):
                 column.total is None or any(roles.get(d) != "dimension" for d in column.total_in)
             ):
                 raise ValueError(f"column {column.name!r}: total_in needs a total and dimensions")
+        cohort_files = [MARTS_DIR / "cohorts" / f"{c}.sql" for c in self.cohorts]
+        if missing := [p.stem for p in cohort_files if not p.is_file()]:
+            raise ValueError(f"cohorts {missing} have no file marts/cohorts/<name>.sql")
         read = set(self.read_roles)
         if unknown_roles := sorted(read - set(all_roles())):
             raise ValueError(f"roles {unknown_roles} are not declared by any domain")
@@ -251,9 +259,9 @@ class MartDeclaration(TableDeclaration):
         for part in self.constant_columns:
             if part.role not in read:
                 raise ValueError(f"constant_columns: role {part.role!r} is not among its roles")
-        nulled = [c for cs in self.optional_roles.values() for c in cs]
-        nulled += [c for part in self.constant_columns for c in part.columns]
-        if unknown := sorted({c for c in nulled if c not in roles}):
+        by_role = [c for cs in self.optional_roles.values() for c in cs]
+        by_role += [c for part in self.constant_columns for c in part.columns]
+        if unknown := sorted({c for c in by_role if c not in roles}):
             raise ValueError(f"optional_roles or constant_columns name unknown columns {unknown}")
         for source, nulled in self.optional_sources.items():
             if source not in self.sources:
