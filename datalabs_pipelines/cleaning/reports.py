@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from datalabs_pipelines.assets_common import column_schema, table_metadata
+from datalabs_pipelines.assets_common import column_schema, latest_report, table_metadata
 from datalabs_pipelines.cleaning.collapsed import COLLAPSED_KEY, COLLAPSED_SCHEMA, write_collapsed
 from datalabs_pipelines.contracts.model import Contract
 from datalabs_pipelines.quality.extract_status import (
@@ -71,10 +71,10 @@ def build_staging_reports(
     def staging_reports(context: dg.AssetExecutionContext, warehouse: DuckDBResource):
         results, statuses, collapsed = [], [], {}
         for contract, key in zip(contracts, staging_keys, strict=True):
-            event = context.instance.get_latest_materialization_event(key)
-            if event is None or event.asset_materialization is None:
+            report = latest_report(context.instance, key)
+            if report is None:
                 continue  # never staged
-            meta = {k: v.value for k, v in event.asset_materialization.metadata.items()}
+            meta, _ = report
             results += [
                 (contract.name, o["check"], o["severity"], o["passed"], o["unexpected_count"])
                 for o in meta.get(OUTCOMES, [])

@@ -18,7 +18,7 @@ import dagster as dg
 import duckdb
 from dagster_duckdb import DuckDBResource
 
-from datalabs_pipelines.assets_common import column_schema, table_metadata
+from datalabs_pipelines.assets_common import column_schema, latest_report, table_metadata
 from datalabs_pipelines.marts.declaration import MartDeclaration
 from datalabs_pipelines.quality.extract_status import HELD_BACK, LOADED
 from datalabs_pipelines.warehouse import ensure_table, qualified
@@ -158,17 +158,17 @@ def build_mart_status_asset(
         `marts.mart_status` (published)."""
         with warehouse.get_connection() as con:
             for declaration, key in zip(declarations, mart_keys, strict=True):
-                event = context.instance.get_latest_materialization_event(key)
-                if event is None or event.asset_materialization is None:
+                report = latest_report(context.instance, key)
+                if report is None:
                     continue  # never built
-                meta = {k: v.value for k, v in event.asset_materialization.metadata.items()}
+                meta, built_at = report
                 record_mart_status(
                     con,
                     declaration,
                     meta["status"],
                     meta.get("reason") or None,
                     meta.get("data_through") or None,
-                    dt.datetime.fromtimestamp(event.timestamp),
+                    built_at,
                 )
             metadata = table_metadata(con, MART_STATUS, preview=False)
         return dg.MaterializeResult(metadata=metadata)
