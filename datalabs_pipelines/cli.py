@@ -188,6 +188,21 @@ def _validate_extract(args: argparse.Namespace) -> int:
     return 0 if report.clean else 1
 
 
+def _suppression(args: argparse.Namespace) -> int:
+    from datalabs_pipelines.dashboard.render import render_dashboard
+    from datalabs_pipelines.marts.declaration import all_declarations
+    from datalabs_pipelines.settings import get_settings
+
+    snapshot = Path(args.snapshot) if args.snapshot else get_settings().published_path
+    _, summary = render_dashboard(snapshot, all_declarations())
+    print(f"{'mart':32} {'charted cells suppressed':>34} {'whole table suppressed':>34}")
+    for mart, (charts, table) in summary.suppressed.items():
+        if table.cells:
+            print(f"{mart:32} {charts.text():>34} {table.text():>34}")
+    over = [m for m, (charts, _) in summary.suppressed.items() if not charts.publishes]
+    return 1 if over else 0
+
+
 def _bench(args: argparse.Namespace) -> int:
     from datalabs_pipelines.bench.main import main as bench
 
@@ -267,6 +282,14 @@ def main(argv: list[str] | None = None) -> int:
         "--contract", default=None, help="default: the contract whose file_pattern matches"
     )
     val.set_defaults(func=_validate_extract)
+
+    sup = commands.add_parser(
+        "suppression",
+        help="share of gated cells suppressed per mart, in the dashboard's charts and in the "
+        "whole table (exit 1 if a section's charts reach the limit)",
+    )
+    sup.add_argument("--snapshot", default=None, help="default: the published snapshot")
+    sup.set_defaults(func=_suppression)
 
     bench = commands.add_parser(
         "bench", help="benchmark `run` on a generated sample; report under data/bench/"

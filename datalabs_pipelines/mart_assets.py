@@ -72,7 +72,7 @@ def _build(
     drop what excluded sources gave, withhold rates whose link coverage is below the declared
     minimum; return the period it runs through."""
     name = f"marts.{identifier(declaration.name)}"
-    prepare(con)
+    prepare(con, declaration.cohorts)
     build_role_views(con, contracts, declaration.roles)
     con.execute(declaration.sql_path.read_text())
     built = [

@@ -154,6 +154,11 @@ class MartDeclaration(TableDeclaration):
         default_factory=list,
         description="asset keys it reads, as 'layer/agency/table'; 'staging/*' = every staging",
     )
+    cohorts: list[str] = Field(
+        default_factory=list,
+        description="shared cohort definitions its SQL uses (table macros in "
+        "marts/cohorts/<name>.sql), in the order they build on one another",
+    )
     disclosure_control: bool = Field(
         True, description="pass the disclosure gate before publishing (counts of people)"
     )
@@ -210,6 +215,9 @@ class MartDeclaration(TableDeclaration):
                 column.total is None or any(roles.get(d) != "dimension" for d in column.total_in)
             ):
                 raise ValueError(f"column {column.name!r}: total_in needs a total and dimensions")
+        cohort_files = [MARTS_DIR / "cohorts" / f"{c}.sql" for c in self.cohorts]
+        if missing := [p.stem for p in cohort_files if not p.is_file()]:
+            raise ValueError(f"cohorts {missing} have no file marts/cohorts/<name>.sql")
         if unknown_roles := sorted(set(self.roles) - set(all_roles())):
             raise ValueError(f"roles {unknown_roles} are not declared by any domain")
         for source, nulled in self.optional_sources.items():
