@@ -167,13 +167,13 @@ def _train_person_model(args: argparse.Namespace) -> int:
 
 
 def _validate_extract(args: argparse.Namespace) -> int:
-    from datalabs_pipelines.contracts import ContractError, all_contracts, contract_errors
-    from datalabs_pipelines.ingestion.validate import (
+    from datalabs_pipelines.cleaning.validate import (
         NoContract,
         contract_for,
         render,
         validate_extract,
     )
+    from datalabs_pipelines.contracts import ContractError, all_contracts, contract_errors
 
     path = Path(args.file)
     if not path.is_file():

@@ -28,8 +28,8 @@ from datalabs_pipelines.dashboard.snapshot import (
     table_names,
 )
 from datalabs_pipelines.dashboard.suppression import MAX_SUPPRESSED, Cells, Share, share, share_of
-from datalabs_pipelines.governance.disclosure import disclosure_threshold
 from datalabs_pipelines.marts.declaration import MartDeclaration
+from datalabs_pipelines.settings import get_settings
 
 TABLE_ROWS = 200
 NOT_PUBLISHED = "not yet published"
@@ -238,7 +238,11 @@ def render_dashboard(
     }
     flagged = tables.get("procurement_program_utilization")
     fiscal = fiscal_years_complete(flagged.rows) if flagged else {}
-    parts = [suppression_note(threshold if threshold is not None else disclosure_threshold())]
+    parts = [
+        suppression_note(
+            threshold if threshold is not None else get_settings().disclosure_threshold
+        )
+    ]
     nav, domain = [], None
     for spec in sections_for(published):
         if spec.domain != domain:

@@ -11,8 +11,8 @@ import pytest
 
 from datalabs_pipelines.candidates import candidate
 from datalabs_pipelines.cleaning.staging import staging_table
+from datalabs_pipelines.cleaning.validate import render, validate_extract
 from datalabs_pipelines.contracts.model import Contract
-from datalabs_pipelines.ingestion.validate import render, validate_extract
 
 AGREEMENT = {"name": "a", "permitted_purposes": ["x"], "expires": "2030-01-01"}
 

@@ -84,12 +84,14 @@ def test_agreement_lacking_the_purpose_blocks_only_when_the_source_is_required()
 def test_a_stale_mart_keeps_its_built_at_and_data_through():
     with duckdb.connect() as con:
         con.execute("CREATE SCHEMA marts")
-        record_mart_status(con, MART, assess(MART, [], ALL_LOADED), "2025Q2")
-        (_, _, _, _, through, built) = mart_statuses(con)[0]
-        held = {**ALL_LOADED, "claims": (HELD_BACK, "x")}
-        record_mart_status(con, MART, assess(MART, [], held), None)
+        fresh = assess(MART, [], ALL_LOADED)
+        built_at = dt.datetime(2026, 1, 2, 3, 4)
+        record_mart_status(con, MART, fresh.status, fresh.reason, "2025Q2", built_at)
+        held = assess(MART, [], {**ALL_LOADED, "claims": (HELD_BACK, "x")})
+        later = dt.datetime(2026, 1, 3)
+        record_mart_status(con, MART, held.status, held.reason, None, later)
         (row,) = mart_statuses(con)
-    assert row[2:] == (STALE, "claims held back (x)", through, built) and through == "2025Q2"
+    assert row[2:] == (STALE, "claims held back (x)", "2025Q2", built_at)
 
 
 ROLE_MART = MART.model_copy(

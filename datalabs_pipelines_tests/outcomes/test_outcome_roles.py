@@ -8,12 +8,12 @@ from __future__ import annotations
 import pytest
 import yaml
 
+from datalabs_pipelines.cleaning.validate import render, validate_extract
 from datalabs_pipelines.contracts import ContractError, all_contracts
 from datalabs_pipelines.contracts.loader import CONTRACTS_DIR, load_contract
 from datalabs_pipelines.contracts.model import Contract
 from datalabs_pipelines.contracts.roles import filling, role_problems
 from datalabs_pipelines.governance.agreements import evaluate_agreements, run_date
-from datalabs_pipelines.ingestion.validate import render, validate_extract
 from datalabs_pipelines.linkage.sources import person_sources
 from datalabs_pipelines.marts.registry import mart_declarations
 from datalabs_pipelines.marts.status import FRESH, NOT_MEASURABLE, assess

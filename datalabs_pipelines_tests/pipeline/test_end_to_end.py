@@ -14,6 +14,7 @@ from datalabs_pipelines.automation.local_run import materialize_everything
 from datalabs_pipelines.contracts import all_contracts
 from datalabs_pipelines.definitions import build_definitions
 from datalabs_pipelines.settings import get_settings
+from datalabs_pipelines_tests.pipeline.declared_tables import undeclared_tables
 
 pytestmark = pytest.mark.slow
 
@@ -56,6 +57,8 @@ def test_whole_graph_loads_checks_and_publishes(isolated_env):
         outcome = run_all(instance)
     assert outcome.failed_runs == []
     settings = get_settings()
+    defs = build_definitions(list(all_contracts()))
+    assert undeclared_tables(settings.warehouse_path, defs) == set()
     with duckdb.connect(str(settings.published_path), read_only=True) as pub:
         tables = [
             t for (t,) in pub.execute("SELECT table_name FROM information_schema.tables").fetchall()
