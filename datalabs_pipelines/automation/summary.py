@@ -66,16 +66,13 @@ def collapsed_lines(warehouse: Path | str) -> list[tuple[str, int, float | None]
 def deliveries_not_in_use(warehouse: Path | str) -> list[tuple[str, str, str, str | None]]:
     """(extract, delivery, status, rejection rule) of each delivery rejected, withdrawn or whose
     replacement was rejected, as ``marts.extract_quality`` words it (the one place it is)."""
-    if _absent(warehouse):
-        return []
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        if not _table_exists(con, "marts", "extract_quality"):
-            return []
-        return con.execute(
-            "SELECT extract, delivery, status, rejection_rule FROM marts.extract_quality "
-            "WHERE status NOT IN ('loaded', 'not delivered') "
-            "AND status NOT LIKE 'duplicate of %' ORDER BY extract, delivery"
-        ).fetchall()
+    return _rows(
+        warehouse,
+        ("marts", "extract_quality"),
+        "SELECT extract, delivery, status, rejection_rule FROM marts.extract_quality "
+        "WHERE status NOT IN ('loaded', 'not delivered') "
+        "AND status NOT LIKE 'duplicate of %' ORDER BY extract, delivery",
+    )
 
 
 def published_tables(published: Path) -> list[tuple[str, int]]:
