@@ -105,13 +105,17 @@ def _run_once(paths: BenchPaths, daemon: bool) -> PipelineRun:
 def daemon_comparison(done: list[PipelineRun]) -> dict[str, Any] | None:
     """The nightly job launched through the daemon against the same job inside `datalabs run`,
     round by round (each pair back to back), creation to end of the run in both."""
+    launches = [r.launched for r in done if r.launched]
     pairs = [
         (r.nightly.total_seconds, r.launched)
         for r in done
-        if r.launched and r.nightly and r.nightly.total_seconds and r.launched.run.total_seconds
+        if r.launched and r.launched.run.status == "SUCCESS" and r.nightly
+        if r.nightly.total_seconds and r.launched.run.total_seconds
     ]
-    if not pairs:
+    if not launches:
         return None
+    if not pairs:  # a failed run did less work: no ratio
+        return {"daemon_status_each": [launched.run.status for launched in launches]}
     in_process = [p[0] for p in pairs]
     launched = [p[1].run.total_seconds for p in pairs]
     return {
@@ -119,7 +123,7 @@ def daemon_comparison(done: list[PipelineRun]) -> dict[str, Any] | None:
         "daemon_nightly_seconds_each": launched,
         "daemon_waiting_seconds_each": [p[1].run.waiting_seconds for p in pairs],
         "daemon_cpu_seconds_each": [p[1].cpu_seconds for p in pairs],
-        "daemon_status_each": [p[1].run.status for p in pairs],
+        "daemon_status_each": [launched.run.status for launched in launches],
         "daemon_peak_tree_rss_bytes": max(p[1].peak_tree_rss_bytes for p in pairs),
         "ratio_each": [ratio(b, a) for a, b in zip(in_process, launched, strict=True)],
         "ratio_fastest": ratio(min(launched), min(in_process)),

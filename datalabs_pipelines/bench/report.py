@@ -85,6 +85,8 @@ def _daemon_lines(daemon: dict[str, Any] | None) -> list[str]:
     """nightly_job through the daemon next to the same job inside `datalabs run`."""
     if not daemon:
         return []
+    if "ratio_fastest" not in daemon:
+        return ["", f"nightly_job via daemon: {', '.join(daemon['daemon_status_each'])} (no ratio)"]
     each = ", ".join(
         f"{a:.1f} / {b:.1f}"
         for a, b in zip(

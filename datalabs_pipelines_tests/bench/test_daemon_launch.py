@@ -38,8 +38,8 @@ def test_run_span_splits_waiting_from_running():
     assert unfinished.waiting_seconds is None and unfinished.total_seconds is None
 
 
-def _round(in_process: float, launched: float) -> SimpleNamespace:
-    run = RunSpan("r", "SUCCESS", created=0.0, started=10.0, ended=launched)
+def _round(in_process: float, launched: float, status: str = "SUCCESS") -> SimpleNamespace:
+    run = RunSpan("r", status, created=0.0, started=10.0, ended=launched)
     return SimpleNamespace(
         nightly=RunSpan("n", "SUCCESS", created=0.0, started=0.5, ended=in_process),
         launched=DaemonLaunch(run, cpu_seconds=30.0, peak_tree_rss_bytes=600 << 20),
@@ -53,6 +53,18 @@ def test_daemon_comparison_pairs_rounds_and_compares_the_fastest():
     assert compared["daemon_waiting_seconds_each"] == [10.0, 10.0]
     no_launch = SimpleNamespace(nightly=_round(1, 2).nightly, launched=None)
     assert daemon_comparison([no_launch]) is None
+
+
+def test_a_failed_launch_is_reported_without_a_ratio():
+    """A failed run skipped steps: its time is no measure of the same work."""
+    compared = daemon_comparison([_round(40.0, 20.0, "FAILURE"), _round(40.0, 48.0)])
+    assert compared["ratio_each"] == [1.2] and compared["daemon_status_each"] == [
+        "FAILURE",
+        "SUCCESS",
+    ]
+    failed = daemon_comparison([_round(40.0, 20.0, "FAILURE")])
+    assert "ratio_fastest" not in failed
+    assert "FAILURE (no ratio)" in format_report({**_report(), "daemon": failed})
 
 
 def test_report_shows_the_daemon_ratio():
