@@ -240,6 +240,7 @@ def _bench(args: argparse.Namespace) -> int:
         progress=not args.quiet,
         replays=args.replays,
         runs=args.runs,
+        daemon=args.daemon,
     )
 
 
@@ -341,6 +342,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     bench.add_argument(
         "--runs", type=int, default=3, help="pipeline runs from scratch; the fastest counts"
+    )
+    bench.add_argument(
+        "--no-daemon",
+        dest="daemon",
+        action="store_false",
+        help="skip launching nightly_job through dagster-daemon after each run",
     )
     bench.set_defaults(func=_bench)
 

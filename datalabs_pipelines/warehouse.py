@@ -6,6 +6,7 @@ import datetime as dt
 import importlib
 import os
 import re
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,6 +21,7 @@ from datalabs_pipelines.run_lease import Lease
 from datalabs_pipelines.settings import get_settings
 
 SCHEMAS = ("raw", "staging", "pii", "integrated", "marts")
+LOCK_WAIT_SECONDS = 60.0
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 
@@ -143,7 +145,7 @@ class WarehouseResource(DuckDBResource):
         when the step succeeds, so a failed step left the file open in the process).
         ``database`` is the warehouse file, or a DuckLake."""
         prepare(self.database)
-        con = duckdb.connect(self.database, config=dict(self.connection_config))
+        con = connect_waiting(self.database, self.connection_config)
         try:
             if is_lake(self.database):
                 seal(con)
@@ -153,6 +155,22 @@ class WarehouseResource(DuckDBResource):
             yield wrapped
         finally:
             con.close()
+
+
+def connect_waiting(
+    database: str, config: Mapping[str, Any], wait: float = LOCK_WAIT_SECONDS
+) -> duckdb.DuckDBPyConnection:
+    """Open ``database``, waiting up to ``wait`` seconds while another process holds its file
+    lock: a short reader (the landing sensor reading the load ledger just as a run starts)
+    would otherwise fail the step. DuckDB reports a held lock as an ``IOException``."""
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            return duckdb.connect(database, config=dict(config))
+        except duckdb.IOException:
+            if time.monotonic() >= deadline:
+                raise
+            time.sleep(0.25)
 
 
 def is_lake(database: Path | str) -> bool:

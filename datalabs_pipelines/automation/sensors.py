@@ -1,7 +1,9 @@
 """The landing sensor: each new (or replaced) delivery file becomes a partition and a run.
 
 A run is requested only for a file whose content hash the load ledger (``raw.deliveries``)
-does not hold for that delivery: what `make run` loaded is not loaded again.
+does not hold for that delivery: what `make run` loaded is not loaded again. While a run is in
+progress the sensor skips its tick: reading the ledger opens the warehouse, and DuckDB's file
+lock would then stop the run's next step from opening it.
 """
 
 import json
@@ -15,6 +17,12 @@ from datalabs_pipelines.contracts import Contract
 from datalabs_pipelines.ingestion.assets import partitions_for, raw_specs
 from datalabs_pipelines.ingestion.landing import deliveries, unowned_files
 from datalabs_pipelines.settings import get_settings
+
+RUNNING = [
+    dg.DagsterRunStatus.STARTING,
+    dg.DagsterRunStatus.STARTED,
+    dg.DagsterRunStatus.CANCELING,
+]
 
 
 def load_job_name(contract: Contract) -> str:
@@ -51,6 +59,14 @@ def build_landing_sensor(contracts: Sequence[Contract], jobs: Sequence) -> dg.Se
         landing = settings.landing_dir
         found = deliveries(tuple(contracts), landing)
         hashes, cache = content_hashes(found, json.loads(context.cursor or "{}"))
+        if context.instance.get_runs(filters=dg.RunsFilter(statuses=RUNNING), limit=1):
+            # Even a read-only open takes DuckDB's file lock: a run's next step could not
+            # open the warehouse while this tick reads it (three nightly steps failed so).
+            return dg.SensorResult(
+                skip_reason="a run is in progress and may hold the warehouse; checking again "
+                "at the next tick",
+                cursor=json.dumps(cache),
+            )
         try:
             loaded = loaded_hashes(settings.warehouse_path)
         except duckdb.Error:

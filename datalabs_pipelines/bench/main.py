@@ -17,8 +17,10 @@ from typing import Any
 
 import duckdb
 
+from datalabs_pipelines.automation.schedules import NIGHTLY_JOB
 from datalabs_pipelines.bench.breakdown import breakdown
 from datalabs_pipelines.bench.child import RunMeasurement, run_pipeline
+from datalabs_pipelines.bench.daemon import DaemonLaunch, RunSpan, latest_run_span, launch_nightly
 from datalabs_pipelines.bench.events import RunEvents, read_run_events, seconds_by_layer
 from datalabs_pipelines.bench.replay import ReplayResult, Statement, read_log, replay
 from datalabs_pipelines.bench.report import format_report, per_row, ratio
@@ -77,32 +79,71 @@ def _replay_once(paths: BenchPaths, statements: list[Statement]) -> ReplayResult
 
 @dataclass(frozen=True)
 class PipelineRun:
-    """One measured `datalabs run` from scratch: its timing, its Dagster events, its SQL."""
+    """One measured `datalabs run` from scratch: its timing, its Dagster events, its SQL, its
+    nightly run's span, and the same job launched through the daemon right after (if asked)."""
 
     measured: RunMeasurement
     events: RunEvents
     statements: list[Statement]
+    nightly: RunSpan | None
+    launched: DaemonLaunch | None
 
 
-def _run_once(paths: BenchPaths) -> PipelineRun:
+def _run_once(paths: BenchPaths, daemon: bool) -> PipelineRun:
     import dagster as dg
 
     fresh_warehouse(paths)
     measured = run_pipeline(paths)
     with dg.DagsterInstance.get() as instance:
         events = read_run_events(instance)
+        nightly = latest_run_span(instance, NIGHTLY_JOB)
     statements = read_log(paths.sql_log) if paths.sql_log.exists() else []
-    return PipelineRun(measured, events, statements)
+    launched = launch_nightly(paths) if daemon and measured.returncode == 0 else None
+    return PipelineRun(measured, events, statements, nightly, launched)
+
+
+def daemon_comparison(done: list[PipelineRun]) -> dict[str, Any] | None:
+    """The nightly job launched through the daemon against the same job inside `datalabs run`,
+    round by round (each pair back to back), creation to end of the run in both."""
+    launches = [r.launched for r in done if r.launched]
+    pairs = [
+        (r.nightly.total_seconds, r.launched)
+        for r in done
+        if r.launched and r.launched.run.status == "SUCCESS" and r.nightly
+        if r.nightly.total_seconds and r.launched.run.total_seconds
+    ]
+    if not launches:
+        return None
+    if not pairs:  # a failed run did less work: no ratio
+        return {"daemon_status_each": [launched.run.status for launched in launches]}
+    in_process = [p[0] for p in pairs]
+    launched = [p[1].run.total_seconds for p in pairs]
+    return {
+        "make_run_nightly_seconds_each": in_process,
+        "daemon_nightly_seconds_each": launched,
+        "daemon_waiting_seconds_each": [p[1].run.waiting_seconds for p in pairs],
+        "daemon_cpu_seconds_each": [p[1].cpu_seconds for p in pairs],
+        "daemon_status_each": [launched.run.status for launched in launches],
+        "daemon_peak_tree_rss_bytes": max(p[1].peak_tree_rss_bytes for p in pairs),
+        "ratio_each": [ratio(b, a) for a, b in zip(in_process, launched, strict=True)],
+        "ratio_fastest": ratio(min(launched), min(in_process)),
+    }
 
 
 def run_bench(
-    scale: float, seed: int, progress: bool = True, replays: int = 3, runs: int = 3
+    scale: float,
+    seed: int,
+    progress: bool = True,
+    replays: int = 3,
+    runs: int = 3,
+    daemon: bool = True,
 ) -> dict[str, Any]:
     """Everything `datalabs bench` measures, as a JSON-ready dict (also written to disk).
 
     The pipeline runs ``runs`` times from scratch and the bare replay ``replays`` times on a
     fresh database, alternately; the fastest of each counts (a shared machine has slow
-    spells), while the peak memory is the highest of all runs.
+    spells), while the peak memory is the highest of all runs. With ``daemon``, each run is
+    followed by ``nightly_job`` launched through `dagster-daemon` on the warehouse it loaded.
     """
     paths = BenchPaths(scale, seed)
     generated = ensure_sample(paths, progress=progress)
@@ -115,7 +156,7 @@ def run_bench(
     # files being the ones on disk (each run starts by clearing the log folder).
     for round_ in range(max(1, runs, replays)):
         if round_ < max(1, runs):
-            done.append(_run_once(paths))
+            done.append(_run_once(paths, daemon))
         if round_ < max(1, replays):
             replayed.append(_replay_once(paths, done[-1].statements))
     load_after = os.getloadavg()[0]
@@ -174,14 +215,22 @@ def run_bench(
             {"seconds": s.seconds, "session": s.session, "sql": " ".join(s.sql.split())[:300]}
             for s in slowest
         ],
+        "daemon": daemon_comparison(done),
         "validation_comparison": _validation(paths) if paths.warehouse.exists() else None,
     }
     paths.report.write_text(json.dumps(report, indent=2, default=str))
     return report
 
 
-def main(scale: float, seed: int, progress: bool = True, replays: int = 3, runs: int = 3) -> int:
-    report = run_bench(scale, seed, progress, replays, runs)
+def main(
+    scale: float,
+    seed: int,
+    progress: bool = True,
+    replays: int = 3,
+    runs: int = 3,
+    daemon: bool = True,
+) -> int:
+    report = run_bench(scale, seed, progress, replays, runs, daemon)
     print(format_report(report))
     print(f"\nreport: {BenchPaths(scale, seed).report}")
     return 0 if report["pipeline_ok"] else 1

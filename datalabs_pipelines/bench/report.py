@@ -64,6 +64,7 @@ def format_report(report: dict[str, Any], heavy: int = 8) -> str:
             f"  ({val['table']}, {val['rows']:,} rows: GE {val['ge_seconds']:.2f} s, "
             f"SQL {val['sql_seconds']:.3f} s, counts match: {val['counts_match']})"
         )
+    lines += _daemon_lines(report.get("daemon"))
     lines += ["", f"{'layer':<34}{'seconds':>14}"]
     lines += [f"{k:<34}{_num(v):>14}" for k, v in report["seconds_by_layer"].items()]
     lines += ["", f"{'heaviest steps':<34}{'seconds':>14}"]
@@ -78,6 +79,32 @@ def format_report(report: dict[str, Any], heavy: int = 8) -> str:
             f"{r['rows_quarantined']:>12,}"
         )
     return "\n".join(lines)
+
+
+def _daemon_lines(daemon: dict[str, Any] | None) -> list[str]:
+    """nightly_job through the daemon next to the same job inside `datalabs run`."""
+    if not daemon:
+        return []
+    if "ratio_fastest" not in daemon:
+        return ["", f"nightly_job via daemon: {', '.join(daemon['daemon_status_each'])} (no ratio)"]
+    each = ", ".join(
+        f"{a:.1f} / {b:.1f}"
+        for a, b in zip(
+            daemon["daemon_nightly_seconds_each"],
+            daemon["make_run_nightly_seconds_each"],
+            strict=True,
+        )
+    )
+    return [
+        "",
+        f"{'nightly_job via daemon / make run':<34}{_num(daemon['ratio_fastest']):>14}"
+        f"  (fastest of each; run creation to end, s, daemon / make run: {each})",
+        f"{'  daemon: queue, launch, imports':<34}"
+        f"{_num(min(daemon['daemon_waiting_seconds_each'])):>14}"
+        f"  (CPU of the daemon's tree {_num(min(daemon['daemon_cpu_seconds_each']), 1)} s; "
+        f"peak RSS {_bytes(daemon['daemon_peak_tree_rss_bytes'])}; "
+        f"{', '.join(daemon['daemon_status_each'])})",
+    ]
 
 
 def _micro(seconds: float | None) -> float | None:

@@ -98,3 +98,17 @@ def test_hash_cache_notices_a_rewrite_with_the_old_mtime(tmp_path):
     path.write_text("a,b\n1,3\n")
     os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
     assert content_hashes([delivery], cache)[0] != first
+
+
+def test_a_tick_during_a_run_skips_without_opening_the_warehouse(isolated_env):
+    """A read-only open takes DuckDB's file lock: the run's next step could not open it."""
+    _load_everything()
+    with dg.DagsterInstance.ephemeral() as instance:
+        instance.add_run(
+            dg.DagsterRun(job_name="nightly_job", run_id="r1", status=dg.DagsterRunStatus.STARTED)
+        )
+        with duckdb.connect(str(get_settings().warehouse_path)):  # held as a step holds it
+            result = evaluate(instance)  # opening the file here would raise
+        assert result.run_requests == [] and "run is in progress" in result.skip_reason.skip_message
+        instance.delete_run("r1")
+        assert evaluate(instance).skip_reason is None

@@ -1,0 +1,182 @@
+"""The nightly job launched as the schedule launches it, timed where users wait.
+
+A schedule tick creates a run of ``nightly_job`` and submits it to the instance's run
+coordinator (the queued one by default); ``dagster-daemon`` dequeues it and the run launcher
+starts it in a process of its own through the daemon's code server. Here `dagster job launch`
+creates and submits the run the same way, with the daemon already up (as in a deployment), and
+the run record gives the time from the run's creation to its end: queue, launch, process
+start, import of the code location, and the steps. The same span of the nightly run inside
+`datalabs run` (creation to end, in process) is what it is compared with.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import dagster as dg
+
+from datalabs_pipelines.automation.schedules import NIGHTLY_JOB
+from datalabs_pipelines.bench.rss import PeakTreeRss
+from datalabs_pipelines.bench.workspace import BenchPaths
+from datalabs_pipelines.settings import PROJECT_ROOT
+
+BIN = Path(sys.executable).parent
+WORKSPACE = PROJECT_ROOT / "workspace.yaml"
+QUEUE_DAEMON = "QUEUED_RUN_COORDINATOR"
+TAGS = '{"datalabs/trigger": "bench"}'
+FINISHED = {dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE, dg.DagsterRunStatus.CANCELED}
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+@dataclass(frozen=True)
+class RunSpan:
+    """One run's record: created, started and ended (epoch seconds), and how it ended."""
+
+    run_id: str
+    status: str
+    created: float
+    started: float | None
+    ended: float | None
+
+    @property
+    def total_seconds(self) -> float | None:
+        """Creation to end: what a user who launched it waits."""
+        return None if self.ended is None else self.ended - self.created
+
+    @property
+    def waiting_seconds(self) -> float | None:
+        """Creation to start: queue, launch, process start and imports."""
+        return None if self.started is None else self.started - self.created
+
+
+@dataclass(frozen=True)
+class DaemonLaunch:
+    run: RunSpan
+    cpu_seconds: float  # the daemon's process tree while the run was queued and ran
+    peak_tree_rss_bytes: int
+
+
+def run_span(instance: dg.DagsterInstance, run_id: str) -> RunSpan:
+    record = instance.get_run_record_by_id(run_id)
+    if record is None:
+        raise LookupError(f"no run {run_id}")
+    return RunSpan(
+        run_id,
+        record.dagster_run.status.value,
+        record.create_timestamp.timestamp(),
+        record.start_time,
+        record.end_time,
+    )
+
+
+def latest_run_span(instance: dg.DagsterInstance, job_name: str) -> RunSpan | None:
+    """The newest run of ``job_name`` in ``instance`` (None if it has none)."""
+    runs = instance.get_runs(filters=dg.RunsFilter(job_name=job_name), limit=1)
+    return run_span(instance, runs[0].run_id) if runs else None
+
+
+def tree_cpu_seconds(root: int, proc: Path = Path("/proc")) -> float:
+    """User and system CPU of ``root`` and its descendants, those they have waited for included
+    (a finished run process counts in its parent's ``cutime``/``cstime``)."""
+    parents: dict[int, int] = {}
+    ticks: dict[int, int] = {}
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue  # ended while we looked
+        fields = stat[stat.rindex(")") + 2 :].split()
+        parents[int(entry.name)] = int(fields[1])
+        ticks[int(entry.name)] = sum(int(f) for f in fields[11:15])  # utime stime cutime cstime
+    total, stack, seen = 0, [root], set()
+    while stack:
+        pid = stack.pop()
+        if pid in seen or pid not in ticks:
+            continue
+        seen.add(pid)
+        total += ticks[pid]
+        stack.extend(child for child, parent in parents.items() if parent == pid)
+    return total / CLOCK_TICKS
+
+
+@contextmanager
+def running_daemon(env: dict[str, str], log: Path, timeout: float = 300) -> Iterator[int]:
+    """`dagster-daemon run` on the project's workspace until the block ends; yields its pid
+    once its run queue reports a heartbeat. It runs in its own process group, ended by its id."""
+    started = time.time()
+    with log.open("w") as out:
+        daemon = subprocess.Popen(
+            [str(BIN / "dagster-daemon"), "run", "-w", str(WORKSPACE)],
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        with dg.DagsterInstance.get() as instance:
+            _wait(lambda: _queue_beats_since(instance, started), timeout, "the daemon's run queue")
+        yield daemon.pid
+    finally:
+        if daemon.poll() is None:
+            os.killpg(daemon.pid, signal.SIGTERM)
+            try:
+                daemon.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                os.killpg(daemon.pid, signal.SIGKILL)
+                daemon.wait(timeout=10)
+
+
+def _queue_beats_since(instance: dg.DagsterInstance, since: float) -> bool:
+    beat = instance.get_daemon_heartbeats().get(QUEUE_DAEMON)
+    return beat is not None and beat.timestamp >= since
+
+
+def _wait(predicate, timeout: float, what: str, every: float = 0.5):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(every)
+    raise TimeoutError(f"timed out after {timeout:.0f} s waiting for {what}")
+
+
+def launch_nightly(paths: BenchPaths, timeout: float = 3600) -> DaemonLaunch:
+    """Start the daemon on the benchmark's instance, launch ``nightly_job`` through the queue
+    as a schedule tick does, and wait for the run to end. Nothing is recorded (no SQL log)."""
+    env = {**os.environ, **paths.environment()}
+    for recorder in ("DATALABS_SQL_LOG", "DATALABS_CONNECTION_HOOK"):
+        env.pop(recorder, None)
+    run_id = str(uuid.uuid4())
+    with running_daemon(env, paths.root / "daemon.log") as daemon:
+        cpu_before = tree_cpu_seconds(daemon)
+        with PeakTreeRss(daemon) as memory:
+            subprocess.run(
+                [str(BIN / "dagster"), "job", "launch", "-w", str(WORKSPACE)]
+                + ["-j", NIGHTLY_JOB, "--run-id", run_id, "--tags", TAGS],
+                cwd=PROJECT_ROOT,
+                env=env,
+                check=True,
+                stdout=subprocess.DEVNULL,
+            )
+            with dg.DagsterInstance.get() as instance:
+                _wait(
+                    lambda: run_span(instance, run_id).status in {s.value for s in FINISHED},
+                    timeout,
+                    f"run {run_id} to end",
+                )
+                span = run_span(instance, run_id)
+        cpu = tree_cpu_seconds(daemon) - cpu_before
+    return DaemonLaunch(span, cpu, memory.peak_bytes)
