@@ -83,6 +83,8 @@ def build_equations(con: duckdb.DuckDBPyConnection, declaration: MartDeclaration
                 f"INSERT INTO {MEMBERS} SELECT ? || ({group})::VARCHAR, _row_id, ? FROM {ROWS}",
                 [f"{dim.name}|{count.name}|", count.name],
             )
+        if dim.total is not None and dim.total_in:
+            _join_moved_total(con, declaration, dim.name, dim.total, dim.total_in)
     for count in counts:
         for member in (count.name, *count.sum_of):
             con.execute(
@@ -90,6 +92,31 @@ def build_equations(con: duckdb.DuckDBPyConnection, declaration: MartDeclaration
                 [f"sum|{count.name}|", member],
             )
     return con.execute(f"SELECT count(DISTINCT eq) FROM {MEMBERS}").fetchone()[0]
+
+
+def _join_moved_total(
+    con: duckdb.DuckDBPyConnection,
+    declaration: MartDeclaration,
+    dim: str,
+    total: str,
+    total_in: dict[str, str],
+) -> None:
+    """Add the total row that ``total_in`` moves (breakdown 'all') to every equation of the
+    parts it totals (each breakdown's groups): the parts then add up to a shown cell."""
+    same = [
+        identifier(c.name)
+        for c in declaration.columns_with("dimension")
+        if c.name != dim and c.name not in total_in
+    ]
+    on = [f"t.{identifier(dim)}::VARCHAR = ?"]
+    on += [f"t.{identifier(d)}::VARCHAR = ?" for d in total_in]
+    on += [f"t.{d} IS NOT DISTINCT FROM p.{d}" for d in same]
+    con.execute(
+        f"INSERT INTO {MEMBERS} SELECT DISTINCT m.eq, t._row_id, m.col "
+        f"FROM {MEMBERS} m JOIN {ROWS} p USING (_row_id) JOIN {ROWS} t ON {' AND '.join(on)} "
+        f"WHERE starts_with(m.eq, ?) AND p.{identifier(dim)}::VARCHAR IS DISTINCT FROM ?",
+        [total, *total_in.values(), f"{dim}|", total],
+    )
 
 
 _STATES = f"""
