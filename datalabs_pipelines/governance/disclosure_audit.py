@@ -35,7 +35,7 @@ from __future__ import annotations
 import math
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 
 import duckdb
@@ -52,7 +52,7 @@ RATE_TOLERANCE = 1e-6
 RATE_ROLES = {"rate", "share"}
 """Roles whose value times the base is the numerator."""
 MAX_FINDINGS = 50
-BATCH = 64
+BATCH = 8
 """Objectives optimized together in one program, each over its own copy of the system."""
 
 
@@ -77,6 +77,10 @@ class AuditReport:
     rounds: int = 1
     programs: int = 0
     seconds: float = 0.0
+    settled: set[frozenset[Cell]] = field(default_factory=set)
+    """protected quantities found wide (see ``audit_snapshot``'s ``settled``)"""
+    suppressed: dict[str, set[tuple[int, str]]] = field(default_factory=dict)
+    """per mart, the suppressed count cells audited (row in dimension order from 1, column)"""
     withheld: dict[str, str] = field(default_factory=dict)
     """marts left out of the snapshot because no round of suppression protected them, with the
     first finding (file positions, never values)."""
@@ -356,8 +360,14 @@ def audit_snapshot(
     threshold: int,
     source: str = "marts",
     published: str = "snapshot.main",
+    settled: Collection[frozenset[Cell]] = frozenset(),
 ) -> AuditReport:
-    """Audit every gated mart of ``published`` (its unsuppressed values are in ``source``)."""
+    """Audit every gated mart of ``published`` (its unsuppressed values are in ``source``).
+
+    ``settled``: protected quantities (``AuditReport.settled``) an earlier audit of the same
+    marts found wide, when every cell hidden then is hidden now: hiding more only widens the
+    ranges (a point consistent with the earlier snapshot is consistent with this one), so they
+    need no program again."""
     started = time.perf_counter()
     report = AuditReport()
     marts = {
@@ -388,6 +398,7 @@ def audit_snapshot(
     relations = kept
     public_zero = {cell for r in relations if r.absent for cell in r.terms}
     protected = [p for p in protected if len(p[0].terms) > 1 or p[0].terms.keys() - public_zero]
+    protected = [p for p in protected if frozenset(p[0].terms) not in settled]
     linear = [_substitute(r, variables, constants) for r in relations]
     objectives = [_objective(r, variables, constants) for r, _ in protected]
     find = _Find(len(truth))
@@ -425,6 +436,17 @@ def audit_snapshot(
         for cell in relation.terms:
             touching[cell].append(i)
     recoverable: dict[str, int] = defaultdict(int)
+    narrowed = {index for index, _, _ in narrow}
+    report.settled = set(settled) | {
+        frozenset(relation.terms) for i, (relation, _) in enumerate(protected) if i not in narrowed
+    }
+    for name, mart in marts.items():
+        report.suppressed[name] = {
+            (row + 1, column)
+            for column, flags in mart.hidden.items()
+            for row, hidden in enumerate(flags)
+            if hidden and column in mart.true
+        }
     for index, lo, hi in sorted(narrow):
         relation, label = protected[index]
         mart_name, row, _ = next(iter(relation.terms))

@@ -25,6 +25,7 @@ import duckdb
 from datalabs_pipelines.governance.disclosure import GateReport, gate_table, verify_gated
 from datalabs_pipelines.governance.disclosure_audit import (
     AuditReport,
+    Cell,
     audit_snapshot,
     complements_across_marts,
 )
@@ -115,6 +116,7 @@ def _gate_and_audit_group(
     asks for nothing new, or ``MAX_AUDIT_ROUNDS`` is reached; the last audit and the rounds."""
     forced: dict[str, set[tuple[int, str]]] = {name: set() for name in group}
     todo, rounds, seconds, programs = set(group), 0, 0.0, 0
+    settled: set[frozenset[Cell]] = set()
     while True:
         for name in sorted(todo):
             table = identifier(name)
@@ -134,13 +136,18 @@ def _gate_and_audit_group(
                 forced[name] |= across[name]
             continue
         rounds += 1
-        audit = audit_snapshot(con, joined, threshold)
+        audit = audit_snapshot(con, joined, threshold, settled=settled)
         seconds += audit.seconds
         programs += audit.programs
         todo = {name for name, cells in audit.hide.items() if cells - forced[name]}
         if not audit.findings or not todo or rounds >= MAX_AUDIT_ROUNDS:
             audit.seconds, audit.programs = seconds, programs
             return audit, rounds
+        # what is hidden stays hidden (the next audit then needs no program for the ranges
+        # found wide already), with the cells the audit asks for
+        settled = audit.settled
+        for name in group:
+            forced[name] |= audit.suppressed[name]
         for name in todo:
             forced[name] |= audit.hide[name]
 
