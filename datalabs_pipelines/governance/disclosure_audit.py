@@ -4,22 +4,28 @@ The gate (``disclosure``) decides what to hide one rule at a time; the audit che
 as an attacker would, with every published number of every gated mart at once, as linear
 constraints on the hidden counts:
 
-- along an additive dimension, the ``total`` row (in the row ``total_in`` names, if another)
-  equals the sum of the others; a sum with no published total is no published number (the
-  gate still treats it as known);
+- along an additive dimension, the ``total`` row (in the row ``total_in`` names, if another:
+  each breakdown's groups add up to the state row) equals the sum of the others, or is at
+  least it when a part is not published; a sum with no published total is no published number
+  (the gate still treats it as known);
 - a count with ``sum_of`` equals its parts; a count with a ``base`` lies between 0 and it;
-- the places a mart declares under ``mirrors`` hold one quantity;
+- the places a mart declares under ``mirrors`` hold one quantity, which is 0 where one place
+  has no row;
 - a count a mart declares under ``rolls_up`` is the sum of another mart's finer cells (at most
   the sum, for an unduplicated count, unless the unsuppressed marts show it equal);
-- a published rate or share times its base is its numerator; a published rate or median
-  means its base is at least 1.
+- a published rate or share times its base is its numerator; a published rate, interval
+  bound or median means its base is at least 1.
+
+A relation the unsuppressed marts break is left out (it tells a reader nothing true, and an
+infeasible system would hide every range); ``AuditReport.untrue`` counts them.
 
 Every hidden count is at least 0 and otherwise unknown (the reader does not know which cells
 were suppressed as small and which as complements). For every suppressed count, and for every
 rest (``base`` minus a count, e.g. exiters not employed) below the threshold, linear
 programming (SciPy's HiGHS) gives the range of values consistent with all of them. A range
-narrower than the threshold (which includes any range inside 1..threshold-1), other than
-exactly 0, is a finding, and the snapshot is not published. The constraints fall apart into
+narrower than the threshold (which includes any range inside 1..threshold-1, and exactly 0:
+nobody there) is a finding, and the snapshot is not published; only a count a missing row
+shows to be 0 is not protected. The constraints fall apart into
 independent systems (hidden counts linked by a constraint); each is solved on its own, and a
 range already shown to be wide by feasible points found earlier needs no program of its own.
 """
@@ -29,7 +35,7 @@ from __future__ import annotations
 import math
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 
 import duckdb
@@ -43,7 +49,10 @@ from datalabs_pipelines.warehouse import identifier
 Cell = tuple[str, int, str]
 """(mart, row index in dimension order, count column)."""
 RATE_TOLERANCE = 1e-6
-BATCH = 64
+RATE_ROLES = {"rate", "share"}
+"""Roles whose value times the base is the numerator."""
+MAX_FINDINGS = 50
+BATCH = 8
 """Objectives optimized together in one program, each over its own copy of the system."""
 
 
@@ -63,9 +72,15 @@ class AuditReport:
     """per mart, shown cells (row in dimension order from 1, column) whose suppression would
     widen a narrow range: the smallest shown cell of a constraint on it."""
     systems: int = 0
+    untrue: int = 0
+    """declared relations the unsuppressed marts break, left out of the programs"""
     rounds: int = 1
     programs: int = 0
     seconds: float = 0.0
+    settled: set[frozenset[Cell]] = field(default_factory=set)
+    """protected quantities found wide (see ``audit_snapshot``'s ``settled``)"""
+    suppressed: dict[str, set[tuple[int, str]]] = field(default_factory=dict)
+    """per mart, the suppressed count cells audited (row in dimension order from 1, column)"""
     withheld: dict[str, str] = field(default_factory=dict)
     """marts left out of the snapshot because no round of suppression protected them, with the
     first finding (file positions, never values)."""
@@ -79,6 +94,8 @@ class _Relation:
     lo: float
     hi: float
     mirror: bool = False
+    absent: bool = False
+    """0 because a row is missing elsewhere (a public zero, no finding)."""
 
 
 @dataclass
@@ -152,7 +169,10 @@ def _relations(
                 if cells and mart.is_cell(count.name, total):
                     terms: dict[Cell, float] = {(name, r, count.name): 1.0 for r in cells}
                     terms[(name, total, count.name)] = -1.0
-                    out.append(_Relation(terms, 0.0, 0.0))
+                    # a part not published (withheld, not measured) leaves the rest at most
+                    # the total
+                    lo = 0.0 if len(cells) == len(parts) else -math.inf
+                    out.append(_Relation(terms, lo, 0.0))
     for count in counts:
         for row in rows:
             if not mart.is_cell(count.name, row):
@@ -178,29 +198,39 @@ def _relations(
                 continue
             out.append(_Relation({(name, row, base): 1.0}, 1.0, math.inf))
             numerator = column.numerator
-            if numerator and mart.is_cell(numerator, row):
+            # an interval bound is no multiple of its base; the gate shows one only beside its
+            # shown numerator and base, so it tells nothing more
+            if column.role in RATE_ROLES and numerator and mart.is_cell(numerator, row):
                 terms = {(name, row, numerator): 1.0, (name, row, base): -float(value)}
                 out.append(_Relation(terms, -RATE_TOLERANCE, RATE_TOLERANCE))
     for group in decl.mirrors:
         places: dict[tuple, list[Cell]] = defaultdict(list)
+        rows_at: list[set[tuple]] = []
         for place in group:
             where = place.mart or name
             if where not in marts:
                 continue  # that mart is not in this snapshot
             there = marts[where]
             names = [c.name for c in there.declaration.columns_with("dimension")]
+            present: set[tuple] = set()
             for row, key in enumerate(there.keys):
                 values = dict(zip(names, key, strict=True))
                 if not all(_is(values.get(d), v) for d, v in place.where.items()):
                     continue
+                same = tuple(
+                    sorted((d, _text(v)) for d, v in values.items() if d not in place.where)
+                )
+                present.add(same)
                 if there.is_cell(place.column, row):
-                    same = tuple(
-                        sorted((d, _text(v)) for d, v in values.items() if d not in place.where)
-                    )
                     places[same].append((where, row, place.column))
-        for same in places.values():
-            for a, b in zip(same, same[1:], strict=False):
+            rows_at.append(present)
+        for same, copies in places.items():
+            for a, b in zip(copies, copies[1:], strict=False):
                 out.append(_Relation({a: 1.0, b: -1.0}, 0.0, 0.0, mirror=True))
+            if any(same not in present for present in rows_at):
+                # a place with no row: nobody there (no TANF row of the county and month), so
+                # every copy is 0, as the missing row already tells
+                out += [_Relation({c: 1.0}, 0.0, 0.0, mirror=True, absent=True) for c in copies]
     return out + _roll_ups(name, marts), rests
 
 
@@ -290,14 +320,54 @@ class _Find:
             self.parent[self.root(other)] = first
 
 
+def complements_across_marts(
+    con: duckdb.DuckDBPyConnection,
+    declarations: Mapping[str, MartDeclaration],
+    threshold: int,
+    source: str = "marts",
+    published: str = "snapshot.main",
+) -> dict[str, set[tuple[int, str]]]:
+    """The gate's complementary suppression across marts, per mart: (row in dimension order
+    from 1, count column) cells to hide so that no equation spanning two marts (a mirror
+    placed in another mart, a roll-up) holds suppressed cells of one sign whose sum a reader
+    can work out and which is below the threshold (one suppressed cell alone is recovered;
+    several summing to 0 are each 0). The smallest shown cell of the equation is picked."""
+    marts = {
+        name: _load(con, d, f"{source}.{identifier(name)}", f"{published}.{identifier(name)}")
+        for name, d in sorted(declarations.items())
+        if d.disclosure_control
+    }
+    out: dict[str, set[tuple[int, str]]] = defaultdict(set)
+    for name in marts:
+        found, _ = _relations(name, marts, threshold)
+        for relation in found:
+            if relation.lo != relation.hi or len({m for m, _, _ in relation.terms}) < 2:
+                continue  # an inequality, or an equation within a mart (the gate's own)
+            hidden = [c for c in relation.terms if marts[c[0]].hidden[c[2]][c[1]]]
+            shown = [c for c in relation.terms if c not in hidden]
+            if not hidden or not shown or len({relation.terms[c] > 0 for c in hidden}) > 1:
+                continue
+            total = sum(marts[m].true[c][r] or 0 for m, r, c in hidden)
+            if len(hidden) == 1 or total < threshold:
+                m, r, c = min(shown, key=lambda x: (marts[x[0]].shown[x[2]][x[1]], x))
+                out[m].add((r + 1, c))
+    return dict(out)
+
+
 def audit_snapshot(
     con: duckdb.DuckDBPyConnection,
     declarations: Mapping[str, MartDeclaration],
     threshold: int,
     source: str = "marts",
     published: str = "snapshot.main",
+    settled: Collection[frozenset[Cell]] = frozenset(),
 ) -> AuditReport:
-    """Audit every gated mart of ``published`` (its unsuppressed values are in ``source``)."""
+    """Audit every gated mart of ``published`` (its unsuppressed values are in ``source``).
+
+    ``settled``: protected quantities (``AuditReport.settled``) an earlier audit of the same
+    marts found wide, when every cell hidden then is hidden now: hiding more only widens the
+    ranges (a point consistent with the earlier snapshot is consistent with this one), so they
+    need no program again."""
     started = time.perf_counter()
     report = AuditReport()
     marts = {
@@ -323,6 +393,12 @@ def audit_snapshot(
         found, rests = _relations(name, marts, threshold)
         relations += found
         protected += [(r, _rest_label(r)) for r in rests]
+    kept = [r for r in relations if _holds(r, marts)]
+    report.untrue = len(relations) - len(kept)
+    relations = kept
+    public_zero = {cell for r in relations if r.absent for cell in r.terms}
+    protected = [p for p in protected if len(p[0].terms) > 1 or p[0].terms.keys() - public_zero]
+    protected = [p for p in protected if frozenset(p[0].terms) not in settled]
     linear = [_substitute(r, variables, constants) for r in relations]
     objectives = [_objective(r, variables, constants) for r, _ in protected]
     find = _Find(len(truth))
@@ -360,6 +436,17 @@ def audit_snapshot(
         for cell in relation.terms:
             touching[cell].append(i)
     recoverable: dict[str, int] = defaultdict(int)
+    narrowed = {index for index, _, _ in narrow}
+    report.settled = set(settled) | {
+        frozenset(relation.terms) for i, (relation, _) in enumerate(protected) if i not in narrowed
+    }
+    for name, mart in marts.items():
+        report.suppressed[name] = {
+            (row + 1, column)
+            for column, flags in mart.hidden.items()
+            for row, hidden in enumerate(flags)
+            if hidden and column in mart.true
+        }
     for index, lo, hi in sorted(narrow):
         relation, label = protected[index]
         mart_name, row, _ = next(iter(relation.terms))
@@ -367,7 +454,7 @@ def audit_snapshot(
         pick = _cell_to_hide(relation, relations, touching, constants)
         if pick is not None:
             report.hide.setdefault(pick[0], set()).add((pick[1] + 1, pick[2]))
-        if len(report.findings) < 50:
+        if len(report.findings) < MAX_FINDINGS:
             report.findings.append(
                 f"{mart_name}: {label} in row {row + 1} (in dimension order) can be narrowed "
                 f"to {_width(lo, hi) + 1} possible values (threshold {threshold})"
@@ -396,6 +483,15 @@ def _cell_to_hide(
     return min(candidates, key=lambda c: (constants[c], c)) if candidates else None
 
 
+def _holds(relation: _Relation, marts: Mapping[str, _Mart]) -> bool:
+    """Whether the unsuppressed marts satisfy ``relation`` (a declaration the data break, a
+    mirror of people counted in different counties, tells a reader nothing true; kept, it could
+    make the system infeasible and hide every range)."""
+    value = sum(a * (marts[m].true[c][r] or 0) for (m, r, c), a in relation.terms.items())
+    slack = RATE_TOLERANCE * (1 + sum(abs(a) for a in relation.terms.values()))
+    return relation.lo - slack <= value <= relation.hi + slack
+
+
 def _too_narrow(lo: float, hi: float, threshold: int) -> bool:
     """Fewer possible values than the threshold: a range inside 1..threshold-1 always is, and
     0..threshold-1 (what suppression itself tells) is not."""
@@ -403,10 +499,11 @@ def _too_narrow(lo: float, hi: float, threshold: int) -> bool:
 
 
 def _width(lo: float, hi: float) -> int:
-    """Integer values between lo and hi, less one (tolerant of solver round-off); a range of
-    exactly {0} counts as wide: it tells that nobody is there, as a missing row does (SNAP's
-    count on the Medicaid row of a county without SNAP rows is 0 by the mirrors alone)."""
-    if math.isinf(hi) or hi < 0.5:
+    """Integer values between lo and hi, less one (tolerant of solver round-off). A range of
+    exactly {0} is narrow: it tells that nobody is there. The one exemption is a count that a
+    missing row already shows to be 0 (``_Relation.absent``: TANF's count on the Medicaid row
+    of a county without a TANF row), which is not protected at all."""
+    if math.isinf(hi):
         return 1 << 62
     return math.floor(hi + 1e-6) - math.ceil(lo - 1e-6)
 

@@ -70,7 +70,10 @@ def build_cells(
 
 def build_equations(con: duckdb.DuckDBPyConnection, declaration: MartDeclaration) -> int:
     """``_gate_members`` from ``_gate_rows``; returns how many equations there are."""
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {MEMBERS} (eq VARCHAR, _row_id BIGINT, col VARCHAR)")
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {MEMBERS} "
+        "(eq VARCHAR, _row_id BIGINT, col VARCHAR, total BOOLEAN)"
+    )
     dims = declaration.columns_with("dimension")
     counts = declaration.columns_with("count")
     for dim in dims:
@@ -80,21 +83,49 @@ def build_equations(con: duckdb.DuckDBPyConnection, declaration: MartDeclaration
         group = f"dense_rank() OVER (ORDER BY {', '.join(others)})" if others else "0"
         for count in counts:
             con.execute(
-                f"INSERT INTO {MEMBERS} SELECT ? || ({group})::VARCHAR, _row_id, ? FROM {ROWS}",
-                [f"{dim.name}|{count.name}|", count.name],
+                f"INSERT INTO {MEMBERS} SELECT ? || ({group})::VARCHAR, _row_id, ?, "
+                f"coalesce({identifier(dim.name)}::VARCHAR = ?, false) FROM {ROWS}",
+                [f"{dim.name}|{count.name}|", count.name, dim.total],
             )
+        if dim.total is not None and dim.total_in:
+            _join_moved_total(con, declaration, dim.name, dim.total, dim.total_in)
     for count in counts:
         for member in (count.name, *count.sum_of):
             con.execute(
-                f"INSERT INTO {MEMBERS} SELECT ? || _row_id::VARCHAR, _row_id, ? FROM {ROWS}",
-                [f"sum|{count.name}|", member],
+                f"INSERT INTO {MEMBERS} SELECT ? || _row_id::VARCHAR, _row_id, ?, ? FROM {ROWS}",
+                [f"sum|{count.name}|", member, member == count.name],
             )
     return con.execute(f"SELECT count(DISTINCT eq) FROM {MEMBERS}").fetchone()[0]
 
 
+def _join_moved_total(
+    con: duckdb.DuckDBPyConnection,
+    declaration: MartDeclaration,
+    dim: str,
+    total: str,
+    total_in: dict[str, str],
+) -> None:
+    """Add the total row that ``total_in`` moves (breakdown 'all') to every equation of the
+    parts it totals (each breakdown's groups): the parts then add up to a shown cell."""
+    same = [
+        identifier(c.name)
+        for c in declaration.columns_with("dimension")
+        if c.name != dim and c.name not in total_in
+    ]
+    on = [f"t.{identifier(dim)}::VARCHAR = ?"]
+    on += [f"t.{identifier(d)}::VARCHAR = ?" for d in total_in]
+    on += [f"t.{d} IS NOT DISTINCT FROM p.{d}" for d in same]
+    con.execute(
+        f"INSERT INTO {MEMBERS} SELECT DISTINCT m.eq, t._row_id, m.col, true "
+        f"FROM {MEMBERS} m JOIN {ROWS} p USING (_row_id) JOIN {ROWS} t ON {' AND '.join(on)} "
+        f"WHERE starts_with(m.eq, ?) AND p.{identifier(dim)}::VARCHAR IS DISTINCT FROM ?",
+        [total, *total_in.values(), f"{dim}|", total],
+    )
+
+
 _STATES = f"""
     WITH states AS (
-        SELECT m.eq, c._row_id, c.col, c.value, c.suppressed
+        SELECT m.eq, c._row_id, c.col, c.value, c.suppressed, m.total
         FROM {MEMBERS} m JOIN {CELLS} c USING (_row_id, col)
     ),
     exposed AS (
@@ -114,7 +145,8 @@ def exposed_cells(con: duckdb.DuckDBPyConnection, limit: int = 20) -> list[tuple
 
 
 def suppress_complements(con: duckdb.DuckDBPyConnection) -> int:
-    """In every equation with exactly one suppressed cell, suppress the smallest other one."""
+    """In every equation with exactly one suppressed cell, suppress the smallest other one, a
+    part before a total (a hidden total takes a part of every breakdown with it)."""
     picked = con.execute(
         f"""
         UPDATE {CELLS} SET suppressed = true
@@ -122,7 +154,9 @@ def suppress_complements(con: duckdb.DuckDBPyConnection) -> int:
             {_STATES}
             SELECT _row_id, col FROM (
                 SELECT s._row_id, s.col,
-                       row_number() OVER (PARTITION BY s.eq ORDER BY s.value, s._row_id, s.col)
+                       row_number() OVER (
+                           PARTITION BY s.eq ORDER BY s.total, s.value, s._row_id, s.col
+                       )
                            AS pick
                 FROM states s JOIN exposed USING (eq)
                 WHERE NOT s.suppressed

@@ -23,7 +23,12 @@ from pathlib import Path
 import duckdb
 
 from datalabs_pipelines.governance.disclosure import GateReport, gate_table, verify_gated
-from datalabs_pipelines.governance.disclosure_audit import AuditReport, audit_snapshot
+from datalabs_pipelines.governance.disclosure_audit import (
+    AuditReport,
+    Cell,
+    audit_snapshot,
+    complements_across_marts,
+)
 from datalabs_pipelines.marts.declaration import MartDeclaration
 from datalabs_pipelines.pause_points import pause_point
 from datalabs_pipelines.warehouse import identifier, literal
@@ -80,6 +85,7 @@ def gate_and_audit(
             whole.seconds += audit.seconds
             whole.programs += audit.programs
             whole.systems += audit.systems
+            whole.untrue += audit.untrue
             whole.rounds = max(whole.rounds, rounds)
             leaking = sorted(m.table for m in audit.marts if m.recoverable)
             if not audit.findings or not leaking:
@@ -110,8 +116,8 @@ def _gate_and_audit_group(
     asks for nothing new, or ``MAX_AUDIT_ROUNDS`` is reached; the last audit and the rounds."""
     forced: dict[str, set[tuple[int, str]]] = {name: set() for name in group}
     todo, rounds, seconds, programs = set(group), 0, 0.0, 0
+    settled: set[frozenset[Cell]] = set()
     while True:
-        rounds += 1
         for name in sorted(todo):
             table = identifier(name)
             reports[name] = gate_table(
@@ -122,13 +128,26 @@ def _gate_and_audit_group(
                 threshold,
                 forced[name],
             )
-        audit = audit_snapshot(con, {name: declarations[name] for name in group}, threshold)
+        joined = {name: declarations[name] for name in group}
+        across = complements_across_marts(con, joined, threshold)
+        todo = {name for name, cells in across.items() if cells - forced[name]}
+        if todo:  # the gate's complements across marts first: no program needed for them
+            for name in todo:
+                forced[name] |= across[name]
+            continue
+        rounds += 1
+        audit = audit_snapshot(con, joined, threshold, settled=settled)
         seconds += audit.seconds
         programs += audit.programs
         todo = {name for name, cells in audit.hide.items() if cells - forced[name]}
         if not audit.findings or not todo or rounds >= MAX_AUDIT_ROUNDS:
             audit.seconds, audit.programs = seconds, programs
             return audit, rounds
+        # what is hidden stays hidden (the next audit then needs no program for the ranges
+        # found wide already), with the cells the audit asks for
+        settled = audit.settled
+        for name in group:
+            forced[name] |= audit.suppressed[name]
         for name in todo:
             forced[name] |= audit.hide[name]
 

@@ -213,13 +213,45 @@ def test_a_shown_median_says_its_base_is_not_zero(db):
     assert recoverable(audit(db, decl)) == {"w": 0}  # each in 0..10
 
 
-def test_a_count_known_to_be_zero_discloses_no_one(db):
+def test_a_count_forced_to_zero_is_a_finding_the_gate_removes(db):
     mart(db, "c", "county VARCHAR, people BIGINT", [("ALL", 20), ("A", 20), ("B", 0)])
     db.execute(
         "CREATE TABLE pub.c AS SELECT county, CASE WHEN people >= 10 THEN people END people, "
         "people < 10 people_suppressed FROM marts.c"
     )
-    assert recoverable(audit(db, COUNTIES)) == {"c": 0}  # B = 20 - 20 = 0: nobody
+    assert recoverable(audit(db, COUNTIES)) == {"c": 1}  # B = 20 - 20 = 0: nobody in B
+    _, report = gate_and_audit(db, {"c": COUNTIES}, T)  # A hidden too: A + B = 20
+    assert recoverable(report) == {"c": 0}
+
+
+# SNAP's with_tanf is TANF's with_snap; county B has no TANF row, so its SNAP with_tanf is 0
+# whatever is shown (SNAP ALL = A + B, TANF ALL = A, and the copies are equal).
+ACROSS = declaration(
+    "s",
+    dim("program", additive=False),
+    dim("county", total="ALL"),
+    count("enrolled"),
+    count("with_tanf", base="enrolled"),
+    count("with_snap", base="enrolled"),
+    mirrors=[
+        [
+            {"column": "with_tanf", "where": {"program": "SNAP"}},
+            {"column": "with_snap", "where": {"program": "TANF"}},
+        ]
+    ],
+)
+
+
+def test_a_count_a_missing_row_shows_to_be_zero_is_no_finding(db):
+    rows = [("SNAP", "ALL", 40, 12, None), ("SNAP", "A", 20, 12, None)]
+    rows += [("SNAP", "B", 20, 0, None), ("TANF", "ALL", 15, None, 12), ("TANF", "A", 15, None, 12)]
+    header = "program VARCHAR, county VARCHAR, enrolled BIGINT, with_tanf BIGINT, with_snap BIGINT"
+    mart(db, "s", header, rows)
+    gate_table(db, ACROSS, "marts.s", "pub.s", T)  # every with_tanf and with_snap hidden
+    assert shown(db, "pub.s", "with_tanf_suppressed", "county = 'B'")
+    # B's with_tanf is exactly 0 (by the missing TANF row, already public); A's copies range
+    # over 0..15 and their rests (SNAP 20 - x, TANF 15 - x) over 5..20 and 0..15
+    assert recoverable(audit(db, ACROSS)) == {"s": 0}
 
 
 # A roll-up across marts: y's year is the sum of q's quarters (their state rows).
@@ -298,3 +330,98 @@ def test_an_inexact_roll_up_bounds_the_year_from_above(db):
     )
     years = exits_by("y", dim("exit_year", additive=False), rolls_up=roll_up(False))
     assert recoverable(audit(db, QUARTERS, years)) == {"q": 4, "y": 2}
+
+
+# A county's year of exits in y is the sum of its months in m (safety_net_annual's county rows
+# against safety_net_enrollment's).
+MONTHS = declaration("m", dim("month", additive=False), dim("county", total="ALL"), count("exits"))
+YEARS = MartDeclaration.model_validate(
+    declaration("y", dim("year", additive=False), dim("county"), count("exits")).model_dump()
+    | {
+        "rolls_up": [
+            {
+                "mart": "m",
+                "match": {"county": "county"},
+                "year_of": {"year": "month"},
+                "columns": {"exits": "exits"},
+            }
+        ]
+    }
+)
+
+
+def test_the_gate_suppresses_across_a_roll_up(db):
+    rows = [("2023-01", "ALL", 33), ("2023-01", "A", 3), ("2023-01", "B", 30)]
+    rows += [("2023-02", "ALL", 52), ("2023-02", "A", 22), ("2023-02", "B", 30)]
+    mart(db, "m", "month VARCHAR, county VARCHAR, exits BIGINT", rows)
+    mart(
+        db,
+        "y",
+        "year VARCHAR, county VARCHAR, exits BIGINT",
+        [("2023", "A", 25), ("2023", "B", 60)],
+    )
+    for decl in (MONTHS, YEARS):  # each mart gated on its own: January's A and B hidden
+        gate_table(db, decl, f"marts.{decl.name}", f"pub.{decl.name}", T)
+    # A's year 25 less its February 22 is January's 3, and January's B is then 33 - 3 = 30
+    assert recoverable(audit(db, MONTHS, YEARS)) == {"m": 2, "y": 0}
+    # the gate across marts hides February's A (the smallest shown cell of A's year), and the
+    # gate of m then February's B: A's January a leaves February's 25 - a, January's B 33 - a
+    # and February's B 27 + a, all wide over a in 0..25
+    _, report = gate_and_audit(db, {"m": MONTHS, "y": YEARS}, T)
+    assert recoverable(report) == {"m": 0, "y": 0}
+    assert report.rounds == 1  # no audit round was needed
+    assert shown(db, "snapshot.main.m", "exits_suppressed", "month = '2023-02' AND county = 'A'")
+    assert not shown(db, "snapshot.main.y", "exits_suppressed", "county = 'A'")
+
+
+# Each breakdown's groups add up to the state row, which holds another breakdown value.
+BREAKDOWNS = [dim("breakdown", additive=False), dim("group_code", total="ALL")]
+STATEWIDE = declaration(
+    "w", BREAKDOWNS[0], {**BREAKDOWNS[1], "total_in": {"breakdown": "all"}}, count("people")
+)
+
+
+def test_breakdown_groups_add_up_to_the_state_row(db):
+    rows = [("all", "ALL", 40), ("sex", "F", 37), ("sex", "M", 3)]
+    mart(db, "w", "breakdown VARCHAR, group_code VARCHAR, people BIGINT", rows)
+    db.execute(  # primary suppression only
+        "CREATE TABLE pub.w AS SELECT breakdown, group_code, CASE WHEN people >= 10 THEN people "
+        "END people, people < 10 people_suppressed FROM marts.w"
+    )
+    blind = declaration("w", *BREAKDOWNS, count("people"))  # no total_in: no relation
+    assert recoverable(audit(db, blind)) == {"w": 0}
+    assert recoverable(audit(db, STATEWIDE)) == {"w": 1}  # M = 40 - 37 = 3
+    gate_table(db, STATEWIDE, "marts.w", "pub.w", T)  # F hidden too: F + M = 40
+    assert recoverable(audit(db, STATEWIDE)) == {"w": 0}
+
+
+def test_a_hidden_state_row_takes_a_group_with_it(db):
+    rows = [("all", "ALL", 25), ("sex", "F", 15), ("sex", "M", 10)]
+    mart(db, "w", "breakdown VARCHAR, group_code VARCHAR, people BIGINT", rows)
+    # the state row hidden (as the audit may ask): F + M = 25 gives it back unless M goes too
+    gate_table(db, STATEWIDE, "marts.w", "pub.w", T, forced=[(1, "people")])
+    assert shown(db, "pub.w", "people_suppressed", "group_code = 'M'")
+    assert recoverable(audit(db, STATEWIDE)) == {"w": 0}  # ALL = F + M, M in 0..25
+
+
+def test_a_declared_relation_the_data_break_is_left_out(db):
+    # People whose SNAP and TANF counties differ: A's copies are 12 and 11, B's 3 and 4, C's 9
+    # and 9, the state's 24 and 24. Primary suppression hides B and C on both rows.
+    rows = [("SNAP", "ALL", 90, 24, None), ("SNAP", "A", 30, 12, None)]
+    rows += [("SNAP", "B", 30, 3, None), ("SNAP", "C", 30, 9, None)]
+    rows += [("TANF", "ALL", 90, None, 24), ("TANF", "A", 30, None, 11)]
+    rows += [("TANF", "B", 30, None, 4), ("TANF", "C", 30, None, 9)]
+    header = "program VARCHAR, county VARCHAR, enrolled BIGINT, with_tanf BIGINT, with_snap BIGINT"
+    mart(db, "s", header, rows)
+    db.execute(
+        "CREATE TABLE pub.s AS SELECT program, county, enrolled, false enrolled_suppressed, "
+        "CASE WHEN with_tanf >= 10 THEN with_tanf END with_tanf, with_tanf < 10 "
+        "with_tanf_suppressed, CASE WHEN with_snap >= 10 THEN with_snap END with_snap, "
+        "with_snap < 10 with_snap_suppressed FROM marts.s"
+    )
+    # Kept, B's copies being equal would make the system infeasible (12 - c = 13 - c) and
+    # every range in it look narrow. Left out (A's and B's): SNAP's B is 12 - c and TANF's
+    # 13 - c, with c (C's copies) in 0..12: all wide.
+    report = audit(db, ACROSS)
+    assert report.untrue == 2
+    assert recoverable(report) == {"s": 0}
