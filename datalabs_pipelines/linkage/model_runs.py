@@ -71,7 +71,8 @@ def record_model_use(
     committed_version: str,
     outcome: Outcome,
 ) -> dict[str, Any]:
-    """Append the run's row to ``table``; return the same facts as asset metadata."""
+    """Write the run's row of ``table`` (a re-executed run replaces its own); return the same
+    facts as asset metadata."""
     ensure_table(con, table, {n: t for n, (t, _) in MODEL_RUNS_COLUMNS.items()})
     package = Path(__file__).parents[1]
     name = (
