@@ -111,7 +111,8 @@ def build_crosswalk_asset(contracts: Sequence[Contract]) -> dg.AssetsDefinition:
             description=(
                 "Which model each person-linkage run scored with: committed file and its hash, "
                 "parameter versions, whether it was re-estimated, and refused re-estimates. "
-                "Source: the linkage step that writes the crosswalk (no identities). Grain: one row per run. "
+                "Source: the linkage step that writes the crosswalk (no identities). "
+                "Grain: one row per run. "
                 "Target: `integrated.person_linkage_models`."
             ),
             group_name="integrated",
