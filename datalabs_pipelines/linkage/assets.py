@@ -23,6 +23,7 @@ from datalabs_pipelines.linkage.model_runs import (
     MODEL_RUNS_COLUMNS,
     LinkageRunConfig,
     model_metadata,
+    refusal_summary,
 )
 from datalabs_pipelines.linkage.modelfile import load_model
 from datalabs_pipelines.linkage.person_keys import PERSON_KEYS, PERSON_KEYS_COLUMNS, PERSON_KEYS_KEY
@@ -142,6 +143,8 @@ def build_crosswalk_asset(contracts: Sequence[Contract]) -> dg.AssetsDefinition:
             changes_meta = table_metadata(con, CHANGES, preview=False)
             review_meta = table_metadata(con, REVIEW, preview=False)
             runs_meta = table_metadata(con, MODEL_RUNS, preview=False)
+        if refusals := refusal_summary(result.model):
+            context.log.warning(refusals)
         model = model_metadata(result.model)
         context.log.info(
             f"linked {result.records:,} records into {result.persons:,} persons; "

@@ -59,6 +59,17 @@ def model_metadata(model: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def refusal_summary(model: dict[str, Any]) -> str | None:
+    """One line naming each refused comparison and level with its move, or None."""
+    refused = model["reestimation_refused"]
+    if not refused:
+        return None
+    moves = "; ".join(
+        f"{d['comparison']} / {d['level']}: {d['delta_log2_bf']:+.2f} bits" for d in refused
+    )
+    return f"re-estimation refused past the guard rail (committed parameters kept): {moves}"
+
+
 def file_sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 

@@ -9,7 +9,11 @@ from dagster_duckdb import DuckDBResource
 from datalabs_pipelines.assets_common import asset_key, column_schema, table_metadata
 from datalabs_pipelines.contracts import Contract, ContractError
 from datalabs_pipelines.contracts.roles import filling
-from datalabs_pipelines.linkage.model_runs import LinkageRunConfig, model_metadata
+from datalabs_pipelines.linkage.model_runs import (
+    LinkageRunConfig,
+    model_metadata,
+    refusal_summary,
+)
 from datalabs_pipelines.procurement.config import load_config
 from datalabs_pipelines.procurement.facts import build_facts
 from datalabs_pipelines.procurement.linkage import resolve_vendors
@@ -83,6 +87,8 @@ def build_linkage_asset(contracts: Sequence[Contract]) -> dg.AssetsDefinition:
             f"vendor resolution: {result.records:,} records, {result.businesses:,} businesses, "
             f"model {result.model['model_version']} (re-estimated: {result.model['reestimated']})"
         )
+        if refusals := refusal_summary(result.model):
+            context.log.warning(refusals)
         model = model_metadata(result.model)
         yield from _results(
             warehouse,

@@ -16,7 +16,7 @@ import math
 import pytest
 
 from datalabs_pipelines.linkage.declaration import Reestimation
-from datalabs_pipelines.linkage.model_runs import record_model_use
+from datalabs_pipelines.linkage.model_runs import model_metadata, record_model_use, refusal_summary
 from datalabs_pipelines.linkage.modelfile import MODEL_FILE, MatchModel
 from datalabs_pipelines.linkage.reestimate import guard, reestimate
 
@@ -153,6 +153,11 @@ def test_the_model_used_is_recorded_per_run_without_record_values(con):
     assert {d["comparison"] for d in json.loads(refused)} == {"zip"}
     assert all(set(d) == {"comparison", "level", "delta_log2_bf"} for d in json.loads(refused))
     assert metadata["reestimated"] and metadata["used_version"] == used_version
+    # on the asset page: a table of comparison, level and move, and a warning line
+    page = model_metadata(metadata)
+    assert page["reestimation_refused_levels"] == 2
+    assert "| zip | exact | -2.2" in page["reestimation_refused"].value
+    assert refusal_summary(metadata).count("zip /") == 2
 
 
 def test_guard_keeps_a_comparison_whole_when_one_level_moves_too_far():
