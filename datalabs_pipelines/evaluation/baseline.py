@@ -12,15 +12,13 @@ normalized them, without FEINs, DBA names or the pipeline's guards.
 
 from __future__ import annotations
 
-import logging
-
 import duckdb
 
 from datalabs_pipelines.contracts import all_contracts
 from datalabs_pipelines.evaluation.pairwise import pairwise_scores
 from datalabs_pipelines.linkage.prepare import RECORDS, build_records
-from datalabs_pipelines.linkage.scratch import scratch_catalog
 from datalabs_pipelines.linkage.sources import person_sources
+from datalabs_pipelines.linkage.splink_session import splink_linker
 
 THRESHOLD = 0.9
 FIELDS = ("first_name", "last_name", "dob", "ssn", "zip")
@@ -54,7 +52,7 @@ def _settings() -> object:
 
 def baseline_clusters(con: duckdb.DuckDBPyConnection) -> None:
     """TEMP ``eval_baseline(source_extract, record_id, cluster)`` for every person record."""
-    from splink import DuckDBAPI, Linker, block_on
+    from splink import block_on
 
     build_records(con, person_sources(all_contracts()))
     key = ", ".join(f"coalesce(CAST({f} AS VARCHAR), chr(0))" for f in FIELDS)
@@ -63,12 +61,7 @@ def baseline_clusters(con: duckdb.DuckDBPyConnection) -> None:
         f"SELECT DISTINCT md5(concat_ws(chr(31), {key})) AS unique_id, {', '.join(FIELDS)} "
         f"FROM {RECORDS} WHERE has_identity"
     )
-    with scratch_catalog(con):
-        linker = Linker(
-            DuckDBAPI(connection=con).register("eval_baseline_profiles"),
-            _settings(),
-            log_level=logging.WARNING,
-        )
+    with splink_linker(con, "eval_baseline_profiles", _settings()) as linker:
         linker.training.estimate_probability_two_random_records_match(
             [block_on("ssn", "dob"), block_on("first_name", "last_name", "dob")], recall=0.7
         )
@@ -120,7 +113,7 @@ def firm_baseline_report(con: duckdb.DuckDBPyConnection, relation: str) -> dict:
     """Plain Splink over ``integrated.business_records``, scored on the records of
     ``relation`` (``source_extract``, ``record_id``, ``truth``, ``defects``)."""
     import splink.comparison_library as cl
-    from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+    from splink import SettingsCreator, block_on
 
     from datalabs_pipelines.evaluation.persons import by_error
 
@@ -145,12 +138,7 @@ def firm_baseline_report(con: duckdb.DuckDBPyConnection, relation: str) -> dict:
         f"SELECT uid, source_extract, record_id, {', '.join(FIRM_FIELDS)} "
         "FROM integrated.business_records"
     )
-    with scratch_catalog(con):
-        linker = Linker(
-            DuckDBAPI(connection=con).register("eval_firm_records"),
-            settings,
-            log_level=logging.WARNING,
-        )
+    with splink_linker(con, "eval_firm_records", settings) as linker:
         linker.training.estimate_probability_two_random_records_match(
             [block_on("name_norm", "zip5"), block_on("phone10")], recall=0.8
         )

@@ -16,7 +16,7 @@ import duckdb
 from datalabs_pipelines.evaluation.baseline import baseline_report
 from datalabs_pipelines.evaluation.blocking import blocking_report
 from datalabs_pipelines.evaluation.pairwise import pairwise_scores, scores_from_counts
-from datalabs_pipelines.evaluation.report import EVALUATORS, NotEvaluable
+from datalabs_pipelines.evaluation.report import EVALUATORS, NotEvaluable, model_used
 from datalabs_pipelines.linkage.modelfile import load_model
 from datalabs_pipelines.warehouse import table_exists
 
@@ -50,6 +50,7 @@ def evaluate_persons(con: duckdb.DuckDBPyConnection, truth_dir: Path) -> dict:
         **pairwise_scores(con, RELATION),
         "records": records,
         "records_without_truth": unmatched,
+        "model_used": model_used(con, ("integrated", "person_linkage_models")),
         "by_source": {},
     }
     sources = con.execute(f"SELECT DISTINCT source_extract FROM {RELATION} ORDER BY 1").fetchall()

@@ -21,6 +21,20 @@ Evaluator = Callable[[duckdb.DuckDBPyConnection, Path], dict]
 EVALUATORS: dict[str, Evaluator] = {}
 
 
+def model_used(con: duckdb.DuckDBPyConnection, table: tuple[str, str]) -> dict | None:
+    """The model the last linkage run scored with (its row of ``table``), or None."""
+    from datalabs_pipelines.warehouse import qualified, table_exists
+
+    if not table_exists(con, table):
+        return None
+    row = con.execute(
+        "SELECT model_file, file_sha256, committed_version, used_version, reestimated, refused "
+        f"FROM {qualified(table)} ORDER BY recorded_at DESC LIMIT 1"
+    ).fetchone()
+    names = ("model_file", "file_sha256", "committed_version", "used_version", "reestimated")
+    return dict(zip((*names, "refused"), row, strict=True)) if row else None
+
+
 def evaluate(warehouse: Path, truth_dir: Path) -> dict[str, dict]:
     report: dict[str, dict] = {}
     # an in-memory database with the warehouse attached read-only: the baseline's Splink work

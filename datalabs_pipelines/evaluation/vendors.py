@@ -17,7 +17,7 @@ import duckdb
 from datalabs_pipelines.evaluation.baseline import firm_baseline_report
 from datalabs_pipelines.evaluation.pairwise import pairwise_scores
 from datalabs_pipelines.evaluation.persons import by_error
-from datalabs_pipelines.evaluation.report import NotEvaluable
+from datalabs_pipelines.evaluation.report import NotEvaluable, model_used
 from datalabs_pipelines.warehouse import table_exists
 
 SOURCES = ("vendor_master", "certified_firms")
@@ -78,6 +78,7 @@ def evaluate_vendor_matching(con: duckdb.DuckDBPyConnection, truth_dir: Path) ->
     report = pairwise_scores(con, "_vendor_eval")
     report["records"] = con.execute("SELECT count(*) FROM _vendor_eval").fetchall()[0][0]
     report["vendor_to_registry"] = _cross_pairs(con)
+    report["model_used"] = model_used(con, ("integrated", "vendor_linkage_models"))
     report["by_error"] = by_error(con, "_vendor_eval")
     if table_exists(con, ("integrated", "business_records")):
         report["baseline"] = firm_baseline_report(con, "_vendor_eval")

@@ -12,20 +12,30 @@ from dagster_duckdb import DuckDBResource
 
 from datalabs_pipelines.assets_common import asset_key, column_schema, table_metadata
 from datalabs_pipelines.contracts import Contract
+from datalabs_pipelines.linkage.declaration import load_declaration
 from datalabs_pipelines.linkage.keys import (
     CHANGES,
     CHANGES_COLUMNS,
     CROSSWALK,
     CROSSWALK_COLUMNS,
 )
+from datalabs_pipelines.linkage.model_runs import (
+    MODEL_RUNS_COLUMNS,
+    LinkageRunConfig,
+    model_metadata,
+    refusal_summary,
+)
 from datalabs_pipelines.linkage.modelfile import load_model
 from datalabs_pipelines.linkage.person_keys import PERSON_KEYS, PERSON_KEYS_COLUMNS, PERSON_KEYS_KEY
-from datalabs_pipelines.linkage.run import link_persons
+from datalabs_pipelines.linkage.review import review_columns
+from datalabs_pipelines.linkage.run import MODEL_RUNS, REVIEW, REVIEW_FIELDS, link_persons
 from datalabs_pipelines.linkage.sources import person_sources
 from datalabs_pipelines.warehouse import qualified
 
 CROSSWALK_KEY = dg.AssetKey(["pii", "linkage", "person_crosswalk"])
 CHANGES_KEY = dg.AssetKey(["pii", "linkage", "person_key_changes"])
+REVIEW_KEY = dg.AssetKey(["pii", "linkage", "person_match_review"])
+MODEL_RUNS_KEY = dg.AssetKey(["integrated", "linkage", "person_linkage_models"])
 OWNERS = ["team:data_platform"]
 
 
@@ -51,7 +61,9 @@ def build_crosswalk_asset(contracts: Sequence[Contract]) -> dg.AssetsDefinition:
             key=CROSSWALK_KEY,
             description=(
                 "Which person each record is: agency ids and verified SSNs group records, the "
-                "committed Splink model scores the rest, clusters span all sources, and keys "
+                "committed Splink model (or, with run config `reestimate: true`, the model "
+                "re-estimated on this warehouse within guard rails) scores the rest, clusters "
+                "span all sources, and keys "
                 f"persist across runs. Source: staging and `pii.<extract>_identities` of {names}. "
                 "Grain: one row per staged record of every person extract. "
                 "Target: `pii.person_crosswalk`."
@@ -77,15 +89,63 @@ def build_crosswalk_asset(contracts: Sequence[Contract]) -> dg.AssetsDefinition:
             tags=_tags("pii"),
             metadata={"dagster/column_schema": column_schema(CHANGES_COLUMNS)},
         ),
+        dg.AssetSpec(
+            key=REVIEW_KEY,
+            description=(
+                "Uncertain person pairs left unlinked for a person to decide (the review-table "
+                "schema vendor resolution uses too). Source: the scored profile pairs and "
+                "`pii.person_crosswalk`. Grain: one row per profile pair scored from the "
+                "declared review probability up to the model's threshold whose records carry "
+                "different keys. Target: `pii.person_match_review`."
+            ),
+            group_name="pii",
+            deps=[CROSSWALK_KEY],
+            owners=OWNERS,
+            kinds={"duckdb", "sql"},
+            tags=_tags("pii"),
+            metadata={
+                "dagster/column_schema": column_schema(review_columns("person_key", REVIEW_FIELDS))
+            },
+        ),
+        dg.AssetSpec(
+            key=MODEL_RUNS_KEY,
+            description=(
+                "Which model each person-linkage run scored with: committed file and its hash, "
+                "parameter versions, whether it was re-estimated, and refused re-estimates. "
+                "Source: the linkage step that writes the crosswalk (no identities). "
+                "Grain: one row per run. "
+                "Target: `integrated.person_linkage_models`."
+            ),
+            group_name="integrated",
+            owners=OWNERS,
+            kinds={"duckdb", "splink"},
+            tags=_tags("confidential"),
+            metadata={"dagster/column_schema": column_schema(MODEL_RUNS_COLUMNS)},
+        ),
     ]
 
     @dg.multi_asset(name="linkage__person_crosswalk", specs=specs, pool="duckdb")
-    def person_crosswalk(context: dg.AssetExecutionContext, warehouse: DuckDBResource):
-        model = load_model()
+    def person_crosswalk(
+        context: dg.AssetExecutionContext, config: LinkageRunConfig, warehouse: DuckDBResource
+    ):
+        declaration = load_declaration()
+        committed = load_model(declaration.model_path)
         with warehouse.get_connection() as con:
-            result = link_persons(con, sources, model, context.run_id)
+            result = link_persons(
+                con,
+                sources,
+                committed,
+                context.run_id,
+                declaration=declaration,
+                reestimated=config.reestimate,
+            )
             crosswalk_meta = table_metadata(con, CROSSWALK, preview=False)
             changes_meta = table_metadata(con, CHANGES, preview=False)
+            review_meta = table_metadata(con, REVIEW, preview=False)
+            runs_meta = table_metadata(con, MODEL_RUNS, preview=False)
+        if refusals := refusal_summary(result.model):
+            context.log.warning(refusals)
+        model = model_metadata(result.model)
         context.log.info(
             f"linked {result.records:,} records into {result.persons:,} persons; "
             f"{result.pairs_compared:,} pairs compared in {result.seconds:.1f} s"
@@ -95,14 +155,15 @@ def build_crosswalk_asset(contracts: Sequence[Contract]) -> dg.AssetsDefinition:
             metadata={
                 **crosswalk_meta,
                 **result.as_metadata(),
-                "model_version": model.version,
-                "threshold_match_probability": model.threshold_match_probability,
+                **model,
             },
         )
         yield dg.MaterializeResult(
             asset_key=CHANGES_KEY,
             metadata={**changes_meta, "merges": result.merges, "splits": result.splits},
         )
+        yield dg.MaterializeResult(asset_key=REVIEW_KEY, metadata=review_meta)
+        yield dg.MaterializeResult(asset_key=MODEL_RUNS_KEY, metadata={**runs_meta, **model})
 
     return person_crosswalk
 

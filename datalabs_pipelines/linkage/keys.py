@@ -1,62 +1,67 @@
-"""Persistent person keys: today's clusters inherit yesterday's keys.
+"""Persistent entity keys and their change log, for people and firms alike.
 
-Every cluster takes the previous key that most of its records carried, each key going to at
-most one cluster (the pairs with the largest overlap first; on a tie, the key that had more
-records). A cluster that inherits nothing
-gets a new random key (``P`` + 12 hex digits, never derived from an identifier). Records whose
-key changed are logged in ``pii.person_key_changes`` with the Dagster run id: a *merge* when
-their old key is no longer in use (two people became one), a *split* when it still is (one
-person became two). Re-running on the same records therefore changes nothing.
+Every cluster of today's records takes the previous key that most of its records carried, each
+key going to at most one cluster (the pairs with the largest overlap first; on a tie, the key
+that had more records, then the smaller key and cluster). A cluster that inherits nothing gets
+a new key, never one in use or retired before: random (people: ``P`` + 12 hex digits, never
+derived from an identifier) or derived from the cluster's first record's own id (firms: ``VK``
++ 12 hex digits of a SHA-256, so a fresh warehouse gives the same keys). Records whose key
+changed are logged, per old and new key, with the Dagster run id: a *merge* when the old key is
+no longer in use (two became one), a *split* when it still is (one became two). Re-running on
+the same records therefore changes nothing.
+
+What differs between the two is a :class:`KeySpec`: tables, key column, how a record is known
+across runs, how new keys are drawn, and whether records no longer delivered are remembered.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 import duckdb
 
 from datalabs_pipelines.linkage.clustering import CLUSTERS
-from datalabs_pipelines.warehouse import ensure_table, qualified
+from datalabs_pipelines.warehouse import ensure_table, identifier, qualified
 
-CROSSWALK = ("pii", "person_crosswalk")
-CHANGES = ("pii", "person_key_changes")
-CROSSWALK_COLUMNS = {
-    "source_extract": ("VARCHAR", "person extract (contract) the record belongs to"),
-    "record_id": ("VARCHAR", "staging record id (delivery:line) within that extract"),
-    "person_key": ("VARCHAR", "stable opaque key of the person: P + 12 hex digits"),
-    "match_probability": (
-        "DOUBLE",
-        "strength of the record's tie to its person: 1.0 for an agency id or verified SSN, "
-        "else the best accepted Splink match probability; NULL when the record stands alone",
-    ),
-    "carries_ssn": (
-        "BOOLEAN",
-        "the record carries a valid SSN, the identifier that reaches wage records (which have "
-        "no date of birth): what an outcome rate's link coverage counts",
-    ),
-}
-CHANGES_COLUMNS = {
-    "run_id": ("VARCHAR", "Dagster run that made the change"),
-    "change_type": ("VARCHAR", "merge (old key retired) or split (old key still in use)"),
-    "old_person_key": ("VARCHAR", "key the records carried before"),
-    "new_person_key": ("VARCHAR", "key the records carry now"),
-    "records": ("BIGINT", "records that moved from the old key to the new one"),
-    "changed_at": ("TIMESTAMP", "when the change was made"),
-}
-KEY_SQL = "'P' || left(md5(gen_random_uuid()::VARCHAR), 12)"
+
+@dataclass(frozen=True)
+class KeySpec:
+    """How one entity's keys are kept (a declaration; the algorithm is this module's)."""
+
+    key: str  # key column: person_key, vendor_key
+    memory: tuple[str, str]  # table of every remembered record and its current key
+    memory_columns: Mapping[str, tuple[str, str]]  # its columns: type, description
+    identity: tuple[str, ...]  # columns that know a record across runs
+    changes: tuple[str, str]  # the change log
+    prefix: str  # of new keys
+    derived: bool  # new keys from the cluster's first identity (else random)
+    remember_retired: bool  # keep records no longer delivered (else the memory is replaced)
+    stamps: Mapping[str, str] = field(default_factory=dict)  # column -> SQL set when written
+
+    @property
+    def change_columns(self) -> dict[str, tuple[str, str]]:
+        return {
+            "run_id": ("VARCHAR", "Dagster run that made the change"),
+            "change_type": ("VARCHAR", "merge (old key retired) or split (old key still in use)"),
+            f"old_{self.key}": ("VARCHAR", "key the records carried before"),
+            f"new_{self.key}": ("VARCHAR", "key the records carry now"),
+            "records": ("BIGINT", "records that moved from the old key to the new one"),
+            "changed_at": ("TIMESTAMP", "when the change was made"),
+        }
 
 
 @dataclass(frozen=True)
 class KeyResult:
-    persons: int
+    persons: int  # entities keyed (people or businesses)
     new_keys: int
     merges: int
     splits: int
 
 
-def ensure_key_tables(con: duckdb.DuckDBPyConnection) -> None:
-    ensure_table(con, CROSSWALK, {n: t for n, (t, _) in CROSSWALK_COLUMNS.items()})
-    ensure_table(con, CHANGES, {n: t for n, (t, _) in CHANGES_COLUMNS.items()})
+def ensure_key_tables(con: duckdb.DuckDBPyConnection, spec: KeySpec) -> None:
+    ensure_table(con, spec.memory, {n: t for n, (t, _) in spec.memory_columns.items()})
+    ensure_table(con, spec.changes, {n: t for n, (t, _) in spec.change_columns.items()})
 
 
 def inherit_keys(overlap: list[tuple[str, str, int, int]]) -> dict[str, str]:
@@ -75,68 +80,66 @@ def inherit_keys(overlap: list[tuple[str, str, int, int]]) -> dict[str, str]:
     return assigned
 
 
-def assign_keys(con: duckdb.DuckDBPyConnection, run_id: str) -> KeyResult:
-    """Replace ``pii.person_crosswalk`` by today's clusters under persistent keys."""
-    ensure_key_tables(con)
-    crosswalk, changes = qualified(CROSSWALK), qualified(CHANGES)
+def persist_keys(
+    con: duckdb.DuckDBPyConnection, spec: KeySpec, clusters: str, run_id: str
+) -> KeyResult:
+    """Key today's ``clusters`` (TEMP: the identity columns, ``cluster`` and the memory's
+    other columns) from the memory, log the changes, and write the memory."""
+    ensure_key_tables(con, spec)
+    memory, changes = qualified(spec.memory), qualified(spec.changes)
+    clusters = identifier(clusters)
+    key = identifier(spec.key)
+    ident = ", ".join(identifier(c) for c in spec.identity)
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE lk_overlap AS
-        WITH key_size AS (SELECT person_key, count(*) AS key_records FROM {crosswalk} GROUP BY 1)
-        SELECT c.cluster, p.person_key, count(*) AS n, any_value(k.key_records) AS key_records
-        FROM {CLUSTERS} c JOIN {crosswalk} p USING (source_extract, record_id)
-        JOIN key_size k USING (person_key)
-        GROUP BY c.cluster, p.person_key
+        WITH key_size AS (SELECT {key} AS k, count(*) AS key_records FROM {memory} GROUP BY 1)
+        SELECT c.cluster, p.{key} AS k, count(*) AS n, any_value(s.key_records) AS key_records
+        FROM {clusters} c JOIN {memory} p USING ({ident})
+        JOIN key_size s ON s.k = p.{key}
+        GROUP BY c.cluster, p.{key}
         """
     )
     # The common case in SQL: one previous key, held by this cluster alone.
     con.execute(
         """
         CREATE OR REPLACE TEMP TABLE lk_assigned AS
-        WITH per_cluster AS (SELECT cluster, count(*) AS k FROM lk_overlap GROUP BY cluster),
-             per_key AS (SELECT person_key, count(*) AS k FROM lk_overlap GROUP BY person_key)
-        SELECT o.cluster, o.person_key FROM lk_overlap o
-        JOIN per_cluster c USING (cluster) JOIN per_key k USING (person_key)
-        WHERE c.k = 1 AND k.k = 1
+        WITH per_cluster AS (SELECT cluster, count(*) AS c FROM lk_overlap GROUP BY cluster),
+             per_key AS (SELECT k, count(*) AS c FROM lk_overlap GROUP BY k)
+        SELECT o.cluster, o.k FROM lk_overlap o
+        JOIN per_cluster c USING (cluster) JOIN per_key p USING (k)
+        WHERE c.c = 1 AND p.c = 1
         """
     )
     # The rest (clusters that met several keys, keys spread over several clusters) is small.
     contested = con.execute(
-        "SELECT cluster, person_key, n, key_records FROM lk_overlap "
-        "ANTI JOIN lk_assigned USING (cluster)"
+        "SELECT cluster, k, n, key_records FROM lk_overlap ANTI JOIN lk_assigned USING (cluster)"
     ).fetchall()
     inherited = inherit_keys(contested)
     if inherited:
         con.executemany("INSERT INTO lk_assigned VALUES (?, ?)", list(inherited.items()))
-    new_keys = _issue_new_keys(con)
+    new_keys = _issue_new_keys(con, spec, clusters)
     con.execute(
         """
         CREATE OR REPLACE TEMP TABLE lk_changes AS
         SELECT $run_id AS run_id,
-               CASE WHEN o.person_key IN (SELECT person_key FROM lk_assigned) THEN 'split'
-                    ELSE 'merge' END AS change_type,
-               o.person_key AS old_person_key, a.person_key AS new_person_key,
-               o.n AS records, current_timestamp::TIMESTAMP AS changed_at
+               CASE WHEN o.k IN (SELECT k FROM lk_assigned) THEN 'split' ELSE 'merge' END
+                   AS change_type,
+               o.k AS old_key, a.k AS new_key, o.n AS records,
+               current_timestamp::TIMESTAMP AS changed_at
         FROM lk_overlap o JOIN lk_assigned a USING (cluster)
-        WHERE o.person_key <> a.person_key
-        ORDER BY old_person_key, new_person_key
+        WHERE o.k <> a.k
+        ORDER BY old_key, new_key
         """,
         {"run_id": run_id},
     )
     con.execute("BEGIN TRANSACTION")
     try:
-        con.execute(f"DELETE FROM {crosswalk}")
+        _write_memory(con, spec, clusters, run_id)
         con.execute(
-            f"""
-            INSERT INTO {crosswalk}
-                (source_extract, record_id, person_key, match_probability, carries_ssn)
-            SELECT c.source_extract, c.record_id, a.person_key, c.match_probability,
-                   c.carries_ssn
-            FROM {CLUSTERS} c JOIN lk_assigned a USING (cluster)
-            ORDER BY c.source_extract, c.record_id
-            """
+            f"INSERT INTO {changes} (run_id, change_type, old_{key}, new_{key}, records, "
+            "changed_at) SELECT * FROM lk_changes"
         )
-        con.execute(f"INSERT INTO {changes} SELECT * FROM lk_changes")
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
@@ -149,34 +152,119 @@ def assign_keys(con: duckdb.DuckDBPyConnection, run_id: str) -> KeyResult:
     return KeyResult(persons=persons, new_keys=new_keys, merges=merges, splits=splits)
 
 
-def _issue_new_keys(con: duckdb.DuckDBPyConnection) -> int:
+def _write_memory(
+    con: duckdb.DuckDBPyConnection, spec: KeySpec, clusters: str, run_id: str
+) -> None:
+    """Today's records under their keys: replace the memory, or update it in place when
+    records no longer delivered are remembered."""
+    memory, key = qualified(spec.memory), identifier(spec.key)
+    carried = [identifier(c) for c in spec.memory_columns if c != spec.key and c not in spec.stamps]
+    stamps = {identifier(c): sql for c, sql in spec.stamps.items()}
+    columns = [*carried, key, *stamps]
+    values = [f"c.{c}" for c in carried] + ["a.k"] + list(stamps.values())
+    today = (
+        f"SELECT {', '.join(f'{v} AS {c}' for c, v in zip(columns, values, strict=True))} "
+        f"FROM {clusters} c JOIN lk_assigned a USING (cluster)"
+    )
+    params = {"run_id": run_id} if any("$run_id" in s for s in stamps.values()) else None
+    if not spec.remember_retired:
+        con.execute(f"DELETE FROM {memory}")
+        con.execute(
+            f"INSERT INTO {memory} ({', '.join(columns)}) {today} "
+            f"ORDER BY {', '.join(identifier(c) for c in spec.identity)}",
+            params,
+        )
+        return
+    on = " AND ".join(f"m.{identifier(c)} = t.{identifier(c)}" for c in spec.identity)
+    moved = " OR ".join(f"m.{c} IS DISTINCT FROM t.{c}" for c in [key, *carried])
+    updates = ", ".join(f"{c} = t.{c}" for c in [key, *carried, *stamps])
+    con.execute(
+        f"""
+        MERGE INTO {memory} m USING ({today}) t ON {on}
+        WHEN MATCHED AND ({moved}) THEN UPDATE SET {updates}
+        WHEN NOT MATCHED THEN INSERT ({", ".join(columns)})
+            VALUES ({", ".join(f"t.{c}" for c in columns)})
+        """,
+        params,
+    )
+
+
+def _new_key_sql(spec: KeySpec, salt: int) -> str:
+    prefix = spec.prefix.replace("'", "''")
+    if not spec.derived:
+        return f"'{prefix}' || left(md5(gen_random_uuid()::VARCHAR), 12)"
+    suffix = f" || '#{salt}'" if salt else ""
+    return f"'{prefix}' || upper(left(sha256(anchor{suffix}), 12))"
+
+
+def _issue_new_keys(con: duckdb.DuckDBPyConnection, spec: KeySpec, clusters: str) -> int:
     """Give every cluster without a key a fresh one, unused now and never used before."""
+    # the smallest identity, compared column by column, written "a:b"
+    first = ", ".join(f"'{c}': CAST({identifier(c)} AS VARCHAR)" for c in spec.identity)
+    anchor = " || ':' || ".join(f"a.{identifier(c)}" for c in spec.identity)
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE lk_new_keys AS
-        SELECT DISTINCT cluster, NULL::VARCHAR AS person_key FROM {CLUSTERS}
-        ANTI JOIN lk_assigned USING (cluster)
+        SELECT cluster, {anchor} AS anchor, NULL::VARCHAR AS k
+        FROM (SELECT cluster, min({{{first}}}) AS a
+              FROM {clusters} ANTI JOIN lk_assigned USING (cluster) GROUP BY cluster)
         """
     )
+    key = identifier(spec.key)
     used = (
-        f"SELECT person_key FROM lk_assigned UNION SELECT person_key FROM {qualified(CROSSWALK)} "
-        f"UNION SELECT old_person_key FROM {qualified(CHANGES)}"
+        f"SELECT k FROM lk_assigned UNION SELECT {key} FROM {qualified(spec.memory)} "
+        f"UNION SELECT old_{key} FROM {qualified(spec.changes)}"
     )
-    for _ in range(10):
-        con.execute(f"UPDATE lk_new_keys SET person_key = {KEY_SQL} WHERE person_key IS NULL")
+    for salt in range(10):
+        con.execute(f"UPDATE lk_new_keys SET k = {_new_key_sql(spec, salt)} WHERE k IS NULL")
         con.execute(
             f"""
-            UPDATE lk_new_keys SET person_key = NULL
-            WHERE person_key IN ({used})
-               OR person_key IN (SELECT person_key FROM lk_new_keys GROUP BY person_key
-                                 HAVING count(*) > 1)
+            UPDATE lk_new_keys SET k = NULL
+            WHERE k IN ({used})
+               OR EXISTS (SELECT 1 FROM lk_new_keys o
+                          WHERE o.k = lk_new_keys.k AND o.cluster < lk_new_keys.cluster)
             """
         )
-        if not con.execute("SELECT count(*) FROM lk_new_keys WHERE person_key IS NULL").fetchone()[
-            0
-        ]:
+        if not con.execute("SELECT count(*) FROM lk_new_keys WHERE k IS NULL").fetchone()[0]:
             break
     else:
-        raise RuntimeError("could not draw unique person keys")
-    con.execute("INSERT INTO lk_assigned SELECT cluster, person_key FROM lk_new_keys")
+        raise RuntimeError(f"could not draw unique {spec.key}s")
+    con.execute("INSERT INTO lk_assigned SELECT cluster, k FROM lk_new_keys")
     return con.execute("SELECT count(*) FROM lk_new_keys").fetchone()[0]
+
+
+# People's declaration: the crosswalk is the memory (records no longer delivered leave it).
+CROSSWALK = ("pii", "person_crosswalk")
+CHANGES = ("pii", "person_key_changes")
+CROSSWALK_COLUMNS = {
+    "source_extract": ("VARCHAR", "person extract (contract) the record belongs to"),
+    "record_id": ("VARCHAR", "staging record id (delivery:line) within that extract"),
+    "person_key": ("VARCHAR", "stable opaque key of the person: P + 12 hex digits"),
+    "match_probability": (
+        "DOUBLE",
+        "strength of the record's tie to its person: 1.0 for an agency id or verified SSN, "
+        "else the best accepted Splink match probability; NULL when the record stands alone",
+    ),
+    "carries_ssn": (
+        "BOOLEAN",
+        "the record carries a valid SSN, the identifier that reaches wage records (which have "
+        "no date of birth): what an outcome rate's link coverage counts",
+    ),
+}
+PERSON_KEY_SPEC = KeySpec(
+    key="person_key",
+    memory=CROSSWALK,
+    memory_columns=CROSSWALK_COLUMNS,
+    identity=("source_extract", "record_id"),
+    changes=CHANGES,
+    prefix="P",
+    derived=False,
+    remember_retired=False,
+)
+CHANGES_COLUMNS = PERSON_KEY_SPEC.change_columns
+
+
+def assign_keys(con: duckdb.DuckDBPyConnection, run_id: str) -> KeyResult:
+    """Replace ``pii.person_crosswalk`` by today's clusters (``lk_clusters``) under persistent
+    keys."""
+    return persist_keys(con, PERSON_KEY_SPEC, CLUSTERS, run_id)

@@ -161,12 +161,6 @@ PREDICTION_BLOCKING_RULES: list[str] = [
     f"l.zip = r.zip AND l.last_name = r.last_name AND {_NOT_JOINED}",
 ]
 
-# Expectation-maximisation sessions: each blocks on some fields and learns the others.
-TRAINING_BLOCKING_RULES: list[str] = [
-    "l.dob = r.dob",
-    "l.first_name = r.first_name AND l.last_name = r.last_name",
-]
-
 # Rules that admit (almost) only true matches: for the prior that two profiles match.
 DETERMINISTIC_RULES: list[str] = [
     "l.ssn = r.ssn AND l.dob = r.dob",

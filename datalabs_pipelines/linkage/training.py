@@ -8,41 +8,26 @@ some fields and learn the others. The profiles are built exactly as the pipeline
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
 from datalabs_pipelines.contracts import all_contracts
+from datalabs_pipelines.linkage.declaration import load_declaration
 from datalabs_pipelines.linkage.deterministic import deterministic_clusters
 from datalabs_pipelines.linkage.modelfile import MatchModel, load_model, save_model
 from datalabs_pipelines.linkage.prepare import build_records
 from datalabs_pipelines.linkage.profiles import PROFILES, build_profiles
-from datalabs_pipelines.linkage.scratch import scratch_catalog
 from datalabs_pipelines.linkage.sources import person_sources
-from datalabs_pipelines.linkage.spec import (
-    DETERMINISTIC_RULES,
-    TRAINING_BLOCKING_RULES,
-    base_settings,
-)
+from datalabs_pipelines.linkage.spec import DETERMINISTIC_RULES, base_settings
+from datalabs_pipelines.linkage.splink_session import floor_m, splink_linker
 from datalabs_pipelines.warehouse import literal
 
 DEFAULT_THRESHOLD = 0.9  # posterior; against a prior near 1e-5, about 20 bits of evidence
-# No level's m probability below this: a field that disagrees counts against a pair (at most
-# log2(u / M_FLOOR) bits, about 10 for an SSN) but never vetoes what every other field says.
-M_FLOOR = 1e-3
-
-
-def floor_m(settings: dict[str, Any], floor: float = M_FLOOR) -> dict[str, Any]:
-    """``settings`` with every trained (or untrained) m probability raised to ``floor``."""
-    for comparison in settings["comparisons"]:
-        for level in comparison["comparison_levels"]:
-            if level.get("is_null_level"):
-                continue
-            m = level.get("m_probability")
-            level["m_probability"] = floor if m is None else max(float(m), floor)
-    return settings
+# No level's m probability below this (declared in person.yaml): a field that disagrees counts
+# against a pair (at most log2(u / M_FLOOR) bits, about 10 for an SSN) but never vetoes.
+M_FLOOR = load_declaration().m_floor
 
 
 def train_model(
@@ -56,21 +41,19 @@ def train_model(
 ) -> MatchModel:
     """Train on the TEMP profile table already built on ``con``."""
     import splink
-    from splink import DuckDBAPI, Linker
 
+    em_rules = load_declaration().reestimation.em_blocking_rules
     profiles = con.execute(f"SELECT count(*) FROM {PROFILES}").fetchone()[0]
-    with scratch_catalog(con):
-        db_api = DuckDBAPI(connection=con)
-        linker = Linker(db_api.register(PROFILES), base_settings(), log_level=logging.WARNING)
+    with splink_linker(con, PROFILES, base_settings()) as linker:
         linker.training.estimate_probability_two_random_records_match(
             DETERMINISTIC_RULES, recall=deterministic_recall
         )
         linker.training.estimate_u_using_random_sampling(max_pairs=max_pairs, seed=seed)
-        for rule in TRAINING_BLOCKING_RULES:
+        for rule in em_rules:
             linker.training.estimate_parameters_using_expectation_maximisation(
                 rule, estimate_without_term_frequencies=True
             )
-        settings = floor_m(linker.misc.save_model_to_json())
+        settings = floor_m(linker.misc.save_model_to_json(), M_FLOOR)
     settings.pop("linker_uid", None)
     trained = {
         "date": dt.date.today().isoformat(),
@@ -79,7 +62,7 @@ def train_model(
         "seed": seed,
         "u_max_pairs": max_pairs,
         "deterministic_recall": deterministic_recall,
-        "em_blocking_rules": TRAINING_BLOCKING_RULES,
+        "em_blocking_rules": em_rules,
         "m_floor": M_FLOOR,
         **(note or {}),
     }

@@ -1,6 +1,7 @@
 """Dagster assets of procurement equity: vendor resolution and certified-spend facts."""
 
 from collections.abc import Sequence
+from typing import Any
 
 import dagster as dg
 from dagster_duckdb import DuckDBResource
@@ -8,6 +9,11 @@ from dagster_duckdb import DuckDBResource
 from datalabs_pipelines.assets_common import asset_key, column_schema, table_metadata
 from datalabs_pipelines.contracts import Contract, ContractError
 from datalabs_pipelines.contracts.roles import filling
+from datalabs_pipelines.linkage.model_runs import (
+    LinkageRunConfig,
+    model_metadata,
+    refusal_summary,
+)
 from datalabs_pipelines.procurement.config import load_config
 from datalabs_pipelines.procurement.facts import build_facts
 from datalabs_pipelines.procurement.linkage import resolve_vendors
@@ -45,12 +51,19 @@ def _spec(table: Table, deps: Sequence[dg.AssetKey], kinds: set[str]) -> dg.Asse
     )
 
 
-def _results(warehouse: DuckDBResource, tables: Sequence[Table]):
+def _results(
+    warehouse: DuckDBResource,
+    tables: Sequence[Table],
+    extra: dict[str, dict[str, Any]] | None = None,
+):
     with warehouse.get_connection() as con:
         for table in tables:
             yield dg.MaterializeResult(
                 asset_key=integrated_key(table.name),
-                metadata=table_metadata(con, ("integrated", table.name)),
+                metadata={
+                    **table_metadata(con, ("integrated", table.name)),
+                    **(extra or {}).get(table.name, {}),
+                },
             )
 
 
@@ -62,12 +75,26 @@ def build_linkage_asset(contracts: Sequence[Contract]) -> dg.AssetsDefinition:
         specs=[_spec(t, deps, {"duckdb", "splink"}) for t in LINKAGE_TABLES],
         pool="duckdb",
     )
-    def _linkage(context: dg.AssetExecutionContext, warehouse: DuckDBResource):
-        config = load_config()
+    def _linkage(
+        context: dg.AssetExecutionContext, config: LinkageRunConfig, warehouse: DuckDBResource
+    ):
+        linkage = load_config().linkage
         with warehouse.get_connection() as con:
-            result = resolve_vendors(con, contracts, config.linkage, context.run_id)
-        context.log.info(f"vendor resolution: {result}")
-        yield from _results(warehouse, LINKAGE_TABLES)
+            result = resolve_vendors(
+                con, contracts, linkage, context.run_id, reestimated=config.reestimate
+            )
+        context.log.info(
+            f"vendor resolution: {result.records:,} records, {result.businesses:,} businesses, "
+            f"model {result.model['model_version']} (re-estimated: {result.model['reestimated']})"
+        )
+        if refusals := refusal_summary(result.model):
+            context.log.warning(refusals)
+        model = model_metadata(result.model)
+        yield from _results(
+            warehouse,
+            LINKAGE_TABLES,
+            {"vendor_matches": model, "vendor_linkage_models": model},
+        )
 
     return _linkage
 

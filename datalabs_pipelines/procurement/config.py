@@ -5,9 +5,9 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field
 
-from datalabs_pipelines.linkage.modelfile import load_model
+from datalabs_pipelines.linkage.declaration import LinkageDeclaration
 from datalabs_pipelines.yaml_files import read_yaml
 
 CONFIG_PATH = Path(__file__).parent / "config.yaml"
@@ -22,26 +22,6 @@ class Program(_Strict):
     description: str
 
 
-class Linkage(_Strict):
-    review_probability: float = Field(gt=0, le=1)
-    model: str = Field(description="model file (linkage.modelfile format), beside config.yaml")
-
-    @model_validator(mode="after")
-    def _ordered(self) -> Linkage:
-        if self.review_probability >= self.accept_probability:
-            raise ValueError("review_probability must be below the model's threshold")
-        return self
-
-    @property
-    def model_path(self) -> Path:
-        return CONFIG_PATH.parent / self.model
-
-    @property
-    def accept_probability(self) -> float:
-        """The model file's threshold: pairs at or above it are linked."""
-        return load_model(self.model_path).threshold_match_probability
-
-
 class Disparity(_Strict):
     threshold: float = Field(gt=0)
     min_available_firms: int = Field(ge=1)
@@ -50,10 +30,12 @@ class Disparity(_Strict):
 class ProcurementConfig(_Strict):
     fiscal_year_start_month: int = Field(ge=1, le=12)
     programs: dict[str, Program]
-    linkage: Linkage
+    linkage: LinkageDeclaration
     disparity: Disparity
 
 
 @cache
 def load_config(path: Path = CONFIG_PATH) -> ProcurementConfig:
-    return ProcurementConfig.model_validate(read_yaml(path))
+    data = read_yaml(path)
+    data["linkage"] = data["linkage"] | {"base_dir": path.parent}  # its model file is beside it
+    return ProcurementConfig.model_validate(data)

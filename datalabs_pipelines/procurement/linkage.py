@@ -8,22 +8,36 @@ through ``keys``, the persistent assignments and the change log.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pyarrow as pa
 
 from datalabs_pipelines.contracts.model import Contract
+from datalabs_pipelines.linkage.declaration import LinkageDeclaration
+from datalabs_pipelines.linkage.keys import persist_keys
+from datalabs_pipelines.linkage.model_runs import record_model_use
 from datalabs_pipelines.linkage.modelfile import load_model
+from datalabs_pipelines.linkage.reestimate import Outcome, reestimate
+from datalabs_pipelines.linkage.review import write_review
 from datalabs_pipelines.procurement.clustering import COMPONENTS, cluster_in_sql
-from datalabs_pipelines.procurement.config import Linkage
 from datalabs_pipelines.procurement.fein import fein_pairs
-from datalabs_pipelines.procurement.keys import Member, persist_keys
+from datalabs_pipelines.procurement.keys import VENDOR_KEY_SPEC
 from datalabs_pipelines.procurement.sources import build_business_records
 from datalabs_pipelines.warehouse import identifier
+
+MODEL_RUNS = "vendor_linkage_models"
+# what a reviewer compares: review column -> business_records column (public business data)
+REVIEW_FIELDS = {
+    "name": "name_raw",
+    "address": "address_norm",
+    "city": "city_norm",
+    "zip": "zip5",
+    "phone": "phone10",
+}
 
 # A pair is linked automatically only if the names agree (or one is the other's DBA):
 # co-located businesses of one owner share address and phone, and must not merge unseen. Names
@@ -49,11 +63,14 @@ class LinkageResult:
     linked_pairs: int
     review_pairs: int
     refused_fein_conflicts: int
-    key_changes: dict[str, int]
+    new_keys: int
+    merges: int
+    splits: int
+    model: dict[str, Any]
 
 
 def _decisions(
-    con: duckdb.DuckDBPyConnection, schema: str, linkage: Linkage, refused: set[tuple[str, str]]
+    con: duckdb.DuckDBPyConnection, schema: str, accept: float, refused: set[tuple[str, str]]
 ) -> None:
     """``vendor_matches``: FEIN pairs and scored pairs, each with probability and decision."""
     con.execute("CREATE OR REPLACE TEMP TABLE _refused (uid_l VARCHAR, uid_r VARCHAR)")
@@ -78,48 +95,47 @@ def _decisions(
         LEFT JOIN _refused x ON x.uid_l = s.uid_l AND x.uid_r = s.uid_r
         ORDER BY 1, 2
         """,
-        {"accept": linkage.accept_probability},
+        {"accept": accept},
     )
 
 
 def _review(con: duckdb.DuckDBPyConnection, schema: str) -> None:
     """Uncertain pairs whose records did not end up in one business anyway."""
     con.execute(
-        f"""
-        CREATE OR REPLACE TABLE {schema}.vendor_match_review AS
-        SELECT m.match_probability, m.match_weight,
-               l.source_extract AS source_extract_l, l.record_id AS record_id_l,
-               r.source_extract AS source_extract_r, r.record_id AS record_id_r,
-               kl.vendor_key AS vendor_key_l, kr.vendor_key AS vendor_key_r,
-               l.name_raw AS name_l, r.name_raw AS name_r,
-               l.address_norm AS address_l, r.address_norm AS address_r,
-               l.city_norm AS city_l, r.city_norm AS city_r, l.zip5 AS zip_l, r.zip5 AS zip_r,
-               l.phone10 AS phone_l, r.phone10 AS phone_r
-        FROM {schema}.vendor_matches m
-        JOIN {schema}.business_records l ON l.uid = m.uid_l
-        JOIN {schema}.business_records r ON r.uid = m.uid_r
-        JOIN {schema}.vendor_keys kl ON kl.source_extract = l.source_extract
-             AND kl.record_id = l.record_id
-        JOIN {schema}.vendor_keys kr ON kr.source_extract = r.source_extract
-             AND kr.record_id = r.record_id
-        WHERE m.decision = 'review' AND kl.vendor_key <> kr.vendor_key
-        ORDER BY m.match_probability DESC, record_id_l, record_id_r
-        """
+        "CREATE OR REPLACE TEMP TABLE _review_pairs AS "
+        "SELECT uid_l AS id_l, uid_r AS id_r, match_probability, match_weight "
+        f"FROM {schema}.vendor_matches WHERE decision = 'review'"
+    )
+    shown = ", ".join(f"{column} AS {field}" for field, column in REVIEW_FIELDS.items())
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _review_records AS "
+        f"SELECT uid AS id, source_extract, record_id, {shown} FROM {schema}.business_records"
+    )
+    write_review(
+        con,
+        (schema, "vendor_match_review"),
+        "_review_pairs",
+        "_review_records",
+        f"{schema}.vendor_keys",
+        "vendor_key",
+        REVIEW_FIELDS,
     )
 
 
 def resolve_vendors(
     con: duckdb.DuckDBPyConnection,
     contracts: Sequence[Contract],
-    linkage: Linkage,
+    linkage: LinkageDeclaration,
     run_id: str,
     schema: str = "integrated",
     model_path: Path | None = None,
+    reestimated: bool = False,
 ) -> LinkageResult:
-    """Build every linkage table in ``schema`` from the contracts filling a business role."""
+    """Build every linkage table in ``schema`` from the contracts filling a business role;
+    with ``reestimated``, score with the model re-estimated on these records (guard-railed)."""
     # Splink is imported here, not with the definitions: `make run` imports it in the
     # background while the raw loads run, and the code server never needs it.
-    from datalabs_pipelines.procurement.splink_model import records_arrow, score_pairs
+    from datalabs_pipelines.procurement.splink_model import model_records, score_pairs
 
     schema = identifier(schema)
     con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
@@ -134,17 +150,17 @@ def resolve_vendors(
         )
         con.execute("INSERT INTO _fein_pairs SELECT * FROM _fein_rows")
         con.unregister("_fein_rows")
-    scored = score_pairs(
-        records_arrow(con, records),
-        load_model(model_path or linkage.model_path),
-        linkage.review_probability,
+    path = model_path or linkage.model_path
+    committed = load_model(path)
+    outcome = (
+        reestimate(
+            con, model_records(con, records), committed, linkage.reestimation, linkage.m_floor
+        )
+        if reestimated
+        else Outcome(committed, reestimated=False)
     )
-    con.register("_scored_rows", scored)
-    con.execute("CREATE OR REPLACE TEMP TABLE _scored AS SELECT * FROM _scored_rows")
-    con.unregister("_scored_rows")
-    rows = con.execute(
-        f"SELECT uid, fein, source_extract, source_id, record_id FROM {records}"
-    ).fetchall()
+    accept = outcome.model.threshold_match_probability
+    score_pairs(con, records, outcome.model, linkage.review_probability)
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE _candidates AS
@@ -153,15 +169,16 @@ def resolve_vendors(
         WHERE s.match_probability >= $accept AND (l.fein IS NULL OR r.fein IS NULL)
           AND {NAME_AGREES}
         """,
-        {"accept": linkage.accept_probability},
+        {"accept": accept},
     )
     refused = cluster_in_sql(con, records, "_fein_pairs", "_candidates")
-    _decisions(con, schema, linkage, set(refused))
-    root_of = dict(con.execute(f"SELECT node, component FROM {COMPONENTS}").fetchall())
-    members: dict[str, list[Member]] = defaultdict(list)
-    for uid, _, extract, source_id, record_id in rows:
-        members[root_of[uid]].append(Member(extract, source_id, record_id))
-    changes = persist_keys(con, members, run_id)
+    _decisions(con, schema, accept, set(refused))
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _biz_clusters AS "
+        "SELECT b.source_extract, b.source_id, b.record_id, c.component AS cluster "
+        f"FROM {records} b JOIN {COMPONENTS} c ON c.node = b.uid"
+    )
+    keys = persist_keys(con, VENDOR_KEY_SPEC, "_biz_clusters", run_id)
     con.execute(
         f"""
         CREATE OR REPLACE TABLE {schema}.vendor_keys AS
@@ -172,6 +189,7 @@ def resolve_vendors(
         """
     )
     _review(con, schema)
+    model = record_model_use(con, (schema, MODEL_RUNS), run_id, path, committed.version, outcome)
     counts = con.execute(
         f"""
         SELECT (SELECT count(DISTINCT vendor_key) FROM {schema}.vendor_keys),
@@ -189,5 +207,8 @@ def resolve_vendors(
         linked_pairs=counts[2],
         review_pairs=counts[3],
         refused_fein_conflicts=len(refused),
-        key_changes=changes,
+        new_keys=keys.new_keys,
+        merges=keys.merges,
+        splits=keys.splits,
+        model=model,
     )

@@ -5,30 +5,26 @@ set, so vendor-vendor, vendor-registry and registry-registry pairs are all score
 u parameters are trained offline (``python -m datalabs_pipelines.procurement.train``) and live
 in the versioned model file named in ``config.yaml``, in the format person linkage uses
 (``linkage.modelfile``: Splink's settings with the match threshold and a training note); a
-run only scores, it never trains.
-Splink works on its own in-memory DuckDB connection, so none of its scratch tables reach the
-warehouse; records go in and scored pairs come out as Arrow tables.
+run scores with it, or re-estimates it within guard rails when its config asks to.
+Splink runs through the project's one wrapper (``linkage.splink_session``), in a scratch
+catalog on the warehouse connection, as it does for people.
 """
 
 from __future__ import annotations
 
-import copy
-import logging
-from typing import Any
-
 import duckdb
-import pyarrow as pa
 import splink.comparison_level_library as cll
 import splink.comparison_library as cl
-from splink import Linker, SettingsCreator, block_on
+from splink import SettingsCreator, block_on
 
 from datalabs_pipelines.linkage.modelfile import MatchModel
-from datalabs_pipelines.warehouse import splink_api
+from datalabs_pipelines.linkage.splink_session import predict_into
 
 MODEL_COLUMNS = (
     "uid", "name_norm", "dba_norm", "address_norm", "house_number", "city_norm", "zip5",
     "phone10",
 )  # fmt: skip
+MODEL_RECORDS = "_biz_model_records"
 # A name matching a trade name, as three equality rules: one rule ORing them is a join DuckDB
 # cannot hash, so it compared every pair (282 s of a scale-100 run; 5 s as three rules).
 _DBA_RULES = ("l.name_norm = r.dba_norm", "l.dba_norm = r.name_norm", "l.dba_norm = r.dba_norm")
@@ -100,30 +96,30 @@ def settings() -> SettingsCreator:
     )
 
 
-def _linker(records: pa.Table, model: SettingsCreator | dict[str, Any]) -> Linker:
-    db_api = splink_api(duckdb.connect())
-    frame = db_api.register(records, dataset_display_name="business_records")
-    return Linker(frame, model, log_level=None)
+def score_pairs(
+    con: duckdb.DuckDBPyConnection,
+    records: str,
+    model: MatchModel,
+    min_probability: float,
+    out: str = "_scored",
+) -> int:
+    """TEMP ``out(uid_l, uid_r, match_weight, match_probability)``: every blocked pair of
+    ``records`` (a validated, qualified table) at or above ``min_probability``."""
+    model_records(con, records)
+    return predict_into(
+        con,
+        MODEL_RECORDS,
+        model.splink_settings,
+        out,
+        ("uid_l", "uid_r", "match_weight", "match_probability"),
+        min_probability,
+    )
 
 
-def records_arrow(con: duckdb.DuckDBPyConnection, table: str) -> pa.Table:
-    """The model's columns of ``table`` (a validated, qualified name) as an Arrow table."""
-    return con.sql(f"SELECT {', '.join(MODEL_COLUMNS)} FROM {table}").to_arrow_table()
-
-
-def score_pairs(records: pa.Table, model: MatchModel, min_probability: float) -> pa.Table:
-    """Scored pairs ``(uid_l, uid_r, match_weight, match_probability)`` above a floor."""
-    quiet = logging.getLogger("splink")
-    level, quiet.level = quiet.level, logging.WARNING
-    try:
-        linker = _linker(records, copy.deepcopy(model.splink_settings))
-        scored = linker.inference.predict(
-            threshold_match_probability=min_probability, warning_mode="never"
-        )
-        return (
-            scored.as_duckdbpyrelation()
-            .select("uid_l, uid_r, match_weight, match_probability")
-            .to_arrow_table()
-        )
-    finally:
-        quiet.level = level
+def model_records(con: duckdb.DuckDBPyConnection, records: str) -> str:
+    """TEMP ``_biz_model_records``: the model's columns of ``records``, what Splink reads."""
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {MODEL_RECORDS} AS "
+        f"SELECT {', '.join(MODEL_COLUMNS)} FROM {records}"
+    )
+    return MODEL_RECORDS

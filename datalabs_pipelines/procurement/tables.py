@@ -11,8 +11,11 @@ from dataclasses import dataclass
 from pydantic import Field
 
 from datalabs_pipelines.declarations import DeclaredColumn, TableDeclaration, load_declaration
+from datalabs_pipelines.linkage.model_runs import MODEL_RUNS_COLUMNS
+from datalabs_pipelines.linkage.review import review_columns
 from datalabs_pipelines.procurement.facts import SQL_DIR, STEPS
-from datalabs_pipelines.procurement.keys import ASSIGNMENT_COLUMNS, CHANGE_COLUMNS
+from datalabs_pipelines.procurement.keys import ASSIGNMENT_DESCRIPTIONS, VENDOR_KEY_SPEC
+from datalabs_pipelines.procurement.linkage import REVIEW_FIELDS
 from datalabs_pipelines.procurement.sources import RECORDS_COLUMNS
 
 
@@ -54,24 +57,7 @@ LINKAGE_TABLES = (
         "Uncertain pairs left unlinked for a person to decide.",
         "`integrated.vendor_matches`",
         "one row per pair in the review band whose records are in different businesses",
-        {
-            "match_probability": ("DOUBLE", "probability the two are one business"),
-            "match_weight": ("DOUBLE", "Splink match weight"),
-            **{
-                f"{c}_{s}": (V, f"{c} of the {side} record")
-                for s, side in (("l", "first"), ("r", "second"))
-                for c in ("source_extract", "record_id")
-            },
-            **{
-                f"vendor_key_{s}": (V, f"current key of the {side} record")
-                for s, side in (("l", "first"), ("r", "second"))
-            },
-            **{
-                f"{c}_{s}": (V, f"{c} of the {side} record (public business data)")
-                for c in ("name", "address", "city", "zip", "phone")
-                for s, side in (("l", "first"), ("r", "second"))
-            },
-        },
+        review_columns("vendor_key", {f: f"{f} (public business data)" for f in REVIEW_FIELDS}),
     ),
     Table(
         "vendor_keys",
@@ -91,14 +77,21 @@ LINKAGE_TABLES = (
         "Persistent memory of every record's key across runs.",
         "vendor resolution, run after run",
         "one row per source record ever seen",
-        {c: (t, c.replace("_", " ")) for c, t in ASSIGNMENT_COLUMNS.items()},
+        ASSIGNMENT_DESCRIPTIONS,
     ),
     Table(
         "vendor_key_changes",
-        "Log of key changes (new record, merge, split) with run id.",
+        "Log of key merges and splits with run id (the schema of people's change log).",
         "vendor resolution, run after run",
-        "one row per record whose key changed in a run",
-        {c: (t, c.replace("_", " ")) for c, t in CHANGE_COLUMNS.items()},
+        "one row per run, old key and new key whose records moved",
+        VENDOR_KEY_SPEC.change_columns,
+    ),
+    Table(
+        "vendor_linkage_models",
+        "Which model each run scored with: file, versions, whether re-estimated, refusals.",
+        "vendor resolution, run after run",
+        "one row per run",
+        MODEL_RUNS_COLUMNS,
     ),
 )
 

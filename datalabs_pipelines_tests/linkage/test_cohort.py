@@ -16,6 +16,7 @@ in a cohort of eight alone MARIA would be the commonest name there is.
 """
 
 import datetime as dt
+import json
 import re
 
 import duckdb
@@ -198,3 +199,20 @@ def test_cohort_keys_survive_a_rerun_and_a_new_delivery(linked):
     assert not con.execute(
         "SELECT table_name FROM information_schema.tables WHERE table_name LIKE '%splink%'"
     ).fetchall()
+
+
+def test_every_run_records_the_model_it_used(linked):
+    """Runs 1-3 scored with the committed model as it is; an opt-in re-estimated run records
+    whether it re-estimated and what the guard rail refused (comparison, level, bits only)."""
+    con, sources, model, _ = linked
+    used = con.execute(
+        "SELECT run_id, committed_version, used_version, reestimated "
+        "FROM integrated.person_linkage_models ORDER BY run_id"
+    ).fetchall()
+    assert used == [(f"run-{i}", model.version, model.version, False) for i in (1, 2, 3)]
+    result = link_persons(con, sources, model, "run-4", reestimated=True)
+    reestimated, refused = con.execute(
+        "SELECT reestimated, refused FROM integrated.person_linkage_models WHERE run_id = 'run-4'"
+    ).fetchone()
+    assert reestimated == result.model["reestimated"]
+    assert all(set(d) == {"comparison", "level", "delta_log2_bf"} for d in json.loads(refused))

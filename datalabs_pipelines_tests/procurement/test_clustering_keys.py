@@ -1,9 +1,13 @@
-"""Clustering never joins two FEINs; vendor keys survive runs, merges and splits."""
+"""Clustering never joins two FEINs; vendor keys (the shared key persistence under firms'
+declaration) survive runs, merges and splits."""
+
+import hashlib
 
 import duckdb
 
+from datalabs_pipelines.linkage.keys import persist_keys
 from datalabs_pipelines.procurement.clustering import COMPONENTS, cluster, cluster_in_sql
-from datalabs_pipelines.procurement.keys import Member, assign_keys, mint, persist_keys
+from datalabs_pipelines.procurement.keys import VENDOR_KEY_SPEC
 
 
 def test_fein_links_first_and_conflicting_chain_refused():
@@ -39,50 +43,74 @@ def test_sql_components_resolve_only_fein_conflicts_link_by_link():
     assert refused == [("c", "d")]
 
 
-def m(extract: str, source_id: str) -> Member:
-    return Member(extract, source_id, f"{extract}.csv:{source_id}")
+def _key(extract: str, source_id: str, salt: str = "") -> str:
+    """A derived vendor key, worked out by hand: VK + 12 hex digits of a SHA-256."""
+    return "VK" + hashlib.sha256(f"{extract}:{source_id}{salt}".encode()).hexdigest()[:12].upper()
 
 
-def test_new_clusters_get_deterministic_keys():
-    clusters = {"x": [m("vendor_master", "V2"), m("certified_firms", "BEP-1")]}
-    assert assign_keys(clusters, {}) == {"x": mint(("certified_firms", "BEP-1"))}
+def persist(con, clusters: dict[str, list[tuple[str, str]]], run_id: str) -> dict[str, str]:
+    """Key ``clusters`` (cluster -> [(extract, source id)]) with firms' declaration; return
+    source id -> key as remembered."""
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE clusters (source_extract VARCHAR, source_id VARCHAR, "
+        "record_id VARCHAR, cluster VARCHAR)"
+    )
+    rows = [(e, s, f"{e}.csv:{s}", c) for c, members in clusters.items() for e, s in members]
+    con.executemany("INSERT INTO clusters VALUES (?, ?, ?, ?)", rows)
+    result = persist_keys(con, VENDOR_KEY_SPEC, "clusters", run_id)
+    keys = con.execute("SELECT source_id, vendor_key FROM integrated.vendor_key_assignments")
+    return result, dict(keys.fetchall())
 
 
-def test_merge_keeps_the_majority_key_and_split_keeps_the_larger_part():
-    previous = {
-        ("vendor_master", "V1"): "K1",
-        ("vendor_master", "V2"): "K1",
-        ("certified_firms", "C1"): "K2",
+def test_new_clusters_get_keys_derived_from_their_first_record(con):
+    _, keys = persist(con, {"x": [("vendor_master", "V2"), ("certified_firms", "BEP-1")]}, "r1")
+    assert keys == {
+        "V2": _key("certified_firms", "BEP-1"),
+        "BEP-1": _key("certified_firms", "BEP-1"),
     }
-    merged = {"x": [m("vendor_master", "V1"), m("vendor_master", "V2"), m("certified_firms", "C1")]}
-    assert assign_keys(merged, previous) == {"x": "K1"}
-    split = {"x": [m("vendor_master", "V1"), m("certified_firms", "C1")],
-             "y": [m("vendor_master", "V2")]}  # fmt: skip
-    keys = assign_keys(split, previous)
-    assert keys["x"] in {"K1", "K2"} and keys["y"] not in {keys["x"]}
-    assert len(set(keys.values())) == 2
 
 
-def test_keys_persist_across_runs_and_changes_are_logged():
-    con = duckdb.connect()
-    first = {"a": [m("vendor_master", "V1")], "b": [m("certified_firms", "C1")]}
-    assert persist_keys(con, first, "run-1") == {"new_record": 2}
-    key_v1 = mint(("vendor_master", "V1"))
+def test_merge_keeps_the_majority_key_and_split_keeps_the_larger_part(con):
+    persist(con, {"a": [("vendor_master", "V1"), ("vendor_master", "V2")],
+                  "b": [("certified_firms", "C1")]}, "r1")  # fmt: skip
+    k1, k2 = _key("vendor_master", "V1"), _key("certified_firms", "C1")
+    merged, keys = persist(
+        con, {"x": [("vendor_master", "V1"), ("vendor_master", "V2"), ("certified_firms", "C1")]},
+        "r2",
+    )  # fmt: skip
+    assert set(keys.values()) == {k1} and (merged.merges, merged.splits) == (1, 0)
+    split, keys = persist(con, {"x": [("vendor_master", "V1"), ("certified_firms", "C1")],
+                                "y": [("vendor_master", "V2")]}, "r3")  # fmt: skip
+    assert keys["V1"] == keys["C1"] == k1  # the larger part keeps the key
+    # V2 gets a new key: its own derived key, unless that was ever used (never reused)
+    assert keys["V2"] == _key("vendor_master", "V2") not in {k1, k2}
+    assert (split.merges, split.splits) == (0, 1)
+
+
+def test_keys_persist_across_runs_and_changes_are_logged(con):
+    first, _ = persist(
+        con, {"a": [("vendor_master", "V1")], "b": [("certified_firms", "C1")]}, "run-1"
+    )
+    assert first.new_keys == 2
+    key_v1 = _key("vendor_master", "V1")
     # run 2: same records, a new delivery adds V2, and C1 is now known to be V1's business
-    second = {"a": [m("vendor_master", "V1"), m("certified_firms", "C1")],
-              "c": [m("vendor_master", "V2")]}  # fmt: skip
-    changes = persist_keys(con, second, "run-2")
-    assert changes == {"merged": 1, "new_record": 1}
-    rows = con.execute(
-        "SELECT source_id, vendor_key FROM integrated.vendor_key_assignments ORDER BY 1"
-    ).fetchall()
-    assert rows == [("C1", key_v1), ("V1", key_v1), ("V2", mint(("vendor_master", "V2")))]
+    second = {"a": [("vendor_master", "V1"), ("certified_firms", "C1")],
+              "c": [("vendor_master", "V2")]}  # fmt: skip
+    result, keys = persist(con, second, "run-2")
+    assert (result.new_keys, result.merges, result.splits) == (1, 1, 0)
+    assert keys == {"C1": key_v1, "V1": key_v1, "V2": _key("vendor_master", "V2")}
     log = con.execute(
-        "SELECT run_id, source_id, old_vendor_key, new_vendor_key, reason "
-        "FROM integrated.vendor_key_changes WHERE run_id = 'run-2' ORDER BY source_id"
+        "SELECT run_id, change_type, old_vendor_key, new_vendor_key, records "
+        "FROM integrated.vendor_key_changes"
     ).fetchall()
-    assert log == [
-        ("run-2", "C1", mint(("certified_firms", "C1")), key_v1, "merged"),
-        ("run-2", "V2", None, mint(("vendor_master", "V2")), "new_record"),
-    ]
-    assert persist_keys(con, second, "run-3") == {}  # nothing changes, nothing is logged
+    assert log == [("run-2", "merge", _key("certified_firms", "C1"), key_v1, 1)]
+    again, same = persist(con, second, "run-3")  # nothing changes, nothing is logged
+    assert same == keys and (again.new_keys, again.merges, again.splits) == (0, 0, 0)
+    assert con.execute("SELECT count(*) FROM integrated.vendor_key_changes").fetchone()[0] == 1
+
+
+def test_a_record_no_longer_delivered_keeps_its_key_when_it_returns(con):
+    persist(con, {"a": [("vendor_master", "V1")], "b": [("vendor_master", "V2")]}, "r1")
+    persist(con, {"a": [("vendor_master", "V1")]}, "r2")  # V2 missing from this delivery
+    _, keys = persist(con, {"a": [("vendor_master", "V1")], "z": [("vendor_master", "V2")]}, "r3")
+    assert keys["V2"] == _key("vendor_master", "V2")

@@ -1,21 +1,21 @@
 """A vendor registered at its remit-to PO box still links to its registry record."""
 
-import pyarrow as pa
+import duckdb
 
 from datalabs_pipelines.linkage.modelfile import load_model
 from datalabs_pipelines.procurement.config import load_config
 from datalabs_pipelines.procurement.splink_model import MODEL_COLUMNS, score_pairs
 
 
-def _records(rows: list[tuple]) -> pa.Table:
-    return pa.table({c: [r[i] for r in rows] for i, c in enumerate(MODEL_COLUMNS)})
-
-
 def _probability(other: tuple) -> float:
     linkage = load_config().linkage
     street = ("a", "DANIELS TOURS", None, "12 MAIN ST", "12", "PEORIA", "61602", "3095550100")
-    scored = score_pairs(_records([street, other]), load_model(linkage.model_path), 0.0)
-    return max(scored.column("match_probability").to_pylist(), default=0.0)
+    with duckdb.connect() as con:
+        con.execute(f"CREATE TABLE recs ({' VARCHAR, '.join(MODEL_COLUMNS)} VARCHAR)")
+        con.executemany(f"INSERT INTO recs VALUES ({', '.join('?' * len(MODEL_COLUMNS))})",
+                        [street, other])  # fmt: skip
+        score_pairs(con, "recs", load_model(linkage.model_path), 0.0)
+        return con.execute("SELECT coalesce(max(match_probability), 0) FROM _scored").fetchone()[0]
 
 
 def test_po_box_with_no_phone_links_like_a_missing_address():

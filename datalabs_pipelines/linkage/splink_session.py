@@ -1,0 +1,68 @@
+"""The one Splink wrapper of the project: people and firms score, train and re-estimate here.
+
+Splink runs on the DuckDB connection itself, inside a scratch catalog (``scratch.py``), on a
+TEMP table of records, so its work tables (and the identities they hold) never reach the
+warehouse file. What differs between people and firms is only the settings they pass in.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import duckdb
+
+from datalabs_pipelines.linkage.scratch import scratch_catalog
+from datalabs_pipelines.warehouse import identifier, splink_api
+
+
+@contextmanager
+def splink_linker(con: duckdb.DuckDBPyConnection, table: str, settings: Any) -> Iterator[Any]:
+    """A Splink ``Linker`` over the TEMP ``table`` with ``settings`` (a dict or a
+    ``SettingsCreator``; a dict is copied, never changed), live for the block."""
+    from splink import Linker
+
+    if isinstance(settings, dict):
+        settings = copy.deepcopy(settings)
+        settings.pop("linker_uid", None)
+    with scratch_catalog(con):
+        frame = splink_api(con).register(table)
+        yield Linker(frame, settings, log_level=logging.WARNING)
+
+
+def predict_into(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    settings: Any,
+    out: str,
+    columns: Sequence[str],
+    min_probability: float | None = None,
+) -> int:
+    """Score every blocked pair of ``table`` (at or above ``min_probability``, if given) into
+    TEMP ``out`` with ``columns`` of Splink's predictions; return the pairs written."""
+    out = identifier(out)
+    select = ", ".join(identifier(c) for c in columns)
+    with splink_linker(con, table, settings) as linker:
+        predictions = linker.inference.predict(
+            threshold_match_probability=min_probability, warning_mode="never"
+        )
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {out} AS "
+            f"SELECT {select} FROM {predictions.physical_name}"
+        )
+    return con.execute(f"SELECT count(*) FROM {out}").fetchone()[0]
+
+
+def floor_m(settings: dict[str, Any], floor: float) -> dict[str, Any]:
+    """``settings`` with every trained (or untrained) m probability raised to ``floor``, so a
+    disagreeing field counts against a pair (at most log2(u / floor) bits) but never vetoes."""
+    for comparison in settings["comparisons"]:
+        for level in comparison["comparison_levels"]:
+            if level.get("is_null_level"):
+                continue
+            m = level.get("m_probability")
+            level["m_probability"] = floor if m is None else max(float(m), floor)
+    return settings
