@@ -9,7 +9,7 @@ from collections.abc import Iterable
 import duckdb
 
 from datalabs_pipelines.cleaning.staging import Collapsed
-from datalabs_pipelines.warehouse import ensure_table, qualified
+from datalabs_pipelines.warehouse import ensure_table, qualified, transaction
 
 COLLAPSED = ("staging", "collapsed_lines")
 COLLAPSED_COLUMNS = {
@@ -29,7 +29,8 @@ def record_collapsed(
 ) -> None:
     """Replace the extract's collapse counts by those of the staging table just promoted."""
     ensure_collapsed_table(con)
-    con.execute(f"DELETE FROM {qualified(COLLAPSED)} WHERE extract = ?", [extract])
     rows = [(extract, c.delivery, c.lines, c.amount) for c in collapsed]
-    if rows:
-        con.executemany(f"INSERT INTO {qualified(COLLAPSED)} VALUES (?, ?, ?, ?)", rows)
+    with transaction(con):
+        con.execute(f"DELETE FROM {qualified(COLLAPSED)} WHERE extract = ?", [extract])
+        if rows:
+            con.executemany(f"INSERT INTO {qualified(COLLAPSED)} VALUES (?, ?, ?, ?)", rows)

@@ -15,7 +15,7 @@ from dagster_duckdb import DuckDBResource
 from datalabs_pipelines.assets_common import column_schema
 from datalabs_pipelines.contracts.model import Contract
 from datalabs_pipelines.quality.expectations import Outcome
-from datalabs_pipelines.warehouse import ensure_table, qualified
+from datalabs_pipelines.warehouse import ensure_table, qualified, transaction, warehouse_pool
 
 RESULTS = ("staging", "check_results")
 RESULTS_KEY = dg.AssetKey(["staging", "platform", "check_results"])
@@ -60,11 +60,12 @@ def _reported(instance: dg.DagsterInstance, key: dg.AssetKey) -> list[dict]:
 def write_results(con: duckdb.DuckDBPyConnection, rows: Sequence[tuple]) -> None:
     """Replace the table's rows with ``(extract, check, severity, passed, count)`` rows."""
     ensure_results_table(con)
-    con.execute(f"DELETE FROM {qualified(RESULTS)}")
-    if rows:
-        con.executemany(
-            f"INSERT INTO {qualified(RESULTS)} VALUES (?, ?, ?, ?, ?, now()::TIMESTAMP)", rows
-        )
+    with transaction(con):
+        con.execute(f"DELETE FROM {qualified(RESULTS)}")
+        if rows:
+            con.executemany(
+                f"INSERT INTO {qualified(RESULTS)} VALUES (?, ?, ?, ?, ?, now()::TIMESTAMP)", rows
+            )
 
 
 def build_check_results_asset(
@@ -78,7 +79,7 @@ def build_check_results_asset(
         owners=["team:data_platform"],
         tags={"domain": "platform", "classification": "confidential"},
         metadata={"dagster/column_schema": column_schema(RESULT_SCHEMA)},
-        pool="duckdb",
+        pool=warehouse_pool(RESULTS[1]),
     )
     def check_results(context: dg.AssetExecutionContext, warehouse: DuckDBResource):
         """The latest outcome of every expectation. Source: the latest materialization of
