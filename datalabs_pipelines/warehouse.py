@@ -157,6 +157,10 @@ class WarehouseResource(DuckDBResource):
         when the step succeeds, so a failed step left the file open in the process).
         ``database`` is the warehouse file, or a DuckLake."""
         prepare(self.database)
+        if is_lake(self.database):
+            from datalabs_pipelines.deploy import lake
+
+            lake.keep_open(self.database, tuple(sorted(self.connection_config.items())))
         con = duckdb.connect(self.database, config=dict(self.connection_config))
         try:
             if is_lake(self.database):

@@ -136,6 +136,16 @@ def prepare_lake(settings: LakeSettings, schemas: tuple[str, ...]) -> None:
             time.sleep(0.2 * (attempt + 1))
 
 
+@functools.cache
+def keep_open(database: str, config: tuple[tuple[str, object], ...]) -> duckdb.DuckDBPyConnection:
+    """One connection to the lake held for the life of the process, so that DuckDB keeps the
+    lake attached between steps: each step's connection joins it instead of attaching it again
+    (a catalog load from PostgreSQL per step). It also avoids a DuckLake 1.5.5 hang: after a
+    commit conflict, opening the lake again once every connection was closed never returns,
+    while a connection to the still-open lake works (test_parallel_writers)."""
+    return duckdb.connect(database, config=dict(config))
+
+
 def _create(settings: LakeSettings, schemas: tuple[str, ...]) -> None:
     with duckdb.connect() as con:
         con.execute("SET autoinstall_known_extensions = false")
