@@ -157,10 +157,6 @@ class WarehouseResource(DuckDBResource):
         when the step succeeds, so a failed step left the file open in the process).
         ``database`` is the warehouse file, or a DuckLake."""
         prepare(self.database)
-        if is_lake(self.database):
-            from datalabs_pipelines.deploy import lake
-
-            lake.keep_open(self.database, tuple(sorted(self.connection_config.items())))
         con = duckdb.connect(self.database, config=dict(self.connection_config))
         try:
             if is_lake(self.database):
@@ -173,10 +169,12 @@ class WarehouseResource(DuckDBResource):
             from datalabs_pipelines.deploy import lake
 
             if is_lake(self.database) and lake.is_write_conflict(error):
+                lake.hold_after_conflict(con)
                 raise lake.retry_after_conflict() from error
             raise
         finally:
-            con.close()
+            if not _held(con):
+                con.close()
 
 
 EMBEDDED_POOL = "duckdb"
@@ -196,6 +194,12 @@ def warehouse_pool(writes: str) -> str:
     if lake.backend() == "ducklake":
         return f"ducklake/{identifier(writes)}"
     return EMBEDDED_POOL
+
+
+def _held(con: duckdb.DuckDBPyConnection) -> bool:
+    from datalabs_pipelines.deploy import lake
+
+    return any(con is held for held in lake.HELD)
 
 
 def is_lake(database: Path | str) -> bool:

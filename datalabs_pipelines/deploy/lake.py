@@ -136,14 +136,20 @@ def prepare_lake(settings: LakeSettings, schemas: tuple[str, ...]) -> None:
             time.sleep(0.2 * (attempt + 1))
 
 
-@functools.cache
-def keep_open(database: str, config: tuple[tuple[str, object], ...]) -> duckdb.DuckDBPyConnection:
-    """One connection to the lake held for the life of the process, so that DuckDB keeps the
-    lake attached between steps: each step's connection joins it instead of attaching it again
-    (a catalog load from PostgreSQL per step). It also avoids a DuckLake 1.5.5 hang: after a
-    commit conflict, opening the lake again once every connection was closed never returns,
-    while a connection to the still-open lake works (test_parallel_writers)."""
-    return duckdb.connect(database, config=dict(config))
+HELD: list[duckdb.DuckDBPyConnection] = []
+
+
+def hold_after_conflict(con: duckdb.DuckDBPyConnection) -> None:
+    """Keep the connection whose commit conflicted open for the rest of the process.
+
+    DuckLake 1.5.5: once a commit has conflicted, opening the lake again after every
+    connection to it was closed never returns, while a connection to the still-open lake works
+    (test_parallel_writers). Holding one keeps the lake open for the step's retry. Great
+    Expectations cannot then join it in this process (it connects with another configuration):
+    a staging step that conflicted fails there, and the run's retry (run_retries in
+    dagster-production.yaml) starts a new process.
+    """
+    HELD.append(con)
 
 
 def _create(settings: LakeSettings, schemas: tuple[str, ...]) -> None:
