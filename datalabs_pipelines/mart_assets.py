@@ -39,7 +39,7 @@ from datalabs_pipelines.marts.status import (
     assess,
 )
 from datalabs_pipelines.quality.extract_status import EXTRACT_STATUS_KEY, extract_statuses
-from datalabs_pipelines.warehouse import identifier, table_exists
+from datalabs_pipelines.warehouse import identifier, table_exists, warehouse_pool
 
 
 def mart_key(declaration: MartDeclaration) -> dg.AssetKey:
@@ -131,7 +131,7 @@ def build_mart_asset(
         },
         check_specs=[agreement_check_spec(key, declaration)],
         freshness_policy=freshness_of(sources_used(declaration, contracts) or contracts),
-        pool="duckdb",
+        pool=warehouse_pool(declaration.name),
     )
     def _mart(context: dg.AssetExecutionContext, warehouse: DuckDBResource):
         on = run_date(context.run.tags.get(SCHEDULED_TIME_TAG))

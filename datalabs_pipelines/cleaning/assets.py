@@ -63,7 +63,7 @@ from datalabs_pipelines.quality.extract_status import (
 )
 from datalabs_pipelines.quality.results import OUTCOMES, outcomes_metadata
 from datalabs_pipelines.settings import get_settings
-from datalabs_pipelines.warehouse import qualified
+from datalabs_pipelines.warehouse import qualified, warehouse_pool
 
 STAGING_LINEAGE = {
     "record_id": ("VARCHAR", "delivery:line of the kept raw record; unique per extract"),
@@ -162,7 +162,7 @@ def build_staging_asset(contract: Contract) -> dg.AssetsDefinition:
         name=f"staging__{contract.name}",
         specs=specs,
         check_specs=check_specs(contract, key),
-        pool="duckdb",
+        pool=warehouse_pool(contract.name),
     )
     def _staging(context: dg.AssetExecutionContext, warehouse: DuckDBResource):
         token_key = linkage_key()

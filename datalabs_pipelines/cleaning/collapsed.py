@@ -11,7 +11,7 @@ import dagster as dg
 import duckdb
 
 from datalabs_pipelines.cleaning.staging import Collapsed
-from datalabs_pipelines.warehouse import ensure_table, qualified
+from datalabs_pipelines.warehouse import ensure_table, qualified, transaction
 
 COLLAPSED = ("staging", "collapsed_lines")
 COLLAPSED_KEY = dg.AssetKey(["staging", "platform", "collapsed_lines"])
@@ -44,8 +44,11 @@ def write_collapsed(
     """Replace the rows of each extract in ``reported`` (extract → its ``collapsed`` entries);
     other extracts (held back: their live table did not change) keep theirs."""
     ensure_table(con, COLLAPSED, COLLAPSED_COLUMNS)
-    for extract, entries in reported.items():
-        con.execute(f"DELETE FROM {qualified(COLLAPSED)} WHERE extract = ?", [extract])
-        rows = [(extract, e["delivery"], e["lines"], e["amount"]) for e in entries]
-        if rows:
-            con.executemany(f"INSERT INTO {qualified(COLLAPSED)} VALUES (?, ?, ?, ?)", rows)
+    with transaction(con):
+        for extract, entries in reported.items():
+            con.execute(f"DELETE FROM {qualified(COLLAPSED)} WHERE extract = ?", [extract])
+            rows = [(extract, e["delivery"], e["lines"], e["amount"]) for e in entries]
+            if rows:
+                con.executemany(
+                    f"INSERT INTO {qualified(COLLAPSED)} VALUES (?, ?, ?, ?)", rows
+                )

@@ -21,6 +21,7 @@ from datalabs_pipelines.quality.extract_status import (
     write_statuses,
 )
 from datalabs_pipelines.quality.results import OUTCOMES, RESULT_SCHEMA, RESULTS_KEY, write_results
+from datalabs_pipelines.warehouse import warehouse_pool
 
 REASON, COLLAPSED_LINES = "reason", "collapsed"  # metadata of a staging materialization
 
@@ -67,7 +68,9 @@ def report_specs(staging_keys: Sequence[dg.AssetKey]) -> list[dg.AssetSpec]:
 def build_staging_reports(
     contracts: Sequence[Contract], staging_keys: Sequence[dg.AssetKey]
 ) -> dg.AssetsDefinition:
-    @dg.multi_asset(name="staging_reports", specs=report_specs(staging_keys), pool="duckdb")
+    @dg.multi_asset(
+        name="staging_reports", specs=report_specs(staging_keys), pool=warehouse_pool("staging_reports")
+    )
     def staging_reports(context: dg.AssetExecutionContext, warehouse: DuckDBResource):
         results, statuses, collapsed = [], [], {}
         for contract, key in zip(contracts, staging_keys, strict=True):

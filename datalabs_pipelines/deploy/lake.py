@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import functools
 import os
+import random
 import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import dagster as dg
 import duckdb
 import duckdb_extension_ducklake
 import duckdb_extension_postgres
@@ -28,6 +30,13 @@ DATA_PATH_VARIABLE = "DATALABS_DUCKLAKE_DATA_PATH"
 BACKENDS = ("duckdb", "ducklake")
 LAKE_PREFIX = "ducklake:postgres:"
 CREATE_ATTEMPTS = 5
+CONFLICT_RETRIES = 5
+CONFLICT_WAIT_SECONDS = 1.0  # doubled at each retry, with jitter
+# What DuckLake 1.5.x says when a commit conflicts with one committed since the transaction
+# began (its optimistic concurrency control: both deleted from one data file, dropped or
+# created one table), or when its own commit retries (ducklake_max_retry_count) ran out.
+COMMIT_FAILED = "Failed to commit DuckLake transaction"
+CONFLICT_MARKS = ("Transaction conflict", "Exceeded the maximum retry count")
 _PASSWORD = re.compile(r"(^|\s)password\s*=", re.IGNORECASE)
 
 
@@ -127,6 +136,22 @@ def prepare_lake(settings: LakeSettings, schemas: tuple[str, ...]) -> None:
             time.sleep(0.2 * (attempt + 1))
 
 
+HELD: list[duckdb.DuckDBPyConnection] = []
+
+
+def hold_after_conflict(con: duckdb.DuckDBPyConnection) -> None:
+    """Keep the connection whose commit conflicted open for the rest of the process.
+
+    DuckLake 1.5.5: once a commit has conflicted, opening the lake again after every
+    connection to it was closed never returns, while a connection to the still-open lake works
+    (test_parallel_writers). Holding one keeps the lake open for the step's retry. Great
+    Expectations cannot then join it in this process (it connects with another configuration):
+    a staging step that conflicted fails there, and the run's retry (run_retries in
+    dagster-production.yaml) starts a new process.
+    """
+    HELD.append(con)
+
+
 def _create(settings: LakeSettings, schemas: tuple[str, ...]) -> None:
     with duckdb.connect() as con:
         con.execute("SET autoinstall_known_extensions = false")
@@ -135,3 +160,29 @@ def _create(settings: LakeSettings, schemas: tuple[str, ...]) -> None:
         )
         for schema in schemas:
             con.execute(f"CREATE SCHEMA IF NOT EXISTS lake.{identifier(schema)}")
+
+
+def is_write_conflict(error: BaseException) -> bool:
+    """Whether ``error`` is DuckLake refusing a commit because of a concurrent one."""
+    text = str(error)
+    return (
+        isinstance(error, duckdb.TransactionException)
+        and COMMIT_FAILED in text
+        and any(mark in text for mark in CONFLICT_MARKS)
+    )
+
+
+def retry_after_conflict() -> dg.RetryRequested:
+    """Ask Dagster to run the step again (its writes are idempotent) after a backoff.
+
+    At most ``CONFLICT_RETRIES`` times; the wait doubles with each retry, with jitter so that
+    two steps that collided do not collide again. The log names no table and no value.
+    """
+    context = dg.OpExecutionContext.get()
+    attempt = context.retry_number
+    wait = CONFLICT_WAIT_SECONDS * 2**attempt * (0.5 + random.random())
+    context.log.warning(
+        f"DuckLake write conflict with a concurrent commit: step retry {attempt + 1} of "
+        f"{CONFLICT_RETRIES} in {wait:.1f} s"
+    )
+    return dg.RetryRequested(max_retries=CONFLICT_RETRIES, seconds_to_wait=wait)

@@ -23,7 +23,13 @@ from datalabs_pipelines.governance.dictionary_page import render_dictionary
 from datalabs_pipelines.marts.declaration import MartDeclaration
 from datalabs_pipelines.marts.status import mart_statuses
 from datalabs_pipelines.settings import get_settings
-from datalabs_pipelines.warehouse import identifier, qualified, table_exists
+from datalabs_pipelines.warehouse import (
+    identifier,
+    qualified,
+    table_exists,
+    transaction,
+    warehouse_pool,
+)
 
 DICTIONARY_TABLE = ("marts", "data_dictionary")
 DICTIONARY_KEY = dg.AssetKey(["marts", "platform", "data_dictionary"])
@@ -70,11 +76,12 @@ def write_dictionary(con: duckdb.DuckDBPyConnection, entries: list[Entry]) -> in
     """Replace ``marts.data_dictionary`` with ``entries``; return its row count."""
     con.execute("CREATE SCHEMA IF NOT EXISTS marts")
     body = ", ".join(f"{name} {sql_type}" for name, (sql_type, _) in ENTRY_COLUMNS.items())
-    con.execute(f"CREATE OR REPLACE TABLE {qualified(DICTIONARY_TABLE)} ({body})")
     placeholders = ", ".join("?" for _ in ENTRY_COLUMNS)
-    con.executemany(
-        f"INSERT INTO {qualified(DICTIONARY_TABLE)} VALUES ({placeholders})", as_rows(entries)
-    )
+    with transaction(con):
+        con.execute(f"CREATE OR REPLACE TABLE {qualified(DICTIONARY_TABLE)} ({body})")
+        con.executemany(
+            f"INSERT INTO {qualified(DICTIONARY_TABLE)} VALUES ({placeholders})", as_rows(entries)
+        )
     return len(entries)
 
 
@@ -87,7 +94,7 @@ def build_dictionary_asset(
     """``specs``: every other asset; the dictionary describes itself too."""
     own = dictionary_spec(deps)
 
-    @dg.multi_asset(name="data_dictionary", specs=[own], pool="duckdb")
+    @dg.multi_asset(name="data_dictionary", specs=[own], pool=warehouse_pool(DICTIONARY_TABLE[1]))
     def data_dictionary(warehouse: DuckDBResource) -> dg.MaterializeResult:
         entries = build_entries([*specs, own], contracts, declarations)
         with warehouse.get_connection() as con:

@@ -26,6 +26,7 @@ from datalabs_pipelines.ingestion.loading import (
     record_rejection,
 )
 from datalabs_pipelines.settings import get_settings
+from datalabs_pipelines.warehouse import warehouse_pool
 
 RECONCILES = "delivery_reconciles"
 FORMAT_KINDS = {
@@ -132,7 +133,7 @@ def build_raw_asset(contract: Contract) -> dg.AssetsDefinition:
         ],
         partitions_def=partitions_for(contract),
         backfill_policy=dg.BackfillPolicy.single_run(),
-        pool="duckdb",
+        pool=warehouse_pool(contract.name),
     )
     def _raw(context: dg.AssetExecutionContext, warehouse: DuckDBResource):
         landing = get_settings().landing_dir

@@ -30,7 +30,7 @@ from datalabs_pipelines.linkage.person_keys import PERSON_KEYS, PERSON_KEYS_COLU
 from datalabs_pipelines.linkage.review import review_columns
 from datalabs_pipelines.linkage.run import MODEL_RUNS, REVIEW, REVIEW_FIELDS, link_persons
 from datalabs_pipelines.linkage.sources import person_sources
-from datalabs_pipelines.warehouse import qualified
+from datalabs_pipelines.warehouse import qualified, warehouse_pool
 
 CROSSWALK_KEY = dg.AssetKey(["pii", "linkage", "person_crosswalk"])
 CHANGES_KEY = dg.AssetKey(["pii", "linkage", "person_key_changes"])
@@ -124,7 +124,7 @@ def build_crosswalk_asset(contracts: Sequence[Contract]) -> dg.AssetsDefinition:
         ),
     ]
 
-    @dg.multi_asset(name="linkage__person_crosswalk", specs=specs, pool="duckdb")
+    @dg.multi_asset(name="linkage__person_crosswalk", specs=specs, pool=warehouse_pool(CROSSWALK_KEY.path[-1]))
     def person_crosswalk(
         context: dg.AssetExecutionContext, config: LinkageRunConfig, warehouse: DuckDBResource
     ):
@@ -177,7 +177,7 @@ def build_person_keys_asset() -> dg.AssetsDefinition:
         owners=OWNERS,
         tags=_tags("confidential"),
         metadata={"dagster/column_schema": column_schema(PERSON_KEYS_COLUMNS)},
-        pool="duckdb",
+        pool=warehouse_pool(PERSON_KEYS_KEY.path[-1]),
     )
     def person_keys(warehouse: DuckDBResource) -> dg.MaterializeResult:
         """Record → person_key, without probabilities or identifiers (only whether the record

@@ -21,7 +21,7 @@ from dagster_duckdb import DuckDBResource
 from datalabs_pipelines.assets_common import column_schema, latest_report, table_metadata
 from datalabs_pipelines.marts.declaration import MartDeclaration
 from datalabs_pipelines.quality.extract_status import HELD_BACK, LOADED
-from datalabs_pipelines.warehouse import ensure_table, qualified
+from datalabs_pipelines.warehouse import ensure_table, qualified, warehouse_pool
 
 MART_STATUS = ("marts", "mart_status")
 MART_STATUS_KEY = dg.AssetKey(["marts", "platform", "mart_status"])
@@ -162,7 +162,7 @@ def build_mart_status_asset(
         owners=["team:data_platform"],
         tags={"domain": "platform", "classification": "public"},
         metadata={"dagster/column_schema": column_schema(STATUS_SCHEMA)},
-        pool="duckdb",
+        pool=warehouse_pool("mart_status"),
     )
     def mart_status(context: dg.AssetExecutionContext, warehouse: DuckDBResource):
         """Each mart's status, reason, data_through and built_at. Source: the latest

@@ -14,7 +14,7 @@ from datalabs_pipelines.linkage.person_keys import PERSON_KEYS_KEY
 from datalabs_pipelines.outcomes.build import build_fact, fact_table
 from datalabs_pipelines.outcomes.checks import check_names
 from datalabs_pipelines.outcomes.facts import FactDeclaration, all_facts
-from datalabs_pipelines.warehouse import qualified
+from datalabs_pipelines.warehouse import qualified, warehouse_pool
 
 
 def fact_key(fact: FactDeclaration) -> dg.AssetKey:
@@ -54,7 +54,7 @@ def build_fact_asset(fact: FactDeclaration, contracts: Sequence[Contract]) -> dg
             dg.AssetCheckSpec(name, asset=key, blocking=blocking, description=description)
             for name, blocking, description in check_names(fact)
         ],
-        pool="duckdb",
+        pool=warehouse_pool(fact.name),
     )
     def _fact(warehouse: DuckDBResource) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
         with warehouse.get_connection() as con:

@@ -17,7 +17,7 @@ from datalabs_pipelines.linkage.person_keys import (
     PERSON_KEYS_KEY,
     ensure_person_keys,
 )
-from datalabs_pipelines.warehouse import qualified, table_exists
+from datalabs_pipelines.warehouse import qualified, table_exists, warehouse_pool
 
 
 def person_keys_placeholder() -> dg.AssetsDefinition:
@@ -30,7 +30,7 @@ def person_keys_placeholder() -> dg.AssetsDefinition:
         owners=["team:data_platform"],
         tags={"domain": "linkage", "classification": "confidential"},
         metadata={"dagster/column_schema": column_schema(PERSON_KEYS_COLUMNS)},
-        pool="duckdb",
+        pool=warehouse_pool(PERSON_KEYS_KEY.path[-1]),
     )
     def person_keys(
         context: dg.AssetExecutionContext, warehouse: DuckDBResource

@@ -19,6 +19,7 @@ from datalabs_pipelines.procurement.facts import build_facts
 from datalabs_pipelines.procurement.linkage import resolve_vendors
 from datalabs_pipelines.procurement.sources import BUSINESS_ROLES
 from datalabs_pipelines.procurement.tables import FACT_TABLES, LINKAGE_TABLES, Table
+from datalabs_pipelines.warehouse import warehouse_pool
 
 AGENCY = "procurement"
 ROLES = ("vendor_master", "certified_firm_registry", "payments", "awards")
@@ -73,7 +74,7 @@ def build_linkage_asset(contracts: Sequence[Contract]) -> dg.AssetsDefinition:
     @dg.multi_asset(
         name="integrated__procurement_vendor_resolution",
         specs=[_spec(t, deps, {"duckdb", "splink"}) for t in LINKAGE_TABLES],
-        pool="duckdb",
+        pool=warehouse_pool("vendor_resolution"),
     )
     def _linkage(
         context: dg.AssetExecutionContext, config: LinkageRunConfig, warehouse: DuckDBResource
@@ -109,7 +110,7 @@ def build_facts_asset(contracts: Sequence[Contract]) -> dg.AssetsDefinition:
     @dg.multi_asset(
         name="integrated__procurement_certified_spend",
         specs=[_spec(t, deps, {"duckdb", "sql"}) for t in FACT_TABLES],
-        pool="duckdb",
+        pool=warehouse_pool("certified_spend"),
     )
     def _facts(warehouse: DuckDBResource):
         with warehouse.get_connection() as con:

@@ -17,6 +17,7 @@ from datalabs_pipelines.marts.declaration import MartDeclaration
 from datalabs_pipelines.marts.status import FRESH, mart_statuses
 from datalabs_pipelines.publishing.snapshot import DisclosureGateFailed, publish_snapshot
 from datalabs_pipelines.settings import get_settings
+from datalabs_pipelines.warehouse import warehouse_pool
 
 SNAPSHOT = dg.AssetKey(["published", "platform", "datalabs"])
 DISCLOSURE_GATE = "disclosure_gate"
@@ -51,7 +52,7 @@ def build_published_snapshot(
                 f"Gated: {', '.join(gated) or '-'}.",
             )
         ],
-        pool="duckdb",
+        pool=warehouse_pool("published_snapshot"),
         freshness_policy=freshness_policy,
     )
     def published_snapshot(

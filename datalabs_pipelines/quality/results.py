@@ -12,7 +12,7 @@ import dagster as dg
 import duckdb
 
 from datalabs_pipelines.quality.expectations import Outcome
-from datalabs_pipelines.warehouse import ensure_table, qualified
+from datalabs_pipelines.warehouse import ensure_table, qualified, transaction, warehouse_pool
 
 RESULTS = ("staging", "check_results")
 RESULTS_KEY = dg.AssetKey(["staging", "platform", "check_results"])
@@ -50,8 +50,9 @@ def outcomes_metadata(outcomes: Iterable[Outcome]) -> dg.MetadataValue:
 def write_results(con: duckdb.DuckDBPyConnection, rows: Sequence[tuple]) -> None:
     """Replace the table's rows with ``(extract, check, severity, passed, count)`` rows."""
     ensure_results_table(con)
-    con.execute(f"DELETE FROM {qualified(RESULTS)}")
-    if rows:
-        con.executemany(
-            f"INSERT INTO {qualified(RESULTS)} VALUES (?, ?, ?, ?, ?, now()::TIMESTAMP)", rows
-        )
+    with transaction(con):
+        con.execute(f"DELETE FROM {qualified(RESULTS)}")
+        if rows:
+            con.executemany(
+                f"INSERT INTO {qualified(RESULTS)} VALUES (?, ?, ?, ?, ?, now()::TIMESTAMP)", rows
+            )
