@@ -49,6 +49,4 @@ def write_collapsed(
             con.execute(f"DELETE FROM {qualified(COLLAPSED)} WHERE extract = ?", [extract])
             rows = [(extract, e["delivery"], e["lines"], e["amount"]) for e in entries]
             if rows:
-                con.executemany(
-                    f"INSERT INTO {qualified(COLLAPSED)} VALUES (?, ?, ?, ?)", rows
-                )
+                con.executemany(f"INSERT INTO {qualified(COLLAPSED)} VALUES (?, ?, ?, ?)", rows)

@@ -69,7 +69,9 @@ def build_staging_reports(
     contracts: Sequence[Contract], staging_keys: Sequence[dg.AssetKey]
 ) -> dg.AssetsDefinition:
     @dg.multi_asset(
-        name="staging_reports", specs=report_specs(staging_keys), pool=warehouse_pool("staging_reports")
+        name="staging_reports",
+        specs=report_specs(staging_keys),
+        pool=warehouse_pool("staging_reports"),
     )
     def staging_reports(context: dg.AssetExecutionContext, warehouse: DuckDBResource):
         results, statuses, collapsed = [], [], {}

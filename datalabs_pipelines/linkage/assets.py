@@ -124,7 +124,9 @@ def build_crosswalk_asset(contracts: Sequence[Contract]) -> dg.AssetsDefinition:
         ),
     ]
 
-    @dg.multi_asset(name="linkage__person_crosswalk", specs=specs, pool=warehouse_pool(CROSSWALK_KEY.path[-1]))
+    @dg.multi_asset(
+        name="linkage__person_crosswalk", specs=specs, pool=warehouse_pool(CROSSWALK_KEY.path[-1])
+    )
     def person_crosswalk(
         context: dg.AssetExecutionContext, config: LinkageRunConfig, warehouse: DuckDBResource
     ):

@@ -12,7 +12,7 @@ import dagster as dg
 import duckdb
 
 from datalabs_pipelines.quality.expectations import Outcome
-from datalabs_pipelines.warehouse import ensure_table, qualified, transaction, warehouse_pool
+from datalabs_pipelines.warehouse import ensure_table, qualified, transaction
 
 RESULTS = ("staging", "check_results")
 RESULTS_KEY = dg.AssetKey(["staging", "platform", "check_results"])
