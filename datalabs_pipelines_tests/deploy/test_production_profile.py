@@ -19,6 +19,7 @@ from datalabs_pipelines_tests.deploy.postgres_server import Server
 from datalabs_pipelines_tests.pipeline.test_end_to_end import table_checksums
 from datalabs_pipelines_tests.reliability.pipeline_process import (
     GUARD_SECONDS,
+    KILLED_RUN_LEASE,
     Site,
     kill,
     new_site,
@@ -125,7 +126,7 @@ def test_a_worker_killed_mid_step_leaves_lake_and_instance_consistent(
     recovers with no manual step and publishes the same marts as the embedded run."""
     site = new_site(tmp_path / "site")
     env = lake_env(site, postgres, f"killed_{point.replace('.', '_')}")
-    victim = start({**env, PAUSE_AT: point}, site.root)
+    victim = start({**env, PAUSE_AT: point, **KILLED_RUN_LEASE}, site.root)
     wait_until_paused(site, victim, point)
     kill(victim)
     out = finished(start(env, site.root))

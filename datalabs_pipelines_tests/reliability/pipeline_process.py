@@ -19,10 +19,14 @@ from datalabs_pipelines.contracts import all_contracts
 from datalabs_pipelines.definitions import build_definitions
 from datalabs_pipelines.ingestion.loading import LEDGER, QUARANTINE
 from datalabs_pipelines.pause_points import PAUSE_AT, PAUSE_DIR
+from datalabs_pipelines.run_lease import LEASE_ENV
 from datalabs_pipelines.settings import PROJECT_ROOT
 from datalabs_pipelines_tests.conftest import FIXTURE_CONTRACTS, FIXTURE_LANDING, TEST_KEY_HEX
 
 GUARD_SECONDS = 300  # only to stop a hung test; nothing asserts how long anything takes
+# A run held at a pause point is about to be killed: a short lease lets the next run release
+# it in seconds rather than the default half-minute (nothing else watches it meanwhile).
+KILLED_RUN_LEASE = {LEASE_ENV: "6"}
 NEW_DELIVERY = (
     "PERSON_ID|LAST_NAME|FIRST_NAME|DOB|SSN|COUNTY|START|END|BENEFIT\n"
     "8|Stone|Sam|01/02/1990|234-56-7890|007|01/01/2026|02/01/2026|$10.00\n"
@@ -93,11 +97,13 @@ def run_in_process(site: Site, instance: dg.DagsterInstance) -> None:
 
 
 def start_run(site: Site, pause_at: str | None = None) -> subprocess.Popen:
-    """`datalabs run` in its own process, optionally holding at a pause point."""
+    """`datalabs run` in its own process, optionally holding at a pause point (to be killed
+    there: its lease is then short)."""
     env = {**os.environ, **site.env()}
     env.pop(PAUSE_AT, None)
+    env.pop(LEASE_ENV, None)
     if pause_at:
-        env[PAUSE_AT] = pause_at
+        env.update({PAUSE_AT: pause_at, **KILLED_RUN_LEASE})
     return subprocess.Popen(
         [sys.executable, "-m", "datalabs_pipelines.cli", "run"],
         env=env,
