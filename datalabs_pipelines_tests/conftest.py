@@ -1,5 +1,6 @@
 """Shared fixtures: an isolated warehouse, landing folder and key for every test that needs one,
-and the whole graph on a small generated sample, materialized once for the session."""
+and the whole graph materialized once for the session, on the hand-made fixture deliveries and
+on a small generated sample."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
 
     from datalabs_pipelines.automation.local_run import RunOutcome
     from datalabs_pipelines.settings import Settings
+    from datalabs_pipelines_tests.reliability.pipeline_process import Site
 
 FIXTURES = Path(__file__).parent / "fixtures"
 FIXTURE_CONTRACTS = FIXTURES / "contracts"
@@ -56,6 +58,40 @@ def people_contract():
 @pytest.fixture
 def visits_contract():
     return load_contract(FIXTURE_CONTRACTS / "test_agency" / "visits.yaml")
+
+
+@dataclass(frozen=True)
+class FixtureGraph:
+    """The fixture deliveries materialized once. Read it, or copy its outputs (``copy_outputs``)
+    before changing anything: others read it too."""
+
+    site: Site  # the landing, warehouse and published folder, laid out as in ``isolated_env``
+    outcome: RunOutcome
+    instance: dg.DagsterInstance  # its runs and their event logs
+
+
+@pytest.fixture(scope="session")
+def fixture_graph(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FixtureGraph]:
+    """The whole graph on the fixture deliveries, as `make run` does, in an ephemeral instance:
+    what a first run leaves behind."""
+    import dagster as dg
+
+    from datalabs_pipelines_tests.reliability.pipeline_process import new_site, run_in_process
+
+    site = new_site(tmp_path_factory.mktemp("fixture_graph"))
+    with dg.DagsterInstance.ephemeral() as instance:
+        outcome = run_in_process(site, instance)
+        yield FixtureGraph(site, outcome, instance)
+
+
+@pytest.fixture
+def after_clean_run(isolated_env: Path, fixture_graph: FixtureGraph) -> Path:
+    """``isolated_env`` holding what the session's clean fixture run left: its warehouse and
+    published folder (the landing copy is the same deliveries)."""
+    from datalabs_pipelines_tests.reliability.pipeline_process import copy_outputs
+
+    copy_outputs(fixture_graph.site, isolated_env)
+    return isolated_env
 
 
 @dataclass(frozen=True)

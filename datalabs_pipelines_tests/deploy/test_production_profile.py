@@ -15,6 +15,7 @@ import pytest  # test_canaries): the run's prewarm import races the first stagin
 
 from datalabs_pipelines.pause_points import PAUSE_AT
 from datalabs_pipelines.settings import PROJECT_ROOT
+from datalabs_pipelines_tests.conftest import FixtureGraph
 from datalabs_pipelines_tests.deploy.postgres_server import Server
 from datalabs_pipelines_tests.pipeline.test_end_to_end import table_checksums
 from datalabs_pipelines_tests.reliability.pipeline_process import (
@@ -23,7 +24,6 @@ from datalabs_pipelines_tests.reliability.pipeline_process import (
     Site,
     kill,
     new_site,
-    run_in_process,
     wait_until_paused,
 )
 
@@ -65,12 +65,9 @@ def finished(process: subprocess.Popen) -> str:
 
 
 @pytest.fixture(scope="module")
-def embedded(tmp_path_factory) -> dict[str, str]:
-    """The published tables' checksums of an embedded run (SQLite instance, DuckDB file)."""
-    site = new_site(tmp_path_factory.mktemp("embedded"))
-    with dg.DagsterInstance.ephemeral() as instance:
-        run_in_process(site, instance)
-    return table_checksums(site.published)
+def embedded(fixture_graph: FixtureGraph) -> dict[str, str]:
+    """The published tables' checksums of an embedded run (the session's, on a DuckDB file)."""
+    return table_checksums(fixture_graph.site.published)
 
 
 def test_whole_graph_on_postgres_and_ducklake_publishes_the_same_marts(

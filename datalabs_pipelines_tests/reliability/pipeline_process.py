@@ -14,7 +14,7 @@ import dagster as dg
 import duckdb
 import pytest
 
-from datalabs_pipelines.automation.local_run import materialize_everything
+from datalabs_pipelines.automation.local_run import RunOutcome, materialize_everything
 from datalabs_pipelines.contracts import all_contracts
 from datalabs_pipelines.definitions import build_definitions
 from datalabs_pipelines.ingestion.loading import LEDGER, QUARANTINE
@@ -86,14 +86,23 @@ def deliver_new_file(site: Site) -> None:
     (site.landing / "test_agency" / "people" / "people_2026.txt").write_text(NEW_DELIVERY)
 
 
-def run_in_process(site: Site, instance: dg.DagsterInstance) -> None:
-    """Everything once, in this process (as `make run` does), against ``site``."""
+def run_in_process(site: Site, instance: dg.DagsterInstance) -> RunOutcome:
+    """Everything once, in this process (as `make run` does), against ``site``; it must pass."""
     with pytest.MonkeyPatch.context() as env:
         for name, value in site.env().items():
             env.setenv(name, value)
         contracts = list(all_contracts())
         outcome = materialize_everything(build_definitions(contracts), contracts, instance)
     assert outcome.failed_runs == []
+    return outcome
+
+
+def copy_outputs(source: Site, target: Path) -> None:
+    """``source``'s warehouse and published folder into ``target`` (a ``Site`` root or an
+    ``isolated_env`` folder: the same layout), as if its run had run there."""
+    for path in source.root.glob(f"{source.warehouse.name}*"):  # a write-ahead log too
+        shutil.copy2(path, target / path.name)
+    shutil.copytree(source.published.parent, target / source.published.parent.name)
 
 
 def start_run(site: Site, pause_at: str | None = None) -> subprocess.Popen:
