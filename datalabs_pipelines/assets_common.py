@@ -75,3 +75,16 @@ def markdown_table(header: list[str], rows: list[tuple]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
     return "\n".join(lines)
+
+
+def latest_report(
+    instance: dg.DagsterInstance, key: dg.AssetKey
+) -> tuple[dict[str, object], dt.datetime] | None:
+    """The metadata values of ``key``'s latest materialization and when it happened (local
+    time, as DuckDB's ``now()::TIMESTAMP``); None if it never materialized. The assets that
+    write a table about other assets (staging reports, mart status) read their reports here."""
+    event = instance.get_latest_materialization_event(key)
+    if event is None or event.asset_materialization is None:
+        return None
+    metadata = {k: v.value for k, v in event.asset_materialization.metadata.items()}
+    return metadata, dt.datetime.fromtimestamp(event.timestamp)

@@ -46,6 +46,7 @@ def _run(args: argparse.Namespace) -> int:
     from datalabs_pipelines.automation.local_run import materialize_everything
     from datalabs_pipelines.automation.summary import (
         collapsed_lines,
+        deliveries_not_in_use,
         extract_report,
         failed_checks,
         mart_report,
@@ -85,6 +86,8 @@ def _run(args: argparse.Namespace) -> int:
         print(f"  {extract:<38}{status.upper() if status == 'held back' else status:<15}{detail}")
         if reason:
             print(f"      why: {reason}")
+    for extract, delivery, status, rule in deliveries_not_in_use(warehouse_database()):
+        print(f"  {extract}/{delivery}: {status}" + (f" ({rule})" if rule else ""))
     print("marts:")
     for mart, status, reason, through, built in mart_report(warehouse_database()):
         built_at = built.strftime("%Y-%m-%d %H:%M") if built else "never"
@@ -164,13 +167,13 @@ def _train_person_model(args: argparse.Namespace) -> int:
 
 
 def _validate_extract(args: argparse.Namespace) -> int:
-    from datalabs_pipelines.contracts import ContractError, all_contracts, contract_errors
-    from datalabs_pipelines.ingestion.validate import (
+    from datalabs_pipelines.cleaning.validate import (
         NoContract,
         contract_for,
         render,
         validate_extract,
     )
+    from datalabs_pipelines.contracts import ContractError, all_contracts, contract_errors
 
     path = Path(args.file)
     if not path.is_file():
@@ -186,6 +189,46 @@ def _validate_extract(args: argparse.Namespace) -> int:
     report = validate_extract(path, contract)
     print(render(report))
     return 0 if report.clean else 1
+
+
+def _withdraw(args: argparse.Namespace) -> int:
+    from datalabs_pipelines.contracts import all_contracts
+    from datalabs_pipelines.ingestion.ledger import UnknownDelivery, find_delivery, withdraw
+    from datalabs_pipelines.ingestion.physical import file_sha256
+    from datalabs_pipelines.settings import get_settings
+    from datalabs_pipelines.warehouse import warehouse_resource
+
+    landing = get_settings().landing_dir
+    with warehouse_resource().get_connection() as con:
+        try:
+            contract, delivery = find_delivery(con, all_contracts(), args.delivery, landing)
+        except UnknownDelivery as exc:
+            print(f"datalabs withdraw: {exc}", file=sys.stderr)
+            return 2
+        path = landing / contract.agency / contract.name / delivery
+        left = file_sha256(path) if path.is_file() else None
+        withdraw(con, contract, delivery, args.reason, left)
+    print(
+        f"{contract.name}/{delivery}: withdrawn (its rows left raw and quarantine; the ledger "
+        "keeps its record). The next run rebuilds staging and the snapshot without it"
+        + (" and does not load these bytes again." if left else ".")
+    )
+    return 0
+
+
+def _suppression(args: argparse.Namespace) -> int:
+    from datalabs_pipelines.dashboard.render import render_dashboard
+    from datalabs_pipelines.marts.declaration import all_declarations
+    from datalabs_pipelines.settings import get_settings
+
+    snapshot = Path(args.snapshot) if args.snapshot else get_settings().published_path
+    _, summary = render_dashboard(snapshot, all_declarations())
+    print(f"{'mart':32} {'charted cells suppressed':>34} {'whole table suppressed':>34}")
+    for mart, (charts, table) in summary.suppressed.items():
+        if table.cells:
+            print(f"{mart:32} {charts.text():>34} {table.text():>34}")
+    over = [m for m, (charts, _) in summary.suppressed.items() if not charts.publishes]
+    return 1 if over else 0
 
 
 def _bench(args: argparse.Namespace) -> int:
@@ -267,6 +310,25 @@ def main(argv: list[str] | None = None) -> int:
         "--contract", default=None, help="default: the contract whose file_pattern matches"
     )
     val.set_defaults(func=_validate_extract)
+
+    wd = commands.add_parser(
+        "withdraw",
+        help="withdraw a delivery: its rows leave raw and quarantine now, staging and the "
+        "snapshot on the next run; the ledger keeps its record (deleting the file does the same)",
+    )
+    wd.add_argument(
+        "delivery", help="the delivery file in landing, or its name (<extract>/<name> if shared)"
+    )
+    wd.add_argument("--reason", default="withdrawn by its steward", help="kept in the ledger")
+    wd.set_defaults(func=_withdraw)
+
+    sup = commands.add_parser(
+        "suppression",
+        help="share of gated cells suppressed per mart, in the dashboard's charts and in the "
+        "whole table (exit 1 if a section's charts reach the limit)",
+    )
+    sup.add_argument("--snapshot", default=None, help="default: the published snapshot")
+    sup.set_defaults(func=_suppression)
 
     bench = commands.add_parser(
         "bench", help="benchmark `run` on a generated sample; report under data/bench/"

@@ -8,6 +8,7 @@ from datalabs_pipelines.assets_common import freshness_of
 from datalabs_pipelines.automation.schedules import build_nightly_job, build_nightly_schedule
 from datalabs_pipelines.automation.sensors import build_landing_sensor, build_load_jobs
 from datalabs_pipelines.cleaning.assets import staging_assets
+from datalabs_pipelines.cleaning.reports import build_staging_reports
 from datalabs_pipelines.contracts import Contract, all_contracts, contract_errors
 from datalabs_pipelines.contracts.assets import contract_error_specs
 from datalabs_pipelines.dashboard.assets import build_dashboard_asset
@@ -20,12 +21,12 @@ from datalabs_pipelines.ingestion.assets import raw_assets
 from datalabs_pipelines.linkage.assets import linkage_assets
 from datalabs_pipelines.mart_assets import build_mart_asset
 from datalabs_pipelines.marts.registry import mart_declarations
-from datalabs_pipelines.marts.status import MART_STATUS
+from datalabs_pipelines.marts.status import MART_STATUS, build_mart_status_asset
 from datalabs_pipelines.outcomes.assets import outcome_assets
 from datalabs_pipelines.outcomes.linkage import with_person_keys
 from datalabs_pipelines.procurement.assets import procurement_assets
 from datalabs_pipelines.publishing.assets import SNAPSHOT, build_published_snapshot
-from datalabs_pipelines.quality.results import RESULTS_KEY, build_check_results_asset
+from datalabs_pipelines.quality.results import RESULTS_KEY
 from datalabs_pipelines.run_lease import build_dead_run_sensor
 from datalabs_pipelines.warehouse import warehouse_resource
 
@@ -66,20 +67,25 @@ def build_definitions(contracts: Sequence[Contract] | None = None) -> dg.Definit
             *marts,
         ]
     )
-    check_results = build_check_results_asset(
+    staging_reports = build_staging_reports(
         contracts, [dg.AssetKey(["staging", c.agency, c.name]) for c in contracts]
     )
     mart_keys = [k for m in marts for k in m.keys]
+    mart_status = build_mart_status_asset(declarations, mart_keys)
     dictionary = build_dictionary_asset(
-        [s for a in described for s in a.specs], contracts, declarations, mart_keys
+        [s for a in described for s in a.specs],
+        contracts,
+        declarations,
+        [*mart_keys, *mart_status.keys],
     )
     return dg.Definitions(
         assets=[
             *described,
-            check_results,
+            staging_reports,
+            mart_status,
             dictionary,
             build_published_snapshot(  # it reads `staging.check_results` too
-                [*mart_keys, *dictionary.keys, RESULTS_KEY],
+                [*mart_keys, *mart_status.keys, *dictionary.keys, RESULTS_KEY],
                 declarations,
                 ungated=[DICTIONARY_TABLE[1], MART_STATUS[1]],
                 freshness_policy=freshness_of(contracts),

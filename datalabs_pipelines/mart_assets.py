@@ -8,8 +8,8 @@ agreement does not permit the purpose blocks it (its table is dropped, so nothin
 it); an optional one is left out, saying so; a required source not delivered makes it "not
 measurable" (an empty table, never zeros); a source held back by a failing check keeps the
 mart's last good table (stale). Every outcome is a materialization with ``status`` and
-``reason`` and a row in ``marts.mart_status``, so the publish step always runs and assembles
-the snapshot mart by mart.
+``reason`` (which the ``mart_status`` asset writes to ``marts.mart_status``), so the publish
+step always runs and assembles the snapshot mart by mart.
 """
 
 from collections.abc import Sequence
@@ -37,9 +37,8 @@ from datalabs_pipelines.marts.status import (
     NOT_MEASURABLE,
     Assessment,
     assess,
-    record_mart_status,
 )
-from datalabs_pipelines.quality.extract_status import extract_statuses
+from datalabs_pipelines.quality.extract_status import EXTRACT_STATUS_KEY, extract_statuses
 from datalabs_pipelines.warehouse import identifier, table_exists
 
 
@@ -48,13 +47,13 @@ def mart_key(declaration: MartDeclaration) -> dg.AssetKey:
 
 
 def _deps(declaration: MartDeclaration, contracts: Sequence[Contract]) -> list[dg.AssetKey]:
-    keys: list[dg.AssetKey] = []
+    keys = [EXTRACT_STATUS_KEY]  # every mart is assessed from it
     for dep in declaration.deps:
         if dep == "staging/*":
             keys += [dg.AssetKey(["staging", c.agency, c.name]) for c in contracts]
         else:
             keys.append(dg.AssetKey.from_user_string(dep))
-    return keys
+    return list(dict.fromkeys(keys))
 
 
 def _create_empty(con: duckdb.DuckDBPyConnection, declaration: MartDeclaration) -> None:
@@ -73,8 +72,8 @@ def _build(
     drop what excluded sources gave, withhold rates whose link coverage is below the declared
     minimum; return the period it runs through."""
     name = f"marts.{identifier(declaration.name)}"
-    prepare(con)
-    build_role_views(con, contracts, declaration.roles)
+    prepare(con, declaration.cohorts)
+    build_role_views(con, contracts, declaration.read_roles)
     con.execute(declaration.sql_path.read_text())
     built = [
         n
@@ -147,7 +146,6 @@ def build_mart_asset(
                 _create_empty(con, declaration)
             elif verdict.status == BLOCKED:
                 con.execute(f"DROP TABLE IF EXISTS marts.{identifier(declaration.name)}")
-            record_mart_status(con, declaration, verdict, data_through)
             metadata = (
                 table_metadata(con, ("marts", declaration.name))
                 if table_exists(con, ("marts", declaration.name))

@@ -8,7 +8,6 @@ so a corrected file copied with its old size and modification time is still reha
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -16,18 +15,8 @@ import duckdb
 
 from datalabs_pipelines.ingestion.landing import Delivery
 from datalabs_pipelines.ingestion.loading import LEDGER
+from datalabs_pipelines.ingestion.physical import file_sha256
 from datalabs_pipelines.warehouse import qualified
-
-CHUNK = 1 << 20
-
-
-def file_sha256(path: Path) -> str:
-    """Streamed, so a large delivery never sits in memory."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _stamp(path: Path) -> list[int]:

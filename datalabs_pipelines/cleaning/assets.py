@@ -5,7 +5,9 @@ Expectations, and promotes the candidates only when every ERROR-severity expecta
 A rejected candidate leaves the live staging table as it was: the asset's materialization
 reports the live table's row count with ``candidate_rejected``, and the marts that read the
 extract are held back (``staging.extract_status``, ``marts.mart_status``) while every other
-asset runs. An extract with no delivery stages an empty table and is "not delivered".
+asset runs. An extract with no delivery stages an empty table and is "not delivered". The
+materialization's metadata (status, reason, collapsed lines, check outcomes) is what the
+``staging_reports`` asset writes to the staging report tables.
 """
 
 import time
@@ -22,7 +24,8 @@ from datalabs_pipelines.assets_common import (
     tags,
 )
 from datalabs_pipelines.candidates import candidate
-from datalabs_pipelines.cleaning.collapsed import record_collapsed
+from datalabs_pipelines.cleaning.collapsed import collapsed_metadata
+from datalabs_pipelines.cleaning.reports import COLLAPSED_LINES, REASON
 from datalabs_pipelines.cleaning.staging import (
     build_candidates,
     identities_table,
@@ -57,7 +60,6 @@ from datalabs_pipelines.quality.extract_status import (
     NOT_DELIVERED,
     delivery_count,
     failure_reason,
-    record_status,
 )
 from datalabs_pipelines.quality.results import OUTCOMES, outcomes_metadata
 from datalabs_pipelines.settings import get_settings
@@ -195,7 +197,6 @@ def build_staging_asset(contract: Contract) -> dg.AssetsDefinition:
                 )
             else:
                 promote(con, contract)
-                record_collapsed(con, contract.name, staged.collapsed)
             # no preview: record-level values (a failing check's among them) stay in tables
             metadata = table_metadata(con, live, preview=False)
             identities_meta = (
@@ -203,16 +204,12 @@ def build_staging_asset(contract: Contract) -> dg.AssetsDefinition:
                 if contract.pii_columns
                 else None
             )
-            status = HELD_BACK if blocking_failed else LOADED if deliveries else NOT_DELIVERED
-            record_status(
-                con,
-                contract,
-                status,
-                deliveries,
-                metadata["dagster/row_count"],
-                candidate_rows,
-                failure_reason(outcomes) if blocking_failed else None,
-            )
+        status = HELD_BACK if blocking_failed else LOADED if deliveries else NOT_DELIVERED
+        reports = (
+            {REASON: failure_reason(outcomes) or ""}
+            if blocking_failed
+            else {COLLAPSED_LINES: collapsed_metadata(staged.collapsed)}
+        )
         yield dg.MaterializeResult(
             asset_key=key,
             metadata={
@@ -228,6 +225,7 @@ def build_staging_asset(contract: Contract) -> dg.AssetsDefinition:
                 LINEAGE_KEY: column_lineage(staging_lineage_map(contract)),
                 "validation_seconds": round(validation_seconds, 3),
                 OUTCOMES: outcomes_metadata(outcomes),  # for `staging.check_results`
+                **reports,
             },
         )
         if identities_meta is not None:

@@ -1,35 +1,51 @@
 """``staging.collapsed_lines``: per delivery, the identical lines the live staging table collapsed.
 
-Written by each staging asset when it promotes its candidate (the counts belong to that table),
-read by the ``extract_quality`` mart and the run summary.
+Each staging asset reports its counts in its materialization's metadata when it promotes its
+candidate (the counts belong to the live table); the ``staging_reports`` asset writes them here.
+Read by the ``extract_quality`` mart and the run summary.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 
+import dagster as dg
 import duckdb
 
 from datalabs_pipelines.cleaning.staging import Collapsed
 from datalabs_pipelines.warehouse import ensure_table, qualified
 
 COLLAPSED = ("staging", "collapsed_lines")
-COLLAPSED_COLUMNS = {
-    "extract": "VARCHAR",
-    "delivery": "VARCHAR",
-    "lines_collapsed": "BIGINT",
-    "amount_collapsed": "DECIMAL(18, 2)",
+COLLAPSED_KEY = dg.AssetKey(["staging", "platform", "collapsed_lines"])
+COLLAPSED_SCHEMA = {
+    "extract": ("VARCHAR", "extract (contract) name"),
+    "delivery": ("VARCHAR", "delivery file"),
+    "lines_collapsed": ("BIGINT", "lines collapsed into an identical earlier line"),
+    "amount_collapsed": ("DECIMAL(18, 2)", "the contract's amount over the collapsed lines"),
 }
+COLLAPSED_COLUMNS = {name: sql_type for name, (sql_type, _) in COLLAPSED_SCHEMA.items()}
 
 
-def ensure_collapsed_table(con: duckdb.DuckDBPyConnection) -> None:
-    ensure_table(con, COLLAPSED, COLLAPSED_COLUMNS)
+def collapsed_metadata(collapsed: Iterable[Collapsed]) -> dg.MetadataValue:
+    """The ``collapsed`` metadata entry of a staging materialization that promoted."""
+    return dg.MetadataValue.json(
+        [
+            {
+                "delivery": c.delivery,
+                "lines": c.lines,
+                "amount": None if c.amount is None else str(c.amount),
+            }
+            for c in collapsed
+        ]
+    )
 
 
-def record_collapsed(
-    con: duckdb.DuckDBPyConnection, extract: str, collapsed: Iterable[Collapsed]
+def write_collapsed(
+    con: duckdb.DuckDBPyConnection, reported: Mapping[str, Sequence[Mapping]]
 ) -> None:
-    """Replace the extract's collapse counts by those of the staging table just promoted."""
-    ensure_collapsed_table(con)
-    con.execute(f"DELETE FROM {qualified(COLLAPSED)} WHERE extract = ?", [extract])
-    rows = [(extract, c.delivery, c.lines, c.amount) for c in collapsed]
-    if rows:
-        con.executemany(f"INSERT INTO {qualified(COLLAPSED)} VALUES (?, ?, ?, ?)", rows)
+    """Replace the rows of each extract in ``reported`` (extract → its ``collapsed`` entries);
+    other extracts (held back: their live table did not change) keep theirs."""
+    ensure_table(con, COLLAPSED, COLLAPSED_COLUMNS)
+    for extract, entries in reported.items():
+        con.execute(f"DELETE FROM {qualified(COLLAPSED)} WHERE extract = ?", [extract])
+        rows = [(extract, e["delivery"], e["lines"], e["amount"]) for e in entries]
+        if rows:
+            con.executemany(f"INSERT INTO {qualified(COLLAPSED)} VALUES (?, ?, ?, ?)", rows)

@@ -55,7 +55,12 @@ class RoleColumn(_Strict):
 
 class RoleValueMap(_Strict):
     fields: list[str] = Field(min_length=1)
-    required: bool = False
+    required: bool = Field(False, description="a contract carrying the column must give the map")
+    as_columns: bool = Field(
+        False,
+        description="role_<role> gives each field as a column: the value the contract maps the "
+        "row's code to (NULL for a code it does not list); for columns of one code per value",
+    )
 
 
 class Role(_Strict):
@@ -87,6 +92,15 @@ def all_roles(package_dir: Path = PACKAGE_DIR) -> dict[str, Role]:
                     raise RoleError(
                         f"{path}: {name}.{column}: type {spec.type!r} not in {ROLE_TYPES}"
                     )
+            for column, spec in role.value_maps.items():
+                if column not in role.columns:
+                    raise RoleError(f"{path}: {name}.value_maps.{column}: not a role column")
+                for field in spec.fields if spec.as_columns else []:
+                    identifier(field)
+                    if field in role.columns:
+                        raise RoleError(
+                            f"{path}: {name}.value_maps.{column}: field {field!r} is a role column"
+                        )
             roles[name] = role
     return roles
 
@@ -174,7 +188,7 @@ def _problems(contract: Contract, role_name: str) -> list[str]:
     for column, spec in role.value_maps.items():
         given = contract.value_maps.get(column)
         if given is None:
-            if spec.required:
+            if spec.required and column in staged:
                 problems.append(
                     f"role {role_name} needs value_maps.{column} "
                     f"(each code to {', '.join(spec.fields)})"
@@ -204,6 +218,25 @@ def _literal(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
+def mapped_fields(role: Role) -> list[tuple[str, str]]:
+    """(column, field) for each field a role's view gives from a value map."""
+    return [(c, f) for c, m in role.value_maps.items() if m.as_columns for f in m.fields]
+
+
+def _mapped(contract: Contract, column: str, field: str) -> str:
+    """The SQL of ``field`` for ``contract``'s rows: its map of ``column``'s codes (trimmed and
+    upper-cased), NULL for a code it does not list or when it has no map or no column."""
+    codes = {
+        code.strip().upper(): fields[field]
+        for code, fields in contract.value_maps.get(column, {}).items()
+        if field in fields
+    }
+    if not codes or column not in _staged(contract):
+        return "NULL::VARCHAR"
+    cases = " ".join(f"WHEN {_literal(c)} THEN {_literal(v)}" for c, v in sorted(codes.items()))
+    return f"CASE upper(trim(CAST({identifier(column)} AS VARCHAR))) {cases} END"
+
+
 def _select(contract: Contract, role: Role) -> str:
     names = _staged(contract)
     columns = {n: s for n, s in role.columns.items() if not s.pii}
@@ -215,7 +248,9 @@ def _select(contract: Contract, role: Role) -> str:
         else f"NULL::{spec.type}"
         for n, spec in columns.items()
     ]
-    body = ", ".join(f"{p} AS {identifier(n)}" for p, n in zip(parts, columns, strict=True))
+    parts += [_mapped(contract, c, f) for c, f in mapped_fields(role)]
+    outputs = [*columns, *(f for _, f in mapped_fields(role))]
+    body = ", ".join(f"{p} AS {identifier(n)}" for p, n in zip(parts, outputs, strict=True))
     # contract names and agencies are validated lower_snake_case identifiers
     return (
         f"SELECT '{identifier(contract.name)}' AS source_extract, "
@@ -244,7 +279,7 @@ def build_role_views(
         if not selects:  # no contract delivered: an empty view of the right shape
             empty = "".join(
                 f", NULL::{s.type} AS {n}" for n, s in role.columns.items() if not s.pii
-            )
+            ) + "".join(f", NULL::VARCHAR AS {f}" for _, f in mapped_fields(role))
             selects = [
                 "SELECT NULL::VARCHAR AS source_extract, NULL::VARCHAR AS source_agency, "
                 f"NULL::VARCHAR AS record_id{empty} WHERE false"

@@ -54,6 +54,13 @@ def build_dashboard_asset(snapshot: dg.AssetKey) -> dg.AssetsDefinition:
                 "sections_rendered": ", ".join(summary.rendered) or "none",
                 "not_yet_published": ", ".join(summary.missing) or "none",
                 "charts": summary.charts,
+                "suppressed_share": dg.MetadataValue.json(
+                    {
+                        mart: {"charts": round(c.fraction, 4), "whole_table": round(t.fraction, 4)}
+                        for mart, (c, t) in summary.suppressed.items()
+                        if t.cells
+                    }
+                ),
                 "data_as_of": summary.as_of.isoformat(),
             }
         )

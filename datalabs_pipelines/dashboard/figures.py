@@ -3,12 +3,18 @@
 Each view holds the Plotly figure (``traces``), the rows of its text alternative, a one-line
 summary for screen readers and a note on partial periods. Partial periods are marked and never
 the default; a breakdown filter opens on the breakdown that publishes most.
+
+Only what publishes is charted (``suppression``): a metric most of whose cells are suppressed
+even at the chart's total grain (statewide, all groups) is left out, and a view (a choice of
+filter values) where ``MAX_SUPPRESSED`` or more of the cells it shows are suppressed is
+withheld; a view without a breakdown falls back to its total rows (the state) where those
+publish. Choices left with no view leave the filters.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from datalabs_pipelines.dashboard.cells import (
     SUPPRESSED,
@@ -24,7 +30,17 @@ from datalabs_pipelines.dashboard.cells import (
 )
 from datalabs_pipelines.dashboard.columns import is_suppressed, number
 from datalabs_pipelines.dashboard.sections import ChartSpec, Metric
+from datalabs_pipelines.dashboard.suppression import (
+    Cells,
+    Share,
+    gated_cells,
+    metric_columns,
+    share,
+    share_of,
+)
 from datalabs_pipelines.dashboard.traces import bars, figure, trend
+
+CODE_COLUMNS = ("county_fips", "district_id", "group_code", "agency_code", "subgroup")
 
 
 @dataclass
@@ -49,6 +65,16 @@ class View:
     note: str = ""
     known: int = 0  # groups (other than the total) whose first metric is published
     hidden: int = 0  # groups whose first metric is suppressed
+    cells: Cells = field(default_factory=dict)  # the gated cells it shows
+
+
+@dataclass
+class Withheld:
+    """What a chart leaves out because it would be mostly suppressed."""
+
+    metrics: list[str] = field(default_factory=list)  # labels of metrics not charted
+    views: int = 0  # choices withheld
+    narrowed: int = 0  # choices shown at their total grain only
 
 
 @dataclass
@@ -57,6 +83,18 @@ class Chart:
     filters: list[Filter]
     views: dict[str, View] = field(default_factory=dict)
     header: list[str] = field(default_factory=list)
+    withheld: Withheld = field(default_factory=Withheld)
+
+    @property
+    def cells(self) -> Cells:
+        out: Cells = {}
+        for view in self.views.values():
+            out |= view.cells
+        return out
+
+    @property
+    def share(self) -> Share:
+        return share(self.cells)
 
     @property
     def default_key(self) -> str:
@@ -152,11 +190,14 @@ def _summary(spec: ChartSpec, rows: list[Row], texts: list[str]) -> str:
 
 def build_chart(spec: ChartSpec, rows: Sequence[Row]) -> Chart:
     """Every view of ``spec`` over ``rows`` (one per combination of filter values present)."""
-    details = spec.details
     kept = [r for r in rows if all(r.get(c) == v for c, v in spec.fixed)]
+    spec, dropped = _publishable_metrics(spec, kept)
+    details = spec.details
     partial = _partial_periods(spec, kept)
     filters = [_filter(spec, c, kept, partial) for c in spec.filters]
-    chart = Chart(spec, filters)
+    chart = Chart(spec, filters, withheld=Withheld(dropped))
+    if not spec.metrics:
+        return chart
     chart.header = [spec.axis.replace("_", " ")] + [
         m.label
         + (" (95% interval)" if m.low else "")
@@ -172,10 +213,87 @@ def build_chart(spec: ChartSpec, rows: Sequence[Row]) -> Chart:
         if at >= 0 and values[at] not in TOTALS:
             members = totals.get(values[:at] + values[at + 1 :], []) + members
         picked = dict(zip(spec.filters, values, strict=True))
-        chart.views[key_of(list(values))] = _view(spec, filters, picked, members, partial, details)
-    if at >= 0:
+        view = _view(spec, filters, picked, members, partial, details)
+        if not share(view.cells).publishes and at < 0:
+            view = _total_grain(spec, filters, picked, members, partial, details) or view
+            chart.withheld.narrowed += view.note.startswith(NARROWED)
+        if share(view.cells).publishes:
+            chart.views[key_of(list(values))] = view
+        else:
+            chart.withheld.views += 1
+    _keep_chosen_options(chart)
+    if at >= 0 and chart.views:
         _pick_finest(chart, at)
     return chart
+
+
+NARROWED = "Shown for the state only:"
+
+
+def _is_total_row(row: Row) -> bool:
+    return any(row.get(c) in TOTALS for c in CODE_COLUMNS)
+
+
+def _total_rows(spec: ChartSpec, rows: Sequence[Row]) -> list[Row]:
+    """The rows at the chart's coarsest grain: each filter that has a total value at it."""
+    out = list(rows)
+    for column in spec.filters:
+        if column != spec.period and any(r.get(column) in TOTALS for r in out):
+            out = [r for r in out if r.get(column) in TOTALS]
+    return [r for r in out if _is_total_row(r)] or out
+
+
+def _publishable_metrics(spec: ChartSpec, rows: Sequence[Row]) -> tuple[ChartSpec, list[str]]:
+    """``spec`` without the metrics (and details) that are mostly suppressed at the total grain
+    in every choice of the other filters (every program, period pooled), and their labels."""
+    slices: dict[tuple, list[Row]] = {}
+    for r in _total_rows(spec, rows):
+        key = tuple(str(r.get(c)) for c in spec.filters if c != spec.period)
+        slices.setdefault(key, []).append(r)
+
+    def publishes(metric: Metric) -> bool:
+        columns = metric_columns([metric])
+        return any(share_of(members, columns).publishes for members in slices.values())
+
+    metrics = tuple(m for m in spec.metrics if publishes(m))
+    details = tuple(m for m in spec.details if publishes(m))
+    dropped = [m.label for m in (*spec.metrics, *spec.details) if not publishes(m)]
+    return replace(spec, metrics=metrics, details=details), dropped
+
+
+def _total_grain(
+    spec: ChartSpec,
+    filters: list[Filter],
+    picked: dict[str, str],
+    members: list[Row],
+    partial: set[str],
+    details: Sequence[Metric],
+) -> View | None:
+    """The view at its total rows (the state among districts), when it has finer ones."""
+    totals = [r for r in members if _is_total_row(r)]
+    if not totals or len(totals) == len(members):
+        return None
+    view = _view(spec, filters, picked, totals, partial, details)
+    finer = len(members) - len(totals)
+    view.note = (
+        f"{NARROWED} the {finer} finer rows would be mostly suppressed (see the whole table). "
+        + view.note
+    ).strip()
+    return view
+
+
+def _keep_chosen_options(chart: Chart) -> None:
+    """Filters offer only values some view still has; defaults land on a view that exists."""
+    keys = [k.split("|") for k in chart.views]
+    for i, f in enumerate(chart.filters):
+        present = {k[i] for k in keys}
+        f.options = [o for o in f.options if o.value in present]
+    if not keys or chart.default_key in chart.views:
+        return
+    defaults = [f.default for f in chart.filters]
+    best = max(keys, key=lambda k: sum(a == b for a, b in zip(k, defaults, strict=True)))
+    for f, value in zip(chart.filters, best, strict=True):
+        f.default = value
 
 
 def _view(
@@ -214,6 +332,7 @@ def _view(
         note,
         known=sum(1 for value, _ in groups if value is not None),
         hidden=sum(1 for _, suppressed in groups if suppressed),
+        cells=gated_cells(ordered, metric_columns((*spec.metrics, *details))),
     )
 
 

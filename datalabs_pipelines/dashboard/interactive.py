@@ -15,6 +15,7 @@ import plotly.graph_objects as go
 
 from datalabs_pipelines.dashboard.figures import Chart, View
 from datalabs_pipelines.dashboard.page import esc
+from datalabs_pipelines.dashboard.suppression import MAX_SUPPRESSED
 from datalabs_pipelines.marts.declaration import MARTS_DIR
 
 FILTER_NAMES = {
@@ -112,6 +113,22 @@ def _json(value: object) -> str:
     return json.dumps(value, separators=(",", ":"), default=str).replace("</", "<\\/")
 
 
+def withheld_text(chart: Chart) -> str:
+    """What the chart leaves out because it would be mostly suppressed, in words."""
+    parts = []
+    if chart.withheld.metrics:
+        parts.append(
+            f"Not charted: {', '.join(chart.withheld.metrics)} (mostly suppressed even at the "
+            "coarsest grain; see the whole table)."
+        )
+    if chart.withheld.views:
+        parts.append(
+            f"{chart.withheld.views} choice(s) of filters withheld: "
+            f"{MAX_SUPPRESSED:.0%} or more of their cells would be suppressed."
+        )
+    return " ".join(parts)
+
+
 def figure_html(chart: Chart, anchor: str) -> str:
     """The chart's figure element: filters, plot, note, data table and its views as JSON."""
     default = chart.views.get(chart.default_key) or next(iter(chart.views.values()))
@@ -132,10 +149,12 @@ def figure_html(chart: Chart, anchor: str) -> str:
         "<tr>" + "".join(f"<td>{esc(c)}</td>" for c in row) + "</tr>" for row in default.table
     )
     views = {"views": {k: _view_json(v) for k, v in chart.views.items()}, "config": CONFIG}
+    left_out = withheld_text(chart)
     return (
         f'<figure class="chart" data-chart id="{esc(anchor)}">'
         f"<figcaption>{esc(chart.spec.title)}</figcaption>"
         + (f'<div class="filters">{selects}</div>' if selects else "")
+        + (f'<p class="meta withheld">{esc(left_out)}</p>' if left_out else "")
         + f'<p class="note" aria-live="polite">{esc(default.note)}</p>'
         f'<div class="plot" role="img" aria-label="{esc(default.summary)}"></div>'
         f"<details><summary>Data table (text alternative)</summary>"

@@ -27,8 +27,9 @@ from datalabs_pipelines.dashboard.snapshot import (
     read_table,
     table_names,
 )
-from datalabs_pipelines.governance.disclosure import disclosure_threshold
+from datalabs_pipelines.dashboard.suppression import MAX_SUPPRESSED, Cells, Share, share, share_of
 from datalabs_pipelines.marts.declaration import MartDeclaration
+from datalabs_pipelines.settings import get_settings
 
 TABLE_ROWS = 200
 NOT_PUBLISHED = "not yet published"
@@ -42,6 +43,8 @@ class DashboardSummary:
     charts: int = 0
     not_fresh: dict[str, str] = field(default_factory=dict)  # mart → status: reason
     held_back: list[str] = field(default_factory=list)  # extracts whose candidate was rejected
+    # section (mart) → (share suppressed of the cells its charts show, of its whole table)
+    suppressed: dict[str, tuple[Share, Share]] = field(default_factory=dict)
 
 
 def _data_table(infos: Sequence[ColumnInfo], rows: list[dict[str, object]]) -> str:
@@ -140,6 +143,22 @@ def _covers(spec: SectionSpec, rows: list[dict[str, object]]) -> str:
     return ""
 
 
+def _suppression(charts: Share, table: Share, withheld: int, narrowed: int) -> str:
+    """Per section: how much of what its charts show is suppressed, and of the whole table."""
+    text = f"Charts: {charts.text()}"
+    if withheld or narrowed:
+        text += (
+            f"; {withheld + narrowed} choice(s) "
+            f"{'withheld' if not narrowed else 'withheld or shown statewide only'}, as "
+            f"{MAX_SUPPRESSED:.0%} or more of their cells would be suppressed"
+        )
+    text += f" · whole table: {table.text()}."
+    return (
+        f'<p class="meta suppression" data-charts-share="{charts.fraction:.4f}" '
+        f'data-table-share="{table.fraction:.4f}">{esc(text)}</p>'
+    )
+
+
 def _fits(chart: ChartSpec, row: dict[str, object]) -> bool:
     """The table has every column the chart reads (an older snapshot may not)."""
     needed = {chart.axis, *chart.filters, *(c for c, _ in chart.fixed)}
@@ -154,8 +173,10 @@ def render_section(
     moment: dt.datetime,
     status: MartStatus | None = None,
     fiscal: dict[object, bool] | None = None,
+    suppressed: dict[str, tuple[Share, Share]] | None = None,
 ) -> tuple[str, int]:
-    """One section's HTML and how many charts it holds."""
+    """One section's HTML and how many charts it holds; ``suppressed`` receives the section's
+    shares of suppressed cells (charts, whole table)."""
     if table is None or (status is not None and status.status == "not measurable"):
         missing = status.status if status is not None else NOT_PUBLISHED
         return (
@@ -171,8 +192,17 @@ def render_section(
     infos = column_infos(declaration, table.columns, table.rows)
     controlled = declaration.disclosure_control if declaration else True
     rows = with_labels(table.name, table.rows, fiscal)
-    charts = [build_chart(c, rows) for c in spec.charts if rows and _fits(c, rows[0])]
-    charts = [c for c in charts if c.views]
+    built = [build_chart(c, rows) for c in spec.charts if rows and _fits(c, rows[0])]
+    charts = [c for c in built if c.views]
+    shown: Cells = {}
+    for chart in charts:
+        shown |= chart.cells
+    shares = (share(shown), share_of(table.rows))
+    if suppressed is not None:
+        suppressed[spec.mart] = shares
+    counted = shares[1].cells > 0
+    withheld = sum(c.withheld.views for c in built)
+    narrowed = sum(c.withheld.narrowed for c in built)
     described = declaration.description if declaration else ""
     meta = (
         f'<p class="meta">{esc(as_of_text(moment))}{_period(status, _covers(spec, rows))} · '
@@ -180,6 +210,7 @@ def render_section(
         + (f" · purpose: {esc(declaration.purpose)}" if declaration else "")
         + (' · <a href="#suppression">small cells suppressed</a>' if controlled else "")
         + "</p>"
+        + (_suppression(*shares, withheld, narrowed) if counted else "")
     )
     figures = "".join(figure_html(c, f"{spec.mart}-{n}") for n, c in enumerate(charts))
     body = (f"<p>{esc(described)}</p>" if described else "") + figures
@@ -207,7 +238,11 @@ def render_dashboard(
     }
     flagged = tables.get("procurement_program_utilization")
     fiscal = fiscal_years_complete(flagged.rows) if flagged else {}
-    parts = [suppression_note(threshold if threshold is not None else disclosure_threshold())]
+    parts = [
+        suppression_note(
+            threshold if threshold is not None else get_settings().disclosure_threshold
+        )
+    ]
     nav, domain = [], None
     for spec in sections_for(published):
         if spec.domain != domain:
@@ -220,6 +255,7 @@ def render_dashboard(
             moment,
             statuses.get(spec.mart),
             fiscal,
+            summary.suppressed,
         )
         parts.append(html)
         nav.append((spec.mart, spec.title))

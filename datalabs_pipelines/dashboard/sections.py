@@ -57,6 +57,58 @@ def _rate(column: str, label: str, base: str) -> Metric:
     return Metric(column, label, "share", f"{column}_low", f"{column}_high", base)
 
 
+def _by_group(
+    title: str, metrics: tuple[Metric, ...], period: str, complete: str, **more
+) -> ChartSpec:
+    """One bar per group of the breakdown a reader picks (its total first), in one program."""
+    return ChartSpec(
+        title,
+        "group_name",
+        metrics,
+        filters=(period, "program", "breakdown"),
+        context="breakdown",
+        period=period,
+        complete=complete,
+        order="axis",
+        **more,
+    )
+
+
+def _by_program(
+    title: str, metrics: tuple[Metric, ...], period: str, complete: str, **more
+) -> ChartSpec:
+    """One bar per program, statewide (the breakdown's total row)."""
+    fixed = (("breakdown", "all"), *more.pop("fixed", ()))
+    return ChartSpec(
+        title,
+        "program",
+        metrics,
+        filters=(period,),
+        fixed=fixed,
+        period=period,
+        complete=complete,
+        order="axis",
+        **more,
+    )
+
+
+def _trend(title: str, axis: str, metrics: tuple[Metric, ...]) -> ChartSpec:
+    """A measure over the period ``axis``, statewide or in the county a reader picks."""
+    return ChartSpec(
+        title,
+        axis,
+        metrics,
+        filters=("program", "county_fips"),
+        trend=True,
+        order="axis",
+        limit=400,
+    )
+
+
+ENROLLED = (Metric("enrolled", "people enrolled", "count"),)
+CHURN = (_rate("churn_rate", "churn rate", "exits"),)
+RETURNED = (Metric("returned_within_90_days", "returned within 90 days", "count"),)
+EARNINGS_Q2 = (Metric("median_earnings_q2", "median earnings, 2nd quarter", "usd"),)
 WORKFORCE_RATES = (
     _rate("employment_rate_q2", "employed, 2nd quarter", "exiters"),
     _rate("employment_rate_q4", "employed, 4th quarter", "exiters"),
@@ -184,38 +236,27 @@ SECTIONS: tuple[SectionSpec, ...] = (
         "How many people are enrolled in each program over a year, and how many who leave come "
         "back within 90 days (pooled annual churn)?",
         (
-            ChartSpec(
+            _by_program(
                 "Pooled annual churn by program, statewide",
-                "program",
-                (_rate("churn_rate", "churn rate", "exits"),),
-                details=(Metric("returned_within_90_days", "returned within 90 days", "count"),),
-                filters=("year",),
-                fixed=(("breakdown", "all"), ("churn_observed", True)),
-                period="year",
-                complete="year_complete",
-                order="axis",
-            ),
-            ChartSpec(
-                "Churn: exits followed by a return within 90 days",
-                "group_name",
-                (_rate("churn_rate", "churn rate", "exits"),),
-                details=(Metric("returned_within_90_days", "returned within 90 days", "count"),),
-                filters=("year", "program", "breakdown"),
+                CHURN,
+                "year",
+                "year_complete",
+                details=RETURNED,
                 fixed=(("churn_observed", True),),
-                context="breakdown",
-                period="year",
-                complete="year_complete",
-                order="axis",
             ),
-            ChartSpec(
+            _by_group(
+                "Churn: exits followed by a return within 90 days",
+                CHURN,
+                "year",
+                "year_complete",
+                details=RETURNED,
+                fixed=(("churn_observed", True),),
+            ),
+            _by_group(
                 "People enrolled during the year (unduplicated)",
-                "group_name",
-                (Metric("enrolled", "people enrolled", "count"),),
-                filters=("year", "program", "breakdown"),
-                context="breakdown",
-                period="year",
-                complete="year_complete",
-                order="axis",
+                ENROLLED,
+                "year",
+                "year_complete",
             ),
         ),
     ),
@@ -224,17 +265,7 @@ SECTIONS: tuple[SectionSpec, ...] = (
         "Safety net",
         "Enrollment by month",
         "How many people are enrolled each month, statewide and by county?",
-        (
-            ChartSpec(
-                "People enrolled by month",
-                "month",
-                (Metric("enrolled", "people enrolled", "count"),),
-                filters=("program", "county_fips"),
-                trend=True,
-                order="axis",
-                limit=400,
-            ),
-        ),
+        (_trend("People enrolled by month", "month", ENROLLED),),
     ),
     SectionSpec(
         "workforce_outcomes_statewide",
@@ -243,37 +274,25 @@ SECTIONS: tuple[SectionSpec, ...] = (
         "Do people who leave SNAP, TANF or unemployment insurance find work in the 2nd and 4th "
         "quarter after exit, do they keep it, and what do they earn?",
         (
-            ChartSpec(
+            _by_program(
                 "Employment and job retention by program, statewide",
-                "program",
                 WORKFORCE_RATES,
-                details=(Metric("median_earnings_q2", "median earnings, 2nd quarter", "usd"),),
-                filters=("exit_year",),
-                fixed=(("breakdown", "all"),),
-                period="exit_year",
-                complete="year_complete",
-                order="axis",
+                "exit_year",
+                "year_complete",
+                details=EARNINGS_Q2,
             ),
-            ChartSpec(
+            _by_group(
                 "Employment and job retention after exit",
-                "group_name",
                 WORKFORCE_RATES,
-                details=(Metric("median_earnings_q2", "median earnings, 2nd quarter", "usd"),),
-                filters=("exit_year", "program", "breakdown"),
-                context="breakdown",
-                period="exit_year",
-                complete="year_complete",
-                order="axis",
+                "exit_year",
+                "year_complete",
+                details=EARNINGS_Q2,
             ),
-            ChartSpec(
+            _by_group(
                 "Median quarterly earnings, 2nd quarter after exit",
-                "group_name",
                 (Metric("median_earnings_q2", "median earnings", "usd", base="employed_q2"),),
-                filters=("exit_year", "program", "breakdown"),
-                context="breakdown",
-                period="exit_year",
-                complete="year_complete",
-                order="axis",
+                "exit_year",
+                "year_complete",
             ),
         ),
     ),
@@ -283,14 +302,10 @@ SECTIONS: tuple[SectionSpec, ...] = (
         "Employment after exit by quarter",
         "The same measures by quarter of exit, statewide and by county, where counts allow.",
         (
-            ChartSpec(
+            _trend(
                 "Employment in the 2nd quarter after exit, by exit quarter",
                 "exit_quarter",
-                (_rate("employment_rate_q2", "employed, 2nd quarter", "exiters"),),
-                filters=("program", "county_fips"),
-                trend=True,
-                order="axis",
-                limit=400,
+                WORKFORCE_RATES[:1],
             ),
         ),
     ),

@@ -16,7 +16,7 @@ from datalabs_pipelines.assets_common import (
 from datalabs_pipelines.contracts import Contract
 from datalabs_pipelines.ingestion.errors import DeliveryRejected
 from datalabs_pipelines.ingestion.landing import FILE_GONE, delivery_path
-from datalabs_pipelines.ingestion.ledger import withdraw_missing
+from datalabs_pipelines.ingestion.ledger import withdraw_missing, withdrawn_in_place
 from datalabs_pipelines.ingestion.loading import (
     LINEAGE_COLUMNS,
     load_delivery,
@@ -136,7 +136,7 @@ def build_raw_asset(contract: Contract) -> dg.AssetsDefinition:
     )
     def _raw(context: dg.AssetExecutionContext, warehouse: DuckDBResource):
         landing = get_settings().landing_dir
-        results, rejected = {}, []
+        results, rejected, skipped = {}, [], []
         with warehouse.get_connection() as con:
             withdrawn = withdraw_missing(con, contract, landing)
             if withdrawn:
@@ -152,6 +152,9 @@ def build_raw_asset(contract: Contract) -> dg.AssetsDefinition:
                             f"name does not match {contract.file_pattern!r}",
                             contract=contract.name,
                         )
+                    if withdrawn_in_place(con, contract, delivery, path):
+                        skipped.append(delivery)
+                        continue
                     loaded = load_delivery(con, contract, path, delivery)
                 except DeliveryRejected as exc:
                     if exc.rule == FILE_GONE:  # deleted from landing: withdrawn above
@@ -161,6 +164,8 @@ def build_raw_asset(contract: Contract) -> dg.AssetsDefinition:
                     rejected.append(str(exc))
                     continue
                 results[delivery] = loaded
+            if skipped:
+                context.log.warning(f"withdrawn (by `datalabs withdraw`), not loaded: {skipped}")
             if results:  # one message, not one per delivery: each is a write to the event log
                 context.log.info(
                     "\n".join(

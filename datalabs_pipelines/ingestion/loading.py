@@ -40,6 +40,8 @@ LEDGER_COLUMNS = {
     "loaded_at": "TIMESTAMP",
     "status": "VARCHAR",  # loaded, withdrawn, or "duplicate of <delivery>"
     "withdrawn_at": "TIMESTAMP",
+    "withdrawn_reason": "VARCHAR",  # a steward's words, or ledger.FILE_DELETED
+    "withdrawn_sha256": "VARCHAR",  # the bytes left in landing by `datalabs withdraw`
 }
 REPLACEMENT_REJECTED = "replacement rejected; the previous version is still in use"
 REJECTIONS = ("raw", "rejected_deliveries")
@@ -160,7 +162,7 @@ def load_delivery(
         con.execute(
             f"INSERT INTO {qualified(LEDGER)} ({', '.join(LEDGER_COLUMNS)}) VALUES "
             "($extract, $delivery, $sha, $size, $lines, $records, $loaded, $quarantined, $blank, "
-            "$unexpected, now()::TIMESTAMP, $status, NULL)",
+            "$unexpected, now()::TIMESTAMP, $status, NULL, NULL, NULL)",
             {
                 **keys,
                 "sha": parse.sha256,

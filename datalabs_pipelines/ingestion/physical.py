@@ -27,6 +27,15 @@ class FileFacts:
         return self.line_ending_styles > 1
 
 
+def file_sha256(path: Path) -> str:
+    """The file's SHA-256, streamed, so a large delivery never sits in memory."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
 def file_facts(path: Path) -> FileFacts:
     """Checksum and line count (LF, CRLF and lone CR all end a line) in one streaming pass."""
     digest = hashlib.sha256()

@@ -130,13 +130,46 @@ class RollUp(Strict):
     exact: bool = True
 
 
+class ConstantColumns(Strict):
+    """Columns measured only from the contracts of ``role`` whose ``constant`` is ``value``
+    (``program: SNAP``), or that carry it per record: NULL while none of them is delivered."""
+
+    role: str = Field(pattern=IDENTIFIER)
+    constant: str = Field(pattern=IDENTIFIER)
+    value: str = Field(min_length=1)
+    columns: list[str] = Field(min_length=1)
+
+
 class MartDeclaration(TableDeclaration):
     purpose: str = Field(pattern=IDENTIFIER)
-    sources: list[str] = Field(default_factory=list, description="contract names it uses")
+    sources: list[str] = Field(
+        default_factory=list,
+        description="contracts it uses by name (domain marts name roles instead); the registry "
+        "adds every contract filling its roles",
+    )
     roles: list[str] = Field(
         default_factory=list,
-        description="roles its SQL reads (role_<role> views): every contract filling one is an "
-        "optional source and its staging table a dependency (``registry.mart_declarations``)",
+        description="roles it reads (role_<role> views, or integrated facts built on them): "
+        "each needs a delivered contract filling it, else the mart is not measurable; every "
+        "contract filling one is a source and its staging table a dependency",
+    )
+    optional_roles: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="roles it can be built without: the listed columns are NULL (not "
+        "measurable) while no contract filling the role is delivered and permitted",
+    )
+    constant_columns: list[ConstantColumns] = Field(
+        default_factory=list,
+        description="columns measured from one part of a role (its program), NULL without it",
+    )
+    role_sources: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="set by ``marts.registry`` (not in YAML): role -> contracts filling it",
+    )
+    measured_by: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="set by ``marts.registry`` (not in YAML): column -> the contracts that can "
+        "give it; NULL while none is delivered and permitted",
     )
     optional_sources: dict[str, list[str]] = Field(
         default_factory=dict,
@@ -153,6 +186,11 @@ class MartDeclaration(TableDeclaration):
     deps: list[str] = Field(
         default_factory=list,
         description="asset keys it reads, as 'layer/agency/table'; 'staging/*' = every staging",
+    )
+    cohorts: list[str] = Field(
+        default_factory=list,
+        description="shared cohort definitions its SQL uses (table macros in "
+        "marts/cohorts/<name>.sql), in the order they build on one another",
     )
     disclosure_control: bool = Field(
         True, description="pass the disclosure gate before publishing (counts of people)"
@@ -210,8 +248,21 @@ class MartDeclaration(TableDeclaration):
                 column.total is None or any(roles.get(d) != "dimension" for d in column.total_in)
             ):
                 raise ValueError(f"column {column.name!r}: total_in needs a total and dimensions")
-        if unknown_roles := sorted(set(self.roles) - set(all_roles())):
+        cohort_files = [MARTS_DIR / "cohorts" / f"{c}.sql" for c in self.cohorts]
+        if missing := [p.stem for p in cohort_files if not p.is_file()]:
+            raise ValueError(f"cohorts {missing} have no file marts/cohorts/<name>.sql")
+        read = set(self.read_roles)
+        if unknown_roles := sorted(read - set(all_roles())):
             raise ValueError(f"roles {unknown_roles} are not declared by any domain")
+        if both := sorted(set(self.roles) & set(self.optional_roles)):
+            raise ValueError(f"roles {both} are both required and optional")
+        for part in self.constant_columns:
+            if part.role not in read:
+                raise ValueError(f"constant_columns: role {part.role!r} is not among its roles")
+        by_role = [c for cs in self.optional_roles.values() for c in cs]
+        by_role += [c for part in self.constant_columns for c in part.columns]
+        if unknown := sorted({c for c in by_role if c not in roles}):
+            raise ValueError(f"optional_roles or constant_columns name unknown columns {unknown}")
         for source, nulled in self.optional_sources.items():
             if source not in self.sources:
                 raise ValueError(f"optional source {source!r} is not among `sources`")
@@ -254,8 +305,23 @@ class MartDeclaration(TableDeclaration):
         return self
 
     @property
+    def read_roles(self) -> list[str]:
+        """Required and optional roles, in declaration order."""
+        return [*self.roles, *self.optional_roles]
+
+    @property
     def required_sources(self) -> list[str]:
-        return [s for s in self.sources if s not in self.optional_sources]
+        """Named sources without which it is not measurable (roles are checked as roles)."""
+        by_role = {n for names in self.role_sources.values() for n in names}
+        return [s for s in self.sources if s not in self.optional_sources and s not in by_role]
+
+    @property
+    def blocking_sources(self) -> list[str]:
+        """Sources whose agreement, if it does not permit the purpose, blocks the mart: the
+        required ones and every contract of a required role (a fact's rows cannot be told
+        apart by extract)."""
+        required = [n for r in self.roles for n in self.role_sources.get(r, [])]
+        return list(dict.fromkeys([*self.required_sources, *required]))
 
     def columns_with(self, *roles: str) -> list[MartColumn]:
         return [c for c in self.columns if c.role in roles]

@@ -1,10 +1,15 @@
-"""What a mart's SQL may use besides the warehouse: shared macros and reference tables.
+"""What a mart's SQL may use besides the warehouse: shared macros, cohorts, reference tables.
 
-``prepare`` runs ``macros.sql`` (the Wilson interval, the half-up median of cents) and loads
-every ``reference/*.csv`` as a temporary table ``ref_<stem>`` on the connection, so each mart
-states a formula once and joins names to codes without a download at run time.
+``prepare`` runs ``macros.sql`` (the Wilson interval, the half-up median of cents), the
+``cohorts/<name>.sql`` files the mart declares (table macros that define a cohort once for
+every mart and grain that counts it: benefit spells, program exits and their outcomes,
+graduates and theirs) and loads every ``reference/*.csv`` as a temporary table ``ref_<stem>``
+on the connection, so each mart states a formula or a cohort once and joins names to codes
+without a download at run time. A cohort file binds its tables when it runs, so only marts
+that read those tables declare it, in the order its macros use one another.
 """
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import duckdb
@@ -14,15 +19,23 @@ from datalabs_pipelines.warehouse import identifier
 MARTS_DIR = Path(__file__).parent
 MACROS = MARTS_DIR / "macros.sql"
 REFERENCE_DIR = MARTS_DIR / "reference"
+COHORTS_DIR = MARTS_DIR / "cohorts"
 
 
 def reference_files() -> list[Path]:
     return sorted(REFERENCE_DIR.glob("*.csv"))
 
 
-def prepare(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the macros and the ``ref_*`` tables on ``con`` (temporary: this session only)."""
+def cohort_file(name: str) -> Path:
+    return COHORTS_DIR / f"{name}.sql"
+
+
+def prepare(con: duckdb.DuckDBPyConnection, cohorts: Sequence[str] = ()) -> None:
+    """Create the macros, the ``cohorts``' table macros and the ``ref_*`` tables on ``con``
+    (temporary: this session only)."""
     con.execute(MACROS.read_text())
+    for name in cohorts:
+        con.execute(cohort_file(name).read_text())
     for path in reference_files():
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE {identifier('ref_' + path.stem)} AS "

@@ -1,7 +1,8 @@
 """Certified spend facts: certifications in time, payments and awards on vendor keys, flags.
 
-Runs ``sql/macros.sql`` (the fiscal-year formula), then the SQL files in ``sql/``, each beside
-the YAML that declares its table, in dependency order, after ``linkage`` built ``vendor_keys``.
+Runs ``sql/macros.sql`` (the fiscal-year formula and what payments and awards share), then the
+SQL files in ``sql/``, each beside the YAML that declares its table, in dependency order, after
+``linkage`` built ``vendor_keys``.
 The SQL reads roles (``role_payments``, ...), never an extract: the views are built here from
 the contracts.
 """

@@ -1,16 +1,18 @@
 """``staging.extract_status``: per extract, delivered or not, loaded or held back, and why.
 
-Written by each staging step, so any subset of extracts is a valid deployment: an extract with
-no delivery is "not delivered" (its staging table exists, empty, with the contract's columns),
-and a rejected candidate is "held back" with the failing checks, their row counts and the first
-delivery lines (never values). Marts read it to decide whether they are measurable, fresh or
-held back; `make run` and the dashboard print it.
+Each staging step reports its extract's status in its materialization's metadata, so any subset
+of extracts is a valid deployment: an extract with no delivery is "not delivered" (its staging
+table exists, empty, with the contract's columns), and a rejected candidate is "held back" with
+the failing checks, their row counts and the first delivery lines (never values). The
+``staging_reports`` asset writes the table; marts read it to decide whether they are
+measurable, fresh or held back; `make run` and the dashboard print it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
+import dagster as dg
 import duckdb
 
 from datalabs_pipelines.contracts.model import Contract
@@ -19,18 +21,20 @@ from datalabs_pipelines.quality.expectations import Outcome
 from datalabs_pipelines.warehouse import ensure_table, qualified, table_exists
 
 EXTRACT_STATUS = ("staging", "extract_status")
+EXTRACT_STATUS_KEY = dg.AssetKey(["staging", "platform", "extract_status"])
 LOADED, NOT_DELIVERED, HELD_BACK = "loaded", "not delivered", "held back"
-STATUS_COLUMNS = {
-    "extract": "VARCHAR",
-    "agency": "VARCHAR",
-    "domain": "VARCHAR",
-    "status": "VARCHAR",
-    "deliveries": "BIGINT",
-    "live_rows": "BIGINT",
-    "candidate_rows": "BIGINT",
-    "reason": "VARCHAR",
-    "updated_at": "TIMESTAMP",
+STATUS_SCHEMA = {
+    "extract": ("VARCHAR", "extract (contract) name"),
+    "agency": ("VARCHAR", "agency that delivers the extract"),
+    "domain": ("VARCHAR", "domain the extract belongs to"),
+    "status": ("VARCHAR", "loaded, not delivered or held back"),
+    "deliveries": ("BIGINT", "deliveries in use in the ledger"),
+    "live_rows": ("BIGINT", "rows of the live staging table"),
+    "candidate_rows": ("BIGINT", "rows of the last candidate"),
+    "reason": ("VARCHAR", "failing blocking checks of a held-back extract (no values)"),
+    "updated_at": ("TIMESTAMP", "when this table was written"),
 }
+STATUS_COLUMNS = {name: sql_type for name, (sql_type, _) in STATUS_SCHEMA.items()}
 
 
 def delivery_count(con: duckdb.DuckDBPyConnection, contract: Contract) -> int:
@@ -57,31 +61,17 @@ def failure_reason(outcomes: Iterable[Outcome]) -> str | None:
     return "; ".join(parts) or None
 
 
-def record_status(
-    con: duckdb.DuckDBPyConnection,
-    contract: Contract,
-    status: str,
-    deliveries: int,
-    live_rows: int,
-    candidate_rows: int,
-    reason: str | None,
-) -> None:
+def write_statuses(con: duckdb.DuckDBPyConnection, rows: Sequence[tuple]) -> None:
+    """Replace the table's rows with ``(extract, agency, domain, status, deliveries,
+    live_rows, candidate_rows, reason)`` rows."""
     ensure_table(con, EXTRACT_STATUS, STATUS_COLUMNS)
-    con.execute(f"DELETE FROM {qualified(EXTRACT_STATUS)} WHERE extract = ?", [contract.name])
-    con.execute(
-        f"INSERT INTO {qualified(EXTRACT_STATUS)} VALUES (?, ?, ?, ?, ?, ?, ?, ?, "
-        "now()::TIMESTAMP)",
-        [
-            contract.name,
-            contract.agency,
-            contract.domain,
-            status,
-            deliveries,
-            live_rows,
-            candidate_rows,
-            reason,
-        ],
-    )
+    con.execute(f"DELETE FROM {qualified(EXTRACT_STATUS)}")
+    if rows:
+        con.executemany(
+            f"INSERT INTO {qualified(EXTRACT_STATUS)} VALUES (?, ?, ?, ?, ?, ?, ?, ?, "
+            "now()::TIMESTAMP)",
+            rows,
+        )
 
 
 def extract_statuses(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, str | None]]:

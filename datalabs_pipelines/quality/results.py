@@ -1,7 +1,7 @@
 """``staging.check_results``: the latest outcome of every expectation, per extract.
 
 Each staging asset reports its outcomes in its materialization's metadata (``OUTCOMES``:
-check names, severities, pass or fail and counts, never values). The ``check_results`` asset,
+check names, severities, pass or fail and counts, never values). The ``staging_reports`` asset,
 downstream of every staging asset, writes the latest of them to this table, so that marts
 (``extract_quality``) and the publish step read them with SQL. One asset writes the table.
 """
@@ -10,10 +10,7 @@ from collections.abc import Iterable, Sequence
 
 import dagster as dg
 import duckdb
-from dagster_duckdb import DuckDBResource
 
-from datalabs_pipelines.assets_common import column_schema
-from datalabs_pipelines.contracts.model import Contract
 from datalabs_pipelines.quality.expectations import Outcome
 from datalabs_pipelines.warehouse import ensure_table, qualified
 
@@ -50,13 +47,6 @@ def outcomes_metadata(outcomes: Iterable[Outcome]) -> dg.MetadataValue:
     )
 
 
-def _reported(instance: dg.DagsterInstance, key: dg.AssetKey) -> list[dict]:
-    event = instance.get_latest_materialization_event(key)
-    materialization = event.asset_materialization if event else None
-    entry = materialization.metadata.get(OUTCOMES) if materialization else None
-    return list(entry.value) if entry is not None else []
-
-
 def write_results(con: duckdb.DuckDBPyConnection, rows: Sequence[tuple]) -> None:
     """Replace the table's rows with ``(extract, check, severity, passed, count)`` rows."""
     ensure_results_table(con)
@@ -65,32 +55,3 @@ def write_results(con: duckdb.DuckDBPyConnection, rows: Sequence[tuple]) -> None
         con.executemany(
             f"INSERT INTO {qualified(RESULTS)} VALUES (?, ?, ?, ?, ?, now()::TIMESTAMP)", rows
         )
-
-
-def build_check_results_asset(
-    contracts: Sequence[Contract], staging_keys: Sequence[dg.AssetKey]
-) -> dg.AssetsDefinition:
-    @dg.asset(
-        key=RESULTS_KEY,
-        deps=list(staging_keys),
-        group_name="staging",
-        kinds={"duckdb"},
-        owners=["team:data_platform"],
-        tags={"domain": "platform", "classification": "confidential"},
-        metadata={"dagster/column_schema": column_schema(RESULT_SCHEMA)},
-        pool="duckdb",
-    )
-    def check_results(context: dg.AssetExecutionContext, warehouse: DuckDBResource):
-        """The latest outcome of every expectation. Source: the latest materialization of
-        each staging asset (its ``check_outcomes`` metadata). Grain: one row per extract and
-        check. Target: `staging.check_results`."""
-        rows = [
-            (c.name, o["check"], o["severity"], o["passed"], o["unexpected_count"])
-            for c, key in zip(contracts, staging_keys, strict=True)
-            for o in _reported(context.instance, key)
-        ]
-        with warehouse.get_connection() as con:
-            write_results(con, rows)
-        return dg.MaterializeResult(metadata={"dagster/row_count": len(rows)})
-
-    return check_results

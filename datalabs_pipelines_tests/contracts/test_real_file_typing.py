@@ -11,8 +11,8 @@ import pytest
 
 from datalabs_pipelines.candidates import candidate
 from datalabs_pipelines.cleaning.staging import staging_table
+from datalabs_pipelines.cleaning.validate import render, validate_extract
 from datalabs_pipelines.contracts.model import Contract
-from datalabs_pipelines.ingestion.validate import render, validate_extract
 
 AGREEMENT = {"name": "a", "permitted_purposes": ["x"], "expires": "2030-01-01"}
 
@@ -134,3 +134,15 @@ def test_a_resent_line_collapses_but_a_repeated_line_within_a_file_does_not(tmp_
 def test_validate_extract_reports_collapsed_lines_and_their_amount(delivery):
     text = render(validate_extract(delivery, contract(duplicates="collapse")))
     assert "identical lines collapsed: 1 (amount 10.00)" in text
+
+
+def test_a_marker_in_an_identifier_column_is_missing_not_invalid(tmp_path):
+    path = tmp_path / "spend_2026_12.csv"
+    path.write_text(
+        "ID,UNITS,AMOUNT,NOTE,FLAG\nN/A,1,$1.00,ok,N\n – ,2,$2.00,ok,N\n00045,3,$3.00,ok,N\n",
+        encoding="utf-8",
+    )
+    report = validate_extract(path, contract())
+    assert "vendor_id" not in report.invalid_values  # a marker is no typing failure
+    rows, _ = _staged(path, "keep")
+    assert [(line, vendor) for line, vendor, *_ in rows] == [(2, None), (3, None), (4, "00045")]

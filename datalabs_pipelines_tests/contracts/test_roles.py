@@ -7,12 +7,12 @@ from pathlib import Path
 import pytest
 import yaml
 
+from datalabs_pipelines.cleaning.validate import render, validate_extract
 from datalabs_pipelines.cli import main
 from datalabs_pipelines.contracts import ContractError, load_contracts
 from datalabs_pipelines.contracts.loader import CONTRACTS_DIR, load_contract
 from datalabs_pipelines.contracts.model import Contract
 from datalabs_pipelines.contracts.roles import all_roles, filling, role_problems
-from datalabs_pipelines.ingestion.validate import render, validate_extract
 
 PAYMENTS = CONTRACTS_DIR / "procurement" / "payments.yaml"
 REGISTRY = CONTRACTS_DIR / "procurement" / "certified_firms.yaml"

@@ -1,7 +1,8 @@
 """A small published snapshot in the real marts' shapes (their declarations), values made up.
 
 Three periods, the latest partial; rows whose first count is below 30 have every gated cell
-suppressed (NULL and the companion flag), so charts meet suppressed cells too.
+suppressed (NULL and the companion flag), so charts meet suppressed cells too, except total
+rows (the state, all groups), which hold the most people.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ VALUES: dict[str, list[object]] = {
     "month": [dt.date(2025, 1, 1), dt.date(2025, 2, 1)],
     "exit_quarter": ["2024Q4", "2025Q1"],
 }
+CODES = {"group_code", "county_fips", "district_id", "agency_code", "subgroup"}
 COMPLETE = {"year_complete", "window_complete", "fiscal_year_complete"}
 PERIOD = {"fiscal_year", "year", "exit_year", "cohort_year"}
 CHARTED = (
@@ -91,7 +93,8 @@ def _rows(decl: MartDeclaration, rng: random.Random) -> list[dict[str, object]]:
                 if isinstance(point, float):
                     row[c.name] = round(point + (0.05 if c.name.endswith("_high") else -0.05), 4)
         counts = [c.name for c in decl.columns if c.role == "count"]
-        small = bool(counts) and decl.disclosure_control and row[counts[0]] < 30
+        total = any(row[d] in ("ALL", "all") for d in dims if d in CODES)  # totals are large
+        small = bool(counts) and decl.disclosure_control and row[counts[0]] < 30 and not total
         for c in decl.columns:
             if decl.disclosure_control and c.role in ("count", "share", "rate", "interval"):
                 row[f"{c.name}_suppressed"] = small

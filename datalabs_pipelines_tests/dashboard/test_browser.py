@@ -18,6 +18,7 @@ import pytest
 from datalabs_pipelines.contracts import all_contracts
 from datalabs_pipelines.dashboard.page import write_atomic
 from datalabs_pipelines.dashboard.render import render_dashboard
+from datalabs_pipelines.dashboard.suppression import MAX_SUPPRESSED
 from datalabs_pipelines.definitions import defs
 from datalabs_pipelines.governance.dictionary import build_entries
 from datalabs_pipelines.governance.dictionary_page import render_dictionary
@@ -45,9 +46,22 @@ function clipped(plot) {
 function measure() {
   var out = {sections: [], charts: [], filter: null};
   document.querySelectorAll('section.card').forEach(function (s) {
-    var n = 0;
-    s.querySelectorAll('.plot').forEach(function (p) { n += marks(p); });
-    out.sections.push({id: s.id, empty: s.classList.contains('empty'), marks: n});
+    var n = 0, charts = 0, numbers = 0;
+    s.querySelectorAll('.plot').forEach(function (p) {
+      var m = marks(p);
+      n += m;
+      if (m > 0) { charts += 1; }
+    });
+    s.querySelectorAll('table.view td').forEach(function (td) {
+      if (/\d/.test(td.textContent) && td.textContent.indexOf('suppressed') !== 0) {
+        numbers += 1;
+      }
+    });
+    var stated = s.querySelector('.meta.suppression');
+    out.sections.push({id: s.id, empty: s.classList.contains('empty'), marks: n,
+      charts: charts, plots: s.querySelectorAll('.plot').length, numbers: numbers,
+      share: stated ? parseFloat(stated.getAttribute('data-charts-share')) : null,
+      stated: stated ? stated.textContent : null});
   });
   document.querySelectorAll('figure.chart[data-chart]').forEach(function (f) {
     var plot = f.querySelector('.plot');
@@ -108,6 +122,17 @@ def test_every_published_section_has_a_non_empty_chart(seen, pages):
     assert {s["id"] for s in shown} == set(summary.rendered)
     assert [s["id"] for s in shown if s["marks"] == 0] == []
     assert [s["id"] for s in seen["sections"] if s["empty"]] == ["student_outcomes"]
+
+
+def test_every_section_shows_numbers_in_every_chart_and_states_its_share_suppressed(seen):
+    shown = [s for s in seen["sections"] if not s["empty"]]
+    assert [s["id"] for s in shown if s["charts"] < s["plots"] or s["charts"] == 0] == []
+    assert [s["id"] for s in shown if s["numbers"] == 0] == []  # numbers in the text tables
+    gated = [s for s in shown if s["share"] is not None]
+    assert len(gated) >= 6  # every disclosure-controlled section of the sample says it
+    for section in gated:
+        assert 0.0 <= section["share"] < MAX_SUPPRESSED, section["id"]
+        assert section["stated"].startswith("Charts: ") and "whole table" in section["stated"]
 
 
 def test_no_label_is_clipped(seen):

@@ -20,7 +20,7 @@ from datalabs_pipelines.governance.agreements import (
 from datalabs_pipelines.mart_assets import build_mart_asset, mart_key
 from datalabs_pipelines.marts.declaration import load_declaration
 from datalabs_pipelines.marts.registry import mart_declarations
-from datalabs_pipelines.marts.status import BLOCKED
+from datalabs_pipelines.marts.status import BLOCKED, build_mart_status_asset
 from datalabs_pipelines.warehouse import table_exists, warehouse_resource
 from datalabs_pipelines_tests.conftest import FIXTURE_CONTRACTS
 
@@ -112,21 +112,21 @@ def test_expired_agreement_blocks_the_mart(tmp_path, isolated_env):
     mart = declaration(tmp_path)
     expired = contract_with(tmp_path, "visits", expires="2020-06-30")
     asset = build_mart_asset(mart, [expired])
+    status = build_mart_status_asset([mart], [mart_key(mart)])
     with warehouse_resource().get_connection() as con:
         con.execute("CREATE SCHEMA marts")
         con.execute("CREATE TABLE marts.visit_counts AS SELECT 'A' AS site, 1::BIGINT AS visits")
     result = dg.materialize(
-        [asset],
+        [asset, status],
         resources={"warehouse": warehouse_resource()},
         raise_on_error=False,
-        selection=[mart_key(mart)],
     )
     (evaluation,) = result.get_asset_check_evaluations()
     assert evaluation.check_name == AGREEMENT_CHECK and not evaluation.passed
     assert evaluation.severity == dg.AssetCheckSeverity.ERROR
     assert "visit_counts" in evaluation.description and "Test MOU" in evaluation.description
-    (materialization,) = result.get_asset_materialization_events()
-    metadata = materialization.materialization.metadata
+    (materialization,) = result.asset_materializations_for_node(asset.node_def.name)
+    metadata = materialization.metadata
     assert metadata["status"].value == BLOCKED
     assert "expired on 2020-06-30" in metadata["reason"].value
     with warehouse_resource().get_connection() as con:

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import yaml
 
 from datalabs_pipelines.marts.declaration import (
+    MARTS_DIR,
     DeclarationError,
     all_declarations,
     load_declaration,
 )
+from datalabs_pipelines.marts.environment import COHORTS_DIR
 
 VALID = {
     "name": "m",
@@ -59,6 +63,7 @@ def test_valid_declaration_loads(tmp_path):
             ),
             "are not count columns",
         ),
+        (lambda d: d.update(cohorts=["nowhere"]), "cohorts ['nowhere'] have no file"),
     ],
 )
 def test_invalid_declarations_name_file_and_field(tmp_path, change, fragment):
@@ -102,3 +107,27 @@ def test_facts_and_marts_share_one_loader(tmp_path):
     with pytest.raises(DeclarationError) as info:
         load_fact(path)
     assert str(path) in str(info.value) and "columns.0.type" in str(info.value)
+
+
+# The person-level tables an outcome cohort is drawn from: only marts/cohorts/ reads them.
+COHORT_SOURCES = (
+    "integrated.benefit_spells",
+    "integrated.employment_quarters",
+    "integrated.k12_graduates",
+    "integrated.postsecondary_enrollments",
+    "integrated.postsecondary_completions",
+)
+
+
+def test_each_cohort_is_defined_once_and_marts_read_it_from_there():
+    defined = [
+        name
+        for path in sorted(COHORTS_DIR.glob("*.sql"))
+        for name in re.findall(r"CREATE OR REPLACE TEMP MACRO (\w+)", path.read_text())
+    ]
+    assert defined and len(defined) == len(set(defined))
+    for path in MARTS_DIR.rglob("*.sql"):
+        if path.parent != COHORTS_DIR:
+            assert not [t for t in COHORT_SOURCES if t in path.read_text()], path
+    used = {c for d in all_declarations() for c in d.cohorts}
+    assert used == {p.stem for p in COHORTS_DIR.glob("*.sql")}  # no cohort file unused

@@ -84,9 +84,40 @@ def test_agreement_lacking_the_purpose_blocks_only_when_the_source_is_required()
 def test_a_stale_mart_keeps_its_built_at_and_data_through():
     with duckdb.connect() as con:
         con.execute("CREATE SCHEMA marts")
-        record_mart_status(con, MART, assess(MART, [], ALL_LOADED), "2025Q2")
-        (_, _, _, _, through, built) = mart_statuses(con)[0]
-        held = {**ALL_LOADED, "claims": (HELD_BACK, "x")}
-        record_mart_status(con, MART, assess(MART, [], held), None)
+        fresh = assess(MART, [], ALL_LOADED)
+        built_at = dt.datetime(2026, 1, 2, 3, 4)
+        record_mart_status(con, MART, fresh.status, fresh.reason, "2025Q2", built_at)
+        held = assess(MART, [], {**ALL_LOADED, "claims": (HELD_BACK, "x")})
+        later = dt.datetime(2026, 1, 3)
+        record_mart_status(con, MART, held.status, held.reason, None, later)
         (row,) = mart_statuses(con)
-    assert row[2:] == (STALE, "claims held back (x)", through, built) and through == "2025Q2"
+    assert row[2:] == (STALE, "claims held back (x)", "2025Q2", built_at)
+
+
+ROLE_MART = MART.model_copy(
+    update={
+        "sources": ["snap", "tanf", "wages"],
+        "optional_sources": {"wages": []},
+        "roles": ["benefit_enrollment"],
+        "optional_roles": {"wage_records": []},
+        "role_sources": {"benefit_enrollment": ["snap", "tanf"], "wage_records": ["wages"]},
+        "measured_by": {"snap_rate": ["snap"]},
+    }
+)
+
+
+def test_a_required_role_needs_one_delivered_contract_not_all():
+    tanf_only = {"tanf": (LOADED, None), "snap": (NOT_DELIVERED, None)}
+    verdict = assess(ROLE_MART, [], tanf_only)
+    assert (verdict.status, verdict.nulled) == (FRESH, ["snap_rate"])
+    assert verdict.reason == "snap_rate not measurable: none of snap delivered"
+    verdict = assess(ROLE_MART, [], {"wages": (LOADED, None)})
+    assert verdict.status == NOT_MEASURABLE
+    assert verdict.reason == "not delivered: benefit_enrollment (snap, tanf)"
+
+
+def test_a_contract_of_a_required_role_not_permitted_blocks_one_of_an_optional_role_is_left_out():
+    loaded = {s: (LOADED, None) for s in ("snap", "tanf", "wages")}
+    assert assess(ROLE_MART, [finding("tanf", permits=False)], loaded).status == BLOCKED
+    verdict = assess(ROLE_MART, [finding("wages", permits=False)], loaded)
+    assert (verdict.status, verdict.excluded) == (FRESH, ["wages"])

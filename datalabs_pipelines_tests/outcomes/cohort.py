@@ -76,7 +76,7 @@ def wage(person, year, quarter, wages, employer="111111111") -> dict:
 def build_mart(con: duckdb.DuckDBPyConnection, name: str) -> dict[tuple, dict]:
     """Run the mart's SQL; rows keyed by their dimension values."""
     declaration = MARTS[name]
-    prepare(con)
+    prepare(con, declaration.cohorts)
     con.execute(declaration.sql_path.read_text())
     dims = [c.name for c in declaration.columns_with("dimension")]
     cursor = con.execute(f"SELECT * FROM marts.{name}")

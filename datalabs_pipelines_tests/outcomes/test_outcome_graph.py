@@ -9,6 +9,7 @@ import pytest
 
 from datalabs_pipelines.definitions import build_definitions
 from datalabs_pipelines.linkage.person_keys import PERSON_KEYS_KEY, ensure_person_keys
+from datalabs_pipelines.marts.status import MART_STATUS_KEY
 from datalabs_pipelines.publishing import snapshot
 from datalabs_pipelines.publishing.assets import DISCLOSURE_GATE, SNAPSHOT
 from datalabs_pipelines.quality.extract_status import EXTRACT_STATUS, STATUS_COLUMNS
@@ -120,7 +121,7 @@ def materialize(instance: dg.DagsterInstance) -> dg.ExecuteInProcessResult:
     outcome_facts = dg.AssetSelection.groups("integrated") - dg.AssetSelection.key_prefixes(
         ["integrated", "procurement"], ["integrated", "linkage"]
     )
-    selection = outcome_facts | dg.AssetSelection.assets(*marts, SNAPSHOT)
+    selection = outcome_facts | dg.AssetSelection.assets(*marts, MART_STATUS_KEY, SNAPSHOT)
     return dg.materialize(
         list(defs.assets),
         selection=selection,

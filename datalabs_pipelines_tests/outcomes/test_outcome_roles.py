@@ -8,17 +8,19 @@ from __future__ import annotations
 import pytest
 import yaml
 
+from datalabs_pipelines.cleaning.validate import render, validate_extract
 from datalabs_pipelines.contracts import ContractError, all_contracts
 from datalabs_pipelines.contracts.loader import CONTRACTS_DIR, load_contract
 from datalabs_pipelines.contracts.model import Contract
 from datalabs_pipelines.contracts.roles import filling, role_problems
 from datalabs_pipelines.governance.agreements import evaluate_agreements, run_date
-from datalabs_pipelines.ingestion.validate import render, validate_extract
 from datalabs_pipelines.linkage.sources import person_sources
 from datalabs_pipelines.marts.registry import mart_declarations
+from datalabs_pipelines.marts.status import FRESH, NOT_MEASURABLE, assess
 from datalabs_pipelines.outcomes.assets import outcome_assets
 from datalabs_pipelines.outcomes.build import build_fact
 from datalabs_pipelines.outcomes.facts import all_facts
+from datalabs_pipelines.quality.extract_status import LOADED
 
 FACTS = {f.name: f for f in all_facts()}
 SHIPPED = {c.name: c for c in all_contracts()}
@@ -217,3 +219,129 @@ def test_person_contract_problems_are_one_line_each(change, problem):
     problems = role_problems(Contract.model_validate(data))
     assert any(p.startswith(problem) for p in problems), problems
     assert all("\n" not in p for p in problems)
+
+
+def test_a_state_whose_snap_extract_is_named_otherwise_gets_its_marts_from_yaml(con):
+    """Another state: its SNAP file is `food_assistance`, no TANF or Medicaid contract. The
+    benefit fact reads it through its role, the safety-net marts take it as their source, and
+    the other programs' overlap columns are not measurable (never zero)."""
+    food = _wic(name="food_assistance", constants={"program": "SNAP"})
+    contracts = [food, SHIPPED["ui_claims"]]
+    spells = (
+        "record_id VARCHAR, spell_start DATE, spell_end DATE, county_fips VARCHAR, "
+        "dob_year INTEGER, sex VARCHAR, race VARCHAR, ethnicity VARCHAR"
+    )
+    _staged(
+        con,
+        {
+            "food_assistance": (spells, [("f1", "2024-01-01", "2024-02-29", *[None] * 5)]),
+            "ui_claims": (
+                "record_id VARCHAR, claim_id VARCHAR, claim_filed_date DATE, "
+                "benefit_end_date DATE, weekly_benefit_amount DECIMAL(18, 2), "
+                "last_employer_fein VARCHAR, county_fips VARCHAR, dob_year INTEGER",
+                [],
+            ),
+        },
+        [("food_assistance", "f1", "A")],
+    )
+    build_fact(con, FACTS["benefit_spells"], contracts)
+    assert con.execute(
+        "SELECT person_key, program, start_date::VARCHAR FROM integrated.benefit_spells"
+    ).fetchall() == [("A", "SNAP", "2024-01-01")]
+    marts = {d.name: d for d in mart_declarations(contracts)}
+    enrollment = marts["safety_net_enrollment"]
+    assert enrollment.sources == ["food_assistance"]
+    assert "staging/human_services/food_assistance" in enrollment.deps
+    verdict = assess(enrollment, [], {"food_assistance": (LOADED, None)})
+    assert (verdict.status, verdict.nulled) == (
+        FRESH,
+        ["enrolled_with_tanf", "enrolled_with_medicaid"],
+    )
+    assert assess(enrollment, [], {}).status == NOT_MEASURABLE  # its only contract not delivered
+    # workforce outcomes need wage records: no contract fills the role, so there is no such mart
+    assert "workforce_outcomes" not in marts and "safety_net_annual" in marts
+
+
+def test_a_file_with_its_own_codes_maps_them_in_its_contract(con):
+    """Another state codes sex 1/2, race 1-6 and Hispanic ethnicity 1/2: its contract's value
+    maps alone turn them into the fact's sex and EDFacts race/ethnicity."""
+    own_codes = {
+        "sex": {"1": {"sex_code": "M"}, "2": {"sex_code": "F"}},
+        "race": {
+            "1": {"race_code": "WH7"},
+            "2": {"race_code": "BL7"},
+            "6": {"race_code": "MU7"},
+        },
+        "ethnicity": {"1": {"hispanic_latino": "Y"}, "2": {"hispanic_latino": "N"}},
+    }
+    other = _wic(name="other_snap", constants={"program": "SNAP"}, value_maps=own_codes)
+    assert role_problems(other) == []
+    contracts = [other, SHIPPED["ui_claims"]]
+    spells = (
+        "record_id VARCHAR, spell_start DATE, spell_end DATE, county_fips VARCHAR, "
+        "dob_year INTEGER, sex VARCHAR, race VARCHAR, ethnicity VARCHAR"
+    )
+    rows = [
+        ("a", "2024-01-01", "2024-01-31", None, None, "1", "2", "2"),  # man, Black
+        ("b", "2024-01-01", "2024-01-31", None, None, "2", "1", " 1 "),  # woman, Hispanic
+        ("c", "2024-01-01", "2024-01-31", None, None, "9", "6", None),  # unknown sex, two+
+        ("d", "2024-01-01", "2024-01-31", None, None, None, "W", "N"),  # codes it does not list
+    ]
+    _staged(
+        con,
+        {
+            "other_snap": (spells, rows),
+            "ui_claims": (
+                "record_id VARCHAR, claim_id VARCHAR, claim_filed_date DATE, "
+                "benefit_end_date DATE, weekly_benefit_amount DECIMAL(18, 2), "
+                "last_employer_fein VARCHAR, county_fips VARCHAR, dob_year INTEGER",
+                [],
+            ),
+        },
+        [("other_snap", r, r.upper()) for r in "abcd"],
+    )
+    build_fact(con, FACTS["benefit_spells"], contracts)
+    assert con.execute(
+        "SELECT person_key, sex, race_ethnicity FROM integrated.benefit_spells ORDER BY 1"
+    ).fetchall() == [("A", "M", "BL7"), ("B", "F", "HI7"), ("C", None, "MU7"), ("D", None, None)]
+
+
+def test_a_coded_column_without_its_value_map_fails_in_one_line():
+    data = yaml.safe_load((CONTRACTS_DIR / "human_services" / "snap_enrollment.yaml").read_text())
+    del data["value_maps"]["race"]
+    problems = role_problems(Contract.model_validate(data))
+    assert problems == ["role benefit_enrollment needs value_maps.race (each code to race_code)"]
+
+
+def test_a_per_record_program_code_maps_to_its_program(con):
+    """A combined benefits file codes the program per record (FS, TA): its contract maps them."""
+    data = yaml.safe_load((CONTRACTS_DIR / "human_services" / "snap_enrollment.yaml").read_text())
+    data["columns"].append(
+        {"source": "PGM", "name": "program", "type": "string", "description": "program code",
+         "classification": "confidential"}
+    )  # fmt: skip
+    data["value_maps"]["program"] = {"FS": {"program_name": "SNAP"}, "TA": {"program_name": "TANF"}}
+    combined = _wic(
+        name="benefits", constants={}, columns=data["columns"], value_maps=data["value_maps"]
+    )
+    assert role_problems(combined) == []
+    spells = (
+        "record_id VARCHAR, program VARCHAR, spell_start DATE, spell_end DATE, "
+        "county_fips VARCHAR, dob_year INTEGER, sex VARCHAR, race VARCHAR, ethnicity VARCHAR"
+    )
+    claims = (
+        "record_id VARCHAR, claim_id VARCHAR, claim_filed_date DATE, benefit_end_date DATE, "
+        "weekly_benefit_amount DECIMAL(18, 2), last_employer_fein VARCHAR, "
+        "county_fips VARCHAR, dob_year INTEGER"
+    )
+    rows = [
+        ("a", "FS", "2024-01-01", None, *[None] * 5),
+        ("b", "ta", "2024-02-01", None, *[None] * 5),
+        ("c", "WIC", "2024-03-01", None, *[None] * 5),  # not in the map: kept as written
+    ]
+    _staged(con, {"benefits": (spells, rows), "ui_claims": (claims, [])},
+            [("benefits", r, "A") for r in "abc"])  # fmt: skip
+    build_fact(con, FACTS["benefit_spells"], [combined, SHIPPED["ui_claims"]])
+    assert con.execute(
+        "SELECT program FROM integrated.benefit_spells ORDER BY start_date"
+    ).fetchall() == [("SNAP",), ("TANF",), ("WIC",)]

@@ -20,6 +20,7 @@ from datalabs_pipelines.automation.local_run import RunOutcome, materialize_ever
 from datalabs_pipelines.contracts import Contract, all_contracts
 from datalabs_pipelines.definitions import build_definitions
 from datalabs_pipelines.generator.main import generate
+from datalabs_pipelines_tests.pipeline.declared_tables import undeclared_tables
 
 pytestmark = pytest.mark.slow
 
@@ -92,6 +93,7 @@ def test_one_domain_runs_and_publishes_its_marts(sample, env, agency):
             sensor = defs.get_sensor_def("landing_sensor")
             result = sensor(dg.build_sensor_context(instance=instance, definitions=defs))
             assert result.run_requests == []
+    assert undeclared_tables(env / "warehouse.duckdb", build_definitions()) == set()
     found = statuses(env)
     fresh = {m for m, (s, _, _) in found.items() if s == "fresh"}
     assert fresh == DOMAINS[agency]

@@ -14,10 +14,11 @@ import duckdb
 import pytest
 
 from datalabs_pipelines.automation.local_run import materialize_everything
-from datalabs_pipelines.contracts import all_contracts
+from datalabs_pipelines.contracts import all_contracts, load_contracts
 from datalabs_pipelines.definitions import build_definitions
 from datalabs_pipelines.settings import get_settings
-from datalabs_pipelines_tests.conftest import FixtureGraph
+from datalabs_pipelines_tests.conftest import FIXTURE_CONTRACTS, FixtureGraph
+from datalabs_pipelines_tests.pipeline.declared_tables import undeclared_tables
 
 pytestmark = pytest.mark.slow
 
@@ -58,6 +59,8 @@ def table_checksums(path: Path) -> dict[str, str]:
 def test_whole_graph_loads_checks_and_publishes(fixture_graph: FixtureGraph):
     site = fixture_graph.site
     assert fixture_graph.outcome.failed_runs == []
+    defs = build_definitions(load_contracts(FIXTURE_CONTRACTS))
+    assert undeclared_tables(site.warehouse, defs) == set()
     with duckdb.connect(str(site.published), read_only=True) as pub:
         tables = [
             t for (t,) in pub.execute("SELECT table_name FROM information_schema.tables").fetchall()

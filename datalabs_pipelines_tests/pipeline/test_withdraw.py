@@ -10,6 +10,8 @@ import dagster as dg
 import duckdb
 import pytest
 
+from datalabs_pipelines.automation.summary import deliveries_not_in_use
+from datalabs_pipelines.cli import main
 from datalabs_pipelines.ingestion.loading import REPLACEMENT_REJECTED
 from datalabs_pipelines.settings import get_settings
 from datalabs_pipelines_tests.pipeline.test_end_to_end import BAD_PEOPLE, run_all, table_checksums
@@ -91,9 +93,13 @@ def test_rejected_replacement_keeps_the_previous_version_and_says_so(after_clean
     assert _rows(
         "SELECT status, rows_loaded FROM marts.extract_quality WHERE delivery = 'people_2025.txt'"
     ) == [(REPLACEMENT_REJECTED, 1)]
+    # the run summary words it the same way
+    reported = deliveries_not_in_use(get_settings().warehouse_path)
+    assert [r[:3] for r in reported] == [("people", "people_2025.txt", REPLACEMENT_REJECTED)]
 
 
 def test_failed_correction_withdrawn_lets_publishing_resume(after_clean_run):
+    """Withdrawn by `datalabs withdraw` (the other way): the file stays in landing, unread."""
     settings = get_settings()
     never_saw, published = _state()
     with dg.DagsterInstance.ephemeral() as instance:
@@ -101,8 +107,9 @@ def test_failed_correction_withdrawn_lets_publishing_resume(after_clean_run):
         correction.write_text(BAD_PEOPLE)
         assert run_all(instance).failed_runs == ["staging, marts and publish"]
         held_back = settings.published_path.read_bytes()
-        correction.unlink()
+        assert main(["withdraw", str(correction), "--reason", "end before start"]) == 0
         assert run_all(instance).failed_runs == []
+    assert correction.exists()
     assert settings.published_path.read_bytes() != held_back  # a new snapshot was published
     warehouse, snapshot = _state()
     assert _differing(never_saw, warehouse) == {"raw.deliveries", "marts.extract_quality"}
@@ -110,3 +117,6 @@ def test_failed_correction_withdrawn_lets_publishing_resume(after_clean_run):
     assert _rows(
         "SELECT blocking_checks_failed FROM marts.extract_quality WHERE extract = 'people'"
     ) == [(0,), (0,), (0,)]
+    assert _rows(
+        "SELECT status, withdrawn_reason FROM raw.deliveries WHERE delivery = 'people_2026.txt'"
+    ) == [("withdrawn", "end before start")]

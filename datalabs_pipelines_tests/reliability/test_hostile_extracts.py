@@ -11,9 +11,9 @@ from __future__ import annotations
 import pytest
 
 from datalabs_pipelines.cleaning.staging import build_candidates
+from datalabs_pipelines.cleaning.validate import validate_extract
 from datalabs_pipelines.ingestion.errors import DeliveryRejected
 from datalabs_pipelines.ingestion.loading import load_delivery, reconcile
-from datalabs_pipelines.ingestion.validate import validate_extract
 from datalabs_pipelines_tests.reliability.hostile import (
     HEADER,
     REJECTED,

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from datalabs_pipelines.cleaning.validate import NoContract, contract_for
 from datalabs_pipelines.cli import main
-from datalabs_pipelines.ingestion.validate import NoContract, contract_for
 from datalabs_pipelines_tests.conftest import FIXTURE_LANDING
 from datalabs_pipelines_tests.reliability.hostile import HEADER, ROW_1, ROW_2, jsonl, payments
 
@@ -82,7 +82,7 @@ def test_contract_is_picked_by_file_pattern(tmp_path):
 
 
 def test_duplicate_keys_fail_an_expectation_evaluated_in_memory(steward, tmp_path, capsys):
-    from datalabs_pipelines.ingestion.validate import render, validate_extract
+    from datalabs_pipelines.cleaning.validate import render, validate_extract
 
     path = tmp_path / "payments_1.csv"
     path.write_bytes(HEADER + ROW_1 + ROW_2 + ROW_1.replace(b"Ann Lee", b"Other"))

@@ -2,59 +2,8 @@
 -- diploma graduates, their postsecondary enrollment within 16 months (EDFacts FS/C160),
 -- completion, and employment and earnings of those who did not enroll.
 CREATE OR REPLACE TABLE marts.student_outcomes AS
-WITH graduates AS (
-    SELECT person_key, district_id, graduation_date, cohort_year,
-           (year(graduation_date) * 4 + quarter(graduation_date) - 1)::INTEGER AS grad_q
-    FROM integrated.k12_graduates
-    WHERE diploma_type IN ('Regular', 'Honors')  -- C160 counts regular diplomas only
-),
-observed AS (
-    -- the postsecondary deliveries record events (term starts, awards) through this date, so
-    -- a term starting on or before it is in the data
-    SELECT greatest((SELECT max(enroll_date) FROM integrated.postsecondary_enrollments),
-                    (SELECT max(completion_date) FROM integrated.postsecondary_completions))
-               AS enrolled_through,
-           (SELECT max(quarter_index) FROM integrated.employment_quarters) AS last_wage_q
-),
-enrolled AS (
-    -- a term starting on or after the graduation date and no later than 16 months after it
-    SELECT DISTINCT g.person_key
-    FROM graduates g
-    JOIN integrated.postsecondary_enrollments e
-      ON e.person_key = g.person_key
-     AND e.enroll_date >= g.graduation_date
-     AND e.enroll_date <= (g.graduation_date + INTERVAL 16 MONTH)::DATE
-),
-completed AS (
-    SELECT DISTINCT g.person_key
-    FROM graduates g
-    JOIN integrated.postsecondary_completions c
-      ON c.person_key = g.person_key AND c.completion_date > g.graduation_date
-),
-reachable AS (
-    -- people with a record carrying an SSN: only they can be found in the wage records,
-    -- which carry SSN and name but no date of birth
-    SELECT DISTINCT person_key FROM integrated.person_keys WHERE carries_ssn
-),
-earnings AS (
-    SELECT person_key, quarter_index, sum(wages) AS wages
-    FROM integrated.employment_quarters
-    GROUP BY ALL
-),
-people AS (
-    SELECT g.district_id, g.cohort_year, g.grad_q, g.graduation_date,
-           e.person_key IS NOT NULL AS enrolled,
-           c.person_key IS NOT NULL AS completed,
-           r.person_key IS NOT NULL AS reachable,
-           e.person_key IS NULL AND coalesce(w.wages, 0) > 0 AS not_enrolled_employed,
-           CASE WHEN e.person_key IS NULL AND w.wages > 0 THEN w.wages END
-               AS not_enrolled_earnings
-    FROM graduates g
-    LEFT JOIN enrolled e USING (person_key)
-    LEFT JOIN completed c USING (person_key)
-    LEFT JOIN reachable r USING (person_key)
-    LEFT JOIN earnings w ON w.person_key = g.person_key AND w.quarter_index = g.grad_q + 4
-),
+WITH observed AS (SELECT * FROM graduates_observed()),
+people AS (SELECT * FROM graduate_outcomes()),  -- cohorts/graduates.sql
 cells AS (
     SELECT coalesce(district_id, 'ALL') AS district_id, cohort_year,
            count(*)::BIGINT AS graduates,

@@ -3,13 +3,7 @@
 -- earnings of those who did not enroll, for the state ('all') and by sex and race/ethnicity
 -- (C160's categories), each rate with its 95 % Wilson interval.
 CREATE OR REPLACE TABLE marts.student_outcomes_statewide AS
-WITH graduates AS (
-    SELECT person_key, graduation_date, cohort_year,
-           (year(graduation_date) * 4 + quarter(graduation_date) - 1)::INTEGER AS grad_q
-    FROM integrated.k12_graduates
-    WHERE diploma_type IN ('Regular', 'Honors')  -- C160 counts regular diplomas only
-),
-students AS (
+WITH students AS (
     -- sex and race/ethnicity from the student's K-12 enrollment records (the latest entry)
     SELECT person_key,
            coalesce(arg_max(sex, entry_date) FILTER (WHERE sex IS NOT NULL), 'U') AS sex,
@@ -18,54 +12,13 @@ students AS (
     FROM integrated.k12_enrollments
     GROUP BY person_key
 ),
-observed AS (
-    -- the postsecondary deliveries record events (term starts, awards) through this date, so
-    -- a term starting on or before it is in the data
-    SELECT greatest((SELECT max(enroll_date) FROM integrated.postsecondary_enrollments),
-                    (SELECT max(completion_date) FROM integrated.postsecondary_completions))
-               AS enrolled_through,
-           (SELECT max(quarter_index) FROM integrated.employment_quarters) AS last_wage_q
-),
-enrolled AS (
-    SELECT DISTINCT g.person_key
-    FROM graduates g
-    JOIN integrated.postsecondary_enrollments e
-      ON e.person_key = g.person_key
-     AND e.enroll_date >= g.graduation_date
-     AND e.enroll_date <= (g.graduation_date + INTERVAL 16 MONTH)::DATE
-),
-completed AS (
-    SELECT DISTINCT g.person_key
-    FROM graduates g
-    JOIN integrated.postsecondary_completions c
-      ON c.person_key = g.person_key AND c.completion_date > g.graduation_date
-),
-reachable AS (
-    -- people with a record carrying an SSN: only they can be found in the wage records,
-    -- which carry SSN and name but no date of birth
-    SELECT DISTINCT person_key FROM integrated.person_keys WHERE carries_ssn
-),
-earnings AS (
-    SELECT person_key, quarter_index, sum(wages) AS wages
-    FROM integrated.employment_quarters
-    GROUP BY ALL
-),
+observed AS (SELECT * FROM graduates_observed()),
 people AS (
-    SELECT g.person_key, g.cohort_year, g.grad_q, g.graduation_date,
+    SELECT o.*,
            coalesce(s.sex, 'U') AS sex,
-           coalesce(s.race_ethnicity, 'UNK') AS race_ethnicity,
-           e.person_key IS NOT NULL AS enrolled,
-           c.person_key IS NOT NULL AS completed,
-           r.person_key IS NOT NULL AS reachable,
-           e.person_key IS NULL AND coalesce(w.wages, 0) > 0 AS not_enrolled_employed,
-           CASE WHEN e.person_key IS NULL AND w.wages > 0 THEN w.wages END
-               AS not_enrolled_earnings
-    FROM graduates g
+           coalesce(s.race_ethnicity, 'UNK') AS race_ethnicity
+    FROM graduate_outcomes() o  -- cohorts/graduates.sql
     LEFT JOIN students s USING (person_key)
-    LEFT JOIN enrolled e USING (person_key)
-    LEFT JOIN completed c USING (person_key)
-    LEFT JOIN reachable r USING (person_key)
-    LEFT JOIN earnings w ON w.person_key = g.person_key AND w.quarter_index = g.grad_q + 4
 ),
 grouped AS (
     SELECT p.*, g.breakdown, g.group_code
@@ -81,7 +34,7 @@ grouped AS (
 cohorts AS (
     -- window and wage flags belong to the cohort, not to a group
     SELECT cohort_year, max(graduation_date) AS last_graduation, max(grad_q) AS last_grad_q
-    FROM graduates GROUP BY ALL
+    FROM people GROUP BY ALL
 ),
 cells AS (
     SELECT cohort_year, breakdown, group_code,

@@ -13,24 +13,15 @@ keyed AS (
     JOIN person_sources p USING (person_key)
 ),
 attributes AS (
+    -- sex and race/ethnicity as the contracts' value maps give them (role view columns),
+    -- named by the reference tables
     SELECT source_extract, record_id, county_fips, dob_year AS birth_year,
-           CASE sex WHEN 'M' THEN 'Male' WHEN 'F' THEN 'Female' ELSE 'Unknown' END AS sex,
-           CASE WHEN ethnicity = 'H' THEN 'Hispanic'
-                ELSE CASE race WHEN 'W' THEN 'White' WHEN 'B' THEN 'Black'
-                               WHEN 'A' THEN 'Asian'
-                               WHEN 'I' THEN 'American Indian or Alaska Native'
-                               WHEN 'P' THEN 'Pacific Islander' WHEN 'M' THEN 'Multiracial'
-                               ELSE 'Unknown' END END AS race_ethnicity
+           sex_code AS sex,
+           CASE WHEN hispanic_latino = 'Y' THEN 'HI7' ELSE race_code END AS race_ethnicity
     FROM role_benefit_enrollment
     UNION ALL
-    SELECT source_extract, record_id, NULL, dob_year,
-           CASE sex WHEN 'M' THEN 'Male' WHEN 'F' THEN 'Female' ELSE 'Unknown' END,
-           CASE WHEN hispanic = 'Y' THEN 'Hispanic'
-                ELSE CASE race WHEN 'WH' THEN 'White' WHEN 'BL' THEN 'Black'
-                               WHEN 'AS' THEN 'Asian'
-                               WHEN 'AI' THEN 'American Indian or Alaska Native'
-                               WHEN 'PI' THEN 'Pacific Islander' WHEN 'MR' THEN 'Multiracial'
-                               ELSE 'Unknown' END END
+    SELECT source_extract, record_id, NULL, dob_year, sex_code,
+           CASE WHEN hispanic_latino = 'Y' THEN 'HI7' ELSE race_code END
     FROM role_k12_enrollment
     UNION ALL
     SELECT source_extract, record_id, county_fips, dob_year, NULL, NULL FROM role_ui_claims
@@ -54,7 +45,8 @@ described AS (
                 WHEN year(current_date) - a.birth_year < 55 THEN '45-54'
                 WHEN year(current_date) - a.birth_year < 65 THEN '55-64'
                 ELSE '65+' END AS age_band,
-           a.sex, a.race_ethnicity,
+           coalesce(s.sex_name, 'Unknown') AS sex,
+           coalesce(r.race_ethnicity_name, 'Unknown') AS race_ethnicity,
            -- which subgroups this source can be described by at all
            count(a.county_fips) OVER w > 0 AS has_county,
            count(a.birth_year) OVER w > 0 AS has_age,
@@ -62,6 +54,8 @@ described AS (
            count(a.race_ethnicity) OVER w > 0 AS has_race
     FROM keyed k
     LEFT JOIN attributes a USING (source_extract, record_id)
+    LEFT JOIN ref_sexes s ON s.sex = a.sex
+    LEFT JOIN ref_race_ethnicity r ON r.race_ethnicity = a.race_ethnicity
     WINDOW w AS (PARTITION BY k.source_extract)
 ),
 subgroups AS (

@@ -2,30 +2,9 @@
 -- year (unduplicated), exits and returns within 90 days (pooled annual churn), for the state
 -- ('all') and by county, sex, race/ethnicity and age band, each with its name.
 CREATE OR REPLACE TABLE marts.safety_net_annual AS
-WITH spells AS (
-    SELECT person_key, program, start_date, end_date, birth_year,
-           coalesce(end_date, DATE '9999-12-31') AS end_or_open,
-           coalesce(county_fips, 'unknown') AS county_fips,
-           lead(start_date) OVER (PARTITION BY person_key, program ORDER BY start_date)
-               AS next_start
-    FROM integrated.benefit_spells
-    WHERE program IN ('SNAP', 'TANF', 'Medicaid')
-),
-people AS (
-    -- sex and race/ethnicity as the person's safety-net records most often give them
-    SELECT person_key,
-           coalesce(mode(sex ORDER BY sex), 'U') AS sex,
-           coalesce(mode(race_ethnicity ORDER BY race_ethnicity), 'UNK') AS race_ethnicity
-    FROM integrated.benefit_spells
-    WHERE program IN ('SNAP', 'TANF', 'Medicaid')
-    GROUP BY person_key
-),
-observed AS (
-    -- as in safety_net_enrollment: months before the first observed exit were never delivered
-    SELECT date_trunc('month', min(end_date))::DATE AS first_month,
-           max(greatest(start_date, coalesce(end_date, start_date))) AS observed_through
-    FROM spells
-),
+WITH spells AS (SELECT * FROM benefit_spells_of(['SNAP', 'TANF', 'Medicaid'])),
+people AS (SELECT * FROM benefit_people()),
+observed AS (SELECT * FROM safety_net_observed()),
 years AS (
     SELECT unnest(range(year(first_month), year(observed_through) + 1)) AS year FROM observed
 ),

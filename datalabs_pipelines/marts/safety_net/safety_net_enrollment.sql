@@ -1,22 +1,8 @@
 -- One row per program, month and county (county 'ALL': the state): people enrolled, their
 -- enrollment in the other programs that month, exits and returns within 90 days.
 CREATE OR REPLACE TABLE marts.safety_net_enrollment AS
-WITH spells AS (
-    SELECT person_key, program, start_date, end_date,
-           coalesce(end_date, DATE '9999-12-31') AS end_or_open,
-           coalesce(county_fips, 'unknown') AS county_fips,
-           lead(start_date) OVER (PARTITION BY person_key, program ORDER BY start_date)
-               AS next_start
-    FROM integrated.benefit_spells
-    WHERE program IN ('SNAP', 'TANF', 'Medicaid')
-),
-observed AS (
-    -- Spells that ended before the delivery period were never delivered, so months before the
-    -- first observed exit are left out; the data run to the latest date they record.
-    SELECT date_trunc('month', min(end_date))::DATE AS first_month,
-           max(greatest(start_date, coalesce(end_date, start_date))) AS observed_through
-    FROM spells
-),
+WITH spells AS (SELECT * FROM benefit_spells_of(['SNAP', 'TANF', 'Medicaid'])),
+observed AS (SELECT * FROM safety_net_observed()),
 months AS (
     SELECT unnest(generate_series(first_month, date_trunc('month', observed_through)::DATE,
                                   INTERVAL 1 MONTH))::DATE AS month

@@ -3,63 +3,23 @@
 -- retention (employed in both), and median earnings in the 2nd quarter, for the state ('all')
 -- and by county, sex, race/ethnicity and age band, each rate with its 95 % Wilson interval.
 CREATE OR REPLACE TABLE marts.workforce_outcomes_statewide AS
-WITH spells AS (
-    SELECT person_key, program, end_date, birth_year,
-           coalesce(county_fips, 'unknown') AS county_fips,
-           lead(start_date) OVER (PARTITION BY person_key, program ORDER BY start_date)
-               AS next_start
-    FROM integrated.benefit_spells
-    WHERE program IN ('SNAP', 'TANF', 'UI')
-),
-people AS (
-    -- sex and race/ethnicity from the person's SNAP, TANF or Medicaid records (UI claims
-    -- record neither)
-    SELECT person_key,
-           coalesce(mode(sex ORDER BY sex), 'U') AS sex,
-           coalesce(mode(race_ethnicity ORDER BY race_ethnicity), 'UNK') AS race_ethnicity
-    FROM integrated.benefit_spells
-    WHERE program IN ('SNAP', 'TANF', 'Medicaid')
-    GROUP BY person_key
-),
-wage_quarters AS (
-    SELECT min(quarter_index) AS first_q, max(quarter_index) AS last_q
-    FROM integrated.employment_quarters
-),
+WITH people AS (SELECT * FROM benefit_people()),
+wage_quarters AS (SELECT * FROM wage_window()),
 exits AS (
-    -- as in workforce_outcomes: working age at exit, no return within 90 days; a person is
-    -- counted once per program and year, at their first exit that year
-    SELECT person_key, program, year(end_date) AS exit_year,
+    -- the exits of cohorts/exits.sql, a person counted once per program and year, at their
+    -- first exit that year
+    SELECT person_key, program, exit_year,
            arg_min(county_fips, end_date) AS county_fips,
-           min(year(end_date) - birth_year) AS age,
-           min((year(end_date) * 4 + quarter(end_date) - 1)::INTEGER) AS exit_q
-    FROM spells
-    WHERE end_date IS NOT NULL
-      AND year(end_date) - birth_year BETWEEN 18 AND 64
-      AND (next_start IS NULL OR date_diff('day', end_date, next_start) > 90)
-    GROUP BY ALL
-),
-reachable AS (
-    -- people with a record carrying an SSN: only they can be found in the wage records,
-    -- which carry SSN and name but no date of birth
-    SELECT DISTINCT person_key FROM integrated.person_keys WHERE carries_ssn
-),
-earnings AS (
-    SELECT person_key, quarter_index, sum(wages) AS wages
-    FROM integrated.employment_quarters
+           min(age) AS age,
+           min(exit_q) AS exit_q
+    FROM program_exits()
     GROUP BY ALL
 ),
 outcomes AS (
     SELECT x.program, x.exit_year, x.person_key, x.county_fips, x.age,
-           r.person_key IS NOT NULL AS reachable,
-           coalesce(q2.wages, 0) > 0 AS employed_q2,
-           coalesce(q4.wages, 0) > 0 AS employed_q4,
-           CASE WHEN q2.wages > 0 THEN q2.wages END AS earnings_q2
+           o.reachable, o.employed_q2, o.employed_q4, o.earnings_q2
     FROM exits x
-    LEFT JOIN reachable r ON r.person_key = x.person_key
-    LEFT JOIN earnings q2 ON q2.person_key = x.person_key AND q2.quarter_index = x.exit_q + 2
-    LEFT JOIN earnings q4 ON q4.person_key = x.person_key AND q4.quarter_index = x.exit_q + 4
-    , wage_quarters w
-    WHERE x.exit_q + 2 BETWEEN w.first_q AND w.last_q
+    JOIN exit_outcomes() o USING (person_key, exit_q)
 ),
 grouped AS (
     SELECT o.*, g.breakdown, g.group_code

@@ -1,17 +1,21 @@
 -- One row per person, program and spell: overlapping or adjacent records (a record starting
 -- on or before the day after an earlier one ends) of one person in one program are one spell.
--- Race and ethnicity map to EDFacts' seven categories (Hispanic/Latino of any race first); UI
--- claims carry neither sex nor race. Where a spell's records disagree, the most frequent value
--- wins and a tie goes to the smallest (mode ... ORDER BY), so reruns publish the same. The
--- program is the contract's (a constant or a column).
+-- Sex and race/ethnicity come as the contracts' value maps give them (role view columns
+-- sex_code, race_code, hispanic_latino; NULL is unknown), race/ethnicity in EDFacts' seven
+-- categories (Hispanic/Latino of any race first); UI claims carry neither. Where a spell's
+-- records disagree, the most frequent value wins and a tie goes to the smallest (mode ...
+-- ORDER BY), so reruns publish the same. The program is the contract's: a constant, or a
+-- column (its codes mapped by the contract's value map where it has one).
 WITH records AS (
-    SELECT k.person_key, s.program, s.county_fips, s.dob_year AS birth_year,
-           s.spell_start AS start_date, s.spell_end AS end_date, s.sex, s.race, s.ethnicity
+    SELECT k.person_key, coalesce(s.program_name, s.program) AS program, s.county_fips,
+           s.dob_year AS birth_year,
+           s.spell_start AS start_date, s.spell_end AS end_date, s.sex_code AS sex,
+           CASE WHEN s.hispanic_latino = 'Y' THEN 'HI7' ELSE s.race_code END AS race_ethnicity
     FROM role_benefit_enrollment s
     JOIN integrated.person_keys k USING (source_extract, record_id)
     UNION ALL
     SELECT k.person_key, 'UI', s.county_fips, s.dob_year, s.claim_filed_date,
-           s.benefit_end_date, NULL, NULL, NULL
+           s.benefit_end_date, NULL, NULL
     FROM role_ui_claims s
     JOIN integrated.person_keys k USING (source_extract, record_id)
 ),
@@ -28,10 +32,6 @@ ordered AS (
 ),
 numbered AS (
     SELECT *,
-           CASE WHEN ethnicity = 'H' THEN 'HI7'
-                WHEN race = 'I' THEN 'AM7' WHEN race = 'A' THEN 'AS7'
-                WHEN race = 'B' THEN 'BL7' WHEN race = 'P' THEN 'PI7'
-                WHEN race = 'W' THEN 'WH7' WHEN race = 'M' THEN 'MU7' END AS race_ethnicity,
            sum(CASE WHEN covered_until IS NULL
                      OR date_diff('day', covered_until, start_date) > 1 THEN 1 ELSE 0 END)
                OVER (PARTITION BY person_key, program
@@ -44,7 +44,7 @@ SELECT person_key,
        nullif(max(end_or_open), DATE '9999-12-31') AS end_date,
        arg_max(county_fips, (start_date, end_or_open)) AS county_fips,
        mode(birth_year ORDER BY birth_year) AS birth_year,
-       mode(nullif(sex, 'U') ORDER BY nullif(sex, 'U')) AS sex,
+       mode(sex ORDER BY sex) AS sex,
        mode(race_ethnicity ORDER BY race_ethnicity) AS race_ethnicity,
        count(*)::BIGINT AS source_records
 FROM numbered

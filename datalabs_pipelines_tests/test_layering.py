@@ -1,0 +1,100 @@
+"""Data flows down (issue 16.6): each part of the package imports only the parts below it.
+
+``LAYERS`` lists the top-level modules and subpackages from the lowest up; an import of a
+part in a higher layer is a back edge. The few that remain are listed in ``BACK_EDGES``,
+exactly, so a new one fails here and a removed one must be struck off the list. The tools
+(generator, benchmark, evaluation) sit above the code location: ``definitions`` never loads
+them.
+"""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+PACKAGE = Path(__file__).parents[1] / "datalabs_pipelines"
+TOOLS = ("generator", "bench", "evaluation")
+LAYERS = [  # lowest first; a part may import its own layer and those below
+    {"settings", "yaml_files", "run_lease", "pause_points", "warehouse", "deploy"},
+    {"candidates", "declarations"},
+    {"contracts"},
+    {"assets_common"},
+    {"ingestion"},
+    {"quality"},
+    {"cleaning"},
+    {"linkage"},
+    {"outcomes"},
+    {"procurement"},
+    {"marts"},
+    {"dashboard"},
+    {"governance"},
+    {"mart_assets", "publishing"},
+    {"automation"},
+    {"definitions"},
+    set(TOOLS),
+    {"cli", "__init__"},
+]
+RANK = {part: i for i, layer in enumerate(LAYERS) for part in layer}
+# (importing file, imported part): the back edges still to remove.
+BACK_EDGES = {
+    ("quality/checks.py", "governance"),
+    ("quality/expectations.py", "governance"),
+    ("quality/unexpected.py", "governance"),
+    ("cleaning/assets.py", "governance"),
+    ("cleaning/staging.py", "governance"),
+}
+
+
+def part_of(path: Path) -> str:
+    return path.relative_to(PACKAGE).parts[0].removesuffix(".py")
+
+
+def imported_parts(path: Path) -> set[str]:
+    """Parts of the package ``path`` imports, at module level or inside functions."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names.add(node.module)
+        elif isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+    return {n.split(".")[1] for n in names if n.startswith("datalabs_pipelines.") and "." in n}
+
+
+def back_edges() -> set[tuple[str, str]]:
+    found = set()
+    for path in sorted(PACKAGE.rglob("*.py")):
+        part = part_of(path)
+        for target in imported_parts(path) - {part}:
+            if RANK[target] > RANK[part]:
+                found.add((str(path.relative_to(PACKAGE)), target))
+    return found
+
+
+def test_every_part_has_a_layer():
+    parts = {part_of(p) for p in PACKAGE.rglob("*.py")}
+    assert parts <= set(RANK), f"place {sorted(parts - set(RANK))} in LAYERS"
+
+
+def test_imports_flow_down():
+    assert back_edges() == BACK_EDGES
+
+
+def test_marts_and_governance_do_not_import_each_other_both_ways():
+    edges = {(part_of(PACKAGE / f), t) for f, t in back_edges()}
+    assert ("marts", "governance") not in edges
+
+
+def test_the_code_location_loads_no_tool():
+    """Loading the definitions imports neither the generator, the benchmark nor the
+    evaluation, whatever the import path (a static check would miss ``importlib``)."""
+    code = (
+        "import sys, datalabs_pipelines.definitions; "
+        f"print(sorted(m for m in sys.modules if m.split('.')[1:2] and "
+        f"m.split('.')[0] == 'datalabs_pipelines' and m.split('.')[1] in {TOOLS!r}))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=True
+    )
+    assert result.stdout.strip() == "[]"
