@@ -69,7 +69,7 @@ def deliveries_not_in_use(warehouse: Path | str) -> list[tuple[str, str, str, st
     if _absent(warehouse):
         return []
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        if not _table_exists(con, "marts", "extract_quality"):
+        if not table_exists(con, ("marts", "extract_quality")):
             return []
         return con.execute(
             "SELECT extract, delivery, status, rejection_rule FROM marts.extract_quality "
