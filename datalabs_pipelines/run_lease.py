@@ -11,6 +11,7 @@ name or the pid, which change when a container restarts.
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -18,8 +19,9 @@ from collections.abc import Callable
 import dagster as dg
 
 LEASE_TAG = "datalabs/lease_expires"
-LEASE_SECONDS = 30.0
-RENEW_SECONDS = 5.0
+LEASE_ENV = "DATALABS_RUN_LEASE_SECONDS"
+LEASE_SECONDS = 30.0  # the default
+RENEWALS_PER_LEASE = 6
 POLL_SECONDS = 0.5
 UNFINISHED = [
     dg.DagsterRunStatus.NOT_STARTED,
@@ -29,12 +31,25 @@ UNFINISHED = [
 ]
 
 
+def lease_seconds() -> float:
+    """How long a run counts as alive after a renewal (``DATALABS_RUN_LEASE_SECONDS``, default
+    30): a run that dies holds its pool slot about this long. Tests that kill runs shorten it."""
+    value = os.environ.get(LEASE_ENV)
+    if not value:
+        return LEASE_SECONDS
+    seconds = float(value)
+    if not seconds > 0:
+        raise ValueError(f"{LEASE_ENV} must be a positive number of seconds, not {value!r}")
+    return seconds
+
+
 class Lease:
-    """Renews ``run_id``'s lease every ``RENEW_SECONDS`` until ``stop``."""
+    """Renews ``run_id``'s lease ``RENEWALS_PER_LEASE`` times a lease until ``stop``."""
 
     def __init__(self, instance: dg.DagsterInstance, run_id: str) -> None:
         self.instance = instance
         self.run_id = run_id
+        self.seconds = lease_seconds()
         self.stopped = threading.Event()
         self.thread = threading.Thread(target=self._renew_until_stopped, daemon=True)
 
@@ -44,7 +59,7 @@ class Lease:
         return self
 
     def renew(self) -> None:
-        expires = time.time() + LEASE_SECONDS
+        expires = time.time() + self.seconds
         self.instance.add_run_tags(self.run_id, {LEASE_TAG: f"{expires:.3f}"})
 
     def stop(self) -> None:
@@ -53,7 +68,7 @@ class Lease:
             self.thread.join()
 
     def _renew_until_stopped(self) -> None:
-        while not self.stopped.wait(RENEW_SECONDS):
+        while not self.stopped.wait(self.seconds / RENEWALS_PER_LEASE):
             try:
                 self.renew()
             except Exception:  # storage busy: the next renewal comes before the lease ends
@@ -73,7 +88,7 @@ def release_dead_runs(
     """Mark failed the unfinished runs whose lease ran out, free their pool slots; their ids.
 
     With ``wait``, a lease still running is watched until it is renewed (the run is alive),
-    the run ends, or the lease runs out (at most ``LEASE_SECONDS``): a run started right
+    the run ends, or the lease runs out (at most the dead run's lease): a run started right
     after a crash frees the crashed run's slot instead of queueing behind it.
     """
     released = []

@@ -68,7 +68,7 @@ def run_chromium(
     wait_ms: int = 3000,
     timeout: float = 120,
 ) -> BrowserRun:
-    """Load ``url`` once in a fresh profile; either dump the DOM or take a screenshot."""
+    """Load ``url`` once in a fresh profile; dump the DOM, take a screenshot, or both."""
     binary = require_chromium()
     with tempfile.TemporaryDirectory(prefix="chromium-") as profile:
         args = [

@@ -1,14 +1,27 @@
-"""Shared fixtures: an isolated warehouse, landing folder and key for every test that needs one."""
+"""Shared fixtures: an isolated warehouse, landing folder and key for every test that needs one,
+and the whole graph materialized once for the session, on the hand-made fixture deliveries and
+on a small generated sample."""
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 import pytest
 
 from datalabs_pipelines.contracts.loader import load_contract
+
+if TYPE_CHECKING:
+    import dagster as dg
+
+    from datalabs_pipelines.automation.local_run import RunOutcome
+    from datalabs_pipelines.settings import Settings
+    from datalabs_pipelines_tests.reliability.pipeline_process import Site
 
 FIXTURES = Path(__file__).parent / "fixtures"
 FIXTURE_CONTRACTS = FIXTURES / "contracts"
@@ -45,3 +58,77 @@ def people_contract():
 @pytest.fixture
 def visits_contract():
     return load_contract(FIXTURE_CONTRACTS / "test_agency" / "visits.yaml")
+
+
+@dataclass(frozen=True)
+class FixtureGraph:
+    """The fixture deliveries materialized once. Read it, or copy its outputs (``copy_outputs``)
+    before changing anything: others read it too."""
+
+    site: Site  # the landing, warehouse and published folder, laid out as in ``isolated_env``
+    outcome: RunOutcome
+    instance: dg.DagsterInstance  # its runs and their event logs
+
+
+@pytest.fixture(scope="session")
+def fixture_graph(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FixtureGraph]:
+    """The whole graph on the fixture deliveries, as `make run` does, in an ephemeral instance:
+    what a first run leaves behind."""
+    import dagster as dg
+
+    from datalabs_pipelines_tests.reliability.pipeline_process import new_site, run_in_process
+
+    site = new_site(tmp_path_factory.mktemp("fixture_graph"))
+    with dg.DagsterInstance.ephemeral() as instance:
+        outcome = run_in_process(site, instance)
+        yield FixtureGraph(site, outcome, instance)
+
+
+@pytest.fixture
+def after_clean_run(isolated_env: Path, fixture_graph: FixtureGraph) -> Path:
+    """``isolated_env`` holding what the session's clean fixture run left: its warehouse and
+    published folder (the landing copy is the same deliveries)."""
+    from datalabs_pipelines_tests.reliability.pipeline_process import copy_outputs
+
+    copy_outputs(fixture_graph.site, isolated_env)
+    return isolated_env
+
+
+@dataclass(frozen=True)
+class SampleGraph:
+    """A generated sample materialized once. Read it; change nothing (others read it too)."""
+
+    folder: Path  # raw/ is the landing folder, truth/ says who is who
+    through: dt.date  # the sample's last day
+    outcome: RunOutcome
+    settings: Settings  # its warehouse and published snapshot
+    instance: dg.DagsterInstance  # its runs and their event logs
+
+
+@pytest.fixture(scope="session")
+def sample_graph(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SampleGraph]:
+    """Every extract of a scale-0.05 sample (about 500 people) dated to end today, run through
+    the whole graph as `make run` does, with the project's own contracts."""
+    import dagster as dg  # here, not above: a broken definition fails only the tests using it
+
+    from datalabs_pipelines.automation.local_run import materialize_everything
+    from datalabs_pipelines.contracts import all_contracts
+    from datalabs_pipelines.definitions import build_definitions
+    from datalabs_pipelines.generator.main import generate
+    from datalabs_pipelines.governance.agreements import run_date
+    from datalabs_pipelines.settings import get_settings
+
+    folder = tmp_path_factory.mktemp("sample_graph")
+    through = run_date()
+    generate(scale=0.05, seed=11, out=folder, progress=False, through=through)
+    with dg.DagsterInstance.ephemeral() as instance:
+        with pytest.MonkeyPatch.context() as env:  # only while the graph runs
+            env.delenv("DATALABS_CONTRACTS_DIR", raising=False)
+            env.setenv("DATALABS_LANDING_DIR", str(folder / "raw"))
+            env.setenv("DATALABS_WAREHOUSE", str(folder / "warehouse.duckdb"))
+            env.setenv("DATALABS_PUBLISHED_DIR", str(folder / "published"))
+            env.setenv("DATALABS_LINKAGE_KEY", "22" * 32)
+            contracts = list(all_contracts())
+            outcome = materialize_everything(build_definitions(contracts), contracts, instance)
+            settings = get_settings()
+        yield SampleGraph(folder, through, outcome, settings, instance)

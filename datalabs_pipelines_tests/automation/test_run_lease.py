@@ -5,8 +5,15 @@ from __future__ import annotations
 import time
 
 import dagster as dg
+import pytest
 
-from datalabs_pipelines.run_lease import LEASE_TAG, Lease, build_dead_run_sensor, release_dead_runs
+from datalabs_pipelines.run_lease import (
+    LEASE_ENV,
+    LEASE_TAG,
+    Lease,
+    build_dead_run_sensor,
+    release_dead_runs,
+)
 
 
 @dg.op
@@ -46,3 +53,23 @@ def test_a_renewed_lease_is_alive_even_once_its_first_expiry_passed():
             lease.stop()
         assert released == []
         assert instance.get_run_by_id(run.run_id).status == dg.DagsterRunStatus.NOT_STARTED
+
+
+def test_the_lease_lasts_as_long_as_the_setting_says(monkeypatch):
+    monkeypatch.setenv(LEASE_ENV, "6")
+    with dg.DagsterInstance.ephemeral() as instance:
+        run = instance.create_run_for_job(tiny)
+        before = time.time()
+        Lease(instance, run.run_id).renew()
+        after = time.time()
+        expires = float(instance.get_run_by_id(run.run_id).tags[LEASE_TAG])
+    assert before + 5.999 <= expires <= after + 6.001  # the tag keeps milliseconds
+
+
+@pytest.mark.parametrize("value", ["0", "-5"])
+def test_a_lease_that_is_not_positive_is_refused(monkeypatch, value):
+    monkeypatch.setenv(LEASE_ENV, value)
+    with dg.DagsterInstance.ephemeral() as instance:
+        run = instance.create_run_for_job(tiny)
+        with pytest.raises(ValueError, match=LEASE_ENV):
+            Lease(instance, run.run_id)

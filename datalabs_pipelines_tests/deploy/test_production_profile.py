@@ -15,14 +15,15 @@ import pytest  # test_canaries): the run's prewarm import races the first stagin
 
 from datalabs_pipelines.pause_points import PAUSE_AT
 from datalabs_pipelines.settings import PROJECT_ROOT
+from datalabs_pipelines_tests.conftest import FixtureGraph
 from datalabs_pipelines_tests.deploy.postgres_server import Server
 from datalabs_pipelines_tests.pipeline.test_end_to_end import table_checksums
 from datalabs_pipelines_tests.reliability.pipeline_process import (
     GUARD_SECONDS,
+    KILLED_RUN_LEASE,
     Site,
     kill,
     new_site,
-    run_in_process,
     wait_until_paused,
 )
 
@@ -64,34 +65,19 @@ def finished(process: subprocess.Popen) -> str:
 
 
 @pytest.fixture(scope="module")
-def embedded(tmp_path_factory) -> dict[str, str]:
-    """The published tables' checksums of an embedded run (SQLite instance, DuckDB file)."""
-    site = new_site(tmp_path_factory.mktemp("embedded"))
-    with dg.DagsterInstance.ephemeral() as instance:
-        run_in_process(site, instance)
-    return table_checksums(site.published)
+def embedded(fixture_graph: FixtureGraph) -> dict[str, str]:
+    """The published tables' checksums of an embedded run (the session's, on a DuckDB file)."""
+    return table_checksums(fixture_graph.site.published)
 
 
-def test_whole_graph_on_postgres_and_ducklake_publishes_the_same_marts(
-    tmp_path, postgres, embedded
-):
-    site = new_site(tmp_path / "site")
-    env = lake_env(site, postgres, "whole")
-    out = finished(start(env, site.root))
-    assert "warehouse: ducklake:postgres:" in out
-    assert not site.warehouse.exists()  # nothing went to an embedded file
-    assert table_checksums(site.published) == embedded
-    assert run_statuses(env) == {dg.DagsterRunStatus.SUCCESS}
-
-
-def run_statuses(env: dict[str, str]) -> set[dg.DagsterRunStatus]:
+def run_statuses(env: dict[str, str]) -> list[dg.DagsterRunStatus]:
     """The statuses of the runs recorded in the Postgres instance ``env`` describes."""
     with pytest.MonkeyPatch.context() as patch:
         for name, value in env.items():
             patch.setenv(name, value)
         with dg.DagsterInstance.from_config(env["DAGSTER_HOME"]) as instance:
             assert "Postgres" in type(instance.run_storage).__name__
-            return {run.status for run in instance.get_runs()}
+            return [run.status for run in instance.get_runs()]
 
 
 def test_two_extracts_load_at_once_into_one_lake(tmp_path, postgres, embedded):
@@ -114,22 +100,27 @@ def test_two_extracts_load_at_once_into_one_lake(tmp_path, postgres, embedded):
         finished(worker)
     finished(start(env, site.root))  # loads nothing new; staging, marts, publish
     assert table_checksums(site.published) == embedded
-    assert run_statuses(env) == {dg.DagsterRunStatus.SUCCESS}
+    assert set(run_statuses(env)) == {dg.DagsterRunStatus.SUCCESS}
 
 
 @pytest.mark.parametrize("point", ["ingest.before_commit", "publish.before_replace"])
 def test_a_worker_killed_mid_step_leaves_lake_and_instance_consistent(
     tmp_path, postgres, embedded, point
 ):
-    """SIGKILL inside a load's transaction, or before the snapshot's swap; the next run
-    recovers with no manual step and publishes the same marts as the embedded run."""
+    """SIGKILL inside the first load's transaction (nothing is committed yet: the next run is
+    the whole graph from scratch), or before the snapshot's swap; the next run recovers with no
+    manual step, on PostgreSQL and DuckLake alone, and publishes the same marts as the
+    embedded run."""
     site = new_site(tmp_path / "site")
     env = lake_env(site, postgres, f"killed_{point.replace('.', '_')}")
-    victim = start({**env, PAUSE_AT: point}, site.root)
+    victim = start({**env, PAUSE_AT: point, **KILLED_RUN_LEASE}, site.root)
     wait_until_paused(site, victim, point)
     kill(victim)
     out = finished(start(env, site.root))
+    assert "warehouse: ducklake:postgres:" in out
+    assert not site.warehouse.exists()  # nothing went to an embedded file
     assert "released run" in out  # the dead run was marked failed, its pool slot freed
     assert table_checksums(site.published) == embedded
-    statuses = run_statuses(env)
-    assert statuses == {dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE}
+    statuses = run_statuses(env)  # the killed run failed, every other one succeeded
+    assert statuses.count(dg.DagsterRunStatus.FAILURE) == 1
+    assert set(statuses) == {dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE}

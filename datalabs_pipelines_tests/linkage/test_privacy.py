@@ -1,7 +1,7 @@
-"""No identifier leaves the pii zone: the whole graph on a small generated sample, then a search
-of the Dagster event log (every record's metadata and message, check results included), the
-published snapshot and every table outside ``pii`` for names, SSNs and dates of birth of the
-sample's people."""
+"""No identifier leaves the pii zone: the whole graph on a small generated sample (the session's
+``sample_graph``), then a search of the Dagster event log (every record's metadata and message,
+check results included), the published snapshot and every table outside ``pii`` for names, SSNs
+and dates of birth of the sample's people."""
 
 import csv
 import datetime as dt
@@ -12,12 +12,10 @@ import duckdb
 import pytest
 import yaml
 
-from datalabs_pipelines.automation.local_run import materialize_everything
 from datalabs_pipelines.contracts import all_contracts
-from datalabs_pipelines.definitions import build_definitions
 from datalabs_pipelines.evaluation.report import evaluate
-from datalabs_pipelines.generator.main import generate
-from datalabs_pipelines.settings import PROJECT_ROOT, get_settings
+from datalabs_pipelines.settings import PROJECT_ROOT
+from datalabs_pipelines_tests.conftest import SampleGraph
 
 pytestmark = pytest.mark.slow
 
@@ -28,25 +26,10 @@ LINKAGE_QUALITY_YAML = (
 
 
 @pytest.fixture(scope="module")
-def graph(tmp_path_factory: pytest.TempPathFactory):
-    """Generate a scale-0.05 sample, materialize everything; yield (tmp dir, instance)."""
-    tmp = tmp_path_factory.mktemp("privacy")
-    generate(scale=0.05, seed=11, out=tmp, progress=False)
-    env = {
-        "DATALABS_LANDING_DIR": str(tmp / "raw"),
-        "DATALABS_WAREHOUSE": str(tmp / "warehouse.duckdb"),
-        "DATALABS_PUBLISHED_DIR": str(tmp / "published"),
-        "DATALABS_LINKAGE_KEY": "22" * 32,
-    }
-    with pytest.MonkeyPatch.context() as mp:
-        mp.delenv("DATALABS_CONTRACTS_DIR", raising=False)
-        for name, value in env.items():
-            mp.setenv(name, value)
-        contracts = list(all_contracts())
-        with dg.DagsterInstance.ephemeral() as instance:
-            outcome = materialize_everything(build_definitions(contracts), contracts, instance)
-            assert outcome.failed_runs == []
-            yield tmp, instance, get_settings()
+def graph(sample_graph: SampleGraph):
+    """(sample folder, instance, settings) of the session's whole-graph run."""
+    assert sample_graph.outcome.failed_runs == []
+    return sample_graph.folder, sample_graph.instance, sample_graph.settings
 
 
 def needles(truth: Path) -> list[str]:

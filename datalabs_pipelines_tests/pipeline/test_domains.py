@@ -1,13 +1,15 @@
 """A state adopts one domain at a time: any subset of extracts runs, a bad delivery holds back
 only what reads it, and an agreement lacking a purpose changes only the marts of that purpose.
 
-Each test runs `make run`'s driver on a landing folder holding some extracts of a small
-generated sample (scale 0.05), then reads the published ``mart_status`` and the dashboard.
+Each one-domain test runs `make run`'s driver on a landing folder holding one agency's extracts
+of a small generated sample (scale 0.05), then reads the published ``mart_status`` and the
+dashboard; the held-back and agreement tests read two runs on labor and procurement together.
 """
 
 from __future__ import annotations
 
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 import dagster as dg
@@ -125,19 +127,55 @@ def _corrupt(path: Path) -> None:
     path.write_text("\n".join(lines) + "\n", encoding="latin-1")
 
 
-def test_a_corrupted_delivery_holds_back_only_its_lineage(sample, env):
-    land(sample, env, "labor", "procurement")
-    with dg.DagsterInstance.ephemeral() as instance:
-        assert run(instance).failed_runs == []
-        before = statuses(env)
-        rows_before = published(env, "SELECT count(*) FROM workforce_outcomes")
-        claims = max(
-            (env / "landing" / "labor" / "ui_claims").iterdir(), key=lambda p: p.stat().st_size
-        )
+def _without_quality_monitoring(contracts: list[Contract], name: str) -> list[Contract]:
+    """``contracts`` with ``name``'s agreement lacking the data_quality_monitoring purpose."""
+    changed = []
+    for c in contracts:
+        if c.name == name:
+            purposes = [p for p in c.agreement.permitted_purposes if p != "data_quality_monitoring"]
+            agreement = c.agreement.model_copy(update={"permitted_purposes": purposes})
+            c = c.model_copy(update={"agreement": agreement})
+        changed.append(c)
+    return changed
+
+
+@dataclass(frozen=True)
+class TwoRuns:
+    clean: Path  # what the clean run published (``published``/``statuses`` read it)
+    held_back: Path  # what the run after the corrupted delivery published
+    outcome: RunOutcome  # the second run's
+    claims: Path  # the corrupted delivery
+
+
+@pytest.fixture(scope="module")
+def labor_and_procurement(sample: Path, tmp_path_factory: pytest.TempPathFactory) -> TwoRuns:
+    """Labor and procurement landed, certified_firms' agreement lacking one purpose: a clean
+    run, then the largest ui_claims delivery corrupted and a second run."""
+    tmp = tmp_path_factory.mktemp("labor_and_procurement")
+    land(sample, tmp, "labor", "procurement")
+    contracts = _without_quality_monitoring(list(all_contracts()), "certified_firms")
+    with pytest.MonkeyPatch.context() as env, dg.DagsterInstance.ephemeral() as instance:
+        env.delenv("DATALABS_CONTRACTS_DIR", raising=False)
+        env.setenv("DATALABS_LANDING_DIR", str(tmp / "landing"))
+        env.setenv("DATALABS_WAREHOUSE", str(tmp / "warehouse.duckdb"))
+        env.setenv("DATALABS_PUBLISHED_DIR", str(tmp / "published"))
+        env.setenv("DATALABS_LINKAGE_KEY", "33" * 32)
+        assert run(instance, contracts).failed_runs == []
+        shutil.copytree(tmp / "published", tmp / "clean" / "published")
+        claims = max((tmp / "landing" / "labor" / "ui_claims").iterdir(), key=_size)
         _corrupt(claims)
-        outcome = run(instance)
-    assert outcome.failed_runs  # the run is red
-    after = statuses(env)
+        outcome = run(instance, contracts)
+    return TwoRuns(tmp / "clean", tmp, outcome, claims)
+
+
+def _size(path: Path) -> int:
+    return path.stat().st_size
+
+
+def test_a_corrupted_delivery_holds_back_only_its_lineage(labor_and_procurement: TwoRuns):
+    runs = labor_and_procurement
+    assert runs.outcome.failed_runs  # the run is red
+    before, after = statuses(runs.clean), statuses(runs.held_back)
     for mart in PROCUREMENT | {"extract_quality"}:
         assert after[mart][0] == "fresh" and after[mart][2] > before[mart][2], mart
     for mart in ("workforce_outcomes", "linkage_quality"):
@@ -145,33 +183,27 @@ def test_a_corrupted_delivery_holds_back_only_its_lineage(sample, env):
         assert status == "stale" and built_at == before[mart][2], mart
         assert "ui_claims held back" in reason and "unique_claim_id: 2 rows" in reason
         assert "claim_filed_date_not_null: " in reason
-        assert f"{claims.name}:" in reason  # the delivery and its lines
-    assert published(env, "SELECT count(*) FROM workforce_outcomes") == rows_before
-    page = (env / "published" / "dashboard.html").read_text()
+        assert f"{runs.claims.name}:" in reason  # the delivery and its lines
+    count = "SELECT count(*) FROM workforce_outcomes"
+    assert published(runs.held_back, count) == published(runs.clean, count)
+    page = (runs.held_back / "published" / "dashboard.html").read_text()
     assert page.count('class="banner stale"') == 2 and "ui_claims held back" in page
 
 
-def test_an_agreement_lacking_a_purpose_changes_only_its_marts(sample, env):
+def test_an_agreement_lacking_a_purpose_changes_only_its_marts(labor_and_procurement: TwoRuns):
     """certified_firms' agreement without data_quality_monitoring: extract_quality leaves it
-    out and says so; the procurement marts are built as before."""
-    land(sample, env, "procurement")
-    contracts = []
-    for c in all_contracts():
-        if c.name == "certified_firms":
-            purposes = [p for p in c.agreement.permitted_purposes if p != "data_quality_monitoring"]
-            agreement = c.agreement.model_copy(update={"permitted_purposes": purposes})
-            c = c.model_copy(update={"agreement": agreement})
-        contracts.append(c)
-    with dg.DagsterInstance.ephemeral() as instance:
-        assert run(instance, contracts).failed_runs == []
-    found = statuses(env)
-    assert {m for m, (s, _, _) in found.items() if s == "fresh"} == DOMAINS["procurement"]
+    out and says so; the procurement marts are built as before (the clean run)."""
+    clean = labor_and_procurement.clean
+    found = statuses(clean)
+    assert {m for m, (s, _, _) in found.items() if s == "fresh"} == (
+        DOMAINS["procurement"] | DOMAINS["labor"]
+    )
     assert "certified_firms left out" in found["extract_quality"][1]
     assert all(found[m][1] is None for m in PROCUREMENT)
-    extracts = {e for (e,) in published(env, "SELECT DISTINCT extract FROM extract_quality")}
+    extracts = {e for (e,) in published(clean, "SELECT DISTINCT extract FROM extract_quality")}
     assert "certified_firms" not in extracts and "payments" in extracts
     (described,) = published(
-        env,
+        clean,
         "SELECT DISTINCT table_description FROM data_dictionary "
         "WHERE table_name = 'marts.extract_quality'",
     )

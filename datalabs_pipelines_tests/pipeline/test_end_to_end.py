@@ -1,4 +1,7 @@
-"""The whole graph on the hand-made fixture, into a temporary warehouse (dg.materialize)."""
+"""The whole graph on the hand-made fixture, into a temporary warehouse (`make run`'s driver).
+
+A first, clean run is the session's ``fixture_graph``; a test that changes something starts
+from a copy of its outputs (``after_clean_run``)."""
 
 from __future__ import annotations
 
@@ -11,9 +14,10 @@ import duckdb
 import pytest
 
 from datalabs_pipelines.automation.local_run import materialize_everything
-from datalabs_pipelines.contracts import all_contracts
+from datalabs_pipelines.contracts import all_contracts, load_contracts
 from datalabs_pipelines.definitions import build_definitions
 from datalabs_pipelines.settings import get_settings
+from datalabs_pipelines_tests.conftest import FIXTURE_CONTRACTS, FixtureGraph
 from datalabs_pipelines_tests.pipeline.declared_tables import undeclared_tables
 
 pytestmark = pytest.mark.slow
@@ -52,14 +56,12 @@ def table_checksums(path: Path) -> dict[str, str]:
     return sums
 
 
-def test_whole_graph_loads_checks_and_publishes(isolated_env):
-    with dg.DagsterInstance.ephemeral() as instance:
-        outcome = run_all(instance)
-    assert outcome.failed_runs == []
-    settings = get_settings()
-    defs = build_definitions(list(all_contracts()))
-    assert undeclared_tables(settings.warehouse_path, defs) == set()
-    with duckdb.connect(str(settings.published_path), read_only=True) as pub:
+def test_whole_graph_loads_checks_and_publishes(fixture_graph: FixtureGraph):
+    site = fixture_graph.site
+    assert fixture_graph.outcome.failed_runs == []
+    defs = build_definitions(load_contracts(FIXTURE_CONTRACTS))
+    assert undeclared_tables(site.warehouse, defs) == set()
+    with duckdb.connect(str(site.published), read_only=True) as pub:
         tables = [
             t for (t,) in pub.execute("SELECT table_name FROM information_schema.tables").fetchall()
         ]
@@ -78,12 +80,12 @@ def test_whole_graph_loads_checks_and_publishes(isolated_env):
         ("visits", "visits_2024q2.jsonl", 4, 3, 1, True, 0),
     ]
     for page in ("dashboard.html", "dictionary.html"):
-        text = (settings.published_dir / page).read_text()
+        text = (site.published.parent / page).read_text()
         text = re.sub(r'<script id="plotly-js">.*?</script>', "", text, flags=re.S)  # library
         assert "Data as of" in text
         for identifier in ("Smith", "123-45-6789", "03/04/1980", "1980-03-04"):
             assert identifier not in text  # names, SSNs and dates of birth stay in pii
-    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+    with duckdb.connect(str(site.warehouse), read_only=True) as con:
         staged = con.execute(
             "SELECT _copies, benefit, ssn_status, dob_year FROM staging.people ORDER BY record_id"
         ).fetchall()
@@ -107,18 +109,15 @@ def test_rerun_leaves_identical_tables(isolated_env):
     assert first == second
 
 
-def test_bad_delivery_is_held_back_and_the_run_fails(isolated_env):
-    """The candidate is rejected (the live staging table and its row count stay), what does
-    not read the extract is rebuilt and published, and the run still ends failed."""
+def test_bad_delivery_is_held_back_and_the_run_fails(after_clean_run):
+    """After a clean run, the candidate is rejected (the live staging table and its row count
+    stay), what does not read the extract is rebuilt and published, and the run still ends
+    failed."""
     settings = get_settings()
     people = dg.AssetKey(["staging", "test_agency", "people"])
     with dg.DagsterInstance.ephemeral() as instance:
-        assert run_all(instance).failed_runs == []
         with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
             before = con.execute("SELECT * FROM staging.people ORDER BY ALL").fetchall()
-        first_quality = instance.get_latest_materialization_event(
-            dg.AssetKey(["marts", "platform", "extract_quality"])
-        )
 
         (settings.landing_dir / "test_agency" / "people" / "people_2026.txt").write_text(BAD_PEOPLE)
         outcome = run_all(instance)
@@ -133,8 +132,9 @@ def test_bad_delivery_is_held_back_and_the_run_fails(isolated_env):
         quality = instance.get_latest_materialization_event(
             dg.AssetKey(["marts", "platform", "extract_quality"])
         )
-        assert quality.run_id != first_quality.run_id  # not downstream of people's rows
-        assert instance.get_runs(limit=1)[0].status == dg.DagsterRunStatus.FAILURE
+        (failed,) = instance.get_runs(limit=1)
+        assert quality.run_id == failed.run_id  # rebuilt: not downstream of people's rows
+        assert failed.status == dg.DagsterRunStatus.FAILURE
     with duckdb.connect(str(settings.published_path), read_only=True) as pub:
         failed = pub.execute(
             "SELECT DISTINCT extract, blocking_checks_failed FROM extract_quality "
@@ -196,13 +196,11 @@ def test_file_matching_no_contract_fails_only_its_extract(isolated_env):
     assert ("notes.csv",) not in delivered and ("visits_2024q2.jsonl",) in delivered
 
 
-def test_materializations_carry_row_counts(isolated_env):
-    with dg.DagsterInstance.ephemeral() as instance:
-        run_all(instance)
-        for key in [
-            dg.AssetKey(["raw", "test_agency", "people"]),
-            dg.AssetKey(["staging", "test_agency", "people"]),
-            dg.AssetKey(["marts", "platform", "extract_quality"]),
-        ]:
-            event = instance.get_latest_materialization_event(key)
-            assert event.asset_materialization.metadata["dagster/row_count"].value > 0
+def test_materializations_carry_row_counts(fixture_graph: FixtureGraph):
+    for key in [
+        dg.AssetKey(["raw", "test_agency", "people"]),
+        dg.AssetKey(["staging", "test_agency", "people"]),
+        dg.AssetKey(["marts", "platform", "extract_quality"]),
+    ]:
+        event = fixture_graph.instance.get_latest_materialization_event(key)
+        assert event.asset_materialization.metadata["dagster/row_count"].value > 0

@@ -1,5 +1,6 @@
 """Deliveries as a ledger: withdraw, a rejected replacement and a failed correction, each
-round trip compared table by table with a run that never saw the file."""
+round trip compared table by table with a run that never saw the file (what the session's
+clean ``fixture_graph`` left, which each test starts from: ``after_clean_run``)."""
 
 from __future__ import annotations
 
@@ -58,10 +59,9 @@ def _people_folder():
     return get_settings().landing_dir / "test_agency" / "people"
 
 
-def test_withdrawn_delivery_leaves_every_table_but_the_ledger(isolated_env):
+def test_withdrawn_delivery_leaves_every_table_but_the_ledger(after_clean_run):
+    never_saw, published = _state()
     with dg.DagsterInstance.ephemeral() as instance:
-        assert run_all(instance).failed_runs == []
-        never_saw, published = _state()
         new = _people_folder() / "people_2026.txt"
         new.write_text(NEW_PEOPLE)
         assert run_all(instance).failed_runs == []
@@ -79,10 +79,9 @@ def test_withdrawn_delivery_leaves_every_table_but_the_ledger(isolated_env):
     ]
 
 
-def test_rejected_replacement_keeps_the_previous_version_and_says_so(isolated_env):
+def test_rejected_replacement_keeps_the_previous_version_and_says_so(after_clean_run):
+    never_saw, published = _state()
     with dg.DagsterInstance.ephemeral() as instance:
-        assert run_all(instance).failed_runs == []
-        never_saw, published = _state()
         (_people_folder() / "people_2025.txt").write_text(REJECTED_PEOPLE)
         outcome = run_all(instance)
     assert outcome.failed_runs == ["load people"]
@@ -99,12 +98,11 @@ def test_rejected_replacement_keeps_the_previous_version_and_says_so(isolated_en
     assert [r[:3] for r in reported] == [("people", "people_2025.txt", REPLACEMENT_REJECTED)]
 
 
-def test_failed_correction_withdrawn_lets_publishing_resume(isolated_env):
+def test_failed_correction_withdrawn_lets_publishing_resume(after_clean_run):
     """Withdrawn by `datalabs withdraw` (the other way): the file stays in landing, unread."""
     settings = get_settings()
+    never_saw, published = _state()
     with dg.DagsterInstance.ephemeral() as instance:
-        assert run_all(instance).failed_runs == []
-        never_saw, published = _state()
         correction = _people_folder() / "people_2026.txt"
         correction.write_text(BAD_PEOPLE)
         assert run_all(instance).failed_runs == ["staging, marts and publish"]

@@ -14,15 +14,19 @@ import dagster as dg
 import duckdb
 import pytest
 
-from datalabs_pipelines.automation.local_run import materialize_everything
+from datalabs_pipelines.automation.local_run import RunOutcome, materialize_everything
 from datalabs_pipelines.contracts import all_contracts
 from datalabs_pipelines.definitions import build_definitions
 from datalabs_pipelines.ingestion.loading import LEDGER, QUARANTINE
 from datalabs_pipelines.pause_points import PAUSE_AT, PAUSE_DIR
+from datalabs_pipelines.run_lease import LEASE_ENV
 from datalabs_pipelines.settings import PROJECT_ROOT
 from datalabs_pipelines_tests.conftest import FIXTURE_CONTRACTS, FIXTURE_LANDING, TEST_KEY_HEX
 
 GUARD_SECONDS = 300  # only to stop a hung test; nothing asserts how long anything takes
+# A run held at a pause point is about to be killed: a short lease lets the next run release
+# it in seconds rather than the default half-minute (nothing else watches it meanwhile).
+KILLED_RUN_LEASE = {LEASE_ENV: "6"}
 NEW_DELIVERY = (
     "PERSON_ID|LAST_NAME|FIRST_NAME|DOB|SSN|COUNTY|START|END|BENEFIT\n"
     "8|Stone|Sam|01/02/1990|234-56-7890|007|01/01/2026|02/01/2026|$10.00\n"
@@ -82,22 +86,33 @@ def deliver_new_file(site: Site) -> None:
     (site.landing / "test_agency" / "people" / "people_2026.txt").write_text(NEW_DELIVERY)
 
 
-def run_in_process(site: Site, instance: dg.DagsterInstance) -> None:
-    """Everything once, in this process (as `make run` does), against ``site``."""
+def run_in_process(site: Site, instance: dg.DagsterInstance) -> RunOutcome:
+    """Everything once, in this process (as `make run` does), against ``site``; it must pass."""
     with pytest.MonkeyPatch.context() as env:
         for name, value in site.env().items():
             env.setenv(name, value)
         contracts = list(all_contracts())
         outcome = materialize_everything(build_definitions(contracts), contracts, instance)
     assert outcome.failed_runs == []
+    return outcome
+
+
+def copy_outputs(source: Site, target: Path) -> None:
+    """``source``'s warehouse and published folder into ``target`` (a ``Site`` root or an
+    ``isolated_env`` folder: the same layout), as if its run had run there."""
+    for path in source.root.glob(f"{source.warehouse.name}*"):  # a write-ahead log too
+        shutil.copy2(path, target / path.name)
+    shutil.copytree(source.published.parent, target / source.published.parent.name)
 
 
 def start_run(site: Site, pause_at: str | None = None) -> subprocess.Popen:
-    """`datalabs run` in its own process, optionally holding at a pause point."""
+    """`datalabs run` in its own process, optionally holding at a pause point (to be killed
+    there: its lease is then short)."""
     env = {**os.environ, **site.env()}
     env.pop(PAUSE_AT, None)
+    env.pop(LEASE_ENV, None)
     if pause_at:
-        env[PAUSE_AT] = pause_at
+        env.update({PAUSE_AT: pause_at, **KILLED_RUN_LEASE})
     return subprocess.Popen(
         [sys.executable, "-m", "datalabs_pipelines.cli", "run"],
         env=env,

@@ -12,21 +12,21 @@ import subprocess
 import sys
 from pathlib import Path
 
-import dagster as dg
 import duckdb
 import pytest
 
 from datalabs_pipelines.publishing.snapshot import temporary_files
+from datalabs_pipelines_tests.conftest import FixtureGraph
 from datalabs_pipelines_tests.pipeline.test_end_to_end import table_checksums
 from datalabs_pipelines_tests.reliability.conftest import Baseline
 from datalabs_pipelines_tests.reliability.pipeline_process import (
     GUARD_SECONDS,
+    copy_outputs,
     deliver_new_file,
     finish,
     inconsistencies,
     kill,
     new_site,
-    run_in_process,
     start_run,
     wait_until_paused,
 )
@@ -71,10 +71,11 @@ class Dashboard:
         self.process.wait(timeout=GUARD_SECONDS)
 
 
-def test_killed_runs_lose_nothing_and_readers_never_block(tmp_path, uninterrupted: Baseline):
+def test_killed_runs_lose_nothing_and_readers_never_block(
+    tmp_path, uninterrupted: Baseline, fixture_graph: FixtureGraph
+):
     site = new_site(tmp_path)
-    with dg.DagsterInstance.ephemeral() as instance:
-        run_in_process(site, instance)  # the previous complete snapshot: three deliveries
+    copy_outputs(fixture_graph.site, site.root)  # the previous complete snapshot: 3 deliveries
     previous = site.published.read_bytes()
     with duckdb.connect(str(site.warehouse), read_only=True) as con:
         loaded_before = con.execute("SELECT * EXCLUDE (_loaded_at) FROM raw.people ORDER BY ALL")
