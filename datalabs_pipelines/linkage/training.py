@@ -1,7 +1,8 @@
 """Train the person-match model (offline, by an engineer; never at run time).
 
+The comparisons, blocking rules and prior rules are those ``person.yaml`` declares.
 Unsupervised, as Splink intends: u probabilities from random profile pairs, the prior from
-deterministic rules, m probabilities by expectation maximisation in sessions that each block on
+near-certain rules, m probabilities by expectation maximisation in sessions that each block on
 some fields and learn the others. The profiles are built exactly as the pipeline builds them.
 """
 
@@ -20,7 +21,6 @@ from datalabs_pipelines.linkage.modelfile import MatchModel, load_model, save_mo
 from datalabs_pipelines.linkage.prepare import build_records
 from datalabs_pipelines.linkage.profiles import PROFILES, build_profiles
 from datalabs_pipelines.linkage.sources import person_sources
-from datalabs_pipelines.linkage.spec import DETERMINISTIC_RULES, base_settings
 from datalabs_pipelines.linkage.splink_session import floor_m, splink_linker
 from datalabs_pipelines.warehouse import literal
 
@@ -42,11 +42,12 @@ def train_model(
     """Train on the TEMP profile table already built on ``con``."""
     import splink
 
-    em_rules = load_declaration().reestimation.em_blocking_rules
+    declaration = load_declaration()
+    em_rules = declaration.reestimation.em_blocking_rules
     profiles = con.execute(f"SELECT count(*) FROM {PROFILES}").fetchone()[0]
-    with splink_linker(con, PROFILES, base_settings()) as linker:
+    with splink_linker(con, PROFILES, declaration.splink_settings()) as linker:
         linker.training.estimate_probability_two_random_records_match(
-            DETERMINISTIC_RULES, recall=deterministic_recall
+            declaration.prior_rules, recall=deterministic_recall
         )
         linker.training.estimate_u_using_random_sampling(max_pairs=max_pairs, seed=seed)
         for rule in em_rules:

@@ -1,4 +1,5 @@
-"""The procurement configuration (``config.yaml`` beside this module), validated."""
+"""The procurement configuration (``config.yaml`` beside this module, with the vendor linkage
+declared in ``vendor_linkage.yaml``), validated."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from datalabs_pipelines.linkage.declaration import LinkageDeclaration
+from datalabs_pipelines.linkage.declaration import LinkageDeclaration, load_declaration
 from datalabs_pipelines.yaml_files import read_yaml
 
 CONFIG_PATH = Path(__file__).parent / "config.yaml"
@@ -36,6 +37,5 @@ class ProcurementConfig(_Strict):
 
 @cache
 def load_config(path: Path = CONFIG_PATH) -> ProcurementConfig:
-    data = read_yaml(path)
-    data["linkage"] = data["linkage"] | {"base_dir": path.parent}  # its model file is beside it
+    data = read_yaml(path) | {"linkage": load_declaration(path.parent / "vendor_linkage.yaml")}
     return ProcurementConfig.model_validate(data)

@@ -2,11 +2,12 @@
 
 Usage: ``python -m datalabs_pipelines.procurement.train WAREHOUSE [OUT]``. Reads
 ``integrated.business_records`` from a warehouse built by ``datalabs run`` (attached read-only)
-and estimates the parameters without labels through the project's one Splink wrapper (random
-sampling for u, expectation maximisation for m with the sessions ``config.yaml`` declares),
+and estimates the parameters of the comparisons ``vendor_linkage.yaml`` declares, without
+labels, through the project's one Splink wrapper (the prior from the declared prior rules, random
+sampling for u, expectation maximisation for m with the declared sessions),
 floors every m probability at the declared ``m_floor``, then writes the model file
 (``linkage.modelfile``'s format, with the threshold of the model it replaces). Commit the file
-under a new version name and point ``config.yaml`` at it.
+under a new version name and point ``vendor_linkage.yaml`` at it.
 """
 
 from __future__ import annotations
@@ -15,12 +16,11 @@ import sys
 from pathlib import Path
 
 import duckdb
-from splink import block_on
 
 from datalabs_pipelines.linkage.modelfile import MatchModel, save_model
 from datalabs_pipelines.linkage.splink_session import floor_m, splink_linker
 from datalabs_pipelines.procurement.config import load_config
-from datalabs_pipelines.procurement.splink_model import model_records, settings
+from datalabs_pipelines.procurement.splink_model import model_records
 from datalabs_pipelines.warehouse import literal
 
 SEED = 2026
@@ -32,9 +32,9 @@ def train(warehouse: Path, out: Path, threshold: float) -> None:
         con.execute(f"ATTACH {literal(str(warehouse.resolve()))} AS warehouse (READ_ONLY)")
         con.execute("USE warehouse")
         records = model_records(con, "integrated.business_records")
-        with splink_linker(con, records, settings()) as linker:
+        with splink_linker(con, records, linkage.splink_settings()) as linker:
             linker.training.estimate_probability_two_random_records_match(
-                [block_on("name_norm", "zip5"), block_on("phone10")], recall=0.8
+                linkage.prior_rules, recall=0.8
             )
             linker.training.estimate_u_using_random_sampling(max_pairs=2e6, seed=SEED)
             for rule in linkage.reestimation.em_blocking_rules:

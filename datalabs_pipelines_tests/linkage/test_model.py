@@ -7,12 +7,16 @@ import datetime as dt
 
 import pytest
 
+from datalabs_pipelines.linkage.declaration import load_declaration
 from datalabs_pipelines.linkage.deterministic import ssn_edges
 from datalabs_pipelines.linkage.modelfile import load_model
 from datalabs_pipelines.linkage.profiles import PROFILES
 from datalabs_pipelines.linkage.scoring import score_profiles
-from datalabs_pipelines.linkage.spec import PREDICTION_BLOCKING_RULES, PROFILE_COLUMNS
 from datalabs_pipelines.linkage.training import M_FLOOR, floor_m
+
+DECLARATION = load_declaration()
+PROFILE_COLUMNS = DECLARATION.columns
+PREDICTION_BLOCKING_RULES = DECLARATION.prediction_blocking_rules
 
 BASE = {
     "first_name": "MARGARET",

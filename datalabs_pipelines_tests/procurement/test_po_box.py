@@ -4,15 +4,16 @@ import duckdb
 
 from datalabs_pipelines.linkage.modelfile import load_model
 from datalabs_pipelines.procurement.config import load_config
-from datalabs_pipelines.procurement.splink_model import MODEL_COLUMNS, score_pairs
+from datalabs_pipelines.procurement.splink_model import score_pairs
 
 
 def _probability(other: tuple) -> float:
     linkage = load_config().linkage
+    columns = linkage.columns
     street = ("a", "DANIELS TOURS", None, "12 MAIN ST", "12", "PEORIA", "61602", "3095550100")
     with duckdb.connect() as con:
-        con.execute(f"CREATE TABLE recs ({' VARCHAR, '.join(MODEL_COLUMNS)} VARCHAR)")
-        con.executemany(f"INSERT INTO recs VALUES ({', '.join('?' * len(MODEL_COLUMNS))})",
+        con.execute(f"CREATE TABLE recs ({' VARCHAR, '.join(columns)} VARCHAR)")
+        con.executemany(f"INSERT INTO recs VALUES ({', '.join('?' * len(columns))})",
                         [street, other])  # fmt: skip
         score_pairs(con, "recs", load_model(linkage.model_path), 0.0)
         return con.execute("SELECT coalesce(max(match_probability), 0) FROM _scored").fetchone()[0]
