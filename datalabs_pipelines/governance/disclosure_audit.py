@@ -396,7 +396,7 @@ def audit_snapshot(
     kept = [r for r in relations if _holds(r, marts)]
     report.untrue = len(relations) - len(kept)
     relations = kept
-    public_zero = {cell for r in relations if r.absent for cell in r.terms}
+    public_zero = _public_zeros(relations)
     protected = [p for p in protected if len(p[0].terms) > 1 or p[0].terms.keys() - public_zero]
     protected = [p for p in protected if frozenset(p[0].terms) not in settled]
     linear = [_substitute(r, variables, constants) for r in relations]
@@ -466,6 +466,31 @@ def audit_snapshot(
         report.marts.append(MartAudit(name, cells, hidden, recoverable.get(name, 0)))
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _public_zeros(relations: list[_Relation]) -> set[Cell]:
+    """Counts the missing rows show to be 0, whatever is suppressed: those of ``absent``
+    relations, and every count the declared relations then force to 0 (a state row whose only
+    county rows are such zeros, its copy on another program's row, a part of a zero total, a
+    count within a zero base). Only relations bounded by 0 are followed: they hold whatever is
+    shown (a rate's relation depends on the shown rate), so no suppression can widen these."""
+    zero = {cell for r in relations if r.absent for cell in r.terms}
+    changed = True
+    while changed:
+        changed = False
+        for relation in relations:
+            rest = [(c, a) for c, a in relation.terms.items() if c not in zero]
+            # sum <= 0 with every negative term 0: the positive ones are 0 (counts are >= 0);
+            # sum >= 0 alike for the negative ones
+            forced = []
+            if relation.hi == 0 and all(a > 0 for _, a in rest):
+                forced = [c for c, _ in rest]
+            if relation.lo == 0 and all(a < 0 for _, a in rest):
+                forced = [c for c, _ in rest]
+            if forced:
+                zero.update(forced)
+                changed = True
+    return zero
 
 
 def _cell_to_hide(
