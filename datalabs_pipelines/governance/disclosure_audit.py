@@ -24,10 +24,12 @@ were suppressed as small and which as complements). For every suppressed count, 
 rest (``base`` minus a count, e.g. exiters not employed) below the threshold, linear
 programming (SciPy's HiGHS) gives the range of values consistent with all of them. A range
 narrower than the threshold (which includes any range inside 1..threshold-1, and exactly 0:
-nobody there) is a finding, and the snapshot is not published; only a count a missing row
-shows to be 0 is not protected. The constraints fall apart into
-independent systems (hidden counts linked by a constraint); each is solved on its own, and a
-range already shown to be wide by feasible points found earlier needs no program of its own.
+nobody there) is a finding, and the snapshot is not published; only a count the missing rows
+show to be 0 (directly, or through the declared relations: a state row whose county rows all
+lack the partner's row) is not protected, as no suppression can hide it. The constraints fall
+apart into independent systems (hidden counts linked by a constraint); each is solved on its
+own, and a range already shown to be wide by feasible points found earlier needs no program of
+its own.
 """
 
 from __future__ import annotations
@@ -525,9 +527,10 @@ def _too_narrow(lo: float, hi: float, threshold: int) -> bool:
 
 def _width(lo: float, hi: float) -> int:
     """Integer values between lo and hi, less one (tolerant of solver round-off). A range of
-    exactly {0} is narrow: it tells that nobody is there. The one exemption is a count that a
-    missing row already shows to be 0 (``_Relation.absent``: TANF's count on the Medicaid row
-    of a county without a TANF row), which is not protected at all."""
+    exactly {0} is narrow: it tells that nobody is there. The one exemption is a count that the
+    missing rows already show to be 0 (``_public_zeros``: TANF's count on the Medicaid row of a
+    county without a TANF row, and a state row made only of such counts), which is not
+    protected at all."""
     if math.isinf(hi):
         return 1 << 62
     return math.floor(hi + 1e-6) - math.ceil(lo - 1e-6)

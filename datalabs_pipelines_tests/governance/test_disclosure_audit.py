@@ -425,3 +425,43 @@ def test_a_declared_relation_the_data_break_is_left_out(db):
     report = audit(db, ACROSS)
     assert report.untrue == 2
     assert recoverable(report) == {"s": 0}
+
+
+# The generated sample's pattern: in one month TANF has a row in county A only, where SNAP has
+# none, and SNAP in county B only, where TANF has none. Each county's overlap is 0 by its
+# missing row, so each state row's overlap is 0 too (TANF ALL = A's, SNAP ALL = B's), and
+# whatever is suppressed.
+MISSING_PARTNERS = [("SNAP", "ALL", 20, 0, None), ("SNAP", "B", 20, 0, None)]
+MISSING_PARTNERS += [("TANF", "ALL", 2, None, 0), ("TANF", "A", 2, None, 0)]
+ACROSS_HEADER = (
+    "program VARCHAR, county VARCHAR, enrolled BIGINT, with_tanf BIGINT, with_snap BIGINT"
+)
+
+
+def test_a_state_row_the_missing_rows_force_to_zero_is_published(db):
+    mart(db, "s", ACROSS_HEADER, MISSING_PARTNERS)
+    _, report = gate_and_audit(db, {"s": ACROSS}, T)
+    assert report.withheld == {}
+    assert report.findings == []
+    assert shown(
+        db, "snapshot.main.s", "with_snap_suppressed", "program = 'TANF' AND county = 'ALL'"
+    )
+
+
+def test_a_state_row_a_shown_zero_forces_is_a_finding(db):
+    # As above, but SNAP has a row in A too: nothing is public, and a weakened gate that shows
+    # TANF A's overlap (0) gives away the state's (TANF ALL = A = 0), SNAP A's copy (= TANF A)
+    # and SNAP's state row (A + B, B being 0 by its missing TANF row).
+    rows = [("SNAP", "ALL", 35, 0, None), ("SNAP", "A", 15, 0, None), *MISSING_PARTNERS[1:]]
+    mart(db, "s", ACROSS_HEADER, rows)
+    db.execute(
+        "CREATE TABLE pub.s AS SELECT program, county, CASE WHEN enrolled >= 10 THEN enrolled "
+        "END enrolled, enrolled < 10 enrolled_suppressed, CASE WHEN with_tanf >= 10 THEN "
+        "with_tanf END with_tanf, with_tanf < 10 with_tanf_suppressed, CASE WHEN with_snap >= 10 "
+        "OR (program, county) = ('TANF', 'A') THEN with_snap END with_snap, with_snap < 10 AND "
+        "(program, county) <> ('TANF', 'A') with_snap_suppressed FROM marts.s"
+    )
+    assert recoverable(audit(db, ACROSS)) == {"s": 3}
+    _, report = gate_and_audit(db, {"s": ACROSS}, T)  # TANF A's 0 is hidden as small
+    assert report.withheld == {}
+    assert recoverable(report) == {"s": 0}
