@@ -11,8 +11,9 @@ constraints on the hidden counts:
 - a count with ``sum_of`` equals its parts; a count with a ``base`` lies between 0 and it;
 - the places a mart declares under ``mirrors`` hold one quantity, which is 0 where one place
   has no row;
-- a count a mart declares under ``rolls_up`` is the sum of another mart's finer cells (at most
-  the sum, for an unduplicated count, unless the unsuppressed marts show it equal);
+- a count a mart declares under ``rolls_up`` is the sum of another mart's finer cells (for an
+  unduplicated count, at least each of them and at most their sum, unless the unsuppressed
+  marts show it equal);
 - a published rate or share times its base is its numerator; a published rate, interval
   bound or median means its base is at least 1.
 
@@ -237,8 +238,9 @@ def _relations(
 
 
 def _roll_ups(name: str, marts: Mapping[str, _Mart]) -> list[_Relation]:
-    """A coarse cell minus the fine cells it sums: 0 (``exact``) or at most 0; with its rest
-    within its base when both are rolled up. An inexact roll-up that holds with equality in
+    """A coarse cell minus the fine cells it sums: 0 (``exact``) or at most 0, and then the
+    coarse cell at least each fine cell; with its rest within its base when both are rolled
+    up. An inexact roll-up that holds with equality in
     the unsuppressed marts (nobody counted twice in the fine cells) is taken as an equality: a
     reader who assumes the usual case is then right. A coarse cell with no fine cells, or one
     whose fine cells are not all published, yields nothing (the reader knows no sum)."""
@@ -292,6 +294,11 @@ def _roll_ups(name: str, marts: Mapping[str, _Mart]) -> list[_Relation]:
                 true = sum(sign * (marts[m].true[c][r] or 0) for (m, r, c), sign in signed)
                 lo = 0.0 if roll.exact or true == 0 else -math.inf
                 out.append(_Relation(dict(terms), lo, 0.0, mirror=True))
+                if not roll.exact and len(mine) == 1:  # everyone of a part is in the whole
+                    out += [
+                        _Relation({signed[0][0]: 1.0, cell: -1.0}, 0.0, math.inf)
+                        for cell, _ in signed[1:]
+                    ]
     return out
 
 

@@ -465,3 +465,88 @@ def test_a_state_row_a_shown_zero_forces_is_a_finding(db):
     _, report = gate_and_audit(db, {"s": ACROSS}, T)  # TANF A's 0 is hidden as small
     assert report.withheld == {}
     assert recoverable(report) == {"s": 0}
+
+
+# An unduplicated count: a county's people enrolled in a year (y) are at least its people of
+# each month (m) and at most their sum.
+ENROLLED_MONTHS = declaration(
+    "m", dim("month", additive=False), dim("county", total="ALL"), count("enrolled")
+)
+ENROLLED_YEARS = MartDeclaration.model_validate(
+    declaration(
+        "y", dim("year", additive=False), dim("county", total="ALL"), count("enrolled")
+    ).model_dump()
+    | {
+        "rolls_up": [
+            {
+                "mart": "m",
+                "match": {"county": "county"},
+                "year_of": {"year": "month"},
+                "columns": {"enrolled": "enrolled"},
+                "exact": False,
+            }
+        ]
+    }
+)
+
+
+def enrolled(db, year: list[tuple], months: list[tuple]) -> None:
+    mart(db, "y", "year VARCHAR, county VARCHAR, enrolled BIGINT", year)
+    mart(db, "m", "month VARCHAR, county VARCHAR, enrolled BIGINT", months)
+
+
+def test_a_year_is_at_least_each_of_its_months(db):
+    # y: 40 = A 21 + B 19; m's January A 20, B 18 (February 15 and 15) are shown. A weakened
+    # gate hides y's A and B only: A >= 20 and B >= 18 with A + B = 40 leave A in 20..22 and
+    # B in 18..20.
+    enrolled(
+        db,
+        [("2023", "ALL", 40), ("2023", "A", 21), ("2023", "B", 19)],
+        [("2023-01", "ALL", 38), ("2023-01", "A", 20), ("2023-01", "B", 18)]
+        + [("2023-02", "ALL", 30), ("2023-02", "A", 15), ("2023-02", "B", 15)],
+    )
+    db.execute(
+        "CREATE TABLE pub.y AS SELECT year, county, CASE WHEN county = 'ALL' THEN enrolled END "
+        "enrolled, county <> 'ALL' enrolled_suppressed FROM marts.y"
+    )
+    db.execute("CREATE TABLE pub.m AS SELECT *, false enrolled_suppressed FROM marts.m")
+    blind = declaration("y", dim("year", additive=False), dim("county", total="ALL"))
+    blind = declaration("y", *blind.model_dump()["columns"], count("enrolled"))
+    assert recoverable(audit(db, ENROLLED_MONTHS, blind)) == {"m": 0, "y": 0}  # 0..40 each
+    assert recoverable(audit(db, ENROLLED_MONTHS, ENROLLED_YEARS)) == {"m": 0, "y": 2}
+
+
+def test_a_year_is_at_most_the_sum_of_its_months(db):
+    # y: 50 = A 42 + B 8; m's B 6 and 3, A 22 and 22. A weakened gate shows m and hides y's A
+    # and B: B <= 6 + 3 and B >= 6 leave B in 6..9 and A = 50 - B in 41..44 (A >= 22 alone
+    # would leave B in 6..28).
+    enrolled(
+        db,
+        [("2023", "ALL", 50), ("2023", "A", 42), ("2023", "B", 8)],
+        [("2023-01", "ALL", 28), ("2023-01", "A", 22), ("2023-01", "B", 6)]
+        + [("2023-02", "ALL", 25), ("2023-02", "A", 22), ("2023-02", "B", 3)],
+    )
+    db.execute(
+        "CREATE TABLE pub.y AS SELECT year, county, CASE WHEN county = 'ALL' THEN enrolled END "
+        "enrolled, county <> 'ALL' enrolled_suppressed FROM marts.y"
+    )
+    db.execute("CREATE TABLE pub.m AS SELECT *, false enrolled_suppressed FROM marts.m")
+    assert recoverable(audit(db, ENROLLED_MONTHS, ENROLLED_YEARS)) == {"m": 0, "y": 2}
+    _, report = gate_and_audit(db, {"m": ENROLLED_MONTHS, "y": ENROLLED_YEARS}, T)
+    assert report.withheld == {}
+    assert recoverable(report) == {"m": 0, "y": 0}
+
+
+def test_an_overlap_is_at_most_its_row_enrolled(db):
+    # a weakened gate shows SNAP's enrolled 6 and hides its with_tanf 2: it and its rest
+    # (6 - 2) both range over 0..6 (7 values)
+    mart(db, "s", ACROSS_HEADER, [("SNAP", "A", 6, 2, None)])
+    db.execute(
+        "CREATE TABLE pub.s AS SELECT program, county, enrolled, false enrolled_suppressed, "
+        "NULL::BIGINT with_tanf, true with_tanf_suppressed, with_snap, false "
+        "with_snap_suppressed FROM marts.s"
+    )
+    columns = ACROSS.model_dump(exclude_defaults=True)["columns"]
+    no_base = declaration("s", *[{k: v for k, v in c.items() if k != "base"} for c in columns])
+    assert recoverable(audit(db, no_base)) == {"s": 0}  # 0 and up
+    assert recoverable(audit(db, ACROSS)) == {"s": 2}
