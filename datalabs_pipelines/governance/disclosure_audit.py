@@ -11,8 +11,9 @@ constraints on the hidden counts:
 - a count with ``sum_of`` equals its parts; a count with a ``base`` lies between 0 and it;
 - the places a mart declares under ``mirrors`` hold one quantity, which is 0 where one place
   has no row;
-- a count a mart declares under ``rolls_up`` is the sum of another mart's finer cells (at most
-  the sum, for an unduplicated count, unless the unsuppressed marts show it equal);
+- a count a mart declares under ``rolls_up`` is the sum of another mart's finer cells (for an
+  unduplicated count, at least each of them and at most their sum, unless the unsuppressed
+  marts show it equal);
 - a published rate or share times its base is its numerator; a published rate, interval
   bound or median means its base is at least 1.
 
@@ -24,10 +25,12 @@ were suppressed as small and which as complements). For every suppressed count, 
 rest (``base`` minus a count, e.g. exiters not employed) below the threshold, linear
 programming (SciPy's HiGHS) gives the range of values consistent with all of them. A range
 narrower than the threshold (which includes any range inside 1..threshold-1, and exactly 0:
-nobody there) is a finding, and the snapshot is not published; only a count a missing row
-shows to be 0 is not protected. The constraints fall apart into
-independent systems (hidden counts linked by a constraint); each is solved on its own, and a
-range already shown to be wide by feasible points found earlier needs no program of its own.
+nobody there) is a finding, and the snapshot is not published; only a count the missing rows
+show to be 0 (directly, or through the declared relations: a state row whose county rows all
+lack the partner's row) is not protected, as no suppression can hide it. The constraints fall
+apart into independent systems (hidden counts linked by a constraint); each is solved on its
+own, and a range already shown to be wide by feasible points found earlier needs no program of
+its own.
 """
 
 from __future__ import annotations
@@ -235,8 +238,9 @@ def _relations(
 
 
 def _roll_ups(name: str, marts: Mapping[str, _Mart]) -> list[_Relation]:
-    """A coarse cell minus the fine cells it sums: 0 (``exact``) or at most 0; with its rest
-    within its base when both are rolled up. An inexact roll-up that holds with equality in
+    """A coarse cell minus the fine cells it sums: 0 (``exact``) or at most 0, and then the
+    coarse cell at least each fine cell; with its rest within its base when both are rolled
+    up. An inexact roll-up that holds with equality in
     the unsuppressed marts (nobody counted twice in the fine cells) is taken as an equality: a
     reader who assumes the usual case is then right. A coarse cell with no fine cells, or one
     whose fine cells are not all published, yields nothing (the reader knows no sum)."""
@@ -290,6 +294,11 @@ def _roll_ups(name: str, marts: Mapping[str, _Mart]) -> list[_Relation]:
                 true = sum(sign * (marts[m].true[c][r] or 0) for (m, r, c), sign in signed)
                 lo = 0.0 if roll.exact or true == 0 else -math.inf
                 out.append(_Relation(dict(terms), lo, 0.0, mirror=True))
+                if not roll.exact and len(mine) == 1:  # everyone of a part is in the whole
+                    out += [
+                        _Relation({signed[0][0]: 1.0, cell: -1.0}, 0.0, math.inf)
+                        for cell, _ in signed[1:]
+                    ]
     return out
 
 
@@ -396,7 +405,7 @@ def audit_snapshot(
     kept = [r for r in relations if _holds(r, marts)]
     report.untrue = len(relations) - len(kept)
     relations = kept
-    public_zero = {cell for r in relations if r.absent for cell in r.terms}
+    public_zero = _public_zeros(relations)
     protected = [p for p in protected if len(p[0].terms) > 1 or p[0].terms.keys() - public_zero]
     protected = [p for p in protected if frozenset(p[0].terms) not in settled]
     linear = [_substitute(r, variables, constants) for r in relations]
@@ -468,6 +477,31 @@ def audit_snapshot(
     return report
 
 
+def _public_zeros(relations: list[_Relation]) -> set[Cell]:
+    """Counts the missing rows show to be 0, whatever is suppressed: those of ``absent``
+    relations, and every count the declared relations then force to 0 (a state row whose only
+    county rows are such zeros, its copy on another program's row, a part of a zero total, a
+    count within a zero base). Only relations bounded by 0 are followed: they hold whatever is
+    shown (a rate's relation depends on the shown rate), so no suppression can widen these."""
+    zero = {cell for r in relations if r.absent for cell in r.terms}
+    changed = True
+    while changed:
+        changed = False
+        for relation in relations:
+            rest = [(c, a) for c, a in relation.terms.items() if c not in zero]
+            # sum <= 0 with every negative term 0: the positive ones are 0 (counts are >= 0);
+            # sum >= 0 alike for the negative ones
+            forced = []
+            if relation.hi == 0 and all(a > 0 for _, a in rest):
+                forced = [c for c, _ in rest]
+            if relation.lo == 0 and all(a < 0 for _, a in rest):
+                forced = [c for c, _ in rest]
+            if forced:
+                zero.update(forced)
+                changed = True
+    return zero
+
+
 def _cell_to_hide(
     objective: _Relation,
     relations: list[_Relation],
@@ -500,9 +534,10 @@ def _too_narrow(lo: float, hi: float, threshold: int) -> bool:
 
 def _width(lo: float, hi: float) -> int:
     """Integer values between lo and hi, less one (tolerant of solver round-off). A range of
-    exactly {0} is narrow: it tells that nobody is there. The one exemption is a count that a
-    missing row already shows to be 0 (``_Relation.absent``: TANF's count on the Medicaid row
-    of a county without a TANF row), which is not protected at all."""
+    exactly {0} is narrow: it tells that nobody is there. The one exemption is a count that the
+    missing rows already show to be 0 (``_public_zeros``: TANF's count on the Medicaid row of a
+    county without a TANF row, and a state row made only of such counts), which is not
+    protected at all."""
     if math.isinf(hi):
         return 1 << 62
     return math.floor(hi + 1e-6) - math.ceil(lo - 1e-6)

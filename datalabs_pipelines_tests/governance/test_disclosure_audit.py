@@ -425,3 +425,128 @@ def test_a_declared_relation_the_data_break_is_left_out(db):
     report = audit(db, ACROSS)
     assert report.untrue == 2
     assert recoverable(report) == {"s": 0}
+
+
+# The generated sample's pattern: in one month TANF has a row in county A only, where SNAP has
+# none, and SNAP in county B only, where TANF has none. Each county's overlap is 0 by its
+# missing row, so each state row's overlap is 0 too (TANF ALL = A's, SNAP ALL = B's), and
+# whatever is suppressed.
+MISSING_PARTNERS = [("SNAP", "ALL", 20, 0, None), ("SNAP", "B", 20, 0, None)]
+MISSING_PARTNERS += [("TANF", "ALL", 2, None, 0), ("TANF", "A", 2, None, 0)]
+ACROSS_HEADER = (
+    "program VARCHAR, county VARCHAR, enrolled BIGINT, with_tanf BIGINT, with_snap BIGINT"
+)
+
+
+def test_a_state_row_the_missing_rows_force_to_zero_is_published(db):
+    mart(db, "s", ACROSS_HEADER, MISSING_PARTNERS)
+    _, report = gate_and_audit(db, {"s": ACROSS}, T)
+    assert report.withheld == {}
+    assert report.findings == []
+    assert shown(
+        db, "snapshot.main.s", "with_snap_suppressed", "program = 'TANF' AND county = 'ALL'"
+    )
+
+
+def test_a_state_row_a_shown_zero_forces_is_a_finding(db):
+    # As above, but SNAP has a row in A too: nothing is public, and a weakened gate that shows
+    # TANF A's overlap (0) gives away the state's (TANF ALL = A = 0), SNAP A's copy (= TANF A)
+    # and SNAP's state row (A + B, B being 0 by its missing TANF row).
+    rows = [("SNAP", "ALL", 35, 0, None), ("SNAP", "A", 15, 0, None), *MISSING_PARTNERS[1:]]
+    mart(db, "s", ACROSS_HEADER, rows)
+    db.execute(
+        "CREATE TABLE pub.s AS SELECT program, county, CASE WHEN enrolled >= 10 THEN enrolled "
+        "END enrolled, enrolled < 10 enrolled_suppressed, CASE WHEN with_tanf >= 10 THEN "
+        "with_tanf END with_tanf, with_tanf < 10 with_tanf_suppressed, CASE WHEN with_snap >= 10 "
+        "OR (program, county) = ('TANF', 'A') THEN with_snap END with_snap, with_snap < 10 AND "
+        "(program, county) <> ('TANF', 'A') with_snap_suppressed FROM marts.s"
+    )
+    assert recoverable(audit(db, ACROSS)) == {"s": 3}
+    _, report = gate_and_audit(db, {"s": ACROSS}, T)  # TANF A's 0 is hidden as small
+    assert report.withheld == {}
+    assert recoverable(report) == {"s": 0}
+
+
+# An unduplicated count: a county's people enrolled in a year (y) are at least its people of
+# each month (m) and at most their sum.
+ENROLLED_MONTHS = declaration(
+    "m", dim("month", additive=False), dim("county", total="ALL"), count("enrolled")
+)
+ENROLLED_YEARS = MartDeclaration.model_validate(
+    declaration(
+        "y", dim("year", additive=False), dim("county", total="ALL"), count("enrolled")
+    ).model_dump()
+    | {
+        "rolls_up": [
+            {
+                "mart": "m",
+                "match": {"county": "county"},
+                "year_of": {"year": "month"},
+                "columns": {"enrolled": "enrolled"},
+                "exact": False,
+            }
+        ]
+    }
+)
+
+
+def enrolled(db, year: list[tuple], months: list[tuple]) -> None:
+    mart(db, "y", "year VARCHAR, county VARCHAR, enrolled BIGINT", year)
+    mart(db, "m", "month VARCHAR, county VARCHAR, enrolled BIGINT", months)
+
+
+def test_a_year_is_at_least_each_of_its_months(db):
+    # y: 40 = A 21 + B 19; m's January A 20, B 18 (February 15 and 15) are shown. A weakened
+    # gate hides y's A and B only: A >= 20 and B >= 18 with A + B = 40 leave A in 20..22 and
+    # B in 18..20.
+    enrolled(
+        db,
+        [("2023", "ALL", 40), ("2023", "A", 21), ("2023", "B", 19)],
+        [("2023-01", "ALL", 38), ("2023-01", "A", 20), ("2023-01", "B", 18)]
+        + [("2023-02", "ALL", 30), ("2023-02", "A", 15), ("2023-02", "B", 15)],
+    )
+    db.execute(
+        "CREATE TABLE pub.y AS SELECT year, county, CASE WHEN county = 'ALL' THEN enrolled END "
+        "enrolled, county <> 'ALL' enrolled_suppressed FROM marts.y"
+    )
+    db.execute("CREATE TABLE pub.m AS SELECT *, false enrolled_suppressed FROM marts.m")
+    blind = declaration("y", dim("year", additive=False), dim("county", total="ALL"))
+    blind = declaration("y", *blind.model_dump()["columns"], count("enrolled"))
+    assert recoverable(audit(db, ENROLLED_MONTHS, blind)) == {"m": 0, "y": 0}  # 0..40 each
+    assert recoverable(audit(db, ENROLLED_MONTHS, ENROLLED_YEARS)) == {"m": 0, "y": 2}
+
+
+def test_a_year_is_at_most_the_sum_of_its_months(db):
+    # y: 50 = A 42 + B 8; m's B 6 and 3, A 22 and 22. A weakened gate shows m and hides y's A
+    # and B: B <= 6 + 3 and B >= 6 leave B in 6..9 and A = 50 - B in 41..44 (A >= 22 alone
+    # would leave B in 6..28).
+    enrolled(
+        db,
+        [("2023", "ALL", 50), ("2023", "A", 42), ("2023", "B", 8)],
+        [("2023-01", "ALL", 28), ("2023-01", "A", 22), ("2023-01", "B", 6)]
+        + [("2023-02", "ALL", 25), ("2023-02", "A", 22), ("2023-02", "B", 3)],
+    )
+    db.execute(
+        "CREATE TABLE pub.y AS SELECT year, county, CASE WHEN county = 'ALL' THEN enrolled END "
+        "enrolled, county <> 'ALL' enrolled_suppressed FROM marts.y"
+    )
+    db.execute("CREATE TABLE pub.m AS SELECT *, false enrolled_suppressed FROM marts.m")
+    assert recoverable(audit(db, ENROLLED_MONTHS, ENROLLED_YEARS)) == {"m": 0, "y": 2}
+    _, report = gate_and_audit(db, {"m": ENROLLED_MONTHS, "y": ENROLLED_YEARS}, T)
+    assert report.withheld == {}
+    assert recoverable(report) == {"m": 0, "y": 0}
+
+
+def test_an_overlap_is_at_most_its_row_enrolled(db):
+    # a weakened gate shows SNAP's enrolled 6 and hides its with_tanf 2: it and its rest
+    # (6 - 2) both range over 0..6 (7 values)
+    mart(db, "s", ACROSS_HEADER, [("SNAP", "A", 6, 2, None)])
+    db.execute(
+        "CREATE TABLE pub.s AS SELECT program, county, enrolled, false enrolled_suppressed, "
+        "NULL::BIGINT with_tanf, true with_tanf_suppressed, with_snap, false "
+        "with_snap_suppressed FROM marts.s"
+    )
+    columns = ACROSS.model_dump(exclude_defaults=True)["columns"]
+    no_base = declaration("s", *[{k: v for k, v in c.items() if k != "base"} for c in columns])
+    assert recoverable(audit(db, no_base)) == {"s": 0}  # 0 and up
+    assert recoverable(audit(db, ACROSS)) == {"s": 2}
