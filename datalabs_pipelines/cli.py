@@ -232,6 +232,10 @@ def _suppression(args: argparse.Namespace) -> int:
 
 
 def _bench(args: argparse.Namespace) -> int:
+    if args.parallel:
+        from datalabs_pipelines.bench.parallel import main as parallel
+
+        return parallel(args.scale, args.seed, args.backend, args.parallel)
     from datalabs_pipelines.bench.main import main as bench
 
     return bench(
@@ -348,6 +352,21 @@ def main(argv: list[str] | None = None) -> int:
         dest="daemon",
         action="store_false",
         help="skip launching nightly_job through dagster-daemon after each run",
+    )
+    bench.add_argument(
+        "--parallel",
+        type=int,
+        nargs="+",
+        metavar="N",
+        help="instead: load once, then run the nightly graph with N concurrent step processes "
+        "(each N given), reporting CPU per step and the critical path",
+    )
+    bench.add_argument(
+        "--backend",
+        choices=("embedded", "ducklake"),
+        default="embedded",
+        help="with --parallel: the warehouse (ducklake reads DATALABS_DUCKLAKE_CATALOG and "
+        "DATALABS_DUCKLAKE_DATA_PATH: an empty lake)",
     )
     bench.set_defaults(func=_bench)
 

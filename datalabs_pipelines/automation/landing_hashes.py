@@ -16,7 +16,7 @@ import duckdb
 from datalabs_pipelines.ingestion.landing import Delivery
 from datalabs_pipelines.ingestion.loading import LEDGER
 from datalabs_pipelines.ingestion.physical import file_sha256
-from datalabs_pipelines.warehouse import qualified
+from datalabs_pipelines.warehouse import WarehouseResource, is_lake, qualified, table_exists
 
 
 def _stamp(path: Path) -> list[int]:
@@ -40,20 +40,23 @@ def content_hashes(
     return hashes, fresh
 
 
-def loaded_hashes(warehouse: Path) -> dict[tuple[str, str], str]:
-    """(extract, delivery) → sha256 from the load ledger; empty when nothing was loaded.
+def loaded_hashes(database: str) -> dict[tuple[str, str], str]:
+    """(extract, delivery) → sha256 from the load ledger of ``database`` (the warehouse
+    resource's: the embedded file or the DuckLake); empty when nothing was loaded.
 
-    Raises ``duckdb.Error`` when the warehouse is held by a writer (the caller retries later).
+    Raises ``duckdb.Error`` when the embedded file is held by a writer (the caller retries).
     """
-    if not warehouse.exists():
+    if is_lake(database):
+        with WarehouseResource(database=database).get_connection() as con:
+            return _ledger(con)
+    if not Path(database).exists():
         return {}
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        found = con.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? "
-            "AND table_name = ?",
-            list(LEDGER),
-        ).fetchone()[0]
-        if not found:
-            return {}
-        rows = con.execute(f"SELECT extract, delivery, sha256 FROM {qualified(LEDGER)}").fetchall()
+    with duckdb.connect(database, read_only=True) as con:
+        return _ledger(con)
+
+
+def _ledger(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], str]:
+    if not table_exists(con, LEDGER):
+        return {}
+    rows = con.execute(f"SELECT extract, delivery, sha256 FROM {qualified(LEDGER)}").fetchall()
     return {(e, d): s for e, d, s in rows}

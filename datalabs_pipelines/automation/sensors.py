@@ -1,9 +1,11 @@
 """The landing sensor: each new (or replaced) delivery file becomes a partition and a run.
 
 A run is requested only for a file whose content hash the load ledger (``raw.deliveries``)
-does not hold for that delivery: what `make run` loaded is not loaded again. While a run is in
-progress the sensor skips its tick: reading the ledger opens the warehouse, and DuckDB's file
-lock would then stop the run's next step from opening it.
+does not hold for that delivery: what `make run` loaded is not loaded again. The ledger is read
+from the warehouse the resource opens (``warehouse_database``): the embedded file or the
+DuckLake. Embedded, the sensor skips its tick while a run is in progress: reading the ledger
+opens the file, and DuckDB's file lock would then stop the run's next step from opening it.
+A DuckLake has no file lock, so its ledger is read while runs write.
 """
 
 import json
@@ -17,6 +19,7 @@ from datalabs_pipelines.contracts import Contract
 from datalabs_pipelines.ingestion.assets import partitions_for, raw_specs
 from datalabs_pipelines.ingestion.landing import deliveries, unowned_files
 from datalabs_pipelines.settings import get_settings
+from datalabs_pipelines.warehouse import is_lake, warehouse_database
 
 RUNNING = [
     dg.DagsterRunStatus.STARTING,
@@ -59,7 +62,10 @@ def build_landing_sensor(contracts: Sequence[Contract], jobs: Sequence) -> dg.Se
         landing = settings.landing_dir
         found = deliveries(tuple(contracts), landing)
         hashes, cache = content_hashes(found, json.loads(context.cursor or "{}"))
-        if context.instance.get_runs(filters=dg.RunsFilter(statuses=RUNNING), limit=1):
+        database = warehouse_database()
+        if not is_lake(database) and context.instance.get_runs(
+            filters=dg.RunsFilter(statuses=RUNNING), limit=1
+        ):
             # Even a read-only open takes DuckDB's file lock: a run's next step could not
             # open the warehouse while this tick reads it (three nightly steps failed so).
             return dg.SensorResult(
@@ -68,7 +74,7 @@ def build_landing_sensor(contracts: Sequence[Contract], jobs: Sequence) -> dg.Se
                 cursor=json.dumps(cache),
             )
         try:
-            loaded = loaded_hashes(settings.warehouse_path)
+            loaded = loaded_hashes(database)
         except duckdb.Error:
             return dg.SensorResult(
                 skip_reason="the warehouse is held by a run; checking again at the next tick",

@@ -1,0 +1,254 @@
+"""`datalabs bench --parallel N --backend B`: the nightly graph on N concurrent step processes.
+
+The sample is loaded with `datalabs run` (a child process); then ``nightly_job``'s selection
+runs again under Dagster's multiprocess executor (``max_concurrent`` N) in a child process
+while this one samples the CPU of that child's process tree every ``SAMPLE_SECONDS``. Embedded,
+the ``duckdb`` pool still serializes the steps; on DuckLake each step has a pool of its own and
+independent steps run at once. Each sample interval's CPU goes to the steps running then
+(shared equally when several were): exact with N=1, an approximation above. From CPU per step
+and the graph's edges the report states the critical path (the longest chain of step CPU) and
+what ``CORES`` cores could at best give: max(total step CPU / cores, critical path).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import dagster as dg
+
+from datalabs_pipelines.automation.schedules import downstream_of_raw
+from datalabs_pipelines.bench.child import run_pipeline
+from datalabs_pipelines.bench.daemon import tree_cpu_seconds
+from datalabs_pipelines.bench.events import STEP_EVENTS, step_spans
+from datalabs_pipelines.bench.workspace import BenchPaths, ensure_sample, fresh_warehouse
+
+SAMPLE_SECONDS = 0.5
+CORES = 16
+JOB = "nightly_multiprocess"
+BACKEND_ENV = {"embedded": "duckdb", "ducklake": "ducklake"}
+
+
+def nightly_multiprocess() -> dg.JobDefinition:
+    """``nightly_job``'s selection under the multiprocess executor (reconstructable)."""
+    from datalabs_pipelines.contracts import all_contracts
+    from datalabs_pipelines.definitions import build_definitions
+
+    contracts = list(all_contracts())
+    job = dg.define_asset_job(
+        JOB, selection=downstream_of_raw(contracts), executor_def=dg.multiprocess_executor
+    )
+    defs = dg.Definitions.merge(build_definitions(contracts), dg.Definitions(jobs=[job]))
+    return defs.resolve_job_def(JOB)
+
+
+def step_dependencies() -> dict[str, set[str]]:
+    """Step (op) name → the steps whose assets it reads, from the asset definitions."""
+    from datalabs_pipelines.definitions import build_definitions
+
+    assets = [a for a in build_definitions().assets if isinstance(a, dg.AssetsDefinition)]
+    op_of = {key: a.op.name for a in assets if a.is_executable for key in a.keys}
+    deps: dict[str, set[str]] = {}
+    for a in assets:
+        if a.is_executable:
+            upstream = {op_of[k] for k in a.dependency_keys if k in op_of} - {a.op.name}
+            deps.setdefault(a.op.name, set()).update(upstream)
+    return deps
+
+
+def critical_path(cost: Mapping[str, float], deps: Mapping[str, set[str]]) -> list[str]:
+    """The chain of steps (upstream first) whose summed ``cost`` is largest; edges to steps
+    without a cost (not in this run) are ignored."""
+    best: dict[str, tuple[float, list[str]]] = {}
+
+    def longest(step: str) -> tuple[float, list[str]]:
+        if step not in best:
+            chains = [longest(d) for d in deps.get(step, ()) if d in cost]
+            total, chain = max(chains, default=(0.0, []), key=lambda c: c[0])
+            best[step] = (total + cost[step], [*chain, step])
+        return best[step]
+
+    return max((longest(s) for s in cost), default=(0.0, []), key=lambda c: c[0])[1]
+
+
+@dataclass(frozen=True)
+class Estimate:
+    total_step_cpu: float
+    critical_path_cpu: float
+    critical_path: list[str]
+    cores: int
+    bound_seconds: float  # max(total / cores, critical path): no schedule does better
+    speedup_bound: float  # total / bound, against one core doing every step
+
+
+def estimate(cost: Mapping[str, float], deps: Mapping[str, set[str]], cores: int) -> Estimate:
+    chain = critical_path(cost, deps)
+    total = sum(cost.values())
+    longest = sum(cost[s] for s in chain)
+    bound = max(total / cores, longest)
+    return Estimate(total, longest, chain, cores, bound, total / bound if bound else 1.0)
+
+
+def cpu_by_step(
+    samples: list[tuple[float, float]], spans: list[tuple[str, float, float]]
+) -> tuple[dict[str, float], float]:
+    """Sampled (time, tree CPU) → CPU per step, shared equally among the steps running at an
+    interval's midpoint; and the CPU outside every step (start-up, imports, between steps)."""
+    steps: dict[str, float] = {step: 0.0 for step, _, _ in spans}
+    outside = 0.0
+    for (t0, c0), (t1, c1) in zip(samples, samples[1:], strict=False):
+        middle = (t0 + t1) / 2
+        running = [step for step, start, end in spans if start <= middle < end]
+        for step in running:
+            steps[step] += (c1 - c0) / len(running)
+        if not running:
+            outside += c1 - c0
+    return steps, outside
+
+
+def run_spans(instance: dg.DagsterInstance, run_id: str) -> list[tuple[str, float, float]]:
+    records = instance.get_records_for_run(run_id, of_type=STEP_EVENTS).records
+    marks = [
+        (
+            r.event_log_entry.step_key,
+            "start"
+            if r.event_log_entry.dagster_event_type == dg.DagsterEventType.STEP_START
+            else "end",
+            r.event_log_entry.timestamp,
+        )
+        for r in records
+    ]
+    return step_spans(marks)
+
+
+def _sample(pid: int, until: threading.Event, into: list[tuple[float, float]]) -> None:
+    while not until.is_set():
+        now, cpu = time.time(), tree_cpu_seconds(pid)
+        if not into or cpu >= into[-1][1]:  # an ended tree reads as nothing
+            into.append((now, cpu))
+        until.wait(SAMPLE_SECONDS)
+
+
+def run_nightly(env: dict[str, str], concurrency: int, log: Path) -> dict:
+    """The multiprocess nightly in a child process; its spans, CPU per step and wall time."""
+    samples: list[tuple[float, float]] = []
+    done = threading.Event()
+    started = time.time()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    with log.open("w") as out:
+        child = subprocess.Popen(
+            [sys.executable, "-m", __name__, str(concurrency)],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+        sampler = threading.Thread(target=_sample, args=(child.pid, done, samples))
+        sampler.start()
+        returncode = child.wait()
+        done.set()
+        sampler.join()
+    wall = time.time() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    with dg.DagsterInstance.get() as instance:
+        run_id = instance.get_runs(filters=dg.RunsFilter(job_name=JOB), limit=1)[0].run_id
+        spans = run_spans(instance, run_id)
+        status = instance.get_run_by_id(run_id).status.value
+    steps, outside = cpu_by_step(samples, spans)
+    return {
+        "concurrency": concurrency,
+        "status": status if returncode == 0 else f"{status} (exit {returncode})",
+        "wall_seconds": wall,
+        "cpu_seconds": after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime,
+        "cpu_outside_steps": outside,
+        "step_cpu_seconds": steps,
+        "step_wall_seconds": {s: e - b for s, b, e in spans},
+        "most_steps_at_once": max(
+            (sum(b <= t < e for _, b, e in spans) for _, t, _ in spans), default=0
+        ),
+    }
+
+
+def bench_parallel(scale: float, seed: int, backend: str, workers: list[int]) -> dict:
+    """Load once with `datalabs run`, then the multiprocess nightly once per worker count."""
+    paths = BenchPaths(scale, seed)
+    ensure_sample(paths, progress=False)
+    fresh_warehouse(paths)
+    env = {
+        **os.environ,
+        **paths.environment(),
+        "DATALABS_WAREHOUSE_BACKEND": BACKEND_ENV[backend],
+    }
+    for name in ("DATALABS_SQL_LOG", "DATALABS_CONNECTION_HOOK"):
+        env.pop(name, None)
+    os.environ.update(env)  # run_pipeline passes os.environ on
+    load = run_pipeline(paths, record_sql=False)
+    if load.returncode != 0:
+        raise RuntimeError(f"`datalabs run` failed: see {paths.run_log}")
+    deps = step_dependencies()
+    results = []
+    for n in workers:
+        result = run_nightly(env, n, paths.root / f"parallel-{backend}-{n}.log")
+        result["estimate"] = asdict(estimate(result["step_cpu_seconds"], deps, CORES))
+        results.append(result)
+    return {
+        "scale": scale,
+        "backend": backend,
+        "load_average": os.getloadavg(),
+        "cpu_count": os.cpu_count(),
+        "runs": results,
+    }
+
+
+def format_parallel(report: dict) -> str:
+    lines = [
+        f"scale {report['scale']}, {report['backend']}, {report['cpu_count']} CPUs, load "
+        + " ".join(f"{x:.1f}" for x in report["load_average"]),
+        f"{'N':>3} {'status':>8} {'wall s':>8} {'CPU s':>8} {'in steps':>9} {'at once':>8} "
+        f"{'crit. path CPU s':>17} {CORES}-core bound s  speed-up",
+    ]
+    for r in report["runs"]:
+        e = r["estimate"]
+        lines.append(
+            f"{r['concurrency']:>3} {r['status']:>8} {r['wall_seconds']:>8.1f} "
+            f"{r['cpu_seconds']:>8.1f} {e['total_step_cpu']:>9.1f} {r['most_steps_at_once']:>8} "
+            f"{e['critical_path_cpu']:>17.1f} {e['bound_seconds']:>15.1f} "
+            f"{e['speedup_bound']:>8.2f}"
+        )
+    last = report["runs"][-1]["estimate"]
+    lines.append("critical path: " + " → ".join(last["critical_path"]))
+    return "\n".join(lines)
+
+
+def main(scale: float, seed: int, backend: str, workers: list[int]) -> int:
+    report = bench_parallel(scale, seed, backend, workers)
+    paths = BenchPaths(scale, seed)
+    out = paths.base / f"bench-parallel-{paths.name}-{backend}.json"
+    out.write_text(json.dumps(report, indent=2))
+    print(format_parallel(report))
+    print(f"written: {out}")
+    return 0 if all(r["status"] == "SUCCESS" for r in report["runs"]) else 1
+
+
+def _child(concurrency: int) -> int:
+    from datalabs_pipelines.bench import parallel
+
+    with dg.DagsterInstance.get() as instance:
+        result = dg.execute_job(
+            dg.reconstructable(parallel.nightly_multiprocess),
+            instance=instance,
+            run_config={"execution": {"config": {"max_concurrent": concurrency}}},
+            tags={"datalabs/trigger": "bench-parallel"},
+        )
+    return 0 if result.success else 1
+
+
+if __name__ == "__main__":
+    sys.exit(_child(int(sys.argv[1])))

@@ -1,0 +1,39 @@
+"""The scale-out estimate: critical path, bound on many cores, CPU shared among steps."""
+
+from __future__ import annotations
+
+import pytest
+
+from datalabs_pipelines.bench.parallel import cpu_by_step, critical_path, estimate
+
+# A diamond with a tail: a → (b, c) → d, and e alone. Costs in CPU seconds.
+COST = {"a": 2.0, "b": 5.0, "c": 1.0, "d": 3.0, "e": 4.0}
+DEPS = {"b": {"a"}, "c": {"a"}, "d": {"b", "c"}}
+
+
+def test_the_critical_path_is_the_costliest_chain():
+    assert critical_path(COST, DEPS) == ["a", "b", "d"]  # 10 s, against a-c-d 6 s and e 4 s
+
+
+def test_edges_to_steps_outside_the_run_are_ignored():
+    assert critical_path({"b": 5.0, "d": 3.0}, DEPS) == ["b", "d"]
+
+
+def test_many_cores_are_bound_by_the_critical_path():
+    many = estimate(COST, DEPS, cores=16)
+    assert many.total_step_cpu == 15.0
+    assert many.bound_seconds == 10.0  # 15/16 < 10
+    assert many.speedup_bound == pytest.approx(1.5)
+
+
+def test_one_core_is_bound_by_the_total():
+    one = estimate(COST, DEPS, cores=1)
+    assert one.bound_seconds == 15.0 and one.speedup_bound == 1.0
+
+
+def test_cpu_of_an_interval_goes_to_the_steps_running_then():
+    samples = [(0.0, 0.0), (1.0, 1.0), (2.0, 3.0), (3.0, 3.5)]
+    spans = [("a", 0.0, 2.0), ("b", 1.0, 2.0)]  # b overlaps a in the second second
+    steps, outside = cpu_by_step(samples, spans)
+    assert steps == {"a": 2.0, "b": 1.0}
+    assert outside == 0.5
