@@ -80,29 +80,6 @@ def run_statuses(env: dict[str, str]) -> list[dg.DagsterRunStatus]:
             return [run.status for run in instance.get_runs()]
 
 
-def test_two_extracts_load_at_once_into_one_lake(tmp_path, postgres, embedded):
-    """Two workers, one extract each, in parallel on one instance and one lake; then the
-    rest of the graph: the same marts as the embedded run."""
-    site = new_site(tmp_path / "site")
-    env = lake_env(site, postgres, "parallel")
-    workers = [
-        subprocess.Popen(
-            [sys.executable, "-m", "datalabs_pipelines_tests.deploy.load_extract", extract],
-            env=env,
-            cwd=site.root,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        for extract in ("people", "visits")
-    ]
-    for worker in workers:
-        finished(worker)
-    finished(start(env, site.root))  # loads nothing new; staging, marts, publish
-    assert table_checksums(site.published) == embedded
-    assert set(run_statuses(env)) == {dg.DagsterRunStatus.SUCCESS}
-
-
 @pytest.mark.parametrize("point", ["ingest.before_commit", "publish.before_replace"])
 def test_a_worker_killed_mid_step_leaves_lake_and_instance_consistent(
     tmp_path, postgres, embedded, point
