@@ -232,6 +232,10 @@ def _suppression(args: argparse.Namespace) -> int:
 
 
 def _bench(args: argparse.Namespace) -> int:
+    if args.incremental:
+        from datalabs_pipelines.bench.incremental import main as incremental
+
+        return incremental(args.scale, args.seed, progress=not args.quiet)
     if args.parallel:
         from datalabs_pipelines.bench.parallel import main as parallel
 
@@ -360,6 +364,12 @@ def main(argv: list[str] | None = None) -> int:
         metavar="N",
         help="instead: load once, then run the nightly graph with N concurrent step processes "
         "(each N given), reporting CPU per step and the critical path",
+    )
+    bench.add_argument(
+        "--incremental",
+        action="store_true",
+        help="instead: build the sample without its newest wage and SNAP files, land them, "
+        "let the daemon's sensor load them and launch nightly_job; compare with a full run",
     )
     bench.add_argument(
         "--backend",

@@ -126,7 +126,9 @@ def running_daemon(env: dict[str, str], log: Path, timeout: float = 300) -> Iter
         )
     try:
         with dg.DagsterInstance.get() as instance:
-            _wait(lambda: _queue_beats_since(instance, started), timeout, "the daemon's run queue")
+            wait_for(
+                lambda: _queue_beats_since(instance, started), timeout, "the daemon's run queue"
+            )
         yield daemon.pid
     finally:
         if daemon.poll() is None:
@@ -143,7 +145,8 @@ def _queue_beats_since(instance: dg.DagsterInstance, since: float) -> bool:
     return beat is not None and beat.timestamp >= since
 
 
-def _wait(predicate, timeout: float, what: str, every: float = 0.5):
+def wait_for(predicate, timeout: float, what: str, every: float = 0.5):
+    """``predicate()``'s first truthy value, polled every ``every`` seconds until ``timeout``."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = predicate()
@@ -172,7 +175,7 @@ def launch_nightly(paths: BenchPaths, timeout: float = 3600) -> DaemonLaunch:
                 stdout=subprocess.DEVNULL,
             )
             with dg.DagsterInstance.get() as instance:
-                _wait(
+                wait_for(
                     lambda: run_span(instance, run_id).status in {s.value for s in FINISHED},
                     timeout,
                     f"run {run_id} to end",

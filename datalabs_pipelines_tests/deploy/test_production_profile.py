@@ -13,11 +13,11 @@ import dagster as dg
 import great_expectations  # noqa: F401  imported whole before the in-process run (as in
 import pytest  # test_canaries): the run's prewarm import races the first staging step's
 
+from datalabs_pipelines.bench.checksums import table_checksums
 from datalabs_pipelines.pause_points import PAUSE_AT
 from datalabs_pipelines.settings import PROJECT_ROOT
 from datalabs_pipelines_tests.conftest import FixtureGraph
 from datalabs_pipelines_tests.deploy.postgres_server import Server
-from datalabs_pipelines_tests.pipeline.test_end_to_end import table_checksums
 from datalabs_pipelines_tests.reliability.pipeline_process import (
     GUARD_SECONDS,
     KILLED_RUN_LEASE,

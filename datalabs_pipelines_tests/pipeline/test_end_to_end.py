@@ -6,7 +6,6 @@ is checked by test_withdraw's failed-correction test, which withdraws it next.""
 
 from __future__ import annotations
 
-import hashlib
 import re
 from pathlib import Path
 
@@ -15,6 +14,7 @@ import duckdb
 import pytest
 
 from datalabs_pipelines.automation.local_run import materialize_everything
+from datalabs_pipelines.bench.checksums import table_checksums
 from datalabs_pipelines.contracts import all_contracts, load_contracts
 from datalabs_pipelines.definitions import build_definitions
 from datalabs_pipelines.settings import get_settings
@@ -32,29 +32,6 @@ BAD_PEOPLE = (
 def run_all(instance: dg.DagsterInstance):
     contracts = list(all_contracts())
     return materialize_everything(build_definitions(contracts), contracts, instance)
-
-
-def table_checksums(path: Path) -> dict[str, str]:
-    """Checksum of each table's sorted contents, load-time columns left out."""
-    sums = {}
-    with duckdb.connect(str(path), read_only=True) as con:
-        tables = con.execute(
-            "SELECT table_schema, table_name FROM information_schema.tables ORDER BY 1, 2"
-        ).fetchall()
-        for schema, table in tables:
-            columns = [
-                c
-                for (c, t) in con.execute(
-                    "SELECT column_name, data_type FROM information_schema.columns "
-                    "WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position",
-                    [schema, table],
-                ).fetchall()
-                if not t.startswith("TIMESTAMP")
-            ]
-            select = ", ".join(f'"{c}"' for c in columns)
-            rows = con.execute(f'SELECT {select} FROM {schema}."{table}" ORDER BY ALL').fetchall()
-            sums[f"{schema}.{table}"] = hashlib.sha256(repr(rows).encode()).hexdigest()
-    return sums
 
 
 def test_whole_graph_loads_checks_and_publishes(fixture_graph: FixtureGraph):

@@ -11,14 +11,11 @@ import duckdb
 import pytest
 
 from datalabs_pipelines.automation.summary import deliveries_not_in_use
+from datalabs_pipelines.bench.checksums import table_checksums
 from datalabs_pipelines.cli import main
 from datalabs_pipelines.ingestion.loading import REPLACEMENT_REJECTED
 from datalabs_pipelines.settings import get_settings
-from datalabs_pipelines_tests.pipeline.test_end_to_end import (
-    run_all,
-    run_bad_delivery,
-    table_checksums,
-)
+from datalabs_pipelines_tests.pipeline.test_end_to_end import run_all, run_bad_delivery
 
 pytestmark = pytest.mark.slow
 

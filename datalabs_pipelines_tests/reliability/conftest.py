@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import dagster as dg
 import pytest
 
-from datalabs_pipelines_tests.pipeline.test_end_to_end import table_checksums
+from datalabs_pipelines.bench.checksums import table_checksums
 from datalabs_pipelines_tests.reliability.pipeline_process import (
     Site,
     deliver_new_file,

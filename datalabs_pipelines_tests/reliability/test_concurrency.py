@@ -21,12 +21,12 @@ import dagster as dg
 import pytest
 import yaml
 
+from datalabs_pipelines.bench.checksums import table_checksums
 from datalabs_pipelines.contracts.loader import load_contracts
 from datalabs_pipelines.definitions import build_definitions
 from datalabs_pipelines.pause_points import PAUSE_AT
 from datalabs_pipelines.settings import PROJECT_ROOT
 from datalabs_pipelines_tests.conftest import FIXTURE_CONTRACTS
-from datalabs_pipelines_tests.pipeline.test_end_to_end import table_checksums
 from datalabs_pipelines_tests.reliability.conftest import Baseline
 from datalabs_pipelines_tests.reliability.pipeline_process import (
     GUARD_SECONDS,

@@ -15,9 +15,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from datalabs_pipelines.bench.checksums import table_checksums
 from datalabs_pipelines.publishing.snapshot import temporary_files
 from datalabs_pipelines_tests.conftest import FixtureGraph
-from datalabs_pipelines_tests.pipeline.test_end_to_end import table_checksums
 from datalabs_pipelines_tests.reliability.conftest import Baseline
 from datalabs_pipelines_tests.reliability.pipeline_process import (
     GUARD_SECONDS,

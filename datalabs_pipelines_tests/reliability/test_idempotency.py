@@ -16,9 +16,9 @@ import pytest
 from datalabs_pipelines.automation.local_run import register_deliveries
 from datalabs_pipelines.automation.schedules import downstream_of_raw
 from datalabs_pipelines.automation.sensors import load_job_name
+from datalabs_pipelines.bench.checksums import table_checksums
 from datalabs_pipelines.contracts import all_contracts
 from datalabs_pipelines.definitions import build_definitions
-from datalabs_pipelines_tests.pipeline.test_end_to_end import table_checksums
 from datalabs_pipelines_tests.reliability.conftest import Baseline
 from datalabs_pipelines_tests.reliability.pipeline_process import Site
 

@@ -1,0 +1,207 @@
+"""`datalabs bench --incremental`: what a night costs when one quarter's files arrive.
+
+The nights before: the sample without its newest wage file and its newest SNAP file, built by
+`datalabs run`. Tonight: those two files land, `dagster-daemon` runs (its landing sensor
+requests one load run per new file, as in a deployment) and ``nightly_job`` is launched through
+the queue as the schedule launches it. Tonight's cost (the load runs and the nightly run,
+creation to end) is set against a full `datalabs run` from scratch over the same deliveries,
+whose tables are compared with tonight's by checksum: the published snapshot whole, and the
+integrated tables without their random person keys (``person_key`` is drawn at random for a
+new cluster, so two builds from scratch never share them), without the run ids rows carry, and
+without the logs that keep a row per run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+
+from datalabs_pipelines.bench.checksums import differing_tables, table_checksums
+from datalabs_pipelines.bench.child import RunMeasurement, run_pipeline
+from datalabs_pipelines.bench.daemon import (
+    DaemonLaunch,
+    RunSpan,
+    launch_nightly,
+    run_span,
+    running_daemon,
+    wait_for,
+)
+from datalabs_pipelines.bench.report import ratio
+from datalabs_pipelines.bench.workspace import BenchPaths, ensure_sample, fresh_warehouse
+from datalabs_pipelines.contracts import all_contracts
+from datalabs_pipelines.ingestion.landing import Delivery, deliveries
+
+# Tonight's arrivals: the newest delivery of each (a quarter of wages, a benefit program's file)
+ARRIVING = ("ui_wages", "snap_enrollment")
+SENSOR_TRIGGER = "landing_sensor"
+COMPARED_SCHEMAS = ("integrated",)
+# left out of the comparison: random keys, and which run wrote a row (two runs tonight, one in
+# the rebuild)
+LEFT_OUT_COLUMNS = ("person_key", "run_id")
+# one row per run by design: tonight holds two, the rebuild one
+RUN_LOGS = ("integrated.person_linkage_models", "integrated.vendor_linkage_models")
+
+
+@dataclass(frozen=True)
+class Tonight:
+    """The runs tonight's files caused, each from creation to end."""
+
+    loads: list[RunSpan]
+    nightly: DaemonLaunch
+
+    @property
+    def seconds(self) -> float | None:
+        spans = [r.total_seconds for r in self.loads] + [self.nightly.run.total_seconds]
+        return None if None in spans else sum(s for s in spans if s is not None)
+
+    @property
+    def ok(self) -> bool:
+        runs = [*self.loads, self.nightly.run]
+        return all(r.status == dg.DagsterRunStatus.SUCCESS.value for r in runs)
+
+
+def arriving(landing: Path) -> list[Delivery]:
+    """The newest delivery of each extract in ``ARRIVING`` (name order: quarters and years)."""
+    found = deliveries(tuple(all_contracts()), landing)
+    newest = {}
+    for delivery in found:
+        if delivery.contract.name in ARRIVING:
+            newest[delivery.contract.name] = delivery  # name order: the last is the newest
+    return [newest[name] for name in ARRIVING if name in newest]
+
+
+def hold_back(paths: BenchPaths, files: list[Delivery]) -> dict[Path, Path]:
+    """Move tonight's files out of landing; returns landing path → where it waits."""
+    held = {}
+    for delivery in files:
+        waiting = paths.root / "arriving" / delivery.path.relative_to(paths.landing)
+        waiting.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(delivery.path, waiting)
+        held[delivery.path] = waiting
+    return held
+
+
+def land(held: dict[Path, Path]) -> None:
+    for landing_path, waiting in held.items():
+        if waiting.exists():
+            shutil.move(waiting, landing_path)
+
+
+def _sensor_loads(instance: dg.DagsterInstance, expected: int) -> list[RunSpan] | None:
+    """The landing sensor's load runs once ``expected`` of them exist and all have ended."""
+    runs = instance.get_runs(filters=dg.RunsFilter(tags={"datalabs/trigger": SENSOR_TRIGGER}))
+    if len(runs) < expected:
+        return None
+    spans = [run_span(instance, r.run_id) for r in runs]
+    return spans if all(s.ended is not None for s in spans) else None
+
+
+def tonight(paths: BenchPaths, expected_loads: int, timeout: float = 3600) -> Tonight:
+    """Start the daemon, let its sensor load what landed, then launch the nightly job."""
+    env = {**os.environ, **paths.environment()}
+    with running_daemon(env, paths.root / "daemon-sensor.log"), dg.DagsterInstance.get() as inst:
+        loads = wait_for(
+            lambda: _sensor_loads(inst, expected_loads), timeout, "the landing sensor's loads"
+        )
+    return Tonight(loads, launch_nightly(paths, timeout))
+
+
+def integrated_sums(paths: BenchPaths) -> dict[str, str]:
+    sums = table_checksums(paths.warehouse, COMPARED_SCHEMAS, LEFT_OUT_COLUMNS)
+    return {table: digest for table, digest in sums.items() if table not in RUN_LOGS}
+
+
+def snapshot_sums(paths: BenchPaths) -> dict[str, str]:
+    published = paths.published / "datalabs.duckdb"
+    return table_checksums(published) if published.exists() else {}
+
+
+def run_incremental(scale: float, seed: int, progress: bool = True) -> dict[str, Any]:
+    """Everything `datalabs bench --incremental` measures, as a JSON-ready dict (also written
+    to ``data/bench/bench-<name>-incremental.json``)."""
+    paths = BenchPaths(scale, seed)
+    generated = ensure_sample(paths, progress=progress)
+    os.environ.update(paths.environment())
+    files = arriving(paths.landing)
+    held = hold_back(paths, files)
+    try:
+        fresh_warehouse(paths)
+        before = run_pipeline(paths, record_sql=False)
+    finally:
+        land(held)
+    night = tonight(paths, expected_loads=len(held))
+    tonight_snapshot = snapshot_sums(paths)
+    tonight_integrated = integrated_sums(paths)
+    fresh_warehouse(paths)
+    full: RunMeasurement = run_pipeline(paths, record_sql=False)
+    full_snapshot = snapshot_sums(paths)
+    full_integrated = integrated_sums(paths)
+    report: dict[str, Any] = {
+        "scale": scale,
+        "seed": seed,
+        "sample_generated_now": generated,
+        "arriving": [str(d.path.relative_to(paths.landing)) for d in files],
+        "nights_before_ok": before.returncode == 0,
+        "tonight_ok": night.ok,
+        "tonight_seconds": night.seconds,
+        "tonight_load_seconds_each": [r.total_seconds for r in night.loads],
+        "tonight_nightly_seconds": night.nightly.run.total_seconds,
+        "tonight_nightly_waiting_seconds": night.nightly.run.waiting_seconds,
+        "tonight_nightly_cpu_seconds": night.nightly.cpu_seconds,
+        "tonight_peak_tree_rss_bytes": night.nightly.peak_tree_rss_bytes,
+        "full_ok": full.returncode == 0,
+        "full_wall_seconds": full.wall_seconds,
+        "full_cpu_seconds": full.cpu_seconds,
+        "ratio_tonight_to_full": ratio(night.seconds or 0.0, full.wall_seconds),
+        "snapshot_tables_compared": len(full_snapshot),
+        "snapshot_tables_differing": differing_tables(tonight_snapshot, full_snapshot),
+        "integrated_tables_compared": len(full_integrated),
+        "integrated_tables_differing": differing_tables(tonight_integrated, full_integrated),
+        "loads": [asdict(r) for r in night.loads],
+    }
+    out = paths.base / f"bench-{paths.name}-incremental.json"
+    out.write_text(json.dumps(report, indent=2, default=str))
+    return report
+
+
+def _differing(report: dict[str, Any], layer: str) -> str:
+    differing = report[f"{layer}_tables_differing"]
+    listed = f" ({', '.join(differing)})" if differing else ""
+    return f"{len(differing)} of {report[f'{layer}_tables_compared']}{listed}"
+
+
+def format_incremental(report: dict[str, Any]) -> str:
+    def seconds(value: float | None) -> str:
+        return "n/a" if value is None else f"{value:,.1f} s"
+
+    share = report["ratio_tonight_to_full"]
+    loads = ", ".join(seconds(s) for s in report["tonight_load_seconds_each"])
+    return "\n".join(
+        [
+            f"datalabs bench --incremental  scale {report['scale']}  seed {report['seed']}",
+            f"  arriving tonight: {', '.join(report['arriving'])}",
+            "  tonight (sensor loads + nightly_job via the daemon): "
+            f"{seconds(report['tonight_seconds'])} (loads {loads}; nightly "
+            f"{seconds(report['tonight_nightly_seconds'])})  ok={report['tonight_ok']}",
+            f"  full `datalabs run` from scratch: {seconds(report['full_wall_seconds'])}"
+            f"  ok={report['full_ok']}",
+            f"  tonight / full: {'n/a' if share is None else f'{share:.0%}'}"
+            " (goal at scale 100: at most 10 %)",
+            f"  snapshot tables differing from the full rebuild: {_differing(report, 'snapshot')}",
+            "  integrated tables differing (person keys, run ids and run logs left out): "
+            f"{_differing(report, 'integrated')}",
+        ]
+    )
+
+
+def main(scale: float, seed: int, progress: bool = True) -> int:
+    report = run_incremental(scale, seed, progress)
+    print(format_incremental(report))
+    ok = report["nights_before_ok"] and report["tonight_ok"] and report["full_ok"]
+    return 0 if ok else 1

@@ -1,0 +1,64 @@
+"""Pure parts of the incremental bench: which files arrive tonight, holding them back and
+landing them, tonight's total, and the checksums that compare tonight with a full rebuild."""
+
+from __future__ import annotations
+
+import duckdb
+
+from datalabs_pipelines.bench.checksums import differing_tables, table_checksums
+from datalabs_pipelines.bench.daemon import DaemonLaunch, RunSpan
+from datalabs_pipelines.bench.incremental import Tonight, arriving, hold_back, land
+from datalabs_pipelines.bench.workspace import BenchPaths
+
+FILES = {
+    "labor/ui_wages/ui_wages_2025Q3.txt": "q3",
+    "labor/ui_wages/ui_wages_2025Q4.txt": "q4",
+    "labor/ui_claims/ui_claims_2025Q4.csv": "claims",
+    "human_services/snap_enrollment/snap_enrollment_2024.txt": "2024",
+    "human_services/snap_enrollment/snap_enrollment_2025.txt": "2025",
+}
+
+
+def test_the_newest_wage_and_snap_files_wait_outside_landing_and_come_back(tmp_path):
+    paths = BenchPaths(1, base=tmp_path)
+    for relative, text in FILES.items():
+        (paths.landing / relative).parent.mkdir(parents=True, exist_ok=True)
+        (paths.landing / relative).write_text(text)
+    files = arriving(paths.landing)
+    assert [d.name for d in files] == ["ui_wages_2025Q4.txt", "snap_enrollment_2025.txt"]
+    held = hold_back(paths, files)
+    left = sorted(str(p.relative_to(paths.landing)) for p in paths.landing.rglob("*.*"))
+    assert left == sorted(set(FILES) - {str(d.path.relative_to(paths.landing)) for d in files})
+    assert all(waiting.read_text() in {"q4", "2025"} for waiting in held.values())
+    land(held)
+    assert {str(p.relative_to(paths.landing)) for p in paths.landing.rglob("*.*")} == set(FILES)
+    assert all((paths.landing / r).read_text() == text for r, text in FILES.items())
+
+
+def _span(status: str, created: float, ended: float | None) -> RunSpan:
+    return RunSpan("r", status, created, created + 1, ended)
+
+
+def test_tonight_adds_every_run_and_is_ok_only_when_all_succeeded():
+    nightly = DaemonLaunch(_span("SUCCESS", 100, 160), cpu_seconds=50, peak_tree_rss_bytes=1)
+    night = Tonight([_span("SUCCESS", 0, 5), _span("SUCCESS", 10, 12)], nightly)
+    assert night.seconds == 5 + 2 + 60 and night.ok
+    assert not Tonight([_span("FAILURE", 0, 5)], nightly).ok
+    assert Tonight([_span("STARTED", 0, None)], nightly).seconds is None
+
+
+def test_checksums_see_changed_rows_and_leave_out_named_columns(tmp_path):
+    left, right = tmp_path / "left.duckdb", tmp_path / "right.duckdb"
+    for path, key in ((left, "P1"), (right, "P2")):
+        with duckdb.connect(str(path)) as con:
+            con.execute("CREATE SCHEMA integrated")
+            con.execute("CREATE TABLE integrated.facts (person_key VARCHAR, n INT)")
+            con.execute("INSERT INTO integrated.facts VALUES (?, 1), ('P9', 2)", [key])
+            con.execute("CREATE TABLE main.other (n INT)")
+    assert differing_tables(table_checksums(left), table_checksums(right)) == ["integrated.facts"]
+    same = [table_checksums(p, ("integrated",), ("person_key",)) for p in (left, right)]
+    assert list(same[0]) == ["integrated.facts"] and differing_tables(*same) == []
+    with duckdb.connect(str(right)) as con:
+        con.execute("UPDATE integrated.facts SET n = 3 WHERE n = 2")
+    changed = table_checksums(right, ("integrated",), ("person_key",))
+    assert differing_tables(same[0], changed) == ["integrated.facts"]
