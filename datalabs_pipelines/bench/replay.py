@@ -22,7 +22,7 @@ from typing import Any
 import duckdb
 
 from datalabs_pipelines.bench.sqllog import decode
-from datalabs_pipelines.governance.tokens import PADS_TABLE, fill_pads
+from datalabs_pipelines.privacy_tokens import PADS_TABLE, fill_pads
 
 MAX_FAILURES_KEPT = 5
 

@@ -35,7 +35,6 @@ from datalabs_pipelines.contracts.model import (
     resolved,
 )
 from datalabs_pipelines.contracts.staging_names import checked_column
-from datalabs_pipelines.governance.agreements import run_date
 from datalabs_pipelines.quality.ge_duckdb_workaround import keep_duckdb_connections, release
 from datalabs_pipelines.quality.unexpected import (
     KEY_COLUMN,
@@ -43,6 +42,7 @@ from datalabs_pipelines.quality.unexpected import (
     unexpected_predicate,
     year,
 )
+from datalabs_pipelines.run_context import run_date
 from datalabs_pipelines.warehouse import is_lake
 
 SAMPLE_KEYS = 5

@@ -25,7 +25,7 @@ from datalabs_pipelines.contracts.model import (
     resolved,
 )
 from datalabs_pipelines.contracts.staging_names import checked_column
-from datalabs_pipelines.governance.agreements import run_date
+from datalabs_pipelines.run_context import run_date
 from datalabs_pipelines.warehouse import identifier, literal
 
 KEY_COLUMN = "record_id"

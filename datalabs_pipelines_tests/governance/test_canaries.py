@@ -21,7 +21,7 @@ from datalabs_pipelines.automation.local_run import materialize_everything
 from datalabs_pipelines.bench.sqllog import HOOK
 from datalabs_pipelines.contracts import all_contracts
 from datalabs_pipelines.definitions import build_definitions
-from datalabs_pipelines.governance.tokens import hmac_pads, linkage_key
+from datalabs_pipelines.privacy_tokens import hmac_pads, linkage_key
 from datalabs_pipelines.settings import get_settings
 from datalabs_pipelines.warehouse import HOOK_ENV
 
