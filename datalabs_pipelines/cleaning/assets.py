@@ -164,12 +164,11 @@ def build_staging_asset(contract: Contract) -> dg.AssetsDefinition:
         token_key = linkage_key()
         live = staging_table(contract)
         with warehouse.get_connection() as con:
+            # the raw and ledger tables, empty (with the contract's columns) if not delivered
+            ensure_raw_tables(con, contract)
             if withdrawn := withdraw_missing(con, contract, get_settings().landing_dir):
                 context.log.warning(f"withdrawn (file deleted from landing): {withdrawn}")
             deliveries = delivery_count(con, contract)
-            if not deliveries:
-                # not delivered: empty raw tables with the contract's columns
-                ensure_raw_tables(con, contract)
             staged = build_candidates(con, contract, token_key)
         started = time.perf_counter()
         on = run_date(context.run.tags.get(SCHEDULED_TIME_TAG))
