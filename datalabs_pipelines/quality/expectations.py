@@ -205,13 +205,13 @@ def _sample_keys(source, table: str, contract: Contract, exp: Expectation) -> li
     """A few record ids of the rows ``exp`` found unexpected, through GE's connection."""
     import sqlalchemy as sa
 
-    predicate = unexpected_predicate(contract, exp, table)
+    predicate = unexpected_predicate(contract, exp, table, mark=":")
     engine = source.get_execution_engine()
     rows = engine.execute_query(
         sa.text(
-            f"SELECT {KEY_COLUMN} FROM {table} WHERE {predicate} "
+            f"SELECT {KEY_COLUMN} FROM {table} WHERE {predicate.sql} "
             f"ORDER BY {KEY_COLUMN} LIMIT {SAMPLE_KEYS}"
-        )
+        ).bindparams(**predicate.params)
     ).fetchall()
     return [str(r[0]) for r in rows]
 
