@@ -77,7 +77,7 @@ def test_the_load_rejects_a_link_to_the_key_and_never_prints_the_key(isolated_en
     assert SECRET not in out + err + "".join(events)
     with duckdb.connect(str(get_settings().warehouse_path)) as con:
         rows = con.execute(
-            "SELECT delivery, rule FROM raw.rejected_deliveries ORDER BY 1"
+            "SELECT delivery, rule FROM raw.people_rejected_deliveries ORDER BY 1"
         ).fetchall()
     assert rows == [("../x.txt", "confined landing"), ("people_key.txt", "confined landing")]
 
