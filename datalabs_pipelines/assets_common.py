@@ -1,4 +1,5 @@
-"""What every asset built from a contract shares: owners, tags, kinds, schemas, previews."""
+"""What every asset built from a contract shares: owners, tags, kinds, schemas, column
+lineage, previews."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ CADENCE_WINDOWS = {
     "annual": dt.timedelta(days=380),
 }
 PREVIEW_ROWS = 5
+LINEAGE_KEY = "dagster/column_lineage"
 
 
 def asset_key(layer: str, contract: Contract, table: str | None = None) -> dg.AssetKey:
@@ -49,6 +51,24 @@ def column_schema(columns: Mapping[str, tuple[str, str]]) -> dg.TableSchema:
             dg.TableColumn(name=name, type=sql_type, description=description)
             for name, (sql_type, description) in columns.items()
         ]
+    )
+
+
+def parse_ref(ref: str) -> dg.TableColumnDep:
+    """``'staging/agency/table:column'`` → a column dependency."""
+    key, _, column = ref.rpartition(":")
+    if not key or not column:
+        raise ValueError(f"{ref!r} is not 'layer/agency/table:column'")
+    return dg.TableColumnDep(asset_key=dg.AssetKey.from_user_string(key), column_name=column)
+
+
+def column_lineage(mapping: Mapping[str, Iterable[str]]) -> dg.TableColumnLineage:
+    """Column → references (``layer/agency/table:column``) it derives from, the value of
+    ``LINEAGE_KEY``; columns with no references are left out."""
+    return dg.TableColumnLineage(
+        deps_by_column={
+            column: [parse_ref(r) for r in refs] for column, refs in mapping.items() if refs
+        }
     )
 
 

@@ -33,7 +33,7 @@ def _through(value: str | None):
     if value is None:
         return None
     if value == "today":
-        from datalabs_pipelines.governance.agreements import run_date
+        from datalabs_pipelines.run_context import run_date
 
         return run_date()
     return dt.date.fromisoformat(value)

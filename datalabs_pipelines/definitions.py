@@ -18,6 +18,7 @@ from datalabs_pipelines.governance.dictionary_assets import (
     build_dictionary_page_asset,
 )
 from datalabs_pipelines.ingestion.assets import raw_assets
+from datalabs_pipelines.ingestion.ledger_views import build_ledger_views
 from datalabs_pipelines.linkage.assets import linkage_assets
 from datalabs_pipelines.mart_assets import build_mart_asset
 from datalabs_pipelines.marts.registry import mart_declarations
@@ -81,6 +82,7 @@ def build_definitions(contracts: Sequence[Contract] | None = None) -> dg.Definit
     return dg.Definitions(
         assets=[
             *described,
+            build_ledger_views(contracts),
             staging_reports,
             mart_status,
             dictionary,

@@ -18,16 +18,20 @@ import dagster as dg
 import duckdb
 from dagster_duckdb import DuckDBResource
 
-from datalabs_pipelines.assets_common import column_schema, freshness_of, table_metadata
+from datalabs_pipelines.assets_common import (
+    LINEAGE_KEY,
+    column_lineage,
+    column_schema,
+    freshness_of,
+    table_metadata,
+)
 from datalabs_pipelines.contracts import Contract
 from datalabs_pipelines.contracts.roles import build_role_views
 from datalabs_pipelines.governance.agreement_check import (
-    SCHEDULED_TIME_TAG,
     agreement_check_result,
     agreement_check_spec,
 )
-from datalabs_pipelines.governance.agreements import evaluate_agreements, run_date, sources_used
-from datalabs_pipelines.governance.lineage import LINEAGE_KEY, column_lineage
+from datalabs_pipelines.governance.agreements import evaluate_agreements, sources_used
 from datalabs_pipelines.marts.coverage import withhold_below_coverage
 from datalabs_pipelines.marts.declaration import MartDeclaration
 from datalabs_pipelines.marts.environment import prepare
@@ -39,6 +43,7 @@ from datalabs_pipelines.marts.status import (
     assess,
 )
 from datalabs_pipelines.quality.extract_status import EXTRACT_STATUS_KEY, extract_statuses
+from datalabs_pipelines.run_context import SCHEDULED_TIME_TAG, run_date
 from datalabs_pipelines.warehouse import identifier, table_exists, warehouse_pool
 
 

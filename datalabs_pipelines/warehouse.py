@@ -39,7 +39,7 @@ def qualified(table: tuple[str, str]) -> str:
 
 def literal(value: object) -> str:
     """``value`` as a SQL literal, for the few places that cannot take a bound parameter
-    (macro bodies, ATTACH, SQL handed to Great Expectations): a number as written, anything
+    (views, macro bodies, ATTACH, SQL handed to Great Expectations): a number as written, anything
     else (a date as ISO text) a quoted string with its quotes doubled."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         text = value.isoformat() if isinstance(value, dt.date) else str(value)

@@ -132,7 +132,7 @@ def sample_graph(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SampleGra
     from datalabs_pipelines.contracts import all_contracts
     from datalabs_pipelines.definitions import build_definitions
     from datalabs_pipelines.generator.main import generate
-    from datalabs_pipelines.governance.agreements import run_date
+    from datalabs_pipelines.run_context import run_date
     from datalabs_pipelines.settings import get_settings
 
     folder = tmp_path_factory.mktemp("sample_graph")

@@ -1,18 +1,20 @@
 """Content hashes of landing files, and the hashes the load ledger already holds.
 
-The landing sensor requests a load only for a file whose content ``raw.deliveries`` does not
-hold, so the UI started after `make run` reloads nothing. A hash is recomputed only when the
-file's inode, size, mtime or ctime changed: ctime moves on every write and cannot be set back,
-so a corrected file copied with its old size and modification time is still rehashed.
+The landing sensor requests a load only for a file whose content its extract's load ledger
+(``raw.<extract>_deliveries``) does not hold, so the UI started after `make run` reloads
+nothing. A hash is recomputed only when the file's inode, size, mtime or ctime changed: ctime
+moves on every write and cannot be set back, so a corrected file copied with its old size and
+modification time is still rehashed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import duckdb
 
+from datalabs_pipelines.contracts.model import Contract
 from datalabs_pipelines.ingestion.landing import Delivery
 from datalabs_pipelines.ingestion.loading import LEDGER
 from datalabs_pipelines.ingestion.physical import file_sha256
@@ -40,23 +42,29 @@ def content_hashes(
     return hashes, fresh
 
 
-def loaded_hashes(database: str) -> dict[tuple[str, str], str]:
-    """(extract, delivery) → sha256 from the load ledger of ``database`` (the warehouse
-    resource's: the embedded file or the DuckLake); empty when nothing was loaded.
+def loaded_hashes(database: str, contracts: Sequence[Contract]) -> dict[tuple[str, str], str]:
+    """(extract, delivery) → sha256 from the load ledgers of ``contracts`` in ``database`` (the
+    warehouse resource's: the embedded file or the DuckLake); empty when nothing was loaded.
 
     Raises ``duckdb.Error`` when the embedded file is held by a writer (the caller retries).
     """
     if is_lake(database):
         with WarehouseResource(database=database).get_connection() as con:
-            return _ledger(con)
+            return _ledger(con, contracts)
     if not Path(database).exists():
         return {}
     with duckdb.connect(database, read_only=True) as con:
-        return _ledger(con)
+        return _ledger(con, contracts)
 
 
-def _ledger(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], str]:
-    if not table_exists(con, LEDGER):
+def _ledger(
+    con: duckdb.DuckDBPyConnection, contracts: Sequence[Contract]
+) -> dict[tuple[str, str], str]:
+    # an older warehouse's shared table (or the view) first: each extract's own ledger wins
+    tables = [t for t in [LEDGER.view, *(LEDGER.of(c) for c in contracts)] if table_exists(con, t)]
+    if not tables:
         return {}
-    rows = con.execute(f"SELECT extract, delivery, sha256 FROM {qualified(LEDGER)}").fetchall()
-    return {(e, d): s for e, d, s in rows}
+    union = " UNION ALL ".join(
+        f"SELECT extract, delivery, sha256 FROM {qualified(t)}" for t in tables
+    )
+    return {(e, d): s for e, d, s in con.execute(union).fetchall()}

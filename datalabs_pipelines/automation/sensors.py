@@ -74,7 +74,7 @@ def build_landing_sensor(contracts: Sequence[Contract], jobs: Sequence) -> dg.Se
                 cursor=json.dumps(cache),
             )
         try:
-            loaded = loaded_hashes(database)
+            loaded = loaded_hashes(database, contracts)
         except duckdb.Error:
             return dg.SensorResult(
                 skip_reason="the warehouse is held by a run; checking again at the next tick",

@@ -7,11 +7,12 @@ from pathlib import Path
 
 import duckdb
 
-from datalabs_pipelines.warehouse import SCHEMAS, table_exists
+from datalabs_pipelines.warehouse import SCHEMAS, qualified, table_exists
 
 
 def warehouse_summary(warehouse: Path | str) -> list[tuple[str, int, int]]:
-    """(schema, tables, rows) per layer."""
+    """(schema, tables, rows) per layer; views (the ledger's across extracts) count no rows
+    twice."""
     with duckdb.connect(str(warehouse), read_only=True) as con:
         rows = []
         for schema in SCHEMAS:
@@ -19,12 +20,13 @@ def warehouse_summary(warehouse: Path | str) -> list[tuple[str, int, int]]:
                 t
                 for (t,) in con.execute(
                     "SELECT table_name FROM information_schema.tables WHERE table_schema = ? "
-                    "ORDER BY 1",
+                    "AND table_type = 'BASE TABLE' ORDER BY 1",
                     [schema],
                 ).fetchall()
             ]
             count = sum(
-                con.execute(f'SELECT count(*) FROM {schema}."{t}"').fetchone()[0] for t in tables
+                con.execute(f"SELECT count(*) FROM {qualified((schema, t))}").fetchone()[0]
+                for t in tables
             )
             rows.append((schema, len(tables), count))
         return rows

@@ -22,7 +22,8 @@ from typing import Any
 import duckdb
 
 from datalabs_pipelines.bench.sqllog import decode
-from datalabs_pipelines.governance.tokens import PADS_TABLE, fill_pads
+from datalabs_pipelines.privacy_tokens import PADS_TABLE, fill_pads
+from datalabs_pipelines.warehouse import literal
 
 MAX_FAILURES_KEPT = 5
 
@@ -83,8 +84,8 @@ def rewrite(value: Any, path_map: Mapping[str, str]) -> Any:
 def _run(cursor: duckdb.DuckDBPyConnection, stmt: Statement, path_map: Mapping[str, str]):
     sql, params = rewrite(stmt.sql, path_map), rewrite(stmt.params, path_map)
     if stmt.op == "register":
-        parquet = (stmt.parquet or "").replace("'", "''")  # a view cannot take parameters
-        cursor.execute(f"CREATE OR REPLACE TEMP VIEW {sql} AS SELECT * FROM '{parquet}'")
+        parquet = literal(stmt.parquet or "")  # a view cannot take parameters
+        cursor.execute(f"CREATE OR REPLACE TEMP VIEW {sql} AS SELECT * FROM {parquet}")
     elif stmt.op == "unregister":
         cursor.execute(f"DROP VIEW IF EXISTS {sql}")
     elif stmt.op == "executemany":

@@ -10,7 +10,7 @@ A line: ``{"session": "d3", "op": "execute", "sql": ..., "params": ..., "seconds
 columns, never its rows, are saved beside the log as Parquet so a replay can bind to it: the
 frames registered are delivered rows and linkage inputs, which hold identifiers that must not
 leave the ``pii`` schema) or ``unregister``. The HMAC key never reaches this log: see
-``governance.tokens.install_hmac_macro``. Sessions are ``d<n>``
+``privacy_tokens.install_hmac_macro``. Sessions are ``d<n>``
 (a warehouse connection), ``s<n>`` (Great Expectations') and ``m<n>`` (a private in-memory
 database, such as the one vendor matching gives Splink). Splink's own statements are logged
 through ``splink_api``, under the session of the connection it was given.

@@ -42,8 +42,11 @@ class ValidationComparison:
         return self.ge_seconds / self.sql_seconds if self.sql_seconds else float("inf")
 
 
-def _count_expression(contract: Contract, exp: Expectation, table: str) -> str:
-    """A SQL expression for ``exp``'s unexpected count (row count for ``row_count``).
+def _count_expression(
+    contract: Contract, exp: Expectation, table: str, n: int, params: dict[str, object]
+) -> str:
+    """A SQL expression for ``exp``'s unexpected count (row count for ``row_count``); the
+    values it binds go into ``params`` (named after ``n``, the expectation's position).
 
     Uniqueness is counted from grouped keys, the cheapest way by hand; every other
     expectation counts the rows its predicate (``unexpected_predicate``) selects.
@@ -60,17 +63,21 @@ def _count_expression(contract: Contract, exp: Expectation, table: str) -> str:
             )
         case RowCount():
             return "count(*)"
-    return f"count(*) FILTER (WHERE {unexpected_predicate(contract, exp, table)})"
+    predicate = unexpected_predicate(contract, exp, table, prefix=f"c{n}_")
+    params |= predicate.params
+    return f"count(*) FILTER (WHERE {predicate.sql})"
 
 
-def handwritten_sql(contract: Contract, table: str) -> tuple[str, list[str]]:
-    """One SELECT computing every expectation's unexpected count; (sql, check names)."""
+def handwritten_sql(contract: Contract, table: str) -> tuple[str, dict[str, object], list[str]]:
+    """One SELECT computing every expectation's unexpected count; (sql, its parameters, check
+    names)."""
+    params: dict[str, object] = {}
     expressions = [
-        f"{_count_expression(contract, exp, table)} AS c{n}"
+        f"{_count_expression(contract, exp, table, n, params)} AS c{n}"
         for n, exp in enumerate(contract.expectations)
     ]
     names = [check_name(exp) for exp in contract.expectations]
-    return f"SELECT {', '.join(expressions)} FROM {table}", names
+    return f"SELECT {', '.join(expressions)} FROM {table}", params, names
 
 
 def _best_of(repeats: int, run: Callable[[], Any]) -> tuple[float, Any]:
@@ -93,13 +100,13 @@ def compare(
     """
     from datalabs_pipelines.quality.expectations import evaluate
 
-    sql, names = handwritten_sql(contract, table)
+    sql, params, names = handwritten_sql(contract, table)
     evaluate(database, table, contract)
     ge_seconds, outcomes = _best_of(repeats, lambda: evaluate(database, table, contract))
     with duckdb.connect(str(database)) as con:
         rows = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-        con.execute(sql).fetchall()
-        sql_seconds, counts = _best_of(repeats, lambda: con.execute(sql).fetchone())
+        con.execute(sql, params).fetchall()
+        sql_seconds, counts = _best_of(repeats, lambda: con.execute(sql, params).fetchone())
     mismatches = {}
     for name, count, outcome, exp in zip(
         names, counts, outcomes, contract.expectations, strict=True

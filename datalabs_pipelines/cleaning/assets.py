@@ -17,7 +17,9 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from datalabs_pipelines.assets_common import (
+    LINEAGE_KEY,
     asset_key,
+    column_lineage,
     column_schema,
     freshness,
     table_metadata,
@@ -25,6 +27,7 @@ from datalabs_pipelines.assets_common import (
 )
 from datalabs_pipelines.candidates import candidate
 from datalabs_pipelines.cleaning.collapsed import collapsed_metadata
+from datalabs_pipelines.cleaning.lineage import identities_lineage_map, staging_lineage_map
 from datalabs_pipelines.cleaning.reports import COLLAPSED_LINES, REASON
 from datalabs_pipelines.cleaning.staging import (
     build_candidates,
@@ -36,17 +39,9 @@ from datalabs_pipelines.cleaning.staging import (
 )
 from datalabs_pipelines.cleaning.standardize import SQL_TYPES
 from datalabs_pipelines.contracts import Contract
-from datalabs_pipelines.governance.agreement_check import SCHEDULED_TIME_TAG
-from datalabs_pipelines.governance.agreements import run_date
-from datalabs_pipelines.governance.lineage import (
-    LINEAGE_KEY,
-    column_lineage,
-    identities_lineage_map,
-    staging_lineage_map,
-)
-from datalabs_pipelines.governance.tokens import linkage_key
 from datalabs_pipelines.ingestion.ledger import withdraw_missing
 from datalabs_pipelines.ingestion.loading import ensure_raw_tables
+from datalabs_pipelines.privacy_tokens import linkage_key
 from datalabs_pipelines.quality.checks import (
     check_result,
     check_specs,
@@ -62,6 +57,7 @@ from datalabs_pipelines.quality.extract_status import (
     failure_reason,
 )
 from datalabs_pipelines.quality.results import OUTCOMES, outcomes_metadata
+from datalabs_pipelines.run_context import SCHEDULED_TIME_TAG, run_date
 from datalabs_pipelines.settings import get_settings
 from datalabs_pipelines.warehouse import qualified, warehouse_pool
 
@@ -168,12 +164,11 @@ def build_staging_asset(contract: Contract) -> dg.AssetsDefinition:
         token_key = linkage_key()
         live = staging_table(contract)
         with warehouse.get_connection() as con:
+            # the raw and ledger tables, empty (with the contract's columns) if not delivered
+            ensure_raw_tables(con, contract)
             if withdrawn := withdraw_missing(con, contract, get_settings().landing_dir):
                 context.log.warning(f"withdrawn (file deleted from landing): {withdrawn}")
             deliveries = delivery_count(con, contract)
-            if not deliveries:
-                # not delivered: empty raw tables with the contract's columns
-                ensure_raw_tables(con, contract)
             staged = build_candidates(con, contract, token_key)
         started = time.perf_counter()
         on = run_date(context.run.tags.get(SCHEDULED_TIME_TAG))

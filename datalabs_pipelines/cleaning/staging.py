@@ -26,8 +26,8 @@ from datalabs_pipelines.cleaning.standardize import (
     typed_sql,
 )
 from datalabs_pipelines.contracts.model import Column, Contract
-from datalabs_pipelines.governance.tokens import hmac_sql, install_hmac_macro
 from datalabs_pipelines.ingestion.loading import pii_raw_table, raw_table
+from datalabs_pipelines.privacy_tokens import hmac_sql, install_hmac_macro
 from datalabs_pipelines.warehouse import identifier, qualified
 
 # Lines sharing a key collapse into the first (by delivery, line); under keep nothing does.

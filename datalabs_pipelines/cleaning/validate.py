@@ -108,7 +108,7 @@ def _validate_in(folder: Path, path: Path, contract: Contract) -> ValidationRepo
         report.unexpected_columns = [str(c) for c in loaded.parse.unexpected_columns]
         report.missing_optional_columns = list(loaded.parse.missing_optional_columns)
         report.quarantined = con.execute(
-            f"SELECT line, reason FROM {qualified(QUARANTINE)} ORDER BY line"
+            f"SELECT line, reason FROM {qualified(QUARANTINE.of(contract))} ORDER BY line"
         ).fetchall()
         if not loaded.rows_loaded:
             return report

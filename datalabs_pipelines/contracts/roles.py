@@ -24,7 +24,7 @@ import duckdb
 from pydantic import BaseModel, ConfigDict, Field
 
 from datalabs_pipelines.contracts.model import Contract
-from datalabs_pipelines.warehouse import identifier, table_exists
+from datalabs_pipelines.warehouse import identifier, literal, table_exists
 from datalabs_pipelines.yaml_files import read_yaml
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
@@ -213,11 +213,6 @@ def filling(contracts: Sequence[Contract], role: str) -> list[Contract]:
     return sorted((c for c in contracts if role in filled_roles(c)), key=lambda c: c.name)
 
 
-def _literal(value: str) -> str:
-    """A constant as a SQL string literal (quotes doubled: a view cannot bind parameters)."""
-    return "'" + value.replace("'", "''") + "'"
-
-
 def mapped_fields(role: Role) -> list[tuple[str, str]]:
     """(column, field) for each field a role's view gives from a value map."""
     return [(c, f) for c, m in role.value_maps.items() if m.as_columns for f in m.fields]
@@ -233,7 +228,7 @@ def _mapped(contract: Contract, column: str, field: str) -> str:
     }
     if not codes or column not in _staged(contract):
         return "NULL::VARCHAR"
-    cases = " ".join(f"WHEN {_literal(c)} THEN {_literal(v)}" for c, v in sorted(codes.items()))
+    cases = " ".join(f"WHEN {literal(c)} THEN {literal(v)}" for c, v in sorted(codes.items()))
     return f"CASE upper(trim(CAST({identifier(column)} AS VARCHAR))) {cases} END"
 
 
@@ -241,7 +236,7 @@ def _select(contract: Contract, role: Role) -> str:
     names = _staged(contract)
     columns = {n: s for n, s in role.columns.items() if not s.pii}
     parts = [
-        f"CAST({_literal(contract.constants[n])} AS {spec.type})"
+        f"CAST({literal(contract.constants[n])} AS {spec.type})"
         if n in contract.constants
         else f"CAST({identifier(n)} AS {spec.type})"
         if n in names
@@ -251,10 +246,10 @@ def _select(contract: Contract, role: Role) -> str:
     parts += [_mapped(contract, c, f) for c, f in mapped_fields(role)]
     outputs = [*columns, *(f for _, f in mapped_fields(role))]
     body = ", ".join(f"{p} AS {identifier(n)}" for p, n in zip(parts, outputs, strict=True))
-    # contract names and agencies are validated lower_snake_case identifiers
+    # constants: a view cannot bind parameters
     return (
-        f"SELECT '{identifier(contract.name)}' AS source_extract, "
-        f"'{identifier(contract.agency)}' AS source_agency, record_id"
+        f"SELECT {literal(contract.name)} AS source_extract, "
+        f"{literal(contract.agency)} AS source_agency, record_id"
         + (f", {body}" if body else "")
         + f" FROM staging.{identifier(contract.name)}"
     )

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import duckdb
 
+from datalabs_pipelines.warehouse import literal
+
 
 class NotEvaluable(RuntimeError):
     """The warehouse lacks what this evaluator needs (for example, linkage has not run)."""
@@ -40,8 +42,7 @@ def evaluate(warehouse: Path, truth_dir: Path) -> dict[str, dict]:
     # an in-memory database with the warehouse attached read-only: the baseline's Splink work
     # tables go to an in-memory catalog, which a read-only connection could not attach
     with duckdb.connect() as con:
-        quoted = str(warehouse.resolve()).replace("'", "''")
-        con.execute(f"ATTACH '{quoted}' AS warehouse (READ_ONLY)")
+        con.execute(f"ATTACH {literal(str(warehouse.resolve()))} AS warehouse (READ_ONLY)")
         con.execute("USE warehouse")
         for name, evaluator in EVALUATORS.items():
             try:

@@ -10,8 +10,6 @@ import dagster as dg
 from datalabs_pipelines.governance.agreements import AGREEMENT_CHECK, AgreementFinding
 from datalabs_pipelines.marts.declaration import MartDeclaration
 
-SCHEDULED_TIME_TAG = "dagster/scheduled_execution_time"
-
 
 def agreement_check_spec(key: dg.AssetKey, declaration: MartDeclaration) -> dg.AssetCheckSpec:
     return dg.AssetCheckSpec(

@@ -12,14 +12,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 from datalabs_pipelines.contracts.model import Contract
 from datalabs_pipelines.marts.declaration import MartDeclaration
 
 AGREEMENT_CHECK = "agreement_permits_purpose"
 CONTRACT_LAYERS = {"raw", "staging", "pii"}
-RUN_TIMEZONE = ZoneInfo("America/Chicago")
 NO_AGREEMENT = "(none on file)"
 
 
@@ -101,13 +99,3 @@ def evaluate_agreements(
         for name in sorted(set(declaration.sources) - known)
     ]
     return findings
-
-
-def run_date(scheduled_execution_time: str | None = None) -> dt.date:
-    """The date a run is judged on: its scheduled time if any, else now, in the state's zone."""
-    if scheduled_execution_time:
-        moment = dt.datetime.fromisoformat(scheduled_execution_time)
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=dt.UTC)
-        return moment.astimezone(RUN_TIMEZONE).date()
-    return dt.datetime.now(RUN_TIMEZONE).date()

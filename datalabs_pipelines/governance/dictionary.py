@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, fields, replace
 
 import dagster as dg
 
+from datalabs_pipelines.assets_common import LINEAGE_KEY
 from datalabs_pipelines.contracts.model import Contract
 from datalabs_pipelines.governance.disclosure import GATED_ROLES, SUPPRESSED_SUFFIX
 from datalabs_pipelines.marts.declaration import MartColumn, MartDeclaration
@@ -86,7 +87,7 @@ def _describe(spec: dg.AssetSpec) -> tuple[str, str]:
 
 
 def _lineage_sources(spec: dg.AssetSpec) -> dict[str, str]:
-    lineage = spec.metadata.get("dagster/column_lineage")
+    lineage = spec.metadata.get(LINEAGE_KEY)
     lineage = getattr(lineage, "column_lineage", lineage)
     if not isinstance(lineage, dg.TableColumnLineage):
         return {}

@@ -11,6 +11,7 @@ from datalabs_pipelines.assets_common import column_schema, table_metadata
 from datalabs_pipelines.contracts import Contract
 from datalabs_pipelines.dashboard.page import write_atomic
 from datalabs_pipelines.dashboard.snapshot import as_of, open_snapshot, table_names
+from datalabs_pipelines.dictionary_links import PAGE_NAME, dictionary_link
 from datalabs_pipelines.governance.dictionary import (
     ENTRY_COLUMNS,
     Entry,
@@ -18,7 +19,6 @@ from datalabs_pipelines.governance.dictionary import (
     build_entries,
     may_show_examples,
 )
-from datalabs_pipelines.governance.dictionary_links import PAGE_NAME, dictionary_link
 from datalabs_pipelines.governance.dictionary_page import render_dictionary
 from datalabs_pipelines.marts.declaration import MartDeclaration
 from datalabs_pipelines.marts.status import mart_statuses

@@ -231,9 +231,13 @@ def suppress_mirrors(con: duckdb.DuckDBPyConnection) -> int:
 
 
 def force(con: duckdb.DuckDBPyConnection, cells: list[tuple[int, str]]) -> None:
-    """Suppress the given (row, column) cells (those the disclosure audit asked for)."""
+    """Suppress the given (row, column) cells (those the disclosure audit asked for), in one
+    statement (an UPDATE per cell took seconds for a few thousand cells)."""
     if cells:
-        con.executemany(
-            f"UPDATE {CELLS} SET suppressed = true WHERE _row_id = ? AND col = ?",
-            [list(c) for c in cells],
+        rows, columns = zip(*cells, strict=True)
+        con.execute(
+            f"UPDATE {CELLS} SET suppressed = true "
+            "FROM (SELECT unnest(?::BIGINT[]) AS _row_id, unnest(?::VARCHAR[]) AS col) f "
+            f"WHERE {CELLS}._row_id = f._row_id AND {CELLS}.col = f.col",
+            [list(rows), list(columns)],
         )

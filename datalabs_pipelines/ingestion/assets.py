@@ -1,4 +1,9 @@
-"""Raw assets: one per contract, one dynamic partition per delivered file."""
+"""Raw assets: one per contract, one dynamic partition per delivered file.
+
+The step that loads an extract also writes its ledger tables in the same transaction
+(``loading.py``), so it declares them: ``raw.<extract>_deliveries``,
+``raw.<extract>_rejected_deliveries`` and ``pii.<extract>_quarantine``.
+"""
 
 from collections.abc import Sequence
 from pathlib import Path
@@ -18,7 +23,10 @@ from datalabs_pipelines.ingestion.errors import DeliveryRejected
 from datalabs_pipelines.ingestion.landing import FILE_GONE, delivery_path
 from datalabs_pipelines.ingestion.ledger import withdraw_missing, withdrawn_in_place
 from datalabs_pipelines.ingestion.loading import (
+    LEDGER_TABLES,
     LINEAGE_COLUMNS,
+    LedgerTable,
+    ensure_raw_tables,
     load_delivery,
     pii_raw_table,
     raw_table,
@@ -110,7 +118,23 @@ def raw_specs(contract: Contract) -> list[dg.AssetSpec]:
                 **common,
             )
         )
-    return specs
+    return specs + [ledger_spec(contract, table, common) for table in LEDGER_TABLES]
+
+
+def ledger_spec(contract: Contract, table: LedgerTable, common: dict) -> dg.AssetSpec:
+    """The spec of ``contract``'s part of one ledger table (written by its raw step)."""
+    schema, name = table.of(contract)
+    return dg.AssetSpec(
+        key=asset_key(schema, contract, name),
+        description=(
+            f"{table.description} Source: the loads of {contract.name} deliveries (and "
+            f"`datalabs withdraw`). Grain: {table.grain} Target: `{schema}.{name}`."
+        ),
+        group_name=schema,
+        tags=tags(contract, "pii" if schema == "pii" else "confidential"),
+        metadata={"dagster/column_schema": column_schema(table.columns), "contract": contract.name},
+        **common,
+    )
 
 
 def build_raw_asset(contract: Contract) -> dg.AssetsDefinition:
@@ -139,6 +163,7 @@ def build_raw_asset(contract: Contract) -> dg.AssetsDefinition:
         landing = get_settings().landing_dir
         results, rejected, skipped = {}, [], []
         with warehouse.get_connection() as con:
+            ensure_raw_tables(con, contract)  # every table this step declares
             withdrawn = withdraw_missing(con, contract, landing)
             if withdrawn:
                 context.log.warning(f"withdrawn (file deleted from landing): {withdrawn}")
@@ -182,6 +207,10 @@ def build_raw_asset(contract: Contract) -> dg.AssetsDefinition:
                 if contract.pii_columns
                 else None
             )
+            ledger_meta = {
+                spec.key: table_metadata(con, table.of(contract), preview=False)
+                for spec, table in zip(specs[-len(LEDGER_TABLES) :], LEDGER_TABLES, strict=True)
+            }
         if rejected:
             raise dg.Failure(
                 description=f"{len(rejected)} delivery file(s) rejected: " + " | ".join(rejected),
@@ -198,6 +227,8 @@ def build_raw_asset(contract: Contract) -> dg.AssetsDefinition:
         yield dg.MaterializeResult(asset_key=raw_key, metadata={**raw_meta, **delivery_meta})
         if pii_meta is not None:
             yield dg.MaterializeResult(asset_key=specs[1].key, metadata=pii_meta)
+        for key, metadata in ledger_meta.items():
+            yield dg.MaterializeResult(asset_key=key, metadata=metadata)
         failing = [d for d, c in checks.items() if not c["reconciles"]]
         yield dg.AssetCheckResult(
             asset_key=raw_key,

@@ -1,7 +1,7 @@
 """The delivery ledger: which deliveries are in use, which were withdrawn, and why.
 
-``raw.deliveries`` keeps one row per delivery ever loaded, with its content hash and counts.
-A delivery is withdrawn in one of two ways, both through ``withdraw``: its file is deleted
+``raw.<extract>_deliveries`` keeps one row per delivery ever loaded, with its content hash and
+counts. A delivery is withdrawn in one of two ways, both through ``withdraw``: its file is deleted
 from the extract's landing folder (the next run notices: the raw and staging steps call
 ``withdraw_missing``), or ``datalabs withdraw <file>`` marks it while the file stays (the
 next run skips those bytes: ``withdrawn_in_place``). Its rows leave raw, the pii raw table
@@ -25,12 +25,14 @@ from datalabs_pipelines.ingestion.loading import (
     LEDGER_COLUMNS,
     QUARANTINE,
     REJECTIONS,
+    adopt_shared_rows,
+    ensure_ledger_table,
     ensure_raw_tables,
     pii_raw_table,
     raw_table,
 )
 from datalabs_pipelines.ingestion.physical import file_sha256
-from datalabs_pipelines.warehouse import ensure_table, qualified, table_exists
+from datalabs_pipelines.warehouse import qualified, table_exists
 
 FILE_DELETED = "its file was deleted from landing"
 
@@ -55,24 +57,24 @@ def withdraw(
                 f"DELETE FROM {qualified(table)} WHERE _delivery = $delivery",
                 {"delivery": delivery},
             )
-        for table in (QUARANTINE, REJECTIONS):
+        for table in (QUARANTINE.of(contract), REJECTIONS.of(contract)):
             con.execute(
                 f"DELETE FROM {qualified(table)} WHERE extract = $extract AND delivery = $delivery",
                 keys,
             )
         con.execute(
-            f"UPDATE {qualified(LEDGER)} SET status = 'withdrawn', "
+            f"UPDATE {qualified(LEDGER.of(contract))} SET status = 'withdrawn', "
             "withdrawn_at = now()::TIMESTAMP, withdrawn_reason = $reason, "
             "withdrawn_sha256 = $left WHERE extract = $extract AND delivery = $delivery",
             noted,
         )
         # a file that was only ever rejected gets its record too
         con.execute(
-            f"INSERT INTO {qualified(LEDGER)} ({', '.join(LEDGER_COLUMNS)}) "
+            f"INSERT INTO {qualified(LEDGER.of(contract))} ({', '.join(LEDGER_COLUMNS)}) "
             "SELECT $extract, $delivery, "
             + ", ".join(["NULL"] * (len(LEDGER_COLUMNS) - 6))
             + ", 'withdrawn', now()::TIMESTAMP, $reason, $left WHERE NOT EXISTS (SELECT 1 FROM "
-            f"{qualified(LEDGER)} WHERE extract = $extract AND delivery = $delivery)",
+            f"{qualified(LEDGER.of(contract))} WHERE extract = $extract AND delivery = $delivery)",
             noted,
         )
         con.execute("COMMIT")
@@ -89,16 +91,21 @@ def withdraw_missing(
     Nothing is withdrawn when the landing folder itself is absent: an unmounted landing is not
     a steward deleting files.
     """
-    if not landing_dir.is_dir() or not all(
-        table_exists(con, t) for t in (LEDGER, REJECTIONS, raw_table(contract))
+    if not landing_dir.is_dir():
+        return []
+    for table in (LEDGER, REJECTIONS):
+        adopt_shared_rows(con, table, contract)
+    if not all(
+        table_exists(con, t)
+        for t in (LEDGER.of(contract), REJECTIONS.of(contract), raw_table(contract))
     ):
         return []
     folder = landing_dir / contract.agency / contract.name
     present = {p.name for p in folder.iterdir()} if folder.is_dir() else set()
     known = con.execute(
-        f"SELECT delivery FROM {qualified(LEDGER)} WHERE extract = $extract "
-        "AND coalesce(status, 'loaded') <> 'withdrawn' "
-        f"UNION SELECT delivery FROM {qualified(REJECTIONS)} WHERE extract = $extract",
+        f"SELECT delivery FROM {qualified(LEDGER.of(contract))} WHERE extract = $extract "
+        "AND coalesce(status, 'loaded') <> 'withdrawn' UNION SELECT delivery FROM "
+        f"{qualified(REJECTIONS.of(contract))} WHERE extract = $extract",
         {"extract": contract.name},
     ).fetchall()
     gone = sorted(d for (d,) in known if d not in present)
@@ -112,9 +119,9 @@ def withdrawn_in_place(
 ) -> bool:
     """``delivery`` was withdrawn by command and ``path`` still holds the bytes it left (the
     file is hashed only when such a withdrawal is on record)."""
-    ensure_table(con, LEDGER, LEDGER_COLUMNS)  # a ledger older than the column
+    ensure_ledger_table(con, LEDGER, contract)  # a ledger older than the column
     row = con.execute(
-        f"SELECT withdrawn_sha256 FROM {qualified(LEDGER)} WHERE extract = $extract "
+        f"SELECT withdrawn_sha256 FROM {qualified(LEDGER.of(contract))} WHERE extract = $extract "
         "AND delivery = $delivery AND status = 'withdrawn' AND withdrawn_sha256 IS NOT NULL",
         {"extract": contract.name, "delivery": delivery},
     ).fetchone()
@@ -142,7 +149,9 @@ def find_delivery(
     extract, _, name = target.rpartition("/")
     by_name = {c.name: c for c in contracts if not extract or c.name == extract}
     found = set()
-    for table in (LEDGER, REJECTIONS):
+    # each extract's tables, and the views over them (or an older warehouse's shared tables)
+    tables = [t.of(c) for c in by_name.values() for t in (LEDGER, REJECTIONS)]
+    for table in [*tables, LEDGER.view, REJECTIONS.view]:
         if table_exists(con, table):
             found |= set(
                 con.execute(

@@ -2,16 +2,21 @@
 
 In one transaction: delete the delivery's earlier rows, insert its records (open columns to
 ``raw.<extract>``, direct identifiers to ``pii.<extract>_raw``), its unparseable records to
-``pii.quarantine`` (their text may hold identifiers) and a ledger row to ``raw.deliveries``.
-A rejected file changes none of those tables; the rejection is recorded in
-``raw.rejected_deliveries`` so it shows in ``extract_quality``; when the file replaces a
-delivery in use, the rejection says ``REPLACEMENT_REJECTED``. Files are recognised by content
-hash: a file whose SHA-256 equals a delivery of the extract in use is not loaded again (its
-ledger row says ``duplicate of <delivery>``). Withdrawing is in ``ledger.py``.
+``pii.<extract>_quarantine`` (their text may hold identifiers) and a ledger row to
+``raw.<extract>_deliveries``. A rejected file changes none of those tables; the rejection is
+recorded in ``raw.<extract>_rejected_deliveries`` so it shows in ``extract_quality``; when the
+file replaces a delivery in use, the rejection says ``REPLACEMENT_REJECTED``. Files are
+recognised by content hash: a file whose SHA-256 equals a delivery of the extract in use is not
+loaded again (its ledger row says ``duplicate of <delivery>``). Withdrawing is in ``ledger.py``.
+
+The ledger tables are per extract so that the raw asset that writes them declares them (one
+writer per table, shown in the lineage); ``ledger_views.py`` unions each into one view
+(``raw.deliveries``, ``raw.rejected_deliveries``, ``pii.quarantine``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,48 +26,92 @@ from datalabs_pipelines.contracts.model import Contract
 from datalabs_pipelines.ingestion.errors import DeliveryRejected
 from datalabs_pipelines.ingestion.parsing import ParseResult, parse_delivery
 from datalabs_pipelines.pause_points import pause_point
-from datalabs_pipelines.warehouse import ensure_table, qualified
+from datalabs_pipelines.warehouse import ensure_table, qualified, table_exists
 
 LINEAGE_COLUMNS = {"_delivery": "VARCHAR", "_line": "BIGINT", "_loaded_at": "TIMESTAMP"}
 
-LEDGER = ("raw", "deliveries")
-LEDGER_COLUMNS = {
-    "extract": "VARCHAR",
-    "delivery": "VARCHAR",
-    "sha256": "VARCHAR",
-    "size_bytes": "BIGINT",
-    "physical_lines": "BIGINT",
-    "records_in_file": "BIGINT",
-    "rows_loaded": "BIGINT",
-    "rows_quarantined": "BIGINT",
-    "blank_lines": "BIGINT",
-    "unexpected_columns": "VARCHAR",
-    "loaded_at": "TIMESTAMP",
-    "status": "VARCHAR",  # loaded, withdrawn, or "duplicate of <delivery>"
-    "withdrawn_at": "TIMESTAMP",
-    "withdrawn_reason": "VARCHAR",  # a steward's words, or ledger.FILE_DELETED
-    "withdrawn_sha256": "VARCHAR",  # the bytes left in landing by `datalabs withdraw`
-}
 REPLACEMENT_REJECTED = "replacement rejected; the previous version is still in use"
-REJECTIONS = ("raw", "rejected_deliveries")
-REJECTION_COLUMNS = {
-    "extract": "VARCHAR",
-    "delivery": "VARCHAR",
-    "rule": "VARCHAR",
-    "line": "BIGINT",
-    "column_name": "VARCHAR",
-    "message": "VARCHAR",
-    "rejected_at": "TIMESTAMP",
+_KEYS = {
+    "extract": ("VARCHAR", "extract (contract) name"),
+    "delivery": ("VARCHAR", "delivery file name"),
 }
-QUARANTINE = ("pii", "quarantine")
-QUARANTINE_COLUMNS = {
-    "extract": "VARCHAR",
-    "delivery": "VARCHAR",
-    "line": "BIGINT",
-    "reason": "VARCHAR",
-    "raw_text": "VARCHAR",
-    "quarantined_at": "TIMESTAMP",
-}
+
+
+@dataclass(frozen=True)
+class LedgerTable:
+    """One of the ledger's tables: ``<schema>.<extract>_<name>`` per extract, and the view
+    ``<schema>.<name>`` over all of them."""
+
+    schema: str
+    name: str
+    description: str
+    grain: str
+    columns: Mapping[str, tuple[str, str]]  # name → (SQL type, description)
+
+    def of(self, contract: Contract) -> tuple[str, str]:
+        return (self.schema, f"{contract.name}_{self.name}")
+
+    @property
+    def view(self) -> tuple[str, str]:
+        return (self.schema, self.name)
+
+    @property
+    def sql_types(self) -> dict[str, str]:
+        return {name: sql_type for name, (sql_type, _) in self.columns.items()}
+
+
+LEDGER = LedgerTable(
+    "raw",
+    "deliveries",
+    "The load ledger: one row per delivery ever loaded, with its content hash and counts; "
+    "withdrawn deliveries keep their row, with the time and the reason.",
+    "one row per delivery file.",
+    {
+        **_KEYS,
+        "sha256": ("VARCHAR", "SHA-256 of the file's bytes"),
+        "size_bytes": ("BIGINT", "file size"),
+        "physical_lines": ("BIGINT", "lines in the file"),
+        "records_in_file": ("BIGINT", "records the file holds"),
+        "rows_loaded": ("BIGINT", "records loaded into the raw layer"),
+        "rows_quarantined": ("BIGINT", "records that could not be parsed"),
+        "blank_lines": ("BIGINT", "blank lines skipped"),
+        "unexpected_columns": ("VARCHAR", "columns the file holds that the contract does not"),
+        "loaded_at": ("TIMESTAMP", "when the delivery was loaded"),
+        "status": ("VARCHAR", "loaded, withdrawn, or duplicate of <delivery>"),
+        "withdrawn_at": ("TIMESTAMP", "when the delivery was withdrawn"),
+        "withdrawn_reason": ("VARCHAR", "a steward's words, or that its file was deleted"),
+        "withdrawn_sha256": ("VARCHAR", "the bytes left in landing by `datalabs withdraw`"),
+    },
+)
+REJECTIONS = LedgerTable(
+    "raw",
+    "rejected_deliveries",
+    "Delivery files rejected as a whole, and the contract rule each broke (no values).",
+    "one row per rejected delivery file.",
+    {
+        **_KEYS,
+        "rule": ("VARCHAR", "contract rule the file broke"),
+        "line": ("BIGINT", "line of the problem, if one"),
+        "column_name": ("VARCHAR", "column of the problem, if one"),
+        "message": ("VARCHAR", "what is wrong, naming file, line, column and rule, no values"),
+        "rejected_at": ("TIMESTAMP", "when the file was rejected"),
+    },
+)
+QUARANTINE = LedgerTable(
+    "pii",
+    "quarantine",
+    "Records that could not be parsed, with their text (which may hold identifiers).",
+    "one row per quarantined record.",
+    {
+        **_KEYS,
+        "line": ("BIGINT", "line where the record starts"),
+        "reason": ("VARCHAR", "why it could not be parsed (no values)"),
+        "raw_text": ("VARCHAR", "the record's text as delivered"),
+        "quarantined_at": ("TIMESTAMP", "when the record was quarantined"),
+    },
+)
+LEDGER_TABLES = (LEDGER, REJECTIONS, QUARANTINE)
+LEDGER_COLUMNS = LEDGER.sql_types
 
 
 def raw_table(contract: Contract) -> tuple[str, str]:
@@ -83,9 +132,8 @@ class LoadResult:
 
 
 def ensure_raw_tables(con: duckdb.DuckDBPyConnection, contract: Contract) -> None:
-    ensure_table(con, LEDGER, LEDGER_COLUMNS)
-    ensure_table(con, REJECTIONS, REJECTION_COLUMNS)
-    ensure_table(con, QUARANTINE, QUARANTINE_COLUMNS)
+    for table in LEDGER_TABLES:
+        ensure_ledger_table(con, table, contract)
     ensure_table(
         con,
         raw_table(contract),
@@ -112,7 +160,7 @@ def load_delivery(
     try:
         parse = parse_delivery(con, path, contract)
     except DeliveryRejected as exc:
-        if _in_use(con, keys):
+        if _in_use(con, contract, keys):
             exc = DeliveryRejected(
                 exc.path, exc.rule, f"{exc.detail}; {REPLACEMENT_REJECTED}",
                 contract=exc.contract, line=exc.line, column=exc.column,
@@ -120,7 +168,7 @@ def load_delivery(
         record_rejection(con, contract, delivery, exc)
         raise exc from None
     twin = con.execute(
-        f"SELECT min(delivery) FROM {qualified(LEDGER)} WHERE extract = $extract "
+        f"SELECT min(delivery) FROM {qualified(LEDGER.of(contract))} WHERE extract = $extract "
         "AND delivery <> $delivery AND sha256 = $sha AND coalesce(status, 'loaded') = 'loaded'",
         {**keys, "sha": parse.sha256},
     ).fetchone()[0]
@@ -147,20 +195,20 @@ def load_delivery(
                 f"SELECT $delivery, _line, {pii_cols} FROM _parsed",
                 {"delivery": delivery},
             )
-        for table in (QUARANTINE, LEDGER):
+        for table in (QUARANTINE.of(contract), LEDGER.of(contract)):
             con.execute(
                 f"DELETE FROM {qualified(table)} WHERE extract = $extract AND delivery = $delivery",
                 keys,
             )
         con.execute(
-            f"INSERT INTO {qualified(QUARANTINE)} SELECT $extract, $delivery, _line, reason, "
-            "raw_text, now()::TIMESTAMP FROM _quarantined",
+            f"INSERT INTO {qualified(QUARANTINE.of(contract))} SELECT $extract, $delivery, "
+            "_line, reason, raw_text, now()::TIMESTAMP FROM _quarantined",
             keys,
         )
         loaded = con.execute("SELECT count(*) FROM _parsed").fetchone()[0]
         quarantined = con.execute("SELECT count(*) FROM _quarantined").fetchone()[0]
         con.execute(
-            f"INSERT INTO {qualified(LEDGER)} ({', '.join(LEDGER_COLUMNS)}) VALUES "
+            f"INSERT INTO {qualified(LEDGER.of(contract))} ({', '.join(LEDGER_COLUMNS)}) VALUES "
             "($extract, $delivery, $sha, $size, $lines, $records, $loaded, $quarantined, $blank, "
             "$unexpected, now()::TIMESTAMP, $status, NULL, NULL, NULL)",
             {
@@ -177,7 +225,7 @@ def load_delivery(
             },
         )
         con.execute(
-            f"DELETE FROM {qualified(REJECTIONS)} WHERE extract = $extract "
+            f"DELETE FROM {qualified(REJECTIONS.of(contract))} WHERE extract = $extract "
             "AND delivery = $delivery",
             keys,
         )
@@ -195,11 +243,46 @@ def load_delivery(
     return LoadResult(delivery, parse, loaded, quarantined, reasons)
 
 
-def _in_use(con: duckdb.DuckDBPyConnection, keys: dict[str, str]) -> bool:
+def ensure_ledger_table(
+    con: duckdb.DuckDBPyConnection, table: LedgerTable, contract: Contract
+) -> None:
+    """Create ``contract``'s ``table`` if missing (from its rows of a shared table left by an
+    older warehouse); add columns a newer ledger has."""
+    adopt_shared_rows(con, table, contract)
+    ensure_table(con, table.of(contract), table.sql_types)
+
+
+def shared_table_exists(con: duckdb.DuckDBPyConnection, table: LedgerTable) -> bool:
+    """A warehouse from before the per-extract split holds ``table`` as one shared table
+    where its view now goes."""
+    return bool(
+        con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? "
+            "AND table_name = ? AND table_type = 'BASE TABLE'",
+            list(table.view),
+        ).fetchone()[0]
+    )
+
+
+def adopt_shared_rows(
+    con: duckdb.DuckDBPyConnection, table: LedgerTable, contract: Contract
+) -> None:
+    """Start ``contract``'s ledger table with its rows of the shared table, if there is one
+    (once: the shared table goes when ``ledger_views`` puts the view in its place)."""
+    if table_exists(con, table.of(contract)) or not shared_table_exists(con, table):
+        return
+    con.execute(
+        f"CREATE TABLE {qualified(table.of(contract))} AS "
+        f"SELECT * FROM {qualified(table.view)} WHERE extract = ?",
+        [contract.name],
+    )
+
+
+def _in_use(con: duckdb.DuckDBPyConnection, contract: Contract, keys: dict[str, str]) -> bool:
     """The ledger has this delivery loaded and not withdrawn."""
     return bool(
         con.execute(
-            f"SELECT count(*) FROM {qualified(LEDGER)} WHERE extract = $extract "
+            f"SELECT count(*) FROM {qualified(LEDGER.of(contract))} WHERE extract = $extract "
             "AND delivery = $delivery AND coalesce(status, 'loaded') = 'loaded'",
             keys,
         ).fetchone()[0]
@@ -210,14 +293,12 @@ def record_rejection(
     con: duckdb.DuckDBPyConnection, contract: Contract, delivery: str, exc: DeliveryRejected
 ) -> None:
     """Replace ``delivery``'s row in the rejection ledger (its message holds no values)."""
-    ensure_table(con, REJECTIONS, REJECTION_COLUMNS)
+    ensure_ledger_table(con, REJECTIONS, contract)
     keys = {"extract": contract.name, "delivery": delivery}
+    table = qualified(REJECTIONS.of(contract))
+    con.execute(f"DELETE FROM {table} WHERE extract = $extract AND delivery = $delivery", keys)
     con.execute(
-        f"DELETE FROM {qualified(REJECTIONS)} WHERE extract = $extract AND delivery = $delivery",
-        keys,
-    )
-    con.execute(
-        f"INSERT INTO {qualified(REJECTIONS)} VALUES ($extract, $delivery, $rule, $line, "
+        f"INSERT INTO {table} VALUES ($extract, $delivery, $rule, $line, "
         "$column, $message, now()::TIMESTAMP)",
         {**keys, "rule": exc.rule, "line": exc.line, "column": exc.column, "message": str(exc)},
     )
@@ -228,7 +309,7 @@ def reconcile(con: duckdb.DuckDBPyConnection, contract: Contract, delivery: str)
     keys = {"extract": contract.name, "delivery": delivery}
     ledger = con.execute(
         f"SELECT CASE WHEN coalesce(status, 'loaded') = 'loaded' THEN records_in_file ELSE 0 END "
-        f"FROM {qualified(LEDGER)} WHERE extract = $extract AND delivery = $delivery",
+        f"FROM {qualified(LEDGER.of(contract))} WHERE extract = $extract AND delivery = $delivery",
         keys,
     ).fetchone()
     loaded = con.execute(
@@ -236,7 +317,7 @@ def reconcile(con: duckdb.DuckDBPyConnection, contract: Contract, delivery: str)
         {"delivery": delivery},
     ).fetchone()[0]
     quarantined = con.execute(
-        f"SELECT count(*) FROM {qualified(QUARANTINE)} WHERE extract = $extract "
+        f"SELECT count(*) FROM {qualified(QUARANTINE.of(contract))} WHERE extract = $extract "
         "AND delivery = $delivery",
         keys,
     ).fetchone()[0]

@@ -189,12 +189,12 @@ def _write_memory(
     )
 
 
-def _new_key_sql(spec: KeySpec, salt: int) -> str:
-    prefix = spec.prefix.replace("'", "''")
+def _new_key_sql(spec: KeySpec) -> str:
+    """A new key: the prefix and 12 hex digits, random or (derived) from the anchor and the
+    salt (``$salt``, empty on the first draw); both bound as ``$prefix`` and ``$salt``."""
     if not spec.derived:
-        return f"'{prefix}' || left(md5(gen_random_uuid()::VARCHAR), 12)"
-    suffix = f" || '#{salt}'" if salt else ""
-    return f"'{prefix}' || upper(left(sha256(anchor{suffix}), 12))"
+        return "$prefix || left(md5(gen_random_uuid()::VARCHAR), 12)"
+    return "$prefix || upper(left(sha256(anchor || $salt), 12))"
 
 
 def _issue_new_keys(con: duckdb.DuckDBPyConnection, spec: KeySpec, clusters: str) -> int:
@@ -216,7 +216,10 @@ def _issue_new_keys(con: duckdb.DuckDBPyConnection, spec: KeySpec, clusters: str
         f"UNION SELECT old_{key} FROM {qualified(spec.changes)}"
     )
     for salt in range(10):
-        con.execute(f"UPDATE lk_new_keys SET k = {_new_key_sql(spec, salt)} WHERE k IS NULL")
+        drawn = {"prefix": spec.prefix}
+        if spec.derived:
+            drawn["salt"] = f"#{salt}" if salt else ""
+        con.execute(f"UPDATE lk_new_keys SET k = {_new_key_sql(spec)} WHERE k IS NULL", drawn)
         con.execute(
             f"""
             UPDATE lk_new_keys SET k = NULL

@@ -8,7 +8,7 @@ import dagster as dg
 
 from datalabs_pipelines.contracts.model import Contract, Expectation
 from datalabs_pipelines.contracts.staging_names import checked_column
-from datalabs_pipelines.governance.dictionary_links import dictionary_link
+from datalabs_pipelines.dictionary_links import dictionary_link
 from datalabs_pipelines.quality.expectations import Outcome, check_name, describe
 
 PARSES = "values_parse"

@@ -35,7 +35,6 @@ from datalabs_pipelines.contracts.model import (
     resolved,
 )
 from datalabs_pipelines.contracts.staging_names import checked_column
-from datalabs_pipelines.governance.agreements import run_date
 from datalabs_pipelines.quality.ge_duckdb_workaround import keep_duckdb_connections, release
 from datalabs_pipelines.quality.unexpected import (
     KEY_COLUMN,
@@ -43,6 +42,7 @@ from datalabs_pipelines.quality.unexpected import (
     unexpected_predicate,
     year,
 )
+from datalabs_pipelines.run_context import run_date
 from datalabs_pipelines.warehouse import is_lake
 
 SAMPLE_KEYS = 5
@@ -205,13 +205,13 @@ def _sample_keys(source, table: str, contract: Contract, exp: Expectation) -> li
     """A few record ids of the rows ``exp`` found unexpected, through GE's connection."""
     import sqlalchemy as sa
 
-    predicate = unexpected_predicate(contract, exp, table)
+    predicate = unexpected_predicate(contract, exp, table, mark=":")
     engine = source.get_execution_engine()
     rows = engine.execute_query(
         sa.text(
-            f"SELECT {KEY_COLUMN} FROM {table} WHERE {predicate} "
+            f"SELECT {KEY_COLUMN} FROM {table} WHERE {predicate.sql} "
             f"ORDER BY {KEY_COLUMN} LIMIT {SAMPLE_KEYS}"
-        )
+        ).bindparams(**predicate.params)
     ).fetchall()
     return [str(r[0]) for r in rows]
 

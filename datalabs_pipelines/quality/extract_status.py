@@ -39,10 +39,10 @@ STATUS_COLUMNS = {name: sql_type for name, (sql_type, _) in STATUS_SCHEMA.items(
 
 def delivery_count(con: duckdb.DuckDBPyConnection, contract: Contract) -> int:
     """Deliveries of ``contract`` in use in the ledger (0: not delivered, or all withdrawn)."""
-    if not table_exists(con, LEDGER):
+    if not table_exists(con, LEDGER.of(contract)):
         return 0
     return con.execute(
-        f"SELECT count(*) FROM {qualified(LEDGER)} WHERE extract = ? "
+        f"SELECT count(*) FROM {qualified(LEDGER.of(contract))} WHERE extract = ? "
         "AND coalesce(status, 'loaded') = 'loaded'",
         [contract.name],
     ).fetchone()[0]

@@ -3,15 +3,16 @@
 Great Expectations computes the counts. This predicate fetches a few record ids of the rows a
 failing check found (asking GE for them costs a query per expectation, passing or not), and
 the benchmark's hand-written aggregate counts with it; the benchmark and its test check that
-those counts agree with GE's. Bounds and sets come from the contracts (validated YAML in the
-repository) and are written as SQL literals by ``warehouse.literal``, since GE and the
-benchmark take the predicate as SQL text.
+those counts agree with GE's. Bounds and sets are bound parameters, never SQL text: the
+predicate names them (``$<prefix>lo``, or ``:<prefix>lo`` for SQLAlchemy's ``text``) and
+returns their values.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import NamedTuple
 
 from datalabs_pipelines.contracts.model import (
     Between,
@@ -25,8 +26,8 @@ from datalabs_pipelines.contracts.model import (
     resolved,
 )
 from datalabs_pipelines.contracts.staging_names import checked_column
-from datalabs_pipelines.governance.agreements import run_date
-from datalabs_pipelines.warehouse import identifier, literal
+from datalabs_pipelines.run_context import run_date
+from datalabs_pipelines.warehouse import identifier
 
 KEY_COLUMN = "record_id"
 
@@ -52,15 +53,42 @@ def duplicate_rows_query(columns: Sequence[str]) -> str:
     )
 
 
+class Predicate(NamedTuple):
+    """SQL with named parameters, and their values."""
+
+    sql: str
+    params: dict[str, object]
+
+
 def unexpected_predicate(
-    contract: Contract, exp: Expectation, table: str, on: dt.date | None = None
-) -> str | None:
+    contract: Contract,
+    exp: Expectation,
+    table: str,
+    on: dt.date | None = None,
+    *,
+    prefix: str = "p",
+    mark: str = "$",
+) -> Predicate | None:
     """A predicate true for the rows of ``table`` that ``exp`` finds unexpected.
 
     None for ``row_count``, which is about the table, not its rows. Bounds relative to the run
-    date are resolved on ``on`` (default: today in the state's time zone).
+    date are resolved on ``on`` (default: today in the state's time zone). Parameters are
+    named ``<mark><prefix><name>`` (``$`` for DuckDB, ``:`` for SQLAlchemy's ``text``); a
+    distinct ``prefix`` per predicate lets several share one statement.
     """
-    exp = resolved(exp, on or run_date())
+    params: dict[str, object] = {}
+
+    def bound(name: str, value: object) -> str:
+        params[prefix + name] = value
+        return f"{mark}{prefix}{name}"
+
+    sql = _predicate(contract, resolved(exp, on or run_date()), table, bound)
+    return None if sql is None else Predicate(sql, params)
+
+
+def _predicate(
+    contract: Contract, exp: Expectation, table: str, bound: Callable[[str, object], str]
+) -> str | None:
     col = {c.name: identifier(checked_column(c)) for c in contract.columns}
     pii = {c.name for c in contract.pii_columns}
     match exp:
@@ -75,11 +103,11 @@ def unexpected_predicate(
             query = duplicate_rows_query([col[c] for c in cols]).replace("{batch}", table)
             return f"{KEY_COLUMN} IN ({query})"
         case Between(column=c, min=lo, max=hi) if c in pii:
-            return _outside(f"{identifier(c)}_year", year(lo), year(hi))
+            return _outside(f"{identifier(c)}_year", year(lo), year(hi), bound)
         case Between(column=c, min=lo, max=hi):
-            return _outside(col[c], lo, hi)
+            return _outside(col[c], lo, hi, bound)
         case InSet(column=c, values=values):
-            listed = ", ".join(literal(str(v)) for v in values)
+            listed = ", ".join(bound(f"v{i}", str(v)) for i, v in enumerate(values))
             return (
                 f"{col[c]} IS NOT NULL AND NOT list_contains([{listed}], CAST({col[c]} AS VARCHAR))"
             )
@@ -90,7 +118,7 @@ def unexpected_predicate(
     raise ValueError(exp)
 
 
-def _outside(column: str, lo: object, hi: object) -> str:
-    tests = [f"{column} < {literal(lo)}"] if lo is not None else []
-    tests += [f"{column} > {literal(hi)}"] if hi is not None else []
+def _outside(column: str, lo: object, hi: object, bound: Callable[[str, object], str]) -> str:
+    tests = [f"{column} < {bound('lo', lo)}"] if lo is not None else []
+    tests += [f"{column} > {bound('hi', hi)}"] if hi is not None else []
     return f"({' OR '.join(tests)})" if tests else "FALSE"

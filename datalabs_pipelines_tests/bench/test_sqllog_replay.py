@@ -11,7 +11,7 @@ import pytest
 
 from datalabs_pipelines.bench import sqllog
 from datalabs_pipelines.bench.replay import Statement, read_log, replay, rewrite
-from datalabs_pipelines.governance.tokens import hmac_hex, hmac_pads, install_hmac_macro
+from datalabs_pipelines.privacy_tokens import hmac_hex, hmac_pads, install_hmac_macro
 
 
 @pytest.mark.parametrize(

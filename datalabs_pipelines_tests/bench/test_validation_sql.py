@@ -19,10 +19,11 @@ EXPECTATIONS = [
 
 
 def test_one_select_with_one_count_per_expectation(warehouse):  # noqa: F811
-    sql, names = handwritten_sql(contract(EXPECTATIONS), "staging.spells")
+    sql, params, names = handwritten_sql(contract(EXPECTATIONS), "staging.spells")
     assert sql.count(" AS c") == len(EXPECTATIONS) == len(names)
+    assert "'F'" not in sql and "500" not in sql  # values are bound, not written into SQL
     with duckdb.connect(str(warehouse)) as con:
-        counts = con.execute(sql).fetchone()
+        counts = con.execute(sql, params).fetchone()
     assert counts == (100, 0, 1, 1, 49, 10, 100)
 
 

@@ -140,9 +140,10 @@ def test_two_extracts_load_at_once_with_no_lock_error(tmp_path, postgres):
     (site.pause_dir / "ingest.before_commit.resume").write_text("")
     finished(people)
     with lake_connection(postgres, "two_loads_lake") as con:
-        ledger = con.execute(
+        ledger = con.execute(  # each load writes its own extract's ledger
             "SELECT extract, count(*), bool_and(records_in_file = rows_loaded + rows_quarantined)"
-            " FROM raw.deliveries GROUP BY extract ORDER BY extract"
+            " FROM (" + " UNION ALL ".join(f"FROM raw.{e}_deliveries" for e in EXTRACTS) + ")"
+            " GROUP BY extract ORDER BY extract"
         ).fetchall()
         loaded = {e: con.execute(f"SELECT count(*) FROM raw.{e}").fetchone()[0] for e in EXTRACTS}
     assert [(e, ok) for e, _, ok in ledger] == [("people", True), ("visits", True)]

@@ -14,13 +14,13 @@ from datalabs_pipelines.governance.agreement_check import agreement_check_result
 from datalabs_pipelines.governance.agreements import (
     AGREEMENT_CHECK,
     evaluate_agreements,
-    run_date,
     sources_used,
 )
 from datalabs_pipelines.mart_assets import build_mart_asset, mart_key
 from datalabs_pipelines.marts.declaration import load_declaration
 from datalabs_pipelines.marts.registry import mart_declarations
 from datalabs_pipelines.marts.status import BLOCKED, build_mart_status_asset
+from datalabs_pipelines.run_context import run_date
 from datalabs_pipelines.warehouse import table_exists, warehouse_resource
 from datalabs_pipelines_tests.conftest import FIXTURE_CONTRACTS
 

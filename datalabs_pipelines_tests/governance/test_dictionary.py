@@ -8,12 +8,12 @@ import dagster as dg
 import duckdb
 import pytest
 
+from datalabs_pipelines.cleaning.lineage import staging_lineage_map
 from datalabs_pipelines.contracts import all_contracts
 from datalabs_pipelines.definitions import defs
 from datalabs_pipelines.governance.dictionary import LAYERS, build_entries, may_show_examples
 from datalabs_pipelines.governance.dictionary_assets import read_entries, write_dictionary
 from datalabs_pipelines.governance.dictionary_page import render_dictionary
-from datalabs_pipelines.governance.lineage import staging_lineage_map
 from datalabs_pipelines.mart_assets import build_mart_asset
 from datalabs_pipelines.marts.declaration import all_declarations
 from datalabs_pipelines.quality.checks import dictionary_anchor

@@ -46,6 +46,16 @@ def test_a_symbolic_link_is_listed_then_rejected_unread(landing, people_contract
     assert SECRET not in str(caught.value)
 
 
+def test_a_hard_link_to_the_key_file_is_rejected_unread(landing, people_contract, monkeypatch):
+    key_file = landing.parent / "linkage.key"
+    monkeypatch.setenv("DATALABS_LINKAGE_KEY_FILE", str(key_file))
+    (landing / "test_agency" / "people" / "people_key.txt").hardlink_to(key_file)
+    with pytest.raises(DeliveryRejected, match="linkage key file") as caught:
+        delivery_path(people_contract, landing, "people_key.txt")
+    assert SECRET not in str(caught.value)
+    assert delivery_path(people_contract, landing, "people_ok.txt").name == "people_ok.txt"
+
+
 def test_a_folder_reached_through_a_link_is_rejected(tmp_path, people_contract):
     real = tmp_path / "elsewhere"
     real.mkdir()
@@ -77,7 +87,7 @@ def test_the_load_rejects_a_link_to_the_key_and_never_prints_the_key(isolated_en
     assert SECRET not in out + err + "".join(events)
     with duckdb.connect(str(get_settings().warehouse_path)) as con:
         rows = con.execute(
-            "SELECT delivery, rule FROM raw.rejected_deliveries ORDER BY 1"
+            "SELECT delivery, rule FROM raw.people_rejected_deliveries ORDER BY 1"
         ).fetchall()
     assert rows == [("../x.txt", "confined landing"), ("people_key.txt", "confined landing")]
 

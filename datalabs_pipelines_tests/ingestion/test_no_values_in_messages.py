@@ -27,7 +27,9 @@ def test_a_headerless_file_is_rejected_without_its_first_line(con, tmp_path, peo
     exc = _rejection(con, people_contract, path)
     assert exc.line == 1 and exc.column == "PERSON_ID"
     assert "CNRY" not in str(exc)
-    ledger = con.execute("SELECT message, column_name FROM raw.rejected_deliveries").fetchall()
+    ledger = con.execute(
+        "SELECT message, column_name FROM raw.people_rejected_deliveries"
+    ).fetchall()
     assert ledger and "CNRY" not in repr(ledger)
 
 
@@ -54,7 +56,7 @@ def test_unexpected_header_fields_are_ledgered_by_position(con, tmp_path, people
     )
     result = load_delivery(con, people_contract, path, path.name)
     assert result.parse.unexpected_columns == ["field 10"]
-    ledger = con.execute("SELECT unexpected_columns FROM raw.deliveries").fetchall()
+    ledger = con.execute("SELECT unexpected_columns FROM raw.people_deliveries").fetchall()
     assert ledger == [("field 10",)]
 
 
@@ -62,7 +64,7 @@ def test_quarantine_reasons_hold_no_values(con, tmp_path, people_contract):
     path = tmp_path / "people_x.txt"
     path.write_text(f"{HEADER}\nCNRYA|CNRYB\n{RECORD}\n", encoding="latin-1")
     load_delivery(con, people_contract, path, path.name)
-    reasons = con.execute("SELECT line, reason FROM pii.quarantine").fetchall()
+    reasons = con.execute("SELECT line, reason FROM pii.people_quarantine").fetchall()
     assert reasons == [(2, "expected 9 fields, found 2")]
 
 
@@ -77,7 +79,7 @@ def test_undecodable_lines_are_quarantined_by_kind(con, tmp_path):
     path = tmp_path / "x.csv"
     path.write_bytes(b"id\nok\nCNRY\xff\xfeZ\n")
     load_delivery(con, contract, path, path.name)
-    (reason,) = con.execute("SELECT reason FROM pii.quarantine").fetchone()
+    (reason,) = con.execute("SELECT reason FROM pii.things_quarantine").fetchone()
     assert "CNRY" not in reason and "utf-8" in reason
 
 

@@ -59,7 +59,7 @@ def test_fixed_width_short_and_long_lines_are_quarantined(con, tmp_path):
         (1, "001", "00250"),
         (4, "004", "00400"),
     ]
-    assert con.execute("SELECT line, reason FROM pii.quarantine ORDER BY 1").fetchall() == [
+    assert con.execute("SELECT line, reason FROM pii.things_quarantine ORDER BY 1").fetchall() == [
         (2, "short line: 6 characters, layout expects 8"),
         (3, "long line: 9 characters, layout expects 8"),
     ]

@@ -8,8 +8,9 @@ import pytest
 
 from datalabs_pipelines.contracts.model import Contract
 from datalabs_pipelines.ingestion.errors import DeliveryRejected
-from datalabs_pipelines.ingestion.loading import load_delivery, reconcile
+from datalabs_pipelines.ingestion.loading import QUARANTINE, load_delivery, reconcile
 from datalabs_pipelines.ingestion.physical import file_facts
+from datalabs_pipelines.warehouse import qualified
 
 
 def csv_contract(**fmt) -> Contract:
@@ -41,8 +42,9 @@ def write(tmp_path: Path, data: bytes, name: str = "d.csv") -> Path:
     return path
 
 
-def quarantine(con) -> list[tuple[int, str]]:
-    return con.execute("SELECT line, reason FROM pii.quarantine ORDER BY line").fetchall()
+def quarantine(con, contract: Contract) -> list[tuple[int, str]]:
+    table = qualified(QUARANTINE.of(contract))
+    return con.execute(f"SELECT line, reason FROM {table} ORDER BY line").fetchall()
 
 
 def loaded(con) -> list[tuple[int, str, str]]:
@@ -107,7 +109,7 @@ def test_delimited_records_are_loaded_or_quarantined(
     contract = csv_contract()
     result = load_delivery(con, contract, write(tmp_path, data), "d.csv")
     assert loaded(con) == expected_loaded
-    assert quarantine(con) == expected_quarantine
+    assert quarantine(con, contract) == expected_quarantine
     counts = reconcile(con, contract, "d.csv")
     assert counts["reconciles"], counts
     assert result.rows_loaded + result.rows_quarantined == result.parse.records
@@ -152,7 +154,7 @@ def test_unusable_files_are_rejected_with_file_rule_and_nothing_loaded(
     assert str(path) in message and rule in message and fragment in message
     assert info.value.rule == rule
     assert con.execute("SELECT count(*) FROM raw.things").fetchone()[0] == 0
-    assert con.execute("SELECT rule FROM raw.rejected_deliveries").fetchall() == [(rule,)]
+    assert con.execute("SELECT rule FROM raw.things_rejected_deliveries").fetchall() == [(rule,)]
 
 
 def test_missing_column_error_names_line_and_column(con, tmp_path):
@@ -191,7 +193,7 @@ def test_latin1_file_decodes_accents(con, tmp_path, people_contract):
     names = con.execute("SELECT last_name FROM pii.people_raw ORDER BY _line").fetchall()
     assert ("Muñoz",) in names and ("Peña",) in names
     assert result.rows_quarantined == 1  # the short row
-    assert quarantine(con) == [(6, "expected 9 fields, found 3")]
+    assert quarantine(con, people_contract) == [(6, "expected 9 fields, found 3")]
 
 
 def test_json_lines(con, visits_contract):
@@ -204,7 +206,7 @@ def test_json_lines(con, visits_contract):
         (2, "v2"),
         (3, "v3"),
     ]
-    assert quarantine(con) == [(4, "malformed JSON object")]
+    assert quarantine(con, visits_contract) == [(4, "malformed JSON object")]
 
 
 @pytest.mark.parametrize(

@@ -39,7 +39,8 @@ def test_withdraw_by_path_keeps_the_record_and_skips_the_same_bytes(isolated_env
     assert path.exists()  # landing is never modified
     assert _rows("SELECT DISTINCT _delivery FROM raw.people") == [("people_2024.txt",)]
     assert _rows(
-        "SELECT delivery, status, rows_loaded, withdrawn_reason FROM raw.deliveries ORDER BY 1"
+        "SELECT delivery, status, rows_loaded, withdrawn_reason FROM raw.people_deliveries "
+        "ORDER BY 1"
     ) == [
         ("people_2024.txt", "loaded", 5, None),
         ("people_2025.txt", "withdrawn", 1, "sent by mistake"),
@@ -56,6 +57,6 @@ def test_withdraw_by_name_and_unknown_names(isolated_env, capsys):
     _load("people_2024.txt")
     assert main(["withdraw", "people_2024.txt"]) == 0
     assert _rows("SELECT count(*) FROM raw.people") == [(0,)]
-    assert _rows("SELECT count(*) FROM pii.quarantine") == [(0,)]  # its quarantined line too
+    assert _rows("SELECT count(*) FROM pii.people_quarantine") == [(0,)]  # its quarantined line too
     assert main(["withdraw", "people/people_2099.txt"]) == 2
     assert "no delivery 'people/people_2099.txt'" in capsys.readouterr().err

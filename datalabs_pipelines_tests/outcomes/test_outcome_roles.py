@@ -13,7 +13,7 @@ from datalabs_pipelines.contracts import ContractError, all_contracts
 from datalabs_pipelines.contracts.loader import CONTRACTS_DIR, load_contract
 from datalabs_pipelines.contracts.model import Contract
 from datalabs_pipelines.contracts.roles import filling, role_problems
-from datalabs_pipelines.governance.agreements import evaluate_agreements, run_date
+from datalabs_pipelines.governance.agreements import evaluate_agreements
 from datalabs_pipelines.linkage.sources import person_sources
 from datalabs_pipelines.marts.registry import mart_declarations
 from datalabs_pipelines.marts.status import FRESH, NOT_MEASURABLE, assess
@@ -21,6 +21,7 @@ from datalabs_pipelines.outcomes.assets import outcome_assets
 from datalabs_pipelines.outcomes.build import build_fact
 from datalabs_pipelines.outcomes.facts import all_facts
 from datalabs_pipelines.quality.extract_status import LOADED
+from datalabs_pipelines.run_context import run_date
 
 FACTS = {f.name: f for f in all_facts()}
 SHIPPED = {c.name: c for c in all_contracts()}

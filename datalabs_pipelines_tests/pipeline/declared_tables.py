@@ -11,11 +11,6 @@ import duckdb
 
 from datalabs_pipelines.warehouse import SCHEMAS
 
-# The delivery ledger: every raw load writes its rows in the transaction that loads the
-# delivery (so a crash leaves both or neither), and Dagster lets one asset own a key, not
-# twelve. Declaring them needs the ledger split per extract or moved out of the load step.
-LOAD_LEDGER = {"raw.deliveries", "raw.rejected_deliveries", "pii.quarantine"}
-
 
 def declared_tables(defs: dg.Definitions) -> set[str]:
     return {
@@ -35,4 +30,4 @@ def undeclared_tables(warehouse: Path, defs: dg.Definitions) -> set[str]:
                 "WHERE table_catalog = current_database()"
             ).fetchall()
         }
-    return found - declared_tables(defs) - LOAD_LEDGER
+    return found - declared_tables(defs)

@@ -16,11 +16,13 @@ import pytest
 
 from datalabs_pipelines.automation.local_run import RunOutcome, materialize_everything
 from datalabs_pipelines.contracts import all_contracts
+from datalabs_pipelines.contracts.loader import load_contract
 from datalabs_pipelines.definitions import build_definitions
-from datalabs_pipelines.ingestion.loading import LEDGER, QUARANTINE
+from datalabs_pipelines.ingestion.loading import LEDGER, QUARANTINE, raw_table
 from datalabs_pipelines.pause_points import PAUSE_AT, PAUSE_DIR
 from datalabs_pipelines.run_lease import LEASE_ENV
 from datalabs_pipelines.settings import PROJECT_ROOT
+from datalabs_pipelines.warehouse import qualified, table_exists
 from datalabs_pipelines_tests.conftest import FIXTURE_CONTRACTS, FIXTURE_LANDING, TEST_KEY_HEX
 
 GUARD_SECONDS = 300  # only to stop a hung test; nothing asserts how long anything takes
@@ -150,30 +152,30 @@ def kill(process: subprocess.Popen) -> None:
 def inconsistencies(warehouse: Path) -> list[str]:
     """Deliveries not all-or-nothing: ledger, raw rows and quarantine must agree exactly."""
     problems = []
+    ledger, raw, quarantined = {}, {}, {}
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        ledger = {
-            (e, d): (records, loaded, quarantined)
-            for e, d, records, loaded, quarantined in con.execute(
-                "SELECT extract, delivery, records_in_file, rows_loaded, rows_quarantined "
-                f"FROM {'.'.join(LEDGER)}"
-            ).fetchall()
-        }
-        extracts = {e for e, _ in ledger} | {"people", "visits"}
-        raw = {
-            e: dict(con.execute(f"SELECT _delivery, count(*) FROM raw.{e} GROUP BY 1").fetchall())
-            for e in extracts
-            if con.execute(
-                "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'raw' "
-                "AND table_name = ?",
-                [e],
-            ).fetchone()[0]
-        }
-        quarantined = {
-            (e, d): n
-            for e, d, n in con.execute(
-                f"SELECT extract, delivery, count(*) FROM {'.'.join(QUARANTINE)} GROUP BY 1, 2"
-            ).fetchall()
-        }
+        for contract in map(load_contract, sorted(FIXTURE_CONTRACTS.rglob("*.yaml"))):
+            if not table_exists(con, raw_table(contract)):
+                continue
+            ledger |= {
+                (e, d): (records, loaded, held)
+                for e, d, records, loaded, held in con.execute(
+                    "SELECT extract, delivery, records_in_file, rows_loaded, rows_quarantined "
+                    f"FROM {qualified(LEDGER.of(contract))}"
+                ).fetchall()
+            }
+            raw[contract.name] = dict(
+                con.execute(
+                    f"SELECT _delivery, count(*) FROM {qualified(raw_table(contract))} GROUP BY 1"
+                ).fetchall()
+            )
+            quarantined |= {
+                (e, d): n
+                for e, d, n in con.execute(
+                    "SELECT extract, delivery, count(*) "
+                    f"FROM {qualified(QUARANTINE.of(contract))} GROUP BY 1, 2"
+                ).fetchall()
+            }
     for (extract, delivery), (records, loaded, held) in ledger.items():
         found = (raw.get(extract, {}).get(delivery, 0), quarantined.get((extract, delivery), 0))
         if found != (loaded, held) or records != loaded + held:

@@ -39,7 +39,9 @@ def test_records_are_loaded_or_quarantined_with_line_and_reason(con, tmp_path, c
     lines = con.execute(f"SELECT _line FROM raw.{contract.name} ORDER BY 1").fetchall()
     assert [line for (line,) in lines] == case.loaded
     assert (
-        con.execute("SELECT line, reason FROM pii.quarantine ORDER BY line").fetchall()
+        con.execute(
+            f"SELECT line, reason FROM pii.{contract.name}_quarantine ORDER BY line"
+        ).fetchall()
         == case.quarantined
     )
     counts = reconcile(con, contract, path.name)
@@ -62,11 +64,11 @@ def test_unusable_files_are_rejected_naming_file_line_column_and_rule(con, tmp_p
         assert f"line {case.line}" in message
     if case.column is not None:
         assert f"column {case.column!r}" in message
-    for table in (f"raw.{contract.name}", "pii.quarantine", "raw.deliveries"):
+    name = contract.name
+    for table in (f"raw.{name}", f"pii.{name}_quarantine", f"raw.{name}_deliveries"):
         assert con.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == 0, table
-    assert con.execute("SELECT delivery, rule FROM raw.rejected_deliveries").fetchall() == [
-        (path.name, case.rule)
-    ]
+    rejections = f"SELECT delivery, rule FROM raw.{name}_rejected_deliveries"
+    assert con.execute(rejections).fetchall() == [(path.name, case.rule)]
 
 
 # Row-level problems only typing or an expectation can see: (data, lines whose column fails
@@ -110,7 +112,7 @@ def test_the_same_delivery_loaded_twice_keeps_one_copy(con, tmp_path):
     for _ in range(2):
         load_delivery(con, contract, path, path.name)
     assert con.execute("SELECT count(*) FROM raw.payments").fetchone()[0] == 2
-    assert con.execute("SELECT count(*) FROM raw.deliveries").fetchone()[0] == 1
+    assert con.execute("SELECT count(*) FROM raw.payments_deliveries").fetchone()[0] == 1
     assert reconcile(con, contract, path.name)["reconciles"]
 
 
@@ -122,7 +124,7 @@ def test_the_same_file_delivered_under_two_names_is_recognised_by_its_hash(con, 
         load_delivery(con, contract, path, name)
         assert reconcile(con, contract, name)["reconciles"]
     assert con.execute(
-        "SELECT delivery, status, rows_loaded FROM raw.deliveries ORDER BY 1"
+        "SELECT delivery, status, rows_loaded FROM raw.payments_deliveries ORDER BY 1"
     ).fetchall() == [
         ("payments_1.csv", "loaded", 2),
         ("payments_1_resent.csv", "duplicate of payments_1.csv", 0),

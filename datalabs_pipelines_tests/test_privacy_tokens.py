@@ -7,7 +7,7 @@ import stat
 
 import pytest
 
-from datalabs_pipelines.governance.tokens import (
+from datalabs_pipelines.privacy_tokens import (
     KEY_ENV,
     MissingKeyError,
     hmac_hex,
