@@ -50,18 +50,24 @@ def literal(value: object) -> str:
 def ensure_table(
     con: duckdb.DuckDBPyConnection, table: tuple[str, str], columns: Mapping[str, str]
 ) -> None:
-    """Create the table if missing; add columns a newer contract declares."""
-    con.execute(f"CREATE SCHEMA IF NOT EXISTS {identifier(table[0])}")
-    body = ", ".join(f"{identifier(name)} {sql_type}" for name, sql_type in columns.items())
-    con.execute(f"CREATE TABLE IF NOT EXISTS {qualified(table)} ({body})")
+    """Create the table if missing; add columns a newer contract declares.
+
+    One catalog query when the table is already as declared (the usual case): on DuckLake
+    every statement outside a transaction is a round of queries to the catalog's PostgreSQL.
+    """
     existing = {
         r[0]
         for r in con.execute(
-            "SELECT column_name FROM information_schema.columns "
-            "WHERE table_schema = ? AND table_name = ?",
+            "SELECT column_name FROM information_schema.columns WHERE table_catalog = "
+            "current_database() AND table_schema = ? AND table_name = ?",
             list(table),
         ).fetchall()
     }
+    if not existing:
+        con.execute(f"CREATE SCHEMA IF NOT EXISTS {identifier(table[0])}")
+        body = ", ".join(f"{identifier(name)} {sql_type}" for name, sql_type in columns.items())
+        con.execute(f"CREATE TABLE IF NOT EXISTS {qualified(table)} ({body})")
+        return
     for name, sql_type in columns.items():
         if name not in existing:
             con.execute(f"ALTER TABLE {qualified(table)} ADD COLUMN {identifier(name)} {sql_type}")
