@@ -163,7 +163,7 @@ class WarehouseResource(DuckDBResource):
             self._lease = Lease(context.instance, context.run_id).start()
 
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
-        self._drop_lake()
+        self.drop_shared_lake()
         if self._lease is not None:
             self._lease.stop()
             self._lease = None
@@ -174,7 +174,7 @@ class WarehouseResource(DuckDBResource):
         when the step succeeds, so a failed step left the file open in the process).
         ``database`` is the warehouse file, or a DuckLake."""
         prepare(self.database)
-        con = self._open()
+        con = self.open_warehouse()
         try:
             hook = connection_hook()
             wrapped = hook.connection(con) if hook is not None else con
@@ -184,13 +184,13 @@ class WarehouseResource(DuckDBResource):
             from datalabs_pipelines.deploy import lake
 
             if is_lake(self.database) and lake.is_write_conflict(error):
-                self._drop_lake()
+                self.drop_shared_lake()
                 raise lake.retry_after_conflict() from error
             raise
         finally:
             con.close()
 
-    def _open(self) -> duckdb.DuckDBPyConnection:
+    def open_warehouse(self) -> duckdb.DuckDBPyConnection:
         """The embedded file (waiting for another process's lock), or a cursor on the lake."""
         if not is_lake(self.database):
             return connect_waiting(self.database, self.connection_config)
@@ -204,7 +204,8 @@ class WarehouseResource(DuckDBResource):
         cursor.execute(f"USE {lake.LAKE_ALIAS}")
         return cursor
 
-    def _drop_lake(self) -> None:
+    def drop_shared_lake(self) -> None:
+        """Close the run's shared lake (at the run's end, or after a commit conflict)."""
         if self._lake is not None:
             self._lake.close()
             self._lake = None
