@@ -63,7 +63,7 @@ from datalabs_pipelines.quality.extract_status import (
 )
 from datalabs_pipelines.quality.results import OUTCOMES, outcomes_metadata
 from datalabs_pipelines.settings import get_settings
-from datalabs_pipelines.warehouse import qualified, warehouse_pool
+from datalabs_pipelines.warehouse import qualified, transaction, warehouse_pool
 
 STAGING_LINEAGE = {
     "record_id": ("VARCHAR", "delivery:line of the kept raw record; unique per extract"),
@@ -174,7 +174,8 @@ def build_staging_asset(contract: Contract) -> dg.AssetsDefinition:
             if not deliveries:
                 # not delivered: empty raw tables with the contract's columns
                 ensure_raw_tables(con, contract)
-            staged = build_candidates(con, contract, token_key)
+            with transaction(con):  # on DuckLake one commit, not one per statement
+                staged = build_candidates(con, contract, token_key)
         started = time.perf_counter()
         on = run_date(context.run.tags.get(SCHEDULED_TIME_TAG))
         outcomes = (
