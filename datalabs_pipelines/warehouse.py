@@ -8,7 +8,7 @@ import os
 import re
 import time
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -83,7 +83,10 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
         yield
         con.execute("COMMIT")
     except BaseException:
-        con.execute("ROLLBACK")
+        # A COMMIT that failed (a DuckLake write conflict) has ended the transaction already:
+        # then ROLLBACK fails too, and must not hide the conflict the step's retry looks for.
+        with suppress(duckdb.TransactionException):
+            con.execute("ROLLBACK")
         raise
 
 

@@ -121,8 +121,7 @@ def load_delivery(
         record_rejection(con, contract, delivery, exc)
         raise exc from None
     raw, pii_raw = qualified(raw_table(contract)), qualified(pii_raw_table(contract))
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         twin = con.execute(
             f"SELECT min(delivery) FROM {qualified(LEDGER)} WHERE extract = $extract AND "
             "delivery <> $delivery AND sha256 = $sha AND coalesce(status, 'loaded') = 'loaded'",
@@ -189,10 +188,6 @@ def load_delivery(
             ).fetchall()
         )
         pause_point("ingest.before_commit", delivery)
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     return LoadResult(delivery, parse, loaded, quarantined, reasons)
 
 
