@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 import duckdb
 
-from datalabs_pipelines.warehouse import identifier, qualified, table_exists
+from datalabs_pipelines.warehouse import identifier, qualified, table_exists, transaction
 
 CANDIDATE_SUFFIX = "__candidate"
 Table = tuple[str, str]
@@ -26,8 +26,7 @@ def candidate(table: Table) -> Table:
 def promote(con: duckdb.DuckDBPyConnection, tables: Iterable[Table]) -> None:
     """Replace each live table by its candidate, all in one transaction (a table without a
     candidate is left as it is)."""
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         for table in tables:
             if not table_exists(con, candidate(table)):
                 continue
@@ -35,10 +34,6 @@ def promote(con: duckdb.DuckDBPyConnection, tables: Iterable[Table]) -> None:
             con.execute(
                 f"ALTER TABLE {qualified(candidate(table))} RENAME TO {identifier(table[1])}"
             )
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
 
 
 def reject(con: duckdb.DuckDBPyConnection, tables: Iterable[Table], leave_empty: bool) -> None:

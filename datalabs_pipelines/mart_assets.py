@@ -44,7 +44,7 @@ from datalabs_pipelines.marts.status import (
 )
 from datalabs_pipelines.quality.extract_status import EXTRACT_STATUS_KEY, extract_statuses
 from datalabs_pipelines.run_context import SCHEDULED_TIME_TAG, run_date
-from datalabs_pipelines.warehouse import identifier, table_exists, warehouse_pool
+from datalabs_pipelines.warehouse import identifier, table_exists, transaction, warehouse_pool
 
 
 def mart_key(declaration: MartDeclaration) -> dg.AssetKey:
@@ -141,7 +141,9 @@ def build_mart_asset(
     def _mart(context: dg.AssetExecutionContext, warehouse: DuckDBResource):
         on = run_date(context.run.tags.get(SCHEDULED_TIME_TAG))
         findings = evaluate_agreements(declaration, contracts, on)
-        with warehouse.get_connection() as con:
+        # One transaction: the mart is replaced whole or not at all, and on DuckLake its two
+        # dozen statements are one catalog round trip and one commit instead of one each.
+        with warehouse.get_connection() as con, transaction(con):
             con.execute("CREATE SCHEMA IF NOT EXISTS marts")
             verdict = assess(declaration, findings, extract_statuses(con))
             data_through = None

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,6 +44,21 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
     (tmp_path / "dagster_home").mkdir()
     return tmp_path
+
+
+@pytest.fixture(scope="session")
+def code_location_modules() -> set[str]:
+    """The ``datalabs_pipelines`` modules a fresh interpreter holds once it has loaded the
+    definitions (as the code server does), whatever the import path: a static check would miss
+    ``importlib``. One interpreter for the session; the layering and public-API tests read it."""
+    probe = (
+        "import sys, datalabs_pipelines.definitions\n"
+        "print('\\n'.join(m for m in sys.modules if m.split('.')[0] == 'datalabs_pipelines'))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=300, check=True
+    )
+    return set(out.stdout.split())
 
 
 @pytest.fixture

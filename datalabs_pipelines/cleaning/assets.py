@@ -59,7 +59,7 @@ from datalabs_pipelines.quality.extract_status import (
 from datalabs_pipelines.quality.results import OUTCOMES, outcomes_metadata
 from datalabs_pipelines.run_context import SCHEDULED_TIME_TAG, run_date
 from datalabs_pipelines.settings import get_settings
-from datalabs_pipelines.warehouse import qualified, warehouse_pool
+from datalabs_pipelines.warehouse import qualified, transaction, warehouse_pool
 
 STAGING_LINEAGE = {
     "record_id": ("VARCHAR", "delivery:line of the kept raw record; unique per extract"),
@@ -169,7 +169,8 @@ def build_staging_asset(contract: Contract) -> dg.AssetsDefinition:
             if withdrawn := withdraw_missing(con, contract, get_settings().landing_dir):
                 context.log.warning(f"withdrawn (file deleted from landing): {withdrawn}")
             deliveries = delivery_count(con, contract)
-            staged = build_candidates(con, contract, token_key)
+            with transaction(con):  # on DuckLake one commit, not one per statement
+                staged = build_candidates(con, contract, token_key)
         started = time.perf_counter()
         on = run_date(context.run.tags.get(SCHEDULED_TIME_TAG))
         outcomes = (

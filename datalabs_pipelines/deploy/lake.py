@@ -1,8 +1,9 @@
 """The DuckLake warehouse backend: catalog in PostgreSQL, data as Parquet under a data path.
 
-The lake is opened as a DuckDB database named ``ducklake:postgres:<dsn>``, so it is every
-connection's default catalog and the same SQL (``raw.x``, ``marts.y``) runs on either backend;
-Great Expectations (through duckdb-engine) joins the same open database by that name.
+The lake is named ``ducklake:postgres:<dsn>``. The warehouse resource attaches it to an
+in-memory DuckDB as that connection's default catalog (``connect``), so the same SQL
+(``raw.x``, ``marts.y``) runs on either backend; Great Expectations (through duckdb-engine)
+opens it by that name, as a database of its own.
 The extensions come from the ``duckdb-extension-ducklake`` and ``duckdb-extension-postgres``
 packages, installed from their files into DuckDB's extension folder; nothing is downloaded.
 """
@@ -136,30 +137,42 @@ def prepare_lake(settings: LakeSettings, schemas: tuple[str, ...]) -> None:
             time.sleep(0.2 * (attempt + 1))
 
 
-HELD: list[duckdb.DuckDBPyConnection] = []
+LAKE_ALIAS = "lake"
 
 
-def hold_after_conflict(con: duckdb.DuckDBPyConnection) -> None:
-    """Keep the connection whose commit conflicted open for the rest of the process.
+def connect(database: str, config: dict[str, object]) -> duckdb.DuckDBPyConnection:
+    """A new in-memory DuckDB with the lake attached as ``lake`` and in use (its default
+    catalog for unqualified names).
 
-    DuckLake 1.5.5: once a commit has conflicted, opening the lake again after every
-    connection to it was closed never returns, while a connection to the still-open lake works
-    (test_parallel_writers). Holding one keeps the lake open for the step's retry. Great
-    Expectations cannot then join it in this process (it connects with another configuration):
-    a staging step that conflicted fails there, and the run's retry (run_retries in
-    dagster-production.yaml) starts a new process.
+    ``database`` is the lake's name (``LakeSettings.database``). Extensions are never
+    downloaded: the packaged ones are installed (``install_extensions``) and autoloaded.
+
+    Not ``duckdb.connect(database)``: DuckDB keeps one instance per database name in
+    the process, and once a DuckLake 1.5.5 commit has conflicted that instance never finishes
+    shutting down (something still holds it after its last connection is closed), so the next
+    connect by the same name busy-spins in DuckDB's instance cache for ever. An in-memory
+    database is never cached: after a conflict the step's retry opens a fresh one, and Great
+    Expectations, which joins the lake by name, opens its own (test_parallel_writers).
     """
-    HELD.append(con)
+    con = duckdb.connect(":memory:", config={**config, "autoinstall_known_extensions": False})
+    try:
+        con.execute(f"ATTACH {literal(database)} AS {LAKE_ALIAS}")
+        con.execute(f"USE {LAKE_ALIAS}")
+    except BaseException:
+        con.close()
+        raise
+    return con
 
 
 def _create(settings: LakeSettings, schemas: tuple[str, ...]) -> None:
     with duckdb.connect() as con:
         con.execute("SET autoinstall_known_extensions = false")
         con.execute(
-            f"ATTACH {literal(settings.database)} AS lake (DATA_PATH {literal(settings.data_path)})"
+            f"ATTACH {literal(settings.database)} AS {LAKE_ALIAS} "
+            f"(DATA_PATH {literal(settings.data_path)})"
         )
         for schema in schemas:
-            con.execute(f"CREATE SCHEMA IF NOT EXISTS lake.{identifier(schema)}")
+            con.execute(f"CREATE SCHEMA IF NOT EXISTS {LAKE_ALIAS}.{identifier(schema)}")
 
 
 def is_write_conflict(error: BaseException) -> bool:

@@ -98,18 +98,19 @@ def build_dictionary_asset(
     def data_dictionary(warehouse: DuckDBResource) -> dg.MaterializeResult:
         entries = build_entries([*specs, own], contracts, declarations)
         with warehouse.get_connection() as con:
-            notes = {
-                f"marts.{mart}": f" This run: {status}: {reason}."
-                for mart, _, status, reason, *_ in mart_statuses(con)
-                if reason
-            }
-            entries = [
-                replace(e, table_description=e.table_description + notes[e.table_name])
-                if e.table_name in notes
-                else e
-                for e in entries
-            ]
-            entries = [_with_examples(con, e) for e in entries]
+            with transaction(con):  # reads only: on DuckLake one catalog round trip, not dozens
+                notes = {
+                    f"marts.{mart}": f" This run: {status}: {reason}."
+                    for mart, _, status, reason, *_ in mart_statuses(con)
+                    if reason
+                }
+                entries = [
+                    replace(e, table_description=e.table_description + notes[e.table_name])
+                    if e.table_name in notes
+                    else e
+                    for e in entries
+                ]
+                entries = [_with_examples(con, e) for e in entries]
             write_dictionary(con, entries)
             metadata = table_metadata(con, DICTIONARY_TABLE, preview=False)
         tables = sorted({e.table_name for e in entries})

@@ -34,7 +34,7 @@ from datalabs_pipelines.ingestion.loading import (
     record_rejection,
 )
 from datalabs_pipelines.settings import get_settings
-from datalabs_pipelines.warehouse import warehouse_pool
+from datalabs_pipelines.warehouse import transaction, warehouse_pool
 
 RECONCILES = "delivery_reconciles"
 FORMAT_KINDS = {
@@ -204,18 +204,19 @@ def build_raw_asset(contract: Contract) -> dg.AssetsDefinition:
                         for d, r in results.items()
                     )
                 )
-            checks = {d: reconcile(con, contract, d) for d in results}
-            # no preview: as-delivered text, unchecked, may hold anything in any column
-            raw_meta = table_metadata(con, raw_table(contract), preview=False)
-            pii_meta = (
-                table_metadata(con, pii_raw_table(contract), preview=False)
-                if contract.pii_columns
-                else None
-            )
-            ledger_meta = {
-                spec.key: table_metadata(con, table.of(contract), preview=False)
-                for spec, table in zip(specs[-len(LEDGER_TABLES) :], LEDGER_TABLES, strict=True)
-            }
+            with transaction(con):  # reads only: one DuckLake snapshot, not one per query
+                checks = {d: reconcile(con, contract, d) for d in results}
+                # no preview: as-delivered text, unchecked, may hold anything in any column
+                raw_meta = table_metadata(con, raw_table(contract), preview=False)
+                pii_meta = (
+                    table_metadata(con, pii_raw_table(contract), preview=False)
+                    if contract.pii_columns
+                    else None
+                )
+                ledger_meta = {
+                    spec.key: table_metadata(con, table.of(contract), preview=False)
+                    for spec, table in zip(specs[-len(LEDGER_TABLES) :], LEDGER_TABLES, strict=True)
+                }
         if rejected:
             raise dg.Failure(
                 description=f"{len(rejected)} delivery file(s) rejected: " + " | ".join(rejected),

@@ -6,12 +6,14 @@ folder, and a symbolic link there is listed (so its rejection is seen) but never
 
 from __future__ import annotations
 
+import os
 import stat
 from dataclasses import dataclass
 from pathlib import Path
 
 from datalabs_pipelines.contracts import Contract
 from datalabs_pipelines.ingestion.errors import DeliveryRejected
+from datalabs_pipelines.settings import get_settings
 
 
 @dataclass(frozen=True)
@@ -51,8 +53,8 @@ def delivery_path(contract: Contract, landing_dir: Path, key: str) -> Path:
     """The regular file partition ``key`` names inside ``contract``'s landing folder.
 
     ``DeliveryRejected`` (nothing read) for a key that is not a plain file name (``../``, an
-    absolute path, a separator), a folder reached through a symbolic link, a symbolic link, or
-    anything but a regular file.
+    absolute path, a separator), a folder reached through a symbolic link, a symbolic link,
+    anything but a regular file, or the linkage key file itself (a hard link to it).
     """
     folder = landing_dir / contract.agency / contract.name
     path = folder / key
@@ -88,7 +90,23 @@ def delivery_path(contract: Contract, landing_dir: Path, key: str) -> Path:
         raise DeliveryRejected(
             path, "confined landing", "the delivery is not a regular file", contract=contract.name
         )
+    if _is_key_file(info):
+        raise DeliveryRejected(
+            path,
+            "confined landing",
+            "the delivery is the linkage key file (a hard link to it): not read",
+            contract=contract.name,
+        )
     return path
+
+
+def _is_key_file(info: os.stat_result) -> bool:
+    """Whether ``info`` is the linkage key file's own inode (a hard link is a regular file)."""
+    try:
+        key = get_settings().key_file.lstat()
+    except OSError:  # no key file yet: nothing to confuse with
+        return False
+    return (info.st_dev, info.st_ino) == (key.st_dev, key.st_ino)
 
 
 def unowned_files(contracts: tuple[Contract, ...], landing_dir: Path) -> list[Path]:

@@ -32,7 +32,7 @@ from datalabs_pipelines.ingestion.loading import (
     raw_table,
 )
 from datalabs_pipelines.ingestion.physical import file_sha256
-from datalabs_pipelines.warehouse import qualified, table_exists
+from datalabs_pipelines.warehouse import qualified, table_exists, transaction
 
 FILE_DELETED = "its file was deleted from landing"
 
@@ -49,8 +49,7 @@ def withdraw(
     ensure_raw_tables(con, contract)
     keys = {"extract": contract.name, "delivery": delivery}
     noted = {**keys, "reason": reason, "left": left_in_landing}
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         tables = [raw_table(contract)] + ([pii_raw_table(contract)] if contract.pii_columns else [])
         for table in tables:
             con.execute(
@@ -77,10 +76,6 @@ def withdraw(
             f"{qualified(LEDGER.of(contract))} WHERE extract = $extract AND delivery = $delivery)",
             noted,
         )
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
 
 
 def withdraw_missing(

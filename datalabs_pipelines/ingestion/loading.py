@@ -26,7 +26,7 @@ from datalabs_pipelines.contracts.model import Contract
 from datalabs_pipelines.ingestion.errors import DeliveryRejected
 from datalabs_pipelines.ingestion.parsing import ParseResult, parse_delivery
 from datalabs_pipelines.pause_points import pause_point
-from datalabs_pipelines.warehouse import ensure_table, qualified, table_exists
+from datalabs_pipelines.warehouse import ensure_table, qualified, table_exists, transaction
 
 LINEAGE_COLUMNS = {"_delivery": "VARCHAR", "_line": "BIGINT", "_loaded_at": "TIMESTAMP"}
 
@@ -155,10 +155,11 @@ def load_delivery(
     con: duckdb.DuckDBPyConnection, contract: Contract, path: Path, delivery: str
 ) -> LoadResult:
     """Replace ``delivery``'s rows with the contents of ``path``; raise if the file is rejected."""
-    ensure_raw_tables(con, contract)
     keys = {"extract": contract.name, "delivery": delivery}
+    with transaction(con):  # on DuckLake one catalog round trip, not one per statement
+        ensure_raw_tables(con, contract)
     try:
-        parse = parse_delivery(con, path, contract)
+        parse = parse_delivery(con, path, contract)  # not in a transaction: it reads rowids
     except DeliveryRejected as exc:
         if _in_use(con, contract, keys):
             exc = DeliveryRejected(
@@ -167,17 +168,16 @@ def load_delivery(
             )  # fmt: skip
         record_rejection(con, contract, delivery, exc)
         raise exc from None
-    twin = con.execute(
-        f"SELECT min(delivery) FROM {qualified(LEDGER.of(contract))} WHERE extract = $extract "
-        "AND delivery <> $delivery AND sha256 = $sha AND coalesce(status, 'loaded') = 'loaded'",
-        {**keys, "sha": parse.sha256},
-    ).fetchone()[0]
-    if twin is not None:  # the same bytes under another name: nothing new to load
-        con.execute("DELETE FROM _parsed")
-        con.execute("DELETE FROM _quarantined")
     raw, pii_raw = qualified(raw_table(contract)), qualified(pii_raw_table(contract))
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
+        twin = con.execute(
+            f"SELECT min(delivery) FROM {qualified(LEDGER.of(contract))} WHERE extract = $extract "
+            "AND delivery <> $delivery AND sha256 = $sha AND coalesce(status, 'loaded') = 'loaded'",
+            {**keys, "sha": parse.sha256},
+        ).fetchone()[0]
+        if twin is not None:  # the same bytes under another name: nothing new to load
+            con.execute("DELETE FROM _parsed")
+            con.execute("DELETE FROM _quarantined")
         con.execute(f"DELETE FROM {raw} WHERE _delivery = $delivery", {"delivery": delivery})
         open_cols = ", ".join(c.name for c in contract.open_columns)
         con.execute(
@@ -229,17 +229,13 @@ def load_delivery(
             "AND delivery = $delivery",
             keys,
         )
+        reasons = dict(
+            con.execute(
+                "SELECT regexp_replace(reason, '[0-9]+', 'N', 'g') AS r, count(*) "
+                "FROM _quarantined GROUP BY r ORDER BY r"
+            ).fetchall()
+        )
         pause_point("ingest.before_commit", delivery)
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    reasons = dict(
-        con.execute(
-            "SELECT regexp_replace(reason, '[0-9]+', 'N', 'g') AS r, count(*) FROM _quarantined "
-            "GROUP BY r ORDER BY r"
-        ).fetchall()
-    )
     return LoadResult(delivery, parse, loaded, quarantined, reasons)
 
 

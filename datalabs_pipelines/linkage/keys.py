@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 import duckdb
 
 from datalabs_pipelines.linkage.clustering import CLUSTERS
-from datalabs_pipelines.warehouse import ensure_table, identifier, qualified
+from datalabs_pipelines.warehouse import ensure_table, identifier, qualified, transaction
 
 
 @dataclass(frozen=True)
@@ -133,17 +133,12 @@ def persist_keys(
         """,
         {"run_id": run_id},
     )
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         _write_memory(con, spec, clusters, run_id)
         con.execute(
             f"INSERT INTO {changes} (run_id, change_type, old_{key}, new_{key}, records, "
             "changed_at) SELECT * FROM lk_changes"
         )
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     persons, merges, splits = con.execute(
         "SELECT (SELECT count(*) FROM lk_assigned), "
         "count(*) FILTER (WHERE change_type = 'merge'), "

@@ -2,10 +2,11 @@
 
 ``lk_records`` (a TEMP table, so identities never land in another schema) holds, per staged
 record of every person source: normalized names (a "LAST FIRST" name split on its last space),
-the formal first names a nickname may stand for, date of birth and a key that survives a
-swapped day and month, the validated SSN (placeholders such as 123-45-6789 dropped) and its
-sorted digits, ZIP, sex, employer, the agency id that pre-groups one person's records, and
-whether the record carries anything to link on at all.
+the formal first names a nickname may stand for, both names in alphabetical order (a key that
+survives a first/last swap), date of birth and a key that survives a swapped day and month,
+the validated SSN (placeholders such as 123-45-6789 dropped) and its sorted digits, ZIP, sex,
+employer, the agency id that pre-groups one person's records, and whether the record carries
+anything to link on at all.
 """
 
 from __future__ import annotations
@@ -139,6 +140,10 @@ def build_records(
                CASE WHEN n.dob IS NOT NULL THEN
                    year(n.dob) || '-' || least(month(n.dob), day(n.dob)) || '-'
                    || greatest(month(n.dob), day(n.dob)) END AS dob_key,
+               -- both names in alphabetical order: equal for a name and its first/last swap
+               CASE WHEN n.first_name IS NOT NULL AND n.last_name IS NOT NULL THEN
+                   least(n.first_name, n.last_name) || '|'
+                   || greatest(n.first_name, n.last_name) END AS name_key,
                -- the SSN's digits in order: equal for two SSNs that differ by a transposition
                array_to_string(list_sort(string_split(n.ssn, '')), '') AS ssn_digits,
                coalesce(n.agency_key, n.source_extract || ':' || n.record_id) AS node0,

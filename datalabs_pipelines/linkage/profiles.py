@@ -36,7 +36,7 @@ def build_profiles(con: duckdb.DuckDBPyConnection) -> int:
                any_value(r.first_name) AS first_name,
                any_value(r.first_canons) AS first_canons,
                any_value(r.first_canon) AS first_canon,
-               any_value(r.last_name) AS last_name,
+               any_value(r.last_name) AS last_name, any_value(r.name_key) AS name_key,
                any_value(r.middle_name) AS middle_name,
                any_value(r.dob) AS dob, any_value(r.dob_key) AS dob_key,
                any_value(r.ssn) AS ssn, any_value(r.ssn_digits) AS ssn_digits,

@@ -31,7 +31,7 @@ from datalabs_pipelines.governance.disclosure_audit import (
 )
 from datalabs_pipelines.marts.declaration import MartDeclaration
 from datalabs_pipelines.pause_points import pause_point
-from datalabs_pipelines.warehouse import identifier, literal
+from datalabs_pipelines.warehouse import identifier, literal, transaction
 
 MAX_AUDIT_ROUNDS = 30
 
@@ -187,34 +187,38 @@ def publish_snapshot(
     problems: list[str] = []
     con.execute(f"ATTACH {literal(str(temporary))} AS snapshot")
     try:
-        gated: dict[str, MartDeclaration] = {}
-        for table in mart_tables(con):
-            declaration = declarations.get(table)
-            if declaration is None and table not in ungated:
-                result.unpublished.append(table)
-            elif declaration is not None and declaration.disclosure_control:
-                gated[table] = declaration
-            else:
-                name = identifier(table)
-                con.execute(f"CREATE TABLE snapshot.main.{name} AS SELECT * FROM marts.{name}")
-        if gated:
-            result.gate, result.audit = gate_and_audit(con, gated, threshold)
-            problems += result.audit.findings
-        withheld = result.audit.withheld if result.audit else {}
-        if withheld and "mart_status" in ungated:
-            for name, finding in withheld.items():
-                con.execute(
-                    "UPDATE snapshot.main.mart_status SET status = 'blocked', reason = ? "
-                    "WHERE mart = ?",
-                    [f"withheld by the disclosure audit: {finding}", name],
-                )
-        for table in mart_tables(con):
-            if (table not in ungated and table not in declarations) or table in withheld:
-                continue
-            published = f"snapshot.main.{identifier(table)}"
-            if table in gated:
-                problems += verify_gated(con, gated[table], published, threshold)
-            result.counts[table] = con.execute(f"SELECT count(*) FROM {published}").fetchone()[0]
+        # One transaction (it writes only the snapshot file and temporary tables): on DuckLake
+        # the gate's hundreds of statements are one catalog snapshot instead of one each.
+        with transaction(con):
+            gated: dict[str, MartDeclaration] = {}
+            for table in mart_tables(con):
+                declaration = declarations.get(table)
+                if declaration is None and table not in ungated:
+                    result.unpublished.append(table)
+                elif declaration is not None and declaration.disclosure_control:
+                    gated[table] = declaration
+                else:
+                    name = identifier(table)
+                    con.execute(f"CREATE TABLE snapshot.main.{name} AS SELECT * FROM marts.{name}")
+            if gated:
+                result.gate, result.audit = gate_and_audit(con, gated, threshold)
+                problems += result.audit.findings
+            withheld = result.audit.withheld if result.audit else {}
+            if withheld and "mart_status" in ungated:
+                for name, finding in withheld.items():
+                    con.execute(
+                        "UPDATE snapshot.main.mart_status SET status = 'blocked', reason = ? "
+                        "WHERE mart = ?",
+                        [f"withheld by the disclosure audit: {finding}", name],
+                    )
+            for table in mart_tables(con):
+                if (table not in ungated and table not in declarations) or table in withheld:
+                    continue
+                published = f"snapshot.main.{identifier(table)}"
+                if table in gated:
+                    problems += verify_gated(con, gated[table], published, threshold)
+                counted = con.execute(f"SELECT count(*) FROM {published}").fetchone()[0]
+                result.counts[table] = counted
     finally:
         con.execute("DETACH snapshot")
     if problems:

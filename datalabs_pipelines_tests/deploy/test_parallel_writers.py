@@ -12,10 +12,12 @@ from datalabs_pipelines.contracts.loader import load_contracts
 from datalabs_pipelines.definitions import build_definitions
 from datalabs_pipelines.deploy import lake
 from datalabs_pipelines.pause_points import PAUSE_AT
+from datalabs_pipelines.quality.expectations import evaluate
 from datalabs_pipelines.warehouse import EMBEDDED_POOL, WarehouseResource
 from datalabs_pipelines_tests.conftest import FIXTURE_CONTRACTS
 from datalabs_pipelines_tests.deploy.postgres_server import Server
 from datalabs_pipelines_tests.deploy.test_production_profile import finished, lake_env
+from datalabs_pipelines_tests.quality.test_expectations import contract
 from datalabs_pipelines_tests.reliability.pipeline_process import new_site, wait_until_paused
 
 EXTRACTS = ("people", "visits")
@@ -83,15 +85,21 @@ def test_ducklakes_conflict_error_is_recognised(postgres, small_lake):
     assert not lake.is_write_conflict(ValueError(lake.COMMIT_FAILED + " Transaction conflict"))
 
 
-def test_a_step_whose_commit_conflicts_is_retried_and_lands(postgres, small_lake, monkeypatch):
-    """First attempt: after this step's transaction began, another writer commits a delete
-    from the same data, so this step's commit conflicts; Dagster runs the step again, which
-    then commits."""
+def test_a_validating_step_whose_commit_conflicts_is_retried_and_lands(
+    postgres, small_lake, monkeypatch
+):
+    """As a staging step does: validate with Great Expectations (which joins the lake by its
+    name), then write in a transaction. On the first attempt another writer commits a delete
+    from the same data after this step's transaction began, so its commit conflicts; Dagster
+    runs the step again, which opens the lake again (DuckLake 1.5.5 hung there when the lake
+    was opened by name), validates again and commits."""
     monkeypatch.setattr(lake, "CONFLICT_WAIT_SECONDS", 0.01)  # the project's own constant
     database = lake.LAKE_PREFIX + postgres.dsn(small_lake)
+    rows_present = contract([{"type": "row_count", "min": 1}])
 
     @dg.asset
-    def trimmed(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> None:
+    def trimmed(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+        (outcome,) = evaluate(warehouse.database, "main.t", rows_present)
         with warehouse.get_connection() as con:
             con.execute("BEGIN")
             con.execute("SELECT count(*) FROM main.t").fetchall()  # the snapshot it works on
@@ -100,6 +108,7 @@ def test_a_step_whose_commit_conflicts_is_retried_and_lands(postgres, small_lake
                     rival.execute("DELETE FROM main.t WHERE i = 0")
             con.execute("DELETE FROM main.t WHERE i < 5")
             con.execute("COMMIT")
+        return dg.MaterializeResult(metadata={"validated": outcome.passed})
 
     with dg.DagsterInstance.ephemeral() as instance:
         result = dg.materialize(
@@ -112,6 +121,8 @@ def test_a_step_whose_commit_conflicts_is_retried_and_lands(postgres, small_lake
         ).records
     assert result.success
     assert len(retried) == 1
+    (materialization,) = result.asset_materializations_for_node("trimmed")
+    assert materialization.metadata["validated"].value is True
     with lake_connection(postgres, small_lake) as con:
         assert con.execute("SELECT min(i), count(*) FROM main.t").fetchone() == (5, 5)
 

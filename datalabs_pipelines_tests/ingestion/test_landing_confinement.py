@@ -46,6 +46,16 @@ def test_a_symbolic_link_is_listed_then_rejected_unread(landing, people_contract
     assert SECRET not in str(caught.value)
 
 
+def test_a_hard_link_to_the_key_file_is_rejected_unread(landing, people_contract, monkeypatch):
+    key_file = landing.parent / "linkage.key"
+    monkeypatch.setenv("DATALABS_LINKAGE_KEY_FILE", str(key_file))
+    (landing / "test_agency" / "people" / "people_key.txt").hardlink_to(key_file)
+    with pytest.raises(DeliveryRejected, match="linkage key file") as caught:
+        delivery_path(people_contract, landing, "people_key.txt")
+    assert SECRET not in str(caught.value)
+    assert delivery_path(people_contract, landing, "people_ok.txt").name == "people_ok.txt"
+
+
 def test_a_folder_reached_through_a_link_is_rejected(tmp_path, people_contract):
     real = tmp_path / "elsewhere"
     real.mkdir()

@@ -39,6 +39,7 @@ def _profile(uid: str, **fields: object) -> dict:
         "cluster0": uid,
         "first_canons": canons,
         "first_canon": "MARGARET" if first == "MAGGIE" else first,
+        "name_key": "|".join(sorted((first, p["last_name"]))) if first and p["last_name"] else None,
         "dob_key": f"{dob.year}-{min(dob.month, dob.day)}-{max(dob.month, dob.day)}"
         if dob
         else None,
@@ -50,8 +51,8 @@ def _load(con, profiles: list[dict]) -> None:
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE {PROFILES} (unique_id VARCHAR, cluster0 VARCHAR, "
         "first_name VARCHAR, first_canons VARCHAR[], first_canon VARCHAR, last_name VARCHAR, "
-        "middle_name VARCHAR, dob DATE, dob_key VARCHAR, ssn VARCHAR, ssn_digits VARCHAR, "
-        "sex VARCHAR, zip VARCHAR, employer VARCHAR)"
+        "name_key VARCHAR, middle_name VARCHAR, dob DATE, dob_key VARCHAR, ssn VARCHAR, "
+        "ssn_digits VARCHAR, sex VARCHAR, zip VARCHAR, employer VARCHAR)"
     )
     con.executemany(
         f"INSERT INTO {PROFILES} VALUES ({', '.join('?' * len(PROFILE_COLUMNS))})",

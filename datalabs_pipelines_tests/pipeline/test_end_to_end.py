@@ -1,11 +1,13 @@
 """The whole graph on the hand-made fixture, into a temporary warehouse (`make run`'s driver).
 
 A first, clean run is the session's ``fixture_graph``; a test that changes something starts
-from a copy of its outputs (``after_clean_run``)."""
+from a copy of its outputs (``after_clean_run``). A bad delivery held back (``run_bad_delivery``)
+is checked by test_withdraw's failed-correction test, which withdraws it next."""
 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import dagster as dg
 import duckdb
@@ -85,32 +87,34 @@ def test_rerun_leaves_identical_tables(isolated_env):
     assert first == second
 
 
-def test_bad_delivery_is_held_back_and_the_run_fails(after_clean_run):
-    """After a clean run, the candidate is rejected (the live staging table and its row count
-    stay), what does not read the extract is rebuilt and published, and the run still ends
-    failed."""
+def run_bad_delivery(instance: dg.DagsterInstance) -> Path:
+    """After a clean run (``after_clean_run``), deliver a correction that fails a blocking
+    check and run everything: the candidate is rejected (the live staging table and its row
+    count stay), what does not read the extract is rebuilt and published, and the run still
+    ends failed. Returns the delivery. (test_withdraw's failed-correction test goes on from
+    here: one run serves both.)"""
     settings = get_settings()
     people = dg.AssetKey(["staging", "test_agency", "people"])
-    with dg.DagsterInstance.ephemeral() as instance:
-        with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
-            before = con.execute("SELECT * FROM staging.people ORDER BY ALL").fetchall()
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        before = con.execute("SELECT * FROM staging.people ORDER BY ALL").fetchall()
 
-        (settings.landing_dir / "test_agency" / "people" / "people_2026.txt").write_text(BAD_PEOPLE)
-        outcome = run_all(instance)
+    correction = settings.landing_dir / "test_agency" / "people" / "people_2026.txt"
+    correction.write_text(BAD_PEOPLE)
+    outcome = run_all(instance)
 
-        assert outcome.failed_runs == ["staging, marts and publish"]
-        assert any("end_date_not_before_start_date" in c for c in outcome.checks_failed)
-        assert any("nothing_held_back" in c for c in outcome.checks_failed)
-        staged = instance.get_latest_materialization_event(people).asset_materialization
-        assert staged.metadata["candidate_rejected"].value is True
-        assert staged.metadata["dagster/row_count"].value == len(before)  # the live table's
-        assert staged.metadata["candidate_rows"].value == len(before) + 1
-        quality = instance.get_latest_materialization_event(
-            dg.AssetKey(["marts", "platform", "extract_quality"])
-        )
-        (failed,) = instance.get_runs(limit=1)
-        assert quality.run_id == failed.run_id  # rebuilt: not downstream of people's rows
-        assert failed.status == dg.DagsterRunStatus.FAILURE
+    assert outcome.failed_runs == ["staging, marts and publish"]
+    assert any("end_date_not_before_start_date" in c for c in outcome.checks_failed)
+    assert any("nothing_held_back" in c for c in outcome.checks_failed)
+    staged = instance.get_latest_materialization_event(people).asset_materialization
+    assert staged.metadata["candidate_rejected"].value is True
+    assert staged.metadata["dagster/row_count"].value == len(before)  # the live table's
+    assert staged.metadata["candidate_rows"].value == len(before) + 1
+    quality = instance.get_latest_materialization_event(
+        dg.AssetKey(["marts", "platform", "extract_quality"])
+    )
+    (failed,) = instance.get_runs(limit=1)
+    assert quality.run_id == failed.run_id  # rebuilt: not downstream of people's rows
+    assert failed.status == dg.DagsterRunStatus.FAILURE
     with duckdb.connect(str(settings.published_path), read_only=True) as pub:
         failed = pub.execute(
             "SELECT DISTINCT extract, blocking_checks_failed FROM extract_quality "
@@ -129,6 +133,7 @@ def test_bad_delivery_is_held_back_and_the_run_fails(after_clean_run):
             ).fetchone()[0]
             == 1
         )  # the raw layer keeps what was delivered
+    return correction
 
 
 def test_an_extract_without_delivery_is_not_delivered(isolated_env):

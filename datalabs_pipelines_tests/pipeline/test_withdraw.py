@@ -15,7 +15,7 @@ from datalabs_pipelines.bench.checksums import table_checksums
 from datalabs_pipelines.cli import main
 from datalabs_pipelines.ingestion.loading import REPLACEMENT_REJECTED
 from datalabs_pipelines.settings import get_settings
-from datalabs_pipelines_tests.pipeline.test_end_to_end import BAD_PEOPLE, run_all
+from datalabs_pipelines_tests.pipeline.test_end_to_end import run_all, run_bad_delivery
 
 pytestmark = pytest.mark.slow
 
@@ -108,13 +108,13 @@ def test_rejected_replacement_keeps_the_previous_version_and_says_so(after_clean
 
 
 def test_failed_correction_withdrawn_lets_publishing_resume(after_clean_run):
-    """Withdrawn by `datalabs withdraw` (the other way): the file stays in landing, unread."""
+    """A correction failing a blocking check is held back and the run fails (every check of
+    ``run_bad_delivery``); withdrawn by `datalabs withdraw` (the other way), the file stays in
+    landing, unread, and the next run publishes."""
     settings = get_settings()
     never_saw, published = _state()
     with dg.DagsterInstance.ephemeral() as instance:
-        correction = _people_folder() / "people_2026.txt"
-        correction.write_text(BAD_PEOPLE)
-        assert run_all(instance).failed_runs == ["staging, marts and publish"]
+        correction = run_bad_delivery(instance)
         held_back = settings.published_path.read_bytes()
         assert main(["withdraw", str(correction), "--reason", "end before start"]) == 0
         assert run_all(instance).failed_runs == []
