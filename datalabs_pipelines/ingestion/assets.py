@@ -69,6 +69,7 @@ def raw_specs(contract: Contract) -> list[dg.AssetSpec]:
         kinds={"duckdb", FORMAT_KINDS[contract.format.kind]},
         freshness_policy=freshness(contract),
     )
+    per_delivery = dict(partitions_def=partitions_for(contract), **common)
     specs = [
         dg.AssetSpec(
             key=asset_key("raw", contract),
@@ -90,7 +91,7 @@ def raw_specs(contract: Contract) -> list[dg.AssetSpec]:
                 ),
                 "contract": contract.name,
             },
-            **common,
+            **per_delivery,
         )
     ]
     if contract.pii_columns:
@@ -115,14 +116,17 @@ def raw_specs(contract: Contract) -> list[dg.AssetSpec]:
                     ),
                     "contract": contract.name,
                 },
-                **common,
+                **per_delivery,
             )
         )
     return specs + [ledger_spec(contract, table, common) for table in LEDGER_TABLES]
 
 
 def ledger_spec(contract: Contract, table: LedgerTable, common: dict) -> dg.AssetSpec:
-    """The spec of ``contract``'s part of one ledger table (written by its raw step)."""
+    """The spec of ``contract``'s part of one ledger table (written by its raw step).
+
+    Not partitioned: one table over every delivery, so a load of N deliveries records one
+    materialization of it, not N (two event-log writes each, with the planned event)."""
     schema, name = table.of(contract)
     return dg.AssetSpec(
         key=asset_key(schema, contract, name),
@@ -155,7 +159,7 @@ def build_raw_asset(contract: Contract) -> dg.AssetsDefinition:
                 ),
             )
         ],
-        partitions_def=partitions_for(contract),
+        can_subset=True,  # required by Dagster when specs differ in partitioning
         backfill_policy=dg.BackfillPolicy.single_run(),
         pool=warehouse_pool(contract.name),
     )
@@ -167,7 +171,8 @@ def build_raw_asset(contract: Contract) -> dg.AssetsDefinition:
             withdrawn = withdraw_missing(con, contract, landing)
             if withdrawn:
                 context.log.warning(f"withdrawn (file deleted from landing): {withdrawn}")
-            for delivery in context.partition_keys:
+            partitioned = context.has_partition_key or context.has_partition_key_range
+            for delivery in context.partition_keys if partitioned else []:
                 path = landing_folder(contract, landing) / delivery
                 try:
                     path = delivery_path(contract, landing, delivery)
@@ -225,11 +230,16 @@ def build_raw_asset(contract: Contract) -> dg.AssetsDefinition:
                 {d: r.quarantine_reasons for d, r in results.items() if r.quarantine_reasons}
             ),
         }
-        yield dg.MaterializeResult(asset_key=raw_key, metadata={**raw_meta, **delivery_meta})
-        if pii_meta is not None:
+        selected = context.selected_asset_keys
+        if raw_key in selected:
+            yield dg.MaterializeResult(asset_key=raw_key, metadata={**raw_meta, **delivery_meta})
+        if pii_meta is not None and specs[1].key in selected:
             yield dg.MaterializeResult(asset_key=specs[1].key, metadata=pii_meta)
         for key, metadata in ledger_meta.items():
-            yield dg.MaterializeResult(asset_key=key, metadata=metadata)
+            if key in selected:
+                yield dg.MaterializeResult(asset_key=key, metadata=metadata)
+        if not context.selected_asset_check_keys:
+            return
         failing = [d for d, c in checks.items() if not c["reconciles"]]
         yield dg.AssetCheckResult(
             asset_key=raw_key,

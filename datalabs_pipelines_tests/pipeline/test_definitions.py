@@ -14,6 +14,7 @@ import pytest
 from datalabs_pipelines.contracts import all_contracts
 from datalabs_pipelines.definitions import build_definitions, defs
 from datalabs_pipelines.ingestion.assets import raw_specs
+from datalabs_pipelines.ingestion.loading import LEDGER_TABLES
 
 ROOT = Path(__file__).parents[2]
 SNAPSHOT = Path(__file__).parents[1] / "snapshots" / "asset_graph.json"
@@ -98,6 +99,16 @@ def test_the_schedule_launches_the_named_in_process_nightly_job():
     loads = {s.key for c in all_contracts() for s in raw_specs(c)}
     assert loads and not loads & selected  # the loads are the landing sensor's
     assert {"staging", "marts", "published"} <= {k.path[0] for k in selected}
+
+
+def test_ledger_tables_are_not_partitioned_by_delivery():
+    """A ledger table holds every delivery: a load of N deliveries records it once, not N
+    times (each materialization and its planned event are writes to the event log)."""
+    for contract in all_contracts():
+        raw, *rest = raw_specs(contract)
+        ledgers = rest[-len(LEDGER_TABLES) :]
+        assert raw.partitions_def is not None
+        assert ledgers and all(spec.partitions_def is None for spec in ledgers)
 
 
 def test_asset_graph_snapshot():
