@@ -36,6 +36,7 @@ from datalabs_pipelines.bench.report import ratio
 from datalabs_pipelines.bench.workspace import BenchPaths, ensure_sample, fresh_warehouse
 from datalabs_pipelines.contracts import all_contracts
 from datalabs_pipelines.ingestion.landing import Delivery, deliveries
+from datalabs_pipelines.settings import get_settings
 
 # Tonight's arrivals: the newest delivery of each (a quarter of wages, a benefit program's file)
 ARRIVING = ("ui_wages", "snap_enrollment")
@@ -117,8 +118,9 @@ def integrated_sums(paths: BenchPaths) -> dict[str, str]:
     return {table: digest for table, digest in sums.items() if table not in RUN_LOGS}
 
 
-def snapshot_sums(paths: BenchPaths) -> dict[str, str]:
-    published = paths.published / "datalabs.duckdb"
+def snapshot_sums() -> dict[str, str]:
+    """The published snapshot's tables (the environment points at the benchmark's folders)."""
+    published = get_settings().published_path
     return table_checksums(published) if published.exists() else {}
 
 
@@ -136,11 +138,11 @@ def run_incremental(scale: float, seed: int, progress: bool = True) -> dict[str,
     finally:
         land(held)
     night = tonight(paths, expected_loads=len(held))
-    tonight_snapshot = snapshot_sums(paths)
+    tonight_snapshot = snapshot_sums()
     tonight_integrated = integrated_sums(paths)
     fresh_warehouse(paths)
     full: RunMeasurement = run_pipeline(paths, record_sql=False)
-    full_snapshot = snapshot_sums(paths)
+    full_snapshot = snapshot_sums()
     full_integrated = integrated_sums(paths)
     report: dict[str, Any] = {
         "scale": scale,

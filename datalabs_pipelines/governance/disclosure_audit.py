@@ -58,9 +58,9 @@ MAX_FINDINGS = 50
 BATCH = 8
 """Objectives optimized together in one program, each over its own copy of the system."""
 MARGIN = 0.25
+"""How far past what makes a range wide a push aims (solver round-off stays clear of it)."""
 HIGHS = {"presolve": False}
 """HiGHS's presolve cost more than it saved on these programs (a third of the audit's CPU)."""
-"""How far past what makes a range wide a push aims (solver round-off stays clear of it)."""
 
 
 @dataclass(frozen=True)
