@@ -28,6 +28,7 @@ from datalabs_pipelines.assets_common import (
 from datalabs_pipelines.candidates import candidate
 from datalabs_pipelines.cleaning.collapsed import collapsed_metadata
 from datalabs_pipelines.cleaning.lineage import identities_lineage_map, staging_lineage_map
+from datalabs_pipelines.cleaning.lines import lines_metadata, lines_table
 from datalabs_pipelines.cleaning.reports import COLLAPSED_LINES, REASON
 from datalabs_pipelines.cleaning.staging import (
     build_candidates,
@@ -91,6 +92,19 @@ def _staging_schema(contract: Contract) -> dict[str, tuple[str, str]]:
     return schema
 
 
+def _lines_schema(contract: Contract) -> dict[str, tuple[str, str]]:
+    schema = {name: value for name, value in _staging_schema(contract).items() if name != "_copies"}
+    schema["_loaded_at"] = ("TIMESTAMP", "load time of the raw line (a reload types it again)")
+    schema["_staged_with"] = (
+        "VARCHAR",
+        "fingerprint of the contract, key and code it was typed with",
+    )
+    schema["_dup_key"] = ("VARCHAR", "what identical lines share (the contract's duplicates)")
+    for c in contract.pii_columns:
+        schema[c.name] = (SQL_TYPES[c.type], f"{c.description}, normalized")
+    return schema
+
+
 def staging_specs(contract: Contract) -> list[dg.AssetSpec]:
     raw_deps = [asset_key("raw", contract)]
     if contract.pii_columns:
@@ -118,6 +132,29 @@ def staging_specs(contract: Contract) -> list[dg.AssetSpec]:
             },
         )
     ]
+    specs.append(
+        dg.AssetSpec(
+            key=asset_key("pii", contract, lines_table(contract)[1]),
+            description=(
+                f"Every raw line of {contract.name}, typed, standardized and tokenized, kept "
+                f"per delivery so that a run types only new or corrected deliveries (lines not "
+                f"yet collapsed; normalized identifiers beside their tokens). Source: "
+                f"`raw.{contract.name}`"
+                + (f" and `pii.{contract.name}_raw`" if contract.pii_columns else "")
+                + f". Grain: one row per raw line (_delivery, _line). "
+                f"Target: `pii.{lines_table(contract)[1]}`."
+            ),
+            group_name="pii",
+            deps=raw_deps,
+            owners=contract.owners,
+            kinds={"duckdb", "sql"},
+            tags=tags(contract, "pii"),
+            metadata={
+                "dagster/column_schema": column_schema(_lines_schema(contract)),
+                "contract": contract.name,
+            },
+        )
+    )
     if contract.pii_columns:
         specs.append(
             dg.AssetSpec(
@@ -195,6 +232,7 @@ def build_staging_asset(contract: Contract) -> dg.AssetsDefinition:
                 promote(con, contract)
             # no preview: record-level values (a failing check's among them) stay in tables
             metadata = table_metadata(con, live, preview=False)
+            lines_meta = table_metadata(con, lines_table(contract), preview=False)
             identities_meta = (
                 table_metadata(con, identities_table(contract), preview=False)
                 if contract.pii_columns
@@ -216,6 +254,7 @@ def build_staging_asset(contract: Contract) -> dg.AssetsDefinition:
                 "candidate_rows": candidate_rows,
                 "candidate_rejected": bool(blocking_failed),
                 "duplicates_removed": staged.duplicates_removed,
+                **lines_metadata(staged.lines),
                 "amount_collapsed": float(staged.amount_collapsed or 0),
                 "promoted": not blocking_failed,
                 LINEAGE_KEY: column_lineage(staging_lineage_map(contract)),
@@ -224,9 +263,10 @@ def build_staging_asset(contract: Contract) -> dg.AssetsDefinition:
                 **reports,
             },
         )
+        yield dg.MaterializeResult(asset_key=specs[1].key, metadata=lines_meta)
         if identities_meta is not None:
             identities_meta[LINEAGE_KEY] = column_lineage(identities_lineage_map(contract))
-            yield dg.MaterializeResult(asset_key=specs[1].key, metadata=identities_meta)
+            yield dg.MaterializeResult(asset_key=specs[2].key, metadata=identities_meta)
         yield parse_check_result(key, staged, contract)
         if not deliveries:
             for exp in contract.expectations:

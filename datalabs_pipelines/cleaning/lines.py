@@ -1,0 +1,259 @@
+"""Staged lines by delivery: every raw line typed, standardized and tokenized once, then kept.
+
+``pii.<extract>_staged_lines`` holds one row per raw line (not yet collapsed): the staging
+columns, the normalized identifiers (hence the pii zone), the line's duplicate key and, to know
+when a line must be typed again, the ``_loaded_at`` of its raw row and ``_staged_with``, the
+fingerprint of what typing depends on. A staged line depends only on its own delivery's raw
+lines, the contract, the linkage key and this code (the run date enters only the expectations);
+so each run types only the deliveries that are new or were loaded again (a correction), drops
+the lines of deliveries no longer in raw (withdrawn), and reuses the rest. A change of the
+contract's declaration, of the key (seen through a fingerprint, never the key) or of the typing
+SQL or ``STAGING_VERSION`` retypes the whole extract. What spans deliveries (the collapse of
+identical lines, the expectations) is left to the staging step, over the whole table.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass
+
+import duckdb
+
+from datalabs_pipelines.cleaning.standardize import (
+    identity_sql,
+    invalid_sql,
+    match_fold_sql,
+    typed_sql,
+)
+from datalabs_pipelines.contracts.model import Column, Contract
+from datalabs_pipelines.ingestion.loading import pii_raw_table, raw_table
+from datalabs_pipelines.privacy_tokens import hmac_hex, hmac_sql
+from datalabs_pipelines.warehouse import identifier, qualified, table_exists
+
+# Bump when this module or standardize.py changes what a staged line holds in a way the
+# generated SQL does not show (the SQL text itself is part of the fingerprint).
+STAGING_VERSION = 1
+
+# Lines sharing a key collapse into the first (by delivery, line); under keep nothing does.
+# Each key depends on its own delivery's lines only, so it is kept with the line.
+DUPLICATE_KEY = {
+    "keep": "NULL::VARCHAR",
+    "collapse": "_row_hash",
+    # the n-th copy of a line within a delivery matches the n-th copy in an earlier delivery
+    "collapse_resent": "_row_hash || ':' || row_number() OVER "
+    "(PARTITION BY _delivery, _row_hash ORDER BY _line)",
+}
+# What a stored delivery is compared on: its raw row count and when it was loaded
+Version = tuple[int, dt.datetime]
+WHERE = "/* deliveries */"  # where the SELECT's filter on deliveries goes
+
+
+def lines_table(contract: Contract) -> tuple[str, str]:
+    return ("pii", f"{contract.name}_staged_lines")
+
+
+@dataclass(frozen=True)
+class LinesUpdate:
+    """What one run did to the staged lines of an extract."""
+
+    rows: int  # raw lines, all of them staged
+    typed: tuple[str, ...]  # deliveries typed in this run
+    reused: int  # deliveries whose stored lines were kept
+    removed: tuple[str, ...]  # deliveries whose lines left (withdrawn, or before a retype)
+    retyped_all: str = ""  # why every delivery was typed again, if it was
+
+
+def lines_metadata(update: LinesUpdate | None) -> dict[str, object]:
+    """The staging materialization's account of typing: deliveries typed now and reused."""
+    if update is None:
+        return {}
+    return {
+        "deliveries_typed": len(update.typed),
+        "deliveries_reused": update.reused,
+        "deliveries_removed": len(update.removed),
+        "retyped_all": update.retyped_all or "no",
+        "typed_deliveries": ", ".join(update.typed) or "none",
+    }
+
+
+def update_lines(con: duckdb.DuckDBPyConnection, contract: Contract, key: bytes) -> LinesUpdate:
+    """Bring ``pii.<x>_staged_lines`` in line with the raw tables. Expects the HMAC macro of
+    ``key`` on ``con`` (``install_hmac_macro``); run it inside the step's transaction."""
+    params: dict[str, object] = {}
+    select = _lines_select(contract, params)
+    fingerprint = _fingerprint(contract, key, select, params)
+    params["staged_with"] = fingerprint
+    table = qualified(lines_table(contract))
+    current = _raw_versions(con, contract)
+    stored, fingerprints = _stored(con, contract)
+    reason = _retype_reason(
+        fingerprints, fingerprint, exists=table_exists(con, lines_table(contract))
+    )
+    con.execute("CREATE SCHEMA IF NOT EXISTS pii")
+    if reason:
+        con.execute(f"CREATE OR REPLACE TABLE {table} AS {select}", params)
+        return LinesUpdate(
+            sum(n for n, _ in current.values()),
+            tuple(sorted(current)),
+            0,
+            tuple(sorted(stored)),
+            reason,
+        )
+    stale = sorted(d for d, version in stored.items() if current.get(d) != version)
+    todo = sorted(d for d in current if d not in stored or d in stale)
+    if stale:
+        bound: dict[str, object] = {}
+        con.execute(f"DELETE FROM {table} WHERE _delivery IN ({_bind(stale, bound)})", bound)
+    if todo:
+        names = _bind(todo, params)
+        where = f"WHERE r._delivery IN ({names})"
+        if contract.pii_columns:
+            where += f" AND p._delivery IN ({names})"
+        con.execute(f"INSERT INTO {table} {select.replace(WHERE, where)}", params)
+    return LinesUpdate(
+        sum(n for n, _ in current.values()),
+        tuple(todo),
+        len(current) - len(todo),
+        tuple(d for d in stale if d not in current),
+    )
+
+
+def _bind(deliveries: list[str], params: dict[str, object]) -> str:
+    """Placeholders for ``deliveries``, bound in ``params`` (names go in as values, never as
+    SQL text); constants in the IN list let DuckDB skip row groups of other deliveries."""
+    names = []
+    for delivery in deliveries:
+        name = f"delivery_{len(params)}"
+        params[name] = delivery
+        names.append(f"${name}")
+    return ", ".join(names)
+
+
+def _raw_versions(con: duckdb.DuckDBPyConnection, contract: Contract) -> dict[str, Version]:
+    """Each delivery in raw: its row count and load time (a reload, a correction, changes it)."""
+    rows = con.execute(
+        f"SELECT _delivery, count(*), max(_loaded_at) FROM {qualified(raw_table(contract))} "
+        "GROUP BY _delivery"
+    ).fetchall()
+    return {delivery: (count, loaded) for delivery, count, loaded in rows}
+
+
+def _stored(
+    con: duckdb.DuckDBPyConnection, contract: Contract
+) -> tuple[dict[str, Version], set[str]]:
+    """The deliveries whose lines are stored (with the version they were typed from) and the
+    fingerprints they were typed under."""
+    if not table_exists(con, lines_table(contract)):
+        return {}, set()
+    rows = con.execute(
+        f"SELECT _delivery, count(*), max(_loaded_at), list(DISTINCT _staged_with) "
+        f"FROM {qualified(lines_table(contract))} GROUP BY _delivery"
+    ).fetchall()
+    return (
+        {delivery: (count, loaded) for delivery, count, loaded, _ in rows},
+        {f for *_, found in rows for f in found},
+    )
+
+
+def _retype_reason(stored: set[str], fingerprint: str, exists: bool) -> str:
+    """Why every line must be typed again ("" when the stored lines can be reused)."""
+    if not exists:
+        return "no staged lines yet"
+    changed = [
+        part
+        for part, value in _parts(fingerprint).items()
+        if any(_parts(f).get(part) != value for f in stored)
+    ]
+    return f"{', '.join(changed)} changed" if changed else ""
+
+
+def _parts(fingerprint: str) -> dict[str, str]:
+    return dict(item.split("=", 1) for item in fingerprint.split(";") if "=" in item)
+
+
+def _fingerprint(contract: Contract, key: bytes, select: str, params: dict[str, object]) -> str:
+    """What a staged line depends on besides its raw line: the contract's declaration, the
+    linkage key (an HMAC of a fixed text: it tells keys apart and reveals nothing of them) and
+    the code (the typing SQL, ``STAGING_VERSION`` and DuckDB's version)."""
+    code = json.dumps(
+        [STAGING_VERSION, duckdb.__version__, select, params], sort_keys=True, default=str
+    )
+    parts = {
+        "contract": hashlib.sha256(contract.model_dump_json().encode()).hexdigest()[:16],
+        "key": hmac_hex(key, "datalabs staged lines")[:16],
+        "code": hashlib.sha256(code.encode()).hexdigest()[:16],
+    }
+    return ";".join(f"{part}={value}" for part, value in parts.items())
+
+
+def _lines_select(contract: Contract, params: dict[str, object]) -> str:
+    """The SELECT that types, standardizes and tokenizes raw lines (a filter on deliveries, on
+    ``r`` the raw and ``p`` the pii raw table, may replace ``WHERE``)."""
+    typed = {c.name: typed_sql(c, params) for c in contract.columns}
+    raw = qualified(raw_table(contract))
+    if contract.pii_columns:
+        pii_cols = ", ".join(f"p.{identifier(c.name)}" for c in contract.pii_columns)
+        source = (
+            f"SELECT r.*, {pii_cols} FROM {raw} r "
+            f"JOIN {qualified(pii_raw_table(contract))} p USING (_delivery, _line) {WHERE}"
+        )
+    else:
+        source = f"SELECT * FROM {raw} r {WHERE}"
+    all_names = ", ".join(f"coalesce({identifier(c.name)}, chr(0))" for c in contract.columns)
+    invalid = " || ".join(
+        f"CASE WHEN {invalid_sql(c, typed[c.name], params)} THEN ['{c.name}'] ELSE [] END"
+        for c in contract.columns
+    )
+    normalized = (
+        "REPLACE ("
+        + ", ".join(
+            f"{identity_sql(c, identifier(c.name))} AS {identifier(c.name)}"
+            for c in contract.pii_columns
+        )
+        + ")"
+        if contract.pii_columns
+        else ""
+    )
+    typed_columns = ", ".join(f"{typed[c.name]} AS {identifier(c.name)}" for c in contract.columns)
+    staged = ", ".join(_staging_select(c) for c in contract.columns)
+    identities = "".join(f", {identifier(c.name)}" for c in contract.pii_columns)
+    return f"""
+        WITH src AS ({source}),
+        typed AS (
+            SELECT _delivery || ':' || _line AS record_id, _delivery, _line, _loaded_at,
+                   md5(concat_ws(chr(31), {all_names})) AS _row_hash,
+                   {typed_columns},
+                   nullif(array_to_string({invalid}, ', '), '') AS _invalid_columns
+            FROM src
+        ),
+        keyed AS (
+            SELECT * {normalized}, {DUPLICATE_KEY[contract.duplicates]} AS _dup_key FROM typed
+        )
+        SELECT record_id, _delivery, _line, _loaded_at, $staged_with AS _staged_with, _dup_key,
+               _invalid_columns, {staged}{identities}
+        FROM keyed
+        ORDER BY _delivery, _line
+        """
+
+
+def _staging_select(column: Column) -> str:
+    """A contract column's staging columns; a direct identifier's from its normalized form."""
+    name = identifier(column.name)
+    if column.classification != "pii":
+        parts = [name]
+        if column.match_fold:
+            parts.append(f"{match_fold_sql(name)} AS {identifier(column.name + '_match')}")
+        return ", ".join(parts)
+    token_input = f"strftime({name}, '%Y-%m-%d')" if column.type == "date" else name
+    parts = [f"{hmac_sql(token_input)} AS {identifier(column.name + '_token')}"]
+    if column.pii_kind == "dob":
+        parts.append(f"year({name})::INTEGER AS {identifier(column.name + '_year')}")
+    if column.type == "ssn":
+        parts.append(
+            f"CASE WHEN {name} IS NOT NULL THEN 'valid' "
+            f"WHEN list_contains(string_split(_invalid_columns, ', '), '{column.name}') "
+            f"THEN 'invalid' ELSE 'missing' END AS {identifier(column.name + '_status')}"
+        )
+    return ", ".join(parts)
