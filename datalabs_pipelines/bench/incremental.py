@@ -6,9 +6,9 @@ requests one load run per new file, as in a deployment) and ``nightly_job`` is l
 the queue as the schedule launches it. Tonight's cost (the load runs and the nightly run,
 creation to end) is set against a full `datalabs run` from scratch over the same deliveries,
 whose tables are compared with tonight's by checksum: the published snapshot whole, and the
-integrated tables without their random person keys (``person_key`` is drawn at random for a
-new cluster, so two builds from scratch never share them), without the run ids rows carry, and
-without the logs that keep a row per run.
+staging and integrated tables (``integrated_*`` in the report) without their random person keys
+(``person_key`` is drawn at random for a new cluster, so two builds from scratch never share
+them), without the run ids rows carry, and without the logs that keep a row per run.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ from datalabs_pipelines.settings import get_settings
 # Tonight's arrivals: the newest delivery of each (a quarter of wages, a benefit program's file)
 ARRIVING = ("ui_wages", "snap_enrollment")
 SENSOR_TRIGGER = "landing_sensor"
-COMPARED_SCHEMAS = ("integrated",)
+COMPARED_SCHEMAS = ("staging", "integrated")
 # left out of the comparison: random keys, and which run wrote a row (two runs tonight, one in
 # the rebuild)
 LEFT_OUT_COLUMNS = ("person_key", "run_id")
@@ -196,7 +196,7 @@ def format_incremental(report: dict[str, Any]) -> str:
             f"  tonight / full: {'n/a' if share is None else f'{share:.0%}'}"
             " (goal at scale 100: at most 10 %)",
             f"  snapshot tables differing from the full rebuild: {_differing(report, 'snapshot')}",
-            "  integrated tables differing (person keys, run ids and run logs left out): "
+            "  staging and integrated tables differing (person keys, run ids, run logs left out): "
             f"{_differing(report, 'integrated')}",
         ]
     )
