@@ -25,12 +25,6 @@ from datalabs_pipelines.contracts.model import Column, Contract
 from datalabs_pipelines.privacy_tokens import install_hmac_macro
 from datalabs_pipelines.warehouse import identifier, qualified
 
-_COPIES = (
-    "count(*) OVER (PARTITION BY _dup_key) AS _copies, "
-    "row_number() OVER (PARTITION BY _dup_key ORDER BY _delivery, _line) AS _rank"
-)
-_ONE_COPY = "1::BIGINT AS _copies, 1::BIGINT AS _rank"
-
 
 def staging_table(contract: Contract) -> tuple[str, str]:
     return ("staging", contract.name)
@@ -86,40 +80,36 @@ def build_candidates(
     lines (brought up to date first), collapsing identical lines across deliveries."""
     install_hmac_macro(con, key)
     lines = update_lines(con, contract, key)
-    policy = contract.duplicates
-    ranked = _COPIES if policy != "keep" else _ONE_COPY
-    con.execute("DROP TABLE IF EXISTS _staged")
-    con.execute(
-        f"CREATE TEMP TABLE _staged AS SELECT * EXCLUDE (_loaded_at, _staged_with, _dup_key), "
-        f"{ranked} FROM {qualified(lines_table(contract))}"
+    source = qualified(lines_table(contract))
+    collapsed = _collapse(con, contract, source)
+    kept = f"{source} l LEFT JOIN _collapsing c USING (record_id) WHERE coalesce(c._rank, 1) = 1"
+    staged = ", ".join(
+        f"l.{identifier(name)}" for column in contract.columns for name in staging_columns(column)
     )
-    collapsed = _collapsed(con, contract)
-    if collapsed:
-        con.execute("DELETE FROM _staged WHERE _rank > 1")
-    staged = [identifier(name) for column in contract.columns for name in staging_columns(column)]
     stage_out = qualified(candidate(staging_table(contract)))
     con.execute("CREATE SCHEMA IF NOT EXISTS staging")
     con.execute(
         f"""
         CREATE OR REPLACE TABLE {stage_out} AS
-        SELECT record_id, _delivery, _line, _copies, _invalid_columns, {", ".join(staged)}
-        FROM _staged ORDER BY _delivery, _line
+        SELECT l.record_id, l._delivery, l._line, coalesce(c._copies, 1)::BIGINT AS _copies,
+               l._invalid_columns, {staged}
+        FROM {kept} ORDER BY l._delivery, l._line
         """
     )
     if contract.pii_columns:
-        identities = ", ".join(identifier(c.name) for c in contract.pii_columns)
+        identities = ", ".join(f"l.{identifier(c.name)}" for c in contract.pii_columns)
         con.execute(
             f"CREATE OR REPLACE TABLE {qualified(candidate(identities_table(contract)))} AS "
-            f"SELECT record_id, {identities} FROM _staged ORDER BY record_id"
+            f"SELECT l.record_id, {identities} FROM {kept} ORDER BY l.record_id"
         )
-    rows_staged, copies = con.execute("SELECT count(*), sum(_copies) FROM _staged").fetchone()
+    con.execute("DROP TABLE _collapsing")
+    rows_staged, copies = con.execute(f"SELECT count(*), sum(_copies) FROM {stage_out}").fetchone()
     invalid_counts = dict(
         con.execute(
             "SELECT col, count(*) FROM (SELECT unnest(string_split(_invalid_columns, ', ')) col "
-            "FROM _staged WHERE _invalid_columns IS NOT NULL) GROUP BY col ORDER BY col"
+            f"FROM {stage_out} WHERE _invalid_columns IS NOT NULL) GROUP BY col ORDER BY col"
         ).fetchall()
     )
-    con.execute("DROP TABLE _staged")
     return StagingResult(
         lines.rows,
         rows_staged,
@@ -130,16 +120,32 @@ def build_candidates(
     )
 
 
-def _collapsed(con: duckdb.DuckDBPyConnection, contract: Contract) -> tuple[Collapsed, ...]:
-    """Per delivery, the lines about to be collapsed into an identical earlier line."""
-    if contract.duplicates == "keep":
-        return ()
+def _collapse(
+    con: duckdb.DuckDBPyConnection, contract: Contract, source: str
+) -> tuple[Collapsed, ...]:
+    """``_collapsing``: the lines that share their duplicate key with another line, each with
+    the copies its key stands for and its rank (the first by delivery and line is kept); and,
+    per delivery, the lines collapsed into an identical earlier line, with their amount."""
     amount = contract.amount
-    total = f"sum({identifier(amount.name)})" if amount is not None else "NULL"
+    total = identifier(amount.name) if amount is not None else "NULL"
+    shared = (
+        "FALSE"
+        if contract.duplicates == "keep"
+        else f"_dup_key IN (SELECT _dup_key FROM {source} GROUP BY _dup_key HAVING count(*) > 1)"
+    )
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE _collapsing AS
+        SELECT record_id, _delivery, {total} AS _amount,
+               count(*) OVER (PARTITION BY _dup_key) AS _copies,
+               row_number() OVER (PARTITION BY _dup_key ORDER BY _delivery, _line) AS _rank
+        FROM {source} WHERE {shared}
+        """
+    )
     return tuple(
         Collapsed(delivery, int(lines), amount_sum)
         for delivery, lines, amount_sum in con.execute(
-            f"SELECT _delivery, count(*), {total} FROM _staged WHERE _rank > 1 "
+            "SELECT _delivery, count(*), sum(_amount) FROM _collapsing WHERE _rank > 1 "
             "GROUP BY _delivery ORDER BY _delivery"
         ).fetchall()
     )

@@ -166,3 +166,29 @@ def test_a_change_of_contract_key_or_typing_retypes_every_delivery(tmp_path, peo
     assert "contract" in result.lines.retyped_all and "code" in result.lines.retyped_all
     scratch, _ = from_scratch(tmp_path, kept, DELIVERIES)
     assert differing_tables(staged_sums(database), scratch) == []
+
+
+def test_the_staging_materialization_says_what_it_typed_and_reused(isolated_env, people_contract):
+    """The UI shows, per run, how many deliveries were typed and how many reused."""
+    import dagster as dg
+
+    from datalabs_pipelines.cleaning.assets import build_staging_asset
+    from datalabs_pipelines.warehouse import warehouse_resource
+
+    staging = build_staging_asset(people_contract)
+    key = dg.AssetKey(["staging", people_contract.agency, people_contract.name])
+    folder = isolated_env / "landing" / people_contract.agency / people_contract.name
+    resources = {"warehouse": warehouse_resource()}
+    reports = []
+    with dg.DagsterInstance.ephemeral() as instance:
+        for night in ("people_2024.txt", "people_2025.txt", None):
+            if night is not None:
+                with duckdb.connect(str(isolated_env / "warehouse.duckdb")) as con:
+                    load_delivery(con, people_contract, folder / night, night)
+            assert dg.materialize([staging], instance=instance, resources=resources).success
+            event = instance.get_latest_materialization_event(key)
+            metadata = {k: v.value for k, v in event.asset_materialization.metadata.items()}
+            reports.append(
+                (metadata["deliveries_typed"], metadata["deliveries_reused"], metadata["status"])
+            )
+    assert reports == [(1, 0, "loaded"), (1, 1, "loaded"), (0, 2, "loaded")]
