@@ -61,7 +61,7 @@ class LinesUpdate:
     rows: int  # raw lines, all of them staged
     typed: tuple[str, ...]  # deliveries typed in this run
     reused: int  # deliveries whose stored lines were kept
-    removed: tuple[str, ...]  # deliveries whose lines left (withdrawn, or before a retype)
+    removed: tuple[str, ...]  # deliveries whose lines left: no longer in raw (withdrawn)
     retyped_all: str = ""  # why every delivery was typed again, if it was
 
 
@@ -88,9 +88,7 @@ def update_lines(con: duckdb.DuckDBPyConnection, contract: Contract, key: bytes)
     table = qualified(lines_table(contract))
     current = _raw_versions(con, contract)
     stored, fingerprints = _stored(con, contract)
-    reason = _retype_reason(
-        fingerprints, fingerprint, exists=table_exists(con, lines_table(contract))
-    )
+    reason = _retype_reason(fingerprints, fingerprint)
     con.execute("CREATE SCHEMA IF NOT EXISTS pii")
     if reason:
         con.execute(f"CREATE OR REPLACE TABLE {table} AS {select}", params)
@@ -98,7 +96,7 @@ def update_lines(con: duckdb.DuckDBPyConnection, contract: Contract, key: bytes)
             sum(n for n, _ in current.values()),
             tuple(sorted(current)),
             0,
-            tuple(sorted(stored)),
+            tuple(sorted(set(stored) - set(current))),
             reason,
         )
     stale = sorted(d for d, version in stored.items() if current.get(d) != version)
@@ -157,9 +155,10 @@ def _stored(
     )
 
 
-def _retype_reason(stored: set[str], fingerprint: str, exists: bool) -> str:
-    """Why every line must be typed again ("" when the stored lines can be reused)."""
-    if not exists:
+def _retype_reason(stored: set[str], fingerprint: str) -> str:
+    """Why every line must be typed again ("" when the stored lines can be reused). With no
+    line stored the table is made anew: an empty one may have an older contract's columns."""
+    if not stored:
         return "no staged lines yet"
     changed = [
         part

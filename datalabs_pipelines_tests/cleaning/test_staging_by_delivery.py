@@ -192,3 +192,23 @@ def test_the_staging_materialization_says_what_it_typed_and_reused(isolated_env,
                 (metadata["deliveries_typed"], metadata["deliveries_reused"], metadata["status"])
             )
     assert reports == [(1, 0, "loaded"), (1, 1, "loaded"), (0, 2, "loaded")]
+
+
+def test_an_empty_store_follows_a_changed_contract(tmp_path, people_contract):
+    """No line stored yet (the extract was not delivered): the first delivery is typed into a
+    table made anew, with the columns of the contract as it is now."""
+    from datalabs_pipelines.ingestion.loading import ensure_raw_tables
+
+    database, folder = tmp_path / "w.duckdb", tmp_path / "landing"
+    folder.mkdir()
+    with duckdb.connect(str(database)) as con:
+        ensure_raw_tables(con, people_contract)
+    assert stage(database, people_contract).lines.typed == ()
+    fewer = people_contract.model_copy(
+        update={"columns": [c for c in people_contract.columns if c.name != "county"]}
+    )
+    load(database, fewer, DELIVERIES, folder)
+    first = stage(database, fewer)
+    assert first.lines.typed == tuple(DELIVERIES)
+    scratch, _ = from_scratch(tmp_path, fewer, DELIVERIES)
+    assert differing_tables(staged_sums(database), scratch) == []
