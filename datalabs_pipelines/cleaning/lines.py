@@ -233,7 +233,6 @@ def _lines_select(contract: Contract, params: dict[str, object]) -> str:
         SELECT record_id, _delivery, _line, _loaded_at, $staged_with AS _staged_with, _dup_key,
                _invalid_columns, {staged}{identities}
         FROM keyed
-        ORDER BY _delivery, _line
         """
 
 
