@@ -32,8 +32,9 @@ from datalabs_pipelines.ingestion.loading import pii_raw_table, raw_table
 from datalabs_pipelines.privacy_tokens import hmac_hex, hmac_sql
 from datalabs_pipelines.warehouse import identifier, qualified, table_exists
 
-# Bump when this module or standardize.py changes what a staged line holds in a way the
-# generated SQL does not show (the SQL text itself is part of the fingerprint).
+# Bump when a change alters what a staged line holds in a way the generated SQL does not show
+# (the SQL text itself is part of the fingerprint): the body of the HMAC macro
+# (``privacy_tokens.install_hmac_macro``), or a macro or function the SQL calls.
 STAGING_VERSION = 1
 
 # Lines sharing a key collapse into the first (by delivery, line); under keep nothing does.
