@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from datalabs_pipelines.bench.parallel import cpu_by_step, critical_path, estimate
+from datalabs_pipelines.bench.parallel import cpu_by_step, critical_path, estimate, lake_cost
 
 # A diamond with a tail: a → (b, c) → d, and e alone. Costs in CPU seconds.
 COST = {"a": 2.0, "b": 5.0, "c": 1.0, "d": 3.0, "e": 4.0}
@@ -37,3 +37,15 @@ def test_cpu_of_an_interval_goes_to_the_steps_running_then():
     steps, outside = cpu_by_step(samples, spans)
     assert steps == {"a": 2.0, "b": 1.0}
     assert outside == 0.5
+
+
+def test_the_lakes_cost_is_each_steps_cpu_against_its_embedded_cpu():
+    embedded = {"step_cpu_seconds": {"load": 2.0, "mart": 5.0}}
+    lake = {
+        "step_cpu_seconds": {"load": 3.5, "mart": 4.0, "new": 1.0},
+        "postgres_step_cpu_seconds": {"load": 0.5},
+    }
+    cost = lake_cost(embedded, lake)
+    assert cost["load"] == {"embedded": 2.0, "ducklake": 3.5, "difference": 1.5, "postgres": 0.5}
+    assert cost["mart"]["difference"] == -1.0 and cost["mart"]["postgres"] == 0.0
+    assert cost["new"]["embedded"] == 0.0  # a step only the lake's run had costs all its CPU
