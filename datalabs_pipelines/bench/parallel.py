@@ -84,6 +84,22 @@ def critical_path(cost: Mapping[str, float], deps: Mapping[str, set[str]]) -> li
 
 
 @dataclass(frozen=True)
+class BackendPaths(BenchPaths):
+    """One backend's warehouse, instance, snapshot and logs, in a folder of their own under the
+    benchmark's (so both backends can be measured at once), reading its shared deliveries."""
+
+    backend: str = "embedded"
+
+    @property
+    def root(self) -> Path:
+        return super().root / f"parallel-{self.backend}"
+
+    @property
+    def landing(self) -> Path:
+        return super().root / "raw"
+
+
+@dataclass(frozen=True)
 class Estimate:
     total_step_cpu: float
     critical_path_cpu: float
@@ -240,8 +256,8 @@ def lake_cost(embedded: dict, lake: dict) -> dict[str, dict[str, float]]:
 
 def bench_parallel(scale: float, seed: int, backend: str, workers: list[int]) -> dict:
     """Load once with `datalabs run`, then the multiprocess nightly once per worker count."""
-    paths = BenchPaths(scale, seed)
-    ensure_sample(paths, progress=False)
+    ensure_sample(BenchPaths(scale, seed), progress=False)
+    paths = BackendPaths(scale, seed, backend=backend)
     fresh_warehouse(paths)
     env = {
         **os.environ,
@@ -266,6 +282,7 @@ def bench_parallel(scale: float, seed: int, backend: str, workers: list[int]) ->
         "backend": backend,
         "load_average": os.getloadavg(),
         "cpu_count": os.cpu_count(),
+        "load_run": {"wall_seconds": load.wall_seconds, "cpu_seconds": load.cpu_seconds},
         "runs": results,
     }
 
