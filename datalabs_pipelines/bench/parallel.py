@@ -255,8 +255,9 @@ def lake_cost(embedded: dict, lake: dict) -> dict[str, dict[str, float]]:
     }
 
 
-def bench_parallel(scale: float, seed: int, backend: str, workers: list[int]) -> dict:
-    """Load once with `datalabs run`, then the multiprocess nightly once per worker count."""
+def bench_parallel(scale: float, seed: int, backend: str, workers: list[int], out: Path) -> dict:
+    """Load once with `datalabs run`, then the multiprocess nightly once per worker count; the
+    report is written to ``out`` after each, so a bench stopped early keeps what it measured."""
     ensure_sample(BenchPaths(scale, seed), progress=False)
     paths = BackendPaths(scale, seed, backend=backend)
     fresh_warehouse(paths)
@@ -273,7 +274,13 @@ def bench_parallel(scale: float, seed: int, backend: str, workers: list[int]) ->
         raise RuntimeError(f"`datalabs run` failed: see {paths.run_log}")
     deps = step_dependencies()
     server = catalog_server_pid(env[CATALOG_VARIABLE]) if backend == "ducklake" else None
-    results = []
+    report = {
+        "scale": scale,
+        "backend": backend,
+        "cpu_count": os.cpu_count(),
+        "load_run": {"wall_seconds": load.wall_seconds, "cpu_seconds": load.cpu_seconds},
+        "runs": [],
+    }
     for n in workers:
         result = run_nightly(env, n, paths.root / f"parallel-{backend}-{n}.log", server)
         steps = result["step_cpu_seconds"]
@@ -282,20 +289,16 @@ def bench_parallel(scale: float, seed: int, backend: str, workers: list[int]) ->
         start = result["cpu_outside_steps"] / len(steps) if steps else 0.0
         with_starts = {step: cpu + start for step, cpu in steps.items()}
         result["estimate_with_starts"] = asdict(estimate(with_starts, deps, CORES))
-        results.append(result)
-    return {
-        "scale": scale,
-        "backend": backend,
-        "load_average": os.getloadavg(),
-        "cpu_count": os.cpu_count(),
-        "load_run": {"wall_seconds": load.wall_seconds, "cpu_seconds": load.cpu_seconds},
-        "runs": results,
-    }
+        report["runs"].append(result)
+        out.write_text(json.dumps(report, indent=2))
+    return report
 
 
 def format_parallel(report: dict) -> str:
     lines = [
-        f"scale {report['scale']}, {report['backend']}, {report['cpu_count']} CPUs",
+        f"scale {report['scale']}, {report['backend']}, {report['cpu_count']} CPUs; loading "
+        f"`datalabs run` {report['load_run']['wall_seconds']:.0f} s wall, "
+        f"{report['load_run']['cpu_seconds']:.0f} s CPU",
         f"{'N':>3} {'status':>8} {'load':>9} {'wall s':>7} {'CPU s':>7} {'in steps':>8} "
         f"{'PG CPU s':>8} {'at once':>7} {'crit. path s':>12} {CORES}-core bound s  speed-up"
         "  (with starts)",
@@ -339,8 +342,9 @@ def path_of(paths: BenchPaths, backend: str) -> Path:
 
 
 def main(scale: float, seed: int, backend: str, workers: list[int]) -> int:
-    report = bench_parallel(scale, seed, backend, workers)
     paths = BenchPaths(scale, seed)
+    out = path_of(paths, backend)
+    report = bench_parallel(scale, seed, backend, workers, out)
     print(format_parallel(report))
     embedded = path_of(paths, "embedded")
     if backend == "ducklake" and embedded.is_file():
@@ -352,8 +356,7 @@ def main(scale: float, seed: int, backend: str, workers: list[int]) -> int:
         }
         for n, cost in report["lake_cost"].items():
             print(format_lake_cost(n, cost))
-    out = path_of(paths, backend)
-    out.write_text(json.dumps(report, indent=2))
+        out.write_text(json.dumps(report, indent=2))
     print(f"written: {out}")
     return 0 if all(r["status"] == "SUCCESS" for r in report["runs"]) else 1
 
