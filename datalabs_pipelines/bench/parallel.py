@@ -7,7 +7,11 @@ the ``duckdb`` pool still serializes the steps; on DuckLake each step has a pool
 independent steps run at once. Each sample interval's CPU goes to the steps running then
 (shared equally when several were): exact with N=1, an approximation above. From CPU per step
 and the graph's edges the report states the critical path (the longest chain of step CPU) and
-what ``CORES`` cores could at best give: max(total step CPU / cores, critical path).
+what ``CORES`` cores could at best give: max(total step CPU / cores, critical path); again with
+each step charged its share of the CPU outside steps (its process's start and imports).
+On DuckLake, when the catalog's PostgreSQL runs on this machine, its server's process tree is
+sampled too (the lake's catalog CPU, per step as above); with the embedded report of the same
+scale at hand, each step's CPU is set against its embedded CPU: the lake's cost per step.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from datalabs_pipelines.bench.child import run_pipeline
 from datalabs_pipelines.bench.daemon import tree_cpu_seconds
 from datalabs_pipelines.bench.events import STEP_EVENTS, step_spans
 from datalabs_pipelines.bench.workspace import BenchPaths, ensure_sample, fresh_warehouse
+from datalabs_pipelines.deploy.lake import CATALOG_VARIABLE
 
 SAMPLE_SECONDS = 0.5
 CORES = 16
@@ -77,6 +82,22 @@ def critical_path(cost: Mapping[str, float], deps: Mapping[str, set[str]]) -> li
         return best[step]
 
     return max((longest(s) for s in cost), default=(0.0, []), key=lambda c: c[0])[1]
+
+
+@dataclass(frozen=True)
+class BackendPaths(BenchPaths):
+    """One backend's warehouse, instance, snapshot and logs, in a folder of their own under the
+    benchmark's (so both backends can be measured at once), reading its shared deliveries."""
+
+    backend: str = "embedded"
+
+    @property
+    def root(self) -> Path:
+        return super().root / f"parallel-{self.backend}"
+
+    @property
+    def landing(self) -> Path:
+        return super().root / "raw"
 
 
 @dataclass(frozen=True)
@@ -129,18 +150,54 @@ def run_spans(instance: dg.DagsterInstance, run_id: str) -> list[tuple[str, floa
     return step_spans(marks)
 
 
-def _sample(pid: int, until: threading.Event, into: list[tuple[float, float]]) -> None:
+def catalog_server_pid(dsn: str, proc: Path = Path("/proc")) -> int | None:
+    """The lake catalog's PostgreSQL server (postmaster) when it runs on this machine: the
+    parent of the backend serving a connection; None when it is elsewhere or unreachable."""
+    import psycopg2
+
+    try:
+        connection = psycopg2.connect(dsn)
+    except psycopg2.Error:
+        return None
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            backend = cursor.fetchone()[0]
+        return _parent_if_postgres(backend, proc)  # while the backend is still there
+    finally:
+        connection.close()
+
+
+def _parent_if_postgres(pid: int, proc: Path) -> int | None:
+    try:
+        stat = (proc / str(pid) / "stat").read_text()
+        parent = int(stat[stat.rindex(")") + 2 :].split()[1])
+        names = [(proc / str(p) / "comm").read_text().strip() for p in (pid, parent)]
+    except (OSError, ValueError):
+        return None
+    return parent if all(n.startswith("postgres") for n in names) else None
+
+
+def _sample(
+    roots: Mapping[str, int], until: threading.Event, into: dict[str, list[tuple[float, float]]]
+) -> None:
     while not until.is_set():
-        now, cpu = time.time(), tree_cpu_seconds(pid)
-        if not into or cpu >= into[-1][1]:  # an ended tree reads as nothing
-            into.append((now, cpu))
+        now = time.time()
+        for name, pid in roots.items():
+            cpu, series = tree_cpu_seconds(pid), into.setdefault(name, [])
+            if not series or cpu >= series[-1][1]:  # an ended tree reads as nothing
+                series.append((now, cpu))
         until.wait(SAMPLE_SECONDS)
 
 
-def run_nightly(env: dict[str, str], concurrency: int, log: Path) -> dict:
-    """The multiprocess nightly in a child process; its spans, CPU per step and wall time."""
-    samples: list[tuple[float, float]] = []
+def run_nightly(
+    env: dict[str, str], concurrency: int, log: Path, postgres: int | None = None
+) -> dict:
+    """The multiprocess nightly in a child process; its spans, CPU per step and wall time,
+    and, given the catalog server's pid, that server's CPU in all and per step."""
+    samples: dict[str, list[tuple[float, float]]] = {}
     done = threading.Event()
+    load_before = os.getloadavg()
     started = time.time()
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     with log.open("w") as out:
@@ -150,7 +207,8 @@ def run_nightly(env: dict[str, str], concurrency: int, log: Path) -> dict:
             stdout=out,
             stderr=subprocess.STDOUT,
         )
-        sampler = threading.Thread(target=_sample, args=(child.pid, done, samples))
+        roots = {"run": child.pid, **({"postgres": postgres} if postgres else {})}
+        sampler = threading.Thread(target=_sample, args=(roots, done, samples))
         sampler.start()
         returncode = child.wait()
         done.set()
@@ -161,9 +219,11 @@ def run_nightly(env: dict[str, str], concurrency: int, log: Path) -> dict:
         run_id = instance.get_runs(filters=dg.RunsFilter(job_name=JOB), limit=1)[0].run_id
         spans = run_spans(instance, run_id)
         status = instance.get_run_by_id(run_id).status.value
-    steps, outside = cpu_by_step(samples, spans)
-    return {
+    steps, outside = cpu_by_step(samples["run"], spans)
+    server = samples.get("postgres", [])
+    result = {
         "concurrency": concurrency,
+        "load_average": [load_before[0], os.getloadavg()[0]],  # 1-minute, at start and end
         "status": status if returncode == 0 else f"{status} (exit {returncode})",
         "wall_seconds": wall,
         "cpu_seconds": after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime,
@@ -174,12 +234,32 @@ def run_nightly(env: dict[str, str], concurrency: int, log: Path) -> dict:
             (sum(b <= t < e for _, b, e in spans) for _, t, _ in spans), default=0
         ),
     }
+    if server:
+        result["postgres_cpu_seconds"] = server[-1][1] - server[0][1]
+        result["postgres_step_cpu_seconds"] = cpu_by_step(server, spans)[0]
+    return result
 
 
-def bench_parallel(scale: float, seed: int, backend: str, workers: list[int]) -> dict:
-    """Load once with `datalabs run`, then the multiprocess nightly once per worker count."""
-    paths = BenchPaths(scale, seed)
-    ensure_sample(paths, progress=False)
+def lake_cost(embedded: dict, lake: dict) -> dict[str, dict[str, float]]:
+    """Per step of two runs with the same N: embedded CPU, DuckLake CPU, their difference, and
+    the catalog server's CPU while the step ran (0 when it was not sampled)."""
+    server = lake.get("postgres_step_cpu_seconds", {})
+    return {
+        step: {
+            "embedded": embedded["step_cpu_seconds"].get(step, 0.0),
+            "ducklake": cpu,
+            "difference": cpu - embedded["step_cpu_seconds"].get(step, 0.0),
+            "postgres": server.get(step, 0.0),
+        }
+        for step, cpu in lake["step_cpu_seconds"].items()
+    }
+
+
+def bench_parallel(scale: float, seed: int, backend: str, workers: list[int], out: Path) -> dict:
+    """Load once with `datalabs run`, then the multiprocess nightly once per worker count; the
+    report is written to ``out`` after each, so a bench stopped early keeps what it measured."""
+    ensure_sample(BenchPaths(scale, seed), progress=False)
+    paths = BackendPaths(scale, seed, backend=backend)
     fresh_warehouse(paths)
     env = {
         **os.environ,
@@ -193,46 +273,90 @@ def bench_parallel(scale: float, seed: int, backend: str, workers: list[int]) ->
     if load.returncode != 0:
         raise RuntimeError(f"`datalabs run` failed: see {paths.run_log}")
     deps = step_dependencies()
-    results = []
-    for n in workers:
-        result = run_nightly(env, n, paths.root / f"parallel-{backend}-{n}.log")
-        result["estimate"] = asdict(estimate(result["step_cpu_seconds"], deps, CORES))
-        results.append(result)
-    return {
+    server = catalog_server_pid(env[CATALOG_VARIABLE]) if backend == "ducklake" else None
+    report = {
         "scale": scale,
         "backend": backend,
-        "load_average": os.getloadavg(),
         "cpu_count": os.cpu_count(),
-        "runs": results,
+        "load_run": {"wall_seconds": load.wall_seconds, "cpu_seconds": load.cpu_seconds},
+        "runs": [],
     }
+    for n in workers:
+        result = run_nightly(env, n, paths.root / f"parallel-{backend}-{n}.log", server)
+        steps = result["step_cpu_seconds"]
+        result["estimate"] = asdict(estimate(steps, deps, CORES))
+        # each step's share of the CPU outside steps: its process start, imports, the executor
+        start = result["cpu_outside_steps"] / len(steps) if steps else 0.0
+        with_starts = {step: cpu + start for step, cpu in steps.items()}
+        result["estimate_with_starts"] = asdict(estimate(with_starts, deps, CORES))
+        report["runs"].append(result)
+        out.write_text(json.dumps(report, indent=2))
+    return report
 
 
 def format_parallel(report: dict) -> str:
     lines = [
-        f"scale {report['scale']}, {report['backend']}, {report['cpu_count']} CPUs, load "
-        + " ".join(f"{x:.1f}" for x in report["load_average"]),
-        f"{'N':>3} {'status':>8} {'wall s':>8} {'CPU s':>8} {'in steps':>9} {'at once':>8} "
-        f"{'crit. path CPU s':>17} {CORES}-core bound s  speed-up",
+        f"scale {report['scale']}, {report['backend']}, {report['cpu_count']} CPUs; loading "
+        f"`datalabs run` {report['load_run']['wall_seconds']:.0f} s wall, "
+        f"{report['load_run']['cpu_seconds']:.0f} s CPU",
+        f"{'N':>3} {'status':>8} {'load':>9} {'wall s':>7} {'CPU s':>7} {'in steps':>8} "
+        f"{'PG CPU s':>8} {'at once':>7} {'crit. path s':>12} {CORES}-core bound s  speed-up"
+        "  (with starts)",
     ]
     for r in report["runs"]:
         e = r["estimate"]
+        load = "{:.1f}-{:.1f}".format(*r["load_average"])
+        server = r.get("postgres_cpu_seconds")
         lines.append(
-            f"{r['concurrency']:>3} {r['status']:>8} {r['wall_seconds']:>8.1f} "
-            f"{r['cpu_seconds']:>8.1f} {e['total_step_cpu']:>9.1f} {r['most_steps_at_once']:>8} "
-            f"{e['critical_path_cpu']:>17.1f} {e['bound_seconds']:>15.1f} "
-            f"{e['speedup_bound']:>8.2f}"
+            f"{r['concurrency']:>3} {r['status']:>8} {load:>9} {r['wall_seconds']:>7.1f} "
+            f"{r['cpu_seconds']:>7.1f} {e['total_step_cpu']:>8.1f} "
+            f"{'-' if server is None else f'{server:.1f}':>8} {r['most_steps_at_once']:>7} "
+            f"{e['critical_path_cpu']:>12.1f} {e['bound_seconds']:>15.1f} "
+            f"{e['speedup_bound']:>8.2f}  ({r['estimate_with_starts']['bound_seconds']:.1f} s, "
+            f"{r['estimate_with_starts']['speedup_bound']:.2f})"
         )
     last = report["runs"][-1]["estimate"]
     lines.append("critical path: " + " → ".join(last["critical_path"]))
     return "\n".join(lines)
 
 
+def format_lake_cost(concurrency: int, cost: dict[str, dict[str, float]], top: int = 8) -> str:
+    """The totals and the ``top`` steps the lake costs most, for one N."""
+    total = {k: sum(c[k] for c in cost.values()) for k in ("embedded", "ducklake", "postgres")}
+    lines = [
+        f"lake's cost, N={concurrency}: step CPU {total['ducklake']:.1f} s on DuckLake against "
+        f"{total['embedded']:.1f} s embedded; the catalog's PostgreSQL {total['postgres']:.1f} s",
+        f"{'step':44} {'embedded':>9} {'ducklake':>9} {'diff':>7} {'postgres':>9}",
+    ]
+    worst = sorted(cost.items(), key=lambda kv: kv[1]["difference"], reverse=True)[:top]
+    for step, c in worst:
+        lines.append(
+            f"{step[:44]:44} {c['embedded']:>9.1f} {c['ducklake']:>9.1f} "
+            f"{c['difference']:>7.1f} {c['postgres']:>9.1f}"
+        )
+    return "\n".join(lines)
+
+
+def path_of(paths: BenchPaths, backend: str) -> Path:
+    return paths.base / f"bench-parallel-{paths.name}-{backend}.json"
+
+
 def main(scale: float, seed: int, backend: str, workers: list[int]) -> int:
-    report = bench_parallel(scale, seed, backend, workers)
     paths = BenchPaths(scale, seed)
-    out = paths.base / f"bench-parallel-{paths.name}-{backend}.json"
-    out.write_text(json.dumps(report, indent=2))
+    out = path_of(paths, backend)
+    report = bench_parallel(scale, seed, backend, workers, out)
     print(format_parallel(report))
+    embedded = path_of(paths, "embedded")
+    if backend == "ducklake" and embedded.is_file():
+        by_n = {r["concurrency"]: r for r in json.loads(embedded.read_text())["runs"]}
+        report["lake_cost"] = {
+            r["concurrency"]: lake_cost(by_n[r["concurrency"]], r)
+            for r in report["runs"]
+            if r["concurrency"] in by_n
+        }
+        for n, cost in report["lake_cost"].items():
+            print(format_lake_cost(n, cost))
+        out.write_text(json.dumps(report, indent=2))
     print(f"written: {out}")
     return 0 if all(r["status"] == "SUCCESS" for r in report["runs"]) else 1
 

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from datalabs_pipelines.bench.parallel import cpu_by_step, critical_path, estimate
+from datalabs_pipelines.bench.parallel import (
+    BackendPaths,
+    cpu_by_step,
+    critical_path,
+    estimate,
+    lake_cost,
+)
+from datalabs_pipelines.bench.workspace import BenchPaths
 
 # A diamond with a tail: a → (b, c) → d, and e alone. Costs in CPU seconds.
 COST = {"a": 2.0, "b": 5.0, "c": 1.0, "d": 3.0, "e": 4.0}
@@ -37,3 +44,24 @@ def test_cpu_of_an_interval_goes_to_the_steps_running_then():
     steps, outside = cpu_by_step(samples, spans)
     assert steps == {"a": 2.0, "b": 1.0}
     assert outside == 0.5
+
+
+def test_the_lakes_cost_is_each_steps_cpu_against_its_embedded_cpu():
+    embedded = {"step_cpu_seconds": {"load": 2.0, "mart": 5.0}}
+    lake = {
+        "step_cpu_seconds": {"load": 3.5, "mart": 4.0, "new": 1.0},
+        "postgres_step_cpu_seconds": {"load": 0.5},
+    }
+    cost = lake_cost(embedded, lake)
+    assert cost["load"] == {"embedded": 2.0, "ducklake": 3.5, "difference": 1.5, "postgres": 0.5}
+    assert cost["mart"]["difference"] == -1.0 and cost["mart"]["postgres"] == 0.0
+    assert cost["new"]["embedded"] == 0.0  # a step only the lake's run had costs all its CPU
+
+
+def test_each_backend_keeps_its_own_folder_and_reads_the_shared_sample(tmp_path):
+    shared = BenchPaths(10, 77, base=tmp_path)
+    lake = BackendPaths(10, 77, base=tmp_path, backend="ducklake")
+    embedded = BackendPaths(10, 77, base=tmp_path, backend="embedded")
+    assert lake.landing == embedded.landing == shared.landing
+    assert lake.dagster_home != embedded.dagster_home
+    assert lake.warehouse.parent == lake.root != shared.root
