@@ -157,6 +157,31 @@ def test_no_single_field_vetoes_what_the_others_agree_on(con):
     assert scores["ad"] >= threshold
 
 
+def test_a_birth_date_one_unit_off_does_not_sink_agreeing_names(con):
+    """Education records carry no SSN or ZIP: names and a birth date a year, a month or a day
+    off (a keying error) are still one person."""
+    threshold = load_model().threshold_match_probability
+    bare = {"ssn": None, "zip": None}
+    scores = _scores(
+        con,
+        [
+            _profile("a"),
+            _profile("b", dob=dt.date(1985, 3, 7), **bare),
+            _profile("c", dob=dt.date(1984, 4, 7), **bare),
+            _profile("d", dob=dt.date(1984, 3, 8), **bare),
+        ],
+    )
+    assert min(scores["ab"], scores["ac"], scores["ad"]) >= threshold
+
+
+def test_blocking_reaches_a_swapped_birth_date_with_a_name_typo(con):
+    _load(con, [_profile("a"), _profile("b", dob=dt.date(1984, 7, 3), first_name="MARGERET")])
+    assert con.execute(
+        f"SELECT count(*) FROM {PROFILES} l JOIN {PROFILES} r ON l.unique_id = 'a' "
+        f"AND r.unique_id = 'b' AND ({' OR '.join(f'({r})' for r in PREDICTION_BLOCKING_RULES)})"
+    ).fetchone()[0]
+
+
 def test_two_people_sharing_a_surname_and_zip_stay_apart(con):
     threshold = load_model().threshold_match_probability
     scores = _scores(
