@@ -1,9 +1,10 @@
 """What one entity's linkage declares in YAML: what it compares, which pairs, how sure.
 
 People (``linkage/person.yaml``) and firms (``procurement/vendor_linkage.yaml``) are declared
-by this one model: the columns Splink reads, the comparisons (Splink comparison levels: SQL
-condition, label, null and term-frequency flags), the blocking rules, the rules the prior is
-trained from, the model file, thresholds and guard rails. The code that trains, links,
+by this one model: the columns Splink reads, the deterministic pass (an exact key and what
+must corroborate it), the exclusive key and the link guard, the comparisons (Splink comparison
+levels: SQL condition, label, null and term-frequency flags), the blocking rules, the rules the
+prior is trained from, the model file, thresholds and guard rails. The code that trains, links,
 re-estimates, keys and reviews them is shared, so the two differ only in what they declare.
 A mistake fails at load with one line naming the file and the place.
 """
