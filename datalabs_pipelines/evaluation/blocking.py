@@ -15,10 +15,10 @@ from typing import Any
 import duckdb
 
 from datalabs_pipelines.contracts import all_contracts
-from datalabs_pipelines.linkage.deterministic import deterministic_clusters
 from datalabs_pipelines.linkage.modelfile import MatchModel
-from datalabs_pipelines.linkage.prepare import build_records
-from datalabs_pipelines.linkage.profiles import PROFILES, build_profiles
+from datalabs_pipelines.linkage.persons import person_entity
+from datalabs_pipelines.linkage.profiles import PROFILES
+from datalabs_pipelines.linkage.run import prepare
 from datalabs_pipelines.linkage.sources import person_sources
 
 
@@ -28,9 +28,7 @@ def _rule_sql(rule: Any) -> str:
 
 def blocking_report(con: duckdb.DuckDBPyConnection, relation: str, model: MatchModel) -> dict:
     """Per rule: pairs made, true pairs among them; overall: share of true pairs reached."""
-    build_records(con, person_sources(all_contracts()))
-    deterministic_clusters(con)
-    build_profiles(con)
+    prepare(con, person_entity(person_sources(all_contracts())))
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE eval_profile_truth AS

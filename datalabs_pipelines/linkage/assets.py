@@ -27,8 +27,9 @@ from datalabs_pipelines.linkage.model_runs import (
 )
 from datalabs_pipelines.linkage.modelfile import load_model
 from datalabs_pipelines.linkage.person_keys import PERSON_KEYS, PERSON_KEYS_COLUMNS, PERSON_KEYS_KEY
+from datalabs_pipelines.linkage.persons import MODEL_RUNS, REVIEW, REVIEW_FIELDS, person_entity
 from datalabs_pipelines.linkage.review import review_columns
-from datalabs_pipelines.linkage.run import MODEL_RUNS, REVIEW, REVIEW_FIELDS, link_persons
+from datalabs_pipelines.linkage.run import link
 from datalabs_pipelines.linkage.sources import person_sources
 from datalabs_pipelines.warehouse import qualified, warehouse_pool
 
@@ -133,12 +134,11 @@ def build_crosswalk_asset(contracts: Sequence[Contract]) -> dg.AssetsDefinition:
         declaration = load_declaration()
         committed = load_model(declaration.model_path)
         with warehouse.get_connection() as con:
-            result = link_persons(
+            result = link(
                 con,
-                sources,
+                person_entity(sources, declaration),
                 committed,
                 context.run_id,
-                declaration=declaration,
                 reestimated=config.reestimate,
             )
             crosswalk_meta = table_metadata(con, CROSSWALK, preview=False)
@@ -149,7 +149,7 @@ def build_crosswalk_asset(contracts: Sequence[Contract]) -> dg.AssetsDefinition:
             context.log.warning(refusals)
         model = model_metadata(result.model)
         context.log.info(
-            f"linked {result.records:,} records into {result.persons:,} persons; "
+            f"linked {result.records:,} records into {result.entities:,} persons; "
             f"{result.pairs_compared:,} pairs compared in {result.seconds:.1f} s"
         )
         yield dg.MaterializeResult(

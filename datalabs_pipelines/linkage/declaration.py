@@ -1,9 +1,10 @@
 """What one entity's linkage declares in YAML: what it compares, which pairs, how sure.
 
 People (``linkage/person.yaml``) and firms (``procurement/vendor_linkage.yaml``) are declared
-by this one model: the columns Splink reads, the comparisons (Splink comparison levels: SQL
-condition, label, null and term-frequency flags), the blocking rules, the rules the prior is
-trained from, the model file, thresholds and guard rails. The code that trains, links,
+by this one model: the columns Splink reads, the deterministic pass (an exact key and what
+must corroborate it), the exclusive key and the link guard, the comparisons (Splink comparison
+levels: SQL condition, label, null and term-frequency flags), the blocking rules, the rules the
+prior is trained from, the model file, thresholds and guard rails. The code that trains, links,
 re-estimates, keys and reviews them is shared, so the two differ only in what they declare.
 A mistake fails at load with one line naming the file and the place.
 """
@@ -23,6 +24,7 @@ PERSON_DECLARATION = Path(__file__).parent / "person.yaml"
 # `"name_l"` or `name_r` in a comparison level; `l.name` or `r."name"` in a blocking rule
 _LEVEL_COLUMN = re.compile(r"\b([a-z][a-z0-9_]*?)_[lr]\b(?!\s*\()")
 _RULE_COLUMN = re.compile(r'\b[lr]\."?([a-z][a-z0-9_]*)')
+_IDENTIFIER = re.compile(r"[a-z][a-z0-9_]*")
 
 
 class _Strict(BaseModel):
@@ -39,6 +41,17 @@ class Reestimation(_Strict):
         gt=0,
         description="a comparison whose any level's log2 Bayes factor (log2 m/u) moves by more "
         "than this from the committed model keeps the committed parameters",
+    )
+
+
+class Deterministic(_Strict):
+    """Records sharing a ``key`` value are one entity before any scoring, when
+    ``corroborated_by`` (SQL over the two records, ``l.`` and ``r.``) also holds, or always
+    when it is absent: a key that can be mistyped into someone else's needs corroboration."""
+
+    key: str = Field(description="the exact key column (NULL never matches)")
+    corroborated_by: str | None = Field(
+        None, min_length=1, description="what else must agree; absent: the key alone decides"
     )
 
 
@@ -70,6 +83,18 @@ class LinkageDeclaration(_Strict):
         "disagreeing field counts against a pair but never vetoes it",
     )
     reestimation: Reestimation
+    deterministic: Deterministic | None = Field(None, description="the pass before scoring")
+    exclusive_key: str | None = Field(
+        None,
+        description="a column two records of one entity never disagree on: a scored pair where "
+        "both carry it is decided by it, and a link that would join two values is refused",
+    )
+    link_guard: str | None = Field(
+        None,
+        min_length=1,
+        description="SQL over l. and r. a pair at or above the threshold must also meet to be "
+        "linked; one that does not goes to review",
+    )
     unique_id: str = Field(description="the record id column")
     columns: list[str] = Field(description="every column a comparison or a rule may name")
     retain: list[str] = Field([], description="columns kept beside each scored pair")
@@ -83,6 +108,9 @@ class LinkageDeclaration(_Strict):
     def _consistent(self) -> LinkageDeclaration:
         if self.review_probability >= self.accept_probability:
             raise ValueError("review_probability must be below the model's threshold")
+        for column in self.columns:
+            if not _IDENTIFIER.fullmatch(column):
+                raise ValueError(f"columns: {column!r} is not a lower-case SQL identifier")
         known = set(self.columns)
         for place, column in self._named_columns():
             if column not in known:
@@ -95,7 +123,13 @@ class LinkageDeclaration(_Strict):
 
     def _named_columns(self) -> list[tuple[str, str]]:
         named = [("unique_id", self.unique_id)] + [("retain", c) for c in self.retain]
+        if self.exclusive_key:
+            named.append(("exclusive_key", self.exclusive_key))
+        if self.deterministic:
+            named.append(("deterministic.key", self.deterministic.key))
         rules = {
+            "deterministic.corroborated_by": [self.deterministic_condition or ""],
+            "link_guard": [self.link_guard or ""],
             "prior_rules": self.prior_rules,
             "blocking_rules": self.blocking_rules,
             "reestimation.em_blocking_rules": self.reestimation.em_blocking_rules,
@@ -111,6 +145,10 @@ class LinkageDeclaration(_Strict):
                 if level.tf_adjustment_column:
                     named.append((place, level.tf_adjustment_column))
         return named
+
+    @property
+    def deterministic_condition(self) -> str | None:
+        return self.deterministic.corroborated_by if self.deterministic else None
 
     @property
     def model_path(self) -> Path:
@@ -138,6 +176,11 @@ class LinkageDeclaration(_Strict):
             "retain_intermediate_calculation_columns": False,
             "probability_two_random_records_match": 1e-4,  # a start value; training estimates it
         }
+
+
+def rule_columns(text: str) -> list[str]:
+    """The columns ``text`` names as ``l.column`` or ``r."column"``, once each, in order."""
+    return list(dict.fromkeys(_RULE_COLUMN.findall(text)))
 
 
 def load_declaration(path: Path = PERSON_DECLARATION) -> LinkageDeclaration:

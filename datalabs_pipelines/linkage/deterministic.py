@@ -1,10 +1,10 @@
-"""The deterministic pass: agency ids and verified SSNs group records before any scoring.
+"""The deterministic pass: exact keys group records before any scoring, as declared.
 
-Records that share an agency id (a member id, a student id) start as one node. Two nodes whose
-records carry the same valid SSN are joined when something else agrees too (date of birth, a
-similar first or last name, or one name in either place): a transposed SSN that happens to be
-someone else's valid number then does not weld two people together. Invalid SSNs are NULL in
-staging and never match.
+Records sharing a node (people: an agency id such as a member or student id; firms: each record
+is its own) start as one. Two nodes whose records share the declared key (people: a valid SSN;
+firms: a FEIN) are joined when the declared corroboration also holds of the two records, or
+always when none is declared: a transposed SSN that happens to be someone else's valid number
+then does not weld two people together. A NULL key never matches.
 """
 
 from __future__ import annotations
@@ -12,62 +12,73 @@ from __future__ import annotations
 import duckdb
 
 from datalabs_pipelines.linkage.components import connected_components
-from datalabs_pipelines.linkage.prepare import RECORDS
+from datalabs_pipelines.linkage.declaration import Deterministic, rule_columns
+from datalabs_pipelines.warehouse import identifier
 
-NAME_AGREES = 0.85  # Jaro-Winkler similarity at which a name corroborates a shared SSN
-CLUSTER0 = "lk_cluster0"
+CLUSTER0 = "lk_cluster0"  # TEMP (node, component)
+EDGES0 = "lk_deterministic_edges"  # TEMP (node_l, node_r)
 
 
-def ssn_edges(con: duckdb.DuckDBPyConnection) -> int:
-    """TEMP ``lk_ssn_edges(node_l, node_r)`` between nodes sharing a corroborated SSN."""
+def deterministic_edges(
+    con: duckdb.DuckDBPyConnection, records: str, node: str, rule: Deterministic | None
+) -> int:
+    """TEMP ``lk_deterministic_edges(node_l, node_r)`` between nodes of ``records`` (a
+    validated, qualified table) joined by ``rule``; returns their number.
+
+    Records alike in the key and every column the condition reads are one identity: its
+    records join its smallest node directly when the condition holds of such a record and
+    itself (an identity with nothing to corroborate joins nothing). Distinct identities with
+    one key join when the condition holds of the two.
+    """
+    if rule is None:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {EDGES0} (node_l VARCHAR, node_r VARCHAR)")
+        return 0
+    condition = rule.corroborated_by or "true"
+    columns = [identifier(c) for c in dict.fromkeys([rule.key, *rule_columns(condition)])]
+    same = " AND ".join(f"p.{c} IS NOT DISTINCT FROM i.{c}" for c in columns)
     con.execute(
         f"""
-        CREATE OR REPLACE TEMP TABLE lk_ssn_edges AS
+        CREATE OR REPLACE TEMP TABLE {EDGES0} AS
         WITH p AS (
-            SELECT DISTINCT node0, ssn, first_name, first_canons, last_name, dob, dob_key,
-                   md5(concat_ws(chr(31), ssn, coalesce(first_name, chr(0)),
-                       coalesce(last_name, chr(0)), coalesce(CAST(dob AS VARCHAR), chr(0))))
-                       AS identity
-            FROM {RECORDS}
-            WHERE linkable AND ssn IS NOT NULL
-              AND (first_name IS NOT NULL OR last_name IS NOT NULL OR dob IS NOT NULL)
+            SELECT DISTINCT CAST({identifier(node)} AS VARCHAR) AS lk_node, {", ".join(columns)}
+            FROM {records} WHERE {identifier(rule.key)} IS NOT NULL
         ),
-        -- one node per identical (SSN, names, date of birth): the others join it directly
-        rep AS (SELECT identity, min(node0) AS node0 FROM p GROUP BY identity),
+        i AS (
+            SELECT *, row_number() OVER () AS lk_identity
+            FROM (SELECT {", ".join(columns)}, min(lk_node) AS lk_rep FROM p GROUP BY ALL)
+        ),
+        corroborating AS (
+            SELECT l.lk_identity FROM i l JOIN i r ON l.lk_identity = r.lk_identity
+            WHERE {condition}
+        ),
         star AS (
-            SELECT DISTINCT rep.node0 AS node_l, p.node0 AS node_r
-            FROM p JOIN rep USING (identity) WHERE p.node0 <> rep.node0
-        ),
-        distinct_identity AS (
-            SELECT DISTINCT ON (identity) rep.node0, p.* EXCLUDE (node0)
-            FROM p JOIN rep USING (identity)
+            SELECT DISTINCT i.lk_rep AS node_l, p.lk_node AS node_r
+            FROM p JOIN i ON {same}
+            WHERE p.lk_node <> i.lk_rep
+              AND i.lk_identity IN (SELECT lk_identity FROM corroborating)
         ),
         corroborated AS (
-            SELECT l.node0 AS node_l, r.node0 AS node_r
-            FROM distinct_identity l JOIN distinct_identity r
-              ON l.ssn = r.ssn AND l.identity < r.identity AND l.node0 <> r.node0
-            WHERE l.dob_key = r.dob_key
-               OR jaro_winkler_similarity(l.last_name, r.last_name) >= $agree
-               OR jaro_winkler_similarity(l.first_name, r.first_name) >= $agree
-               OR list_has_any(l.first_canons, r.first_canons)
-               -- a name in either place: swapped names, or a one-word name read as surname
-               OR list_has_any([l.first_name, l.last_name], [r.first_name, r.last_name])
+            SELECT l.lk_rep AS node_l, r.lk_rep AS node_r
+            FROM i l JOIN i r
+              ON l.{columns[0]} = r.{columns[0]} AND l.lk_identity < r.lk_identity
+                 AND l.lk_rep <> r.lk_rep
+            WHERE {condition}
         )
         SELECT * FROM star UNION SELECT * FROM corroborated
-        """,
-        {"agree": NAME_AGREES},
+        """
     )
-    return con.execute("SELECT count(*) FROM lk_ssn_edges").fetchone()[0]
+    return con.execute(f"SELECT count(*) FROM {EDGES0}").fetchone()[0]
 
 
-def deterministic_clusters(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
-    """TEMP ``lk_cluster0(node, component)`` over every linkable record's node."""
+def deterministic_clusters(
+    con: duckdb.DuckDBPyConnection, records: str, node: str, rule: Deterministic | None
+) -> int:
+    """TEMP ``lk_cluster0(node, component)`` over every node of ``records``; returns the
+    deterministic edges."""
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE lk_nodes0 AS SELECT DISTINCT node0 AS node FROM {RECORDS}"
+        "CREATE OR REPLACE TEMP TABLE lk_nodes0 AS "
+        f"SELECT DISTINCT CAST({identifier(node)} AS VARCHAR) AS node FROM {records}"
     )
-    edges = ssn_edges(con)
-    connected_components(con, "lk_nodes0", "lk_ssn_edges", CLUSTER0)
-    agency_grouped = con.execute(
-        f"SELECT count(*) FROM {RECORDS} WHERE agency_key IS NOT NULL"
-    ).fetchone()[0]
-    return {"ssn_links": edges, "records_with_agency_id": agency_grouped}
+    edges = deterministic_edges(con, records, node, rule)
+    connected_components(con, "lk_nodes0", EDGES0, CLUSTER0)
+    return edges

@@ -1,60 +1,75 @@
-"""Person linkage end to end on one connection: records → clusters → persistent keys."""
+"""The one linkage driver, for people and firms alike: records → deterministic pass → Splink
+scores → decisions → clusters → persistent keys → review → the model used.
+
+What differs between the two is an :class:`Entity`: its declaration (``person.yaml``,
+``procurement/vendor_linkage.yaml``: deterministic key and corroboration, comparisons,
+blocking rules, thresholds, exclusive key, link guard), how its records and profiles are built,
+and how its keys are kept (a ``KeySpec``).
+"""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import duckdb
 
-from datalabs_pipelines.contracts.model import Contract
-from datalabs_pipelines.linkage.clustering import build_clusters
-from datalabs_pipelines.linkage.declaration import LinkageDeclaration, load_declaration
-from datalabs_pipelines.linkage.deterministic import deterministic_clusters
-from datalabs_pipelines.linkage.keys import CROSSWALK, assign_keys
+from datalabs_pipelines.linkage.clustering import CLUSTERS, build_clusters
+from datalabs_pipelines.linkage.decisions import DECISIONS, decide
+from datalabs_pipelines.linkage.declaration import LinkageDeclaration
+from datalabs_pipelines.linkage.deterministic import EDGES0, deterministic_clusters
+from datalabs_pipelines.linkage.keys import KeySpec, persist_keys
 from datalabs_pipelines.linkage.model_runs import record_model_use
 from datalabs_pipelines.linkage.modelfile import MatchModel
-from datalabs_pipelines.linkage.prepare import RECORDS, build_records
-from datalabs_pipelines.linkage.profiles import PROFILES, build_profiles
+from datalabs_pipelines.linkage.profiles import PROFILES
 from datalabs_pipelines.linkage.reestimate import Outcome, reestimate
 from datalabs_pipelines.linkage.review import write_review
-from datalabs_pipelines.linkage.scoring import PAIRS, score_profiles
-from datalabs_pipelines.linkage.sources import PersonSource
-from datalabs_pipelines.warehouse import qualified
+from datalabs_pipelines.linkage.scoring import score_profiles
+from datalabs_pipelines.warehouse import identifier, qualified
 
-REVIEW = ("pii", "person_match_review")
-MODEL_RUNS = ("integrated", "person_linkage_models")
-# what a reviewer compares (the table lives in pii: these are identities)
-REVIEW_FIELDS = {
-    "first_name": "first name",
-    "last_name": "last name",
-    "middle_name": "middle name",
-    "dob": "date of birth",
-    "ssn": "SSN",
-    "zip": "ZIP code",
-    "sex": "sex",
-}
 TEMP_TABLES = (
-    "lk_records", "lk_nicknames", "lk_nodes0", "lk_ssn_edges", "lk_cluster0", "lk_nodes1",
-    "lk_cluster1", "lk_record_profile", "lk_profiles", "lk_profile_edges", "lk_scored_edges",
-    "lk_clusters", "lk_overlap", "lk_assigned", "lk_new_keys", "lk_changes", "lk_review_pairs",
-    "lk_review_records",
+    "lk_records", "lk_nicknames", "lk_nodes0", "lk_deterministic_edges", "lk_cluster0",
+    "lk_record_profile", "lk_profiles", "lk_profile_edges", "lk_decisions",
+    "lk_profile_cluster0", "lk_links", "lk_nodes1", "lk_cluster1", "lk_node_values",
+    "lk_contested", "lk_refused", "lk_clusters", "lk_overlap", "lk_assigned", "lk_new_keys",
+    "lk_changes", "lk_record_keys", "lk_review_pairs", "lk_review_records",
 )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Entity:
+    """What one entity's linkage supplies besides its declaration."""
+
+    declaration: LinkageDeclaration
+    # writes ``records`` (source_extract, record_id, ``node`` and every declared column the
+    # deterministic pass and the exclusive key read); returns counts, ``records`` first
+    build_records: Callable[[duckdb.DuckDBPyConnection], dict[str, int]]
+    records: str
+    node: str  # records sharing it start as one node (an agency id; firms: the record)
+    # writes TEMP ``lk_profiles`` (what Splink scores) and ``lk_record_profile(source_extract,
+    # record_id, cluster0, profile_id)`` from ``lk_cluster0``; returns the profiles
+    build_profiles: Callable[[duckdb.DuckDBPyConnection], int]
+    key_spec: KeySpec
+    carried: Mapping[str, str]  # key memory column → SQL over the record ``r``
+    review: tuple[str, str]  # the review table
+    review_fields: Mapping[str, str]  # review column → records column
+    model_runs: tuple[str, str]
+    matches: tuple[str, str] | None = None  # where every decided pair is kept, if anywhere
 
 
 @dataclass(frozen=True)
 class LinkageResult:
     records: int
-    records_without_identifiers: int
-    records_unlinkable: int
-    ssn_links: int
+    record_counts: Mapping[str, int]  # what the entity's records builder counted besides
+    deterministic_links: int
     profiles: int
     pairs_compared: int
-    probabilistic_links: int
+    links: int
     review_pairs: int
-    persons: int
+    refused_links: int
+    entities: int
     new_keys: int
     merges: int
     splits: int
@@ -62,57 +77,68 @@ class LinkageResult:
     model: dict[str, Any] = field(default_factory=dict)
 
     def as_metadata(self) -> dict[str, int | float]:
-        return {k: v for k, v in asdict(self).items() if k != "model"}
+        plain = {k: v for k, v in vars(self).items() if k not in ("model", "record_counts")}
+        return {**plain, **self.record_counts}
 
 
-def link_persons(
+def prepare(con: duckdb.DuckDBPyConnection, entity: Entity) -> tuple[dict[str, int], int, int]:
+    """Records, deterministic clusters and profiles (also what training and the blocking
+    evaluation start from); returns the record counts, deterministic links and profiles."""
+    counts = entity.build_records(con)
+    rule = entity.declaration.deterministic
+    links = deterministic_clusters(con, entity.records, entity.node, rule)
+    return counts, links, entity.build_profiles(con)
+
+
+def link(
     con: duckdb.DuckDBPyConnection,
-    sources: Mapping[str, tuple[Contract, PersonSource]],
+    entity: Entity,
     committed: MatchModel,
     run_id: str,
     *,
-    declaration: LinkageDeclaration | None = None,
     reestimated: bool = False,
 ) -> LinkageResult:
-    """Link every person source with the ``committed`` model (the one the declaration names);
+    """Link the entity's records with the ``committed`` model (the one its declaration names);
     with ``reestimated``, with that model re-estimated on these records within the
     declaration's guard rails."""
     started = time.perf_counter()
-    declaration = declaration or load_declaration()
+    declaration = entity.declaration
     try:
-        records = build_records(con, sources)
-        no_identity, unlinkable = con.execute(
-            f"SELECT count(*) FILTER (WHERE NOT has_identity), "
-            f"count(*) FILTER (WHERE NOT linkable) FROM {RECORDS}"
-        ).fetchone()
-        deterministic = deterministic_clusters(con)
-        profiles = build_profiles(con)
+        counts, deterministic, profiles = prepare(con, entity)
         outcome = Outcome(committed, reestimated=False)
         if reestimated and profiles > 1:
             outcome = reestimate(
                 con, PROFILES, committed, declaration.reestimation, declaration.m_floor
             )
         model = outcome.model
-        scored = score_profiles(con, model)
-        build_clusters(con, model.threshold_match_probability)
-        keys = assign_keys(con, run_id)
-        review = _review(con, declaration.review_probability, model.threshold_match_probability)
+        compared = score_profiles(con, model, declaration.unique_id)
+        decide(con, declaration, model.threshold_match_probability)
+        refused = build_clusters(
+            con, entity.records, entity.node, declaration.exclusive_key, entity.carried
+        )
+        keys = persist_keys(con, entity.key_spec, CLUSTERS, run_id)
+        if entity.matches:
+            _keep_matches(con, entity)
+        review = _review(con, entity)
+        links = con.execute(
+            f"SELECT count(*) FROM {DECISIONS} WHERE decision = 'linked'"
+        ).fetchone()[0]
         used = record_model_use(
-            con, MODEL_RUNS, run_id, declaration.model_path, committed.version, outcome
+            con, entity.model_runs, run_id, declaration.model_path, committed.version, outcome
         )
     finally:
         for table in TEMP_TABLES:
             con.execute(f"DROP TABLE IF EXISTS temp.main.{table}")
     return LinkageResult(
-        records=records,
-        records_without_identifiers=no_identity,
-        records_unlinkable=unlinkable,
-        ssn_links=deterministic["ssn_links"],
+        records=counts["records"],
+        record_counts={k: v for k, v in counts.items() if k != "records"},
+        deterministic_links=deterministic,
         profiles=profiles,
-        pairs_compared=scored.pairs_compared,
-        probabilistic_links=scored.pairs_matched,
+        pairs_compared=compared,
+        links=links,
         review_pairs=review,
-        persons=keys.persons,
+        refused_links=refused,
+        entities=keys.persons,
         new_keys=keys.new_keys,
         merges=keys.merges,
         splits=keys.splits,
@@ -121,33 +147,66 @@ def link_persons(
     )
 
 
-def _review(con: duckdb.DuckDBPyConnection, floor: float, threshold: float) -> int:
-    """``pii.person_match_review``: profile pairs in the review band, each profile shown by
-    its first record, whose records did not end up under one key anyway."""
+def _keep_matches(con: duckdb.DuckDBPyConnection, entity: Entity) -> None:
+    """``entity.matches``: the deterministic links (method: the key) and every decided scored
+    pair (method ``splink``), with probability and decision; nodes are records here."""
+    uid = identifier(entity.declaration.unique_id)
+    rule = entity.declaration.deterministic
+    con.execute(
+        f"""
+        CREATE OR REPLACE TABLE {qualified(entity.matches)} AS
+        SELECT node_l AS {uid}_l, node_r AS {uid}_r, $method AS method,
+               1.0::DOUBLE AS match_probability, NULL::DOUBLE AS match_weight,
+               'linked' AS decision
+        FROM {EDGES0}
+        UNION ALL
+        SELECT id_l, id_r, 'splink', match_probability, match_weight, decision FROM {DECISIONS}
+        ORDER BY 1, 2
+        """,
+        {"method": rule.key if rule else "deterministic"},
+    )
+
+
+def _review(con: duckdb.DuckDBPyConnection, entity: Entity) -> int:
+    """The review table: pairs decided ``review`` whose records did not end up under one key
+    anyway, each profile shown by its first record."""
     con.execute(
         "CREATE OR REPLACE TEMP TABLE lk_review_pairs AS "
-        "SELECT unique_id_l AS id_l, unique_id_r AS id_r, match_probability, match_weight "
-        f"FROM {PAIRS} WHERE match_probability >= $floor AND match_probability < $threshold",
-        {"floor": floor, "threshold": threshold},
+        "SELECT id_l, id_r, match_probability, match_weight "
+        f"FROM {DECISIONS} WHERE decision = 'review'"
     )
-    fields = ", ".join(f"p.{f}" for f in REVIEW_FIELDS)
+    shown = ", ".join(
+        f"r.{identifier(column)} AS {identifier(f)}" for f, column in entity.review_fields.items()
+    )
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE lk_review_records AS
         WITH first_record AS (
             SELECT profile_id, min({{'e': source_extract, 'r': record_id}}) AS f
-            FROM lk_record_profile WHERE profile_id IS NOT NULL GROUP BY profile_id
+            FROM lk_record_profile
+            WHERE profile_id IN (
+                SELECT id_l FROM lk_review_pairs UNION SELECT id_r FROM lk_review_pairs
+            )
+            GROUP BY profile_id
         )
-        SELECT f.profile_id AS id, f.f.e AS source_extract, f.f.r AS record_id, {fields}
-        FROM first_record f JOIN {PROFILES} p ON p.unique_id = f.profile_id
+        SELECT f.profile_id AS id, f.f.e AS source_extract, f.f.r AS record_id, {shown}
+        FROM first_record f
+        JOIN {entity.records} r ON r.source_extract = f.f.e AND r.record_id = f.f.r
         """
+    )
+    spec = entity.key_spec
+    key = identifier(spec.key)
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE lk_record_keys AS "
+        f"SELECT c.source_extract, c.record_id, m.{key} FROM {CLUSTERS} c "
+        f"JOIN {qualified(spec.memory)} m USING ({', '.join(map(identifier, spec.identity))})"
     )
     return write_review(
         con,
-        REVIEW,
+        entity.review,
         "lk_review_pairs",
         "lk_review_records",
-        qualified(CROSSWALK),
-        "person_key",
-        REVIEW_FIELDS,
+        "lk_record_keys",
+        spec.key,
+        entity.review_fields,
     )

@@ -1,60 +1,44 @@
 """The probabilistic pass: score profile pairs with the model (committed or re-estimated).
 
 Splink runs through the one wrapper (``splink_session``) on the TEMP profile table. Every
-blocked pair is scored (their number is the work the step did); those at or above the model's
-threshold become edges between deterministic clusters.
+blocked pair is scored (their number is the work the step did); what becomes of a pair is
+decided from its probability by ``decisions``.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 import duckdb
 
 from datalabs_pipelines.linkage.modelfile import MatchModel
 from datalabs_pipelines.linkage.profiles import PROFILES
 from datalabs_pipelines.linkage.splink_session import predict_into
+from datalabs_pipelines.warehouse import identifier
 
 PAIRS = "lk_profile_edges"
-EDGES = "lk_scored_edges"
 
 
-@dataclass(frozen=True)
-class ScoringResult:
-    pairs_compared: int
-    pairs_matched: int
-
-
-def score_profiles(con: duckdb.DuckDBPyConnection, model: MatchModel) -> ScoringResult:
-    """TEMP ``lk_profile_edges`` (every scored pair) and ``lk_scored_edges(node_l, node_r,
-    match_probability)`` between deterministic clusters, best pair per cluster pair."""
+def score_profiles(
+    con: duckdb.DuckDBPyConnection, model: MatchModel, unique_id: str = "unique_id"
+) -> int:
+    """TEMP ``lk_profile_edges(unique_id_l, unique_id_r, match_weight, match_probability)``:
+    every blocked pair of the profiles (their id column is ``unique_id``); returns their
+    number."""
     profiles = con.execute(f"SELECT count(*) FROM {PROFILES}").fetchone()[0]
-    columns = ("unique_id_l", "unique_id_r", "cluster0_l", "cluster0_r")
-    if profiles > 1:
-        predict_into(
-            con,
-            PROFILES,
-            model.splink_settings,
-            PAIRS,
-            (*columns, "match_weight", "match_probability"),
-        )
-    else:
+    if profiles < 2:
         con.execute(
-            f"CREATE OR REPLACE TEMP TABLE {PAIRS} ({' VARCHAR, '.join(columns)} VARCHAR, "
+            f"CREATE OR REPLACE TEMP TABLE {PAIRS} (unique_id_l VARCHAR, unique_id_r VARCHAR, "
             "match_weight DOUBLE, match_probability DOUBLE)"
         )
-    con.execute(
-        f"""
-        CREATE OR REPLACE TEMP TABLE {EDGES} AS
-        SELECT least(cluster0_l, cluster0_r) AS node_l, greatest(cluster0_l, cluster0_r) AS node_r,
-               max(match_probability) AS match_probability
-        FROM {PAIRS} WHERE match_probability >= $threshold
-        GROUP BY ALL
-        """,
-        {"threshold": model.threshold_match_probability},
+        return 0
+    uid = identifier(unique_id)
+    pairs = predict_into(
+        con,
+        PROFILES,
+        model.splink_settings,
+        PAIRS,
+        (f"{uid}_l", f"{uid}_r", "match_weight", "match_probability"),
     )
-    compared, matched = con.execute(
-        f"SELECT count(*), count(*) FILTER (WHERE match_probability >= $t) FROM {PAIRS}",
-        {"t": model.threshold_match_probability},
-    ).fetchone()
-    return ScoringResult(pairs_compared=compared, pairs_matched=matched)
+    if uid != "unique_id":
+        for side in ("l", "r"):
+            con.execute(f"ALTER TABLE {PAIRS} RENAME COLUMN {uid}_{side} TO unique_id_{side}")
+    return pairs

@@ -16,10 +16,10 @@ import duckdb
 
 from datalabs_pipelines.contracts import all_contracts
 from datalabs_pipelines.linkage.declaration import load_declaration
-from datalabs_pipelines.linkage.deterministic import deterministic_clusters
 from datalabs_pipelines.linkage.modelfile import MatchModel, load_model, save_model
-from datalabs_pipelines.linkage.prepare import build_records
-from datalabs_pipelines.linkage.profiles import PROFILES, build_profiles
+from datalabs_pipelines.linkage.persons import person_entity
+from datalabs_pipelines.linkage.profiles import PROFILES
+from datalabs_pipelines.linkage.run import prepare
 from datalabs_pipelines.linkage.sources import person_sources
 from datalabs_pipelines.linkage.splink_session import floor_m, splink_linker
 from datalabs_pipelines.warehouse import literal
@@ -84,9 +84,7 @@ def train_on_warehouse(
     with duckdb.connect() as con:
         con.execute(f"ATTACH {literal(str(warehouse.resolve()))} AS warehouse (READ_ONLY)")
         con.execute("USE warehouse")
-        records = build_records(con, sources)
-        deterministic_clusters(con)
-        build_profiles(con)
+        counts, _, _ = prepare(con, person_entity(sources))
         model = train_model(
             con,
             seed=seed,
@@ -94,7 +92,7 @@ def train_on_warehouse(
             threshold=threshold,
             note={
                 "sample": sample or warehouse.name,
-                "records": records,
+                "records": counts["records"],
                 "sources": sorted(sources),
             },
         )

@@ -85,7 +85,7 @@ def build_linkage_asset(contracts: Sequence[Contract]) -> dg.AssetsDefinition:
                 con, contracts, linkage, context.run_id, reestimated=config.reestimate
             )
         context.log.info(
-            f"vendor resolution: {result.records:,} records, {result.businesses:,} businesses, "
+            f"vendor resolution: {result.records:,} records, {result.entities:,} businesses, "
             f"model {result.model['model_version']} (re-estimated: {result.model['reestimated']})"
         )
         if refusals := refusal_summary(result.model):

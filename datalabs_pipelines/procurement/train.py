@@ -20,7 +20,7 @@ import duckdb
 from datalabs_pipelines.linkage.modelfile import MatchModel, save_model
 from datalabs_pipelines.linkage.splink_session import floor_m, splink_linker
 from datalabs_pipelines.procurement.config import load_config
-from datalabs_pipelines.procurement.splink_model import model_records
+from datalabs_pipelines.procurement.linkage import vendor_profiles
 from datalabs_pipelines.warehouse import literal
 
 SEED = 2026
@@ -31,7 +31,7 @@ def train(warehouse: Path, out: Path, threshold: float) -> None:
     with duckdb.connect() as con:
         con.execute(f"ATTACH {literal(str(warehouse.resolve()))} AS warehouse (READ_ONLY)")
         con.execute("USE warehouse")
-        records = model_records(con, "integrated.business_records")
+        records = vendor_profiles(con, linkage)
         with splink_linker(con, records, linkage.splink_settings()) as linker:
             linker.training.estimate_probability_two_random_records_match(
                 linkage.prior_rules, recall=0.8

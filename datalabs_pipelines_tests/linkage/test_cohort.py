@@ -25,7 +25,8 @@ import pytest
 from datalabs_pipelines.cleaning.standardize import SQL_TYPES
 from datalabs_pipelines.contracts import all_contracts
 from datalabs_pipelines.linkage.modelfile import load_model
-from datalabs_pipelines.linkage.run import link_persons
+from datalabs_pipelines.linkage.persons import person_entity
+from datalabs_pipelines.linkage.run import link
 from datalabs_pipelines.linkage.sources import person_sources
 
 D = dt.date
@@ -145,7 +146,7 @@ def linked():
     model = load_model()
     with duckdb.connect() as con:
         sources = load_cohort(con)
-        yield con, sources, model, link_persons(con, sources, model, "run-1")
+        yield con, sources, model, link(con, person_entity(sources), model, "run-1")
 
 
 def test_cohort_clusters_as_worked_out_by_hand(linked):
@@ -158,9 +159,9 @@ def test_cohort_clusters_as_worked_out_by_hand(linked):
     assert partition(keys) == {frozenset(v) for v in expected.values()}
     assert all(re.fullmatch(r"P[0-9a-f]{12}", k) for k in keys.values())
     records = sum(len(rows) for rows in COHORT.values())
-    assert (result.records, result.persons) == (records, len(expected))
+    assert (result.records, result.entities) == (records, len(expected))
     # c2 has no identifier at all (unlinkable), g1 only its student id
-    assert (result.records_without_identifiers, result.records_unlinkable) == (2, 1)
+    assert result.record_counts == {"records_without_identifiers": 2, "records_unlinkable": 1}
     # blocking, not all pairs: under a thousandth of the cross product
     assert result.pairs_compared < records * (records - 1) / 2 / 1000
     p = dict(
@@ -185,13 +186,13 @@ def test_records_carrying_an_ssn_are_flagged(linked):
 def test_cohort_keys_survive_a_rerun_and_a_new_delivery(linked):
     con, sources, model, _ = linked
     before = dict(con.execute("SELECT record_id, person_key FROM pii.person_crosswalk").fetchall())
-    again = link_persons(con, sources, model, "run-2")
+    again = link(con, person_entity(sources), model, "run-2")
     assert again.new_keys == 0
     con.execute(
         "INSERT INTO staging.ui_wages (record_id, employer_fein) VALUES ('w4', '361234567')"
     )
     con.execute("INSERT INTO pii.ui_wages_identities VALUES ('w4', '234567891', 'JOHNSON BILL')")
-    grown = link_persons(con, sources, model, "run-3")
+    grown = link(con, person_entity(sources), model, "run-3")
     after = dict(con.execute("SELECT record_id, person_key FROM pii.person_crosswalk").fetchall())
     assert {r: after[r] for r in before} == before
     assert after["w4"] == before["w1"] and grown.new_keys == 0
@@ -210,7 +211,7 @@ def test_every_run_records_the_model_it_used(linked):
         "FROM integrated.person_linkage_models ORDER BY run_id"
     ).fetchall()
     assert used == [(f"run-{i}", model.version, model.version, False) for i in (1, 2, 3)]
-    result = link_persons(con, sources, model, "run-4", reestimated=True)
+    result = link(con, person_entity(sources), model, "run-4", reestimated=True)
     reestimated, refused = con.execute(
         "SELECT reestimated, refused FROM integrated.person_linkage_models WHERE run_id = 'run-4'"
     ).fetchone()

@@ -102,3 +102,29 @@ def test_duplicate_comparison_name_is_refused(tmp_path, person):
 def test_level_without_a_condition_names_the_level(tmp_path, person):
     del person["comparisons"][4]["comparison_levels"][2]["sql_condition"]
     assert _error(tmp_path, person) == "comparisons[4].comparison_levels[2].sql_condition: missing"
+
+
+def test_unknown_key_in_the_deterministic_pass_is_refused(tmp_path, person):
+    person["deterministic"]["corroborate"] = "l.dob = r.dob"
+    assert _error(tmp_path, person) == "deterministic.corroborate: unknown key"
+
+
+def test_unknown_column_in_the_corroboration_names_the_place(tmp_path, person):
+    person["deterministic"]["corroborated_by"] = "l.birth = r.birth"
+    assert _error(tmp_path, person) == (
+        "deterministic.corroborated_by[0]: unknown column 'birth' (not in columns)"
+    )
+
+
+def test_an_exclusive_key_or_guard_on_an_undeclared_column_is_refused(tmp_path, person):
+    assert "exclusive_key: unknown column 'fein'" in _error(
+        tmp_path, person | {"exclusive_key": "fein"}
+    )
+    assert "link_guard[0]: unknown column 'fein'" in _error(
+        tmp_path, person | {"link_guard": "l.fein = r.fein"}
+    )
+
+
+def test_a_column_that_is_no_identifier_is_refused(tmp_path, person):
+    person["columns"].append("first name")
+    assert _error(tmp_path, person) == ("columns: 'first name' is not a lower-case SQL identifier")

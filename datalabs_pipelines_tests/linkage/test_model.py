@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 
 from datalabs_pipelines.linkage.declaration import load_declaration
-from datalabs_pipelines.linkage.deterministic import ssn_edges
+from datalabs_pipelines.linkage.deterministic import EDGES0, deterministic_edges
 from datalabs_pipelines.linkage.modelfile import load_model
 from datalabs_pipelines.linkage.profiles import PROFILES
 from datalabs_pipelines.linkage.scoring import score_profiles
@@ -157,6 +157,31 @@ def test_no_single_field_vetoes_what_the_others_agree_on(con):
     assert scores["ad"] >= threshold
 
 
+def test_a_birth_date_one_unit_off_does_not_sink_agreeing_names(con):
+    """Education records carry no SSN or ZIP: names and a birth date a year, a month or a day
+    off (a keying error) are still one person."""
+    threshold = load_model().threshold_match_probability
+    bare = {"ssn": None, "zip": None}
+    scores = _scores(
+        con,
+        [
+            _profile("a"),
+            _profile("b", dob=dt.date(1985, 3, 7), **bare),
+            _profile("c", dob=dt.date(1984, 4, 7), **bare),
+            _profile("d", dob=dt.date(1984, 3, 8), **bare),
+        ],
+    )
+    assert min(scores["ab"], scores["ac"], scores["ad"]) >= threshold
+
+
+def test_blocking_reaches_a_swapped_birth_date_with_a_name_typo(con):
+    _load(con, [_profile("a"), _profile("b", dob=dt.date(1984, 7, 3), first_name="MARGERET")])
+    assert con.execute(
+        f"SELECT count(*) FROM {PROFILES} l JOIN {PROFILES} r ON l.unique_id = 'a' "
+        f"AND r.unique_id = 'b' AND ({' OR '.join(f'({r})' for r in PREDICTION_BLOCKING_RULES)})"
+    ).fetchone()[0]
+
+
 def test_two_people_sharing_a_surname_and_zip_stay_apart(con):
     threshold = load_model().threshold_match_probability
     scores = _scores(
@@ -169,20 +194,43 @@ def test_two_people_sharing_a_surname_and_zip_stay_apart(con):
     assert scores.get("ab", 0.0) < threshold
 
 
-def test_a_shared_ssn_is_corroborated_by_swapped_names(con):
+def _ssn_edges(con, records: list[tuple]) -> set[tuple[str, str]]:
+    """The deterministic pass of person.yaml over hand-made records (node, SSN, first name,
+    its formal names, last name, date of birth, date-of-birth key)."""
     con.execute(
         "CREATE OR REPLACE TEMP TABLE lk_records (node0 VARCHAR, ssn VARCHAR, "
         "first_name VARCHAR, first_canons VARCHAR[], last_name VARCHAR, dob DATE, "
-        "dob_key VARCHAR, linkable BOOLEAN)"
+        "dob_key VARCHAR)"
     )
-    con.executemany(
-        "INSERT INTO lk_records VALUES (?, ?, ?, ?, ?, NULL, NULL, true)",
+    con.executemany("INSERT INTO lk_records VALUES (?, ?, ?, ?, ?, ?, ?)", records)
+    deterministic_edges(con, "lk_records", "node0", load_declaration().deterministic)
+    return {tuple(sorted(e)) for e in con.execute(f"SELECT * FROM {EDGES0}").fetchall()}
+
+
+def test_a_shared_ssn_is_corroborated_by_swapped_names(con):
+    edges = _ssn_edges(
+        con,
         [
-            ("n1", "219450731", "MARGARET", ["MARGARET"], "OKAFOR"),
-            ("n2", "219450731", "OKAFOR", ["OKAFOR"], "MARGARET"),
-            ("n3", "219450731", "DAVID", ["DAVID"], "LINDQVIST"),  # no name in common
+            ("n1", "219450731", "MARGARET", ["MARGARET"], "OKAFOR", None, None),
+            ("n2", "219450731", "OKAFOR", ["OKAFOR"], "MARGARET", None, None),
+            ("n3", "219450731", "DAVID", ["DAVID"], "LINDQVIST", None, None),  # nothing shared
         ],
     )
-    ssn_edges(con)
-    edges = {tuple(sorted(e)) for e in con.execute("SELECT * FROM lk_ssn_edges").fetchall()}
     assert edges == {("n1", "n2")}
+
+
+def test_a_shared_ssn_with_nothing_to_corroborate_joins_nothing(con):
+    """Two records with one SSN and no name or date of birth: nothing corroborates, so they
+    stay apart; with a date of birth (its day and month swapped on one) they join."""
+    born, swapped = dt.date(1980, 3, 7), dt.date(1980, 7, 3)
+    edges = _ssn_edges(
+        con,
+        [
+            ("n1", "219450731", None, None, None, None, None),
+            ("n2", "219450731", None, None, None, None, None),
+            ("n3", "330224455", None, None, None, born, "1980-3-7"),
+            ("n4", "330224455", None, None, None, swapped, "1980-3-7"),
+            ("n5", "330224455", None, None, None, born, "1980-3-7"),
+        ],
+    )
+    assert edges == {("n3", "n4"), ("n3", "n5")}

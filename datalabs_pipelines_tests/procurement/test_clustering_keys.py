@@ -1,46 +1,89 @@
-"""Clustering never joins two FEINs; vendor keys (the shared key persistence under firms'
+"""Clustering never joins two FEINs (the vendor declaration's exclusive key), a pair failing
+the names-agree guard goes to review; vendor keys (the shared key persistence under firms'
 declaration) survive runs, merges and splits."""
 
 import hashlib
 
-import duckdb
-
+from datalabs_pipelines.linkage.clustering import CLUSTERS, build_clusters, resolve_exclusive
+from datalabs_pipelines.linkage.decisions import DECISIONS, decide
+from datalabs_pipelines.linkage.deterministic import deterministic_clusters
 from datalabs_pipelines.linkage.keys import persist_keys
-from datalabs_pipelines.procurement.clustering import COMPONENTS, cluster, cluster_in_sql
+from datalabs_pipelines.linkage.profiles import PROFILES
+from datalabs_pipelines.linkage.scoring import PAIRS
+from datalabs_pipelines.procurement.config import load_config
 from datalabs_pipelines.procurement.keys import VENDOR_KEY_SPEC
 
 
-def test_fein_links_first_and_conflicting_chain_refused():
-    # a and b share a FEIN; c has none; d has another FEIN. c~a and c~d both score high:
-    # the better link (c~a) is applied, c~d would join two FEINs and is refused.
-    feins = {"a": "111", "b": "111", "c": None, "d": "222"}
-    result = cluster(feins, [("a", "b")], [("c", "d", 0.97), ("a", "c", 0.99)])
-    components = result.components()
-    assert components["a"] == components["b"] == components["c"] == "a"
-    assert components["d"] == "d"
+def test_links_in_order_of_probability_and_a_conflicting_chain_refused():
+    # node a holds FEIN 111 (a and b, joined by the FEIN pass); c has none; d has 222. c~a and
+    # c~d both score high: the better link (c~a) is applied, c~d would join two FEINs.
+    values = {"a": frozenset({"111"}), "c": frozenset(), "d": frozenset({"222"})}
+    links = [("c", "d", "c", "d", 0.97), ("a", "c", "a", "c", 0.99)]
+    result = resolve_exclusive(values, links)
+    assert result.components() == {"a": "a", "c": "a", "d": "d"}
     assert result.refused == [("c", "d")]
 
 
-def test_sql_components_resolve_only_fein_conflicts_link_by_link():
-    # Business 1: a, b share FEIN 111; c (no FEIN) scores with a (0.99) and with d (FEIN 222,
-    # 0.97): the better link wins, c~d is refused, d stays alone. Business 2: e~f~g, no FEIN
-    # at all, a chain of links: one business labelled by its smallest uid. h stands alone.
-    feins = {"a": "111", "b": "111", "c": None, "d": "222", "e": None, "f": None, "g": None,
-             "h": "333"}  # fmt: skip
-    fein_links = [("a", "b")]
-    scored = [("c", "d", 0.97), ("a", "c", 0.99), ("f", "g", 0.95), ("e", "f", 0.96)]
-    with duckdb.connect() as con:
-        con.execute("CREATE TABLE recs (uid VARCHAR, fein VARCHAR)")
-        con.executemany("INSERT INTO recs VALUES (?, ?)", list(feins.items()))
-        con.execute("CREATE TABLE fein (anchor VARCHAR, uid VARCHAR)")
-        con.executemany("INSERT INTO fein VALUES (?, ?)", fein_links)
-        con.execute("CREATE TABLE scored (uid_l VARCHAR, uid_r VARCHAR, match_probability DOUBLE)")
-        con.executemany("INSERT INTO scored VALUES (?, ?, ?)", scored)
-        refused = cluster_in_sql(con, "recs", "fein", "scored")
-        got = dict(con.execute(f"SELECT node, component FROM {COMPONENTS}").fetchall())
-    expected = {"a": "a", "b": "a", "c": "a", "d": "d", "e": "e", "f": "e", "g": "e", "h": "h"}
-    assert got == expected == cluster(feins, fein_links, scored).components()
-    assert refused == [("c", "d")]
+def _decided(con, pairs: list[tuple[str, str, float]], records: dict[str, tuple]) -> dict:
+    """Hand-made firms (uid -> name, DBA, FEIN) and scored pairs, decided and clustered by
+    vendor_linkage.yaml's declarations: pair -> decision, and uid -> cluster."""
+    linkage = load_config().linkage
+    columns = ", ".join(f"{c} VARCHAR" for c in linkage.columns)
+    con.execute(f"CREATE TEMP TABLE {PROFILES} ({columns})")
+    con.executemany(
+        f"INSERT INTO {PROFILES} (uid, name_norm, dba_norm, fein) VALUES (?, ?, ?, ?)",
+        [(uid, *fields) for uid, fields in records.items()],
+    )
+    con.execute(
+        "CREATE TEMP TABLE recs AS SELECT 'x' AS source_extract, uid AS record_id, * "
+        f"FROM {PROFILES}"
+    )
+    con.execute(
+        f"CREATE TEMP TABLE {PAIRS} (unique_id_l VARCHAR, unique_id_r VARCHAR, "
+        "match_weight DOUBLE, match_probability DOUBLE)"
+    )
+    con.executemany(f"INSERT INTO {PAIRS} VALUES (?, ?, 0.0, ?)", pairs)
+    deterministic_clusters(con, "recs", "uid", linkage.deterministic)
+    con.execute(
+        "CREATE TEMP TABLE lk_record_profile AS SELECT r.source_extract, r.record_id, "
+        "c.component AS cluster0, r.uid AS profile_id FROM recs r "
+        "JOIN lk_cluster0 c ON c.node = r.uid"
+    )
+    decide(con, linkage, linkage.accept_probability)
+    build_clusters(con, "recs", "uid", linkage.exclusive_key, {})
+    decisions = con.execute(f"SELECT id_l || '~' || id_r, decision FROM {DECISIONS}").fetchall()
+    clusters = con.execute(f"SELECT record_id, cluster FROM {CLUSTERS}").fetchall()
+    return dict(decisions), dict(clusters)
+
+
+def test_two_feins_never_share_a_cluster_and_a_failed_guard_goes_to_review(con):
+    # a, b share FEIN 111 (joined before scoring); c (no FEIN) scores high with a and with d
+    # (FEIN 222): the better link wins, c~d is refused. a~d both carry FEINs: decided by them.
+    # e~f score high but one owner's two businesses (names agree on the owner alone): review.
+    # g~h a plain link; g~e below the threshold: review; e~h below the review band: absent.
+    records = {
+        "a": ("ACME PAVING", None, "111"),
+        "b": ("ACME PAVING", None, "111"),
+        "c": ("ACME PAVING", None, None),
+        "d": ("ACME PAVING", None, "222"),
+        "e": ("DANIELS PRODUCTION", None, None),
+        "f": ("DANIELS TOURS", None, None),
+        "g": ("BLUE SKY ROOFING", None, None),
+        "h": ("BLUE SKY ROOFNG", None, None),
+    }
+    pairs = [("a", "c", 0.999), ("c", "d", 0.998), ("a", "d", 0.999), ("e", "f", 0.999),
+             ("g", "h", 0.999), ("e", "g", 0.5), ("e", "h", 0.01)]  # fmt: skip
+    decisions, clusters = _decided(con, pairs, records)
+    assert decisions == {
+        "a~c": "linked",
+        "c~d": "refused_fein_conflict",
+        "a~d": "decided_by_fein",
+        "e~f": "review",
+        "g~h": "linked",
+        "e~g": "review",
+    }
+    assert clusters == {"a": "a", "b": "a", "c": "a", "d": "d", "e": "e", "f": "f", "g": "g",
+                        "h": "g"}  # fmt: skip
 
 
 def _key(extract: str, source_id: str, salt: str = "") -> str:

@@ -1,8 +1,11 @@
-"""The names-agree guard: one owner's two businesses at one address are not one business."""
+"""The names-agree guard (``link_guard`` of vendor_linkage.yaml): one owner's two businesses
+at one address are not one business."""
 
 import pytest
 
-from datalabs_pipelines.procurement.linkage import NAME_AGREES
+from datalabs_pipelines.procurement.config import load_config
+
+NAME_AGREES = f"({load_config().linkage.link_guard})"
 
 
 @pytest.mark.parametrize(
