@@ -11,7 +11,6 @@ from __future__ import annotations
 import duckdb
 
 from datalabs_pipelines.linkage.components import connected_components
-from datalabs_pipelines.linkage.prepare import RECORDS
 from datalabs_pipelines.linkage.scoring import EDGES
 
 CLUSTERS = "lk_clusters"
@@ -38,9 +37,8 @@ def build_clusters(con: duckdb.DuckDBPyConnection, threshold: float) -> None:
         )
         SELECT rp.source_extract, rp.record_id, c.component AS cluster,
                CASE WHEN s.n > 1 THEN 1.0 ELSE pb.p END AS match_probability,
-               r.ssn IS NOT NULL AS carries_ssn
+               rp.carries_ssn
         FROM lk_record_profile rp
-        JOIN {RECORDS} r USING (source_extract, record_id)
         JOIN lk_cluster1 c ON c.node = rp.cluster0
         JOIN cluster0_size s USING (cluster0)
         LEFT JOIN profile_best pb ON pb.unique_id = rp.profile_id

@@ -136,7 +136,11 @@ def _review(con: duckdb.DuckDBPyConnection, floor: float, threshold: float) -> i
         CREATE OR REPLACE TEMP TABLE lk_review_records AS
         WITH first_record AS (
             SELECT profile_id, min({{'e': source_extract, 'r': record_id}}) AS f
-            FROM lk_record_profile WHERE profile_id IS NOT NULL GROUP BY profile_id
+            FROM lk_record_profile
+            WHERE profile_id IN (
+                SELECT id_l FROM lk_review_pairs UNION SELECT id_r FROM lk_review_pairs
+            )
+            GROUP BY profile_id
         )
         SELECT f.profile_id AS id, f.f.e AS source_extract, f.f.r AS record_id, {fields}
         FROM first_record f JOIN {PROFILES} p ON p.unique_id = f.profile_id
