@@ -87,8 +87,6 @@ def link_persons(
         ).fetchone()
         deterministic = deterministic_clusters(con)
         profiles = build_profiles(con)
-        for table in (RECORDS, "lk_nodes0", "lk_ssn_edges", "lk_cluster0"):  # read no more:
-            con.execute(f"DROP TABLE temp.main.{table}")  # their memory goes to scoring
         outcome = Outcome(committed, reestimated=False)
         if reestimated and profiles > 1:
             outcome = reestimate(
