@@ -191,7 +191,7 @@ def build_person_keys_asset() -> dg.AssetsDefinition:
             con.execute(
                 f"CREATE OR REPLACE TABLE {qualified(PERSON_KEYS)} AS "
                 "SELECT source_extract, record_id, person_key, carries_ssn "
-                f"FROM {qualified(CROSSWALK)} ORDER BY source_extract, record_id"
+                f"FROM {qualified(CROSSWALK)}"
             )
             return dg.MaterializeResult(metadata=table_metadata(con, PERSON_KEYS))
 

@@ -1,66 +1,80 @@
-"""Connected components in DuckDB SQL: A=B and B=C make one cluster.
+"""Connected components: A=B and B=C make one cluster.
 
-Label propagation with pointer jumping: every node starts as its own label, takes the smallest
-label among itself and its neighbours, then the label of its label, until nothing changes. The
-label of a component is its smallest node id, so the result does not depend on edge order.
+The nodes that have an edge are numbered in SQL, their edges go to SciPy's connected
+components (one linear pass over a sparse graph, however long the chains), and each component
+is labelled in SQL with its smallest node id, so the result does not depend on edge order or
+numbering. A node without an edge is its own component. One pass over the nodes and edges,
+where label propagation in SQL took a pass over every node per round and more rounds as the
+data grew.
 """
 
 from __future__ import annotations
 
 import duckdb
+import numpy as np
+import pyarrow as pa
+from scipy.sparse import coo_array
+from scipy.sparse.csgraph import connected_components as scipy_components
 
 from datalabs_pipelines.warehouse import identifier
 
-MAX_ROUNDS = 200
+LABELS = "_cc_labels_frame"
 
 
 def connected_components(con: duckdb.DuckDBPyConnection, nodes: str, edges: str, out: str) -> int:
-    """Write TEMP table ``out(node, component)``.
+    """Write TEMP table ``out(node, component)``, one row per distinct node.
 
     ``nodes`` has a column ``node``; ``edges`` has ``node_l`` and ``node_r`` (both VARCHAR).
-    Edges naming unknown nodes are ignored. Returns the number of rounds it took.
+    Edges naming unknown nodes are ignored. Returns the number of nodes that have an edge.
     """
     nodes, edges, out = identifier(nodes), identifier(edges), identifier(out)
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE _cc_edges AS
-        SELECT DISTINCT a, b FROM (
-            SELECT node_l AS a, node_r AS b FROM {edges} WHERE node_l <> node_r
-            UNION ALL
-            SELECT node_r AS a, node_l AS b FROM {edges} WHERE node_l <> node_r
-        ) e SEMI JOIN {nodes} n ON n.node = e.a
+        SELECT node_l, node_r FROM {edges} e
+        SEMI JOIN {nodes} n ON n.node = e.node_l
+        SEMI JOIN {nodes} m ON m.node = e.node_r
+        WHERE node_l <> node_r
         """
     )
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {out} AS SELECT DISTINCT node, node AS component "
-        f"FROM {nodes}"
+        "CREATE OR REPLACE TEMP TABLE _cc_ids AS "
+        "SELECT node, row_number() OVER () - 1 AS i "
+        "FROM (SELECT node_l AS node FROM _cc_edges UNION SELECT node_r FROM _cc_edges)"
     )
-    rounds = 0
-    while True:
-        rounds += 1
-        if rounds > MAX_ROUNDS:
-            raise RuntimeError(f"connected components did not converge in {MAX_ROUNDS} rounds")
+    linked = con.execute("SELECT count(*) FROM _cc_ids").fetchone()[0]
+    labels = _labels(con, linked)
+    con.register(LABELS, pa.table({"i": np.arange(linked, dtype=np.int64), "label": labels}))
+    try:
         con.execute(
             f"""
-            CREATE OR REPLACE TEMP TABLE _cc_next AS
-            WITH hop AS (
-                SELECT c.node, least(c.component, min(n.component)) AS component
-                FROM {out} c
-                LEFT JOIN _cc_edges e ON e.a = c.node
-                LEFT JOIN {out} n ON n.node = e.b
-                GROUP BY c.node, c.component
-            )
-            SELECT h.node, least(h.component, coalesce(j.component, h.component)) AS component
-            FROM hop h LEFT JOIN hop j ON j.node = h.component
+            CREATE OR REPLACE TEMP TABLE _cc_label AS
+            SELECT d.node, min(d.node) OVER (PARTITION BY f.label) AS component
+            FROM _cc_ids d JOIN {LABELS} f USING (i)
             """
         )
-        changed = con.execute(
-            f"SELECT count(*) FROM _cc_next n JOIN {out} o USING (node) "
-            "WHERE n.component <> o.component"
-        ).fetchone()[0]
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {out} AS SELECT * FROM _cc_next")
-        if not changed:
-            break
-    con.execute("DROP TABLE IF EXISTS _cc_next")
-    con.execute("DROP TABLE IF EXISTS _cc_edges")
-    return rounds
+    finally:
+        con.unregister(LABELS)
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE {out} AS
+        SELECT n.node, coalesce(l.component, n.node) AS component
+        FROM (SELECT DISTINCT node FROM {nodes}) n LEFT JOIN _cc_label l USING (node)
+        """
+    )
+    for table in ("_cc_label", "_cc_ids", "_cc_edges"):
+        con.execute(f"DROP TABLE IF EXISTS {table}")
+    return linked
+
+
+def _labels(con: duckdb.DuckDBPyConnection, linked: int) -> np.ndarray:
+    """Component number of each numbered node (``_cc_ids.i``), from ``_cc_edges``."""
+    if not linked:
+        return np.zeros(0, dtype=np.int32)
+    ends = con.execute(
+        "SELECT l.i AS l, r.i AS r FROM _cc_edges e "
+        "JOIN _cc_ids l ON l.node = e.node_l JOIN _cc_ids r ON r.node = e.node_r"
+    ).fetchnumpy()
+    graph = coo_array((np.ones(len(ends["l"])), (ends["l"], ends["r"])), shape=(linked, linked))
+    _, labels = scipy_components(graph, directed=False)
+    return labels

@@ -164,11 +164,7 @@ def _write_memory(
     params = {"run_id": run_id} if any("$run_id" in s for s in stamps.values()) else None
     if not spec.remember_retired:
         con.execute(f"DELETE FROM {memory}")
-        con.execute(
-            f"INSERT INTO {memory} ({', '.join(columns)}) {today} "
-            f"ORDER BY {', '.join(identifier(c) for c in spec.identity)}",
-            params,
-        )
+        con.execute(f"INSERT INTO {memory} ({', '.join(columns)}) {today}", params)
         return
     on = " AND ".join(f"m.{identifier(c)} = t.{identifier(c)}" for c in spec.identity)
     moved = " OR ".join(f"m.{c} IS DISTINCT FROM t.{c}" for c in [key, *carried])

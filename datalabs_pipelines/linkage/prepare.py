@@ -126,15 +126,16 @@ def build_records(
                       AND length(list_distinct(string_split(ssn, ''))) > 1 THEN ssn END AS ssn)
             FROM base
         ),
+        -- per distinct first name, not per record: there are far fewer names than records
         canon AS (
-            SELECT n.source_extract, n.record_id,
-                   list_sort(list_distinct(list(k.formal) || [n.first_name])) AS first_canons,
+            SELECT f.first_name,
+                   list_sort(list_distinct(list(k.formal) || [f.first_name])) AS first_canons,
                    -- the alphabetically first formal name (the name itself if it is none's
                    -- nickname): a blocking key that MAGGIE and MARGARET share
-                   coalesce(min(k.formal), n.first_name) AS first_canon
-            FROM named n LEFT JOIN lk_nicknames k ON k.nickname = n.first_name
-            WHERE n.first_name IS NOT NULL
-            GROUP BY n.source_extract, n.record_id, n.first_name
+                   coalesce(min(k.formal), f.first_name) AS first_canon
+            FROM (SELECT DISTINCT first_name FROM named WHERE first_name IS NOT NULL) f
+            LEFT JOIN lk_nicknames k ON k.nickname = f.first_name
+            GROUP BY f.first_name
         )
         SELECT n.*, c.first_canons, c.first_canon,
                CASE WHEN n.dob IS NOT NULL THEN
@@ -152,7 +153,7 @@ def build_records(
                (n.ssn IS NOT NULL OR n.dob IS NOT NULL
                 OR (n.first_name IS NOT NULL AND n.last_name IS NOT NULL)
                 OR n.agency_key IS NOT NULL) AS linkable
-        FROM named n LEFT JOIN canon c USING (source_extract, record_id)
+        FROM named n LEFT JOIN canon c USING (first_name)
         """,
         params,
     )

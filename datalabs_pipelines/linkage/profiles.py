@@ -14,39 +14,44 @@ from datalabs_pipelines.linkage.prepare import RECORDS
 
 PROFILES = "lk_profiles"
 FIELDS = ("first_name", "last_name", "middle_name", "dob", "ssn", "sex", "zip", "employer")
+# what Splink reads of a profile, in this order: the fields and keys derived from them alone
+COLUMNS = (
+    "first_name", "first_canons", "first_canon", "last_name", "name_key", "middle_name",
+    "dob", "dob_key", "ssn", "ssn_digits", "sex", "zip", "employer",
+)  # fmt: skip
 
 
 def build_profiles(con: duckdb.DuckDBPyConnection) -> int:
-    """TEMP ``lk_record_profile(source_extract, record_id, cluster0, profile_id)`` and
-    ``lk_profiles`` (one row per profile, the Splink input). Returns the profile count."""
-    fields = ", ".join(f"coalesce(CAST(r.{f} AS VARCHAR), chr(0))" for f in FIELDS)
+    """TEMP ``lk_record_profile(source_extract, record_id, cluster0, profile_id)``
+    and ``lk_profiles`` (one row per profile, the Splink input). Returns the profile count.
+
+    Profiles are the distinct field combinations of each cluster, hashed once per profile
+    rather than grouped by a hash of every record; their row order is Splink's business (it
+    compares ids, never positions), so no sort."""
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE lk_record_profile AS
         SELECT r.source_extract, r.record_id, c.component AS cluster0,
-               CASE WHEN r.has_identity THEN
-                   md5(concat_ws(chr(31), c.component, {fields})) END AS profile_id
+               CASE WHEN r.has_identity THEN {_profile_id("c.component", "r.")} END AS profile_id
         FROM {RECORDS} r JOIN {CLUSTER0} c ON c.node = r.node0
         """
     )
+    columns = ", ".join(f"r.{c}" for c in COLUMNS)
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE {PROFILES} AS
-        SELECT p.profile_id AS unique_id, any_value(p.cluster0) AS cluster0,
-               any_value(r.first_name) AS first_name,
-               any_value(r.first_canons) AS first_canons,
-               any_value(r.first_canon) AS first_canon,
-               any_value(r.last_name) AS last_name, any_value(r.name_key) AS name_key,
-               any_value(r.middle_name) AS middle_name,
-               any_value(r.dob) AS dob, any_value(r.dob_key) AS dob_key,
-               any_value(r.ssn) AS ssn, any_value(r.ssn_digits) AS ssn_digits,
-               any_value(r.sex) AS sex, any_value(r.zip) AS zip,
-               any_value(r.employer) AS employer
-        FROM lk_record_profile p
-        JOIN {RECORDS} r USING (source_extract, record_id)
-        WHERE p.profile_id IS NOT NULL
-        GROUP BY p.profile_id
-        ORDER BY p.profile_id
+        SELECT {_profile_id("cluster0", "")} AS unique_id, *
+        FROM (
+            SELECT DISTINCT c.component AS cluster0, {columns}
+            FROM {RECORDS} r JOIN {CLUSTER0} c ON c.node = r.node0
+            WHERE r.has_identity
+        )
         """
     )
     return con.execute(f"SELECT count(*) FROM {PROFILES}").fetchone()[0]
+
+
+def _profile_id(cluster: str, prefix: str) -> str:
+    """SQL of a profile's id: a hash of its cluster and compared fields."""
+    fields = ", ".join(f"coalesce(CAST({prefix}{f} AS VARCHAR), chr(0))" for f in FIELDS)
+    return f"md5(concat_ws(chr(31), {cluster}, {fields}))"

@@ -1,4 +1,4 @@
-"""Connected components in SQL on graphs small enough to see."""
+"""Connected components on graphs small enough to see."""
 
 import pytest
 
