@@ -7,9 +7,8 @@ import resource
 import subprocess
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from datalabs_pipelines.bench.cpu import Series, TreeCpu
 from datalabs_pipelines.bench.rss import PeakTreeRss
 from datalabs_pipelines.bench.sqllog import ENV as SQL_LOG_ENV
 from datalabs_pipelines.bench.sqllog import HOOK
@@ -25,7 +24,6 @@ class RunMeasurement:
     rss_samples: int
     returncode: int
     cpu_seconds: float  # user + system of every waited-for descendant
-    cpu_series: Series = field(default_factory=list)  # sampled, for the CPU of any span
 
 
 def run_pipeline(paths: BenchPaths, record_sql: bool = True) -> RunMeasurement:
@@ -42,12 +40,10 @@ def run_pipeline(paths: BenchPaths, record_sql: bool = True) -> RunMeasurement:
     with paths.run_log.open("w") as log:
         started = time.perf_counter()
         child = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
-        with PeakTreeRss(child.pid) as sampler, TreeCpu(child.pid) as cpu_sampler:
+        with PeakTreeRss(child.pid) as sampler:
             returncode = child.wait()
         wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
     max_child = after.ru_maxrss * 1024  # KiB on Linux
-    return RunMeasurement(
-        wall, sampler.peak_bytes, max_child, sampler.samples, returncode, cpu, cpu_sampler.series
-    )
+    return RunMeasurement(wall, sampler.peak_bytes, max_child, sampler.samples, returncode, cpu)

@@ -32,7 +32,7 @@ from pathlib import Path
 import dagster as dg
 
 from datalabs_pipelines.automation.schedules import NIGHTLY_JOB
-from datalabs_pipelines.bench.cpu import TreeCpu, dagster_role, step_cpu, used_between
+from datalabs_pipelines.bench.cpu import Series, TreeCpu, dagster_role, step_cpu, used_between
 from datalabs_pipelines.bench.events import STEP_EVENTS, step_spans
 from datalabs_pipelines.bench.rss import PeakTreeRss
 from datalabs_pipelines.bench.workspace import BenchPaths
@@ -76,6 +76,16 @@ class DaemonLaunch:
     # that CPU by process: run worker, code server, daemon, webserver, launch command
     cpu_by_role: dict[str, float] | None = None
     step_cpu: dict[str, float] | None = None  # the run worker's, per step
+
+
+@dataclass(frozen=True)
+class InProcessNightly:
+    """``nightly_job`` as `make run` runs it (``bench/nightly_child.py``): its run record and
+    its process's CPU samples."""
+
+    run: RunSpan
+    cpu_series: Series
+    returncode: int
 
 
 def run_span(instance: dg.DagsterInstance, run_id: str) -> RunSpan:
@@ -185,6 +195,22 @@ def wait_for(predicate, timeout: float, what: str, every: float = 0.5):
             return value
         time.sleep(every)
     raise TimeoutError(f"timed out after {timeout:.0f} s waiting for {what}")
+
+
+def nightly_in_process(paths: BenchPaths) -> InProcessNightly | None:
+    """``nightly_job`` run in process as `make run` runs it, unrecorded, in a child process on
+    the benchmark's warehouse; None if it left no run."""
+    env = {**os.environ, **paths.environment()}
+    for recorder in ("DATALABS_SQL_LOG", "DATALABS_CONNECTION_HOOK"):
+        env.pop(recorder, None)
+    command = [sys.executable, "-m", "datalabs_pipelines.bench.nightly_child"]
+    with (paths.root / "nightly.log").open("w") as log:
+        child = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+        with TreeCpu(child.pid) as cpu:
+            returncode = child.wait()
+    with dg.DagsterInstance.get() as instance:
+        span = latest_run_span(instance, NIGHTLY_JOB)
+    return None if span is None else InProcessNightly(span, cpu.series, returncode)
 
 
 def launch_nightly(paths: BenchPaths, timeout: float = 3600) -> DaemonLaunch:

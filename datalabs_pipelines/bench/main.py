@@ -17,11 +17,15 @@ from typing import Any
 
 import duckdb
 
-from datalabs_pipelines.automation.schedules import NIGHTLY_JOB
 from datalabs_pipelines.bench.breakdown import breakdown
 from datalabs_pipelines.bench.child import RunMeasurement, run_pipeline
 from datalabs_pipelines.bench.cpu import step_cpu, used_between
-from datalabs_pipelines.bench.daemon import DaemonLaunch, RunSpan, latest_run_span, launch_nightly
+from datalabs_pipelines.bench.daemon import (
+    DaemonLaunch,
+    InProcessNightly,
+    launch_nightly,
+    nightly_in_process,
+)
 from datalabs_pipelines.bench.events import RunEvents, read_run_events, seconds_by_layer
 from datalabs_pipelines.bench.replay import ReplayResult, Statement, read_log, replay
 from datalabs_pipelines.bench.report import format_report, per_row, ratio
@@ -80,13 +84,14 @@ def _replay_once(paths: BenchPaths, statements: list[Statement]) -> ReplayResult
 
 @dataclass(frozen=True)
 class PipelineRun:
-    """One measured `datalabs run` from scratch: its timing, its Dagster events, its SQL, its
-    nightly run's span, and the same job launched through the daemon right after (if asked)."""
+    """One measured `datalabs run` from scratch: its timing, its Dagster events, its SQL; then
+    (if asked) ``nightly_job`` again on its warehouse, in process as `make run` runs it and
+    launched through the daemon, neither recording SQL."""
 
     measured: RunMeasurement
     events: RunEvents
     statements: list[Statement]
-    nightly: RunSpan | None
+    nightly: InProcessNightly | None
     launched: DaemonLaunch | None
 
 
@@ -97,20 +102,21 @@ def _run_once(paths: BenchPaths, daemon: bool) -> PipelineRun:
     measured = run_pipeline(paths)
     with dg.DagsterInstance.get() as instance:
         events = read_run_events(instance)
-        nightly = latest_run_span(instance, NIGHTLY_JOB)
     statements = read_log(paths.sql_log) if paths.sql_log.exists() else []
-    launched = launch_nightly(paths) if daemon and measured.returncode == 0 else None
-    return PipelineRun(measured, events, statements, nightly, launched)
+    if not daemon or measured.returncode != 0:
+        return PipelineRun(measured, events, statements, None, None)
+    nightly = nightly_in_process(paths)
+    return PipelineRun(measured, events, statements, nightly, launch_nightly(paths))
 
 
-def nightly_cpu(run: PipelineRun) -> tuple[float, float, dict[str, float]] | None:
-    """CPU of `datalabs run` over its nightly run's span: the whole span, inside steps, and
-    per step (None without a finished nightly run or CPU samples)."""
-    nightly, series = run.nightly, run.measured.cpu_series
-    if nightly is None or nightly.ended is None or not series:
+def nightly_cpu(nightly: InProcessNightly) -> tuple[float, float, dict[str, float]] | None:
+    """CPU of the in-process nightly run's process over the run's span: the whole span, inside
+    steps, and per step (None without a finished run or CPU samples)."""
+    span, series = nightly.run, nightly.cpu_series
+    if span.ended is None or not series:
         return None
-    whole = used_between(series, nightly.created, nightly.ended).get("all", 0.0)
-    steps = step_cpu(series, list(nightly.steps), "all")
+    whole = used_between(series, span.created, span.ended).get("all", 0.0)
+    steps = step_cpu(series, list(span.steps), "all")
     return whole, sum(steps.values()), steps
 
 
@@ -123,13 +129,14 @@ def daemon_comparison(done: list[PipelineRun]) -> dict[str, Any] | None:
         r
         for r in done
         if r.launched and r.launched.run.status == "SUCCESS" and r.nightly
-        if r.nightly.total_seconds and r.launched.run.total_seconds
+        if r.nightly.returncode == 0 and r.nightly.run.total_seconds
+        if r.launched.run.total_seconds
     ]
     if not launches:
         return None
     if not rounds:  # a failed run did less work: no ratio
         return {"daemon_status_each": [launched.run.status for launched in launches]}
-    in_process = [r.nightly.total_seconds for r in rounds]
+    in_process = [r.nightly.run.total_seconds for r in rounds]
     launched = [r.launched.run.total_seconds for r in rounds]
     compared: dict[str, Any] = {
         "make_run_nightly_seconds_each": in_process,
@@ -142,7 +149,7 @@ def daemon_comparison(done: list[PipelineRun]) -> dict[str, Any] | None:
         "ratio_each": [ratio(b, a) for a, b in zip(in_process, launched, strict=True)],
         "ratio_fastest": ratio(min(launched), min(in_process)),
     }
-    cpu = [nightly_cpu(r) for r in rounds]
+    cpu = [nightly_cpu(r.nightly) for r in rounds]
     if all(cpu) and all(r.launched.step_cpu is not None for r in rounds):
         daemon_steps = [sum(r.launched.step_cpu.values()) for r in rounds]
         compared |= {

@@ -5,7 +5,13 @@ from __future__ import annotations
 import os
 from types import SimpleNamespace
 
-from datalabs_pipelines.bench.daemon import CLOCK_TICKS, DaemonLaunch, RunSpan, tree_cpu_seconds
+from datalabs_pipelines.bench.daemon import (
+    CLOCK_TICKS,
+    DaemonLaunch,
+    InProcessNightly,
+    RunSpan,
+    tree_cpu_seconds,
+)
 from datalabs_pipelines.bench.main import daemon_comparison
 from datalabs_pipelines.bench.report import format_report
 from datalabs_pipelines_tests.bench.test_measures import _report
@@ -39,14 +45,13 @@ def test_run_span_splits_waiting_from_running():
 
 
 def _round(in_process: float, launched: float, status: str = "SUCCESS") -> SimpleNamespace:
-    """`datalabs run` using one CPU second per second (the nightly run's single step taking
-    all but its first second), and a launch whose run worker used 30 s in its step."""
+    """The nightly job in process using one CPU second per second (its single step taking all
+    but its first second), and launched with a run worker that used 30 s in its step."""
     run = RunSpan("r", status, created=0.0, started=10.0, ended=launched)
     steps = (("staging__w", 1.0, in_process),)
     series = [(t, {"all": float(t)}) for t in range(int(in_process) + 2)]
     return SimpleNamespace(
-        measured=SimpleNamespace(cpu_series=series),
-        nightly=RunSpan("n", "SUCCESS", 0.0, 0.5, in_process, steps),
+        nightly=InProcessNightly(RunSpan("n", "SUCCESS", 0.0, 0.5, in_process, steps), series, 0),
         launched=DaemonLaunch(
             run,
             cpu_seconds=60.0,
