@@ -351,7 +351,8 @@ def main(argv: list[str] | None = None) -> int:
         "--no-daemon",
         dest="daemon",
         action="store_false",
-        help="skip launching nightly_job through dagster-daemon after each run",
+        help="skip running nightly_job again after each run, in process and launched "
+        "through the daemon (`make ui`'s processes), to compare the two",
     )
     bench.add_argument(
         "--parallel",
