@@ -7,10 +7,6 @@ recording used can be read afterwards (``used_between``), split by what each pro
 (``dagster_role``: the run worker, the code server, the daemon). A process alive when sampling
 starts counts from then; one born later counts whole. What a process spends after its last
 sample (under ``interval`` before it ends) is missed.
-
-Beside the CPU, ``waits`` holds the time each role's main threads spent ready to run but
-waiting for a CPU (the scheduler's run-queue time, ``/proc/<pid>/schedstat``): a span's wall
-time less its critical process's wait is about what it would take on a machine of its own.
 """
 
 from __future__ import annotations
@@ -44,14 +40,6 @@ def read_cpu(proc: Path = Path("/proc")) -> dict[int, tuple[int, float, int]]:
         cpu = (int(fields[11]) + int(fields[12])) / TICKS
         table[int(entry.name)] = (int(fields[1]), cpu, int(fields[19]))
     return table
-
-
-def run_queue_seconds(pid: int, proc: Path = Path("/proc")) -> float:
-    """Seconds the main thread of ``pid`` waited for a CPU while runnable (0 if unreadable)."""
-    try:
-        return int((proc / str(pid) / "schedstat").read_text().split()[1]) / 1e9
-    except (OSError, IndexError, ValueError):
-        return 0.0
 
 
 def descendants(table: Mapping[int, tuple], root: int) -> set[int]:
@@ -121,12 +109,8 @@ class TreeCpu:
     interval: float = 0.2
     role: Callable[[list[str]], str] = lambda argv: "all"
     series: Series = field(default_factory=list)
-    waits: Series = field(default_factory=list)  # main threads' run-queue time, by role
-    # per process (pid, start time): role, then CPU and run-queue wait when first seen (0 if
-    # born later) and when last seen
-    _seen: dict[tuple[int, int], tuple[str, float, float, float, float]] = field(
-        default_factory=dict
-    )
+    # per process (pid, start time): role, CPU when first seen (0 if born later), last seen
+    _seen: dict[tuple[int, int], tuple[str, float, float]] = field(default_factory=dict)
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
 
@@ -135,20 +119,16 @@ class TreeCpu:
         first = not self.series
         for pid in descendants(table, self.root):
             _, cpu, born = table[pid]
-            wait, key = run_queue_seconds(pid), (pid, born)
+            key = (pid, born)
             if key in self._seen:
-                role, base, _, base_wait, _ = self._seen[key]
+                role, base, _ = self._seen[key]
             else:
-                role = self.role(command_line(pid))
-                base, base_wait = (cpu, wait) if first else (0.0, 0.0)
-            self._seen[key] = (role, base, cpu, base_wait, wait)
+                role, base = self.role(command_line(pid)), cpu if first else 0.0
+            self._seen[key] = (role, base, cpu)
         used: dict[str, float] = {}
-        waited: dict[str, float] = {}
-        for role, base, last, base_wait, last_wait in self._seen.values():
+        for role, base, last in self._seen.values():
             used[role] = used.get(role, 0.0) + last - base
-            waited[role] = waited.get(role, 0.0) + last_wait - base_wait
         self.series.append((now, used))
-        self.waits.append((now, waited))
 
     def _loop(self) -> None:
         while not self._stop.is_set():

@@ -26,7 +26,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import dagster as dg
@@ -76,8 +76,6 @@ class DaemonLaunch:
     # that CPU by process: run worker, code server, daemon, webserver, launch command
     cpu_by_role: dict[str, float] | None = None
     step_cpu: dict[str, float] | None = None  # the run worker's, per step
-    # of the span, the time the launch command and the run worker were ready but had no CPU
-    cpu_wait_seconds: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -88,14 +86,6 @@ class InProcessNightly:
     run: RunSpan
     cpu_series: Series
     returncode: int
-    wait_series: Series = field(default_factory=list)  # its main thread's wait for a CPU
-
-    @property
-    def cpu_wait_seconds(self) -> float:
-        """Of the run's span, the time its process was ready to run but had no CPU."""
-        if self.run.ended is None:
-            return 0.0
-        return used_between(self.wait_series, self.run.created, self.run.ended).get("all", 0.0)
 
 
 def run_span(instance: dg.DagsterInstance, run_id: str) -> RunSpan:
@@ -220,7 +210,7 @@ def nightly_in_process(paths: BenchPaths) -> InProcessNightly | None:
             returncode = child.wait()
     with dg.DagsterInstance.get() as instance:
         span = latest_run_span(instance, NIGHTLY_JOB)
-    return None if span is None else InProcessNightly(span, cpu.series, returncode, cpu.waits)
+    return None if span is None else InProcessNightly(span, cpu.series, returncode)
 
 
 def launch_nightly(paths: BenchPaths, timeout: float = 3600) -> DaemonLaunch:
@@ -259,6 +249,4 @@ def launch_nightly(paths: BenchPaths, timeout: float = 3600) -> DaemonLaunch:
         **used_between(launcher.series, span.created, end),
     }
     steps = step_cpu(served.series, list(span.steps), "run worker")
-    waited = used_between(served.waits, span.created, end).get("run worker", 0.0)
-    waited += used_between(launcher.waits, span.created, end).get("launch command", 0.0)
-    return DaemonLaunch(span, sum(by_role.values()), memory.peak_bytes, by_role, steps, waited)
+    return DaemonLaunch(span, sum(by_role.values()), memory.peak_bytes, by_role, steps)

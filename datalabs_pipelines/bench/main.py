@@ -148,19 +148,7 @@ def daemon_comparison(done: list[PipelineRun]) -> dict[str, Any] | None:
         "daemon_peak_tree_rss_bytes": max(r.launched.peak_tree_rss_bytes for r in rounds),
         "ratio_each": [ratio(b, a) for a, b in zip(in_process, launched, strict=True)],
         "ratio_fastest": ratio(min(launched), min(in_process)),
-        # wall less the time the run's critical process waited for a CPU: what a machine of
-        # its own would take, about
-        "make_run_nightly_unloaded_seconds_each": [
-            r.nightly.run.total_seconds - r.nightly.cpu_wait_seconds for r in rounds
-        ],
-        "daemon_nightly_unloaded_seconds_each": [
-            r.launched.run.total_seconds - r.launched.cpu_wait_seconds for r in rounds
-        ],
     }
-    compared["unloaded_ratio_fastest"] = ratio(
-        min(compared["daemon_nightly_unloaded_seconds_each"]),
-        min(compared["make_run_nightly_unloaded_seconds_each"]),
-    )
     cpu = [nightly_cpu(r.nightly) for r in rounds]
     if all(cpu) and all(r.launched.step_cpu is not None for r in rounds):
         daemon_steps = [sum(r.launched.step_cpu.values()) for r in rounds]

@@ -100,19 +100,6 @@ def _daemon_lines(daemon: dict[str, Any] | None, heavy: int = 5) -> list[str]:
         f"{'nightly_job via daemon / make run':<34}{_num(daemon['ratio_fastest']):>14}"
         f"  (wall, fastest of each; run creation to end, s, daemon / make run: {each})",
     ]
-    if "unloaded_ratio_fastest" in daemon:
-        unloaded = ", ".join(
-            f"{a:.1f} / {b:.1f}"
-            for a, b in zip(
-                daemon["daemon_nightly_unloaded_seconds_each"],
-                daemon["make_run_nightly_unloaded_seconds_each"],
-                strict=True,
-            )
-        )
-        lines.append(
-            f"{'  less waits for a CPU':<34}{_num(daemon['unloaded_ratio_fastest']):>14}"
-            f"  (wall less the run's own process's run-queue time, s: {unloaded})"
-        )
     if "cpu_ratio_lowest" in daemon:
         cpu = ", ".join(
             f"{a:.1f} / {b:.1f} (in steps {c:.1f} / {d:.1f})"

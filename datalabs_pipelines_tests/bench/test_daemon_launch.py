@@ -50,17 +50,14 @@ def _round(in_process: float, launched: float, status: str = "SUCCESS") -> Simpl
     run = RunSpan("r", status, created=0.0, started=10.0, ended=launched)
     steps = (("staging__w", 1.0, in_process),)
     series = [(t, {"all": float(t)}) for t in range(int(in_process) + 2)]
-    waits = [(t, {"all": t / 4}) for t in range(int(in_process) + 2)]  # a quarter waiting
-    nightly = RunSpan("n", "SUCCESS", 0.0, 0.5, in_process, steps)
     return SimpleNamespace(
-        nightly=InProcessNightly(nightly, series, 0, waits),
+        nightly=InProcessNightly(RunSpan("n", "SUCCESS", 0.0, 0.5, in_process, steps), series, 0),
         launched=DaemonLaunch(
             run,
             cpu_seconds=60.0,
             peak_tree_rss_bytes=600 << 20,
             cpu_by_role={"run worker": 50.0, "code server": 10.0},
             step_cpu={"staging__w": 30.0},
-            cpu_wait_seconds=5.0,
         ),
     )
 
@@ -73,9 +70,6 @@ def test_daemon_comparison_pairs_rounds_and_compares_the_fastest():
     # CPU over the same spans: 60 s launched against 40 s and 50 s in process
     assert compared["cpu_ratio_each"] == [1.5, 1.2] and compared["cpu_ratio_lowest"] == 1.5
     assert compared["make_run_nightly_step_cpu_seconds_each"] == [39.0, 49.0]
-    # less the waits for a CPU: 45 s and 50 s launched, 30 s and 37.5 s in process
-    assert compared["make_run_nightly_unloaded_seconds_each"] == [30.0, 37.5]
-    assert compared["unloaded_ratio_fastest"] == 45.0 / 30.0
     no_launch = SimpleNamespace(nightly=_round(1, 2).nightly, launched=None)
     assert daemon_comparison([no_launch]) is None
 
