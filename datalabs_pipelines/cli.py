@@ -62,11 +62,7 @@ def _run(args: argparse.Namespace) -> int:
 
     settings = get_settings()
     contracts = list(all_contracts())
-    # Dagster allocates many small objects per event: Python's default thresholds ran 1,600
-    # collections (1.2 s) in a scale-1 run, 50 (0.5 s) with these. What is loaded now lives as
-    # long as the process, so collections stop rescanning it.
-    gc.set_threshold(20_000, 20, 20)
-    gc.freeze()
+    # (importing the definitions tuned the garbage collector: gc_tuning.py)
     with dg.DagsterInstance.get() as instance:
         outcome = materialize_everything(defs, contracts, instance)
     elapsed = time.perf_counter() - started
@@ -355,7 +351,8 @@ def main(argv: list[str] | None = None) -> int:
         "--no-daemon",
         dest="daemon",
         action="store_false",
-        help="skip launching nightly_job through dagster-daemon after each run",
+        help="skip running nightly_job again after each run, in process and launched "
+        "through the daemon (`make ui`'s processes), to compare the two",
     )
     bench.add_argument(
         "--parallel",

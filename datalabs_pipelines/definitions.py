@@ -12,6 +12,7 @@ from datalabs_pipelines.cleaning.reports import build_staging_reports
 from datalabs_pipelines.contracts import Contract, all_contracts, contract_errors
 from datalabs_pipelines.contracts.assets import contract_error_specs
 from datalabs_pipelines.dashboard.assets import build_dashboard_asset
+from datalabs_pipelines.gc_tuning import tune_garbage_collector
 from datalabs_pipelines.governance.dictionary_assets import (
     DICTIONARY_TABLE,
     build_dictionary_asset,
@@ -106,3 +107,4 @@ def build_definitions(contracts: Sequence[Contract] | None = None) -> dg.Definit
 
 
 defs = build_definitions()
+tune_garbage_collector()  # in every process that imports the code location to run its jobs

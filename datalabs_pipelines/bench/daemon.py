@@ -1,18 +1,25 @@
-"""The nightly job launched as the schedule launches it, timed where users wait.
+"""The nightly job launched as the UI and the schedule launch it, timed where users wait.
 
-A schedule tick creates a run of ``nightly_job`` and submits it to the instance's run
-coordinator (the queued one by default); ``dagster-daemon`` dequeues it and the run launcher
-starts it in a process of its own through the daemon's code server. Here `dagster job launch`
-creates and submits the run the same way, with the daemon already up (as in a deployment), and
-the run record gives the time from the run's creation to its end: queue, launch, process
-start, import of the code location, and the steps. The same span of the nightly run inside
-`datalabs run` (creation to end, in process) is what it is compared with.
+A schedule tick (or the UI's launch button) creates a run of ``nightly_job`` and submits it to
+the instance's run coordinator (the queued one by default); ``dagster-daemon`` dequeues it and
+the run launcher has the code server start it in a process of its own (the run worker). Here
+the benchmark starts what `make ui` starts (`dagster dev`: webserver, daemon and one long-lived
+code server, as a deployment runs them), and `dagster job launch` creates and submits the run
+the same way. The run record gives the time from the run's creation to its end: queue, launch,
+process start, import of the code location, and the steps. The same span of the nightly run
+inside `datalabs run` (creation to end, in process) is what it is compared with, in wall time
+and in CPU (``bench/cpu.py``): on a shared machine the CPU is the figure to trust.
+
+(`dagster-daemon run -w workspace.yaml` alone is not what users run: with a ``python_module``
+workspace it starts its own code server and replaces it every 60 s, a fresh import of the code
+location each time.)
 """
 
 from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -25,6 +32,8 @@ from pathlib import Path
 import dagster as dg
 
 from datalabs_pipelines.automation.schedules import NIGHTLY_JOB
+from datalabs_pipelines.bench.cpu import Series, TreeCpu, dagster_role, step_cpu, used_between
+from datalabs_pipelines.bench.events import STEP_EVENTS, step_spans
 from datalabs_pipelines.bench.rss import PeakTreeRss
 from datalabs_pipelines.bench.workspace import BenchPaths
 from datalabs_pipelines.settings import PROJECT_ROOT
@@ -46,6 +55,7 @@ class RunSpan:
     created: float
     started: float | None
     ended: float | None
+    steps: tuple[tuple[str, float, float], ...] = ()  # (step key, started, ended)
 
     @property
     def total_seconds(self) -> float | None:
@@ -61,20 +71,44 @@ class RunSpan:
 @dataclass(frozen=True)
 class DaemonLaunch:
     run: RunSpan
-    cpu_seconds: float  # the daemon's process tree while the run was queued and ran
+    cpu_seconds: float  # everything below `make ui` and the launch command, creation to end
     peak_tree_rss_bytes: int
+    # that CPU by process: run worker, code server, daemon, webserver, launch command
+    cpu_by_role: dict[str, float] | None = None
+    step_cpu: dict[str, float] | None = None  # the run worker's, per step
+
+
+@dataclass(frozen=True)
+class InProcessNightly:
+    """``nightly_job`` as `make run` runs it (``bench/nightly_child.py``): its run record and
+    its process's CPU samples."""
+
+    run: RunSpan
+    cpu_series: Series
+    returncode: int
 
 
 def run_span(instance: dg.DagsterInstance, run_id: str) -> RunSpan:
     record = instance.get_run_record_by_id(run_id)
     if record is None:
         raise LookupError(f"no run {run_id}")
+    marks = [
+        (
+            r.event_log_entry.step_key,
+            "start"
+            if r.event_log_entry.dagster_event_type == dg.DagsterEventType.STEP_START
+            else "end",
+            r.event_log_entry.timestamp,
+        )
+        for r in instance.get_records_for_run(run_id, of_type=STEP_EVENTS).records
+    ]
     return RunSpan(
         run_id,
         record.dagster_run.status.value,
         record.create_timestamp.timestamp(),
         record.start_time,
         record.end_time,
+        tuple(step_spans(marks)),
     )
 
 
@@ -110,14 +144,21 @@ def tree_cpu_seconds(root: int, proc: Path = Path("/proc")) -> float:
     return total / CLOCK_TICKS
 
 
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 @contextmanager
 def running_daemon(env: dict[str, str], log: Path, timeout: float = 300) -> Iterator[int]:
-    """`dagster-daemon run` on the project's workspace until the block ends; yields its pid
-    once its run queue reports a heartbeat. It runs in its own process group, ended by its id."""
+    """What `make ui` runs (`dagster dev` on the project's workspace: webserver, daemon and a
+    long-lived code server) until the block ends; yields its pid once the daemon's run queue
+    reports a heartbeat. It runs in its own process group, ended by its id."""
     started = time.time()
     with log.open("w") as out:
         daemon = subprocess.Popen(
-            [str(BIN / "dagster-daemon"), "run", "-w", str(WORKSPACE)],
+            [str(BIN / "dagster"), "dev", "-w", str(WORKSPACE), "-p", str(free_port())],
             cwd=PROJECT_ROOT,
             env=env,
             stdout=out,
@@ -156,30 +197,56 @@ def wait_for(predicate, timeout: float, what: str, every: float = 0.5):
     raise TimeoutError(f"timed out after {timeout:.0f} s waiting for {what}")
 
 
+def nightly_in_process(paths: BenchPaths) -> InProcessNightly | None:
+    """``nightly_job`` run in process as `make run` runs it, unrecorded, in a child process on
+    the benchmark's warehouse; None if it left no run."""
+    env = {**os.environ, **paths.environment()}
+    for recorder in ("DATALABS_SQL_LOG", "DATALABS_CONNECTION_HOOK"):
+        env.pop(recorder, None)
+    command = [sys.executable, "-m", "datalabs_pipelines.bench.nightly_child"]
+    with (paths.root / "nightly.log").open("w") as log:
+        child = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+        with TreeCpu(child.pid) as cpu:
+            returncode = child.wait()
+    with dg.DagsterInstance.get() as instance:
+        span = latest_run_span(instance, NIGHTLY_JOB)
+    return None if span is None else InProcessNightly(span, cpu.series, returncode)
+
+
 def launch_nightly(paths: BenchPaths, timeout: float = 3600) -> DaemonLaunch:
-    """Start the daemon on the benchmark's instance, launch ``nightly_job`` through the queue
-    as a schedule tick does, and wait for the run to end. Nothing is recorded (no SQL log)."""
+    """Start `make ui`'s processes on the benchmark's instance, launch ``nightly_job`` through
+    the queue as the UI and a schedule tick do, and wait for the run to end. Nothing is
+    recorded (no SQL log)."""
     env = {**os.environ, **paths.environment()}
     for recorder in ("DATALABS_SQL_LOG", "DATALABS_CONNECTION_HOOK"):
         env.pop(recorder, None)
     run_id = str(uuid.uuid4())
-    with running_daemon(env, paths.root / "daemon.log") as daemon:
-        cpu_before = tree_cpu_seconds(daemon)
-        with PeakTreeRss(daemon) as memory:
-            subprocess.run(
-                [str(BIN / "dagster"), "job", "launch", "-w", str(WORKSPACE)]
-                + ["-j", NIGHTLY_JOB, "--run-id", run_id, "--tags", TAGS],
-                cwd=PROJECT_ROOT,
-                env=env,
-                check=True,
-                stdout=subprocess.DEVNULL,
+    with (
+        running_daemon(env, paths.root / "daemon.log") as root,
+        TreeCpu(root, role=dagster_role) as served,
+        PeakTreeRss(root) as memory,
+    ):
+        launch = subprocess.Popen(
+            [str(BIN / "dagster"), "job", "launch", "-w", str(WORKSPACE)]
+            + ["-j", NIGHTLY_JOB, "--run-id", run_id, "--tags", TAGS],
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+        )
+        with TreeCpu(launch.pid, role=lambda _: "launch command") as launcher:
+            if launch.wait() != 0:
+                raise subprocess.CalledProcessError(launch.returncode, launch.args)
+        with dg.DagsterInstance.get() as instance:
+            wait_for(
+                lambda: instance.get_run_by_id(run_id).status in FINISHED,
+                timeout,
+                f"run {run_id} to end",
             )
-            with dg.DagsterInstance.get() as instance:
-                wait_for(
-                    lambda: run_span(instance, run_id).status in {s.value for s in FINISHED},
-                    timeout,
-                    f"run {run_id} to end",
-                )
-                span = run_span(instance, run_id)
-        cpu = tree_cpu_seconds(daemon) - cpu_before
-    return DaemonLaunch(span, cpu, memory.peak_bytes)
+            span = run_span(instance, run_id)
+    end = span.ended if span.ended is not None else time.time()
+    by_role = {
+        **used_between(served.series, span.created, end),
+        **used_between(launcher.series, span.created, end),
+    }
+    steps = step_cpu(served.series, list(span.steps), "run worker")
+    return DaemonLaunch(span, sum(by_role.values()), memory.peak_bytes, by_role, steps)

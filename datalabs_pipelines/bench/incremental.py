@@ -1,14 +1,14 @@
 """`datalabs bench --incremental`: what a night costs when one quarter's files arrive.
 
 The nights before: the sample without its newest wage file and its newest SNAP file, built by
-`datalabs run`. Tonight: those two files land, `dagster-daemon` runs (its landing sensor
-requests one load run per new file, as in a deployment) and ``nightly_job`` is launched through
-the queue as the schedule launches it. Tonight's cost (the load runs and the nightly run,
-creation to end) is set against a full `datalabs run` from scratch over the same deliveries,
-whose tables are compared with tonight's by checksum: the published snapshot whole, and the
-staging and integrated tables (``integrated_*`` in the report) without their random person keys
-(``person_key`` is drawn at random for a new cluster, so two builds from scratch never share
-them), without the run ids rows carry, and without the logs that keep a row per run.
+`datalabs run`. Tonight: those two files land, what `make ui` starts runs (the daemon's landing
+sensor requests one load run per new file, as in a deployment) and ``nightly_job`` is launched
+through the queue as the schedule launches it. Tonight's cost (the load runs and the nightly
+run, creation to end) is set against a full `datalabs run` from scratch over the same
+deliveries, whose tables are compared with tonight's by checksum: the published snapshot whole,
+and the staging and integrated tables (``integrated_*`` in the report) without their random
+person keys (``person_key`` is drawn at random for a new cluster, so two builds from scratch
+never share them), without the run ids rows carry, and without the logs that keep a row per run.
 """
 
 from __future__ import annotations

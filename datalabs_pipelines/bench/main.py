@@ -17,10 +17,15 @@ from typing import Any
 
 import duckdb
 
-from datalabs_pipelines.automation.schedules import NIGHTLY_JOB
 from datalabs_pipelines.bench.breakdown import breakdown
 from datalabs_pipelines.bench.child import RunMeasurement, run_pipeline
-from datalabs_pipelines.bench.daemon import DaemonLaunch, RunSpan, latest_run_span, launch_nightly
+from datalabs_pipelines.bench.cpu import step_cpu, used_between
+from datalabs_pipelines.bench.daemon import (
+    DaemonLaunch,
+    InProcessNightly,
+    launch_nightly,
+    nightly_in_process,
+)
 from datalabs_pipelines.bench.events import RunEvents, read_run_events, seconds_by_layer
 from datalabs_pipelines.bench.replay import ReplayResult, Statement, read_log, replay
 from datalabs_pipelines.bench.report import format_report, per_row, ratio
@@ -79,13 +84,14 @@ def _replay_once(paths: BenchPaths, statements: list[Statement]) -> ReplayResult
 
 @dataclass(frozen=True)
 class PipelineRun:
-    """One measured `datalabs run` from scratch: its timing, its Dagster events, its SQL, its
-    nightly run's span, and the same job launched through the daemon right after (if asked)."""
+    """One measured `datalabs run` from scratch: its timing, its Dagster events, its SQL; then
+    (if asked) ``nightly_job`` again on its warehouse, in process as `make run` runs it and
+    launched through the daemon, neither recording SQL."""
 
     measured: RunMeasurement
     events: RunEvents
     statements: list[Statement]
-    nightly: RunSpan | None
+    nightly: InProcessNightly | None
     launched: DaemonLaunch | None
 
 
@@ -96,38 +102,72 @@ def _run_once(paths: BenchPaths, daemon: bool) -> PipelineRun:
     measured = run_pipeline(paths)
     with dg.DagsterInstance.get() as instance:
         events = read_run_events(instance)
-        nightly = latest_run_span(instance, NIGHTLY_JOB)
     statements = read_log(paths.sql_log) if paths.sql_log.exists() else []
-    launched = launch_nightly(paths) if daemon and measured.returncode == 0 else None
-    return PipelineRun(measured, events, statements, nightly, launched)
+    if not daemon or measured.returncode != 0:
+        return PipelineRun(measured, events, statements, None, None)
+    nightly = nightly_in_process(paths)
+    return PipelineRun(measured, events, statements, nightly, launch_nightly(paths))
+
+
+def nightly_cpu(nightly: InProcessNightly) -> tuple[float, float, dict[str, float]] | None:
+    """CPU of the in-process nightly run's process over the run's span: the whole span, inside
+    steps, and per step (None without a finished run or CPU samples)."""
+    span, series = nightly.run, nightly.cpu_series
+    if span.ended is None or not series:
+        return None
+    whole = used_between(series, span.created, span.ended).get("all", 0.0)
+    steps = step_cpu(series, list(span.steps), "all")
+    return whole, sum(steps.values()), steps
 
 
 def daemon_comparison(done: list[PipelineRun]) -> dict[str, Any] | None:
     """The nightly job launched through the daemon against the same job inside `datalabs run`,
-    round by round (each pair back to back), creation to end of the run in both."""
+    round by round (each pair back to back), creation to end of the run in both: wall time,
+    and the CPU of every process that served each (on a shared machine, the figure to trust)."""
     launches = [r.launched for r in done if r.launched]
-    pairs = [
-        (r.nightly.total_seconds, r.launched)
+    rounds = [
+        r
         for r in done
         if r.launched and r.launched.run.status == "SUCCESS" and r.nightly
-        if r.nightly.total_seconds and r.launched.run.total_seconds
+        if r.nightly.returncode == 0 and r.nightly.run.total_seconds
+        if r.launched.run.total_seconds
     ]
     if not launches:
         return None
-    if not pairs:  # a failed run did less work: no ratio
+    if not rounds:  # a failed run did less work: no ratio
         return {"daemon_status_each": [launched.run.status for launched in launches]}
-    in_process = [p[0] for p in pairs]
-    launched = [p[1].run.total_seconds for p in pairs]
-    return {
+    in_process = [r.nightly.run.total_seconds for r in rounds]
+    launched = [r.launched.run.total_seconds for r in rounds]
+    compared: dict[str, Any] = {
         "make_run_nightly_seconds_each": in_process,
         "daemon_nightly_seconds_each": launched,
-        "daemon_waiting_seconds_each": [p[1].run.waiting_seconds for p in pairs],
-        "daemon_cpu_seconds_each": [p[1].cpu_seconds for p in pairs],
+        "daemon_waiting_seconds_each": [r.launched.run.waiting_seconds for r in rounds],
+        "daemon_cpu_seconds_each": [r.launched.cpu_seconds for r in rounds],
+        "daemon_cpu_by_process_each": [r.launched.cpu_by_role for r in rounds],
         "daemon_status_each": [launched.run.status for launched in launches],
-        "daemon_peak_tree_rss_bytes": max(p[1].peak_tree_rss_bytes for p in pairs),
+        "daemon_peak_tree_rss_bytes": max(r.launched.peak_tree_rss_bytes for r in rounds),
         "ratio_each": [ratio(b, a) for a, b in zip(in_process, launched, strict=True)],
         "ratio_fastest": ratio(min(launched), min(in_process)),
     }
+    cpu = [nightly_cpu(r.nightly) for r in rounds]
+    if all(cpu) and all(r.launched.step_cpu is not None for r in rounds):
+        daemon_steps = [sum(r.launched.step_cpu.values()) for r in rounds]
+        compared |= {
+            "make_run_nightly_cpu_seconds_each": [c[0] for c in cpu],
+            "make_run_nightly_step_cpu_seconds_each": [c[1] for c in cpu],
+            "daemon_step_cpu_seconds_each": daemon_steps,
+            "cpu_ratio_each": [
+                ratio(r.launched.cpu_seconds, c[0]) for r, c in zip(rounds, cpu, strict=True)
+            ],
+            "cpu_ratio_lowest": ratio(
+                min(r.launched.cpu_seconds for r in rounds), min(c[0] for c in cpu)
+            ),
+            "step_cpu_each": [
+                {"make_run": c[2], "daemon": r.launched.step_cpu}
+                for r, c in zip(rounds, cpu, strict=True)
+            ],
+        }
+    return compared
 
 
 def run_bench(

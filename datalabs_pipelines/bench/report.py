@@ -81,7 +81,7 @@ def format_report(report: dict[str, Any], heavy: int = 8) -> str:
     return "\n".join(lines)
 
 
-def _daemon_lines(daemon: dict[str, Any] | None) -> list[str]:
+def _daemon_lines(daemon: dict[str, Any] | None, heavy: int = 5) -> list[str]:
     """nightly_job through the daemon next to the same job inside `datalabs run`."""
     if not daemon:
         return []
@@ -95,16 +95,47 @@ def _daemon_lines(daemon: dict[str, Any] | None) -> list[str]:
             strict=True,
         )
     )
-    return [
+    lines = [
         "",
         f"{'nightly_job via daemon / make run':<34}{_num(daemon['ratio_fastest']):>14}"
-        f"  (fastest of each; run creation to end, s, daemon / make run: {each})",
+        f"  (wall, fastest of each; run creation to end, s, daemon / make run: {each})",
+    ]
+    if "cpu_ratio_lowest" in daemon:
+        cpu = ", ".join(
+            f"{a:.1f} / {b:.1f} (in steps {c:.1f} / {d:.1f})"
+            for a, b, c, d in zip(
+                daemon["daemon_cpu_seconds_each"],
+                daemon["make_run_nightly_cpu_seconds_each"],
+                daemon["daemon_step_cpu_seconds_each"],
+                daemon["make_run_nightly_step_cpu_seconds_each"],
+                strict=True,
+            )
+        )
+        lines.append(
+            f"{'  the same in CPU':<34}{_num(daemon['cpu_ratio_lowest']):>14}"
+            f"  (lowest of each; CPU s over the same spans, daemon / make run: {cpu})"
+        )
+    roles = (daemon.get("daemon_cpu_by_process_each") or [None])[0] or {}
+    lines.append(
         f"{'  daemon: queue, launch, imports':<34}"
         f"{_num(min(daemon['daemon_waiting_seconds_each'])):>14}"
-        f"  (CPU of the daemon's tree {_num(min(daemon['daemon_cpu_seconds_each']), 1)} s; "
-        f"peak RSS {_bytes(daemon['daemon_peak_tree_rss_bytes'])}; "
-        f"{', '.join(daemon['daemon_status_each'])})",
-    ]
+        f"  (CPU by process, s: "
+        + (
+            ", ".join(f"{k} {v:.1f}" for k, v in sorted(roles.items(), key=lambda kv: -kv[1]))
+            or "n/a"
+        )
+        + f"; peak RSS {_bytes(daemon['daemon_peak_tree_rss_bytes'])}; "
+        f"{', '.join(daemon['daemon_status_each'])})"
+    )
+    steps = (daemon.get("step_cpu_each") or [None])[0]
+    if steps:
+        extra = {k: v - steps["make_run"].get(k, 0.0) for k, v in steps["daemon"].items()}
+        worst = sorted(extra.items(), key=lambda kv: -abs(kv[1]))[:heavy]
+        lines.append(
+            f"{'  step CPU, daemon - make run':<34}{'':>14}  "
+            + ", ".join(f"{k} {v:+.1f}" for k, v in worst)
+        )
+    return lines
 
 
 def _micro(seconds: float | None) -> float | None:

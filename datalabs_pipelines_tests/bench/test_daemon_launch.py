@@ -5,7 +5,13 @@ from __future__ import annotations
 import os
 from types import SimpleNamespace
 
-from datalabs_pipelines.bench.daemon import CLOCK_TICKS, DaemonLaunch, RunSpan, tree_cpu_seconds
+from datalabs_pipelines.bench.daemon import (
+    CLOCK_TICKS,
+    DaemonLaunch,
+    InProcessNightly,
+    RunSpan,
+    tree_cpu_seconds,
+)
 from datalabs_pipelines.bench.main import daemon_comparison
 from datalabs_pipelines.bench.report import format_report
 from datalabs_pipelines_tests.bench.test_measures import _report
@@ -39,10 +45,20 @@ def test_run_span_splits_waiting_from_running():
 
 
 def _round(in_process: float, launched: float, status: str = "SUCCESS") -> SimpleNamespace:
+    """The nightly job in process using one CPU second per second (its single step taking all
+    but its first second), and launched with a run worker that used 30 s in its step."""
     run = RunSpan("r", status, created=0.0, started=10.0, ended=launched)
+    steps = (("staging__w", 1.0, in_process),)
+    series = [(t, {"all": float(t)}) for t in range(int(in_process) + 2)]
     return SimpleNamespace(
-        nightly=RunSpan("n", "SUCCESS", created=0.0, started=0.5, ended=in_process),
-        launched=DaemonLaunch(run, cpu_seconds=30.0, peak_tree_rss_bytes=600 << 20),
+        nightly=InProcessNightly(RunSpan("n", "SUCCESS", 0.0, 0.5, in_process, steps), series, 0),
+        launched=DaemonLaunch(
+            run,
+            cpu_seconds=60.0,
+            peak_tree_rss_bytes=600 << 20,
+            cpu_by_role={"run worker": 50.0, "code server": 10.0},
+            step_cpu={"staging__w": 30.0},
+        ),
     )
 
 
@@ -51,6 +67,9 @@ def test_daemon_comparison_pairs_rounds_and_compares_the_fastest():
     assert compared["ratio_each"] == [1.25, 1.1]
     assert compared["ratio_fastest"] == 50.0 / 40.0
     assert compared["daemon_waiting_seconds_each"] == [10.0, 10.0]
+    # CPU over the same spans: 60 s launched against 40 s and 50 s in process
+    assert compared["cpu_ratio_each"] == [1.5, 1.2] and compared["cpu_ratio_lowest"] == 1.5
+    assert compared["make_run_nightly_step_cpu_seconds_each"] == [39.0, 49.0]
     no_launch = SimpleNamespace(nightly=_round(1, 2).nightly, launched=None)
     assert daemon_comparison([no_launch]) is None
 
@@ -72,4 +91,6 @@ def test_report_shows_the_daemon_ratio():
     text = format_report(report)
     assert "nightly_job via daemon / make run" in text and "1.25" in text
     assert "50.0 / 40.0" in text and "600 MiB" in text
+    assert "the same in CPU" in text and "60.0 / 40.0 (in steps 30.0 / 39.0)" in text
+    assert "run worker 50.0, code server 10.0" in text and "staging__w -9.0" in text
     assert "via daemon" not in format_report(_report())  # --no-daemon: no line
