@@ -25,6 +25,7 @@ LAYERS = [  # lowest first; a part may import its own layer and those below
         "run_context",
         "privacy_tokens",
         "dictionary_links",
+        "gc_tuning",
     },
     {"candidates", "declarations"},
     {"contracts"},
