@@ -27,7 +27,16 @@ Series = list[tuple[float, dict[str, float]]]  # (time, role → CPU seconds sin
 def read_cpu(proc: Path = Path("/proc")) -> dict[int, tuple[int, float, int]]:
     """pid → (parent pid, own user + system CPU seconds, start time in ticks since boot) for
     every process readable now (the start time tells a reused pid from its first owner)."""
-    table: dict[int, tuple[int, float, int]] = {}
+    return {
+        pid: (int(fields[1]), (int(fields[11]) + int(fields[12])) / TICKS, int(fields[19]))
+        for pid, fields in proc_stats(proc)
+    }
+
+
+def proc_stats(proc: Path = Path("/proc")) -> list[tuple[int, list[str]]]:
+    """(pid, the fields of its ``stat`` after the command name) of every process readable now;
+    field 1 is the parent pid, 11 to 14 utime, stime, cutime and cstime in ticks."""
+    stats = []
     for entry in proc.iterdir():
         if not entry.name.isdigit():
             continue
@@ -36,10 +45,8 @@ def read_cpu(proc: Path = Path("/proc")) -> dict[int, tuple[int, float, int]]:
         except OSError:
             continue  # ended while we looked
         # The command name may hold spaces; the fields after its closing paren are fixed.
-        fields = stat[stat.rindex(")") + 2 :].split()
-        cpu = (int(fields[11]) + int(fields[12])) / TICKS
-        table[int(entry.name)] = (int(fields[1]), cpu, int(fields[19]))
-    return table
+        stats.append((int(entry.name), stat[stat.rindex(")") + 2 :].split()))
+    return stats
 
 
 def descendants(table: Mapping[int, tuple], root: int) -> set[int]:

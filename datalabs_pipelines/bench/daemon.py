@@ -32,8 +32,15 @@ from pathlib import Path
 import dagster as dg
 
 from datalabs_pipelines.automation.schedules import NIGHTLY_JOB
-from datalabs_pipelines.bench.cpu import Series, TreeCpu, dagster_role, step_cpu, used_between
-from datalabs_pipelines.bench.events import STEP_EVENTS, step_spans
+from datalabs_pipelines.bench.cpu import (
+    Series,
+    TreeCpu,
+    dagster_role,
+    proc_stats,
+    step_cpu,
+    used_between,
+)
+from datalabs_pipelines.bench.events import run_step_spans
 from datalabs_pipelines.bench.rss import PeakTreeRss
 from datalabs_pipelines.bench.workspace import BenchPaths
 from datalabs_pipelines.settings import PROJECT_ROOT
@@ -92,23 +99,13 @@ def run_span(instance: dg.DagsterInstance, run_id: str) -> RunSpan:
     record = instance.get_run_record_by_id(run_id)
     if record is None:
         raise LookupError(f"no run {run_id}")
-    marks = [
-        (
-            r.event_log_entry.step_key,
-            "start"
-            if r.event_log_entry.dagster_event_type == dg.DagsterEventType.STEP_START
-            else "end",
-            r.event_log_entry.timestamp,
-        )
-        for r in instance.get_records_for_run(run_id, of_type=STEP_EVENTS).records
-    ]
     return RunSpan(
         run_id,
         record.dagster_run.status.value,
         record.create_timestamp.timestamp(),
         record.start_time,
         record.end_time,
-        tuple(step_spans(marks)),
+        tuple(run_step_spans(instance, run_id)),
     )
 
 
@@ -123,16 +120,9 @@ def tree_cpu_seconds(root: int, proc: Path = Path("/proc")) -> float:
     (a finished run process counts in its parent's ``cutime``/``cstime``)."""
     parents: dict[int, int] = {}
     ticks: dict[int, int] = {}
-    for entry in proc.iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue  # ended while we looked
-        fields = stat[stat.rindex(")") + 2 :].split()
-        parents[int(entry.name)] = int(fields[1])
-        ticks[int(entry.name)] = sum(int(f) for f in fields[11:15])  # utime stime cutime cstime
+    for pid, fields in proc_stats(proc):
+        parents[pid] = int(fields[1])
+        ticks[pid] = sum(int(f) for f in fields[11:15])  # utime stime cutime cstime
     total, stack, seen = 0, [root], set()
     while stack:
         pid = stack.pop()

@@ -28,6 +28,21 @@ class RunEvents:
     pairs_compared: int | None = None
 
 
+def run_step_spans(instance: dg.DagsterInstance, run_id: str) -> list[tuple[str, float, float]]:
+    """(step key, start, end) of every step of one run, from its step events."""
+    records = instance.get_records_for_run(run_id, of_type=STEP_EVENTS).records
+    return step_spans(
+        (
+            r.event_log_entry.step_key,
+            "start"
+            if r.event_log_entry.dagster_event_type == dg.DagsterEventType.STEP_START
+            else "end",
+            r.event_log_entry.timestamp,
+        )
+        for r in records
+    )
+
+
 def step_spans(events: Iterable[tuple[str, str, float]]) -> list[tuple[str, float, float]]:
     """(step key, "start" | "end", timestamp) → (step key, started, ended) of each execution."""
     started: dict[str, float] = {}

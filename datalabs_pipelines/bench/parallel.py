@@ -32,7 +32,7 @@ import dagster as dg
 from datalabs_pipelines.automation.schedules import downstream_of_raw
 from datalabs_pipelines.bench.child import run_pipeline
 from datalabs_pipelines.bench.daemon import tree_cpu_seconds
-from datalabs_pipelines.bench.events import STEP_EVENTS, step_spans
+from datalabs_pipelines.bench.events import run_step_spans
 from datalabs_pipelines.bench.workspace import BenchPaths, ensure_sample, fresh_warehouse
 from datalabs_pipelines.deploy.lake import CATALOG_VARIABLE
 
@@ -135,21 +135,6 @@ def cpu_by_step(
     return steps, outside
 
 
-def run_spans(instance: dg.DagsterInstance, run_id: str) -> list[tuple[str, float, float]]:
-    records = instance.get_records_for_run(run_id, of_type=STEP_EVENTS).records
-    marks = [
-        (
-            r.event_log_entry.step_key,
-            "start"
-            if r.event_log_entry.dagster_event_type == dg.DagsterEventType.STEP_START
-            else "end",
-            r.event_log_entry.timestamp,
-        )
-        for r in records
-    ]
-    return step_spans(marks)
-
-
 def catalog_server_pid(dsn: str, proc: Path = Path("/proc")) -> int | None:
     """The lake catalog's PostgreSQL server (postmaster) when it runs on this machine: the
     parent of the backend serving a connection; None when it is elsewhere or unreachable."""
@@ -217,7 +202,7 @@ def run_nightly(
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     with dg.DagsterInstance.get() as instance:
         run_id = instance.get_runs(filters=dg.RunsFilter(job_name=JOB), limit=1)[0].run_id
-        spans = run_spans(instance, run_id)
+        spans = run_step_spans(instance, run_id)
         status = instance.get_run_by_id(run_id).status.value
     steps, outside = cpu_by_step(samples["run"], spans)
     server = samples.get("postgres", [])
