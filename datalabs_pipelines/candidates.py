@@ -8,7 +8,7 @@ both go through here.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 import duckdb
 
@@ -16,6 +16,8 @@ from datalabs_pipelines.warehouse import identifier, qualified, table_exists, tr
 
 CANDIDATE_SUFFIX = "__candidate"
 Table = tuple[str, str]
+# A delta's predicate on the live table (the rows it replaces) and the predicate's parameters
+Replacing = tuple[str, dict[str, object]]
 
 
 def candidate(table: Table) -> Table:
@@ -23,12 +25,27 @@ def candidate(table: Table) -> Table:
     return (table[0], table[1] + CANDIDATE_SUFFIX)
 
 
-def promote(con: duckdb.DuckDBPyConnection, tables: Iterable[Table]) -> None:
+def promote(
+    con: duckdb.DuckDBPyConnection,
+    tables: Iterable[Table],
+    replacing: Mapping[Table, Replacing] | None = None,
+) -> None:
     """Replace each live table by its candidate, all in one transaction (a table without a
-    candidate is left as it is)."""
+    candidate is left as it is). A table in ``replacing`` has a delta for candidate: its live
+    rows matching the predicate leave and the candidate's rows join, without a rewrite."""
+    replacing = replacing or {}
     with transaction(con):
         for table in tables:
             if not table_exists(con, candidate(table)):
+                continue
+            if table in replacing:
+                where, params = replacing[table]
+                con.execute(f"DELETE FROM {qualified(table)} WHERE {where}", params)
+                con.execute(
+                    f"INSERT INTO {qualified(table)} BY NAME "
+                    f"SELECT * FROM {qualified(candidate(table))}"
+                )
+                con.execute(f"DROP TABLE {qualified(candidate(table))}")
                 continue
             con.execute(f"DROP TABLE IF EXISTS {qualified(table)}")
             con.execute(

@@ -27,7 +27,6 @@ from datalabs_pipelines.assets_common import (
     table_metadata,
     tags,
 )
-from datalabs_pipelines.candidates import candidate
 from datalabs_pipelines.cleaning.collapsed import collapsed_metadata
 from datalabs_pipelines.cleaning.lineage import identities_lineage_map, staging_lineage_map
 from datalabs_pipelines.cleaning.lines import lines_metadata, lines_table
@@ -62,7 +61,7 @@ from datalabs_pipelines.quality.extract_status import (
 from datalabs_pipelines.quality.results import OUTCOMES, outcomes_metadata
 from datalabs_pipelines.run_context import SCHEDULED_TIME_TAG, run_date
 from datalabs_pipelines.settings import get_settings
-from datalabs_pipelines.warehouse import qualified, transaction, warehouse_pool
+from datalabs_pipelines.warehouse import transaction, warehouse_pool
 
 STAGING_LINEAGE = {
     "record_id": ("VARCHAR", "delivery:line of the kept raw record; unique per extract"),
@@ -213,16 +212,12 @@ def build_staging_asset(contract: Contract) -> dg.AssetsDefinition:
         started = time.perf_counter()
         on = run_date(context.run.tags.get(SCHEDULED_TIME_TAG))
         outcomes = (
-            evaluate(warehouse.database, qualified(candidate(live)), contract, on=on)
-            if deliveries
-            else []
+            evaluate(warehouse.database, staged.checked, contract, on=on) if deliveries else []
         )
         validation_seconds = time.perf_counter() - started
         blocking_failed = [o.name for o in outcomes if o.severity == "error" and not o.passed]
         with warehouse.get_connection() as con:
-            candidate_rows = con.execute(
-                f"SELECT count(*) FROM {qualified(candidate(live))}"
-            ).fetchone()[0]
+            candidate_rows = staged.rows_staged
             if blocking_failed:
                 keep_live_table(con, contract)
                 context.log.error(

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import duckdb
 
+from datalabs_pipelines.candidates import candidate
 from datalabs_pipelines.cleaning.standardize import (
     identity_sql,
     invalid_sql,
@@ -35,7 +36,7 @@ from datalabs_pipelines.warehouse import identifier, qualified, table_exists
 # Bump when a change alters what a staged line holds in a way the generated SQL does not show
 # (the SQL text itself is part of the fingerprint): the body of the HMAC macro
 # (``privacy_tokens.install_hmac_macro``), or a macro or function the SQL calls.
-STAGING_VERSION = 1
+STAGING_VERSION = 2  # 2: lines change with the staging table they describe
 
 # Lines sharing a key collapse into the first (by delivery, line); under keep nothing does.
 # Each key depends on its own delivery's lines only, so it is kept with the line.
@@ -79,44 +80,82 @@ def lines_metadata(update: LinesUpdate | None) -> dict[str, object]:
     }
 
 
-def update_lines(con: duckdb.DuckDBPyConnection, contract: Contract, key: bytes) -> LinesUpdate:
-    """Bring ``pii.<x>_staged_lines`` in line with the raw tables. Expects the HMAC macro of
-    ``key`` on ``con`` (``install_hmac_macro``); run it inside the step's transaction."""
+@dataclass(frozen=True)
+class LinesPlan:
+    """What a run must type: the deliveries in raw and stored, and what differs."""
+
+    select: str  # the typing SELECT, its filter on deliveries at ``WHERE``
+    params: dict[str, object]
+    current: dict[str, Version]  # deliveries in raw
+    stored: dict[str, Version]  # deliveries whose lines are stored
+    retype_all: str  # why every delivery must be typed again ("" if none need be)
+
+    @property
+    def stale(self) -> list[str]:
+        """Stored deliveries whose lines leave: loaded again since, or withdrawn."""
+        return sorted(d for d, v in self.stored.items() if self.current.get(d) != v)
+
+    @property
+    def todo(self) -> list[str]:
+        """Deliveries to type: new, or loaded again since their lines were stored."""
+        stale = set(self.stale)
+        return sorted(d for d in self.current if d not in self.stored or d in stale)
+
+
+def plan_lines(con: duckdb.DuckDBPyConnection, contract: Contract, key: bytes) -> LinesPlan:
+    """Compare the raw tables with the stored lines: which deliveries to type, which leave."""
     params: dict[str, object] = {}
     select = _lines_select(contract, params)
     fingerprint = _fingerprint(contract, key, select, params)
     params["staged_with"] = fingerprint
-    table = qualified(lines_table(contract))
-    current = _raw_versions(con, contract)
     stored, fingerprints = _stored(con, contract)
-    reason = _retype_reason(fingerprints, fingerprint)
+    return LinesPlan(
+        select,
+        params,
+        _raw_versions(con, contract),
+        stored,
+        _retype_reason(fingerprints, fingerprint),
+    )
+
+
+def write_lines(
+    con: duckdb.DuckDBPyConnection, contract: Contract, plan: LinesPlan, whole: bool
+) -> LinesUpdate:
+    """Type into ``pii.<x>_staged_lines__candidate`` every raw line (``whole``) or only the
+    lines of ``plan.todo``; the staged lines themselves change when the staging candidates are
+    promoted, in the same transaction, so they always describe the live staging table. Expects
+    the HMAC macro of the key on ``con`` (``install_hmac_macro``)."""
+    out = qualified(candidate(lines_table(contract)))
     con.execute("CREATE SCHEMA IF NOT EXISTS pii")
-    if reason:
-        con.execute(f"CREATE OR REPLACE TABLE {table} AS {select}", params)
-        return LinesUpdate(
-            sum(n for n, _ in current.values()),
-            tuple(sorted(current)),
-            0,
-            tuple(sorted(set(stored) - set(current))),
-            reason,
-        )
-    stale = sorted(d for d, version in stored.items() if current.get(d) != version)
-    todo = sorted(d for d in current if d not in stored or d in stale)
-    if stale:
-        bound: dict[str, object] = {}
-        con.execute(f"DELETE FROM {table} WHERE _delivery IN ({_bind(stale, bound)})", bound)
-    if todo:
-        names = _bind(todo, params)
+    params = dict(plan.params)
+    if whole:
+        select = plan.select
+    elif plan.todo:
+        names = _bind(plan.todo, params)
         where = f"WHERE r._delivery IN ({names})"
         if contract.pii_columns:
             where += f" AND p._delivery IN ({names})"
-        con.execute(f"INSERT INTO {table} {select.replace(WHERE, where)}", params)
+        select = plan.select.replace(WHERE, where)
+    else:
+        select = plan.select.replace(WHERE, "WHERE FALSE")
+    con.execute(f"CREATE OR REPLACE TABLE {out} AS {select}", params)
+    rows = sum(n for n, _ in plan.current.values())
+    if whole:
+        reason = plan.retype_all or "no staging table yet"
+        gone = tuple(d for d in plan.stored if d not in plan.current)
+        return LinesUpdate(rows, tuple(sorted(plan.current)), 0, tuple(sorted(gone)), reason)
+    todo = tuple(plan.todo)
     return LinesUpdate(
-        sum(n for n, _ in current.values()),
-        tuple(todo),
-        len(current) - len(todo),
-        tuple(d for d in stale if d not in current),
+        rows,
+        todo,
+        len(plan.current) - len(todo),
+        tuple(d for d in plan.stale if d not in plan.current),
     )
+
+
+def bind_deliveries(deliveries: list[str], params: dict[str, object]) -> str:
+    """An IN list of ``deliveries`` bound in ``params`` ("NULL" when empty: matches nothing)."""
+    return _bind(deliveries, params) if deliveries else "NULL"
 
 
 def _bind(deliveries: list[str], params: dict[str, object]) -> str:

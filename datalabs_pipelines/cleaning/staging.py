@@ -19,11 +19,18 @@ import duckdb
 
 from datalabs_pipelines.candidates import candidate, reject
 from datalabs_pipelines.candidates import promote as promote_candidates
-from datalabs_pipelines.cleaning.lines import LinesUpdate, lines_table, update_lines
+from datalabs_pipelines.cleaning.lines import (
+    LinesPlan,
+    LinesUpdate,
+    bind_deliveries,
+    lines_table,
+    plan_lines,
+    write_lines,
+)
 from datalabs_pipelines.cleaning.standardize import SQL_TYPES
 from datalabs_pipelines.contracts.model import Column, Contract
 from datalabs_pipelines.privacy_tokens import install_hmac_macro
-from datalabs_pipelines.warehouse import identifier, qualified
+from datalabs_pipelines.warehouse import identifier, qualified, table_exists
 
 
 def staging_table(contract: Contract) -> tuple[str, str]:
@@ -66,6 +73,7 @@ class StagingResult:
     invalid_values: dict[str, int]
     collapsed: tuple[Collapsed, ...] = ()
     lines: LinesUpdate | None = None  # which deliveries were typed, which reused
+    checked: str = ""  # the relation the expectations check: the table promotion would leave
 
     @property
     def amount_collapsed(self) -> Decimal | None:
@@ -73,21 +81,48 @@ class StagingResult:
         return sum(amounts, Decimal(0)) if amounts else None
 
 
+def replaced_table(contract: Contract) -> tuple[str, str]:
+    """The live rows a delta candidate replaces (``record_id``, ``_delivery``; ``_retyped``:
+    the delivery's staged lines leave too)."""
+    return ("staging", f"{contract.name}__candidate_replaces")
+
+
+def whole_view(contract: Contract) -> tuple[str, str]:
+    """The staging table as promoting a delta candidate would leave it (what is checked)."""
+    return ("staging", f"{contract.name}__candidate_whole")
+
+
 def build_candidates(
     con: duckdb.DuckDBPyConnection, contract: Contract, key: bytes
 ) -> StagingResult:
-    """Write ``staging.<x>__candidate`` and ``pii.<x>_identities__candidate`` from the staged
-    lines (brought up to date first), collapsing identical lines across deliveries."""
+    """Write the candidates of ``staging.<x>``, ``pii.<x>_identities`` and the staged lines.
+
+    Whole (the first build, or when every line is typed again): every line, collapsed across
+    deliveries. Otherwise a delta: the rows of the new or reloaded deliveries and of the older
+    lines sharing a duplicate key with them or with a leaving line, collapsed among themselves
+    (identical lines share a key, so nothing else can change), and the live rows they replace;
+    the live tables are not copied. The staged lines change only when the candidates are
+    promoted, in the same transaction, so the live staging table is always built from them."""
     install_hmac_macro(con, key)
-    lines = update_lines(con, contract, key)
-    source = qualified(lines_table(contract))
-    collapsed = _collapse(con, contract, source)
-    kept = f"{source} l LEFT JOIN _collapsing c USING (record_id) WHERE coalesce(c._rank, 1) = 1"
+    plan = plan_lines(con, contract, key)
+    live = [staging_table(contract), lines_table(contract)]
+    live += [identities_table(contract)] if contract.pii_columns else []
+    whole = bool(plan.retype_all) or not all(table_exists(con, t) for t in live)
+    lines = write_lines(con, contract, plan, whole)
+    con.execute("CREATE SCHEMA IF NOT EXISTS staging")
+    _drop_delta(con, contract)
+    new_lines = qualified(candidate(lines_table(contract)))
+    if whole:
+        lines_after = touched = new_lines
+    else:
+        lines_after, touched = "_lines_after", "_touched"
+        _touch(con, contract, plan, new_lines)
+    _collapse(con, contract, touched)
+    kept = f"{touched} l LEFT JOIN _collapsing c USING (record_id) WHERE coalesce(c._rank, 1) = 1"
     staged = ", ".join(
         f"l.{identifier(name)}" for column in contract.columns for name in staging_columns(column)
     )
     stage_out = qualified(candidate(staging_table(contract)))
-    con.execute("CREATE SCHEMA IF NOT EXISTS staging")
     con.execute(
         f"""
         CREATE OR REPLACE TABLE {stage_out} AS
@@ -103,13 +138,26 @@ def build_candidates(
             f"SELECT l.record_id, {identities} FROM {kept} ORDER BY l.record_id"
         )
     con.execute("DROP TABLE _collapsing")
-    rows_staged, copies = con.execute(f"SELECT count(*), sum(_copies) FROM {stage_out}").fetchone()
+    checked = stage_out
+    if not whole:
+        checked = qualified(whole_view(contract))
+        con.execute(
+            f"CREATE VIEW {checked} AS SELECT s.* FROM {qualified(staging_table(contract))} s "
+            f"ANTI JOIN {qualified(replaced_table(contract))} r USING (record_id) "
+            f"UNION ALL BY NAME SELECT * FROM {stage_out}"
+        )
+    rows_staged, copies = con.execute(f"SELECT count(*), sum(_copies) FROM {checked}").fetchone()
     invalid_counts = dict(
         con.execute(
             "SELECT col, count(*) FROM (SELECT unnest(string_split(_invalid_columns, ', ')) col "
-            f"FROM {stage_out} WHERE _invalid_columns IS NOT NULL) GROUP BY col ORDER BY col"
+            f"FROM {checked} WHERE _invalid_columns IS NOT NULL) GROUP BY col ORDER BY col"
         ).fetchall()
     )
+    collapsed = _collapsed(con, contract, lines_after, checked)
+    if not whole:
+        con.execute("DROP VIEW _lines_after")
+        con.execute("DROP TABLE _touched")
+        con.execute("DROP TABLE _stale")
     return StagingResult(
         lines.rows,
         rows_staged,
@@ -117,17 +165,63 @@ def build_candidates(
         invalid_counts,
         collapsed,
         lines,
+        checked,
     )
 
 
-def _collapse(
-    con: duckdb.DuckDBPyConnection, contract: Contract, source: str
-) -> tuple[Collapsed, ...]:
-    """``_collapsing``: the lines that share their duplicate key with another line, each with
-    the copies its key stands for and its rank (the first by delivery and line is kept); and,
-    per delivery, the lines collapsed into an identical earlier line, with their amount."""
-    amount = contract.amount
-    total = identifier(amount.name) if amount is not None else "NULL"
+def _touch(
+    con: duckdb.DuckDBPyConnection, contract: Contract, plan: LinesPlan, new_lines: str
+) -> None:
+    """``_lines_after``: the staged lines as promotion will leave them; ``_touched``: those a
+    delta stages (the new lines, and every line sharing a duplicate key with a new or a
+    leaving line); the replaced table: the live rows they replace (the leaving deliveries'
+    rows, the touched older lines' own)."""
+    lines = qualified(lines_table(contract))
+    params: dict[str, object] = {}
+    stale = bind_deliveries(plan.stale, params)
+    both = dict(params)
+    todo = bind_deliveries(plan.todo, both)
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _stale AS SELECT unnest($names::VARCHAR[]) AS _delivery",
+        {"names": plan.stale},
+    )  # a view takes no parameters
+    con.execute(
+        f"CREATE OR REPLACE TEMP VIEW _lines_after AS SELECT * FROM {lines} "
+        "WHERE _delivery NOT IN (SELECT _delivery FROM _stale) "
+        f"UNION ALL BY NAME SELECT * FROM {new_lines}"
+    )
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE _touched AS
+        WITH keys AS (
+            SELECT DISTINCT _dup_key FROM (
+                SELECT _dup_key FROM {lines} WHERE _delivery IN ({stale})
+                UNION ALL SELECT _dup_key FROM {new_lines}
+            ) WHERE _dup_key IS NOT NULL
+        )
+        SELECT * FROM {new_lines}
+        UNION ALL BY NAME
+        SELECT l.* FROM {lines} l SEMI JOIN keys k USING (_dup_key)
+        WHERE l._delivery NOT IN (SELECT _delivery FROM _stale)
+        """,
+        params,
+    )
+    con.execute(
+        f"""
+        CREATE TABLE {qualified(replaced_table(contract))} AS
+        SELECT record_id, _delivery, TRUE AS _retyped FROM {lines} WHERE _delivery IN ({stale})
+        UNION ALL
+        SELECT record_id, _delivery, FALSE FROM _touched
+        WHERE coalesce(_delivery NOT IN ({todo}), TRUE)
+        """,
+        both,
+    )
+
+
+def _collapse(con: duckdb.DuckDBPyConnection, contract: Contract, source: str) -> None:
+    """``_collapsing``: the lines of ``source`` that share their duplicate key with another,
+    each with the copies its key stands for and its rank (the first by delivery and line is
+    kept)."""
     shared = (
         "FALSE"
         if contract.duplicates == "keep"
@@ -136,26 +230,77 @@ def _collapse(
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE _collapsing AS
-        SELECT record_id, _delivery, {total} AS _amount,
-               count(*) OVER (PARTITION BY _dup_key) AS _copies,
+        SELECT record_id, count(*) OVER (PARTITION BY _dup_key) AS _copies,
                row_number() OVER (PARTITION BY _dup_key ORDER BY _delivery, _line) AS _rank
         FROM {source} WHERE {shared}
         """
     )
-    return tuple(
-        Collapsed(delivery, int(lines), amount_sum)
-        for delivery, lines, amount_sum in con.execute(
-            "SELECT _delivery, count(*), sum(_amount) FROM _collapsing WHERE _rank > 1 "
-            "GROUP BY _delivery ORDER BY _delivery"
-        ).fetchall()
+
+
+def _collapsed(
+    con: duckdb.DuckDBPyConnection, contract: Contract, lines: str, staged: str
+) -> tuple[Collapsed, ...]:
+    """Per delivery, the lines collapsed into an identical earlier line, and their amount: a
+    delivery's lines that have no staging row of their own (lines minus rows; amounts alike)."""
+    amount = identifier(contract.amount.name) if contract.amount is not None else "NULL"
+    per_delivery = (
+        "SELECT _delivery, count(*) AS n, count({a}) AS n_amount, sum({a}) AS amount "
+        "FROM {t} GROUP BY _delivery"
     )
+    rows = con.execute(
+        f"""
+        WITH l AS ({per_delivery.format(a=amount, t=lines)}),
+             s AS ({per_delivery.format(a=amount, t=staged)})
+        SELECT l._delivery, l.n - coalesce(s.n, 0),
+               CASE WHEN l.n_amount > coalesce(s.n_amount, 0)
+                    THEN l.amount - coalesce(s.amount, 0) END
+        FROM l LEFT JOIN s USING (_delivery)
+        WHERE l.n > coalesce(s.n, 0) ORDER BY l._delivery
+        """
+    ).fetchall()
+    return tuple(Collapsed(delivery, int(n), amount_sum) for delivery, n, amount_sum in rows)
+
+
+def _tables(contract: Contract) -> tuple[tuple[str, str], ...]:
+    return (staging_table(contract), identities_table(contract), lines_table(contract))
 
 
 def promote(con: duckdb.DuckDBPyConnection, contract: Contract) -> None:
-    """Replace the live staging (and identities) tables by the validated candidates."""
-    promote_candidates(con, (staging_table(contract), identities_table(contract)))
+    """Promote the validated candidates, in one transaction: replace the live staging,
+    identities and staged-lines tables by them, or, for a delta, delete the live rows it
+    replaces and insert its rows (the live tables are not rewritten)."""
+    replaced = qualified(replaced_table(contract))
+    if not table_exists(con, replaced_table(contract)):
+        promote_candidates(con, _tables(contract))
+        return
+    found = con.execute(
+        f"SELECT _delivery, bool_or(_retyped) FROM {replaced} GROUP BY 1 ORDER BY 1"
+    ).fetchall()
+    retyped: dict[str, object] = {}
+    touched: dict[str, object] = {}
+    stale = bind_deliveries([d for d, whole in found if whole], retyped)
+    deliveries = bind_deliveries([d for d, _ in found], touched)
+    rows = f"record_id IN (SELECT record_id FROM {replaced})"
+    promote_candidates(
+        con,
+        _tables(contract),
+        replacing={
+            staging_table(contract): (f"_delivery IN ({deliveries}) AND {rows}", touched),
+            identities_table(contract): (rows, {}),
+            lines_table(contract): (f"_delivery IN ({stale})", retyped),
+        },
+    )
+    _drop_delta(con, contract)
 
 
 def keep_live_table(con: duckdb.DuckDBPyConnection, contract: Contract) -> None:
-    """Drop the rejected candidates; where no live table exists yet, leave an empty one."""
+    """Drop the rejected candidates (the staged lines stay as the live table was built);
+    where no live table exists yet, leave an empty one."""
+    _drop_delta(con, contract)
     reject(con, (staging_table(contract), identities_table(contract)), leave_empty=True)
+    reject(con, (lines_table(contract),), leave_empty=False)
+
+
+def _drop_delta(con: duckdb.DuckDBPyConnection, contract: Contract) -> None:
+    con.execute(f"DROP VIEW IF EXISTS {qualified(whole_view(contract))}")
+    con.execute(f"DROP TABLE IF EXISTS {qualified(replaced_table(contract))}")

@@ -16,11 +16,9 @@ from pathlib import Path
 
 import duckdb
 
-from datalabs_pipelines.candidates import candidate
 from datalabs_pipelines.cleaning.staging import (
     Collapsed,
     build_candidates,
-    staging_table,
 )
 from datalabs_pipelines.contracts.model import Contract
 from datalabs_pipelines.contracts.roles import role_problems
@@ -115,16 +113,15 @@ def _validate_in(folder: Path, path: Path, contract: Contract) -> ValidationRepo
         staged = build_candidates(con, contract, secrets.token_bytes(32))
         report.invalid_values = staged.invalid_values
         report.collapsed = staged.collapsed
-        report.invalid_lines = _invalid_lines(con, contract, staged.invalid_values)
+        report.invalid_lines = _invalid_lines(con, staged.checked, staged.invalid_values)
     # GE opens the file on its own connection: this one is closed first.
-    report.outcomes = evaluate(database, qualified(candidate(staging_table(contract))), contract)
+    report.outcomes = evaluate(database, staged.checked, contract)
     return report
 
 
 def _invalid_lines(
-    con: duckdb.DuckDBPyConnection, contract: Contract, columns: dict[str, int]
+    con: duckdb.DuckDBPyConnection, table: str, columns: dict[str, int]
 ) -> dict[str, list[int]]:
-    table = qualified(candidate(staging_table(contract)))
     return {
         column: [
             line
