@@ -1,9 +1,9 @@
 """Staging assets: one per contract, each expectation an asset check run in the same step.
 
-The step first brings its extract's staged lines up to date (``lines.py``: only deliveries new
-or loaded again since the last run are typed), then writes candidate tables, evaluates the
-contract's expectations on them with Great Expectations, and promotes the candidates only when
-every ERROR-severity expectation passed.
+The step first types the deliveries new or loaded again since the last run (``lines.py``),
+then writes candidates (a night's: only the rows that change, ``staging.py``), evaluates the
+contract's expectations with Great Expectations on the table promotion would leave, and
+promotes the candidates only when every ERROR-severity expectation passed.
 A rejected candidate leaves the live staging table as it was: the asset's materialization
 reports the live table's row count with ``candidate_rejected``, and the marts that read the
 extract are held back (``staging.extract_status``, ``marts.mart_status``) while every other

@@ -8,8 +8,10 @@ lines, the contract, the linkage key and this code (the run date enters only the
 so each run types only the deliveries that are new or were loaded again (a correction), drops
 the lines of deliveries no longer in raw (withdrawn), and reuses the rest. A change of the
 contract's declaration, of the key (seen through a fingerprint, never the key) or of the typing
-SQL or ``STAGING_VERSION`` retypes the whole extract. What spans deliveries (the collapse of
-identical lines, the expectations) is left to the staging step, over the whole table.
+SQL or ``STAGING_VERSION`` retypes the whole extract. New lines are written as a candidate
+(``pii.<extract>_staged_lines__candidate``) and join the stored lines only when the staging
+candidates are promoted (``staging.py``), so the stored lines always describe the live staging
+table: after a rejected night, the next one types the rejected deliveries again.
 """
 
 from __future__ import annotations

@@ -3,11 +3,15 @@
 ``staging.<extract>``: typed, standardized, lines identical in every column kept or collapsed
 as the contract's ``duplicates`` policy says (``_copies``: how many identical lines a row
 stands for; every collapse is counted per delivery, with its amount), direct identifiers
-replaced by keyed tokens (``<column>_token``) and, for dates of birth, only the year. Lines
-are typed once per delivery and kept; what spans deliveries (the collapse) runs over them all.
+replaced by keyed tokens (``<column>_token``) and, for dates of birth, only the year.
 ``pii.<extract>_identities``: the normalized identifiers per record, for linkage. Both are
 first written as candidates and promoted only after the blocking checks pass, so a bad
-delivery never replaces good data.
+delivery never replaces good data. A night writes only what changed: the candidates hold the
+rows of the new or reloaded deliveries and of the older lines sharing a duplicate key with them
+(the only rows whose collapse can change), and promotion deletes the live rows they replace and
+inserts them, with the staged lines, in one transaction. The checks see the whole table as
+promotion would leave it (``<extract>__candidate_whole``, a view), so a check that needs the
+whole table (uniqueness across deliveries, a row count, a share) holds as from scratch.
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ from datalabs_pipelines.cleaning.lines import (
 from datalabs_pipelines.cleaning.standardize import SQL_TYPES
 from datalabs_pipelines.contracts.model import Column, Contract
 from datalabs_pipelines.privacy_tokens import install_hmac_macro
-from datalabs_pipelines.warehouse import identifier, qualified, table_exists
+from datalabs_pipelines.warehouse import identifier, literal, qualified, table_exists
 
 
 def staging_table(contract: Contract) -> tuple[str, str]:
@@ -141,11 +145,7 @@ def build_candidates(
     checked = stage_out
     if not whole:
         checked = qualified(whole_view(contract))
-        con.execute(
-            f"CREATE VIEW {checked} AS SELECT s.* FROM {qualified(staging_table(contract))} s "
-            f"ANTI JOIN {qualified(replaced_table(contract))} r USING (record_id) "
-            f"UNION ALL BY NAME SELECT * FROM {stage_out}"
-        )
+        con.execute(f"CREATE VIEW {checked} AS {_whole_select(con, contract, stage_out)}")
     rows_staged, copies = con.execute(f"SELECT count(*), sum(_copies) FROM {checked}").fetchone()
     invalid_counts = dict(
         con.execute(
@@ -166,6 +166,25 @@ def build_candidates(
         collapsed,
         lines,
         checked,
+    )
+
+
+def _whole_select(con: duckdb.DuckDBPyConnection, contract: Contract, delta: str) -> str:
+    """The live rows the delta keeps, and its own. Only the rows of deliveries it touches are
+    compared with the replaced record ids (a view takes no parameters: their names go in as
+    literals), so a check scans the rest as it would scan the table."""
+    live = qualified(staging_table(contract))
+    replaced = qualified(replaced_table(contract))
+    touched = ", ".join(
+        literal(d)
+        for (d,) in con.execute(f"SELECT DISTINCT _delivery FROM {replaced} ORDER BY 1").fetchall()
+    )
+    if not touched:
+        return f"SELECT * FROM {live} UNION ALL BY NAME SELECT * FROM {delta}"
+    return (
+        f"SELECT * FROM {live} WHERE _delivery NOT IN ({touched}) UNION ALL BY NAME "
+        f"SELECT s.* FROM (SELECT * FROM {live} WHERE _delivery IN ({touched})) s "
+        f"ANTI JOIN {replaced} r USING (record_id) UNION ALL BY NAME SELECT * FROM {delta}"
     )
 
 
