@@ -1,0 +1,170 @@
+"""Rebuild an integrated fact only where its source records changed.
+
+A fact that declares ``recompute_by`` keeps, beside itself, the inputs of its last build:
+``integrated.<fact>_inputs``, one row per source record it read (role, extract, record id, the
+person key linkage gave it, its ``recompute_by`` values and a hash of the whole role-view row).
+The next build computes the same for the records there are now and compares: a record that is
+new (a new delivery), gone (a withdrawn one), different (a correction, a changed value map) or
+on another person (linkage merged or split a key) shows on one side or both, and its slices
+(old and new: the person it left and the one it joined) are the ones to rebuild. Those slices
+are recomputed from all their records, with the fact's own SQL over role views narrowed to
+them, and replace the live rows, the ledger's changed records with them, in one transaction
+(``candidates.promote_slices``). So nothing relies on how staging or linkage track their own
+changes, and a full rebuild and an incremental one run the same SQL.
+
+A build is whole when there is no previous build or ledger, when the ledger was written by
+another declaration, SQL or code (``fingerprint``), or when the run asks for it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from datalabs_pipelines.candidates import Table, candidate
+from datalabs_pipelines.linkage.person_keys import PERSON_KEYS
+from datalabs_pipelines.outcomes.facts import FactDeclaration
+from datalabs_pipelines.warehouse import identifier, literal, qualified, table_exists
+
+# bump when the ledger's shape or what it records changes: every fact is then rebuilt whole
+MECHANISM_VERSION = "1"
+RECORD = ("role", "source_extract", "record_id")
+INPUTS = "fact_inputs"  # temporary tables of one build
+CHANGED = "fact_changed"
+CHANGED_RECORDS = "fact_changed_records"
+SLICES = "fact_slices"
+FULL = "full"
+INCREMENTAL = "incremental"
+
+
+@dataclass(frozen=True)
+class Plan:
+    mode: str  # FULL or INCREMENTAL
+    reason: str
+
+
+def ledger_table(fact: FactDeclaration) -> Table:
+    return ("integrated", f"{fact.name}_inputs")
+
+
+def ledger_columns(fact: FactDeclaration) -> dict[str, tuple[str, str]]:
+    """Column → (type, description) of the ledger."""
+    types = {c.name: c.type for c in fact.columns}
+    return {
+        "role": ("VARCHAR", "role the record was read through"),
+        "source_extract": ("VARCHAR", "extract of the record"),
+        "record_id": ("VARCHAR", "staging record id"),
+        "person_key": (types["person_key"], "the record's person (integrated.person_keys)"),
+        **{c: (types[c], f"the record's {c}") for c in fact.recompute_by if c != "person_key"},
+        "row_hash": ("UBIGINT", "hash of the record's role-view row"),
+        "built_with": ("VARCHAR", "fingerprint of the declaration, SQL and code that built it"),
+    }
+
+
+def fingerprint(fact: FactDeclaration) -> str:
+    """What the ledger's build depended on besides the data: declaration, SQL, this code's
+    version and DuckDB's (its row hash)."""
+    parts = [
+        fact.sql_path.read_bytes(),
+        Path(fact.sql_path.with_suffix(".yaml")).read_bytes(),
+        MECHANISM_VERSION.encode(),
+        duckdb.__version__.encode(),
+    ]
+    return hashlib.sha256(b"\x1f".join(parts)).hexdigest()[:16]
+
+
+def write_inputs(con: duckdb.DuckDBPyConnection, fact: FactDeclaration) -> None:
+    """Temporary ``fact_inputs``: the ledger's rows for the records there are now (role views
+    joined to ``integrated.person_keys``, as the fact's SQL joins them)."""
+    columns = ledger_columns(fact)
+    built_with = literal(fingerprint(fact))
+    selects = []
+    for role in fact.roles:
+        values = ", ".join(
+            f"TRY_CAST(r.{identifier(c)} AS {columns[c][0]}) AS {identifier(c)}"
+            for c in fact.recompute_by
+            if c != "person_key"
+        )
+        selects.append(
+            f"SELECT {literal(role)} AS role, r.source_extract, r.record_id, k.person_key"
+            + (f", {values}" if values else "")
+            + f", hash(r) AS row_hash, {built_with} AS built_with "
+            f"FROM role_{identifier(role)} r JOIN {qualified(PERSON_KEYS)} k "
+            "USING (source_extract, record_id)"
+        )
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {INPUTS} AS " + " UNION ALL ".join(selects))
+
+
+def plan(con: duckdb.DuckDBPyConnection, fact: FactDeclaration, full_rebuild: bool) -> Plan:
+    """Whole or by slice, and why."""
+    if full_rebuild:
+        return Plan(FULL, "the run asked for a full rebuild")
+    if not table_exists(con, ("integrated", fact.name)):
+        return Plan(FULL, "no previous build")
+    if not table_exists(con, ledger_table(fact)):
+        return Plan(FULL, "no ledger of the previous build's inputs")
+    ledger = qualified(ledger_table(fact))
+    stored = [v for (v,) in con.execute(f"SELECT DISTINCT built_with FROM {ledger}").fetchall()]
+    if not stored:
+        return Plan(FULL, "the previous build read no records")
+    if stored != [fingerprint(fact)]:
+        return Plan(FULL, "the declaration, SQL or code changed since the previous build")
+    return Plan(INCREMENTAL, "")
+
+
+def find_changes(con: duckdb.DuckDBPyConnection, fact: FactDeclaration) -> tuple[int, int]:
+    """Temporary tables of the records that differ from the ledger (``fact_changed``: old and
+    new versions; ``fact_changed_records``: their ids) and of the slices they touch
+    (``fact_slices``); returns (records changed, slices)."""
+    ledger = qualified(ledger_table(fact))
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {CHANGED} AS "
+        f"(SELECT * EXCLUDE (built_with) FROM {INPUTS} "
+        f"EXCEPT SELECT * EXCLUDE (built_with) FROM {ledger}) UNION ALL "
+        f"(SELECT * EXCLUDE (built_with) FROM {ledger} "
+        f"EXCEPT SELECT * EXCLUDE (built_with) FROM {INPUTS})"
+    )
+    record = ", ".join(RECORD)
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {CHANGED_RECORDS} AS SELECT DISTINCT {record} FROM {CHANGED}"
+    )
+    by = ", ".join(identifier(c) for c in fact.recompute_by)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {SLICES} AS SELECT DISTINCT {by} FROM {CHANGED}")
+    return (
+        con.execute(f"SELECT count(*) FROM {CHANGED_RECORDS}").fetchone()[0],
+        con.execute(f"SELECT count(*) FROM {SLICES}").fetchone()[0],
+    )
+
+
+def narrow_role_views(con: duckdb.DuckDBPyConnection, fact: FactDeclaration) -> None:
+    """Replace each ``role_<role>`` view by its records in the changed slices (all of them,
+    changed or not), so that the fact's SQL computes exactly those slices."""
+    match = " AND ".join(
+        f"s.{identifier(c)} IS NOT DISTINCT FROM i.{identifier(c)}" for c in fact.recompute_by
+    )
+    for role in fact.roles:
+        scoped = f"fact_scope_{identifier(role)}"
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {scoped} AS SELECT r.* FROM role_{identifier(role)} r "
+            f"SEMI JOIN (SELECT source_extract, record_id FROM {INPUTS} i WHERE role = ? AND "
+            f"EXISTS (SELECT 1 FROM {SLICES} s WHERE {match})) USING (source_extract, record_id)",
+            [role],
+        )
+        con.execute(f"CREATE OR REPLACE TEMP VIEW role_{identifier(role)} AS FROM {scoped}")
+
+
+def write_ledger_candidate(
+    con: duckdb.DuckDBPyConnection, fact: FactDeclaration, mode: str
+) -> None:
+    """``<fact>_inputs__candidate``: every input (full) or the changed records' new rows."""
+    rows = (
+        f"FROM {INPUTS}"
+        if mode == FULL
+        else f"FROM {INPUTS} SEMI JOIN {CHANGED_RECORDS} USING ({', '.join(RECORD)})"
+    )
+    con.execute(
+        f"CREATE OR REPLACE TABLE {qualified(candidate(ledger_table(fact)))} AS SELECT * {rows}"
+    )
