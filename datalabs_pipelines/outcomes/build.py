@@ -70,15 +70,15 @@ def build_fact(
     """Build (whole, or the changed slices), check and, when no blocking check failed,
     promote."""
     build_role_views(con, contracts, fact.roles)
+    incremental.write_inputs(con, fact)
     # over every source record, before the views are narrowed to the changed slices
-    linked = run_checks(con, fact, "", names={SOURCE_RECORDS_LINKED})
+    linked = run_checks(con, fact, "", incremental.INPUTS, names={SOURCE_RECORDS_LINKED})
     tables = [fact_table(fact)]
     if not fact.recompute_by:
         build_candidate(con, fact)
         result = FactBuild(_check(con, fact, linked))
     else:
         tables.append(incremental.ledger_table(fact))
-        incremental.write_inputs(con, fact)
         plan = incremental.plan(con, fact, full_rebuild)
         changed = slices = None
         if plan.mode == incremental.INCREMENTAL:
@@ -109,4 +109,4 @@ def _check(
     columns, so rows of two slices never share a key), then the linkage check."""
     table = qualified(candidate(fact_table(fact)))
     grain = {n for n, _, _ in check_names(fact)} - {SOURCE_RECORDS_LINKED}
-    return [*run_checks(con, fact, table, names=grain), *linked]
+    return [*run_checks(con, fact, table, incremental.INPUTS, names=grain), *linked]

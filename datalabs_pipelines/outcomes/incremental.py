@@ -77,8 +77,9 @@ def fingerprint(fact: FactDeclaration) -> str:
 
 
 def write_inputs(con: duckdb.DuckDBPyConnection, fact: FactDeclaration) -> None:
-    """Temporary ``fact_inputs``: the ledger's rows for the records there are now (role views
-    joined to ``integrated.person_keys``, as the fact's SQL joins them)."""
+    """Temporary ``fact_inputs``: the ledger's rows for the records there are now, every fact's
+    (role views joined to ``integrated.person_keys`` as the fact's SQL joins them; a record
+    with no person key has none here, and is what the linkage check reports)."""
     columns = ledger_columns(fact)
     built_with = literal(fingerprint(fact))
     selects = []
@@ -92,7 +93,7 @@ def write_inputs(con: duckdb.DuckDBPyConnection, fact: FactDeclaration) -> None:
             f"SELECT {literal(role)} AS role, r.source_extract, r.record_id, k.person_key"
             + (f", {values}" if values else "")
             + f", hash(r) AS row_hash, {built_with} AS built_with "
-            f"FROM role_{identifier(role)} r JOIN {qualified(PERSON_KEYS)} k "
+            f"FROM role_{identifier(role)} r LEFT JOIN {qualified(PERSON_KEYS)} k "
             "USING (source_extract, record_id)"
         )
     con.execute(f"CREATE OR REPLACE TEMP TABLE {INPUTS} AS " + " UNION ALL ".join(selects))
@@ -116,23 +117,35 @@ def plan(con: duckdb.DuckDBPyConnection, fact: FactDeclaration, full_rebuild: bo
 
 
 def find_changes(con: duckdb.DuckDBPyConnection, fact: FactDeclaration) -> tuple[int, int]:
-    """Temporary tables of the records that differ from the ledger (``fact_changed``: old and
-    new versions; ``fact_changed_records``: their ids) and of the slices they touch
-    (``fact_slices``); returns (records changed, slices)."""
+    """Temporary tables of the records that differ from the ledger (``fact_changed_records``,
+    by id) and of the slices they touch, before and after (``fact_slices``); returns (records
+    changed, slices). One outer join of the inputs with the ledger on the record id."""
     ledger = qualified(ledger_table(fact))
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {CHANGED} AS "
-        f"(SELECT * EXCLUDE (built_with) FROM {INPUTS} "
-        f"EXCEPT SELECT * EXCLUDE (built_with) FROM {ledger}) UNION ALL "
-        f"(SELECT * EXCLUDE (built_with) FROM {ledger} "
-        f"EXCEPT SELECT * EXCLUDE (built_with) FROM {INPUTS})"
+    compared = ["person_key", *(c for c in fact.recompute_by if c != "person_key"), "row_hash"]
+    differs = " OR ".join(f"i.{identifier(c)} IS DISTINCT FROM l.{identifier(c)}" for c in compared)
+    sides = ", ".join(
+        f"{side}.{identifier(c)} AS {age}_{identifier(c)}"
+        for c in compared
+        for side, age in (("i", "new"), ("l", "old"))
     )
-    record = ", ".join(RECORD)
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {CHANGED_RECORDS} AS SELECT DISTINCT {record} FROM {CHANGED}"
+        f"CREATE OR REPLACE TEMP TABLE {CHANGED} AS SELECT {', '.join(RECORD)}, {sides} "
+        f"FROM {INPUTS} i FULL OUTER JOIN {ledger} l USING ({', '.join(RECORD)}) WHERE {differs}"
     )
-    by = ", ".join(identifier(c) for c in fact.recompute_by)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {SLICES} AS SELECT DISTINCT {by} FROM {CHANGED}")
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {CHANGED_RECORDS} AS SELECT {', '.join(RECORD)} "
+        f"FROM {CHANGED}"
+    )
+    by = fact.recompute_by
+    side = {
+        age: ", ".join(f"{identifier(age + '_' + c)} AS {identifier(c)}" for c in by)
+        for age in ("new", "old")
+    }
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {SLICES} AS "
+        f"SELECT {side['new']} FROM {CHANGED} WHERE new_row_hash IS NOT NULL UNION "
+        f"SELECT {side['old']} FROM {CHANGED} WHERE old_row_hash IS NOT NULL"
+    )
     return (
         con.execute(f"SELECT count(*) FROM {CHANGED_RECORDS}").fetchone()[0],
         con.execute(f"SELECT count(*) FROM {SLICES}").fetchone()[0],
