@@ -64,10 +64,8 @@ def promote_slices(
             match = " AND ".join(
                 f"s.{identifier(c)} IS NOT DISTINCT FROM t.{identifier(c)}" for c in columns
             )
-            con.execute(
-                f"DELETE FROM {qualified(table)} t WHERE EXISTS "
-                f"(SELECT 1 FROM {identifier(slices)} s WHERE {match})"
-            )
+            live, given = qualified(table), identifier(slices)
+            con.execute(f"DELETE FROM {live} t USING {given} s WHERE {match}")
             rows = qualified(candidate(table))
             con.execute(f"INSERT INTO {qualified(table)} BY NAME SELECT * FROM {rows}")
             con.execute(f"DROP TABLE {qualified(candidate(table))}")

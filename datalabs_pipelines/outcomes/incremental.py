@@ -36,6 +36,7 @@ INPUTS = "fact_inputs"  # temporary tables of one build
 CHANGED = "fact_changed"
 CHANGED_RECORDS = "fact_changed_records"
 SLICES = "fact_slices"
+SCOPE = "fact_scope"
 FULL = "full"
 INCREMENTAL = "incremental"
 
@@ -158,12 +159,16 @@ def narrow_role_views(con: duckdb.DuckDBPyConnection, fact: FactDeclaration) -> 
     match = " AND ".join(
         f"s.{identifier(c)} IS NOT DISTINCT FROM i.{identifier(c)}" for c in fact.recompute_by
     )
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {SCOPE} AS SELECT i.role, i.source_extract, i.record_id "
+        f"FROM {INPUTS} i SEMI JOIN {SLICES} s ON {match}"
+    )
     for role in fact.roles:
         scoped = f"fact_scope_{identifier(role)}"
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE {scoped} AS SELECT r.* FROM role_{identifier(role)} r "
-            f"SEMI JOIN (SELECT source_extract, record_id FROM {INPUTS} i WHERE role = ? AND "
-            f"EXISTS (SELECT 1 FROM {SLICES} s WHERE {match})) USING (source_extract, record_id)",
+            f"SEMI JOIN (SELECT source_extract, record_id FROM {SCOPE} WHERE role = ?) "
+            "USING (source_extract, record_id)",
             [role],
         )
         con.execute(f"CREATE OR REPLACE TEMP VIEW role_{identifier(role)} AS FROM {scoped}")
