@@ -4,15 +4,32 @@ A build writes ``<schema>.<table>__candidate``; checks run on the candidate; onl
 blocking check failed does it replace the live table, in one transaction, so a bad build leaves
 the last good table (and everything built on it) in place. Staging and the integrated facts
 both go through here.
+
+A candidate can also hold only some slices of a table (an integrated fact recomputed for the
+persons and periods a night touched): ``promote_slices`` then replaces just those slices' live
+rows by the candidate's, the same way.
+
+A build whose inputs did not change since it last ran need not run at all: ``inputs_fingerprint``
+sums what it reads (the SQL, and each relation's rows, hashed, order-free) and
+``built_from`` / ``mark_built_from`` keep the fingerprint of the last build as the comment of
+one of its tables (cleared before a build starts, so a build that stopped half-way is never
+taken for a finished one).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import hashlib
+from collections.abc import Iterable, Mapping, Sequence
 
 import duckdb
 
-from datalabs_pipelines.warehouse import identifier, qualified, table_exists, transaction
+from datalabs_pipelines.warehouse import (
+    identifier,
+    literal,
+    qualified,
+    table_exists,
+    transaction,
+)
 
 CANDIDATE_SUFFIX = "__candidate"
 Table = tuple[str, str]
@@ -53,6 +70,24 @@ def promote(
             )
 
 
+def promote_slices(
+    con: duckdb.DuckDBPyConnection, parts: Iterable[tuple[Table, Sequence[str], str]]
+) -> None:
+    """For each (table, columns, slices): delete the live rows whose ``columns`` equal (NULL
+    equal to NULL) a row of the relation ``slices``, insert the candidate's rows (by column
+    name) and drop the candidate; all parts in one transaction."""
+    with transaction(con):
+        for table, columns, slices in parts:
+            match = " AND ".join(
+                f"s.{identifier(c)} IS NOT DISTINCT FROM t.{identifier(c)}" for c in columns
+            )
+            live, given = qualified(table), identifier(slices)
+            con.execute(f"DELETE FROM {live} t USING {given} s WHERE {match}")
+            rows = qualified(candidate(table))
+            con.execute(f"INSERT INTO {qualified(table)} BY NAME SELECT * FROM {rows}")
+            con.execute(f"DROP TABLE {qualified(candidate(table))}")
+
+
 def reject(con: duckdb.DuckDBPyConnection, tables: Iterable[Table], leave_empty: bool) -> None:
     """Drop the candidates, keeping the live tables; with ``leave_empty``, a table that has no
     live version yet is created empty with the candidate's columns."""
@@ -65,3 +100,38 @@ def reject(con: duckdb.DuckDBPyConnection, tables: Iterable[Table], leave_empty:
                 "LIMIT 0"
             )
         con.execute(f"DROP TABLE {qualified(candidate(table))}")
+
+
+def inputs_fingerprint(
+    con: duckdb.DuckDBPyConnection, relations: Iterable[str], texts: Iterable[str]
+) -> str:
+    """SHA-256 of ``texts`` and, per relation (a table or view name, trusted), its row count
+    and the sum of its rows' hashes: equal exactly when they read the same rows (up to a
+    64-bit hash collision)."""
+    digest = hashlib.sha256()
+    for text in texts:
+        digest.update(text.encode() + b"\x1f")
+    for relation in relations:
+        rows, total = con.execute(
+            f"SELECT count(*), sum(hash(r)::HUGEINT) FROM {relation} r"
+        ).fetchone()
+        digest.update(f"{relation}:{rows}:{total}\x1f".encode())
+    return digest.hexdigest()
+
+
+def built_from(con: duckdb.DuckDBPyConnection, table: Table) -> str | None:
+    """The fingerprint ``mark_built_from`` left on ``table`` (None: none, or no table)."""
+    found = con.execute(
+        "SELECT comment FROM duckdb_tables() WHERE database_name = current_database() "
+        "AND schema_name = ? AND table_name = ?",
+        list(table),
+    ).fetchone()
+    return found[0] if found else None
+
+
+def mark_built_from(con: duckdb.DuckDBPyConnection, table: Table, fingerprint: str | None) -> None:
+    """Record (or, with None, clear) on ``table`` the fingerprint of the inputs it was built
+    from."""
+    if table_exists(con, table):
+        value = "NULL" if fingerprint is None else literal(fingerprint)
+        con.execute(f"COMMENT ON TABLE {qualified(table)} IS {value}")

@@ -6,7 +6,16 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from datalabs_pipelines.candidates import candidate, promote, reject
+from datalabs_pipelines.candidates import (
+    built_from,
+    candidate,
+    inputs_fingerprint,
+    mark_built_from,
+    promote,
+    promote_slices,
+    reject,
+)
+from datalabs_pipelines.warehouse import table_exists
 
 LIVE = ("integrated", "t")
 
@@ -54,3 +63,36 @@ def test_promote_leaves_a_table_without_candidate_alone(con):
     con.execute("CREATE TABLE integrated.u AS SELECT 3 AS v")
     promote(con, [LIVE, ("integrated", "u")])
     assert con.execute("SELECT v FROM integrated.u").fetchall() == [(3,)]
+
+
+def test_promote_slices_replaces_only_the_rows_of_the_given_slices():
+    with duckdb.connect() as con:
+        con.execute("CREATE SCHEMA integrated")
+        con.execute("CREATE TABLE integrated.f (p VARCHAR, q INTEGER, v INTEGER)")
+        con.execute("INSERT INTO integrated.f VALUES ('a', 1, 1), ('a', 2, 1), ('b', NULL, 1)")
+        con.execute("CREATE TABLE integrated.f__candidate (v INTEGER, q INTEGER, p VARCHAR)")
+        con.execute("INSERT INTO integrated.f__candidate VALUES (9, 2, 'a'), (9, NULL, 'b')")
+        # slice ('c', 3) has no rows left: its live rows (none) go, nothing comes
+        con.execute("CREATE TEMP TABLE s AS FROM (VALUES ('a', 2), ('b', NULL), ('c', 3)) t(p, q)")
+        promote_slices(con, [(("integrated", "f"), ["p", "q"], "s")])
+        rows = con.execute("SELECT p, q, v FROM integrated.f ORDER BY ALL").fetchall()
+        assert rows == [("a", 1, 1), ("a", 2, 9), ("b", None, 9)]
+        assert not table_exists(con, ("integrated", "f__candidate"))
+
+
+def test_an_inputs_fingerprint_changes_with_any_row_and_not_with_order(con):
+    def fingerprint(sql: str = "SELECT ...") -> str:
+        return inputs_fingerprint(con, ["integrated.t"], [sql])
+
+    first = fingerprint()
+    con.execute("INSERT INTO integrated.t VALUES (1)")  # a second, identical row
+    second = fingerprint()
+    con.execute("INSERT INTO integrated.t VALUES (3)")
+    third = fingerprint()
+    con.execute("CREATE OR REPLACE TABLE integrated.t AS FROM integrated.t ORDER BY v DESC")
+    assert fingerprint() == third  # the same rows in another order
+    assert len({first, second, third, fingerprint("SELECT 1")}) == 4
+    mark_built_from(con, LIVE, third)
+    assert built_from(con, LIVE) == third
+    mark_built_from(con, LIVE, None)
+    assert built_from(con, LIVE) is None

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 import duckdb
 
-from datalabs_pipelines.linkage.person_keys import PERSON_KEYS
 from datalabs_pipelines.outcomes.facts import FactDeclaration
-from datalabs_pipelines.warehouse import identifier, qualified
+from datalabs_pipelines.warehouse import identifier
 
 GRAIN_IS_UNIQUE = "grain_is_unique"
 END_NOT_BEFORE_START = "end_not_before_start"
@@ -66,32 +66,34 @@ def end_not_before_start(
     )
 
 
-def unlinked_records(con: duckdb.DuckDBPyConnection, fact: FactDeclaration) -> Found:
-    """Staged records of the fact's roles (their ``role_<role>`` views) with no person_key."""
-    total, samples = 0, []
-    for role in fact.roles:
-        missing = (
-            f"SELECT s.source_extract, s.record_id FROM role_{identifier(role)} s "
-            f"WHERE NOT EXISTS (SELECT 1 FROM {qualified(PERSON_KEYS)} k "
-            "WHERE k.source_extract = s.source_extract AND k.record_id = s.record_id)"
-        )
-        total += con.execute(f"SELECT count(*) FROM ({missing})").fetchone()[0]
-        cursor = con.execute(missing + f" ORDER BY ALL LIMIT {SAMPLES}")
-        samples += [{"source_extract": a, "record_id": b} for a, b in cursor.fetchall()]
-    return total, samples[:SAMPLES]
+def unlinked_records(con: duckdb.DuckDBPyConnection, inputs: str) -> Found:
+    """Staged records of the fact's roles with no person_key: the rows of ``inputs`` (the
+    build's role views left-joined to ``integrated.person_keys``) without one."""
+    missing = f"SELECT source_extract, record_id FROM {inputs} WHERE person_key IS NULL"
+    total = con.execute(f"SELECT count(*) FROM ({missing})").fetchone()[0]
+    cursor = con.execute(missing + f" ORDER BY ALL LIMIT {SAMPLES}")
+    return total, [{"source_extract": a, "record_id": b} for a, b in cursor.fetchall()]
 
 
 def run_checks(
-    con: duckdb.DuckDBPyConnection, fact: FactDeclaration, table: str
+    con: duckdb.DuckDBPyConnection,
+    fact: FactDeclaration,
+    table: str,
+    inputs: str,
+    names: Collection[str] | None = None,
 ) -> list[CheckOutcome]:
+    """The fact's checks (those in ``names`` when given), in ``check_names`` order: the grain
+    checks on ``table``, the linkage check on ``inputs`` (``incremental.write_inputs``)."""
     outcomes = []
     for name, blocking, description in check_names(fact):
+        if names is not None and name not in names:
+            continue
         if name == GRAIN_IS_UNIQUE:
             unexpected, samples = grain_is_unique(con, fact, table)
         elif name == END_NOT_BEFORE_START:
             unexpected, samples = end_not_before_start(con, fact, table)
         else:
-            unexpected, samples = unlinked_records(con, fact)
+            unexpected, samples = unlinked_records(con, inputs)
         outcomes.append(
             CheckOutcome(name, blocking, unexpected == 0, unexpected, description, samples)
         )

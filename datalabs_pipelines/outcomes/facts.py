@@ -8,6 +8,12 @@ every column's type and description. The SQL file holds one SELECT over role vie
 (``role_<role>``, every contract filling the role: ``contracts/roles.py``) joined to
 ``integrated.person_keys`` on ``(source_extract, record_id)``; it never names an extract, nor
 reads the ``pii`` schema.
+
+``recompute_by`` (optional) makes the fact incremental: key columns such that each row depends
+only on the source records that share their values (``[person_key, year, quarter]``: a person's
+quarter is built from that person's wage records of that quarter). Every one but ``person_key``
+is a column of each role view it reads. A build then recomputes only the slices whose records
+changed since the last build (``outcomes/incremental.py``).
 """
 
 from __future__ import annotations
@@ -27,6 +33,11 @@ class FactDeclaration(TableDeclaration):
     roles: list[str] = Field(min_length=1, description="roles it reads (role_<role> views)")
     key: list[str] = Field(min_length=1, description="columns unique together (the grain)")
     period: tuple[str, str] | None = Field(None, description="(start, end): end >= start")
+    recompute_by: list[str] = Field(
+        default_factory=list,
+        description="key columns each row depends on alone (its slice): the fact is rebuilt "
+        "only for the slices whose source records changed; empty: always whole",
+    )
     columns: list[DeclaredColumn] = Field(min_length=1)
     built_by: None = None  # a fact is always built from its SQL
 
@@ -36,6 +47,8 @@ class FactDeclaration(TableDeclaration):
         unknown = [c for c in [*self.key, *(self.period or ())] if c not in names]
         if unknown:
             raise ValueError(f"{self.name}: key or period names unknown columns {unknown}")
+        if outside := [c for c in self.recompute_by if c not in self.key]:
+            raise ValueError(f"{self.name}: recompute_by names columns outside the key {outside}")
         if "person_key" not in names:
             raise ValueError(f"{self.name}: an integrated fact is keyed by person_key")
         return self

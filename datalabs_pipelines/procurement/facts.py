@@ -4,7 +4,8 @@ Runs ``sql/macros.sql`` (the fiscal-year formula and what payments and awards sh
 SQL files in ``sql/``, each beside the YAML that declares its table, in dependency order, after
 ``linkage`` built ``vendor_keys``.
 The SQL reads roles (``role_payments``, ...), never an extract: the views are built here from
-the contracts.
+the contracts. When nothing it reads changed since the last build (a night that brought wage
+or benefit files only), the tables stay as they are (``candidates.inputs_fingerprint``).
 """
 
 from __future__ import annotations
@@ -14,10 +15,12 @@ from pathlib import Path
 
 import duckdb
 
+from datalabs_pipelines.candidates import built_from, inputs_fingerprint, mark_built_from
 from datalabs_pipelines.contracts.model import Contract
 from datalabs_pipelines.contracts.roles import build_role_views
 from datalabs_pipelines.procurement.config import ProcurementConfig
 from datalabs_pipelines.procurement.reference import write_reference_tables
+from datalabs_pipelines.warehouse import table_exists
 
 SQL_DIR = Path(__file__).parent / "sql"
 # file → does it take the fiscal-year start month
@@ -29,16 +32,36 @@ STEPS = (
     ("procurement_fiscal_years", True),
     ("procurement_flags", False),
 )
+ROLES = ("vendor_master", "certified_firm_registry", "payments", "awards")
+# what the SQL reads besides the role views: linkage's tables and the reference tables
+READ = (
+    "integrated.vendor_keys",
+    "integrated.business_records",
+    "integrated.value_maps",
+    "integrated.procurement_programs",
+    "integrated.procurement_parameters",
+)
+LAST = ("integrated", STEPS[-1][0])  # carries the fingerprint of the build's inputs
 
 
 def build_facts(
     con: duckdb.DuckDBPyConnection, config: ProcurementConfig, contracts: Sequence[Contract]
-) -> None:
+) -> bool:
+    """Build the tables of ``STEPS`` unless their inputs are those of their last build;
+    return whether it ran."""
     write_reference_tables(con, config, contracts)
-    build_role_views(
-        con, contracts, ("vendor_master", "certified_firm_registry", "payments", "awards")
+    build_role_views(con, contracts, ROLES)
+    sql = {name: (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8") for name, _ in STEPS}
+    macros = (SQL_DIR / "macros.sql").read_text(encoding="utf-8")
+    fingerprint = inputs_fingerprint(
+        con, [*(f"role_{r}" for r in ROLES), *READ], [macros, *sql.values()]
     )
-    con.execute((SQL_DIR / "macros.sql").read_text(encoding="utf-8"))
+    built = all(table_exists(con, ("integrated", name)) for name, _ in STEPS)
+    if built and built_from(con, LAST) == fingerprint:
+        return False
+    mark_built_from(con, LAST, None)
+    con.execute(macros)
     for name, dated in STEPS:
-        sql = (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
-        con.execute(sql, {"fy_start": config.fiscal_year_start_month} if dated else None)
+        con.execute(sql[name], {"fy_start": config.fiscal_year_start_month} if dated else None)
+    mark_built_from(con, LAST, fingerprint)
+    return True

@@ -80,7 +80,7 @@ def test_overlapping_and_adjacent_records_are_one_spell(staged):
     )
     add(staged, snap, None, "s:8", "17001", 1970, "2023-01-01", None)  # no person_key
 
-    outcomes = {o.name: o for o in build_fact(staged, FACTS["benefit_spells"], CONTRACTS)}
+    outcomes = {o.name: o for o in build_fact(staged, FACTS["benefit_spells"], CONTRACTS).outcomes}
     spells = staged.execute(
         "SELECT person_key, program, start_date, end_date, county_fips, source_records "
         "FROM integrated.benefit_spells ORDER BY ALL"
@@ -123,7 +123,7 @@ def test_end_before_start_blocks_promotion_and_keeps_the_last_good_table(staged)
     add(staged, "snap_enrollment", "P1", "s:2", "17001", 1980, "2023-01-01", "2023-03-31")
     build_fact(staged, FACTS["benefit_spells"], CONTRACTS)
     add(staged, "snap_enrollment", "P2", "s:3", "17001", 1980, "2023-05-01", "2023-04-01")
-    outcomes = {o.name: o for o in build_fact(staged, FACTS["benefit_spells"], CONTRACTS)}
+    outcomes = {o.name: o for o in build_fact(staged, FACTS["benefit_spells"], CONTRACTS).outcomes}
     failed = outcomes[END_NOT_BEFORE_START]
     assert failed.blocking and not failed.passed and failed.unexpected == 1
     assert failed.samples[0]["person_key"] == "P2"
@@ -148,7 +148,7 @@ def test_duplicate_claim_blocks_promotion(staged):
             300 if rid == "u:2" else 310,
             "123456789",
         )
-    outcomes = {o.name: o for o in build_fact(staged, FACTS["ui_claims"], CONTRACTS)}
+    outcomes = {o.name: o for o in build_fact(staged, FACTS["ui_claims"], CONTRACTS).outcomes}
     assert not outcomes[GRAIN_IS_UNIQUE].passed and outcomes[GRAIN_IS_UNIQUE].blocking
     assert outcomes[GRAIN_IS_UNIQUE].samples == [{"claim_id": "UIC1", "rows": "2"}]
 

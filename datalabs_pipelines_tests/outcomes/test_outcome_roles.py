@@ -17,7 +17,7 @@ from datalabs_pipelines.governance.agreements import evaluate_agreements
 from datalabs_pipelines.linkage.sources import person_sources
 from datalabs_pipelines.marts.registry import mart_declarations
 from datalabs_pipelines.marts.status import FRESH, NOT_MEASURABLE, assess
-from datalabs_pipelines.outcomes.assets import outcome_assets
+from datalabs_pipelines.outcomes.assets import fact_key, outcome_assets
 from datalabs_pipelines.outcomes.build import build_fact
 from datalabs_pipelines.outcomes.facts import all_facts
 from datalabs_pipelines.quality.extract_status import LOADED
@@ -95,7 +95,7 @@ def test_a_second_wage_contract_named_otherwise_feeds_employment(con):
         },
         [("ui_wages", "w1", "A"), ("payroll_wages", "p1", "A"), ("payroll_wages", "p2", "B")],
     )
-    outcomes = build_fact(con, FACTS["employment_quarters"], contracts)
+    outcomes = build_fact(con, FACTS["employment_quarters"], contracts).outcomes
     assert all(o.passed for o in outcomes)
     rows = con.execute(
         "SELECT person_key, quarter_index, employer_fein, naics, wages, source_records "
@@ -109,7 +109,8 @@ def test_a_second_wage_contract_named_otherwise_feeds_employment(con):
     # the payroll file is a person source by its canonical names, and a dependency of the fact
     source = person_sources(contracts)["payroll_wages"][1]
     assert (source.column("first_name"), source.column("full_name")) == ("first_name", None)
-    (asset,) = [a for a in outcome_assets(contracts) if a.key.path[-1] == "employment_quarters"]
+    key = fact_key(FACTS["employment_quarters"])
+    (asset,) = [a for a in outcome_assets(contracts) if key in a.keys]
     assert any(k.path == ["staging", "revenue", "payroll_wages"] for k in asset.dependency_keys)
 
 

@@ -33,11 +33,15 @@ def _city_payments() -> Contract:
     return Contract.model_validate(data)
 
 
-@pytest.fixture
-def facts():
-    contracts = [c for c in load_contracts(CONTRACTS_DIR) if c.name != "contract_awards"] + [
+def _contracts() -> list[Contract]:
+    return [c for c in load_contracts(CONTRACTS_DIR) if c.name != "contract_awards"] + [
         _city_payments()
     ]
+
+
+@pytest.fixture
+def facts():
+    contracts = _contracts()
     con = duckdb.connect()
     con.execute("CREATE SCHEMA staging")
     con.execute(
@@ -90,3 +94,24 @@ def test_every_contract_filling_the_role_is_read_with_its_own_value_map(facts):
 
 def test_a_role_nobody_delivered_is_empty_not_an_error(facts):
     assert facts.execute("SELECT count(*) FROM integrated.procurement_awards").fetchone() == (0,)
+
+
+def _tables(con) -> dict[str, list[tuple]]:
+    names = ["procurement_payments", "procurement_fiscal_years", "procurement_flags"]
+    return {n: con.execute(f"SELECT * FROM integrated.{n} ORDER BY ALL").fetchall() for n in names}
+
+
+def test_unchanged_inputs_keep_the_tables_and_any_change_rebuilds_them(facts):
+    """A night that brought no procurement file leaves the facts as they are; a changed
+    payment, or a changed parameter, rebuilds them, as a build from scratch would."""
+    config, contracts = load_config(), _contracts()
+    before = _tables(facts)
+    assert build_facts(facts, config, contracts) is False
+    assert _tables(facts) == before
+    facts.execute("UPDATE staging.payments SET amount = 70 WHERE payment_id = 'P1'")
+    assert build_facts(facts, config, contracts) is True
+    paid = "SELECT sum(amount) FROM integrated.procurement_payments"
+    assert float(facts.execute(paid).fetchone()[0]) == 70.0
+    assert build_facts(facts, config, contracts) is False
+    later = config.model_copy(update={"fiscal_year_start_month": 10})
+    assert build_facts(facts, later, contracts) is True

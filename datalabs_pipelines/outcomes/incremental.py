@@ -1,0 +1,188 @@
+"""Rebuild an integrated fact only where its source records changed.
+
+A fact that declares ``recompute_by`` keeps, beside itself, the inputs of its last build:
+``integrated.<fact>_inputs``, one row per source record it read (role, extract, record id, the
+person key linkage gave it, its ``recompute_by`` values and a hash of the whole role-view row).
+The next build computes the same for the records there are now and compares: a record that is
+new (a new delivery), gone (a withdrawn one), different (a correction, a changed value map) or
+on another person (linkage merged or split a key) shows on one side or both, and its slices
+(old and new: the person it left and the one it joined) are the ones to rebuild. Those slices
+are recomputed from all their records, with the fact's own SQL over role views narrowed to
+them, and replace the live rows, the ledger's changed records with them, in one transaction
+(``candidates.promote_slices``). So nothing relies on how staging or linkage track their own
+changes, and a full rebuild and an incremental one run the same SQL.
+
+A build is whole when there is no previous build or ledger, when the ledger was written by
+another declaration, SQL or code (``fingerprint``), or when the run asks for it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from datalabs_pipelines.candidates import Table, candidate
+from datalabs_pipelines.linkage.person_keys import PERSON_KEYS
+from datalabs_pipelines.outcomes.facts import FactDeclaration
+from datalabs_pipelines.warehouse import identifier, literal, qualified, table_exists
+
+# bump when the ledger's shape or what it records changes: every fact is then rebuilt whole
+MECHANISM_VERSION = "1"
+RECORD = ("role", "source_extract", "record_id")
+INPUTS = "fact_inputs"  # temporary tables of one build
+CHANGED = "fact_changed"
+CHANGED_RECORDS = "fact_changed_records"
+SLICES = "fact_slices"
+SCOPE = "fact_scope"
+FULL = "full"
+INCREMENTAL = "incremental"
+
+
+@dataclass(frozen=True)
+class Plan:
+    mode: str  # FULL or INCREMENTAL
+    reason: str
+
+
+def ledger_table(fact: FactDeclaration) -> Table:
+    return ("integrated", f"{fact.name}_inputs")
+
+
+def ledger_columns(fact: FactDeclaration) -> dict[str, tuple[str, str]]:
+    """Column → (type, description) of the ledger."""
+    types = {c.name: c.type for c in fact.columns}
+    return {
+        "role": ("VARCHAR", "role the record was read through"),
+        "source_extract": ("VARCHAR", "extract of the record"),
+        "record_id": ("VARCHAR", "staging record id"),
+        "person_key": (types["person_key"], "the record's person (integrated.person_keys)"),
+        **{c: (types[c], f"the record's {c}") for c in fact.recompute_by if c != "person_key"},
+        "row_hash": ("UBIGINT", "hash of the record's role-view row"),
+        "built_with": ("VARCHAR", "fingerprint of the declaration, SQL and code that built it"),
+    }
+
+
+def fingerprint(fact: FactDeclaration) -> str:
+    """What the ledger's build depended on besides the data: declaration, SQL, this code's
+    version and DuckDB's (its row hash)."""
+    parts = [
+        fact.sql_path.read_bytes(),
+        Path(fact.sql_path.with_suffix(".yaml")).read_bytes(),
+        MECHANISM_VERSION.encode(),
+        duckdb.__version__.encode(),
+    ]
+    return hashlib.sha256(b"\x1f".join(parts)).hexdigest()[:16]
+
+
+def write_inputs(con: duckdb.DuckDBPyConnection, fact: FactDeclaration) -> None:
+    """Temporary ``fact_inputs``: the ledger's rows for the records there are now, every fact's
+    (role views joined to ``integrated.person_keys`` as the fact's SQL joins them; a record
+    with no person key has none here, and is what the linkage check reports)."""
+    columns = ledger_columns(fact)
+    built_with = literal(fingerprint(fact))
+    selects = []
+    for role in fact.roles:
+        values = ", ".join(
+            f"TRY_CAST(r.{identifier(c)} AS {columns[c][0]}) AS {identifier(c)}"
+            for c in fact.recompute_by
+            if c != "person_key"
+        )
+        selects.append(
+            f"SELECT {literal(role)} AS role, r.source_extract, r.record_id, k.person_key"
+            + (f", {values}" if values else "")
+            + f", hash(r) AS row_hash, {built_with} AS built_with "
+            f"FROM role_{identifier(role)} r LEFT JOIN {qualified(PERSON_KEYS)} k "
+            "USING (source_extract, record_id)"
+        )
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {INPUTS} AS " + " UNION ALL ".join(selects))
+
+
+def plan(con: duckdb.DuckDBPyConnection, fact: FactDeclaration, full_rebuild: bool) -> Plan:
+    """Whole or by slice, and why."""
+    if full_rebuild:
+        return Plan(FULL, "the run asked for a full rebuild")
+    if not table_exists(con, ("integrated", fact.name)):
+        return Plan(FULL, "no previous build")
+    if not table_exists(con, ledger_table(fact)):
+        return Plan(FULL, "no ledger of the previous build's inputs")
+    ledger = qualified(ledger_table(fact))
+    stored = [v for (v,) in con.execute(f"SELECT DISTINCT built_with FROM {ledger}").fetchall()]
+    if not stored:
+        return Plan(FULL, "the previous build read no records")
+    if stored != [fingerprint(fact)]:
+        return Plan(FULL, "the declaration, SQL or code changed since the previous build")
+    return Plan(INCREMENTAL, "")
+
+
+def find_changes(con: duckdb.DuckDBPyConnection, fact: FactDeclaration) -> tuple[int, int]:
+    """Temporary tables of the records that differ from the ledger (``fact_changed_records``,
+    by id) and of the slices they touch, before and after (``fact_slices``); returns (records
+    changed, slices). One outer join of the inputs with the ledger on the record id."""
+    ledger = qualified(ledger_table(fact))
+    compared = ["person_key", *(c for c in fact.recompute_by if c != "person_key"), "row_hash"]
+    differs = " OR ".join(f"i.{identifier(c)} IS DISTINCT FROM l.{identifier(c)}" for c in compared)
+    sides = ", ".join(
+        f"{side}.{identifier(c)} AS {age}_{identifier(c)}"
+        for c in compared
+        for side, age in (("i", "new"), ("l", "old"))
+    )
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {CHANGED} AS SELECT {', '.join(RECORD)}, {sides} "
+        f"FROM {INPUTS} i FULL OUTER JOIN {ledger} l USING ({', '.join(RECORD)}) WHERE {differs}"
+    )
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {CHANGED_RECORDS} AS SELECT {', '.join(RECORD)} "
+        f"FROM {CHANGED}"
+    )
+    by = fact.recompute_by
+    side = {
+        age: ", ".join(f"{identifier(age + '_' + c)} AS {identifier(c)}" for c in by)
+        for age in ("new", "old")
+    }
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {SLICES} AS "
+        f"SELECT {side['new']} FROM {CHANGED} WHERE new_row_hash IS NOT NULL UNION "
+        f"SELECT {side['old']} FROM {CHANGED} WHERE old_row_hash IS NOT NULL"
+    )
+    return (
+        con.execute(f"SELECT count(*) FROM {CHANGED_RECORDS}").fetchone()[0],
+        con.execute(f"SELECT count(*) FROM {SLICES}").fetchone()[0],
+    )
+
+
+def narrow_role_views(con: duckdb.DuckDBPyConnection, fact: FactDeclaration) -> None:
+    """Replace each ``role_<role>`` view by its records in the changed slices (all of them,
+    changed or not), so that the fact's SQL computes exactly those slices."""
+    match = " AND ".join(
+        f"s.{identifier(c)} IS NOT DISTINCT FROM i.{identifier(c)}" for c in fact.recompute_by
+    )
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {SCOPE} AS SELECT i.role, i.source_extract, i.record_id "
+        f"FROM {INPUTS} i SEMI JOIN {SLICES} s ON {match}"
+    )
+    for role in fact.roles:
+        scoped = f"fact_scope_{identifier(role)}"
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {scoped} AS SELECT r.* FROM role_{identifier(role)} r "
+            f"SEMI JOIN (SELECT source_extract, record_id FROM {SCOPE} WHERE role = ?) "
+            "USING (source_extract, record_id)",
+            [role],
+        )
+        con.execute(f"CREATE OR REPLACE TEMP VIEW role_{identifier(role)} AS FROM {scoped}")
+
+
+def write_ledger_candidate(
+    con: duckdb.DuckDBPyConnection, fact: FactDeclaration, mode: str
+) -> None:
+    """``<fact>_inputs__candidate``: every input (full) or the changed records' new rows."""
+    rows = (
+        f"FROM {INPUTS}"
+        if mode == FULL
+        else f"FROM {INPUTS} SEMI JOIN {CHANGED_RECORDS} USING ({', '.join(RECORD)})"
+    )
+    con.execute(
+        f"CREATE OR REPLACE TABLE {qualified(candidate(ledger_table(fact)))} AS SELECT * {rows}"
+    )
