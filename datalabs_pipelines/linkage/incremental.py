@@ -1,0 +1,212 @@
+"""Incremental scoring: tonight Splink scores only the pairs that touch a profile it has not
+scored before; every other pair's score is kept from the run that scored it.
+
+A run keeps, in two tables its asset declares, the profiles it scored (id and a hash of every
+column Splink reads, stamped with what it was scored with: model version and declaration) and
+its scored pairs from the review probability up (what decisions read). The next run builds
+records, deterministic clusters and profiles as always; a profile whose id and content are not
+in the cache is new. Splink then scores, over all of tonight's profiles (so term frequencies are
+tonight's, as a full run's), each declared blocking rule restricted to pairs with a new profile
+on either side (two rules per declared rule, ``l`` new or ``r`` new and ``l`` not, so DuckDB
+filters each side before the join): exactly the pairs the full run would compare among them,
+scored as it would score them. Cached pairs whose two profiles are still there join them; the
+rest (decisions, clusters, keys) runs on the union as after a full scoring.
+
+A full scoring runs instead when there is no cache, the model or the declaration changed (the
+stamp differs), the run re-estimates, or the run asks for it (``full_relink``). What a cached
+pair's score may miss is the drift of term frequencies since it was scored (names grow more or
+less common as data arrive); a full run (the monthly schedule) rescores everything.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+
+from datalabs_pipelines.linkage.declaration import LinkageDeclaration
+from datalabs_pipelines.linkage.modelfile import MatchModel
+from datalabs_pipelines.linkage.profiles import PROFILES
+from datalabs_pipelines.linkage.scoring import PAIRS, empty_pairs, score_profiles
+from datalabs_pipelines.warehouse import identifier, qualified
+
+NEW = "lk_new"  # the column marking tonight's new profiles (TEMP copy of the profiles)
+STATE = "lk_profile_state"  # TEMP (profile_id, content, new)
+MARKED = "lk_profiles_marked"  # TEMP: the profiles and whether each is new
+
+SCORED_PROFILES_COLUMNS = {
+    "profile_id": ("VARCHAR", "id of a profile the last run scored (a hash, no value)"),
+    "content": ("VARCHAR", "MD5 of every column Splink read of the profile"),
+    "scored_with": ("VARCHAR", "hash of the model version and the declaration it was scored with"),
+}
+SCORED_PAIRS_COLUMNS = {
+    "id_l": ("VARCHAR", "profile id of one side"),
+    "id_r": ("VARCHAR", "profile id of the other side"),
+    "match_weight": ("DOUBLE", "Splink match weight when the pair was scored"),
+    "match_probability": ("DOUBLE", "Splink match probability when the pair was scored"),
+}
+
+
+@dataclass(frozen=True)
+class PairCache:
+    """Where an entity keeps its scored profiles and pairs between runs."""
+
+    profiles: tuple[str, str]
+    pairs: tuple[str, str]
+
+
+@dataclass(frozen=True)
+class Scoring:
+    """What the probabilistic pass did: ``incremental`` or full, ``new_profiles`` (all of
+    them when full), ``pairs_compared`` (scored by Splink tonight), ``pairs_cached``."""
+
+    incremental: bool
+    new_profiles: int
+    pairs_compared: int
+    pairs_cached: int
+    full_reason: str
+
+
+def stamp(model: MatchModel, declaration: LinkageDeclaration) -> str:
+    """What a cached score depends on besides its two profiles: the model's parameters and
+    blocking, and the declaration (comparisons, thresholds)."""
+    body = model.version + declaration.model_dump_json(exclude={"base_dir"})
+    return hashlib.sha256(body.encode()).hexdigest()[:16]
+
+
+def score(
+    con: duckdb.DuckDBPyConnection,
+    model: MatchModel,
+    declaration: LinkageDeclaration,
+    cache: PairCache | None,
+    *,
+    full: bool,
+) -> Scoring:
+    """TEMP ``lk_profile_edges`` as ``scoring.score_profiles`` writes it, incrementally when
+    the cache allows; then the cache holds tonight's profiles and pairs."""
+    if cache is None:
+        compared = score_profiles(con, model, declaration.unique_id)
+        return Scoring(False, _count(con, PROFILES), compared, 0, "no cache declared")
+    scored_with = stamp(model, declaration)
+    reason = "full_relink requested" if full else _full_reason(con, cache, scored_with)
+    _profile_state(con, declaration.unique_id, None if reason else cache)
+    if reason:
+        compared = score_profiles(con, model, declaration.unique_id)
+        result = Scoring(False, _count(con, PROFILES), compared, 0, reason)
+    else:
+        result = _score_new(con, model, declaration.unique_id, cache)
+    _save(con, cache, scored_with, declaration.review_probability)
+    return result
+
+
+def _count(con: duckdb.DuckDBPyConnection, table: str, where: str = "true") -> int:
+    return con.execute(f"SELECT count(*) FROM {table} WHERE {where}").fetchone()[0]
+
+
+def _exists(con: duckdb.DuckDBPyConnection, table: tuple[str, str]) -> bool:
+    return bool(
+        con.execute(
+            "SELECT count(*) FROM information_schema.tables "
+            "WHERE table_catalog = current_database() AND table_schema = ? AND table_name = ?",
+            list(table),
+        ).fetchone()[0]
+    )
+
+
+def _full_reason(con: duckdb.DuckDBPyConnection, cache: PairCache, scored_with: str) -> str:
+    """Why tonight must score everything, or '' when the cache can be used."""
+    if not (_exists(con, cache.profiles) and _exists(con, cache.pairs)):
+        return "no cache"
+    stamps = con.execute(f"SELECT DISTINCT scored_with FROM {qualified(cache.profiles)}").fetchall()
+    if not stamps:
+        return "no cache"
+    if stamps != [(scored_with,)]:
+        return "model or declaration changed"
+    return ""
+
+
+def _profile_state(con: duckdb.DuckDBPyConnection, unique_id: str, cache: PairCache | None) -> None:
+    """TEMP ``lk_profile_state(profile_id, content, new)``: tonight's profiles, new unless
+    ``cache`` holds the same id with the same content."""
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {STATE} AS "
+        f"SELECT CAST(p.{identifier(unique_id)} AS VARCHAR) AS profile_id, "
+        f"md5(CAST(p AS VARCHAR)) AS content, true AS new FROM {PROFILES} p"
+    )
+    if cache is not None:
+        con.execute(
+            f"UPDATE {STATE} s SET new = false FROM {qualified(cache.profiles)} c "
+            "WHERE c.profile_id = s.profile_id AND c.content = s.content"
+        )
+
+
+def restricted_settings(settings: dict[str, Any]) -> dict[str, Any]:
+    """``settings`` whose blocking rules reach only pairs with a new profile: each rule twice,
+    once with the left profile new, once with the right one new and the left one not. Splink
+    excludes from each rule the pairs an earlier one made, so every pair comes once."""
+    settings = copy.deepcopy(settings)
+    rules = []
+    for rule in settings["blocking_rules_to_generate_predictions"]:
+        sql = rule["blocking_rule"] if isinstance(rule, dict) else rule
+        for side in (f"l.{NEW}", f"r.{NEW} AND NOT l.{NEW}"):
+            restricted = f"({sql}) AND {side}"
+            rules.append(
+                {**rule, "blocking_rule": restricted} if isinstance(rule, dict) else restricted
+            )
+    settings["blocking_rules_to_generate_predictions"] = rules
+    return settings
+
+
+def _score_new(
+    con: duckdb.DuckDBPyConnection, model: MatchModel, unique_id: str, cache: PairCache
+) -> Scoring:
+    """Score the pairs touching a new profile, over all of tonight's profiles; add the cached
+    pairs whose two profiles are still there and unchanged."""
+    new = _count(con, STATE, "new")
+    compared = 0
+    if new:
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {MARKED} AS SELECT p.*, s.new AS {NEW} "
+            f"FROM {PROFILES} p JOIN {STATE} s "
+            f"ON s.profile_id = CAST(p.{identifier(unique_id)} AS VARCHAR)"
+        )
+        restricted = MatchModel(
+            restricted_settings(model.splink_settings),
+            model.threshold_match_probability,
+            model.trained,
+        )
+        compared = score_profiles(con, restricted, unique_id, MARKED)
+    else:
+        empty_pairs(con)
+    con.execute(
+        f"""
+        INSERT INTO {PAIRS}
+        SELECT c.id_l, c.id_r, c.match_weight, c.match_probability
+        FROM {qualified(cache.pairs)} c
+        JOIN {STATE} l ON l.profile_id = c.id_l AND NOT l.new
+        JOIN {STATE} r ON r.profile_id = c.id_r AND NOT r.new
+        """
+    )
+    cached = _count(con, PAIRS) - compared
+    return Scoring(True, new, compared, cached, "")
+
+
+def _save(con: duckdb.DuckDBPyConnection, cache: PairCache, scored_with: str, floor: float) -> None:
+    """The cache after tonight: every profile scored and the pairs decisions can read."""
+    for schema in {cache.profiles[0], cache.pairs[0]}:
+        con.execute(f"CREATE SCHEMA IF NOT EXISTS {identifier(schema)}")
+    con.execute(
+        f"CREATE OR REPLACE TABLE {qualified(cache.profiles)} AS "
+        f"SELECT profile_id, content, $stamp AS scored_with FROM {STATE} ORDER BY profile_id",
+        {"stamp": scored_with},
+    )
+    con.execute(
+        f"CREATE OR REPLACE TABLE {qualified(cache.pairs)} AS "
+        "SELECT CAST(unique_id_l AS VARCHAR) AS id_l, CAST(unique_id_r AS VARCHAR) AS id_r, "
+        f"match_weight, match_probability FROM {PAIRS} "
+        "WHERE match_probability >= $floor ORDER BY id_l, id_r",
+        {"floor": floor},
+    )
