@@ -5,7 +5,11 @@ from collections.abc import Sequence
 import dagster as dg
 
 from datalabs_pipelines.assets_common import freshness_of
-from datalabs_pipelines.automation.schedules import build_nightly_job, build_nightly_schedule
+from datalabs_pipelines.automation.schedules import (
+    build_monthly_full_relink_schedule,
+    build_nightly_job,
+    build_nightly_schedule,
+)
 from datalabs_pipelines.automation.sensors import build_landing_sensor, build_load_jobs
 from datalabs_pipelines.cleaning.assets import staging_assets
 from datalabs_pipelines.cleaning.reports import build_staging_reports
@@ -20,7 +24,7 @@ from datalabs_pipelines.governance.dictionary_assets import (
 )
 from datalabs_pipelines.ingestion.assets import raw_assets
 from datalabs_pipelines.ingestion.ledger_views import build_ledger_views
-from datalabs_pipelines.linkage.assets import linkage_assets
+from datalabs_pipelines.linkage.assets import CROSSWALK_OP, linkage_assets
 from datalabs_pipelines.mart_assets import build_mart_asset
 from datalabs_pipelines.marts.registry import mart_declarations
 from datalabs_pipelines.marts.status import MART_STATUS, build_mart_status_asset
@@ -54,13 +58,14 @@ def build_definitions(contracts: Sequence[Contract] | None = None) -> dg.Definit
     marts = [build_mart_asset(d, contracts) for d in declarations]
     load_jobs = build_load_jobs(contracts)
     nightly = build_nightly_job(contracts)
+    linkage = linkage_assets(contracts)
     described = with_person_keys(
         [
             *raw_assets(contracts),
             *staging_assets(contracts),
             *with_freshness(
                 [
-                    *linkage_assets(contracts),
+                    *linkage,
                     *procurement_assets(contracts),
                     *outcome_assets(contracts),
                 ],
@@ -97,7 +102,11 @@ def build_definitions(contracts: Sequence[Contract] | None = None) -> dg.Definit
             build_dashboard_asset(SNAPSHOT),
             *contract_error_specs(errors),
         ],
-        schedules=[build_nightly_schedule(nightly)],
+        schedules=[
+            build_nightly_schedule(nightly),
+            # the monthly full re-clustering, for the linkage step that links incrementally
+            *([build_monthly_full_relink_schedule(nightly, [CROSSWALK_OP])] if linkage else []),
+        ],
         jobs=[*load_jobs, nightly],
         sensors=[build_landing_sensor(contracts, load_jobs), build_dead_run_sensor()],
         resources={"warehouse": warehouse_resource()},

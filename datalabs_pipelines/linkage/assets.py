@@ -47,6 +47,7 @@ MODEL_RUNS_KEY = dg.AssetKey(["integrated", "linkage", "person_linkage_models"])
 SCORED_PROFILES_KEY = dg.AssetKey(["pii", "linkage", CACHE.profiles[1]])
 SCORED_PAIRS_KEY = dg.AssetKey(["pii", "linkage", CACHE.pairs[1]])
 OWNERS = ["team:data_platform"]
+CROSSWALK_OP = "linkage__person_crosswalk"  # its run config: ``LinkageRunConfig``
 
 
 def _tags(classification: str) -> dict[str, str]:
@@ -163,9 +164,7 @@ def build_crosswalk_asset(contracts: Sequence[Contract]) -> dg.AssetsDefinition:
         ),
     ]
 
-    @dg.multi_asset(
-        name="linkage__person_crosswalk", specs=specs, pool=warehouse_pool(CROSSWALK_KEY.path[-1])
-    )
+    @dg.multi_asset(name=CROSSWALK_OP, specs=specs, pool=warehouse_pool(CROSSWALK_KEY.path[-1]))
     def person_crosswalk(
         context: dg.AssetExecutionContext, config: LinkageRunConfig, warehouse: DuckDBResource
     ):
