@@ -22,7 +22,8 @@ from __future__ import annotations
 
 import copy
 import hashlib
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, replace
 from typing import Any
 
 import duckdb
@@ -68,6 +69,7 @@ class Scoring:
     pairs_compared: int
     pairs_cached: int
     full_reason: str
+    scoring_cpu_seconds: float = 0.0  # CPU of the process while scoring (DuckDB threads too)
 
 
 def stamp(model: MatchModel, declaration: LinkageDeclaration) -> str:
@@ -87,6 +89,18 @@ def score(
 ) -> Scoring:
     """TEMP ``lk_profile_edges`` as ``scoring.score_profiles`` writes it, incrementally when
     the cache allows; then the cache holds tonight's profiles and pairs."""
+    started = time.process_time()
+    result = _score(con, model, declaration, cache, full)
+    return replace(result, scoring_cpu_seconds=round(time.process_time() - started, 2))
+
+
+def _score(
+    con: duckdb.DuckDBPyConnection,
+    model: MatchModel,
+    declaration: LinkageDeclaration,
+    cache: PairCache | None,
+    full: bool,
+) -> Scoring:
     if cache is None:
         compared = score_profiles(con, model, declaration.unique_id)
         return Scoring(False, _count(con, PROFILES), compared, 0, "no cache declared")

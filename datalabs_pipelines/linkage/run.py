@@ -70,6 +70,7 @@ class LinkageResult:
     new_profiles: int
     pairs_compared: int  # scored by Splink in this run
     pairs_cached: int  # kept from earlier runs
+    scoring_cpu_seconds: float
     links: int
     review_pairs: int
     refused_links: int
@@ -145,6 +146,7 @@ def link(
         new_profiles=scoring.new_profiles,
         pairs_compared=scoring.pairs_compared,
         pairs_cached=scoring.pairs_cached,
+        scoring_cpu_seconds=scoring.scoring_cpu_seconds,
         full_reason=scoring.full_reason,
         links=links,
         review_pairs=review,
