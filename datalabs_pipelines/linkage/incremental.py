@@ -37,6 +37,7 @@ from datalabs_pipelines.warehouse import identifier, qualified
 NEW = "lk_new"  # the column marking tonight's new profiles (TEMP copy of the profiles)
 STATE = "lk_profile_state"  # TEMP (profile_id, content, new)
 MARKED = "lk_profiles_marked"  # TEMP: the profiles and whether each is new
+CANDIDATES = "lk_profiles_candidates"  # TEMP: new profiles and those a rule pairs with one
 
 SCORED_PROFILES_COLUMNS = {
     "profile_id": ("VARCHAR", "id of a profile the last run scored (a hash, no value)"),
@@ -163,8 +164,9 @@ def restricted_settings(settings: dict[str, Any]) -> dict[str, Any]:
     excludes from each rule the pairs an earlier one made, so every pair comes once."""
     settings = copy.deepcopy(settings)
     rules = []
-    for rule in settings["blocking_rules_to_generate_predictions"]:
-        sql = rule["blocking_rule"] if isinstance(rule, dict) else rule
+    for rule, sql in zip(
+        settings["blocking_rules_to_generate_predictions"], _rules(settings), strict=True
+    ):
         for side in (f"l.{NEW}", f"r.{NEW} AND NOT l.{NEW}"):
             restricted = f"({sql}) AND {side}"
             rules.append(
@@ -177,22 +179,43 @@ def restricted_settings(settings: dict[str, Any]) -> dict[str, Any]:
 def _score_new(
     con: duckdb.DuckDBPyConnection, model: MatchModel, unique_id: str, cache: PairCache
 ) -> Scoring:
-    """Score the pairs touching a new profile, over all of tonight's profiles; add the cached
-    pairs whose two profiles are still there and unchanged."""
+    """Score the pairs touching a new profile; add the cached pairs whose two profiles are
+    still there and unchanged.
+
+    Splink reads only the new profiles and those a declared rule pairs with one (found by the
+    rule's own join, each side new in turn), with term frequencies computed over all of
+    tonight's profiles as Splink computes them (registered through its public API), so each
+    pair gets the score a full run would give it at a cost that follows what arrived."""
     new = _count(con, STATE, "new")
     compared = 0
     if new:
+        uid = identifier(unique_id)
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE {MARKED} AS SELECT p.*, s.new AS {NEW} "
-            f"FROM {PROFILES} p JOIN {STATE} s "
-            f"ON s.profile_id = CAST(p.{identifier(unique_id)} AS VARCHAR)"
+            f"FROM {PROFILES} p JOIN {STATE} s ON s.profile_id = CAST(p.{uid} AS VARCHAR)"
+        )
+        rules = _rules(model.splink_settings)
+        reached = " UNION ".join(
+            f"SELECT {other}.{uid} AS id FROM {MARKED} l JOIN {MARKED} r "
+            f"ON ({rule}) AND {side}.{NEW}"
+            for rule in rules
+            for side, other in (("l", "r"), ("r", "l"))
+        )
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {CANDIDATES} AS SELECT * FROM {MARKED} "
+            f"WHERE {NEW} OR {uid} IN ({reached})"
         )
         restricted = MatchModel(
             restricted_settings(model.splink_settings),
             model.threshold_match_probability,
             model.trained,
         )
-        compared = score_profiles(con, restricted, unique_id, MARKED)
+        lookups = _term_frequencies(con, model.splink_settings)
+        try:
+            compared = score_profiles(con, restricted, unique_id, CANDIDATES, lookups)
+        finally:
+            for table in (MARKED, CANDIDATES, *lookups.values()):
+                con.execute(f"DROP TABLE IF EXISTS temp.main.{table}")
     else:
         empty_pairs(con)
     con.execute(
@@ -206,6 +229,37 @@ def _score_new(
     )
     cached = _count(con, PAIRS) - compared
     return Scoring(True, new, compared, cached, "")
+
+
+def _rules(settings: dict[str, Any]) -> list[str]:
+    return [
+        rule["blocking_rule"] if isinstance(rule, dict) else rule
+        for rule in settings["blocking_rules_to_generate_predictions"]
+    ]
+
+
+def _term_frequencies(con: duckdb.DuckDBPyConnection, settings: dict[str, Any]) -> dict[str, str]:
+    """TEMP ``lk_tf_<column>(<column>, tf_<column>)`` over all of tonight's profiles for each
+    term-frequency column of ``settings``, computed as Splink computes its own (the share of
+    the non-null values); column → table."""
+    prefix = settings.get("term_frequency_adjustment_column_prefix", "tf_")
+    columns = {
+        level["tf_adjustment_column"]
+        for comparison in settings["comparisons"]
+        for level in comparison["comparison_levels"]
+        if level.get("tf_adjustment_column")
+    }
+    lookups = {}
+    for column in sorted(columns):
+        table, col = f"lk_tf_{column}", identifier(column)
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT {col}, "
+            f"CAST(count(*) AS DOUBLE) / (SELECT count({col}) FROM {PROFILES}) "
+            f"AS {identifier(prefix + column)} FROM {PROFILES} WHERE {col} IS NOT NULL "
+            f"GROUP BY {col}"
+        )
+        lookups[column] = table
+    return lookups
 
 
 def _save(con: duckdb.DuckDBPyConnection, cache: PairCache, scored_with: str, floor: float) -> None:

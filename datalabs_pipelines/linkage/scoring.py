@@ -7,6 +7,8 @@ decided from its probability by ``decisions``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import duckdb
 
 from datalabs_pipelines.linkage.modelfile import MatchModel
@@ -30,6 +32,7 @@ def score_profiles(
     model: MatchModel,
     unique_id: str = "unique_id",
     profiles: str = PROFILES,
+    tf_lookups: Mapping[str, str] | None = None,
 ) -> int:
     """TEMP ``lk_profile_edges(unique_id_l, unique_id_r, match_weight, match_probability)``:
     every blocked pair of the ``profiles`` (their id column is ``unique_id``); returns their
@@ -44,6 +47,7 @@ def score_profiles(
         model.splink_settings,
         PAIRS,
         (f"{uid}_l", f"{uid}_r", "match_weight", "match_probability"),
+        tf_lookups=tf_lookups,
     )
     if uid != "unique_id":
         for side in ("l", "r"):

@@ -61,27 +61,32 @@ def keys(con) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def nights():
     """Night 1 links the cohort (full: no cache yet); night 2, after the arrivals,
-    incrementally. Yields (connection, sources, model, night 1, night 2, keys after each)."""
+    incrementally. Yields (connection, sources, model, night 1, night 2, keys after each,
+    the profiles night 1 scored)."""
     model = load_model()
     with duckdb.connect() as con:
         sources = load_cohort(con)
         insert(con, APART)
         first = link(con, person_entity(sources), model, "night-1")
         before = keys(con)
+        first_profiles = {
+            p
+            for (p,) in con.execute("SELECT profile_id FROM pii.person_scored_profiles").fetchall()
+        }
         insert(con, ARRIVING)
         second = link(con, person_entity(sources), model, "night-2")
-        yield con, sources, model, first, second, before, keys(con)
+        yield con, sources, model, first, second, before, keys(con), first_profiles
 
 
 def test_first_night_is_full_and_keeps_the_pair_apart(nights):
-    _, _, _, first, _, before, _ = nights
+    _, _, _, first, _, before, _, _ = nights
     assert not first.incremental and first.full_reason == "no cache"
     assert first.new_profiles == first.profiles and first.pairs_cached == 0
     assert before["k50"] != before["w50"]
 
 
 def test_second_night_scores_only_pairs_touching_new_profiles(nights):
-    _, _, _, first, second, _, _ = nights
+    _, _, _, first, second, _, _, _ = nights
     assert second.incremental and second.full_reason == ""
     # the three arrivals are new profiles, and so is any profile whose deterministic
     # cluster the bridge relabelled; most profiles are not
@@ -91,7 +96,7 @@ def test_second_night_scores_only_pairs_touching_new_profiles(nights):
 
 
 def test_joins_founds_and_merges_as_expected_and_keys_persist(nights):
-    _, _, _, _, second, before, after = nights
+    _, _, _, _, second, before, after, _ = nights
     assert after["p2"] == after["k3"] == before["k3"]
     assert after["c60"] not in set(before.values())
     assert after["c50"] == after["k50"] == after["w50"]
@@ -101,9 +106,30 @@ def test_joins_founds_and_merges_as_expected_and_keys_persist(nights):
     assert {r: after[r] for r in unmoved} == {r: before[r] for r in unmoved}
 
 
+def scored_pairs(con, touching: set[str]) -> dict[tuple[str, str], float]:
+    """The cached pairs with at least one profile in ``touching``, and their probability."""
+    return {
+        (left, right): p
+        for left, right, p in con.execute(
+            "SELECT id_l, id_r, match_probability FROM pii.person_scored_pairs"
+        ).fetchall()
+        if left in touching or right in touching
+    }
+
+
 def test_incremental_equals_a_full_reclustering(nights):
-    con, sources, model, _, second, _, after = nights
+    con, sources, model, _, second, _, after, first_profiles = nights
+    tonight = {
+        p for (p,) in con.execute("SELECT profile_id FROM pii.person_scored_profiles").fetchall()
+    }
+    new = tonight - first_profiles
+    incremental_pairs = scored_pairs(con, new)
     full = link(con, person_entity(sources), model, "night-2-full", full=True)
+    # pairs touching a new profile: the same pairs with the same scores (term frequencies over
+    # all of tonight's profiles, as in the full run)
+    full_pairs = scored_pairs(con, new)
+    assert incremental_pairs and incremental_pairs.keys() == full_pairs.keys()
+    assert all(abs(incremental_pairs[k] - full_pairs[k]) < 1e-12 for k in full_pairs)
     assert not full.incremental and full.full_reason == "full_relink requested"
     assert partition(keys(con)) == partition(after)
     assert keys(con) == after and full.new_keys == 0
@@ -114,7 +140,7 @@ def test_incremental_equals_a_full_reclustering(nights):
 
 
 def test_a_changed_model_scores_everything(nights):
-    con, sources, model, _, _, _, _ = nights
+    con, sources, model, *_ = nights
     again = link(con, person_entity(sources), model, "night-3")
     assert again.incremental and again.new_profiles == 0 and again.pairs_compared == 0
     changed = replace(model, threshold_match_probability=model.threshold_match_probability - 1e-6)
