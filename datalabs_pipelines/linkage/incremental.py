@@ -5,12 +5,13 @@ A run keeps, in two tables its asset declares, the profiles it scored (id and a 
 column Splink reads, stamped with what it was scored with: model version and declaration) and
 its scored pairs from the review probability up (what decisions read). The next run builds
 records, deterministic clusters and profiles as always; a profile whose id and content are not
-in the cache is new. Splink then scores, over all of tonight's profiles (so term frequencies are
-tonight's, as a full run's), each declared blocking rule restricted to pairs with a new profile
-on either side (two rules per declared rule, ``l`` new or ``r`` new and ``l`` not, so DuckDB
-filters each side before the join): exactly the pairs the full run would compare among them,
-scored as it would score them. Cached pairs whose two profiles are still there join them; the
-rest (decisions, clusters, keys) runs on the union as after a full scoring.
+in the cache is new. Splink then scores each declared blocking rule restricted to pairs with a
+new profile on either side (two rules per declared rule, ``l`` new or ``r`` new and ``l`` not,
+so DuckDB filters each side before the join), reading only the new profiles and those a rule
+pairs with one, with term frequencies computed over all of tonight's profiles and registered
+through Splink's public API: exactly the pairs the full run would compare among them, scored
+as it would score them. Cached pairs whose two profiles are still there join them; the rest
+(decisions, clusters, keys) runs on the union as after a full scoring.
 
 A full scoring runs instead when there is no cache, the model or the declaration changed (the
 stamp differs), the run re-estimates, or the run asks for it (``full_relink``). What a cached
@@ -32,7 +33,7 @@ from datalabs_pipelines.linkage.declaration import LinkageDeclaration
 from datalabs_pipelines.linkage.modelfile import MatchModel
 from datalabs_pipelines.linkage.profiles import PROFILES
 from datalabs_pipelines.linkage.scoring import PAIRS, empty_pairs, score_profiles
-from datalabs_pipelines.warehouse import identifier, qualified
+from datalabs_pipelines.warehouse import identifier, qualified, table_exists, transaction
 
 NEW = "lk_new"  # the column marking tonight's new profiles (TEMP copy of the profiles)
 STATE = "lk_profile_state"  # TEMP (profile_id, content, new)
@@ -121,19 +122,9 @@ def _count(con: duckdb.DuckDBPyConnection, table: str, where: str = "true") -> i
     return con.execute(f"SELECT count(*) FROM {table} WHERE {where}").fetchone()[0]
 
 
-def _exists(con: duckdb.DuckDBPyConnection, table: tuple[str, str]) -> bool:
-    return bool(
-        con.execute(
-            "SELECT count(*) FROM information_schema.tables "
-            "WHERE table_catalog = current_database() AND table_schema = ? AND table_name = ?",
-            list(table),
-        ).fetchone()[0]
-    )
-
-
 def _full_reason(con: duckdb.DuckDBPyConnection, cache: PairCache, scored_with: str) -> str:
     """Why tonight must score everything, or '' when the cache can be used."""
-    if not (_exists(con, cache.profiles) and _exists(con, cache.pairs)):
+    if not (table_exists(con, cache.profiles) and table_exists(con, cache.pairs)):
         return "no cache"
     stamps = con.execute(f"SELECT DISTINCT scored_with FROM {qualified(cache.profiles)}").fetchall()
     if not stamps:
@@ -263,18 +254,20 @@ def _term_frequencies(con: duckdb.DuckDBPyConnection, settings: dict[str, Any]) 
 
 
 def _save(con: duckdb.DuckDBPyConnection, cache: PairCache, scored_with: str, floor: float) -> None:
-    """The cache after tonight: every profile scored and the pairs decisions can read."""
+    """The cache after tonight: every profile scored and the pairs decisions can read, in one
+    transaction (profiles without their pairs would be taken as scored)."""
     for schema in {cache.profiles[0], cache.pairs[0]}:
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {identifier(schema)}")
-    con.execute(
-        f"CREATE OR REPLACE TABLE {qualified(cache.profiles)} AS "
-        f"SELECT profile_id, content, $stamp AS scored_with FROM {STATE} ORDER BY profile_id",
-        {"stamp": scored_with},
-    )
-    con.execute(
-        f"CREATE OR REPLACE TABLE {qualified(cache.pairs)} AS "
-        "SELECT CAST(unique_id_l AS VARCHAR) AS id_l, CAST(unique_id_r AS VARCHAR) AS id_r, "
-        f"match_weight, match_probability FROM {PAIRS} "
-        "WHERE match_probability >= $floor ORDER BY id_l, id_r",
-        {"floor": floor},
-    )
+    with transaction(con):
+        con.execute(
+            f"CREATE OR REPLACE TABLE {qualified(cache.profiles)} AS "
+            f"SELECT profile_id, content, $stamp AS scored_with FROM {STATE} ORDER BY profile_id",
+            {"stamp": scored_with},
+        )
+        con.execute(
+            f"CREATE OR REPLACE TABLE {qualified(cache.pairs)} AS "
+            "SELECT CAST(unique_id_l AS VARCHAR) AS id_l, CAST(unique_id_r AS VARCHAR) AS id_r, "
+            f"match_weight, match_probability FROM {PAIRS} "
+            "WHERE match_probability >= $floor ORDER BY id_l, id_r",
+            {"floor": floor},
+        )
