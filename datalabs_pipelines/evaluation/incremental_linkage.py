@@ -10,7 +10,9 @@ same records from scratch (``full_relink``), and reports:
 - ``records_in_differing_clusters``: records whose set of co-members differs between the two
   partitions (every record of a cluster one merged and the other did not counts);
 - for each run, CPU seconds of the process (DuckDB's threads included), profiles, new profiles,
-  pairs scored by Splink and pairs kept from the cache.
+  pairs scored by Splink and pairs kept from the cache;
+- how the two runs' kept scores differ: pairs in one only (a kept pair that drifted across
+  the review probability), pairs linked in one only, the largest change of match weight.
 
 With ``--before B`` (a copy of the same warehouse taken before the night's linkage), the copy's
 linkage state (crosswalk, key changes and cache) is first taken from B, so the incremental run
@@ -88,6 +90,30 @@ def differing(con: duckdb.DuckDBPyConnection, a: str, b: str) -> dict[str, int]:
     }
 
 
+def drift(con: duckdb.DuckDBPyConnection, a: str, b: str, threshold: float) -> dict[str, Any]:
+    """Pairs of two score caches (``a``: incremental, ``b``: full) that differ: in one only,
+    on either side of ``threshold``, and the largest change of match weight (term frequencies
+    drift as data arrive, so a kept score may differ slightly from tonight's)."""
+    only, flipped, largest = con.execute(
+        f"""
+        SELECT count(*) FILTER (WHERE a.id_l IS NULL OR b.id_l IS NULL),
+               count(*) FILTER (WHERE (a.match_probability >= $t) <> (b.match_probability >= $t)),
+               max(abs(a.match_weight - b.match_weight))
+        FROM {a} a FULL JOIN {b} b USING (id_l, id_r)
+        """,
+        {"t": threshold},
+    ).fetchone()
+    return {
+        "pairs_in_one_cache_only": only,
+        "pairs_linked_in_one_only": flipped,
+        "max_abs_weight_difference": largest,
+    }
+
+
+def _pairs(con: duckdb.DuckDBPyConnection, into: str) -> None:
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {into} AS FROM {qualified(CACHE.pairs)}")
+
+
 def _timed(con: duckdb.DuckDBPyConnection, run_id: str, full: bool) -> dict[str, Any]:
     sources = person_sources(all_contracts())
     declaration = load_declaration()
@@ -112,11 +138,15 @@ def compare(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
 
     incremental = _timed(con, "compare-incremental", full=False)
     _keys(con, INCREMENTAL_KEYS)
+    _pairs(con, "eval_incremental_pairs")
     full = _timed(con, "compare-full", full=True)
     _keys(con, FULL_KEYS)
+    _pairs(con, "eval_full_pairs")
     report = differing(con, INCREMENTAL_KEYS, FULL_KEYS)
     report["share_key_changed"] = report["records_key_changed"] / max(report["records"], 1)
-    return {**report, "incremental": incremental, "full": full}
+    threshold = load_model(load_declaration().model_path).threshold_match_probability
+    scores = drift(con, "eval_incremental_pairs", "eval_full_pairs", threshold)
+    return {**report, **scores, "incremental": incremental, "full": full}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
