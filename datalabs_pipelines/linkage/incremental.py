@@ -6,9 +6,9 @@ column Splink reads, stamped with what it was scored with: model version and dec
 its scored pairs from the review probability up (what decisions read). The next run builds
 records, deterministic clusters and profiles as always; a profile whose id and content are not
 in the cache is new. Splink then scores each declared blocking rule restricted to pairs with a
-new profile on either side (two rules per declared rule, ``l`` new or ``r`` new and ``l`` not,
-so DuckDB filters each side before the join), reading only the new profiles and those a rule
-pairs with one, with term frequencies computed over all of tonight's profiles and registered
+new profile on either side, reading only the new profiles and those a rule pairs with one
+(found by each rule's own join, once with each side new, so DuckDB filters that side before
+the join), with term frequencies computed over all of tonight's profiles and registered
 through Splink's public API: exactly the pairs the full run would compare among them, scored
 as it would score them. Cached pairs whose two profiles are still there join them; the rest
 (decisions, clusters, keys) runs on the union as after a full scoring.
@@ -39,6 +39,7 @@ NEW = "lk_new"  # the column marking tonight's new profiles (TEMP copy of the pr
 STATE = "lk_profile_state"  # TEMP (profile_id, content, new)
 MARKED = "lk_profiles_marked"  # TEMP: the profiles and whether each is new
 CANDIDATES = "lk_profiles_candidates"  # TEMP: new profiles and those a rule pairs with one
+TOUCHES_NEW = f"(l.{NEW} OR r.{NEW})"
 
 SCORED_PROFILES_COLUMNS = {
     "profile_id": ("VARCHAR", "id of a profile the last run scored (a hash, no value)"),
@@ -150,20 +151,17 @@ def _profile_state(con: duckdb.DuckDBPyConnection, unique_id: str, cache: PairCa
 
 
 def restricted_settings(settings: dict[str, Any]) -> dict[str, Any]:
-    """``settings`` whose blocking rules reach only pairs with a new profile: each rule twice,
-    once with the left profile new, once with the right one new and the left one not. Splink
-    excludes from each rule the pairs an earlier one made, so every pair comes once."""
+    """``settings`` whose blocking rules reach only pairs with a new profile (Splink excludes
+    from each rule the pairs an earlier one made, so every pair still comes once)."""
     settings = copy.deepcopy(settings)
-    rules = []
-    for rule, sql in zip(
-        settings["blocking_rules_to_generate_predictions"], _rules(settings), strict=True
-    ):
-        for side in (f"l.{NEW}", f"r.{NEW} AND NOT l.{NEW}"):
-            restricted = f"({sql}) AND {side}"
-            rules.append(
-                {**rule, "blocking_rule": restricted} if isinstance(rule, dict) else restricted
-            )
-    settings["blocking_rules_to_generate_predictions"] = rules
+    settings["blocking_rules_to_generate_predictions"] = [
+        {**rule, "blocking_rule": f"({sql}) AND {TOUCHES_NEW}"}
+        if isinstance(rule, dict)
+        else f"({sql}) AND {TOUCHES_NEW}"
+        for rule, sql in zip(
+            settings["blocking_rules_to_generate_predictions"], _rules(settings), strict=True
+        )
+    ]
     return settings
 
 
