@@ -30,7 +30,7 @@ from datalabs_pipelines.marts.registry import mart_declarations
 from datalabs_pipelines.marts.status import MART_STATUS, build_mart_status_asset
 from datalabs_pipelines.outcomes.assets import outcome_assets
 from datalabs_pipelines.outcomes.linkage import with_person_keys
-from datalabs_pipelines.procurement.assets import procurement_assets
+from datalabs_pipelines.procurement.assets import VENDOR_RESOLUTION_OP, procurement_assets
 from datalabs_pipelines.publishing.assets import SNAPSHOT, build_published_snapshot
 from datalabs_pipelines.quality.results import RESULTS_KEY
 from datalabs_pipelines.run_lease import build_dead_run_sensor
@@ -59,6 +59,12 @@ def build_definitions(contracts: Sequence[Contract] | None = None) -> dg.Definit
     load_jobs = build_load_jobs(contracts)
     nightly = build_nightly_job(contracts)
     linkage = linkage_assets(contracts)
+    procurement = procurement_assets(contracts)
+    relinked = [
+        op
+        for op, assets in ((CROSSWALK_OP, linkage), (VENDOR_RESOLUTION_OP, procurement))
+        if assets
+    ]
     described = with_person_keys(
         [
             *raw_assets(contracts),
@@ -66,7 +72,7 @@ def build_definitions(contracts: Sequence[Contract] | None = None) -> dg.Definit
             *with_freshness(
                 [
                     *linkage,
-                    *procurement_assets(contracts),
+                    *procurement,
                     *outcome_assets(contracts),
                 ],
                 contracts,
@@ -104,8 +110,8 @@ def build_definitions(contracts: Sequence[Contract] | None = None) -> dg.Definit
         ],
         schedules=[
             build_nightly_schedule(nightly),
-            # the monthly full re-clustering, for the linkage step that links incrementally
-            *([build_monthly_full_relink_schedule(nightly, [CROSSWALK_OP])] if linkage else []),
+            # the monthly full re-clustering, for the linkage steps (they link incrementally)
+            *([build_monthly_full_relink_schedule(nightly, relinked)] if relinked else []),
         ],
         jobs=[*load_jobs, nightly],
         sensors=[build_landing_sensor(contracts, load_jobs), build_dead_run_sensor()],
