@@ -88,12 +88,13 @@ def score(
     declaration: LinkageDeclaration,
     cache: PairCache | None,
     *,
-    full: bool,
+    full_reason: str = "",
 ) -> Scoring:
     """TEMP ``lk_profile_edges`` as ``scoring.score_profiles`` writes it, incrementally when
-    the cache allows; then the cache holds tonight's profiles and pairs."""
+    the cache allows and no ``full_reason`` is given; then the cache holds tonight's profiles
+    and pairs."""
     started = time.process_time()
-    result = _score(con, model, declaration, cache, full)
+    result = _score(con, model, declaration, cache, full_reason)
     return replace(result, scoring_cpu_seconds=round(time.process_time() - started, 2))
 
 
@@ -102,13 +103,13 @@ def _score(
     model: MatchModel,
     declaration: LinkageDeclaration,
     cache: PairCache | None,
-    full: bool,
+    full_reason: str,
 ) -> Scoring:
     if cache is None:
         compared = score_profiles(con, model, declaration.unique_id)
         return Scoring(False, _count(con, PROFILES), compared, 0, "no cache declared")
     scored_with = stamp(model, declaration)
-    reason = "full_relink requested" if full else _full_reason(con, cache, scored_with)
+    reason = full_reason or _full_reason(con, cache, scored_with)
     _profile_state(con, declaration.unique_id, None if reason else cache)
     if reason:
         compared = score_profiles(con, model, declaration.unique_id)

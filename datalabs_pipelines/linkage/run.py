@@ -119,7 +119,12 @@ def link(
                 con, PROFILES, committed, declaration.reestimation, declaration.m_floor
             )
         model = outcome.model
-        scoring = score(con, model, declaration, entity.cache, full=full or reestimated)
+        forced = ""
+        if reestimated:
+            forced = "re-estimation requested"
+        elif full:
+            forced = "full_relink requested"
+        scoring = score(con, model, declaration, entity.cache, full_reason=forced)
         decide(con, declaration, model.threshold_match_probability)
         refused = build_clusters(
             con, entity.records, entity.node, declaration.exclusive_key, entity.carried

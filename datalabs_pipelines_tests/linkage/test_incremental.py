@@ -139,7 +139,7 @@ def test_incremental_equals_a_full_reclustering(nights):
     assert full.links == second.links
 
 
-def test_a_changed_model_scores_everything(nights):
+def test_a_changed_model_or_a_reestimation_scores_everything(nights):
     con, sources, model, *_ = nights
     again = link(con, person_entity(sources), model, "night-3")
     assert again.incremental and again.new_profiles == 0 and again.pairs_compared == 0
@@ -148,6 +148,8 @@ def test_a_changed_model_scores_everything(nights):
     result = link(con, person_entity(sources), changed, "night-4")
     assert not result.incremental and result.full_reason == "model or declaration changed"
     assert link(con, person_entity(sources), changed, "night-5").incremental
+    reestimated = link(con, person_entity(sources), model, "night-6", reestimated=True)
+    assert reestimated.full_reason == "re-estimation requested"
 
 
 def test_restricted_rules_keep_each_declared_rule_and_require_a_new_side():
