@@ -185,12 +185,15 @@ def _score_new(
             f"FROM {PROFILES} p JOIN {STATE} s ON s.profile_id = CAST(p.{uid} AS VARCHAR)"
         )
         rules = _rules(model.splink_settings)
-        reached = " UNION ".join(
-            f"SELECT {other}.{uid} AS id FROM {MARKED} l JOIN {MARKED} r "
-            f"ON ({rule}) AND {side}.{NEW}"
-            for rule in rules
-            for side, other in (("l", "r"), ("r", "l"))
-        )
+        reached = (
+            " UNION ".join(
+                f"SELECT {other}.{uid} AS id FROM {MARKED} l JOIN {MARKED} r "
+                f"ON ({rule}) AND {side}.{NEW}"
+                for rule in rules
+                for side, other in (("l", "r"), ("r", "l"))
+            )
+            or "SELECT NULL"
+        )  # no rule: no partner
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE {CANDIDATES} AS SELECT * FROM {MARKED} "
             f"WHERE {NEW} OR {uid} IN ({reached})"
