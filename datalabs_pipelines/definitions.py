@@ -5,7 +5,11 @@ from collections.abc import Sequence
 import dagster as dg
 
 from datalabs_pipelines.assets_common import freshness_of
-from datalabs_pipelines.automation.schedules import build_nightly_job, build_nightly_schedule
+from datalabs_pipelines.automation.schedules import (
+    build_monthly_full_relink_schedule,
+    build_nightly_job,
+    build_nightly_schedule,
+)
 from datalabs_pipelines.automation.sensors import build_landing_sensor, build_load_jobs
 from datalabs_pipelines.cleaning.assets import staging_assets
 from datalabs_pipelines.cleaning.reports import build_staging_reports
@@ -20,13 +24,13 @@ from datalabs_pipelines.governance.dictionary_assets import (
 )
 from datalabs_pipelines.ingestion.assets import raw_assets
 from datalabs_pipelines.ingestion.ledger_views import build_ledger_views
-from datalabs_pipelines.linkage.assets import linkage_assets
+from datalabs_pipelines.linkage.assets import CROSSWALK_OP, linkage_assets
 from datalabs_pipelines.mart_assets import build_mart_asset
 from datalabs_pipelines.marts.registry import mart_declarations
 from datalabs_pipelines.marts.status import MART_STATUS, build_mart_status_asset
 from datalabs_pipelines.outcomes.assets import outcome_assets
 from datalabs_pipelines.outcomes.linkage import with_person_keys
-from datalabs_pipelines.procurement.assets import procurement_assets
+from datalabs_pipelines.procurement.assets import VENDOR_RESOLUTION_OP, procurement_assets
 from datalabs_pipelines.publishing.assets import SNAPSHOT, build_published_snapshot
 from datalabs_pipelines.quality.results import RESULTS_KEY
 from datalabs_pipelines.run_lease import build_dead_run_sensor
@@ -54,14 +58,21 @@ def build_definitions(contracts: Sequence[Contract] | None = None) -> dg.Definit
     marts = [build_mart_asset(d, contracts) for d in declarations]
     load_jobs = build_load_jobs(contracts)
     nightly = build_nightly_job(contracts)
+    linkage = linkage_assets(contracts)
+    procurement = procurement_assets(contracts)
+    relinked = [
+        op
+        for op, assets in ((CROSSWALK_OP, linkage), (VENDOR_RESOLUTION_OP, procurement))
+        if assets
+    ]
     described = with_person_keys(
         [
             *raw_assets(contracts),
             *staging_assets(contracts),
             *with_freshness(
                 [
-                    *linkage_assets(contracts),
-                    *procurement_assets(contracts),
+                    *linkage,
+                    *procurement,
                     *outcome_assets(contracts),
                 ],
                 contracts,
@@ -97,7 +108,11 @@ def build_definitions(contracts: Sequence[Contract] | None = None) -> dg.Definit
             build_dashboard_asset(SNAPSHOT),
             *contract_error_specs(errors),
         ],
-        schedules=[build_nightly_schedule(nightly)],
+        schedules=[
+            build_nightly_schedule(nightly),
+            # the monthly full re-clustering, for the linkage steps (they link incrementally)
+            *([build_monthly_full_relink_schedule(nightly, relinked)] if relinked else []),
+        ],
         jobs=[*load_jobs, nightly],
         sensors=[build_landing_sensor(contracts, load_jobs), build_dead_run_sensor()],
         resources={"warehouse": warehouse_resource()},

@@ -1,8 +1,11 @@
-"""The nightly job and its schedule: rebuild everything downstream of the raw layer and publish.
+"""The nightly job and its schedules: rebuild everything downstream of the raw layer and publish.
 
 Loading deliveries is the landing sensor's job (one run per file, as files arrive), so the
 02:00 run works on whatever has been loaded; the publish step inside it refuses to publish
-while any blocking check fails. `make run`, the schedule and the UI launch the same job.
+while any blocking check fails. `make run`, the schedules and the UI launch the same job. The
+nightly run links incrementally (only pairs touching new profiles are scored); once a month a
+second schedule launches the same job with every linkage step's ``full_relink`` set, which
+rescores every pair and re-clusters from scratch.
 """
 
 from collections.abc import Sequence
@@ -17,6 +20,9 @@ NIGHTLY = "nightly"
 NIGHTLY_JOB = "nightly_job"
 NIGHTLY_CRON = "0 2 * * *"
 TIMEZONE = "America/Chicago"
+MONTHLY_FULL_RELINK = "monthly_full_relink"
+# the 1st, after that night's 02:00 run (a run still going holds the duckdb pool: it waits)
+MONTHLY_FULL_RELINK_CRON = "0 4 1 * *"
 
 
 def downstream_of_raw(contracts: Sequence[Contract]) -> dg.AssetSelection:
@@ -52,4 +58,26 @@ def build_nightly_schedule(job: Any) -> dg.ScheduleDefinition:
         job=job,
         default_status=dg.DefaultScheduleStatus.RUNNING,
         description="02:00 America/Chicago: launch `nightly_job`.",
+    )
+
+
+def full_relink_config(linkage_ops: Sequence[str]) -> dict[str, Any]:
+    """Run config that makes each linkage op (``LinkageRunConfig``) re-link from scratch."""
+    return {"ops": {op: {"config": {"full_relink": True}} for op in linkage_ops}}
+
+
+def build_monthly_full_relink_schedule(
+    job: Any, linkage_ops: Sequence[str]
+) -> dg.ScheduleDefinition:
+    """The 1st of each month, 04:00: `nightly_job` with a full re-clustering of
+    ``linkage_ops``, which also brings every cached score up to date (term frequencies)."""
+    return dg.ScheduleDefinition(
+        name=MONTHLY_FULL_RELINK,
+        cron_schedule=MONTHLY_FULL_RELINK_CRON,
+        execution_timezone=TIMEZONE,
+        job=job,
+        run_config=full_relink_config(linkage_ops),
+        default_status=dg.DefaultScheduleStatus.RUNNING,
+        description="04:00 America/Chicago on the 1st: launch `nightly_job` with "
+        "`full_relink: true` for linkage (every pair rescored, clusters rebuilt).",
     )

@@ -13,6 +13,7 @@ from dagster_duckdb import DuckDBResource
 from datalabs_pipelines.assets_common import asset_key, column_schema, table_metadata
 from datalabs_pipelines.contracts import Contract
 from datalabs_pipelines.linkage.declaration import load_declaration
+from datalabs_pipelines.linkage.incremental import SCORED_PAIRS_COLUMNS, SCORED_PROFILES_COLUMNS
 from datalabs_pipelines.linkage.keys import (
     CHANGES,
     CHANGES_COLUMNS,
@@ -27,7 +28,13 @@ from datalabs_pipelines.linkage.model_runs import (
 )
 from datalabs_pipelines.linkage.modelfile import load_model
 from datalabs_pipelines.linkage.person_keys import PERSON_KEYS, PERSON_KEYS_COLUMNS, PERSON_KEYS_KEY
-from datalabs_pipelines.linkage.persons import MODEL_RUNS, REVIEW, REVIEW_FIELDS, person_entity
+from datalabs_pipelines.linkage.persons import (
+    CACHE,
+    MODEL_RUNS,
+    REVIEW,
+    REVIEW_FIELDS,
+    person_entity,
+)
 from datalabs_pipelines.linkage.review import review_columns
 from datalabs_pipelines.linkage.run import link
 from datalabs_pipelines.linkage.sources import person_sources
@@ -37,7 +44,10 @@ CROSSWALK_KEY = dg.AssetKey(["pii", "linkage", "person_crosswalk"])
 CHANGES_KEY = dg.AssetKey(["pii", "linkage", "person_key_changes"])
 REVIEW_KEY = dg.AssetKey(["pii", "linkage", "person_match_review"])
 MODEL_RUNS_KEY = dg.AssetKey(["integrated", "linkage", "person_linkage_models"])
+SCORED_PROFILES_KEY = dg.AssetKey(["pii", "linkage", CACHE.profiles[1]])
+SCORED_PAIRS_KEY = dg.AssetKey(["pii", "linkage", CACHE.pairs[1]])
 OWNERS = ["team:data_platform"]
+CROSSWALK_OP = "linkage__person_crosswalk"  # its run config: ``LinkageRunConfig``
 
 
 def _tags(classification: str) -> dict[str, str]:
@@ -123,11 +133,38 @@ def build_crosswalk_asset(contracts: Sequence[Contract]) -> dg.AssetsDefinition:
             tags=_tags("confidential"),
             metadata={"dagster/column_schema": column_schema(MODEL_RUNS_COLUMNS)},
         ),
+        dg.AssetSpec(
+            key=SCORED_PROFILES_KEY,
+            description=(
+                "The profiles the last person-linkage run scored, so the next scores only "
+                "pairs touching a new one (`linkage/incremental.py`). Source: the linkage step. "
+                "Grain: one row per identity profile (ids and hashes, no values). "
+                "Target: `pii.person_scored_profiles`."
+            ),
+            group_name="pii",
+            deps=[CROSSWALK_KEY],
+            owners=OWNERS,
+            kinds={"duckdb", "splink"},
+            tags=_tags("pii"),
+            metadata={"dagster/column_schema": column_schema(SCORED_PROFILES_COLUMNS)},
+        ),
+        dg.AssetSpec(
+            key=SCORED_PAIRS_KEY,
+            description=(
+                "Scored profile pairs from the review probability up, kept for the next "
+                "incremental run. Source: the linkage step's Splink scores. Grain: one row per "
+                "profile pair. Target: `pii.person_scored_pairs`."
+            ),
+            group_name="pii",
+            deps=[CROSSWALK_KEY],
+            owners=OWNERS,
+            kinds={"duckdb", "splink"},
+            tags=_tags("pii"),
+            metadata={"dagster/column_schema": column_schema(SCORED_PAIRS_COLUMNS)},
+        ),
     ]
 
-    @dg.multi_asset(
-        name="linkage__person_crosswalk", specs=specs, pool=warehouse_pool(CROSSWALK_KEY.path[-1])
-    )
+    @dg.multi_asset(name=CROSSWALK_OP, specs=specs, pool=warehouse_pool(CROSSWALK_KEY.path[-1]))
     def person_crosswalk(
         context: dg.AssetExecutionContext, config: LinkageRunConfig, warehouse: DuckDBResource
     ):
@@ -140,17 +177,32 @@ def build_crosswalk_asset(contracts: Sequence[Contract]) -> dg.AssetsDefinition:
                 committed,
                 context.run_id,
                 reestimated=config.reestimate,
+                full=config.full_relink,
             )
             crosswalk_meta = table_metadata(con, CROSSWALK, preview=False)
             changes_meta = table_metadata(con, CHANGES, preview=False)
             review_meta = table_metadata(con, REVIEW, preview=False)
             runs_meta = table_metadata(con, MODEL_RUNS, preview=False)
+            cache_meta = {
+                key: table_metadata(con, table, preview=False)
+                for key, table in (
+                    (SCORED_PROFILES_KEY, CACHE.profiles),
+                    (SCORED_PAIRS_KEY, CACHE.pairs),
+                )
+            }
         if refusals := refusal_summary(result.model):
             context.log.warning(refusals)
         model = model_metadata(result.model)
         context.log.info(
             f"linked {result.records:,} records into {result.entities:,} persons; "
-            f"{result.pairs_compared:,} pairs compared in {result.seconds:.1f} s"
+            f"{result.pairs_compared:,} pairs compared ("
+            + (
+                f"incremental: {result.new_profiles:,} new profiles, "
+                f"{result.pairs_cached:,} pairs kept"
+                if result.incremental
+                else f"full: {result.full_reason}"
+            )
+            + f") in {result.seconds:.1f} s"
         )
         yield dg.MaterializeResult(
             asset_key=CROSSWALK_KEY,
@@ -166,6 +218,10 @@ def build_crosswalk_asset(contracts: Sequence[Contract]) -> dg.AssetsDefinition:
         )
         yield dg.MaterializeResult(asset_key=REVIEW_KEY, metadata=review_meta)
         yield dg.MaterializeResult(asset_key=MODEL_RUNS_KEY, metadata={**runs_meta, **model})
+        for key, meta in cache_meta.items():
+            yield dg.MaterializeResult(
+                asset_key=key, metadata={**meta, "incremental": result.incremental}
+            )
 
     return person_crosswalk
 

@@ -44,6 +44,11 @@ class LinkageRunConfig(dg.Config):
         description="re-estimate m on the current warehouse from the committed model, within "
         "the declared guard rails (off: the committed model alone, reproducible)",
     )
+    full_relink: bool = Field(
+        default=False,
+        description="score every blocked pair and re-cluster from scratch (off: score only the "
+        "pairs touching a profile the last run had not scored; the monthly schedule sets it)",
+    )
 
 
 def model_metadata(model: dict[str, Any]) -> dict[str, Any]:

@@ -11,6 +11,7 @@ import duckdb
 
 from datalabs_pipelines.contracts.model import Contract
 from datalabs_pipelines.linkage.declaration import LinkageDeclaration, load_declaration
+from datalabs_pipelines.linkage.incremental import PairCache
 from datalabs_pipelines.linkage.keys import PERSON_KEY_SPEC
 from datalabs_pipelines.linkage.prepare import RECORDS, build_records
 from datalabs_pipelines.linkage.profiles import build_profiles
@@ -19,6 +20,7 @@ from datalabs_pipelines.linkage.sources import PersonSource
 
 REVIEW = ("pii", "person_match_review")
 MODEL_RUNS = ("integrated", "person_linkage_models")
+CACHE = PairCache(("pii", "person_scored_profiles"), ("pii", "person_scored_pairs"))
 # what a reviewer compares (the table lives in pii: these are identities)
 REVIEW_FIELDS = {
     "first_name": "first name",
@@ -62,4 +64,5 @@ def person_entity(
         review=REVIEW,
         review_fields={f: f for f in REVIEW_FIELDS},
         model_runs=MODEL_RUNS,
+        cache=CACHE,
     )

@@ -20,13 +20,13 @@ from datalabs_pipelines.linkage.clustering import CLUSTERS, build_clusters
 from datalabs_pipelines.linkage.decisions import DECISIONS, decide
 from datalabs_pipelines.linkage.declaration import LinkageDeclaration
 from datalabs_pipelines.linkage.deterministic import EDGES0, deterministic_clusters
+from datalabs_pipelines.linkage.incremental import STATE, PairCache, score
 from datalabs_pipelines.linkage.keys import KeySpec, persist_keys
 from datalabs_pipelines.linkage.model_runs import record_model_use
 from datalabs_pipelines.linkage.modelfile import MatchModel
 from datalabs_pipelines.linkage.profiles import PROFILES
 from datalabs_pipelines.linkage.reestimate import Outcome, reestimate
 from datalabs_pipelines.linkage.review import write_review
-from datalabs_pipelines.linkage.scoring import score_profiles
 from datalabs_pipelines.warehouse import identifier, qualified
 
 TEMP_TABLES = (
@@ -34,7 +34,7 @@ TEMP_TABLES = (
     "lk_record_profile", "lk_profiles", "lk_profile_edges", "lk_decisions",
     "lk_profile_cluster0", "lk_links", "lk_nodes1", "lk_cluster1", "lk_node_values",
     "lk_contested", "lk_refused", "lk_clusters", "lk_overlap", "lk_assigned", "lk_new_keys",
-    "lk_changes", "lk_record_keys", "lk_review_pairs", "lk_review_records",
+    "lk_changes", "lk_record_keys", "lk_review_pairs", "lk_review_records", STATE,
 )  # fmt: skip
 
 
@@ -57,6 +57,7 @@ class Entity:
     review_fields: Mapping[str, str]  # review column → records column
     model_runs: tuple[str, str]
     matches: tuple[str, str] | None = None  # where every decided pair is kept, if anywhere
+    cache: PairCache | None = None  # where scored pairs are kept for incremental runs, if anywhere
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,11 @@ class LinkageResult:
     record_counts: Mapping[str, int]  # what the entity's records builder counted besides
     deterministic_links: int
     profiles: int
-    pairs_compared: int
+    incremental: bool  # only pairs touching a new profile were scored (else: all)
+    new_profiles: int
+    pairs_compared: int  # scored by Splink in this run
+    pairs_cached: int  # kept from earlier runs
+    scoring_cpu_seconds: float
     links: int
     review_pairs: int
     refused_links: int
@@ -75,8 +80,9 @@ class LinkageResult:
     splits: int
     seconds: float
     model: dict[str, Any] = field(default_factory=dict)
+    full_reason: str = ""  # why every pair was scored, when it was
 
-    def as_metadata(self) -> dict[str, int | float]:
+    def as_metadata(self) -> dict[str, int | float | str]:
         plain = {k: v for k, v in vars(self).items() if k not in ("model", "record_counts")}
         return {**plain, **self.record_counts}
 
@@ -97,10 +103,12 @@ def link(
     run_id: str,
     *,
     reestimated: bool = False,
+    full: bool = False,
 ) -> LinkageResult:
     """Link the entity's records with the ``committed`` model (the one its declaration names);
     with ``reestimated``, with that model re-estimated on these records within the
-    declaration's guard rails."""
+    declaration's guard rails. Only pairs touching a profile the entity's cache has not seen
+    are scored (``incremental.py``), unless ``full``, re-estimated or the cache is unusable."""
     started = time.perf_counter()
     declaration = entity.declaration
     try:
@@ -111,7 +119,12 @@ def link(
                 con, PROFILES, committed, declaration.reestimation, declaration.m_floor
             )
         model = outcome.model
-        compared = score_profiles(con, model, declaration.unique_id)
+        forced = ""
+        if reestimated:
+            forced = "re-estimation requested"
+        elif full:
+            forced = "full_relink requested"
+        scoring = score(con, model, declaration, entity.cache, full_reason=forced)
         decide(con, declaration, model.threshold_match_probability)
         refused = build_clusters(
             con, entity.records, entity.node, declaration.exclusive_key, entity.carried
@@ -134,7 +147,12 @@ def link(
         record_counts={k: v for k, v in counts.items() if k != "records"},
         deterministic_links=deterministic,
         profiles=profiles,
-        pairs_compared=compared,
+        incremental=scoring.incremental,
+        new_profiles=scoring.new_profiles,
+        pairs_compared=scoring.pairs_compared,
+        pairs_cached=scoring.pairs_cached,
+        scoring_cpu_seconds=scoring.scoring_cpu_seconds,
+        full_reason=scoring.full_reason,
         links=links,
         review_pairs=review,
         refused_links=refused,

@@ -7,6 +7,8 @@ decided from its probability by ``decisions``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import duckdb
 
 from datalabs_pipelines.linkage.modelfile import MatchModel
@@ -17,26 +19,35 @@ from datalabs_pipelines.warehouse import identifier
 PAIRS = "lk_profile_edges"
 
 
+def empty_pairs(con: duckdb.DuckDBPyConnection) -> None:
+    """An empty TEMP ``lk_profile_edges``: nothing to score."""
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {PAIRS} (unique_id_l VARCHAR, unique_id_r VARCHAR, "
+        "match_weight DOUBLE, match_probability DOUBLE)"
+    )
+
+
 def score_profiles(
-    con: duckdb.DuckDBPyConnection, model: MatchModel, unique_id: str = "unique_id"
+    con: duckdb.DuckDBPyConnection,
+    model: MatchModel,
+    unique_id: str = "unique_id",
+    profiles: str = PROFILES,
+    tf_lookups: Mapping[str, str] | None = None,
 ) -> int:
     """TEMP ``lk_profile_edges(unique_id_l, unique_id_r, match_weight, match_probability)``:
-    every blocked pair of the profiles (their id column is ``unique_id``); returns their
+    every blocked pair of the ``profiles`` (their id column is ``unique_id``); returns their
     number."""
-    profiles = con.execute(f"SELECT count(*) FROM {PROFILES}").fetchone()[0]
-    if profiles < 2:
-        con.execute(
-            f"CREATE OR REPLACE TEMP TABLE {PAIRS} (unique_id_l VARCHAR, unique_id_r VARCHAR, "
-            "match_weight DOUBLE, match_probability DOUBLE)"
-        )
+    if con.execute(f"SELECT count(*) FROM {profiles}").fetchone()[0] < 2:
+        empty_pairs(con)
         return 0
     uid = identifier(unique_id)
     pairs = predict_into(
         con,
-        PROFILES,
+        profiles,
         model.splink_settings,
         PAIRS,
         (f"{uid}_l", f"{uid}_r", "match_weight", "match_probability"),
+        tf_lookups=tf_lookups,
     )
     if uid != "unique_id":
         for side in ("l", "r"):

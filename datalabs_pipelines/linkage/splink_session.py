@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import copy
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -20,9 +20,16 @@ from datalabs_pipelines.warehouse import identifier, splink_api
 
 
 @contextmanager
-def splink_linker(con: duckdb.DuckDBPyConnection, table: str, settings: Any) -> Iterator[Any]:
+def splink_linker(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    settings: Any,
+    tf_lookups: Mapping[str, str] | None = None,
+) -> Iterator[Any]:
     """A Splink ``Linker`` over the TEMP ``table`` with ``settings`` (a dict or a
-    ``SettingsCreator``; a dict is copied, never changed), live for the block."""
+    ``SettingsCreator``; a dict is copied, never changed), live for the block. ``tf_lookups``
+    (column → TEMP table of ``column, tf_<column>``) replace the term frequencies Splink would
+    compute from ``table``."""
     from splink import Linker
 
     if isinstance(settings, dict):
@@ -30,7 +37,12 @@ def splink_linker(con: duckdb.DuckDBPyConnection, table: str, settings: Any) -> 
         settings.pop("linker_uid", None)
     with scratch_catalog(con):
         frame = splink_api(con).register(table)
-        yield Linker(frame, settings, log_level=logging.WARNING)
+        linker = Linker(frame, settings, log_level=logging.WARNING)
+        for column, lookup in (tf_lookups or {}).items():
+            linker.table_management.register_term_frequency_lookup(
+                frame.db_api.register(lookup), column
+            )
+        yield linker
 
 
 def predict_into(
@@ -40,12 +52,14 @@ def predict_into(
     out: str,
     columns: Sequence[str],
     min_probability: float | None = None,
+    tf_lookups: Mapping[str, str] | None = None,
 ) -> int:
     """Score every blocked pair of ``table`` (at or above ``min_probability``, if given) into
-    TEMP ``out`` with ``columns`` of Splink's predictions; return the pairs written."""
+    TEMP ``out`` with ``columns`` of Splink's predictions, with term frequencies from
+    ``tf_lookups`` where given; return the pairs written."""
     out = identifier(out)
     select = ", ".join(identifier(c) for c in columns)
-    with splink_linker(con, table, settings) as linker:
+    with splink_linker(con, table, settings, tf_lookups) as linker:
         predictions = linker.inference.predict(
             threshold_match_probability=min_probability, warning_mode="never"
         )

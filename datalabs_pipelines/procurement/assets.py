@@ -14,6 +14,7 @@ from datalabs_pipelines.linkage.model_runs import (
     model_metadata,
     refusal_summary,
 )
+from datalabs_pipelines.linkage.run import LinkageResult
 from datalabs_pipelines.procurement.config import load_config
 from datalabs_pipelines.procurement.facts import build_facts
 from datalabs_pipelines.procurement.linkage import resolve_vendors
@@ -25,6 +26,7 @@ AGENCY = "procurement"
 ROLES = ("vendor_master", "certified_firm_registry", "payments", "awards")
 OWNERS = ["team:procurement_analytics"]
 TAGS = {"domain": "procurement", "classification": "confidential"}
+VENDOR_RESOLUTION_OP = "integrated__procurement_vendor_resolution"  # run config: LinkageRunConfig
 
 
 def integrated_key(table: str) -> dg.AssetKey:
@@ -68,11 +70,17 @@ def _results(
             )
 
 
+def _scoring(result: LinkageResult) -> dict[str, Any]:
+    """How the run scored (``pairs_compared`` stays the person step's: the benchmark sums it)."""
+    keep = ("incremental", "full_reason", "new_profiles", "pairs_cached", "scoring_cpu_seconds")
+    return {k: getattr(result, k) for k in keep}
+
+
 def build_linkage_asset(contracts: Sequence[Contract]) -> dg.AssetsDefinition:
     deps = _staging(contracts, *BUSINESS_ROLES)
 
     @dg.multi_asset(
-        name="integrated__procurement_vendor_resolution",
+        name=VENDOR_RESOLUTION_OP,
         specs=[_spec(t, deps, {"duckdb", "splink"}) for t in LINKAGE_TABLES],
         pool=warehouse_pool("vendor_resolution"),
     )
@@ -82,11 +90,18 @@ def build_linkage_asset(contracts: Sequence[Contract]) -> dg.AssetsDefinition:
         linkage = load_config().linkage
         with warehouse.get_connection() as con:
             result = resolve_vendors(
-                con, contracts, linkage, context.run_id, reestimated=config.reestimate
+                con,
+                contracts,
+                linkage,
+                context.run_id,
+                reestimated=config.reestimate,
+                full=config.full_relink,
             )
         context.log.info(
             f"vendor resolution: {result.records:,} records, {result.entities:,} businesses, "
-            f"model {result.model['model_version']} (re-estimated: {result.model['reestimated']})"
+            f"model {result.model['model_version']} (re-estimated: {result.model['reestimated']}); "
+            f"{result.pairs_compared:,} pairs scored, {result.pairs_cached:,} kept "
+            f"({'incremental' if result.incremental else 'full: ' + result.full_reason})"
         )
         if refusals := refusal_summary(result.model):
             context.log.warning(refusals)
@@ -94,7 +109,10 @@ def build_linkage_asset(contracts: Sequence[Contract]) -> dg.AssetsDefinition:
         yield from _results(
             warehouse,
             LINKAGE_TABLES,
-            {"vendor_matches": model, "vendor_linkage_models": model},
+            {
+                "vendor_matches": {**model, **_scoring(result)},
+                "vendor_linkage_models": model,
+            },
         )
 
     return _linkage

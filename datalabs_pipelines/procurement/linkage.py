@@ -3,7 +3,8 @@
 What firms pass besides ``vendor_linkage.yaml`` (FEIN pass, exclusive FEIN, names-agree guard,
 comparisons, blocking rules, thresholds): their records (``business_records``, every record its
 own node and profile), their keys (``keys.py``) and their review table. Writes, in schema
-``integrated``: ``business_records``, ``vendor_matches`` (every FEIN link and scored pair with
+``integrated``: ``business_records``, ``vendor_scored_profiles`` and ``vendor_scored_pairs``
+(what the next run need not score again), ``vendor_matches`` (every FEIN link and scored pair with
 its probability and decision), ``vendor_match_review`` (the uncertain band and pairs the guard
 stopped, not linked), ``vendor_keys`` and, through the key persistence, the assignments and the
 change log.
@@ -18,6 +19,7 @@ import duckdb
 from datalabs_pipelines.contracts.model import Contract
 from datalabs_pipelines.linkage.declaration import LinkageDeclaration
 from datalabs_pipelines.linkage.deterministic import CLUSTER0
+from datalabs_pipelines.linkage.incremental import PairCache
 from datalabs_pipelines.linkage.modelfile import load_model
 from datalabs_pipelines.linkage.profiles import PROFILES
 from datalabs_pipelines.linkage.run import Entity, LinkageResult, link
@@ -26,6 +28,8 @@ from datalabs_pipelines.procurement.sources import build_business_records
 from datalabs_pipelines.warehouse import identifier
 
 RECORDS = "integrated.business_records"
+# scores kept for incremental runs (ids, hashes and scores of public business records)
+CACHE = PairCache(("integrated", "vendor_scored_profiles"), ("integrated", "vendor_scored_pairs"))
 # what a reviewer compares: review column -> business_records column (public business data)
 REVIEW_FIELDS = {
     "name": "name_raw",
@@ -75,6 +79,7 @@ def vendor_entity(contracts: Sequence[Contract], linkage: LinkageDeclaration) ->
         review_fields=REVIEW_FIELDS,
         model_runs=("integrated", "vendor_linkage_models"),
         matches=("integrated", "vendor_matches"),
+        cache=CACHE,
     )
 
 
@@ -84,11 +89,14 @@ def resolve_vendors(
     linkage: LinkageDeclaration,
     run_id: str,
     reestimated: bool = False,
+    full: bool = False,
 ) -> LinkageResult:
     """Build every vendor-resolution table from the contracts filling a business role; with
-    ``reestimated``, score with the model re-estimated on these records (guard-railed)."""
+    ``reestimated``, score with the model re-estimated on these records (guard-railed); only
+    pairs touching a record not scored before unless ``full`` (``linkage/incremental.py``)."""
     entity = vendor_entity(contracts, linkage)
-    result = link(con, entity, load_model(linkage.model_path), run_id, reestimated=reestimated)
+    model = load_model(linkage.model_path)
+    result = link(con, entity, model, run_id, reestimated=reestimated, full=full)
     con.execute(
         f"""
         CREATE OR REPLACE TABLE integrated.vendor_keys AS

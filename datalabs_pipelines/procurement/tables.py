@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pydantic import Field
 
 from datalabs_pipelines.declarations import DeclaredColumn, TableDeclaration, load_declaration
+from datalabs_pipelines.linkage.incremental import SCORED_PAIRS_COLUMNS, SCORED_PROFILES_COLUMNS
 from datalabs_pipelines.linkage.model_runs import MODEL_RUNS_COLUMNS
 from datalabs_pipelines.linkage.review import review_columns
 from datalabs_pipelines.procurement.facts import SQL_DIR, STEPS
@@ -92,6 +93,21 @@ LINKAGE_TABLES = (
         "vendor resolution, run after run",
         "one row per run",
         MODEL_RUNS_COLUMNS,
+    ),
+    Table(
+        "vendor_scored_profiles",
+        "The records the last run scored, so the next scores only pairs touching a new one "
+        "(`linkage/incremental.py`).",
+        "vendor resolution",
+        "one row per business record (ids and hashes, no values)",
+        SCORED_PROFILES_COLUMNS,
+    ),
+    Table(
+        "vendor_scored_pairs",
+        "Scored record pairs from the review probability up, kept for the next run.",
+        "vendor resolution's Splink scores",
+        "one row per record pair",
+        SCORED_PAIRS_COLUMNS,
     ),
 )
 

@@ -1,0 +1,275 @@
+"""Incremental scoring: tonight Splink scores only the pairs that touch a profile it has not
+scored before; every other pair's score is kept from the run that scored it.
+
+A run keeps, in two tables its asset declares, the profiles it scored (id and a hash of every
+column Splink reads, stamped with what it was scored with: model version and declaration) and
+its scored pairs from the review probability up (what decisions read). The next run builds
+records, deterministic clusters and profiles as always; a profile whose id and content are not
+in the cache is new. Splink then scores each declared blocking rule restricted to pairs with a
+new profile on either side, reading only the new profiles and those a rule pairs with one
+(found by each rule's own join, once with each side new, so DuckDB filters that side before
+the join), with term frequencies computed over all of tonight's profiles and registered
+through Splink's public API: exactly the pairs the full run would compare among them, scored
+as it would score them. Cached pairs whose two profiles are still there join them; the rest
+(decisions, clusters, keys) runs on the union as after a full scoring.
+
+A full scoring runs instead when there is no cache, the model or the declaration changed (the
+stamp differs), the run re-estimates, or the run asks for it (``full_relink``). What a cached
+pair's score may miss is the drift of term frequencies since it was scored (names grow more or
+less common as data arrive); a full run (the monthly schedule) rescores everything.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import time
+from dataclasses import dataclass, replace
+from typing import Any
+
+import duckdb
+
+from datalabs_pipelines.linkage.declaration import LinkageDeclaration
+from datalabs_pipelines.linkage.modelfile import MatchModel
+from datalabs_pipelines.linkage.profiles import PROFILES
+from datalabs_pipelines.linkage.scoring import PAIRS, empty_pairs, score_profiles
+from datalabs_pipelines.warehouse import identifier, qualified, table_exists, transaction
+
+NEW = "lk_new"  # the column marking tonight's new profiles (TEMP copy of the profiles)
+STATE = "lk_profile_state"  # TEMP (profile_id, content, new)
+MARKED = "lk_profiles_marked"  # TEMP: the profiles and whether each is new
+CANDIDATES = "lk_profiles_candidates"  # TEMP: new profiles and those a rule pairs with one
+TOUCHES_NEW = f"(l.{NEW} OR r.{NEW})"
+
+SCORED_PROFILES_COLUMNS = {
+    "profile_id": ("VARCHAR", "id of a profile the last run scored (a hash, no value)"),
+    "content": ("VARCHAR", "MD5 of every column Splink read of the profile"),
+    "scored_with": ("VARCHAR", "hash of the model version and the declaration it was scored with"),
+}
+SCORED_PAIRS_COLUMNS = {
+    "id_l": ("VARCHAR", "profile id of one side"),
+    "id_r": ("VARCHAR", "profile id of the other side"),
+    "match_weight": ("DOUBLE", "Splink match weight when the pair was scored"),
+    "match_probability": ("DOUBLE", "Splink match probability when the pair was scored"),
+}
+
+
+@dataclass(frozen=True)
+class PairCache:
+    """Where an entity keeps its scored profiles and pairs between runs."""
+
+    profiles: tuple[str, str]
+    pairs: tuple[str, str]
+
+
+@dataclass(frozen=True)
+class Scoring:
+    """What the probabilistic pass did: ``incremental`` or full, ``new_profiles`` (all of
+    them when full), ``pairs_compared`` (scored by Splink tonight), ``pairs_cached``."""
+
+    incremental: bool
+    new_profiles: int
+    pairs_compared: int
+    pairs_cached: int
+    full_reason: str
+    scoring_cpu_seconds: float = 0.0  # CPU of the process while scoring (DuckDB threads too)
+
+
+def stamp(model: MatchModel, declaration: LinkageDeclaration) -> str:
+    """What a cached score depends on besides its two profiles: the model's parameters and
+    blocking, and the declaration (comparisons, thresholds)."""
+    body = model.version + declaration.model_dump_json(exclude={"base_dir"})
+    return hashlib.sha256(body.encode()).hexdigest()[:16]
+
+
+def score(
+    con: duckdb.DuckDBPyConnection,
+    model: MatchModel,
+    declaration: LinkageDeclaration,
+    cache: PairCache | None,
+    *,
+    full_reason: str = "",
+) -> Scoring:
+    """TEMP ``lk_profile_edges`` as ``scoring.score_profiles`` writes it, incrementally when
+    the cache allows and no ``full_reason`` is given; then the cache holds tonight's profiles
+    and pairs."""
+    started = time.process_time()
+    result = _score(con, model, declaration, cache, full_reason)
+    return replace(result, scoring_cpu_seconds=round(time.process_time() - started, 2))
+
+
+def _score(
+    con: duckdb.DuckDBPyConnection,
+    model: MatchModel,
+    declaration: LinkageDeclaration,
+    cache: PairCache | None,
+    full_reason: str,
+) -> Scoring:
+    if cache is None:
+        compared = score_profiles(con, model, declaration.unique_id)
+        return Scoring(False, _count(con, PROFILES), compared, 0, "no cache declared")
+    scored_with = stamp(model, declaration)
+    reason = full_reason or _full_reason(con, cache, scored_with)
+    _profile_state(con, declaration.unique_id, None if reason else cache)
+    if reason:
+        compared = score_profiles(con, model, declaration.unique_id)
+        result = Scoring(False, _count(con, PROFILES), compared, 0, reason)
+    else:
+        result = _score_new(con, model, declaration.unique_id, cache)
+    _save(con, cache, scored_with, declaration.review_probability)
+    return result
+
+
+def _count(con: duckdb.DuckDBPyConnection, table: str, where: str = "true") -> int:
+    return con.execute(f"SELECT count(*) FROM {table} WHERE {where}").fetchone()[0]
+
+
+def _full_reason(con: duckdb.DuckDBPyConnection, cache: PairCache, scored_with: str) -> str:
+    """Why tonight must score everything, or '' when the cache can be used."""
+    if not (table_exists(con, cache.profiles) and table_exists(con, cache.pairs)):
+        return "no cache"
+    stamps = con.execute(f"SELECT DISTINCT scored_with FROM {qualified(cache.profiles)}").fetchall()
+    if not stamps:
+        return "no cache"
+    if stamps != [(scored_with,)]:
+        return "model or declaration changed"
+    return ""
+
+
+def _profile_state(con: duckdb.DuckDBPyConnection, unique_id: str, cache: PairCache | None) -> None:
+    """TEMP ``lk_profile_state(profile_id, content, new)``: tonight's profiles, new unless
+    ``cache`` holds the same id with the same content."""
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {STATE} AS "
+        f"SELECT CAST(p.{identifier(unique_id)} AS VARCHAR) AS profile_id, "
+        f"md5(CAST(p AS VARCHAR)) AS content, true AS new FROM {PROFILES} p"
+    )
+    if cache is not None:
+        con.execute(
+            f"UPDATE {STATE} s SET new = false FROM {qualified(cache.profiles)} c "
+            "WHERE c.profile_id = s.profile_id AND c.content = s.content"
+        )
+
+
+def restricted_settings(settings: dict[str, Any]) -> dict[str, Any]:
+    """``settings`` whose blocking rules reach only pairs with a new profile (Splink excludes
+    from each rule the pairs an earlier one made, so every pair still comes once)."""
+    settings = copy.deepcopy(settings)
+    settings["blocking_rules_to_generate_predictions"] = [
+        {**rule, "blocking_rule": f"({sql}) AND {TOUCHES_NEW}"}
+        if isinstance(rule, dict)
+        else f"({sql}) AND {TOUCHES_NEW}"
+        for rule, sql in zip(
+            settings["blocking_rules_to_generate_predictions"], _rules(settings), strict=True
+        )
+    ]
+    return settings
+
+
+def _score_new(
+    con: duckdb.DuckDBPyConnection, model: MatchModel, unique_id: str, cache: PairCache
+) -> Scoring:
+    """Score the pairs touching a new profile; add the cached pairs whose two profiles are
+    still there and unchanged.
+
+    Splink reads only the new profiles and those a declared rule pairs with one (found by the
+    rule's own join, each side new in turn), with term frequencies computed over all of
+    tonight's profiles as Splink computes them (registered through its public API), so each
+    pair gets the score a full run would give it at a cost that follows what arrived."""
+    new = _count(con, STATE, "new")
+    compared = 0
+    if new:
+        uid = identifier(unique_id)
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {MARKED} AS SELECT p.*, s.new AS {NEW} "
+            f"FROM {PROFILES} p JOIN {STATE} s ON s.profile_id = CAST(p.{uid} AS VARCHAR)"
+        )
+        rules = _rules(model.splink_settings)
+        reached = (
+            " UNION ".join(
+                f"SELECT {other}.{uid} AS id FROM {MARKED} l JOIN {MARKED} r "
+                f"ON ({rule}) AND {side}.{NEW}"
+                for rule in rules
+                for side, other in (("l", "r"), ("r", "l"))
+            )
+            or "SELECT NULL"
+        )  # no rule: no partner
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {CANDIDATES} AS SELECT * FROM {MARKED} "
+            f"WHERE {NEW} OR {uid} IN ({reached})"
+        )
+        restricted = MatchModel(
+            restricted_settings(model.splink_settings),
+            model.threshold_match_probability,
+            model.trained,
+        )
+        lookups = _term_frequencies(con, model.splink_settings)
+        try:
+            compared = score_profiles(con, restricted, unique_id, CANDIDATES, lookups)
+        finally:
+            for table in (MARKED, CANDIDATES, *lookups.values()):
+                con.execute(f"DROP TABLE IF EXISTS temp.main.{table}")
+    else:
+        empty_pairs(con)
+    con.execute(
+        f"""
+        INSERT INTO {PAIRS}
+        SELECT c.id_l, c.id_r, c.match_weight, c.match_probability
+        FROM {qualified(cache.pairs)} c
+        JOIN {STATE} l ON l.profile_id = c.id_l AND NOT l.new
+        JOIN {STATE} r ON r.profile_id = c.id_r AND NOT r.new
+        """
+    )
+    cached = _count(con, PAIRS) - compared
+    return Scoring(True, new, compared, cached, "")
+
+
+def _rules(settings: dict[str, Any]) -> list[str]:
+    return [
+        rule["blocking_rule"] if isinstance(rule, dict) else rule
+        for rule in settings["blocking_rules_to_generate_predictions"]
+    ]
+
+
+def _term_frequencies(con: duckdb.DuckDBPyConnection, settings: dict[str, Any]) -> dict[str, str]:
+    """TEMP ``lk_tf_<column>(<column>, tf_<column>)`` over all of tonight's profiles for each
+    term-frequency column of ``settings``, computed as Splink computes its own (the share of
+    the non-null values); column → table."""
+    prefix = settings.get("term_frequency_adjustment_column_prefix", "tf_")
+    columns = {
+        level["tf_adjustment_column"]
+        for comparison in settings["comparisons"]
+        for level in comparison["comparison_levels"]
+        if level.get("tf_adjustment_column")
+    }
+    lookups = {}
+    for column in sorted(columns):
+        table, col = f"lk_tf_{column}", identifier(column)
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT {col}, "
+            f"CAST(count(*) AS DOUBLE) / (SELECT count({col}) FROM {PROFILES}) "
+            f"AS {identifier(prefix + column)} FROM {PROFILES} WHERE {col} IS NOT NULL "
+            f"GROUP BY {col}"
+        )
+        lookups[column] = table
+    return lookups
+
+
+def _save(con: duckdb.DuckDBPyConnection, cache: PairCache, scored_with: str, floor: float) -> None:
+    """The cache after tonight: every profile scored and the pairs decisions can read, in one
+    transaction (profiles without their pairs would be taken as scored)."""
+    for schema in {cache.profiles[0], cache.pairs[0]}:
+        con.execute(f"CREATE SCHEMA IF NOT EXISTS {identifier(schema)}")
+    with transaction(con):
+        con.execute(
+            f"CREATE OR REPLACE TABLE {qualified(cache.profiles)} AS "
+            f"SELECT profile_id, content, $stamp AS scored_with FROM {STATE} ORDER BY profile_id",
+            {"stamp": scored_with},
+        )
+        con.execute(
+            f"CREATE OR REPLACE TABLE {qualified(cache.pairs)} AS "
+            "SELECT CAST(unique_id_l AS VARCHAR) AS id_l, CAST(unique_id_r AS VARCHAR) AS id_r, "
+            f"match_weight, match_probability FROM {PAIRS} "
+            "WHERE match_probability >= $floor ORDER BY id_l, id_r",
+            {"floor": floor},
+        )
