@@ -23,12 +23,7 @@ from pathlib import Path
 import duckdb
 
 from datalabs_pipelines.governance.disclosure import GateReport, gate_table, verify_gated
-from datalabs_pipelines.governance.disclosure_audit import (
-    AuditReport,
-    Cell,
-    audit_snapshot,
-    complements_across_marts,
-)
+from datalabs_pipelines.governance.disclosure_audit import AuditReport, Cell, GroupAudit
 from datalabs_pipelines.marts.declaration import MartDeclaration
 from datalabs_pipelines.pause_points import pause_point
 from datalabs_pipelines.warehouse import identifier, literal, transaction
@@ -117,6 +112,7 @@ def _gate_and_audit_group(
     forced: dict[str, set[tuple[int, str]]] = {name: set() for name in group}
     todo, rounds, seconds, programs = set(group), 0, 0.0, 0
     settled: set[frozenset[Cell]] = set()
+    auditor: GroupAudit | None = None
     while True:
         for name in sorted(todo):
             table = identifier(name)
@@ -128,15 +124,17 @@ def _gate_and_audit_group(
                 threshold,
                 forced[name],
             )
-        joined = {name: declarations[name] for name in group}
-        across = complements_across_marts(con, joined, threshold)
+        if auditor is None:  # after the first gate: the auditor reads the unsuppressed marts
+            auditor = GroupAudit(con, {name: declarations[name] for name in group}, threshold)
+        marts = auditor.read()
+        across = auditor.complements(marts)
         todo = {name for name, cells in across.items() if cells - forced[name]}
         if todo:  # the gate's complements across marts first: no program needed for them
             for name in todo:
                 forced[name] |= across[name]
             continue
         rounds += 1
-        audit = audit_snapshot(con, joined, threshold, settled=settled)
+        audit = auditor.audit(marts, settled)
         seconds += audit.seconds
         programs += audit.programs
         todo = {name for name, cells in audit.hide.items() if cells - forced[name]}
