@@ -31,18 +31,28 @@ lack the partner's row) is not protected, as no suppression can hide it. The con
 apart into independent systems (hidden counts linked by a constraint); each is solved on its
 own, and a range already shown to be wide by feasible points found earlier needs no program of
 its own.
+
+Each system's answer (which of its ranges are narrow, and how narrow) is remembered under a
+digest of everything it depends on (``system_digest``: its constraints, objectives,
+unsuppressed counts, threshold, this module's source and SciPy's version); an audit given the
+answers of an earlier publish (``known``) takes a system's answer from there without a
+program. Any change to a count, a suppressed cell or a relation of the system changes its
+digest, and it is solved again.
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
 import time
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import duckdb
 import numpy as np
+import scipy
 from scipy.optimize import linprog
 from scipy.sparse import block_diag, csr_array, hstack, identity, vstack
 
@@ -51,6 +61,8 @@ from datalabs_pipelines.warehouse import identifier
 
 Cell = tuple[str, int, str]
 """(mart, row index in dimension order, count column)."""
+Narrow = tuple[int, float, float]
+"""A narrow range of one system: (objective's position in the system, lowest, highest)."""
 RATE_TOLERANCE = 1e-6
 RATE_ROLES = {"rate", "share"}
 """Roles whose value times the base is the numerator."""
@@ -61,6 +73,8 @@ MARGIN = 0.25
 """How far past what makes a range wide a push aims (solver round-off stays clear of it)."""
 HIGHS = {"presolve": False}
 """HiGHS's presolve cost more than it saved on these programs (a third of the audit's CPU)."""
+VERSION = hashlib.sha256(Path(__file__).read_bytes() + scipy.__version__.encode()).hexdigest()
+"""Part of every system's digest: a change to the audit or to SciPy forgets what was found."""
 
 
 @dataclass(frozen=True)
@@ -84,6 +98,10 @@ class AuditReport:
     rounds: int = 1
     programs: int = 0
     seconds: float = 0.0
+    reused: int = 0
+    """systems whose answer was taken from ``known``, without a program"""
+    solved: dict[str, list[Narrow]] = field(default_factory=dict)
+    """each system's answer by its digest (``system_digest``), for a later audit's ``known``"""
     settled: set[frozenset[Cell]] = field(default_factory=set)
     """protected quantities found wide (see ``audit_snapshot``'s ``settled``)"""
     suppressed: dict[str, set[tuple[int, str]]] = field(default_factory=dict)
@@ -385,8 +403,11 @@ class GroupAudit:
         threshold: int,
         source: str = "marts",
         published: str = "snapshot.main",
+        known: Mapping[str, Sequence[Narrow]] | None = None,
     ) -> None:
+        """``known``: systems' answers from an earlier audit (``AuditReport.solved``)."""
         self.con, self.threshold, self.published = con, threshold, published
+        self.known = known or {}
         self.declarations = {
             name: d for name, d in sorted(declarations.items()) if d.disclosure_control
         }
@@ -511,11 +532,17 @@ class GroupAudit:
             if not rows:
                 continue  # unconstrained: anything from 0 up
             report.systems += 1
-            found = _solve(
-                [linear[i] for i in rows], [objectives[i] for i in wanted], x_true, threshold
-            )
-            report.programs += found.programs
-            narrow += [(wanted[j], lo, hi) for j, lo, hi in found.narrow]
+            system = [linear[i] for i in rows], [objectives[i] for i in wanted]
+            digest = system_digest(*system, x_true, threshold)
+            answer = self.known.get(digest)
+            if answer is None:
+                found = _solve(*system, x_true, threshold)
+                report.programs += found.programs
+                answer = found.narrow
+            else:
+                report.reused += 1
+            report.solved[digest] = list(answer)
+            narrow += [(wanted[j], lo, hi) for j, lo, hi in answer]
         touching: dict[Cell, list[int]] = defaultdict(list)
         for i, relation in enumerate(relations):
             for cell in relation.terms:
@@ -562,14 +589,15 @@ def audit_snapshot(
     source: str = "marts",
     published: str = "snapshot.main",
     settled: Collection[frozenset[Cell]] = frozenset(),
+    known: Mapping[str, Sequence[Narrow]] | None = None,
 ) -> AuditReport:
     """Audit every gated mart of ``published`` (its unsuppressed values are in ``source``).
 
     ``settled``: protected quantities (``AuditReport.settled``) an earlier audit of the same
     marts found wide, when every cell hidden then is hidden now: hiding more only widens the
     ranges (a point consistent with the earlier snapshot is consistent with this one), so they
-    need no program again."""
-    group = GroupAudit(con, declarations, threshold, source, published)
+    need no program again. ``known``: see ``GroupAudit``."""
+    group = GroupAudit(con, declarations, threshold, source, published, known)
     return group.audit(group.read(), settled)
 
 
@@ -641,8 +669,36 @@ def _width(lo: float, hi: float) -> int:
 
 @dataclass
 class _Solved:
-    narrow: list[tuple[int, float, float]]
+    narrow: list[Narrow]
     programs: int
+
+
+def system_digest(
+    constraints: list[tuple[dict[int, float], float, float]],
+    objectives: list[tuple[dict[int, float], float]],
+    x_true: np.ndarray,
+    threshold: int,
+) -> str:
+    """SHA-256 of everything ``_solve``'s answer for one system depends on: the hidden counts
+    numbered in order of first appearance (as ``_solve`` numbers them), their unsuppressed
+    values, every constraint and objective in order, the threshold and ``VERSION``. Equal
+    digests mean the same linear programs, so the same ranges."""
+    index: dict[int, int] = {}
+    for terms, *_ in [*constraints, *objectives]:
+        for v in terms:
+            index.setdefault(v, len(index))
+    digest = hashlib.sha256(VERSION.encode())
+
+    def put(*parts: object) -> None:
+        digest.update(repr(parts).encode())
+
+    put(threshold, [float(x_true[v]) for v in index])
+    for terms, lo, hi in constraints:
+        put([(index[v], float(a)) for v, a in terms.items()], float(lo), float(hi))
+    put(len(objectives))
+    for terms, offset in objectives:
+        put([(index[v], float(a)) for v, a in terms.items()], float(offset))
+    return digest.hexdigest()
 
 
 def _solve(
