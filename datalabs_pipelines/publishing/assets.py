@@ -86,7 +86,13 @@ def build_published_snapshot(
                     f"{failed}. The previous snapshot stays in place."
                 ) from failed
         if result.audit:
-            write_known(memory, result.audit.solved)
+            try:  # a memory that cannot be kept costs the next publish time, not this one
+                write_known(memory, result.audit.solved)
+            except OSError as error:
+                context.log.warning(
+                    f"the disclosure audit's answers were not kept ({type(error).__name__}): "
+                    "the next publish solves every system"
+                )
         for table, finding in (result.audit.withheld if result.audit else {}).items():
             context.log.warning(f"marts.{table} withheld by the disclosure audit: {finding}")
         for table in result.unpublished:
