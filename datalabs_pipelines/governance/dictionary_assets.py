@@ -76,11 +76,14 @@ def write_dictionary(con: duckdb.DuckDBPyConnection, entries: list[Entry]) -> in
     """Replace ``marts.data_dictionary`` with ``entries``; return its row count."""
     con.execute("CREATE SCHEMA IF NOT EXISTS marts")
     body = ", ".join(f"{name} {sql_type}" for name, (sql_type, _) in ENTRY_COLUMNS.items())
-    placeholders = ", ".join("?" for _ in ENTRY_COLUMNS)
+    # one statement over one list per column (row by row, executemany took seconds)
+    columns = list(zip(*as_rows(entries), strict=True)) or [() for _ in ENTRY_COLUMNS]
+    lists = ", ".join(f"unnest($c{i}::{t}[])" for i, (t, _) in enumerate(ENTRY_COLUMNS.values()))
     with transaction(con):
         con.execute(f"CREATE OR REPLACE TABLE {qualified(DICTIONARY_TABLE)} ({body})")
-        con.executemany(
-            f"INSERT INTO {qualified(DICTIONARY_TABLE)} VALUES ({placeholders})", as_rows(entries)
+        con.execute(
+            f"INSERT INTO {qualified(DICTIONARY_TABLE)} SELECT {lists}",
+            {f"c{i}": list(values) for i, values in enumerate(columns)},
         )
     return len(entries)
 

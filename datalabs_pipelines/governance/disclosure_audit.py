@@ -31,18 +31,28 @@ lack the partner's row) is not protected, as no suppression can hide it. The con
 apart into independent systems (hidden counts linked by a constraint); each is solved on its
 own, and a range already shown to be wide by feasible points found earlier needs no program of
 its own.
+
+Each system's answer (which of its ranges are narrow, and how narrow) is remembered under a
+digest of everything it depends on (``system_digest``: its constraints, objectives,
+unsuppressed counts, threshold, this module's source and SciPy's version); an audit given the
+answers of an earlier publish (``known``) takes a system's answer from there without a
+program. Any change to a count, a suppressed cell or a relation of the system changes its
+digest, and it is solved again.
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
 import time
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import duckdb
 import numpy as np
+import scipy
 from scipy.optimize import linprog
 from scipy.sparse import block_diag, csr_array, hstack, identity, vstack
 
@@ -51,6 +61,8 @@ from datalabs_pipelines.warehouse import identifier
 
 Cell = tuple[str, int, str]
 """(mart, row index in dimension order, count column)."""
+Narrow = tuple[int, float, float]
+"""A narrow range of one system: (objective's position in the system, lowest, highest)."""
 RATE_TOLERANCE = 1e-6
 RATE_ROLES = {"rate", "share"}
 """Roles whose value times the base is the numerator."""
@@ -61,6 +73,8 @@ MARGIN = 0.25
 """How far past what makes a range wide a push aims (solver round-off stays clear of it)."""
 HIGHS = {"presolve": False}
 """HiGHS's presolve cost more than it saved on these programs (a third of the audit's CPU)."""
+VERSION = hashlib.sha256(Path(__file__).read_bytes() + scipy.__version__.encode()).hexdigest()
+"""Part of every system's digest: a change to the audit or to SciPy forgets what was found."""
 
 
 @dataclass(frozen=True)
@@ -84,6 +98,10 @@ class AuditReport:
     rounds: int = 1
     programs: int = 0
     seconds: float = 0.0
+    reused: int = 0
+    """systems whose answer was taken from ``known``, without a program"""
+    solved: dict[str, list[Narrow]] = field(default_factory=dict)
+    """each system's answer by its digest (``system_digest``), for a later audit's ``known``"""
     settled: set[frozenset[Cell]] = field(default_factory=set)
     """protected quantities found wide (see ``audit_snapshot``'s ``settled``)"""
     suppressed: dict[str, set[tuple[int, str]]] = field(default_factory=dict)
@@ -123,18 +141,22 @@ def _columns(cursor: duckdb.DuckDBPyConnection) -> dict[str, list]:
     return {name: [row[i] for row in rows] for i, name in enumerate(names)}
 
 
-def _load(
-    con: duckdb.DuckDBPyConnection, declaration: MartDeclaration, source: str, published: str
+def _read_true(
+    con: duckdb.DuckDBPyConnection, declaration: MartDeclaration, source: str
+) -> dict[str, list]:
+    """The unsuppressed counts of ``source``, in dimension order."""
+    counts = [identifier(c.name) for c in declaration.columns_with("count")]
+    if not counts:
+        return {}
+    order = _order(declaration)
+    return _columns(con.execute(f"SELECT {', '.join(counts)} FROM {source} ORDER BY {order}"))
+
+
+def _read_shown(
+    con: duckdb.DuckDBPyConnection, declaration: MartDeclaration, published: str, true: dict
 ) -> _Mart:
     dims = [identifier(c.name) for c in declaration.columns_with("dimension")]
-    order = ", ".join(dims) if dims else "ALL"
-    shown = _columns(con.execute(f"SELECT * FROM {published} ORDER BY {order}"))
-    counts = [identifier(c.name) for c in declaration.columns_with("count")]
-    true = (
-        _columns(con.execute(f"SELECT {', '.join(counts)} FROM {source} ORDER BY {order}"))
-        if counts
-        else {}
-    )
+    shown = _columns(con.execute(f"SELECT * FROM {published} ORDER BY {_order(declaration)}"))
     rows = len(next(iter(shown.values()))) if shown else 0
     keys = list(zip(*(shown[d] for d in dims), strict=True)) if dims else [()] * rows
     gated = declaration.columns_with("count", *DERIVED_ROLES)
@@ -142,10 +164,18 @@ def _load(
     return _Mart(declaration, keys, shown, hidden, true)
 
 
+def _order(declaration: MartDeclaration) -> str:
+    dims = [identifier(c.name) for c in declaration.columns_with("dimension")]
+    return ", ".join(dims) if dims else "ALL"
+
+
 def _relations(
     name: str, marts: Mapping[str, _Mart], threshold: int
-) -> tuple[list[_Relation], list[_Relation]]:
-    """(constraints, protected rests) of one mart, over its cells (a mirror may reach another)."""
+) -> tuple[list[_Relation], list[_Relation], list[_Relation]]:
+    """(constraints, more constraints, protected rests) of one mart that no shown rate enters,
+    over its cells (a mirror may reach another mart); ``_rate_relations`` go between the two
+    lists of constraints. They depend on the marts' rows, unsuppressed counts and which cells
+    are published (``is_cell``), not on what is suppressed."""
     mart = marts[name]
     decl = mart.declaration
     dims = [c.name for c in decl.columns_with("dimension")]
@@ -195,21 +225,7 @@ def _relations(
                 true_rest = (mart.true[count.base][row] or 0) - (mart.true[count.name][row] or 0)
                 if true_rest < threshold:
                     rests.append(_Relation(rest, 0.0, 0.0))
-    for column in decl.columns_with(*DERIVED_ROLES):
-        for row in rows:
-            value = mart.shown[column.name][row]
-            if value is None or (isinstance(value, float) and math.isnan(value)):
-                continue
-            base = column.base or ""
-            if not mart.is_cell(base, row):
-                continue
-            out.append(_Relation({(name, row, base): 1.0}, 1.0, math.inf))
-            numerator = column.numerator
-            # an interval bound is no multiple of its base; the gate shows one only beside its
-            # shown numerator and base, so it tells nothing more
-            if column.role in RATE_ROLES and numerator and mart.is_cell(numerator, row):
-                terms = {(name, row, numerator): 1.0, (name, row, base): -float(value)}
-                out.append(_Relation(terms, -RATE_TOLERANCE, RATE_TOLERANCE))
+    tail: list[_Relation] = []
     for group in decl.mirrors:
         places: dict[tuple, list[Cell]] = defaultdict(list)
         rows_at: list[set[tuple]] = []
@@ -233,12 +249,36 @@ def _relations(
             rows_at.append(present)
         for same, copies in places.items():
             for a, b in zip(copies, copies[1:], strict=False):
-                out.append(_Relation({a: 1.0, b: -1.0}, 0.0, 0.0, mirror=True))
+                tail.append(_Relation({a: 1.0, b: -1.0}, 0.0, 0.0, mirror=True))
             if any(same not in present for present in rows_at):
                 # a place with no row: nobody there (no TANF row of the county and month), so
                 # every copy is 0, as the missing row already tells
-                out += [_Relation({c: 1.0}, 0.0, 0.0, mirror=True, absent=True) for c in copies]
-    return out + _roll_ups(name, marts), rests
+                tail += [_Relation({c: 1.0}, 0.0, 0.0, mirror=True, absent=True) for c in copies]
+    return out, tail + _roll_ups(name, marts), rests
+
+
+def _rate_relations(name: str, mart: _Mart) -> list[_Relation]:
+    """What the shown rates, shares, interval bounds and medians of one mart tell: a shown
+    value means its base is at least 1, a shown rate or share times its base is its numerator.
+    Never bounded by 0 (``_public_zeros`` follows none of them) nor an equation."""
+    out: list[_Relation] = []
+    rows = range(len(mart.keys))
+    for column in mart.declaration.columns_with(*DERIVED_ROLES):
+        for row in rows:
+            value = mart.shown[column.name][row]
+            if value is None or (isinstance(value, float) and math.isnan(value)):
+                continue
+            base = column.base or ""
+            if not mart.is_cell(base, row):
+                continue
+            out.append(_Relation({(name, row, base): 1.0}, 1.0, math.inf))
+            numerator = column.numerator
+            # an interval bound is no multiple of its base; the gate shows one only beside its
+            # shown numerator and base, so it tells nothing more
+            if column.role in RATE_ROLES and numerator and mart.is_cell(numerator, row):
+                terms = {(name, row, numerator): 1.0, (name, row, base): -float(value)}
+                out.append(_Relation(terms, -RATE_TOLERANCE, RATE_TOLERANCE))
+    return out
 
 
 def _roll_ups(name: str, marts: Mapping[str, _Mart]) -> list[_Relation]:
@@ -333,38 +373,213 @@ class _Find:
             self.parent[self.root(other)] = first
 
 
-def complements_across_marts(
-    con: duckdb.DuckDBPyConnection,
-    declarations: Mapping[str, MartDeclaration],
-    threshold: int,
-    source: str = "marts",
-    published: str = "snapshot.main",
-) -> dict[str, set[tuple[int, str]]]:
-    """The gate's complementary suppression across marts, per mart: (row in dimension order
-    from 1, count column) cells to hide so that no equation spanning two marts (a mirror
-    placed in another mart, a roll-up) holds suppressed cells of one sign whose sum a reader
-    can work out and which is below the threshold (one suppressed cell alone is recovered;
-    several summing to 0 are each 0). The smallest shown cell of the equation is picked."""
-    marts = {
-        name: _load(con, d, f"{source}.{identifier(name)}", f"{published}.{identifier(name)}")
-        for name, d in sorted(declarations.items())
-        if d.disclosure_control
-    }
-    out: dict[str, set[tuple[int, str]]] = defaultdict(set)
-    for name in marts:
-        found, _ = _relations(name, marts, threshold)
-        for relation in found:
-            if relation.lo != relation.hi or len({m for m, _, _ in relation.terms}) < 2:
-                continue  # an inequality, or an equation within a mart (the gate's own)
+@dataclass
+class _Fixed:
+    """A group's relations that no shown rate enters (``_relations``), for one pattern of rows
+    and published cells: the gate's rounds only suppress more, which leaves them as they are."""
+
+    pattern: tuple
+    head: dict[str, list[_Relation]]
+    tail: dict[str, list[_Relation]]
+    rests: dict[str, list[_Relation]]
+    untrue: set[int]
+    """ids of the relations the unsuppressed marts break"""
+    public_zero: set[Cell]
+    across: list[_Relation]
+    """equations spanning two marts (mirrors placed in another mart, roll-ups)"""
+
+
+class GroupAudit:
+    """The audit of one group of joined marts (``audit_snapshot``) over the gate's rounds.
+
+    The unsuppressed marts are read once; the relations that no shown rate enters are derived
+    again only when the rows or the published cells change, so a round costs its rates'
+    relations and its linear programs. ``read`` takes the published tables as they stand."""
+
+    def __init__(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        declarations: Mapping[str, MartDeclaration],
+        threshold: int,
+        source: str = "marts",
+        published: str = "snapshot.main",
+        known: Mapping[str, Sequence[Narrow]] | None = None,
+    ) -> None:
+        """``known``: systems' answers from an earlier audit (``AuditReport.solved``)."""
+        self.con, self.threshold, self.published = con, threshold, published
+        self.known = known or {}
+        self.declarations = {
+            name: d for name, d in sorted(declarations.items()) if d.disclosure_control
+        }
+        self.true = {
+            name: _read_true(con, d, f"{source}.{identifier(name)}")
+            for name, d in self.declarations.items()
+        }
+        self._fixed: _Fixed | None = None
+
+    def read(self) -> dict[str, _Mart]:
+        return {
+            name: _read_shown(self.con, d, f"{self.published}.{identifier(name)}", self.true[name])
+            for name, d in self.declarations.items()
+        }
+
+    def fixed(self, marts: Mapping[str, _Mart]) -> _Fixed:
+        pattern = tuple(
+            (
+                name,
+                tuple(mart.keys),
+                tuple(
+                    tuple(mart.is_cell(column, row) for row in range(len(mart.keys)))
+                    for column in mart.true
+                ),
+            )
+            for name, mart in marts.items()
+        )
+        if self._fixed is not None and self._fixed.pattern == pattern:
+            return self._fixed
+        head, tail, rests = {}, {}, {}
+        for name in marts:
+            head[name], tail[name], rests[name] = _relations(name, marts, self.threshold)
+        every = [r for name in marts for r in head[name] + tail[name]]
+        untrue = {id(r) for r in every if not _holds(r, marts)}
+        self._fixed = _Fixed(
+            pattern,
+            head,
+            tail,
+            rests,
+            untrue,
+            _public_zeros([r for r in every if id(r) not in untrue]),
+            [r for r in every if r.lo == r.hi and len({m for m, _, _ in r.terms}) > 1],
+        )
+        return self._fixed
+
+    def complements(self, marts: Mapping[str, _Mart]) -> dict[str, set[tuple[int, str]]]:
+        """The gate's complementary suppression across marts, per mart: (row in dimension
+        order from 1, count column) cells to hide so that no equation spanning two marts (a
+        mirror placed in another mart, a roll-up) holds suppressed cells of one sign whose sum
+        a reader can work out and which is below the threshold (one suppressed cell alone is
+        recovered; several summing to 0 are each 0). The smallest shown cell is picked."""
+        out: dict[str, set[tuple[int, str]]] = defaultdict(set)
+        for relation in self.fixed(marts).across:
             hidden = [c for c in relation.terms if marts[c[0]].hidden[c[2]][c[1]]]
             shown = [c for c in relation.terms if c not in hidden]
             if not hidden or not shown or len({relation.terms[c] > 0 for c in hidden}) > 1:
                 continue
             total = sum(marts[m].true[c][r] or 0 for m, r, c in hidden)
-            if len(hidden) == 1 or total < threshold:
+            if len(hidden) == 1 or total < self.threshold:
                 m, r, c = min(shown, key=lambda x: (marts[x[0]].shown[x[2]][x[1]], x))
                 out[m].add((r + 1, c))
-    return dict(out)
+        return dict(out)
+
+    def audit(
+        self, marts: Mapping[str, _Mart], settled: Collection[frozenset[Cell]] = frozenset()
+    ) -> AuditReport:
+        """See ``audit_snapshot``."""
+        started = time.perf_counter()
+        threshold = self.threshold
+        report = AuditReport()
+        fixed = self.fixed(marts)
+        relations: list[_Relation] = []
+        protected: list[tuple[_Relation, str]] = []
+        variables: dict[Cell, int] = {}
+        truth: list[float] = []
+        constants: dict[Cell, float] = {}
+        for name, mart in marts.items():
+            for count in mart.declaration.columns_with("count"):
+                for row in range(len(mart.keys)):
+                    cell = (name, row, count.name)
+                    if mart.hidden[count.name][row]:
+                        variables[cell] = len(truth)
+                        truth.append(float(mart.true[count.name][row] or 0))
+                        protected.append((_Relation({cell: 1.0}, 0.0, 0.0), count.name))
+                    elif mart.shown[count.name][row] is not None:
+                        constants[cell] = float(mart.shown[count.name][row])
+            rates = _rate_relations(name, mart)
+            kept_rates = [r for r in rates if _holds(r, marts)]
+            report.untrue += len(rates) - len(kept_rates)
+            relations += [r for r in fixed.head[name] if id(r) not in fixed.untrue]
+            relations += kept_rates
+            relations += [r for r in fixed.tail[name] if id(r) not in fixed.untrue]
+            protected += [(r, _rest_label(r)) for r in fixed.rests[name]]
+        report.untrue += len(fixed.untrue)
+        public_zero = fixed.public_zero
+        protected = [p for p in protected if len(p[0].terms) > 1 or p[0].terms.keys() - public_zero]
+        protected = [p for p in protected if frozenset(p[0].terms) not in settled]
+        linear = [_substitute(r, variables, constants) for r in relations]
+        objectives = [_objective(r, variables, constants) for r, _ in protected]
+        find = _Find(len(truth))
+        for terms, _, _ in linear:
+            if len(terms) > 1:
+                find.join(terms)
+        for terms, _ in objectives:
+            if len(terms) > 1:
+                find.join(terms)
+        constraints_of: dict[int, list[int]] = defaultdict(list)
+        for i, (terms, _, _) in enumerate(linear):
+            if terms:
+                constraints_of[find.root(next(iter(terms)))].append(i)
+        objectives_of: dict[int, list[int]] = defaultdict(list)
+        narrow: list[tuple[int, float, float]] = []
+        for i, (terms, constant) in enumerate(objectives):
+            if terms:
+                objectives_of[find.root(next(iter(terms)))].append(i)
+            else:
+                if _too_narrow(constant, constant, threshold):
+                    narrow.append((i, constant, constant))  # shown exactly
+        x_true = np.array(truth)
+        for root, wanted in objectives_of.items():
+            rows = constraints_of.get(root, [])
+            if not rows:
+                continue  # unconstrained: anything from 0 up
+            report.systems += 1
+            system = [linear[i] for i in rows], [objectives[i] for i in wanted]
+            digest = system_digest(*system, x_true, threshold)
+            answer = self.known.get(digest)
+            if answer is None:
+                found = _solve(*system, x_true, threshold)
+                report.programs += found.programs
+                answer = found.narrow
+            else:
+                report.reused += 1
+            report.solved[digest] = list(answer)
+            narrow += [(wanted[j], lo, hi) for j, lo, hi in answer]
+        touching: dict[Cell, list[int]] = defaultdict(list)
+        for i, relation in enumerate(relations):
+            for cell in relation.terms:
+                touching[cell].append(i)
+        recoverable: dict[str, int] = defaultdict(int)
+        narrowed = {index for index, _, _ in narrow}
+        report.settled = set(settled) | {
+            frozenset(relation.terms)
+            for i, (relation, _) in enumerate(protected)
+            if i not in narrowed
+        }
+        for name, mart in marts.items():
+            report.suppressed[name] = {
+                (row + 1, column)
+                for column, flags in mart.hidden.items()
+                for row, hidden in enumerate(flags)
+                if hidden and column in mart.true
+            }
+        for index, lo, hi in sorted(narrow):
+            relation, label = protected[index]
+            mart_name, row, _ = next(iter(relation.terms))
+            recoverable[mart_name] += 1
+            pick = _cell_to_hide(relation, relations, touching, constants)
+            if pick is not None:
+                report.hide.setdefault(pick[0], set()).add((pick[1] + 1, pick[2]))
+            if len(report.findings) < MAX_FINDINGS:
+                report.findings.append(
+                    f"{mart_name}: {label} in row {row + 1} (in dimension order) can be narrowed "
+                    f"to {_width(lo, hi) + 1} possible values (threshold {threshold})"
+                )
+        for name, mart in marts.items():
+            columns = mart.declaration.columns_with("count")
+            cells = sum(mart.is_cell(c.name, r) for c in columns for r in range(len(mart.keys)))
+            hidden = sum(sum(mart.hidden[c.name]) for c in columns)
+            report.marts.append(MartAudit(name, cells, hidden, recoverable.get(name, 0)))
+        report.seconds = time.perf_counter() - started
+        return report
 
 
 def audit_snapshot(
@@ -374,111 +589,16 @@ def audit_snapshot(
     source: str = "marts",
     published: str = "snapshot.main",
     settled: Collection[frozenset[Cell]] = frozenset(),
+    known: Mapping[str, Sequence[Narrow]] | None = None,
 ) -> AuditReport:
     """Audit every gated mart of ``published`` (its unsuppressed values are in ``source``).
 
     ``settled``: protected quantities (``AuditReport.settled``) an earlier audit of the same
     marts found wide, when every cell hidden then is hidden now: hiding more only widens the
     ranges (a point consistent with the earlier snapshot is consistent with this one), so they
-    need no program again."""
-    started = time.perf_counter()
-    report = AuditReport()
-    marts = {
-        name: _load(con, d, f"{source}.{identifier(name)}", f"{published}.{identifier(name)}")
-        for name, d in sorted(declarations.items())
-        if d.disclosure_control
-    }
-    relations: list[_Relation] = []
-    protected: list[tuple[_Relation, str]] = []
-    variables: dict[Cell, int] = {}
-    truth: list[float] = []
-    constants: dict[Cell, float] = {}
-    for name, mart in marts.items():
-        for count in mart.declaration.columns_with("count"):
-            for row in range(len(mart.keys)):
-                cell = (name, row, count.name)
-                if mart.hidden[count.name][row]:
-                    variables[cell] = len(truth)
-                    truth.append(float(mart.true[count.name][row] or 0))
-                    protected.append((_Relation({cell: 1.0}, 0.0, 0.0), count.name))
-                elif mart.shown[count.name][row] is not None:
-                    constants[cell] = float(mart.shown[count.name][row])
-        found, rests = _relations(name, marts, threshold)
-        relations += found
-        protected += [(r, _rest_label(r)) for r in rests]
-    kept = [r for r in relations if _holds(r, marts)]
-    report.untrue = len(relations) - len(kept)
-    relations = kept
-    public_zero = _public_zeros(relations)
-    protected = [p for p in protected if len(p[0].terms) > 1 or p[0].terms.keys() - public_zero]
-    protected = [p for p in protected if frozenset(p[0].terms) not in settled]
-    linear = [_substitute(r, variables, constants) for r in relations]
-    objectives = [_objective(r, variables, constants) for r, _ in protected]
-    find = _Find(len(truth))
-    for terms, _, _ in linear:
-        if len(terms) > 1:
-            find.join(terms)
-    for terms, _ in objectives:
-        if len(terms) > 1:
-            find.join(terms)
-    constraints_of: dict[int, list[int]] = defaultdict(list)
-    for i, (terms, _, _) in enumerate(linear):
-        if terms:
-            constraints_of[find.root(next(iter(terms)))].append(i)
-    objectives_of: dict[int, list[int]] = defaultdict(list)
-    narrow: list[tuple[int, float, float]] = []
-    for i, (terms, constant) in enumerate(objectives):
-        if terms:
-            objectives_of[find.root(next(iter(terms)))].append(i)
-        else:
-            if _too_narrow(constant, constant, threshold):
-                narrow.append((i, constant, constant))  # shown exactly
-    x_true = np.array(truth)
-    for root, wanted in objectives_of.items():
-        rows = constraints_of.get(root, [])
-        if not rows:
-            continue  # unconstrained: anything from 0 up
-        report.systems += 1
-        found = _solve(
-            [linear[i] for i in rows], [objectives[i] for i in wanted], x_true, threshold
-        )
-        report.programs += found.programs
-        narrow += [(wanted[j], lo, hi) for j, lo, hi in found.narrow]
-    touching: dict[Cell, list[int]] = defaultdict(list)
-    for i, relation in enumerate(relations):
-        for cell in relation.terms:
-            touching[cell].append(i)
-    recoverable: dict[str, int] = defaultdict(int)
-    narrowed = {index for index, _, _ in narrow}
-    report.settled = set(settled) | {
-        frozenset(relation.terms) for i, (relation, _) in enumerate(protected) if i not in narrowed
-    }
-    for name, mart in marts.items():
-        report.suppressed[name] = {
-            (row + 1, column)
-            for column, flags in mart.hidden.items()
-            for row, hidden in enumerate(flags)
-            if hidden and column in mart.true
-        }
-    for index, lo, hi in sorted(narrow):
-        relation, label = protected[index]
-        mart_name, row, _ = next(iter(relation.terms))
-        recoverable[mart_name] += 1
-        pick = _cell_to_hide(relation, relations, touching, constants)
-        if pick is not None:
-            report.hide.setdefault(pick[0], set()).add((pick[1] + 1, pick[2]))
-        if len(report.findings) < MAX_FINDINGS:
-            report.findings.append(
-                f"{mart_name}: {label} in row {row + 1} (in dimension order) can be narrowed "
-                f"to {_width(lo, hi) + 1} possible values (threshold {threshold})"
-            )
-    for name, mart in marts.items():
-        columns = mart.declaration.columns_with("count")
-        cells = sum(mart.is_cell(c.name, r) for c in columns for r in range(len(mart.keys)))
-        hidden = sum(sum(mart.hidden[c.name]) for c in columns)
-        report.marts.append(MartAudit(name, cells, hidden, recoverable.get(name, 0)))
-    report.seconds = time.perf_counter() - started
-    return report
+    need no program again. ``known``: see ``GroupAudit``."""
+    group = GroupAudit(con, declarations, threshold, source, published, known)
+    return group.audit(group.read(), settled)
 
 
 def _public_zeros(relations: list[_Relation]) -> set[Cell]:
@@ -549,8 +669,36 @@ def _width(lo: float, hi: float) -> int:
 
 @dataclass
 class _Solved:
-    narrow: list[tuple[int, float, float]]
+    narrow: list[Narrow]
     programs: int
+
+
+def system_digest(
+    constraints: list[tuple[dict[int, float], float, float]],
+    objectives: list[tuple[dict[int, float], float]],
+    x_true: np.ndarray,
+    threshold: int,
+) -> str:
+    """SHA-256 of everything ``_solve``'s answer for one system depends on: the hidden counts
+    numbered in order of first appearance (as ``_solve`` numbers them), their unsuppressed
+    values, every constraint and objective in order, the threshold and ``VERSION``. Equal
+    digests mean the same linear programs, so the same ranges."""
+    index: dict[int, int] = {}
+    for terms, *_ in [*constraints, *objectives]:
+        for v in terms:
+            index.setdefault(v, len(index))
+    digest = hashlib.sha256(VERSION.encode())
+
+    def put(*parts: object) -> None:
+        digest.update(repr(parts).encode())
+
+    put(threshold, [float(x_true[v]) for v in index])
+    for terms, lo, hi in constraints:
+        put([(index[v], float(a)) for v, a in terms.items()], float(lo), float(hi))
+    put(len(objectives))
+    for terms, offset in objectives:
+        put([(index[v], float(a)) for v, a in terms.items()], float(offset))
+    return digest.hexdigest()
 
 
 def _solve(

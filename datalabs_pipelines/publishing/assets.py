@@ -15,6 +15,7 @@ from dagster_duckdb import DuckDBResource
 from datalabs_pipelines.governance.disclosure import disclosure_threshold
 from datalabs_pipelines.marts.declaration import MartDeclaration
 from datalabs_pipelines.marts.status import FRESH, mart_statuses
+from datalabs_pipelines.publishing.audit_memory import memory_path, read_known, write_known
 from datalabs_pipelines.publishing.snapshot import DisclosureGateFailed, publish_snapshot
 from datalabs_pipelines.settings import get_settings
 from datalabs_pipelines.warehouse import warehouse_pool
@@ -63,12 +64,16 @@ def build_published_snapshot(
         `data/published/datalabs.duckdb` with `mart_status` (each mart's status, reason,
         data_through and built_at), replaced atomically when the gated tables pass the
         disclosure gate."""
-        target = get_settings().published_path
+        settings = get_settings()
+        target = settings.published_path
         threshold = disclosure_threshold()
+        memory = memory_path(settings.warehouse_path)
         with warehouse.get_connection() as con:
             statuses = mart_statuses(con)
             try:
-                result = publish_snapshot(con, target, by_name, threshold, ungated)
+                result = publish_snapshot(
+                    con, target, by_name, threshold, ungated, read_known(memory)
+                )
             except DisclosureGateFailed as failed:
                 yield dg.AssetCheckResult(
                     check_name=DISCLOSURE_GATE,
@@ -80,6 +85,14 @@ def build_published_snapshot(
                     description="Not publishing: the disclosure gate failed: "
                     f"{failed}. The previous snapshot stays in place."
                 ) from failed
+        if result.audit:
+            try:  # a memory that cannot be kept costs the next publish time, not this one
+                write_known(memory, result.audit.solved)
+            except OSError as error:
+                context.log.warning(
+                    f"the disclosure audit's answers were not kept ({type(error).__name__}): "
+                    "the next publish solves every system"
+                )
         for table, finding in (result.audit.withheld if result.audit else {}).items():
             context.log.warning(f"marts.{table} withheld by the disclosure audit: {finding}")
         for table in result.unpublished:
@@ -117,6 +130,8 @@ def build_published_snapshot(
                         "seconds": round(result.audit.seconds, 2),
                         "rounds": result.audit.rounds,
                         "linear_programs": result.audit.programs,
+                        "systems": result.audit.systems,
+                        "systems_reused": result.audit.reused,
                         "marts": {
                             m.table: {
                                 "cells": m.cells,

@@ -16,7 +16,7 @@ snapshot in place and at most a temporary file, which the next publish removes f
 from __future__ import annotations
 
 import os
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,8 +26,8 @@ from datalabs_pipelines.governance.disclosure import GateReport, gate_table, ver
 from datalabs_pipelines.governance.disclosure_audit import (
     AuditReport,
     Cell,
-    audit_snapshot,
-    complements_across_marts,
+    GroupAudit,
+    Narrow,
 )
 from datalabs_pipelines.marts.declaration import MartDeclaration
 from datalabs_pipelines.pause_points import pause_point
@@ -68,22 +68,30 @@ def temporary_files(target: Path) -> list[Path]:
 
 
 def gate_and_audit(
-    con: duckdb.DuckDBPyConnection, declarations: Mapping[str, MartDeclaration], threshold: int
+    con: duckdb.DuckDBPyConnection,
+    declarations: Mapping[str, MartDeclaration],
+    threshold: int,
+    known: Mapping[str, Sequence[Narrow]] | None = None,
 ) -> tuple[list[GateReport], AuditReport]:
     """Gate every mart of ``declarations`` from ``marts`` into ``snapshot.main`` and audit the
     whole snapshot; while the audit finds counts a reader could narrow, gate the marts it names
     again with the cells it asks for suppressed too.
 
     Marts that no mirror joins share no constraint, so each group of joined marts is gated and
-    audited on its own."""
+    audited on its own. ``known``: systems' answers from an earlier publish's audit
+    (``GroupAudit``)."""
     reports: dict[str, GateReport] = {}
     whole = AuditReport(rounds=0)
     for joined in _joined(declarations):
         group = list(joined)
         while group:
-            audit, rounds = _gate_and_audit_group(con, declarations, group, threshold, reports)
+            audit, rounds = _gate_and_audit_group(
+                con, declarations, group, threshold, reports, known
+            )
             whole.seconds += audit.seconds
             whole.programs += audit.programs
+            whole.reused += audit.reused
+            whole.solved |= audit.solved
             whole.systems += audit.systems
             whole.untrue += audit.untrue
             whole.rounds = max(whole.rounds, rounds)
@@ -111,12 +119,15 @@ def _gate_and_audit_group(
     group: list[str],
     threshold: int,
     reports: dict[str, GateReport],
+    known: Mapping[str, Sequence[Narrow]] | None,
 ) -> tuple[AuditReport, int]:
     """Gate ``group`` and audit it, again with the cells the audit asks for, until it is clean,
     asks for nothing new, or ``MAX_AUDIT_ROUNDS`` is reached; the last audit and the rounds."""
     forced: dict[str, set[tuple[int, str]]] = {name: set() for name in group}
-    todo, rounds, seconds, programs = set(group), 0, 0.0, 0
+    todo, rounds, seconds, programs, reused = set(group), 0, 0.0, 0, 0
+    solved: dict[str, list[Narrow]] = {}
     settled: set[frozenset[Cell]] = set()
+    auditor: GroupAudit | None = None
     while True:
         for name in sorted(todo):
             table = identifier(name)
@@ -128,20 +139,26 @@ def _gate_and_audit_group(
                 threshold,
                 forced[name],
             )
-        joined = {name: declarations[name] for name in group}
-        across = complements_across_marts(con, joined, threshold)
+        if auditor is None:  # after the first gate: the auditor reads the unsuppressed marts
+            joined = {name: declarations[name] for name in group}
+            auditor = GroupAudit(con, joined, threshold, known=known)
+        marts = auditor.read()
+        across = auditor.complements(marts)
         todo = {name for name, cells in across.items() if cells - forced[name]}
         if todo:  # the gate's complements across marts first: no program needed for them
             for name in todo:
                 forced[name] |= across[name]
             continue
         rounds += 1
-        audit = audit_snapshot(con, joined, threshold, settled=settled)
+        audit = auditor.audit(marts, settled)
         seconds += audit.seconds
         programs += audit.programs
+        reused += audit.reused
+        solved |= audit.solved
         todo = {name for name, cells in audit.hide.items() if cells - forced[name]}
         if not audit.findings or not todo or rounds >= MAX_AUDIT_ROUNDS:
             audit.seconds, audit.programs = seconds, programs
+            audit.reused, audit.solved = reused, solved
             return audit, rounds
         # what is hidden stays hidden (the next audit then needs no program for the ranges
         # found wide already), with the cells the audit asks for
@@ -172,8 +189,12 @@ def publish_snapshot(
     declarations: Mapping[str, MartDeclaration],
     threshold: int,
     ungated: Collection[str] = (),
+    known: Mapping[str, Sequence[Narrow]] | None = None,
 ) -> SnapshotResult:
     """Copy every declared ``marts`` table into ``target``, gated where declared.
+
+    ``known``: systems' answers from an earlier publish's audit (``AuditReport.solved``): the
+    audit takes an answer from there when a system is the same, digest for digest.
 
     Tables without a declaration are left out (the gate cannot know their columns' roles).
     Raises ``DisclosureGateFailed`` (and keeps the previous snapshot) when a gated table in the
@@ -201,7 +222,7 @@ def publish_snapshot(
                     name = identifier(table)
                     con.execute(f"CREATE TABLE snapshot.main.{name} AS SELECT * FROM marts.{name}")
             if gated:
-                result.gate, result.audit = gate_and_audit(con, gated, threshold)
+                result.gate, result.audit = gate_and_audit(con, gated, threshold, known)
                 problems += result.audit.findings
             withheld = result.audit.withheld if result.audit else {}
             if withheld and "mart_status" in ungated:
