@@ -235,7 +235,7 @@ def _bench(args: argparse.Namespace) -> int:
     if args.parallel:
         from datalabs_pipelines.bench.parallel import main as parallel
 
-        return parallel(args.scale, args.seed, args.backend, args.parallel)
+        return parallel(args.scale, args.seed, args.backend, args.parallel, args.loads_only)
     from datalabs_pipelines.bench.main import main as bench
 
     return bench(
@@ -374,6 +374,12 @@ def main(argv: list[str] | None = None) -> int:
         default="embedded",
         help="with --parallel: the warehouse (ducklake reads DATALABS_DUCKLAKE_CATALOG and "
         "DATALABS_DUCKLAKE_DATA_PATH: an empty lake)",
+    )
+    bench.add_argument(
+        "--loads-only",
+        action="store_true",
+        help="with --parallel: load with the load jobs alone instead of `datalabs run`, so the "
+        "first multiprocess nightly builds staging, linkage and marts from raw (cheaper)",
     )
     bench.set_defaults(func=_bench)
 

@@ -62,6 +62,15 @@ def materialize_everything(
     defs: dg.Definitions, contracts: list[Contract], instance: dg.DagsterInstance
 ) -> RunOutcome:
     """Release dead runs, run each extract's load job, then ``nightly_job``."""
+    outcome = load_everything(defs, contracts, instance)
+    _tally(run_nightly(defs, instance), "staging, marts and publish", outcome)
+    return outcome
+
+
+def load_everything(
+    defs: dg.Definitions, contracts: list[Contract], instance: dg.DagsterInstance
+) -> RunOutcome:
+    """Release dead runs, then one run of each extract's load job over all its deliveries."""
     outcome = RunOutcome(released_runs=release_dead_runs(instance))
     named = {contract.name: contract for contract in contracts}
     for extract, names in register_deliveries(instance, contracts).items():
@@ -76,7 +85,6 @@ def materialize_everything(
             run_config=QUIET,
         )
         _tally(result, f"load {contract.name}", outcome)
-    _tally(run_nightly(defs, instance), "staging, marts and publish", outcome)
     return outcome
 
 

@@ -26,8 +26,14 @@ class RunMeasurement:
     cpu_seconds: float  # user + system of every waited-for descendant
 
 
-def run_pipeline(paths: BenchPaths, record_sql: bool = True) -> RunMeasurement:
-    """`datalabs run` with the benchmark's environment; output goes to ``paths.run_log``."""
+RUN = ("-m", "datalabs_pipelines.cli", "run")
+
+
+def run_pipeline(
+    paths: BenchPaths, record_sql: bool = True, argv: tuple[str, ...] = RUN
+) -> RunMeasurement:
+    """`datalabs run` (or the module ``argv`` names) with the benchmark's environment; output
+    goes to ``paths.run_log``."""
     env = {**os.environ, **paths.environment()}
     if record_sql:
         env[SQL_LOG_ENV] = str(paths.sql_log)
@@ -35,7 +41,7 @@ def run_pipeline(paths: BenchPaths, record_sql: bool = True) -> RunMeasurement:
     else:
         env.pop(SQL_LOG_ENV, None)
         env.pop(HOOK_ENV, None)
-    command = [sys.executable, "-m", "datalabs_pipelines.cli", "run"]
+    command = [sys.executable, *argv]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     with paths.run_log.open("w") as log:
         started = time.perf_counter()

@@ -12,6 +12,8 @@ each step charged its share of the CPU outside steps (its process's start and im
 On DuckLake, when the catalog's PostgreSQL runs on this machine, its server's process tree is
 sampled too (the lake's catalog CPU, per step as above); with the embedded report of the same
 scale at hand, each step's CPU is set against its embedded CPU: the lake's cost per step.
+Stopped (SIGINT or SIGTERM) during a nightly, the bench ends that run's process session and
+still reports the CPU of the steps that finished (a run too long for the time at hand).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from __future__ import annotations
 import json
 import os
 import resource
+import signal
 import subprocess
 import sys
 import threading
@@ -30,7 +33,7 @@ from pathlib import Path
 import dagster as dg
 
 from datalabs_pipelines.automation.schedules import downstream_of_raw
-from datalabs_pipelines.bench.child import run_pipeline
+from datalabs_pipelines.bench.child import RUN, run_pipeline
 from datalabs_pipelines.bench.daemon import tree_cpu_seconds
 from datalabs_pipelines.bench.events import run_step_spans
 from datalabs_pipelines.bench.workspace import BenchPaths, ensure_sample, fresh_warehouse
@@ -175,11 +178,25 @@ def _sample(
         until.wait(SAMPLE_SECONDS)
 
 
+def wait_or_stop(child: subprocess.Popen) -> bool:
+    """Wait for ``child``, started in a session of its own; True when the wait was
+    interrupted (KeyboardInterrupt) and the child's whole session (its step processes too)
+    was killed instead."""
+    try:
+        child.wait()
+        return False
+    except KeyboardInterrupt:
+        os.killpg(child.pid, signal.SIGKILL)
+        child.wait()
+        return True
+
+
 def run_nightly(
     env: dict[str, str], concurrency: int, log: Path, postgres: int | None = None
 ) -> dict:
     """The multiprocess nightly in a child process; its spans, CPU per step and wall time,
-    and, given the catalog server's pid, that server's CPU in all and per step."""
+    and, given the catalog server's pid, that server's CPU in all and per step. Stopped, the
+    steps that finished keep their CPU; the unfinished step's counts outside steps."""
     samples: dict[str, list[tuple[float, float]]] = {}
     done = threading.Event()
     load_before = os.getloadavg()
@@ -191,13 +208,17 @@ def run_nightly(
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,
+            start_new_session=True,  # so that a stop ends its step processes with it
         )
         roots = {"run": child.pid, **({"postgres": postgres} if postgres else {})}
         sampler = threading.Thread(target=_sample, args=(roots, done, samples))
         sampler.start()
-        returncode = child.wait()
-        done.set()
-        sampler.join()
+        try:
+            stopped = wait_or_stop(child)
+        finally:
+            done.set()
+            sampler.join()
+        returncode = child.returncode
     wall = time.time() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     with dg.DagsterInstance.get() as instance:
@@ -209,7 +230,12 @@ def run_nightly(
     result = {
         "concurrency": concurrency,
         "load_average": [load_before[0], os.getloadavg()[0]],  # 1-minute, at start and end
-        "status": status if returncode == 0 else f"{status} (exit {returncode})",
+        "status": "STOPPED"
+        if stopped
+        else status
+        if returncode == 0
+        else f"{status} (exit {returncode})",
+        "steps_finished": len(spans),
         "wall_seconds": wall,
         "cpu_seconds": after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime,
         "cpu_outside_steps": outside,
@@ -240,9 +266,15 @@ def lake_cost(embedded: dict, lake: dict) -> dict[str, dict[str, float]]:
     }
 
 
-def bench_parallel(scale: float, seed: int, backend: str, workers: list[int], out: Path) -> dict:
-    """Load once with `datalabs run`, then the multiprocess nightly once per worker count; the
-    report is written to ``out`` after each, so a bench stopped early keeps what it measured."""
+LOADS_ONLY = ("-m", "datalabs_pipelines.bench.loads_child")
+
+
+def bench_parallel(
+    scale: float, seed: int, backend: str, workers: list[int], out: Path, loads_only: bool = False
+) -> dict:
+    """Load once with `datalabs run` (or, ``loads_only``, the load jobs alone), then the
+    multiprocess nightly once per worker count; the report is written to ``out`` after each,
+    so a bench stopped early keeps what it measured."""
     ensure_sample(BenchPaths(scale, seed), progress=False)
     paths = BackendPaths(scale, seed, backend=backend)
     fresh_warehouse(paths)
@@ -254,20 +286,28 @@ def bench_parallel(scale: float, seed: int, backend: str, workers: list[int], ou
     for name in ("DATALABS_SQL_LOG", "DATALABS_CONNECTION_HOOK"):
         env.pop(name, None)
     os.environ.update(env)  # run_pipeline passes os.environ on
-    load = run_pipeline(paths, record_sql=False)
+    load = run_pipeline(paths, record_sql=False, argv=LOADS_ONLY if loads_only else RUN)
     if load.returncode != 0:
-        raise RuntimeError(f"`datalabs run` failed: see {paths.run_log}")
+        raise RuntimeError(f"the load failed: see {paths.run_log}")
     deps = step_dependencies()
     server = catalog_server_pid(env[CATALOG_VARIABLE]) if backend == "ducklake" else None
     report = {
         "scale": scale,
         "backend": backend,
         "cpu_count": os.cpu_count(),
-        "load_run": {"wall_seconds": load.wall_seconds, "cpu_seconds": load.cpu_seconds},
+        "load_run": {
+            "wall_seconds": load.wall_seconds,
+            "cpu_seconds": load.cpu_seconds,
+            "loads_only": loads_only,
+        },
         "runs": [],
     }
     for n in workers:
         result = run_nightly(env, n, paths.root / f"parallel-{backend}-{n}.log", server)
+        if result["status"] == "STOPPED":  # finished steps only: no estimate, no further N
+            report["runs"].append(result)
+            out.write_text(json.dumps(report, indent=2))
+            break
         steps = result["step_cpu_seconds"]
         result["estimate"] = asdict(estimate(steps, deps, CORES))
         # each step's share of the CPU outside steps: its process start, imports, the executor
@@ -282,13 +322,21 @@ def bench_parallel(scale: float, seed: int, backend: str, workers: list[int], ou
 def format_parallel(report: dict) -> str:
     lines = [
         f"scale {report['scale']}, {report['backend']}, {report['cpu_count']} CPUs; loading "
-        f"`datalabs run` {report['load_run']['wall_seconds']:.0f} s wall, "
+        f"{'(load jobs only)' if report['load_run'].get('loads_only') else '`datalabs run`'} "
+        f"{report['load_run']['wall_seconds']:.0f} s wall, "
         f"{report['load_run']['cpu_seconds']:.0f} s CPU",
         f"{'N':>3} {'status':>8} {'load':>9} {'wall s':>7} {'CPU s':>7} {'in steps':>8} "
         f"{'PG CPU s':>8} {'at once':>7} {'crit. path s':>12} {CORES}-core bound s  speed-up"
         "  (with starts)",
     ]
     for r in report["runs"]:
+        if "estimate" not in r:
+            lines.append(
+                f"{r['concurrency']:>3} stopped after {r['steps_finished']} steps, "
+                f"{r['wall_seconds']:.0f} s wall, {r['cpu_seconds']:.0f} s CPU "
+                f"({sum(r['step_cpu_seconds'].values()):.0f} s in finished steps)"
+            )
+            continue
         e = r["estimate"]
         load = "{:.1f}-{:.1f}".format(*r["load_average"])
         server = r.get("postgres_cpu_seconds")
@@ -300,8 +348,9 @@ def format_parallel(report: dict) -> str:
             f"{e['speedup_bound']:>8.2f}  ({r['estimate_with_starts']['bound_seconds']:.1f} s, "
             f"{r['estimate_with_starts']['speedup_bound']:.2f})"
         )
-    last = report["runs"][-1]["estimate"]
-    lines.append("critical path: " + " → ".join(last["critical_path"]))
+    finished = [r["estimate"] for r in report["runs"] if "estimate" in r]
+    if finished:
+        lines.append("critical path: " + " → ".join(finished[-1]["critical_path"]))
     return "\n".join(lines)
 
 
@@ -326,10 +375,13 @@ def path_of(paths: BenchPaths, backend: str) -> Path:
     return paths.base / f"bench-parallel-{paths.name}-{backend}.json"
 
 
-def main(scale: float, seed: int, backend: str, workers: list[int]) -> int:
+def main(
+    scale: float, seed: int, backend: str, workers: list[int], loads_only: bool = False
+) -> int:
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # a stop by kill, as by Ctrl-C
     paths = BenchPaths(scale, seed)
     out = path_of(paths, backend)
-    report = bench_parallel(scale, seed, backend, workers, out)
+    report = bench_parallel(scale, seed, backend, workers, out, loads_only)
     print(format_parallel(report))
     embedded = path_of(paths, "embedded")
     if backend == "ducklake" and embedded.is_file():
@@ -337,7 +389,7 @@ def main(scale: float, seed: int, backend: str, workers: list[int]) -> int:
         report["lake_cost"] = {
             r["concurrency"]: lake_cost(by_n[r["concurrency"]], r)
             for r in report["runs"]
-            if r["concurrency"] in by_n
+            if r["concurrency"] in by_n and "estimate" in by_n[r["concurrency"]]
         }
         for n, cost in report["lake_cost"].items():
             print(format_lake_cost(n, cost))

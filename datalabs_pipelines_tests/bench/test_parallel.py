@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import signal
+import subprocess
+
 import pytest
 
+from datalabs_pipelines.bench.cpu import proc_stats
 from datalabs_pipelines.bench.parallel import (
     BackendPaths,
     cpu_by_step,
     critical_path,
     estimate,
     lake_cost,
+    wait_or_stop,
 )
 from datalabs_pipelines.bench.workspace import BenchPaths
 
@@ -65,3 +70,32 @@ def test_each_backend_keeps_its_own_folder_and_reads_the_shared_sample(tmp_path)
     assert lake.landing == embedded.landing == shared.landing
     assert lake.dagster_home != embedded.dagster_home
     assert lake.warehouse.parent == lake.root != shared.root
+
+
+def test_a_stopped_wait_ends_the_childs_whole_session():
+    """A stop (KeyboardInterrupt, as SIGINT or the bench's SIGTERM raise it) kills the child
+    and what it started, so that the finished steps can be reported without it."""
+    child = subprocess.Popen(["sh", "-c", "sleep 30 & sleep 30"], start_new_session=True)
+    previous = signal.signal(signal.SIGALRM, signal.default_int_handler)
+    signal.setitimer(signal.ITIMER_REAL, 0.3)
+    try:
+        assert wait_or_stop(child) is True
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    assert child.returncode == -signal.SIGKILL
+    assert living_in_group(child.pid) == []  # the grandchild sleep went with it
+
+
+def living_in_group(group: int) -> list[int]:
+    """Processes of a process group that are not zombies (an orphan waits for init to reap)."""
+    found = []
+    for pid, fields in proc_stats():
+        if int(fields[2]) == group and fields[0] != "Z":  # state, ppid, pgrp
+            found.append(pid)
+    return found
+
+
+def test_a_child_that_ends_is_waited_for():
+    child = subprocess.Popen(["true"], start_new_session=True)
+    assert wait_or_stop(child) is False and child.returncode == 0
