@@ -314,10 +314,9 @@ def promote(con: duckdb.DuckDBPyConnection, contract: Contract) -> None:
 
 def keep_live_table(con: duckdb.DuckDBPyConnection, contract: Contract) -> None:
     """Drop the rejected candidates (the staged lines stay as the live table was built);
-    where no live table exists yet, leave an empty one."""
+    where no live table exists yet, leave an empty one (so every asset's table exists)."""
     _drop_delta(con, contract)
-    reject(con, (staging_table(contract), identities_table(contract)), leave_empty=True)
-    reject(con, (lines_table(contract),), leave_empty=False)
+    reject(con, _tables(contract), leave_empty=True)
 
 
 def _drop_delta(con: duckdb.DuckDBPyConnection, contract: Contract) -> None:

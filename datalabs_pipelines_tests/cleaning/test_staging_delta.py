@@ -129,3 +129,28 @@ def test_checks_see_the_whole_table_and_a_rejected_night_is_retried(tmp_path, pe
     scratch, expected = scratch_outcomes(tmp_path, people_contract, DELIVERIES)
     assert differing_tables(staged_sums(night), scratch) == []
     assert outcomes == expected and all(o.passed for o in outcomes if o.severity == "error")
+
+
+def test_a_rejected_first_night_leaves_empty_tables_and_the_next_equals_scratch(
+    tmp_path, people_contract
+):
+    night, folder = tmp_path / "night.duckdb", tmp_path / "landing"
+    folder.mkdir()
+    bad = {**DELIVERIES, "people_e.txt": OUT_OF_RANGE}
+    load(night, people_contract, bad, folder)
+    _, outcomes = checked_night(night, people_contract)
+    assert any(o.severity == "error" and not o.passed for o in outcomes)
+    # the staging table, the identities and the staged lines exist, empty, for every asset
+    with duckdb.connect(str(night)) as con:
+        counts = {
+            table: con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+            for table in ("staging.people", "pii.people_identities", "pii.people_staged_lines")
+        }
+    assert counts == dict.fromkeys(counts, 0)
+
+    with duckdb.connect(str(night)) as con:
+        withdraw(con, people_contract, "people_e.txt", reason="test")
+    _, outcomes = checked_night(night, people_contract)
+    scratch, expected = scratch_outcomes(tmp_path, people_contract, DELIVERIES)
+    assert differing_tables(staged_sums(night), scratch) == []
+    assert outcomes == expected
