@@ -157,6 +157,10 @@ def run_incremental(scale: float, seed: int, progress: bool = True) -> dict[str,
         "tonight_nightly_waiting_seconds": night.nightly.run.waiting_seconds,
         "tonight_nightly_cpu_seconds": night.nightly.cpu_seconds,
         "tonight_peak_tree_rss_bytes": night.nightly.peak_tree_rss_bytes,
+        "tonight_step_seconds": _slowest_first(
+            {step: ended - started for step, started, ended in night.nightly.run.steps}
+        ),
+        "tonight_step_cpu_seconds": _slowest_first(night.nightly.step_cpu or {}),
         "full_ok": full.returncode == 0,
         "full_wall_seconds": full.wall_seconds,
         "full_cpu_seconds": full.cpu_seconds,
@@ -170,6 +174,10 @@ def run_incremental(scale: float, seed: int, progress: bool = True) -> dict[str,
     out = paths.base / f"bench-{paths.name}-incremental.json"
     out.write_text(json.dumps(report, indent=2, default=str))
     return report
+
+
+def _slowest_first(seconds: dict[str, float]) -> dict[str, float]:
+    return {k: round(v, 2) for k, v in sorted(seconds.items(), key=lambda kv: -kv[1])}
 
 
 def _differing(report: dict[str, Any], layer: str) -> str:
@@ -198,6 +206,10 @@ def format_incremental(report: dict[str, Any]) -> str:
             f"  snapshot tables differing from the full rebuild: {_differing(report, 'snapshot')}",
             "  staging and integrated tables differing (person keys, run ids, run logs left out): "
             f"{_differing(report, 'integrated')}",
+            "  tonight's slowest steps: "
+            + ", ".join(
+                f"{k} {v:.1f} s" for k, v in list(report["tonight_step_seconds"].items())[:8]
+            ),
         ]
     )
 
