@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import dagster as dg
+import duckdb
 
 from datalabs_pipelines.bench.checksums import differing_tables, table_checksums
 from datalabs_pipelines.bench.child import RunMeasurement, run_pipeline
@@ -35,8 +36,11 @@ from datalabs_pipelines.bench.daemon import (
 from datalabs_pipelines.bench.report import ratio
 from datalabs_pipelines.bench.workspace import BenchPaths, ensure_sample, fresh_warehouse
 from datalabs_pipelines.contracts import all_contracts
+from datalabs_pipelines.evaluation.incremental_linkage import differing
 from datalabs_pipelines.ingestion.landing import Delivery, deliveries
+from datalabs_pipelines.linkage.keys import CROSSWALK
 from datalabs_pipelines.settings import get_settings
+from datalabs_pipelines.warehouse import literal, qualified
 
 # Tonight's arrivals: the newest delivery of each (a quarter of wages, a benefit program's file)
 ARRIVING = ("ui_wages", "snap_enrollment")
@@ -46,6 +50,7 @@ COMPARED_SCHEMAS = ("staging", "integrated")
 # the rebuild)
 LEFT_OUT_COLUMNS = ("person_key", "run_id")
 # one row per run by design: tonight holds two, the rebuild one
+TONIGHT_KEYS = "tonight-person-keys.parquet"
 RUN_LOGS = ("integrated.person_linkage_models", "integrated.vendor_linkage_models")
 
 
@@ -118,6 +123,33 @@ def integrated_sums(paths: BenchPaths) -> dict[str, str]:
     return {table: digest for table, digest in sums.items() if table not in RUN_LOGS}
 
 
+def save_person_keys(paths: BenchPaths) -> Path:
+    """Tonight's record → person key (no identifier), kept beside the sample until the
+    rebuild's keys are compared with it."""
+    out = paths.root / TONIGHT_KEYS
+    with duckdb.connect(str(paths.warehouse), read_only=True) as con:
+        con.execute(
+            f"COPY (SELECT source_extract, record_id, person_key AS k FROM {qualified(CROSSWALK)})"
+            f" TO {literal(str(out))} (FORMAT parquet)"
+        )
+    return out
+
+
+def person_clusters_differing(paths: BenchPaths, tonight_keys: Path) -> dict[str, Any]:
+    """How tonight's partition of person records differs from the rebuild's (keys are random,
+    so clusters are compared by their members)."""
+    with duckdb.connect() as con:
+        con.execute(f"ATTACH {literal(str(paths.warehouse))} AS rebuilt (READ_ONLY)")
+        con.execute(f"CREATE TEMP TABLE tonight AS FROM read_parquet({literal(str(tonight_keys))})")
+        con.execute(
+            "CREATE TEMP TABLE rebuild AS SELECT source_extract, record_id, person_key AS k "
+            f"FROM rebuilt.{qualified(CROSSWALK)}"
+        )
+        found = differing(con, "tonight", "rebuild")
+    tonight_keys.unlink()
+    return found
+
+
 def snapshot_sums() -> dict[str, str]:
     """The published snapshot's tables (the environment points at the benchmark's folders)."""
     published = get_settings().published_path
@@ -140,10 +172,12 @@ def run_incremental(scale: float, seed: int, progress: bool = True) -> dict[str,
     night = tonight(paths, expected_loads=len(held))
     tonight_snapshot = snapshot_sums()
     tonight_integrated = integrated_sums(paths)
+    tonight_keys = save_person_keys(paths)
     fresh_warehouse(paths)
     full: RunMeasurement = run_pipeline(paths, record_sql=False)
     full_snapshot = snapshot_sums()
     full_integrated = integrated_sums(paths)
+    clusters = person_clusters_differing(paths, tonight_keys)
     report: dict[str, Any] = {
         "scale": scale,
         "seed": seed,
@@ -169,6 +203,7 @@ def run_incremental(scale: float, seed: int, progress: bool = True) -> dict[str,
         "snapshot_tables_differing": differing_tables(tonight_snapshot, full_snapshot),
         "integrated_tables_compared": len(full_integrated),
         "integrated_tables_differing": differing_tables(tonight_integrated, full_integrated),
+        "person_clusters_against_rebuild": clusters,
         "loads": [asdict(r) for r in night.loads],
     }
     out = paths.base / f"bench-{paths.name}-incremental.json"
@@ -178,6 +213,13 @@ def run_incremental(scale: float, seed: int, progress: bool = True) -> dict[str,
 
 def _slowest_first(seconds: dict[str, float]) -> dict[str, float]:
     return {k: round(v, 2) for k, v in sorted(seconds.items(), key=lambda kv: -kv[1])}
+
+
+def _clusters(found: dict[str, Any]) -> str:
+    by_extract = ", ".join(f"{k} {v:,}" for k, v in found["by_extract"].items())
+    return f"{found['records_in_differing_clusters']:,} of {found['records']:,}" + (
+        f" ({by_extract})" if by_extract else ""
+    )
 
 
 def _differing(report: dict[str, Any], layer: str) -> str:
@@ -206,6 +248,8 @@ def format_incremental(report: dict[str, Any]) -> str:
             f"  snapshot tables differing from the full rebuild: {_differing(report, 'snapshot')}",
             "  staging and integrated tables differing (person keys, run ids, run logs left out): "
             f"{_differing(report, 'integrated')}",
+            "  person records in a cluster the rebuild draws differently (linkage, issue 20.2): "
+            f"{_clusters(report['person_clusters_against_rebuild'])}",
             "  tonight's slowest steps: "
             + ", ".join(
                 f"{k} {v:.1f} s" for k, v in list(report["tonight_step_seconds"].items())[:8]

@@ -66,27 +66,38 @@ def _keys(con: duckdb.DuckDBPyConnection, into: str) -> None:
     )
 
 
-def differing(con: duckdb.DuckDBPyConnection, a: str, b: str) -> dict[str, int]:
+def differing(con: duckdb.DuckDBPyConnection, a: str, b: str) -> dict[str, Any]:
     """Records (of ``a`` and ``b``: source_extract, record_id, k) whose key differs, and whose
-    cluster (the records sharing its key) differs."""
-    changed, strict, records = con.execute(
+    cluster (the records sharing its key) differs, in all and by extract."""
+    con.execute(
         f"""
-        WITH j AS (
-            SELECT a.k AS ka, b.k AS kb FROM {a} a JOIN {b} b USING (source_extract, record_id)
-        ),
-        na AS (SELECT ka, count(*) AS n FROM j GROUP BY ka),
-        nb AS (SELECT kb, count(*) AS n FROM j GROUP BY kb),
-        nab AS (SELECT ka, kb, count(*) AS n FROM j GROUP BY ka, kb)
-        SELECT (SELECT count(*) FROM j WHERE ka <> kb),
-               coalesce(sum(nab.n) FILTER (WHERE nab.n <> na.n OR nab.n <> nb.n), 0),
-               (SELECT count(*) FROM j)
-        FROM nab JOIN na USING (ka) JOIN nb USING (kb)
+        CREATE OR REPLACE TEMP TABLE _joined AS
+        SELECT source_extract, a.k AS ka, b.k AS kb
+        FROM {a} a JOIN {b} b USING (source_extract, record_id)
         """
+    )
+    by_extract = con.execute(
+        """
+        WITH na AS (SELECT ka, count(*) AS n FROM _joined GROUP BY ka),
+        nb AS (SELECT kb, count(*) AS n FROM _joined GROUP BY kb),
+        nab AS (SELECT ka, kb, count(*) AS n FROM _joined GROUP BY ka, kb),
+        moved AS (
+            SELECT ka, kb FROM nab JOIN na USING (ka) JOIN nb USING (kb)
+            WHERE nab.n <> na.n OR nab.n <> nb.n
+        )
+        SELECT source_extract, count(*) FROM _joined SEMI JOIN moved USING (ka, kb)
+        GROUP BY ALL ORDER BY 2 DESC, 1
+        """
+    ).fetchall()
+    records, changed = con.execute(
+        "SELECT count(*), count(*) FILTER (WHERE ka <> kb) FROM _joined"
     ).fetchone()
+    con.execute("DROP TABLE _joined")
     return {
         "records": records,
         "records_key_changed": changed,
-        "records_in_differing_clusters": int(strict),
+        "records_in_differing_clusters": sum(n for _, n in by_extract),
+        "by_extract": dict(by_extract),
     }
 
 

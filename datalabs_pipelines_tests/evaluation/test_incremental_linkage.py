@@ -20,6 +20,7 @@ def test_keys_moved_and_differing_clusters():
         "records": 5,
         "records_key_changed": 2,  # 4 moved to K1; 5's key differs although alone in both
         "records_in_differing_clusters": 4,  # all of {1, 2, 3, 4}
+        "by_extract": {"x": 4},
     }
     assert differing(con, "a", "a")["records_in_differing_clusters"] == 0
 
