@@ -49,8 +49,9 @@ COMPARED_SCHEMAS = ("staging", "integrated")
 # left out of the comparison: random keys, and which run wrote a row (two runs tonight, one in
 # the rebuild)
 LEFT_OUT_COLUMNS = ("person_key", "run_id")
-# one row per run by design: tonight holds two, the rebuild one
+# tonight's record -> person key, kept while the warehouse is rebuilt (no identifier)
 TONIGHT_KEYS = "tonight-person-keys.parquet"
+# one row per run by design: tonight holds two, the rebuild one
 RUN_LOGS = ("integrated.person_linkage_models", "integrated.vendor_linkage_models")
 
 
