@@ -4,11 +4,12 @@ A schedule tick (or the UI's launch button) creates a run of ``nightly_job`` and
 the instance's run coordinator (the queued one by default); ``dagster-daemon`` dequeues it and
 the run launcher has the code server start it in a process of its own (the run worker). Here
 the benchmark starts what `make ui` starts (`dagster dev`: webserver, daemon and one long-lived
-code server, as a deployment runs them), and `dagster job launch` creates and submits the run
-the same way. The run record gives the time from the run's creation to its end: queue, launch,
-process start, import of the code location, and the steps. The same span of the nightly run
-inside `datalabs run` (creation to end, in process) is what it is compared with, in wall time
-and in CPU (``bench/cpu.py``): on a shared machine the CPU is the figure to trust.
+code server, as a deployment runs them), and submits the run through the webserver's GraphQL
+API, as the UI's launch button does. The run record gives the time from the run's creation to
+its end: queue, launch, process start, import of the code location, and the steps. The same
+span of the nightly run inside `datalabs run` (creation to end, in process) is what it is
+compared with, in wall time and in CPU (``bench/cpu.py``): on a shared machine the CPU is the
+figure to trust.
 
 (`dagster-daemon run -w workspace.yaml` alone is not what users run: with a ``python_module``
 workspace it starts its own code server and replaces it every 60 s, a fresh import of the code
@@ -23,7 +24,7 @@ import socket
 import subprocess
 import sys
 import time
-import uuid
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -48,7 +49,7 @@ from datalabs_pipelines.settings import PROJECT_ROOT
 BIN = Path(sys.executable).parent
 WORKSPACE = PROJECT_ROOT / "workspace.yaml"
 QUEUE_DAEMON = "QUEUED_RUN_COORDINATOR"
-TAGS = '{"datalabs/trigger": "bench"}'
+TAGS = {"datalabs/trigger": "bench"}
 FINISHED = {dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE, dg.DagsterRunStatus.CANCELED}
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
@@ -78,9 +79,9 @@ class RunSpan:
 @dataclass(frozen=True)
 class DaemonLaunch:
     run: RunSpan
-    cpu_seconds: float  # everything below `make ui` and the launch command, creation to end
+    cpu_seconds: float  # everything below `make ui`, creation to end
     peak_tree_rss_bytes: int
-    # that CPU by process: run worker, code server, daemon, webserver, launch command
+    # that CPU by process: run worker, code server, daemon, webserver
     cpu_by_role: dict[str, float] | None = None
     step_cpu: dict[str, float] | None = None  # the run worker's, per step
 
@@ -141,14 +142,18 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_daemon(env: dict[str, str], log: Path, timeout: float = 300) -> Iterator[int]:
-    """What `make ui` runs (`dagster dev` on the project's workspace: webserver, daemon and a
-    long-lived code server) until the block ends; yields its pid once the daemon's run queue
-    reports a heartbeat. It runs in its own process group, ended by its id."""
+def running_daemon(
+    env: dict[str, str], log: Path, port: int | None = None, timeout: float = 300
+) -> Iterator[int]:
+    """What `make ui` runs (`dagster dev` on the project's workspace: webserver on ``port``,
+    daemon and a long-lived code server) until the block ends; yields its pid once the daemon's
+    run queue reports a heartbeat and the webserver answers. It runs in its own process group,
+    ended by its id."""
+    port = port or free_port()
     started = time.time()
     with log.open("w") as out:
         daemon = subprocess.Popen(
-            [str(BIN / "dagster"), "dev", "-w", str(WORKSPACE), "-p", str(free_port())],
+            [str(BIN / "dagster"), "dev", "-w", str(WORKSPACE), "-p", str(port)],
             cwd=PROJECT_ROOT,
             env=env,
             stdout=out,
@@ -160,6 +165,7 @@ def running_daemon(env: dict[str, str], log: Path, timeout: float = 300) -> Iter
             wait_for(
                 lambda: _queue_beats_since(instance, started), timeout, "the daemon's run queue"
             )
+        wait_for(lambda: _answers(port), timeout, "the webserver")
         yield daemon.pid
     finally:
         if daemon.poll() is None:
@@ -169,6 +175,25 @@ def running_daemon(env: dict[str, str], log: Path, timeout: float = 300) -> Iter
             except subprocess.TimeoutExpired:
                 os.killpg(daemon.pid, signal.SIGKILL)
                 daemon.wait(timeout=10)
+
+
+def _answers(port: int) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/server_info", timeout=5):
+            return True
+    except OSError:
+        return False
+
+
+def submit_through_webserver(port: int, job: str) -> str:
+    """Launch ``job`` as the UI's launch button does: the webserver's GraphQL API creates the
+    run from the code location it has loaded and submits it to the run queue. Returns the run's
+    id. (`dagster job launch` loads the workspace in a process of its own and took about 5 s
+    between creating the run and queueing it.)"""
+    from dagster_graphql import DagsterGraphQLClient
+
+    client = DagsterGraphQLClient("127.0.0.1", port_number=port)
+    return client.submit_job_execution(job, tags=TAGS)
 
 
 def _queue_beats_since(instance: dg.DagsterInstance, since: float) -> bool:
@@ -210,22 +235,13 @@ def launch_nightly(paths: BenchPaths, timeout: float = 3600) -> DaemonLaunch:
     env = {**os.environ, **paths.environment()}
     for recorder in ("DATALABS_SQL_LOG", "DATALABS_CONNECTION_HOOK"):
         env.pop(recorder, None)
-    run_id = str(uuid.uuid4())
+    port = free_port()
     with (
-        running_daemon(env, paths.root / "daemon.log") as root,
+        running_daemon(env, paths.root / "daemon.log", port) as root,
         TreeCpu(root, role=dagster_role) as served,
         PeakTreeRss(root) as memory,
     ):
-        launch = subprocess.Popen(
-            [str(BIN / "dagster"), "job", "launch", "-w", str(WORKSPACE)]
-            + ["-j", NIGHTLY_JOB, "--run-id", run_id, "--tags", TAGS],
-            cwd=PROJECT_ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-        )
-        with TreeCpu(launch.pid, role=lambda _: "launch command") as launcher:
-            if launch.wait() != 0:
-                raise subprocess.CalledProcessError(launch.returncode, launch.args)
+        run_id = submit_through_webserver(port, NIGHTLY_JOB)
         with dg.DagsterInstance.get() as instance:
             wait_for(
                 lambda: instance.get_run_by_id(run_id).status in FINISHED,
@@ -234,9 +250,6 @@ def launch_nightly(paths: BenchPaths, timeout: float = 3600) -> DaemonLaunch:
             )
             span = run_span(instance, run_id)
     end = span.ended if span.ended is not None else time.time()
-    by_role = {
-        **used_between(served.series, span.created, end),
-        **used_between(launcher.series, span.created, end),
-    }
+    by_role = used_between(served.series, span.created, end)
     steps = step_cpu(served.series, list(span.steps), "run worker")
     return DaemonLaunch(span, sum(by_role.values()), memory.peak_bytes, by_role, steps)
