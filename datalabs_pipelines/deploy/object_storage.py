@@ -19,6 +19,7 @@ import duckdb
 from datalabs_pipelines.warehouse import literal
 
 ENDPOINT_VARIABLE = "DATALABS_S3_ENDPOINT"
+REGION_VARIABLE = "AWS_REGION"
 SCHEMES = ("s3://",)
 SECRET_NAME = "datalabs_lake_storage"
 EXTENSIONS = ("httpfs", "aws")
@@ -44,7 +45,8 @@ def endpoint_options(endpoint: str) -> dict[str, str]:
     URL).
 
     An S3-compatible store is reached by path (``http://host/bucket/key``), not by a virtual
-    host per bucket; TLS is off only when the URL says ``http://``.
+    host per bucket; TLS is off only when the URL says ``http://``. Its key comes from the
+    variables (or ``~/.aws``) only: the chain skips AWS's web identity and instance metadata.
     """
     if not endpoint:
         return {}
@@ -55,12 +57,22 @@ def endpoint_options(endpoint: str) -> dict[str, str]:
         "ENDPOINT": literal(parts.netloc),
         "URL_STYLE": "'path'",
         "USE_SSL": "true" if parts.scheme == "https" else "false",
+        "CHAIN": "'env;config'",
     }
 
 
 def secret_statement(data_path: str) -> str:
     """``CREATE OR REPLACE SECRET`` for the lake's data path: the credential chain, scoped to
-    the data path, with the custom endpoint's options. It holds no key."""
+    the data path, with the custom endpoint's options. It holds no key.
+
+    ``AWS_REGION`` is required: without it the AWS SDK asks the instance-metadata address
+    for one (seen with strace even when the secret names a region), which off AWS only waits.
+    """
+    if not os.environ.get(REGION_VARIABLE, "").strip():
+        raise ValueError(
+            f"a lake on object storage needs {REGION_VARIABLE} (any region, e.g. us-east-1, "
+            "for an S3-compatible store)"
+        )
     options = {
         "TYPE": "s3",
         "PROVIDER": "credential_chain",

@@ -95,6 +95,13 @@ def test_the_secret_statement_names_the_store_never_a_key(s3, s3_lake):
     assert s3.secret_key not in statement and s3.key_id not in statement
 
 
+def test_a_lake_on_object_storage_needs_a_region(s3_lake, monkeypatch):
+    """Else the AWS SDK would ask the cloud's instance-metadata address for one."""
+    monkeypatch.delenv(object_storage.REGION_VARIABLE)
+    with pytest.raises(ValueError, match=object_storage.REGION_VARIABLE):
+        object_storage.secret_statement(lake.lake_settings().data_path)
+
+
 def test_a_lake_in_a_local_folder_loads_no_object_storage_extension(
     postgres, tmp_path, monkeypatch
 ):
@@ -116,22 +123,24 @@ def test_a_lake_in_a_local_folder_loads_no_object_storage_extension(
 
 
 @pytest.mark.parametrize(
-    ("endpoint", "options"),
+    ("endpoint", "host", "use_ssl"),
     [
-        ("", {}),
-        ("minio:9000", {"ENDPOINT": "'minio:9000'", "URL_STYLE": "'path'", "USE_SSL": "true"}),
-        (
-            "http://minio:9000",
-            {"ENDPOINT": "'minio:9000'", "URL_STYLE": "'path'", "USE_SSL": "false"},
-        ),
-        (
-            "https://s3.example.org/",
-            {"ENDPOINT": "'s3.example.org'", "URL_STYLE": "'path'", "USE_SSL": "true"},
-        ),
+        ("minio:9000", "'minio:9000'", "true"),
+        ("http://minio:9000", "'minio:9000'", "false"),
+        ("https://s3.example.org/", "'s3.example.org'", "true"),
     ],
 )
-def test_a_custom_endpoint_is_reached_by_path_with_tls_unless_http(endpoint, options):
-    assert object_storage.endpoint_options(endpoint) == options
+def test_a_custom_endpoint_is_reached_by_path_with_tls_unless_http(endpoint, host, use_ssl):
+    assert object_storage.endpoint_options(endpoint) == {
+        "ENDPOINT": host,
+        "URL_STYLE": "'path'",
+        "USE_SSL": use_ssl,
+        "CHAIN": "'env;config'",
+    }
+
+
+def test_aws_s3_itself_takes_the_whole_credential_chain():
+    assert object_storage.endpoint_options("") == {}
 
 
 def test_an_endpoint_that_is_no_url_is_refused():
