@@ -9,10 +9,11 @@ import dagster as dg
 import duckdb
 import pytest
 
+from datalabs_pipelines.bench import sqllog
 from datalabs_pipelines.bench.checksums import table_checksums
 from datalabs_pipelines.deploy import lake, object_storage
 from datalabs_pipelines.quality.expectations import evaluate
-from datalabs_pipelines.warehouse import warehouse_resource
+from datalabs_pipelines.warehouse import HOOK_ENV, warehouse_resource
 from datalabs_pipelines_tests.deploy.s3_server import BUCKET
 from datalabs_pipelines_tests.deploy.test_production_profile import finished, lake_env, start
 from datalabs_pipelines_tests.quality.test_expectations import contract
@@ -162,14 +163,20 @@ def test_an_unsupported_object_store_is_refused_naming_the_one_supported(monkeyp
 @pytest.mark.slow
 def test_the_whole_graph_runs_on_a_lake_on_s3(tmp_path, postgres, s3, fixture_graph):
     """``datalabs run`` on the production profile with the lake's data in the bucket: the
-    same published tables as the embedded run, and the key in no output or Dagster event."""
+    same published tables as the embedded run, and the key in no output, Dagster event or
+    statement of the SQL recorder (which sees the warehouse's and Great Expectations')."""
     site = new_site(tmp_path / "site")
+    sql_log = tmp_path / "sql.jsonl"
     env = {
         **lake_env(site, postgres, "s3_graph"),
         **s3.env(),
         lake.DATA_PATH_VARIABLE: f"s3://{BUCKET}/s3_graph",
+        sqllog.ENV: str(sql_log),
+        HOOK_ENV: sqllog.HOOK,
     }
     out = finished(start(env, site.root))
+    recorded = sql_log.read_text()
+    assert "staging" in recorded and s3.secret_key not in recorded
     assert table_checksums(site.published) == table_checksums(fixture_graph.site.published)
     assert any(key.endswith(".parquet") for key in s3.keys("s3_graph/"))
     with pytest.MonkeyPatch.context() as patch:
