@@ -137,7 +137,7 @@ def prepare_lake(settings: LakeSettings, schemas: tuple[str, ...]) -> None:
     Processes starting together race to create them: the loser's commit conflicts, and it
     tries again, finding them there.
     """
-    install_extensions(object_storage.is_object_storage(settings.data_path))
+    install_extensions(remote=object_storage.is_object_storage(settings.data_path))
     if not object_storage.is_object_storage(settings.data_path):
         Path(settings.data_path).mkdir(parents=True, exist_ok=True)
     for attempt in range(CREATE_ATTEMPTS):
