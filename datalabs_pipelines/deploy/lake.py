@@ -180,7 +180,8 @@ def connect(database: str, config: dict[str, object]) -> duckdb.DuckDBPyConnecti
 
 def authorize_storage(con: duckdb.DuckDBPyConnection) -> None:
     """When the lake's data is on object storage, give ``con``'s database its secret (from
-    the environment: ``object_storage``); a local folder needs nothing."""
+    the environment: ``object_storage``); a local folder needs nothing. ``con`` is a DuckDB
+    connection or duckdb-engine's DB-API wrapper of one (Great Expectations')."""
     if data_on_object_storage():
         install_extensions(remote=True)
         object_storage.authorize(con, lake_settings().data_path)
