@@ -2,18 +2,37 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
 
-from datalabs_pipelines.warehouse import SCHEMAS, qualified, table_exists
+from datalabs_pipelines.warehouse import (
+    SCHEMAS,
+    WarehouseResource,
+    is_lake,
+    qualified,
+    table_exists,
+)
+
+
+@contextmanager
+def _reading(warehouse: Path | str) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The embedded file read-only, or the lake as the warehouse resource opens it (its
+    extensions never downloaded; on object storage, with its secret)."""
+    if is_lake(warehouse):
+        with WarehouseResource(database=str(warehouse)).get_connection() as con:
+            yield con
+    else:
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            yield con
 
 
 def warehouse_summary(warehouse: Path | str) -> list[tuple[str, int, int]]:
     """(schema, tables, rows) per layer; views (the ledger's across extracts) count no rows
     twice."""
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with _reading(warehouse) as con:
         rows = []
         for schema in SCHEMAS:
             tables = [
@@ -38,7 +57,7 @@ def _rows(
     """``sql``'s rows, or none while the warehouse or ``table`` is not written yet."""
     if _absent(warehouse):
         return []
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with _reading(warehouse) as con:
         if not table_exists(con, table):
             return []
         return con.execute(sql, list(params)).fetchall()
@@ -135,4 +154,4 @@ def failed_checks(warehouse: Path, severity: str) -> list[tuple[str, str, int | 
 
 def _absent(warehouse: Path | str) -> bool:
     """No warehouse to read yet: a DuckDB file not written (a DuckLake is always there)."""
-    return not str(warehouse).startswith("ducklake:") and not Path(warehouse).exists()
+    return not is_lake(warehouse) and not Path(warehouse).exists()

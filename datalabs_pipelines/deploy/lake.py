@@ -5,7 +5,8 @@ in-memory DuckDB as that connection's default catalog (``connect``), so the same
 (``raw.x``, ``marts.y``) runs on either backend; Great Expectations (through duckdb-engine)
 opens it by that name, as a database of its own.
 The extensions come from the ``duckdb-extension-ducklake`` and ``duckdb-extension-postgres``
-packages, installed from their files into DuckDB's extension folder; nothing is downloaded.
+packages (and, for data on object storage, ``-httpfs`` and ``-aws``: ``object_storage``),
+installed from their files into DuckDB's extension folder; nothing is downloaded.
 """
 
 from __future__ import annotations
@@ -20,9 +21,12 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
+import duckdb_extension_aws
 import duckdb_extension_ducklake
+import duckdb_extension_httpfs
 import duckdb_extension_postgres
 
+from datalabs_pipelines.deploy import object_storage
 from datalabs_pipelines.warehouse import identifier, literal
 
 BACKEND_VARIABLE = "DATALABS_WAREHOUSE_BACKEND"
@@ -79,20 +83,28 @@ def lake_settings() -> LakeSettings:
         raise ValueError(
             f"{CATALOG_VARIABLE} must not hold a password: set PGPASSWORD from a secret instead"
         )
-    if "://" not in data_path:
+    object_storage.check_data_path(data_path)
+    if not object_storage.is_object_storage(data_path):
         data_path = str(Path(data_path).expanduser().resolve())
     if not data_path.endswith("/"):
         data_path += "/"
     return LakeSettings(catalog=catalog, data_path=data_path)
 
 
-def extension_files() -> list[Path]:
-    """The packaged extension files, for the DuckDB version this process runs."""
+def data_on_object_storage() -> bool:
+    """Whether the lake's data path (``DATALABS_DUCKLAKE_DATA_PATH``) is object storage: only
+    then are its extensions installed and loaded, and its secret made."""
+    return object_storage.is_object_storage(os.environ.get(DATA_PATH_VARIABLE, "").strip())
+
+
+def extension_files(remote: bool = False) -> list[Path]:
+    """The packaged extension files, for the DuckDB version this process runs; with
+    ``remote``, also those that reach object storage (S3)."""
+    packages = [(duckdb_extension_postgres, "postgres"), (duckdb_extension_ducklake, "ducklake")]
+    if remote:
+        packages += [(duckdb_extension_httpfs, "httpfs"), (duckdb_extension_aws, "aws")]
     files = []
-    for package, name in (
-        (duckdb_extension_postgres, "postgres"),
-        (duckdb_extension_ducklake, "ducklake"),
-    ):
+    for package, name in packages:
         folder = Path(package.__file__).parent / "extensions" / f"v{duckdb.__version__}"
         path = folder / f"{name}.duckdb_extension"
         if not path.is_file():
@@ -105,14 +117,15 @@ def extension_files() -> list[Path]:
 
 
 @functools.cache
-def install_extensions() -> None:
-    """Install the packaged extensions into DuckDB's extension folder (a local copy).
+def install_extensions(remote: bool = False) -> None:
+    """Install the packaged extensions into DuckDB's extension folder (a local copy; a no-op
+    for one already there).
 
     Once installed, DuckDB autoloads them when a ``ducklake:`` database is opened, so no
     download is ever attempted.
     """
     with duckdb.connect() as con:
-        for path in extension_files():
+        for path in extension_files(remote):
             con.execute(f"INSTALL {literal(str(path))}")
 
 
@@ -124,8 +137,8 @@ def prepare_lake(settings: LakeSettings, schemas: tuple[str, ...]) -> None:
     Processes starting together race to create them: the loser's commit conflicts, and it
     tries again, finding them there.
     """
-    install_extensions()
-    if "://" not in settings.data_path:
+    install_extensions(remote=object_storage.is_object_storage(settings.data_path))
+    if not object_storage.is_object_storage(settings.data_path):
         Path(settings.data_path).mkdir(parents=True, exist_ok=True)
     for attempt in range(CREATE_ATTEMPTS):
         try:
@@ -156,6 +169,7 @@ def connect(database: str, config: dict[str, object]) -> duckdb.DuckDBPyConnecti
     """
     con = duckdb.connect(":memory:", config={**config, "autoinstall_known_extensions": False})
     try:
+        authorize_storage(con)
         con.execute(f"ATTACH {literal(database)} AS {LAKE_ALIAS}")
         con.execute(f"USE {LAKE_ALIAS}")
     except BaseException:
@@ -164,9 +178,19 @@ def connect(database: str, config: dict[str, object]) -> duckdb.DuckDBPyConnecti
     return con
 
 
+def authorize_storage(con: duckdb.DuckDBPyConnection) -> None:
+    """When the lake's data is on object storage, give ``con``'s database its secret (from
+    the environment: ``object_storage``); a local folder needs nothing. ``con`` is a DuckDB
+    connection or duckdb-engine's DB-API wrapper of one (Great Expectations')."""
+    if data_on_object_storage():
+        install_extensions(remote=True)
+        object_storage.authorize(con, lake_settings().data_path)
+
+
 def _create(settings: LakeSettings, schemas: tuple[str, ...]) -> None:
     with duckdb.connect() as con:
         con.execute("SET autoinstall_known_extensions = false")
+        authorize_storage(con)
         con.execute(
             f"ATTACH {literal(settings.database)} AS {LAKE_ALIAS} "
             f"(DATA_PATH {literal(settings.data_path)})"

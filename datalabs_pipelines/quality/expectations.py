@@ -217,6 +217,10 @@ def _sample_keys(source, table: str, contract: Contract, exp: Expectation) -> li
 
 
 _datasources: dict[str, Any] = {}
+# duckdb-engine passes ``config`` to ``duckdb.connect``. Opening a lake by name autoloads the
+# ducklake extension, and with DuckDB's default (autoinstall on) that first looks for it at
+# DuckDB's extension repository, over the network, although the packaged copy is installed.
+LAKE_ENGINE_KWARGS = {"connect_args": {"config": {"autoinstall_known_extensions": False}}}
 
 
 def _datasource(database: Path | str):
@@ -232,8 +236,30 @@ def _datasource(database: Path | str):
     if url not in _datasources:
         context = gx.get_context(mode="ephemeral")
         context.variables.progress_bars = {"globally": False, "metric_calculations": False}
-        _datasources[url] = context.data_sources.add_sql(name="warehouse", connection_string=url)
+        lake = is_lake(database)
+        source = context.data_sources.add_sql(
+            name="warehouse", connection_string=url, kwargs=LAKE_ENGINE_KWARGS if lake else {}
+        )
+        if lake:
+            _authorize_storage(source)
+        _datasources[url] = source
     return _datasources[url]
+
+
+def _authorize_storage(source) -> None:
+    """When the lake's data is on object storage, run ``lake.authorize_storage`` on every
+    DuckDB connection GE's two SQLAlchemy engines open (the datasource's and its execution
+    engine's), through SQLAlchemy's public ``connect`` event. The connection GE opened to test
+    the datasource, before the listener, is discarded with its pool."""
+    from sqlalchemy import event
+
+    from datalabs_pipelines.deploy import lake
+
+    if not lake.data_on_object_storage():
+        return
+    for engine in (source.get_engine(), source.get_execution_engine().engine):
+        event.listen(engine, "connect", lambda dbapi, _record: lake.authorize_storage(dbapi))
+        engine.dispose()
 
 
 def _whole_table(source, table: str):

@@ -58,3 +58,9 @@ def test_the_extension_packages_match_this_duckdb():
     files = lake.extension_files()
     assert [f.name for f in files] == ["postgres.duckdb_extension", "ducklake.duckdb_extension"]
     assert all(f.parent.name == f"v{duckdb.__version__}" for f in files)
+
+
+def test_object_storage_adds_the_httpfs_and_aws_extensions_of_this_duckdb():
+    files = lake.extension_files(remote=True)
+    assert [f.name for f in files][2:] == ["httpfs.duckdb_extension", "aws.duckdb_extension"]
+    assert all(f.parent.name == f"v{duckdb.__version__}" for f in files)

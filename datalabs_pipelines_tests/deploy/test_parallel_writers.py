@@ -47,7 +47,9 @@ def test_on_ducklake_each_extract_and_step_has_its_own_pool(monkeypatch):
 
 def lake_connection(server: Server, database: str) -> duckdb.DuckDBPyConnection:
     lake.install_extensions()
-    return duckdb.connect(lake.LAKE_PREFIX + server.dsn(database))
+    return duckdb.connect(
+        lake.LAKE_PREFIX + server.dsn(database), config={"autoinstall_known_extensions": False}
+    )
 
 
 def conflicting_commit(server: Server, database: str) -> duckdb.Error:
