@@ -36,12 +36,6 @@ from datalabs_pipelines.quality.results import RESULTS_KEY
 from datalabs_pipelines.run_lease import build_dead_run_sensor
 from datalabs_pipelines.warehouse import warehouse_resource
 
-# Every run's console (the terminal of `make run` and `dagster dev`, and the run's stdout in
-# the UI) carries warnings and errors; the run's events, INFO and DEBUG included, are in its
-# event log, which the UI shows. At Dagster's default (DEBUG) a launched nightly formatted and
-# mirrored about 640 event lines that `make run` did not: one level for every run, set here.
-CONSOLE_LOGGER = dg.colored_console_logger.configured({"log_level": "WARNING"})
-
 
 def with_freshness(assets: list, contracts: Sequence[Contract]) -> list:
     """Integrated assets: the freshness of their domain's fastest extract (all, if none)."""
@@ -124,7 +118,6 @@ def build_definitions(contracts: Sequence[Contract] | None = None) -> dg.Definit
         resources={"warehouse": warehouse_resource()},
         # Runs launched from the UI for a selection of assets: one process, as the jobs above.
         executor=dg.in_process_executor,
-        loggers={"console": CONSOLE_LOGGER},
     )
 
 

@@ -22,6 +22,7 @@ from datalabs_pipelines.ingestion.landing import deliveries
 from datalabs_pipelines.run_lease import release_dead_runs
 from datalabs_pipelines.settings import get_settings
 
+QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 RANGE_START = "dagster/asset_partition_range_start"
 RANGE_END = "dagster/asset_partition_range_end"
 TRIGGER = {"datalabs/trigger": "make run"}
@@ -81,6 +82,7 @@ def load_everything(
             instance=instance,
             tags={RANGE_START: wanted[0], RANGE_END: wanted[-1], **TRIGGER},
             raise_on_error=False,
+            run_config=QUIET,
         )
         _tally(result, f"load {contract.name}", outcome)
     return outcome
@@ -89,7 +91,7 @@ def load_everything(
 def run_nightly(defs: dg.Definitions, instance: dg.DagsterInstance) -> dg.ExecuteInProcessResult:
     """``nightly_job`` in this process, as `make run` ends (the benchmark times it alone)."""
     return defs.resolve_job_def(NIGHTLY_JOB).execute_in_process(
-        instance=instance, tags=TRIGGER, raise_on_error=False
+        instance=instance, tags=TRIGGER, raise_on_error=False, run_config=QUIET
     )
 
 

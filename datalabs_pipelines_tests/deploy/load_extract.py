@@ -10,7 +10,12 @@ import sys
 
 import dagster as dg
 
-from datalabs_pipelines.automation.local_run import RANGE_END, RANGE_START, register_deliveries
+from datalabs_pipelines.automation.local_run import (
+    QUIET,
+    RANGE_END,
+    RANGE_START,
+    register_deliveries,
+)
 from datalabs_pipelines.automation.sensors import load_job_name
 from datalabs_pipelines.contracts import all_contracts
 from datalabs_pipelines.definitions import build_definitions
@@ -26,6 +31,7 @@ def main(extract: str) -> int:
             instance=instance,
             tags={RANGE_START: names[0], RANGE_END: names[-1]},
             raise_on_error=False,
+            run_config=QUIET,
         )
     return 0 if result.success else 1
 
