@@ -43,6 +43,7 @@ digest, and it is solved again.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import math
 import time
 from collections import defaultdict
@@ -404,10 +405,13 @@ class GroupAudit:
         source: str = "marts",
         published: str = "snapshot.main",
         known: Mapping[str, Sequence[Narrow]] | None = None,
+        digest_key: bytes = b"",
     ) -> None:
-        """``known``: systems' answers from an earlier audit (``AuditReport.solved``)."""
+        """``known``: systems' answers from an earlier audit (``AuditReport.solved``), under
+        digests keyed with ``digest_key`` (``system_digest``)."""
         self.con, self.threshold, self.published = con, threshold, published
         self.known = known or {}
+        self.digest_key = digest_key
         self.declarations = {
             name: d for name, d in sorted(declarations.items()) if d.disclosure_control
         }
@@ -533,7 +537,7 @@ class GroupAudit:
                 continue  # unconstrained: anything from 0 up
             report.systems += 1
             system = [linear[i] for i in rows], [objectives[i] for i in wanted]
-            digest = system_digest(*system, x_true, threshold)
+            digest = system_digest(*system, x_true, threshold, self.digest_key)
             answer = self.known.get(digest)
             if answer is None:
                 found = _solve(*system, x_true, threshold)
@@ -590,14 +594,15 @@ def audit_snapshot(
     published: str = "snapshot.main",
     settled: Collection[frozenset[Cell]] = frozenset(),
     known: Mapping[str, Sequence[Narrow]] | None = None,
+    digest_key: bytes = b"",
 ) -> AuditReport:
     """Audit every gated mart of ``published`` (its unsuppressed values are in ``source``).
 
     ``settled``: protected quantities (``AuditReport.settled``) an earlier audit of the same
     marts found wide, when every cell hidden then is hidden now: hiding more only widens the
     ranges (a point consistent with the earlier snapshot is consistent with this one), so they
-    need no program again. ``known``: see ``GroupAudit``."""
-    group = GroupAudit(con, declarations, threshold, source, published, known)
+    need no program again. ``known`` and ``digest_key``: see ``GroupAudit``."""
+    group = GroupAudit(con, declarations, threshold, source, published, known, digest_key)
     return group.audit(group.read(), settled)
 
 
@@ -678,16 +683,22 @@ def system_digest(
     objectives: list[tuple[dict[int, float], float]],
     x_true: np.ndarray,
     threshold: int,
+    key: bytes = b"",
 ) -> str:
-    """SHA-256 of everything ``_solve``'s answer for one system depends on: the hidden counts
-    numbered in order of first appearance (as ``_solve`` numbers them), their unsuppressed
-    values, every constraint and objective in order, the threshold and ``VERSION``. Equal
-    digests mean the same linear programs, so the same ranges."""
+    """HMAC-SHA-256 under ``key`` of everything ``_solve``'s answer for one system depends on:
+    the hidden counts numbered in order of first appearance (as ``_solve`` numbers them), their
+    unsuppressed values, every constraint and objective in order, the threshold and
+    ``VERSION``. Equal digests mean the same linear programs, so the same ranges.
+
+    The unsuppressed values include the hidden cells', which are small: without a secret key a
+    reader of the kept digests (``publishing/audit_memory.py``) could try every small value
+    against the published constraints until a digest matched. The publish step passes the
+    linkage key."""
     index: dict[int, int] = {}
     for terms, *_ in [*constraints, *objectives]:
         for v in terms:
             index.setdefault(v, len(index))
-    digest = hashlib.sha256(VERSION.encode())
+    digest = hmac.new(key, VERSION.encode(), hashlib.sha256)
 
     def put(*parts: object) -> None:
         digest.update(repr(parts).encode())

@@ -15,6 +15,7 @@ from dagster_duckdb import DuckDBResource
 from datalabs_pipelines.governance.disclosure import disclosure_threshold
 from datalabs_pipelines.marts.declaration import MartDeclaration
 from datalabs_pipelines.marts.status import FRESH, mart_statuses
+from datalabs_pipelines.privacy_tokens import linkage_key
 from datalabs_pipelines.publishing.audit_memory import memory_path, read_known, write_known
 from datalabs_pipelines.publishing.snapshot import DisclosureGateFailed, publish_snapshot
 from datalabs_pipelines.settings import get_settings
@@ -72,7 +73,7 @@ def build_published_snapshot(
             statuses = mart_statuses(con)
             try:
                 result = publish_snapshot(
-                    con, target, by_name, threshold, ungated, read_known(memory)
+                    con, target, by_name, threshold, ungated, read_known(memory), linkage_key()
                 )
             except DisclosureGateFailed as failed:
                 yield dg.AssetCheckResult(

@@ -3,7 +3,8 @@
 The file maps each system's digest (``disclosure_audit.system_digest``) to its answer: the
 positions of its objectives found narrow and their ranges (empty for the usual, wide system).
 Digests and ranges are worked out from unsuppressed counts, so the file lives beside the
-warehouse (which holds those counts), never beside the published snapshot, with mode 0600. A
+warehouse (which holds those counts), never beside the published snapshot, with mode 0600, and
+the digests are keyed with the linkage key: the file alone cannot be matched against guesses. A
 missing, unreadable or outdated file only means that every system is solved again.
 """
 

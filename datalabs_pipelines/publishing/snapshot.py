@@ -72,6 +72,7 @@ def gate_and_audit(
     declarations: Mapping[str, MartDeclaration],
     threshold: int,
     known: Mapping[str, Sequence[Narrow]] | None = None,
+    digest_key: bytes = b"",
 ) -> tuple[list[GateReport], AuditReport]:
     """Gate every mart of ``declarations`` from ``marts`` into ``snapshot.main`` and audit the
     whole snapshot; while the audit finds counts a reader could narrow, gate the marts it names
@@ -79,14 +80,14 @@ def gate_and_audit(
 
     Marts that no mirror joins share no constraint, so each group of joined marts is gated and
     audited on its own. ``known``: systems' answers from an earlier publish's audit
-    (``GroupAudit``)."""
+    under digests keyed with ``digest_key`` (``GroupAudit``)."""
     reports: dict[str, GateReport] = {}
     whole = AuditReport(rounds=0)
     for joined in _joined(declarations):
         group = list(joined)
         while group:
             audit, rounds = _gate_and_audit_group(
-                con, declarations, group, threshold, reports, known
+                con, declarations, group, threshold, reports, known, digest_key
             )
             whole.seconds += audit.seconds
             whole.programs += audit.programs
@@ -120,6 +121,7 @@ def _gate_and_audit_group(
     threshold: int,
     reports: dict[str, GateReport],
     known: Mapping[str, Sequence[Narrow]] | None,
+    digest_key: bytes,
 ) -> tuple[AuditReport, int]:
     """Gate ``group`` and audit it, again with the cells the audit asks for, until it is clean,
     asks for nothing new, or ``MAX_AUDIT_ROUNDS`` is reached; the last audit and the rounds."""
@@ -141,7 +143,7 @@ def _gate_and_audit_group(
             )
         if auditor is None:  # after the first gate: the auditor reads the unsuppressed marts
             joined = {name: declarations[name] for name in group}
-            auditor = GroupAudit(con, joined, threshold, known=known)
+            auditor = GroupAudit(con, joined, threshold, known=known, digest_key=digest_key)
         marts = auditor.read()
         across = auditor.complements(marts)
         todo = {name for name, cells in across.items() if cells - forced[name]}
@@ -190,11 +192,13 @@ def publish_snapshot(
     threshold: int,
     ungated: Collection[str] = (),
     known: Mapping[str, Sequence[Narrow]] | None = None,
+    digest_key: bytes = b"",
 ) -> SnapshotResult:
     """Copy every declared ``marts`` table into ``target``, gated where declared.
 
     ``known``: systems' answers from an earlier publish's audit (``AuditReport.solved``): the
-    audit takes an answer from there when a system is the same, digest for digest.
+    audit takes an answer from there when a system is the same, digest for digest (digests
+    keyed with ``digest_key``: the publish step passes the linkage key).
 
     Tables without a declaration are left out (the gate cannot know their columns' roles).
     Raises ``DisclosureGateFailed`` (and keeps the previous snapshot) when a gated table in the
@@ -222,7 +226,7 @@ def publish_snapshot(
                     name = identifier(table)
                     con.execute(f"CREATE TABLE snapshot.main.{name} AS SELECT * FROM marts.{name}")
             if gated:
-                result.gate, result.audit = gate_and_audit(con, gated, threshold, known)
+                result.gate, result.audit = gate_and_audit(con, gated, threshold, known, digest_key)
                 problems += result.audit.findings
             withheld = result.audit.withheld if result.audit else {}
             if withheld and "mart_status" in ungated:

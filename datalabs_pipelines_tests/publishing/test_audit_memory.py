@@ -85,6 +85,18 @@ def test_a_remembered_narrow_range_is_still_a_finding(con):
     assert again.reused == 1 and again.programs == 0
     assert [m.recoverable for m in again.marts] == [m.recoverable for m in first.marts] == [1]
     assert again.findings == first.findings and again.hide == first.hide
+    # digests are keyed: another key finds none of them (the file alone cannot be matched
+    # against guessed hidden counts), the same key finds them all
+    keyed = audit_snapshot(con, {"c": STATES}, T, published="pub", digest_key=b"k" * 32)
+    assert not set(keyed.solved) & set(first.solved)
+    other = audit_snapshot(
+        con, {"c": STATES}, T, published="pub", known=keyed.solved, digest_key=b"j" * 32
+    )
+    assert other.reused == 0 and other.programs == first.programs
+    same = audit_snapshot(
+        con, {"c": STATES}, T, published="pub", known=keyed.solved, digest_key=b"k" * 32
+    )
+    assert same.reused == 1 and same.programs == 0
 
 
 def test_the_memory_file_round_trips_privately_and_forgets_another_version(tmp_path):
