@@ -5,19 +5,14 @@ from __future__ import annotations
 
 import itertools
 
-import dagster as dg
 import duckdb
 import pytest
 
-from datalabs_pipelines.bench import sqllog
-from datalabs_pipelines.bench.checksums import table_checksums
 from datalabs_pipelines.deploy import lake, object_storage
 from datalabs_pipelines.quality.expectations import evaluate
-from datalabs_pipelines.warehouse import HOOK_ENV, warehouse_resource
+from datalabs_pipelines.warehouse import warehouse_resource
 from datalabs_pipelines_tests.deploy.s3_server import BUCKET
-from datalabs_pipelines_tests.deploy.test_production_profile import finished, lake_env, start
 from datalabs_pipelines_tests.quality.test_expectations import contract
-from datalabs_pipelines_tests.reliability.pipeline_process import new_site
 
 ROWS = 1000  # past DuckLake's inlining of small inserts into the catalog: a Parquet file
 _lakes = itertools.count()
@@ -158,31 +153,3 @@ def test_an_unsupported_object_store_is_refused_naming_the_one_supported(monkeyp
     monkeypatch.setenv(lake.DATA_PATH_VARIABLE, "gs://bucket/lake")
     with pytest.raises(ValueError, match="s3://"):
         lake.lake_settings()
-
-
-@pytest.mark.slow
-def test_the_whole_graph_runs_on_a_lake_on_s3(tmp_path, postgres, s3, fixture_graph):
-    """``datalabs run`` on the production profile with the lake's data in the bucket: the
-    same published tables as the embedded run, and the key in no output, Dagster event or
-    statement of the SQL recorder (which sees the warehouse's and Great Expectations')."""
-    site = new_site(tmp_path / "site")
-    sql_log = tmp_path / "sql.jsonl"
-    env = {
-        **lake_env(site, postgres, "s3_graph"),
-        **s3.env(),
-        lake.DATA_PATH_VARIABLE: f"s3://{BUCKET}/s3_graph",
-        sqllog.ENV: str(sql_log),
-        HOOK_ENV: sqllog.HOOK,
-    }
-    out = finished(start(env, site.root))
-    recorded = sql_log.read_text()
-    assert "staging" in recorded and s3.secret_key not in recorded
-    assert table_checksums(site.published) == table_checksums(fixture_graph.site.published)
-    assert any(key.endswith(".parquet") for key in s3.keys("s3_graph/"))
-    with pytest.MonkeyPatch.context() as patch:
-        for name, value in env.items():
-            patch.setenv(name, value)
-        with dg.DagsterInstance.from_config(env["DAGSTER_HOME"]) as instance:
-            events = [str(e) for r in instance.get_runs() for e in instance.all_logs(r.run_id)]
-    assert events and not any(s3.secret_key in event for event in events)
-    assert s3.secret_key not in out

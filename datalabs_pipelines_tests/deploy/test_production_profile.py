@@ -14,10 +14,12 @@ import great_expectations  # noqa: F401  imported whole before the in-process ru
 import pytest  # test_canaries): the run's prewarm import races the first staging step's
 
 from datalabs_pipelines.bench.checksums import table_checksums
+from datalabs_pipelines.deploy.lake import DATA_PATH_VARIABLE
 from datalabs_pipelines.pause_points import PAUSE_AT
 from datalabs_pipelines.settings import PROJECT_ROOT
 from datalabs_pipelines_tests.conftest import FixtureGraph
 from datalabs_pipelines_tests.deploy.postgres_server import Server
+from datalabs_pipelines_tests.deploy.s3_server import BUCKET
 from datalabs_pipelines_tests.reliability.pipeline_process import (
     GUARD_SECONDS,
     KILLED_RUN_LEASE,
@@ -70,6 +72,15 @@ def embedded(fixture_graph: FixtureGraph) -> dict[str, str]:
     return table_checksums(fixture_graph.site.published)
 
 
+def run_events(env: dict[str, str]) -> list[str]:
+    """Every event of every run in the Postgres instance ``env`` describes, as text."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in env.items():
+            patch.setenv(name, value)
+        with dg.DagsterInstance.from_config(env["DAGSTER_HOME"]) as instance:
+            return [str(e) for run in instance.get_runs() for e in instance.all_logs(run.run_id)]
+
+
 def run_statuses(env: dict[str, str]) -> list[dg.DagsterRunStatus]:
     """The statuses of the runs recorded in the Postgres instance ``env`` describes."""
     with pytest.MonkeyPatch.context() as patch:
@@ -80,14 +91,21 @@ def run_statuses(env: dict[str, str]) -> list[dg.DagsterRunStatus]:
             return [run.status for run in instance.get_runs()]
 
 
-def test_workers_killed_mid_step_leave_lake_and_instance_consistent(tmp_path, postgres, embedded):
+def test_workers_killed_mid_step_leave_lake_and_instance_consistent(
+    tmp_path, postgres, s3, embedded
+):
     """SIGKILL inside the first load's transaction (nothing is committed yet: the next run is
     the whole graph from scratch); that next run killed in turn before the snapshot's swap. Each
     following run recovers with no manual step, on PostgreSQL and DuckLake alone, and the last
     publishes the same marts as the embedded run. (One site for both kills: the run that
-    recovers from the first is the one killed second.)"""
+    recovers from the first is the one killed second.) The lake's data is on S3 (moto's
+    server): the whole graph runs there, and its key is in no output and no Dagster event."""
     site = new_site(tmp_path / "site")
-    env = lake_env(site, postgres, "killed")
+    env = {
+        **lake_env(site, postgres, "killed"),
+        **s3.env(),
+        DATA_PATH_VARIABLE: f"s3://{BUCKET}/killed",
+    }
     for point in ("ingest.before_commit", "publish.before_replace"):
         victim = start({**env, PAUSE_AT: point, **KILLED_RUN_LEASE}, site.root)
         wait_until_paused(site, victim, point)
@@ -101,6 +119,9 @@ def test_workers_killed_mid_step_leave_lake_and_instance_consistent(tmp_path, po
     assert not site.warehouse.exists()  # nothing went to an embedded file
     assert out.count("released run") == 1  # the second dead run was marked failed, slot freed
     assert table_checksums(site.published) == embedded
+    assert any(key.endswith(".parquet") for key in s3.keys("killed/"))
+    assert s3.secret_key not in out
     statuses = run_statuses(env)  # the killed runs failed, every other one succeeded
     assert statuses.count(dg.DagsterRunStatus.FAILURE) == 2
     assert set(statuses) == {dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE}
+    assert not any(s3.secret_key in event for event in run_events(env))
