@@ -7,6 +7,8 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import dagster as dg
@@ -72,23 +74,27 @@ def embedded(fixture_graph: FixtureGraph) -> dict[str, str]:
     return table_checksums(fixture_graph.site.published)
 
 
-def run_events(env: dict[str, str]) -> list[str]:
-    """Every event of every run in the Postgres instance ``env`` describes, as text."""
-    with pytest.MonkeyPatch.context() as patch:
-        for name, value in env.items():
-            patch.setenv(name, value)
-        with dg.DagsterInstance.from_config(env["DAGSTER_HOME"]) as instance:
-            return [str(e) for run in instance.get_runs() for e in instance.all_logs(run.run_id)]
-
-
-def run_statuses(env: dict[str, str]) -> list[dg.DagsterRunStatus]:
-    """The statuses of the runs recorded in the Postgres instance ``env`` describes."""
+@contextmanager
+def production_instance(env: dict[str, str]) -> Iterator[dg.DagsterInstance]:
+    """The Postgres instance ``env`` describes (its variables set while it is open)."""
     with pytest.MonkeyPatch.context() as patch:
         for name, value in env.items():
             patch.setenv(name, value)
         with dg.DagsterInstance.from_config(env["DAGSTER_HOME"]) as instance:
             assert "Postgres" in type(instance.run_storage).__name__
-            return [run.status for run in instance.get_runs()]
+            yield instance
+
+
+def run_events(env: dict[str, str]) -> list[str]:
+    """Every event of every run in the Postgres instance ``env`` describes, as text."""
+    with production_instance(env) as instance:
+        return [str(e) for run in instance.get_runs() for e in instance.all_logs(run.run_id)]
+
+
+def run_statuses(env: dict[str, str]) -> list[dg.DagsterRunStatus]:
+    """The statuses of the runs recorded in the Postgres instance ``env`` describes."""
+    with production_instance(env) as instance:
+        return [run.status for run in instance.get_runs()]
 
 
 def test_workers_killed_mid_step_leave_lake_and_instance_consistent(
