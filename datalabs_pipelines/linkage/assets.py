@@ -30,11 +30,15 @@ from datalabs_pipelines.linkage.modelfile import load_model
 from datalabs_pipelines.linkage.person_keys import PERSON_KEYS, PERSON_KEYS_COLUMNS, PERSON_KEYS_KEY
 from datalabs_pipelines.linkage.persons import (
     CACHE,
+    KEPT,
     MODEL_RUNS,
     REVIEW,
     REVIEW_FIELDS,
     person_entity,
 )
+from datalabs_pipelines.linkage.prepare import RECORDS_SCHEMA
+from datalabs_pipelines.linkage.prepared import DELIVERIES_COLUMNS
+from datalabs_pipelines.linkage.profiles import COLUMNS as PROFILE_COLUMNS
 from datalabs_pipelines.linkage.review import review_columns
 from datalabs_pipelines.linkage.run import link
 from datalabs_pipelines.linkage.sources import person_sources
@@ -46,6 +50,34 @@ REVIEW_KEY = dg.AssetKey(["pii", "linkage", "person_match_review"])
 MODEL_RUNS_KEY = dg.AssetKey(["integrated", "linkage", "person_linkage_models"])
 SCORED_PROFILES_KEY = dg.AssetKey(["pii", "linkage", CACHE.profiles[1]])
 SCORED_PAIRS_KEY = dg.AssetKey(["pii", "linkage", CACHE.pairs[1]])
+PREPARED_KEYS = {
+    table: dg.AssetKey(["pii", "linkage", table[1]])
+    for table in (KEPT.records, KEPT.profiles, KEPT.deliveries)
+}
+PREPARED_COLUMNS = {
+    KEPT.records: {
+        **RECORDS_SCHEMA,
+        "cluster0": ("VARCHAR", "the record's deterministic cluster (its smallest node)"),
+        "profile_id": ("VARCHAR", "hash of the cluster and the compared fields"),
+    },
+    KEPT.profiles: {
+        "unique_id": ("VARCHAR", "profile id: hash of the cluster and the compared fields"),
+        "cluster0": ("VARCHAR", "the profile's deterministic cluster"),
+        **{column: RECORDS_SCHEMA[column] for column in PROFILE_COLUMNS},
+    },
+    KEPT.deliveries: DELIVERIES_COLUMNS,
+}
+PREPARED_DESCRIPTIONS = {
+    KEPT.records: "Every person record as linkage prepares it (normalized identity fields and "
+    "keys), with its deterministic cluster and profile, so the next run prepares only new "
+    "deliveries' records (`linkage/prepared.py`). Grain: one row per staged record of every "
+    "person extract.",
+    KEPT.profiles: "The identity profiles of the prepared records (what Splink scores). "
+    "Grain: one row per profile.",
+    KEPT.deliveries: "The deliveries the prepared records come from, each with its version "
+    "(staged rows, load time, typing fingerprint) and the hash of what preparation depends on. "
+    "Grain: one row per delivery of every person extract.",
+}
 OWNERS = ["team:data_platform"]
 CROSSWALK_OP = "linkage__person_crosswalk"  # its run config: ``LinkageRunConfig``
 
@@ -162,6 +194,22 @@ def build_crosswalk_asset(contracts: Sequence[Contract]) -> dg.AssetsDefinition:
             tags=_tags("pii"),
             metadata={"dagster/column_schema": column_schema(SCORED_PAIRS_COLUMNS)},
         ),
+        *(
+            dg.AssetSpec(
+                key=key,
+                description=(
+                    f"{PREPARED_DESCRIPTIONS[table]} Source: the linkage step. "
+                    f"Target: `{table[0]}.{table[1]}`."
+                ),
+                group_name="pii",
+                deps=[CROSSWALK_KEY],
+                owners=OWNERS,
+                kinds={"duckdb", "sql"},
+                tags=_tags("pii"),
+                metadata={"dagster/column_schema": column_schema(PREPARED_COLUMNS[table])},
+            )
+            for table, key in PREPARED_KEYS.items()
+        ),
     ]
 
     @dg.multi_asset(name=CROSSWALK_OP, specs=specs, pool=warehouse_pool(CROSSWALK_KEY.path[-1]))
@@ -188,6 +236,7 @@ def build_crosswalk_asset(contracts: Sequence[Contract]) -> dg.AssetsDefinition:
                 for key, table in (
                     (SCORED_PROFILES_KEY, CACHE.profiles),
                     (SCORED_PAIRS_KEY, CACHE.pairs),
+                    *((key, table) for table, key in PREPARED_KEYS.items()),
                 )
             }
         if refusals := refusal_summary(result.model):
@@ -220,7 +269,12 @@ def build_crosswalk_asset(contracts: Sequence[Contract]) -> dg.AssetsDefinition:
         yield dg.MaterializeResult(asset_key=MODEL_RUNS_KEY, metadata={**runs_meta, **model})
         for key, meta in cache_meta.items():
             yield dg.MaterializeResult(
-                asset_key=key, metadata={**meta, "incremental": result.incremental}
+                asset_key=key,
+                metadata={
+                    **meta,
+                    "incremental": result.incremental,
+                    "prepared_in_full": result.prepared_in_full,
+                },
             )
 
     return person_crosswalk

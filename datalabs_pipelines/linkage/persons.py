@@ -4,7 +4,9 @@ the crosswalk, random keys) and review table."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
 from functools import partial
 
 import duckdb
@@ -13,14 +15,25 @@ from datalabs_pipelines.contracts.model import Contract
 from datalabs_pipelines.linkage.declaration import LinkageDeclaration, load_declaration
 from datalabs_pipelines.linkage.incremental import PairCache
 from datalabs_pipelines.linkage.keys import PERSON_KEY_SPEC
-from datalabs_pipelines.linkage.prepare import RECORDS, build_records
-from datalabs_pipelines.linkage.profiles import build_profiles
+from datalabs_pipelines.linkage.prepare import NICKNAMES_CSV, RECORDS, build_records, records_sql
+from datalabs_pipelines.linkage.prepared import (
+    KEPT_VERSION,
+    KeptPreparation,
+    KeptTables,
+    delivery_versions,
+)
+from datalabs_pipelines.linkage.profiles import COLUMNS, FIELDS, build_profiles
 from datalabs_pipelines.linkage.run import Entity
 from datalabs_pipelines.linkage.sources import PersonSource
 
 REVIEW = ("pii", "person_match_review")
 MODEL_RUNS = ("integrated", "person_linkage_models")
 CACHE = PairCache(("pii", "person_scored_profiles"), ("pii", "person_scored_pairs"))
+KEPT = KeptTables(
+    ("pii", "person_prepared_records"),
+    ("pii", "person_prepared_profiles"),
+    ("pii", "person_prepared_deliveries"),
+)
 # what a reviewer compares (the table lives in pii: these are identities)
 REVIEW_FIELDS = {
     "first_name": "first name",
@@ -36,7 +49,12 @@ REVIEW_FIELDS = {
 def _records(
     con: duckdb.DuckDBPyConnection, sources: Mapping[str, tuple[Contract, PersonSource]]
 ) -> dict[str, int]:
-    records = build_records(con, sources)
+    build_records(con, sources)
+    return _counts(con)
+
+
+def _counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    records = con.execute(f"SELECT count(*) FROM {RECORDS}").fetchone()[0]
     no_identity, unlinkable = con.execute(
         f"SELECT count(*) FILTER (WHERE NOT has_identity), "
         f"count(*) FILTER (WHERE NOT linkable) FROM {RECORDS}"
@@ -48,13 +66,48 @@ def _records(
     }
 
 
+def _new_records(
+    con: duckdb.DuckDBPyConnection,
+    deliveries: Mapping[str, Sequence[str]],
+    into: str,
+    sources: Mapping[str, tuple[Contract, PersonSource]],
+) -> int:
+    return build_records(con, sources, deliveries, into)
+
+
+def _kept(
+    sources: Mapping[str, tuple[Contract, PersonSource]], declaration: LinkageDeclaration
+) -> KeptPreparation:
+    """How person linkage keeps its preparation: stamped with everything preparation reads
+    besides the records (their SQL, the nicknames, the deterministic rule, the profile
+    fields, the kept tables' version)."""
+    params: dict[str, object] = {}
+    body = {
+        "sql": records_sql(sources, params),
+        "params": {k: str(v) for k, v in params.items()},
+        "nicknames": hashlib.sha256(NICKNAMES_CSV.read_bytes()).hexdigest(),
+        "rule": declaration.deterministic.model_dump_json() if declaration.deterministic else "",
+        "profiles": [FIELDS, COLUMNS],
+        "version": KEPT_VERSION,
+    }
+    stamp = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:16]
+    return KeptPreparation(
+        tables=KEPT,
+        stamp=stamp,
+        versions=partial(delivery_versions, contracts=[c for c, _ in sources.values()]),
+        build_new=partial(_new_records, sources=sources),
+        count=_counts,
+    )
+
+
 def person_entity(
     sources: Mapping[str, tuple[Contract, PersonSource]],
     declaration: LinkageDeclaration | None = None,
 ) -> Entity:
     """Person linkage of ``sources`` as ``declaration`` (default: ``person.yaml``) says."""
+    declaration = declaration or load_declaration()
     return Entity(
-        declaration=declaration or load_declaration(),
+        declaration=declaration,
         build_records=partial(_records, sources=sources),
         records=RECORDS,
         node="node0",
@@ -65,4 +118,5 @@ def person_entity(
         review_fields={f: f for f in REVIEW_FIELDS},
         model_runs=MODEL_RUNS,
         cache=CACHE,
+        kept=_kept(sources, declaration),
     )

@@ -11,7 +11,7 @@ anything to link on at all.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import duckdb
@@ -38,6 +38,30 @@ RECORD_COLUMNS = {
     "agency_key": "VARCHAR",
 }
 
+# Every column of lk_records: type, description (the kept records' schema, ``prepared.py``)
+RECORDS_SCHEMA = {
+    "source_extract": ("VARCHAR", "extract the record comes from"),
+    "record_id": ("VARCHAR", "the record's id in its staging table"),
+    "first_name": ("VARCHAR", "first name, normalized"),
+    "last_name": ("VARCHAR", "last name, normalized"),
+    "middle_name": ("VARCHAR", "middle name, normalized"),
+    "dob": ("DATE", "date of birth"),
+    "ssn": ("VARCHAR", "SSN, validated (placeholders dropped)"),
+    "zip": ("VARCHAR", "ZIP code"),
+    "sex": ("VARCHAR", "M or F"),
+    "employer": ("VARCHAR", "employer FEIN"),
+    "agency_key": ("VARCHAR", "agency id that pre-groups one person's records"),
+    "first_canons": ("VARCHAR[]", "the formal first names the first name may stand for"),
+    "first_canon": ("VARCHAR", "the alphabetically first of them"),
+    "dob_key": ("VARCHAR", "date of birth, surviving a day/month swap"),
+    "name_key": ("VARCHAR", "both names in alphabetical order"),
+    "ssn_digits": ("VARCHAR", "the SSN's digits in order"),
+    "node0": ("VARCHAR", "the node the record starts in (agency id, else the record)"),
+    "has_identity": ("BOOLEAN", "carries an SSN, a date of birth or both names"),
+    "linkable": ("BOOLEAN", "carries an identity or an agency id"),
+}
+assert list(RECORDS_SCHEMA)[: len(RECORD_COLUMNS)] == list(RECORD_COLUMNS)
+
 
 def load_nicknames(con: duckdb.DuckDBPyConnection, path: Path = NICKNAMES_CSV) -> None:
     """``lk_nicknames(nickname, formal)``: upper-case, accent-free, as names are normalized."""
@@ -51,9 +75,14 @@ def load_nicknames(con: duckdb.DuckDBPyConnection, path: Path = NICKNAMES_CSV) -
 
 
 def source_select(
-    contract: Contract, source: PersonSource, index: int, params: dict[str, object]
+    contract: Contract,
+    source: PersonSource,
+    index: int,
+    params: dict[str, object],
+    deliveries: Sequence[str] | None = None,
 ) -> str:
-    """SELECT of one source's records in ``RECORD_COLUMNS`` order; literals go to ``params``."""
+    """SELECT of one source's records in ``RECORD_COLUMNS`` order (only those of
+    ``deliveries`` when given); literals go to ``params``."""
     name = identifier(contract.name)
     params[f"src{index}"] = contract.name
 
@@ -99,22 +128,31 @@ def source_select(
     )
     has_identities = any(source.column(f) for f in ("first_name", "full_name", "dob", "ssn"))
     join = f" LEFT JOIN pii.{name}_identities i USING (record_id)" if has_identities else ""
-    return f"SELECT {select} FROM staging.{name} s{join}"
+    where = ""
+    if deliveries is not None:
+        names = []
+        for d, delivery in enumerate(deliveries):
+            params[f"d{index}_{d}"] = delivery
+            names.append(f"$d{index}_{d}")
+        where = f" WHERE s._delivery IN ({', '.join(names) or 'NULL'})"
+    return f"SELECT {select} FROM staging.{name} s{join}{where}"
 
 
-def build_records(
-    con: duckdb.DuckDBPyConnection, sources: Mapping[str, tuple[Contract, PersonSource]]
-) -> int:
-    """Create ``lk_records`` from every source; returns its row count."""
-    load_nicknames(con)
-    params: dict[str, object] = {}
+def records_sql(
+    sources: Mapping[str, tuple[Contract, PersonSource]],
+    params: dict[str, object],
+    deliveries: Mapping[str, Sequence[str]] | None = None,
+) -> str:
+    """SELECT of every source's records in the shape of ``lk_records`` (only the records of
+    ``deliveries``, extract → delivery names, when given); literals go to ``params``. Expects
+    ``lk_nicknames`` (``load_nicknames``)."""
     selects = [
-        source_select(contract, source, i, params)
-        for i, (contract, source) in enumerate(sources.values())
+        source_select(
+            contract, source, i, params, None if deliveries is None else deliveries.get(name, ())
+        )
+        for i, (name, (contract, source)) in enumerate(sources.items())
     ]
-    con.execute(
-        f"""
-        CREATE OR REPLACE TEMP TABLE {RECORDS} AS
+    return f"""
         WITH base AS ({" UNION ALL ".join(selects)}),
         named AS (
             SELECT * REPLACE (
@@ -154,7 +192,19 @@ def build_records(
                 OR (n.first_name IS NOT NULL AND n.last_name IS NOT NULL)
                 OR n.agency_key IS NOT NULL) AS linkable
         FROM named n LEFT JOIN canon c USING (first_name)
-        """,
-        params,
-    )
-    return con.execute(f"SELECT count(*) FROM {RECORDS}").fetchone()[0]
+    """
+
+
+def build_records(
+    con: duckdb.DuckDBPyConnection,
+    sources: Mapping[str, tuple[Contract, PersonSource]],
+    deliveries: Mapping[str, Sequence[str]] | None = None,
+    into: str = RECORDS,
+) -> int:
+    """Create TEMP ``into`` (default ``lk_records``) from every source, or from the records of
+    ``deliveries`` only; returns its row count."""
+    load_nicknames(con)
+    params: dict[str, object] = {}
+    select = records_sql(sources, params, deliveries)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {identifier(into)} AS {select}", params)
+    return con.execute(f"SELECT count(*) FROM {identifier(into)}").fetchone()[0]

@@ -13,6 +13,7 @@ from datalabs_pipelines.linkage.deterministic import CLUSTER0
 from datalabs_pipelines.linkage.prepare import RECORDS
 
 PROFILES = "lk_profiles"
+RECORD_PROFILE = "lk_record_profile"  # TEMP (source_extract, record_id, cluster0, profile_id)
 FIELDS = ("first_name", "last_name", "middle_name", "dob", "ssn", "sex", "zip", "employer")
 # what Splink reads of a profile, in this order: the fields and keys derived from them alone
 COLUMNS = (
@@ -23,32 +24,41 @@ COLUMNS = (
 
 def build_profiles(con: duckdb.DuckDBPyConnection) -> int:
     """TEMP ``lk_record_profile(source_extract, record_id, cluster0, profile_id)``
-    and ``lk_profiles`` (one row per profile, the Splink input). Returns the profile count.
+    and ``lk_profiles`` (one row per profile, the Splink input). Returns the profile count."""
+    profiles_of(con, RECORDS, CLUSTER0, RECORD_PROFILE, PROFILES)
+    return con.execute(f"SELECT count(*) FROM {PROFILES}").fetchone()[0]
+
+
+def profiles_of(
+    con: duckdb.DuckDBPyConnection, records: str, clusters: str, record_profile: str, profiles: str
+) -> None:
+    """TEMP ``record_profile`` (each record of ``records``: its cluster in ``clusters`` and
+    its profile) and ``profiles`` (one row per profile), for ``records`` whose ``node0`` the
+    ``clusters(node, component)`` table places.
 
     Profiles are the distinct field combinations of each cluster, hashed once per profile
     rather than grouped by a hash of every record; their row order is Splink's business (it
     compares ids, never positions), so no sort."""
     con.execute(
         f"""
-        CREATE OR REPLACE TEMP TABLE lk_record_profile AS
+        CREATE OR REPLACE TEMP TABLE {record_profile} AS
         SELECT r.source_extract, r.record_id, c.component AS cluster0,
                CASE WHEN r.has_identity THEN {_profile_id("c.component", "r.")} END AS profile_id
-        FROM {RECORDS} r JOIN {CLUSTER0} c ON c.node = r.node0
+        FROM {records} r JOIN {clusters} c ON c.node = r.node0
         """
     )
     columns = ", ".join(f"r.{c}" for c in COLUMNS)
     con.execute(
         f"""
-        CREATE OR REPLACE TEMP TABLE {PROFILES} AS
+        CREATE OR REPLACE TEMP TABLE {profiles} AS
         SELECT {_profile_id("cluster0", "")} AS unique_id, *
         FROM (
             SELECT DISTINCT c.component AS cluster0, {columns}
-            FROM {RECORDS} r JOIN {CLUSTER0} c ON c.node = r.node0
+            FROM {records} r JOIN {clusters} c ON c.node = r.node0
             WHERE r.has_identity
         )
         """
     )
-    return con.execute(f"SELECT count(*) FROM {PROFILES}").fetchone()[0]
 
 
 def _profile_id(cluster: str, prefix: str) -> str:

@@ -24,6 +24,8 @@ from datalabs_pipelines.linkage.incremental import STATE, PairCache, score
 from datalabs_pipelines.linkage.keys import KeySpec, persist_keys
 from datalabs_pipelines.linkage.model_runs import record_model_use
 from datalabs_pipelines.linkage.modelfile import MatchModel
+from datalabs_pipelines.linkage.prepared import TEMP_TABLES as KEPT_TEMP_TABLES
+from datalabs_pipelines.linkage.prepared import KeptPreparation, keep_all, plan, prepare_new
 from datalabs_pipelines.linkage.profiles import PROFILES
 from datalabs_pipelines.linkage.reestimate import Outcome, reestimate
 from datalabs_pipelines.linkage.review import write_review
@@ -58,13 +60,23 @@ class Entity:
     model_runs: tuple[str, str]
     matches: tuple[str, str] | None = None  # where every decided pair is kept, if anywhere
     cache: PairCache | None = None  # where scored pairs are kept for incremental runs, if anywhere
+    # how records, deterministic clusters and profiles are kept between runs, if they are
+    kept: KeptPreparation | None = None
+
+    def __post_init__(self) -> None:
+        if self.kept and (self.matches or self.declaration.exclusive_key):
+            # both read every deterministic edge and cluster, which a kept preparation redraws
+            # only where records arrived
+            raise ValueError("a kept preparation serves no entity with matches or exclusive key")
 
 
 @dataclass(frozen=True)
 class LinkageResult:
     records: int
     record_counts: Mapping[str, int]  # what the entity's records builder counted besides
-    deterministic_links: int
+    records_prepared: int  # records prepared tonight (all, unless the preparation was kept)
+    prepared_in_full: str  # why every record was prepared tonight ('' when only new ones)
+    deterministic_links: int  # drawn tonight (kept: among records sharing a key with new ones)
     profiles: int
     incremental: bool  # only pairs touching a new profile were scored (else: all)
     new_profiles: int
@@ -96,6 +108,31 @@ def prepare(con: duckdb.DuckDBPyConnection, entity: Entity) -> tuple[dict[str, i
     return counts, links, entity.build_profiles(con)
 
 
+@dataclass(frozen=True)
+class Preparation:
+    counts: dict[str, int]  # the entity's record counts, ``records`` first
+    deterministic_links: int
+    profiles: int
+    records_prepared: int
+    full_reason: str  # why every record was prepared ('' when only the new ones)
+
+
+def prepare_for_link(con: duckdb.DuckDBPyConnection, entity: Entity, full: bool) -> Preparation:
+    """``prepare`` for a link: only what arrived when the entity keeps its preparation and the
+    kept one serves tonight (``prepared.py``), else everything (then kept)."""
+    kept = entity.kept
+    tonight = plan(con, kept, "full_relink requested" if full else "") if kept else None
+    if tonight is None or tonight.full_reason:
+        counts, links, profiles = prepare(con, entity)
+        if kept and tonight:
+            keep_all(con, kept, tonight.versions)
+        reason = tonight.full_reason if tonight else "nothing kept"
+        return Preparation(counts, links, profiles, counts["records"], reason)
+    prepared, links = prepare_new(con, kept, tonight, entity.node, entity.declaration.deterministic)
+    profiles = con.execute(f"SELECT count(*) FROM {PROFILES}").fetchone()[0]
+    return Preparation(kept.count(con), links, profiles, prepared, "")
+
+
 def link(
     con: duckdb.DuckDBPyConnection,
     entity: Entity,
@@ -112,7 +149,8 @@ def link(
     started = time.perf_counter()
     declaration = entity.declaration
     try:
-        counts, deterministic, profiles = prepare(con, entity)
+        prepared = prepare_for_link(con, entity, full)
+        counts, profiles = prepared.counts, prepared.profiles
         outcome = Outcome(committed, reestimated=False)
         if reestimated and profiles > 1:
             outcome = reestimate(
@@ -140,12 +178,14 @@ def link(
             con, entity.model_runs, run_id, declaration.model_path, committed.version, outcome
         )
     finally:
-        for table in TEMP_TABLES:
+        for table in (*TEMP_TABLES, *KEPT_TEMP_TABLES):
             con.execute(f"DROP TABLE IF EXISTS temp.main.{table}")
     return LinkageResult(
         records=counts["records"],
         record_counts={k: v for k, v in counts.items() if k != "records"},
-        deterministic_links=deterministic,
+        records_prepared=prepared.records_prepared,
+        prepared_in_full=prepared.full_reason,
+        deterministic_links=prepared.deterministic_links,
         profiles=profiles,
         incremental=scoring.incremental,
         new_profiles=scoring.new_profiles,

@@ -1,0 +1,163 @@
+"""Kept preparation: a night prepares only the records of new deliveries and redraws only the
+deterministic clusters they touch, and ends where a full preparation of the same records ends.
+
+The hand-made cohort of ``test_cohort`` is staged by delivery (a ``_delivery`` column and the
+staged lines the version of a delivery is read from). Delivery ``d2`` then brings records that:
+weld two deterministic clusters of ``d1`` (two K-12 students named Maria Garcia, each under
+her own student id, now sharing a new SSN), join an existing node without a key (a
+SNAP record under member id SM2), join a person by SSN (Luis Ortega's wage SSN, corroborated by
+name), and found a person of their own.
+"""
+
+import datetime as dt
+from dataclasses import replace
+
+import duckdb
+import pytest
+
+from datalabs_pipelines.linkage.modelfile import load_model
+from datalabs_pipelines.linkage.persons import KEPT, person_entity
+from datalabs_pipelines.linkage.run import link
+from datalabs_pipelines_tests.linkage.test_cohort import load_cohort, partition
+
+D = dt.date
+LOADED = dt.datetime(2026, 1, 1)
+ARRIVING = [
+    ("k12_enrollment", "k9", {"student_id": "0000000001", "sex": "F"},
+     {"first_name": "MARIA", "last_name": "GARCIA", "dob": D(2006, 5, 17), "ssn": "456123789"}),
+    ("k12_enrollment", "k10", {"student_id": "0000000002", "sex": "F"},
+     {"first_name": "MARIA", "last_name": "GARCIA", "dob": D(2006, 11, 2), "ssn": "456123789"}),
+    ("snap_enrollment", "s9", {"member_id": "SM2", "sex": "M"},
+     {"first_name": "JIM", "last_name": "BROWN", "dob": D(1975, 1, 1)}),
+    ("ui_claims", "c9", {"claim_id": "CL9"},
+     {"first_name": "LUIS", "last_name": "ORTEGA", "dob": D(2005, 8, 9), "ssn": "345678912"}),
+    ("ui_claims", "c10", {"claim_id": "CL10"},
+     {"first_name": "ZELDA", "last_name": "QUIMBY", "dob": D(1970, 1, 1), "ssn": "567891234"}),
+]  # fmt: skip
+
+
+def stage_by_delivery(con, sources) -> None:
+    """Every cohort record in delivery ``d1``, with its staged line."""
+    for name in sources:
+        con.execute(f"ALTER TABLE staging.{name} ADD COLUMN _delivery VARCHAR DEFAULT 'd1'")
+        con.execute(
+            f"CREATE TABLE pii.{name}_staged_lines AS SELECT record_id, _delivery, "
+            "CAST($loaded AS TIMESTAMP) AS _loaded_at, 'typed-1' AS _staged_with "
+            f"FROM staging.{name}",
+            {"loaded": LOADED},
+        )
+
+
+def deliver(con, rows, delivery: str) -> None:
+    for extract, record_id, open_values, identities in rows:
+        tables = ((f"staging.{extract}", {**open_values, "_delivery": delivery}),
+                  (f"pii.{extract}_identities", identities))  # fmt: skip
+        for table, values in tables:
+            columns = ["record_id", *values]
+            con.execute(
+                f"INSERT INTO {table} ({', '.join(columns)}) "
+                f"VALUES ({', '.join('?' * len(columns))})",
+                [record_id, *values.values()],
+            )
+        con.execute(
+            f"INSERT INTO pii.{extract}_staged_lines VALUES (?, ?, ?, 'typed-1')",
+            [record_id, delivery, LOADED],
+        )
+
+
+def kept(con) -> tuple[set, set]:
+    """The kept records (with cluster and profile) and profiles, as sets of rows."""
+    return tuple(
+        {repr(row) for row in con.execute(f"SELECT * FROM {'.'.join(t)}").fetchall()}
+        for t in (KEPT.records, KEPT.profiles)
+    )
+
+
+def keys(con) -> dict[str, str]:
+    return dict(con.execute("SELECT record_id, person_key FROM pii.person_crosswalk").fetchall())
+
+
+@pytest.fixture(scope="module")
+def nights():
+    """Night 1 prepares everything (nothing kept); night 2, after ``d2``, only ``d2``. Yields
+    (connection, sources, model, night 1, night 2, keys before, keys after)."""
+    model = load_model()
+    with duckdb.connect() as con:
+        sources = load_cohort(con)
+        stage_by_delivery(con, sources)
+        first = link(con, person_entity(sources), model, "night-1")
+        before = keys(con)
+        deliver(con, ARRIVING, "d2")
+        second = link(con, person_entity(sources), model, "night-2")
+        yield con, sources, model, first, second, before, keys(con)
+
+
+def test_first_night_prepares_everything(nights):
+    *_, first, _, _, _ = nights
+    assert first.prepared_in_full == "nothing kept"
+    assert first.records_prepared == first.records
+
+
+def test_second_night_prepares_only_the_new_delivery_and_keeps_all(nights):
+    con, _, _, first, second, _, _ = nights
+    assert second.prepared_in_full == ""
+    assert second.records_prepared == len(ARRIVING)
+    assert second.records == first.records + len(ARRIVING)
+    records, profiles = kept(con)
+    assert len(records) == second.records and len(profiles) == second.profiles
+
+
+def test_kept_preparation_equals_a_full_one(nights):
+    con, sources, model, _, second, _, after = nights
+    incremental = kept(con)
+    # the two Maria Garcia students now share one deterministic cluster
+    clusters = dict(
+        con.execute(
+            f"SELECT record_id, cluster0 FROM {'.'.join(KEPT.records)} "
+            "WHERE record_id IN ('k1', 'k2', 'k3', 'k9', 'k10')"
+        ).fetchall()
+    )
+    assert len(set(clusters.values())) == 1
+    full = link(con, person_entity(sources), model, "night-2-full", full=True)
+    assert full.prepared_in_full == "full_relink requested"
+    assert kept(con) == incremental
+    assert (full.records, full.profiles) == (second.records, second.profiles)
+    assert partition(keys(con)) == partition(after) and full.new_keys == 0
+
+
+def test_the_arrivals_join_weld_and_found_persons(nights):
+    *_, before, after = nights
+    assert after["k9"] == after["k10"] == after["k1"] == after["k3"]
+    assert after["s9"] == after["s3"] == before["s3"]
+    assert after["c9"] == after["w5"] == before["w5"]
+    assert after["c10"] not in set(before.values())
+
+
+def test_a_reloaded_delivery_or_another_preparation_prepares_everything(nights):
+    con, sources, model, *_ = nights
+    again = link(con, person_entity(sources), model, "night-3")
+    assert again.prepared_in_full == "" and again.records_prepared == 0
+    entity = person_entity(sources)
+    changed = replace(entity, kept=replace(entity.kept, stamp="another"))
+    assert link(con, changed, model, "night-4").prepared_in_full == "preparation changed"
+    assert link(con, entity, model, "night-4b").prepared_in_full == "preparation changed"
+    con.execute(
+        "UPDATE pii.ui_claims_staged_lines SET _loaded_at = _loaded_at + INTERVAL 1 DAY "
+        "WHERE _delivery = 'd2'"
+    )
+    reloaded = link(con, person_entity(sources), model, "night-5")
+    assert reloaded.prepared_in_full.startswith("a kept delivery was reloaded")
+    con.execute("DELETE FROM staging.ui_claims WHERE record_id = 'c10'")  # a withdrawn line
+    assert link(con, person_entity(sources), model, "night-6").prepared_in_full.startswith(
+        "a kept delivery was reloaded"
+    )
+
+
+def test_a_source_not_staged_by_delivery_prepares_everything_every_night():
+    with duckdb.connect() as con:
+        sources = load_cohort(con)
+        for night in ("night-1", "night-2"):
+            result = link(con, person_entity(sources), load_model(), night)
+            assert result.prepared_in_full == "a source is not staged by delivery"
+        deliveries = con.execute(f"SELECT count(*) FROM {'.'.join(KEPT.deliveries)}")
+        assert deliveries.fetchone()[0] == 0
