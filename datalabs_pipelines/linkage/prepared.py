@@ -34,7 +34,7 @@ import duckdb
 from datalabs_pipelines.cleaning.lines import lines_table
 from datalabs_pipelines.contracts.model import Contract
 from datalabs_pipelines.linkage.components import connected_components
-from datalabs_pipelines.linkage.declaration import Deterministic
+from datalabs_pipelines.linkage.declaration import Deterministic, rule_columns
 from datalabs_pipelines.linkage.deterministic import EDGES0, deterministic_edges
 from datalabs_pipelines.linkage.prepare import RECORDS
 from datalabs_pipelines.linkage.profiles import PROFILES, RECORD_PROFILE, profiles_of
@@ -45,18 +45,21 @@ from datalabs_pipelines.warehouse import identifier, qualified, table_exists, tr
 KEPT_VERSION = 1
 
 NEW_RECORDS = "lk_kept_new_records"  # TEMP: tonight's new records
-TOUCHED = "lk_kept_touched"  # TEMP: every record sharing a key with a new record
-SEEDS = "lk_kept_seeds"  # TEMP (node): nodes of the touched edges and of the new records
-OLD = "lk_kept_old_clusters"  # TEMP (component): the kept clusters the seeds were in
-NODES = "lk_kept_nodes"  # TEMP (node): the seeds and every node of those clusters
-EDGES = "lk_kept_edges"  # TEMP (node_l, node_r): touched edges and each node's old tie
-REDRAWN = "lk_kept_clusters"  # TEMP (node, component): the redrawn clusters
-REDRAWN_RECORDS = "lk_kept_redrawn_records"  # TEMP: the records of the redrawn nodes
+KNOWN = "lk_kept_known"  # TEMP: new records whose identity a kept record has, and its node
+TOUCHED = "lk_kept_touched"  # TEMP: every record carrying a key a new identity carries
+LABELS = "lk_kept_labels"  # TEMP (node, label): each edge end's kept cluster, or itself
+SUPER_NODES = "lk_kept_super_nodes"  # TEMP (node): those labels
+SUPER_EDGES = "lk_kept_super_edges"  # TEMP (node_l, node_r): the edges between labels
+MERGED = "lk_kept_merged"  # TEMP (node, component): each label's cluster tonight
+RELABELLED = "lk_kept_relabelled"  # TEMP (node): the labels that give way
+REDRAWN = "lk_kept_clusters"  # TEMP (node, component): new and relabelled nodes' clusters
+REDRAWN_RECORDS = "lk_kept_redrawn_records"  # TEMP: new records and those relabelled
 REDRAWN_RECORD_PROFILE = "lk_kept_record_profile"  # TEMP: their clusters and profiles
 REDRAWN_PROFILES = "lk_kept_profiles"  # TEMP: their profiles
+ADDED_PROFILES = "lk_kept_added_profiles"  # TEMP: those not kept already
 TEMP_TABLES = (
-    NEW_RECORDS, TOUCHED, SEEDS, OLD, NODES, EDGES, REDRAWN, REDRAWN_RECORDS,
-    REDRAWN_RECORD_PROFILE, REDRAWN_PROFILES,
+    NEW_RECORDS, KNOWN, TOUCHED, LABELS, SUPER_NODES, SUPER_EDGES, MERGED, RELABELLED, REDRAWN,
+    REDRAWN_RECORDS, REDRAWN_RECORD_PROFILE, REDRAWN_PROFILES, ADDED_PROFILES,
 )  # fmt: skip
 
 DELIVERIES_COLUMNS = {
@@ -136,80 +139,157 @@ def prepare_new(
 ) -> tuple[int, int]:
     """``lk_records``, ``lk_record_profile`` and ``lk_profiles`` as a full preparation would
     write them, from the kept ones and the records of ``tonight``'s new deliveries; keeps the
-    result. Returns the records prepared tonight and the deterministic edges drawn among the
-    records sharing a key with them."""
+    result. Returns the records prepared tonight and the deterministic edges drawn."""
     tables = kept.tables
+    records = qualified(tables.records)
     node = identifier(node)
     prepared = kept.build_new(con, tonight.new, NEW_RECORDS)
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE {RECORDS} AS "
-        f"SELECT * EXCLUDE (cluster0, profile_id) FROM {qualified(tables.records)}"
+        f"SELECT * EXCLUDE (cluster0, profile_id) FROM {records}"
     )
     con.execute(f"INSERT INTO {RECORDS} SELECT * FROM {NEW_RECORDS}")
-    edges = _touched_edges(con, node, rule)
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {SEEDS} AS "
-        f"SELECT node_l AS node FROM {EDGES0} UNION SELECT node_r FROM {EDGES0} "
-        f"UNION SELECT CAST({node} AS VARCHAR) FROM {NEW_RECORDS}"
-    )
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {OLD} AS SELECT DISTINCT cluster0 AS component "
-        f"FROM {qualified(tables.records)} "
-        f"WHERE CAST({node} AS VARCHAR) IN (SELECT node FROM {SEEDS})"
-    )
+    edges = _new_edges(con, records, node, rule)
+    _redraw(con, records, node)
     con.execute(
         f"""
-        CREATE OR REPLACE TEMP TABLE {EDGES} AS
-        SELECT DISTINCT CAST({node} AS VARCHAR) AS node_l, cluster0 AS node_r
-        FROM {qualified(tables.records)} WHERE cluster0 IN (SELECT component FROM {OLD})
-        UNION ALL SELECT node_l, node_r FROM {EDGES0}
+        CREATE OR REPLACE TEMP TABLE {REDRAWN_RECORDS} AS
+        SELECT * FROM {NEW_RECORDS}
+        UNION ALL
+        SELECT * EXCLUDE (cluster0, profile_id) FROM {records}
+        WHERE cluster0 IN (SELECT node FROM {RELABELLED})
         """
     )
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {NODES} AS SELECT node FROM {SEEDS} "
-        f"UNION SELECT node_l FROM {EDGES}"
-    )
-    connected_components(con, NODES, EDGES, REDRAWN)
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {REDRAWN_RECORDS} AS SELECT * FROM {RECORDS} "
-        f"WHERE CAST({node} AS VARCHAR) IN (SELECT node FROM {NODES})"
-    )
     profiles_of(con, REDRAWN_RECORDS, REDRAWN, REDRAWN_RECORD_PROFILE, REDRAWN_PROFILES)
+    kept_where = f"cluster0 NOT IN (SELECT node FROM {RELABELLED})"
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE {RECORD_PROFILE} AS
-        SELECT source_extract, record_id, cluster0, profile_id FROM {qualified(tables.records)}
-        WHERE cluster0 NOT IN (SELECT component FROM {OLD})
+        SELECT source_extract, record_id, cluster0, profile_id FROM {records} WHERE {kept_where}
         UNION ALL SELECT * FROM {REDRAWN_RECORD_PROFILE}
         """
     )
     con.execute(
         f"""
+        CREATE OR REPLACE TEMP TABLE {ADDED_PROFILES} AS
+        SELECT * FROM {REDRAWN_PROFILES} n
+        WHERE n.unique_id NOT IN (
+            SELECT unique_id FROM {qualified(tables.profiles)} WHERE {kept_where}
+        )
+        """
+    )
+    con.execute(
+        f"""
         CREATE OR REPLACE TEMP TABLE {PROFILES} AS
-        SELECT * FROM {qualified(tables.profiles)}
-        WHERE cluster0 NOT IN (SELECT component FROM {OLD})
-        UNION ALL SELECT * FROM {REDRAWN_PROFILES}
+        SELECT * FROM {qualified(tables.profiles)} WHERE {kept_where}
+        UNION ALL SELECT * FROM {ADDED_PROFILES}
         """
     )
     with transaction(con):
+        relabelled = f"cluster0 IN (SELECT node FROM {RELABELLED})"
+        con.execute(f"DELETE FROM {records} WHERE {relabelled}")
         con.execute(
-            f"DELETE FROM {qualified(tables.records)} "
-            f"WHERE cluster0 IN (SELECT component FROM {OLD})"
-        )
-        con.execute(
-            f"INSERT INTO {qualified(tables.records)} "
-            f"SELECT r.*, p.cluster0, p.profile_id FROM {REDRAWN_RECORDS} r "
+            f"INSERT INTO {records} SELECT r.*, p.cluster0, p.profile_id "
+            f"FROM {REDRAWN_RECORDS} r "
             f"JOIN {REDRAWN_RECORD_PROFILE} p USING (source_extract, record_id)"
         )
-        con.execute(
-            f"DELETE FROM {qualified(tables.profiles)} "
-            f"WHERE cluster0 IN (SELECT component FROM {OLD})"
-        )
-        con.execute(f"INSERT INTO {qualified(tables.profiles)} SELECT * FROM {REDRAWN_PROFILES}")
+        con.execute(f"DELETE FROM {qualified(tables.profiles)} WHERE {relabelled}")
+        con.execute(f"INSERT INTO {qualified(tables.profiles)} SELECT * FROM {ADDED_PROFILES}")
         _write_deliveries(con, kept, tonight.versions or {})
     for table in TEMP_TABLES:
         con.execute(f"DROP TABLE IF EXISTS temp.main.{table}")
     return prepared, edges
+
+
+def _new_edges(
+    con: duckdb.DuckDBPyConnection, records: str, node: str, rule: Deterministic | None
+) -> int:
+    """TEMP ``lk_deterministic_edges``: with the kept clusters, they join what a full pass
+    joins. A new record whose identity (the key and every column the corroboration reads) a
+    kept record has, and which corroborates itself, joins that record's node (a full pass joins
+    every node of the identity); for a key carried by a new identity, the deterministic pass
+    runs over every record carrying it (edges between two kept identities are in the kept
+    clusters already)."""
+    if rule is None:
+        return deterministic_edges(con, NEW_RECORDS, node, None)
+    condition = rule.corroborated_by or "true"
+    columns = [identifier(c) for c in dict.fromkeys([rule.key, *rule_columns(condition)])]
+    key = columns[0]
+    same = " AND ".join(f"r.{c} IS NOT DISTINCT FROM l.{c}" for c in columns[1:]) or "true"
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE {KNOWN} AS
+        SELECT l.record_id, l.source_extract, CAST(l.{node} AS VARCHAR) AS node_l,
+               min(CAST(r.{node} AS VARCHAR)) AS node_r, bool_or({condition}) AS corroborates
+        FROM {NEW_RECORDS} l JOIN {records} r ON r.{key} = l.{key} AND {same}
+        GROUP BY ALL
+        """
+    )
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE {TOUCHED} AS SELECT * FROM {RECORDS}
+        WHERE {key} IN (
+            SELECT l.{key} FROM {NEW_RECORDS} l
+            ANTI JOIN {KNOWN} k USING (source_extract, record_id)
+            WHERE l.{key} IS NOT NULL
+        )
+        """
+    )
+    deterministic_edges(con, TOUCHED, node, rule)
+    con.execute(
+        f"INSERT INTO {EDGES0} SELECT node_l, node_r FROM {KNOWN} "
+        "WHERE corroborates AND node_l <> node_r"
+    )
+    return con.execute(f"SELECT count(*) FROM {EDGES0}").fetchone()[0]
+
+
+def _redraw(con: duckdb.DuckDBPyConnection, records: str, node: str) -> None:
+    """TEMP ``lk_kept_clusters(node, component)`` for the new records' nodes and the kept nodes
+    whose cluster changes, and TEMP ``lk_kept_relabelled(node)``: the kept clusters' labels that
+    give way. Components run over clusters, not nodes: each edge's ends stand for their kept
+    cluster (labelled by its smallest node) or, when new, for themselves, so each merged
+    cluster takes the smallest of their labels, as a full pass labels it."""
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE {LABELS} AS
+        WITH ends AS (
+            SELECT node_l AS node FROM {EDGES0} UNION SELECT node_r FROM {EDGES0}
+            UNION SELECT CAST({node} AS VARCHAR) FROM {NEW_RECORDS}
+        ),
+        held AS (
+            SELECT DISTINCT CAST({node} AS VARCHAR) AS node, cluster0 FROM {records}
+            WHERE CAST({node} AS VARCHAR) IN (SELECT node FROM ends)
+        )
+        SELECT e.node, coalesce(h.cluster0, e.node) AS label
+        FROM ends e LEFT JOIN held h USING (node)
+        """
+    )
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {SUPER_NODES} AS SELECT DISTINCT label AS node FROM {LABELS}"
+    )
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE {SUPER_EDGES} AS
+        SELECT a.label AS node_l, b.label AS node_r FROM {EDGES0} e
+        JOIN {LABELS} a ON a.node = e.node_l JOIN {LABELS} b ON b.node = e.node_r
+        """
+    )
+    connected_components(con, SUPER_NODES, SUPER_EDGES, MERGED)
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {RELABELLED} AS "
+        f"SELECT node FROM {MERGED} WHERE node <> component"
+    )
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE {REDRAWN} AS
+        SELECT DISTINCT CAST(r.{node} AS VARCHAR) AS node, m.component
+        FROM {records} r JOIN {MERGED} m ON m.node = r.cluster0
+        WHERE r.cluster0 IN (SELECT node FROM {RELABELLED})
+        UNION
+        SELECT l.node, m.component FROM {LABELS} l JOIN {MERGED} m ON m.node = l.label
+        WHERE l.node IN (SELECT CAST({node} AS VARCHAR) FROM {NEW_RECORDS})
+        """
+    )
 
 
 def keep_all(
