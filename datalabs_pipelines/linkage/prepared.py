@@ -7,15 +7,18 @@ alone: a record's row from its own staging and identity rows; a profile from its
 fields; and the deterministic clusters only grow as records are added (a rule's edges join
 records sharing a key, and no record's arrival takes an edge away). So a run keeps them, in
 three pii tables its asset declares, and the next run, when its sources only gained
-deliveries since, prepares the new deliveries' records and redraws only the clusters they
-touch:
+deliveries since, prepares the new deliveries' records and redraws only what they change:
 
-1. the records carrying a key (the declared deterministic key) that a new record carries: the
-   deterministic pass over them draws every edge a full pass draws for those keys;
-2. the nodes of those edges and of the new records, with every node of the clusters they were
-   in: connected components over those edges and each node's tie to its old cluster give their
-   clusters, labelled by the smallest node as a full pass labels them;
-3. the records of those nodes: their profiles. Every other record and profile is kept.
+1. edges: a new record whose identity (the declared key and every column the corroboration
+   reads) a kept record has joins that record's node when the identity corroborates itself (a
+   full pass joins every node of an identity); for a key a new identity carries, the
+   deterministic pass runs over every record carrying it. Edges between kept identities are in
+   the kept clusters already.
+2. clusters: connected components over kept clusters as wholes (each edge's ends stand for
+   their kept cluster, or themselves when new), so a merged cluster takes the smallest label
+   of its parts, as a full pass labels it;
+3. profiles: for the new records and the records of clusters whose label gave way. Every other
+   record keeps its cluster and profile.
 
 A full preparation runs instead, and is kept, when nothing is kept, what preparation depends
 on changed (the stamp: the records' SQL, the nicknames, the deterministic rule, this module's

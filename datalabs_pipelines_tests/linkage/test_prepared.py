@@ -10,6 +10,7 @@ name), and found a person of their own.
 """
 
 import datetime as dt
+import random
 from dataclasses import replace
 
 import duckdb
@@ -17,7 +18,7 @@ import pytest
 
 from datalabs_pipelines.linkage.modelfile import load_model
 from datalabs_pipelines.linkage.persons import KEPT, person_entity
-from datalabs_pipelines.linkage.run import link
+from datalabs_pipelines.linkage.run import link, prepare_for_link
 from datalabs_pipelines_tests.linkage.test_cohort import load_cohort, partition
 
 D = dt.date
@@ -161,3 +162,58 @@ def test_a_source_not_staged_by_delivery_prepares_everything_every_night():
             assert result.prepared_in_full == "a source is not staged by delivery"
         deliveries = con.execute(f"SELECT count(*) FROM {'.'.join(KEPT.deliveries)}")
         assert deliveries.fetchone()[0] == 0
+
+
+FIRST = ("ANA", "ANNA", "JOHN", "JON", "MARIA", "MARY", "LUIS", "LOUIS", None)
+LAST = ("GARCIA", "GARSIA", "SMITH", "SMYTH", "LEE", None)
+SSNS = (*(f"{n:03d}45{n:04d}" for n in range(101, 113)), None)
+DOBS = (D(1980, 3, 4), D(1980, 4, 3), D(1990, 1, 2), D(1975, 12, 11), D(2001, 7, 9), None)
+
+
+def random_rows(rng, people: list[tuple], delivery: str, count: int) -> list[tuple]:
+    """Records of ``people`` (first, last, SSN, date of birth), a third of them with one field
+    drawn again, under agency ids shared far more often than real ones: deliveries that weld,
+    join and found clusters in every combination."""
+    rows = []
+    for i in range(count):
+        first, last, ssn, dob = rng.choice(people)
+        if rng.random() < 0.3:
+            field = rng.randrange(4)
+            first = rng.choice(FIRST) if field == 0 else first
+            last = rng.choice(LAST) if field == 1 else last
+            ssn = rng.choice(SSNS) if field == 2 else ssn
+            dob = rng.choice(DOBS) if field == 3 else dob
+        record = f"{delivery}:{i}"
+        named = {"first_name": first, "last_name": last, "dob": dob, "ssn": ssn}
+        kind = rng.randrange(3)
+        if kind == 0:
+            member = {"member_id": f"SM{rng.randrange(15)}"}
+            rows.append(("snap_enrollment", record, member, named))
+        elif kind == 1:
+            full = " ".join(n for n in (last, first) if n) or None
+            wage = {"employer_fein": "361234567"}
+            rows.append(("ui_wages", record, wage, {"full_name": full, "ssn": ssn}))
+        else:
+            rows.append(("ui_claims", record, {"claim_id": f"CL{i}"}, named))
+    return rows
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+def test_kept_preparation_equals_a_full_one_on_random_deliveries(seed: int):
+    rng = random.Random(seed)
+    people = [
+        (rng.choice(FIRST), rng.choice(LAST), rng.choice(SSNS), rng.choice(DOBS)) for _ in range(12)
+    ]
+    with duckdb.connect() as con:
+        sources = load_cohort(con)
+        stage_by_delivery(con, sources)
+        entity = person_entity(sources)
+        assert prepare_for_link(con, entity, full=False).full_reason == "nothing kept"
+        for night in range(2, 6):
+            deliver(con, random_rows(rng, people, f"d{night}", 40), f"d{night}")
+            prepared = prepare_for_link(con, entity, full=False)
+            assert prepared.full_reason == "" and prepared.records_prepared == 40
+        incremental = kept(con)
+        full = prepare_for_link(con, entity, full=True)
+        assert full.full_reason == "full_relink requested"
+        assert kept(con) == incremental
