@@ -72,8 +72,9 @@ class DagsterServer:
         )
 
 
-def wait_for(predicate: Callable[[], object], timeout: float, what: str, every: float = 1.0):
-    """Poll ``predicate`` until it returns something truthy; bounded in time."""
+def wait_for(predicate: Callable[[], object], timeout: float, what: str, every: float = 0.25):
+    """Poll ``predicate`` until it returns something truthy; bounded in time. Each poll is one
+    cheap query: a long interval only adds to the wait."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:

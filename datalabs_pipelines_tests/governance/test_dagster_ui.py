@@ -119,7 +119,7 @@ def _finished_runs(server: DagsterServer, run_ids: list[str]) -> list[dict] | No
 
 def _wait_for_runs(server: DagsterServer, run_ids: list[str], what: str) -> None:
     try:
-        runs = wait_for(lambda: _finished_runs(server, run_ids), 240, what, every=2)
+        runs = wait_for(lambda: _finished_runs(server, run_ids), 240, what)
     except TimeoutError as exc:
         raise AssertionError(f"{exc}\n{server.log_tail()}") from exc
     assert all(r["status"] == "SUCCESS" for r in runs), f"{runs}\n{server.log_tail()}"

@@ -27,10 +27,10 @@ from datalabs_pipelines_tests.conftest import FIXTURE_CONTRACTS, FIXTURE_LANDING
 
 GUARD_SECONDS = 300  # only to stop a hung test; nothing asserts how long anything takes
 # A run held at a pause point is about to be killed: a short lease lets the next run release
-# it in seconds rather than the default half-minute. Nothing checks the lease while the run
+# it within a second rather than the default half-minute. Nothing checks the lease while the run
 # lives (the next run starts only after the kill), so a renewal starved on a loaded machine
 # cannot get a live run released; the next run waits out what is left of the lease.
-KILLED_RUN_LEASE = {LEASE_ENV: "3"}
+KILLED_RUN_LEASE = {LEASE_ENV: "1"}
 NEW_DELIVERY = (
     "PERSON_ID|LAST_NAME|FIRST_NAME|DOB|SSN|COUNTY|START|END|BENEFIT\n"
     "8|Stone|Sam|01/02/1990|234-56-7890|007|01/01/2026|02/01/2026|$10.00\n"

@@ -1,11 +1,12 @@
 """Concurrent runs through the real Dagster daemon and run queue never collide in DuckDB.
 
-The landing sensor launches one load run per delivery at once; then the nightly job is launched
-twice at once with `dagster job launch` (as the schedule and an engineer would), the first one
-held at the publish pause point while it owns the ``duckdb`` pool slot. Every run must
-succeed, no two warehouse steps may overlap in time across runs (the pool, limited to 1 by
-``dagster.yaml``, serializes them: the run queue holds back a run whose pool is full, and each
-step claims its slot), and the tables must equal one run's.
+The landing sensor launches one load run per delivery at once (the fixture's three, two of
+them people's); then the nightly job is launched twice at once with `dagster job launch` (as
+the schedule and an engineer would), the first one held at the publish pause point while it
+owns the ``duckdb`` pool slot. Every run must succeed, no two warehouse steps may overlap in
+time across runs (the pool, limited to 1 by ``dagster.yaml``, serializes them: the run queue
+holds back a run whose pool is full, and each step claims its slot), and the tables must
+equal one run's (the session's ``fixture_graph``, the same deliveries materialized in process).
 """
 
 from __future__ import annotations
@@ -26,20 +27,16 @@ from datalabs_pipelines.contracts.loader import load_contracts
 from datalabs_pipelines.definitions import build_definitions
 from datalabs_pipelines.pause_points import PAUSE_AT
 from datalabs_pipelines.settings import PROJECT_ROOT
-from datalabs_pipelines_tests.conftest import FIXTURE_CONTRACTS
-from datalabs_pipelines_tests.reliability.conftest import Baseline
-from datalabs_pipelines_tests.reliability.pipeline_process import (
-    GUARD_SECONDS,
-    Site,
-    deliver_new_file,
-    new_site,
-)
+from datalabs_pipelines_tests.conftest import FIXTURE_CONTRACTS, FIXTURE_LANDING, FixtureGraph
+from datalabs_pipelines_tests.reliability.pipeline_process import GUARD_SECONDS, Site, new_site
 
 pytestmark = pytest.mark.slow
 
 BIN = Path(sys.executable).parent
 WORKSPACE = PROJECT_ROOT / "workspace.yaml"
 NIGHTLY_JOB = "nightly_job"
+POLL_SECONDS = 0.2  # reading the instance is cheap; a longer wait only adds to the test
+DELIVERIES = sum(1 for p in FIXTURE_LANDING.rglob("*") if p.is_file())
 STEP_EVENTS = {
     dg.DagsterEventType.STEP_START,
     dg.DagsterEventType.STEP_SUCCESS,
@@ -59,14 +56,14 @@ def wait_for_runs(instance: dg.DagsterInstance, count: int) -> list[dg.DagsterRu
         if len(runs) >= count and all(r.is_finished for r in runs):
             return runs
         assert time.monotonic() < deadline, [(r.job_name, r.status) for r in runs]
-        time.sleep(1)
+        time.sleep(POLL_SECONDS)
 
 
 def wait_for_file(path: Path) -> None:
     deadline = time.monotonic() + GUARD_SECONDS
     while not path.exists():
         assert time.monotonic() < deadline, f"{path.name} never appeared"
-        time.sleep(0.5)
+        time.sleep(POLL_SECONDS)
 
 
 def step_intervals(instance: dg.DagsterInstance, run: dg.DagsterRun) -> list[tuple]:
@@ -95,10 +92,9 @@ def overlapping(intervals: list[tuple]) -> list[tuple]:
 
 
 def test_concurrent_runs_through_the_daemon_are_serialized_by_the_pool(
-    tmp_path, uninterrupted: Baseline
+    tmp_path, fixture_graph: FixtureGraph
 ):
     site = new_site(tmp_path)
-    deliver_new_file(site)
     paused = site.pause_dir / "publish.before_replace.reached"
     config = yaml.safe_load((site.dagster_home / "dagster.yaml").read_text())
     assert config["concurrency"]["pools"]["default_limit"] == 1
@@ -115,7 +111,7 @@ def test_concurrent_runs_through_the_daemon_are_serialized_by_the_pool(
         with pytest.MonkeyPatch.context() as env:
             env.setenv("DAGSTER_HOME", str(site.dagster_home))
             with dg.DagsterInstance.get() as instance:
-                loads = wait_for_runs(instance, 4)  # the sensor: one run per delivery
+                loads = wait_for_runs(instance, DELIVERIES)  # the sensor: one run per delivery
                 launches = [
                     subprocess.Popen(
                         # no run config: nightly_job runs in one process by itself
@@ -135,7 +131,7 @@ def test_concurrent_runs_through_the_daemon_are_serialized_by_the_pool(
                 held = instance.get_runs(filters=dg.RunsFilter(job_name=NIGHTLY_JOB))
                 assert len(held) == 2 and not any(r.is_finished for r in held)
                 (site.pause_dir / "publish.before_replace.resume").touch()
-                runs = wait_for_runs(instance, 6)
+                runs = wait_for_runs(instance, DELIVERIES + 2)
                 intervals = [i for run in runs for i in step_intervals(instance, run)]
                 nightly = [r for r in runs if r.job_name == NIGHTLY_JOB]
                 pool = instance.event_log_storage.get_concurrency_info("duckdb")
@@ -143,15 +139,17 @@ def test_concurrent_runs_through_the_daemon_are_serialized_by_the_pool(
         os.killpg(daemon.pid, signal.SIGTERM)
         daemon.wait(timeout=GUARD_SECONDS)
 
-    assert [r.status for r in runs] == [dg.DagsterRunStatus.SUCCESS] * 6, [
+    assert [r.status for r in runs] == [dg.DagsterRunStatus.SUCCESS] * (DELIVERIES + 2), [
         (r.job_name, r.status) for r in runs
     ]
+    assert len(loads) == DELIVERIES
     assert {r.tags.get("datalabs/trigger") for r in loads} == {"landing_sensor"}
     assert len(nightly) == 2
     assert pool.slot_count == 1 and not pool.claimed_slots
     pooled = warehouse_steps()
     in_pool = [i for i in intervals if i[3] in pooled]
     downstream = [name for name in pooled if not name.startswith("raw__")]
-    assert len(in_pool) == 4 + 2 * len(downstream)  # every warehouse step of every run ran ...
+    # every warehouse step of every run ran ...
+    assert len(in_pool) == DELIVERIES + 2 * len(downstream)
     assert overlapping(in_pool) == []  # ... and never two at once
-    assert table_checksums(site.warehouse) == uninterrupted.checksums
+    assert table_checksums(site.warehouse) == table_checksums(fixture_graph.site.warehouse)
