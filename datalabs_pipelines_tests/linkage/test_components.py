@@ -1,5 +1,7 @@
 """Connected components on graphs small enough to see."""
 
+import random
+
 import pytest
 
 from datalabs_pipelines.linkage.components import connected_components
@@ -34,3 +36,26 @@ def components(con, nodes: list[str], edges: list[tuple[str, str]]) -> dict[str,
 )
 def test_components(con, nodes, edges, expected):
     assert components(con, nodes, edges) == expected
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_random_graphs_label_each_component_by_its_smallest_node(con, seed):
+    """Against a plain union-find: ids of mixed case, digits and accents (smallest in code-point
+    order, which DuckDB's and Arrow's byte order both follow for UTF-8)."""
+    rng = random.Random(seed)
+    alphabet = "aZ9é_:"
+    nodes = list(
+        {"".join(rng.choice(alphabet) for _ in range(rng.randrange(1, 5))) for _ in range(300)}
+    )
+    edges = [(rng.choice(nodes), rng.choice(nodes)) for _ in range(200)]
+    parent = {n: n for n in nodes}
+
+    def find(n: str) -> str:
+        while parent[n] != n:
+            n = parent[n]
+        return n
+
+    for left, right in edges:
+        a, b = find(left), find(right)
+        parent[max(a, b)] = min(a, b)
+    assert components(con, nodes, edges) == {n: find(n) for n in nodes}
