@@ -12,11 +12,13 @@ same records from scratch (``full_relink``), and reports:
 - for each run, CPU seconds of the process (DuckDB's threads included), profiles, new profiles,
   pairs scored by Splink and pairs kept from the cache;
 - how the two runs' kept scores differ: pairs in one only (a kept pair that drifted across
-  the review probability), pairs linked in one only, the largest change of match weight.
+  the review probability), pairs linked in one only, the largest change of match weight;
+- ``kept_preparation_tables_differing``: the kept preparation tables (``linkage/prepared.py``)
+  whose rows the full run's preparation changes (none, when the kept one is exact).
 
 With ``--before B`` (a copy of the same warehouse taken before the night's linkage), the copy's
-linkage state (crosswalk, key changes and cache) is first taken from B, so the incremental run
-does tonight's work again rather than finding nothing new.
+linkage state (crosswalk, key changes, cache and kept preparation) is first taken from B, so
+the incremental run does tonight's work again rather than finding nothing new.
 """
 
 from __future__ import annotations
@@ -36,25 +38,35 @@ from datalabs_pipelines.contracts import all_contracts
 from datalabs_pipelines.linkage.declaration import load_declaration
 from datalabs_pipelines.linkage.keys import CHANGES, CROSSWALK
 from datalabs_pipelines.linkage.modelfile import load_model
-from datalabs_pipelines.linkage.persons import CACHE, person_entity
+from datalabs_pipelines.linkage.persons import CACHE, KEPT, person_entity
 from datalabs_pipelines.linkage.run import LinkageResult, link
 from datalabs_pipelines.linkage.sources import person_sources
 from datalabs_pipelines.warehouse import qualified
 
-LINKAGE_STATE = (CROSSWALK, CHANGES, CACHE.profiles, CACHE.pairs)
+LINKAGE_STATE = (
+    CROSSWALK, CHANGES, CACHE.profiles, CACHE.pairs, KEPT.records, KEPT.profiles, KEPT.deliveries
+)  # fmt: skip
 INCREMENTAL_KEYS = "eval_incremental_keys"  # TEMP (source_extract, record_id, k)
 FULL_KEYS = "eval_full_keys"
 
 
 def rewind(con: duckdb.DuckDBPyConnection, before: Path) -> None:
-    """Replace the linkage state of ``con``'s warehouse by the one in ``before``."""
+    """Replace the linkage state of ``con``'s warehouse by the one in ``before`` (a table
+    ``before`` lacks is dropped: a kept preparation from before its time would be dropped too)."""
     con.execute(f"ATTACH '{before}' AS before (READ_ONLY)")
     try:
-        for schema, table in LINKAGE_STATE:
-            con.execute(
-                f"CREATE OR REPLACE TABLE {qualified((schema, table))} AS "
-                f"FROM before.{qualified((schema, table))}"
-            )
+        for table in LINKAGE_STATE:
+            found = con.execute(
+                "SELECT count(*) FROM information_schema.tables WHERE table_catalog = 'before' "
+                "AND table_schema = ? AND table_name = ?",
+                list(table),
+            ).fetchone()[0]
+            if found:
+                con.execute(
+                    f"CREATE OR REPLACE TABLE {qualified(table)} AS FROM before.{qualified(table)}"
+                )
+            else:
+                con.execute(f"DROP TABLE IF EXISTS {qualified(table)}")
     finally:
         con.execute("DETACH before")
 
@@ -133,7 +145,8 @@ def _timed(con: duckdb.DuckDBPyConnection, run_id: str, full: bool) -> dict[str,
         con, person_entity(sources, declaration), load_model(declaration.model_path), run_id,
         full=full,
     )  # fmt: skip
-    keep = ("incremental", "full_reason", "profiles", "new_profiles", "pairs_compared",
+    keep = ("records_prepared", "prepared_in_full", "deterministic_links",
+            "incremental", "full_reason", "profiles", "new_profiles", "pairs_compared",
             "pairs_cached", "scoring_cpu_seconds", "links", "entities", "new_keys", "merges",
             "splits")  # fmt: skip
     return {
@@ -150,14 +163,32 @@ def compare(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     incremental = _timed(con, "compare-incremental", full=False)
     _keys(con, INCREMENTAL_KEYS)
     _pairs(con, "eval_incremental_pairs")
+    prepared = _prepared_sums(con)
     full = _timed(con, "compare-full", full=True)
+    kept_differing = [t for t, s in _prepared_sums(con).items() if prepared[t] != s]
     _keys(con, FULL_KEYS)
     _pairs(con, "eval_full_pairs")
     report = differing(con, INCREMENTAL_KEYS, FULL_KEYS)
     report["share_key_changed"] = report["records_key_changed"] / max(report["records"], 1)
     threshold = load_model(load_declaration().model_path).threshold_match_probability
     scores = drift(con, "eval_incremental_pairs", "eval_full_pairs", threshold)
-    return {**report, **scores, "incremental": incremental, "full": full}
+    return {
+        **report,
+        **scores,
+        "kept_preparation_tables_differing": kept_differing,
+        "incremental": incremental,
+        "full": full,
+    }
+
+
+def _prepared_sums(con: duckdb.DuckDBPyConnection) -> dict[str, tuple]:
+    """Each kept preparation table's row count and order-free hash of its rows."""
+    return {
+        qualified(t): con.execute(
+            f"SELECT count(*), bit_xor(hash(CAST(r AS VARCHAR))) FROM {qualified(t)} r"
+        ).fetchone()
+        for t in (KEPT.records, KEPT.profiles)
+    }
 
 
 def main(argv: Sequence[str] | None = None) -> int:
