@@ -7,7 +7,7 @@ import importlib
 import os
 import re
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any, Protocol
@@ -88,6 +88,16 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
         with suppress(duckdb.TransactionException):
             con.execute("ROLLBACK")
         raise
+
+
+def drop_temporary(con: duckdb.DuckDBPyConnection, names: Iterable[str]) -> None:
+    """Drop the TEMP tables or views of these names, whichever each is (DuckDB's DROP must
+    name the kind, and IF EXISTS does not excuse the wrong one)."""
+    for name in names:
+        try:
+            con.execute(f"DROP TABLE IF EXISTS temp.main.{identifier(name)}")
+        except duckdb.CatalogException:
+            con.execute(f"DROP VIEW temp.main.{identifier(name)}")
 
 
 def table_exists(con: duckdb.DuckDBPyConnection, table: tuple[str, str]) -> bool:

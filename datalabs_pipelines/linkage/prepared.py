@@ -41,7 +41,13 @@ from datalabs_pipelines.linkage.declaration import Deterministic, rule_columns
 from datalabs_pipelines.linkage.deterministic import EDGES0, deterministic_edges
 from datalabs_pipelines.linkage.prepare import RECORDS
 from datalabs_pipelines.linkage.profiles import PROFILES, RECORD_PROFILE, profiles_of
-from datalabs_pipelines.warehouse import identifier, qualified, table_exists, transaction
+from datalabs_pipelines.warehouse import (
+    drop_temporary,
+    identifier,
+    qualified,
+    table_exists,
+    transaction,
+)
 
 # Bump when what a kept record, cluster or profile holds changes in a way the stamp's inputs
 # (the records' SQL, the nicknames, the rule) do not show.
@@ -140,18 +146,14 @@ def prepare_new(
     node: str,
     rule: Deterministic | None,
 ) -> tuple[int, int]:
-    """``lk_records``, ``lk_record_profile`` and ``lk_profiles`` as a full preparation would
-    write them, from the kept ones and the records of ``tonight``'s new deliveries; keeps the
-    result. Returns the records prepared tonight and the deterministic edges drawn."""
+    """Bring the kept tables to what a full preparation of tonight's records would keep, from
+    the records of ``tonight``'s new deliveries; then ``lk_records``, ``lk_record_profile``
+    and ``lk_profiles`` are TEMP views over them (nothing copied). Returns the records prepared
+    tonight and the deterministic edges drawn."""
     tables = kept.tables
     records = qualified(tables.records)
     node = identifier(node)
     prepared = kept.build_new(con, tonight.new, NEW_RECORDS)
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {RECORDS} AS "
-        f"SELECT * EXCLUDE (cluster0, profile_id) FROM {records}"
-    )
-    con.execute(f"INSERT INTO {RECORDS} SELECT * FROM {NEW_RECORDS}")
     edges = _new_edges(con, records, node, rule)
     _redraw(con, records, node)
     con.execute(
@@ -164,32 +166,17 @@ def prepare_new(
         """
     )
     profiles_of(con, REDRAWN_RECORDS, REDRAWN, REDRAWN_RECORD_PROFILE, REDRAWN_PROFILES)
-    kept_where = f"cluster0 NOT IN (SELECT node FROM {RELABELLED})"
-    con.execute(
-        f"""
-        CREATE OR REPLACE TEMP TABLE {RECORD_PROFILE} AS
-        SELECT source_extract, record_id, cluster0, profile_id FROM {records} WHERE {kept_where}
-        UNION ALL SELECT * FROM {REDRAWN_RECORD_PROFILE}
-        """
-    )
+    relabelled = f"cluster0 IN (SELECT node FROM {RELABELLED})"
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE {ADDED_PROFILES} AS
         SELECT * FROM {REDRAWN_PROFILES} n
         WHERE n.unique_id NOT IN (
-            SELECT unique_id FROM {qualified(tables.profiles)} WHERE {kept_where}
+            SELECT unique_id FROM {qualified(tables.profiles)} WHERE NOT {relabelled}
         )
         """
     )
-    con.execute(
-        f"""
-        CREATE OR REPLACE TEMP TABLE {PROFILES} AS
-        SELECT * FROM {qualified(tables.profiles)} WHERE {kept_where}
-        UNION ALL SELECT * FROM {ADDED_PROFILES}
-        """
-    )
     with transaction(con):
-        relabelled = f"cluster0 IN (SELECT node FROM {RELABELLED})"
         con.execute(f"DELETE FROM {records} WHERE {relabelled}")
         con.execute(
             f"INSERT INTO {records} SELECT r.*, p.cluster0, p.profile_id "
@@ -199,9 +186,27 @@ def prepare_new(
         con.execute(f"DELETE FROM {qualified(tables.profiles)} WHERE {relabelled}")
         con.execute(f"INSERT INTO {qualified(tables.profiles)} SELECT * FROM {ADDED_PROFILES}")
         _write_deliveries(con, kept, tonight.versions or {})
-    for table in TEMP_TABLES:
-        con.execute(f"DROP TABLE IF EXISTS temp.main.{table}")
+    drop_temporary(con, TEMP_TABLES)
+    _read_kept(con, tables)
     return prepared, edges
+
+
+def _read_kept(con: duckdb.DuckDBPyConnection, tables: KeptTables) -> None:
+    """TEMP views ``lk_records``, ``lk_record_profile`` and ``lk_profiles`` over the kept
+    tables, named with their catalog so that Splink, working in its scratch catalog, reads
+    them too."""
+    home = con.execute("SELECT current_database()").fetchone()[0]
+    catalog = '"' + home.replace('"', '""') + '"'
+    records = f"{catalog}.{qualified(tables.records)}"
+    drop_temporary(con, (RECORDS, RECORD_PROFILE, PROFILES))
+    con.execute(
+        f"CREATE TEMP VIEW {RECORDS} AS SELECT * EXCLUDE (cluster0, profile_id) FROM {records}"
+    )
+    con.execute(
+        f"CREATE TEMP VIEW {RECORD_PROFILE} AS "
+        f"SELECT source_extract, record_id, cluster0, profile_id FROM {records}"
+    )
+    con.execute(f"CREATE TEMP VIEW {PROFILES} AS FROM {catalog}.{qualified(tables.profiles)}")
 
 
 def _new_edges(
@@ -230,12 +235,16 @@ def _new_edges(
     )
     con.execute(
         f"""
-        CREATE OR REPLACE TEMP TABLE {TOUCHED} AS SELECT * FROM {RECORDS}
-        WHERE {key} IN (
+        CREATE OR REPLACE TEMP TABLE {TOUCHED} AS
+        WITH fresh AS (
             SELECT l.{key} FROM {NEW_RECORDS} l
             ANTI JOIN {KNOWN} k USING (source_extract, record_id)
             WHERE l.{key} IS NOT NULL
         )
+        SELECT * EXCLUDE (cluster0, profile_id) FROM {records}
+        WHERE {key} IN (SELECT {key} FROM fresh)
+        UNION ALL
+        SELECT * FROM {NEW_RECORDS} WHERE {key} IN (SELECT {key} FROM fresh)
         """
     )
     deterministic_edges(con, TOUCHED, node, rule)

@@ -26,10 +26,10 @@ from datalabs_pipelines.linkage.model_runs import record_model_use
 from datalabs_pipelines.linkage.modelfile import MatchModel
 from datalabs_pipelines.linkage.prepared import TEMP_TABLES as KEPT_TEMP_TABLES
 from datalabs_pipelines.linkage.prepared import KeptPreparation, keep_all, plan, prepare_new
-from datalabs_pipelines.linkage.profiles import PROFILES
+from datalabs_pipelines.linkage.profiles import PROFILES, RECORD_PROFILE
 from datalabs_pipelines.linkage.reestimate import Outcome, reestimate
 from datalabs_pipelines.linkage.review import write_review
-from datalabs_pipelines.warehouse import identifier, qualified
+from datalabs_pipelines.warehouse import drop_temporary, identifier, qualified
 
 TEMP_TABLES = (
     "lk_records", "lk_nicknames", "lk_nodes0", "lk_deterministic_edges", "lk_cluster0",
@@ -121,6 +121,8 @@ def prepare_for_link(con: duckdb.DuckDBPyConnection, entity: Entity, full: bool)
     """``prepare`` for a link: only what arrived when the entity keeps its preparation and the
     kept one serves tonight (``prepared.py``), else everything (then kept)."""
     kept = entity.kept
+    if kept:
+        drop_temporary(con, (entity.records, RECORD_PROFILE, PROFILES))  # a kept run's views
     tonight = plan(con, kept, "full_relink requested" if full else "") if kept else None
     if tonight is None or tonight.full_reason:
         counts, links, profiles = prepare(con, entity)
@@ -178,8 +180,7 @@ def link(
             con, entity.model_runs, run_id, declaration.model_path, committed.version, outcome
         )
     finally:
-        for table in (*TEMP_TABLES, *KEPT_TEMP_TABLES):
-            con.execute(f"DROP TABLE IF EXISTS temp.main.{table}")
+        drop_temporary(con, (*TEMP_TABLES, *KEPT_TEMP_TABLES))
     return LinkageResult(
         records=counts["records"],
         record_counts={k: v for k, v in counts.items() if k != "records"},
