@@ -23,23 +23,8 @@ from datalabs_pipelines.warehouse import identifier
 NICKNAMES_CSV = Path(__file__).parent / "reference" / "nicknames.csv"
 RECORDS = "lk_records"
 
-# Columns of lk_records, in order, with their SQL types.
-RECORD_COLUMNS = {
-    "source_extract": "VARCHAR",
-    "record_id": "VARCHAR",
-    "first_name": "VARCHAR",
-    "last_name": "VARCHAR",
-    "middle_name": "VARCHAR",
-    "dob": "DATE",
-    "ssn": "VARCHAR",
-    "zip": "VARCHAR",
-    "sex": "VARCHAR",
-    "employer": "VARCHAR",
-    "agency_key": "VARCHAR",
-}
-
-# Every column of lk_records: type, description (the kept records' schema, ``prepared.py``)
-RECORDS_SCHEMA = {
+# What each source gives lk_records, in order: type, description
+SOURCE_COLUMNS = {
     "source_extract": ("VARCHAR", "extract the record comes from"),
     "record_id": ("VARCHAR", "the record's id in its staging table"),
     "first_name": ("VARCHAR", "first name, normalized"),
@@ -51,6 +36,11 @@ RECORDS_SCHEMA = {
     "sex": ("VARCHAR", "M or F"),
     "employer": ("VARCHAR", "employer FEIN"),
     "agency_key": ("VARCHAR", "agency id that pre-groups one person's records"),
+}
+RECORD_COLUMNS = {column: sql_type for column, (sql_type, _) in SOURCE_COLUMNS.items()}
+# Every column of lk_records (the kept records' schema, ``prepared.py``)
+RECORDS_SCHEMA = {
+    **SOURCE_COLUMNS,
     "first_canons": ("VARCHAR[]", "the formal first names the first name may stand for"),
     "first_canon": ("VARCHAR", "the alphabetically first of them"),
     "dob_key": ("VARCHAR", "date of birth, surviving a day/month swap"),
@@ -60,7 +50,6 @@ RECORDS_SCHEMA = {
     "has_identity": ("BOOLEAN", "carries an SSN, a date of birth or both names"),
     "linkable": ("BOOLEAN", "carries an identity or an agency id"),
 }
-assert list(RECORDS_SCHEMA)[: len(RECORD_COLUMNS)] == list(RECORD_COLUMNS)
 
 
 def load_nicknames(con: duckdb.DuckDBPyConnection, path: Path = NICKNAMES_CSV) -> None:
