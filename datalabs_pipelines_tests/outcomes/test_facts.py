@@ -171,3 +171,18 @@ def test_a_tie_between_a_spells_records_goes_to_the_smallest_value(staged):
         "SELECT birth_year, sex, race_ethnicity FROM integrated.benefit_spells"
     ).fetchall()
     assert row == [(1980, "F", "BL7")]
+
+
+@pytest.mark.parametrize("order", [(0, 1), (1, 0)])
+def test_a_tie_for_a_spells_county_goes_to_the_largest_county(staged, order):
+    """Two records of one spell with the same dates and different counties: the county does not
+    depend on which record the scan meets first."""
+    snap = "snap_enrollment"
+    records = [("s:1", "17001"), ("s:2", "17031")]
+    for i in order:
+        record_id, county = records[i]
+        add(staged, snap, "P1", record_id, county, 1980, "2023-01-01", "2023-03-31", "F")
+    build_fact(staged, FACTS["benefit_spells"], CONTRACTS)
+    assert staged.execute("SELECT county_fips FROM integrated.benefit_spells").fetchall() == [
+        ("17031",)
+    ]

@@ -6,8 +6,9 @@ CREATE OR REPLACE TABLE marts.student_outcomes_statewide AS
 WITH students AS (
     -- sex and race/ethnicity from the student's K-12 enrollment records (the latest entry)
     SELECT person_key,
-           coalesce(arg_max(sex, entry_date) FILTER (WHERE sex IS NOT NULL), 'U') AS sex,
-           coalesce(arg_max(race_ethnicity, entry_date) FILTER (WHERE race_ethnicity IS NOT NULL),
+           coalesce(arg_max(sex, (entry_date, sex)) FILTER (WHERE sex IS NOT NULL AND entry_date IS NOT NULL), 'U') AS sex,
+           coalesce(arg_max(race_ethnicity, (entry_date, race_ethnicity))
+                        FILTER (WHERE race_ethnicity IS NOT NULL AND entry_date IS NOT NULL),
                     'UNK') AS race_ethnicity
     FROM integrated.k12_enrollments
     GROUP BY person_key

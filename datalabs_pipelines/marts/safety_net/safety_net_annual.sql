@@ -12,7 +12,8 @@ person_years AS (
     -- a person enrolled in a program on any day of the year, once, in the county of their
     -- latest spell that year
     SELECT s.program, y.year, s.person_key,
-           arg_max(s.county_fips, s.start_date) AS county_fips,
+           arg_max(s.county_fips, CASE WHEN s.start_date IS NOT NULL THEN (s.start_date, s.county_fips) END)
+               AS county_fips,
            max(s.birth_year) AS birth_year
     FROM spells s, observed o
     JOIN years y ON TRUE

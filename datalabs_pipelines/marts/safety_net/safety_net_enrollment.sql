@@ -12,7 +12,8 @@ person_months AS (
     -- a person enrolled in a program on any day of the month, in the county of the latest
     -- spell that month (one county per person, program and month: counties add up)
     SELECT s.program, m.month, s.person_key,
-           arg_max(s.county_fips, s.start_date) AS county_fips
+           arg_max(s.county_fips, CASE WHEN s.start_date IS NOT NULL THEN (s.start_date, s.county_fips) END)
+               AS county_fips
     FROM spells s
     JOIN months m ON s.start_date <= last_day(m.month) AND s.end_or_open >= m.month
     GROUP BY ALL

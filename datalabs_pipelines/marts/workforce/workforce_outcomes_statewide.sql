@@ -9,7 +9,8 @@ exits AS (
     -- the exits of cohorts/exits.sql, a person counted once per program and year, at their
     -- first exit that year
     SELECT person_key, program, exit_year,
-           arg_min(county_fips, end_date) AS county_fips,
+           arg_min(county_fips, CASE WHEN end_date IS NOT NULL THEN (end_date, county_fips) END)
+               AS county_fips,
            min(age) AS age,
            min(exit_q) AS exit_q
     FROM program_exits()

@@ -5,9 +5,10 @@ SELECT k.person_key,
        w.quarter::INTEGER AS quarter,
        (w.year * 4 + w.quarter - 1)::INTEGER AS quarter_index,
        coalesce(w.employer_fein, 'unknown') AS employer_fein,
-       arg_max(w.naics, w.wages) AS naics,
+       arg_max(w.naics, CASE WHEN w.wages IS NOT NULL THEN (w.wages, w.record_id) END) AS naics,
        sum(w.wages)::DECIMAL(18, 2) AS wages,
-       arg_max(w.county_fips, w.wages) AS worksite_county_fips,
+       arg_max(w.county_fips, CASE WHEN w.wages IS NOT NULL THEN (w.wages, w.record_id) END)
+           AS worksite_county_fips,
        count(*)::BIGINT AS source_records
 FROM role_wage_records w
 JOIN integrated.person_keys k USING (source_extract, record_id)
