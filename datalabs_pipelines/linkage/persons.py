@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from functools import partial
 
 import duckdb
@@ -54,9 +54,8 @@ def _records(
 
 
 def _counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
-    records = con.execute(f"SELECT count(*) FROM {RECORDS}").fetchone()[0]
-    no_identity, unlinkable = con.execute(
-        f"SELECT count(*) FILTER (WHERE NOT has_identity), "
+    records, no_identity, unlinkable = con.execute(
+        f"SELECT count(*), count(*) FILTER (WHERE NOT has_identity), "
         f"count(*) FILTER (WHERE NOT linkable) FROM {RECORDS}"
     ).fetchone()
     return {
@@ -64,15 +63,6 @@ def _counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
         "records_without_identifiers": no_identity,
         "records_unlinkable": unlinkable,
     }
-
-
-def _new_records(
-    con: duckdb.DuckDBPyConnection,
-    deliveries: Mapping[str, Sequence[str]],
-    into: str,
-    sources: Mapping[str, tuple[Contract, PersonSource]],
-) -> int:
-    return build_records(con, sources, deliveries, into)
 
 
 def _kept(
@@ -95,7 +85,7 @@ def _kept(
         tables=KEPT,
         stamp=stamp,
         versions=partial(delivery_versions, contracts=[c for c, _ in sources.values()]),
-        build_new=partial(_new_records, sources=sources),
+        build_new=partial(build_records, sources=sources),
         count=_counts,
     )
 

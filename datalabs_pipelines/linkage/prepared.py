@@ -29,7 +29,7 @@ full relink.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import duckdb
@@ -98,8 +98,9 @@ class KeptPreparation:
     # (extract, delivery) → version of every delivery the records come from; None when a
     # source is not staged by delivery
     versions: Callable[[duckdb.DuckDBPyConnection], Versions | None]
-    # builds TEMP ``into`` from the records of the given deliveries (extract → names)
-    build_new: Callable[[duckdb.DuckDBPyConnection, Mapping[str, Sequence[str]], str], int]
+    # ``(con, deliveries=, into=)``: TEMP ``into`` from the records of the given deliveries
+    # (extract → names); returns its rows
+    build_new: Callable[..., int]
     # what the entity counts of ``lk_records`` (``records`` first), as its records builder does
     count: Callable[[duckdb.DuckDBPyConnection], dict[str, int]]
 
@@ -153,7 +154,7 @@ def prepare_new(
     tables = kept.tables
     records = qualified(tables.records)
     node = identifier(node)
-    prepared = kept.build_new(con, tonight.new, NEW_RECORDS)
+    prepared = kept.build_new(con, deliveries=tonight.new, into=NEW_RECORDS)
     edges = _new_edges(con, records, node, rule)
     _redraw(con, records, node)
     con.execute(
