@@ -22,7 +22,8 @@ LAYER_GROUPS = {"raw", "staging", "pii", "integrated", "marts", "published"}
 
 
 def all_specs() -> list[dg.AssetSpec]:
-    return list(defs.resolve_all_asset_specs())
+    # Sorted: the order must be the same in every process that collects it (pytest-xdist).
+    return sorted(defs.resolve_all_asset_specs(), key=lambda s: s.key.to_user_string())
 
 
 def test_dagster_definitions_validate(tmp_path):
