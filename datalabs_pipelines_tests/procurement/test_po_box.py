@@ -43,3 +43,19 @@ def test_other_street_with_other_phone_stays_apart():
         "3095550199",
     )
     assert _probability(other) < accept
+
+
+def test_a_typo_in_the_name_with_a_po_box_is_still_reached_and_linked():
+    """Only the name-prefix-and-city rule reaches this pair (other address, no phone, a typo
+    in the name): the names agree, so it is scored and linked."""
+    accept = load_config().linkage.accept_probability
+    typo = ("b", "DANIELS TOUSR", None, None, "PO BOX 4471", None, "PEORIA", "61602", None)
+    assert _probability(typo) >= accept
+
+
+def test_a_shared_name_prefix_and_city_alone_is_not_scored():
+    """DANIELSON HARDWARE shares DANIELS TOURS' six-letter prefix and city but not its name
+    (similarity 0.84, under the link guard's 0.88): the rule no longer hands Splink such pairs,
+    which grow with the square of a city's firms."""
+    other = ("b", "DANIELSON HARDWARE", None, None, "PO BOX 4471", None, "PEORIA", "61602", None)
+    assert _probability(other) == 0
