@@ -17,7 +17,7 @@ from datalabs_pipelines.linkage.model_runs import (
 from datalabs_pipelines.linkage.run import LinkageResult
 from datalabs_pipelines.procurement.config import load_config
 from datalabs_pipelines.procurement.facts import build_facts
-from datalabs_pipelines.procurement.linkage import resolve_vendors
+from datalabs_pipelines.procurement.linkage import resolve_vendors_if_changed
 from datalabs_pipelines.procurement.sources import BUSINESS_ROLES
 from datalabs_pipelines.procurement.tables import FACT_TABLES, LINKAGE_TABLES, Table
 from datalabs_pipelines.warehouse import warehouse_pool
@@ -89,7 +89,7 @@ def build_linkage_asset(contracts: Sequence[Contract]) -> dg.AssetsDefinition:
     ):
         linkage = load_config().linkage
         with warehouse.get_connection() as con:
-            result = resolve_vendors(
+            result = resolve_vendors_if_changed(
                 con,
                 contracts,
                 linkage,
@@ -97,6 +97,12 @@ def build_linkage_asset(contracts: Sequence[Contract]) -> dg.AssetsDefinition:
                 reestimated=config.reestimate,
                 full=config.full_relink,
             )
+        if result is None:
+            context.log.info("vendor resolution: nothing it reads changed; its tables are kept")
+            yield from _results(
+                warehouse, LINKAGE_TABLES, {"vendor_matches": {"resolved": "no: inputs unchanged"}}
+            )
+            return
         context.log.info(
             f"vendor resolution: {result.records:,} records, {result.entities:,} businesses, "
             f"model {result.model['model_version']} (re-estimated: {result.model['reestimated']}); "
@@ -110,7 +116,7 @@ def build_linkage_asset(contracts: Sequence[Contract]) -> dg.AssetsDefinition:
             warehouse,
             LINKAGE_TABLES,
             {
-                "vendor_matches": {**model, **_scoring(result)},
+                "vendor_matches": {**model, **_scoring(result), "resolved": "yes"},
                 "vendor_linkage_models": model,
             },
         )

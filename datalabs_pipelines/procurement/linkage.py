@@ -7,16 +7,22 @@ own node and profile), their keys (``keys.py``) and their review table. Writes, 
 (what the next run need not score again), ``vendor_matches`` (every FEIN link and scored pair with
 its probability and decision), ``vendor_match_review`` (the uncertain band and pairs the guard
 stopped, not linked), ``vendor_keys`` and, through the key persistence, the assignments and the
-change log.
+change log. When nothing it reads changed since its last run (a night of wage or benefit files
+only), ``resolve_vendors_if_changed`` keeps every table as it is, as certified spend does.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 import duckdb
 
+from datalabs_pipelines import linkage as linkage_package
+from datalabs_pipelines import procurement as procurement_package
+from datalabs_pipelines.candidates import built_from, inputs_fingerprint, mark_built_from
 from datalabs_pipelines.contracts.model import Contract
+from datalabs_pipelines.contracts.roles import build_role_views
 from datalabs_pipelines.linkage.declaration import LinkageDeclaration
 from datalabs_pipelines.linkage.deterministic import CLUSTER0
 from datalabs_pipelines.linkage.incremental import PairCache
@@ -24,10 +30,12 @@ from datalabs_pipelines.linkage.modelfile import load_model
 from datalabs_pipelines.linkage.profiles import PROFILES
 from datalabs_pipelines.linkage.run import Entity, LinkageResult, link
 from datalabs_pipelines.procurement.keys import VENDOR_KEY_SPEC
-from datalabs_pipelines.procurement.sources import build_business_records
+from datalabs_pipelines.procurement.sources import BUSINESS_ROLES, build_business_records
 from datalabs_pipelines.warehouse import identifier
 
 RECORDS = "integrated.business_records"
+# carries the fingerprint of what the last resolution read (rewritten by every resolution)
+RESOLVED_FROM = ("integrated", "vendor_keys")
 # scores kept for incremental runs (ids, hashes and scores of public business records)
 CACHE = PairCache(("integrated", "vendor_scored_profiles"), ("integrated", "vendor_scored_pairs"))
 # what a reviewer compares: review column -> business_records column (public business data)
@@ -106,4 +114,40 @@ def resolve_vendors(
         ORDER BY b.source_extract, b.record_id
         """
     )
+    return result
+
+
+def _code_texts() -> list[str]:
+    """The code a resolution runs (the linkage driver and the business records' SQL): an
+    upgrade that changes it resolves again although the records did not change."""
+    folders = (Path(linkage_package.__file__).parent, Path(procurement_package.__file__).parent)
+    files = [f for folder in folders for f in sorted(folder.glob("*.py"))]
+    return [f.read_text(encoding="utf-8") for f in files]
+
+
+def resolution_inputs(
+    con: duckdb.DuckDBPyConnection, contracts: Sequence[Contract], linkage: LinkageDeclaration
+) -> str:
+    """Fingerprint of everything a resolution reads: the business roles' rows, the
+    declaration, the model file and the code."""
+    build_role_views(con, contracts, BUSINESS_ROLES)
+    texts = [linkage.model_dump_json(), linkage.model_path.read_text(encoding="utf-8")]
+    return inputs_fingerprint(con, [f"role_{r}" for r in BUSINESS_ROLES], [*texts, *_code_texts()])
+
+
+def resolve_vendors_if_changed(
+    con: duckdb.DuckDBPyConnection,
+    contracts: Sequence[Contract],
+    linkage: LinkageDeclaration,
+    run_id: str,
+    reestimated: bool = False,
+    full: bool = False,
+) -> LinkageResult | None:
+    """``resolve_vendors``, unless its inputs are those of its last run (then None: every
+    table stays as it is). Re-estimation and ``full`` always resolve."""
+    fingerprint = resolution_inputs(con, contracts, linkage)
+    if not (reestimated or full) and built_from(con, RESOLVED_FROM) == fingerprint:
+        return None
+    result = resolve_vendors(con, contracts, linkage, run_id, reestimated, full)
+    mark_built_from(con, RESOLVED_FROM, fingerprint)
     return result
