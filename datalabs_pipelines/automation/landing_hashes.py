@@ -1,10 +1,12 @@
-"""Content hashes of landing files, and the hashes the load ledger already holds.
+"""Content hashes of landing files, and the versions the load ledgers already hold.
 
-The landing sensor requests a load only for a file whose content its extract's load ledger
-(``raw.<extract>_deliveries``) does not hold, so the UI started after `make run` reloads
-nothing. A hash is recomputed only when the file's inode, size, mtime or ctime changed: ctime
-moves on every write and cannot be set back, so a corrected file copied with its old size and
-modification time is still rehashed.
+The landing sensor and `make run` load a file only when its extract's load ledger
+(``raw.<extract>_deliveries``) does not hold its content loaded under today's contract, so the
+UI started after `make run`, or a second `make run`, reloads nothing. A hash is recomputed only
+when the file's inode, size, mtime or ctime changed: ctime moves on every write and cannot be
+set back, so a corrected file copied with its old size and modification time is still rehashed.
+A symbolic link is never followed: it has no hash, so it is always offered to the load, which
+rejects it (the landing folder is confined).
 """
 
 from __future__ import annotations
@@ -28,12 +30,16 @@ def _stamp(path: Path) -> list[int]:
 
 def content_hashes(
     found: Iterable[Delivery], cache: dict[str, list]
-) -> tuple[dict[str, str], dict[str, list]]:
-    """path → sha256 for ``found``, and the new cache (path → [stamp, sha256])."""
-    hashes: dict[str, str] = {}
+) -> tuple[dict[str, str | None], dict[str, list]]:
+    """path → sha256 for ``found`` (None for a symbolic link), and the new cache (path →
+    [stamp, sha256])."""
+    hashes: dict[str, str | None] = {}
     fresh: dict[str, list] = {}
     for delivery in found:
         key = str(delivery.path)
+        if delivery.path.is_symlink():
+            hashes[key] = None
+            continue
         stamp = _stamp(delivery.path)
         cached = cache.get(key)
         sha = cached[1] if cached and cached[0] == stamp else file_sha256(delivery.path)
@@ -42,9 +48,32 @@ def content_hashes(
     return hashes, fresh
 
 
-def loaded_hashes(database: str, contracts: Sequence[Contract]) -> dict[tuple[str, str], str]:
-    """(extract, delivery) → sha256 from the load ledgers of ``contracts`` in ``database`` (the
-    warehouse resource's: the embedded file or the DuckLake); empty when nothing was loaded.
+def version(sha256: str | None, contract: Contract) -> str | None:
+    """What a load is of: the file's content and the contract it was parsed with (an edited
+    contract loads every delivery of its extract again). None for a file never hashed."""
+    return None if sha256 is None else f"{sha256}:{contract.fingerprint}"
+
+
+def to_load(
+    found: Iterable[Delivery],
+    hashes: dict[str, str | None],
+    loaded: dict[tuple[str, str], str],
+) -> list[Delivery]:
+    """The deliveries of ``found`` whose version (``version``) the load ledger does not hold
+    (new, replaced, under an edited contract, or never hashed): what the landing sensor and
+    `make run` load."""
+    wanted = []
+    for delivery in found:
+        now = version(hashes[str(delivery.path)], delivery.contract)
+        if now is None or loaded.get((delivery.contract.name, delivery.name)) != now:
+            wanted.append(delivery)
+    return wanted
+
+
+def loaded_versions(database: str, contracts: Sequence[Contract]) -> dict[tuple[str, str], str]:
+    """(extract, delivery) → the ``version`` the load ledgers of ``contracts`` in ``database``
+    (the warehouse resource's: the embedded file or the DuckLake) hold; empty when nothing was
+    loaded.
 
     Raises ``duckdb.Error`` when the embedded file is held by a writer (the caller retries).
     """
@@ -60,11 +89,24 @@ def loaded_hashes(database: str, contracts: Sequence[Contract]) -> dict[tuple[st
 def _ledger(
     con: duckdb.DuckDBPyConnection, contracts: Sequence[Contract]
 ) -> dict[tuple[str, str], str]:
-    # an older warehouse's shared table (or the view) first: each extract's own ledger wins
+    # an older warehouse's shared table (or the view) first: each extract's own ledger wins;
+    # a ledger written before ``loaded_with`` existed holds no version (loaded again once)
     tables = [t for t in [LEDGER.view, *(LEDGER.of(c) for c in contracts)] if table_exists(con, t)]
     if not tables:
         return {}
     union = " UNION ALL ".join(
-        f"SELECT extract, delivery, sha256 FROM {qualified(t)}" for t in tables
+        f"SELECT extract, delivery, sha256 || ':' || "
+        f"{'loaded_with' if _has_column(con, t, 'loaded_with') else 'NULL'} FROM {qualified(t)}"
+        for t in tables
     )
-    return {(e, d): s for e, d, s in con.execute(union).fetchall()}
+    return {(e, d): v for e, d, v in con.execute(union).fetchall()}
+
+
+def _has_column(con: duckdb.DuckDBPyConnection, table: tuple[str, str], column: str) -> bool:
+    return bool(
+        con.execute(
+            "SELECT count(*) FROM information_schema.columns WHERE table_catalog = "
+            "current_database() AND table_schema = ? AND table_name = ? AND column_name = ?",
+            [*table, column],
+        ).fetchone()[0]
+    )

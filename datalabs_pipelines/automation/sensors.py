@@ -1,7 +1,8 @@
 """The landing sensor: each new (or replaced) delivery file becomes a partition and a run.
 
-A run is requested only for a file whose content hash the load ledger (``raw.deliveries``)
-does not hold for that delivery: what `make run` loaded is not loaded again. The ledger is read
+A run is requested only for a file whose content hash, under today's contract, the load ledger
+(``raw.deliveries``) does not hold for that delivery: what `make run` loaded is not loaded
+again, and an edited contract loads its extract again. The ledger is read
 from the warehouse the resource opens (``warehouse_database``): the embedded file or the
 DuckLake. Embedded, the sensor skips its tick while a run is in progress: reading the ledger
 opens the file, and DuckDB's file lock would then stop the run's next step from opening it.
@@ -14,7 +15,12 @@ from collections.abc import Sequence
 import dagster as dg
 import duckdb
 
-from datalabs_pipelines.automation.landing_hashes import content_hashes, loaded_hashes
+from datalabs_pipelines.automation.landing_hashes import (
+    content_hashes,
+    loaded_versions,
+    to_load,
+    version,
+)
 from datalabs_pipelines.contracts import Contract
 from datalabs_pipelines.ingestion.assets import partitions_for, raw_specs
 from datalabs_pipelines.ingestion.landing import deliveries, unowned_files
@@ -74,7 +80,7 @@ def build_landing_sensor(contracts: Sequence[Contract], jobs: Sequence) -> dg.Se
                 cursor=json.dumps(cache),
             )
         try:
-            loaded = loaded_hashes(database, contracts)
+            loaded = loaded_versions(database, contracts)
         except duckdb.Error:
             return dg.SensorResult(
                 skip_reason="the warehouse is held by a run; checking again at the next tick",
@@ -89,13 +95,12 @@ def build_landing_sensor(contracts: Sequence[Contract], jobs: Sequence) -> dg.Se
                 partition_requests.append(partitions.build_add_request(new))
         run_requests = [
             dg.RunRequest(
-                run_key=f"{d.contract.name}/{d.name}/{hashes[str(d.path)]}",
+                run_key=f"{d.contract.name}/{d.name}/{version(hashes[str(d.path)], d.contract)}",
                 job_name=load_job_name(d.contract),
                 partition_key=d.name,
                 tags={"datalabs/trigger": "landing_sensor"},
             )
-            for d in found
-            if loaded.get((d.contract.name, d.name)) != hashes[str(d.path)]
+            for d in to_load(found, hashes, loaded)
         ]
         stray = unowned_files(tuple(contracts), landing)
         if stray:

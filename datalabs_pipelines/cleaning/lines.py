@@ -222,7 +222,7 @@ def _fingerprint(contract: Contract, key: bytes, select: str, params: dict[str, 
         [STAGING_VERSION, duckdb.__version__, select, params], sort_keys=True, default=str
     )
     parts = {
-        "contract": hashlib.sha256(contract.model_dump_json().encode()).hexdigest()[:16],
+        "contract": contract.fingerprint,
         "key": hmac_hex(key, "datalabs staged lines")[:16],
         "code": hashlib.sha256(code.encode()).hexdigest()[:16],
     }

@@ -8,6 +8,7 @@ and the offending field (see ``loader.py``).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 from typing import Annotated, Literal
 
@@ -394,6 +395,12 @@ class Contract(Strict):
     @property
     def pii_columns(self) -> list[Column]:
         return [c for c in self.columns if c.classification == "pii"]
+
+    @property
+    def fingerprint(self) -> str:
+        """16 hex digits of a SHA-256 of the whole declaration: what a raw load and a staged
+        line record they were made with, so an edited contract loads and types them again."""
+        return hashlib.sha256(self.model_dump_json().encode()).hexdigest()[:16]
 
     @property
     def open_columns(self) -> list[Column]:

@@ -22,7 +22,6 @@ import duckdb
 from datalabs_pipelines.contracts.model import Contract
 from datalabs_pipelines.ingestion.loading import (
     LEDGER,
-    LEDGER_COLUMNS,
     QUARANTINE,
     REJECTIONS,
     adopt_shared_rows,
@@ -69,10 +68,10 @@ def withdraw(
         )
         # a file that was only ever rejected gets its record too
         con.execute(
-            f"INSERT INTO {qualified(LEDGER.of(contract))} ({', '.join(LEDGER_COLUMNS)}) "
-            "SELECT $extract, $delivery, "
-            + ", ".join(["NULL"] * (len(LEDGER_COLUMNS) - 6))
-            + ", 'withdrawn', now()::TIMESTAMP, $reason, $left WHERE NOT EXISTS (SELECT 1 FROM "
+            f"INSERT INTO {qualified(LEDGER.of(contract))} (extract, delivery, status, "
+            "withdrawn_at, withdrawn_reason, withdrawn_sha256) "
+            "SELECT $extract, $delivery, 'withdrawn', now()::TIMESTAMP, $reason, $left "
+            "WHERE NOT EXISTS (SELECT 1 FROM "
             f"{qualified(LEDGER.of(contract))} WHERE extract = $extract AND delivery = $delivery)",
             noted,
         )

@@ -81,6 +81,7 @@ LEDGER = LedgerTable(
         "withdrawn_at": ("TIMESTAMP", "when the delivery was withdrawn"),
         "withdrawn_reason": ("VARCHAR", "a steward's words, or that its file was deleted"),
         "withdrawn_sha256": ("VARCHAR", "the bytes left in landing by `datalabs withdraw`"),
+        "loaded_with": ("VARCHAR", "fingerprint of the contract the delivery was loaded with"),
     },
 )
 REJECTIONS = LedgerTable(
@@ -210,7 +211,7 @@ def load_delivery(
         con.execute(
             f"INSERT INTO {qualified(LEDGER.of(contract))} ({', '.join(LEDGER_COLUMNS)}) VALUES "
             "($extract, $delivery, $sha, $size, $lines, $records, $loaded, $quarantined, $blank, "
-            "$unexpected, now()::TIMESTAMP, $status, NULL, NULL, NULL)",
+            "$unexpected, now()::TIMESTAMP, $status, NULL, NULL, NULL, $loaded_with)",
             {
                 **keys,
                 "sha": parse.sha256,
@@ -222,6 +223,7 @@ def load_delivery(
                 "blank": parse.blank_lines,
                 "unexpected": ", ".join(str(c) for c in parse.unexpected_columns) or None,
                 "status": "loaded" if twin is None else f"duplicate of {twin}",
+                "loaded_with": contract.fingerprint,
             },
         )
         con.execute(

@@ -112,3 +112,14 @@ def test_a_tick_during_a_run_skips_without_opening_the_warehouse(isolated_env):
         assert result.run_requests == [] and "run is in progress" in result.skip_reason.skip_message
         instance.delete_run("r1")
         assert evaluate(instance).skip_reason is None
+
+
+def test_a_link_in_landing_is_offered_to_the_load_unhashed(isolated_env):
+    """A symbolic link is never followed (not even to hash it; a dangling one raised): the
+    load it is offered to rejects it as outside the confined landing."""
+    _load_everything()
+    folder = get_settings().landing_dir / "test_agency" / "visits"
+    (folder / "visits_gone.jsonl").symlink_to(isolated_env / "missing")
+    with dg.DagsterInstance.ephemeral() as instance:
+        (request,) = evaluate(instance).run_requests
+    assert (request.job_name, request.partition_key) == ("load_visits", "visits_gone.jsonl")

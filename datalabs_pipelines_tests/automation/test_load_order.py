@@ -22,6 +22,6 @@ def test_deliveries_are_registered_and_the_largest_extract_comes_first(isolated_
         assert next(iter(order)) == smaller  # now the largest
         for contract in contracts:
             files = sorted(p.name for p in folders[contract.name].iterdir())
-            assert order[contract.name] == files
+            assert [d.name for d in order[contract.name]] == files
             registered = instance.get_dynamic_partitions(partitions_for(contract).name)
             assert sorted(registered) == files

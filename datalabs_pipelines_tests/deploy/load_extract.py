@@ -26,7 +26,7 @@ def main(extract: str) -> int:
     (contract,) = [c for c in contracts if c.name == extract]
     defs = build_definitions(contracts)
     with dg.DagsterInstance.get() as instance:
-        names = register_deliveries(instance, [contract])[extract]
+        names = [d.name for d in register_deliveries(instance, [contract])[extract]]
         result = defs.resolve_job_def(load_job_name(contract)).execute_in_process(
             instance=instance,
             tags={RANGE_START: names[0], RANGE_END: names[-1]},

@@ -85,8 +85,9 @@ def test_killed_runs_lose_nothing_and_readers_never_block(
     try:
         assert dashboard.rows() == 3
 
-        # 1. Killed while reloading people_2024.txt: its delete and insert are not committed.
-        run = start_run(site, pause_at="ingest.before_commit:people_2024.txt")
+        # 1. Killed while loading the new people_2026.txt (the only file `make run` loads
+        # again: the ledger holds the others): its insert is not committed.
+        run = start_run(site, pause_at="ingest.before_commit:people_2026.txt")
         wait_until_paused(site, run, "ingest.before_commit")
         kill(run)
         assert inconsistencies(site.warehouse) == []

@@ -1,0 +1,71 @@
+"""`make run` loads by the landing sensor's rule: what the load ledger does not hold."""
+
+from __future__ import annotations
+
+import shutil
+
+import dagster as dg
+
+from datalabs_pipelines.automation.local_run import (
+    RANGE_END,
+    RANGE_START,
+    consecutive_ranges,
+    load_everything,
+)
+from datalabs_pipelines.contracts.loader import load_contracts
+from datalabs_pipelines.definitions import build_definitions
+from datalabs_pipelines.settings import get_settings
+from datalabs_pipelines_tests.conftest import FIXTURE_CONTRACTS
+
+
+def _load_runs(instance: dg.DagsterInstance) -> list[tuple[str, str, str]]:
+    runs = instance.get_runs()
+    return sorted((r.job_name, r.tags[RANGE_START], r.tags[RANGE_END]) for r in runs)
+
+
+def test_consecutive_ranges_never_span_a_key_not_wanted():
+    ordered = ["a", "b", "c", "d", "e", "f"]
+    assert consecutive_ranges(ordered, {"a", "b", "c", "d", "e", "f"}) == [("a", "f")]
+    assert consecutive_ranges(ordered, {"b", "c", "e"}) == [("b", "c"), ("e", "e")]
+    assert consecutive_ranges(ordered, {"f", "a"}) == [("a", "a"), ("f", "f")]
+    assert consecutive_ranges(ordered, set()) == []
+    assert consecutive_ranges(ordered, {"zz"}) == []  # not a partition: nothing to range over
+
+
+def test_a_second_make_run_loads_only_a_changed_file(isolated_env):
+    contracts = load_contracts(FIXTURE_CONTRACTS)
+    defs = build_definitions(contracts)
+    visits = get_settings().landing_dir / "test_agency" / "visits" / "visits_2024q2.jsonl"
+    with dg.DagsterInstance.ephemeral() as instance:
+        outcome = load_everything(defs, contracts, instance)
+        assert outcome.failed_runs == []
+        first = _load_runs(instance)
+        assert first == [
+            ("load_people", "people_2024.txt", "people_2025.txt"),
+            ("load_visits", "visits_2024q2.jsonl", "visits_2024q2.jsonl"),
+        ]
+        load_everything(defs, contracts, instance)
+        assert _load_runs(instance) == first  # nothing landed: nothing loaded
+        edited = visits.read_text().replace('"site": "A"', '"site": "B"', 1)
+        assert edited != visits.read_text()
+        visits.write_text(edited)
+        load_everything(defs, contracts, instance)
+        again = ("load_visits", "visits_2024q2.jsonl", "visits_2024q2.jsonl")
+        assert _load_runs(instance) == sorted([*first, again])  # the changed file alone
+
+
+def test_an_edited_contract_loads_its_extract_again(isolated_env, monkeypatch):
+    """Raw rows are parsed under a contract: after an edit its deliveries load again."""
+    contracts_dir = isolated_env / "contracts"
+    shutil.copytree(FIXTURE_CONTRACTS, contracts_dir)
+    monkeypatch.setenv("DATALABS_CONTRACTS_DIR", str(contracts_dir))
+    with dg.DagsterInstance.ephemeral() as instance:
+        contracts = load_contracts(contracts_dir)
+        load_everything(build_definitions(contracts), contracts, instance)
+        first = _load_runs(instance)
+        visits = contracts_dir / "test_agency" / "visits.yaml"
+        visits.write_text(visits.read_text().replace("Visit id}", "Visit identifier}", 1))
+        contracts = load_contracts(contracts_dir)
+        load_everything(build_definitions(contracts), contracts, instance)
+        again = ("load_visits", "visits_2024q2.jsonl", "visits_2024q2.jsonl")
+        assert _load_runs(instance) == sorted([*first, again])
