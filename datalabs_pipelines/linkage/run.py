@@ -255,10 +255,12 @@ def _review(con: duckdb.DuckDBPyConnection, entity: Entity) -> int:
     )
     spec = entity.key_spec
     key = identifier(spec.key)
+    # the keys of the records shown, not of every record
     con.execute(
         "CREATE OR REPLACE TEMP TABLE lk_record_keys AS "
-        f"SELECT c.source_extract, c.record_id, m.{key} FROM {CLUSTERS} c "
-        f"JOIN {qualified(spec.memory)} m USING ({', '.join(map(identifier, spec.identity))})"
+        f"SELECT c.source_extract, c.record_id, m.{key} FROM ("
+        f"SELECT * FROM {CLUSTERS} SEMI JOIN lk_review_records USING (source_extract, record_id)"
+        f") c JOIN {qualified(spec.memory)} m USING ({', '.join(map(identifier, spec.identity))})"
     )
     return write_review(
         con,
