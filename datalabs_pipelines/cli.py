@@ -70,6 +70,11 @@ def _run(args: argparse.Namespace) -> int:
         print(f"released run {run_id}: its lease ran out (its process died); pool slot freed")
 
     print(f"\ndatalabs run finished in {elapsed:.1f} s")
+    held = outcome.deliveries_landed - outcome.deliveries_loaded
+    print(
+        f"deliveries: {outcome.deliveries_loaded} loaded now, {held} already in the load ledger"
+        " (unchanged, under the same contract)"
+    )
     print(f"{'layer':<12}{'tables':>8}{'rows':>12}")
     for schema, tables, rows in warehouse_summary(warehouse_database()):
         print(f"{schema:<12}{tables:>8}{rows:>12,}")

@@ -37,6 +37,8 @@ TRIGGER = {"datalabs/trigger": "make run"}
 @dataclass
 class RunOutcome:
     failed_runs: list[str] = field(default_factory=list)
+    deliveries_landed: int = 0
+    deliveries_loaded: int = 0  # the rest the load ledger held already
     checks_passed: int = 0
     checks_failed: list[str] = field(default_factory=list)
     released_runs: list[str] = field(default_factory=list)
@@ -88,6 +90,7 @@ def load_everything(
     found = [d for mine in landed.values() for d in mine]
     hashes, _ = content_hashes(found, {})
     wanted = {(d.contract.name, d.name) for d in to_load(found, hashes, _ledger(contracts))}
+    outcome.deliveries_landed, outcome.deliveries_loaded = len(found), len(wanted)
     for extract in landed:
         contract = named[extract]
         ordered = instance.get_dynamic_partitions(partitions_for(contract).name)

@@ -39,19 +39,22 @@ def test_a_second_make_run_loads_only_a_changed_file(isolated_env):
     with dg.DagsterInstance.ephemeral() as instance:
         outcome = load_everything(defs, contracts, instance)
         assert outcome.failed_runs == []
+        assert (outcome.deliveries_landed, outcome.deliveries_loaded) == (3, 3)
         first = _load_runs(instance)
         assert first == [
             ("load_people", "people_2024.txt", "people_2025.txt"),
             ("load_visits", "visits_2024q2.jsonl", "visits_2024q2.jsonl"),
         ]
-        load_everything(defs, contracts, instance)
+        outcome = load_everything(defs, contracts, instance)
         assert _load_runs(instance) == first  # nothing landed: nothing loaded
+        assert (outcome.deliveries_landed, outcome.deliveries_loaded) == (3, 0)
         edited = visits.read_text().replace('"site": "A"', '"site": "B"', 1)
         assert edited != visits.read_text()
         visits.write_text(edited)
-        load_everything(defs, contracts, instance)
+        outcome = load_everything(defs, contracts, instance)
         again = ("load_visits", "visits_2024q2.jsonl", "visits_2024q2.jsonl")
         assert _load_runs(instance) == sorted([*first, again])  # the changed file alone
+        assert outcome.deliveries_loaded == 1
 
 
 def test_an_edited_contract_loads_its_extract_again(isolated_env, monkeypatch):
