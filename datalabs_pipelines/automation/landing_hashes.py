@@ -89,17 +89,27 @@ def loaded_versions(database: str, contracts: Sequence[Contract]) -> dict[tuple[
 def _ledger(
     con: duckdb.DuckDBPyConnection, contracts: Sequence[Contract]
 ) -> dict[tuple[str, str], str]:
-    # an older warehouse's shared table (or the view) first: each extract's own ledger wins;
-    # a ledger written before ``loaded_with`` existed holds no version (loaded again once)
+    # an older warehouse's shared table (or the view) first: each extract's own ledger wins
     tables = [t for t in [LEDGER.view, *(LEDGER.of(c) for c in contracts)] if table_exists(con, t)]
     if not tables:
         return {}
     union = " UNION ALL ".join(
-        f"SELECT extract, delivery, sha256 || ':' || "
-        f"{'loaded_with' if _has_column(con, t, 'loaded_with') else 'NULL'} FROM {qualified(t)}"
-        for t in tables
+        f"SELECT extract, delivery, {_version_sql(con, t)} FROM {qualified(t)}" for t in tables
     )
     return {(e, d): v for e, d, v in con.execute(union).fetchall()}
+
+
+def _version_sql(con: duckdb.DuckDBPyConnection, table: tuple[str, str]) -> str:
+    """A ledger row's ``version``. A withdrawn delivery holds the bytes its withdrawal left in
+    landing (none when its file was deleted, so the file landing again loads again); a ledger
+    written before ``loaded_with`` existed holds none (every delivery loads once more)."""
+    if not _has_column(con, table, "loaded_with"):
+        return "NULL"
+    if not _has_column(con, table, "withdrawn_sha256"):
+        return "sha256 || ':' || loaded_with"
+    return (
+        "CASE WHEN status = 'withdrawn' THEN withdrawn_sha256 ELSE sha256 END || ':' || loaded_with"
+    )
 
 
 def _has_column(con: duckdb.DuckDBPyConnection, table: tuple[str, str], column: str) -> bool:

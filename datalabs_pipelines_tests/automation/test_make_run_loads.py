@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 
 import dagster as dg
+import duckdb
 
 from datalabs_pipelines.automation.local_run import (
     RANGE_END,
@@ -14,6 +15,8 @@ from datalabs_pipelines.automation.local_run import (
 )
 from datalabs_pipelines.contracts.loader import load_contracts
 from datalabs_pipelines.definitions import build_definitions
+from datalabs_pipelines.ingestion.ledger import withdraw
+from datalabs_pipelines.ingestion.physical import file_sha256
 from datalabs_pipelines.settings import get_settings
 from datalabs_pipelines_tests.conftest import FIXTURE_CONTRACTS
 
@@ -72,3 +75,27 @@ def test_an_edited_contract_loads_its_extract_again(isolated_env, monkeypatch):
         load_everything(build_definitions(contracts), contracts, instance)
         again = ("load_visits", "visits_2024q2.jsonl", "visits_2024q2.jsonl")
         assert _load_runs(instance) == sorted([*first, again])
+
+
+def test_a_withdrawn_file_loads_again_only_when_it_lands_again(isolated_env):
+    """Withdrawn in place (`datalabs withdraw`, the file left in landing): not loaded again.
+    Withdrawn by deleting its file: the same file landing again is loaded again."""
+    contracts = load_contracts(FIXTURE_CONTRACTS)
+    defs = build_definitions(contracts)
+    people = next(c for c in contracts if c.name == "people")
+    folder = get_settings().landing_dir / "test_agency" / "people"
+    with dg.DagsterInstance.ephemeral() as instance:
+        load_everything(defs, contracts, instance)
+        with duckdb.connect(str(get_settings().warehouse_path)) as con:
+            left = file_sha256(folder / "people_2024.txt")
+            withdraw(con, people, "people_2024.txt", "wrong year", left)
+        assert load_everything(defs, contracts, instance).deliveries_loaded == 0
+
+        (folder / "people_2025.txt").rename(isolated_env / "people_2025.txt")
+        with duckdb.connect(str(get_settings().warehouse_path)) as con:
+            withdraw(con, people, "people_2025.txt")  # what staging does for a deleted file
+        (isolated_env / "people_2025.txt").rename(folder / "people_2025.txt")
+        before = _load_runs(instance)
+        assert load_everything(defs, contracts, instance).deliveries_loaded == 1
+        again = ("load_people", "people_2025.txt", "people_2025.txt")
+        assert _load_runs(instance) == sorted([*before, again])
