@@ -47,6 +47,19 @@ def literal(value: object) -> str:
     return repr(value)
 
 
+def table_columns(con: duckdb.DuckDBPyConnection, table: tuple[str, str]) -> set[str]:
+    """The column names of ``table`` (a table or view) in the current database; empty when it
+    does not exist."""
+    return {
+        r[0]
+        for r in con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_catalog = "
+            "current_database() AND table_schema = ? AND table_name = ?",
+            list(table),
+        ).fetchall()
+    }
+
+
 def ensure_table(
     con: duckdb.DuckDBPyConnection, table: tuple[str, str], columns: Mapping[str, str]
 ) -> None:
@@ -55,14 +68,7 @@ def ensure_table(
     One catalog query when the table is already as declared (the usual case): on DuckLake
     every statement outside a transaction is a round of queries to the catalog's PostgreSQL.
     """
-    existing = {
-        r[0]
-        for r in con.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_catalog = "
-            "current_database() AND table_schema = ? AND table_name = ?",
-            list(table),
-        ).fetchall()
-    }
+    existing = table_columns(con, table)
     if not existing:
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {identifier(table[0])}")
         body = ", ".join(f"{identifier(name)} {sql_type}" for name, sql_type in columns.items())

@@ -20,7 +20,13 @@ from datalabs_pipelines.contracts.model import Contract
 from datalabs_pipelines.ingestion.landing import Delivery
 from datalabs_pipelines.ingestion.loading import LEDGER
 from datalabs_pipelines.ingestion.physical import file_sha256
-from datalabs_pipelines.warehouse import WarehouseResource, is_lake, qualified, table_exists
+from datalabs_pipelines.warehouse import (
+    WarehouseResource,
+    is_lake,
+    qualified,
+    table_columns,
+    table_exists,
+)
 
 
 def _stamp(path: Path) -> list[int]:
@@ -103,20 +109,11 @@ def _version_sql(con: duckdb.DuckDBPyConnection, table: tuple[str, str]) -> str:
     """A ledger row's ``version``. A withdrawn delivery holds the bytes its withdrawal left in
     landing (none when its file was deleted, so the file landing again loads again); a ledger
     written before ``loaded_with`` existed holds none (every delivery loads once more)."""
-    if not _has_column(con, table, "loaded_with"):
+    columns = table_columns(con, table)
+    if "loaded_with" not in columns:
         return "NULL"
-    if not _has_column(con, table, "withdrawn_sha256"):
+    if "withdrawn_sha256" not in columns:
         return "sha256 || ':' || loaded_with"
     return (
         "CASE WHEN status = 'withdrawn' THEN withdrawn_sha256 ELSE sha256 END || ':' || loaded_with"
-    )
-
-
-def _has_column(con: duckdb.DuckDBPyConnection, table: tuple[str, str], column: str) -> bool:
-    return bool(
-        con.execute(
-            "SELECT count(*) FROM information_schema.columns WHERE table_catalog = "
-            "current_database() AND table_schema = ? AND table_name = ? AND column_name = ?",
-            [*table, column],
-        ).fetchone()[0]
     )
