@@ -22,6 +22,7 @@ from datalabs_pipelines.warehouse import identifier
 
 NICKNAMES_CSV = Path(__file__).parent / "reference" / "nicknames.csv"
 RECORDS = "lk_records"
+NAME_PARTS = "lk_name_parts"  # a full name's parts, in the identities' subquery
 
 # What each source gives lk_records, in order: type, description
 SOURCE_COLUMNS = {
@@ -84,10 +85,16 @@ def source_select(
         return f"s.{identifier(column)}" if column else None
 
     first, last = pii("first_name"), pii("last_name")
+    identities = f"pii.{name}_identities"
     if source.full_name:
-        full = pii("full_name")
-        first = f"nullif(regexp_extract({full}, ' ([A-Z]+)$', 1), '')"
-        last = f"coalesce(nullif(regexp_extract({full}, '^(.*) [A-Z]+$', 1), ''), {full})"
+        # "LAST FIRST" split once, on the last space before a run of capitals
+        full = identifier(source.column("full_name"))
+        identities = (
+            f"(SELECT *, regexp_extract({full}, '^(.*) ([A-Z]+)$', ['last', 'first']) "
+            f"AS {NAME_PARTS} FROM {identities})"
+        )
+        first = f"nullif(i.{NAME_PARTS}.first, '')"
+        last = f"coalesce(nullif(i.{NAME_PARTS}.last, ''), i.{full})"
     sex = open_("sex")
     sex_sql = f"CASE WHEN upper(trim({sex})) IN ('M', 'F') THEN upper(trim({sex})) END"
     agency = "NULL"
@@ -116,7 +123,7 @@ def source_select(
         f"CAST({values[c] or 'NULL'} AS {t}) AS {c}" for c, t in RECORD_COLUMNS.items()
     )
     has_identities = any(source.column(f) for f in ("first_name", "full_name", "dob", "ssn"))
-    join = f" LEFT JOIN pii.{name}_identities i USING (record_id)" if has_identities else ""
+    join = f" LEFT JOIN {identities} i USING (record_id)" if has_identities else ""
     where = ""
     if deliveries is not None:
         names = []
@@ -149,8 +156,9 @@ def records_sql(
                 nullif(trim(last_name), '') AS last_name,
                 nullif(trim(middle_name), '') AS middle_name,
                 -- placeholders pass the SSA rules but name nobody: never a match key
+                -- (nor is one digit repeated)
                 CASE WHEN ssn NOT IN ('123456789', '987654321')
-                      AND length(list_distinct(string_split(ssn, ''))) > 1 THEN ssn END AS ssn)
+                      AND ssn <> repeat(left(ssn, 1), length(ssn)) THEN ssn END AS ssn)
             FROM base
         ),
         -- per distinct first name, not per record: there are far fewer names than records
@@ -163,6 +171,12 @@ def records_sql(
             FROM (SELECT DISTINCT first_name FROM named WHERE first_name IS NOT NULL) f
             LEFT JOIN lk_nicknames k ON k.nickname = f.first_name
             GROUP BY f.first_name
+        ),
+        -- likewise per distinct SSN: its digits in order, equal for two SSNs that differ by a
+        -- transposition
+        digits AS (
+            SELECT ssn, array_to_string(list_sort(string_split(ssn, '')), '') AS ssn_digits
+            FROM (SELECT DISTINCT ssn FROM named WHERE ssn IS NOT NULL)
         )
         SELECT n.*, c.first_canons, c.first_canon,
                CASE WHEN n.dob IS NOT NULL THEN
@@ -172,15 +186,14 @@ def records_sql(
                CASE WHEN n.first_name IS NOT NULL AND n.last_name IS NOT NULL THEN
                    least(n.first_name, n.last_name) || '|'
                    || greatest(n.first_name, n.last_name) END AS name_key,
-               -- the SSN's digits in order: equal for two SSNs that differ by a transposition
-               array_to_string(list_sort(string_split(n.ssn, '')), '') AS ssn_digits,
+               d.ssn_digits,
                coalesce(n.agency_key, n.source_extract || ':' || n.record_id) AS node0,
                (n.ssn IS NOT NULL OR n.dob IS NOT NULL
                 OR (n.first_name IS NOT NULL AND n.last_name IS NOT NULL)) AS has_identity,
                (n.ssn IS NOT NULL OR n.dob IS NOT NULL
                 OR (n.first_name IS NOT NULL AND n.last_name IS NOT NULL)
                 OR n.agency_key IS NOT NULL) AS linkable
-        FROM named n LEFT JOIN canon c USING (first_name)
+        FROM named n LEFT JOIN canon c USING (first_name) LEFT JOIN digits d USING (ssn)
     """
 
 

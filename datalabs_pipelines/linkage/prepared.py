@@ -38,9 +38,14 @@ from datalabs_pipelines.cleaning.lines import lines_table
 from datalabs_pipelines.contracts.model import Contract
 from datalabs_pipelines.linkage.components import connected_components
 from datalabs_pipelines.linkage.declaration import Deterministic, rule_columns
-from datalabs_pipelines.linkage.deterministic import EDGES0, deterministic_edges
+from datalabs_pipelines.linkage.deterministic import CLUSTER0, EDGES0, deterministic_edges
 from datalabs_pipelines.linkage.prepare import RECORDS
-from datalabs_pipelines.linkage.profiles import PROFILES, RECORD_PROFILE, profiles_of
+from datalabs_pipelines.linkage.profiles import (
+    PROFILES,
+    RECORD_PROFILE,
+    keep_profiles_of,
+    profiles_of,
+)
 from datalabs_pipelines.warehouse import (
     drop_temporary,
     identifier,
@@ -308,18 +313,18 @@ def _redraw(con: duckdb.DuckDBPyConnection, records: str, node: str) -> None:
 def keep_all(
     con: duckdb.DuckDBPyConnection, kept: KeptPreparation, versions: Versions | None
 ) -> None:
-    """Keep tonight's full preparation, with the deliveries it comes from (none when a source
-    is not staged by delivery: the next run then cannot take it for its own)."""
+    """Keep tonight's full preparation (``lk_records`` placed by ``lk_cluster0``), with the
+    deliveries it comes from (none when a source is not staged by delivery: the next run then
+    cannot take it for its own); then ``lk_records``, ``lk_record_profile`` and
+    ``lk_profiles`` are the views over the kept tables that a night reads."""
     tables = kept.tables
     con.execute(f"CREATE SCHEMA IF NOT EXISTS {identifier(tables.records[0])}")
     with transaction(con):
-        con.execute(
-            f"CREATE OR REPLACE TABLE {qualified(tables.records)} AS "
-            f"SELECT r.*, p.cluster0, p.profile_id FROM {RECORDS} r "
-            f"JOIN {RECORD_PROFILE} p USING (source_extract, record_id)"
+        keep_profiles_of(
+            con, RECORDS, CLUSTER0, qualified(tables.records), qualified(tables.profiles)
         )
-        con.execute(f"CREATE OR REPLACE TABLE {qualified(tables.profiles)} AS FROM {PROFILES}")
         _write_deliveries(con, kept, versions or {})
+    _read_kept(con, tables)
 
 
 def delivery_versions(

@@ -34,30 +34,46 @@ def profiles_of(
 ) -> None:
     """TEMP ``record_profile`` (each record of ``records``: its cluster in ``clusters`` and
     its profile) and ``profiles`` (one row per profile), for ``records`` whose ``node0`` the
-    ``clusters(node, component)`` table places.
-
-    Profiles are the distinct field combinations of each cluster, hashed once per profile
-    rather than grouped by a hash of every record; their row order is Splink's business (it
-    compares ids, never positions), so no sort."""
+    ``clusters(node, component)`` table places."""
     con.execute(
-        f"""
-        CREATE OR REPLACE TEMP TABLE {record_profile} AS
-        SELECT r.source_extract, r.record_id, c.component AS cluster0,
-               CASE WHEN r.has_identity THEN {_profile_id("c.component", "r.")} END AS profile_id
-        FROM {records} r JOIN {clusters} c ON c.node = r.node0
-        """
+        f"CREATE OR REPLACE TEMP TABLE {record_profile} AS "
+        f"SELECT r.source_extract, r.record_id, {_placed(records, clusters)}"
     )
-    columns = ", ".join(f"r.{c}" for c in COLUMNS)
+    placed = f"{records} r JOIN {clusters} c ON c.node = r.node0"
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {profiles} AS {_profiles(placed, 'c.component')}")
+
+
+def keep_profiles_of(
+    con: duckdb.DuckDBPyConnection, records: str, clusters: str, kept_records: str, kept: str
+) -> None:
+    """``profiles_of`` written straight to the kept tables: ``kept_records`` (every column of
+    ``records``, then ``cluster0`` and ``profile_id``) and ``kept`` (the profiles, read back
+    from ``kept_records``), with no TEMP copy of either and one join."""
     con.execute(
-        f"""
-        CREATE OR REPLACE TEMP TABLE {profiles} AS
-        SELECT {_profile_id("cluster0", "")} AS unique_id, *
-        FROM (
-            SELECT DISTINCT c.component AS cluster0, {columns}
-            FROM {records} r JOIN {clusters} c ON c.node = r.node0
-            WHERE r.has_identity
-        )
-        """
+        f"CREATE OR REPLACE TABLE {kept_records} AS SELECT r.*, {_placed(records, clusters)}"
+    )
+    con.execute(f"CREATE OR REPLACE TABLE {kept} AS {_profiles(f'{kept_records} r', 'r.cluster0')}")
+
+
+def _placed(records: str, clusters: str) -> str:
+    """Select list and FROM: each record's cluster (``cluster0``) and profile
+    (``profile_id``; NULL when it carries no identity), ``r`` being the record."""
+    profile = _profile_id("c.component", "r.")
+    return (
+        f"c.component AS cluster0, CASE WHEN r.has_identity THEN {profile} END AS profile_id "
+        f"FROM {records} r JOIN {clusters} c ON c.node = r.node0"
+    )
+
+
+def _profiles(placed: str, cluster: str) -> str:
+    """SELECT of the profiles of the records ``r`` in ``placed``, whose cluster is ``cluster``:
+    the distinct field combinations of each cluster, hashed once per profile rather than
+    grouped by a hash of every record; their row order is Splink's business (it compares ids,
+    never positions), so no sort."""
+    columns = ", ".join(f"r.{c}" for c in COLUMNS)
+    return (
+        f"SELECT {_profile_id('cluster0', '')} AS unique_id, * FROM ("
+        f"SELECT DISTINCT {cluster} AS cluster0, {columns} FROM {placed} WHERE r.has_identity)"
     )
 
 

@@ -102,10 +102,17 @@ class LinkageResult:
 def prepare(con: duckdb.DuckDBPyConnection, entity: Entity) -> tuple[dict[str, int], int, int]:
     """Records, deterministic clusters and profiles (also what training and the blocking
     evaluation start from); returns the record counts, deterministic links and profiles."""
+    counts, links = _clustered_records(con, entity)
+    return counts, links, entity.build_profiles(con)
+
+
+def _clustered_records(
+    con: duckdb.DuckDBPyConnection, entity: Entity
+) -> tuple[dict[str, int], int]:
+    """Records and their deterministic clusters; returns the record counts and the links."""
     counts = entity.build_records(con)
     rule = entity.declaration.deterministic
-    links = deterministic_clusters(con, entity.records, entity.node, rule)
-    return counts, links, entity.build_profiles(con)
+    return counts, deterministic_clusters(con, entity.records, entity.node, rule)
 
 
 @dataclass(frozen=True)
@@ -124,12 +131,14 @@ def prepare_for_link(con: duckdb.DuckDBPyConnection, entity: Entity, full: bool)
     if kept:
         drop_temporary(con, (entity.records, RECORD_PROFILE, PROFILES))  # a kept run's views
     tonight = plan(con, kept, "full_relink requested" if full else "") if kept else None
-    if tonight is None or tonight.full_reason:
+    if tonight is None:
         counts, links, profiles = prepare(con, entity)
-        if kept and tonight:
-            keep_all(con, kept, tonight.versions)
-        reason = tonight.full_reason if tonight else "nothing kept"
-        return Preparation(counts, links, profiles, counts["records"], reason)
+        return Preparation(counts, links, profiles, counts["records"], "nothing kept")
+    if tonight.full_reason:  # prepared in full, kept, then read as a night reads it
+        counts, links = _clustered_records(con, entity)
+        keep_all(con, kept, tonight.versions)
+        profiles = con.execute(f"SELECT count(*) FROM {PROFILES}").fetchone()[0]
+        return Preparation(counts, links, profiles, counts["records"], tonight.full_reason)
     prepared, links = prepare_new(con, kept, tonight, entity.node, entity.declaration.deterministic)
     profiles = con.execute(f"SELECT count(*) FROM {PROFILES}").fetchone()[0]
     return Preparation(kept.count(con), links, profiles, prepared, "")
