@@ -25,6 +25,7 @@ import duckdb
 
 from datalabs_pipelines.candidates import candidate
 from datalabs_pipelines.cleaning.standardize import (
+    given_sql,
     identity_sql,
     invalid_sql,
     match_fold_sql,
@@ -243,10 +244,16 @@ def _lines_select(contract: Contract, params: dict[str, object]) -> str:
     else:
         source = f"SELECT * FROM {raw} r {WHERE}"
     all_names = ", ".join(f"coalesce({identifier(c.name)}, chr(0))" for c in contract.columns)
-    invalid = " || ".join(
-        f"CASE WHEN {invalid_sql(c, typed[c.name], params)} THEN ['{c.name}'] ELSE [] END"
-        for c in contract.columns
+    # each value is typed once: whether it was given is kept beside it, and a value given but
+    # not surviving typing is invalid
+    given = "".join(
+        f", {given_sql(c, params)} AS _given_{i}" for i, c in enumerate(contract.columns)
     )
+    invalid = " || ".join(
+        f"CASE WHEN {invalid_sql(f'_given_{i}', identifier(c.name))} THEN ['{c.name}'] ELSE [] END"
+        for i, c in enumerate(contract.columns)
+    )
+    flags = ", ".join(f"_given_{i}" for i in range(len(contract.columns)))
     normalized = (
         "REPLACE ("
         + ", ".join(
@@ -258,36 +265,54 @@ def _lines_select(contract: Contract, params: dict[str, object]) -> str:
         else ""
     )
     typed_columns = ", ".join(f"{typed[c.name]} AS {identifier(c.name)}" for c in contract.columns)
-    staged = ", ".join(_staging_select(c) for c in contract.columns)
+    tokens = {c.name: f"_token_{i}" for i, c in enumerate(contract.pii_columns)}
+    staged = ", ".join(_staging_select(c, tokens.get(c.name)) for c in contract.columns)
     identities = "".join(f", {identifier(c.name)}" for c in contract.pii_columns)
+    # a token per distinct value, not per line: a person's forty lines share one SSN
+    token_joins = "".join(
+        f" LEFT JOIN (SELECT v, {hmac_sql('v')} AS token FROM (SELECT DISTINCT "
+        f"{_token_input(c)} AS v FROM keyed)) {tokens[c.name]} "
+        f"ON {tokens[c.name]}.v = {_token_input(c, 'keyed.')}"
+        for c in contract.pii_columns
+    )
     return f"""
         WITH src AS ({source}),
         typed AS (
             SELECT _delivery || ':' || _line AS record_id, _delivery, _line, _loaded_at,
                    md5(concat_ws(chr(31), {all_names})) AS _row_hash,
-                   {typed_columns},
-                   nullif(array_to_string({invalid}, ', '), '') AS _invalid_columns
+                   {typed_columns}{given}
             FROM src
         ),
+        checked AS (
+            SELECT * EXCLUDE ({flags}),
+                   nullif(array_to_string({invalid}, ', '), '') AS _invalid_columns
+            FROM typed
+        ),
         keyed AS (
-            SELECT * {normalized}, {DUPLICATE_KEY[contract.duplicates]} AS _dup_key FROM typed
+            SELECT * {normalized}, {DUPLICATE_KEY[contract.duplicates]} AS _dup_key FROM checked
         )
         SELECT record_id, _delivery, _line, _loaded_at, $staged_with AS _staged_with, _dup_key,
                _invalid_columns, {staged}{identities}
-        FROM keyed
+        FROM keyed{token_joins}
         """
 
 
-def _staging_select(column: Column) -> str:
-    """A contract column's staging columns; a direct identifier's from its normalized form."""
+def _token_input(column: Column, prefix: str = "") -> str:
+    """What a direct identifier's token is computed from: its text (a date as YYYY-MM-DD)."""
+    name = prefix + identifier(column.name)
+    return f"strftime({name}, '%Y-%m-%d')" if column.type == "date" else name
+
+
+def _staging_select(column: Column, token: str | None) -> str:
+    """A contract column's staging columns; a direct identifier's from its normalized form
+    and its token (``token``: the join holding it)."""
     name = identifier(column.name)
     if column.classification != "pii":
         parts = [name]
         if column.match_fold:
             parts.append(f"{match_fold_sql(name)} AS {identifier(column.name + '_match')}")
         return ", ".join(parts)
-    token_input = f"strftime({name}, '%Y-%m-%d')" if column.type == "date" else name
-    parts = [f"{hmac_sql(token_input)} AS {identifier(column.name + '_token')}"]
+    parts = [f"{token}.token AS {identifier(column.name + '_token')}"]
     if column.pii_kind == "dob":
         parts.append(f"year({name})::INTEGER AS {identifier(column.name + '_year')}")
     if column.type == "ssn":

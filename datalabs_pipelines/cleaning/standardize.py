@@ -1,7 +1,7 @@
 """SQL expressions that type and standardize one raw text column, per its contract type.
 
 Every expression maps an empty value, or one of the column's missing-value markers ("N/A",
-"–", …), to NULL, and an unparseable value to NULL too; ``invalid_sql`` says which non-missing
+"–", …), to NULL, and an unparseable value to NULL too; ``invalid_sql`` says which given
 values failed, so staging counts them (by line and column) instead of dropping them silently.
 Integers refuse decimals, identifiers refuse anything a spreadsheet made numeric, and amounts
 accept ``$``, thousands separators, and a negative written as ``-5``, ``(5)``, ``5-`` or ``5 CR``.
@@ -108,9 +108,15 @@ _SSN_RE2 = (
 )
 
 
-def invalid_sql(column: Column, typed: str, params: dict[str, object]) -> str:
-    """TRUE where a value, neither empty nor a missing-value marker, did not survive typing."""
-    return f"({text(column, params)} IS NOT NULL AND ({typed}) IS NULL)"
+def given_sql(column: Column, params: dict[str, object]) -> str:
+    """TRUE where a value was given: neither empty nor a missing-value marker."""
+    return f"({text(column, params)} IS NOT NULL)"
+
+
+def invalid_sql(given: str, typed: str) -> str:
+    """TRUE where a value was given (``given``: ``given_sql`` or a column holding it) but did
+    not survive typing (``typed``)."""
+    return f"({given} AND ({typed}) IS NULL)"
 
 
 def identity_sql(column: Column, typed: str) -> str:

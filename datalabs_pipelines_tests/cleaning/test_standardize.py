@@ -11,6 +11,7 @@ import pytest
 from datalabs_pipelines.cleaning.standardize import (
     _SSN_RE2,
     VALID_SSN,
+    given_sql,
     identity_sql,
     invalid_sql,
     match_fold_sql,
@@ -181,7 +182,7 @@ def test_null_markers_become_null_and_are_not_invalid(con, type_, raw):
     params: dict[str, object] = {}
     typed = typed_sql(column, params)
     value, invalid = con.execute(
-        f"SELECT {typed}, {invalid_sql(column, typed, params)} "
+        f"SELECT {typed}, {invalid_sql(given_sql(column, params), typed)} "
         f"FROM (SELECT $raw::VARCHAR AS {column.name})",
         {**params, "raw": f" {raw} "},
     ).fetchone()
@@ -193,6 +194,6 @@ def test_a_value_that_is_not_a_marker_still_fails_typing(con):
     params: dict[str, object] = {}
     typed = typed_sql(column, params)
     invalid = con.execute(
-        f"SELECT {invalid_sql(column, typed, params)} FROM (SELECT 'n/a2' AS x)", params
+        f"SELECT {invalid_sql(given_sql(column, params), typed)} FROM (SELECT 'n/a2' AS x)", params
     ).fetchone()[0]
     assert invalid is True
