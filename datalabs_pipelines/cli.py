@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import os
 import sys
 import time
 from pathlib import Path
@@ -193,6 +194,9 @@ def _validate_extract(args: argparse.Namespace) -> int:
 
 
 def _withdraw(args: argparse.Namespace) -> int:
+    import dagster as dg
+
+    from datalabs_pipelines.automation.nightly_scope import report_withdrawal
     from datalabs_pipelines.contracts import all_contracts
     from datalabs_pipelines.ingestion.ledger import UnknownDelivery, find_delivery, withdraw
     from datalabs_pipelines.ingestion.physical import file_sha256
@@ -209,6 +213,15 @@ def _withdraw(args: argparse.Namespace) -> int:
         path = landing / contract.agency / contract.name / delivery
         left = file_sha256(path) if path.is_file() else None
         withdraw(con, contract, delivery, args.reason, left)
+    if os.environ.get("DAGSTER_HOME"):
+        with dg.DagsterInstance.get() as instance:
+            report_withdrawal(instance, contract, delivery, args.reason)
+    else:
+        print(
+            "datalabs withdraw: DAGSTER_HOME is not set, so the nightly schedule cannot see "
+            "this withdrawal; launch the whole nightly_job (or `datalabs run`) to rebuild.",
+            file=sys.stderr,
+        )
     print(
         f"{contract.name}/{delivery}: withdrawn (its rows left raw and quarantine; the ledger "
         "keeps its record). The next run rebuilds staging and the snapshot without it"

@@ -109,7 +109,7 @@ def build_definitions(contracts: Sequence[Contract] | None = None) -> dg.Definit
             *contract_error_specs(errors),
         ],
         schedules=[
-            build_nightly_schedule(nightly),
+            build_nightly_schedule(nightly, contracts),
             # the monthly full re-clustering, for the linkage steps (they link incrementally)
             *([build_monthly_full_relink_schedule(nightly, relinked)] if relinked else []),
         ],

@@ -185,7 +185,7 @@ def _answers(port: int) -> bool:
         return False
 
 
-def submit_through_webserver(port: int, job: str) -> str:
+def submit_through_webserver(port: int, job: str, request: dg.RunRequest | None = None) -> str:
     """Launch ``job`` as the UI's launch button does: the webserver's GraphQL API creates the
     run from the code location it has loaded and submits it to the run queue. Returns the run's
     id. (`dagster job launch` loads the workspace in a process of its own and took about 5 s
@@ -193,7 +193,11 @@ def submit_through_webserver(port: int, job: str) -> str:
     from dagster_graphql import DagsterGraphQLClient
 
     client = DagsterGraphQLClient("127.0.0.1", port_number=port)
-    return client.submit_job_execution(job, tags=TAGS)
+    if request is None:
+        return client.submit_job_execution(job, tags=TAGS)
+    return client.submit_job_execution(
+        job, tags={**request.tags, **TAGS}, asset_selection=request.asset_selection
+    )
 
 
 def _queue_beats_since(instance: dg.DagsterInstance, since: float) -> bool:
@@ -228,10 +232,12 @@ def nightly_in_process(paths: BenchPaths) -> InProcessNightly | None:
     return None if span is None else InProcessNightly(span, cpu.series, returncode)
 
 
-def launch_nightly(paths: BenchPaths, timeout: float = 3600) -> DaemonLaunch:
+def launch_nightly(
+    paths: BenchPaths, timeout: float = 3600, request: dg.RunRequest | None = None
+) -> DaemonLaunch:
     """Start `make ui`'s processes on the benchmark's instance, launch ``nightly_job`` through
-    the queue as the UI and a schedule tick do, and wait for the run to end. Nothing is
-    recorded (no SQL log)."""
+    the queue as the UI and a schedule tick do (the whole job, or the schedule's ``request``),
+    and wait for the run to end. Nothing is recorded (no SQL log)."""
     env = {**os.environ, **paths.environment()}
     for recorder in ("DATALABS_SQL_LOG", "DATALABS_CONNECTION_HOOK"):
         env.pop(recorder, None)
@@ -241,7 +247,7 @@ def launch_nightly(paths: BenchPaths, timeout: float = 3600) -> DaemonLaunch:
         TreeCpu(root, role=dagster_role) as served,
         PeakTreeRss(root) as memory,
     ):
-        run_id = submit_through_webserver(port, NIGHTLY_JOB)
+        run_id = submit_through_webserver(port, NIGHTLY_JOB, request)
         with dg.DagsterInstance.get() as instance:
             wait_for(
                 lambda: instance.get_run_by_id(run_id).status in FINISHED,

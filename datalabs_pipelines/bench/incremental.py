@@ -23,6 +23,7 @@ from typing import Any
 import dagster as dg
 import duckdb
 
+from datalabs_pipelines.automation.schedules import nightly_request
 from datalabs_pipelines.bench.checksums import differing_tables, table_checksums
 from datalabs_pipelines.bench.child import RunMeasurement, run_pipeline
 from datalabs_pipelines.bench.daemon import (
@@ -110,13 +111,17 @@ def _sensor_loads(instance: dg.DagsterInstance, expected: int) -> list[RunSpan] 
 
 
 def tonight(paths: BenchPaths, expected_loads: int, timeout: float = 3600) -> Tonight:
-    """Start the daemon, let its sensor load what landed, then launch the nightly job."""
+    """Start the daemon, let its sensor load what landed, then launch what the nightly
+    schedule's tick would launch (``nightly_request``)."""
+    from datalabs_pipelines.definitions import defs  # the code location, as the daemon loads it
+
     env = {**os.environ, **paths.environment()}
     with running_daemon(env, paths.root / "daemon-sensor.log"), dg.DagsterInstance.get() as inst:
         loads = wait_for(
             lambda: _sensor_loads(inst, expected_loads), timeout, "the landing sensor's loads"
         )
-    return Tonight(loads, launch_nightly(paths, timeout))
+        request = nightly_request(inst, defs.resolve_asset_graph(), list(all_contracts()))
+    return Tonight(loads, launch_nightly(paths, timeout, request))
 
 
 def integrated_sums(paths: BenchPaths) -> dict[str, str]:
