@@ -80,10 +80,11 @@ def test_a_run_built_with_other_code_since_the_last_night_makes_the_night_whole(
 def test_the_schedule_launches_the_request(isolated_env):
     defs = build_definitions(load_contracts(FIXTURE_CONTRACTS))
     schedule = defs.resolve_schedule_def(NIGHTLY)
-    with dg.instance_for_test() as instance:
-        context = dg.build_schedule_context(
-            instance=instance, repository_def=defs.get_repository_def()
-        )
+    repository = defs.get_repository_def()
+    with (
+        dg.DagsterInstance.get() as instance,  # the isolated DAGSTER_HOME's
+        dg.build_schedule_context(instance=instance, repository_def=repository) as context,
+    ):
         (request,) = schedule.evaluate_tick(context).run_requests
     assert request.asset_selection is None  # nothing built yet: the whole job
     assert request.tags[CODE_TAG]
