@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,8 +30,8 @@ import dagster as dg
 from datalabs_pipelines.automation.sensors import load_job_name
 from datalabs_pipelines.contracts import Contract
 from datalabs_pipelines.ingestion.assets import raw_specs
-from datalabs_pipelines.privacy_tokens import MissingKeyError, hmac_hex, linkage_key
-from datalabs_pipelines.settings import get_settings
+from datalabs_pipelines.privacy_tokens import KEY_ENV, MissingKeyError, hmac_hex, linkage_key
+from datalabs_pipelines.settings import Settings, get_settings
 
 SCOPE_TAG = "datalabs/scope"  # "whole" or "changed": what the run was launched to build
 CODE_TAG = "datalabs/code"  # the code, contracts and settings it built with
@@ -53,7 +54,7 @@ class Scope:
 
 def code_fingerprint(contracts: Sequence[Contract]) -> str | None:
     """The package's source, the contracts, the settings that change what is built, and the
-    linkage key (through an HMAC of a fixed text); None when there is no key to read."""
+    linkage key (``_key_fingerprint``); None when the key cannot be read."""
     digest = hashlib.sha256()
     for path in sorted(PACKAGE.rglob("*")):
         if path.suffix in SOURCE_SUFFIXES and "__pycache__" not in path.parts and path.is_file():
@@ -62,11 +63,22 @@ def code_fingerprint(contracts: Sequence[Contract]) -> str | None:
         digest.update(f"{contract.name}={contract.fingerprint}".encode())
     settings = get_settings()
     digest.update(f"{settings.production}|{settings.disclosure_threshold}".encode())
-    try:
-        digest.update(hmac_hex(linkage_key(settings), "datalabs nightly scope").encode())
-    except MissingKeyError:
+    key = _key_fingerprint(settings)
+    if key is None:
         return None
+    digest.update(key.encode())
     return digest.hexdigest()[:16]
+
+
+def _key_fingerprint(settings: Settings) -> str | None:
+    """An HMAC of a fixed text under the linkage key; "none yet" before a development key file
+    exists (loading the definitions never creates one); None when the key cannot be read."""
+    if not os.environ.get(KEY_ENV) and not settings.key_file.exists():
+        return "none yet"
+    try:
+        return hmac_hex(linkage_key(settings), "datalabs nightly scope")
+    except (MissingKeyError, OSError):
+        return None
 
 
 def code_tags(contracts: Sequence[Contract]) -> dict[str, str]:

@@ -88,3 +88,18 @@ def test_the_schedule_launches_the_request(isolated_env):
         (request,) = schedule.evaluate_tick(context).run_requests
     assert request.asset_selection is None  # nothing built yet: the whole job
     assert request.tags[CODE_TAG]
+
+
+def test_loading_the_definitions_creates_no_key_file(isolated_env, monkeypatch):
+    """The job's code tag reads the linkage key only if there is one: loading the definitions
+    leaves no development key behind; the first staging run creates it (and the tag moves)."""
+    monkeypatch.delenv("DATALABS_LINKAGE_KEY")
+    key_file = isolated_env / "keys" / "linkage.key"
+    monkeypatch.setenv("DATALABS_LINKAGE_KEY_FILE", str(key_file))
+    contracts = load_contracts(FIXTURE_CONTRACTS)
+    before = build_definitions(contracts).resolve_job_def(NIGHTLY_JOB).tags[CODE_TAG]
+    assert not key_file.exists()
+    key_file.parent.mkdir(mode=0o700)
+    key_file.write_text("22" * 32)
+    key_file.chmod(0o600)
+    assert build_definitions(contracts).resolve_job_def(NIGHTLY_JOB).tags[CODE_TAG] != before
