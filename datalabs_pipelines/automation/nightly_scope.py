@@ -22,7 +22,7 @@ import datetime as dt
 import hashlib
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import dagster as dg
@@ -49,7 +49,7 @@ class Scope:
 
     assets: frozenset[dg.AssetKey] | None
     reason: str
-    tags: dict[str, str] = field(default_factory=dict)
+    tags: dict[str, str]
 
 
 def code_fingerprint(contracts: Sequence[Contract]) -> str | None:

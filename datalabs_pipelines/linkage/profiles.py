@@ -35,12 +35,12 @@ def profiles_of(
     """TEMP ``record_profile`` (each record of ``records``: its cluster in ``clusters`` and
     its profile) and ``profiles`` (one row per profile), for ``records`` whose ``node0`` the
     ``clusters(node, component)`` table places."""
+    placing = _placing(records, clusters)
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE {record_profile} AS "
-        f"SELECT r.source_extract, r.record_id, {_placed(records, clusters)}"
+        f"SELECT r.source_extract, r.record_id, {PLACED} FROM {placing}"
     )
-    placed = f"{records} r JOIN {clusters} c ON c.node = r.node0"
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {profiles} AS {_profiles(placed, 'c.component')}")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {profiles} AS {_profiles(placing, 'c.component')}")
 
 
 def keep_profiles_of(
@@ -50,19 +50,15 @@ def keep_profiles_of(
     ``records``, then ``cluster0`` and ``profile_id``) and ``kept`` (the profiles, read back
     from ``kept_records``), with no TEMP copy of either and one join."""
     con.execute(
-        f"CREATE OR REPLACE TABLE {kept_records} AS SELECT r.*, {_placed(records, clusters)}"
+        f"CREATE OR REPLACE TABLE {kept_records} AS "
+        f"SELECT r.*, {PLACED} FROM {_placing(records, clusters)}"
     )
     con.execute(f"CREATE OR REPLACE TABLE {kept} AS {_profiles(f'{kept_records} r', 'r.cluster0')}")
 
 
-def _placed(records: str, clusters: str) -> str:
-    """Select list and FROM: each record's cluster (``cluster0``) and profile
-    (``profile_id``; NULL when it carries no identity), ``r`` being the record."""
-    profile = _profile_id("c.component", "r.")
-    return (
-        f"c.component AS cluster0, CASE WHEN r.has_identity THEN {profile} END AS profile_id "
-        f"FROM {records} r JOIN {clusters} c ON c.node = r.node0"
-    )
+def _placing(records: str, clusters: str) -> str:
+    """FROM clause placing each record ``r`` in its cluster ``c`` (by its ``node0``)."""
+    return f"{records} r JOIN {clusters} c ON c.node = r.node0"
 
 
 def _profiles(placed: str, cluster: str) -> str:
@@ -81,3 +77,10 @@ def _profile_id(cluster: str, prefix: str) -> str:
     """SQL of a profile's id: a hash of its cluster and compared fields."""
     fields = ", ".join(f"coalesce(CAST({prefix}{f} AS VARCHAR), chr(0))" for f in FIELDS)
     return f"md5(concat_ws(chr(31), {cluster}, {fields}))"
+
+
+# over ``_placing``: each record's cluster and profile (NULL when it carries no identity)
+PLACED = (
+    "c.component AS cluster0, "
+    f"CASE WHEN r.has_identity THEN {_profile_id('c.component', 'r.')} END AS profile_id"
+)
