@@ -11,6 +11,7 @@ equal one run's (the session's ``fixture_graph``, the same deliveries materializ
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -48,22 +49,45 @@ def _env(site: Site) -> dict[str, str]:
     return {**os.environ, **site.env()}
 
 
-def wait_for_runs(instance: dg.DagsterInstance, count: int) -> list[dg.DagsterRun]:
-    """Block until ``count`` runs exist and all of them have finished."""
-    deadline = time.monotonic() + GUARD_SECONDS
-    while True:
-        runs = instance.get_runs()
-        if len(runs) >= count and all(r.is_finished for r in runs):
-            return runs
-        assert time.monotonic() < deadline, [(r.job_name, r.status) for r in runs]
-        time.sleep(POLL_SECONDS)
+class Daemon:
+    """`dagster-daemon run` on ``site`` (its code server and run workers in its process group),
+    its output kept in a file so that a wait that fails can say what the daemon did."""
+
+    def __init__(self, site: Site, log: Path, **env: str):
+        self.log = log
+        with log.open("w") as out:
+            self.process = subprocess.Popen(
+                [BIN / "dagster-daemon", "run", "-w", WORKSPACE],
+                env={**_env(site), **env},
+                cwd=PROJECT_ROOT,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+
+    def said(self) -> str:
+        return "\n".join(self.log.read_text(errors="replace").splitlines()[-40:])
+
+    def wait_until(self, done, what: str):
+        """Poll ``done()`` until it returns something; fail at once if the daemon has ended."""
+        deadline = time.monotonic() + GUARD_SECONDS
+        while not (result := done()):
+            assert self.process.poll() is None, f"the daemon ended while {what}:\n{self.said()}"
+            assert time.monotonic() < deadline, f"timed out: {what}:\n{self.said()}"
+            time.sleep(POLL_SECONDS)
+        return result
+
+    def stop(self) -> None:
+        """End the daemon and whatever of its process group is left."""
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGTERM)
+        self.process.wait(timeout=GUARD_SECONDS)
 
 
-def wait_for_file(path: Path) -> None:
-    deadline = time.monotonic() + GUARD_SECONDS
-    while not path.exists():
-        assert time.monotonic() < deadline, f"{path.name} never appeared"
-        time.sleep(POLL_SECONDS)
+def finished_runs(instance: dg.DagsterInstance, count: int) -> list[dg.DagsterRun] | None:
+    """All runs once ``count`` exist and all of them have finished, else None."""
+    runs = instance.get_runs()
+    return runs if len(runs) >= count and all(r.is_finished for r in runs) else None
 
 
 def step_intervals(instance: dg.DagsterInstance, run: dg.DagsterRun) -> list[tuple]:
@@ -99,19 +123,16 @@ def test_concurrent_runs_through_the_daemon_are_serialized_by_the_pool(
     config = yaml.safe_load((site.dagster_home / "dagster.yaml").read_text())
     assert config["concurrency"]["pools"]["default_limit"] == 1
 
-    daemon = subprocess.Popen(
-        [BIN / "dagster-daemon", "run", "-w", WORKSPACE],
-        env={**_env(site), PAUSE_AT: "publish.before_replace"},
-        cwd=PROJECT_ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,  # its code server and run workers share its process group
-    )
-    try:
-        with pytest.MonkeyPatch.context() as env:
-            env.setenv("DAGSTER_HOME", str(site.dagster_home))
-            with dg.DagsterInstance.get() as instance:
-                loads = wait_for_runs(instance, DELIVERIES)  # the sensor: one run per delivery
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("DAGSTER_HOME", str(site.dagster_home))
+        # the instance's storage exists before the daemon opens it: no two processes create it
+        with dg.DagsterInstance.get() as instance:
+            instance.get_runs()
+            daemon = Daemon(site, tmp_path / "daemon.log", **{PAUSE_AT: "publish.before_replace"})
+            try:
+                loads = daemon.wait_until(  # the sensor: one run per delivery
+                    lambda: finished_runs(instance, DELIVERIES), "waiting for the sensor's loads"
+                )
                 launches = [
                     subprocess.Popen(
                         # no run config: nightly_job runs in one process by itself
@@ -127,17 +148,19 @@ def test_concurrent_runs_through_the_daemon_are_serialized_by_the_pool(
                 for launch in launches:
                     out, _ = launch.communicate(timeout=GUARD_SECONDS)
                     assert launch.returncode == 0, out
-                wait_for_file(paused)  # one nightly run holds the pool slot, publishing
+                # one nightly run holds the pool slot, publishing
+                daemon.wait_until(paused.exists, f"waiting for {paused.name}")
                 held = instance.get_runs(filters=dg.RunsFilter(job_name=NIGHTLY_JOB))
                 assert len(held) == 2 and not any(r.is_finished for r in held)
                 (site.pause_dir / "publish.before_replace.resume").touch()
-                runs = wait_for_runs(instance, DELIVERIES + 2)
+                runs = daemon.wait_until(
+                    lambda: finished_runs(instance, DELIVERIES + 2), "waiting for every run"
+                )
                 intervals = [i for run in runs for i in step_intervals(instance, run)]
                 nightly = [r for r in runs if r.job_name == NIGHTLY_JOB]
                 pool = instance.event_log_storage.get_concurrency_info("duckdb")
-    finally:
-        os.killpg(daemon.pid, signal.SIGTERM)
-        daemon.wait(timeout=GUARD_SECONDS)
+            finally:
+                daemon.stop()
 
     assert [r.status for r in runs] == [dg.DagsterRunStatus.SUCCESS] * (DELIVERIES + 2), [
         (r.job_name, r.status) for r in runs
