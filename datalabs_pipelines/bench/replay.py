@@ -81,7 +81,9 @@ def rewrite(value: Any, path_map: Mapping[str, str]) -> Any:
     return value
 
 
-def _run(cursor: duckdb.DuckDBPyConnection, stmt: Statement, path_map: Mapping[str, str]):
+def _run(
+    cursor: duckdb.DuckDBPyConnection, stmt: Statement, path_map: Mapping[str, str], key: bytes
+):
     sql, params = rewrite(stmt.sql, path_map), rewrite(stmt.params, path_map)
     if stmt.op == "register":
         parquet = literal(stmt.parquet or "")  # a view cannot take parameters
@@ -95,14 +97,19 @@ def _run(cursor: duckdb.DuckDBPyConnection, stmt: Statement, path_map: Mapping[s
     else:
         cursor.execute(sql)  # results are not fetched: the recorder timed execute() alone
     if stmt.op == "execute" and sql.lstrip().upper().startswith("CREATE") and PADS_TABLE in sql:
-        fill_pads(cursor, secrets.token_bytes(32))  # the log holds no key: the replay's own
+        fill_pads(cursor, key)  # the log holds no key: the replay's own
 
 
 def replay(
     statements: Iterable[Statement], database: Path, path_map: Mapping[str, str] | None = None
 ) -> ReplayResult:
-    """Run ``statements`` in order against a fresh ``database``; time the whole loop."""
+    """Run ``statements`` in order against a fresh ``database``; time the whole loop.
+
+    Identifiers are tokenized under one random key for the whole replay, as the run used one
+    key: a key per connection would give one SSN a different token in each extract, and
+    linkage would then do other (and far more) work than the run did."""
     path_map = dict(path_map or {})
+    key = secrets.token_bytes(32)
     for stale in (database, database.with_name(database.name + ".wal")):
         stale.unlink(missing_ok=True)
     result = ReplayResult()
@@ -122,7 +129,7 @@ def replay(
                 target = cursor
             result.statements += 1
             try:
-                _run(target, stmt, path_map)
+                _run(target, stmt, path_map, key)
             except duckdb.Error as exc:
                 result.failed += 1
                 if len(result.failures) < MAX_FAILURES_KEPT:

@@ -11,6 +11,7 @@ import pytest
 
 from datalabs_pipelines.bench import sqllog
 from datalabs_pipelines.bench.replay import Statement, read_log, replay, rewrite
+from datalabs_pipelines.linkage.components import connected_components
 from datalabs_pipelines.privacy_tokens import hmac_hex, hmac_pads, install_hmac_macro
 
 
@@ -92,6 +93,41 @@ def test_registered_frames_and_the_hmac_key_stay_out_of_the_log_folder(tmp_path,
         assert secret not in written
     statements = read_log(folder / "sql.jsonl")
     assert replay(statements, tmp_path / "r.duckdb").failed == 0  # under a key of its own
+
+
+def test_a_replay_tokenizes_every_session_under_one_key(tmp_path, monkeypatch):
+    """Two staging connections tokenize the same SSN; linkage relies on the tokens agreeing,
+    so the replay must agree too (its key is its own, but one for the whole replay)."""
+    log = tmp_path / "sql.jsonl"
+    monkeypatch.setenv(sqllog.ENV, str(log))
+    with duckdb.connect(str(tmp_path / "run.duckdb")) as raw:
+        for extract in ("wages", "snap"):
+            con = sqllog.recording(raw.cursor())
+            install_hmac_macro(con, bytes(range(32)))
+            con.execute(f"CREATE TABLE {extract} AS SELECT dl_hmac('123456789') AS ssn_token")
+    replay(read_log(log), tmp_path / "r.duckdb")
+    with duckdb.connect(str(tmp_path / "r.duckdb")) as con:
+        tokens = con.execute("SELECT * FROM wages UNION ALL SELECT * FROM snap").fetchall()
+    assert len(tokens) == 2 and tokens[0] == tokens[1]
+    assert tokens[0][0] != hmac_hex(bytes(range(32)), "123456789")  # not the run's key
+
+
+def test_connected_components_replay_as_they_ran(tmp_path, monkeypatch):
+    """Their labels are the one frame saved with its rows: replayed empty, every node would
+    stay its own component and the replay would do other work than the run."""
+    log = tmp_path / "sql.jsonl"
+    monkeypatch.setenv(sqllog.ENV, str(log))
+    with duckdb.connect(str(tmp_path / "run.duckdb")) as raw:
+        con = sqllog.recording(raw)
+        con.execute("CREATE TABLE nodes AS SELECT unnest(['a', 'b', 'c', 'd']) AS node")
+        con.execute("CREATE TABLE edges AS SELECT 'a' AS node_l, 'b' AS node_r")
+        connected_components(con, "nodes", "edges", "labels")
+        con.execute("CREATE TABLE kept AS SELECT * FROM labels")
+        ran = con.execute("SELECT * FROM kept ORDER BY node").fetchall()
+    assert ran == [("a", "a"), ("b", "a"), ("c", "c"), ("d", "d")]
+    assert replay(read_log(log), tmp_path / "r.duckdb").failed == 0
+    with duckdb.connect(str(tmp_path / "r.duckdb")) as con:
+        assert con.execute("SELECT * FROM kept ORDER BY node").fetchall() == ran
 
 
 def test_each_session_gets_its_own_temporary_tables(tmp_path):
