@@ -7,6 +7,9 @@ Splink's private database in vendor matching) gets an in-memory database of its 
 moving into it and back does not end the session it interrupted. The database file is named
 as the warehouse was, so statements naming its catalog still work. Paths can be rewritten
 (the publish step attaches a file in the published folder; a replay must not touch it).
+Connected components' labels, which the run computes with SciPy between two statements, are
+computed again the same way: the log keeps no frame's rows, and the nodes' numbering is the
+replay's own.
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ from typing import Any
 import duckdb
 
 from datalabs_pipelines.bench.sqllog import decode
+from datalabs_pipelines.linkage.components import LABELS as COMPONENT_LABELS
+from datalabs_pipelines.linkage.components import component_labels
 from datalabs_pipelines.privacy_tokens import PADS_TABLE, fill_pads
 from datalabs_pipelines.warehouse import literal
 
@@ -85,9 +90,15 @@ def _run(
     cursor: duckdb.DuckDBPyConnection, stmt: Statement, path_map: Mapping[str, str], key: bytes
 ):
     sql, params = rewrite(stmt.sql, path_map), rewrite(stmt.params, path_map)
-    if stmt.op == "register":
+    if stmt.op == "register" and sql == COMPONENT_LABELS:
+        # computed again from the replay's own numbering (``_cc_ids``, which no ORDER BY fixes)
+        linked = cursor.execute("SELECT count(*) FROM _cc_ids").fetchone()[0]
+        cursor.register(sql, component_labels(cursor, linked))
+    elif stmt.op == "register":
         parquet = literal(stmt.parquet or "")  # a view cannot take parameters
         cursor.execute(f"CREATE OR REPLACE TEMP VIEW {sql} AS SELECT * FROM {parquet}")
+    elif stmt.op == "unregister" and sql == COMPONENT_LABELS:
+        cursor.unregister(sql)
     elif stmt.op == "unregister":
         cursor.execute(f"DROP VIEW IF EXISTS {sql}")
     elif stmt.op == "executemany":

@@ -7,10 +7,10 @@ nothing is imported: the hook costs one environment lookup per connection.
 
 A line: ``{"session": "d3", "op": "execute", "sql": ..., "params": ..., "seconds": 0.01}``.
 ``op`` is ``execute``, ``executemany``, ``register`` (a data frame made visible to SQL; its
-columns are saved beside the log as Parquet so a replay can bind to it, its rows only for the
-frames that hold no identifiers, ``FRAMES_WITHOUT_IDENTIFIERS``: the others are delivered rows
-and linkage inputs, which must not leave the ``pii`` schema) or ``unregister``. The HMAC key
-never reaches this log: see ``privacy_tokens.install_hmac_macro``. Sessions are ``d<n>``
+columns, never its rows, are saved beside the log as Parquet so a replay can bind to it: the
+frames registered are delivered rows and linkage inputs, which hold identifiers that must not
+leave the ``pii`` schema) or ``unregister``. The HMAC key never reaches this log: see
+``privacy_tokens.install_hmac_macro``. Sessions are ``d<n>``
 (a warehouse connection), ``s<n>`` (Great Expectations') and ``m<n>`` (a private in-memory
 database, such as the one vendor matching gives Splink). Splink's own statements are logged
 through ``splink_api``, under the session of the connection it was given.
@@ -30,13 +30,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from datalabs_pipelines.linkage.components import LABELS as COMPONENT_LABELS
-
 ENV = "DATALABS_SQL_LOG"
-# Frames saved with their rows: connected components' labels are row numbers and component
-# numbers, nothing delivered. Replayed empty, every record would stay its own cluster and the
-# replay would link other (and far more) pairs than the run did.
-FRAMES_WITHOUT_IDENTIFIERS = frozenset({COMPONENT_LABELS})
 
 _sessions = itertools.count(1)
 _lock = threading.Lock()
@@ -138,11 +132,9 @@ class RecordingConnection:
         return result
 
     def log_registered(self, name: str, seconds: float) -> None:
-        """Log that ``name`` was registered, saving its columns for the replay, and its rows
-        only when it is a frame that holds no identifiers (``FRAMES_WITHOUT_IDENTIFIERS``)."""
+        """Log that ``name`` was registered, saving its columns (no rows) for the replay."""
         parquet = self._path.with_name(f"{self._path.stem}.{uuid.uuid4().hex[:12]}.parquet")
-        limit = "" if name in FRAMES_WITHOUT_IDENTIFIERS else " LIMIT 0"
-        self._con.execute(f"COPY (SELECT * FROM {name}{limit}) TO '{parquet}' (FORMAT parquet)")
+        self._con.execute(f"COPY (SELECT * FROM {name} LIMIT 0) TO '{parquet}' (FORMAT parquet)")
         rows = self._con.execute(f"SELECT count(*) FROM {name}").fetchall()[0][0]
         self._log("register", name, None, seconds, parquet=str(parquet), rows=rows)
 

@@ -43,8 +43,7 @@ def connected_components(con: duckdb.DuckDBPyConnection, nodes: str, edges: str,
         "FROM (SELECT node_l AS node FROM _cc_edges UNION SELECT node_r FROM _cc_edges)"
     )
     linked = con.execute("SELECT count(*) FROM _cc_ids").fetchone()[0]
-    labels = _labels(con, linked)
-    con.register(LABELS, pa.table({"i": np.arange(linked, dtype=np.int64), "label": labels}))
+    con.register(LABELS, component_labels(con, linked))
     try:
         con.execute(
             f"""
@@ -67,14 +66,15 @@ def connected_components(con: duckdb.DuckDBPyConnection, nodes: str, edges: str,
     return linked
 
 
-def _labels(con: duckdb.DuckDBPyConnection, linked: int) -> np.ndarray:
-    """Component number of each numbered node (``_cc_ids.i``), from ``_cc_edges``."""
-    if not linked:
-        return np.zeros(0, dtype=np.int32)
-    ends = con.execute(
-        "SELECT l.i AS l, r.i AS r FROM _cc_edges e "
-        "JOIN _cc_ids l ON l.node = e.node_l JOIN _cc_ids r ON r.node = e.node_r"
-    ).fetchnumpy()
-    graph = coo_array((np.ones(len(ends["l"])), (ends["l"], ends["r"])), shape=(linked, linked))
-    _, labels = scipy_components(graph, directed=False)
-    return labels
+def component_labels(con: duckdb.DuckDBPyConnection, linked: int) -> pa.Table:
+    """(i, label): the component number of each of the ``linked`` numbered nodes
+    (``_cc_ids.i``), from ``_cc_edges``."""
+    labels = np.zeros(0, dtype=np.int32)
+    if linked:
+        ends = con.execute(
+            "SELECT l.i AS l, r.i AS r FROM _cc_edges e "
+            "JOIN _cc_ids l ON l.node = e.node_l JOIN _cc_ids r ON r.node = e.node_r"
+        ).fetchnumpy()
+        graph = coo_array((np.ones(len(ends["l"])), (ends["l"], ends["r"])), shape=(linked, linked))
+        _, labels = scipy_components(graph, directed=False)
+    return pa.table({"i": np.arange(linked, dtype=np.int64), "label": labels})

@@ -113,8 +113,8 @@ def test_a_replay_tokenizes_every_session_under_one_key(tmp_path, monkeypatch):
 
 
 def test_connected_components_replay_as_they_ran(tmp_path, monkeypatch):
-    """Their labels are the one frame saved with its rows: replayed empty, every node would
-    stay its own component and the replay would do other work than the run."""
+    """The replay computes their labels again (the log keeps no frame's rows): replayed
+    empty, every node would stay its own component and the replay would link other pairs."""
     log = tmp_path / "sql.jsonl"
     monkeypatch.setenv(sqllog.ENV, str(log))
     with duckdb.connect(str(tmp_path / "run.duckdb")) as raw:
