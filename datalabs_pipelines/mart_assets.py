@@ -12,6 +12,7 @@ mart's last good table (stale). Every outcome is a materialization with ``status
 step always runs and assembles the snapshot mart by mart.
 """
 
+import datetime as dt
 from collections.abc import Sequence
 
 import dagster as dg
@@ -72,12 +73,13 @@ def _build(
     declaration: MartDeclaration,
     verdict: Assessment,
     contracts: Sequence[Contract],
+    on: dt.date,
 ) -> str | None:
     """Run the mart's SQL (over the warehouse, the macros, reference tables and role views),
     drop what excluded sources gave, withhold rates whose link coverage is below the declared
     minimum; return the period it runs through."""
     name = f"marts.{identifier(declaration.name)}"
-    prepare(con, declaration.cohorts)
+    prepare(con, declaration.cohorts, on)
     build_role_views(con, contracts, declaration.read_roles)
     con.execute(declaration.sql_path.read_text())
     built = [
@@ -148,7 +150,7 @@ def build_mart_asset(
             verdict = assess(declaration, findings, extract_statuses(con))
             data_through = None
             if verdict.status == FRESH:
-                data_through = _build(con, declaration, verdict, contracts)
+                data_through = _build(con, declaration, verdict, contracts, on)
             elif verdict.status == NOT_MEASURABLE:
                 _create_empty(con, declaration)
             elif verdict.status == BLOCKED:

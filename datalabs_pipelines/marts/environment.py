@@ -6,14 +6,19 @@ every mart and grain that counts it: benefit spells, program exits and their out
 graduates and theirs) and loads every ``reference/*.csv`` as a temporary table ``ref_<stem>``
 on the connection, so each mart states a formula or a cohort once and joins names to codes
 without a download at run time. A cohort file binds its tables when it runs, so only marts
-that read those tables declare it, in the order its macros use one another.
+that read those tables declare it, in the order its macros use one another. The date the run
+is judged on is the variable ``run_date`` (``getvariable('run_date')``): a mart that needs
+"today" (an age) reads it, never the clock, so a run scheduled for one day gives that day's
+answer whenever it runs.
 """
 
+import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
 
 import duckdb
 
+from datalabs_pipelines.run_context import run_date
 from datalabs_pipelines.warehouse import identifier
 
 MARTS_DIR = Path(__file__).parent
@@ -30,9 +35,13 @@ def cohort_file(name: str) -> Path:
     return COHORTS_DIR / f"{name}.sql"
 
 
-def prepare(con: duckdb.DuckDBPyConnection, cohorts: Sequence[str] = ()) -> None:
+def prepare(
+    con: duckdb.DuckDBPyConnection, cohorts: Sequence[str] = (), on: dt.date | None = None
+) -> None:
     """Create the macros, the ``cohorts``' table macros and the ``ref_*`` tables on ``con``
-    (temporary: this session only)."""
+    (temporary: this session only), and set ``run_date`` to ``on`` (default: today in the
+    state's time zone)."""
+    con.execute("SET VARIABLE run_date = ?::DATE", [on or run_date()])
     con.execute(MACROS.read_text())
     for name in cohorts:
         con.execute(cohort_file(name).read_text())

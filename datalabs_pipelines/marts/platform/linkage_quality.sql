@@ -1,6 +1,7 @@
 -- Linkage quality by source and subgroup: which records found their person elsewhere.
 -- A record is linked when its person_key also carries a record of another source extract.
--- Subgroups come from the role views (role_<role>, every contract filling the role).
+-- Subgroups come from the role views (role_<role>, every contract filling the role); ages are
+-- as of the year of the date the run is judged on (run_date), not of the clock.
 CREATE OR REPLACE TABLE marts.linkage_quality AS
 WITH person_sources AS (
     SELECT person_key, count(DISTINCT source_extract) AS sources
@@ -38,12 +39,12 @@ described AS (
     SELECT k.source_extract, k.linked,
            a.county_fips,
            CASE WHEN a.birth_year IS NULL THEN NULL
-                WHEN year(current_date) - a.birth_year < 18 THEN '0-17'
-                WHEN year(current_date) - a.birth_year < 25 THEN '18-24'
-                WHEN year(current_date) - a.birth_year < 35 THEN '25-34'
-                WHEN year(current_date) - a.birth_year < 45 THEN '35-44'
-                WHEN year(current_date) - a.birth_year < 55 THEN '45-54'
-                WHEN year(current_date) - a.birth_year < 65 THEN '55-64'
+                WHEN year(getvariable('run_date')) - a.birth_year < 18 THEN '0-17'
+                WHEN year(getvariable('run_date')) - a.birth_year < 25 THEN '18-24'
+                WHEN year(getvariable('run_date')) - a.birth_year < 35 THEN '25-34'
+                WHEN year(getvariable('run_date')) - a.birth_year < 45 THEN '35-44'
+                WHEN year(getvariable('run_date')) - a.birth_year < 55 THEN '45-54'
+                WHEN year(getvariable('run_date')) - a.birth_year < 65 THEN '55-64'
                 ELSE '65+' END AS age_band,
            coalesce(s.sex_name, 'Unknown') AS sex,
            coalesce(r.race_ethnicity_name, 'Unknown') AS race_ethnicity,
