@@ -117,8 +117,8 @@ def replay(
     """Run ``statements`` in order against a fresh ``database``; time the whole loop.
 
     Identifiers are tokenized under one random key for the whole replay, as the run used one
-    key: a key per connection would give one SSN a different token in each extract, and
-    linkage would then do other (and far more) work than the run did."""
+    key: a key per connection would give one SSN a different token in each extract, and a
+    join on tokens would then find other rows than in the run."""
     path_map = dict(path_map or {})
     key = secrets.token_bytes(32)
     for stale in (database, database.with_name(database.name + ".wal")):
