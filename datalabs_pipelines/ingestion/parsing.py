@@ -299,10 +299,12 @@ def split_quoted_records(con: duckdb.DuckDBPyConnection, delimiter: str, quote: 
 
     Regular expressions decide only the lines the two cheaper paths cannot: a line without a
     quote character is split on the delimiter; a line whose quotes only wrap whole fields
-    (none doubled; each opening quote starts the line or follows a delimiter, each closing one
-    ends it or precedes one, as in ``1,"$2,500.00",x``) is split on the quotes, the text
-    between a closing and an opening quote on the delimiter. Each is several times faster than
-    the expressions (a K-12 file has no quotes; nearly every payment line quotes its amount).
+    (each opening quote starts the line or follows a delimiter, each closing one ends it or
+    precedes one, as in ``1,"$2,500.00",x``) is split on the quotes, the text between a
+    closing and an opening quote on the delimiter. A doubled quote leaves an empty piece
+    between two quotes, which no field boundary allows, so such lines go to the expressions.
+    Each cheap path is several times faster than the expressions (a K-12 file has no quotes;
+    nearly every payment line quotes its amount).
     """
     field, record = _quoted_field_patterns(delimiter, quote)
     con.execute(
