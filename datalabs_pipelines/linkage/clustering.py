@@ -22,6 +22,7 @@ import duckdb
 from datalabs_pipelines.linkage.components import connected_components
 from datalabs_pipelines.linkage.decisions import DECISIONS, refused_label
 from datalabs_pipelines.linkage.deterministic import CLUSTER0
+from datalabs_pipelines.linkage.profiles import RECORD_PROFILE
 from datalabs_pipelines.warehouse import identifier
 
 CLUSTERS = "lk_clusters"
@@ -85,15 +86,17 @@ def build_clusters(
     node: str,
     exclusive_key: str | None,
     carried: Mapping[str, str],
+    record_profile: str = RECORD_PROFILE,
 ) -> int:
     """TEMP ``lk_clusters`` from ``lk_decisions``' linked pairs; returns the links refused.
 
     ``records`` (validated, qualified) holds ``source_extract``, ``record_id``, the ``node``
     column and the exclusive key; ``carried`` maps a column of ``lk_clusters`` to SQL over its
-    record ``r``."""
+    record ``r``. The records clustered are those of ``record_profile`` (every record, or a
+    night's scope: ``scope.py``)."""
     con.execute(
         "CREATE OR REPLACE TEMP TABLE lk_profile_cluster0 AS SELECT DISTINCT profile_id, "
-        "cluster0 FROM lk_record_profile WHERE profile_id IS NOT NULL"
+        f"cluster0 FROM {record_profile} WHERE profile_id IS NOT NULL"
     )
     con.execute(
         f"""
@@ -107,7 +110,7 @@ def build_clusters(
     )
     con.execute(
         "CREATE OR REPLACE TEMP TABLE lk_nodes1 AS "
-        "SELECT DISTINCT cluster0 AS node FROM lk_record_profile"
+        f"SELECT DISTINCT cluster0 AS node FROM {record_profile}"
     )
     connected_components(con, "lk_nodes1", LINKS, "lk_cluster1")
     refused = _refuse_conflicts(con, records, node, exclusive_key) if exclusive_key else 0
@@ -123,11 +126,11 @@ def build_clusters(
             ) GROUP BY unique_id
         ),
         cluster0_size AS (
-            SELECT cluster0, count(*) AS n FROM lk_record_profile GROUP BY cluster0
+            SELECT cluster0, count(*) AS n FROM {record_profile} GROUP BY cluster0
         )
         SELECT rp.source_extract, rp.record_id, c.component AS cluster,
                CASE WHEN s.n > 1 THEN 1.0 ELSE pb.p END AS match_probability{extra}
-        FROM lk_record_profile rp
+        FROM {record_profile} rp
         JOIN {records} r USING (source_extract, record_id)
         JOIN lk_cluster1 c ON c.node = rp.cluster0
         JOIN cluster0_size s USING (cluster0)

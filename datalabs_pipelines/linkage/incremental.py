@@ -89,12 +89,14 @@ def score(
     cache: PairCache | None,
     *,
     full_reason: str = "",
+    content_known: bool = False,
 ) -> Scoring:
     """TEMP ``lk_profile_edges`` as ``scoring.score_profiles`` writes it, incrementally when
     the cache allows and no ``full_reason`` is given; then the cache holds tonight's profiles
-    and pairs."""
+    and pairs. ``content_known``: a profile the cache names is as it was scored (a kept
+    preparation the last keyed run read), so only the others' content is hashed."""
     started = time.process_time()
-    result = _score(con, model, declaration, cache, full_reason)
+    result = _score(con, model, declaration, cache, full_reason, content_known)
     return replace(result, scoring_cpu_seconds=round(time.process_time() - started, 2))
 
 
@@ -104,13 +106,14 @@ def _score(
     declaration: LinkageDeclaration,
     cache: PairCache | None,
     full_reason: str,
+    content_known: bool,
 ) -> Scoring:
     if cache is None:
         compared = score_profiles(con, model, declaration.unique_id)
         return Scoring(False, _count(con, PROFILES), compared, 0, "no cache declared")
     scored_with = stamp(model, declaration)
     reason = full_reason or _full_reason(con, cache, scored_with)
-    _profile_state(con, declaration.unique_id, None if reason else cache)
+    _profile_state(con, declaration.unique_id, None if reason else cache, content_known)
     if reason:
         compared = score_profiles(con, model, declaration.unique_id)
         result = Scoring(False, _count(con, PROFILES), compared, 0, reason)
@@ -136,9 +139,21 @@ def _full_reason(con: duckdb.DuckDBPyConnection, cache: PairCache, scored_with: 
     return ""
 
 
-def _profile_state(con: duckdb.DuckDBPyConnection, unique_id: str, cache: PairCache | None) -> None:
+def _profile_state(
+    con: duckdb.DuckDBPyConnection, unique_id: str, cache: PairCache | None, content_known: bool
+) -> None:
     """TEMP ``lk_profile_state(profile_id, content, new)``: tonight's profiles, new unless
-    ``cache`` holds the same id with the same content."""
+    ``cache`` holds the same id with the same content (``content_known``: the same id)."""
+    if cache is not None and content_known:
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {STATE} AS "
+            f"SELECT CAST(p.{identifier(unique_id)} AS VARCHAR) AS profile_id, "
+            "CASE WHEN c.content IS NULL THEN md5(CAST(p AS VARCHAR)) ELSE c.content END "
+            f"AS content, c.content IS NULL AS new FROM {PROFILES} p "
+            f"LEFT JOIN {qualified(cache.profiles)} c "
+            f"ON c.profile_id = CAST(p.{identifier(unique_id)} AS VARCHAR)"
+        )
+        return
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE {STATE} AS "
         f"SELECT CAST(p.{identifier(unique_id)} AS VARCHAR) AS profile_id, "

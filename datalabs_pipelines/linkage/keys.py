@@ -16,7 +16,7 @@ across runs, how new keys are drawn, and whether records no longer delivered are
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import duckdb
@@ -52,6 +52,15 @@ class KeySpec:
 
 
 @dataclass(frozen=True)
+class KeyScope:
+    """A night's scope (``scope.py``): the keys whose records are re-keyed (TEMP, column
+    ``k``) and the new records that join a kept key (TEMP, the memory's columns)."""
+
+    keys: str
+    joining: str
+
+
+@dataclass(frozen=True)
 class KeyResult:
     persons: int  # entities keyed (people or businesses)
     new_keys: int
@@ -81,19 +90,28 @@ def inherit_keys(overlap: list[tuple[str, str, int, int]]) -> dict[str, str]:
 
 
 def persist_keys(
-    con: duckdb.DuckDBPyConnection, spec: KeySpec, clusters: str, run_id: str
+    con: duckdb.DuckDBPyConnection,
+    spec: KeySpec,
+    clusters: str,
+    run_id: str,
+    scope: KeyScope | None = None,
+    then: Callable[[duckdb.DuckDBPyConnection], None] | None = None,
 ) -> KeyResult:
     """Key today's ``clusters`` (TEMP: the identity columns, ``cluster`` and the memory's
-    other columns) from the memory, log the changes, and write the memory."""
+    other columns) from the memory, log the changes, and write the memory; ``then`` runs in
+    the transaction that writes it. With a ``scope``, ``clusters`` holds the records of the
+    scope's keys and of new clusters only: those keys' records are re-keyed, the joining
+    records added, and every other record keeps its key."""
     ensure_key_tables(con, spec)
     memory, changes = qualified(spec.memory), qualified(spec.changes)
     clusters = identifier(clusters)
     key = identifier(spec.key)
     ident = ", ".join(identifier(c) for c in spec.identity)
+    keyed = f"{memory} WHERE {key} IN (SELECT k FROM {scope.keys})" if scope else memory
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE lk_overlap AS
-        WITH key_size AS (SELECT {key} AS k, count(*) AS key_records FROM {memory} GROUP BY 1)
+        WITH key_size AS (SELECT {key} AS k, count(*) AS key_records FROM {keyed} GROUP BY 1)
         SELECT c.cluster, p.{key} AS k, count(*) AS n, any_value(s.key_records) AS key_records
         FROM {clusters} c JOIN {memory} p USING ({ident})
         JOIN key_size s ON s.k = p.{key}
@@ -134,24 +152,32 @@ def persist_keys(
         {"run_id": run_id},
     )
     with transaction(con):
-        _write_memory(con, spec, clusters, run_id)
+        _write_memory(con, spec, clusters, run_id, scope)
         con.execute(
             f"INSERT INTO {changes} (run_id, change_type, old_{key}, new_{key}, records, "
             "changed_at) SELECT * FROM lk_changes"
         )
-    persons, merges, splits = con.execute(
-        "SELECT (SELECT count(*) FROM lk_assigned), "
-        "count(*) FILTER (WHERE change_type = 'merge'), "
+        if then:
+            then(con)
+    counted = f"count(DISTINCT {key}) FROM {memory}" if scope else "count(*) FROM lk_assigned"
+    persons = con.execute(f"SELECT {counted}").fetchone()[0]
+    merges, splits = con.execute(
+        "SELECT count(*) FILTER (WHERE change_type = 'merge'), "
         "count(*) FILTER (WHERE change_type = 'split') FROM lk_changes"
     ).fetchone()
     return KeyResult(persons=persons, new_keys=new_keys, merges=merges, splits=splits)
 
 
 def _write_memory(
-    con: duckdb.DuckDBPyConnection, spec: KeySpec, clusters: str, run_id: str
+    con: duckdb.DuckDBPyConnection,
+    spec: KeySpec,
+    clusters: str,
+    run_id: str,
+    scope: KeyScope | None = None,
 ) -> None:
-    """Today's records under their keys: replace the memory, or update it in place when
-    records no longer delivered are remembered."""
+    """Today's records under their keys: replace the memory (within a ``scope``: the records
+    of its keys, then add the joining ones), or update it in place when records no longer
+    delivered are remembered."""
     memory, key = qualified(spec.memory), identifier(spec.key)
     carried = [identifier(c) for c in spec.memory_columns if c != spec.key and c not in spec.stamps]
     stamps = {identifier(c): sql for c, sql in spec.stamps.items()}
@@ -163,9 +189,15 @@ def _write_memory(
     )
     params = {"run_id": run_id} if any("$run_id" in s for s in stamps.values()) else None
     if not spec.remember_retired:
-        con.execute(f"DELETE FROM {memory}")
+        if scope is None:
+            con.execute(f"DELETE FROM {memory}")
+        else:
+            con.execute(f"DELETE FROM {memory} WHERE {key} IN (SELECT k FROM {scope.keys})")
+            con.execute(f"INSERT INTO {memory} BY NAME SELECT * FROM {scope.joining}")
         con.execute(f"INSERT INTO {memory} ({', '.join(columns)}) {today}", params)
         return
+    if scope is not None:
+        raise ValueError("a scope serves a memory replaced each run")
     on = " AND ".join(f"m.{identifier(c)} = t.{identifier(c)}" for c in spec.identity)
     moved = " OR ".join(f"m.{c} IS DISTINCT FROM t.{c}" for c in [key, *carried])
     updates = ", ".join(f"{c} = t.{c}" for c in [key, *carried, *stamps])

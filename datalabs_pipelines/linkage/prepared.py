@@ -50,6 +50,7 @@ from datalabs_pipelines.warehouse import (
     drop_temporary,
     identifier,
     qualified,
+    table_columns,
     table_exists,
     transaction,
 )
@@ -71,6 +72,9 @@ REDRAWN_RECORDS = "lk_kept_redrawn_records"  # TEMP: new records and those relab
 REDRAWN_RECORD_PROFILE = "lk_kept_record_profile"  # TEMP: their clusters and profiles
 REDRAWN_PROFILES = "lk_kept_profiles"  # TEMP: their profiles
 ADDED_PROFILES = "lk_kept_added_profiles"  # TEMP: those not kept already
+# TEMP: tonight's new records (``lk_new``) and the kept ones relabelled, as the kept records
+# table holds them; left for the clustering's scope (``scope.py``) until the link ends
+ARRIVED = "lk_kept_arrived"
 TEMP_TABLES = (
     NEW_RECORDS, KNOWN, TOUCHED, LABELS, SUPER_NODES, SUPER_EDGES, MERGED, RELABELLED, REDRAWN,
     REDRAWN_RECORDS, REDRAWN_RECORD_PROFILE, REDRAWN_PROFILES, ADDED_PROFILES,
@@ -81,6 +85,11 @@ DELIVERIES_COLUMNS = {
     "delivery": ("VARCHAR", "the delivery file"),
     "version": ("VARCHAR", "its staged row count, load time and typing fingerprint"),
     "prepared_with": ("VARCHAR", "hash of what preparation depends on besides the records"),
+    "keyed": (
+        "BOOLEAN",
+        "the key memory holds the delivery's records as they are kept (set in the transaction "
+        "that writes the keys)",
+    ),
 }
 Versions = dict[tuple[str, str], str]  # (extract, delivery) → version
 
@@ -118,6 +127,14 @@ class Plan:
     versions: Versions | None
     new: dict[str, list[str]]
     full_reason: str
+    keyed: frozenset[tuple[str, str]] = frozenset()  # kept deliveries the key memory holds
+
+    @property
+    def keys_current(self) -> bool:
+        """The key memory holds every kept record, as kept: only tonight's are new to it."""
+        return not self.full_reason and set(self.keyed) == set(self.versions or {}) - {
+            (extract, delivery) for extract, names in self.new.items() for delivery in names
+        }
 
 
 def plan(con: duckdb.DuckDBPyConnection, kept: KeptPreparation, full_reason: str = "") -> Plan:
@@ -130,19 +147,21 @@ def plan(con: duckdb.DuckDBPyConnection, kept: KeptPreparation, full_reason: str
     tables = kept.tables
     if not all(table_exists(con, t) for t in (tables.records, tables.profiles, tables.deliveries)):
         return Plan(versions, {}, "nothing kept")
+    keyed = "keyed" if "keyed" in table_columns(con, tables.deliveries) else "false"
     rows = con.execute(
-        "SELECT source_extract, delivery, version, prepared_with "
+        f"SELECT source_extract, delivery, version, prepared_with, coalesce({keyed}, false) "
         f"FROM {qualified(tables.deliveries)}"
     ).fetchall()
-    if not rows or any(stamp != kept.stamp for *_, stamp in rows):
+    if not rows or any(row[3] != kept.stamp for row in rows):
         return Plan(versions, {}, "nothing kept" if not rows else "preparation changed")
-    stored = {(extract, delivery): version for extract, delivery, version, _ in rows}
+    stored = {(extract, delivery): version for extract, delivery, version, *_ in rows}
     if any(versions.get(key) != version for key, version in stored.items()):
         return Plan(versions, {}, "a kept delivery was reloaded, withdrawn or lost rows")
     new: dict[str, list[str]] = {}
     for extract, delivery in sorted(set(versions) - set(stored)):
         new.setdefault(extract, []).append(delivery)
-    return Plan(versions, new, "")
+    held = frozenset((extract, delivery) for extract, delivery, *_, is_keyed in rows if is_keyed)
+    return Plan(versions, new, "", held)
 
 
 def prepare_new(
@@ -165,13 +184,18 @@ def prepare_new(
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE {REDRAWN_RECORDS} AS
-        SELECT * FROM {NEW_RECORDS}
+        SELECT *, true AS lk_new FROM {NEW_RECORDS}
         UNION ALL
-        SELECT * EXCLUDE (cluster0, profile_id) FROM {records}
+        SELECT * EXCLUDE (cluster0, profile_id), false FROM {records}
         WHERE cluster0 IN (SELECT node FROM {RELABELLED})
         """
     )
     profiles_of(con, REDRAWN_RECORDS, REDRAWN, REDRAWN_RECORD_PROFILE, REDRAWN_PROFILES)
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {ARRIVED} AS SELECT r.*, p.cluster0, p.profile_id "
+        f"FROM {REDRAWN_RECORDS} r "
+        f"JOIN {REDRAWN_RECORD_PROFILE} p USING (source_extract, record_id)"
+    )
     relabelled = f"cluster0 IN (SELECT node FROM {RELABELLED})"
     con.execute(
         f"""
@@ -184,14 +208,10 @@ def prepare_new(
     )
     with transaction(con):
         con.execute(f"DELETE FROM {records} WHERE {relabelled}")
-        con.execute(
-            f"INSERT INTO {records} SELECT r.*, p.cluster0, p.profile_id "
-            f"FROM {REDRAWN_RECORDS} r "
-            f"JOIN {REDRAWN_RECORD_PROFILE} p USING (source_extract, record_id)"
-        )
+        con.execute(f"INSERT INTO {records} SELECT * EXCLUDE (lk_new) FROM {ARRIVED}")
         con.execute(f"DELETE FROM {qualified(tables.profiles)} WHERE {relabelled}")
         con.execute(f"INSERT INTO {qualified(tables.profiles)} SELECT * FROM {ADDED_PROFILES}")
-        _write_deliveries(con, kept, tonight.versions or {})
+        _write_deliveries(con, kept, tonight.versions or {}, tonight.keyed)
     drop_temporary(con, TEMP_TABLES)
     _read_kept(con, tables)
     return prepared, edges
@@ -376,20 +396,30 @@ def _touched_edges(con: duckdb.DuckDBPyConnection, node: str, rule: Deterministi
 
 
 def _write_deliveries(
-    con: duckdb.DuckDBPyConnection, kept: KeptPreparation, versions: Versions
+    con: duckdb.DuckDBPyConnection,
+    kept: KeptPreparation,
+    versions: Versions,
+    keyed: frozenset[tuple[str, str]] = frozenset(),
 ) -> None:
-    """The deliveries the kept records now come from, stamped."""
+    """The deliveries the kept records now come from, stamped, and whether the key memory
+    holds their records (``keyed``) as they stay kept."""
     table = qualified(kept.tables.deliveries)
     columns = ", ".join(f"{c} {t}" for c, (t, _) in DELIVERIES_COLUMNS.items())
     con.execute(f"CREATE OR REPLACE TABLE {table} ({columns})")
     keys = sorted(versions)
     con.execute(
         f"INSERT INTO {table} SELECT unnest($extracts), unnest($deliveries), unnest($versions), "
-        "$stamp",
+        "$stamp, unnest($keyed)",
         {
             "extracts": [e for e, _ in keys],
             "deliveries": [d for _, d in keys],
             "versions": [versions[k] for k in keys],
             "stamp": kept.stamp,
+            "keyed": [k in keyed for k in keys],
         },
     )
+
+
+def mark_keyed(con: duckdb.DuckDBPyConnection, kept: KeptPreparation) -> None:
+    """The key memory now holds every kept record: run in the transaction that writes it."""
+    con.execute(f"UPDATE {qualified(kept.tables.deliveries)} SET keyed = true")

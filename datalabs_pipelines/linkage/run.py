@@ -21,14 +21,29 @@ from datalabs_pipelines.linkage.decisions import DECISIONS, decide
 from datalabs_pipelines.linkage.declaration import LinkageDeclaration
 from datalabs_pipelines.linkage.deterministic import EDGES0, deterministic_clusters
 from datalabs_pipelines.linkage.incremental import STATE, PairCache, score
-from datalabs_pipelines.linkage.keys import KeySpec, persist_keys
+from datalabs_pipelines.linkage.keys import KeyScope, KeySpec, persist_keys
 from datalabs_pipelines.linkage.model_runs import record_model_use
 from datalabs_pipelines.linkage.modelfile import MatchModel
+from datalabs_pipelines.linkage.prepared import (
+    ARRIVED,
+    KeptPreparation,
+    keep_all,
+    mark_keyed,
+    plan,
+    prepare_new,
+)
 from datalabs_pipelines.linkage.prepared import TEMP_TABLES as KEPT_TEMP_TABLES
-from datalabs_pipelines.linkage.prepared import KeptPreparation, keep_all, plan, prepare_new
 from datalabs_pipelines.linkage.profiles import PROFILES, RECORD_PROFILE
 from datalabs_pipelines.linkage.reestimate import Outcome, reestimate
 from datalabs_pipelines.linkage.review import write_review
+from datalabs_pipelines.linkage.scope import (
+    JOINING,
+    KEYS,
+    RECORD_PROFILES,
+    Scope,
+    clustering_scope,
+)
+from datalabs_pipelines.linkage.scope import TEMP_TABLES as SCOPE_TEMP_TABLES
 from datalabs_pipelines.warehouse import drop_temporary, identifier, qualified
 
 TEMP_TABLES = (
@@ -36,7 +51,8 @@ TEMP_TABLES = (
     "lk_record_profile", "lk_profiles", "lk_profile_edges", "lk_decisions",
     "lk_profile_cluster0", "lk_links", "lk_nodes1", "lk_cluster1", "lk_node_values",
     "lk_contested", "lk_refused", "lk_clusters", "lk_overlap", "lk_assigned", "lk_new_keys",
-    "lk_changes", "lk_record_keys", "lk_review_pairs", "lk_review_records", STATE,
+    "lk_changes", "lk_record_keys", "lk_review_pairs", "lk_review_records", STATE, ARRIVED,
+    *SCOPE_TEMP_TABLES,
 )  # fmt: skip
 
 
@@ -83,6 +99,9 @@ class LinkageResult:
     pairs_compared: int  # scored by Splink in this run
     pairs_cached: int  # kept from earlier runs
     scoring_cpu_seconds: float
+    records_clustered: int  # records whose cluster and key were worked out tonight
+    records_joining: int  # new records that took a kept cluster's key as it stands
+    clustered_in_full: str  # why every record was clustered ('' when only the scope)
     links: int
     review_pairs: int
     refused_links: int
@@ -122,6 +141,7 @@ class Preparation:
     profiles: int
     records_prepared: int
     full_reason: str  # why every record was prepared ('' when only the new ones)
+    keys_current: bool = False  # the key memory holds every kept record (only tonight's new)
 
 
 def prepare_for_link(con: duckdb.DuckDBPyConnection, entity: Entity, full: bool) -> Preparation:
@@ -141,7 +161,7 @@ def prepare_for_link(con: duckdb.DuckDBPyConnection, entity: Entity, full: bool)
         return Preparation(counts, links, profiles, counts["records"], tonight.full_reason)
     prepared, links = prepare_new(con, kept, tonight, entity.node, entity.declaration.deterministic)
     profiles = con.execute(f"SELECT count(*) FROM {PROFILES}").fetchone()[0]
-    return Preparation(kept.count(con), links, profiles, prepared, "")
+    return Preparation(kept.count(con), links, profiles, prepared, "", tonight.keys_current)
 
 
 def link(
@@ -173,15 +193,36 @@ def link(
             forced = "re-estimation requested"
         elif full:
             forced = "full_relink requested"
-        scoring = score(con, model, declaration, entity.cache, full_reason=forced)
-        decide(con, declaration, model.threshold_match_probability)
-        refused = build_clusters(
-            con, entity.records, entity.node, declaration.exclusive_key, entity.carried
+        scoring = score(
+            con,
+            model,
+            declaration,
+            entity.cache,
+            full_reason=forced,
+            content_known=prepared.keys_current,
         )
-        keys = persist_keys(con, entity.key_spec, CLUSTERS, run_id)
+        decide(con, declaration, model.threshold_match_probability)
+        scope, clustered_in_full = _scope(con, entity, prepared, scoring.incremental)
+        refused = build_clusters(
+            con,
+            entity.records,
+            entity.node,
+            declaration.exclusive_key,
+            entity.carried,
+            RECORD_PROFILES if scope else RECORD_PROFILE,
+        )
+        kept = entity.kept
+        keys = persist_keys(
+            con,
+            entity.key_spec,
+            CLUSTERS,
+            run_id,
+            KeyScope(KEYS, JOINING) if scope else None,
+            (lambda c: mark_keyed(c, kept)) if kept else None,
+        )
         if entity.matches:
             _keep_matches(con, entity)
-        review = _review(con, entity)
+        review = _review(con, entity, scoped=scope is not None)
         links = con.execute(
             f"SELECT count(*) FROM {DECISIONS} WHERE decision = 'linked'"
         ).fetchone()[0]
@@ -203,6 +244,9 @@ def link(
         pairs_cached=scoring.pairs_cached,
         scoring_cpu_seconds=scoring.scoring_cpu_seconds,
         full_reason=scoring.full_reason,
+        records_clustered=scope.records if scope else counts["records"],
+        records_joining=scope.joining if scope else 0,
+        clustered_in_full=clustered_in_full,
         links=links,
         review_pairs=review,
         refused_links=refused,
@@ -213,6 +257,22 @@ def link(
         seconds=round(time.perf_counter() - started, 2),
         model=used,
     )
+
+
+def _scope(
+    con: duckdb.DuckDBPyConnection, entity: Entity, prepared: Preparation, incremental: bool
+) -> tuple[Scope | None, str]:
+    """Tonight's clustering scope (``scope.py``), or None and why every record is clustered."""
+    if not entity.kept:
+        return None, "no kept preparation"
+    if prepared.full_reason:
+        return None, "every record was prepared"
+    if not prepared.keys_current:
+        return None, "the key memory does not hold every kept record"
+    if not incremental:
+        return None, "every pair was scored"
+    found = clustering_scope(con, entity.key_spec, entity.declaration.unique_id, entity.carried)
+    return found, "" if found else "a check of the scope failed"
 
 
 def _keep_matches(con: duckdb.DuckDBPyConnection, entity: Entity) -> None:
@@ -235,9 +295,10 @@ def _keep_matches(con: duckdb.DuckDBPyConnection, entity: Entity) -> None:
     )
 
 
-def _review(con: duckdb.DuckDBPyConnection, entity: Entity) -> int:
+def _review(con: duckdb.DuckDBPyConnection, entity: Entity, scoped: bool) -> int:
     """The review table: pairs decided ``review`` whose records did not end up under one key
-    anyway, each profile shown by its first record."""
+    anyway, each profile shown by its first record (its key read from the memory: ``scoped``,
+    tonight's clusters hold only the scope's records)."""
     con.execute(
         "CREATE OR REPLACE TEMP TABLE lk_review_pairs AS "
         "SELECT id_l, id_r, match_probability, match_weight "
@@ -265,11 +326,16 @@ def _review(con: duckdb.DuckDBPyConnection, entity: Entity) -> int:
     spec = entity.key_spec
     key = identifier(spec.key)
     # the keys of the records shown, not of every record
+    shown_clusters = (
+        "(SELECT source_extract, record_id FROM lk_review_records)"
+        if scoped
+        else f"(SELECT * FROM {CLUSTERS} SEMI JOIN lk_review_records "
+        "USING (source_extract, record_id))"
+    )
     con.execute(
         "CREATE OR REPLACE TEMP TABLE lk_record_keys AS "
-        f"SELECT c.source_extract, c.record_id, m.{key} FROM ("
-        f"SELECT * FROM {CLUSTERS} SEMI JOIN lk_review_records USING (source_extract, record_id)"
-        f") c JOIN {qualified(spec.memory)} m USING ({', '.join(map(identifier, spec.identity))})"
+        f"SELECT c.source_extract, c.record_id, m.{key} FROM {shown_clusters} c "
+        f"JOIN {qualified(spec.memory)} m USING ({', '.join(map(identifier, spec.identity))})"
     )
     return write_review(
         con,

@@ -100,6 +100,11 @@ def cohort_rows(extract: str) -> list[tuple]:
     return COHORT[extract] + COHORT.get(f"{extract}_others", [])
 
 
+def cohort_sources() -> dict:
+    """The cohort's person sources, as ``load_cohort`` returns them."""
+    return person_sources([c for c in all_contracts() if c.name in COHORT])
+
+
 def load_cohort(con) -> dict:
     contracts = [c for c in all_contracts() if c.name in COHORT]
     con.execute("CREATE SCHEMA staging")
@@ -130,7 +135,7 @@ def load_cohort(con) -> dict:
                     f"VALUES ({', '.join('?' * (1 + len(pii_cols)))})",
                     [record_id, *(pii_values.get(c) for c in pii_cols)],
                 )
-    return person_sources(contracts)
+    return cohort_sources()
 
 
 def partition(keys: dict[str, str]) -> set[frozenset[str]]:

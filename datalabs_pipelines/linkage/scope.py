@@ -1,0 +1,158 @@
+"""Which records tonight's clustering must redraw, when the key memory holds every kept record
+and only pairs touching a new profile were scored.
+
+A cluster is a component of deterministic clusters (``cluster0``) joined by linked pairs, and
+its key is the one its records carried. On such a night a component can change only where
+something changed: a new profile (a new or changed record's), a kept record relabelled, a
+profile that a newly scored pair links, or a deterministic cluster that a new record joins
+while it held fewer than two records (its records' probability turns to 1.0). Those clusters
+are *dirty*; the scope is every record of every key one of their records carried, with every
+record of the deterministic clusters those records sit in. Inside it clustering and keys run as
+in a full pass; outside it nothing changes, and every new record whose deterministic cluster
+lies outside (one more wage record under a known name and SSN) *joins*: it takes the key of
+its cluster's records, with probability 1.0.
+
+Before the scope is used, three things are checked, and the clustering runs whole when one
+fails: no linked pair crosses the scope's edge, every record of a key in scope is there, and
+every joining record found its cluster's key (that of one of its kept records: a cluster's
+records share one).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import duckdb
+
+from datalabs_pipelines.linkage.decisions import DECISIONS
+from datalabs_pipelines.linkage.incremental import STATE
+from datalabs_pipelines.linkage.keys import KeySpec
+from datalabs_pipelines.linkage.prepared import ARRIVED
+from datalabs_pipelines.linkage.profiles import PROFILES, RECORD_PROFILE
+from datalabs_pipelines.warehouse import identifier, qualified
+
+NODES = "lk_scope_nodes"  # TEMP (cluster0): the deterministic clusters in scope
+KEYS = "lk_scope_keys"  # TEMP (k): the keys their records carried
+RECORD_PROFILES = "lk_scope_record_profile"  # TEMP: lk_record_profile within the scope
+JOINING = "lk_joining"  # TEMP: new records outside it, as the key memory holds them
+TEMP_TABLES = ("lk_dirty_profiles", NODES, KEYS, RECORD_PROFILES, JOINING)
+IDENTITY = ("source_extract", "record_id")
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What tonight's clustering redraws (``records``) and what joins a kept cluster."""
+
+    records: int
+    joining: int
+
+
+def clustering_scope(
+    con: duckdb.DuckDBPyConnection, spec: KeySpec, unique_id: str, carried: Mapping[str, str]
+) -> Scope | None:
+    """TEMP ``lk_scope_nodes``, ``lk_scope_keys``, ``lk_scope_record_profile`` and
+    ``lk_joining`` (the key memory's columns); None when a check fails (then cluster all)."""
+    if spec.identity != IDENTITY or spec.remember_retired:
+        raise ValueError("a clustering scope serves a memory of records, replaced each run")
+    memory, key, uid = qualified(spec.memory), identifier(spec.key), identifier(unique_id)
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE lk_dirty_profiles AS
+        WITH new AS (SELECT profile_id FROM {STATE} WHERE new)
+        SELECT profile_id FROM new
+        UNION SELECT CAST(id_l AS VARCHAR) FROM {DECISIONS} d
+            WHERE decision = 'linked' AND (CAST(id_l AS VARCHAR) IN (SELECT * FROM new)
+                                           OR CAST(id_r AS VARCHAR) IN (SELECT * FROM new))
+        UNION SELECT CAST(id_r AS VARCHAR) FROM {DECISIONS} d
+            WHERE decision = 'linked' AND (CAST(id_l AS VARCHAR) IN (SELECT * FROM new)
+                                           OR CAST(id_r AS VARCHAR) IN (SELECT * FROM new))
+        """
+    )
+    # the clusters new records joined, with how many kept records each held before tonight
+    arrivals = f"""
+        SELECT t.cluster0, t.n - a.n AS held
+        FROM (SELECT cluster0, count(*) AS n FROM {ARRIVED} WHERE lk_new GROUP BY cluster0) a
+        JOIN (
+            SELECT cluster0, count(*) AS n FROM {RECORD_PROFILE}
+            WHERE cluster0 IN (SELECT cluster0 FROM {ARRIVED} WHERE lk_new) GROUP BY cluster0
+        ) t USING (cluster0)
+    """
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE {NODES} AS
+        SELECT cluster0 FROM {PROFILES}
+        WHERE CAST({uid} AS VARCHAR) IN (SELECT profile_id FROM lk_dirty_profiles)
+        UNION SELECT cluster0 FROM {ARRIVED} WHERE NOT lk_new
+        UNION SELECT cluster0 FROM ({arrivals}) WHERE held < 2
+        """
+    )
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE {KEYS} AS
+        SELECT DISTINCT m.{key} AS k FROM {memory} m SEMI JOIN (
+            SELECT source_extract, record_id FROM {RECORD_PROFILE}
+            WHERE cluster0 IN (SELECT cluster0 FROM {NODES})
+        ) USING (source_extract, record_id)
+        """
+    )
+    con.execute(
+        f"""
+        INSERT INTO {NODES}
+        SELECT DISTINCT cluster0 FROM {RECORD_PROFILE} SEMI JOIN (
+            SELECT source_extract, record_id FROM {memory} WHERE {key} IN (SELECT k FROM {KEYS})
+        ) USING (source_extract, record_id)
+        EXCEPT SELECT cluster0 FROM {NODES}
+        """
+    )
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {RECORD_PROFILES} AS SELECT * FROM {RECORD_PROFILE} "
+        f"WHERE cluster0 IN (SELECT cluster0 FROM {NODES})"
+    )
+    extra = "".join(f", {sql} AS {identifier(c)}" for c, sql in carried.items())
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE {JOINING} AS
+        WITH held AS (  -- one kept record of each cluster a new record joins
+            SELECT cluster0, min({{'e': source_extract, 'r': record_id}}) AS kept
+            FROM {RECORD_PROFILE} ANTI JOIN {ARRIVED} USING (source_extract, record_id)
+            WHERE cluster0 IN (
+                SELECT cluster0 FROM {ARRIVED} WHERE lk_new
+                EXCEPT SELECT cluster0 FROM {NODES}
+            )
+            GROUP BY cluster0
+        )
+        SELECT r.source_extract, r.record_id, 1.0::DOUBLE AS match_probability{extra},
+               m.{key}
+        FROM {ARRIVED} r LEFT JOIN held h USING (cluster0)
+        LEFT JOIN {memory} m ON m.source_extract = h.kept.e AND m.record_id = h.kept.r
+        WHERE r.lk_new AND r.cluster0 NOT IN (SELECT cluster0 FROM {NODES})
+        """
+    )
+    if not _holds(con, memory, key, uid):
+        return None
+    return Scope(
+        records=con.execute(f"SELECT count(*) FROM {RECORD_PROFILES}").fetchone()[0],
+        joining=con.execute(f"SELECT count(*) FROM {JOINING}").fetchone()[0],
+    )
+
+
+def _holds(con: duckdb.DuckDBPyConnection, memory: str, key: str, uid: str) -> bool:
+    """No linked pair crosses the scope's edge, every record of a key in scope is in it, and
+    each joining record found its cluster's key."""
+    inside = (
+        f"(SELECT CAST({uid} AS VARCHAR) FROM {PROFILES} "
+        f"WHERE cluster0 IN (SELECT cluster0 FROM {NODES}))"
+    )
+    crossing, missing, unkeyed = con.execute(
+        f"""
+        SELECT
+            (SELECT count(*) FROM {DECISIONS} WHERE decision = 'linked'
+             AND (CAST(id_l AS VARCHAR) IN {inside}) <> (CAST(id_r AS VARCHAR) IN {inside})),
+            (SELECT count(*) FROM {memory} m
+             ANTI JOIN {RECORD_PROFILES} USING (source_extract, record_id)
+             WHERE m.{key} IN (SELECT k FROM {KEYS})),
+            (SELECT count(*) FROM {JOINING} WHERE {key} IS NULL)
+        """
+    ).fetchone()
+    return crossing == missing == unkeyed == 0

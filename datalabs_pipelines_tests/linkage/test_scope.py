@@ -1,0 +1,164 @@
+"""A night's clustering scope: when the key memory holds every kept record, tonight clusters
+only what its deliveries can change, and every record ends under the key, probability and
+flags that clustering every record would give it.
+
+Each night is run twice from the same warehouse file: as scheduled (scoped), and with the kept
+deliveries marked as not keyed, which makes the same night cluster every record with the same
+preparation and the same scores. New clusters draw random keys, so the two are compared as
+partitions that keep every key the records had before tonight.
+"""
+
+import datetime as dt
+import random
+import shutil
+
+import duckdb
+import pytest
+
+from datalabs_pipelines.linkage.keys import CROSSWALK
+from datalabs_pipelines.linkage.modelfile import load_model
+from datalabs_pipelines.linkage.persons import KEPT, person_entity
+from datalabs_pipelines.linkage.run import LinkageResult, link
+from datalabs_pipelines_tests.linkage.test_cohort import cohort_sources, load_cohort
+from datalabs_pipelines_tests.linkage.test_prepared import (
+    ARRIVING,
+    DOBS,
+    FIRST,
+    LAST,
+    SSNS,
+    deliver,
+    random_rows,
+    stage_by_delivery,
+)
+
+REPEATS = [
+    ("ui_wages", "w9", {"employer_fein": "361234567"},
+     {"full_name": "JOHNSON WILLIAM", "ssn": "234567891"}),
+    ("k12_enrollment", "k11", {"student_id": "0000000001", "sex": "F"},
+     {"first_name": "MARIA", "last_name": "GARCIA", "dob": dt.date(2006, 5, 17)}),
+]  # fmt: skip
+
+
+def crosswalk(con) -> dict[str, tuple]:
+    rows = con.execute(
+        "SELECT source_extract || ':' || record_id, person_key, match_probability, carries_ssn "
+        f"FROM {'.'.join(CROSSWALK)}"
+    ).fetchall()
+    return {record: rest for record, *rest in rows}
+
+
+def review(con) -> set[tuple]:
+    """The review table without its keys (new ones are random)."""
+    columns = [
+        c
+        for (c,) in con.execute(
+            "SELECT column_name FROM information_schema.columns "
+            "WHERE table_name = 'person_match_review' AND column_name NOT LIKE 'person_key%'"
+        ).fetchall()
+    ]
+    return set(con.execute(f"SELECT {', '.join(columns)} FROM pii.person_match_review").fetchall())
+
+
+def same_keying(scoped: dict, whole: dict, before: set[str]) -> None:
+    """The same partition, probabilities and flags; every key held before tonight kept by
+    the same records, and the new keys one for one."""
+    assert scoped.keys() == whole.keys()
+    pairing = {}
+    for record, (key, *rest) in scoped.items():
+        other, *other_rest = whole[record]
+        assert rest == other_rest, record
+        assert pairing.setdefault(key, other) == other, record
+        assert key == other or (key not in before and other not in before), record
+    assert len(set(pairing.values())) == len(pairing)
+
+
+def night_twice(tmp_path, night: str) -> tuple[LinkageResult, LinkageResult, dict, dict, set]:
+    """Tonight on the warehouse (scoped), and on a copy clustered whole: the two results,
+    crosswalks and review tables, and the keys held before tonight."""
+    warehouse, copy = tmp_path / "warehouse.duckdb", tmp_path / "whole.duckdb"
+    shutil.copy(warehouse, copy)
+    with duckdb.connect(str(copy)) as con:
+        con.execute(f"UPDATE {'.'.join(KEPT.deliveries)} SET keyed = false")
+        before = {key for key, *_ in crosswalk(con).values()}
+        sources = cohort_sources()
+        whole = link(con, person_entity(sources), load_model(), night)
+        whole_keys, whole_review = crosswalk(con), review(con)
+    with duckdb.connect(str(warehouse)) as con:
+        sources = cohort_sources()
+        scoped = link(con, person_entity(sources), load_model(), night)
+        assert review(con) == whole_review
+        return scoped, whole, crosswalk(con), whole_keys, before
+
+
+@pytest.fixture
+def warehouse(tmp_path):
+    """The cohort staged by delivery and linked once (everything prepared and clustered)."""
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as con:
+        sources = load_cohort(con)
+        stage_by_delivery(con, sources)
+        first = link(con, person_entity(sources), load_model(), "night-1")
+        assert first.clustered_in_full == "every record was prepared"
+    return tmp_path
+
+
+def test_the_hand_made_arrivals_are_clustered_within_their_scope(warehouse):
+    with duckdb.connect(str(warehouse / "warehouse.duckdb")) as con:
+        deliver(con, ARRIVING, "d2")
+    scoped, whole, scoped_keys, whole_keys, before = night_twice(warehouse, "night-2")
+    assert scoped.clustered_in_full == ""
+    assert whole.clustered_in_full == "the key memory does not hold every kept record"
+    assert 0 < scoped.records_clustered < scoped.records == whole.records_clustered
+    same_keying(scoped_keys, whole_keys, before)
+    assert (scoped.entities, scoped.new_keys, scoped.merges, scoped.splits) == (
+        whole.entities,
+        whole.new_keys,
+        whole.merges,
+        whole.splits,
+    )
+    # one more wage record of William Johnson and one more enrollment of student 1, each as
+    # its person's kept records read: they join, and nothing is clustered again
+    with duckdb.connect(str(warehouse / "warehouse.duckdb")) as con:
+        deliver(con, REPEATS, "d3")
+    scoped, whole, scoped_keys, whole_keys, before = night_twice(warehouse, "night-3")
+    assert (scoped.clustered_in_full, scoped.records_clustered) == ("", 0)
+    assert scoped.records_joining == len(REPEATS) and scoped.new_keys == 0
+    same_keying(scoped_keys, whole_keys, before)
+    assert scoped_keys["ui_wages:w9"] == scoped_keys["ui_wages:w1"]
+    assert scoped_keys["k12_enrollment:k11"] == scoped_keys["k12_enrollment:k1"]
+    # nothing new: nothing to cluster, nothing changes
+    with duckdb.connect(str(warehouse / "warehouse.duckdb")) as con:
+        again = link(con, person_entity(cohort_sources()), load_model(), "night-4")
+        assert (again.clustered_in_full, again.records_clustered, again.new_keys) == ("", 0, 0)
+        assert crosswalk(con) == scoped_keys
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4, 5, 6])
+def test_a_scoped_night_keys_every_record_as_clustering_all_does(warehouse, seed: int):
+    rng = random.Random(seed)
+    people = [
+        (rng.choice(FIRST), rng.choice(LAST), rng.choice(SSNS), rng.choice(DOBS)) for _ in range(12)
+    ]
+    for night in range(2, 6):
+        with duckdb.connect(str(warehouse / "warehouse.duckdb")) as con:
+            deliver(con, random_rows(rng, people, f"d{night}", 40), f"d{night}")
+        scoped, whole, scoped_keys, whole_keys, before = night_twice(warehouse, f"night-{night}")
+        assert scoped.clustered_in_full == ""
+        assert scoped.records_clustered + scoped.records_joining <= scoped.records
+        same_keying(scoped_keys, whole_keys, before)
+        assert (scoped.entities, scoped.merges, scoped.splits) == (
+            whole.entities,
+            whole.merges,
+            whole.splits,
+        )
+
+
+def test_a_run_that_did_not_write_keys_leaves_the_next_night_clustering_all(warehouse):
+    """Kept records the key memory does not hold (a run that failed after preparing) make the
+    next night cluster every record."""
+    with duckdb.connect(str(warehouse / "warehouse.duckdb")) as con:
+        deliver(con, ARRIVING, "d2")
+        con.execute(f"UPDATE {'.'.join(KEPT.deliveries)} SET keyed = false")
+        result = link(con, person_entity(cohort_sources()), load_model(), "night-2")
+        assert result.clustered_in_full == "the key memory does not hold every kept record"
+        keyed = con.execute(f"SELECT bool_and(keyed) FROM {'.'.join(KEPT.deliveries)}")
+        assert keyed.fetchone()[0] is True
