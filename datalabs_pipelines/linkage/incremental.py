@@ -119,7 +119,7 @@ def _score(
         result = Scoring(False, _count(con, PROFILES), compared, 0, reason)
     else:
         result = _score_new(con, model, declaration.unique_id, cache)
-    _save(con, cache, scored_with, declaration.review_probability)
+    _save(con, cache, scored_with, declaration.review_probability, content_known and not reason)
     return result
 
 
@@ -270,17 +270,35 @@ def _term_frequencies(con: duckdb.DuckDBPyConnection, settings: dict[str, Any]) 
     return lookups
 
 
-def _save(con: duckdb.DuckDBPyConnection, cache: PairCache, scored_with: str, floor: float) -> None:
+def _save(
+    con: duckdb.DuckDBPyConnection,
+    cache: PairCache,
+    scored_with: str,
+    floor: float,
+    in_place: bool,
+) -> None:
     """The cache after tonight: every profile scored and the pairs decisions can read, in one
-    transaction (profiles without their pairs would be taken as scored)."""
+    transaction (profiles without their pairs would be taken as scored). ``in_place``: the
+    cached profiles tonight still has are kept as they are, the others deleted, the new ones
+    added (when the cache held tonight's profiles by id: ``content_known``)."""
     for schema in {cache.profiles[0], cache.pairs[0]}:
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {identifier(schema)}")
+    profiles = qualified(cache.profiles)
     with transaction(con):
-        con.execute(
-            f"CREATE OR REPLACE TABLE {qualified(cache.profiles)} AS "
-            f"SELECT profile_id, content, $stamp AS scored_with FROM {STATE} ORDER BY profile_id",
-            {"stamp": scored_with},
-        )
+        if in_place:
+            con.execute(
+                f"DELETE FROM {profiles} WHERE profile_id NOT IN (SELECT profile_id FROM {STATE})"
+            )
+            con.execute(
+                f"INSERT INTO {profiles} SELECT profile_id, content, $stamp FROM {STATE} WHERE new",
+                {"stamp": scored_with},
+            )
+        else:
+            con.execute(
+                f"CREATE OR REPLACE TABLE {profiles} AS SELECT profile_id, content, "
+                f"$stamp AS scored_with FROM {STATE} ORDER BY profile_id",
+                {"stamp": scored_with},
+            )
         con.execute(
             f"CREATE OR REPLACE TABLE {qualified(cache.pairs)} AS "
             "SELECT CAST(unique_id_l AS VARCHAR) AS id_l, CAST(unique_id_r AS VARCHAR) AS id_r, "

@@ -179,7 +179,7 @@ def prepare_new(
     records = qualified(tables.records)
     node = identifier(node)
     prepared = kept.build_new(con, deliveries=tonight.new, into=NEW_RECORDS)
-    edges = _new_edges(con, records, node, rule)
+    edges = _new_edges(con, records, qualified(tables.profiles), node, rule)
     _redraw(con, records, node)
     con.execute(
         f"""
@@ -236,14 +236,20 @@ def _read_kept(con: duckdb.DuckDBPyConnection, tables: KeptTables) -> None:
 
 
 def _new_edges(
-    con: duckdb.DuckDBPyConnection, records: str, node: str, rule: Deterministic | None
+    con: duckdb.DuckDBPyConnection,
+    records: str,
+    profiles: str,
+    node: str,
+    rule: Deterministic | None,
 ) -> int:
     """TEMP ``lk_deterministic_edges``: with the kept clusters, they join what a full pass
     joins. A new record whose identity (the key and every column the corroboration reads) a
-    kept record has, and which corroborates itself, joins that record's node (a full pass joins
-    every node of the identity); for a key carried by a new identity, the deterministic pass
-    runs over every record carrying it (edges between two kept identities are in the kept
-    clusters already)."""
+    kept record has, and which corroborates itself, joins that record's cluster (a full pass
+    joins every node of the identity; a cluster's label is one of its nodes). The kept
+    profiles are searched, not the records: every record carrying the key has a profile, and
+    a person's many records share a few. For a key carried by a new identity, the
+    deterministic pass runs over every record carrying it (edges between two kept identities
+    are in the kept clusters already)."""
     if rule is None:
         return deterministic_edges(con, NEW_RECORDS, node, None)
     condition = rule.corroborated_by or "true"
@@ -254,8 +260,8 @@ def _new_edges(
         f"""
         CREATE OR REPLACE TEMP TABLE {KNOWN} AS
         SELECT l.record_id, l.source_extract, CAST(l.{node} AS VARCHAR) AS node_l,
-               min(CAST(r.{node} AS VARCHAR)) AS node_r, bool_or({condition}) AS corroborates
-        FROM {NEW_RECORDS} l JOIN {records} r ON r.{key} = l.{key} AND {same}
+               min(r.cluster0) AS node_r, bool_or({condition}) AS corroborates
+        FROM {NEW_RECORDS} l JOIN {profiles} r ON r.{key} = l.{key} AND {same}
         GROUP BY ALL
         """
     )

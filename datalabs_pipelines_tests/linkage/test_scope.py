@@ -17,7 +17,7 @@ import pytest
 
 from datalabs_pipelines.linkage.keys import CROSSWALK
 from datalabs_pipelines.linkage.modelfile import load_model
-from datalabs_pipelines.linkage.persons import KEPT, person_entity
+from datalabs_pipelines.linkage.persons import CACHE, KEPT, person_entity
 from datalabs_pipelines.linkage.run import LinkageResult, link
 from datalabs_pipelines_tests.linkage.test_cohort import cohort_sources, load_cohort
 from datalabs_pipelines_tests.linkage.test_prepared import (
@@ -45,6 +45,14 @@ def crosswalk(con) -> dict[str, tuple]:
         f"FROM {'.'.join(CROSSWALK)}"
     ).fetchall()
     return {record: rest for record, *rest in rows}
+
+
+def scored(con) -> set[tuple]:
+    """The scoring cache: profiles with their content, and pairs."""
+    return {
+        *con.execute(f"SELECT * FROM {'.'.join(CACHE.profiles)}").fetchall(),
+        *con.execute(f"SELECT * FROM {'.'.join(CACHE.pairs)}").fetchall(),
+    }
 
 
 def review(con) -> set[tuple]:
@@ -82,11 +90,12 @@ def night_twice(tmp_path, night: str) -> tuple[LinkageResult, LinkageResult, dic
         before = {key for key, *_ in crosswalk(con).values()}
         sources = cohort_sources()
         whole = link(con, person_entity(sources), load_model(), night)
-        whole_keys, whole_review = crosswalk(con), review(con)
+        whole_keys, whole_review, whole_cache = crosswalk(con), review(con), scored(con)
     with duckdb.connect(str(warehouse)) as con:
         sources = cohort_sources()
         scoped = link(con, person_entity(sources), load_model(), night)
         assert review(con) == whole_review
+        assert scored(con) == whole_cache  # kept in place, as rewriting it would leave it
         return scoped, whole, crosswalk(con), whole_keys, before
 
 
