@@ -171,3 +171,16 @@ def test_a_run_that_did_not_write_keys_leaves_the_next_night_clustering_all(ware
         assert result.clustered_in_full == "the key memory does not hold every kept record"
         keyed = con.execute(f"SELECT bool_and(keyed) FROM {'.'.join(KEPT.deliveries)}")
         assert keyed.fetchone()[0] is True
+
+
+def test_kept_deliveries_without_the_keyed_flag_are_clustered_whole_once(warehouse):
+    """A warehouse kept before the flag existed: its first night clusters every record and
+    sets the flag; the next is scoped."""
+    with duckdb.connect(str(warehouse / "warehouse.duckdb")) as con:
+        con.execute(f"ALTER TABLE {'.'.join(KEPT.deliveries)} DROP COLUMN keyed")
+        deliver(con, ARRIVING, "d2")
+        first = link(con, person_entity(cohort_sources()), load_model(), "night-2")
+        assert first.clustered_in_full == "the key memory does not hold every kept record"
+        deliver(con, REPEATS, "d3")
+        second = link(con, person_entity(cohort_sources()), load_model(), "night-3")
+        assert second.clustered_in_full == "" and second.records_joining == len(REPEATS)
