@@ -42,13 +42,24 @@ class DagsterServer:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def graphql(self, query: str, variables: dict | None = None, timeout: float = 60) -> dict:
+    def graphql(
+        self, query: str, variables: dict | None = None, timeout: float = 60, attempts: int = 1
+    ) -> dict:
+        """The query's data; an HTTP 500 is tried again up to ``attempts`` times, a second
+        apart (a write that met the daemon's on the SQLite storage)."""
         body = json.dumps({"query": query, "variables": variables or {}}).encode()
         request = urllib.request.Request(
             f"{self.url}/graphql", data=body, headers={"Content-Type": "application/json"}
         )
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            payload = json.loads(response.read())
+        for attempt in range(1, attempts + 1):
+            try:
+                with urllib.request.urlopen(request, timeout=timeout) as response:
+                    payload = json.loads(response.read())
+                break
+            except urllib.error.HTTPError as error:
+                if error.code != 500 or attempt == attempts:
+                    raise
+                time.sleep(1)
         if payload.get("errors"):
             raise AssertionError(f"GraphQL errors: {payload['errors']}")
         return payload["data"]

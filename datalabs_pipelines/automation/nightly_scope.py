@@ -4,9 +4,13 @@ A nightly run that succeeded left every asset it built consistent with the raw l
 start, and the assets it did not build were so already. So the next night needs only the
 assets downstream of an extract whose raw layer changed since that start: a load run of the
 extract (a delivery loaded, corrected or rejected) or a raw event reported outside a run
-(``datalabs withdraw``). Marts and what reads them run every night all the same: a
-data-sharing agreement is judged on the run date, and a mart whose agreement lapsed leaves the
-snapshot although no data changed.
+(``datalabs withdraw``). Every mart reads ``staging.extract_status``, but only its own
+sources' rows (whether each is held back), which change only with those sources: the status
+table is built, and what reads it is not reached through it. What a mart computes from the run
+date is judged again every night: a mart whose SQL reads the run date (``run_date``), and
+every mart when an agreement expired since the last night (it is judged on the run date, and a
+mart whose agreement lapsed leaves the snapshot although no data changed). The snapshot is
+published every night, and everything downstream of what runs runs with it.
 
 The whole job runs instead when no such night is on record, or a run since (loads aside) was
 built with other code, contracts or settings (the linkage key seen through an HMAC of a fixed
@@ -30,7 +34,12 @@ import dagster as dg
 from datalabs_pipelines.automation.sensors import load_job_name
 from datalabs_pipelines.contracts import Contract
 from datalabs_pipelines.ingestion.assets import raw_specs
+from datalabs_pipelines.mart_assets import mart_key
+from datalabs_pipelines.marts.registry import mart_declarations
 from datalabs_pipelines.privacy_tokens import KEY_ENV, MissingKeyError, hmac_hex, linkage_key
+from datalabs_pipelines.publishing.assets import SNAPSHOT
+from datalabs_pipelines.quality.extract_status import EXTRACT_STATUS_KEY
+from datalabs_pipelines.run_context import RUN_TIMEZONE, run_date
 from datalabs_pipelines.settings import Settings, get_settings
 
 SCOPE_TAG = "datalabs/scope"  # "whole" or "changed": what the run was launched to build
@@ -38,7 +47,7 @@ CODE_TAG = "datalabs/code"  # the code, contracts and settings it built with
 WHOLE, CHANGED = "whole", "changed"
 PACKAGE = Path(__file__).resolve().parents[1]
 SOURCE_SUFFIXES = {".py", ".sql", ".yaml", ".yml", ".csv", ".json"}
-MARTS_GROUP = "marts"
+RUN_DATE_SQL = "getvariable('run_date')"  # a mart's SQL reading the date it is judged on
 LOOK_BACK = 500  # runs searched for the last night; none found: the whole job
 FINISHED = {dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE, dg.DagsterRunStatus.CANCELED}
 
@@ -105,17 +114,45 @@ def nightly_scope(
     if since is None:
         return Scope(None, "no earlier night to start from (see nightly_scope)", tags)
     changed = [c for c in contracts if _raw_changed(instance, c, since)]
-    selection = dg.AssetSelection.groups(MARTS_GROUP).downstream()
-    if changed:
-        raw = [s.key for c in changed for s in raw_specs(c)]
-        selection = selection | dg.AssetSelection.assets(*raw).downstream()
-    tonight = (selection & job_assets).required_multi_asset_neighbors() & job_assets
+    starts = {s.key for c in changed for s in raw_specs(c)} | judged_tonight(contracts, since)
+    starts.add(SNAPSHOT)  # published every night, the status of each mart with it
+    reached = reached_from(asset_graph, starts)
+    tonight = (
+        dg.AssetSelection.assets(*reached) & job_assets
+    ).required_multi_asset_neighbors() & job_assets
     names = ", ".join(c.name for c in changed) or "none"
     return Scope(
         frozenset(tonight.resolve(asset_graph)),
         f"extracts changed since {since.isoformat(timespec='seconds')}: {names}",
         {SCOPE_TAG: CHANGED, CODE_TAG: code},
     )
+
+
+def judged_tonight(contracts: Sequence[Contract], since: dt.datetime) -> set[dg.AssetKey]:
+    """The marts judged again whatever the data: those whose SQL reads the run date, or all of
+    them when an agreement expired between the last night's run date and tonight's (one is
+    valid through its expiry date)."""
+    declarations = mart_declarations(contracts)
+    last, tonight = since.astimezone(RUN_TIMEZONE).date(), run_date()
+    if any(last <= c.agreement.expires < tonight for c in contracts):
+        return {mart_key(d) for d in declarations}
+    return {mart_key(d) for d in declarations if RUN_DATE_SQL in d.sql_path.read_text()}
+
+
+def reached_from(asset_graph: object, starts: set[dg.AssetKey]) -> set[dg.AssetKey]:
+    """``starts`` and everything downstream of them, except what is reached only through
+    ``staging.extract_status`` (built, but its readers read the rows of their own sources)."""
+    reached, frontier = set(), set(starts)
+    while frontier:
+        reached |= frontier
+        beyond = {k for k in frontier if k != EXTRACT_STATUS_KEY}
+        children = (
+            dg.AssetSelection.assets(*beyond).downstream(depth=1, include_self=False)
+            if beyond
+            else None
+        )
+        frontier = (set(children.resolve(asset_graph)) if children else set()) - reached
+    return reached
 
 
 def _last_night(

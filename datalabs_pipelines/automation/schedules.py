@@ -82,8 +82,8 @@ def build_nightly_schedule(job: Any, contracts: Sequence[Contract]) -> dg.Schedu
         job=job,
         default_status=dg.DefaultScheduleStatus.RUNNING,
         description="02:00 America/Chicago: launch `nightly_job` for what changed since the "
-        "last night (every mart and the snapshot always; the whole job when no night can be "
-        "started from).",
+        "last night (the marts judged on the run date and the snapshot always; the whole job "
+        "when no night can be started from).",
     )
     def nightly(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
         request = nightly_request(context.instance, context.repository_def.asset_graph, contracts)

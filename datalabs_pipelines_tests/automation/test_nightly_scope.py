@@ -1,16 +1,29 @@
-"""The nightly schedule builds what changed since the last night, every mart, and the snapshot;
-the whole job when no night can be started from."""
+"""The nightly schedule builds what changed since the last night, the marts judged on the run
+date, and the snapshot; the whole job when no night can be started from."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 import dagster as dg
 
 from datalabs_pipelines.automation.local_run import load_everything, materialize_everything
-from datalabs_pipelines.automation.nightly_scope import CODE_TAG, report_withdrawal
+from datalabs_pipelines.automation.nightly_scope import (
+    CODE_TAG,
+    judged_tonight,
+    reached_from,
+    report_withdrawal,
+)
 from datalabs_pipelines.automation.schedules import NIGHTLY, NIGHTLY_JOB, nightly_request
+from datalabs_pipelines.contracts import all_contracts
 from datalabs_pipelines.contracts.loader import load_contracts
 from datalabs_pipelines.definitions import build_definitions
+from datalabs_pipelines.ingestion.assets import raw_specs
+from datalabs_pipelines.mart_assets import mart_key
+from datalabs_pipelines.marts.registry import mart_declarations
 from datalabs_pipelines.publishing.assets import SNAPSHOT
+from datalabs_pipelines.quality.extract_status import EXTRACT_STATUS_KEY
+from datalabs_pipelines.run_context import RUN_TIMEZONE
 from datalabs_pipelines.settings import get_settings
 from datalabs_pipelines_tests.conftest import FIXTURE_CONTRACTS
 
@@ -22,7 +35,7 @@ def _selected(request: dg.RunRequest) -> set[dg.AssetKey] | None:
     return None if request.asset_selection is None else set(request.asset_selection)
 
 
-def test_a_night_builds_what_changed_and_every_mart(isolated_env):
+def test_a_night_builds_what_changed_and_the_snapshot(isolated_env):
     contracts = load_contracts(FIXTURE_CONTRACTS)
     defs = build_definitions(contracts)
     graph = defs.resolve_asset_graph()
@@ -33,9 +46,9 @@ def test_a_night_builds_what_changed_and_every_mart(isolated_env):
         assert materialize_everything(defs, contracts, instance).failed_runs == []
 
         nothing_new = _selected(nightly_request(instance, graph, contracts))
-        assert nothing_new is not None
-        assert marts | {SNAPSHOT} <= nothing_new  # agreements are judged on the run date
-        assert not {PEOPLE, VISITS} & nothing_new
+        assert nothing_new is not None and SNAPSHOT in nothing_new
+        # extract_quality reads every staging table, none changed, and not the run date
+        assert not ({PEOPLE, VISITS} | marts) & nothing_new
 
         visits = get_settings().landing_dir / "test_agency" / "visits" / "visits_2024q2.jsonl"
         visits.write_text(visits.read_text().replace('"site": "A"', '"site": "B"', 1))
@@ -43,7 +56,7 @@ def test_a_night_builds_what_changed_and_every_mart(isolated_env):
         request = nightly_request(instance, graph, contracts)
         tonight = _selected(request)
         assert tonight is not None and VISITS in tonight and PEOPLE not in tonight
-        assert marts | {SNAPSHOT} <= tonight
+        assert marts | {SNAPSHOT} <= tonight  # extract_quality reads the visits
         assert all(check.asset_key in tonight for check in request.asset_check_keys)
         assert any(check.asset_key == VISITS for check in request.asset_check_keys)
 
@@ -103,3 +116,34 @@ def test_loading_the_definitions_creates_no_key_file(isolated_env, monkeypatch):
     key_file.write_text("22" * 32)
     key_file.chmod(0o600)
     assert build_definitions(contracts).resolve_job_def(NIGHTLY_JOB).tags[CODE_TAG] != before
+
+
+def test_marts_are_judged_again_on_their_run_date_and_when_an_agreement_expired():
+    """Marts whose SQL reads the run date run every night; every mart runs the night after an
+    agreement's last valid day; the rest only when their data changed. The readers of
+    ``staging.extract_status`` are not reached through it (each reads its own sources' rows)."""
+    contracts = list(all_contracts())
+    graph = build_definitions(contracts).resolve_asset_graph()
+    last_night = dt.datetime.now(dt.UTC) - dt.timedelta(days=1)
+    daily = judged_tonight(contracts, last_night)
+    assert (
+        {mart_key(d).path[-1] for d in mart_declarations(contracts)}
+        > {key.path[-1] for key in daily}
+        >= {"linkage_quality"}
+    )
+    payments = [c for c in contracts if c.name == "payments"]
+    reached = reached_from(graph, {s.key for c in payments for s in raw_specs(c)})
+    marts = {key.path[-1] for key in reached if key.path[0] == "marts"}
+    assert {"procurement_utilization", "extract_quality", "mart_status"} <= marts
+    assert not {"workforce_outcomes", "safety_net_enrollment", "student_outcomes"} & marts
+    assert EXTRACT_STATUS_KEY in reached
+    expiring = [
+        c.model_copy(update={"agreement": c.agreement.model_copy(update={"expires": day})})
+        if c.name == "payments"
+        else c
+        for c in contracts
+        for day in [last_night.astimezone(RUN_TIMEZONE).date()]
+    ]
+    assert judged_tonight(expiring, last_night) == {
+        mart_key(d) for d in mart_declarations(expiring)
+    }

@@ -97,6 +97,7 @@ def _prepare(server: DagsterServer, landing: Path) -> None:
             "origin": sensor["jobOriginId"],
             "sel": sensor["sensorState"]["selectorId"],
         },
+        attempts=5,  # the daemon may be writing the sensor's tick to SQLite at that moment
     )["stopSensor"]
     assert stopped["__typename"] == "StopSensorMutationResult", stopped
     server.graphql(NUX_SEEN)  # the UI's one-time community dialog would cover the screenshot
