@@ -59,14 +59,16 @@ def clustering_scope(
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE lk_dirty_profiles AS
-        WITH new AS (SELECT profile_id FROM {STATE} WHERE new)
+        WITH new AS (SELECT profile_id FROM {STATE} WHERE new),
+        touching AS (  -- linked pairs with a new profile on a side
+            SELECT CAST(id_l AS VARCHAR) AS l, CAST(id_r AS VARCHAR) AS r FROM {DECISIONS}
+            WHERE decision = 'linked'
+              AND (CAST(id_l AS VARCHAR) IN (SELECT * FROM new)
+                   OR CAST(id_r AS VARCHAR) IN (SELECT * FROM new))
+        )
         SELECT profile_id FROM new
-        UNION SELECT CAST(id_l AS VARCHAR) FROM {DECISIONS} d
-            WHERE decision = 'linked' AND (CAST(id_l AS VARCHAR) IN (SELECT * FROM new)
-                                           OR CAST(id_r AS VARCHAR) IN (SELECT * FROM new))
-        UNION SELECT CAST(id_r AS VARCHAR) FROM {DECISIONS} d
-            WHERE decision = 'linked' AND (CAST(id_l AS VARCHAR) IN (SELECT * FROM new)
-                                           OR CAST(id_r AS VARCHAR) IN (SELECT * FROM new))
+        UNION SELECT l FROM touching
+        UNION SELECT r FROM touching
         """
     )
     # the clusters new records joined, with how many kept records each held before tonight
