@@ -27,7 +27,12 @@ from datalabs_pipelines.linkage.model_runs import (
     refusal_summary,
 )
 from datalabs_pipelines.linkage.modelfile import load_model
-from datalabs_pipelines.linkage.person_keys import PERSON_KEYS, PERSON_KEYS_COLUMNS, PERSON_KEYS_KEY
+from datalabs_pipelines.linkage.person_keys import (
+    PERSON_KEYS,
+    PERSON_KEYS_COLUMNS,
+    PERSON_KEYS_KEY,
+    write_person_keys,
+)
 from datalabs_pipelines.linkage.persons import (
     CACHE,
     KEPT,
@@ -42,7 +47,7 @@ from datalabs_pipelines.linkage.profiles import COLUMNS as PROFILE_COLUMNS
 from datalabs_pipelines.linkage.review import review_columns
 from datalabs_pipelines.linkage.run import link
 from datalabs_pipelines.linkage.sources import person_sources
-from datalabs_pipelines.warehouse import qualified, warehouse_pool
+from datalabs_pipelines.warehouse import warehouse_pool
 
 CROSSWALK_KEY = dg.AssetKey(["pii", "linkage", "person_crosswalk"])
 CHANGES_KEY = dg.AssetKey(["pii", "linkage", "person_key_changes"])
@@ -297,12 +302,7 @@ def build_person_keys_asset() -> dg.AssetsDefinition:
         person. Source: `pii.person_crosswalk`. Grain: one row per staged
         record of every person extract. Target: `integrated.person_keys`."""
         with warehouse.get_connection() as con:
-            con.execute("CREATE SCHEMA IF NOT EXISTS integrated")
-            con.execute(
-                f"CREATE OR REPLACE TABLE {qualified(PERSON_KEYS)} AS "
-                "SELECT source_extract, record_id, person_key, carries_ssn "
-                f"FROM {qualified(CROSSWALK)}"
-            )
+            write_person_keys(con)
             return dg.MaterializeResult(metadata=table_metadata(con, PERSON_KEYS))
 
     return person_keys

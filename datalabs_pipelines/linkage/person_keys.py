@@ -8,8 +8,8 @@ columns from here.
 import dagster as dg
 import duckdb
 
-from datalabs_pipelines.linkage.keys import CROSSWALK_COLUMNS
-from datalabs_pipelines.warehouse import ensure_table
+from datalabs_pipelines.linkage.keys import CROSSWALK, CROSSWALK_COLUMNS
+from datalabs_pipelines.warehouse import ensure_table, qualified, table_columns, transaction
 
 PERSON_KEYS_KEY = dg.AssetKey(["integrated", "linkage", "person_keys"])
 PERSON_KEYS = ("integrated", "person_keys")
@@ -21,3 +21,34 @@ PERSON_KEYS_COLUMNS = {
 def ensure_person_keys(con: duckdb.DuckDBPyConnection) -> None:
     """Create ``integrated.person_keys`` empty when missing (a stand-in, or a test's cohort)."""
     ensure_table(con, PERSON_KEYS, {n: t for n, (t, _) in PERSON_KEYS_COLUMNS.items()})
+
+
+def write_person_keys(con: duckdb.DuckDBPyConnection) -> None:
+    """Bring ``integrated.person_keys`` to the crosswalk's records, keys and flags: only the
+    rows that differ are deleted and inserted (a night changes a few hundred thousand of
+    millions, and comparing is cheaper than writing them all), or the table is written whole
+    when it does not exist with these columns."""
+    table, crosswalk = qualified(PERSON_KEYS), qualified(CROSSWALK)
+    columns = ", ".join(PERSON_KEYS_COLUMNS)
+    if table_columns(con, PERSON_KEYS) != set(PERSON_KEYS_COLUMNS):
+        con.execute("CREATE SCHEMA IF NOT EXISTS integrated")
+        con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT {columns} FROM {crosswalk}")
+        return
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE lk_person_keys_differ AS
+        SELECT source_extract, record_id, c.person_key, c.carries_ssn, c.record_id IS NOT NULL
+               AS kept
+        FROM (SELECT {columns} FROM {crosswalk}) c
+        FULL JOIN {table} k USING (source_extract, record_id)
+        WHERE k.person_key IS DISTINCT FROM c.person_key
+           OR k.carries_ssn IS DISTINCT FROM c.carries_ssn
+        """
+    )
+    with transaction(con):
+        con.execute(
+            f"DELETE FROM {table} k WHERE EXISTS (SELECT 1 FROM lk_person_keys_differ d "
+            "WHERE d.source_extract = k.source_extract AND d.record_id = k.record_id)"
+        )
+        con.execute(f"INSERT INTO {table} SELECT {columns} FROM lk_person_keys_differ WHERE kept")
+    con.execute("DROP TABLE lk_person_keys_differ")
