@@ -30,6 +30,8 @@ def write_person_keys(con: duckdb.DuckDBPyConnection) -> None:
     when it does not exist with these columns."""
     table, crosswalk = qualified(PERSON_KEYS), qualified(CROSSWALK)
     columns = ", ".join(PERSON_KEYS_COLUMNS)
+    values = [c for c in PERSON_KEYS_COLUMNS if c not in ("source_extract", "record_id")]
+    differs = " OR ".join(f"k.{c} IS DISTINCT FROM c.{c}" for c in values)
     if table_columns(con, PERSON_KEYS) != set(PERSON_KEYS_COLUMNS):
         con.execute("CREATE SCHEMA IF NOT EXISTS integrated")
         con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT {columns} FROM {crosswalk}")
@@ -37,12 +39,11 @@ def write_person_keys(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE lk_person_keys_differ AS
-        SELECT source_extract, record_id, c.person_key, c.carries_ssn, c.record_id IS NOT NULL
-               AS kept
+        SELECT source_extract, record_id, {", ".join(f"c.{c}" for c in values)},
+               c.record_id IS NOT NULL AS kept
         FROM (SELECT {columns} FROM {crosswalk}) c
         FULL JOIN {table} k USING (source_extract, record_id)
-        WHERE k.person_key IS DISTINCT FROM c.person_key
-           OR k.carries_ssn IS DISTINCT FROM c.carries_ssn
+        WHERE {differs}
         """
     )
     with transaction(con):
