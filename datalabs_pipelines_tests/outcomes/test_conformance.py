@@ -158,6 +158,33 @@ def test_safety_net_enrollment_by_hand(facts):
     assert not [k for k in rows if k[0] == "UI"]
 
 
+def test_safety_net_enrollment_counts_a_mover_once_a_month_in_the_latest_county(facts):
+    """A person who moves mid-month counts once that month, in the county of the program's
+    latest spell; the spell left behind is an exit of its own county."""
+    insert(
+        facts,
+        "benefit_spells",
+        SAFETY_NET_SPELLS
+        + [
+            spell("P5", "SNAP", "2023-04-01", "2023-05-10", county="17001"),
+            spell("P5", "SNAP", "2023-05-20", "2023-07-31", county="17003"),  # 10 days later
+            spell("P5", "TANF", "2023-05-01", "2023-05-31", county="17001"),
+        ],
+    )
+    rows = build_mart(facts, "safety_net_enrollment")
+    may = D("2023-05-01")
+    # May SNAP: P2 (17003) and P5 (17003, its latest spell) -> 2; 17001 keeps only P5's exit.
+    assert rows[("SNAP", may, "ALL")]["enrolled"] == 2
+    assert rows[("SNAP", may, "17003")]["enrolled"] == 2
+    left = rows[("SNAP", may, "17001")]
+    assert (left["enrolled"], left["exits"], left["returned_within_90_days"]) == (0, 1, 1)
+    # P5 is on TANF in 17001 in May and on SNAP that month: once each way.
+    assert rows[("SNAP", may, "ALL")]["enrolled_with_tanf"] == 1
+    assert rows[("TANF", may, "17001")]["enrolled"] == 1
+    assert rows[("TANF", may, "17001")]["enrolled_with_snap"] == 1
+    assert rows[("TANF", may, "17001")]["enrolled_with_medicaid"] == 0
+
+
 # --- student_outcomes -------------------------------------------------------------------------
 # Cohort 2023 graduates on 2023-06-01 (2023Q2, quarter_index 8093): the 16-month window ends
 # 2024-10-01; employment is read in 2024Q2 (8093 + 4 = 8097).

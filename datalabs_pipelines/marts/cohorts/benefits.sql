@@ -23,8 +23,8 @@ CREATE OR REPLACE TEMP MACRO safety_net_observed() AS TABLE
 -- most often give them (UI claims record neither); ties go to the smallest code.
 CREATE OR REPLACE TEMP MACRO benefit_people() AS TABLE
     SELECT person_key,
-           coalesce(mode(sex ORDER BY sex), 'U') AS sex,
-           coalesce(mode(race_ethnicity ORDER BY race_ethnicity), 'UNK') AS race_ethnicity
+           coalesce(most_frequent(histogram(sex)), 'U') AS sex,
+           coalesce(most_frequent(histogram(race_ethnicity)), 'UNK') AS race_ethnicity
     FROM integrated.benefit_spells
     WHERE program IN ('SNAP', 'TANF', 'Medicaid')
     GROUP BY person_key;

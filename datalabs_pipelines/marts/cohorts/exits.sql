@@ -17,18 +17,27 @@ CREATE OR REPLACE TEMP MACRO program_exits() AS TABLE
 
 -- One row per person and exit quarter whose 2nd following quarter lies in the wage records:
 -- reachable in them, employed (any UI-covered wages) in the 2nd and 4th quarter after the
--- exit quarter, and earnings in the 2nd (NULL when none).
+-- exit quarter, and earnings in the 2nd (NULL when none). The wages are summed across
+-- employers for the exiters' two quarters only (earnings_in_quarters).
 CREATE OR REPLACE TEMP MACRO exit_outcomes() AS TABLE
+    WITH x AS (
+        SELECT DISTINCT person_key, exit_q FROM program_exits(), wage_window() w
+        WHERE exit_q + 2 BETWEEN w.first_q AND w.last_q
+    ),
+    earnings AS (
+        SELECT x.person_key, x.exit_q,
+               sum(e.wages) FILTER (WHERE e.quarter_index = x.exit_q + 2) AS wages_q2,
+               sum(e.wages) FILTER (WHERE e.quarter_index = x.exit_q + 4) AS wages_q4
+        FROM x JOIN earnings_in_quarters() e
+          ON e.person_key = x.person_key
+         AND e.quarter_index IN (x.exit_q + 2, x.exit_q + 4)
+        GROUP BY ALL
+    )
     SELECT x.person_key, x.exit_q,
            r.person_key IS NOT NULL AS reachable,
-           coalesce(q2.wages, 0) > 0 AS employed_q2,
-           coalesce(q4.wages, 0) > 0 AS employed_q4,
-           CASE WHEN q2.wages > 0 THEN q2.wages END AS earnings_q2
-    FROM (SELECT DISTINCT person_key, exit_q FROM program_exits()) x
+           coalesce(e.wages_q2, 0) > 0 AS employed_q2,
+           coalesce(e.wages_q4, 0) > 0 AS employed_q4,
+           CASE WHEN e.wages_q2 > 0 THEN e.wages_q2 END AS earnings_q2
+    FROM x
     LEFT JOIN reachable_people() r ON r.person_key = x.person_key
-    LEFT JOIN quarterly_earnings() q2
-      ON q2.person_key = x.person_key AND q2.quarter_index = x.exit_q + 2
-    LEFT JOIN quarterly_earnings() q4
-      ON q4.person_key = x.person_key AND q4.quarter_index = x.exit_q + 4
-    , wage_window() w
-    WHERE x.exit_q + 2 BETWEEN w.first_q AND w.last_q;
+    LEFT JOIN earnings e ON e.person_key = x.person_key AND e.exit_q = x.exit_q;

@@ -32,6 +32,14 @@ CREATE OR REPLACE TEMP MACRO graduate_outcomes() AS TABLE
         FROM graduates g
         JOIN integrated.postsecondary_completions c
           ON c.person_key = g.person_key AND c.completion_date > g.graduation_date
+    ),
+    earnings AS (
+        -- wages across employers in the 4th quarter after the graduation quarter
+        SELECT g.person_key, g.grad_q, sum(e.wages) AS wages
+        FROM (SELECT DISTINCT person_key, grad_q FROM graduates) g
+        JOIN earnings_in_quarters() e
+          ON e.person_key = g.person_key AND e.quarter_index = g.grad_q + 4
+        GROUP BY ALL
     )
     SELECT g.person_key, g.district_id, g.cohort_year, g.grad_q, g.graduation_date,
            e.person_key IS NOT NULL AS enrolled,
@@ -44,5 +52,4 @@ CREATE OR REPLACE TEMP MACRO graduate_outcomes() AS TABLE
     LEFT JOIN enrolled e USING (person_key)
     LEFT JOIN completed c USING (person_key)
     LEFT JOIN reachable_people() r USING (person_key)
-    LEFT JOIN quarterly_earnings() w
-      ON w.person_key = g.person_key AND w.quarter_index = g.grad_q + 4;
+    LEFT JOIN earnings w ON w.person_key = g.person_key AND w.grad_q = g.grad_q;

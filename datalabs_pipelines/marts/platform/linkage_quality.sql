@@ -36,6 +36,8 @@ attributes AS (
     FROM role_postsecondary_completion
 ),
 described AS (
+    -- records counted by source, linkage and every subgroup at once (a few thousand cells
+    -- instead of a row per record for what follows)
     SELECT k.source_extract, k.linked,
            a.county_fips,
            CASE WHEN a.birth_year IS NULL THEN NULL
@@ -46,38 +48,47 @@ described AS (
                 WHEN year(getvariable('run_date')) - a.birth_year < 55 THEN '45-54'
                 WHEN year(getvariable('run_date')) - a.birth_year < 65 THEN '55-64'
                 ELSE '65+' END AS age_band,
+           a.sex IS NOT NULL AS sex_given,
            coalesce(s.sex_name, 'Unknown') AS sex,
+           a.race_ethnicity IS NOT NULL AS race_given,
            coalesce(r.race_ethnicity_name, 'Unknown') AS race_ethnicity,
-           -- which subgroups this source can be described by at all
-           count(a.county_fips) OVER w > 0 AS has_county,
-           count(a.birth_year) OVER w > 0 AS has_age,
-           count(a.sex) OVER w > 0 AS has_sex,
-           count(a.race_ethnicity) OVER w > 0 AS has_race
+           count(*) AS records
     FROM keyed k
     LEFT JOIN attributes a USING (source_extract, record_id)
     LEFT JOIN ref_sexes s ON s.sex = a.sex
     LEFT JOIN ref_race_ethnicity r ON r.race_ethnicity = a.race_ethnicity
-    WINDOW w AS (PARTITION BY k.source_extract)
+    GROUP BY ALL
+),
+described_by AS (
+    -- which subgroups each source can be described by at all
+    SELECT source_extract,
+           bool_or(county_fips IS NOT NULL) AS has_county,
+           bool_or(age_band IS NOT NULL) AS has_age,
+           bool_or(sex_given) AS has_sex,
+           bool_or(race_given) AS has_race
+    FROM described
+    GROUP BY source_extract
 ),
 subgroups AS (
-    SELECT source_extract, 'all' AS subgroup_type, 'all' AS subgroup, linked FROM described
+    SELECT source_extract, 'all' AS subgroup_type, 'all' AS subgroup, linked, records
+    FROM described
     UNION ALL
-    SELECT source_extract, 'county', coalesce(county_fips, 'Unknown'), linked
-    FROM described WHERE has_county
+    SELECT source_extract, 'county', coalesce(county_fips, 'Unknown'), linked, records
+    FROM described JOIN described_by USING (source_extract) WHERE has_county
     UNION ALL
-    SELECT source_extract, 'age_band', coalesce(age_band, 'Unknown'), linked
-    FROM described WHERE has_age
+    SELECT source_extract, 'age_band', coalesce(age_band, 'Unknown'), linked, records
+    FROM described JOIN described_by USING (source_extract) WHERE has_age
     UNION ALL
-    SELECT source_extract, 'sex', coalesce(sex, 'Unknown'), linked
-    FROM described WHERE has_sex
+    SELECT source_extract, 'sex', sex, linked, records
+    FROM described JOIN described_by USING (source_extract) WHERE has_sex
     UNION ALL
-    SELECT source_extract, 'race_ethnicity', coalesce(race_ethnicity, 'Unknown'), linked
-    FROM described WHERE has_race
+    SELECT source_extract, 'race_ethnicity', race_ethnicity, linked, records
+    FROM described JOIN described_by USING (source_extract) WHERE has_race
 )
 SELECT source_extract, subgroup_type, subgroup,
-       count(*) AS records,
-       count(*) FILTER (WHERE linked) AS linked_records,
-       count(*) FILTER (WHERE linked) / count(*) AS match_rate
+       sum(records)::BIGINT AS records,
+       coalesce(sum(records) FILTER (WHERE linked), 0)::BIGINT AS linked_records,
+       coalesce(sum(records) FILTER (WHERE linked), 0) / sum(records) AS match_rate
 FROM subgroups
 GROUP BY ALL
 ORDER BY source_extract, subgroup_type, subgroup;

@@ -9,27 +9,35 @@ months AS (
     FROM observed
 ),
 person_months AS (
-    -- a person enrolled in a program on any day of the month, in the county of the latest
-    -- spell that month (one county per person, program and month: counties add up)
-    SELECT s.program, m.month, s.person_key,
-           arg_max(s.county_fips, CASE WHEN s.start_date IS NOT NULL THEN (s.start_date, s.county_fips) END)
-               AS county_fips
+    -- a person's programs in a month: enrolled on any day of it, in the county of the
+    -- program's latest spell that month (one county per person, program and month: counties
+    -- add up); one pass over person and month for the three programs, a program not held
+    -- being a NULL county (a spell's county is never NULL: 'unknown' when not recorded)
+    SELECT m.month, s.person_key,
+           arg_max(s.county_fips, (s.start_date, s.county_fips)) FILTER (WHERE s.program = 'SNAP')
+               AS snap_county,
+           arg_max(s.county_fips, (s.start_date, s.county_fips)) FILTER (WHERE s.program = 'TANF')
+               AS tanf_county,
+           arg_max(s.county_fips, (s.start_date, s.county_fips))
+               FILTER (WHERE s.program = 'Medicaid') AS medicaid_county
     FROM spells s
     JOIN months m ON s.start_date <= last_day(m.month) AND s.end_or_open >= m.month
     GROUP BY ALL
 ),
-programs_held AS (
-    SELECT month, person_key, list(DISTINCT program) AS programs
-    FROM person_months GROUP BY ALL
-),
 enrolled AS (
-    SELECT p.program, p.month, p.county_fips,
+    SELECT e.program, month, e.county_fips,
            1 AS enrolled,
-           list_contains(h.programs, 'SNAP')::INTEGER AS with_snap,
-           list_contains(h.programs, 'TANF')::INTEGER AS with_tanf,
-           list_contains(h.programs, 'Medicaid')::INTEGER AS with_medicaid,
+           (snap_county IS NOT NULL)::INTEGER AS with_snap,
+           (tanf_county IS NOT NULL)::INTEGER AS with_tanf,
+           (medicaid_county IS NOT NULL)::INTEGER AS with_medicaid,
            0 AS exits, 0 AS returned
-    FROM person_months p JOIN programs_held h USING (month, person_key)
+    FROM (
+        SELECT *, unnest([{'program': 'SNAP', 'county_fips': snap_county},
+                          {'program': 'TANF', 'county_fips': tanf_county},
+                          {'program': 'Medicaid', 'county_fips': medicaid_county}]) AS e
+        FROM person_months
+    )
+    WHERE e.county_fips IS NOT NULL
 ),
 exits AS (
     SELECT s.program, date_trunc('month', s.end_date)::DATE AS month, s.county_fips,
