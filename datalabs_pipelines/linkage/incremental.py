@@ -8,7 +8,7 @@ records, deterministic clusters and profiles as always; a profile whose id and c
 in the cache is new. Splink then scores each declared blocking rule restricted to pairs with a
 new profile on either side, reading only the new profiles and those a rule pairs with one
 (found by each rule's own join, once with each side new, so DuckDB filters that side before
-the join), with term frequencies computed over all of tonight's profiles and registered
+the join; once only for a rule that is the same with its sides swapped: ``symmetric_rules``), with term frequencies computed over all of tonight's profiles and registered
 through Splink's public API: exactly the pairs the full run would compare among them, scored
 as it would score them. Cached pairs whose two profiles are still there join them; the rest
 (decisions, clusters, keys) runs on the union as after a full scoring.
@@ -33,6 +33,7 @@ from datalabs_pipelines.linkage.declaration import LinkageDeclaration
 from datalabs_pipelines.linkage.modelfile import MatchModel
 from datalabs_pipelines.linkage.profiles import PROFILES
 from datalabs_pipelines.linkage.scoring import PAIRS, empty_pairs, score_profiles
+from datalabs_pipelines.linkage.symmetric_rules import is_symmetric
 from datalabs_pipelines.warehouse import identifier, qualified, table_exists, transaction
 
 NEW = "lk_new"  # the column marking tonight's new profiles (TEMP copy of the profiles)
@@ -205,7 +206,7 @@ def _score_new(
                 f"SELECT {other}.{uid} AS id FROM {MARKED} l JOIN {MARKED} r "
                 f"ON ({rule}) AND {side}.{NEW}"
                 for rule in rules
-                for side, other in (("l", "r"), ("r", "l"))
+                for side, other in _new_sides(rule)
             )
             or "SELECT NULL"
         )  # no rule: no partner
@@ -237,6 +238,12 @@ def _score_new(
     )
     cached = _count(con, PAIRS) - compared
     return Scoring(True, new, compared, cached, "")
+
+
+def _new_sides(rule: str) -> list[tuple[str, str]]:
+    """The joins that find a rule's partners of new profiles: the new profile on the left, and
+    on the right unless the rule is symmetric (the second join would find the same ones)."""
+    return [("l", "r")] if is_symmetric(rule) else [("l", "r"), ("r", "l")]
 
 
 def _rules(settings: dict[str, Any]) -> list[str]:
