@@ -43,13 +43,21 @@ def duplicate_rows_query(columns: Sequence[str]) -> str:
     What ``ExpectCompoundColumnsToBeUnique`` checks (rows where every column is missing are
     ignored; missing values otherwise compare equal), as one window over ``{batch}``: GE's
     own SQL for it joins the whole table back to the grouped counts, which made it 0.74 s of
-    the 1.0 s GE spent in SQL on the scale-10 wage records.
+    the 1.0 s GE spent in SQL on the scale-10 wage records. The window reads only the rows whose
+    hash of the combination occurs more than once: rows with equal combinations have equal
+    hashes, so every copy is among them, and a hash shared by different combinations only
+    lets a few more rows in (scale-100 wage records: 0.55 to 0.75 s, now 0.34 to 0.39 s).
     """
     keys = ", ".join(columns)
     present = " OR ".join(f"{c} IS NOT NULL" for c in columns)
+    repeated = (
+        f"hash({keys}) IN (SELECT hash({keys}) FROM {{batch}} WHERE {present} "
+        "GROUP BY 1 HAVING count(*) > 1)"
+    )
     return (
         f"SELECT {KEY_COLUMN} FROM (SELECT {KEY_COLUMN}, count(*) OVER (PARTITION BY {keys}) "
-        f"AS _copies_of_key FROM {{batch}} WHERE {present}) WHERE _copies_of_key > 1"
+        f"AS _copies_of_key FROM {{batch}} WHERE ({present}) AND {repeated}) "
+        "WHERE _copies_of_key > 1"
     )
 
 

@@ -137,6 +137,11 @@ def test_compound_uniqueness_counts_duplicated_rows_and_samples_their_keys(wareh
             "UPDATE staging.spells SET case_id = NULL, start_date = NULL "
             "WHERE record_id IN ('r10', 'r20')"
         )
+        # r30 and r40 miss case_id only and share a start date: a missing value compares equal
+        con.execute(
+            "UPDATE staging.spells SET case_id = NULL, start_date = DATE '2024-03-01' "
+            "WHERE record_id IN ('r30', 'r40')"
+        )
     outcomes = run(
         warehouse,
         [
@@ -145,9 +150,9 @@ def test_compound_uniqueness_counts_duplicated_rows_and_samples_their_keys(wareh
         ],
     )
     unique = outcomes["unique_case_id_start_date"]
-    assert (unique.passed, unique.unexpected_count, unique.sample_keys) == (
+    assert (unique.passed, unique.unexpected_count, sorted(unique.sample_keys)) == (
         False,
-        2,
-        ["r1", "r51"],
+        4,
+        ["r1", "r30", "r40", "r51"],
     )
-    assert (unique.element_count, unique.unexpected_percent) == (100, 2.0)
+    assert (unique.element_count, unique.unexpected_percent) == (100, 4.0)
