@@ -25,4 +25,4 @@ CREATE OR REPLACE TEMP MACRO median_cents(amount) AS
 -- mode(x ORDER BY x) gives (NULL when every value was NULL), without sorting each group's rows
 -- (0.66 against 0.20 s for the benefit people at scale 100).
 CREATE OR REPLACE TEMP MACRO most_frequent(counts) AS
-    list_sort(list_transform(map_entries(counts), e -> {'n': -e.value, 'v': e.key}))[1].v;
+    list_sort(list_transform(map_entries(counts), e -> {'n': -CAST(e.value AS BIGINT), 'v': e.key}))[1].v;
