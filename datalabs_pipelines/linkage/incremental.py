@@ -8,8 +8,9 @@ records, deterministic clusters and profiles as always; a profile whose id and c
 in the cache is new. Splink then scores each declared blocking rule restricted to pairs with a
 new profile on either side, reading only the new profiles and those a rule pairs with one
 (found by each rule's own join, once with each side new, so DuckDB filters that side before
-the join; once only for a rule that is the same with its sides swapped: ``symmetric_rules``), with term frequencies computed over all of tonight's profiles and registered
-through Splink's public API: exactly the pairs the full run would compare among them, scored
+the join; once only for a rule that is the same with its sides swapped: ``symmetric_rules``),
+with term frequencies computed over all of tonight's profiles and registered through Splink's
+public API: exactly the pairs the full run would compare among them, scored
 as it would score them. Cached pairs whose two profiles are still there join them; the rest
 (decisions, clusters, keys) runs on the union as after a full scoring.
 

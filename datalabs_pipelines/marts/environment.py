@@ -1,6 +1,7 @@
 """What a mart's SQL may use besides the warehouse: shared macros, cohorts, reference tables.
 
-``prepare`` runs ``macros.sql`` (the Wilson interval, the half-up median of cents), the
+``prepare`` runs the shared ``sql_macros.sql`` (``most_frequent``) and ``macros.sql`` (the
+Wilson interval, the half-up median of cents), the
 ``cohorts/<name>.sql`` files the mart declares (table macros that define a cohort once for
 every mart and grain that counts it: benefit spells, program exits and their outcomes,
 graduates and theirs) and loads every ``reference/*.csv`` as a temporary table ``ref_<stem>``
@@ -19,6 +20,7 @@ from pathlib import Path
 import duckdb
 
 from datalabs_pipelines.run_context import run_date
+from datalabs_pipelines.sql_macros import create_sql_macros
 from datalabs_pipelines.warehouse import identifier
 
 MARTS_DIR = Path(__file__).parent
@@ -42,6 +44,7 @@ def prepare(
     (temporary: this session only), and set ``run_date`` to ``on`` (default: today in the
     state's time zone)."""
     con.execute("SET VARIABLE run_date = ?::DATE", [on or run_date()])
+    create_sql_macros(con)
     con.execute(MACROS.read_text())
     for name in cohorts:
         con.execute(cohort_file(name).read_text())

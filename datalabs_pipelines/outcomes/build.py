@@ -25,6 +25,7 @@ from datalabs_pipelines.outcomes.checks import (
     run_checks,
 )
 from datalabs_pipelines.outcomes.facts import FactDeclaration
+from datalabs_pipelines.sql_macros import create_sql_macros
 from datalabs_pipelines.warehouse import identifier, qualified
 
 
@@ -49,12 +50,13 @@ def fact_table(fact: FactDeclaration) -> tuple[str, str]:
 
 def build_candidate(con: duckdb.DuckDBPyConnection, fact: FactDeclaration) -> None:
     """``integrated.<fact>__candidate``: the SQL's rows over the ``role_<role>`` views on the
-    connection, cast to the declared columns."""
+    connection, cast to the declared columns (the SQL may use the shared ``sql_macros``)."""
     columns = ", ".join(
         f"CAST({identifier(c.name)} AS {c.type}) AS {identifier(c.name)}" for c in fact.columns
     )
     order = ", ".join(identifier(k) for k in fact.key)
     con.execute("CREATE SCHEMA IF NOT EXISTS integrated")
+    create_sql_macros(con)
     con.execute(
         f"CREATE OR REPLACE TABLE {qualified(candidate(fact_table(fact)))} AS "
         f"SELECT {columns} FROM (\n{fact.sql_path.read_text()}\n) ORDER BY {order}"

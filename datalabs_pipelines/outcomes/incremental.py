@@ -27,6 +27,7 @@ import duckdb
 from datalabs_pipelines.candidates import Table, candidate
 from datalabs_pipelines.linkage.person_keys import PERSON_KEYS
 from datalabs_pipelines.outcomes.facts import FactDeclaration
+from datalabs_pipelines.sql_macros import SQL_MACROS
 from datalabs_pipelines.warehouse import identifier, literal, qualified, table_exists
 
 # bump when the ledger's shape or what it records changes: every fact is then rebuilt whole
@@ -66,11 +67,12 @@ def ledger_columns(fact: FactDeclaration) -> dict[str, tuple[str, str]]:
 
 
 def fingerprint(fact: FactDeclaration) -> str:
-    """What the ledger's build depended on besides the data: declaration, SQL, this code's
-    version and DuckDB's (its row hash)."""
+    """What the ledger's build depended on besides the data: declaration, SQL, the shared
+    macros it may use, this code's version and DuckDB's (its row hash)."""
     parts = [
         fact.sql_path.read_bytes(),
         Path(fact.sql_path.with_suffix(".yaml")).read_bytes(),
+        SQL_MACROS.read_bytes(),
         MECHANISM_VERSION.encode(),
         duckdb.__version__.encode(),
     ]

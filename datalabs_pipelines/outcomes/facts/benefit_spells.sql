@@ -3,9 +3,9 @@
 -- Sex and race/ethnicity come as the contracts' value maps give them (role view columns
 -- sex_code, race_code, hispanic_latino; NULL is unknown), race/ethnicity in EDFacts' seven
 -- categories (Hispanic/Latino of any race first); UI claims carry neither. Where a spell's
--- records disagree, the most frequent value wins and a tie goes to the smallest (mode ...
--- ORDER BY), so reruns publish the same. The program is the contract's: a constant, or a
--- column (its codes mapped by the contract's value map where it has one).
+-- records disagree, the most frequent value wins and a tie goes to the smallest
+-- (most_frequent, sql_macros.sql), so reruns publish the same. The program is the contract's:
+-- a constant, or a column (its codes mapped by the contract's value map where it has one).
 WITH records AS (
     SELECT k.person_key, coalesce(s.program_name, s.program) AS program, s.county_fips,
            s.dob_year AS birth_year,
@@ -43,9 +43,9 @@ SELECT person_key,
        min(start_date) AS start_date,
        nullif(max(end_or_open), DATE '9999-12-31') AS end_date,
        arg_max(county_fips, (start_date, end_or_open, county_fips)) AS county_fips,
-       mode(birth_year ORDER BY birth_year) AS birth_year,
-       mode(sex ORDER BY sex) AS sex,
-       mode(race_ethnicity ORDER BY race_ethnicity) AS race_ethnicity,
+       most_frequent(histogram(birth_year)) AS birth_year,
+       most_frequent(histogram(sex)) AS sex,
+       most_frequent(histogram(race_ethnicity)) AS race_ethnicity,
        count(*)::BIGINT AS source_records
 FROM numbered
 GROUP BY person_key, program, spell_number
