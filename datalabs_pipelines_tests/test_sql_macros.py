@@ -1,10 +1,10 @@
-"""The shared mart macros (marts/macros.sql) against what they stand in for."""
+"""The macros facts and marts share (sql_macros.sql) against what they stand in for."""
 
 from __future__ import annotations
 
 import duckdb
 
-from datalabs_pipelines.marts.environment import prepare
+from datalabs_pipelines.sql_macros import create_sql_macros
 
 
 def test_most_frequent_agrees_with_an_ordered_mode_on_ties_and_missing_values():
@@ -12,7 +12,7 @@ def test_most_frequent_agrees_with_an_ordered_mode_on_ties_and_missing_values():
     the smallest, NULL when every value is NULL; checked on hand-made groups and on random
     groups full of ties."""
     con = duckdb.connect()
-    prepare(con)
+    create_sql_macros(con)
     con.execute(
         "CREATE TABLE v AS SELECT * FROM (VALUES (1, 'M'), (1, 'F'), (1, 'F'), (2, 'M'), "
         "(2, 'F'), (3, NULL), (4, 'X'), (4, NULL), (4, NULL)) t(g, x)"
