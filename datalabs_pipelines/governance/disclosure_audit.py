@@ -49,13 +49,11 @@ import time
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from importlib.metadata import version
 from pathlib import Path
 
 import duckdb
 import numpy as np
-import scipy
-from scipy.optimize import linprog
-from scipy.sparse import block_diag, csr_array, hstack, identity, vstack
 
 from datalabs_pipelines.marts.declaration import DERIVED_ROLES, MartDeclaration
 from datalabs_pipelines.warehouse import identifier
@@ -74,7 +72,7 @@ MARGIN = 0.25
 """How far past what makes a range wide a push aims (solver round-off stays clear of it)."""
 HIGHS = {"presolve": False}
 """HiGHS's presolve cost more than it saved on these programs (a third of the audit's CPU)."""
-VERSION = hashlib.sha256(Path(__file__).read_bytes() + scipy.__version__.encode()).hexdigest()
+VERSION = hashlib.sha256(Path(__file__).read_bytes() + version("scipy").encode()).hexdigest()
 """Part of every system's digest: a change to the audit or to SciPy forgets what was found."""
 
 
@@ -724,6 +722,11 @@ def _solve(
     are the first). Programs that push every open range outwards at once, each only as far as
     it needs to be wide, settle most of them; a program is solved for one objective alone only
     when those stop helping, so a range reported narrow is always its exact range."""
+    # SciPy is imported here, not with the module: the code location loads this module in
+    # every run's process, and only the publish step solves (a third of a second per process)
+    from scipy.optimize import linprog
+    from scipy.sparse import block_diag, csr_array, hstack, identity, vstack
+
     index: dict[int, int] = {}
     for terms, *_ in [*constraints, *objectives]:
         for v in terms:

@@ -13,8 +13,6 @@ from __future__ import annotations
 import duckdb
 import numpy as np
 import pyarrow as pa
-from scipy.sparse import coo_array
-from scipy.sparse.csgraph import connected_components as scipy_components
 
 from datalabs_pipelines.warehouse import identifier
 
@@ -69,6 +67,10 @@ def connected_components(con: duckdb.DuckDBPyConnection, nodes: str, edges: str,
 def component_labels(con: duckdb.DuckDBPyConnection, linked: int) -> pa.Table:
     """(i, label): the component number of each of the ``linked`` numbered nodes
     (``_cc_ids.i``), from ``_cc_edges``."""
+    # SciPy is imported here: the code location loads this module in every run's process
+    from scipy.sparse import coo_array
+    from scipy.sparse.csgraph import connected_components as scipy_components
+
     labels = np.zeros(0, dtype=np.int32)
     if linked:
         ends = con.execute(

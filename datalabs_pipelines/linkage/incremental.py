@@ -34,7 +34,6 @@ from datalabs_pipelines.linkage.declaration import LinkageDeclaration
 from datalabs_pipelines.linkage.modelfile import MatchModel
 from datalabs_pipelines.linkage.profiles import PROFILES
 from datalabs_pipelines.linkage.scoring import PAIRS, empty_pairs, score_profiles
-from datalabs_pipelines.linkage.symmetric_rules import is_symmetric
 from datalabs_pipelines.warehouse import identifier, qualified, table_exists, transaction
 
 NEW = "lk_new"  # the column marking tonight's new profiles (TEMP copy of the profiles)
@@ -244,6 +243,10 @@ def _score_new(
 def _new_sides(rule: str) -> list[tuple[str, str]]:
     """The joins that find a rule's partners of new profiles: the new profile on the left, and
     on the right unless the rule is symmetric (the second join would find the same ones)."""
+    # imported here: its SQL parser costs every run's process a tenth of a second to load, and
+    # only incremental scoring uses it
+    from datalabs_pipelines.linkage.symmetric_rules import is_symmetric
+
     return [("l", "r")] if is_symmetric(rule) else [("l", "r"), ("r", "l")]
 
 
