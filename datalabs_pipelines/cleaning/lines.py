@@ -20,6 +20,7 @@ import datetime as dt
 import hashlib
 import json
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import duckdb
 
@@ -41,16 +42,18 @@ from datalabs_pipelines.warehouse import identifier, qualified, table_exists
 # (``privacy_tokens.install_hmac_macro``), or a macro or function the SQL calls.
 STAGING_VERSION = 2  # 2: lines change with the staging table they describe
 
-# Lines sharing a key collapse into the first (by delivery, line); under keep nothing does.
-# Each key depends on its own delivery's lines only, so it is kept with the line.
-DUPLICATE_KEY = {
-    "keep": "NULL::VARCHAR",
-    "collapse": "_row_hash",
-    # the n-th copy of a line within a delivery matches the n-th copy in an earlier delivery;
-    # only lines whose hash repeats in their delivery are numbered (every other line is the
-    # first of its kind): a window over all of them cost most of a wage file's staging
-    "collapse_resent": "c._row_hash || ':' || coalesce(n._copy, 1)",
-}
+
+class DuplicateKey(NamedTuple):
+    """How ``keyed`` selects from ``checked`` to give each line its ``_dup_key``."""
+
+    star: str
+    key: str
+    join: str = ""
+
+
+# the n-th copy of a line within a delivery matches the n-th copy in an earlier delivery; only
+# lines whose hash repeats in their delivery are numbered (every other line is the first of
+# its kind): a window over all of them cost most of a wage file's staging
 RESENT_COPIES = """ c LEFT JOIN (
             SELECT _delivery, _line,
                    row_number() OVER (PARTITION BY _delivery, _row_hash ORDER BY _line) AS _copy
@@ -58,6 +61,15 @@ RESENT_COPIES = """ c LEFT JOIN (
                 SELECT _delivery, _row_hash FROM checked GROUP BY ALL HAVING count(*) > 1
             ) USING (_delivery, _row_hash)
         ) n USING (_delivery, _line)"""
+# Lines sharing a key collapse into the first (by delivery, line); under keep nothing does.
+# Each key depends on its own delivery's lines only, so it is kept with the line.
+DUPLICATE_KEY = {
+    "keep": DuplicateKey("*", "NULL::VARCHAR"),
+    "collapse": DuplicateKey("*", "_row_hash"),
+    "collapse_resent": DuplicateKey(
+        "c.*", "c._row_hash || ':' || coalesce(n._copy, 1)", RESENT_COPIES
+    ),
+}
 # What a stored delivery is compared on: its raw row count and when it was loaded
 Version = tuple[int, dt.datetime]
 WHERE = "/* deliveries */"  # where the SELECT's filter on deliveries goes
@@ -272,8 +284,7 @@ def _lines_select(contract: Contract, params: dict[str, object]) -> str:
         if contract.pii_columns
         else ""
     )
-    resent = contract.duplicates == "collapse_resent"
-    star, copies = ("c.*", RESENT_COPIES) if resent else ("*", "")
+    duplicate = DUPLICATE_KEY[contract.duplicates]
     typed_columns = ", ".join(f"{typed[c.name]} AS {identifier(c.name)}" for c in contract.columns)
     tokens = {c.name: f"_token_{i}" for i, c in enumerate(contract.pii_columns)}
     staged = ", ".join(_staging_select(c, tokens.get(c.name)) for c in contract.columns)
@@ -299,8 +310,8 @@ def _lines_select(contract: Contract, params: dict[str, object]) -> str:
             FROM typed
         ),
         keyed AS (
-            SELECT {star} {normalized}, {DUPLICATE_KEY[contract.duplicates]} AS _dup_key
-            FROM checked{copies}
+            SELECT {duplicate.star} {normalized}, {duplicate.key} AS _dup_key
+            FROM checked{duplicate.join}
         )
         SELECT record_id, _delivery, _line, _loaded_at, $staged_with AS _staged_with, _dup_key,
                _invalid_columns, {staged}{identities}
