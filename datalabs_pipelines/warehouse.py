@@ -21,6 +21,11 @@ from datalabs_pipelines.run_lease import Lease
 from datalabs_pipelines.settings import get_settings
 
 SCHEMAS = ("raw", "staging", "pii", "integrated", "marts")
+# The storage format a new warehouse file is written in: the newest this DuckDB writes, not
+# DuckDB's default (v0.10.2, kept for old readers). Only the project's own DuckDB opens the
+# warehouse; the newer string compression writes a scale-100 run's tables about a third faster
+# at the same size. An existing file keeps the format it was created in.
+WAREHOUSE_STORAGE = {"storage_compatibility_version": "latest"}
 LOCK_WAIT_SECONDS = 60.0
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
@@ -258,7 +263,7 @@ def connect_waiting(
     deadline = time.monotonic() + wait
     while True:
         try:
-            return duckdb.connect(database, config=dict(config))
+            return duckdb.connect(database, config={**WAREHOUSE_STORAGE, **config})
         except duckdb.IOException:
             if time.monotonic() >= deadline:
                 raise

@@ -33,6 +33,9 @@ from datalabs_pipelines.marts.declaration import MartDeclaration
 from datalabs_pipelines.pause_points import pause_point
 from datalabs_pipelines.warehouse import identifier, literal, transaction
 
+# The snapshot's storage format: readable by DuckDB 1.0 and newer (what dashboards bring),
+# whatever format the warehouse it is copied from is written in.
+PUBLISHED_STORAGE = "'v1.0.0'"
 MAX_AUDIT_ROUNDS = 30
 
 
@@ -210,7 +213,9 @@ def publish_snapshot(
     temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     result = SnapshotResult()
     problems: list[str] = []
-    con.execute(f"ATTACH {literal(str(temporary))} AS snapshot")
+    con.execute(
+        f"ATTACH {literal(str(temporary))} AS snapshot (STORAGE_VERSION {PUBLISHED_STORAGE})"
+    )
     try:
         # One transaction (it writes only the snapshot file and temporary tables): on DuckLake
         # the gate's hundreds of statements are one catalog snapshot instead of one each.
