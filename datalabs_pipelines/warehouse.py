@@ -157,7 +157,7 @@ def splink_api(con: Any) -> Any:
 
 
 def limit_memory(con: duckdb.DuckDBPyConnection) -> None:
-    """Cap the memory of the open database (``DATALABS_DUCKDB_MEMORY_LIMIT``, default 3GB).
+    """Cap the memory of the open database (``DATALABS_DUCKDB_MEMORY_LIMIT``, default 4GB).
 
     DuckDB's own default is 80% of the machine; at scale 100 a run passed 6 GiB. With a cap
     DuckDB evicts cached blocks first and spills to ``<warehouse>.tmp`` after.
