@@ -8,7 +8,7 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # DuckDB's memory cap for the warehouse: a full scale-100 run's process tree peaks at about
-# 4.6 GB under it; under 3GB its largest steps spilled to disk (the run took 182 s, now 169-174)
+# 4.6 GB under it; under 3GB its largest steps spilled to disk (bench/MEASUREMENTS.md)
 DUCKDB_MEMORY_LIMIT = "4GB"
 
 
