@@ -35,7 +35,7 @@ from datalabs_pipelines.warehouse import identifier, literal, transaction
 
 # The snapshot's storage format: readable by DuckDB 1.0 and newer (what dashboards bring),
 # whatever format the warehouse it is copied from is written in.
-PUBLISHED_STORAGE = "'v1.0.0'"
+PUBLISHED_STORAGE = "v1.0.0"
 MAX_AUDIT_ROUNDS = 30
 
 
@@ -213,9 +213,8 @@ def publish_snapshot(
     temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     result = SnapshotResult()
     problems: list[str] = []
-    con.execute(
-        f"ATTACH {literal(str(temporary))} AS snapshot (STORAGE_VERSION {PUBLISHED_STORAGE})"
-    )
+    storage = literal(PUBLISHED_STORAGE)
+    con.execute(f"ATTACH {literal(str(temporary))} AS snapshot (STORAGE_VERSION {storage})")
     try:
         # One transaction (it writes only the snapshot file and temporary tables): on DuckLake
         # the gate's hundreds of statements are one catalog snapshot instead of one each.

@@ -69,21 +69,24 @@ described_by AS (
     FROM described
     GROUP BY source_extract
 ),
+flagged AS (
+    SELECT * FROM described JOIN described_by USING (source_extract)
+),
 subgroups AS (
     SELECT source_extract, 'all' AS subgroup_type, 'all' AS subgroup, linked, records
     FROM described
     UNION ALL
     SELECT source_extract, 'county', coalesce(county_fips, 'Unknown'), linked, records
-    FROM described JOIN described_by USING (source_extract) WHERE has_county
+    FROM flagged WHERE has_county
     UNION ALL
     SELECT source_extract, 'age_band', coalesce(age_band, 'Unknown'), linked, records
-    FROM described JOIN described_by USING (source_extract) WHERE has_age
+    FROM flagged WHERE has_age
     UNION ALL
     SELECT source_extract, 'sex', sex, linked, records
-    FROM described JOIN described_by USING (source_extract) WHERE has_sex
+    FROM flagged WHERE has_sex
     UNION ALL
     SELECT source_extract, 'race_ethnicity', race_ethnicity, linked, records
-    FROM described JOIN described_by USING (source_extract) WHERE has_race
+    FROM flagged WHERE has_race
 )
 SELECT source_extract, subgroup_type, subgroup,
        sum(records)::BIGINT AS records,
