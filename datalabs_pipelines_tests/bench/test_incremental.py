@@ -39,10 +39,15 @@ def _span(status: str, created: float, ended: float | None) -> RunSpan:
     return RunSpan("r", status, created, created + 1, ended)
 
 
-def test_tonight_adds_every_run_and_is_ok_only_when_all_succeeded():
+def test_tonight_covers_every_run_once_and_is_ok_only_when_all_succeeded():
     nightly = DaemonLaunch(_span("SUCCESS", 100, 160), cpu_seconds=50, peak_tree_rss_bytes=1)
     night = Tonight([_span("SUCCESS", 0, 5), _span("SUCCESS", 10, 12)], nightly)
     assert night.seconds == 5 + 2 + 60 and night.ok
+    # two loads created together, the second started while the first worked: 0..7, not 5 + 7
+    overlapping = Tonight([_span("SUCCESS", 0, 5), _span("SUCCESS", 0.5, 7)], nightly)
+    assert overlapping.seconds == 7 + 60
+    inside = Tonight([_span("SUCCESS", 0, 9), _span("SUCCESS", 2, 4)], nightly)
+    assert inside.seconds == 9 + 60
     assert not Tonight([_span("FAILURE", 0, 5)], nightly).ok
     assert Tonight([_span("STARTED", 0, None)], nightly).seconds is None
 
