@@ -14,6 +14,7 @@ from datalabs_pipelines.candidates import (
     promote,
     promote_slices,
     reject,
+    uncompressed,
 )
 from datalabs_pipelines.warehouse import table_exists
 
@@ -96,3 +97,28 @@ def test_an_inputs_fingerprint_changes_with_any_row_and_not_with_order(con):
     assert built_from(con, LIVE) == third
     mark_built_from(con, LIVE, None)
     assert built_from(con, LIVE) is None
+
+
+def test_a_delta_candidate_is_stored_uncompressed_and_the_setting_comes_back(tmp_path):
+    rows = "SELECT 'the same few words ' || (i % 3) AS s, i % 2 AS n FROM range(245760) t(i)"
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
+        with uncompressed(con):
+            con.execute(f"CREATE TABLE delta AS {rows}")
+        con.execute(f"CREATE TABLE after AS {rows}")
+        with uncompressed(con, when=False):
+            con.execute(f"CREATE TABLE whole AS {rows}")
+        with pytest.raises(duckdb.CatalogException), uncompressed(con):
+            con.execute("SELECT * FROM no_such_table")
+        con.execute(f"CREATE TABLE after_error AS {rows}")
+        con.execute("CHECKPOINT")
+        stored = {
+            table: {
+                c
+                for (c,) in con.execute(
+                    "SELECT DISTINCT compression FROM pragma_storage_info(?)", [table]
+                ).fetchall()
+            }
+            for table in ("delta", "after", "whole", "after_error")
+        }
+    assert "Uncompressed" in stored["delta"]
+    assert all("Uncompressed" not in stored[t] for t in ("after", "whole", "after_error"))

@@ -24,7 +24,7 @@ from typing import NamedTuple
 
 import duckdb
 
-from datalabs_pipelines.candidates import candidate
+from datalabs_pipelines.candidates import candidate, uncompressed
 from datalabs_pipelines.cleaning.standardize import (
     given_sql,
     identity_sql,
@@ -161,7 +161,8 @@ def write_lines(
         select = plan.select.replace(WHERE, where)
     else:
         select = plan.select.replace(WHERE, "WHERE FALSE")
-    con.execute(f"CREATE OR REPLACE TABLE {out} AS {select}", params)
+    with uncompressed(con, when=not whole):  # a delta's lines are inserted on promotion
+        con.execute(f"CREATE OR REPLACE TABLE {out} AS {select}", params)
     rows = sum(n for n, _ in plan.current.values())
     if whole:
         reason = plan.retype_all or "no staging table yet"

@@ -21,7 +21,7 @@ from decimal import Decimal
 
 import duckdb
 
-from datalabs_pipelines.candidates import candidate, reject
+from datalabs_pipelines.candidates import candidate, reject, uncompressed
 from datalabs_pipelines.candidates import promote as promote_candidates
 from datalabs_pipelines.cleaning.lines import (
     LinesPlan,
@@ -127,20 +127,21 @@ def build_candidates(
         f"l.{identifier(name)}" for column in contract.columns for name in staging_columns(column)
     )
     stage_out = qualified(candidate(staging_table(contract)))
-    con.execute(
-        f"""
-        CREATE OR REPLACE TABLE {stage_out} AS
-        SELECT l.record_id, l._delivery, l._line, coalesce(c._copies, 1)::BIGINT AS _copies,
-               l._invalid_columns, {staged}
-        FROM {kept} ORDER BY l._delivery, l._line
-        """
-    )
-    if contract.pii_columns:
-        identities = ", ".join(f"l.{identifier(c.name)}" for c in contract.pii_columns)
+    with uncompressed(con, when=not whole):  # a delta's rows are inserted on promotion
         con.execute(
-            f"CREATE OR REPLACE TABLE {qualified(candidate(identities_table(contract)))} AS "
-            f"SELECT l.record_id, {identities} FROM {kept} ORDER BY l.record_id"
+            f"""
+            CREATE OR REPLACE TABLE {stage_out} AS
+            SELECT l.record_id, l._delivery, l._line, coalesce(c._copies, 1)::BIGINT AS _copies,
+                   l._invalid_columns, {staged}
+            FROM {kept} ORDER BY l._delivery, l._line
+            """
         )
+        if contract.pii_columns:
+            identities = ", ".join(f"l.{identifier(c.name)}" for c in contract.pii_columns)
+            con.execute(
+                f"CREATE OR REPLACE TABLE {qualified(candidate(identities_table(contract)))} AS "
+                f"SELECT l.record_id, {identities} FROM {kept} ORDER BY l.record_id"
+            )
     con.execute("DROP TABLE _collapsing")
     checked = stage_out
     if not whole:

@@ -14,7 +14,13 @@ from dataclasses import dataclass
 
 import duckdb
 
-from datalabs_pipelines.candidates import candidate, promote, promote_slices, reject
+from datalabs_pipelines.candidates import (
+    candidate,
+    promote,
+    promote_slices,
+    reject,
+    uncompressed,
+)
 from datalabs_pipelines.contracts.model import Contract
 from datalabs_pipelines.contracts.roles import build_role_views
 from datalabs_pipelines.outcomes import incremental
@@ -86,8 +92,9 @@ def build_fact(
         if plan.mode == incremental.INCREMENTAL:
             changed, slices = incremental.find_changes(con, fact)
             incremental.narrow_role_views(con, fact)
-        build_candidate(con, fact)
-        incremental.write_ledger_candidate(con, fact, plan.mode)
+        with uncompressed(con, when=plan.mode == incremental.INCREMENTAL):  # slices: inserted
+            build_candidate(con, fact)
+            incremental.write_ledger_candidate(con, fact, plan.mode)
         result = FactBuild(_check(con, fact, linked), plan.mode, plan.reason, changed, slices)
     if not result.promoted:
         reject(con, tables, leave_empty=False)
