@@ -157,7 +157,8 @@ def build_candidates(
     collapsed = _collapsed(con, contract, lines_after, checked)
     if not whole:
         con.execute("DROP VIEW _lines_after")
-        con.execute("DROP TABLE _touched")
+        con.execute("DROP VIEW _touched")
+        con.execute("DROP TABLE _touched_kept")
         con.execute("DROP TABLE _stale")
     return StagingResult(
         lines.rows,
@@ -212,19 +213,22 @@ def _touch(
     )
     con.execute(
         f"""
-        CREATE OR REPLACE TEMP TABLE _touched AS
+        CREATE OR REPLACE TEMP TABLE _touched_kept AS
         WITH keys AS (
             SELECT DISTINCT _dup_key FROM (
                 SELECT _dup_key FROM {lines} WHERE _delivery IN ({stale})
                 UNION ALL SELECT _dup_key FROM {new_lines}
             ) WHERE _dup_key IS NOT NULL
         )
-        SELECT * FROM {new_lines}
-        UNION ALL BY NAME
         SELECT l.* FROM {lines} l SEMI JOIN keys k USING (_dup_key)
         WHERE l._delivery NOT IN (SELECT _delivery FROM _stale)
         """,
         params,
+    )
+    # the new lines are read where they are (a delta's candidate, uncompressed), not copied
+    con.execute(
+        "CREATE OR REPLACE TEMP VIEW _touched AS "
+        f"SELECT * FROM {new_lines} UNION ALL BY NAME SELECT * FROM _touched_kept"
     )
     con.execute(
         f"""
