@@ -256,6 +256,7 @@ def _new_edges(
     columns = [identifier(c) for c in dict.fromkeys([rule.key, *rule_columns(condition)])]
     key = columns[0]
     same = " AND ".join(f"r.{c} IS NOT DISTINCT FROM l.{c}" for c in columns[1:]) or "true"
+    read = ", ".join(dict.fromkeys([node, *columns]))
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE {KNOWN} AS
@@ -273,12 +274,11 @@ def _new_edges(
             ANTI JOIN {KNOWN} k USING (source_extract, record_id)
             WHERE l.{key} IS NOT NULL
         )
-        SELECT * EXCLUDE (cluster0, profile_id) FROM {records}
-        WHERE {key} IN (SELECT {key} FROM fresh)
+        SELECT {read} FROM {records} WHERE {key} IN (SELECT {key} FROM fresh)
         UNION ALL
-        SELECT * FROM {NEW_RECORDS} WHERE {key} IN (SELECT {key} FROM fresh)
+        SELECT {read} FROM {NEW_RECORDS} WHERE {key} IN (SELECT {key} FROM fresh)
         """
-    )
+    )  # only what the deterministic pass reads: a record's row is wide
     deterministic_edges(con, TOUCHED, node, rule)
     con.execute(
         f"INSERT INTO {EDGES0} SELECT node_l, node_r FROM {KNOWN} "
@@ -386,19 +386,6 @@ def delivery_versions(
         ).fetchall()
         versions.update({(contract.name, delivery): version for delivery, version in rows})
     return versions
-
-
-def _touched_edges(con: duckdb.DuckDBPyConnection, node: str, rule: Deterministic | None) -> int:
-    """TEMP ``lk_deterministic_edges`` among the records sharing the rule's key with a new
-    record: for those keys, every edge a full pass draws (and none when no rule is declared)."""
-    if rule is None:
-        return deterministic_edges(con, NEW_RECORDS, node, None)
-    key = identifier(rule.key)
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {TOUCHED} AS SELECT * FROM {RECORDS} "
-        f"WHERE {key} IN (SELECT {key} FROM {NEW_RECORDS} WHERE {key} IS NOT NULL)"
-    )
-    return deterministic_edges(con, TOUCHED, node, rule)
 
 
 def _write_deliveries(
