@@ -47,9 +47,8 @@ def candidate(table: Table) -> Table:
 def uncompressed(con: duckdb.DuckDBPyConnection, when: bool = True) -> Iterator[None]:
     """Tables written in the block are stored without compression (``when``). For a delta's
     candidate: it is read by the checks, inserted into its live table (compressed there) and
-    dropped, so compressing it first only cost time (a quarter of wage lines, 396,000 rows:
-    0.5 to 1.5 s to write compressed, 0.3 s uncompressed, and inserted from no slower). A
-    candidate that becomes the live table by a rename is written compressed."""
+    dropped, so compressing it first only cost time (``bench/MEASUREMENTS.md``). A candidate
+    that becomes the live table by a rename is written compressed."""
     if not when:
         yield
         return

@@ -116,7 +116,7 @@ def clustering_scope(
         f"""
         CREATE OR REPLACE TEMP TABLE {JOINING} AS
         WITH held AS (  -- a kept record of each cluster a new record joins (any one:
-                        -- they share their key; comparing 3.4 million for the least cost more)
+                        -- they share their key, and finding the least costs a comparison each)
             SELECT cluster0, any_value({{'e': source_extract, 'r': record_id}}) AS kept
             FROM {RECORD_PROFILE} ANTI JOIN {ARRIVED} USING (source_extract, record_id)
             WHERE cluster0 IN (
