@@ -62,7 +62,7 @@ KEPT_VERSION = 1
 NEW_RECORDS = "lk_kept_new_records"  # TEMP: tonight's new records
 KNOWN = "lk_kept_known"  # TEMP: new records whose identity a kept record has, and its node
 TOUCHED = "lk_kept_touched"  # TEMP: every record carrying a key a new identity carries
-LABELS = "lk_kept_labels"  # TEMP (node, label): each edge end's kept cluster, or itself
+LABELS = "lk_kept_labels"  # TEMP (node, label, kept): each edge end's kept cluster, or itself
 SUPER_NODES = "lk_kept_super_nodes"  # TEMP (node): those labels
 SUPER_EDGES = "lk_kept_super_edges"  # TEMP (node_l, node_r): the edges between labels
 MERGED = "lk_kept_merged"  # TEMP (node, component): each label's cluster tonight
@@ -304,7 +304,7 @@ def _redraw(con: duckdb.DuckDBPyConnection, records: str, node: str) -> None:
             SELECT DISTINCT CAST({node} AS VARCHAR) AS node, cluster0 FROM {records}
             WHERE CAST({node} AS VARCHAR) IN (SELECT node FROM ends)
         )
-        SELECT e.node, coalesce(h.cluster0, e.node) AS label
+        SELECT e.node, coalesce(h.cluster0, e.node) AS label, h.cluster0 IS NOT NULL AS kept
         FROM ends e LEFT JOIN held h USING (node)
         """
     )
@@ -319,9 +319,10 @@ def _redraw(con: duckdb.DuckDBPyConnection, records: str, node: str) -> None:
         """
     )
     connected_components(con, SUPER_NODES, SUPER_EDGES, MERGED)
-    con.execute(
+    con.execute(  # only kept clusters' labels: a new node is in no kept table to relabel
         f"CREATE OR REPLACE TEMP TABLE {RELABELLED} AS "
-        f"SELECT node FROM {MERGED} WHERE node <> component"
+        f"SELECT node FROM {MERGED} WHERE node <> component "
+        f"AND node IN (SELECT label FROM {LABELS} WHERE kept)"
     )
     con.execute(
         f"""
