@@ -38,7 +38,8 @@ from datalabs_pipelines.warehouse import identifier, qualified, table_exists, tr
 
 NEW = "lk_new"  # the column marking tonight's new profiles (TEMP copy of the profiles)
 STATE = "lk_profile_state"  # TEMP (profile_id, content, new)
-MARKED = "lk_profiles_marked"  # TEMP: the profiles and whether each is new
+MARKED = "lk_profiles_marked"  # TEMP: the profiles, whether each is new, and its content
+CONTENT = "lk_content"  # the column of ``lk_profiles_marked`` holding the content
 CANDIDATES = "lk_profiles_candidates"  # TEMP: new profiles and those a rule pairs with one
 TOUCHES_NEW = f"(l.{NEW} OR r.{NEW})"
 
@@ -144,27 +145,30 @@ def _profile_state(
     con: duckdb.DuckDBPyConnection, unique_id: str, cache: PairCache | None, content_known: bool
 ) -> None:
     """TEMP ``lk_profile_state(profile_id, content, new)``: tonight's profiles, new unless
-    ``cache`` holds the same id with the same content (``content_known``: the same id)."""
-    if cache is not None and content_known:
+    ``cache`` holds the same id with the same content (``content_known``: the same id; then
+    only a new profile's content is hashed, the only one saved). With a cache, first TEMP
+    ``lk_profiles_marked``: the profiles, whether each is new and its content, what the
+    incremental scoring searches; the state is read from it, not joined again."""
+    content = "md5(CAST(p AS VARCHAR))"
+    if cache is None:
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE {STATE} AS "
             f"SELECT CAST(p.{identifier(unique_id)} AS VARCHAR) AS profile_id, "
-            "CASE WHEN c.content IS NULL THEN md5(CAST(p AS VARCHAR)) ELSE c.content END "
-            f"AS content, c.content IS NULL AS new FROM {PROFILES} p "
-            f"LEFT JOIN {qualified(cache.profiles)} c "
-            f"ON c.profile_id = CAST(p.{identifier(unique_id)} AS VARCHAR)"
+            f"{content} AS content, true AS new FROM {PROFILES} p"
         )
         return
+    uid = f"CAST(p.{identifier(unique_id)} AS VARCHAR)"
+    same = f"c.profile_id = {uid}" + ("" if content_known else f" AND c.content = {content}")
+    hashed = f"CASE WHEN c.profile_id IS NULL THEN {content} END" if content_known else content
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {STATE} AS "
-        f"SELECT CAST(p.{identifier(unique_id)} AS VARCHAR) AS profile_id, "
-        f"md5(CAST(p AS VARCHAR)) AS content, true AS new FROM {PROFILES} p"
+        f"CREATE OR REPLACE TEMP TABLE {MARKED} AS "
+        f"SELECT p.*, c.profile_id IS NULL AS {NEW}, {hashed} AS {CONTENT} "
+        f"FROM {PROFILES} p LEFT JOIN {qualified(cache.profiles)} c ON {same}"
     )
-    if cache is not None:
-        con.execute(
-            f"UPDATE {STATE} s SET new = false FROM {qualified(cache.profiles)} c "
-            "WHERE c.profile_id = s.profile_id AND c.content = s.content"
-        )
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {STATE} AS SELECT {uid} AS profile_id, "
+        f"{CONTENT} AS content, {NEW} AS new FROM {MARKED} p"
+    )
 
 
 def restricted_settings(settings: dict[str, Any]) -> dict[str, Any]:
@@ -196,10 +200,6 @@ def _score_new(
     compared = 0
     if new:
         uid = identifier(unique_id)
-        con.execute(
-            f"CREATE OR REPLACE TEMP TABLE {MARKED} AS SELECT p.*, s.new AS {NEW} "
-            f"FROM {PROFILES} p JOIN {STATE} s ON s.profile_id = CAST(p.{uid} AS VARCHAR)"
-        )
         rules = _rules(model.splink_settings)
         reached = (
             " UNION ".join(
@@ -211,8 +211,8 @@ def _score_new(
             or "SELECT NULL"
         )  # no rule: no partner
         con.execute(
-            f"CREATE OR REPLACE TEMP TABLE {CANDIDATES} AS SELECT * FROM {MARKED} "
-            f"WHERE {NEW} OR {uid} IN ({reached})"
+            f"CREATE OR REPLACE TEMP TABLE {CANDIDATES} AS SELECT * EXCLUDE ({CONTENT}) "
+            f"FROM {MARKED} WHERE {NEW} OR {uid} IN ({reached})"
         )
         restricted = MatchModel(
             restricted_settings(model.splink_settings),
@@ -226,6 +226,7 @@ def _score_new(
             for table in (MARKED, CANDIDATES, *lookups.values()):
                 con.execute(f"DROP TABLE IF EXISTS temp.main.{table}")
     else:
+        con.execute(f"DROP TABLE IF EXISTS temp.main.{MARKED}")
         empty_pairs(con)
     con.execute(
         f"""
