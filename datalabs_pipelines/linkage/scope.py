@@ -36,7 +36,8 @@ NODES = "lk_scope_nodes"  # TEMP (cluster0): the deterministic clusters in scope
 KEYS = "lk_scope_keys"  # TEMP (k): the keys their records carried
 RECORD_PROFILES = "lk_scope_record_profile"  # TEMP: lk_record_profile within the scope
 JOINING = "lk_joining"  # TEMP: new records outside it, as the key memory holds them
-TEMP_TABLES = ("lk_dirty_profiles", NODES, KEYS, RECORD_PROFILES, JOINING)
+ARRIVALS = "lk_arrival_clusters"  # TEMP (cluster0, held, kept): the clusters new records join
+TEMP_TABLES = ("lk_dirty_profiles", ARRIVALS, NODES, KEYS, RECORD_PROFILES, JOINING)
 IDENTITY = ("source_extract", "record_id")
 
 
@@ -71,22 +72,28 @@ def clustering_scope(
         UNION SELECT r FROM touching
         """
     )
-    # the clusters new records joined, with how many kept records each held before tonight
-    arrivals = f"""
-        SELECT t.cluster0, t.n - a.n AS held
-        FROM (SELECT cluster0, count(*) AS n FROM {ARRIVED} WHERE lk_new GROUP BY cluster0) a
-        JOIN (
-            SELECT cluster0, count(*) AS n FROM {RECORD_PROFILE}
-            WHERE cluster0 IN (SELECT cluster0 FROM {ARRIVED} WHERE lk_new) GROUP BY cluster0
-        ) t USING (cluster0)
-    """
+    # the clusters new records joined: how many records each held before tonight, and one of
+    # them that stays as it was (any one: a cluster's records share their key)
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE {ARRIVALS} AS
+        SELECT r.cluster0, count(*) FILTER (WHERE NOT coalesce(a.lk_new, false)) AS held,
+               any_value({{'e': r.source_extract, 'r': r.record_id}})
+                   FILTER (WHERE a.lk_new IS NULL) AS kept
+        FROM {RECORD_PROFILE} r
+        LEFT JOIN (SELECT source_extract, record_id, lk_new FROM {ARRIVED}) a
+            USING (source_extract, record_id)
+        WHERE r.cluster0 IN (SELECT cluster0 FROM {ARRIVED} WHERE lk_new)
+        GROUP BY r.cluster0
+        """
+    )
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE {NODES} AS
         SELECT cluster0 FROM {PROFILES}
         WHERE CAST({uid} AS VARCHAR) IN (SELECT profile_id FROM lk_dirty_profiles)
         UNION SELECT cluster0 FROM {ARRIVED} WHERE NOT lk_new
-        UNION SELECT cluster0 FROM ({arrivals}) WHERE held < 2
+        UNION SELECT cluster0 FROM {ARRIVALS} WHERE held < 2
         """
     )
     con.execute(
@@ -115,19 +122,9 @@ def clustering_scope(
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE {JOINING} AS
-        WITH held AS (  -- a kept record of each cluster a new record joins (any one:
-                        -- they share their key, and finding the least costs a comparison each)
-            SELECT cluster0, any_value({{'e': source_extract, 'r': record_id}}) AS kept
-            FROM {RECORD_PROFILE} ANTI JOIN {ARRIVED} USING (source_extract, record_id)
-            WHERE cluster0 IN (
-                SELECT cluster0 FROM {ARRIVED} WHERE lk_new
-                EXCEPT SELECT cluster0 FROM {NODES}
-            )
-            GROUP BY cluster0
-        )
         SELECT r.source_extract, r.record_id, 1.0::DOUBLE AS match_probability{extra},
                m.{key}
-        FROM {ARRIVED} r LEFT JOIN held h USING (cluster0)
+        FROM {ARRIVED} r LEFT JOIN {ARRIVALS} h USING (cluster0)
         LEFT JOIN {memory} m ON m.source_extract = h.kept.e AND m.record_id = h.kept.r
         WHERE r.lk_new AND r.cluster0 NOT IN (SELECT cluster0 FROM {NODES})
         """
