@@ -220,11 +220,13 @@ def _touch(
                 UNION ALL SELECT _dup_key FROM {new_lines}
             ) WHERE _dup_key IS NOT NULL
         )
-        SELECT l.* FROM {lines} l SEMI JOIN keys k USING (_dup_key)
-        WHERE l._delivery NOT IN (SELECT _delivery FROM _stale)
+        SELECT * FROM {lines} WHERE rowid IN (
+            SELECT l.rowid FROM {lines} l SEMI JOIN keys k USING (_dup_key)
+            WHERE l._delivery NOT IN (SELECT _delivery FROM _stale)
+        )
         """,
         params,
-    )
+    )  # found by their keys alone, then read whole: they are few and a line is wide
     # the new lines are read where they are (a delta's candidate, uncompressed), not copied
     con.execute(
         "CREATE OR REPLACE TEMP VIEW _touched AS "
