@@ -138,10 +138,15 @@ def gate_table(
     total_suppressed, cell_count = con.execute(
         f"SELECT count(*) FILTER (WHERE suppressed), count(*) FROM {cells.CELLS}"
     ).fetchone()
-    derived = 0
-    for column in declaration.columns_with(*DERIVED_ROLES):
-        name = identifier(column.name) + SUPPRESSED_SUFFIX
-        derived += con.execute(f"SELECT count(*) FROM {target} WHERE {name}").fetchone()[0]
+    hidden_derived = [
+        f"count(*) FILTER (WHERE {identifier(c.name)}{SUPPRESSED_SUFFIX})"
+        for c in declaration.columns_with(*DERIVED_ROLES)
+    ]
+    derived = (
+        sum(con.execute(f"SELECT {', '.join(hidden_derived)} FROM {target}").fetchone())
+        if hidden_derived
+        else 0
+    )
     rows = con.execute(f"SELECT count(*) FROM {cells.ROWS}").fetchone()[0]
     return GateReport(
         table=declaration.name,
@@ -165,22 +170,17 @@ def verify_gated(
         dtype != "BOOLEAN" for (n, dtype) in actual if n.endswith(SUPPRESSED_SUFFIX)
     ):
         return [f"{declaration.name}: columns {actual} are not the gated layout {expected}"]
-    problems: list[str] = []
-
-    def rows_where(condition: str, message: str, params: dict | None = None) -> None:
-        found = con.execute(f"SELECT count(*) FROM {table} WHERE {condition}", params or {})
-        n = found.fetchone()[0]
-        if n:
-            problems.append(f"{declaration.name}: {n} rows where {message}")
-
-    threshold_param = {"threshold": threshold}
+    rules: list[tuple[str, str]] = []  # (rows breaking it, what they show), counted at once
     for column in declaration.columns_with("count"):
         name = identifier(column.name)
-        rows_where(f"{name}_suppressed AND {name} IS NOT NULL", f"{name} is suppressed but shown")
-        rows_where(
-            f"NOT {name}_suppressed AND {name} < $threshold",
-            f"{name} shows a count below {threshold}",
-            threshold_param,
+        rules.append(
+            (f"{name}_suppressed AND {name} IS NOT NULL", f"{name} is suppressed but shown")
+        )
+        rules.append(
+            (
+                f"NOT {name}_suppressed AND {name} < $threshold",
+                f"{name} shows a count below {threshold}",
+            )
         )
     for column in declaration.columns_with(*DERIVED_ROLES):
         name, base = identifier(column.name), identifier(column.base or "")
@@ -188,12 +188,29 @@ def verify_gated(
         if column.numerator:
             hidden += f" OR {identifier(column.numerator)}_suppressed"
         hidden += ")"
-        rows_where(f"{name}_suppressed AND {name} IS NOT NULL", f"{name} is suppressed but shown")
-        rows_where(
-            f"{name} IS NOT NULL AND {hidden}",
-            f"{name} is shown although its base or numerator is suppressed or small",
-            threshold_param,
+        rules.append(
+            (f"{name}_suppressed AND {name} IS NOT NULL", f"{name} is suppressed but shown")
         )
+        rules.append(
+            (
+                f"{name} IS NOT NULL AND {hidden}",
+                f"{name} is shown although its base or numerator is suppressed or small",
+            )
+        )
+    found = (
+        con.execute(
+            f"SELECT {', '.join(f'count(*) FILTER (WHERE {rule})' for rule, _ in rules)} "
+            f"FROM {table}",
+            {"threshold": threshold},
+        ).fetchone()
+        if rules
+        else ()
+    )
+    problems = [
+        f"{declaration.name}: {n} rows where {message}"
+        for n, (_, message) in zip(found, rules, strict=True)
+        if n
+    ]
     cells.number_rows(con, declaration, table)
     cells.build_cells(con, declaration, threshold, published=True)
     cells.build_equations(con, declaration)

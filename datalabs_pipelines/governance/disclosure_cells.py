@@ -52,20 +52,22 @@ def build_cells(
         f"CREATE OR REPLACE TEMP TABLE {CELLS} "
         "(_row_id BIGINT, col VARCHAR, value DOUBLE, suppressed BOOLEAN)"
     )
+    selects, params = [], []  # one statement for every count column (one each cost more)
     for column in declaration.columns_with("count"):
         name = identifier(column.name)
         if published:
-            con.execute(
-                f"INSERT INTO {CELLS} SELECT _row_id, ?, {name}, {name}_suppressed FROM {ROWS} "
-                f"WHERE {name} IS NOT NULL OR {name}_suppressed",
-                [column.name],
+            selects.append(
+                f"SELECT _row_id, ?, {name}, {name}_suppressed FROM {ROWS} "
+                f"WHERE {name} IS NOT NULL OR {name}_suppressed"
             )
+            params += [column.name]
         else:
-            con.execute(
-                f"INSERT INTO {CELLS} SELECT _row_id, ?, {name}, {name} < ? FROM {ROWS} "
-                f"WHERE {name} IS NOT NULL",
-                [column.name, threshold],
+            selects.append(
+                f"SELECT _row_id, ?, {name}, {name} < ? FROM {ROWS} WHERE {name} IS NOT NULL"
             )
+            params += [column.name, threshold]
+    if selects:
+        con.execute(f"INSERT INTO {CELLS} " + " UNION ALL ".join(selects), params)
 
 
 def build_equations(con: duckdb.DuckDBPyConnection, declaration: MartDeclaration) -> int:
@@ -75,26 +77,35 @@ def build_equations(con: duckdb.DuckDBPyConnection, declaration: MartDeclaration
         "(eq VARCHAR, _row_id BIGINT, col VARCHAR, total BOOLEAN)"
     )
     dims = declaration.columns_with("dimension")
-    counts = declaration.columns_with("count")
+    counts = [c.name for c in declaration.columns_with("count")]
+    if not counts:
+        return 0
+    # one statement per dimension for all count columns, one for every sum (one each cost more)
     for dim in dims:
         if not dim.additive:
             continue
         others = [identifier(o.name) for o in dims if o.name != dim.name]
         group = f"dense_rank() OVER (ORDER BY {', '.join(others)})" if others else "0"
-        for count in counts:
-            con.execute(
-                f"INSERT INTO {MEMBERS} SELECT ? || ({group})::VARCHAR, _row_id, ?, "
-                f"coalesce({identifier(dim.name)}::VARCHAR = ?, false) FROM {ROWS}",
-                [f"{dim.name}|{count.name}|", count.name, dim.total],
-            )
+        con.execute(
+            f"INSERT INTO {MEMBERS} SELECT ? || c.col || '|' || ({group})::VARCHAR, _row_id, "
+            f"c.col, coalesce({identifier(dim.name)}::VARCHAR = ?, false) "
+            f"FROM {ROWS}, (SELECT unnest(?::VARCHAR[]) AS col) c",
+            [f"{dim.name}|", dim.total, counts],
+        )
         if dim.total is not None and dim.total_in:
             _join_moved_total(con, declaration, dim.name, dim.total, dim.total_in)
-    for count in counts:
-        for member in (count.name, *count.sum_of):
-            con.execute(
-                f"INSERT INTO {MEMBERS} SELECT ? || _row_id::VARCHAR, _row_id, ?, ? FROM {ROWS}",
-                [f"sum|{count.name}|", member, member == count.name],
-            )
+    sums = [
+        (f"sum|{count.name}|", member, member == count.name)
+        for count in declaration.columns_with("count")
+        for member in (count.name, *count.sum_of)
+    ]
+    eqs, members, totals = (list(x) for x in zip(*sums, strict=True))
+    con.execute(
+        f"INSERT INTO {MEMBERS} SELECT s.eq || _row_id::VARCHAR, _row_id, s.col, s.total "
+        f"FROM {ROWS}, (SELECT unnest(?::VARCHAR[]) AS eq, unnest(?::VARCHAR[]) AS col, "
+        "unnest(?::BOOLEAN[]) AS total) s",
+        [eqs, members, totals],
+    )
     return con.execute(f"SELECT count(DISTINCT eq) FROM {MEMBERS}").fetchone()[0]
 
 
