@@ -48,6 +48,7 @@ import math
 import time
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from importlib.metadata import version
 from pathlib import Path
@@ -70,6 +71,8 @@ BATCH = 8
 """Objectives optimized together in one program, each over its own copy of the system."""
 MARGIN = 0.25
 """How far past what makes a range wide a push aims (solver round-off stays clear of it)."""
+SOLVERS = 2
+"""Systems solved at once (threads): HiGHS releases the GIL, so a second core is used."""
 HIGHS = {"presolve": False}
 """HiGHS's presolve cost more than it saved on these programs (a third of the audit's CPU)."""
 VERSION = hashlib.sha256(Path(__file__).read_bytes() + version("scipy").encode()).hexdigest()
@@ -529,20 +532,31 @@ class GroupAudit:
                 if _too_narrow(constant, constant, threshold):
                     narrow.append((i, constant, constant))  # shown exactly
         x_true = np.array(truth)
+        systems = []  # (digest, objectives' positions, constraints and objectives)
         for root, wanted in objectives_of.items():
             rows = constraints_of.get(root, [])
-            if not rows:
-                continue  # unconstrained: anything from 0 up
-            report.systems += 1
-            system = [linear[i] for i in rows], [objectives[i] for i in wanted]
-            digest = system_digest(*system, x_true, threshold, self.digest_key)
-            answer = self.known.get(digest)
-            if answer is None:
-                found = _solve(*system, x_true, threshold)
-                report.programs += found.programs
-                answer = found.narrow
+            if rows:  # else unconstrained: anything from 0 up
+                system = [linear[i] for i in rows], [objectives[i] for i in wanted]
+                digest = system_digest(*system, x_true, threshold, self.digest_key)
+                systems.append((digest, wanted, system))
+        report.systems = len(systems)
+        unknown = [(d, s) for d, _, s in systems if d not in self.known]
+        # two at a time: HiGHS releases the GIL while it solves, and the second core is idle
+        with ThreadPoolExecutor(max_workers=SOLVERS) as pool:
+            found = dict(
+                zip(
+                    (d for d, _ in unknown),
+                    pool.map(lambda u: _solve(*u[1], x_true, threshold), unknown),
+                    strict=True,
+                )
+            )
+        for digest, wanted, _ in systems:
+            if digest in found:
+                report.programs += found[digest].programs
+                answer = found[digest].narrow
             else:
                 report.reused += 1
+                answer = self.known[digest]
             report.solved[digest] = list(answer)
             narrow += [(wanted[j], lo, hi) for j, lo, hi in answer]
         touching: dict[Cell, list[int]] = defaultdict(list)
