@@ -541,6 +541,8 @@ class GroupAudit:
                 systems.append((digest, wanted, system))
         report.systems = len(systems)
         unknown = [(d, s) for d, _, s in systems if d not in self.known]
+        if unknown:
+            _import_solver()
         # two at a time: HiGHS releases the GIL while it solves, and the second core is idle
         with ThreadPoolExecutor(max_workers=SOLVERS) as pool:
             found = dict(
@@ -722,6 +724,13 @@ def system_digest(
     for terms, offset in objectives:
         put([(index[v], float(a)) for v, a in terms.items()], float(offset))
     return digest.hexdigest()
+
+
+def _import_solver() -> None:
+    """Import what ``_solve`` imports on this thread, before systems are solved on others: a
+    module that two threads import at once can be seen half initialized."""
+    import scipy.optimize  # noqa: F401
+    import scipy.sparse  # noqa: F401
 
 
 def _solve(
