@@ -54,9 +54,11 @@ class KeySpec:
 @dataclass(frozen=True)
 class KeyScope:
     """A night's scope (``scope.py``): the keys whose records are re-keyed (TEMP, column
-    ``k``) and the new records that join a kept key (TEMP, the memory's columns)."""
+    ``k``), the memory's rows of those keys (TEMP) and the new records that join a kept key
+    (TEMP, the memory's columns)."""
 
     keys: str
+    keyed: str
     joining: str
 
 
@@ -107,13 +109,13 @@ def persist_keys(
     clusters = identifier(clusters)
     key = identifier(spec.key)
     ident = ", ".join(identifier(c) for c in spec.identity)
-    keyed = f"{memory} WHERE {key} IN (SELECT k FROM {scope.keys})" if scope else memory
+    keyed = identifier(scope.keyed) if scope else memory  # the rows whose keys are redrawn
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE lk_overlap AS
         WITH key_size AS (SELECT {key} AS k, count(*) AS key_records FROM {keyed} GROUP BY 1)
         SELECT c.cluster, p.{key} AS k, count(*) AS n, any_value(s.key_records) AS key_records
-        FROM {clusters} c JOIN {memory} p USING ({ident})
+        FROM {clusters} c JOIN {keyed} p USING ({ident})
         JOIN key_size s ON s.k = p.{key}
         GROUP BY c.cluster, p.{key}
         """
@@ -234,9 +236,14 @@ def _issue_new_keys(con: duckdb.DuckDBPyConnection, spec: KeySpec, clusters: str
         """
     )
     key = identifier(spec.key)
+    # The memory and the changes are read only where they meet a drawn key: the few drawn
+    # keys are the join's hash side, not the millions of keys already given.
     used = (
-        f"SELECT k FROM lk_assigned UNION SELECT {key} FROM {qualified(spec.memory)} "
-        f"UNION SELECT old_{key} FROM {qualified(spec.changes)}"
+        f"SELECT k FROM lk_assigned UNION ALL "
+        f"SELECT m.{key} FROM {qualified(spec.memory)} m "
+        f"SEMI JOIN lk_new_keys n ON n.k = m.{key} UNION ALL "
+        f"SELECT c.old_{key} FROM {qualified(spec.changes)} c "
+        f"SEMI JOIN lk_new_keys n ON n.k = c.old_{key}"
     )
     for salt in range(10):
         drawn = {"prefix": spec.prefix}

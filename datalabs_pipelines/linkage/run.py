@@ -38,6 +38,7 @@ from datalabs_pipelines.linkage.reestimate import Outcome, reestimate
 from datalabs_pipelines.linkage.review import write_review
 from datalabs_pipelines.linkage.scope import (
     JOINING,
+    KEYED,
     KEYS,
     RECORD_PROFILES,
     Scope,
@@ -217,7 +218,7 @@ def link(
             entity.key_spec,
             CLUSTERS,
             run_id,
-            KeyScope(KEYS, JOINING) if scope else None,
+            KeyScope(KEYS, KEYED, JOINING) if scope else None,
             (lambda c: mark_keyed(c, kept)) if kept else None,
         )
         if entity.matches:

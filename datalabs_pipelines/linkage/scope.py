@@ -34,10 +34,11 @@ from datalabs_pipelines.warehouse import identifier, qualified
 
 NODES = "lk_scope_nodes"  # TEMP (cluster0): the deterministic clusters in scope
 KEYS = "lk_scope_keys"  # TEMP (k): the keys their records carried
+KEYED = "lk_scope_keyed"  # TEMP: the key memory's rows of those keys
 RECORD_PROFILES = "lk_scope_record_profile"  # TEMP: lk_record_profile within the scope
 JOINING = "lk_joining"  # TEMP: new records outside it, as the key memory holds them
 ARRIVALS = "lk_arrival_clusters"  # TEMP (cluster0, held, kept): the clusters new records join
-TEMP_TABLES = ("lk_dirty_profiles", ARRIVALS, NODES, KEYS, RECORD_PROFILES, JOINING)
+TEMP_TABLES = ("lk_dirty_profiles", ARRIVALS, NODES, KEYS, KEYED, RECORD_PROFILES, JOINING)
 IDENTITY = ("source_extract", "record_id")
 
 
@@ -52,8 +53,9 @@ class Scope:
 def clustering_scope(
     con: duckdb.DuckDBPyConnection, spec: KeySpec, unique_id: str, carried: Mapping[str, str]
 ) -> Scope | None:
-    """TEMP ``lk_scope_nodes``, ``lk_scope_keys``, ``lk_scope_record_profile`` and
-    ``lk_joining`` (the key memory's columns); None when a check fails (then cluster all)."""
+    """TEMP ``lk_scope_nodes``, ``lk_scope_keys``, ``lk_scope_keyed``,
+    ``lk_scope_record_profile`` and ``lk_joining`` (the key memory's columns); None when a
+    check fails (then cluster all)."""
     if spec.identity != IDENTITY or spec.remember_retired:
         raise ValueError("a clustering scope serves a memory of records, replaced each run")
     memory, key, uid = qualified(spec.memory), identifier(spec.key), identifier(unique_id)
@@ -105,12 +107,17 @@ def clustering_scope(
         ) USING (source_extract, record_id)
         """
     )
+    # the memory's rows of those keys, read once here: the scope's edge, its checks and the
+    # keys' inheritance all need them, and the memory holds every kept record
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {KEYED} AS SELECT m.* FROM {memory} m "
+        f"SEMI JOIN {KEYS} s ON s.k = m.{key}"
+    )
     con.execute(
         f"""
         INSERT INTO {NODES}
-        SELECT DISTINCT cluster0 FROM {RECORD_PROFILE} SEMI JOIN (
-            SELECT source_extract, record_id FROM {memory} WHERE {key} IN (SELECT k FROM {KEYS})
-        ) USING (source_extract, record_id)
+        SELECT DISTINCT cluster0 FROM {RECORD_PROFILE}
+        SEMI JOIN {KEYED} USING (source_extract, record_id)
         EXCEPT SELECT cluster0 FROM {NODES}
         """
     )
@@ -129,7 +136,7 @@ def clustering_scope(
         WHERE r.lk_new AND r.cluster0 NOT IN (SELECT cluster0 FROM {NODES})
         """
     )
-    if not _holds(con, memory, key, uid):
+    if not _holds(con, key, uid):
         return None
     return Scope(
         records=con.execute(f"SELECT count(*) FROM {RECORD_PROFILES}").fetchone()[0],
@@ -137,7 +144,7 @@ def clustering_scope(
     )
 
 
-def _holds(con: duckdb.DuckDBPyConnection, memory: str, key: str, uid: str) -> bool:
+def _holds(con: duckdb.DuckDBPyConnection, key: str, uid: str) -> bool:
     """No linked pair crosses the scope's edge, every record of a key in scope is in it, and
     each joining record found its cluster's key."""
     inside = (
@@ -149,9 +156,8 @@ def _holds(con: duckdb.DuckDBPyConnection, memory: str, key: str, uid: str) -> b
         SELECT
             (SELECT count(*) FROM {DECISIONS} WHERE decision = 'linked'
              AND (CAST(id_l AS VARCHAR) IN {inside}) <> (CAST(id_r AS VARCHAR) IN {inside})),
-            (SELECT count(*) FROM {memory} m
-             ANTI JOIN {RECORD_PROFILES} USING (source_extract, record_id)
-             WHERE m.{key} IN (SELECT k FROM {KEYS})),
+            (SELECT count(*) FROM {KEYED} ANTI JOIN {RECORD_PROFILES}
+             USING (source_extract, record_id)),
             (SELECT count(*) FROM {JOINING} WHERE {key} IS NULL)
         """
     ).fetchone()
