@@ -78,11 +78,10 @@ def build_fact(
     """Build (whole, or the changed slices), check and, when no blocking check failed,
     promote."""
     build_role_views(con, contracts, fact.roles)
-    incremental.write_inputs(con, fact)
-    # over every source record, before the views are narrowed to the changed slices
-    linked = run_checks(con, fact, "", incremental.INPUTS, names={SOURCE_RECORDS_LINKED})
+    incremental.define_inputs(con, fact)
     tables = [fact_table(fact)]
     if not fact.recompute_by:
+        linked = _linked(con, fact, incremental.INPUTS)
         build_candidate(con, fact)
         result = FactBuild(_check(con, fact, linked))
     else:
@@ -91,10 +90,15 @@ def build_fact(
         changed = slices = None
         if plan.mode == incremental.INCREMENTAL:
             changed, slices = incremental.find_changes(con, fact)
+            # every source record (the ledger with tonight's changes), before the views are
+            # narrowed to the changed slices
+            linked = _linked(con, fact, incremental.CURRENT)
             incremental.narrow_role_views(con, fact)
         with uncompressed(con, when=plan.mode == incremental.INCREMENTAL):  # slices: inserted
             build_candidate(con, fact)
             incremental.write_ledger_candidate(con, fact, plan.mode)
+        if plan.mode == incremental.FULL:  # every source record: the whole ledger written
+            linked = _linked(con, fact, qualified(candidate(incremental.ledger_table(fact))))
         result = FactBuild(_check(con, fact, linked), plan.mode, plan.reason, changed, slices)
     if not result.promoted:
         reject(con, tables, leave_empty=False)
@@ -111,6 +115,13 @@ def build_fact(
     return result
 
 
+def _linked(
+    con: duckdb.DuckDBPyConnection, fact: FactDeclaration, inputs: str
+) -> list[CheckOutcome]:
+    """The linkage check over ``inputs``: every source record's ledger row."""
+    return run_checks(con, fact, "", inputs, names={SOURCE_RECORDS_LINKED})
+
+
 def _check(
     con: duckdb.DuckDBPyConnection, fact: FactDeclaration, linked: list[CheckOutcome]
 ) -> list[CheckOutcome]:
@@ -118,4 +129,4 @@ def _check(
     columns, so rows of two slices never share a key), then the linkage check."""
     table = qualified(candidate(fact_table(fact)))
     grain = {n for n, _, _ in check_names(fact)} - {SOURCE_RECORDS_LINKED}
-    return [*run_checks(con, fact, table, incremental.INPUTS, names=grain), *linked]
+    return [*run_checks(con, fact, table, "", names=grain), *linked]

@@ -71,6 +71,8 @@ def unlinked_records(con: duckdb.DuckDBPyConnection, inputs: str) -> Found:
     build's role views left-joined to ``integrated.person_keys``) without one."""
     missing = f"SELECT source_extract, record_id FROM {inputs} WHERE person_key IS NULL"
     total = con.execute(f"SELECT count(*) FROM ({missing})").fetchone()[0]
+    if not total:  # ``inputs`` may be a view over millions of records: read it once
+        return 0, []
     cursor = con.execute(missing + f" ORDER BY ALL LIMIT {SAMPLES}")
     return total, [{"source_extract": a, "record_id": b} for a, b in cursor.fetchall()]
 
@@ -83,7 +85,7 @@ def run_checks(
     names: Collection[str] | None = None,
 ) -> list[CheckOutcome]:
     """The fact's checks (those in ``names`` when given), in ``check_names`` order: the grain
-    checks on ``table``, the linkage check on ``inputs`` (``incremental.write_inputs``)."""
+    checks on ``table``, the linkage check on ``inputs`` (``incremental.define_inputs``)."""
     outcomes = []
     for name, blocking, description in check_names(fact):
         if names is not None and name not in names:

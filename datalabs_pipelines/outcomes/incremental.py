@@ -33,7 +33,8 @@ from datalabs_pipelines.warehouse import identifier, literal, qualified, table_e
 # bump when the ledger's shape or what it records changes: every fact is then rebuilt whole
 MECHANISM_VERSION = "1"
 RECORD = ("role", "source_extract", "record_id")
-INPUTS = "fact_inputs"  # temporary tables of one build
+INPUTS = "fact_inputs"  # temporary views and tables of one build
+CURRENT = "fact_inputs_now"
 CHANGED = "fact_changed"
 CHANGED_RECORDS = "fact_changed_records"
 SLICES = "fact_slices"
@@ -79,10 +80,12 @@ def fingerprint(fact: FactDeclaration) -> str:
     return hashlib.sha256(b"\x1f".join(parts)).hexdigest()[:16]
 
 
-def write_inputs(con: duckdb.DuckDBPyConnection, fact: FactDeclaration) -> None:
-    """Temporary ``fact_inputs``: the ledger's rows for the records there are now, every fact's
-    (role views joined to ``integrated.person_keys`` as the fact's SQL joins them; a record
-    with no person key has none here, and is what the linkage check reports)."""
+def define_inputs(con: duckdb.DuckDBPyConnection, fact: FactDeclaration) -> None:
+    """Temporary view ``fact_inputs``: the ledger's rows for the records there are now, every
+    fact's (role views joined to ``integrated.person_keys`` as the fact's SQL joins them; a
+    record with no person key has none here, and is what the linkage check reports). A view,
+    not a table: a night reads it once, to compare it with the ledger, and writing millions of
+    rows of which a few change cost more than the comparison."""
     columns = ledger_columns(fact)
     built_with = literal(fingerprint(fact))
     selects = []
@@ -99,7 +102,7 @@ def write_inputs(con: duckdb.DuckDBPyConnection, fact: FactDeclaration) -> None:
             f"FROM role_{identifier(role)} r LEFT JOIN {qualified(PERSON_KEYS)} k "
             "USING (source_extract, record_id)"
         )
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {INPUTS} AS " + " UNION ALL ".join(selects))
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {INPUTS} AS " + " UNION ALL ".join(selects))
 
 
 def plan(con: duckdb.DuckDBPyConnection, fact: FactDeclaration, full_rebuild: bool) -> Plan:
@@ -121,10 +124,12 @@ def plan(con: duckdb.DuckDBPyConnection, fact: FactDeclaration, full_rebuild: bo
 
 def find_changes(con: duckdb.DuckDBPyConnection, fact: FactDeclaration) -> tuple[int, int]:
     """Temporary tables of the records that differ from the ledger (``fact_changed_records``,
-    by id) and of the slices they touch, before and after (``fact_slices``); returns (records
-    changed, slices). One outer join of the inputs with the ledger on the record id."""
+    by id) and of the slices they touch, before and after (``fact_slices``), and the view of
+    today's inputs read from the ledger and those changes (``fact_inputs_now``); returns
+    (records changed, slices). One outer join of the inputs with the ledger on the record
+    id."""
     ledger = qualified(ledger_table(fact))
-    compared = ["person_key", *(c for c in fact.recompute_by if c != "person_key"), "row_hash"]
+    compared = _compared(fact)
     differs = " OR ".join(f"i.{identifier(c)} IS DISTINCT FROM l.{identifier(c)}" for c in compared)
     sides = ", ".join(
         f"{side}.{identifier(c)} AS {age}_{identifier(c)}"
@@ -149,10 +154,36 @@ def find_changes(con: duckdb.DuckDBPyConnection, fact: FactDeclaration) -> tuple
         f"SELECT {side['new']} FROM {CHANGED} WHERE new_row_hash IS NOT NULL UNION "
         f"SELECT {side['old']} FROM {CHANGED} WHERE old_row_hash IS NOT NULL"
     )
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {CURRENT} AS {_current_rows(fact)}")
     return (
         con.execute(f"SELECT count(*) FROM {CHANGED_RECORDS}").fetchone()[0],
         con.execute(f"SELECT count(*) FROM {SLICES}").fetchone()[0],
     )
+
+
+def _current_rows(fact: FactDeclaration, within: str = "") -> str:
+    """Today's inputs from the ledger and the night's changes (SQL); ``within``: a join on
+    alias ``i`` that narrows both sides before the ledger's side meets the changes."""
+    columns = ", ".join(map(identifier, ledger_columns(fact)))
+    return (
+        f"SELECT {columns} FROM {qualified(ledger_table(fact))} i {within} "
+        f"ANTI JOIN {CHANGED_RECORDS} USING ({', '.join(RECORD)}) "
+        f"UNION ALL SELECT {columns} FROM ({_changed_rows(fact)}) i {within}"
+    )
+
+
+def _changed_rows(fact: FactDeclaration) -> str:
+    """The changed records' rows of the ledger as they are now (a gone record has none)."""
+    now = ", ".join(f"new_{identifier(c)} AS {identifier(c)}" for c in _compared(fact))
+    return (
+        f"SELECT {', '.join(RECORD)}, {now}, {literal(fingerprint(fact))} AS built_with "
+        f"FROM {CHANGED} WHERE new_row_hash IS NOT NULL"
+    )
+
+
+def _compared(fact: FactDeclaration) -> list[str]:
+    """The ledger's columns that tell a changed record, in the ledger's order."""
+    return ["person_key", *(c for c in fact.recompute_by if c != "person_key"), "row_hash"]
 
 
 def narrow_role_views(con: duckdb.DuckDBPyConnection, fact: FactDeclaration) -> None:
@@ -161,9 +192,9 @@ def narrow_role_views(con: duckdb.DuckDBPyConnection, fact: FactDeclaration) -> 
     match = " AND ".join(
         f"s.{identifier(c)} IS NOT DISTINCT FROM i.{identifier(c)}" for c in fact.recompute_by
     )
+    records = _current_rows(fact, f"SEMI JOIN {SLICES} s ON {match}")
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {SCOPE} AS SELECT i.role, i.source_extract, i.record_id "
-        f"FROM {INPUTS} i SEMI JOIN {SLICES} s ON {match}"
+        f"CREATE OR REPLACE TEMP TABLE {SCOPE} AS SELECT {', '.join(RECORD)} FROM ({records})"
     )
     for role in fact.roles:
         scoped = f"fact_scope_{identifier(role)}"
@@ -180,11 +211,5 @@ def write_ledger_candidate(
     con: duckdb.DuckDBPyConnection, fact: FactDeclaration, mode: str
 ) -> None:
     """``<fact>_inputs__candidate``: every input (full) or the changed records' new rows."""
-    rows = (
-        f"FROM {INPUTS}"
-        if mode == FULL
-        else f"FROM {INPUTS} SEMI JOIN {CHANGED_RECORDS} USING ({', '.join(RECORD)})"
-    )
-    con.execute(
-        f"CREATE OR REPLACE TABLE {qualified(candidate(ledger_table(fact)))} AS SELECT * {rows}"
-    )
+    rows = f"SELECT * FROM {INPUTS}" if mode == FULL else _changed_rows(fact)
+    con.execute(f"CREATE OR REPLACE TABLE {qualified(candidate(ledger_table(fact)))} AS {rows}")

@@ -20,7 +20,7 @@ from datalabs_pipelines.contracts.roles import build_role_views
 from datalabs_pipelines.linkage.person_keys import ensure_person_keys
 from datalabs_pipelines.outcomes import incremental
 from datalabs_pipelines.outcomes.build import build_candidate, build_fact
-from datalabs_pipelines.outcomes.checks import END_NOT_BEFORE_START
+from datalabs_pipelines.outcomes.checks import END_NOT_BEFORE_START, SOURCE_RECORDS_LINKED
 from datalabs_pipelines.outcomes.facts import all_facts
 
 FACTS = {f.name: f for f in all_facts()}
@@ -110,11 +110,13 @@ def whole(con, name: str) -> list[tuple]:
 
 
 def night(con, name: str):
-    """Build incrementally; check the result against a whole rebuild."""
+    """Build incrementally; check the result and its ledger against a whole rebuild."""
     built = build_fact(con, FACTS[name], CONTRACTS)
     assert built.promoted
     assert built.mode == incremental.INCREMENTAL, built.reason
     assert contents(con, f"integrated.{name}") == whole(con, name)
+    incremental.define_inputs(con, FACTS[name])  # over the whole role views again
+    assert contents(con, f"integrated.{name}_inputs") == contents(con, incremental.INPUTS)
     return built
 
 
@@ -261,3 +263,19 @@ def test_a_failing_slice_keeps_the_live_table_and_its_ledger(cohort):
     con.execute("UPDATE staging.snap_enrollment SET spell_end = DATE '2023-06-01' "
                 "WHERE record_id = 's9:1'")  # fmt: skip
     assert night(con, "benefit_spells").records_changed == 1
+
+
+def test_a_night_reports_every_record_without_a_person_key(cohort):
+    """The linkage check reads the ledger with the night's changes: a new record without a key
+    and a kept one that lost its key are both reported, as a whole build reports them."""
+    con, _ = cohort
+    fact = FACTS["employment_quarters"]
+    build_fact(con, fact, CONTRACTS)
+    con.execute("INSERT INTO staging.ui_wages VALUES ('w9:1', 2023, 2, '444', NULL, 5, NULL)")
+    con.execute("DELETE FROM integrated.person_keys WHERE record_id = 'w1:1'")
+    built = night(con, "employment_quarters")
+    linked = next(o for o in built.outcomes if o.name == SOURCE_RECORDS_LINKED)
+    whole_build = build_fact(con, fact, CONTRACTS, full_rebuild=True)
+    assert linked == next(o for o in whole_build.outcomes if o.name == SOURCE_RECORDS_LINKED)
+    assert (linked.passed, linked.unexpected) == (False, 2)
+    assert [s["record_id"] for s in linked.samples] == ["w1:1", "w9:1"]
