@@ -39,27 +39,32 @@ PERSONS = [f"P{i}" for i in range(12)]
 
 @pytest.fixture
 def cohort():
-    """Four delivered wage quarters of 12 people and two SNAP/TANF deliveries, each record
-    linked; random but seeded, so every run sees the same cohort."""
-    rng = random.Random(20)
     with duckdb.connect() as con:
-        con.execute("CREATE SCHEMA staging")
-        con.execute("CREATE SCHEMA integrated")
-        con.execute(f"CREATE TABLE staging.ui_wages ({WAGES})")
-        for extract in PROGRAMS:
-            con.execute(f"CREATE TABLE staging.{extract} ({PROGRAM})")
-        con.execute(
-            "CREATE TABLE staging.ui_claims (record_id VARCHAR, claim_id VARCHAR, "
-            "county_fips VARCHAR, dob_year INTEGER, claim_filed_date DATE, benefit_end_date DATE, "
-            "weekly_benefit_amount DECIMAL(18,2), last_employer_fein VARCHAR)"
-        )
-        ensure_person_keys(con)
-        for quarter in range(1, 5):
-            wage_quarter(con, rng, f"w{quarter}", 2023, quarter)
-        for delivery in ("s1", "s2"):
-            benefit_delivery(con, rng, "snap_enrollment", delivery)
-        benefit_delivery(con, rng, "tanf_enrollment", "t1")
-        yield con, rng
+        yield con, fill_cohort(con)
+
+
+def fill_cohort(con: duckdb.DuckDBPyConnection) -> random.Random:
+    """Four delivered wage quarters of 12 people and two SNAP/TANF deliveries, each record
+    linked; random but seeded, so every run sees the same cohort. Returns the generator, for
+    the nights' deliveries."""
+    rng = random.Random(20)
+    con.execute("CREATE SCHEMA IF NOT EXISTS staging")
+    con.execute("CREATE SCHEMA IF NOT EXISTS integrated")
+    con.execute(f"CREATE TABLE staging.ui_wages ({WAGES})")
+    for extract in PROGRAMS:
+        con.execute(f"CREATE TABLE staging.{extract} ({PROGRAM})")
+    con.execute(
+        "CREATE TABLE staging.ui_claims (record_id VARCHAR, claim_id VARCHAR, "
+        "county_fips VARCHAR, dob_year INTEGER, claim_filed_date DATE, benefit_end_date DATE, "
+        "weekly_benefit_amount DECIMAL(18,2), last_employer_fein VARCHAR)"
+    )
+    ensure_person_keys(con)
+    for quarter in range(1, 5):
+        wage_quarter(con, rng, f"w{quarter}", 2023, quarter)
+    for delivery in ("s1", "s2"):
+        benefit_delivery(con, rng, "snap_enrollment", delivery)
+    benefit_delivery(con, rng, "tanf_enrollment", "t1")
+    return rng
 
 
 def link(con, extract: str, record_id: str, person: str) -> None:

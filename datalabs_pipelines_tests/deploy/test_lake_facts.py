@@ -1,0 +1,37 @@
+"""An integrated fact built night by night on the production backend (DuckLake on a real
+PostgreSQL catalog) equals a whole rebuild, as on the embedded file."""
+
+from __future__ import annotations
+
+from datalabs_pipelines.deploy import lake
+from datalabs_pipelines.outcomes import incremental
+from datalabs_pipelines.outcomes.build import build_fact
+from datalabs_pipelines_tests.outcomes.test_incremental_facts import (
+    CONTRACTS,
+    FACTS,
+    fill_cohort,
+    night,
+    wage_quarter,
+)
+
+
+def test_a_fact_night_on_the_lake_equals_a_whole_rebuild(postgres, tmp_path, monkeypatch):
+    postgres.create_database("facts")
+    monkeypatch.setenv(lake.BACKEND_VARIABLE, "ducklake")
+    monkeypatch.setenv(lake.CATALOG_VARIABLE, postgres.dsn("facts"))
+    monkeypatch.setenv(lake.DATA_PATH_VARIABLE, str(tmp_path / "data"))
+    settings = lake.lake_settings()
+    lake.prepare_lake(settings, ("staging", "integrated"))
+    con = lake.connect(settings.database, {})
+    try:
+        rng = fill_cohort(con)
+        for name in ("employment_quarters", "benefit_spells"):
+            assert build_fact(con, FACTS[name], CONTRACTS).mode == incremental.FULL
+        wage_quarter(con, rng, "w5", 2024, 1)
+        con.execute("UPDATE staging.ui_wages SET wages = wages + 1 WHERE record_id = 'w2:1'")
+        con.execute("DELETE FROM staging.ui_wages WHERE record_id = 'w3:1'")
+        con.execute("UPDATE integrated.person_keys SET person_key = 'P4' WHERE person_key = 'P5'")
+        assert night(con, "employment_quarters").records_changed > 0
+        assert night(con, "benefit_spells").records_changed > 0
+    finally:
+        con.close()
