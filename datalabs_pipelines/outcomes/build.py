@@ -78,7 +78,7 @@ def build_fact(
     """Build (whole, or the changed slices), check and, when no blocking check failed,
     promote."""
     build_role_views(con, contracts, fact.roles)
-    incremental.define_inputs(con, fact)
+    incremental.define_inputs(con, fact, contracts)
     tables = [fact_table(fact)]
     if not fact.recompute_by:
         linked = _linked(con, fact, incremental.INPUTS)

@@ -19,12 +19,15 @@ another declaration, SQL or code (``fingerprint``), or when the run asks for it.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
 from datalabs_pipelines.candidates import Table, candidate
+from datalabs_pipelines.contracts.model import Contract
+from datalabs_pipelines.contracts.roles import filling
 from datalabs_pipelines.linkage.person_keys import PERSON_KEYS
 from datalabs_pipelines.outcomes.facts import FactDeclaration
 from datalabs_pipelines.sql_macros import SQL_MACROS
@@ -80,12 +83,16 @@ def fingerprint(fact: FactDeclaration) -> str:
     return hashlib.sha256(b"\x1f".join(parts)).hexdigest()[:16]
 
 
-def define_inputs(con: duckdb.DuckDBPyConnection, fact: FactDeclaration) -> None:
+def define_inputs(
+    con: duckdb.DuckDBPyConnection, fact: FactDeclaration, contracts: Sequence[Contract]
+) -> None:
     """Temporary view ``fact_inputs``: the ledger's rows for the records there are now, every
     fact's (role views joined to ``integrated.person_keys`` as the fact's SQL joins them; a
     record with no person key has none here, and is what the linkage check reports). A view,
     not a table: a night reads it once, to compare it with the ledger, and writing millions of
-    rows of which a few change cost more than the comparison."""
+    rows of which a few change cost more than the comparison. Each role reads the person keys
+    of its own extracts (``contracts`` filling it) only: the join's hash side is then theirs,
+    not every extract's."""
     columns = ledger_columns(fact)
     built_with = literal(fingerprint(fact))
     selects = []
@@ -99,10 +106,18 @@ def define_inputs(con: duckdb.DuckDBPyConnection, fact: FactDeclaration) -> None
             f"SELECT {literal(role)} AS role, r.source_extract, r.record_id, k.person_key"
             + (f", {values}" if values else "")
             + f", hash(r) AS row_hash, {built_with} AS built_with "
-            f"FROM role_{identifier(role)} r LEFT JOIN {qualified(PERSON_KEYS)} k "
+            f"FROM role_{identifier(role)} r LEFT JOIN {_person_keys_of(contracts, role)} k "
             "USING (source_extract, record_id)"
         )
     con.execute(f"CREATE OR REPLACE TEMP VIEW {INPUTS} AS " + " UNION ALL ".join(selects))
+
+
+def _person_keys_of(contracts: Sequence[Contract], role: str) -> str:
+    """``integrated.person_keys`` narrowed to the extracts filling ``role`` (SQL)."""
+    extracts = ", ".join(literal(c.name) for c in filling(contracts, role))
+    if not extracts:  # no contract fills it: its view is empty
+        return qualified(PERSON_KEYS)
+    return f"(SELECT * FROM {qualified(PERSON_KEYS)} WHERE source_extract IN ({extracts}))"
 
 
 def plan(con: duckdb.DuckDBPyConnection, fact: FactDeclaration, full_rebuild: bool) -> Plan:

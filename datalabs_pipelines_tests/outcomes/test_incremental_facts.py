@@ -120,7 +120,7 @@ def night(con, name: str):
     assert built.promoted
     assert built.mode == incremental.INCREMENTAL, built.reason
     assert contents(con, f"integrated.{name}") == whole(con, name)
-    incremental.define_inputs(con, FACTS[name])  # over the whole role views again
+    incremental.define_inputs(con, FACTS[name], CONTRACTS)  # the whole role views again
     assert contents(con, f"integrated.{name}_inputs") == contents(con, incremental.INPUTS)
     return built
 
