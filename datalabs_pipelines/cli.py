@@ -247,9 +247,12 @@ def _suppression(args: argparse.Namespace) -> int:
 
 def _bench(args: argparse.Namespace) -> int:
     if args.incremental:
+        from datalabs_pipelines.bench.incremental import ARRIVING
         from datalabs_pipelines.bench.incremental import main as incremental
 
-        return incremental(args.scale, args.seed, progress=not args.quiet)
+        return incremental(
+            args.scale, args.seed, progress=not args.quiet, extracts=args.arriving or ARRIVING
+        )
     if args.parallel:
         from datalabs_pipelines.bench.parallel import main as parallel
 
@@ -385,6 +388,13 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="instead: build the sample without its newest wage and SNAP files, land them, "
         "let the daemon's sensor load them and launch nightly_job; compare with a full run",
+    )
+    bench.add_argument(
+        "--arriving",
+        nargs="+",
+        metavar="EXTRACT",
+        help="with --incremental: the extracts whose newest file arrives tonight instead of "
+        "ui_wages and snap_enrollment (e.g. payments ui_claims)",
     )
     bench.add_argument(
         "--backend",

@@ -17,6 +17,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sys
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -84,14 +86,27 @@ class Tonight:
         return all(r.status == dg.DagsterRunStatus.SUCCESS.value for r in runs)
 
 
-def arriving(landing: Path) -> list[Delivery]:
-    """The newest delivery of each extract in ``ARRIVING`` (name order: quarters and years)."""
-    found = deliveries(tuple(all_contracts()), landing)
+class NoNight(ValueError):
+    """The extracts asked for cannot make a night: unknown, or with no file in landing."""
+
+
+def arriving(landing: Path, extracts: Sequence[str] = ARRIVING) -> list[Delivery]:
+    """The newest delivery of each of ``extracts`` (name order: quarters and years); an
+    extract's only delivery makes a night on which its first file arrives.
+
+    ``NoNight`` for an extract no contract names or with no file in ``landing``."""
+    known = {c.name for c in all_contracts()}
+    unknown = sorted(set(extracts) - known)
+    if unknown:
+        raise NoNight(f"no contract names {', '.join(unknown)} (known: {', '.join(sorted(known))})")
     newest = {}
-    for delivery in found:
-        if delivery.contract.name in ARRIVING:
+    for delivery in deliveries(tuple(all_contracts()), landing):
+        if delivery.contract.name in extracts:
             newest[delivery.contract.name] = delivery  # name order: the last is the newest
-    return [newest[name] for name in ARRIVING if name in newest]
+    missing = [name for name in extracts if name not in newest]
+    if missing:
+        raise NoNight(f"no file in {landing} for {', '.join(missing)}")
+    return [newest[name] for name in dict.fromkeys(extracts)]
 
 
 def hold_back(paths: BenchPaths, files: list[Delivery]) -> dict[Path, Path]:
@@ -172,13 +187,16 @@ def snapshot_sums() -> dict[str, str]:
     return table_checksums(published) if published.exists() else {}
 
 
-def run_incremental(scale: float, seed: int, progress: bool = True) -> dict[str, Any]:
+def run_incremental(
+    scale: float, seed: int, progress: bool = True, extracts: Sequence[str] = ARRIVING
+) -> dict[str, Any]:
     """Everything `datalabs bench --incremental` measures, as a JSON-ready dict (also written
-    to ``data/bench/bench-<name>-incremental.json``)."""
+    to ``data/bench/bench-<name>-incremental[-<extracts>].json``): tonight, the newest file of
+    each of ``extracts`` arrives (by default a wage quarter and a SNAP year)."""
     paths = BenchPaths(scale, seed)
     generated = ensure_sample(paths, progress=progress)
     os.environ.update(paths.environment())
-    files = arriving(paths.landing)
+    files = arriving(paths.landing, extracts)
     held = hold_back(paths, files)
     try:
         fresh_warehouse(paths)
@@ -222,7 +240,8 @@ def run_incremental(scale: float, seed: int, progress: bool = True) -> dict[str,
         "person_clusters_against_rebuild": clusters,
         "loads": [asdict(r) for r in night.loads],
     }
-    out = paths.base / f"bench-{paths.name}-incremental.json"
+    named = "" if tuple(extracts) == ARRIVING else "-" + "-".join(extracts)
+    out = paths.base / f"bench-{paths.name}-incremental{named}.json"
     out.write_text(json.dumps(report, indent=2, default=str))
     return report
 
@@ -274,8 +293,12 @@ def format_incremental(report: dict[str, Any]) -> str:
     )
 
 
-def main(scale: float, seed: int, progress: bool = True) -> int:
-    report = run_incremental(scale, seed, progress)
+def main(scale: float, seed: int, progress: bool = True, extracts: Sequence[str] = ARRIVING) -> int:
+    try:
+        report = run_incremental(scale, seed, progress, extracts)
+    except NoNight as error:
+        print(f"datalabs bench --incremental: {error}", file=sys.stderr)
+        return 2
     print(format_incremental(report))
     ok = report["nights_before_ok"] and report["tonight_ok"] and report["full_ok"]
     return 0 if ok else 1

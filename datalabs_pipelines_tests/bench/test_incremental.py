@@ -4,10 +4,11 @@ landing them, tonight's total, and the checksums that compare tonight with a ful
 from __future__ import annotations
 
 import duckdb
+import pytest
 
 from datalabs_pipelines.bench.checksums import differing_tables, table_checksums
 from datalabs_pipelines.bench.daemon import DaemonLaunch, RunSpan
-from datalabs_pipelines.bench.incremental import Tonight, arriving, hold_back, land
+from datalabs_pipelines.bench.incremental import NoNight, Tonight, arriving, hold_back, land
 from datalabs_pipelines.bench.workspace import BenchPaths
 
 FILES = {
@@ -33,6 +34,20 @@ def test_the_newest_wage_and_snap_files_wait_outside_landing_and_come_back(tmp_p
     land(held)
     assert {str(p.relative_to(paths.landing)) for p in paths.landing.rglob("*.*")} == set(FILES)
     assert all((paths.landing / r).read_text() == text for r, text in FILES.items())
+
+
+def test_other_extracts_can_arrive_and_a_night_needs_a_file_of_each(tmp_path):
+    paths = BenchPaths(1, base=tmp_path)
+    for relative, text in FILES.items():
+        (paths.landing / relative).parent.mkdir(parents=True, exist_ok=True)
+        (paths.landing / relative).write_text(text)
+    # an extract's only file makes a night too: its first delivery arrives
+    files = arriving(paths.landing, ("ui_claims", "ui_wages"))
+    assert [d.name for d in files] == ["ui_claims_2025Q4.csv", "ui_wages_2025Q4.txt"]
+    with pytest.raises(NoNight, match="no contract names wages"):
+        arriving(paths.landing, ("wages",))
+    with pytest.raises(NoNight, match="no file in .* for payments"):
+        arriving(paths.landing, ("ui_wages", "payments"))
 
 
 def _span(status: str, created: float, ended: float | None) -> RunSpan:
