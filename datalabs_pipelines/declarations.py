@@ -22,7 +22,8 @@ from datalabs_pipelines.yaml_files import read_yaml
 IDENTIFIER = r"^[a-z][a-z0-9_]{0,62}$"
 # The DuckDB types a declaration may name: scalars, DECIMAL(p,s), and lists of them.
 SQL_TYPE = (
-    r"^(VARCHAR|BOOLEAN|DATE|TIMESTAMP|INTEGER|BIGINT|DOUBLE|DECIMAL\([0-9]{1,2}, ?[0-9]{1,2}\))"
+    r"^(VARCHAR|BOOLEAN|DATE|TIMESTAMP|INTEGER|BIGINT|UBIGINT|DOUBLE"
+    r"|DECIMAL\([0-9]{1,2}, ?[0-9]{1,2}\))"
     r"(\[\])?$"
 )
 

@@ -1,11 +1,13 @@
 """Certified spend facts: certifications in time, payments and awards on vendor keys, flags.
 
 Runs ``sql/macros.sql`` (the fiscal-year formula and what payments and awards share), then the
-SQL files in ``sql/``, each beside the YAML that declares its table, in dependency order, after
-``linkage`` built ``vendor_keys``.
+query of each SQL file in ``sql/`` into its table (declared by the YAML beside it), in
+dependency order, after ``linkage`` built ``vendor_keys``.
 The SQL reads roles (``role_payments``, ...), never an extract: the views are built here from
 the contracts. When nothing it reads changed since the last build (a night that brought wage
-or benefit files only), the tables stay as they are (``candidates.inputs_fingerprint``).
+or benefit files only), the tables stay as they are (``candidates.inputs_fingerprint``); when
+only payment lines changed (a payments night), the payments table is rebuilt for the lines that
+changed (``payment_lines``) and the others, small, whole.
 """
 
 from __future__ import annotations
@@ -19,6 +21,12 @@ from datalabs_pipelines.candidates import built_from, inputs_fingerprint, mark_b
 from datalabs_pipelines.contracts.model import Contract
 from datalabs_pipelines.contracts.roles import build_role_views
 from datalabs_pipelines.procurement.config import ProcurementConfig
+from datalabs_pipelines.procurement.payment_lines import (
+    LINES,
+    PAYMENTS,
+    rebuild_changed,
+    write_lines,
+)
 from datalabs_pipelines.procurement.reference import write_reference_tables
 from datalabs_pipelines.warehouse import table_exists
 
@@ -41,27 +49,42 @@ READ = (
     "integrated.procurement_programs",
     "integrated.procurement_parameters",
 )
-LAST = ("integrated", STEPS[-1][0])  # carries the fingerprint of the build's inputs
+SCHEMA = "integrated"
+LAST = (SCHEMA, STEPS[-1][0])  # carries the fingerprint of the build's inputs
+# PAYMENTS carries the fingerprint of every input but the payment lines
 
 
 def build_facts(
     con: duckdb.DuckDBPyConnection, config: ProcurementConfig, contracts: Sequence[Contract]
 ) -> bool:
     """Build the tables of ``STEPS`` unless their inputs are those of their last build;
-    return whether it ran."""
+    return whether it ran. When only payment lines changed, the payments table is rebuilt for
+    those lines alone (``payment_lines``)."""
     write_reference_tables(con, config, contracts)
     build_role_views(con, contracts, ROLES)
     sql = {name: (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8") for name, _ in STEPS}
     macros = (SQL_DIR / "macros.sql").read_text(encoding="utf-8")
-    fingerprint = inputs_fingerprint(
-        con, [*(f"role_{r}" for r in ROLES), *READ], [macros, *sql.values()]
-    )
+    others = [f"role_{r}" for r in ROLES if r != "payments"]
+    context = inputs_fingerprint(con, [*others, *READ], [macros, *sql.values()])
+    fingerprint = inputs_fingerprint(con, ["role_payments"], [context])
     built = all(table_exists(con, ("integrated", name)) for name, _ in STEPS)
     if built and built_from(con, LAST) == fingerprint:
         return False
+    by_lines = built and table_exists(con, LINES) and built_from(con, PAYMENTS) == context
     mark_built_from(con, LAST, None)
+    mark_built_from(con, PAYMENTS, None)
     con.execute(macros)
     for name, dated in STEPS:
-        con.execute(sql[name], {"fy_start": config.fiscal_year_start_month} if dated else None)
+        parameters = {"fy_start": config.fiscal_year_start_month} if dated else None
+        if (SCHEMA, name) == PAYMENTS and by_lines:
+            try:
+                rebuild_changed(con, sql[name], parameters)
+            finally:
+                build_role_views(con, contracts, ["payments"])
+            continue
+        con.execute(f"CREATE OR REPLACE TABLE {SCHEMA}.{name} AS\n{sql[name]}", parameters)
+        if (SCHEMA, name) == PAYMENTS:
+            write_lines(con)
+    mark_built_from(con, PAYMENTS, context)
     mark_built_from(con, LAST, fingerprint)
     return True

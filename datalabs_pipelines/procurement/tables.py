@@ -17,6 +17,7 @@ from datalabs_pipelines.linkage.review import review_columns
 from datalabs_pipelines.procurement.facts import SQL_DIR, STEPS
 from datalabs_pipelines.procurement.keys import ASSIGNMENT_DESCRIPTIONS, VENDOR_KEY_SPEC
 from datalabs_pipelines.procurement.linkage import REVIEW_FIELDS
+from datalabs_pipelines.procurement.payment_lines import LINES
 from datalabs_pipelines.procurement.sources import RECORDS_COLUMNS
 
 
@@ -131,5 +132,5 @@ def _table(declaration: ProcurementTable) -> Table:
 
 FACT_TABLES = tuple(
     _table(load_declaration(SQL_DIR / f"{name}.yaml", ProcurementTable))
-    for name in (*REFERENCE_TABLES, *(step for step, _ in STEPS))
+    for name in (*REFERENCE_TABLES, *(step for step, _ in STEPS), LINES[1])
 )

@@ -15,12 +15,16 @@ import duckdb
 import pytest
 import yaml
 
+from datalabs_pipelines.candidates import built_from, mark_built_from
 from datalabs_pipelines.contracts import load_contracts
 from datalabs_pipelines.contracts.loader import CONTRACTS_DIR
 from datalabs_pipelines.contracts.model import Contract
+from datalabs_pipelines.procurement import facts as facts_module
 from datalabs_pipelines.procurement.config import load_config
-from datalabs_pipelines.procurement.facts import build_facts
+from datalabs_pipelines.procurement.facts import LAST, build_facts
 from datalabs_pipelines.procurement.linkage import resolve_vendors
+from datalabs_pipelines.procurement.payment_lines import LINES, PAYMENTS
+from datalabs_pipelines.warehouse import qualified
 
 
 def _city_payments() -> Contract:
@@ -115,3 +119,76 @@ def test_unchanged_inputs_keep_the_tables_and_any_change_rebuilds_them(facts):
     assert build_facts(facts, config, contracts) is False
     later = config.model_copy(update={"fiscal_year_start_month": 10})
     assert build_facts(facts, later, contracts) is True
+
+
+def _rebuilt_whole(con) -> dict[str, list[tuple]]:
+    """The tables a whole build gives on the same inputs (the marks that allow a partial
+    build cleared)."""
+    for table in (PAYMENTS, LAST):
+        mark_built_from(con, table, None)
+    assert build_facts(con, load_config(), _contracts()) is True
+    return _tables(con)
+
+
+def _city(record_id: str, payment_id: str, paid: str, amount: float, voids: str | None) -> str:
+    voided = "NULL" if voids is None else f"'{voids}'"
+    return (
+        f"INSERT INTO staging.city_payments VALUES ('{record_id}', '{payment_id}', 'V1', "
+        f"'DOT', DATE '{paid}', {amount}, '237310', NULL, {voided})"
+    )
+
+
+def _effective(con, payment_id: str) -> tuple:
+    return con.execute(
+        "SELECT effective_date, flag FROM integrated.procurement_payments "
+        "WHERE source_extract = 'city_payments' AND payment_id = ?",
+        [payment_id],
+    ).fetchone()
+
+
+def test_a_payments_night_rebuilds_the_changed_lines_as_a_whole_build_would(facts, monkeypatch):
+    """Each change below is built on its own (only payment lines changed: the payments table
+    is rebuilt for them), then compared with a whole build of the same lines.
+
+    By hand, in city_payments: X2 voids P1 (dated 2024-01-02), so it counts on 2024-01-02;
+    P1 corrected to 2023-12-30 moves X1 and X2 with it; X3 voids P9, not yet paid (flagged),
+    until P9 arrives on 2024-04-01; a second P9 line dated 2024-03-15 moves X3 to that date;
+    P1 withdrawn leaves X1 and X2 voids of an unknown payment."""
+    config, contracts = load_config(), _contracts()
+    rebuilt = []
+    by_lines = facts_module.rebuild_changed
+    monkeypatch.setattr(
+        facts_module, "rebuild_changed", lambda *a: rebuilt.append(by_lines(*a)) or rebuilt[-1]
+    )
+    changes = [
+        (_city("c2.csv:2", "X2", "2024-03-01", -10, "P1"), "X2", (dt.date(2024, 1, 2), None)),
+        (
+            "UPDATE staging.city_payments SET payment_date = DATE '2023-12-30' "
+            "WHERE record_id = 'c.csv:2'",
+            "X2",
+            (dt.date(2023, 12, 30), None),
+        ),
+        (
+            _city("c3.csv:2", "X3", "2024-05-01", -5, "P9"),
+            "X3",
+            (dt.date(2024, 5, 1), "void_of_unknown_payment"),
+        ),
+        (_city("c4.csv:2", "P9", "2024-04-01", 5, None), "X3", (dt.date(2024, 4, 1), None)),
+        (_city("c5.csv:2", "P9", "2024-03-15", 7, None), "X3", (dt.date(2024, 3, 15), None)),
+        (
+            "DELETE FROM staging.city_payments WHERE record_id = 'c.csv:2'",
+            "X1",
+            (dt.date(2024, 2, 1), "void_of_unknown_payment"),
+        ),
+    ]
+    for change, payment_id, expected in changes:
+        facts.execute(change)
+        assert build_facts(facts, config, contracts) is True
+        assert len(rebuilt) == 1, "built by its changed lines, not whole"
+        assert _effective(facts, payment_id) == expected
+        night = _tables(facts)
+        lines = facts.execute(f"SELECT * FROM {qualified(LINES)} ORDER BY ALL").fetchall()
+        assert night == _rebuilt_whole(facts)
+        assert lines == facts.execute(f"SELECT * FROM {qualified(LINES)} ORDER BY ALL").fetchall()
+        rebuilt.clear()
+    assert built_from(facts, PAYMENTS) is not None

@@ -2,7 +2,6 @@
 -- from every contract filling the certified_firm_registry role, on its business's vendor_key,
 -- with the ownership and program its contract's value map gives and, when it cannot count, why
 -- (flag). Parameters: none.
-CREATE OR REPLACE TABLE integrated.certifications AS
 WITH listed AS (
     SELECT *, unnest(coalesce(string_split(certification_type, ','), [NULL::VARCHAR])) AS listed
     FROM role_certified_firm_registry
@@ -37,4 +36,4 @@ FROM codes c
 JOIN integrated.business_records b USING (source_extract, record_id)
 JOIN integrated.vendor_keys k USING (source_extract, record_id)
 LEFT JOIN maps m USING (source_extract, code)
-ORDER BY k.vendor_key, valid_from, certification_id, certification_type;
+ORDER BY k.vendor_key, valid_from, certification_id, certification_type

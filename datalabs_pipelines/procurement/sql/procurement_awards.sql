@@ -1,7 +1,6 @@
 -- One row per staged award of every contract filling the awards role, on the business awarded,
 -- with the programs whose certification covered it on the award date. The agency is the
 -- contract's value map of agency_code where it has one. Parameters: $fy_start.
-CREATE OR REPLACE TABLE integrated.procurement_awards AS
 WITH vendors AS (SELECT * FROM vendor_keys_of(role_vendor_master)),
 awards AS (
     SELECT a.*, v.vendor_key
@@ -26,4 +25,4 @@ SELECT a.source_extract,
        END AS flag
 FROM awards a
 LEFT JOIN certified_programs(dated) c USING (source_extract, record_id)
-ORDER BY a.award_date, a.award_id, a.source_extract;
+ORDER BY a.award_date, a.award_id, a.source_extract

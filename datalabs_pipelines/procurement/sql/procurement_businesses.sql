@@ -1,6 +1,5 @@
 -- One row per business (vendor_key): its category, when it first registered as a vendor, and
 -- how many vendor and registry records it has.
-CREATE OR REPLACE TABLE integrated.procurement_businesses AS
 SELECT k.vendor_key,
        arg_min(b.name_raw, b.source_extract || b.record_id)
            FILTER (WHERE k.role = 'vendor') AS vendor_name,
@@ -13,4 +12,4 @@ FROM integrated.vendor_keys k
 JOIN integrated.business_records b USING (source_extract, record_id)
 LEFT JOIN role_vendor_master v USING (source_extract, record_id)
 GROUP BY k.vendor_key
-ORDER BY k.vendor_key;
+ORDER BY k.vendor_key

@@ -4,7 +4,6 @@
 -- A void counts on the date of the payment it reverses (same extract) so it reverses exactly
 -- what that payment counted; a refund without a reference counts on its own date.
 -- Parameters: $fy_start.
-CREATE OR REPLACE TABLE integrated.procurement_payments AS
 WITH vendors AS (SELECT * FROM vendor_keys_of(role_vendor_master)),
 lines AS (
     SELECT p.*,
@@ -39,4 +38,4 @@ SELECT l.source_extract,
        END AS flag
 FROM lines l
 LEFT JOIN certified_programs(dated) c USING (source_extract, record_id)
-ORDER BY l.payment_date, l.payment_id, l.source_extract;
+ORDER BY l.payment_date, l.payment_id, l.source_extract

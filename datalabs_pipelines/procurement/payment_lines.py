@@ -1,0 +1,101 @@
+"""Payment facts rebuilt only for the payment lines that changed.
+
+A payments night brings one quarter's lines, while ``integrated.procurement_payments`` holds
+every line ever paid (3.1 million at scale 100): rewriting all of them cost more than the rest
+of the night's procurement work. ``integrated.procurement_payment_lines`` keeps, per line the
+table was built from, its payment id, the payment it voids and a hash of its role-view row.
+When nothing but the payment lines changed since the last build (vendor keys, certifications,
+value maps and the SQL as they were), the lines that differ from that ledger (new, gone or
+corrected) are the ones to rebuild, with every void of a payment id they carry: a void counts
+on the date of the payment it reverses, the earliest line of that id in its extract. They are
+computed by the table's own SQL over the role view narrowed to them and the lines of the
+payments they void, and replace their rows, the ledger's with them, in one transaction. So a
+night and a full build run the same SQL and leave the same rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import duckdb
+
+from datalabs_pipelines.warehouse import qualified, transaction
+
+PAYMENTS = ("integrated", "procurement_payments")
+LINES = ("integrated", "procurement_payment_lines")
+LINE = "source_extract, record_id"
+# the ledger's rows for the role view's lines as they are now
+LINES_NOW = f"SELECT {LINE}, payment_id, voids_payment_id, hash(r) AS row_hash FROM role_payments r"
+CHANGED = "procurement_lines_changed"  # TEMP: ledger rows new (arrived) or gone (not arrived)
+REBUILT = "procurement_lines_rebuilt"  # TEMP (source_extract, record_id): lines recomputed
+ROWS = "procurement_payments_rebuilt"  # TEMP: their rows, as the whole build gives them
+
+
+def write_lines(con: duckdb.DuckDBPyConnection) -> None:
+    """The ledger of a whole build: every line of ``role_payments``."""
+    con.execute(f"CREATE OR REPLACE TABLE {qualified(LINES)} AS {LINES_NOW} ORDER BY {LINE}")
+
+
+def rebuild_changed(
+    con: duckdb.DuckDBPyConnection, query: str, parameters: Mapping[str, Any] | None
+) -> int:
+    """Replace the rows of the lines that changed since the ledger (``query``: the table's
+    SQL over ``role_payments``); returns how many lines were recomputed."""
+    ledger = qualified(LINES)
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE {CHANGED} AS
+        WITH lines_now AS ({LINES_NOW})
+        SELECT *, true AS arrived FROM (FROM lines_now EXCEPT FROM {ledger})
+        UNION ALL SELECT *, false AS arrived FROM (FROM {ledger} EXCEPT FROM lines_now)
+        """
+    )
+    # the changed lines as they are now, and every void of a payment id a changed line carries
+    # (before or after: its earliest date may have moved)
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE {REBUILT} AS
+        SELECT {LINE} FROM {CHANGED} WHERE arrived
+        UNION
+        SELECT r.source_extract, r.record_id FROM role_payments r
+        SEMI JOIN {CHANGED} c
+          ON c.source_extract = r.source_extract AND c.payment_id = r.voids_payment_id
+        """
+    )
+    rebuilt = con.execute(f"SELECT count(*) FROM {REBUILT}").fetchone()[0]
+    # the SQL reads those lines and every line of the payments they void (their dates)
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE procurement_lines_read AS
+        WITH rebuilt AS (SELECT r.* FROM role_payments r SEMI JOIN {REBUILT} USING ({LINE}))
+        FROM rebuilt
+        UNION
+        SELECT r.* FROM role_payments r
+        SEMI JOIN rebuilt v
+          ON v.source_extract = r.source_extract AND v.voids_payment_id = r.payment_id
+        """
+    )
+    con.execute("CREATE OR REPLACE TEMP VIEW role_payments AS FROM procurement_lines_read")
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {ROWS} AS SELECT * FROM (\n{query}\n) "
+        f"SEMI JOIN {REBUILT} USING ({LINE})",
+        parameters,
+    )
+    replaced = f"SELECT {LINE} FROM {CHANGED} WHERE NOT arrived UNION SELECT {LINE} FROM {REBUILT}"
+    with transaction(con):
+        _delete(con, PAYMENTS, replaced)
+        con.execute(f"INSERT INTO {qualified(PAYMENTS)} BY NAME SELECT * FROM {ROWS}")
+        _delete(con, LINES, f"SELECT {LINE} FROM {CHANGED} WHERE NOT arrived")
+        con.execute(f"INSERT INTO {ledger} SELECT * EXCLUDE (arrived) FROM {CHANGED} WHERE arrived")
+    for table in (CHANGED, REBUILT, ROWS, "procurement_lines_read"):
+        con.execute(f"DROP TABLE temp.main.{table}")
+    return rebuilt
+
+
+def _delete(con: duckdb.DuckDBPyConnection, table: tuple[str, str], lines: str) -> None:
+    """Delete from ``table`` the rows of the lines ``lines`` selects."""
+    con.execute(
+        f"DELETE FROM {qualified(table)} t USING ({lines}) d "
+        "WHERE t.source_extract = d.source_extract AND t.record_id = d.record_id"
+    )
