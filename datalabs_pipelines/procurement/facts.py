@@ -7,7 +7,7 @@ The SQL reads roles (``role_payments``, ...), never an extract: the views are bu
 the contracts. When nothing it reads changed since the last build (a night that brought wage
 or benefit files only), the tables stay as they are (``candidates.inputs_fingerprint``); when
 only payment lines changed (a payments night), the payments table is rebuilt for the lines that
-changed (``payment_lines``) and the others, small, whole.
+changed (``payment_lines``), the small tables built from it whole, and the rest is kept.
 """
 
 from __future__ import annotations
@@ -41,6 +41,11 @@ STEPS = (
     ("procurement_flags", False),
 )
 ROLES = ("vendor_master", "certified_firm_registry", "payments", "awards")
+# the steps whose rows follow the payment lines (they read them, or a table built from them);
+# the others read nothing a payments night changes, and such a night keeps their tables
+FOLLOW_PAYMENTS = frozenset(
+    {"procurement_payments", "procurement_fiscal_years", "procurement_flags"}
+)
 # what the SQL reads besides the role views: linkage's tables and the reference tables
 READ = (
     "integrated.vendor_keys",
@@ -59,7 +64,7 @@ def build_facts(
 ) -> bool:
     """Build the tables of ``STEPS`` unless their inputs are those of their last build;
     return whether it ran. When only payment lines changed, the payments table is rebuilt for
-    those lines alone (``payment_lines``)."""
+    those lines alone (``payment_lines``), and only the tables that follow it after it."""
     write_reference_tables(con, config, contracts)
     build_role_views(con, contracts, ROLES)
     sql = {name: (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8") for name, _ in STEPS}
@@ -76,6 +81,8 @@ def build_facts(
     con.execute(macros)
     for name, dated in STEPS:
         parameters = {"fy_start": config.fiscal_year_start_month} if dated else None
+        if by_lines and name not in FOLLOW_PAYMENTS:
+            continue
         if (SCHEMA, name) == PAYMENTS and by_lines:
             try:
                 rebuild_changed(con, sql[name], parameters)

@@ -43,12 +43,19 @@ def rebuild_changed(
     """Replace the rows of the lines that changed since the ledger (``query``: the table's
     SQL over ``role_payments``); returns how many lines were recomputed."""
     ledger = qualified(LINES)
+    # one outer join of tonight's lines with the ledger on the line (two EXCEPTs took twice as
+    # long on 3.1 million lines)
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE {CHANGED} AS
-        WITH lines_now AS ({LINES_NOW})
-        SELECT *, true AS arrived FROM (FROM lines_now EXCEPT FROM {ledger})
-        UNION ALL SELECT *, false AS arrived FROM (FROM {ledger} EXCEPT FROM lines_now)
+        WITH lines_now AS ({LINES_NOW}),
+        differing AS (
+            SELECT n, o FROM lines_now n FULL JOIN {ledger} o
+              ON o.source_extract = n.source_extract AND o.record_id = n.record_id
+            WHERE n.row_hash IS DISTINCT FROM o.row_hash
+        )
+        SELECT unnest(n), true AS arrived FROM differing WHERE n.record_id IS NOT NULL
+        UNION ALL SELECT unnest(o), false AS arrived FROM differing WHERE o.record_id IS NOT NULL
         """
     )
     # the changed lines as they are now, and every void of a payment id a changed line carries

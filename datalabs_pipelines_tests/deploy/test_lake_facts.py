@@ -1,5 +1,5 @@
-"""An integrated fact built night by night on the production backend (DuckLake on a real
-PostgreSQL catalog) equals a whole rebuild, as on the embedded file."""
+"""Integrated facts built night by night on the production backend (DuckLake on a real
+PostgreSQL catalog) equal a whole rebuild, as on the embedded file."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from datalabs_pipelines_tests.outcomes.test_incremental_facts import (
     night,
     wage_quarter,
 )
+from datalabs_pipelines_tests.procurement.test_roles_sql import fill_procurement, payments_nights
 
 
 def test_a_fact_night_on_the_lake_equals_a_whole_rebuild(postgres, tmp_path, monkeypatch):
@@ -33,5 +34,22 @@ def test_a_fact_night_on_the_lake_equals_a_whole_rebuild(postgres, tmp_path, mon
         con.execute("UPDATE integrated.person_keys SET person_key = 'P4' WHERE person_key = 'P5'")
         assert night(con, "employment_quarters").records_changed > 0
         assert night(con, "benefit_spells").records_changed > 0
+    finally:
+        con.close()
+
+
+def test_payments_nights_on_the_lake_equal_a_whole_rebuild(postgres, tmp_path, monkeypatch):
+    """The certified-spend payments rebuilt by changed lines (deletes and inserts on the lake's
+    tables, in one transaction) equal a whole build there too."""
+    postgres.create_database("payments")
+    monkeypatch.setenv(lake.BACKEND_VARIABLE, "ducklake")
+    monkeypatch.setenv(lake.CATALOG_VARIABLE, postgres.dsn("payments"))
+    monkeypatch.setenv(lake.DATA_PATH_VARIABLE, str(tmp_path / "data"))
+    settings = lake.lake_settings()
+    lake.prepare_lake(settings, ("staging", "integrated"))
+    con = lake.connect(settings.database, {})
+    try:
+        fill_procurement(con)
+        payments_nights(con, monkeypatch)
     finally:
         con.close()

@@ -10,6 +10,7 @@ counts on *its* extract's P1 date, 2024-01-02, not the other extract's.
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import duckdb
 import pytest
@@ -21,7 +22,7 @@ from datalabs_pipelines.contracts.loader import CONTRACTS_DIR
 from datalabs_pipelines.contracts.model import Contract
 from datalabs_pipelines.procurement import facts as facts_module
 from datalabs_pipelines.procurement.config import load_config
-from datalabs_pipelines.procurement.facts import LAST, build_facts
+from datalabs_pipelines.procurement.facts import FOLLOW_PAYMENTS, LAST, SQL_DIR, STEPS, build_facts
 from datalabs_pipelines.procurement.linkage import resolve_vendors
 from datalabs_pipelines.procurement.payment_lines import LINES, PAYMENTS
 from datalabs_pipelines.warehouse import qualified
@@ -43,11 +44,10 @@ def _contracts() -> list[Contract]:
     ]
 
 
-@pytest.fixture
-def facts():
+def fill_procurement(con: duckdb.DuckDBPyConnection) -> None:
+    """The staged extracts of the module docstring, vendors resolved and the facts built."""
     contracts = _contracts()
-    con = duckdb.connect()
-    con.execute("CREATE SCHEMA staging")
+    con.execute("CREATE SCHEMA IF NOT EXISTS staging")
     con.execute(
         "CREATE TABLE staging.vendor_master AS SELECT 'v.csv:2' AS record_id, 'V1' AS vendor_id, "
         "'Alpha Paving LLC' AS vendor_name, NULL AS dba_name, '111111111' AS fein, "
@@ -80,6 +80,12 @@ def facts():
     config = load_config()
     resolve_vendors(con, contracts, config.linkage, "test-run")
     build_facts(con, config, contracts)
+
+
+@pytest.fixture
+def facts():
+    con = duckdb.connect()
+    fill_procurement(con)
     yield con
     con.close()
 
@@ -147,6 +153,10 @@ def _effective(con, payment_id: str) -> tuple:
 
 
 def test_a_payments_night_rebuilds_the_changed_lines_as_a_whole_build_would(facts, monkeypatch):
+    payments_nights(facts, monkeypatch)
+
+
+def payments_nights(con: duckdb.DuckDBPyConnection, monkeypatch: pytest.MonkeyPatch) -> None:
     """Each change below is built on its own (only payment lines changed: the payments table
     is rebuilt for them), then compared with a whole build of the same lines.
 
@@ -182,13 +192,25 @@ def test_a_payments_night_rebuilds_the_changed_lines_as_a_whole_build_would(fact
         ),
     ]
     for change, payment_id, expected in changes:
-        facts.execute(change)
-        assert build_facts(facts, config, contracts) is True
+        con.execute(change)
+        assert build_facts(con, config, contracts) is True
         assert len(rebuilt) == 1, "built by its changed lines, not whole"
-        assert _effective(facts, payment_id) == expected
-        night = _tables(facts)
-        lines = facts.execute(f"SELECT * FROM {qualified(LINES)} ORDER BY ALL").fetchall()
-        assert night == _rebuilt_whole(facts)
-        assert lines == facts.execute(f"SELECT * FROM {qualified(LINES)} ORDER BY ALL").fetchall()
+        assert _effective(con, payment_id) == expected
+        night = _tables(con)
+        lines = con.execute(f"SELECT * FROM {qualified(LINES)} ORDER BY ALL").fetchall()
+        assert night == _rebuilt_whole(con)
+        assert lines == con.execute(f"SELECT * FROM {qualified(LINES)} ORDER BY ALL").fetchall()
         rebuilt.clear()
-    assert built_from(facts, PAYMENTS) is not None
+    assert built_from(con, PAYMENTS) is not None
+
+
+def test_the_steps_a_payments_night_keeps_read_nothing_built_from_payment_lines():
+    """A step outside FOLLOW_PAYMENTS reads neither the payment lines nor a table of a step
+    inside it (whose rows a payments night changes)."""
+    follow = {"role_payments"}
+    for name, _ in STEPS:
+        sql = (SQL_DIR / f"{name}.sql").read_text()
+        reads = any(re.search(rf"\b{re.escape(t)}\b", sql) for t in follow)
+        assert reads == (name in FOLLOW_PAYMENTS), name
+        if reads:
+            follow.add(f"integrated.{name}")
