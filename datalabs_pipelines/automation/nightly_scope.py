@@ -7,9 +7,10 @@ extract (a delivery loaded, corrected or rejected) or a raw event reported outsi
 (``datalabs withdraw``). Every mart reads ``staging.extract_status``, but only its own
 sources' rows (whether each is held back), which change only with those sources: the status
 table is built, and what reads it is not reached through it. What a mart computes from the run
-date is judged again every night: a mart whose SQL reads the run date (``run_date``), and
-every mart when an agreement expired since the last night (it is judged on the run date, and a
-mart whose agreement lapsed leaves the snapshot although no data changed). The snapshot is
+date is judged again when that changed: a mart whose SQL reads the run date (``run_date``)
+every night, one that reads only its year when the year turned, and every mart when an
+agreement expired since the last night (it is judged on the run date, and a mart whose
+agreement lapsed leaves the snapshot although no data changed). The snapshot is
 published every night, and everything downstream of what runs runs with it.
 
 The whole job runs instead when no such night is on record, or a run since (loads aside) was
@@ -128,15 +129,33 @@ def nightly_scope(
     )
 
 
-def judged_tonight(contracts: Sequence[Contract], since: dt.datetime) -> set[dg.AssetKey]:
-    """The marts judged again whatever the data: those whose SQL reads the run date, or all of
-    them when an agreement expired between the last night's run date and tonight's (one is
-    valid through its expiry date)."""
+def judged_tonight(
+    contracts: Sequence[Contract], since: dt.datetime, tonight: dt.date | None = None
+) -> set[dg.AssetKey]:
+    """The marts judged again whatever the data: those whose SQL reads a run date that
+    changed since the last night (``run_date_changed``), or all of them when an agreement
+    expired between the last night's run date and tonight's (one is valid through its expiry
+    date)."""
     declarations = mart_declarations(contracts)
-    last, tonight = since.astimezone(RUN_TIMEZONE).date(), run_date()
+    last, tonight = since.astimezone(RUN_TIMEZONE).date(), tonight or run_date()
     if any(last <= c.agreement.expires < tonight for c in contracts):
         return {mart_key(d) for d in declarations}
-    return {mart_key(d) for d in declarations if RUN_DATE_SQL in d.sql_path.read_text()}
+    return {
+        mart_key(d) for d in declarations if run_date_changed(d.sql_path.read_text(), last, tonight)
+    }
+
+
+def run_date_changed(sql: str, last: dt.date, tonight: dt.date) -> bool:
+    """Whether ``sql`` reads the run date and what it reads of it may differ between the last
+    night (started on ``last``) and tonight. The date itself differs every night; its year
+    alone (``sql`` reads nothing but ``year(run_date)``: ages by calendar year) only when the
+    year turned. A night's run date may be the day before it started (scheduled before
+    midnight), so that day's year counts as the last night's too."""
+    if RUN_DATE_SQL not in sql:
+        return False
+    if sql.count(RUN_DATE_SQL) == sql.count(f"year({RUN_DATE_SQL})"):
+        return {last.year, (last - dt.timedelta(days=1)).year} != {tonight.year}
+    return True
 
 
 def reached_from(asset_graph: object, starts: set[dg.AssetKey]) -> set[dg.AssetKey]:

@@ -13,6 +13,7 @@ from datalabs_pipelines.automation.nightly_scope import (
     judged_tonight,
     reached_from,
     report_withdrawal,
+    run_date_changed,
 )
 from datalabs_pipelines.automation.schedules import NIGHTLY, NIGHTLY_JOB, nightly_request
 from datalabs_pipelines.contracts import all_contracts
@@ -119,18 +120,24 @@ def test_loading_the_definitions_creates_no_key_file(isolated_env, monkeypatch):
 
 
 def test_marts_are_judged_again_on_their_run_date_and_when_an_agreement_expired():
-    """Marts whose SQL reads the run date run every night; every mart runs the night after an
-    agreement's last valid day; the rest only when their data changed. The readers of
-    ``staging.extract_status`` are not reached through it (each reads its own sources' rows)."""
+    """Marts whose SQL reads the run date run when what they read of it changed; every mart
+    runs the night after an agreement's last valid day; the rest only when their data
+    changed. The readers of ``staging.extract_status`` are not reached through it (each reads
+    its own sources' rows)."""
     contracts = list(all_contracts())
     graph = build_definitions(contracts).resolve_asset_graph()
     last_night = dt.datetime.now(dt.UTC) - dt.timedelta(days=1)
-    daily = judged_tonight(contracts, last_night)
-    assert (
-        {mart_key(d).path[-1] for d in mart_declarations(contracts)}
-        > {key.path[-1] for key in daily}
-        >= {"linkage_quality"}
-    )
+    # linkage_quality reads the run date's year alone (ages by calendar year): judged again
+    # when the year turned, also for a night started just after midnight on the 1st
+    for started, tonight, judged in [
+        ("2026-06-01T07:00", "2026-06-02", set()),
+        ("2026-12-31T08:00", "2027-01-01", {"linkage_quality"}),
+        ("2027-01-01T06:05", "2027-01-01", {"linkage_quality"}),
+        ("2027-01-02T08:00", "2027-01-03", set()),
+    ]:
+        since = dt.datetime.fromisoformat(started).replace(tzinfo=dt.UTC)
+        daily = judged_tonight(contracts, since, dt.date.fromisoformat(tonight))
+        assert {key.path[-1] for key in daily} == judged, started
     payments = [c for c in contracts if c.name == "payments"]
     reached = reached_from(graph, {s.key for c in payments for s in raw_specs(c)})
     marts = {key.path[-1] for key in reached if key.path[0] == "marts"}
@@ -147,3 +154,14 @@ def test_marts_are_judged_again_on_their_run_date_and_when_an_agreement_expired(
     assert judged_tonight(expiring, last_night) == {
         mart_key(d) for d in mart_declarations(expiring)
     }
+
+
+def test_what_a_mart_reads_of_the_run_date_decides_when_it_is_judged_again():
+    year_only = "SELECT year(getvariable('run_date')) - birth_year"
+    dated = "SELECT getvariable('run_date') - start_date"
+    both = f"{year_only} UNION ALL {dated}"
+    june_1, june_2 = dt.date(2026, 6, 1), dt.date(2026, 6, 2)
+    assert not run_date_changed("SELECT 1", june_1, june_2)
+    assert not run_date_changed(year_only, june_1, june_2)
+    assert run_date_changed(year_only, dt.date(2026, 12, 31), dt.date(2027, 1, 1))
+    assert run_date_changed(dated, june_1, june_2) and run_date_changed(both, june_1, june_2)
