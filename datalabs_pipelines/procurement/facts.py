@@ -55,8 +55,9 @@ READ = (
     "integrated.procurement_parameters",
 )
 SCHEMA = "integrated"
-LAST = (SCHEMA, STEPS[-1][0])  # carries the fingerprint of the build's inputs
-# PAYMENTS carries the fingerprint of every input but the payment lines
+# the fingerprints of a build: of all its inputs on the last table, and of every input but the
+# payment lines on the payments table
+LAST = (SCHEMA, STEPS[-1][0])
 
 
 def build_facts(
@@ -72,7 +73,7 @@ def build_facts(
     others = [f"role_{r}" for r in ROLES if r != "payments"]
     context = inputs_fingerprint(con, [*others, *READ], [macros, *sql.values()])
     fingerprint = inputs_fingerprint(con, ["role_payments"], [context])
-    built = all(table_exists(con, ("integrated", name)) for name, _ in STEPS)
+    built = all(table_exists(con, (SCHEMA, name)) for name, _ in STEPS)
     if built and built_from(con, LAST) == fingerprint:
         return False
     by_lines = built and table_exists(con, LINES) and built_from(con, PAYMENTS) == context

@@ -34,14 +34,15 @@ ROWS = "procurement_payments_rebuilt"  # TEMP: their rows, as the whole build gi
 
 def write_lines(con: duckdb.DuckDBPyConnection) -> None:
     """The ledger of a whole build: every line of ``role_payments``."""
-    con.execute(f"CREATE OR REPLACE TABLE {qualified(LINES)} AS {LINES_NOW} ORDER BY {LINE}")
+    con.execute(f"CREATE OR REPLACE TABLE {qualified(LINES)} AS {LINES_NOW}")
 
 
 def rebuild_changed(
     con: duckdb.DuckDBPyConnection, query: str, parameters: Mapping[str, Any] | None
-) -> int:
+) -> None:
     """Replace the rows of the lines that changed since the ledger (``query``: the table's
-    SQL over ``role_payments``); returns how many lines were recomputed."""
+    SQL over ``role_payments``). The view ``role_payments`` is narrowed to read them and left
+    so: the caller builds it again."""
     ledger = qualified(LINES)
     # one outer join of tonight's lines with the ledger on the line (two EXCEPTs took twice as
     # long on 3.1 million lines)
@@ -70,7 +71,6 @@ def rebuild_changed(
           ON c.source_extract = r.source_extract AND c.payment_id = r.voids_payment_id
         """
     )
-    rebuilt = con.execute(f"SELECT count(*) FROM {REBUILT}").fetchone()[0]
     # the SQL reads those lines and every line of the payments they void (their dates)
     con.execute(
         f"""
@@ -97,7 +97,6 @@ def rebuild_changed(
         con.execute(f"INSERT INTO {ledger} SELECT * EXCLUDE (arrived) FROM {CHANGED} WHERE arrived")
     for table in (CHANGED, REBUILT, ROWS, "procurement_lines_read"):
         con.execute(f"DROP TABLE temp.main.{table}")
-    return rebuilt
 
 
 def _delete(con: duckdb.DuckDBPyConnection, table: tuple[str, str], lines: str) -> None:

@@ -165,10 +165,10 @@ def payments_nights(con: duckdb.DuckDBPyConnection, monkeypatch: pytest.MonkeyPa
     until P9 arrives on 2024-04-01; a second P9 line dated 2024-03-15 moves X3 to that date;
     P1 withdrawn leaves X1 and X2 voids of an unknown payment."""
     config, contracts = load_config(), _contracts()
-    rebuilt = []
+    rebuilt = []  # the calls of rebuild_changed
     by_lines = facts_module.rebuild_changed
     monkeypatch.setattr(
-        facts_module, "rebuild_changed", lambda *a: rebuilt.append(by_lines(*a)) or rebuilt[-1]
+        facts_module, "rebuild_changed", lambda *a: rebuilt.append(a) or by_lines(*a)
     )
     changes = [
         (_city("c2.csv:2", "X2", "2024-03-01", -10, "P1"), "X2", (dt.date(2024, 1, 2), None)),
