@@ -5,12 +5,12 @@ every line ever paid (3.1 million at scale 100): rewriting all of them cost more
 of the night's procurement work. ``integrated.procurement_payment_lines`` keeps, per line the
 table was built from, its payment id, the payment it voids and a hash of its role-view row.
 When nothing but the payment lines changed since the last build (vendor keys, certifications,
-value maps and the SQL as they were), the lines that differ from that ledger (new, gone or
-corrected) are the ones to rebuild, with every void of a payment id they carry: a void counts
-on the date of the payment it reverses, the earliest line of that id in its extract. They are
-computed by the table's own SQL over the role view narrowed to them and the lines of the
-payments they void, and replace their rows, the ledger's with them, in one transaction. So a
-night and a full build run the same SQL and leave the same rows.
+value maps, parameters and the SQL as they were), the lines that differ from that ledger (new,
+gone or corrected) are the ones to rebuild, with every void of a payment id they carry: a void
+counts on the date of the payment it reverses, the earliest line of that id in its extract.
+They are computed by the table's own SQL over the role view narrowed to them and the lines of
+the payments they void, and replace their rows, the ledger's with them, in one transaction. So
+a night and a full build run the same SQL and leave the same rows.
 """
 
 from __future__ import annotations
