@@ -20,16 +20,19 @@ from typing import Any
 
 import duckdb
 
-from datalabs_pipelines.warehouse import qualified, transaction
+from datalabs_pipelines.candidates import candidate, promote_slices, uncompressed
+from datalabs_pipelines.warehouse import qualified
 
 PAYMENTS = ("integrated", "procurement_payments")
 LINES = ("integrated", "procurement_payment_lines")
-LINE = "source_extract, record_id"
+KEY = ("source_extract", "record_id")
+LINE = ", ".join(KEY)
 # the ledger's rows for the role view's lines as they are now
 LINES_NOW = f"SELECT {LINE}, payment_id, voids_payment_id, hash(r) AS row_hash FROM role_payments r"
 CHANGED = "procurement_lines_changed"  # TEMP: ledger rows new (arrived) or gone (not arrived)
 REBUILT = "procurement_lines_rebuilt"  # TEMP (source_extract, record_id): lines recomputed
-ROWS = "procurement_payments_rebuilt"  # TEMP: their rows, as the whole build gives them
+REPLACED = "procurement_lines_replaced"  # TEMP: the lines whose fact rows leave (gone or rebuilt)
+GONE = "procurement_lines_gone"  # TEMP: the lines whose ledger rows leave
 
 
 def write_lines(con: duckdb.DuckDBPyConnection) -> None:
@@ -43,7 +46,6 @@ def rebuild_changed(
     """Replace the rows of the lines that changed since the ledger (``query``: the table's
     SQL over ``role_payments``). The view ``role_payments`` is narrowed to read them and left
     so: the caller builds it again."""
-    ledger = qualified(LINES)
     # one outer join of tonight's lines with the ledger on the line (two EXCEPTs took twice as
     # long on 3.1 million lines)
     con.execute(
@@ -51,7 +53,7 @@ def rebuild_changed(
         CREATE OR REPLACE TEMP TABLE {CHANGED} AS
         WITH lines_now AS ({LINES_NOW}),
         differing AS (
-            SELECT n, o FROM lines_now n FULL JOIN {ledger} o
+            SELECT n, o FROM lines_now n FULL JOIN {qualified(LINES)} o
               ON o.source_extract = n.source_extract AND o.record_id = n.record_id
             WHERE n.row_hash IS DISTINCT FROM o.row_hash
         )
@@ -84,24 +86,21 @@ def rebuild_changed(
         """
     )
     con.execute("CREATE OR REPLACE TEMP VIEW role_payments AS FROM procurement_lines_read")
+    # the deltas, promoted as a fact's changed slices are (``candidates.promote_slices``)
+    with uncompressed(con):
+        con.execute(
+            f"CREATE OR REPLACE TABLE {qualified(candidate(PAYMENTS))} AS SELECT * FROM (\n"
+            f"{query}\n) SEMI JOIN {REBUILT} USING ({LINE})",
+            parameters,
+        )
+        con.execute(
+            f"CREATE OR REPLACE TABLE {qualified(candidate(LINES))} AS "
+            f"SELECT * EXCLUDE (arrived) FROM {CHANGED} WHERE arrived"
+        )
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {ROWS} AS SELECT * FROM (\n{query}\n) "
-        f"SEMI JOIN {REBUILT} USING ({LINE})",
-        parameters,
+        f"CREATE OR REPLACE TEMP TABLE {GONE} AS SELECT {LINE} FROM {CHANGED} WHERE NOT arrived"
     )
-    replaced = f"SELECT {LINE} FROM {CHANGED} WHERE NOT arrived UNION SELECT {LINE} FROM {REBUILT}"
-    with transaction(con):
-        _delete(con, PAYMENTS, replaced)
-        con.execute(f"INSERT INTO {qualified(PAYMENTS)} BY NAME SELECT * FROM {ROWS}")
-        _delete(con, LINES, f"SELECT {LINE} FROM {CHANGED} WHERE NOT arrived")
-        con.execute(f"INSERT INTO {ledger} SELECT * EXCLUDE (arrived) FROM {CHANGED} WHERE arrived")
-    for table in (CHANGED, REBUILT, ROWS, "procurement_lines_read"):
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {REPLACED} AS FROM {GONE} UNION FROM {REBUILT}")
+    promote_slices(con, [(PAYMENTS, KEY, REPLACED), (LINES, KEY, GONE)])
+    for table in (CHANGED, REBUILT, GONE, REPLACED, "procurement_lines_read"):
         con.execute(f"DROP TABLE temp.main.{table}")
-
-
-def _delete(con: duckdb.DuckDBPyConnection, table: tuple[str, str], lines: str) -> None:
-    """Delete from ``table`` the rows of the lines ``lines`` selects."""
-    con.execute(
-        f"DELETE FROM {qualified(table)} t USING ({lines}) d "
-        "WHERE t.source_extract = d.source_extract AND t.record_id = d.record_id"
-    )
