@@ -251,7 +251,10 @@ def _bench(args: argparse.Namespace) -> int:
         from datalabs_pipelines.bench.incremental import main as incremental
 
         return incremental(
-            args.scale, args.seed, progress=not args.quiet, extracts=args.arriving or ARRIVING
+            args.scale,
+            args.seed,
+            progress=not args.quiet,
+            extracts=ARRIVING if args.arriving is None else args.arriving,
         )
     if args.parallel:
         from datalabs_pipelines.bench.parallel import main as parallel
@@ -391,10 +394,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     bench.add_argument(
         "--arriving",
-        nargs="+",
+        nargs="*",
         metavar="EXTRACT",
         help="with --incremental: the extracts whose newest file arrives tonight instead of "
-        "ui_wages and snap_enrollment (e.g. payments ui_claims)",
+        "ui_wages and snap_enrollment (e.g. payments ui_claims); none: nothing arrives (what "
+        "every night pays)",
     )
     bench.add_argument(
         "--backend",

@@ -92,7 +92,8 @@ class NoNight(ValueError):
 
 def arriving(landing: Path, extracts: Sequence[str] = ARRIVING) -> list[Delivery]:
     """The newest delivery of each of ``extracts`` (name order: quarters and years); an
-    extract's only delivery makes a night on which its first file arrives.
+    extract's only delivery makes a night on which its first file arrives, and no extract a
+    quiet night (nothing arrives: what every night pays whatever arrives).
 
     ``NoNight`` for an extract no contract names or with no file in ``landing``."""
     known = {c.name for c in all_contracts()}
@@ -142,8 +143,12 @@ def tonight(paths: BenchPaths, expected_loads: int, timeout: float = 3600) -> To
 
     env = {**os.environ, **paths.environment()}
     with running_daemon(env, paths.root / "daemon-sensor.log"), dg.DagsterInstance.get() as inst:
-        loads = wait_for(
-            lambda: _sensor_loads(inst, expected_loads), timeout, "the landing sensor's loads"
+        loads = (
+            wait_for(
+                lambda: _sensor_loads(inst, expected_loads), timeout, "the landing sensor's loads"
+            )
+            if expected_loads
+            else []
         )
         request = nightly_request(inst, defs.resolve_asset_graph(), list(all_contracts()))
     return Tonight(loads, launch_nightly(paths, timeout, request))
@@ -240,7 +245,7 @@ def run_incremental(
         "person_clusters_against_rebuild": clusters,
         "loads": [asdict(r) for r in night.loads],
     }
-    named = "" if tuple(extracts) == ARRIVING else "-" + "-".join(extracts)
+    named = "" if tuple(extracts) == ARRIVING else "-" + ("-".join(extracts) or "nothing")
     out = paths.base / f"bench-{paths.name}-incremental{named}.json"
     out.write_text(json.dumps(report, indent=2, default=str))
     return report
@@ -272,7 +277,7 @@ def format_incremental(report: dict[str, Any]) -> str:
     return "\n".join(
         [
             f"datalabs bench --incremental  scale {report['scale']}  seed {report['seed']}",
-            f"  arriving tonight: {', '.join(report['arriving'])}",
+            f"  arriving tonight: {', '.join(report['arriving']) or 'nothing'}",
             "  tonight (sensor loads + nightly_job via the daemon): "
             f"{seconds(report['tonight_seconds'])} (loads {loads}, overlapping; nightly "
             f"{seconds(report['tonight_nightly_seconds'])})  ok={report['tonight_ok']}",

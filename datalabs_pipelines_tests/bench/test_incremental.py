@@ -44,6 +44,7 @@ def test_other_extracts_can_arrive_and_a_night_needs_a_file_of_each(tmp_path):
     # an extract's only file makes a night too: its first delivery arrives
     files = arriving(paths.landing, ("ui_claims", "ui_wages"))
     assert [d.name for d in files] == ["ui_claims_2025Q4.csv", "ui_wages_2025Q4.txt"]
+    assert arriving(paths.landing, ()) == []  # a quiet night: nothing arrives
     with pytest.raises(NoNight, match="no contract names wages"):
         arriving(paths.landing, ("wages",))
     with pytest.raises(NoNight, match="no file in .* for payments"):
@@ -63,6 +64,7 @@ def test_tonight_covers_every_run_once_and_is_ok_only_when_all_succeeded():
     assert overlapping.seconds == 7 + 60
     inside = Tonight([_span("SUCCESS", 0, 9), _span("SUCCESS", 2, 4)], nightly)
     assert inside.seconds == 9 + 60
+    assert Tonight([], nightly).seconds == 60  # a quiet night: the nightly run alone
     assert not Tonight([_span("FAILURE", 0, 5)], nightly).ok
     assert Tonight([_span("STARTED", 0, None)], nightly).seconds is None
 
