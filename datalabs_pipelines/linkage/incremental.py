@@ -11,13 +11,16 @@ new profile on either side, reading only the new profiles and those a rule pairs
 the join; once only for a rule that is the same with its sides swapped: ``symmetric_rules``),
 with term frequencies computed over all of tonight's profiles and registered through Splink's
 public API: exactly the pairs the full run would compare among them, scored
-as it would score them. Cached pairs whose two profiles are still there join them; the rest
-(decisions, clusters, keys) runs on the union as after a full scoring.
+as it would score them. Cached pairs whose two profiles are still there join them, their
+scores moved to tonight's term frequencies (names grow more or less common as data arrive:
+``kept_scores``), so each is what a full run would give it tonight; the rest (decisions,
+clusters, keys) runs on the union as after a full scoring.
 
-A full scoring runs instead when there is no cache, the model or the declaration changed (the
-stamp differs), the run re-estimates, or the run asks for it (``full_relink``). What a cached
-pair's score may miss is the drift of term frequencies since it was scored (names grow more or
-less common as data arrive); a full run (the monthly schedule) rescores everything.
+A full scoring runs instead when there is no cache, the cache predates the frequencies it now
+keeps, the model or the declaration changed (the stamp differs), the run re-estimates, or the
+run asks for it (``full_relink``; the monthly schedule). A pair below the review probability
+is not kept: one just below it that tonight's frequencies lift above it is missing from the
+review table until a full run (never from the links: the threshold is bits higher).
 """
 
 from __future__ import annotations
@@ -31,10 +34,17 @@ from typing import Any
 import duckdb
 
 from datalabs_pipelines.linkage.declaration import LinkageDeclaration
+from datalabs_pipelines.linkage.kept_scores import GAMMAS, USED, refreshed_sql
 from datalabs_pipelines.linkage.modelfile import MatchModel
 from datalabs_pipelines.linkage.profiles import PROFILES
 from datalabs_pipelines.linkage.scoring import PAIRS, empty_pairs, score_profiles
-from datalabs_pipelines.warehouse import identifier, qualified, table_exists, transaction
+from datalabs_pipelines.warehouse import (
+    identifier,
+    qualified,
+    table_columns,
+    table_exists,
+    transaction,
+)
 
 NEW = "lk_new"  # the column marking tonight's new profiles (TEMP copy of the profiles)
 STATE = "lk_profile_state"  # TEMP (profile_id, content, new)
@@ -42,6 +52,10 @@ MARKED = "lk_profiles_marked"  # TEMP: the profiles, whether each is new, and it
 CONTENT = "lk_content"  # the column of ``lk_profiles_marked`` holding the content
 CANDIDATES = "lk_profiles_candidates"  # TEMP: new profiles and those a rule pairs with one
 TOUCHES_NEW = f"(l.{NEW} OR r.{NEW})"
+# TEMP (id_l, id_r): kept pairs that tonight's term frequencies carry across the model's
+# threshold, linked before and not now or the other way (their clusters must be redrawn)
+FLIPPED = "lk_flipped_pairs"
+REFRESHED = "lk_kept_pairs"  # TEMP: the kept pairs at tonight's frequencies
 
 SCORED_PROFILES_COLUMNS = {
     "profile_id": ("VARCHAR", "id of a profile the last run scored (a hash, no value)"),
@@ -51,8 +65,17 @@ SCORED_PROFILES_COLUMNS = {
 SCORED_PAIRS_COLUMNS = {
     "id_l": ("VARCHAR", "profile id of one side"),
     "id_r": ("VARCHAR", "profile id of the other side"),
-    "match_weight": ("DOUBLE", "Splink match weight when the pair was scored"),
-    "match_probability": ("DOUBLE", "Splink match probability when the pair was scored"),
+    "match_weight": ("DOUBLE", "Splink match weight at the last run's term frequencies"),
+    "match_probability": ("DOUBLE", "Splink match probability at the last run's term frequencies"),
+    GAMMAS: (
+        "INTEGER[]",
+        "per term-frequency-adjusted comparison, the level the pair reached (Splink's gamma)",
+    ),
+    USED: (
+        "DOUBLE[]",
+        "per term-frequency-adjusted comparison, the frequency the pair was weighed with "
+        "(NULL: no adjustment)",
+    ),
 }
 
 
@@ -138,6 +161,8 @@ def _full_reason(con: duckdb.DuckDBPyConnection, cache: PairCache, scored_with: 
         return "no cache"
     if stamps != [(scored_with,)]:
         return "model or declaration changed"
+    if not {GAMMAS, USED} <= table_columns(con, cache.pairs):
+        return "the cache keeps no term frequencies"
     return ""
 
 
@@ -190,7 +215,7 @@ def _score_new(
     con: duckdb.DuckDBPyConnection, model: MatchModel, unique_id: str, cache: PairCache
 ) -> Scoring:
     """Score the pairs touching a new profile; add the cached pairs whose two profiles are
-    still there and unchanged.
+    still there and unchanged, at tonight's term frequencies.
 
     Splink reads only the new profiles and those a declared rule pairs with one (found by the
     rule's own join, each side new in turn), with term frequencies computed over all of
@@ -198,47 +223,74 @@ def _score_new(
     pair gets the score a full run would give it at a cost that follows what arrived."""
     new = _count(con, STATE, "new")
     compared = 0
-    if new:
-        uid = identifier(unique_id)
-        rules = _rules(model.splink_settings)
-        reached = (
-            " UNION ".join(
-                f"SELECT {other}.{uid} AS id FROM {MARKED} l JOIN {MARKED} r "
-                f"ON ({rule}) AND {side}.{NEW}"
-                for rule in rules
-                for side, other in _new_sides(rule)
+    lookups = _term_frequencies(con, model.splink_settings)
+    try:
+        if new:
+            _candidates(con, model, unique_id)
+            restricted = MatchModel(
+                restricted_settings(model.splink_settings),
+                model.threshold_match_probability,
+                model.trained,
             )
-            or "SELECT NULL"
-        )  # no rule: no partner
-        con.execute(
-            f"CREATE OR REPLACE TEMP TABLE {CANDIDATES} AS SELECT * EXCLUDE ({CONTENT}) "
-            f"FROM {MARKED} WHERE {NEW} OR {uid} IN ({reached})"
-        )
-        restricted = MatchModel(
-            restricted_settings(model.splink_settings),
-            model.threshold_match_probability,
-            model.trained,
-        )
-        lookups = _term_frequencies(con, model.splink_settings)
-        try:
             compared = score_profiles(con, restricted, unique_id, CANDIDATES, lookups)
-        finally:
-            for table in (MARKED, CANDIDATES, *lookups.values()):
-                con.execute(f"DROP TABLE IF EXISTS temp.main.{table}")
-    else:
-        con.execute(f"DROP TABLE IF EXISTS temp.main.{MARKED}")
-        empty_pairs(con)
-    con.execute(
-        f"""
-        INSERT INTO {PAIRS}
-        SELECT c.id_l, c.id_r, c.match_weight, c.match_probability
-        FROM {qualified(cache.pairs)} c
-        JOIN {STATE} l ON l.profile_id = c.id_l AND NOT l.new
-        JOIN {STATE} r ON r.profile_id = c.id_r AND NOT r.new
-        """
-    )
+        else:
+            empty_pairs(con)
+        _refresh_kept(con, model, unique_id, cache, lookups)
+    finally:
+        for table in (MARKED, CANDIDATES, REFRESHED, *lookups.values()):
+            con.execute(f"DROP TABLE IF EXISTS temp.main.{table}")
     cached = _count(con, PAIRS) - compared
     return Scoring(True, new, compared, cached, "")
+
+
+def _candidates(con: duckdb.DuckDBPyConnection, model: MatchModel, unique_id: str) -> None:
+    """TEMP ``lk_profiles_candidates``: the new profiles and those a declared rule pairs with
+    one (found by the rule's own join, each side new in turn)."""
+    uid = identifier(unique_id)
+    reached = (
+        " UNION ".join(
+            f"SELECT {other}.{uid} AS id FROM {MARKED} l JOIN {MARKED} r "
+            f"ON ({rule}) AND {side}.{NEW}"
+            for rule in _rules(model.splink_settings)
+            for side, other in _new_sides(rule)
+        )
+        or "SELECT NULL"
+    )  # no rule: no partner
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {CANDIDATES} AS SELECT * EXCLUDE ({CONTENT}) "
+        f"FROM {MARKED} WHERE {NEW} OR {uid} IN ({reached})"
+    )
+
+
+def _refresh_kept(
+    con: duckdb.DuckDBPyConnection,
+    model: MatchModel,
+    unique_id: str,
+    cache: PairCache,
+    lookups: dict[str, str],
+) -> None:
+    """Add to the scored pairs the cached pairs whose two profiles are still there and
+    unchanged, at tonight's term frequencies (``kept_scores``); TEMP ``lk_flipped_pairs``:
+    those the move carries across the model's threshold."""
+    kept = (
+        f"(SELECT c.* FROM {qualified(cache.pairs)} c "
+        f"JOIN {STATE} l ON l.profile_id = c.id_l AND NOT l.new "
+        f"JOIN {STATE} r ON r.profile_id = c.id_r AND NOT r.new)"
+    )
+    settings = model.splink_settings
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {REFRESHED} AS "
+        f"{refreshed_sql(settings, kept, PROFILES, unique_id, lookups)}"
+    )
+    con.execute(
+        f"INSERT INTO {PAIRS} SELECT id_l, id_r, match_weight, match_probability, {GAMMAS}, "
+        f"{USED} FROM {REFRESHED}"
+    )
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {FLIPPED} AS SELECT id_l, id_r FROM {REFRESHED} "
+        "WHERE (kept_probability >= $accept) <> (match_probability >= $accept)",
+        {"accept": model.threshold_match_probability},
+    )
 
 
 def _new_sides(rule: str) -> list[tuple[str, str]]:
@@ -314,7 +366,7 @@ def _save(
         con.execute(
             f"CREATE OR REPLACE TABLE {qualified(cache.pairs)} AS "
             "SELECT CAST(unique_id_l AS VARCHAR) AS id_l, CAST(unique_id_r AS VARCHAR) AS id_r, "
-            f"match_weight, match_probability FROM {PAIRS} "
+            f"match_weight, match_probability, {GAMMAS}, {USED} FROM {PAIRS} "
             "WHERE match_probability >= $floor ORDER BY id_l, id_r",
             {"floor": floor},
         )

@@ -276,7 +276,8 @@ CROSSWALK_COLUMNS = {
     "match_probability": (
         "DOUBLE",
         "strength of the record's tie to its person: 1.0 for an agency id or verified SSN, "
-        "else the best accepted Splink match probability; NULL when the record stands alone",
+        "else the best accepted Splink match probability when its cluster was last drawn; "
+        "NULL when the record stands alone",
     ),
     "carries_ssn": (
         "BOOLEAN",

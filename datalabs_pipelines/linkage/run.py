@@ -20,7 +20,7 @@ from datalabs_pipelines.linkage.clustering import CLUSTERS, build_clusters
 from datalabs_pipelines.linkage.decisions import DECISIONS, decide
 from datalabs_pipelines.linkage.declaration import LinkageDeclaration
 from datalabs_pipelines.linkage.deterministic import EDGES0, deterministic_clusters
-from datalabs_pipelines.linkage.incremental import STATE, PairCache, score
+from datalabs_pipelines.linkage.incremental import FLIPPED, STATE, PairCache, score
 from datalabs_pipelines.linkage.keys import KeyScope, KeySpec, persist_keys
 from datalabs_pipelines.linkage.model_runs import record_model_use
 from datalabs_pipelines.linkage.modelfile import MatchModel
@@ -53,6 +53,7 @@ TEMP_TABLES = (
     "lk_profile_cluster0", "lk_links", "lk_nodes1", "lk_cluster1", "lk_node_values",
     "lk_contested", "lk_refused", "lk_clusters", "lk_overlap", "lk_assigned", "lk_new_keys",
     "lk_changes", "lk_record_keys", "lk_review_pairs", "lk_review_records", STATE, ARRIVED,
+    FLIPPED,
     *SCOPE_TEMP_TABLES,
 )  # fmt: skip
 

@@ -4,13 +4,14 @@ and only pairs touching a new profile were scored.
 A cluster is a component of deterministic clusters (``cluster0``) joined by linked pairs, and
 its key is the one its records carried. On such a night a component can change only where
 something changed: a new profile (a new or changed record's), a kept record relabelled, a
-profile that a newly scored pair links, or a deterministic cluster that a new record joins
-while it held fewer than two records (its records' probability turns to 1.0). Those clusters
-are *dirty*; the scope is every record of every key one of their records carried, with every
-record of the deterministic clusters those records sit in. Inside it clustering and keys run as
-in a full pass; outside it nothing changes, and every new record whose deterministic cluster
-lies outside (one more wage record under a known name and SSN) *joins*: it takes the key of
-its cluster's records, with probability 1.0.
+profile that a newly scored pair links, the two profiles of a kept pair that tonight's term
+frequencies carry across the threshold (``kept_scores``), or a deterministic cluster that a new
+record joins while it held fewer than two records (its records' probability turns to 1.0).
+Those clusters are *dirty*; the scope is every record of every key one of their records
+carried, with every record of the deterministic clusters those records sit in. Inside it
+clustering and keys run as in a full pass; outside it nothing changes, and every new record
+whose deterministic cluster lies outside (one more wage record under a known name and SSN)
+*joins*: it takes the key of its cluster's records, with probability 1.0.
 
 Before the scope is used, three things are checked, and the clustering runs whole when one
 fails: no linked pair crosses the scope's edge, every record of a key in scope is there, and
@@ -26,7 +27,7 @@ from dataclasses import dataclass
 import duckdb
 
 from datalabs_pipelines.linkage.decisions import DECISIONS
-from datalabs_pipelines.linkage.incremental import STATE
+from datalabs_pipelines.linkage.incremental import FLIPPED, STATE
 from datalabs_pipelines.linkage.keys import KeySpec
 from datalabs_pipelines.linkage.prepared import ARRIVED
 from datalabs_pipelines.linkage.profiles import PROFILES, RECORD_PROFILE
@@ -72,6 +73,8 @@ def clustering_scope(
         SELECT profile_id FROM new
         UNION SELECT l FROM touching
         UNION SELECT r FROM touching
+        UNION SELECT id_l FROM {FLIPPED}
+        UNION SELECT id_r FROM {FLIPPED}
         """
     )
     # the clusters new records joined: how many records each held before tonight, and one of

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 
 import duckdb
 
+from datalabs_pipelines.linkage.kept_scores import GAMMAS, USED, retaining, scored_sql
 from datalabs_pipelines.linkage.modelfile import MatchModel
 from datalabs_pipelines.linkage.profiles import PROFILES
 from datalabs_pipelines.linkage.splink_session import predict_into
@@ -23,7 +24,7 @@ def empty_pairs(con: duckdb.DuckDBPyConnection) -> None:
     """An empty TEMP ``lk_profile_edges``: nothing to score."""
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE {PAIRS} (unique_id_l VARCHAR, unique_id_r VARCHAR, "
-        "match_weight DOUBLE, match_probability DOUBLE)"
+        f"match_weight DOUBLE, match_probability DOUBLE, {GAMMAS} INTEGER[], {USED} DOUBLE[])"
     )
 
 
@@ -34,9 +35,10 @@ def score_profiles(
     profiles: str = PROFILES,
     tf_lookups: Mapping[str, str] | None = None,
 ) -> int:
-    """TEMP ``lk_profile_edges(unique_id_l, unique_id_r, match_weight, match_probability)``:
-    every blocked pair of the ``profiles`` (their id column is ``unique_id``); returns their
-    number."""
+    """TEMP ``lk_profile_edges(unique_id_l, unique_id_r, match_weight, match_probability,
+    tf_gamma, tf_used)``: every blocked pair of the ``profiles`` (their id column is
+    ``unique_id``), with what a kept score needs to follow the term frequencies
+    (``kept_scores``); returns their number."""
     if con.execute(f"SELECT count(*) FROM {profiles}").fetchone()[0] < 2:
         empty_pairs(con)
         return 0
@@ -44,10 +46,11 @@ def score_profiles(
     pairs = predict_into(
         con,
         profiles,
-        model.splink_settings,
+        retaining(model.splink_settings),
         PAIRS,
         (f"{uid}_l", f"{uid}_r", "match_weight", "match_probability"),
         tf_lookups=tf_lookups,
+        derived=scored_sql(model.splink_settings),
     )
     if uid != "unique_id":
         for side in ("l", "r"):

@@ -53,19 +53,24 @@ def predict_into(
     columns: Sequence[str],
     min_probability: float | None = None,
     tf_lookups: Mapping[str, str] | None = None,
+    derived: Mapping[str, str] | None = None,
 ) -> int:
     """Score every blocked pair of ``table`` (at or above ``min_probability``, if given) into
-    TEMP ``out`` with ``columns`` of Splink's predictions, with term frequencies from
-    ``tf_lookups`` where given; return the pairs written."""
+    TEMP ``out`` with ``columns`` of Splink's predictions and the ``derived`` ones (name → SQL
+    over the predictions ``p``), with term frequencies from ``tf_lookups`` where given; return
+    the pairs written."""
     out = identifier(out)
-    select = ", ".join(identifier(c) for c in columns)
+    select = ", ".join(
+        [f"p.{identifier(c)}" for c in columns]
+        + [f"{sql} AS {identifier(name)}" for name, sql in (derived or {}).items()]
+    )
     with splink_linker(con, table, settings, tf_lookups) as linker:
         predictions = linker.inference.predict(
             threshold_match_probability=min_probability, warning_mode="never"
         )
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE {out} AS "
-            f"SELECT {select} FROM {predictions.physical_name}"
+            f"SELECT {select} FROM {predictions.physical_name} p"
         )
     return con.execute(f"SELECT count(*) FROM {out}").fetchone()[0]
 

@@ -123,12 +123,12 @@ def test_incremental_equals_a_full_reclustering(nights):
         p for (p,) in con.execute("SELECT profile_id FROM pii.person_scored_profiles").fetchall()
     }
     new = tonight - first_profiles
-    incremental_pairs = scored_pairs(con, new)
+    incremental_pairs = scored_pairs(con, tonight)
     full = link(con, person_entity(sources), model, "night-2-full", full=True)
-    # pairs touching a new profile: the same pairs with the same scores (term frequencies over
-    # all of tonight's profiles, as in the full run)
-    full_pairs = scored_pairs(con, new)
-    assert incremental_pairs and incremental_pairs.keys() == full_pairs.keys()
+    # every pair, kept or touching a new profile: the same pairs with the same scores (term
+    # frequencies over all of tonight's profiles, as in the full run; kept scores moved to them)
+    full_pairs = scored_pairs(con, tonight)
+    assert scored_pairs(con, new) and incremental_pairs.keys() == full_pairs.keys()
     assert all(abs(incremental_pairs[k] - full_pairs[k]) < 1e-12 for k in full_pairs)
     assert not full.incremental and full.full_reason == "full_relink requested"
     assert partition(keys(con)) == partition(after)
@@ -161,3 +161,4 @@ def test_restricted_rules_keep_each_declared_rule_and_require_a_new_side():
     ]
     assert settings["blocking_rules_to_generate_predictions"][0]["blocking_rule"] == rules[0]
     assert isinstance(MatchModel(restricted_settings(settings), 0.9, {}).version, str)
+

@@ -39,6 +39,17 @@ REPEATS = [
 ]  # fmt: skip
 
 
+# twenty other people named MARIA GARCIA: the name grows common, so the kept pair that joins
+# student 1's K-12 profile (k1, k2) with her postsecondary one (p1) weighs less tonight, below
+# the model's threshold
+NAMESAKES = [
+    ("ui_claims", f"c{200 + i}", {"claim_id": f"CL{200 + i}"},
+     {"first_name": "MARIA", "last_name": "GARCIA", "dob": dt.date(1950 + i, 3, 3),
+      "ssn": f"{610000000 + 1111 * i}"})
+    for i in range(20)
+]  # fmt: skip
+
+
 def crosswalk(con) -> dict[str, tuple]:
     rows = con.execute(
         "SELECT source_extract || ':' || record_id, person_key, match_probability, carries_ssn "
@@ -48,11 +59,12 @@ def crosswalk(con) -> dict[str, tuple]:
 
 
 def scored(con) -> set[tuple]:
-    """The scoring cache: profiles with their content, and pairs."""
-    return {
+    """The scoring cache: profiles with their content, and pairs (lists as tuples)."""
+    rows = [
         *con.execute(f"SELECT * FROM {'.'.join(CACHE.profiles)}").fetchall(),
         *con.execute(f"SELECT * FROM {'.'.join(CACHE.pairs)}").fetchall(),
-    }
+    ]
+    return {tuple(tuple(v) if isinstance(v, list) else v for v in row) for row in rows}
 
 
 def review(con) -> set[tuple]:
@@ -68,13 +80,21 @@ def review(con) -> set[tuple]:
 
 
 def same_keying(scoped: dict, whole: dict, before: set[str]) -> None:
-    """The same partition, probabilities and flags; every key held before tonight kept by
-    the same records, and the new keys one for one."""
+    """The same partition and flags; every key held before tonight kept by the same records,
+    and the new keys one for one. Probabilities: the same where an agency id or an SSN ties
+    the record (1.0) or nothing does (NULL); else both accepted links (a record outside the
+    scope keeps the probability of the night its cluster was drawn, while kept scores move
+    with the term frequencies)."""
     assert scoped.keys() == whole.keys()
     pairing = {}
-    for record, (key, *rest) in scoped.items():
-        other, *other_rest = whole[record]
-        assert rest == other_rest, record
+    threshold = load_model().threshold_match_probability
+    for record, (key, probability, carries_ssn) in scoped.items():
+        other, other_probability, other_carries_ssn = whole[record]
+        assert carries_ssn == other_carries_ssn, record
+        if probability in (None, 1.0) or other_probability in (None, 1.0):
+            assert probability == other_probability, record
+        else:
+            assert min(probability, other_probability) >= threshold, record
         assert pairing.setdefault(key, other) == other, record
         assert key == other or (key not in before and other not in before), record
     assert len(set(pairing.values())) == len(pairing)
@@ -184,3 +204,14 @@ def test_kept_deliveries_without_the_keyed_flag_are_clustered_whole_once(warehou
         deliver(con, REPEATS, "d3")
         second = link(con, person_entity(cohort_sources()), load_model(), "night-3")
         assert second.clustered_in_full == "" and second.records_joining == len(REPEATS)
+
+
+def test_a_kept_pair_tonights_frequencies_unlink_is_clustered_again(warehouse):
+    with duckdb.connect(str(warehouse / "warehouse.duckdb")) as con:
+        linked = crosswalk(con)
+        deliver(con, NAMESAKES, "d2")
+    scoped, whole, scoped_keys, whole_keys, before = night_twice(warehouse, "night-2")
+    assert linked["postsecondary_enrollment:p1"][0] == linked["k12_enrollment:k1"][0]
+    assert scoped_keys["postsecondary_enrollment:p1"][0] != scoped_keys["k12_enrollment:k1"][0]
+    assert scoped.clustered_in_full == "" and scoped.splits == whole.splits == 1
+    same_keying(scoped_keys, whole_keys, before)
