@@ -273,7 +273,7 @@ def format_incremental(report: dict[str, Any]) -> str:
         return "n/a" if value is None else f"{value:,.1f} s"
 
     share = report["ratio_tonight_to_full"]
-    loads = ", ".join(seconds(s) for s in report["tonight_load_seconds_each"])
+    loads = ", ".join(seconds(s) for s in report["tonight_load_seconds_each"]) or "none"
     return "\n".join(
         [
             f"datalabs bench --incremental  scale {report['scale']}  seed {report['seed']}",
