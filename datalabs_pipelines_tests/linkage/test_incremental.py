@@ -150,6 +150,12 @@ def test_a_changed_model_or_a_reestimation_scores_everything(nights):
     assert link(con, person_entity(sources), changed, "night-5").incremental
     reestimated = link(con, person_entity(sources), model, "night-6", reestimated=True)
     assert reestimated.full_reason == "re-estimation requested"
+    # a cache written before pairs kept their term frequencies is scored in full once
+    link(con, person_entity(sources), model, "night-7")
+    con.execute("ALTER TABLE pii.person_scored_pairs DROP COLUMN tf_used")
+    older = link(con, person_entity(sources), model, "night-8")
+    assert older.full_reason == "the cache keeps no term frequencies"
+    assert link(con, person_entity(sources), model, "night-9").incremental
 
 
 def test_restricted_rules_keep_each_declared_rule_and_require_a_new_side():
@@ -161,4 +167,3 @@ def test_restricted_rules_keep_each_declared_rule_and_require_a_new_side():
     ]
     assert settings["blocking_rules_to_generate_predictions"][0]["blocking_rule"] == rules[0]
     assert isinstance(MatchModel(restricted_settings(settings), 0.9, {}).version, str)
-
