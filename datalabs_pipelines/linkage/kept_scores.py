@@ -147,8 +147,8 @@ def refreshed_sql(
             )
             for level in comparison.levels
         }
-        used.append(f"CASE {gamma} " + " ".join(f"WHEN {g} THEN {t}" for g, t in tonight.items()))
-        used[-1] += " END"
+        whens = " ".join(f"WHEN {g} THEN {t}" for g, t in tonight.items())
+        used.append(f"CASE {gamma} {whens} END")
         shift = " ".join(
             f"WHEN {level.gamma} THEN CAST({level.weight!r} AS DOUBLE) "
             f"* (log2({old}) - log2({tonight[level.gamma]}))"
