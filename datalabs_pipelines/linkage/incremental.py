@@ -3,30 +3,32 @@ scored before; every other pair's score is kept from the run that scored it.
 
 A run keeps, in two tables its asset declares, the profiles it scored (id and a hash of every
 column Splink reads, stamped with what it was scored with: model version and declaration) and
-its scored pairs from the review probability up (what decisions read). The next run builds
-records, deterministic clusters and profiles as always; a profile whose id and content are not
-in the cache is new. Splink then scores each declared blocking rule restricted to pairs with a
-new profile on either side, reading only the new profiles and those a rule pairs with one
-(found by each rule's own join, once with each side new, so DuckDB filters that side before
-the join; once only for a rule that is the same with its sides swapped: ``symmetric_rules``),
-with term frequencies computed over all of tonight's profiles and registered through Splink's
-public API: exactly the pairs the full run would compare among them, scored
-as it would score them. Cached pairs whose two profiles are still there join them, their
-scores moved to tonight's term frequencies (names grow more or less common as data arrive:
-``kept_scores``), so each is what a full run would give it tonight; the rest (decisions,
-clusters, keys) runs on the union as after a full scoring.
+its scored pairs from a bit below the review probability up (what decisions read, and a
+margin). The next run builds records, deterministic clusters and profiles as always; a profile
+whose id and content are not in the cache is new. Splink then scores each declared blocking
+rule restricted to pairs with a new profile on either side, reading only the new profiles and
+those a rule pairs with one (found by each rule's own join, once with each side new, so DuckDB
+filters that side before the join; once only for a rule that is the same with its sides
+swapped: ``symmetric_rules``), with term frequencies computed over all of tonight's profiles
+and registered through Splink's public API: exactly the pairs the full run would compare among
+them, scored as it would score them. Cached pairs whose two profiles are still there join
+them, their scores moved to tonight's term frequencies (names grow more or less common as data
+arrive: ``kept_scores``), so each is what a full run would give it tonight; the rest
+(decisions, clusters, keys) runs on the union as after a full scoring.
 
 A full scoring runs instead when there is no cache, the cache predates the frequencies it now
 keeps, the model or the declaration changed (the stamp differs), the run re-estimates, or the
-run asks for it (``full_relink``; the monthly schedule). A pair below the review probability
-is not kept: one just below it that tonight's frequencies lift above it is missing from the
-review table until a full run (never from the links: the threshold is bits higher).
+run asks for it (``full_relink``; the monthly schedule). Pairs are kept from a bit below the
+review probability (``kept_from``), so one that tonight's frequencies lift above it reaches
+the review table as in a full run; only a pair scored more than a bit below it and lifted
+that far since would miss it (never the links: the threshold is bits higher).
 """
 
 from __future__ import annotations
 
 import copy
 import hashlib
+import math
 import time
 from dataclasses import dataclass, replace
 from typing import Any
@@ -34,7 +36,12 @@ from typing import Any
 import duckdb
 
 from datalabs_pipelines.linkage.declaration import LinkageDeclaration
-from datalabs_pipelines.linkage.kept_scores import GAMMAS, USED, refreshed_sql
+from datalabs_pipelines.linkage.kept_scores import (
+    GAMMAS,
+    USED,
+    adjusted_comparisons,
+    refreshed_sql,
+)
 from datalabs_pipelines.linkage.modelfile import MatchModel
 from datalabs_pipelines.linkage.profiles import PROFILES
 from datalabs_pipelines.linkage.scoring import PAIRS, empty_pairs, score_profiles
@@ -56,6 +63,9 @@ TOUCHES_NEW = f"(l.{NEW} OR r.{NEW})"
 # threshold, linked before and not now or the other way (their clusters must be redrawn)
 FLIPPED = "lk_flipped_pairs"
 REFRESHED = "lk_kept_pairs"  # TEMP: the kept pairs at tonight's frequencies
+# pairs are kept from this far below the review probability: a night's frequencies move a kept
+# weight by hundredths of a bit, a month's by tenths
+KEPT_BELOW_FLOOR_BITS = 1.0
 
 SCORED_PROFILES_COLUMNS = {
     "profile_id": ("VARCHAR", "id of a profile the last run scored (a hash, no value)"),
@@ -144,8 +154,20 @@ def _score(
         result = Scoring(False, _count(con, PROFILES), compared, 0, reason)
     else:
         result = _score_new(con, model, declaration.unique_id, cache)
-    _save(con, cache, scored_with, declaration.review_probability, content_known and not reason)
+    keep_from = kept_from(declaration.review_probability, model.splink_settings)
+    _save(con, cache, scored_with, keep_from, content_known and not reason)
     return result
+
+
+def kept_from(floor: float, settings: dict[str, Any]) -> float:
+    """The probability from which scored pairs are kept: the review probability, less
+    ``KEPT_BELOW_FLOOR_BITS`` when term frequencies move kept scores (a pair just below the
+    floor that tonight's frequencies lift above it then reaches the review table, as in a
+    full run)."""
+    if floor <= 0 or floor >= 1 or not adjusted_comparisons(settings):
+        return floor
+    weight = math.log2(floor / (1 - floor)) - KEPT_BELOW_FLOOR_BITS
+    return 2**weight / (1 + 2**weight)
 
 
 def _count(con: duckdb.DuckDBPyConnection, table: str, where: str = "true") -> int:
@@ -341,8 +363,9 @@ def _save(
     floor: float,
     in_place: bool,
 ) -> None:
-    """The cache after tonight: every profile scored and the pairs decisions can read, in one
-    transaction (profiles without their pairs would be taken as scored). ``in_place``: the
+    """The cache after tonight: every profile scored and the pairs from ``floor`` up (what
+    decisions can read, and a margin below: ``kept_from``), in one transaction (profiles
+    without their pairs would be taken as scored). ``in_place``: the
     cached profiles tonight still has are kept as they are, the others deleted, the new ones
     added (when the cache held tonight's profiles by id: ``content_known``)."""
     for schema in {cache.profiles[0], cache.pairs[0]}:

@@ -4,6 +4,7 @@ model: a first-name comparison whose exact level is adjusted (weight 1, no floor
 import duckdb
 import pytest
 
+from datalabs_pipelines.linkage.incremental import kept_from
 from datalabs_pipelines.linkage.kept_scores import (
     AdjustedComparison,
     AdjustedLevel,
@@ -82,3 +83,10 @@ def test_a_kept_weight_moves_by_the_change_of_its_frequency():
     assert ab_t == [0.125] and ab_kept == pytest.approx(2 / 3)
     assert (ae_w, ae_p, ae_t) == (0.0, pytest.approx(0.5), [None])
     assert cd[2:5] == (-1.0, pytest.approx(1 / 3), [None])
+
+
+def test_pairs_are_kept_from_a_bit_below_the_review_probability_when_frequencies_move():
+    # 0.5 is weight 0; a bit below, weight -1: probability 1/3
+    assert kept_from(0.5, SETTINGS) == pytest.approx(1 / 3)
+    without = {"comparisons": [SETTINGS["comparisons"][1]]}
+    assert kept_from(0.5, without) == 0.5  # no adjusted comparison: nothing moves
