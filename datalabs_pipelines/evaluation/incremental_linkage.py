@@ -11,8 +11,9 @@ same records from scratch (``full_relink``), and reports:
   partitions (every record of a cluster one merged and the other did not counts);
 - for each run, CPU seconds of the process (DuckDB's threads included), profiles, new profiles,
   pairs scored by Splink and pairs kept from the cache;
-- how the two runs' kept scores differ: pairs in one only (a kept pair that drifted across
-  the review probability), pairs linked in one only, the largest change of match weight;
+- how the two runs' kept scores differ: pairs in one only (one whose score crossed the
+  probability pairs are kept from since it was scored), pairs linked in one only, the largest
+  change of match weight (none, since kept scores follow the term frequencies);
 - ``kept_preparation_tables_differing``: the kept preparation tables (``linkage/prepared.py``)
   whose rows the full run's preparation changes (none, when the kept one is exact).
 
@@ -115,8 +116,8 @@ def differing(con: duckdb.DuckDBPyConnection, a: str, b: str) -> dict[str, Any]:
 
 def drift(con: duckdb.DuckDBPyConnection, a: str, b: str, threshold: float) -> dict[str, Any]:
     """Pairs of two score caches (``a``: incremental, ``b``: full) that differ: in one only,
-    on either side of ``threshold``, and the largest change of match weight (term frequencies
-    drift as data arrive, so a kept score may differ slightly from tonight's)."""
+    on either side of ``threshold``, and the largest change of match weight (kept scores
+    follow the term frequencies, ``linkage/kept_scores.py``: rounding, where they move)."""
     only, flipped, largest = con.execute(
         f"""
         SELECT count(*) FILTER (WHERE a.id_l IS NULL OR b.id_l IS NULL),
