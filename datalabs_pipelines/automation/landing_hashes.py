@@ -12,6 +12,7 @@ rejects it (the landing folder is confined).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -76,10 +77,18 @@ def to_load(
     return wanted
 
 
-def loaded_versions(database: str, contracts: Sequence[Contract]) -> dict[tuple[str, str], str]:
-    """(extract, delivery) → the ``version`` the load ledgers of ``contracts`` in ``database``
-    (the warehouse resource's: the embedded file or the DuckLake) hold; empty when nothing was
-    loaded.
+@dataclass(frozen=True)
+class Ledger:
+    """What the load ledgers hold: (extract, delivery) → the ``version`` loaded, and the
+    deliveries in use (loaded and not withdrawn: the ones a file leaving landing withdraws)."""
+
+    versions: dict[tuple[str, str], str] = field(default_factory=dict)
+    in_use: frozenset[tuple[str, str]] = frozenset()
+
+
+def read_ledger(database: str, contracts: Sequence[Contract]) -> Ledger:
+    """The load ledgers of ``contracts`` in ``database`` (the warehouse resource's: the
+    embedded file or the DuckLake); empty when nothing was loaded.
 
     Raises ``duckdb.Error`` when the embedded file is held by a writer (the caller retries).
     """
@@ -87,22 +96,43 @@ def loaded_versions(database: str, contracts: Sequence[Contract]) -> dict[tuple[
         with WarehouseResource(database=database).get_connection() as con:
             return _ledger(con, contracts)
     if not Path(database).exists():
-        return {}
+        return Ledger()
     with duckdb.connect(database, read_only=True) as con:
         return _ledger(con, contracts)
 
 
-def _ledger(
-    con: duckdb.DuckDBPyConnection, contracts: Sequence[Contract]
-) -> dict[tuple[str, str], str]:
+def _ledger(con: duckdb.DuckDBPyConnection, contracts: Sequence[Contract]) -> Ledger:
     # an older warehouse's shared table (or the view) first: each extract's own ledger wins
     tables = [t for t in [LEDGER.view, *(LEDGER.of(c) for c in contracts)] if table_exists(con, t)]
     if not tables:
-        return {}
+        return Ledger()
     union = " UNION ALL ".join(
-        f"SELECT extract, delivery, {_version_sql(con, t)} FROM {qualified(t)}" for t in tables
+        f"SELECT extract, delivery, {_version_sql(con, t)}, {_in_use_sql(con, t)} "
+        f"FROM {qualified(t)}"
+        for t in tables
     )
-    return {(e, d): v for e, d, v in con.execute(union).fetchall()}
+    rows = {(e, d): (v, used) for e, d, v, used in con.execute(union).fetchall()}
+    return Ledger(
+        versions={key: v for key, (v, _) in rows.items()},
+        in_use=frozenset(key for key, (_, used) in rows.items() if used),
+    )
+
+
+def _in_use_sql(con: duckdb.DuckDBPyConnection, table: tuple[str, str]) -> str:
+    """Whether a ledger row's delivery is in use: not withdrawn (``withdraw_missing``'s rule)."""
+    if "status" not in table_columns(con, table):
+        return "true"
+    return "coalesce(status, 'loaded') <> 'withdrawn'"
+
+
+def deleted(found: Iterable[Delivery], ledger: Ledger, landing: Path) -> list[tuple[str, str]]:
+    """The deliveries in use whose file has left ``landing`` (``found``: what it holds): the
+    next staging of their extract withdraws them (``withdraw_missing``, which withdraws
+    nothing while the landing folder itself is absent, and neither does this)."""
+    if not landing.is_dir():
+        return []
+    present = {(d.contract.name, d.name) for d in found}
+    return sorted(ledger.in_use - present)
 
 
 def _version_sql(con: duckdb.DuckDBPyConnection, table: tuple[str, str]) -> str:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import dagster as dg
 import duckdb
 
-from datalabs_pipelines.automation.landing_hashes import content_hashes, loaded_versions, to_load
+from datalabs_pipelines.automation.landing_hashes import content_hashes, read_ledger, to_load
 from datalabs_pipelines.automation.schedules import NIGHTLY_JOB
 from datalabs_pipelines.automation.sensors import load_job_name
 from datalabs_pipelines.contracts import Contract
@@ -124,7 +124,7 @@ def _ledger(contracts: list[Contract]) -> dict[tuple[str, str], str]:
     """What the load ledgers hold, read as the landing sensor reads them; nothing (so every
     delivery is loaded again, as a first run loads it) when another process holds the file."""
     try:
-        return loaded_versions(warehouse_database(), contracts)
+        return read_ledger(warehouse_database(), contracts).versions
     except duckdb.Error:
         return {}
 

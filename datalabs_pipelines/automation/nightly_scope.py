@@ -34,7 +34,7 @@ import dagster as dg
 
 from datalabs_pipelines.automation.sensors import load_job_name
 from datalabs_pipelines.contracts import Contract
-from datalabs_pipelines.ingestion.assets import raw_specs
+from datalabs_pipelines.ingestion.assets import raw_specs, withdrawal_event
 from datalabs_pipelines.mart_assets import mart_key
 from datalabs_pipelines.marts.registry import mart_declarations
 from datalabs_pipelines.privacy_tokens import KEY_ENV, MissingKeyError, hmac_hex, linkage_key
@@ -203,14 +203,7 @@ def report_withdrawal(
 ) -> None:
     """Record on the extract's raw asset that a delivery left it outside any run (``datalabs
     withdraw``), so that the next night rebuilds what it fed."""
-    instance.report_runless_asset_event(
-        dg.AssetMaterialization(
-            asset_key=raw_specs(contract)[0].key,
-            partition=delivery,
-            description=f"delivery {delivery} withdrawn: {reason}",
-            metadata={"withdrawn": True},
-        )
-    )
+    instance.report_runless_asset_event(withdrawal_event(contract, delivery, reason))
 
 
 def _raw_changed(instance: dg.DagsterInstance, contract: Contract, since: dt.datetime) -> bool:

@@ -2,7 +2,9 @@
 
 A run is requested only for a file whose content hash, under today's contract, the load ledger
 (``raw.deliveries``) does not hold for that delivery: what `make run` loaded is not loaded
-again, and an edited contract loads its extract again. The ledger is read
+again, and an edited contract loads its extract again. A delivery in use whose file was
+deleted from landing is reported withdrawn on its raw asset (once), so that the next night
+stages its extract, which withdraws it (``withdraw_missing``). The ledger is read
 from the warehouse the resource opens (``warehouse_database``): the embedded file or the
 DuckLake. Embedded, the sensor skips its tick while a run is in progress: reading the ledger
 opens the file, and DuckDB's file lock would then stop the run's next step from opening it.
@@ -17,16 +19,20 @@ import duckdb
 
 from datalabs_pipelines.automation.landing_hashes import (
     content_hashes,
-    loaded_versions,
+    deleted,
+    read_ledger,
     to_load,
     version,
 )
 from datalabs_pipelines.contracts import Contract
-from datalabs_pipelines.ingestion.assets import partitions_for, raw_specs
+from datalabs_pipelines.ingestion.assets import partitions_for, raw_specs, withdrawal_event
 from datalabs_pipelines.ingestion.landing import deliveries, unowned_files
+from datalabs_pipelines.ingestion.ledger import FILE_DELETED
 from datalabs_pipelines.settings import get_settings
 from datalabs_pipelines.warehouse import is_lake, warehouse_database
 
+# the cursor's entry for the deliveries reported withdrawn (landing paths are absolute)
+REPORTED = "withdrawals reported"
 RUNNING = [
     dg.DagsterRunStatus.STARTING,
     dg.DagsterRunStatus.STARTED,
@@ -61,13 +67,16 @@ def build_landing_sensor(contracts: Sequence[Contract], jobs: Sequence) -> dg.Se
         default_status=dg.DefaultSensorStatus.RUNNING,
         description="Registers each new file in the landing folder as a partition of its "
         "extract's raw asset and requests a run to load it when the load ledger does not hold "
-        "its content (sha256); a replaced file is loaded again.",
+        "its content (sha256); a replaced file is loaded again, and a deleted one is reported "
+        "withdrawn for the next night.",
     )
     def landing_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
         settings = get_settings()
         landing = settings.landing_dir
         found = deliveries(tuple(contracts), landing)
-        hashes, cache = content_hashes(found, json.loads(context.cursor or "{}"))
+        state = json.loads(context.cursor or "{}")
+        hashes, cache = content_hashes(found, state)
+        reported = [tuple(k) for k in state.get(REPORTED, [])]
         database = warehouse_database()
         if not is_lake(database) and context.instance.get_runs(
             filters=dg.RunsFilter(statuses=RUNNING), limit=1
@@ -77,14 +86,14 @@ def build_landing_sensor(contracts: Sequence[Contract], jobs: Sequence) -> dg.Se
             return dg.SensorResult(
                 skip_reason="a run is in progress and may hold the warehouse; checking again "
                 "at the next tick",
-                cursor=json.dumps(cache),
+                cursor=json.dumps({**cache, REPORTED: reported}),
             )
         try:
-            loaded = loaded_versions(database, contracts)
+            ledger = read_ledger(database, contracts)
         except duckdb.Error:
             return dg.SensorResult(
                 skip_reason="the warehouse is held by a run; checking again at the next tick",
-                cursor=json.dumps(cache),
+                cursor=json.dumps({**cache, REPORTED: reported}),
             )
         partition_requests = []
         for contract in contracts:
@@ -100,7 +109,16 @@ def build_landing_sensor(contracts: Sequence[Contract], jobs: Sequence) -> dg.Se
                 partition_key=d.name,
                 tags={"datalabs/trigger": "landing_sensor"},
             )
-            for d in to_load(found, hashes, loaded)
+            for d in to_load(found, hashes, ledger.versions)
+        ]
+        # a delivery whose file left landing: reported once, so the next night stages its
+        # extract (which withdraws it); the cursor forgets it once the ledger has
+        gone = deleted(found, ledger, landing)
+        named = {c.name: c for c in contracts}
+        withdrawals = [
+            withdrawal_event(named[extract], delivery, FILE_DELETED)
+            for extract, delivery in gone
+            if (extract, delivery) not in reported
         ]
         stray = unowned_files(tuple(contracts), landing)
         if stray:
@@ -111,7 +129,8 @@ def build_landing_sensor(contracts: Sequence[Contract], jobs: Sequence) -> dg.Se
         return dg.SensorResult(
             run_requests=run_requests,
             dynamic_partitions_requests=partition_requests,
-            cursor=json.dumps(cache),
+            asset_events=withdrawals,
+            cursor=json.dumps({**cache, REPORTED: gone}),
         )
 
     return landing_sensor

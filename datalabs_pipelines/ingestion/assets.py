@@ -122,6 +122,18 @@ def raw_specs(contract: Contract) -> list[dg.AssetSpec]:
     return specs + [ledger_spec(contract, table, common) for table in LEDGER_TABLES]
 
 
+def withdrawal_event(contract: Contract, delivery: str, reason: str) -> dg.AssetMaterialization:
+    """The event on the extract's raw asset that says a delivery left it outside any load
+    run (``datalabs withdraw``, or its file deleted from landing): the next night sees its
+    extract changed and stages it again (``nightly_scope``)."""
+    return dg.AssetMaterialization(
+        asset_key=raw_specs(contract)[0].key,
+        partition=delivery,
+        description=f"delivery {delivery} withdrawn: {reason}",
+        metadata={"withdrawn": True},
+    )
+
+
 def ledger_spec(contract: Contract, table: LedgerTable, common: dict) -> dg.AssetSpec:
     """The spec of ``contract``'s part of one ledger table (written by its raw step).
 

@@ -2,23 +2,27 @@
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 
 import dagster as dg
 import duckdb
 
 from datalabs_pipelines.automation.landing_hashes import content_hashes
+from datalabs_pipelines.automation.sensors import REPORTED
 from datalabs_pipelines.contracts import all_contracts
 from datalabs_pipelines.definitions import build_definitions
 from datalabs_pipelines.ingestion.landing import Delivery, deliveries
+from datalabs_pipelines.ingestion.ledger import withdraw_missing
 from datalabs_pipelines.ingestion.loading import load_delivery
 from datalabs_pipelines.settings import get_settings
 
 
-def evaluate(instance: dg.DagsterInstance) -> dg.SensorResult:
+def evaluate(instance: dg.DagsterInstance, cursor: str | None = None) -> dg.SensorResult:
     defs = build_definitions()
     sensor = defs.get_sensor_def("landing_sensor")
-    return sensor(dg.build_sensor_context(instance=instance, definitions=defs))
+    return sensor(dg.build_sensor_context(instance=instance, definitions=defs, cursor=cursor))
 
 
 def test_new_files_become_partitions_and_runs(isolated_env):
@@ -123,3 +127,36 @@ def test_a_link_in_landing_is_offered_to_the_load_unhashed(isolated_env):
     with dg.DagsterInstance.ephemeral() as instance:
         (request,) = evaluate(instance).run_requests
     assert (request.job_name, request.partition_key) == ("load_visits", "visits_gone.jsonl")
+
+
+def test_a_deleted_file_is_reported_withdrawn_once_until_staging_withdraws_it(isolated_env):
+    """The night after a file left landing stages its extract (``nightly_scope`` reads the
+    raw asset's events), which withdraws the delivery: the sensor says so once, and forgets it
+    once the ledger has it withdrawn."""
+    _load_everything()
+    landing = get_settings().landing_dir
+    (people,) = [c for c in all_contracts() if c.name == "people"]
+    with dg.DagsterInstance.ephemeral() as instance:
+        first = evaluate(instance)
+        assert first.asset_events == []
+        (landing / "test_agency" / "people" / "people_2024.txt").unlink()
+        tick = evaluate(instance, first.cursor)
+        (event,) = tick.asset_events
+        assert (event.asset_key, event.partition) == (
+            dg.AssetKey(["raw", "test_agency", "people"]),
+            "people_2024.txt",
+        )
+        assert event.metadata["withdrawn"].value is True
+        assert evaluate(instance, tick.cursor).asset_events == []  # once
+        with duckdb.connect(str(get_settings().warehouse_path)) as con:
+            assert withdraw_missing(con, people, landing) == ["people_2024.txt"]  # staging's
+        after = evaluate(instance, tick.cursor)
+        assert after.asset_events == [] and json.loads(after.cursor)[REPORTED] == []
+
+
+def test_nothing_is_reported_withdrawn_while_landing_itself_is_missing(isolated_env):
+    """An unmounted landing folder is not a steward deleting files (as ``withdraw_missing``)."""
+    _load_everything()
+    shutil.rmtree(get_settings().landing_dir)
+    with dg.DagsterInstance.ephemeral() as instance:
+        assert evaluate(instance).asset_events == []
