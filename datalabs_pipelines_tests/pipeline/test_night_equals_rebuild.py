@@ -1,0 +1,244 @@
+"""A night equals a rebuild from scratch (#20, points 2 and 4), end to end in `make test`.
+
+On a generated sample: the nights before are built without the newest files of the extracts
+that arrive tonight; the files land, are loaded by the landing sensor's rule, and the nightly
+schedule's request (``nightly_request``: what changed since the last night) runs. Every staging,
+integrated and published table must then equal a build from scratch over the same deliveries,
+compared as the benchmark compares them (``bench.incremental``: person keys and run ids left
+out, clusters compared by their members), and no person record may sit in another cluster. The
+benchmark measures the same at scale 10 and 100; this keeps it in CI, on the nights a state
+sees: a wage quarter with a benefit program's year, a payments quarter, and a delivery corrected
+with another's file deleted from landing.
+"""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pytest
+
+from datalabs_pipelines.automation.local_run import load_everything, materialize_everything
+from datalabs_pipelines.automation.schedules import NIGHTLY_JOB, nightly_request
+from datalabs_pipelines.bench.checksums import differing_tables, table_checksums
+from datalabs_pipelines.bench.incremental import (
+    COMPARED_SCHEMAS,
+    LEFT_OUT_COLUMNS,
+    RUN_LOGS,
+    arriving,
+)
+from datalabs_pipelines.contracts import all_contracts
+from datalabs_pipelines.definitions import build_definitions
+from datalabs_pipelines.evaluation.incremental_linkage import differing
+from datalabs_pipelines.generator.main import generate
+from datalabs_pipelines.ingestion.landing import deliveries
+from datalabs_pipelines.linkage.keys import CROSSWALK
+from datalabs_pipelines.run_context import run_date
+from datalabs_pipelines.warehouse import literal, qualified
+
+pytestmark = pytest.mark.slow
+
+SCALE, SEED = 0.05, 29
+PERSON_LINKAGE = dg.AssetKey(["pii", "linkage", "person_crosswalk"])
+PUBLISHED = Path("published") / "datalabs.duckdb"
+
+
+@dataclass(frozen=True)
+class Built:
+    """What a build left: its tables' checksums and each person record's key."""
+
+    published: dict[str, str]
+    integrated: dict[str, str]
+    keys: Path  # parquet: source_extract, record_id, k (the person key)
+
+
+def _environment(monkeypatch: pytest.MonkeyPatch, site: Path, landing: Path) -> None:
+    monkeypatch.delenv("DATALABS_CONTRACTS_DIR", raising=False)
+    monkeypatch.setenv("DATALABS_LANDING_DIR", str(landing))
+    monkeypatch.setenv("DATALABS_WAREHOUSE", str(site / "warehouse.duckdb"))
+    monkeypatch.setenv("DATALABS_PUBLISHED_DIR", str(site / "published"))
+    monkeypatch.setenv("DATALABS_LINKAGE_KEY", "33" * 32)
+
+
+def _built(site: Path) -> Built:
+    warehouse = site / "warehouse.duckdb"
+    integrated = table_checksums(warehouse, COMPARED_SCHEMAS, LEFT_OUT_COLUMNS)
+    keys = site / "person_keys.parquet"
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        con.execute(
+            f"COPY (SELECT source_extract, record_id, person_key AS k FROM {qualified(CROSSWALK)}) "
+            f"TO {literal(str(keys))} (FORMAT parquet)"
+        )
+    return Built(
+        published=table_checksums(site / PUBLISHED),
+        integrated={t: s for t, s in integrated.items() if t not in RUN_LOGS},
+        keys=keys,
+    )
+
+
+def _records(keys: Path) -> int:
+    with duckdb.connect() as con:
+        return con.execute(f"SELECT count(*) FROM read_parquet({literal(str(keys))})").fetchone()[0]
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The generated deliveries (``raw/``), dated to end today as a live state's are."""
+    folder = tmp_path_factory.mktemp("night_sample")
+    generate(scale=SCALE, seed=SEED, out=folder, progress=False, through=run_date())
+    return folder / "raw"
+
+
+def _from_scratch(landing: Path, site: Path) -> Built:
+    """Every delivery in ``landing`` built from scratch in ``site``, as `make run` builds it."""
+    with pytest.MonkeyPatch.context() as env, dg.DagsterInstance.ephemeral() as instance:
+        _environment(env, site, landing)
+        contracts = list(all_contracts())
+        outcome = materialize_everything(build_definitions(contracts), contracts, instance)
+        assert outcome.failed_runs == []
+    return _built(site)
+
+
+@pytest.fixture(scope="module")
+def rebuild(sample: Path, tmp_path_factory: pytest.TempPathFactory) -> Built:
+    """Every delivery of the sample built from scratch."""
+    return _from_scratch(sample, tmp_path_factory.mktemp("rebuild"))
+
+
+def _tonight(defs: dg.Definitions, instance: dg.DagsterInstance) -> dg.RunRequest:
+    """What the nightly schedule launches tonight, run as the daemon runs it."""
+    contracts = list(all_contracts())
+    request = nightly_request(instance, defs.resolve_asset_graph(), contracts)
+    result = defs.resolve_job_def(NIGHTLY_JOB).execute_in_process(
+        instance=instance,
+        asset_selection=request.asset_selection,
+        tags=request.tags,
+        raise_on_error=False,
+    )
+    assert result.success
+    return request
+
+
+def _same_clusters(night: Built, rebuilt: Built) -> None:
+    with duckdb.connect() as con:
+        for name, built in (("night", night), ("rebuilt", rebuilt)):
+            con.execute(f"CREATE TABLE {name} AS FROM read_parquet({literal(str(built.keys))})")
+        found = differing(con, "night", "rebuilt")
+    assert found["records"] == _records(rebuilt.keys) > 0
+    assert found["records_in_differing_clusters"] == 0
+
+
+@pytest.mark.parametrize("extracts", [("ui_wages", "snap_enrollment"), ("payments",)])
+def test_a_night_equals_a_rebuild_from_scratch(
+    extracts, sample, rebuild, tmp_path, monkeypatch
+) -> None:
+    landing = tmp_path / "landing"
+    shutil.copytree(sample, landing)
+    tonight = arriving(landing, extracts)
+    waiting = {d.path: tmp_path / "arriving" / d.path.name for d in tonight}
+    (tmp_path / "arriving").mkdir()
+    for landed, aside in waiting.items():
+        shutil.move(landed, aside)
+    _environment(monkeypatch, tmp_path, landing)
+    contracts = list(all_contracts())
+    defs = build_definitions(contracts)
+    with dg.DagsterInstance.ephemeral() as instance:
+        assert materialize_everything(defs, contracts, instance).failed_runs == []
+        for landed, aside in waiting.items():
+            shutil.move(aside, landed)
+        loads = load_everything(defs, contracts, instance)
+        assert (loads.failed_runs, loads.deliveries_loaded) == ([], len(tonight))
+        request = _tonight(defs, instance)
+        linkage = instance.get_latest_materialization_event(PERSON_LINKAGE)
+    # a night, not a whole build: the staging of an extract that brought nothing is kept
+    selected = set(request.asset_selection or ())
+    assert request.asset_selection is not None
+    assert dg.AssetKey(["staging", "education", "k12_enrollment"]) not in selected
+    if "ui_wages" in extracts:  # wage records scored against the kept clusters, not all
+        assert PERSON_LINKAGE in selected
+        assert linkage.asset_materialization.metadata["incremental"].value is True
+
+    night = _built(tmp_path)
+    assert differing_tables(night.published, rebuild.published) == []
+    assert differing_tables(night.integrated, rebuild.integrated) == []
+    _same_clusters(night, rebuild)
+
+
+def _correct(delivery: Path) -> None:
+    """An agency's correction of a CSV delivery, sent under the same name: its first record's
+    last name and benefit amount changed, its second record gone."""
+    with delivery.open(newline="") as f:
+        header, first, _second, *rest = list(csv.reader(f))
+    first[header.index("last_name")] += "SON"
+    first[header.index("weekly_benefit_amount")] = "123.00"
+    with delivery.open("w", newline="") as f:
+        csv.writer(f).writerows([header, first, *rest])
+
+
+def test_a_night_after_a_correction_and_a_deleted_file_equals_a_rebuild_of_landing(
+    sample, tmp_path, tmp_path_factory, monkeypatch
+) -> None:
+    """An agency corrects one delivery and a steward deletes another's file (no ``datalabs
+    withdraw``): the landing sensor reports the deletion, the night loads the correction and
+    stages the extract, which withdraws the deleted delivery, and every table but the ledger's
+    own account of the withdrawal equals a build from what landing now holds."""
+    landing = tmp_path / "landing"
+    shutil.copytree(sample, landing)
+    _environment(monkeypatch, tmp_path, landing)
+    contracts = list(all_contracts())
+    defs = build_definitions(contracts)
+    sensor = defs.get_sensor_def("landing_sensor")
+    with dg.DagsterInstance.ephemeral() as instance:
+        assert materialize_everything(defs, contracts, instance).failed_runs == []
+        cursor = sensor(dg.build_sensor_context(instance=instance, definitions=defs)).cursor
+        landed = deliveries(tuple(contracts), landing)
+        gone, corrected = [d for d in landed if d.contract.name == "ui_claims"][:2]
+        gone.path.unlink()
+        _correct(corrected.path)
+        tick = sensor(dg.build_sensor_context(instance=instance, definitions=defs, cursor=cursor))
+        for event in tick.asset_events:  # as the daemon stores a sensor's events
+            instance.report_runless_asset_event(event)
+        assert [r.partition_key for r in tick.run_requests] == [corrected.name]
+        loads = load_everything(defs, contracts, instance)  # the load the sensor requested
+        assert (loads.failed_runs, loads.deliveries_loaded) == ([], 1)
+        request = _tonight(defs, instance)
+    assert dg.AssetKey(["staging", "labor", "ui_claims"]) in set(request.asset_selection or ())
+
+    night = _built(tmp_path)
+    site = tmp_path_factory.mktemp("rebuild_without")
+    rebuilt = _from_scratch(landing, site)
+    assert differing_tables(night.integrated, rebuilt.integrated) == []
+    _same_clusters(night, rebuilt)
+    # the published tables differ by the withdrawal's own account: its row in extract_quality,
+    # and the status it shows among the data dictionary's examples of that column
+    assert differing_tables(night.published, rebuilt.published) == [
+        "main.data_dictionary",
+        "main.extract_quality",
+    ]
+    published = (tmp_path / PUBLISHED, site / PUBLISHED)
+    (only,) = _rows_of_one(*published, "extract_quality", "* EXCLUDE (load_time)")
+    assert only[:4] == ("night", "ui_claims", gone.name, "withdrawn")
+    entries = _rows_of_one(*published, "data_dictionary", "table_name, column_name, examples")
+    assert sorted(e[:3] for e in entries) == [
+        ("night", "marts.extract_quality", "status"),
+        ("rebuilt", "marts.extract_quality", "status"),
+    ]
+    assert ["withdrawn" in e[3] for e in sorted(entries)] == [True, False]
+
+
+def _rows_of_one(night: Path, rebuilt: Path, table: str, columns: str) -> list[tuple]:
+    """The rows of published ``table`` (its ``columns``) that only one side holds, each
+    marked with its side."""
+    with duckdb.connect() as con:
+        for name, path in (("night", night), ("rebuilt", rebuilt)):
+            con.execute(f"ATTACH {literal(str(path))} AS {name} (READ_ONLY)")
+        return con.execute(
+            f"SELECT 'night', {columns} FROM night.main.{table} EXCEPT ALL "
+            f"SELECT 'night', {columns} FROM rebuilt.main.{table} UNION ALL "
+            f"(SELECT 'rebuilt', {columns} FROM rebuilt.main.{table} EXCEPT ALL "
+            f"SELECT 'rebuilt', {columns} FROM night.main.{table})"
+        ).fetchall()
