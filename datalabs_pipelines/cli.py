@@ -198,7 +198,12 @@ def _withdraw(args: argparse.Namespace) -> int:
 
     from datalabs_pipelines.automation.nightly_scope import report_withdrawal
     from datalabs_pipelines.contracts import all_contracts
-    from datalabs_pipelines.ingestion.ledger import UnknownDelivery, find_delivery, withdraw
+    from datalabs_pipelines.ingestion.ledger import (
+        UnknownDelivery,
+        find_delivery,
+        load_resends,
+        withdraw,
+    )
     from datalabs_pipelines.ingestion.physical import file_sha256
     from datalabs_pipelines.settings import get_settings
     from datalabs_pipelines.warehouse import warehouse_resource
@@ -213,6 +218,7 @@ def _withdraw(args: argparse.Namespace) -> int:
         path = landing / contract.agency / contract.name / delivery
         left = file_sha256(path) if path.is_file() else None
         withdraw(con, contract, delivery, args.reason, left)
+        resends = load_resends(con, contract, [delivery], landing)
     if os.environ.get("DAGSTER_HOME"):
         with dg.DagsterInstance.get() as instance:
             report_withdrawal(instance, contract, delivery, args.reason)
@@ -227,6 +233,11 @@ def _withdraw(args: argparse.Namespace) -> int:
         "keeps its record). The next run rebuilds staging and the snapshot without it"
         + (" and does not load these bytes again." if left else ".")
     )
+    for resend in resends:
+        print(
+            f"{contract.name}/{resend}: the same bytes under another name, recorded as its "
+            "duplicate, is loaded in its place (withdraw it too if these rows must go)."
+        )
     return 0
 
 

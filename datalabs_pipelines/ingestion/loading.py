@@ -31,6 +31,7 @@ from datalabs_pipelines.warehouse import ensure_table, qualified, table_exists, 
 LINEAGE_COLUMNS = {"_delivery": "VARCHAR", "_line": "BIGINT", "_loaded_at": "TIMESTAMP"}
 
 REPLACEMENT_REJECTED = "replacement rejected; the previous version is still in use"
+DUPLICATE_OF = "duplicate of "  # the status of a delivery whose bytes another one in use holds
 _KEYS = {
     "extract": ("VARCHAR", "extract (contract) name"),
     "delivery": ("VARCHAR", "delivery file name"),
@@ -222,7 +223,7 @@ def load_delivery(
                 "quarantined": quarantined,
                 "blank": parse.blank_lines,
                 "unexpected": ", ".join(str(c) for c in parse.unexpected_columns) or None,
-                "status": "loaded" if twin is None else f"duplicate of {twin}",
+                "status": "loaded" if twin is None else f"{DUPLICATE_OF}{twin}",
                 "loaded_with": contract.fingerprint,
             },
         )
