@@ -8,8 +8,9 @@ integrated and published table must then equal a build from scratch over the sam
 compared as the benchmark compares them (``bench.incremental``: person keys and run ids left
 out, clusters compared by their members), and no person record may sit in another cluster. The
 benchmark measures the same at scale 10 and 100; this keeps it in CI, on the nights a state
-sees: a wage quarter with a benefit program's year, a payments quarter, and a delivery corrected
-with another resent under a new name and a third's file deleted from landing.
+sees: a wage quarter with a benefit program's year; three nights in a row (a late wage quarter,
+an earlier period than those loaded, then a SNAP year, then a payments quarter); and a delivery
+corrected with another resent under a new name and a third's file deleted from landing.
 """
 
 from __future__ import annotations
@@ -31,7 +32,6 @@ from datalabs_pipelines.bench.incremental import (
     COMPARED_SCHEMAS,
     LEFT_OUT_COLUMNS,
     RUN_LOGS,
-    arriving,
 )
 from datalabs_pipelines.contracts import all_contracts
 from datalabs_pipelines.definitions import build_definitions
@@ -136,35 +136,44 @@ def _same_clusters(night: Built, rebuilt: Built) -> None:
     assert found["records_in_differing_clusters"] == 0
 
 
-@pytest.mark.parametrize("extracts", [("ui_wages", "snap_enrollment"), ("payments",)])
-def test_a_night_equals_a_rebuild_from_scratch(
-    extracts, sample, rebuild, tmp_path, monkeypatch
-) -> None:
+# Each night: the deliveries that arrive, as (extract, its delivery's place in name order).
+ONE_NIGHT = ((("ui_wages", -1), ("snap_enrollment", -1)),)  # the benchmark's night
+# a late wage quarter (an earlier period than the ones loaded), then a SNAP year, then payments
+NIGHTS_IN_A_ROW = ((("ui_wages", 1),), (("snap_enrollment", -1),), (("payments", -1),))
+
+
+@pytest.mark.parametrize("nights", [ONE_NIGHT, NIGHTS_IN_A_ROW], ids=["one", "in_a_row"])
+def test_nights_equal_a_rebuild_from_scratch(nights, sample, rebuild, tmp_path, monkeypatch):
     landing = tmp_path / "landing"
     shutil.copytree(sample, landing)
-    tonight = arriving(landing, extracts)
-    waiting = {d.path: tmp_path / "arriving" / d.path.name for d in tonight}
-    (tmp_path / "arriving").mkdir()
-    for landed, aside in waiting.items():
-        shutil.move(landed, aside)
-    _environment(monkeypatch, tmp_path, landing)
     contracts = list(all_contracts())
+    landed = deliveries(tuple(contracts), landing)
+    arrivals = [
+        [[d for d in landed if d.contract.name == extract][place] for extract, place in night]
+        for night in nights
+    ]
+    aside = tmp_path / "arriving"
+    aside.mkdir()
+    for delivery in (d for night in arrivals for d in night):
+        shutil.move(delivery.path, aside / delivery.name)
+    _environment(monkeypatch, tmp_path, landing)
     defs = build_definitions(contracts)
     with dg.DagsterInstance.ephemeral() as instance:
         assert materialize_everything(defs, contracts, instance).failed_runs == []
-        for landed, aside in waiting.items():
-            shutil.move(aside, landed)
-        loads = load_everything(defs, contracts, instance)
-        assert (loads.failed_runs, loads.deliveries_loaded) == ([], len(tonight))
-        request = _tonight(defs, instance)
-        linkage = instance.get_latest_materialization_event(PERSON_LINKAGE)
-    # a night, not a whole build: the staging of an extract that brought nothing is kept
-    selected = set(request.asset_selection or ())
-    assert request.asset_selection is not None
-    assert dg.AssetKey(["staging", "education", "k12_enrollment"]) not in selected
-    if "ui_wages" in extracts:  # wage records scored against the kept clusters, not all
-        assert PERSON_LINKAGE in selected
-        assert linkage.asset_materialization.metadata["incremental"].value is True
+        for night in arrivals:
+            for delivery in night:
+                shutil.move(aside / delivery.name, delivery.path)
+            loads = load_everything(defs, contracts, instance)
+            assert (loads.failed_runs, loads.deliveries_loaded) == ([], len(night))
+            request = _tonight(defs, instance)
+            # a night, not a whole build: the staging of an extract that brought nothing is kept
+            selected = set(request.asset_selection or ())
+            assert request.asset_selection is not None
+            assert dg.AssetKey(["staging", "education", "k12_enrollment"]) not in selected
+            if any(d.contract.name == "ui_wages" for d in night):  # scored against kept clusters
+                assert PERSON_LINKAGE in selected
+                linkage = instance.get_latest_materialization_event(PERSON_LINKAGE)
+                assert linkage.asset_materialization.metadata["incremental"].value is True
 
     night = _built(tmp_path)
     assert differing_tables(night.published, rebuild.published) == []
