@@ -198,12 +198,8 @@ def _withdraw(args: argparse.Namespace) -> int:
 
     from datalabs_pipelines.automation.nightly_scope import report_withdrawal
     from datalabs_pipelines.contracts import all_contracts
-    from datalabs_pipelines.ingestion.ledger import (
-        UnknownDelivery,
-        find_delivery,
-        load_resends,
-        withdraw,
-    )
+    from datalabs_pipelines.ingestion.ledger import UnknownDelivery, find_delivery, withdraw
+    from datalabs_pipelines.ingestion.loading import load_resends
     from datalabs_pipelines.ingestion.physical import file_sha256
     from datalabs_pipelines.settings import get_settings
     from datalabs_pipelines.warehouse import warehouse_resource
@@ -218,7 +214,7 @@ def _withdraw(args: argparse.Namespace) -> int:
         path = landing / contract.agency / contract.name / delivery
         left = file_sha256(path) if path.is_file() else None
         withdraw(con, contract, delivery, args.reason, left)
-        resends = load_resends(con, contract, [delivery], landing)
+        resends = load_resends(con, contract, [delivery], path.parent)
     if os.environ.get("DAGSTER_HOME"):
         with dg.DagsterInstance.get() as instance:
             report_withdrawal(instance, contract, delivery, args.reason)

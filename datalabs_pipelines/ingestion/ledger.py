@@ -8,9 +8,9 @@ next run skips those bytes: ``withdrawn_in_place``). Its rows leave raw, the pii
 and quarantine at once, staging is rebuilt without them on the next run and the next snapshot
 follows; its ledger row stays, with status ``withdrawn``, the time and the reason. New bytes
 under the name are a new delivery, and a resend of its bytes under another name, recorded as
-its duplicate, is loaded in its place (``load_resends``). A file that is replaced (same name, new content) and
-rejected leaves the previous version in use, reported everywhere as
-``loading.REPLACEMENT_REJECTED``.
+its duplicate, is loaded in its place (``loading.load_resends``). A file that is replaced
+(same name, new content) and rejected leaves the previous version in use, reported everywhere
+as ``loading.REPLACEMENT_REJECTED``.
 """
 
 from __future__ import annotations
@@ -22,14 +22,13 @@ import duckdb
 
 from datalabs_pipelines.contracts.model import Contract
 from datalabs_pipelines.ingestion.loading import (
-    DUPLICATE_OF,
     LEDGER,
     QUARANTINE,
     REJECTIONS,
     adopt_shared_rows,
     ensure_ledger_table,
     ensure_raw_tables,
-    load_delivery,
+    load_resends,
     pii_raw_table,
     raw_table,
 )
@@ -108,34 +107,8 @@ def withdraw_missing(
     gone = sorted(d for (d,) in known if d not in present)
     for delivery in gone:
         withdraw(con, contract, delivery)
-    load_resends(con, contract, gone, landing_dir)
+    load_resends(con, contract, gone, landing_dir / contract.agency / contract.name)
     return gone
-
-
-def load_resends(
-    con: duckdb.DuckDBPyConnection, contract: Contract, withdrawn: Sequence[str], landing_dir: Path
-) -> list[str]:
-    """Load the deliveries recorded as duplicates of a ``withdrawn`` one whose files are in
-    landing; return their names.
-
-    A resend of a delivery under another name is recorded as its duplicate and not loaded
-    (``loading.load_delivery``). Once the first name is withdrawn (its file cleared away, or
-    by command) the resend's bytes are a delivery of their own, as a build from scratch would
-    load them: left unloaded, its rows would be lost with the name it replaced. Loaded in name
-    order, so a second resend is recorded as the first's duplicate, as from scratch.
-    """
-    if not withdrawn:
-        return []
-    folder = landing_dir / contract.agency / contract.name
-    resends = con.execute(
-        f"SELECT delivery FROM {qualified(LEDGER.of(contract))} WHERE extract = $extract "
-        "AND list_contains($twins, status) ORDER BY delivery",
-        {"extract": contract.name, "twins": [f"{DUPLICATE_OF}{d}" for d in withdrawn]},
-    ).fetchall()
-    loaded = [d for (d,) in resends if (folder / d).is_file()]
-    for delivery in loaded:
-        load_delivery(con, contract, folder / delivery, delivery)
-    return loaded
 
 
 def withdrawn_in_place(

@@ -7,7 +7,8 @@ In one transaction: delete the delivery's earlier rows, insert its records (open
 recorded in ``raw.<extract>_rejected_deliveries`` so it shows in ``extract_quality``; when the
 file replaces a delivery in use, the rejection says ``REPLACEMENT_REJECTED``. Files are
 recognised by content hash: a file whose SHA-256 equals a delivery of the extract in use is not
-loaded again (its ledger row says ``duplicate of <delivery>``). Withdrawing is in ``ledger.py``.
+loaded again (its ledger row says ``duplicate of <delivery>``) until that delivery no longer
+holds those bytes (``load_resends``). Withdrawing is in ``ledger.py``.
 
 The ledger tables are per extract so that the raw asset that writes them declares them (one
 writer per table, shown in the lineage); ``ledger_views.py`` unions each into one view
@@ -16,7 +17,7 @@ writer per table, shown in the lineage); ``ledger_views.py`` unions each into on
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -239,7 +240,36 @@ def load_delivery(
             ).fetchall()
         )
         pause_point("ingest.before_commit", delivery)
+    load_resends(con, contract, [delivery], path.parent)
     return LoadResult(delivery, parse, loaded, quarantined, reasons)
+
+
+def load_resends(
+    con: duckdb.DuckDBPyConnection, contract: Contract, replaced: Sequence[str], folder: Path
+) -> list[str]:
+    """Load the deliveries recorded as duplicates of a ``replaced`` one that no longer holds
+    their bytes (withdrawn, or loaded again with other bytes) and whose files are in
+    ``folder`` (the extract's landing folder); return their names.
+
+    A resend of a delivery under another name is recorded as its duplicate and not loaded.
+    Once the first name no longer holds those bytes, the resend is a delivery of its own, as
+    a build from scratch would load it: left a duplicate, its rows would be lost. Loaded in
+    name order, so a second resend becomes the first's duplicate, as from scratch.
+    """
+    if not replaced:
+        return []
+    resends = con.execute(
+        f"SELECT y.delivery FROM {qualified(LEDGER.of(contract))} y "
+        f"JOIN {qualified(LEDGER.of(contract))} x "
+        f"ON x.extract = y.extract AND y.status = '{DUPLICATE_OF}' || x.delivery "
+        "WHERE y.extract = $extract AND list_contains($replaced, x.delivery) "
+        "AND (x.status = 'withdrawn' OR x.sha256 <> y.sha256) ORDER BY y.delivery",
+        {"extract": contract.name, "replaced": list(replaced)},
+    ).fetchall()
+    loaded = [d for (d,) in resends if (folder / d).is_file()]
+    for delivery in loaded:
+        load_delivery(con, contract, folder / delivery, delivery)
+    return loaded
 
 
 def ensure_ledger_table(
