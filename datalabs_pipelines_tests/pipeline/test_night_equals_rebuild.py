@@ -9,8 +9,10 @@ compared as the benchmark compares them (``bench.incremental``: person keys and 
 out, clusters compared by their members), and no person record may sit in another cluster. The
 benchmark measures the same at scale 10 and 100; this keeps it in CI, on the nights a state
 sees: a wage quarter with a benefit program's year; three nights in a row (a late wage quarter,
-an earlier period than those loaded, then a SNAP year, then a payments quarter); and a delivery
-corrected with another resent under a new name and a third's file deleted from landing.
+an earlier period than those loaded, then a SNAP year, then a payments quarter); a domain
+adopted (every education file on one night); and a delivery corrected with another resent
+under a new name and a third's file deleted from landing. Each night must stage only the
+extracts that brought something.
 """
 
 from __future__ import annotations
@@ -136,20 +138,39 @@ def _same_clusters(night: Built, rebuilt: Built) -> None:
     assert found["records_in_differing_clusters"] == 0
 
 
-# Each night: the deliveries that arrive, as (extract, its delivery's place in name order).
+# Each night: the deliveries that arrive, as (extract, their place in name order).
 ONE_NIGHT = ((("ui_wages", -1), ("snap_enrollment", -1)),)  # the benchmark's night
 # a late wage quarter (an earlier period than the ones loaded), then a SNAP year, then payments
 NIGHTS_IN_A_ROW = ((("ui_wages", 1),), (("snap_enrollment", -1),), (("payments", -1),))
+EVERY = slice(None)
+# a state adopting a domain: every file of education's four extracts arrives on one night
+NEW_DOMAIN = (
+    tuple(
+        (extract, EVERY)
+        for extract in (
+            "k12_enrollment",
+            "k12_graduation",
+            "postsecondary_enrollment",
+            "postsecondary_completion",
+        )
+    ),
+)
 
 
-@pytest.mark.parametrize("nights", [ONE_NIGHT, NIGHTS_IN_A_ROW], ids=["one", "in_a_row"])
+@pytest.mark.parametrize(
+    "nights", [ONE_NIGHT, NIGHTS_IN_A_ROW, NEW_DOMAIN], ids=["one", "in_a_row", "new_domain"]
+)
 def test_nights_equal_a_rebuild_from_scratch(nights, sample, rebuild, tmp_path, monkeypatch):
     landing = tmp_path / "landing"
     shutil.copytree(sample, landing)
     contracts = list(all_contracts())
     landed = deliveries(tuple(contracts), landing)
     arrivals = [
-        [[d for d in landed if d.contract.name == extract][place] for extract, place in night]
+        [
+            d
+            for extract, place in night
+            for d in _as_list([d for d in landed if d.contract.name == extract][place])
+        ]
         for night in nights
     ]
     aside = tmp_path / "arriving"
@@ -169,8 +190,11 @@ def test_nights_equal_a_rebuild_from_scratch(nights, sample, rebuild, tmp_path, 
             # a night, not a whole build: the staging of an extract that brought nothing is kept
             selected = set(request.asset_selection or ())
             assert request.asset_selection is not None
-            assert dg.AssetKey(["staging", "education", "k12_enrollment"]) not in selected
-            if any(d.contract.name == "ui_wages" for d in night):  # scored against kept clusters
+            arrived = {d.contract.name for d in night}
+            kept = {dg.AssetKey(["staging", c.agency, c.name]) for c in contracts}
+            kept -= {dg.AssetKey(["staging", d.contract.agency, d.contract.name]) for d in night}
+            assert arrived and not kept & selected
+            if "ui_wages" in arrived:  # scored against the kept clusters
                 assert PERSON_LINKAGE in selected
                 linkage = instance.get_latest_materialization_event(PERSON_LINKAGE)
                 assert linkage.asset_materialization.metadata["incremental"].value is True
@@ -179,6 +203,10 @@ def test_nights_equal_a_rebuild_from_scratch(nights, sample, rebuild, tmp_path, 
     assert differing_tables(night.published, rebuild.published) == []
     assert differing_tables(night.integrated, rebuild.integrated) == []
     _same_clusters(night, rebuild)
+
+
+def _as_list(chosen: object) -> list:
+    return chosen if isinstance(chosen, list) else [chosen]
 
 
 def _correct(delivery: Path) -> None:
