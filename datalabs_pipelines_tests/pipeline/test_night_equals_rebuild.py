@@ -9,7 +9,7 @@ compared as the benchmark compares them (``bench.incremental``: person keys and 
 out, clusters compared by their members), and no person record may sit in another cluster. The
 benchmark measures the same at scale 10 and 100; this keeps it in CI, on the nights a state
 sees: a wage quarter with a benefit program's year; three nights in a row (a late wage quarter,
-an earlier period than those loaded, then a SNAP year, then a payments quarter); a domain
+an earlier period than those loaded, then a SNAP year, then procurement's files); a domain
 adopted (every education file on one night); and a delivery corrected with another resent
 under a new name and a third's file deleted from landing. Each night must stage only the
 extracts that brought something.
@@ -140,8 +140,12 @@ def _same_clusters(night: Built, rebuilt: Built) -> None:
 
 # Each night: the deliveries that arrive, as (extract, their place in name order).
 ONE_NIGHT = ((("ui_wages", -1), ("snap_enrollment", -1)),)  # the benchmark's night
-# a late wage quarter (an earlier period than the ones loaded), then a SNAP year, then payments
-NIGHTS_IN_A_ROW = ((("ui_wages", 1),), (("snap_enrollment", -1),), (("payments", -1),))
+# a late wage quarter (an earlier period than the ones loaded), then a SNAP year, then
+# procurement's files: a payments quarter, the vendor master, a registry's list, the awards
+PROCUREMENT = tuple(
+    (extract, -1) for extract in ("payments", "vendor_master", "certified_firms", "contract_awards")
+)
+NIGHTS_IN_A_ROW = ((("ui_wages", 1),), (("snap_enrollment", -1),), PROCUREMENT)
 EVERY = slice(None)
 # a state adopting a domain: every file of education's four extracts arrives on one night
 NEW_DOMAIN = (
