@@ -7,9 +7,12 @@ through the queue as the schedule launches it. Tonight's cost (the time some loa
 nightly run was under way, each from creation to end; the load runs overlap) is set against a
 full `datalabs run` from scratch over the same deliveries, whose tables are compared with
 tonight's by checksum: the published snapshot whole, and the staging and integrated tables
-(``integrated_*`` in the report) without their random person keys (``person_key`` is drawn at
-random for a new cluster, so two builds from scratch never share them), without the run ids
-rows carry, and without the logs that keep a row per run.
+(``integrated_*`` in the report) without their keys, without the run ids rows carry, and
+without the logs that keep a row per run. Person and vendor records are compared by cluster
+instead, each record with the others that share its key: ``person_key`` is drawn at random for
+a new cluster, so two builds from scratch never share them, and a ``vendor_key`` persists (a
+firm keeps the key it had when a registry's record joins it tonight, while a rebuild derives
+the key from the cluster's first record, which may be the newcomer).
 """
 
 from __future__ import annotations
@@ -43,8 +46,9 @@ from datalabs_pipelines.contracts import all_contracts
 from datalabs_pipelines.evaluation.incremental_linkage import differing
 from datalabs_pipelines.ingestion.landing import Delivery, deliveries
 from datalabs_pipelines.linkage.keys import CROSSWALK
+from datalabs_pipelines.procurement.linkage import RESOLVED_FROM as VENDOR_KEYS
 from datalabs_pipelines.settings import get_settings
-from datalabs_pipelines.warehouse import literal, qualified
+from datalabs_pipelines.warehouse import identifier, literal, qualified
 
 # Tonight's arrivals: the newest delivery of each (a quarter of wages, a benefit program's file)
 ARRIVING = ("ui_wages", "snap_enrollment")
@@ -52,9 +56,9 @@ SENSOR_TRIGGER = "landing_sensor"
 COMPARED_SCHEMAS = ("staging", "integrated")
 # left out of the comparison: random keys, and which run wrote a row (two runs tonight, one in
 # the rebuild)
-LEFT_OUT_COLUMNS = ("person_key", "run_id")
-# tonight's record -> person key, kept while the warehouse is rebuilt (no identifier)
-TONIGHT_KEYS = "tonight-person-keys.parquet"
+LEFT_OUT_COLUMNS = ("person_key", "vendor_key", "run_id")
+# each keyed entity's record -> key table and column: compared by cluster members instead
+KEYED = {"person": (CROSSWALK, "person_key"), "vendor": (VENDOR_KEYS, "vendor_key")}
 # one row per run by design: tonight holds two, the rebuild one
 RUN_LOGS = ("integrated.person_linkage_models", "integrated.vendor_linkage_models")
 
@@ -159,31 +163,43 @@ def integrated_sums(paths: BenchPaths) -> dict[str, str]:
     return {table: digest for table, digest in sums.items() if table not in RUN_LOGS}
 
 
-def save_person_keys(paths: BenchPaths) -> Path:
-    """Tonight's record → person key (no identifier), kept beside the sample until the
-    rebuild's keys are compared with it."""
-    out = paths.root / TONIGHT_KEYS
+def save_keys(paths: BenchPaths) -> dict[str, Path]:
+    """Tonight's record → key of each keyed entity (no identifier), kept beside the sample
+    until the rebuild's keys are compared with them."""
+    saved = {}
     with duckdb.connect(str(paths.warehouse), read_only=True) as con:
-        con.execute(
-            f"COPY (SELECT source_extract, record_id, person_key AS k FROM {qualified(CROSSWALK)})"
-            f" TO {literal(str(out))} (FORMAT parquet)"
-        )
-    return out
+        for entity, (table, key) in KEYED.items():
+            saved[entity] = paths.root / f"tonight-{entity}-keys.parquet"
+            con.execute(
+                f"COPY ({keys_sql(table, key)}) TO {literal(str(saved[entity]))} (FORMAT parquet)"
+            )
+    return saved
 
 
-def person_clusters_differing(paths: BenchPaths, tonight_keys: Path) -> dict[str, Any]:
-    """How tonight's partition of person records differs from the rebuild's (keys are random,
-    so clusters are compared by their members)."""
+def clusters_differing(paths: BenchPaths, saved: dict[str, Path]) -> dict[str, dict[str, Any]]:
+    """For each keyed entity, how tonight's partition of its records differs from the
+    rebuild's (compared by their members: person keys are random, and a kept key is not the
+    one a rebuild derives)."""
+    found = {}
     with duckdb.connect() as con:
         con.execute(f"ATTACH {literal(str(paths.warehouse))} AS rebuilt (READ_ONLY)")
-        con.execute(f"CREATE TEMP TABLE tonight AS FROM read_parquet({literal(str(tonight_keys))})")
-        con.execute(
-            "CREATE TEMP TABLE rebuild AS SELECT source_extract, record_id, person_key AS k "
-            f"FROM rebuilt.{qualified(CROSSWALK)}"
-        )
-        found = differing(con, "tonight", "rebuild")
-    tonight_keys.unlink()
+        for entity, (table, key) in KEYED.items():
+            con.execute(
+                "CREATE OR REPLACE TEMP TABLE tonight AS "
+                f"FROM read_parquet({literal(str(saved[entity]))})"
+            )
+            con.execute(
+                "CREATE OR REPLACE TEMP TABLE rebuild AS " + keys_sql(table, key, "rebuilt.")
+            )
+            found[entity] = differing(con, "tonight", "rebuild")
+            saved[entity].unlink()
     return found
+
+
+def keys_sql(table: tuple[str, str], key: str, catalog: str = "") -> str:
+    """Each record of a keyed entity (``KEYED``) with its key, as ``differing`` reads them."""
+    source = f"{catalog}{qualified(table)}"
+    return f"SELECT source_extract, record_id, {identifier(key)} AS k FROM {source}"
 
 
 def snapshot_sums() -> dict[str, str]:
@@ -211,12 +227,12 @@ def run_incremental(
     night = tonight(paths, expected_loads=len(held))
     tonight_snapshot = snapshot_sums()
     tonight_integrated = integrated_sums(paths)
-    tonight_keys = save_person_keys(paths)
+    tonight_keys = save_keys(paths)
     fresh_warehouse(paths)
     full: RunMeasurement = run_pipeline(paths, record_sql=False)
     full_snapshot = snapshot_sums()
     full_integrated = integrated_sums(paths)
-    clusters = person_clusters_differing(paths, tonight_keys)
+    clusters = clusters_differing(paths, tonight_keys)
     report: dict[str, Any] = {
         "scale": scale,
         "seed": seed,
@@ -242,7 +258,8 @@ def run_incremental(
         "snapshot_tables_differing": differing_tables(tonight_snapshot, full_snapshot),
         "integrated_tables_compared": len(full_integrated),
         "integrated_tables_differing": differing_tables(tonight_integrated, full_integrated),
-        "person_clusters_against_rebuild": clusters,
+        "person_clusters_against_rebuild": clusters["person"],
+        "vendor_clusters_against_rebuild": clusters["vendor"],
         "loads": [asdict(r) for r in night.loads],
     }
     named = "" if tuple(extracts) == ARRIVING else "-" + ("-".join(extracts) or "nothing")
@@ -253,6 +270,9 @@ def run_incremental(
 
 def _slowest_first(seconds: dict[str, float]) -> dict[str, float]:
     return {k: round(v, 2) for k, v in sorted(seconds.items(), key=lambda kv: -kv[1])}
+
+
+NO_RECORDS = {"records": 0, "records_in_differing_clusters": 0, "by_extract": {}}
 
 
 def _clusters(found: dict[str, Any]) -> str:
@@ -286,10 +306,12 @@ def format_incremental(report: dict[str, Any]) -> str:
             f"  tonight / full: {'n/a' if share is None else f'{share:.0%}'}"
             " (goal at scale 100: at most 10 %)",
             f"  snapshot tables differing from the full rebuild: {_differing(report, 'snapshot')}",
-            "  staging and integrated tables differing (person keys, run ids, run logs left out): "
-            f"{_differing(report, 'integrated')}",
+            "  staging and integrated tables differing (person and vendor keys, run ids, run "
+            f"logs left out): {_differing(report, 'integrated')}",
             "  person records in a cluster the rebuild draws differently (linkage, issue 20.2): "
             f"{_clusters(report['person_clusters_against_rebuild'])}",
+            "  vendor records in a cluster the rebuild draws differently: "
+            f"{_clusters(report.get('vendor_clusters_against_rebuild', NO_RECORDS))}",
             "  tonight's slowest steps: "
             + ", ".join(
                 f"{k} {v:.1f} s" for k, v in list(report["tonight_step_seconds"].items())[:8]
