@@ -1,19 +1,17 @@
 """A night equals a rebuild from scratch (#20, points 2 and 4), end to end in `make test`.
 
 On a generated sample (the heavy error profile; ``NIGHT_TEST_SEED`` picks another seed): the
-nights before are built without the newest files of the extracts that arrive tonight; the files
-land, are loaded by the landing sensor's rule, and the nightly schedule's request
-(``nightly_request``: what changed since the last night) runs. Every staging,
-integrated and published table must then equal a build from scratch over the same deliveries,
-compared as the benchmark compares them (``bench.incremental``: keys and run ids left out,
-clusters compared by their members), and no person or vendor record may sit in another
-cluster. The
-benchmark measures the same at scale 10 and 100; this keeps it in CI, on the nights a state
-sees: a wage quarter with a benefit program's year; three nights in a row (a late wage quarter,
-an earlier period than those loaded, then a SNAP year, then procurement's files); a domain
-adopted (every education file on one night); and a delivery corrected with another resent
-under a new name and a third's file deleted from landing. Each night must stage only the
-extracts that brought something.
+nights before are built without the files that arrive later; the files land, are loaded by the
+landing sensor's rule, and the nightly schedule's request (``nightly_request``: what changed
+since the last night) runs. Every staging, integrated and published table must then equal a
+build from scratch over the same deliveries, compared as the benchmark compares them
+(``bench.incremental``: keys and run ids left out), and no person or vendor record may sit in
+another cluster. The benchmark measures the same at scale 10 and 100; this keeps it in CI, on
+the nights a state sees: a wage quarter with a benefit program's year; three nights in a row (a
+late wage quarter, an earlier period than those loaded, then a SNAP year, then procurement's
+files); a domain adopted (every education file on one night); and a delivery corrected with
+another resent under a new name and a third's file deleted from landing. Each night must stage
+only the extracts that brought something.
 """
 
 from __future__ import annotations
