@@ -19,7 +19,7 @@ import duckdb
 
 from datalabs_pipelines.contracts.model import Contract
 from datalabs_pipelines.ingestion.landing import Delivery
-from datalabs_pipelines.ingestion.loading import LEDGER
+from datalabs_pipelines.ingestion.loading import LEDGER, REJECTIONS
 from datalabs_pipelines.ingestion.physical import file_sha256
 from datalabs_pipelines.warehouse import (
     WarehouseResource,
@@ -80,7 +80,8 @@ def to_load(
 @dataclass(frozen=True)
 class Ledger:
     """What the load ledgers hold: (extract, delivery) → the ``version`` loaded, and the
-    deliveries in use (loaded and not withdrawn: the ones a file leaving landing withdraws)."""
+    deliveries in use (not withdrawn, or rejected: the ones a file leaving landing withdraws,
+    ``withdraw_missing``'s rule)."""
 
     versions: dict[tuple[str, str], str] = field(default_factory=dict)
     in_use: frozenset[tuple[str, str]] = frozenset()
@@ -114,8 +115,20 @@ def _ledger(con: duckdb.DuckDBPyConnection, contracts: Sequence[Contract]) -> Le
     rows = {(e, d): (v, used) for e, d, v, used in con.execute(union).fetchall()}
     return Ledger(
         versions={key: v for key, (v, _) in rows.items()},
-        in_use=frozenset(key for key, (_, used) in rows.items() if used),
+        in_use=frozenset(key for key, (_, used) in rows.items() if used)
+        | _rejected(con, contracts),
     )
+
+
+def _rejected(con: duckdb.DuckDBPyConnection, contracts: Sequence[Contract]) -> frozenset:
+    """The deliveries whose file the load rejected: withdrawn too when the file leaves."""
+    tables = [
+        t for t in [REJECTIONS.view, *(REJECTIONS.of(c) for c in contracts)] if table_exists(con, t)
+    ]
+    if not tables:
+        return frozenset()
+    union = " UNION ".join(f"SELECT extract, delivery FROM {qualified(t)}" for t in tables)
+    return frozenset(con.execute(union).fetchall())
 
 
 def _in_use_sql(con: duckdb.DuckDBPyConnection, table: tuple[str, str]) -> str:

@@ -118,7 +118,7 @@ def build_landing_sensor(contracts: Sequence[Contract], jobs: Sequence) -> dg.Se
         withdrawals = [
             withdrawal_event(named[extract], delivery, FILE_DELETED)
             for extract, delivery in gone
-            if (extract, delivery) not in reported
+            if (extract, delivery) not in reported and extract in named  # a contract removed
         ]
         stray = unowned_files(tuple(contracts), landing)
         if stray:

@@ -8,11 +8,13 @@ import shutil
 
 import dagster as dg
 import duckdb
+import pytest
 
 from datalabs_pipelines.automation.landing_hashes import content_hashes
 from datalabs_pipelines.automation.sensors import REPORTED
 from datalabs_pipelines.contracts import all_contracts
 from datalabs_pipelines.definitions import build_definitions
+from datalabs_pipelines.ingestion.errors import DeliveryRejected
 from datalabs_pipelines.ingestion.landing import Delivery, deliveries
 from datalabs_pipelines.ingestion.ledger import withdraw_missing
 from datalabs_pipelines.ingestion.loading import load_delivery
@@ -160,3 +162,22 @@ def test_nothing_is_reported_withdrawn_while_landing_itself_is_missing(isolated_
     shutil.rmtree(get_settings().landing_dir)
     with dg.DagsterInstance.ephemeral() as instance:
         assert evaluate(instance).asset_events == []
+
+
+def test_a_rejected_file_deleted_from_landing_is_reported_too(isolated_env):
+    """``withdraw_missing`` gives a file that was only ever rejected its withdrawn record when
+    the file leaves; the night must stage its extract for that, as for a loaded one."""
+    _load_everything()
+    bad = get_settings().landing_dir / "test_agency" / "people" / "people_bad.txt"
+    bad.write_text("no header here\n")
+    (people,) = [c for c in all_contracts() if c.name == "people"]
+    with (
+        duckdb.connect(str(get_settings().warehouse_path)) as con,
+        pytest.raises(DeliveryRejected),
+    ):
+        load_delivery(con, people, bad, bad.name)
+    with dg.DagsterInstance.ephemeral() as instance:
+        cursor = evaluate(instance).cursor
+        bad.unlink()
+        (event,) = evaluate(instance, cursor).asset_events
+    assert event.partition == "people_bad.txt"
