@@ -54,9 +54,9 @@ from datalabs_pipelines.warehouse import identifier, literal, qualified
 ARRIVING = ("ui_wages", "snap_enrollment")
 SENSOR_TRIGGER = "landing_sensor"
 COMPARED_SCHEMAS = ("staging", "integrated")
-# left out of the comparison: keys (their records are compared by cluster: ``KEYED``), and
-# which run wrote a row (two runs tonight, one in the rebuild)
-LEFT_OUT_COLUMNS = ("person_key", "vendor_key", "run_id")
+# left out of the comparison: keys (their records are compared by cluster: ``KEYED``; the review
+# table shows both sides' keys), and which run wrote a row (two runs tonight, one in the rebuild)
+LEFT_OUT_COLUMNS = ("person_key", "vendor_key", "vendor_key_l", "vendor_key_r", "run_id")
 # each keyed entity's record -> key table and column: compared by cluster members instead
 KEYED = {"person": (CROSSWALK, "person_key"), "vendor": (VENDOR_KEYS, "vendor_key")}
 # one row per run by design: tonight holds two, the rebuild one
