@@ -19,7 +19,7 @@ import duckdb
 
 from datalabs_pipelines.contracts.model import Contract
 from datalabs_pipelines.ingestion.landing import Delivery
-from datalabs_pipelines.ingestion.loading import LEDGER, REJECTIONS
+from datalabs_pipelines.ingestion.loading import LEDGER, REJECTIONS, LedgerTable
 from datalabs_pipelines.ingestion.physical import file_sha256
 from datalabs_pipelines.warehouse import (
     WarehouseResource,
@@ -102,9 +102,17 @@ def read_ledger(database: str, contracts: Sequence[Contract]) -> Ledger:
         return _ledger(con, contracts)
 
 
+def _present(
+    con: duckdb.DuckDBPyConnection, ledger: LedgerTable, contracts: Sequence[Contract]
+) -> list[tuple[str, str]]:
+    """The tables of ``ledger`` the warehouse holds: an older warehouse's shared table (or the
+    view) first, so that each extract's own table wins, then each extract's."""
+    candidates = [ledger.view, *(ledger.of(c) for c in contracts)]
+    return [t for t in candidates if table_exists(con, t)]
+
+
 def _ledger(con: duckdb.DuckDBPyConnection, contracts: Sequence[Contract]) -> Ledger:
-    # an older warehouse's shared table (or the view) first: each extract's own ledger wins
-    tables = [t for t in [LEDGER.view, *(LEDGER.of(c) for c in contracts)] if table_exists(con, t)]
+    tables = _present(con, LEDGER, contracts)
     if not tables:
         return Ledger()
     union = " UNION ALL ".join(
@@ -122,9 +130,7 @@ def _ledger(con: duckdb.DuckDBPyConnection, contracts: Sequence[Contract]) -> Le
 
 def _rejected(con: duckdb.DuckDBPyConnection, contracts: Sequence[Contract]) -> frozenset:
     """The deliveries whose file the load rejected: withdrawn too when the file leaves."""
-    tables = [
-        t for t in [REJECTIONS.view, *(REJECTIONS.of(c) for c in contracts)] if table_exists(con, t)
-    ]
+    tables = _present(con, REJECTIONS, contracts)
     if not tables:
         return frozenset()
     union = " UNION ".join(f"SELECT extract, delivery FROM {qualified(t)}" for t in tables)
