@@ -42,6 +42,16 @@ def _through(value: str | None):
 
 def _run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
+    from datalabs_pipelines.privacy_tokens import MissingKeyError, linkage_key
+
+    try:
+        # a first development run creates its key file now, before the definitions load: the
+        # nightly job's code tag then names the key the run tokenizes with, and the next night
+        # starts from this run instead of rebuilding everything ("none yet" would differ)
+        linkage_key()
+    except MissingKeyError as error:
+        print(f"datalabs run: {error}", file=sys.stderr)
+        return 2
     import dagster as dg
 
     from datalabs_pipelines.automation.local_run import materialize_everything

@@ -6,10 +6,14 @@ from __future__ import annotations
 import datetime as dt
 
 import dagster as dg
+import pytest
 
+from datalabs_pipelines import cli
+from datalabs_pipelines.automation import local_run
 from datalabs_pipelines.automation.local_run import load_everything, materialize_everything
 from datalabs_pipelines.automation.nightly_scope import (
     CODE_TAG,
+    code_fingerprint,
     judged_tonight,
     reached_from,
     report_withdrawal,
@@ -117,6 +121,36 @@ def test_loading_the_definitions_creates_no_key_file(isolated_env, monkeypatch):
     key_file.write_text("22" * 32)
     key_file.chmod(0o600)
     assert build_definitions(contracts).resolve_job_def(NIGHTLY_JOB).tags[CODE_TAG] != before
+
+
+def test_a_first_run_launches_with_the_code_tag_of_the_key_it_creates(isolated_env, monkeypatch):
+    """`datalabs run` on a machine with no development key creates it before the definitions
+    load, so the run's code tag is the one the next night computes: that night starts from
+    the run instead of rebuilding everything."""
+    monkeypatch.delenv("DATALABS_LINKAGE_KEY")
+    key_file = isolated_env / "keys" / "linkage.key"
+    monkeypatch.setenv("DATALABS_LINKAGE_KEY_FILE", str(key_file))
+    contracts = load_contracts(FIXTURE_CONTRACTS)
+    launched = []
+
+    def launch(defs, contracts_run, instance):
+        assert key_file.exists()  # before anything is launched
+        launched.append(build_definitions(contracts).resolve_job_def(NIGHTLY_JOB).tags[CODE_TAG])
+        raise KeyboardInterrupt  # stop here: the tag at launch is what is tested
+
+    monkeypatch.setattr(local_run, "materialize_everything", launch)
+    with pytest.raises(KeyboardInterrupt):
+        cli.main(["run"])
+    assert launched == [code_fingerprint(contracts)]
+
+
+def test_run_refuses_to_start_without_a_production_key(isolated_env, monkeypatch, capsys):
+    """In production with no key set, `datalabs run` stops before anything loads, saying why."""
+    monkeypatch.delenv("DATALABS_LINKAGE_KEY")
+    monkeypatch.setenv("DATALABS_ENV", "production")
+    monkeypatch.setattr(local_run, "materialize_everything", pytest.fail)
+    assert cli.main(["run"]) == 2
+    assert "DATALABS_LINKAGE_KEY is not set" in capsys.readouterr().err
 
 
 def test_marts_are_judged_again_on_their_run_date_and_when_an_agreement_expired():
