@@ -11,7 +11,6 @@ be identifiers.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import logging
 import re
 import uuid
@@ -19,7 +18,7 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 import duckdb
 
@@ -99,27 +98,6 @@ def _connection_url(database: Path | str) -> str:
     return f"duckdb:///{Path(database).resolve()}"
 
 
-@functools.cache
-def duplicate_rows_expectation() -> type:
-    """GE's ``UnexpectedRowsExpectation`` asking only for the count of duplicated rows.
-
-    The stock one also fetches the rows (its ``unexpected_rows_query.table`` metric), running
-    the duplicate query twice, over every record of the staging table: at scale 100 the wage
-    records' key took 0.5 s each time. The count is all a check reports; the ids of a few
-    failing rows are fetched apart (``_sample_keys``). Made on first use, as GE is imported
-    only when expectations run, and registered with GE once."""
-    import great_expectations as gx
-
-    class ExpectNoDuplicatedRows(gx.expectations.UnexpectedRowsExpectation):
-        metric_dependencies: ClassVar[tuple[str, ...]] = ("unexpected_rows_query.row_count",)
-
-        def _validate(self, metrics, runtime_configuration=None, execution_engine=None):
-            count = metrics["unexpected_rows_query.row_count"]
-            return {"success": count == 0, "result": {"observed_value": count}}
-
-    return ExpectNoDuplicatedRows
-
-
 def _gx_expectation(contract: Contract, exp: Expectation):
     import great_expectations as gx
 
@@ -136,7 +114,7 @@ def _gx_expectation(contract: Contract, exp: Expectation):
         case Unique(columns=[c]):
             return gx.expectations.ExpectColumnValuesToBeUnique(column=col[c])
         case Unique(columns=cols):
-            return duplicate_rows_expectation()(
+            return gx.expectations.UnexpectedRowsExpectation(
                 unexpected_rows_query=duplicate_rows_query([col[c] for c in cols]),
                 description=describe(exp),
             )
