@@ -50,7 +50,7 @@ from datalabs_pipelines.quality.checks import (
     not_delivered_result,
     parse_check_result,
 )
-from datalabs_pipelines.quality.expectations import evaluate
+from datalabs_pipelines.quality.expectations import evaluate, start_importing
 from datalabs_pipelines.quality.extract_status import (
     HELD_BACK,
     LOADED,
@@ -207,6 +207,8 @@ def build_staging_asset(contract: Contract) -> dg.AssetsDefinition:
             if withdrawn := withdraw_missing(con, contract, get_settings().landing_dir):
                 context.log.warning(f"withdrawn (file deleted from landing): {withdrawn}")
             deliveries = delivery_count(con, contract)
+            if deliveries:
+                start_importing()  # Great Expectations, while the candidates are built
             with transaction(con):  # on DuckLake one commit, not one per statement
                 staged = build_candidates(con, contract, token_key)
         started = time.perf_counter()

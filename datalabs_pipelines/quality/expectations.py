@@ -11,8 +11,11 @@ be identifiers.
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import logging
 import re
+import sys
+import threading
 import uuid
 import warnings
 from collections.abc import Sequence
@@ -98,6 +101,34 @@ def _connection_url(database: Path | str) -> str:
     return f"duckdb:///{Path(database).resolve()}"
 
 
+_importing: threading.Thread | None = None
+
+
+def start_importing() -> None:
+    """Import Great Expectations on a thread of its own unless it is imported already: about
+    2 s, once per process, which then overlaps the staging SQL that runs before validation
+    (DuckDB releases the GIL while it works). ``evaluate`` waits for that thread before it
+    imports anything of GE's (two threads importing one package at once can meet a module
+    half made). A failed import shows again, as an error, when ``evaluate`` imports."""
+    global _importing
+    if _importing is not None or "great_expectations" in sys.modules:
+        return
+    logging.getLogger("great_expectations").setLevel(logging.ERROR)
+    _importing = threading.Thread(
+        target=importlib.import_module,
+        args=("great_expectations",),
+        name="import great_expectations",
+        daemon=True,
+    )
+    _importing.start()
+
+
+def _imported() -> None:
+    """Wait for ``start_importing``'s thread, if one was started."""
+    if _importing is not None:
+        _importing.join()
+
+
 def _gx_expectation(contract: Contract, exp: Expectation):
     import great_expectations as gx
 
@@ -159,6 +190,7 @@ def evaluate(
     expectations = [resolved(e, on) for e in chosen]
     if not expectations:
         return []
+    _imported()
     keep_duckdb_connections()
     logging.getLogger("great_expectations").setLevel(logging.ERROR)
     import great_expectations as gx

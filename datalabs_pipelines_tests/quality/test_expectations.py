@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import duckdb
 import pytest
 
@@ -156,3 +159,26 @@ def test_compound_uniqueness_counts_duplicated_rows_and_samples_their_keys(wareh
         ["r1", "r30", "r40", "r51"],
     )
     assert (unique.element_count, unique.unexpected_percent) == (100, 4.0)
+
+
+def test_validation_waits_for_great_expectations_imported_in_the_background(warehouse):
+    """A staging step starts importing GE on a thread of its own while it builds the
+    candidates; validating right after waits for that import and gives the same results."""
+    probe = (
+        "import sys, threading\n"
+        "from datalabs_pipelines.quality.expectations import evaluate, start_importing\n"
+        "from datalabs_pipelines_tests.quality.test_expectations import contract\n"
+        "assert 'great_expectations' not in sys.modules\n"
+        "start_importing()\n"
+        "assert any(t.name == 'import great_expectations' for t in threading.enumerate())\n"
+        "start_importing()  # a second start while the first runs: no second thread\n"
+        "assert sum(t.name == 'import great_expectations' for t in threading.enumerate()) <= 1\n"
+        "import pandas, sqlalchemy  # what GE imports, imported here at once\n"
+        f"outcomes = evaluate({str(warehouse)!r}, 'staging.spells', contract(\n"
+        "    [{'type': 'not_null', 'column': 'case_id'}, {'type': 'row_count', 'min': 101}]))\n"
+        "print(sorted((o.name, o.passed) for o in outcomes))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=300, check=True
+    )
+    assert done.stdout.strip() == "[('case_id_not_null', True), ('row_count_in_bounds', False)]"
