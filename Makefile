@@ -32,7 +32,7 @@ test-fast: env  ## skip the slow end-to-end tests
 	$(PY) -m pytest -q -n 2 --dist loadfile -m "not slow"
 
 ui: env $(DAGSTER_HOME)/dagster.yaml  ## the Dagster UI and daemon on this workspace
-	$(VENV)/bin/dagster dev -w workspace.yaml
+	$(VENV)/bin/datalabs ui
 
 lint: env
 	$(VENV)/bin/ruff check datalabs_pipelines datalabs_pipelines_tests

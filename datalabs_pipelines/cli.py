@@ -40,17 +40,33 @@ def _through(value: str | None):
     return dt.date.fromisoformat(value)
 
 
-def _run(args: argparse.Namespace) -> int:
-    started = time.perf_counter()
+def _key_ready(command: str) -> bool:
+    """Create the development linkage key now if there is none (production: check the one
+    set), before any definitions load: the nightly job's code tag then names the key runs
+    tokenize with, and the next night starts from this run instead of rebuilding everything
+    (a tag computed with no key file yet reads "none yet" and matches no later night)."""
     from datalabs_pipelines.privacy_tokens import MissingKeyError, linkage_key
 
     try:
-        # a first development run creates its key file now, before the definitions load: the
-        # nightly job's code tag then names the key the run tokenizes with, and the next night
-        # starts from this run instead of rebuilding everything ("none yet" would differ)
         linkage_key()
     except MissingKeyError as error:
-        print(f"datalabs run: {error}", file=sys.stderr)
+        print(f"datalabs {command}: {error}", file=sys.stderr)
+        return False
+    return True
+
+
+def _ui(args: argparse.Namespace) -> int:
+    """``dagster dev`` on the workspace (webserver, daemon, code server), with the key first."""
+    if not _key_ready("ui"):
+        return 2
+    dagster = str(Path(sys.executable).with_name("dagster"))
+    os.execv(dagster, [dagster, "dev", "-w", args.workspace])
+    return 0  # not reached: dagster dev replaces this process
+
+
+def _run(args: argparse.Namespace) -> int:
+    started = time.perf_counter()
+    if not _key_ready("run"):
         return 2
     import dagster as dg
 
@@ -324,6 +340,12 @@ def main(argv: list[str] | None = None) -> int:
 
     run = commands.add_parser("run", help="materialize every asset and publish")
     run.set_defaults(func=_run)
+
+    ui = commands.add_parser(
+        "ui", help="the Dagster UI and daemon on the workspace (dagster dev), key created first"
+    )
+    ui.add_argument("--workspace", default="workspace.yaml", help="the workspace file")
+    ui.set_defaults(func=_ui)
 
     ev = commands.add_parser("evaluate", help="linkage accuracy against the ground truth, as JSON")
     ev.add_argument("--truth", default="data/truth", help="the generator's truth folder")

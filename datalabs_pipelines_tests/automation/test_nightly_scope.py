@@ -144,6 +144,35 @@ def test_a_first_run_launches_with_the_code_tag_of_the_key_it_creates(isolated_e
     assert launched == [code_fingerprint(contracts)]
 
 
+def test_ui_creates_the_key_before_dagster_dev_loads_the_definitions(isolated_env, monkeypatch):
+    """`make ui` (`datalabs ui`) creates the development key, then hands its process to
+    `dagster dev` on the workspace: the code server's launches carry the key's code tag,
+    the one the next night computes."""
+    monkeypatch.delenv("DATALABS_LINKAGE_KEY")
+    key_file = isolated_env / "keys" / "linkage.key"
+    monkeypatch.setenv("DATALABS_LINKAGE_KEY_FILE", str(key_file))
+    started = []
+
+    def execv(path, argv):
+        assert key_file.exists()  # before dagster dev starts
+        started.append(argv[1:])
+        raise KeyboardInterrupt  # stop here: what would be started is what is tested
+
+    monkeypatch.setattr(cli.os, "execv", execv)
+    with pytest.raises(KeyboardInterrupt):
+        cli.main(["ui"])
+    assert started == [["dev", "-w", "workspace.yaml"]]
+
+
+def test_ui_refuses_to_start_without_a_production_key(isolated_env, monkeypatch, capsys):
+    """In production with no key set, `datalabs ui` stops before starting anything."""
+    monkeypatch.delenv("DATALABS_LINKAGE_KEY")
+    monkeypatch.setenv("DATALABS_ENV", "production")
+    monkeypatch.setattr(cli.os, "execv", pytest.fail)
+    assert cli.main(["ui"]) == 2
+    assert "datalabs ui: DATALABS_LINKAGE_KEY is not set" in capsys.readouterr().err
+
+
 def test_run_refuses_to_start_without_a_production_key(isolated_env, monkeypatch, capsys):
     """In production with no key set, `datalabs run` stops before anything loads, saying why."""
     monkeypatch.delenv("DATALABS_LINKAGE_KEY")
