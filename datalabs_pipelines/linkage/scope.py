@@ -3,15 +3,19 @@ and only pairs touching a new profile were scored.
 
 A cluster is a component of deterministic clusters (``cluster0``) joined by linked pairs, and
 its key is the one its records carried. On such a night a component can change only where
-something changed: a new profile (a new or changed record's), a kept record relabelled, a
-profile that a newly scored pair links, the two profiles of a kept pair that tonight's term
-frequencies carry across the threshold (``kept_scores``), or a deterministic cluster that a new
-record joins while it held fewer than two records (its records' probability turns to 1.0).
-Those clusters are *dirty*; the scope is every record of every key one of their records
-carried, with every record of the deterministic clusters those records sit in. Inside it
-clustering and keys run as in a full pass; outside it nothing changes, and every new record
-whose deterministic cluster lies outside (one more wage record under a known name and SSN)
-*joins*: it takes the key of its cluster's records, with probability 1.0.
+something changed: a kept record relabelled, a profile that a newly scored pair links, the two
+profiles of a kept pair that tonight's term frequencies carry across the threshold
+(``kept_scores``), or a deterministic cluster that a new record joins while it held fewer than
+two records (new, or its one record's probability turns to 1.0). Those clusters are *dirty*;
+the scope is every record of every key one of their records carried, with every record of the
+deterministic clusters those records sit in. Inside it clustering and keys run as in a full
+pass; outside it nothing changes, and every new record whose deterministic cluster lies
+outside *joins*: it takes the key of its cluster's records, with probability 1.0 (its cluster
+holds two records or more). That is one more wage record under a known name and SSN, also at a
+new employer: a new profile that no pair links adds no edge between deterministic clusters.
+A record outside the scope keeps the probability of the night its cluster was drawn: where
+that is a link's (a record alone in its deterministic cluster), tonight's term frequencies may
+have moved the link's score a little, never across the threshold (those pairs are dirty).
 
 Before the scope is used, three things are checked, and the clustering runs whole when one
 fails: no linked pair crosses the scope's edge, every record of a key in scope is there, and
@@ -70,8 +74,7 @@ def clustering_scope(
               AND (CAST(id_l AS VARCHAR) IN (SELECT * FROM new)
                    OR CAST(id_r AS VARCHAR) IN (SELECT * FROM new))
         )
-        SELECT profile_id FROM new
-        UNION SELECT l FROM touching
+        SELECT l AS profile_id FROM touching
         UNION SELECT r FROM touching
         UNION SELECT id_l FROM {FLIPPED}
         UNION SELECT id_r FROM {FLIPPED}

@@ -34,6 +34,9 @@ from datalabs_pipelines_tests.linkage.test_prepared import (
 REPEATS = [
     ("ui_wages", "w9", {"employer_fein": "361234567"},
      {"full_name": "JOHNSON WILLIAM", "ssn": "234567891"}),
+    # a new employer: a new profile, which links to nothing
+    ("ui_wages", "w10", {"employer_fein": "369000001"},
+     {"full_name": "ORTEGA LUIS", "ssn": "345678912"}),
     ("k12_enrollment", "k11", {"student_id": "0000000001", "sex": "F"},
      {"first_name": "MARIA", "last_name": "GARCIA", "dob": dt.date(2006, 5, 17)}),
 ]  # fmt: skip
@@ -145,7 +148,8 @@ def test_the_hand_made_arrivals_are_clustered_within_their_scope(warehouse):
         whole.splits,
     )
     # one more wage record of William Johnson and one more enrollment of student 1, each as
-    # its person's kept records read: they join, and nothing is clustered again
+    # its person's kept records read, and one of Luis Ortega at a new employer (a new profile
+    # no pair links): they join, and nothing is clustered again
     with duckdb.connect(str(warehouse / "warehouse.duckdb")) as con:
         deliver(con, REPEATS, "d3")
     scoped, whole, scoped_keys, whole_keys, before = night_twice(warehouse, "night-3")
@@ -153,6 +157,8 @@ def test_the_hand_made_arrivals_are_clustered_within_their_scope(warehouse):
     assert scoped.records_joining == len(REPEATS) and scoped.new_keys == 0
     same_keying(scoped_keys, whole_keys, before)
     assert scoped_keys["ui_wages:w9"] == scoped_keys["ui_wages:w1"]
+    assert scoped_keys["ui_wages:w10"] == scoped_keys["ui_wages:w5"]
+    assert scoped.new_profiles == 1
     assert scoped_keys["k12_enrollment:k11"] == scoped_keys["k12_enrollment:k1"]
     # nothing new: nothing to cluster, nothing changes
     with duckdb.connect(str(warehouse / "warehouse.duckdb")) as con:
