@@ -44,7 +44,6 @@ from datalabs_pipelines.linkage.profiles import (
     PROFILES,
     RECORD_PROFILE,
     keep_profiles_of,
-    profiles_of,
 )
 from datalabs_pipelines.warehouse import (
     drop_temporary,
@@ -69,7 +68,6 @@ MERGED = "lk_kept_merged"  # TEMP (node, component): each label's cluster tonigh
 RELABELLED = "lk_kept_relabelled"  # TEMP (node): the labels that give way
 REDRAWN = "lk_kept_clusters"  # TEMP (node, component): new and relabelled nodes' clusters
 REDRAWN_RECORDS = "lk_kept_redrawn_records"  # TEMP: new records and those relabelled
-REDRAWN_RECORD_PROFILE = "lk_kept_record_profile"  # TEMP: their clusters and profiles
 REDRAWN_PROFILES = "lk_kept_profiles"  # TEMP: their profiles
 ADDED_PROFILES = "lk_kept_added_profiles"  # TEMP: those not kept already
 # TEMP: tonight's new records (``lk_new``) and the kept ones relabelled, as the kept records
@@ -77,7 +75,7 @@ ADDED_PROFILES = "lk_kept_added_profiles"  # TEMP: those not kept already
 ARRIVED = "lk_kept_arrived"
 TEMP_TABLES = (
     NEW_RECORDS, KNOWN, TOUCHED, LABELS, SUPER_NODES, SUPER_EDGES, MERGED, RELABELLED, REDRAWN,
-    REDRAWN_RECORDS, REDRAWN_RECORD_PROFILE, REDRAWN_PROFILES, ADDED_PROFILES,
+    REDRAWN_RECORDS, REDRAWN_PROFILES, ADDED_PROFILES,
 )  # fmt: skip
 
 DELIVERIES_COLUMNS = {
@@ -190,12 +188,7 @@ def prepare_new(
         WHERE cluster0 IN (SELECT node FROM {RELABELLED})
         """
     )
-    profiles_of(con, REDRAWN_RECORDS, REDRAWN, REDRAWN_RECORD_PROFILE, REDRAWN_PROFILES)
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {ARRIVED} AS SELECT r.*, p.cluster0, p.profile_id "
-        f"FROM {REDRAWN_RECORDS} r "
-        f"JOIN {REDRAWN_RECORD_PROFILE} p USING (source_extract, record_id)"
-    )
+    keep_profiles_of(con, REDRAWN_RECORDS, REDRAWN, ARRIVED, REDRAWN_PROFILES, temporary=True)
     relabelled = f"cluster0 IN (SELECT node FROM {RELABELLED})"
     con.execute(
         f"""

@@ -44,16 +44,24 @@ def profiles_of(
 
 
 def keep_profiles_of(
-    con: duckdb.DuckDBPyConnection, records: str, clusters: str, kept_records: str, kept: str
+    con: duckdb.DuckDBPyConnection,
+    records: str,
+    clusters: str,
+    kept_records: str,
+    kept: str,
+    temporary: bool = False,
 ) -> None:
-    """``profiles_of`` written straight to the kept tables: ``kept_records`` (every column of
-    ``records``, then ``cluster0`` and ``profile_id``) and ``kept`` (the profiles, read back
-    from ``kept_records``), with no TEMP copy of either and one join."""
+    """``profiles_of`` written as two tables: ``kept_records`` (every column of ``records``,
+    then ``cluster0`` and ``profile_id``) and ``kept`` (the profiles, read back from
+    ``kept_records``), with one join and no copy of either (``temporary``: both TEMP)."""
+    table = "TEMP TABLE" if temporary else "TABLE"
     con.execute(
-        f"CREATE OR REPLACE TABLE {kept_records} AS "
+        f"CREATE OR REPLACE {table} {kept_records} AS "
         f"SELECT r.*, {PLACED} FROM {_placing(records, clusters)}"
     )
-    con.execute(f"CREATE OR REPLACE TABLE {kept} AS {_profiles(f'{kept_records} r', 'r.cluster0')}")
+    con.execute(
+        f"CREATE OR REPLACE {table} {kept} AS {_profiles(f'{kept_records} r', 'r.cluster0')}"
+    )
 
 
 def _placing(records: str, clusters: str) -> str:
