@@ -43,7 +43,7 @@ from datalabs_pipelines.linkage.prepare import RECORDS
 from datalabs_pipelines.linkage.profiles import (
     PROFILES,
     RECORD_PROFILE,
-    keep_profiles_of,
+    write_placed_profiles,
 )
 from datalabs_pipelines.warehouse import (
     drop_temporary,
@@ -188,7 +188,7 @@ def prepare_new(
         WHERE cluster0 IN (SELECT node FROM {RELABELLED})
         """
     )
-    keep_profiles_of(con, REDRAWN_RECORDS, REDRAWN, ARRIVED, REDRAWN_PROFILES, temporary=True)
+    write_placed_profiles(con, REDRAWN_RECORDS, REDRAWN, ARRIVED, REDRAWN_PROFILES, temporary=True)
     relabelled = f"cluster0 IN (SELECT node FROM {RELABELLED})"
     con.execute(
         f"""
@@ -340,7 +340,7 @@ def keep_all(
     tables = kept.tables
     con.execute(f"CREATE SCHEMA IF NOT EXISTS {identifier(tables.records[0])}")
     with transaction(con):
-        keep_profiles_of(
+        write_placed_profiles(
             con, RECORDS, CLUSTER0, qualified(tables.records), qualified(tables.profiles)
         )
         _write_deliveries(con, kept, versions or {})

@@ -43,7 +43,7 @@ def profiles_of(
     con.execute(f"CREATE OR REPLACE TEMP TABLE {profiles} AS {_profiles(placing, 'c.component')}")
 
 
-def keep_profiles_of(
+def write_placed_profiles(
     con: duckdb.DuckDBPyConnection,
     records: str,
     clusters: str,
@@ -53,7 +53,8 @@ def keep_profiles_of(
 ) -> None:
     """``profiles_of`` written as two tables: ``kept_records`` (every column of ``records``,
     then ``cluster0`` and ``profile_id``) and ``kept`` (the profiles, read back from
-    ``kept_records``), with one join and no copy of either (``temporary``: both TEMP)."""
+    ``kept_records``), with one join and no copy of either: the kept tables of a full
+    preparation, or (``temporary``) a night's new and relabelled records, TEMP."""
     table = "TEMP TABLE" if temporary else "TABLE"
     con.execute(
         f"CREATE OR REPLACE {table} {kept_records} AS "
