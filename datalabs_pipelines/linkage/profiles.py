@@ -47,22 +47,20 @@ def write_placed_profiles(
     con: duckdb.DuckDBPyConnection,
     records: str,
     clusters: str,
-    kept_records: str,
-    kept: str,
+    placed: str,
+    profiles: str,
     temporary: bool = False,
 ) -> None:
-    """``profiles_of`` written as two tables: ``kept_records`` (every column of ``records``,
-    then ``cluster0`` and ``profile_id``) and ``kept`` (the profiles, read back from
-    ``kept_records``), with one join and no copy of either: the kept tables of a full
-    preparation, or (``temporary``) a night's new and relabelled records, TEMP."""
+    """``profiles_of`` written as two tables: ``placed`` (every column of ``records``, then
+    ``cluster0`` and ``profile_id``) and ``profiles`` (read back from ``placed``), with one
+    join and no copy of either: the kept tables of a full preparation, or (``temporary``,
+    both TEMP) a night's new and relabelled records."""
     table = "TEMP TABLE" if temporary else "TABLE"
     con.execute(
-        f"CREATE OR REPLACE {table} {kept_records} AS "
+        f"CREATE OR REPLACE {table} {placed} AS "
         f"SELECT r.*, {PLACED} FROM {_placing(records, clusters)}"
     )
-    con.execute(
-        f"CREATE OR REPLACE {table} {kept} AS {_profiles(f'{kept_records} r', 'r.cluster0')}"
-    )
+    con.execute(f"CREATE OR REPLACE {table} {profiles} AS {_profiles(f'{placed} r', 'r.cluster0')}")
 
 
 def _placing(records: str, clusters: str) -> str:
