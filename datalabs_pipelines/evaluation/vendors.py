@@ -20,8 +20,6 @@ from datalabs_pipelines.evaluation.persons import by_error
 from datalabs_pipelines.evaluation.report import NotEvaluable, model_used
 from datalabs_pipelines.warehouse import table_exists
 
-SOURCES = ("vendor_master", "certified_firms")
-
 
 def _labelled(con: duckdb.DuckDBPyConnection, truth_dir: Path) -> None:
     truth = truth_dir / "firm_records.csv"

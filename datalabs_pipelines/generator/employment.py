@@ -17,9 +17,7 @@ from datalabs_pipelines.generator.rng import stream
 from datalabs_pipelines.generator.timeline import (
     age_on,
     period_end,
-    period_start,
     quarters,
-    uniform_dates,
 )
 
 SEPARATION = 0.07
@@ -142,8 +140,3 @@ def _claims(rng: np.random.Generator, seps: pd.DataFrame) -> pd.DataFrame:
         }
     )
     return out.sort_values(["filed", "person"], kind="stable").reset_index(drop=True)
-
-
-def random_claim_dates(rng: np.random.Generator, n: int) -> np.ndarray:
-    """Filing dates spread over the period (helper for tests)."""
-    return uniform_dates(rng, period_start(), period_end(), n)

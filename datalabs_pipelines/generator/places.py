@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 STATE = "IL"
-STATE_FIPS = "17"
 
 
 @dataclass(frozen=True)
