@@ -9,6 +9,9 @@ import sys
 import time
 from pathlib import Path
 
+ERROR_PROFILES = ("default", "heavy")
+"""``generator/errors.py``'s profiles (named here: importing it costs the CLI NumPy)."""
+
 
 def _generate(args: argparse.Namespace) -> int:
     from datalabs_pipelines.generator.errors import profile
@@ -288,11 +291,14 @@ def _bench(args: argparse.Namespace) -> int:
             args.seed,
             progress=not args.quiet,
             extracts=ARRIVING if args.arriving is None else args.arriving,
+            errors=args.errors,
         )
     if args.parallel:
         from datalabs_pipelines.bench.parallel import main as parallel
 
-        return parallel(args.scale, args.seed, args.backend, args.parallel, args.loads_only)
+        return parallel(
+            args.scale, args.seed, args.backend, args.parallel, args.loads_only, args.errors
+        )
     from datalabs_pipelines.bench.main import main as bench
 
     return bench(
@@ -302,6 +308,7 @@ def _bench(args: argparse.Namespace) -> int:
         replays=args.replays,
         runs=args.runs,
         daemon=args.daemon,
+        errors=args.errors,
     )
 
 
@@ -323,7 +330,7 @@ def main(argv: list[str] | None = None) -> int:
     gen.add_argument(
         "--errors",
         default="default",
-        choices=("default", "heavy"),
+        choices=ERROR_PROFILES,
         help="error profile: heavy adds swapped names, SSN and DOB keying errors, PO boxes, ...",
     )
     gen.add_argument(
@@ -404,6 +411,13 @@ def main(argv: list[str] | None = None) -> int:
     bench.add_argument("--scale", type=float, default=1.0, help="1 = ~10,000 people")
     bench.add_argument("--seed", type=int, default=2026)
     bench.add_argument("--quiet", action="store_true", help="no progress bar while generating")
+    bench.add_argument(
+        "--errors",
+        default="default",
+        choices=ERROR_PROFILES,
+        help="the sample's error profile, as `generate --errors` (its own folder: "
+        "scale-N[-seed-S]-heavy)",
+    )
     bench.add_argument(
         "--replays", type=int, default=3, help="bare SQL replays; the fastest counts"
     )

@@ -41,7 +41,12 @@ from datalabs_pipelines.bench.daemon import (
     wait_for,
 )
 from datalabs_pipelines.bench.report import ratio
-from datalabs_pipelines.bench.workspace import BenchPaths, ensure_sample, fresh_warehouse
+from datalabs_pipelines.bench.workspace import (
+    DEFAULT_ERRORS,
+    BenchPaths,
+    ensure_sample,
+    fresh_warehouse,
+)
 from datalabs_pipelines.contracts import all_contracts
 from datalabs_pipelines.evaluation.incremental_linkage import differing
 from datalabs_pipelines.ingestion.landing import Delivery, deliveries
@@ -209,12 +214,17 @@ def snapshot_sums() -> dict[str, str]:
 
 
 def run_incremental(
-    scale: float, seed: int, progress: bool = True, extracts: Sequence[str] = ARRIVING
+    scale: float,
+    seed: int,
+    progress: bool = True,
+    extracts: Sequence[str] = ARRIVING,
+    errors: str = DEFAULT_ERRORS,
 ) -> dict[str, Any]:
     """Everything `datalabs bench --incremental` measures, as a JSON-ready dict (also written
     to ``data/bench/bench-<name>-incremental[-<extracts>].json``): tonight, the newest file of
-    each of ``extracts`` arrives (by default a wage quarter and a SNAP year)."""
-    paths = BenchPaths(scale, seed)
+    each of ``extracts`` arrives (by default a wage quarter and a SNAP year), in a sample with
+    the ``errors`` profile."""
+    paths = BenchPaths(scale, seed, errors=errors)
     generated = ensure_sample(paths, progress=progress)
     os.environ.update(paths.environment())
     files = arriving(paths.landing, extracts)
@@ -236,6 +246,7 @@ def run_incremental(
     report: dict[str, Any] = {
         "scale": scale,
         "seed": seed,
+        "errors": errors,
         "sample_generated_now": generated,
         "arriving": [str(d.path.relative_to(paths.landing)) for d in files],
         "nights_before_ok": before.returncode == 0,
@@ -296,7 +307,8 @@ def format_incremental(report: dict[str, Any]) -> str:
     loads = ", ".join(seconds(s) for s in report["tonight_load_seconds_each"]) or "none"
     return "\n".join(
         [
-            f"datalabs bench --incremental  scale {report['scale']}  seed {report['seed']}",
+            f"datalabs bench --incremental  scale {report['scale']}  seed {report['seed']}"
+            f"  errors {report.get('errors', DEFAULT_ERRORS)}",
             f"  arriving tonight: {', '.join(report['arriving']) or 'nothing'}",
             "  tonight (sensor loads + nightly_job via the daemon): "
             f"{seconds(report['tonight_seconds'])} (loads {loads}, overlapping; nightly "
@@ -320,9 +332,15 @@ def format_incremental(report: dict[str, Any]) -> str:
     )
 
 
-def main(scale: float, seed: int, progress: bool = True, extracts: Sequence[str] = ARRIVING) -> int:
+def main(
+    scale: float,
+    seed: int,
+    progress: bool = True,
+    extracts: Sequence[str] = ARRIVING,
+    errors: str = DEFAULT_ERRORS,
+) -> int:
     try:
-        report = run_incremental(scale, seed, progress, extracts)
+        report = run_incremental(scale, seed, progress, extracts, errors)
     except NoNight as error:
         print(f"datalabs bench --incremental: {error}", file=sys.stderr)
         return 2

@@ -30,7 +30,12 @@ from datalabs_pipelines.bench.events import RunEvents, read_run_events, seconds_
 from datalabs_pipelines.bench.replay import ReplayResult, Statement, read_log, replay
 from datalabs_pipelines.bench.report import format_report, per_row, ratio
 from datalabs_pipelines.bench.validation import compare
-from datalabs_pipelines.bench.workspace import BenchPaths, ensure_sample, fresh_warehouse
+from datalabs_pipelines.bench.workspace import (
+    DEFAULT_ERRORS,
+    BenchPaths,
+    ensure_sample,
+    fresh_warehouse,
+)
 
 SLOWEST_STATEMENTS = 10
 
@@ -177,6 +182,7 @@ def run_bench(
     replays: int = 3,
     runs: int = 3,
     daemon: bool = True,
+    errors: str = DEFAULT_ERRORS,
 ) -> dict[str, Any]:
     """Everything `datalabs bench` measures, as a JSON-ready dict (also written to disk).
 
@@ -185,7 +191,7 @@ def run_bench(
     spells), while the peak memory is the highest of all runs. With ``daemon``, each run is
     followed by ``nightly_job`` launched through `dagster-daemon` on the warehouse it loaded.
     """
-    paths = BenchPaths(scale, seed)
+    paths = BenchPaths(scale, seed, errors=errors)
     generated = ensure_sample(paths, progress=progress)
     os.environ.update(paths.environment())  # this process reads the same instance and warehouse
     load_before = os.getloadavg()[0]
@@ -269,8 +275,9 @@ def main(
     replays: int = 3,
     runs: int = 3,
     daemon: bool = True,
+    errors: str = DEFAULT_ERRORS,
 ) -> int:
-    report = run_bench(scale, seed, progress, replays, runs, daemon)
+    report = run_bench(scale, seed, progress, replays, runs, daemon, errors)
     print(format_report(report))
-    print(f"\nreport: {BenchPaths(scale, seed).report}")
+    print(f"\nreport: {BenchPaths(scale, seed, errors=errors).report}")
     return 0 if report["pipeline_ok"] else 1

@@ -36,7 +36,12 @@ from datalabs_pipelines.automation.schedules import downstream_of_raw
 from datalabs_pipelines.bench.child import RUN, run_pipeline
 from datalabs_pipelines.bench.daemon import tree_cpu_seconds
 from datalabs_pipelines.bench.events import run_step_spans
-from datalabs_pipelines.bench.workspace import BenchPaths, ensure_sample, fresh_warehouse
+from datalabs_pipelines.bench.workspace import (
+    DEFAULT_ERRORS,
+    BenchPaths,
+    ensure_sample,
+    fresh_warehouse,
+)
 from datalabs_pipelines.deploy.lake import CATALOG_VARIABLE
 
 SAMPLE_SECONDS = 0.5
@@ -270,13 +275,19 @@ LOADS_ONLY = ("-m", "datalabs_pipelines.bench.loads_child")
 
 
 def bench_parallel(
-    scale: float, seed: int, backend: str, workers: list[int], out: Path, loads_only: bool = False
+    scale: float,
+    seed: int,
+    backend: str,
+    workers: list[int],
+    out: Path,
+    loads_only: bool = False,
+    errors: str = DEFAULT_ERRORS,
 ) -> dict:
     """Load once with `datalabs run` (or, ``loads_only``, the load jobs alone), then the
     multiprocess nightly once per worker count; the report is written to ``out`` after each,
     so a bench stopped early keeps what it measured."""
-    ensure_sample(BenchPaths(scale, seed), progress=False)
-    paths = BackendPaths(scale, seed, backend=backend)
+    ensure_sample(BenchPaths(scale, seed, errors=errors), progress=False)
+    paths = BackendPaths(scale, seed, errors=errors, backend=backend)
     fresh_warehouse(paths)
     env = {
         **os.environ,
@@ -376,12 +387,17 @@ def path_of(paths: BenchPaths, backend: str) -> Path:
 
 
 def main(
-    scale: float, seed: int, backend: str, workers: list[int], loads_only: bool = False
+    scale: float,
+    seed: int,
+    backend: str,
+    workers: list[int],
+    loads_only: bool = False,
+    errors: str = DEFAULT_ERRORS,
 ) -> int:
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # a stop by kill, as by Ctrl-C
-    paths = BenchPaths(scale, seed)
+    paths = BenchPaths(scale, seed, errors=errors)
     out = path_of(paths, backend)
-    report = bench_parallel(scale, seed, backend, workers, out, loads_only)
+    report = bench_parallel(scale, seed, backend, workers, out, loads_only, errors)
     print(format_parallel(report))
     embedded = path_of(paths, "embedded")
     if backend == "ducklake" and embedded.is_file():

@@ -11,6 +11,7 @@ from datalabs_pipelines.settings import PROJECT_ROOT
 
 BENCH_DIR = PROJECT_ROOT / "data" / "bench"
 DEFAULT_SEED = 2026
+DEFAULT_ERRORS = "default"
 MARKER = "sample.json"
 
 
@@ -26,11 +27,15 @@ class BenchPaths:
     scale: float
     seed: int = DEFAULT_SEED
     base: Path = BENCH_DIR
+    errors: str = DEFAULT_ERRORS
+    """The generator's error profile (``generator/errors.py``); another than the default
+    names its own sample, so the two never overwrite each other."""
 
     @property
     def name(self) -> str:
         suffix = "" if self.seed == DEFAULT_SEED else f"-seed-{self.seed}"
-        return f"scale-{scale_label(self.scale)}{suffix}"
+        profile = "" if self.errors == DEFAULT_ERRORS else f"-{self.errors}"
+        return f"scale-{scale_label(self.scale)}{suffix}{profile}"
 
     @property
     def root(self) -> Path:
@@ -86,6 +91,7 @@ def sample_is_current(paths: BenchPaths) -> bool:
     return (
         float(recorded.get("scale", -1)) == float(paths.scale)
         and recorded.get("seed") == paths.seed
+        and recorded.get("errors", DEFAULT_ERRORS) == paths.errors
     )
 
 
@@ -93,12 +99,20 @@ def ensure_sample(paths: BenchPaths, progress: bool = True) -> bool:
     """Generate the sample unless one for this scale and seed is there; True if generated."""
     if sample_is_current(paths):
         return False
+    from datalabs_pipelines.generator.errors import profile
     from datalabs_pipelines.generator.main import generate
 
     paths.root.mkdir(parents=True, exist_ok=True)
     (paths.root / MARKER).unlink(missing_ok=True)
-    generate(scale=paths.scale, seed=paths.seed, out=paths.root, progress=progress)
-    (paths.root / MARKER).write_text(json.dumps({"scale": paths.scale, "seed": paths.seed}))
+    generate(
+        scale=paths.scale,
+        seed=paths.seed,
+        out=paths.root,
+        progress=progress,
+        errors=profile(paths.errors),
+    )
+    marker = {"scale": paths.scale, "seed": paths.seed, "errors": paths.errors}
+    (paths.root / MARKER).write_text(json.dumps(marker))
     return True
 
 

@@ -7,7 +7,9 @@ import os
 from datalabs_pipelines.bench.events import layer_of, seconds_by_layer, step_seconds
 from datalabs_pipelines.bench.report import format_report, markdown_row
 from datalabs_pipelines.bench.rss import read_processes, tree_rss
-from datalabs_pipelines.bench.workspace import BenchPaths, scale_label
+from datalabs_pipelines.bench.workspace import MARKER, BenchPaths, sample_is_current, scale_label
+from datalabs_pipelines.cli import ERROR_PROFILES
+from datalabs_pipelines.generator.errors import PROFILES
 
 
 def test_tree_rss_sums_a_process_and_its_descendants_only():
@@ -81,3 +83,21 @@ def test_bench_paths_keep_scales_apart(tmp_path):
     assert BenchPaths(1, seed=7, base=tmp_path).name == "scale-1-seed-7"
     assert ten.environment()["DATALABS_LANDING_DIR"] == str(tmp_path / "scale-10" / "raw")
     assert scale_label(0.5) == "0.5"
+
+
+def test_a_heavy_error_sample_has_its_own_folder_and_is_not_taken_for_the_default(tmp_path):
+    heavy = BenchPaths(10, seed=7, base=tmp_path, errors="heavy")
+    default = BenchPaths(10, seed=7, base=tmp_path)
+    assert heavy.name == "scale-10-seed-7-heavy" and heavy.root != default.root
+    # a default sample in the heavy folder (a marker from before profiles) is generated again
+    default.landing.mkdir(parents=True)
+    heavy.landing.mkdir(parents=True)
+    for paths in (default, heavy):
+        (paths.root / MARKER).write_text('{"scale": 10.0, "seed": 7}')
+    assert sample_is_current(default) and not sample_is_current(heavy)
+    (heavy.root / MARKER).write_text('{"scale": 10.0, "seed": 7, "errors": "heavy"}')
+    assert sample_is_current(heavy)
+
+
+def test_the_cli_offers_every_error_profile_the_generator_has():
+    assert set(ERROR_PROFILES) == set(PROFILES)
