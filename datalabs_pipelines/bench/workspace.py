@@ -96,7 +96,8 @@ def sample_is_current(paths: BenchPaths) -> bool:
 
 
 def ensure_sample(paths: BenchPaths, progress: bool = True) -> bool:
-    """Generate the sample unless one for this scale and seed is there; True if generated."""
+    """Generate the sample unless one for this scale, seed and error profile is there; True if
+    generated."""
     if sample_is_current(paths):
         return False
     from datalabs_pipelines.generator.errors import profile
