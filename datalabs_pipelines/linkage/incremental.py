@@ -5,13 +5,14 @@ A run keeps, in two tables its asset declares, the profiles it scored (id and a 
 column Splink reads, stamped with what it was scored with: model version and declaration) and
 its scored pairs from a bit below the review probability up (what decisions read, and a
 margin). The next run builds records, deterministic clusters and profiles as always; a profile
-whose id and content are not in the cache is new. Splink then scores each declared blocking
-rule restricted to pairs with a new profile on either side, reading only the new profiles and
-those a rule pairs with one (found by each rule's own join, once with each side new, so DuckDB
-filters that side before the join; once only for a rule that is the same with its sides
-swapped: ``symmetric_rules``), with term frequencies computed over all of tonight's profiles
-and registered through Splink's public API: exactly the pairs the full run would compare among
-them, scored as it would score them. Cached pairs whose two profiles are still there join
+whose id and content are not in the cache is new. Each declared blocking rule's own join finds
+its pairs with a new profile on either side (once with each side new, so DuckDB filters that
+side before the join; once only for a rule that is the same with its sides swapped:
+``symmetric_rules``), each pair kept once under the first rule that makes it: exactly the
+pairs the full run would compare among them, as Splink's blocking numbers them. Splink scores
+those pairs (registered as its blocked pairs) reading only their profiles, with term
+frequencies computed over all of tonight's profiles (registered too, through its public API),
+as the full run would score them. Cached pairs whose two profiles are still there join
 them, their scores moved to tonight's term frequencies (names grow more or less common as data
 arrive: ``kept_scores``), so each is what a full run would give it tonight; the rest
 (decisions, clusters, keys) runs on the union as after a full scoring.
@@ -26,7 +27,6 @@ that far since would miss it (never the links: the threshold is bits higher).
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import math
 import time
@@ -57,8 +57,9 @@ NEW = "lk_new"  # the column marking tonight's new profiles (TEMP copy of the pr
 STATE = "lk_profile_state"  # TEMP (profile_id, content, new)
 MARKED = "lk_profiles_marked"  # TEMP: the profiles, whether each is new, and its content
 CONTENT = "lk_content"  # the column of ``lk_profiles_marked`` holding the content
-CANDIDATES = "lk_profiles_candidates"  # TEMP: new profiles and those a rule pairs with one
-TOUCHES_NEW = f"(l.{NEW} OR r.{NEW})"
+CANDIDATES = "lk_profiles_candidates"  # TEMP: the profiles of tonight's pairs
+# TEMP (match_key, join_key_l, join_key_r): the pairs with a new profile, Splink's blocked pairs
+BLOCKED = "lk_candidate_pairs"
 # TEMP (id_l, id_r): kept pairs that tonight's term frequencies carry across the model's
 # threshold, linked before and not now or the other way (their clusters must be redrawn)
 FLIPPED = "lk_flipped_pairs"
@@ -218,70 +219,76 @@ def _profile_state(
     )
 
 
-def restricted_settings(settings: dict[str, Any]) -> dict[str, Any]:
-    """``settings`` whose blocking rules reach only pairs with a new profile (Splink excludes
-    from each rule the pairs an earlier one made, so every pair still comes once)."""
-    settings = copy.deepcopy(settings)
-    settings["blocking_rules_to_generate_predictions"] = [
-        {**rule, "blocking_rule": f"({sql}) AND {TOUCHES_NEW}"}
-        if isinstance(rule, dict)
-        else f"({sql}) AND {TOUCHES_NEW}"
-        for rule, sql in zip(
-            settings["blocking_rules_to_generate_predictions"], _rules(settings), strict=True
-        )
-    ]
-    return settings
-
-
 def _score_new(
     con: duckdb.DuckDBPyConnection, model: MatchModel, unique_id: str, cache: PairCache
 ) -> Scoring:
     """Score the pairs touching a new profile; add the cached pairs whose two profiles are
     still there and unchanged, at tonight's term frequencies.
 
-    Splink reads only the new profiles and those a declared rule pairs with one (found by the
-    rule's own join, each side new in turn), with term frequencies computed over all of
-    tonight's profiles as Splink computes them (registered through its public API), so each
-    pair gets the score a full run would give it at a cost that follows what arrived."""
+    Splink scores the pairs ``_candidates`` finds, registered as its blocked pairs, reading
+    only their profiles, with term frequencies computed over all of tonight's profiles as
+    Splink computes them (both through its public API), so each pair gets the score a full run
+    would give it at a cost that follows what arrived."""
     new = _count(con, STATE, "new")
     compared = 0
     lookups = _term_frequencies(con, model.splink_settings)
     try:
         if new:
             _candidates(con, model, unique_id)
-            restricted = MatchModel(
-                restricted_settings(model.splink_settings),
-                model.threshold_match_probability,
-                model.trained,
-            )
-            compared = score_profiles(con, restricted, unique_id, CANDIDATES, lookups)
+            compared = score_profiles(con, model, unique_id, CANDIDATES, lookups, BLOCKED)
         else:
             empty_pairs(con)
         _refresh_kept(con, model, unique_id, cache, lookups)
     finally:
-        for table in (MARKED, CANDIDATES, REFRESHED, *lookups.values()):
+        for table in (MARKED, CANDIDATES, BLOCKED, REFRESHED, *lookups.values()):
             con.execute(f"DROP TABLE IF EXISTS temp.main.{table}")
     cached = _count(con, PAIRS) - compared
     return Scoring(True, new, compared, cached, "")
 
 
 def _candidates(con: duckdb.DuckDBPyConnection, model: MatchModel, unique_id: str) -> None:
-    """TEMP ``lk_profiles_candidates``: the new profiles and those a declared rule pairs with
-    one (found by the rule's own join, each side new in turn)."""
+    """TEMP ``lk_candidate_pairs``: every pair a declared rule makes with a new profile on
+    either side, once, under the first rule that makes it and with the smaller id on the left:
+    the blocked pairs Splink's own blocking would give them (its exclusion of the pairs earlier
+    rules made filters each rule's join by all of theirs; taking the first rule per pair after
+    plain joins costs half that on the heavy error profile). Each rule's join filters the new
+    side first. TEMP ``lk_profiles_candidates``: the profiles of those pairs."""
     uid = identifier(unique_id)
-    reached = (
-        " UNION ".join(
-            f"SELECT {other}.{uid} AS id FROM {MARKED} l JOIN {MARKED} r "
-            f"ON ({rule}) AND {side}.{NEW}"
-            for rule in _rules(model.splink_settings)
-            for side, other in _new_sides(rule)
-        )
-        or "SELECT NULL"
-    )  # no rule: no partner
+    # no rule: every pair, as Splink blocks without one
+    rules = _rules(model.splink_settings) or ["1=1"]
+    joins = [
+        f"SELECT {number} AS rule, {pair} FROM {MARKED} l JOIN {MARKED} r "
+        f"ON ({rule}) AND {side}.{NEW} WHERE {condition}"
+        for number, rule in enumerate(rules)
+        for side, pair, condition in _pair_joins(rule, uid)
+    ]
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {CANDIDATES} AS SELECT * EXCLUDE ({CONTENT}) "
-        f"FROM {MARKED} WHERE {NEW} OR {uid} IN ({reached})"
+        f"CREATE OR REPLACE TEMP TABLE {BLOCKED} AS "
+        "SELECT CAST(min(rule) AS VARCHAR) AS match_key, join_key_l, join_key_r "
+        f"FROM ({' UNION ALL '.join(joins)}) GROUP BY join_key_l, join_key_r"
     )
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {CANDIDATES} AS SELECT * EXCLUDE ({CONTENT}, {NEW}) "
+        f"FROM {MARKED} WHERE {uid} IN "
+        f"(SELECT join_key_l FROM {BLOCKED} UNION SELECT join_key_r FROM {BLOCKED})"
+    )
+
+
+def _pair_joins(rule: str, uid: str) -> list[tuple[str, str, str]]:
+    """How a rule's pairs with a new profile are found: (the side filtered to new profiles,
+    the pair's ids, the join's condition). A rule that ``symmetric_rules`` proves unchanged
+    when ``l`` and ``r`` swap needs one join, the new profile on the left, its pairs turned so
+    the smaller id is on the left; any other is joined with each side new in turn, keeping the
+    pairs whose left id is the smaller, as Splink does."""
+    # imported here: its SQL parser costs every run's process a tenth of a second to load, and
+    # only incremental scoring uses it
+    from datalabs_pipelines.linkage.symmetric_rules import is_symmetric
+
+    if is_symmetric(rule):
+        turned = f"least(l.{uid}, r.{uid}) AS join_key_l, greatest(l.{uid}, r.{uid}) AS join_key_r"
+        return [("l", turned, f"l.{uid} <> r.{uid}")]
+    as_is = f"l.{uid} AS join_key_l, r.{uid} AS join_key_r"
+    return [(side, as_is, f"l.{uid} < r.{uid}") for side in ("l", "r")]
 
 
 def _refresh_kept(
@@ -313,16 +320,6 @@ def _refresh_kept(
         "WHERE (kept_probability >= $accept) <> (match_probability >= $accept)",
         {"accept": model.threshold_match_probability},
     )
-
-
-def _new_sides(rule: str) -> list[tuple[str, str]]:
-    """The joins that find a rule's partners of new profiles: the new profile on the left, and
-    on the right unless the rule is symmetric (the second join would find the same ones)."""
-    # imported here: its SQL parser costs every run's process a tenth of a second to load, and
-    # only incremental scoring uses it
-    from datalabs_pipelines.linkage.symmetric_rules import is_symmetric
-
-    return [("l", "r")] if is_symmetric(rule) else [("l", "r"), ("r", "l")]
 
 
 def _rules(settings: dict[str, Any]) -> list[str]:

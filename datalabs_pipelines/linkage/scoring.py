@@ -34,11 +34,12 @@ def score_profiles(
     unique_id: str = "unique_id",
     profiles: str = PROFILES,
     tf_lookups: Mapping[str, str] | None = None,
+    blocked: str | None = None,
 ) -> int:
     """TEMP ``lk_profile_edges(unique_id_l, unique_id_r, match_weight, match_probability,
     tf_gamma, tf_used)``: every blocked pair of the ``profiles`` (their id column is
-    ``unique_id``), with what a kept score needs to follow the term frequencies
-    (``kept_scores``); returns their number."""
+    ``unique_id``; the pairs of the TEMP table ``blocked`` instead, when given), with what a
+    kept score needs to follow the term frequencies (``kept_scores``); returns their number."""
     if con.execute(f"SELECT count(*) FROM {profiles}").fetchone()[0] < 2:
         empty_pairs(con)
         return 0
@@ -51,6 +52,7 @@ def score_profiles(
         (f"{uid}_l", f"{uid}_r", "match_weight", "match_probability"),
         tf_lookups=tf_lookups,
         derived=scored_sql(model.splink_settings),
+        blocked=blocked,
     )
     if uid != "unique_id":
         for side in ("l", "r"):

@@ -25,11 +25,13 @@ def splink_linker(
     table: str,
     settings: Any,
     tf_lookups: Mapping[str, str] | None = None,
+    blocked: str | None = None,
 ) -> Iterator[Any]:
     """A Splink ``Linker`` over the TEMP ``table`` with ``settings`` (a dict or a
     ``SettingsCreator``; a dict is copied, never changed), live for the block. ``tf_lookups``
     (column → TEMP table of ``column, tf_<column>``) replace the term frequencies Splink would
-    compute from ``table``."""
+    compute from ``table``; ``blocked`` (a TEMP table ``match_key, join_key_l, join_key_r``)
+    replaces the pairs its blocking rules would make for ``predict``."""
     from splink import Linker
 
     if isinstance(settings, dict):
@@ -41,6 +43,10 @@ def splink_linker(
         for column, lookup in (tf_lookups or {}).items():
             linker.table_management.register_term_frequency_lookup(
                 frame.db_api.register(lookup), column
+            )
+        if blocked is not None:
+            linker.table_management.register_blocked_pairs_for_predict(
+                frame.db_api.register(blocked)
             )
         yield linker
 
@@ -54,17 +60,20 @@ def predict_into(
     min_probability: float | None = None,
     tf_lookups: Mapping[str, str] | None = None,
     derived: Mapping[str, str] | None = None,
+    blocked: str | None = None,
 ) -> int:
     """Score every blocked pair of ``table`` (at or above ``min_probability``, if given) into
     TEMP ``out`` with ``columns`` of Splink's predictions and the ``derived`` ones (name → SQL
     over the predictions ``p``), with term frequencies from ``tf_lookups`` where given; return
-    the pairs written."""
+    the pairs written. ``blocked``: a TEMP table ``(match_key, join_key_l, join_key_r)`` of
+    the pairs to score instead of those the settings' blocking rules make (registered through
+    Splink's public API)."""
     out = identifier(out)
     select = ", ".join(
         [f"p.{identifier(c)}" for c in columns]
         + [f"{sql} AS {identifier(name)}" for name, sql in (derived or {}).items()]
     )
-    with splink_linker(con, table, settings, tf_lookups) as linker:
+    with splink_linker(con, table, settings, tf_lookups, blocked) as linker:
         predictions = linker.inference.predict(
             threshold_match_probability=min_probability, warning_mode="never"
         )
