@@ -6,13 +6,11 @@ column Splink reads, stamped with what it was scored with: model version and dec
 its scored pairs from a bit below the review probability up (what decisions read, and a
 margin). The next run builds records, deterministic clusters and profiles as always; a profile
 whose id and content are not in the cache is new. Each declared blocking rule's own join finds
-its pairs with a new profile on either side (once with each side new, so DuckDB filters that
-side before the join; once only for a rule that is the same with its sides swapped:
-``symmetric_rules``), each pair kept once under the first rule that makes it: exactly the
-pairs the full run would compare among them, as Splink's blocking numbers them. Splink scores
-those pairs (registered as its blocked pairs) reading only their profiles, with term
-frequencies computed over all of tonight's profiles (registered too, through its public API),
-as the full run would score them. Cached pairs whose two profiles are still there join
+its pairs with a new profile on either side (``blocking.py``: the new side filtered before the
+join), each pair kept once under the first rule that makes it: exactly the pairs the full run
+would compare among them. Splink scores those pairs reading only their profiles, with term
+frequencies computed over all of tonight's profiles and registered through its public API, as
+the full run would score them. Cached pairs whose two profiles are still there join
 them, their scores moved to tonight's term frequencies (names grow more or less common as data
 arrive: ``kept_scores``), so each is what a full run would give it tonight; the rest
 (decisions, clusters, keys) runs on the union as after a full scoring.
@@ -35,6 +33,7 @@ from typing import Any
 
 import duckdb
 
+from datalabs_pipelines.linkage.blocking import BLOCKED
 from datalabs_pipelines.linkage.declaration import LinkageDeclaration
 from datalabs_pipelines.linkage.kept_scores import (
     GAMMAS,
@@ -57,9 +56,6 @@ NEW = "lk_new"  # the column marking tonight's new profiles (TEMP copy of the pr
 STATE = "lk_profile_state"  # TEMP (profile_id, content, new)
 MARKED = "lk_profiles_marked"  # TEMP: the profiles, whether each is new, and its content
 CONTENT = "lk_content"  # the column of ``lk_profiles_marked`` holding the content
-CANDIDATES = "lk_profiles_candidates"  # TEMP: the profiles of tonight's pairs
-# TEMP (match_key, join_key_l, join_key_r): the pairs with a new profile, Splink's blocked pairs
-BLOCKED = "lk_candidate_pairs"
 # TEMP (id_l, id_r): kept pairs that tonight's term frequencies carry across the model's
 # threshold, linked before and not now or the other way (their clusters must be redrawn)
 FLIPPED = "lk_flipped_pairs"
@@ -225,70 +221,25 @@ def _score_new(
     """Score the pairs touching a new profile; add the cached pairs whose two profiles are
     still there and unchanged, at tonight's term frequencies.
 
-    Splink scores the pairs ``_candidates`` finds, registered as its blocked pairs, reading
-    only their profiles, with term frequencies computed over all of tonight's profiles as
-    Splink computes them (both through its public API), so each pair gets the score a full run
-    would give it at a cost that follows what arrived."""
+    Splink scores the pairs the declared rules make with a new profile (``blocking.py``: each
+    rule's join filters the new side first), registered as its blocked pairs, reading only
+    their profiles, with term frequencies computed over all of tonight's profiles as Splink
+    computes them (both through its public API), so each pair gets the score a full run would
+    give it at a cost that follows what arrived."""
     new = _count(con, STATE, "new")
     compared = 0
     lookups = _term_frequencies(con, model.splink_settings)
     try:
         if new:
-            _candidates(con, model, unique_id)
-            compared = score_profiles(con, model, unique_id, CANDIDATES, lookups, BLOCKED)
+            compared = score_profiles(con, model, unique_id, MARKED, lookups, NEW)
         else:
             empty_pairs(con)
         _refresh_kept(con, model, unique_id, cache, lookups)
     finally:
-        for table in (MARKED, CANDIDATES, BLOCKED, REFRESHED, *lookups.values()):
+        for table in (MARKED, BLOCKED, REFRESHED, *lookups.values()):
             con.execute(f"DROP TABLE IF EXISTS temp.main.{table}")
     cached = _count(con, PAIRS) - compared
     return Scoring(True, new, compared, cached, "")
-
-
-def _candidates(con: duckdb.DuckDBPyConnection, model: MatchModel, unique_id: str) -> None:
-    """TEMP ``lk_candidate_pairs``: every pair a declared rule makes with a new profile on
-    either side, once, under the first rule that makes it and with the smaller id on the left:
-    the blocked pairs Splink's own blocking would give them (its exclusion of the pairs earlier
-    rules made filters each rule's join by all of theirs; taking the first rule per pair after
-    plain joins costs half that on the heavy error profile). Each rule's join filters the new
-    side first. TEMP ``lk_profiles_candidates``: the profiles of those pairs."""
-    uid = identifier(unique_id)
-    # no rule: every pair, as Splink blocks without one
-    rules = _rules(model.splink_settings) or ["1=1"]
-    joins = [
-        f"SELECT {number} AS rule, {pair} FROM {MARKED} l JOIN {MARKED} r "
-        f"ON ({rule}) AND {side}.{NEW} WHERE {condition}"
-        for number, rule in enumerate(rules)
-        for side, pair, condition in _pair_joins(rule, uid)
-    ]
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {BLOCKED} AS "
-        "SELECT CAST(min(rule) AS VARCHAR) AS match_key, join_key_l, join_key_r "
-        f"FROM ({' UNION ALL '.join(joins)}) GROUP BY join_key_l, join_key_r"
-    )
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {CANDIDATES} AS SELECT * EXCLUDE ({CONTENT}, {NEW}) "
-        f"FROM {MARKED} WHERE {uid} IN "
-        f"(SELECT join_key_l FROM {BLOCKED} UNION SELECT join_key_r FROM {BLOCKED})"
-    )
-
-
-def _pair_joins(rule: str, uid: str) -> list[tuple[str, str, str]]:
-    """How a rule's pairs with a new profile are found: (the side filtered to new profiles,
-    the pair's ids, the join's condition). A rule that ``symmetric_rules`` proves unchanged
-    when ``l`` and ``r`` swap needs one join, the new profile on the left, its pairs turned so
-    the smaller id is on the left; any other is joined with each side new in turn, keeping the
-    pairs whose left id is the smaller, as Splink does."""
-    # imported here: its SQL parser costs every run's process a tenth of a second to load, and
-    # only incremental scoring uses it
-    from datalabs_pipelines.linkage.symmetric_rules import is_symmetric
-
-    if is_symmetric(rule):
-        turned = f"least(l.{uid}, r.{uid}) AS join_key_l, greatest(l.{uid}, r.{uid}) AS join_key_r"
-        return [("l", turned, f"l.{uid} <> r.{uid}")]
-    as_is = f"l.{uid} AS join_key_l, r.{uid} AS join_key_r"
-    return [(side, as_is, f"l.{uid} < r.{uid}") for side in ("l", "r")]
 
 
 def _refresh_kept(
@@ -320,13 +271,6 @@ def _refresh_kept(
         "WHERE (kept_probability >= $accept) <> (match_probability >= $accept)",
         {"accept": model.threshold_match_probability},
     )
-
-
-def _rules(settings: dict[str, Any]) -> list[str]:
-    return [
-        rule["blocking_rule"] if isinstance(rule, dict) else rule
-        for rule in settings["blocking_rules_to_generate_predictions"]
-    ]
 
 
 def _term_frequencies(con: duckdb.DuckDBPyConnection, settings: dict[str, Any]) -> dict[str, str]:

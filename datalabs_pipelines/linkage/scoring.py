@@ -11,6 +11,7 @@ from collections.abc import Mapping
 
 import duckdb
 
+from datalabs_pipelines.linkage.blocking import BLOCKED, prediction_rules, write_blocked_pairs
 from datalabs_pipelines.linkage.kept_scores import GAMMAS, USED, retaining, scored_sql
 from datalabs_pipelines.linkage.modelfile import MatchModel
 from datalabs_pipelines.linkage.profiles import PROFILES
@@ -34,13 +35,15 @@ def score_profiles(
     unique_id: str = "unique_id",
     profiles: str = PROFILES,
     tf_lookups: Mapping[str, str] | None = None,
-    blocked: str | None = None,
+    new: str | None = None,
 ) -> int:
     """TEMP ``lk_profile_edges(unique_id_l, unique_id_r, match_weight, match_probability,
-    tf_gamma, tf_used)``: every blocked pair of the ``profiles`` (their id column is
-    ``unique_id``; the pairs of the TEMP table ``blocked`` instead, when given), with what a
-    kept score needs to follow the term frequencies (``kept_scores``); returns their number."""
-    if con.execute(f"SELECT count(*) FROM {profiles}").fetchone()[0] < 2:
+    tf_gamma, tf_used)``: every pair of the ``profiles`` (their id column is ``unique_id``) the
+    model's blocking rules make (``blocking.py``; with ``new``, a boolean column of the
+    profiles, only the pairs with a new profile on either side), with what a kept score needs
+    to follow the term frequencies (``kept_scores``); returns their number."""
+    rules = prediction_rules(model.splink_settings)
+    if not write_blocked_pairs(con, profiles, rules, unique_id, new):
         empty_pairs(con)
         return 0
     uid = identifier(unique_id)
@@ -48,11 +51,11 @@ def score_profiles(
         con,
         profiles,
         retaining(model.splink_settings),
+        BLOCKED,
         PAIRS,
         (f"{uid}_l", f"{uid}_r", "match_weight", "match_probability"),
         tf_lookups=tf_lookups,
         derived=scored_sql(model.splink_settings),
-        blocked=blocked,
     )
     if uid != "unique_id":
         for side in ("l", "r"):

@@ -55,28 +55,23 @@ def predict_into(
     con: duckdb.DuckDBPyConnection,
     table: str,
     settings: Any,
+    blocked: str,
     out: str,
     columns: Sequence[str],
-    min_probability: float | None = None,
     tf_lookups: Mapping[str, str] | None = None,
     derived: Mapping[str, str] | None = None,
-    blocked: str | None = None,
 ) -> int:
-    """Score every blocked pair of ``table`` (at or above ``min_probability``, if given) into
+    """Score the pairs of ``table`` listed in the TEMP table ``blocked`` (``blocking.py``) into
     TEMP ``out`` with ``columns`` of Splink's predictions and the ``derived`` ones (name → SQL
     over the predictions ``p``), with term frequencies from ``tf_lookups`` where given; return
-    the pairs written. ``blocked``: a TEMP table ``(match_key, join_key_l, join_key_r)`` of
-    the pairs to score instead of those the settings' blocking rules make (registered through
-    Splink's public API)."""
+    the pairs written."""
     out = identifier(out)
     select = ", ".join(
         [f"p.{identifier(c)}" for c in columns]
         + [f"{sql} AS {identifier(name)}" for name, sql in (derived or {}).items()]
     )
     with splink_linker(con, table, settings, tf_lookups, blocked) as linker:
-        predictions = linker.inference.predict(
-            threshold_match_probability=min_probability, warning_mode="never"
-        )
+        predictions = linker.inference.predict(warning_mode="never")
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE {out} AS "
             f"SELECT {select} FROM {predictions.physical_name} p"

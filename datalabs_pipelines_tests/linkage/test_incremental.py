@@ -14,8 +14,7 @@ from dataclasses import replace
 import duckdb
 import pytest
 
-from datalabs_pipelines.linkage.incremental import BLOCKED, CANDIDATES, MARKED, _candidates
-from datalabs_pipelines.linkage.modelfile import MatchModel, load_model
+from datalabs_pipelines.linkage.modelfile import load_model
 from datalabs_pipelines.linkage.persons import person_entity
 from datalabs_pipelines.linkage.run import link
 from datalabs_pipelines_tests.linkage.test_cohort import load_cohort, partition
@@ -156,58 +155,3 @@ def test_a_changed_model_or_a_reestimation_scores_everything(nights):
     older = link(con, person_entity(sources), model, "night-8")
     assert older.full_reason == "the cache keeps no term frequencies"
     assert link(con, person_entity(sources), model, "night-9").incremental
-
-
-# (id, last name, date-of-birth key, ZIP, new): a, c and g arrive; h arrives and pairs with none
-MARKED_PROFILES = [
-    ("a", "SMITH", "0101", "60601", True),
-    ("b", "SMITH", "0101", "60602", False),
-    ("c", "SMITH", "0101", "60601", True),
-    ("d", "JONES", "0202", "60601", False),
-    ("e", "JONES", "0303", "60601", False),
-    ("f", "SMITH", "0202", "60601", False),
-    ("g", "YOUNG", "0404", "60601", True),
-    ("h", "ADAMS", "0505", "60601", True),
-]
-SYMMETRIC = "l.last_name = r.last_name AND l.dob_key = r.dob_key"
-ONE_WAY = "l.zip = r.zip AND l.last_name <= r.last_name"  # holds for (l, r), not always (r, l)
-
-
-def blocked_by_splinks_rules(rules: list[str]) -> dict[tuple[str, str], str]:
-    """What Splink's blocking of the rules restricted to a new side gives: each pair with the
-    smaller id on the left for which a rule holds, with the first such rule."""
-    fields = {p[0]: p for p in MARKED_PROFILES}
-    holds = {
-        SYMMETRIC: lambda a, b: a[1] == b[1] and a[2] == b[2],
-        ONE_WAY: lambda a, b: a[3] == b[3] and a[1] <= b[1],
-    }
-    pairs = {}
-    for left in sorted(fields):
-        for right in sorted(fields):
-            a, b = fields[left], fields[right]
-            if left < right and (a[4] or b[4]):
-                first = next((str(i) for i, r in enumerate(rules) if holds[r](a, b)), None)
-                if first is not None:
-                    pairs[(left, right)] = first
-    return pairs
-
-
-@pytest.mark.parametrize("rules", [[SYMMETRIC, ONE_WAY], [ONE_WAY, SYMMETRIC]])
-def test_candidate_pairs_are_splinks_blocked_pairs_with_a_new_side(rules):
-    con = duckdb.connect()
-    con.execute(
-        f"CREATE TEMP TABLE {MARKED} (unique_id VARCHAR, last_name VARCHAR, dob_key VARCHAR, "
-        "zip VARCHAR, lk_new BOOLEAN, lk_content VARCHAR)"
-    )
-    con.executemany(f"INSERT INTO {MARKED} VALUES (?, ?, ?, ?, ?, NULL)", MARKED_PROFILES)
-    model = MatchModel({"blocking_rules_to_generate_predictions": rules}, 0.9, {})
-    _candidates(con, model, "unique_id")
-    rows = con.execute(f"SELECT match_key, join_key_l, join_key_r FROM {BLOCKED}").fetchall()
-    found = {(left, right): rule for rule, left, right in rows}
-    assert found == blocked_by_splinks_rules(rules)
-    # worked by hand: a-c meets both rules and comes once, under the first; d-g only one way
-    assert found[("a", "c")] == "0" and found[("d", "g")] == str(rules.index(ONE_WAY))
-    assert ("d", "f") not in found  # neither is new
-    assert not any("h" in pair for pair in found)  # ADAMS sorts first, but h's id last
-    profiles = {r[0] for r in con.execute(f"SELECT unique_id FROM {CANDIDATES}").fetchall()}
-    assert profiles == {"a", "b", "c", "d", "e", "f", "g"}
