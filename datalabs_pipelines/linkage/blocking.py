@@ -27,11 +27,12 @@ them."""
 
 
 def prediction_rules(settings: dict[str, Any]) -> list[str]:
-    """The SQL of the settings' blocking rules for predictions, in order."""
-    return [
-        rule["blocking_rule"] if isinstance(rule, dict) else rule
-        for rule in settings["blocking_rules_to_generate_predictions"]
-    ]
+    """The SQL of the settings' blocking rules for predictions, in order (a rule exploding an
+    array, which no declaration makes, is refused: its pairs are not its join's)."""
+    rules = settings["blocking_rules_to_generate_predictions"]
+    if any(isinstance(rule, dict) and rule.get("arrays_to_explode") for rule in rules):
+        raise ValueError("blocking rules that explode arrays are not supported (blocking.py)")
+    return [rule["blocking_rule"] if isinstance(rule, dict) else rule for rule in rules]
 
 
 def write_blocked_pairs(

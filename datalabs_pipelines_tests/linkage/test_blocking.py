@@ -9,7 +9,7 @@ first rule that holds), and a few pairs are worked out by hand.
 import duckdb
 import pytest
 
-from datalabs_pipelines.linkage.blocking import BLOCKED, write_blocked_pairs
+from datalabs_pipelines.linkage.blocking import BLOCKED, prediction_rules, write_blocked_pairs
 
 # (id, last name, date-of-birth key, ZIP, new): a, c, g and h arrive tonight
 PROFILES = [
@@ -75,3 +75,11 @@ def test_pairs_over_every_profile_are_splinks_blocked_pairs(rules):
 
 def test_no_rule_pairs_every_profile_as_splink_does():
     assert len(blocked([], None)) == len(PROFILES) * (len(PROFILES) - 1) // 2
+
+
+def test_rules_are_read_in_order_and_an_exploding_rule_is_refused():
+    settings = {"blocking_rules_to_generate_predictions": [{"blocking_rule": ONE_WAY}, SYMMETRIC]}
+    assert prediction_rules(settings) == [ONE_WAY, SYMMETRIC]
+    exploding = {"blocking_rule": ONE_WAY, "arrays_to_explode": ["zips"]}
+    with pytest.raises(ValueError, match="explode"):
+        prediction_rules({"blocking_rules_to_generate_predictions": [exploding]})
