@@ -10,20 +10,15 @@ that defect tag of the truth (``defects`` of ``relation``).
 
 from __future__ import annotations
 
-from typing import Any
-
 import duckdb
 
 from datalabs_pipelines.contracts import all_contracts
+from datalabs_pipelines.linkage.blocking import prediction_rules
 from datalabs_pipelines.linkage.modelfile import MatchModel
 from datalabs_pipelines.linkage.persons import person_entity
 from datalabs_pipelines.linkage.profiles import PROFILES
 from datalabs_pipelines.linkage.run import prepare
 from datalabs_pipelines.linkage.sources import person_sources
-
-
-def _rule_sql(rule: Any) -> str:
-    return rule["blocking_rule"] if isinstance(rule, dict) else str(rule)
 
 
 def blocking_report(con: duckdb.DuckDBPyConnection, relation: str, model: MatchModel) -> dict:
@@ -55,8 +50,7 @@ def blocking_report(con: duckdb.DuckDBPyConnection, relation: str, model: MatchM
     true_pairs = con.execute("SELECT count(*) FROM eval_true_pairs").fetchone()[0]
     con.execute("CREATE OR REPLACE TEMP TABLE eval_reached (id_l VARCHAR, id_r VARCHAR)")
     rules = []
-    for rule in model.splink_settings["blocking_rules_to_generate_predictions"]:
-        sql = _rule_sql(rule)
+    for sql in prediction_rules(model.splink_settings):
         con.execute(
             "CREATE OR REPLACE TEMP TABLE eval_rule_pairs AS "
             f"SELECT l.unique_id AS id_l, r.unique_id AS id_r FROM {PROFILES} l "

@@ -33,7 +33,6 @@ from typing import Any
 
 import duckdb
 
-from datalabs_pipelines.linkage.blocking import BLOCKED
 from datalabs_pipelines.linkage.declaration import LinkageDeclaration
 from datalabs_pipelines.linkage.kept_scores import (
     GAMMAS,
@@ -236,7 +235,7 @@ def _score_new(
             empty_pairs(con)
         _refresh_kept(con, model, unique_id, cache, lookups)
     finally:
-        for table in (MARKED, BLOCKED, REFRESHED, *lookups.values()):
+        for table in (MARKED, REFRESHED, *lookups.values()):
             con.execute(f"DROP TABLE IF EXISTS temp.main.{table}")
     cached = _count(con, PAIRS) - compared
     return Scoring(True, new, compared, cached, "")

@@ -44,19 +44,23 @@ def score_profiles(
     to follow the term frequencies (``kept_scores``); returns their number."""
     rules = prediction_rules(model.splink_settings)
     if not write_blocked_pairs(con, profiles, rules, unique_id, new):
+        con.execute(f"DROP TABLE temp.main.{BLOCKED}")
         empty_pairs(con)
         return 0
     uid = identifier(unique_id)
-    pairs = predict_into(
-        con,
-        profiles,
-        retaining(model.splink_settings),
-        BLOCKED,
-        PAIRS,
-        (f"{uid}_l", f"{uid}_r", "match_weight", "match_probability"),
-        tf_lookups=tf_lookups,
-        derived=scored_sql(model.splink_settings),
-    )
+    try:
+        pairs = predict_into(
+            con,
+            profiles,
+            retaining(model.splink_settings),
+            BLOCKED,
+            PAIRS,
+            (f"{uid}_l", f"{uid}_r", "match_weight", "match_probability"),
+            tf_lookups=tf_lookups,
+            derived=scored_sql(model.splink_settings),
+        )
+    finally:
+        con.execute(f"DROP TABLE IF EXISTS temp.main.{BLOCKED}")
     if uid != "unique_id":
         for side in ("l", "r"):
             con.execute(f"ALTER TABLE {PAIRS} RENAME COLUMN {uid}_{side} TO unique_id_{side}")
