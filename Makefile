@@ -7,6 +7,7 @@ endif
 VENV := .venv
 PY := $(VENV)/bin/python
 SCALE ?= 1
+ERRORS ?= default
 export DAGSTER_HOME ?= $(CURDIR)/data/dagster_home
 
 .PHONY: run test test-fast ui lint bench generate clean env
@@ -41,8 +42,8 @@ lint: env
 generate: env  ## regenerate the committed sample (scale 1, seed 2026)
 	$(VENV)/bin/datalabs generate --scale 1 --seed 2026 --out data
 
-bench: env  ## benchmark at SCALE (default 1)
-	$(VENV)/bin/datalabs bench --scale $(SCALE)
+bench: env  ## benchmark at SCALE (default 1) on a sample with the ERRORS profile (default, heavy)
+	$(VENV)/bin/datalabs bench --scale $(SCALE) --errors $(ERRORS)
 
 clean:
 	rm -rf data/warehouse.duckdb* data/published data/dagster_home
