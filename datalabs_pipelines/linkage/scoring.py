@@ -43,12 +43,11 @@ def score_profiles(
     profiles, only the pairs with a new profile on either side), with what a kept score needs
     to follow the term frequencies (``kept_scores``); returns their number."""
     rules = prediction_rules(model.splink_settings)
-    if not write_blocked_pairs(con, profiles, rules, unique_id, new):
-        con.execute(f"DROP TABLE temp.main.{BLOCKED}")
-        empty_pairs(con)
-        return 0
     uid = identifier(unique_id)
     try:
+        if not write_blocked_pairs(con, profiles, rules, unique_id, new):
+            empty_pairs(con)
+            return 0
         pairs = predict_into(
             con,
             profiles,
