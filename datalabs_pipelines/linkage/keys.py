@@ -54,12 +54,13 @@ class KeySpec:
 @dataclass(frozen=True)
 class KeyScope:
     """A night's scope (``scope.py``): the keys whose records are re-keyed (TEMP, column
-    ``k``), the memory's rows of those keys (TEMP) and the new records that join a kept key
-    (TEMP, the memory's columns)."""
+    ``k``), the memory's rows of those keys (TEMP), the new records that join a kept key
+    (TEMP, the memory's columns) and the records no longer delivered (TEMP, the identity)."""
 
     keys: str
     keyed: str
     joining: str
+    removed: str
 
 
 @dataclass(frozen=True)
@@ -195,6 +196,8 @@ def _write_memory(
             con.execute(f"DELETE FROM {memory}")
         else:
             con.execute(f"DELETE FROM {memory} WHERE {key} IN (SELECT k FROM {scope.keys})")
+            gone = " AND ".join(f"{memory}.{c} = g.{c}" for c in map(identifier, spec.identity))
+            con.execute(f"DELETE FROM {memory} USING {identifier(scope.removed)} g WHERE {gone}")
             con.execute(f"INSERT INTO {memory} BY NAME SELECT * FROM {scope.joining}")
         con.execute(f"INSERT INTO {memory} ({', '.join(columns)}) {today}", params)
         return

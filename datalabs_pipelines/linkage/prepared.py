@@ -20,17 +20,19 @@ deliveries since, prepares the new deliveries' records and redraws only what the
 3. profiles: for the new records and the records of clusters whose label gave way. Every other
    record keeps its cluster and profile.
 
-A full preparation runs instead, and is kept, when nothing is kept, what preparation depends
-on changed (the stamp: the records' SQL, the nicknames, the deterministic rule, this module's
-version), a kept delivery was reloaded, withdrawn or lost rows to a later one's duplicates
-(its row count or load time differs), a source is not staged by delivery, or the run asks for a
-full relink.
+A kept delivery that was reloaded, withdrawn or lost rows to a later one's duplicates (its row
+count, load time or typing differs) is taken out first (``_remove_gone``): its records go, a
+deterministic cluster they leave stays whole where no identity or node they carried goes
+missing from it, and is dissolved (its other records prepared again with tonight's) where one
+may. A full preparation runs instead, and is kept, when nothing is kept, what preparation
+depends on changed (the stamp: the records' SQL, the nicknames, the deterministic rule, this
+module's version), a source is not staged by delivery, or the run asks for a full relink.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 
 import duckdb
 
@@ -43,6 +45,8 @@ from datalabs_pipelines.linkage.prepare import RECORDS
 from datalabs_pipelines.linkage.profiles import (
     PROFILES,
     RECORD_PROFILE,
+    profile_id_sql,
+    profiles_select,
     write_placed_profiles,
 )
 from datalabs_pipelines.warehouse import (
@@ -70,12 +74,24 @@ REDRAWN = "lk_kept_clusters"  # TEMP (node, component): new and relabelled nodes
 REDRAWN_RECORDS = "lk_kept_redrawn_records"  # TEMP: new records and those relabelled
 REDRAWN_PROFILES = "lk_kept_profiles"  # TEMP: their profiles
 ADDED_PROFILES = "lk_kept_added_profiles"  # TEMP: those not kept already
-# TEMP: tonight's new records (``lk_new``) and the kept ones relabelled, as the kept records
-# table holds them; left for the clustering's scope (``scope.py``) until the link ends
+# TEMP: tonight's new records (``lk_new``) and the kept ones relabelled or prepared again, as
+# the kept records table holds them; left for the clustering's scope (``scope.py``) until the
+# link ends
 ARRIVED = "lk_kept_arrived"
+# TEMP (source_extract, record_id, structural): the kept records of tonight's gone deliveries,
+# taken out; ``structural`` where that changes a deterministic cluster or profile (the keys
+# their records carried are clustered again); left for the scope and the keys
+REMOVED = "lk_kept_removed"
+GONE_RECORDS = "lk_kept_gone_records"  # TEMP: those records with their node, cluster, identity
+UNCHANGED = "lk_kept_unchanged"  # TEMP (source_extract, record_id): delivered again as they were
+REST = "lk_kept_rest"  # TEMP: the other records of the kept clusters they sat in
+DISSOLVED = "lk_kept_dissolved"  # TEMP (cluster0): kept clusters a removal may split
+REARRIVED = "lk_kept_rearrived"  # TEMP (source_extract, record_id): their records
+RELABEL = "lk_kept_relabel"  # TEMP (old, new): kept clusters whose labelling node went
 TEMP_TABLES = (
     NEW_RECORDS, KNOWN, TOUCHED, LABELS, SUPER_NODES, SUPER_EDGES, MERGED, RELABELLED, REDRAWN,
-    REDRAWN_RECORDS, REDRAWN_PROFILES, ADDED_PROFILES,
+    REDRAWN_RECORDS, REDRAWN_PROFILES, ADDED_PROFILES, GONE_RECORDS, UNCHANGED, REST, DISSOLVED,
+    REARRIVED, RELABEL,
 )  # fmt: skip
 
 DELIVERIES_COLUMNS = {
@@ -119,13 +135,15 @@ class KeptPreparation:
 
 @dataclass(frozen=True)
 class Plan:
-    """What tonight prepares: only ``new`` deliveries (extract → names), or everything for
-    ``full_reason``."""
+    """What tonight prepares: only ``new`` deliveries (extract → names), after taking out the
+    kept records of the ``gone`` ones (reloaded, withdrawn or changed by a later delivery's
+    duplicates; a reloaded one is new too), or everything for ``full_reason``."""
 
     versions: Versions | None
     new: dict[str, list[str]]
     full_reason: str
     keyed: frozenset[tuple[str, str]] = frozenset()  # kept deliveries the key memory holds
+    gone: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def keys_current(self) -> bool:
@@ -153,13 +171,27 @@ def plan(con: duckdb.DuckDBPyConnection, kept: KeptPreparation, full_reason: str
     if not rows or any(row[3] != kept.stamp for row in rows):
         return Plan(versions, {}, "nothing kept" if not rows else "preparation changed")
     stored = {(extract, delivery): version for extract, delivery, version, *_ in rows}
-    if any(versions.get(key) != version for key, version in stored.items()):
-        return Plan(versions, {}, "a kept delivery was reloaded, withdrawn or lost rows")
-    new: dict[str, list[str]] = {}
-    for extract, delivery in sorted(set(versions) - set(stored)):
-        new.setdefault(extract, []).append(delivery)
-    held = frozenset((extract, delivery) for extract, delivery, *_, is_keyed in rows if is_keyed)
-    return Plan(versions, new, "", held)
+    gone = {key for key, version in stored.items() if versions.get(key) != version}
+    held = frozenset(
+        (extract, delivery)
+        for extract, delivery, *_, is_keyed in rows
+        if is_keyed and (extract, delivery) not in gone
+    )
+    return Plan(
+        versions,
+        _by_extract((set(versions) - set(stored)) | (gone & set(versions))),
+        "",
+        held,
+        _by_extract(gone),
+    )
+
+
+def _by_extract(deliveries: set[tuple[str, str]]) -> dict[str, list[str]]:
+    """extract → its deliveries' names, sorted."""
+    named: dict[str, list[str]] = {}
+    for extract, delivery in sorted(deliveries):
+        named.setdefault(extract, []).append(delivery)
+    return named
 
 
 def prepare_new(
@@ -168,46 +200,250 @@ def prepare_new(
     tonight: Plan,
     node: str,
     rule: Deterministic | None,
-) -> tuple[int, int]:
-    """Bring the kept tables to what a full preparation of tonight's records would keep, from
-    the records of ``tonight``'s new deliveries; then ``lk_records``, ``lk_record_profile``
-    and ``lk_profiles`` are TEMP views over them (nothing copied). Returns the records prepared
-    tonight and the deterministic edges drawn."""
+) -> tuple[int, int, int]:
+    """Bring the kept tables to what a full preparation of tonight's records would keep: take
+    out the records of ``tonight``'s gone deliveries (``_remove_gone``), then prepare the
+    records of its new ones; then ``lk_records``, ``lk_record_profile`` and ``lk_profiles``
+    are TEMP views over the kept tables (nothing copied). One transaction: a run that fails
+    leaves the kept tables as they were. Returns the records prepared tonight, the
+    deterministic edges drawn and the kept records taken out."""
     tables = kept.tables
     records = qualified(tables.records)
     node = identifier(node)
-    prepared = kept.build_new(con, deliveries=tonight.new, into=NEW_RECORDS)
-    edges = _new_edges(con, records, qualified(tables.profiles), node, rule)
-    _redraw(con, records, node)
-    con.execute(
-        f"""
-        CREATE OR REPLACE TEMP TABLE {REDRAWN_RECORDS} AS
-        SELECT *, true AS lk_new FROM {NEW_RECORDS}
-        UNION ALL
-        SELECT * EXCLUDE (cluster0, profile_id), false FROM {records}
-        WHERE cluster0 IN (SELECT node FROM {RELABELLED})
-        """
-    )
-    write_placed_profiles(con, REDRAWN_RECORDS, REDRAWN, ARRIVED, REDRAWN_PROFILES, temporary=True)
-    relabelled = f"cluster0 IN (SELECT node FROM {RELABELLED})"
-    con.execute(
-        f"""
-        CREATE OR REPLACE TEMP TABLE {ADDED_PROFILES} AS
-        SELECT * FROM {REDRAWN_PROFILES} n
-        WHERE n.unique_id NOT IN (
-            SELECT unique_id FROM {qualified(tables.profiles)} WHERE NOT {relabelled}
-        )
-        """
-    )
     with transaction(con):
+        prepared = kept.build_new(con, deliveries=tonight.new, into=NEW_RECORDS)
+        removed = _remove_gone(con, tables, tonight.gone, node, rule)
+        edges = _new_edges(con, records, qualified(tables.profiles), node, rule)
+        _redraw(con, records, node)
+        con.execute(
+            f"""
+            CREATE OR REPLACE TEMP TABLE {REDRAWN_RECORDS} AS
+            SELECT n.*, a.record_id IS NULL AS lk_new FROM {NEW_RECORDS} n
+            LEFT JOIN {REARRIVED} a USING (source_extract, record_id)
+            UNION ALL
+            SELECT * EXCLUDE (cluster0, profile_id), false FROM {records}
+            WHERE cluster0 IN (SELECT node FROM {RELABELLED})
+            """
+        )
+        write_placed_profiles(
+            con, REDRAWN_RECORDS, REDRAWN, ARRIVED, REDRAWN_PROFILES, temporary=True
+        )
+        relabelled = f"cluster0 IN (SELECT node FROM {RELABELLED})"
+        con.execute(
+            f"""
+            CREATE OR REPLACE TEMP TABLE {ADDED_PROFILES} AS
+            SELECT * FROM {REDRAWN_PROFILES} n
+            WHERE n.unique_id NOT IN (
+                SELECT unique_id FROM {qualified(tables.profiles)} WHERE NOT {relabelled}
+            )
+            """
+        )
         con.execute(f"DELETE FROM {records} WHERE {relabelled}")
         con.execute(f"INSERT INTO {records} SELECT * EXCLUDE (lk_new) FROM {ARRIVED}")
         con.execute(f"DELETE FROM {qualified(tables.profiles)} WHERE {relabelled}")
         con.execute(f"INSERT INTO {qualified(tables.profiles)} SELECT * FROM {ADDED_PROFILES}")
-        _write_deliveries(con, kept, tonight.versions or {}, tonight.keyed)
+        # after a removal the key memory holds records no longer kept until tonight's keys are
+        # written (which marks every delivery keyed): a run failing before that clusters all
+        keyed = frozenset() if removed else tonight.keyed
+        _write_deliveries(con, kept, tonight.versions or {}, keyed)
     drop_temporary(con, TEMP_TABLES)
     _read_kept(con, tables)
-    return prepared, edges
+    return prepared, edges, removed
+
+
+def _remove_gone(
+    con: duckdb.DuckDBPyConnection,
+    tables: KeptTables,
+    gone: Mapping[str, Sequence[str]],
+    node: str,
+    rule: Deterministic | None,
+) -> int:
+    """Take out of the kept tables the records of the ``gone`` deliveries (every kept record of
+    their extracts that no staged row of another delivery backs) that tonight's new records
+    do not bring again as they were (those stay, and leave tonight's new records), so that
+    they hold what a full preparation of the other deliveries would keep; TEMP
+    ``lk_kept_removed`` says which records went and whether that changed a cluster or profile.
+    Returns their number.
+
+    A deterministic cluster is a component of nodes joined through identities (the key and
+    every column the corroboration reads). Taking a record out keeps the cluster whole when
+    its node still carries its identity, or when its node goes with it, carried that identity
+    alone, and the identity, corroborating itself, stays in the cluster (its other nodes stay
+    joined to its smallest one). A cluster where some record does neither is dissolved: its
+    other records are prepared again with tonight's new ones (``lk_kept_rearrived``), which
+    redraws them as a full pass would, across every record carrying their keys. A cluster kept
+    whole takes the smallest of its nodes left when its labelling node went, and loses the
+    profiles only its removed records had."""
+    records = qualified(tables.records)
+    profiles = qualified(tables.profiles)
+    if not gone:
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {REARRIVED} (source_extract VARCHAR, record_id VARCHAR)"
+        )
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {REMOVED} "
+            "(source_extract VARCHAR, record_id VARCHAR, structural BOOLEAN)"
+        )
+        return 0
+    columns = _identity_columns(rule)
+    narrow = ", ".join(dict.fromkeys(["source_extract", "record_id", node, "cluster0",
+                                      "profile_id", *columns]))  # fmt: skip
+    params: dict[str, object] = {}
+    parts = []
+    for i, (extract, deliveries) in enumerate(sorted(gone.items())):
+        params[f"e{i}"] = extract
+        names = []
+        for d, delivery in enumerate(deliveries):
+            params[f"g{i}_{d}"] = delivery
+            names.append(f"$g{i}_{d}")
+        parts.append(
+            f"SELECT {narrow} FROM {records} ANTI JOIN (SELECT record_id FROM "
+            f"staging.{identifier(extract)} WHERE _delivery NOT IN ({', '.join(names)})) "
+            f"USING (record_id) WHERE source_extract = $e{i}"
+        )
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {GONE_RECORDS} AS {' UNION ALL '.join(parts)}", params
+    )
+    # a record delivered again as it was stays kept, and is not new tonight
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE {UNCHANGED} AS
+        SELECT source_extract, record_id FROM (
+            SELECT * EXCLUDE (cluster0, profile_id) FROM {records}
+            SEMI JOIN {GONE_RECORDS} USING (source_extract, record_id)
+            INTERSECT SELECT * FROM {NEW_RECORDS}
+        )
+        """
+    )
+    for table in (GONE_RECORDS, NEW_RECORDS):
+        con.execute(
+            f"DELETE FROM {table} USING {UNCHANGED} u "
+            f"WHERE {table}.source_extract = u.source_extract AND {table}.record_id = u.record_id"
+        )
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE {REST} AS
+        SELECT {narrow} FROM {records}
+        ANTI JOIN {GONE_RECORDS} USING (source_extract, record_id)
+        WHERE cluster0 IN (SELECT cluster0 FROM {GONE_RECORDS})
+        """
+    )
+    _dissolved(con, node, rule)
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {REARRIVED} AS SELECT source_extract, record_id "
+        f"FROM {REST} WHERE cluster0 IN (SELECT cluster0 FROM {DISSOLVED})"
+    )
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE {RELABEL} AS
+        SELECT cluster0 AS old, min({node}) AS new FROM {REST}
+        WHERE cluster0 NOT IN (SELECT cluster0 FROM {DISSOLVED})
+        GROUP BY cluster0 HAVING NOT bool_or({node} = cluster0)
+        """
+    )
+    # redrawn: dissolved, relabelled, or gone with its last record
+    redrawn = (
+        f"(SELECT cluster0 FROM {DISSOLVED} UNION ALL SELECT old FROM {RELABEL} "
+        f"UNION ALL (SELECT cluster0 FROM {GONE_RECORDS} EXCEPT SELECT cluster0 FROM {REST}))"
+    )
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE {REMOVED} AS
+        WITH size AS (SELECT cluster0, count(*) AS n FROM {REST} GROUP BY cluster0)
+        SELECT g.source_extract, g.record_id,
+               g.cluster0 IN {redrawn} OR coalesce(s.n, 0) < 2
+               OR coalesce(g.profile_id NOT IN (
+                   SELECT profile_id FROM {REST} WHERE profile_id IS NOT NULL
+               ), false) AS structural
+        FROM {GONE_RECORDS} g LEFT JOIN size s USING (cluster0)
+        """
+    )
+    removed = con.execute(f"SELECT count(*) FROM {REMOVED}").fetchone()[0]
+    if not removed:
+        return 0
+    con.execute(
+        f"INSERT INTO {NEW_RECORDS} BY NAME SELECT * EXCLUDE (cluster0, profile_id) "
+        f"FROM {records} SEMI JOIN {REARRIVED} USING (source_extract, record_id)"
+    )
+    # profiles: those of redrawn clusters all go (relabelled ones come back under their new
+    # label, dissolved ones with tonight's records); elsewhere those no record has any more
+    con.execute(
+        f"""
+        DELETE FROM {profiles} WHERE cluster0 IN {redrawn} OR unique_id IN (
+            SELECT profile_id FROM {GONE_RECORDS} EXCEPT SELECT profile_id FROM {REST}
+        )
+        """
+    )
+    con.execute(
+        f"DELETE FROM {records} USING {GONE_RECORDS} g "
+        f"WHERE {records}.source_extract = g.source_extract AND {records}.record_id = g.record_id"
+    )
+    con.execute(f"DELETE FROM {records} WHERE cluster0 IN (SELECT cluster0 FROM {DISSOLVED})")
+    con.execute(
+        f"""
+        UPDATE {records} SET cluster0 = m.new, profile_id = CASE WHEN has_identity
+            THEN {profile_id_sql("m.new", "")} END
+        FROM {RELABEL} m WHERE {records}.cluster0 = m.old
+        """
+    )
+    placed = f"(SELECT * FROM {records} WHERE cluster0 IN (SELECT new FROM {RELABEL})) r"
+    con.execute(f"INSERT INTO {profiles} {profiles_select(placed, 'r.cluster0')}")
+    return removed
+
+
+def _identity_columns(rule: Deterministic | None) -> list[str]:
+    """The key and every column the corroboration reads (none without a rule)."""
+    if rule is None:
+        return []
+    return [
+        identifier(c)
+        for c in dict.fromkeys([rule.key, *rule_columns(rule.corroborated_by or "true")])
+    ]
+
+
+def _dissolved(con: duckdb.DuckDBPyConnection, node: str, rule: Deterministic | None) -> None:
+    """TEMP ``lk_kept_dissolved(cluster0)``: the kept clusters a removed record may split (see
+    ``_remove_gone``). Without a rule a cluster is one node, which no removal splits."""
+    if rule is None:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {DISSOLVED} (cluster0 VARCHAR)")
+        return
+    columns = _identity_columns(rule)
+    key, listed = columns[0], ", ".join(columns)
+    x_columns = ", ".join(f"l.{c}" for c in columns)
+
+    def same(a: str, b: str) -> str:
+        return " AND ".join(f"{a}.{c} IS NOT DISTINCT FROM {b}.{c}" for c in columns)
+
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE {DISSOLVED} AS
+        WITH x AS (  -- each removed record with a key, l and r both the record
+            SELECT l.cluster0, l.{node}, {x_columns},
+                   coalesce({rule.corroborated_by or "true"}, false) AS corroborates
+            FROM {GONE_RECORDS} l JOIN {GONE_RECORDS} r USING (source_extract, record_id)
+            WHERE l.{key} IS NOT NULL
+        ),
+        kept_pairs AS (SELECT DISTINCT {node}, {listed} FROM {REST} WHERE {key} IS NOT NULL),
+        lost AS (  -- its node no longer carries its identity
+            SELECT x.* FROM x ANTI JOIN kept_pairs p ON p.{node} = x.{node} AND {same("p", "x")}
+        ),
+        spread AS (  -- nodes that carried more than one identity
+            SELECT {node} FROM (
+                SELECT DISTINCT {node}, {listed} FROM (
+                    SELECT {node}, {listed} FROM {REST}
+                    UNION ALL SELECT {node}, {listed} FROM {GONE_RECORDS}
+                ) WHERE {key} IS NOT NULL
+            ) GROUP BY {node} HAVING count(*) > 1
+        ),
+        alive AS (SELECT DISTINCT cluster0, {listed} FROM {REST} WHERE {key} IS NOT NULL)
+        SELECT cluster0 FROM lost
+        WHERE NOT corroborates OR {node} IN (SELECT {node} FROM {REST})
+           OR {node} IN (SELECT {node} FROM spread)
+        UNION
+        SELECT l.cluster0 FROM lost l
+        ANTI JOIN alive a ON a.cluster0 = l.cluster0 AND {same("a", "l")}
+        """
+    )
 
 
 def _read_kept(con: duckdb.DuckDBPyConnection, tables: KeptTables) -> None:

@@ -40,7 +40,9 @@ def profiles_of(
         f"CREATE OR REPLACE TEMP TABLE {record_profile} AS "
         f"SELECT r.source_extract, r.record_id, {PLACED} FROM {placing}"
     )
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {profiles} AS {_profiles(placing, 'c.component')}")
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {profiles} AS {profiles_select(placing, 'c.component')}"
+    )
 
 
 def write_placed_profiles(
@@ -60,7 +62,9 @@ def write_placed_profiles(
         f"CREATE OR REPLACE {table} {placed} AS "
         f"SELECT r.*, {PLACED} FROM {_placing(records, clusters)}"
     )
-    con.execute(f"CREATE OR REPLACE {table} {profiles} AS {_profiles(f'{placed} r', 'r.cluster0')}")
+    con.execute(
+        f"CREATE OR REPLACE {table} {profiles} AS {profiles_select(f'{placed} r', 'r.cluster0')}"
+    )
 
 
 def _placing(records: str, clusters: str) -> str:
@@ -68,19 +72,19 @@ def _placing(records: str, clusters: str) -> str:
     return f"{records} r JOIN {clusters} c ON c.node = r.node0"
 
 
-def _profiles(placed: str, cluster: str) -> str:
+def profiles_select(placed: str, cluster: str) -> str:
     """SELECT of the profiles of the records ``r`` in ``placed``, whose cluster is ``cluster``:
     the distinct field combinations of each cluster, hashed once per profile rather than
     grouped by a hash of every record; their row order is Splink's business (it compares ids,
     never positions), so no sort."""
     columns = ", ".join(f"r.{c}" for c in COLUMNS)
     return (
-        f"SELECT {_profile_id('cluster0', '')} AS unique_id, * FROM ("
+        f"SELECT {profile_id_sql('cluster0', '')} AS unique_id, * FROM ("
         f"SELECT DISTINCT {cluster} AS cluster0, {columns} FROM {placed} WHERE r.has_identity)"
     )
 
 
-def _profile_id(cluster: str, prefix: str) -> str:
+def profile_id_sql(cluster: str, prefix: str) -> str:
     """SQL of a profile's id: a hash of its cluster and compared fields."""
     fields = ", ".join(f"coalesce(CAST({prefix}{f} AS VARCHAR), chr(0))" for f in FIELDS)
     return f"md5(concat_ws(chr(31), {cluster}, {fields}))"
@@ -89,5 +93,5 @@ def _profile_id(cluster: str, prefix: str) -> str:
 # over ``_placing``: each record's cluster and profile (NULL when it carries no identity)
 PLACED = (
     "c.component AS cluster0, "
-    f"CASE WHEN r.has_identity THEN {_profile_id('c.component', 'r.')} END AS profile_id"
+    f"CASE WHEN r.has_identity THEN {profile_id_sql('c.component', 'r.')} END AS profile_id"
 )

@@ -26,6 +26,7 @@ from datalabs_pipelines.linkage.model_runs import record_model_use
 from datalabs_pipelines.linkage.modelfile import MatchModel
 from datalabs_pipelines.linkage.prepared import (
     ARRIVED,
+    REMOVED,
     KeptPreparation,
     keep_all,
     mark_keyed,
@@ -53,7 +54,7 @@ TEMP_TABLES = (
     "lk_profile_cluster0", "lk_links", "lk_nodes1", "lk_cluster1", "lk_node_values",
     "lk_contested", "lk_refused", "lk_clusters", "lk_overlap", "lk_assigned", "lk_new_keys",
     "lk_changes", "lk_record_keys", "lk_review_pairs", "lk_review_records", STATE, ARRIVED,
-    FLIPPED,
+    REMOVED, FLIPPED,
     *SCOPE_TEMP_TABLES,
 )  # fmt: skip
 
@@ -93,6 +94,7 @@ class LinkageResult:
     records: int
     record_counts: Mapping[str, int]  # what the entity's records builder counted besides
     records_prepared: int  # records prepared tonight (all, unless the preparation was kept)
+    records_removed: int  # kept records taken out with their reloaded or withdrawn deliveries
     prepared_in_full: str  # why every record was prepared tonight ('' when only new ones)
     deterministic_links: int  # drawn tonight (kept: among records sharing a key with new ones)
     profiles: int
@@ -144,6 +146,7 @@ class Preparation:
     records_prepared: int
     full_reason: str  # why every record was prepared ('' when only the new ones)
     keys_current: bool = False  # the key memory holds every kept record (only tonight's new)
+    records_removed: int = 0  # kept records of reloaded or withdrawn deliveries taken out
 
 
 def prepare_for_link(con: duckdb.DuckDBPyConnection, entity: Entity, full: bool) -> Preparation:
@@ -161,9 +164,12 @@ def prepare_for_link(con: duckdb.DuckDBPyConnection, entity: Entity, full: bool)
         keep_all(con, kept, tonight.versions)
         profiles = con.execute(f"SELECT count(*) FROM {PROFILES}").fetchone()[0]
         return Preparation(counts, links, profiles, counts["records"], tonight.full_reason)
-    prepared, links = prepare_new(con, kept, tonight, entity.node, entity.declaration.deterministic)
+    prepared, links, removed = prepare_new(
+        con, kept, tonight, entity.node, entity.declaration.deterministic
+    )
     profiles = con.execute(f"SELECT count(*) FROM {PROFILES}").fetchone()[0]
-    return Preparation(kept.count(con), links, profiles, prepared, "", tonight.keys_current)
+    counts = kept.count(con)
+    return Preparation(counts, links, profiles, prepared, "", tonight.keys_current, removed)
 
 
 def link(
@@ -219,7 +225,7 @@ def link(
             entity.key_spec,
             CLUSTERS,
             run_id,
-            KeyScope(KEYS, KEYED, JOINING) if scope else None,
+            KeyScope(KEYS, KEYED, JOINING, REMOVED) if scope else None,
             (lambda c: mark_keyed(c, kept)) if kept else None,
         )
         if entity.matches:
@@ -237,6 +243,7 @@ def link(
         records=counts["records"],
         record_counts={k: v for k, v in counts.items() if k != "records"},
         records_prepared=prepared.records_prepared,
+        records_removed=prepared.records_removed,
         prepared_in_full=prepared.full_reason,
         deterministic_links=prepared.deterministic_links,
         profiles=profiles,

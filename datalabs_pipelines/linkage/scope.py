@@ -1,26 +1,27 @@
-"""Which records tonight's clustering must redraw, when the key memory holds every kept record
-and only pairs touching a new profile were scored.
+"""Which records tonight's clustering must redraw, when the key memory holds every kept record and
+only pairs touching a new profile were scored.
 
-A cluster is a component of deterministic clusters (``cluster0``) joined by linked pairs, and
-its key is the one its records carried. On such a night a component can change only where
-something changed: a kept record relabelled, a profile that a newly scored pair links, the two
-profiles of a kept pair that tonight's term frequencies carry across the threshold
-(``kept_scores``), or a deterministic cluster that a new record joins while it held fewer than
-two records (new, or its one record's probability turns to 1.0). Those clusters are *dirty*;
-the scope is every record of every key one of their records carried, with every record of the
-deterministic clusters those records sit in. Inside it clustering and keys run as in a full
-pass; outside it nothing changes, and every new record whose deterministic cluster lies
-outside *joins*: it takes the key of its cluster's records, with probability 1.0 (its cluster
-holds two records or more). That is one more wage record under a known name and SSN, also at a
-new employer: a new profile that no pair links adds no edge between deterministic clusters.
-A record outside the scope keeps the probability of the night its cluster was drawn: where
-that is a link's (a record alone in its deterministic cluster), tonight's term frequencies may
-have moved the link's score a little, never across the threshold (those pairs are dirty).
+A cluster is a component of deterministic clusters (``cluster0``) joined by linked pairs, and its
+key is the one its records carried. On such a night a component can change only where something
+changed: a kept record relabelled, a profile that a newly scored pair links, the two profiles of a
+kept pair that tonight's term frequencies carry across the threshold (``kept_scores``), a
+deterministic cluster that a new record joins while it held fewer than two records (new, or its one
+record's probability turns to 1.0), or one that records of a gone delivery left changed
+(``prepared._remove_gone``: ``structural``). Those clusters are *dirty*; the scope is every record
+of every key one of their records (or those removed records) carried, with every record of the
+deterministic clusters those records sit in. Inside it clustering and keys run as in a full pass;
+outside it nothing changes, and every new record whose deterministic cluster lies outside *joins*:
+it takes the key of its cluster's records, with probability 1.0 (its cluster holds two records or
+more). That is one more wage record under a known name and SSN, also at a new employer: a new
+profile that no pair links adds no edge between deterministic clusters. A record outside the scope
+keeps the probability of the night its cluster was drawn: where that is a link's (a record alone in
+its deterministic cluster), tonight's term frequencies may have moved the link's score a little,
+never across the threshold (those pairs are dirty).
 
-Before the scope is used, three things are checked, and the clustering runs whole when one
-fails: no linked pair crosses the scope's edge, every record of a key in scope is there, and
-every joining record found its cluster's key (that of one of its kept records: a cluster's
-records share one).
+Before the scope is used, three things are checked, and the clustering runs whole when one fails: no
+linked pair crosses the scope's edge, every record of a key in scope is there (but those taken out
+tonight, which leave the key memory), and every joining record found its cluster's key (that of one
+of its kept records: a cluster's records share one).
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ import duckdb
 from datalabs_pipelines.linkage.decisions import DECISIONS
 from datalabs_pipelines.linkage.incremental import FLIPPED, STATE
 from datalabs_pipelines.linkage.keys import KeySpec
-from datalabs_pipelines.linkage.prepared import ARRIVED
+from datalabs_pipelines.linkage.prepared import ARRIVED, REMOVED
 from datalabs_pipelines.linkage.profiles import PROFILES, RECORD_PROFILE
 from datalabs_pipelines.warehouse import identifier, qualified
 
@@ -110,6 +111,7 @@ def clustering_scope(
         SELECT DISTINCT m.{key} AS k FROM {memory} m SEMI JOIN (
             SELECT source_extract, record_id FROM {RECORD_PROFILE}
             WHERE cluster0 IN (SELECT cluster0 FROM {NODES})
+            UNION ALL SELECT source_extract, record_id FROM {REMOVED} WHERE structural
         ) USING (source_extract, record_id)
         """
     )
@@ -163,6 +165,7 @@ def _holds(con: duckdb.DuckDBPyConnection, key: str, uid: str) -> bool:
             (SELECT count(*) FROM {DECISIONS} WHERE decision = 'linked'
              AND (CAST(id_l AS VARCHAR) IN {inside}) <> (CAST(id_r AS VARCHAR) IN {inside})),
             (SELECT count(*) FROM {KEYED} ANTI JOIN {RECORD_PROFILES}
+             USING (source_extract, record_id) ANTI JOIN {REMOVED}
              USING (source_extract, record_id)),
             (SELECT count(*) FROM {JOINING} WHERE {key} IS NULL)
         """

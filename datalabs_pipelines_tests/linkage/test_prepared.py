@@ -66,6 +66,63 @@ def deliver(con, rows, delivery: str) -> None:
         )
 
 
+def reload(con, delivery: str) -> None:
+    """The delivery loaded again: its staged lines carry a later load time."""
+    for (name,) in con.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_name LIKE '%_staged_lines'"
+    ).fetchall():
+        con.execute(
+            f"UPDATE pii.{name} SET _loaded_at = _loaded_at + INTERVAL 1 DAY WHERE _delivery = ?",
+            [delivery],
+        )
+
+
+def withdraw(con, delivery: str) -> None:
+    """The delivery withdrawn: its rows leave staging and its staged lines."""
+    for extract in con.execute(
+        "SELECT table_name FROM information_schema.columns "
+        "WHERE table_schema = 'staging' AND column_name = '_delivery'"
+    ).fetchall():
+        con.execute(f"DELETE FROM staging.{extract[0]} WHERE _delivery = ?", [delivery])
+        con.execute(f"DELETE FROM pii.{extract[0]}_staged_lines WHERE _delivery = ?", [delivery])
+
+
+def correct(con, rng, delivery: str) -> None:
+    """The delivery corrected and loaded again: a fifth of its records drop out, a third of
+    the rest carry another SSN, name or date of birth (splitting, moving and welding the
+    clusters they sat in)."""
+    for (extract,) in con.execute(
+        "SELECT DISTINCT table_name FROM information_schema.columns "
+        "WHERE table_schema = 'staging' AND column_name = '_delivery'"
+    ).fetchall():
+        ids = [r for (r,) in con.execute(
+            f"SELECT record_id FROM staging.{extract} WHERE _delivery = ? ORDER BY 1", [delivery]
+        ).fetchall()]  # fmt: skip
+        columns = {c for (c,) in con.execute(
+            "SELECT column_name FROM information_schema.columns "
+            "WHERE table_schema = 'pii' AND table_name = ?", [f"{extract}_identities"]
+        ).fetchall()}  # fmt: skip
+        for record in ids:
+            draw = rng.random()
+            if draw < 0.2:
+                con.execute(f"DELETE FROM staging.{extract} WHERE record_id = ?", [record])
+                con.execute(f"DELETE FROM pii.{extract}_staged_lines WHERE record_id = ?", [record])
+            elif draw < 0.55 and columns:
+                column, value = rng.choice([
+                    ("ssn", rng.choice(SSNS)),
+                    ("first_name", rng.choice(FIRST)),
+                    ("last_name", rng.choice(LAST)),
+                    ("dob", rng.choice(DOBS)),
+                    ("full_name", " ".join(n for n in (rng.choice(LAST), rng.choice(FIRST)) if n)),
+                ])  # fmt: skip
+                if column in columns:
+                    con.execute(
+                        f"UPDATE pii.{extract}_identities SET {column} = ? WHERE record_id = ?",
+                        [value, record],
+                    )
+    reload(con, delivery)
+
+
 def kept(con) -> tuple[set, set]:
     """The kept records (with cluster and profile) and profiles, as sets of rows."""
     return tuple(
@@ -134,24 +191,32 @@ def test_the_arrivals_join_weld_and_found_persons(nights):
     assert after["c10"] not in set(before.values())
 
 
-def test_a_reloaded_delivery_or_another_preparation_prepares_everything(nights):
+def test_another_preparation_prepares_everything_and_a_reload_only_its_delivery(nights):
     con, sources, model, *_ = nights
     again = link(con, person_entity(sources), model, "night-3")
     assert again.prepared_in_full == "" and again.records_prepared == 0
+    assert again.records_removed == 0
     entity = person_entity(sources)
     changed = replace(entity, kept=replace(entity.kept, stamp="another"))
     assert link(con, changed, model, "night-4").prepared_in_full == "preparation changed"
     assert link(con, entity, model, "night-4b").prepared_in_full == "preparation changed"
-    con.execute(
-        "UPDATE pii.ui_claims_staged_lines SET _loaded_at = _loaded_at + INTERVAL 1 DAY "
-        "WHERE _delivery = 'd2'"
-    )
+    before = keys(con)
+    reload(con, "d2")  # loaded again as it was: the same records come back, nothing moves
     reloaded = link(con, person_entity(sources), model, "night-5")
-    assert reloaded.prepared_in_full.startswith("a kept delivery was reloaded")
-    con.execute("DELETE FROM staging.ui_claims WHERE record_id = 'c10'")  # a withdrawn line
-    assert link(con, person_entity(sources), model, "night-6").prepared_in_full.startswith(
-        "a kept delivery was reloaded"
-    )
+    assert reloaded.prepared_in_full == reloaded.clustered_in_full == ""
+    assert reloaded.records_prepared == len(ARRIVING) and reloaded.records_removed == 0
+    assert (reloaded.records_clustered, reloaded.records_joining) == (0, 0)
+    assert keys(con) == before
+    withdraw(con, "d2")  # the two Maria Garcia students part again
+    withdrawn = link(con, person_entity(sources), model, "night-6")
+    assert withdrawn.prepared_in_full == "" and withdrawn.records_prepared == 0
+    assert withdrawn.records_removed == len(ARRIVING)
+    assert withdrawn.records == reloaded.records - len(ARRIVING)
+    incremental, after = kept(con), keys(con)
+    assert after["k1"] != after["k3"] and before["k1"] == before["k3"]
+    link(con, person_entity(sources), model, "night-6-full", full=True)
+    assert kept(con) == incremental
+    assert partition(keys(con)) == partition(after)
 
 
 def test_a_source_not_staged_by_delivery_prepares_everything_every_night():
@@ -162,6 +227,50 @@ def test_a_source_not_staged_by_delivery_prepares_everything_every_night():
             assert result.prepared_in_full == "a source is not staged by delivery"
         deliveries = con.execute(f"SELECT count(*) FROM {'.'.join(KEPT.deliveries)}")
         assert deliveries.fetchone()[0] == 0
+
+
+def wage(record: str, full_name: str, ssn: str) -> tuple:
+    return (
+        "ui_wages",
+        record,
+        {"employer_fein": "361234567"},
+        {"full_name": full_name, "ssn": ssn},
+    )
+
+
+# Zed Alpha's first wage record labels her cluster (the smallest node); Yan Beta's does not
+WITHDRAWN = [wage("a0", "ALPHA ZED", "678912345"), wage("z1", "BETA YAN", "789123456")]
+STAYING = [wage(r, "ALPHA ZED", "678912345") for r in ("b0",)] + [
+    wage(r, "BETA YAN", "789123456") for r in ("b2", "b3")
+]
+
+
+def test_a_withdrawn_record_relabels_its_cluster_or_goes_alone_without_dissolving_it():
+    """A wage record whose name and SSN another record still carries: taking it out keeps its
+    cluster whole. Where its node labelled the cluster, the cluster takes its next node's
+    label (its profiles follow); where not, nothing but the record goes (not structural)."""
+    with duckdb.connect() as con:
+        sources = load_cohort(con)
+        stage_by_delivery(con, sources)
+        deliver(con, WITHDRAWN, "e1")
+        deliver(con, STAYING, "e2")
+        entity = person_entity(sources)
+        prepare_for_link(con, entity, full=False)
+        withdraw(con, "e1")
+        prepared = prepare_for_link(con, entity, full=False)
+        assert prepared.full_reason == "" and prepared.records_removed == 2
+        removed = dict(con.execute("SELECT record_id, structural FROM lk_kept_removed").fetchall())
+        assert removed == {"a0": True, "z1": False}
+        clusters = dict(
+            con.execute(
+                f"SELECT record_id, cluster0 FROM {'.'.join(KEPT.records)} "
+                "WHERE record_id IN ('b0', 'b2', 'b3')"
+            ).fetchall()
+        )
+        assert clusters == {"b0": "ui_wages:b0", "b2": "ui_wages:b2", "b3": "ui_wages:b2"}
+        incremental = kept(con)
+        prepare_for_link(con, entity, full=True)
+        assert kept(con) == incremental
 
 
 FIRST = ("ANA", "ANNA", "JOHN", "JON", "MARIA", "MARY", "LUIS", "LOUIS", None)
@@ -217,3 +326,30 @@ def test_kept_preparation_equals_a_full_one_on_random_deliveries(seed: int):
         full = prepare_for_link(con, entity, full=True)
         assert full.full_reason == "full_relink requested"
         assert kept(con) == incremental
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4, 5, 6])
+def test_kept_preparation_equals_a_full_one_after_corrections_and_withdrawals(seed: int):
+    rng = random.Random(seed)
+    people = [
+        (rng.choice(FIRST), rng.choice(LAST), rng.choice(SSNS), rng.choice(DOBS)) for _ in range(12)
+    ]
+    with duckdb.connect() as con:
+        sources = load_cohort(con)
+        stage_by_delivery(con, sources)
+        entity = person_entity(sources)
+        for night in range(2, 5):
+            deliver(con, random_rows(rng, people, f"d{night}", 40), f"d{night}")
+        assert prepare_for_link(con, entity, full=False).full_reason == "nothing kept"
+        changes = [("correct", "d3"), ("withdraw", "d2"), ("correct", "d1"), ("correct", "d4")]
+        for night, (change, delivery) in enumerate(changes, start=5):
+            if change == "correct":
+                correct(con, rng, delivery)
+            else:
+                withdraw(con, delivery)
+            deliver(con, random_rows(rng, people, f"d{night}", 10), f"d{night}")
+            prepared = prepare_for_link(con, entity, full=False)
+            assert prepared.full_reason == "" and prepared.records_removed > 0
+            incremental = kept(con)
+            prepare_for_link(con, entity, full=True)
+            assert kept(con) == incremental, (change, delivery)

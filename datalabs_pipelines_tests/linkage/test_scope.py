@@ -26,9 +26,14 @@ from datalabs_pipelines_tests.linkage.test_prepared import (
     FIRST,
     LAST,
     SSNS,
+    STAYING,
+    WITHDRAWN,
+    correct,
     deliver,
     random_rows,
+    reload,
     stage_by_delivery,
+    withdraw,
 )
 
 REPEATS = [
@@ -179,6 +184,58 @@ def test_a_scoped_night_keys_every_record_as_clustering_all_does(warehouse, seed
         scoped, whole, scoped_keys, whole_keys, before = night_twice(warehouse, f"night-{night}")
         assert scoped.clustered_in_full == ""
         assert scoped.records_clustered + scoped.records_joining <= scoped.records
+        same_keying(scoped_keys, whole_keys, before)
+        assert (scoped.entities, scoped.merges, scoped.splits) == (
+            whole.entities,
+            whole.merges,
+            whole.splits,
+        )
+
+
+def test_a_withdrawn_record_its_name_and_ssn_outlive_moves_no_key(warehouse):
+    """Zed Alpha's labelling record and one of Yan Beta's three go: only Zed Alpha's remaining
+    record (its cluster relabelled, its profile new) is clustered again; both keep their keys."""
+    with duckdb.connect(str(warehouse / "warehouse.duckdb")) as con:
+        deliver(con, WITHDRAWN, "e1")
+        deliver(con, STAYING, "e2")
+    night_twice(warehouse, "night-2")
+    with duckdb.connect(str(warehouse / "warehouse.duckdb")) as con:
+        held = crosswalk(con)
+        withdraw(con, "e1")
+    scoped, whole, scoped_keys, whole_keys, before = night_twice(warehouse, "night-3")
+    assert (scoped.clustered_in_full, scoped.records_removed) == ("", 2)
+    assert scoped.records_clustered == 1 and scoped.new_keys == 0
+    same_keying(scoped_keys, whole_keys, before)
+    for record in ("ui_wages:b0", "ui_wages:b2", "ui_wages:b3"):
+        assert scoped_keys[record][0] == held[record][0]
+    assert "ui_wages:a0" not in scoped_keys and "ui_wages:z1" not in scoped_keys
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+def test_a_night_of_corrections_and_withdrawals_keys_every_record_as_clustering_all_does(
+    warehouse, seed: int
+):
+    rng = random.Random(seed)
+    people = [
+        (rng.choice(FIRST), rng.choice(LAST), rng.choice(SSNS), rng.choice(DOBS)) for _ in range(12)
+    ]
+    for night in range(2, 5):
+        with duckdb.connect(str(warehouse / "warehouse.duckdb")) as con:
+            deliver(con, random_rows(rng, people, f"d{night}", 40), f"d{night}")
+        night_twice(warehouse, f"night-{night}")
+    changes = [("correct", "d3"), ("withdraw", "d2"), ("correct", "d1"), ("reload", "d4")]
+    for night, (change, delivery) in enumerate(changes, start=5):
+        with duckdb.connect(str(warehouse / "warehouse.duckdb")) as con:
+            if change == "correct":
+                correct(con, rng, delivery)
+            elif change == "withdraw":
+                withdraw(con, delivery)
+            else:
+                reload(con, delivery)
+            deliver(con, random_rows(rng, people, f"d{night}", 10), f"d{night}")
+        scoped, whole, scoped_keys, whole_keys, before = night_twice(warehouse, f"night-{night}")
+        assert scoped.clustered_in_full == "", change
+        assert (scoped.records_removed == 0) == (change == "reload"), change
         same_keying(scoped_keys, whole_keys, before)
         assert (scoped.entities, scoped.merges, scoped.splits) == (
             whole.entities,
