@@ -257,6 +257,12 @@ def build_crosswalk_asset(contracts: Sequence[Contract]) -> dg.AssetsDefinition:
                 else f"full: {result.full_reason}"
             )
             + f") in {result.seconds:.1f} s"
+            + (
+                f"; {result.records_removed:,} kept records of reloaded or withdrawn deliveries "
+                "taken out"
+                if result.records_removed
+                else ""
+            )
         )
         yield dg.MaterializeResult(
             asset_key=CROSSWALK_KEY,

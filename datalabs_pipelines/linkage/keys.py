@@ -54,13 +54,12 @@ class KeySpec:
 @dataclass(frozen=True)
 class KeyScope:
     """A night's scope (``scope.py``): the keys whose records are re-keyed (TEMP, column
-    ``k``), the memory's rows of those keys (TEMP), the new records that join a kept key
-    (TEMP, the memory's columns) and the records no longer delivered (TEMP, the identity)."""
+    ``k``), the memory's rows of those keys (TEMP) and the new records that join a kept key
+    (TEMP, the memory's columns)."""
 
     keys: str
     keyed: str
     joining: str
-    removed: str
 
 
 @dataclass(frozen=True)
@@ -99,24 +98,30 @@ def persist_keys(
     run_id: str,
     scope: KeyScope | None = None,
     then: Callable[[duckdb.DuckDBPyConnection], None] | None = None,
+    removed: str | None = None,
 ) -> KeyResult:
     """Key today's ``clusters`` (TEMP: the identity columns, ``cluster`` and the memory's
     other columns) from the memory, log the changes, and write the memory; ``then`` runs in
     the transaction that writes it. With a ``scope``, ``clusters`` holds the records of the
     scope's keys and of new clusters only: those keys' records are re-keyed, the joining
-    records added, and every other record keeps its key."""
+    records added, and every other record keeps its key. ``removed`` (TEMP, the identity
+    columns): records taken out tonight, whose memory rows leave and key nobody, not even a
+    new record given the same id."""
     ensure_key_tables(con, spec)
     memory, changes = qualified(spec.memory), qualified(spec.changes)
     clusters = identifier(clusters)
     key = identifier(spec.key)
     ident = ", ".join(identifier(c) for c in spec.identity)
     keyed = identifier(scope.keyed) if scope else memory  # the rows whose keys are redrawn
+    if removed:
+        keyed = f"(SELECT * FROM {keyed} ANTI JOIN {identifier(removed)} USING ({ident}))"
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE lk_overlap AS
-        WITH key_size AS (SELECT {key} AS k, count(*) AS key_records FROM {keyed} GROUP BY 1)
+        WITH live AS (SELECT * FROM {keyed}),
+        key_size AS (SELECT {key} AS k, count(*) AS key_records FROM live GROUP BY 1)
         SELECT c.cluster, p.{key} AS k, count(*) AS n, any_value(s.key_records) AS key_records
-        FROM {clusters} c JOIN {keyed} p USING ({ident})
+        FROM {clusters} c JOIN live p USING ({ident})
         JOIN key_size s ON s.k = p.{key}
         GROUP BY c.cluster, p.{key}
         """
@@ -155,7 +160,7 @@ def persist_keys(
         {"run_id": run_id},
     )
     with transaction(con):
-        _write_memory(con, spec, clusters, run_id, scope)
+        _write_memory(con, spec, clusters, run_id, scope, removed)
         con.execute(
             f"INSERT INTO {changes} (run_id, change_type, old_{key}, new_{key}, records, "
             "changed_at) SELECT * FROM lk_changes"
@@ -177,10 +182,11 @@ def _write_memory(
     clusters: str,
     run_id: str,
     scope: KeyScope | None = None,
+    removed: str | None = None,
 ) -> None:
     """Today's records under their keys: replace the memory (within a ``scope``: the records
-    of its keys, then add the joining ones), or update it in place when records no longer
-    delivered are remembered."""
+    of its keys and the ``removed`` ones, then add the joining ones), or update it in place
+    when records no longer delivered are remembered."""
     memory, key = qualified(spec.memory), identifier(spec.key)
     carried = [identifier(c) for c in spec.memory_columns if c != spec.key and c not in spec.stamps]
     stamps = {identifier(c): sql for c, sql in spec.stamps.items()}
@@ -196,8 +202,9 @@ def _write_memory(
             con.execute(f"DELETE FROM {memory}")
         else:
             con.execute(f"DELETE FROM {memory} WHERE {key} IN (SELECT k FROM {scope.keys})")
-            gone = " AND ".join(f"{memory}.{c} = g.{c}" for c in map(identifier, spec.identity))
-            con.execute(f"DELETE FROM {memory} USING {identifier(scope.removed)} g WHERE {gone}")
+            if removed:
+                gone = " AND ".join(f"{memory}.{c} = g.{c}" for c in map(identifier, spec.identity))
+                con.execute(f"DELETE FROM {memory} USING {identifier(removed)} g WHERE {gone}")
             con.execute(f"INSERT INTO {memory} BY NAME SELECT * FROM {scope.joining}")
         con.execute(f"INSERT INTO {memory} ({', '.join(columns)}) {today}", params)
         return

@@ -225,8 +225,9 @@ def link(
             entity.key_spec,
             CLUSTERS,
             run_id,
-            KeyScope(KEYS, KEYED, JOINING, REMOVED) if scope else None,
+            KeyScope(KEYS, KEYED, JOINING) if scope else None,
             (lambda c: mark_keyed(c, kept)) if kept else None,
+            REMOVED if kept and not prepared.full_reason else None,
         )
         if entity.matches:
             _keep_matches(con, entity)

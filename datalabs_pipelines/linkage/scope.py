@@ -111,6 +111,7 @@ def clustering_scope(
         SELECT DISTINCT m.{key} AS k FROM {memory} m SEMI JOIN (
             SELECT source_extract, record_id FROM {RECORD_PROFILE}
             WHERE cluster0 IN (SELECT cluster0 FROM {NODES})
+            EXCEPT SELECT source_extract, record_id FROM {REMOVED}
             UNION ALL SELECT source_extract, record_id FROM {REMOVED} WHERE structural
         ) USING (source_extract, record_id)
         """
@@ -121,11 +122,12 @@ def clustering_scope(
         f"CREATE OR REPLACE TEMP TABLE {KEYED} AS SELECT m.* FROM {memory} m "
         f"SEMI JOIN {KEYS} s ON s.k = m.{key}"
     )
-    con.execute(
+    con.execute(  # a removed record's row names it, not a new record given its id
         f"""
         INSERT INTO {NODES}
         SELECT DISTINCT cluster0 FROM {RECORD_PROFILE}
         SEMI JOIN {KEYED} USING (source_extract, record_id)
+        ANTI JOIN {REMOVED} USING (source_extract, record_id)
         EXCEPT SELECT cluster0 FROM {NODES}
         """
     )

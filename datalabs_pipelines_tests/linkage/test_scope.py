@@ -211,6 +211,39 @@ def test_a_withdrawn_record_its_name_and_ssn_outlive_moves_no_key(warehouse):
     assert "ui_wages:a0" not in scoped_keys and "ui_wages:z1" not in scoped_keys
 
 
+def test_a_correction_giving_a_removed_records_id_to_another_person_stays_scoped(warehouse):
+    """A corrected file whose lines moved: enrollment ``x1`` was a student alone (Zed Quinn)
+    and is now one more of student 1's (Maria Garcia, whose K-12 cluster Splink links to her
+    postsecondary one). The key memory's row ``x1`` is Zed Quinn's, taken out: it brings his
+    key into the scope, not the cluster the new ``x1`` joins, so no linked pair crosses the
+    scope's edge and the new ``x1`` joins Maria Garcia's key."""
+    zed = {"first_name": "ZED", "last_name": "QUINN", "dob": dt.date(2007, 3, 3)}
+    with duckdb.connect(str(warehouse / "warehouse.duckdb")) as con:
+        deliver(con, [("k12_enrollment", "x1", {"student_id": "0000000099"}, zed)], "e1")
+    night_twice(warehouse, "night-2")
+    with duckdb.connect(str(warehouse / "warehouse.duckdb")) as con:
+        held = crosswalk(con)
+        con.execute(
+            "UPDATE staging.k12_enrollment SET student_id = '0000000001', sex = 'F' "
+            "WHERE record_id = 'x1'"
+        )
+        con.execute(
+            "UPDATE pii.k12_enrollment_identities SET first_name = 'MARIA', "
+            "last_name = 'GARCIA', dob = DATE '2006-05-17' WHERE record_id = 'x1'"
+        )
+        reload(con, "e1")
+    scoped, whole, scoped_keys, whole_keys, before = night_twice(warehouse, "night-3")
+    assert (scoped.clustered_in_full, scoped.records_removed) == ("", 1)
+    same_keying(scoped_keys, whole_keys, before)
+    assert scoped_keys["k12_enrollment:x1"][0] == held["k12_enrollment:k1"][0]
+    assert held["k12_enrollment:x1"][0] not in {key for key, *_ in scoped_keys.values()}
+    assert (scoped.entities, scoped.merges, scoped.splits) == (
+        whole.entities,
+        whole.merges,
+        whole.splits,
+    )
+
+
 @pytest.mark.parametrize("seed", [1, 2, 3, 4])
 def test_a_night_of_corrections_and_withdrawals_keys_every_record_as_clustering_all_does(
     warehouse, seed: int
