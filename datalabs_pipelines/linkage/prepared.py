@@ -26,7 +26,8 @@ deterministic cluster they leave stays whole where no identity or node they carr
 missing from it, and is dissolved (its other records prepared again with tonight's) where one
 may. A full preparation runs instead, and is kept, when nothing is kept, what preparation
 depends on changed (the stamp: the records' SQL, the nicknames, the deterministic rule, this
-module's version), a source is not staged by delivery, or the run asks for a full relink.
+module's version), the gone deliveries held more than a third of the kept records, a source is
+not staged by delivery, or the run asks for a full relink.
 """
 
 from __future__ import annotations
@@ -93,6 +94,10 @@ TEMP_TABLES = (
     REDRAWN_RECORDS, REDRAWN_PROFILES, ADDED_PROFILES, GONE_RECORDS, UNCHANGED, REST, DISSOLVED,
     REARRIVED, RELABEL,
 )  # fmt: skip
+
+# beyond this share of the kept records in gone deliveries (a contract or code change retypes
+# every delivery of an extract), preparing everything is the cheaper way
+GONE_AT_MOST = 1 / 3
 
 DELIVERIES_COLUMNS = {
     "source_extract": ("VARCHAR", "extract of a delivery the kept records were prepared from"),
@@ -172,6 +177,8 @@ def plan(con: duckdb.DuckDBPyConnection, kept: KeptPreparation, full_reason: str
         return Plan(versions, {}, "nothing kept" if not rows else "preparation changed")
     stored = {(extract, delivery): version for extract, delivery, version, *_ in rows}
     gone = {key for key, version in stored.items() if versions.get(key) != version}
+    if _rows(stored, gone) > GONE_AT_MOST * _rows(stored, set(stored)):
+        return Plan(versions, {}, "most kept records were reloaded or withdrawn")
     held = frozenset(
         (extract, delivery)
         for extract, delivery, *_, is_keyed in rows
@@ -184,6 +191,11 @@ def plan(con: duckdb.DuckDBPyConnection, kept: KeptPreparation, full_reason: str
         held,
         _by_extract(gone),
     )
+
+
+def _rows(versions: Versions, deliveries: set[tuple[str, str]]) -> int:
+    """The staged rows of ``deliveries``, as their versions (``rows|loaded|typed``) say."""
+    return sum(int(versions[key].split("|", 1)[0]) for key in deliveries)
 
 
 def _by_extract(deliveries: set[tuple[str, str]]) -> dict[str, list[str]]:

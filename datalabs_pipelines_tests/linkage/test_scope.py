@@ -22,14 +22,11 @@ from datalabs_pipelines.linkage.run import LinkageResult, link
 from datalabs_pipelines_tests.linkage.test_cohort import cohort_sources, load_cohort
 from datalabs_pipelines_tests.linkage.test_prepared import (
     ARRIVING,
-    DOBS,
-    FIRST,
-    LAST,
-    SSNS,
     STAYING,
     WITHDRAWN,
-    correct,
+    change,
     deliver,
+    random_people,
     random_rows,
     reload,
     stage_by_delivery,
@@ -175,9 +172,7 @@ def test_the_hand_made_arrivals_are_clustered_within_their_scope(warehouse):
 @pytest.mark.parametrize("seed", [1, 2, 3, 4, 5, 6])
 def test_a_scoped_night_keys_every_record_as_clustering_all_does(warehouse, seed: int):
     rng = random.Random(seed)
-    people = [
-        (rng.choice(FIRST), rng.choice(LAST), rng.choice(SSNS), rng.choice(DOBS)) for _ in range(12)
-    ]
+    people = random_people(rng)
     for night in range(2, 6):
         with duckdb.connect(str(warehouse / "warehouse.duckdb")) as con:
             deliver(con, random_rows(rng, people, f"d{night}", 40), f"d{night}")
@@ -249,26 +244,19 @@ def test_a_night_of_corrections_and_withdrawals_keys_every_record_as_clustering_
     warehouse, seed: int
 ):
     rng = random.Random(seed)
-    people = [
-        (rng.choice(FIRST), rng.choice(LAST), rng.choice(SSNS), rng.choice(DOBS)) for _ in range(12)
-    ]
+    people = random_people(rng)
     for night in range(2, 5):
         with duckdb.connect(str(warehouse / "warehouse.duckdb")) as con:
             deliver(con, random_rows(rng, people, f"d{night}", 40), f"d{night}")
         night_twice(warehouse, f"night-{night}")
-    changes = [("correct", "d3"), ("withdraw", "d2"), ("correct", "d1"), ("reload", "d4")]
-    for night, (change, delivery) in enumerate(changes, start=5):
+    changes = [("correct", "d3"), ("withdraw", "d2"), ("correct", "d5"), ("reload", "d4")]
+    for night, (kind, delivery) in enumerate(changes, start=5):
         with duckdb.connect(str(warehouse / "warehouse.duckdb")) as con:
-            if change == "correct":
-                correct(con, rng, delivery)
-            elif change == "withdraw":
-                withdraw(con, delivery)
-            else:
-                reload(con, delivery)
+            change(con, rng, kind, delivery)
             deliver(con, random_rows(rng, people, f"d{night}", 10), f"d{night}")
         scoped, whole, scoped_keys, whole_keys, before = night_twice(warehouse, f"night-{night}")
-        assert scoped.clustered_in_full == "", change
-        assert (scoped.records_removed == 0) == (change == "reload"), change
+        assert scoped.clustered_in_full == "", kind
+        assert (scoped.records_removed == 0) == (kind == "reload"), kind
         same_keying(scoped_keys, whole_keys, before)
         assert (scoped.entities, scoped.merges, scoped.splits) == (
             whole.entities,
