@@ -347,7 +347,7 @@ def test_kept_preparation_equals_a_full_one_on_random_deliveries(seed: int):
         assert kept(con) == incremental
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3, 4, 5, 6])
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
 def test_kept_preparation_equals_a_full_one_after_corrections_and_withdrawals(seed: int):
     rng = random.Random(seed)
     people = random_people(rng)
