@@ -88,8 +88,8 @@ def withdraw(con, delivery: str) -> None:
 
 
 def correct(con, rng, delivery: str) -> None:
-    """The delivery corrected and loaded again: a fifth of its records drop out, a third of
-    the rest carry another SSN, name or date of birth (splitting, moving and welding the
+    """The delivery corrected and loaded again: a fifth of its records drop out and about a
+    third carry another SSN, name or date of birth (splitting, moving and welding the
     clusters they sat in)."""
     for (extract,) in con.execute(
         "SELECT DISTINCT table_name FROM information_schema.columns "
