@@ -16,7 +16,11 @@ from datalabs_pipelines.quality.expectations import evaluate
 from datalabs_pipelines.warehouse import EMBEDDED_POOL, WarehouseResource
 from datalabs_pipelines_tests.conftest import FIXTURE_CONTRACTS
 from datalabs_pipelines_tests.deploy.postgres_server import Server
-from datalabs_pipelines_tests.deploy.test_production_profile import finished, lake_env
+from datalabs_pipelines_tests.deploy.test_production_profile import (
+    finished,
+    lake_env,
+    production_instance,
+)
 from datalabs_pipelines_tests.quality.test_expectations import contract
 from datalabs_pipelines_tests.reliability.pipeline_process import new_site, wait_until_paused
 
@@ -136,6 +140,8 @@ def test_two_extracts_load_at_once_with_no_lock_error(tmp_path, postgres):
     commits. Both extracts land, every delivery reconciled in the load ledger."""
     site = new_site(tmp_path / "site")
     env = lake_env(site, postgres, "two_loads")
+    with production_instance(env):  # the instance's tables made once, not by both workers
+        pass
     people, visits = (
         subprocess.Popen(
             [sys.executable, "-m", "datalabs_pipelines_tests.deploy.load_extract", extract],
