@@ -19,6 +19,15 @@ CLUSTER0 = "lk_cluster0"  # TEMP (node, component)
 EDGES0 = "lk_deterministic_edges"  # TEMP (node_l, node_r)
 
 
+def identity_columns(rule: Deterministic | None) -> list[str]:
+    """What makes a record's identity under ``rule``: the key and every column the
+    corroboration reads (quoted; none without a rule)."""
+    if rule is None:
+        return []
+    condition = rule.corroborated_by or "true"
+    return [identifier(c) for c in dict.fromkeys([rule.key, *rule_columns(condition)])]
+
+
 def deterministic_edges(
     con: duckdb.DuckDBPyConnection, records: str, node: str, rule: Deterministic | None
 ) -> int:
@@ -34,7 +43,7 @@ def deterministic_edges(
         con.execute(f"CREATE OR REPLACE TEMP TABLE {EDGES0} (node_l VARCHAR, node_r VARCHAR)")
         return 0
     condition = rule.corroborated_by or "true"
-    columns = [identifier(c) for c in dict.fromkeys([rule.key, *rule_columns(condition)])]
+    columns = identity_columns(rule)
     same = " AND ".join(f"p.{c} IS NOT DISTINCT FROM i.{c}" for c in columns)
     con.execute(
         f"""

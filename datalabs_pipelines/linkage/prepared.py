@@ -40,8 +40,13 @@ import duckdb
 from datalabs_pipelines.cleaning.lines import lines_table
 from datalabs_pipelines.contracts.model import Contract
 from datalabs_pipelines.linkage.components import connected_components
-from datalabs_pipelines.linkage.declaration import Deterministic, rule_columns
-from datalabs_pipelines.linkage.deterministic import CLUSTER0, EDGES0, deterministic_edges
+from datalabs_pipelines.linkage.declaration import Deterministic
+from datalabs_pipelines.linkage.deterministic import (
+    CLUSTER0,
+    EDGES0,
+    deterministic_edges,
+    identity_columns,
+)
 from datalabs_pipelines.linkage.prepare import RECORDS
 from datalabs_pipelines.linkage.profiles import (
     PROFILES,
@@ -297,7 +302,7 @@ def _remove_gone(
             "(source_extract VARCHAR, record_id VARCHAR, structural BOOLEAN)"
         )
         return 0
-    columns = _identity_columns(rule)
+    columns = identity_columns(rule)
     narrow = ", ".join(dict.fromkeys(["source_extract", "record_id", node, "cluster0",
                                       "profile_id", *columns]))  # fmt: skip
     params: dict[str, object] = {}
@@ -403,23 +408,13 @@ def _remove_gone(
     return removed
 
 
-def _identity_columns(rule: Deterministic | None) -> list[str]:
-    """The key and every column the corroboration reads (none without a rule)."""
-    if rule is None:
-        return []
-    return [
-        identifier(c)
-        for c in dict.fromkeys([rule.key, *rule_columns(rule.corroborated_by or "true")])
-    ]
-
-
 def _dissolved(con: duckdb.DuckDBPyConnection, node: str, rule: Deterministic | None) -> None:
     """TEMP ``lk_kept_dissolved(cluster0)``: the kept clusters a removed record may split (see
     ``_remove_gone``). Without a rule a cluster is one node, which no removal splits."""
     if rule is None:
         con.execute(f"CREATE OR REPLACE TEMP TABLE {DISSOLVED} (cluster0 VARCHAR)")
         return
-    columns = _identity_columns(rule)
+    columns = identity_columns(rule)
     key, listed = columns[0], ", ".join(columns)
     x_columns = ", ".join(f"l.{c}" for c in columns)
 
@@ -494,7 +489,7 @@ def _new_edges(
     if rule is None:
         return deterministic_edges(con, NEW_RECORDS, node, None)
     condition = rule.corroborated_by or "true"
-    columns = [identifier(c) for c in dict.fromkeys([rule.key, *rule_columns(condition)])]
+    columns = identity_columns(rule)
     key = columns[0]
     same = " AND ".join(f"r.{c} IS NOT DISTINCT FROM l.{c}" for c in columns[1:]) or "true"
     read = ", ".join(dict.fromkeys([node, *columns]))
