@@ -64,8 +64,14 @@ COMPARED_SCHEMAS = ("staging", "integrated")
 LEFT_OUT_COLUMNS = ("person_key", "vendor_key", "vendor_key_l", "vendor_key_r", "run_id")
 # each keyed entity's record -> key table and column: compared by cluster members instead
 KEYED = {"person": (CROSSWALK, "person_key"), "vendor": (VENDOR_KEYS, "vendor_key")}
-# one row per run by design: tonight holds two, the rebuild one
-RUN_LOGS = ("integrated.person_linkage_models", "integrated.vendor_linkage_models")
+# what each run did, history by design: the linkage models (one row per run: tonight holds two,
+# the rebuild one) and the vendor key change log (a night whose records merge or split kept keys
+# logs it; a rebuild from scratch has no kept key to change). People's log is in ``pii``.
+RUN_LOGS = (
+    "integrated.person_linkage_models",
+    "integrated.vendor_linkage_models",
+    "integrated.vendor_key_changes",
+)
 
 
 @dataclass(frozen=True)
