@@ -174,20 +174,36 @@ def build_candidates(
 def _whole_select(con: duckdb.DuckDBPyConnection, contract: Contract, delta: str) -> str:
     """The live rows the delta keeps, and its own. Only the rows of deliveries it touches are
     compared with the replaced record ids (a view takes no parameters: their names go in as
-    literals), so a check scans the rest as it would scan the table."""
+    literals), so a check scans the rest as it would scan the table.
+
+    The branches line up by position, every one naming the live table's columns in order (a
+    column the delta lacks is NULL, as promotion's insert by name leaves it): through a
+    ``UNION ALL BY NAME`` the uniqueness check over the scale-100 wage records took 1.1 s
+    instead of 0.6 s, run again and again on one connection; in a night, whose Great
+    Expectations runs it twice, the statements over the view took 1.73 s instead of 1.97 s."""
     live = qualified(staging_table(contract))
     replaced = qualified(replaced_table(contract))
+    columns = _column_names(con, live)
+    own = set(_column_names(con, delta))
+    kept = ", ".join(f"s.{identifier(c)}" for c in columns)
+    new = ", ".join(identifier(c) if c in own else f"NULL AS {identifier(c)}" for c in columns)
+    added = f"SELECT {new} FROM {delta}"
     touched = ", ".join(
         literal(d)
         for (d,) in con.execute(f"SELECT DISTINCT _delivery FROM {replaced} ORDER BY 1").fetchall()
     )
     if not touched:
-        return f"SELECT * FROM {live} UNION ALL BY NAME SELECT * FROM {delta}"
+        return f"SELECT {kept} FROM {live} s UNION ALL {added}"
     return (
-        f"SELECT * FROM {live} WHERE _delivery NOT IN ({touched}) UNION ALL BY NAME "
-        f"SELECT s.* FROM (SELECT * FROM {live} WHERE _delivery IN ({touched})) s "
-        f"ANTI JOIN {replaced} r USING (record_id) UNION ALL BY NAME SELECT * FROM {delta}"
+        f"SELECT {kept} FROM {live} s WHERE _delivery NOT IN ({touched}) UNION ALL "
+        f"SELECT {kept} FROM (SELECT * FROM {live} WHERE _delivery IN ({touched})) s "
+        f"ANTI JOIN {replaced} r USING (record_id) UNION ALL {added}"
     )
+
+
+def _column_names(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    """``table``'s columns in order."""
+    return [d[0] for d in con.execute(f"SELECT * FROM {table} LIMIT 0").description]
 
 
 def _touch(
