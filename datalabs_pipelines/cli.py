@@ -292,6 +292,7 @@ def _bench(args: argparse.Namespace) -> int:
             progress=not args.quiet,
             extracts=ARRIVING if args.arriving is None else args.arriving,
             errors=args.errors,
+            correcting=args.correcting,
         )
     if args.parallel:
         from datalabs_pipelines.bench.parallel import main as parallel
@@ -452,6 +453,14 @@ def main(argv: list[str] | None = None) -> int:
         help="with --incremental: the extracts whose newest file arrives tonight instead of "
         "ui_wages and snap_enrollment (e.g. payments ui_claims); none: nothing arrives (what "
         "every night pays)",
+    )
+    bench.add_argument(
+        "--correcting",
+        nargs="+",
+        default=(),
+        metavar="EXTRACT",
+        help="with --incremental: tonight also corrects each extract's newest earlier file "
+        "(one data line in 100 dropped, later lines moving up), as an office's re-export does",
     )
     bench.add_argument(
         "--backend",

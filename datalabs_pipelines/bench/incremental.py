@@ -13,6 +13,11 @@ instead, each record with the others that share its key: ``person_key`` is drawn
 a new cluster, so two builds from scratch never share them, and a ``vendor_key`` persists (a
 firm keeps the key it had when a registry's record joins it tonight, while a rebuild derives
 the key from the cluster's first record, which may be the newcomer).
+
+With ``--correcting``, tonight also brings a correction: an extract's newest delivery that does
+not arrive tonight is sent again with one data line in ``CORRECTED_EVERY`` dropped (so every
+later line moves to another line number, as when a state's office re-exports a file), and the
+rebuild reads the corrected file; the sample's own file is put back afterwards.
 """
 
 from __future__ import annotations
@@ -21,7 +26,8 @@ import json
 import os
 import shutil
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -48,6 +54,7 @@ from datalabs_pipelines.bench.workspace import (
     fresh_warehouse,
 )
 from datalabs_pipelines.contracts import all_contracts
+from datalabs_pipelines.contracts.model import DelimitedFormat, ExcelFormat
 from datalabs_pipelines.evaluation.incremental_linkage import differing
 from datalabs_pipelines.ingestion.landing import Delivery, deliveries
 from datalabs_pipelines.linkage.keys import CROSSWALK
@@ -58,6 +65,7 @@ from datalabs_pipelines.warehouse import identifier, literal, qualified
 # Tonight's arrivals: the newest delivery of each (a quarter of wages, a benefit program's file)
 ARRIVING = ("ui_wages", "snap_enrollment")
 SENSOR_TRIGGER = "landing_sensor"
+CORRECTED_EVERY = 100  # a correction drops one data line in this many
 COMPARED_SCHEMAS = ("staging", "integrated")
 # left out of the comparison: keys (their records are compared by cluster: ``KEYED``; the review
 # table shows both sides' keys), and which run wrote a row (two runs tonight, one in the rebuild)
@@ -140,6 +148,54 @@ def land(held: dict[Path, Path]) -> None:
     for landing_path, waiting in held.items():
         if waiting.exists():
             shutil.move(waiting, landing_path)
+
+
+def corrected_deliveries(
+    landing: Path, extracts: Sequence[str], arriving: Sequence[Delivery]
+) -> list[Delivery]:
+    """For each of ``extracts``, the delivery tonight corrects: its newest one that does not
+    arrive tonight (one sent on an earlier night).
+
+    ``NoNight`` for an extract with no such delivery, or delivered as workbooks (whose lines
+    cannot be dropped as text)."""
+    tonight = {d.path for d in arriving}
+    earlier: dict[str, Delivery] = {}
+    for delivery in deliveries(tuple(all_contracts()), landing):
+        if delivery.contract.name in extracts and delivery.path not in tonight:
+            earlier[delivery.contract.name] = delivery  # name order: the last is the newest
+    missing = [name for name in extracts if name not in earlier]
+    if missing:
+        raise NoNight(f"no earlier file in {landing} to correct for {', '.join(missing)}")
+    workbooks = [n for n in extracts if isinstance(earlier[n].contract.format, ExcelFormat)]
+    if workbooks:
+        raise NoNight(f"a workbook's lines cannot be dropped: {', '.join(workbooks)}")
+    return [earlier[name] for name in dict.fromkeys(extracts)]
+
+
+def correct(delivery: Delivery) -> int:
+    """Rewrite ``delivery``'s file as its correction: one data line in ``CORRECTED_EVERY``
+    dropped (a delimited file's title lines and header kept); returns the lines dropped."""
+    form = delivery.contract.format
+    head = form.skip_lines + 1 if isinstance(form, DelimitedFormat) else 0
+    lines = delivery.path.read_bytes().splitlines(keepends=True)
+    body = [line for i, line in enumerate(lines[head:]) if i % CORRECTED_EVERY != 1]
+    delivery.path.write_bytes(b"".join(lines[:head] + body))
+    return len(lines) - head - len(body)
+
+
+@contextmanager
+def corrections(paths: BenchPaths, fixes: Sequence[Delivery]) -> Iterator[dict[str, int]]:
+    """Correct ``fixes`` in landing (file name → lines dropped) until the block ends, then put
+    the sample's files back as they were."""
+    kept = {d.path: paths.root / "corrected" / d.path.relative_to(paths.landing) for d in fixes}
+    for original, copy in kept.items():
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(original, copy)
+    try:
+        yield {d.name: correct(d) for d in fixes}
+    finally:
+        for original, copy in kept.items():
+            shutil.move(copy, original)
 
 
 def _sensor_loads(instance: dg.DagsterInstance, expected: int) -> list[RunSpan] | None:
@@ -225,36 +281,43 @@ def run_incremental(
     progress: bool = True,
     extracts: Sequence[str] = ARRIVING,
     errors: str = DEFAULT_ERRORS,
+    correcting: Sequence[str] = (),
 ) -> dict[str, Any]:
     """Everything `datalabs bench --incremental` measures, as a JSON-ready dict (also written
-    to ``data/bench/bench-<name>-incremental[-<extracts>].json``): tonight, the newest file of
-    each of ``extracts`` arrives (by default a wage quarter and a SNAP year), in a sample with
-    the ``errors`` profile."""
+    to ``data/bench/bench-<name>-incremental[-<extracts>][-correcting-<extracts>].json``):
+    tonight, the newest file of each of ``extracts`` arrives (by default a wage quarter and a
+    SNAP year) and an earlier file of each of ``correcting`` is corrected, in a sample with the
+    ``errors`` profile."""
     paths = BenchPaths(scale, seed, errors=errors)
     generated = ensure_sample(paths, progress=progress)
     os.environ.update(paths.environment())
     files = arriving(paths.landing, extracts)
+    fixes = corrected_deliveries(paths.landing, correcting, files)
     held = hold_back(paths, files)
     try:
         fresh_warehouse(paths)
         before = run_pipeline(paths, record_sql=False)
     finally:
         land(held)
-    night = tonight(paths, expected_loads=len(held))
-    tonight_snapshot = snapshot_sums()
-    tonight_integrated = integrated_sums(paths)
-    tonight_keys = save_keys(paths)
-    fresh_warehouse(paths)
-    full: RunMeasurement = run_pipeline(paths, record_sql=False)
-    full_snapshot = snapshot_sums()
-    full_integrated = integrated_sums(paths)
-    clusters = clusters_differing(paths, tonight_keys)
+    with corrections(paths, fixes) as dropped:
+        night = tonight(paths, expected_loads=len(held) + len(fixes))
+        tonight_snapshot = snapshot_sums()
+        tonight_integrated = integrated_sums(paths)
+        tonight_keys = save_keys(paths)
+        fresh_warehouse(paths)
+        full: RunMeasurement = run_pipeline(paths, record_sql=False)
+        full_snapshot = snapshot_sums()
+        full_integrated = integrated_sums(paths)
+        clusters = clusters_differing(paths, tonight_keys)
     report: dict[str, Any] = {
         "scale": scale,
         "seed": seed,
         "errors": errors,
         "sample_generated_now": generated,
         "arriving": [str(d.path.relative_to(paths.landing)) for d in files],
+        "corrected_lines_dropped": {
+            str(d.path.relative_to(paths.landing)): dropped[d.name] for d in fixes
+        },
         "nights_before_ok": before.returncode == 0,
         "tonight_ok": night.ok,
         "tonight_seconds": night.seconds,
@@ -280,6 +343,7 @@ def run_incremental(
         "loads": [asdict(r) for r in night.loads],
     }
     named = "" if tuple(extracts) == ARRIVING else "-" + ("-".join(extracts) or "nothing")
+    named += "-correcting-" + "-".join(correcting) if correcting else ""
     out = paths.base / f"bench-{paths.name}-incremental{named}.json"
     out.write_text(json.dumps(report, indent=2, default=str))
     return report
@@ -316,6 +380,10 @@ def format_incremental(report: dict[str, Any]) -> str:
             f"datalabs bench --incremental  scale {report['scale']}  seed {report['seed']}"
             f"  errors {report.get('errors', DEFAULT_ERRORS)}",
             f"  arriving tonight: {', '.join(report['arriving']) or 'nothing'}",
+            *(
+                f"  corrected tonight: {name} ({lines:,} lines dropped)"
+                for name, lines in report.get("corrected_lines_dropped", {}).items()
+            ),
             "  tonight (sensor loads + nightly_job via the daemon): "
             f"{seconds(report['tonight_seconds'])} (loads {loads}, overlapping; nightly "
             f"{seconds(report['tonight_nightly_seconds'])})  ok={report['tonight_ok']}",
@@ -344,9 +412,10 @@ def main(
     progress: bool = True,
     extracts: Sequence[str] = ARRIVING,
     errors: str = DEFAULT_ERRORS,
+    correcting: Sequence[str] = (),
 ) -> int:
     try:
-        report = run_incremental(scale, seed, progress, extracts, errors)
+        report = run_incremental(scale, seed, progress, extracts, errors, correcting)
     except NoNight as error:
         print(f"datalabs bench --incremental: {error}", file=sys.stderr)
         return 2

@@ -8,7 +8,15 @@ import pytest
 
 from datalabs_pipelines.bench.checksums import differing_tables, table_checksums
 from datalabs_pipelines.bench.daemon import DaemonLaunch, RunSpan
-from datalabs_pipelines.bench.incremental import NoNight, Tonight, arriving, hold_back, land
+from datalabs_pipelines.bench.incremental import (
+    NoNight,
+    Tonight,
+    arriving,
+    corrected_deliveries,
+    corrections,
+    hold_back,
+    land,
+)
 from datalabs_pipelines.bench.workspace import BenchPaths
 
 FILES = {
@@ -49,6 +57,37 @@ def test_other_extracts_can_arrive_and_a_night_needs_a_file_of_each(tmp_path):
         arriving(paths.landing, ("wages",))
     with pytest.raises(NoNight, match="no file in .* for payments"):
         arriving(paths.landing, ("ui_wages", "payments"))
+
+
+def test_a_correction_drops_one_line_in_a_hundred_of_an_earlier_file_and_puts_it_back(tmp_path):
+    paths = BenchPaths(1, base=tmp_path)
+    wages = [f"{i:09d}WAGES\n".encode() for i in range(250)]  # fixed width: no header
+    claims = [b"claim_id,claim_filed_date\n"] + [f"C{i},2025-10-01\n".encode() for i in range(150)]
+    files = {
+        "labor/ui_wages/ui_wages_2025Q2.txt": b"old",
+        "labor/ui_wages/ui_wages_2025Q3.txt": b"".join(wages),
+        "labor/ui_wages/ui_wages_2025Q4.txt": b"new",
+        "labor/ui_claims/ui_claims_2025Q4.csv": b"".join(claims),
+        "procurement/certified_firms/certified_firms_vbp_2025.xlsx": b"PK",
+    }
+    for relative, content in files.items():
+        (paths.landing / relative).parent.mkdir(parents=True, exist_ok=True)
+        (paths.landing / relative).write_bytes(content)
+    tonight = arriving(paths.landing, ("ui_wages",))  # the 2025Q4 quarter
+    fixes = corrected_deliveries(paths.landing, ("ui_wages", "ui_claims"), tonight)
+    assert [d.name for d in fixes] == ["ui_wages_2025Q3.txt", "ui_claims_2025Q4.csv"]
+    with corrections(paths, fixes) as dropped:
+        assert dropped == {"ui_wages_2025Q3.txt": 3, "ui_claims_2025Q4.csv": 2}
+        corrected = (paths.landing / "labor/ui_wages/ui_wages_2025Q3.txt").read_bytes()
+        assert corrected == b"".join(w for i, w in enumerate(wages) if i not in (1, 101, 201))
+        kept = (paths.landing / "labor/ui_claims/ui_claims_2025Q4.csv").read_bytes()
+        assert kept == b"".join(c for i, c in enumerate(claims) if i not in (2, 102))  # header
+    for relative, content in files.items():  # the sample as it was
+        assert (paths.landing / relative).read_bytes() == content
+    with pytest.raises(NoNight, match="no earlier file .* for ui_claims"):
+        corrected_deliveries(paths.landing, ("ui_claims",), arriving(paths.landing, ("ui_claims",)))
+    with pytest.raises(NoNight, match="workbook.*certified_firms"):
+        corrected_deliveries(paths.landing, ("certified_firms",), [])
 
 
 def _span(status: str, created: float, ended: float | None) -> RunSpan:
