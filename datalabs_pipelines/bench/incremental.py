@@ -187,7 +187,8 @@ def correct(delivery: Delivery) -> int:
 def corrections(paths: BenchPaths, fixes: Sequence[Delivery]) -> Iterator[dict[str, int]]:
     """Correct ``fixes`` in landing (file name → lines dropped) until the block ends, then put
     the sample's files back as they were."""
-    kept = {d.path: paths.root / "corrected" / d.path.relative_to(paths.landing) for d in fixes}
+    folder = paths.root / "corrected"
+    kept = {d.path: folder / d.path.relative_to(paths.landing) for d in fixes}
     for original, copy in kept.items():
         copy.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(original, copy)
@@ -196,6 +197,7 @@ def corrections(paths: BenchPaths, fixes: Sequence[Delivery]) -> Iterator[dict[s
     finally:
         for original, copy in kept.items():
             shutil.move(copy, original)
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _sensor_loads(instance: dg.DagsterInstance, expected: int) -> list[RunSpan] | None:

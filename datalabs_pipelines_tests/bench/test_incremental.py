@@ -84,6 +84,7 @@ def test_a_correction_drops_one_line_in_a_hundred_of_an_earlier_file_and_puts_it
         assert kept == b"".join(c for i, c in enumerate(claims) if i not in (2, 102))  # header
     for relative, content in files.items():  # the sample as it was
         assert (paths.landing / relative).read_bytes() == content
+    assert not (paths.root / "corrected").exists()
     with pytest.raises(NoNight, match="no earlier file .* for ui_claims"):
         corrected_deliveries(paths.landing, ("ui_claims",), arriving(paths.landing, ("ui_claims",)))
     with pytest.raises(NoNight, match="workbook.*certified_firms"):
