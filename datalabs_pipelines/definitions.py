@@ -24,6 +24,7 @@ from datalabs_pipelines.governance.dictionary_assets import (
 )
 from datalabs_pipelines.ingestion.assets import raw_assets
 from datalabs_pipelines.ingestion.ledger_views import build_ledger_views
+from datalabs_pipelines.interrupts import keep_interrupts
 from datalabs_pipelines.linkage.assets import CROSSWALK_OP, linkage_assets
 from datalabs_pipelines.mart_assets import build_mart_asset
 from datalabs_pipelines.marts.registry import mart_declarations
@@ -123,3 +124,4 @@ def build_definitions(contracts: Sequence[Contract] | None = None) -> dg.Definit
 
 defs = build_definitions()
 tune_garbage_collector()  # in every process that imports the code location to run its jobs
+keep_interrupts()  # the same: a run's log tails stay stoppable (interrupts.py)

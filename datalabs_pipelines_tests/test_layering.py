@@ -26,6 +26,7 @@ LAYERS = [  # lowest first; a part may import its own layer and those below
         "privacy_tokens",
         "dictionary_links",
         "gc_tuning",
+        "interrupts",
         "sql_macros",
     },
     {"candidates", "declarations"},
