@@ -26,7 +26,7 @@ import json
 import os
 import shutil
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -119,18 +119,27 @@ def arriving(landing: Path, extracts: Sequence[str] = ARRIVING) -> list[Delivery
     quiet night (nothing arrives: what every night pays whatever arrives).
 
     ``NoNight`` for an extract no contract names or with no file in ``landing``."""
+    newest = _newest(landing, extracts)
+    missing = [name for name in extracts if name not in newest]
+    if missing:
+        raise NoNight(f"no file in {landing} for {', '.join(missing)}")
+    return [newest[name] for name in dict.fromkeys(extracts)]
+
+
+def _newest(
+    landing: Path, extracts: Sequence[str], left_out: Collection[Path] = ()
+) -> dict[str, Delivery]:
+    """Each of ``extracts``' newest delivery in ``landing`` but those ``left_out`` (name order:
+    quarters and years); ``NoNight`` for an extract no contract names."""
     known = {c.name for c in all_contracts()}
     unknown = sorted(set(extracts) - known)
     if unknown:
         raise NoNight(f"no contract names {', '.join(unknown)} (known: {', '.join(sorted(known))})")
     newest = {}
     for delivery in deliveries(tuple(all_contracts()), landing):
-        if delivery.contract.name in extracts:
+        if delivery.contract.name in extracts and delivery.path not in left_out:
             newest[delivery.contract.name] = delivery  # name order: the last is the newest
-    missing = [name for name in extracts if name not in newest]
-    if missing:
-        raise NoNight(f"no file in {landing} for {', '.join(missing)}")
-    return [newest[name] for name in dict.fromkeys(extracts)]
+    return newest
 
 
 def hold_back(paths: BenchPaths, files: list[Delivery]) -> dict[Path, Path]:
@@ -158,11 +167,7 @@ def corrected_deliveries(
 
     ``NoNight`` for an extract with no such delivery, or delivered as workbooks (whose lines
     cannot be dropped as text)."""
-    tonight = {d.path for d in arriving}
-    earlier: dict[str, Delivery] = {}
-    for delivery in deliveries(tuple(all_contracts()), landing):
-        if delivery.contract.name in extracts and delivery.path not in tonight:
-            earlier[delivery.contract.name] = delivery  # name order: the last is the newest
+    earlier = _newest(landing, extracts, left_out={d.path for d in arriving})
     missing = [name for name in extracts if name not in earlier]
     if missing:
         raise NoNight(f"no earlier file in {landing} to correct for {', '.join(missing)}")

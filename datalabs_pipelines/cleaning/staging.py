@@ -34,7 +34,13 @@ from datalabs_pipelines.cleaning.lines import (
 from datalabs_pipelines.cleaning.standardize import SQL_TYPES
 from datalabs_pipelines.contracts.model import Column, Contract
 from datalabs_pipelines.privacy_tokens import install_hmac_macro
-from datalabs_pipelines.warehouse import identifier, literal, qualified, table_exists
+from datalabs_pipelines.warehouse import (
+    identifier,
+    literal,
+    qualified,
+    table_columns,
+    table_exists,
+)
 
 
 def staging_table(contract: Contract) -> tuple[str, str]:
@@ -184,7 +190,7 @@ def _whole_select(con: duckdb.DuckDBPyConnection, contract: Contract, delta: str
     live = qualified(staging_table(contract))
     replaced = qualified(replaced_table(contract))
     columns = _column_names(con, live)
-    own = set(_column_names(con, delta))
+    own = table_columns(con, candidate(staging_table(contract)))
     kept = ", ".join(f"s.{identifier(c)}" for c in columns)
     new = ", ".join(identifier(c) if c in own else f"NULL AS {identifier(c)}" for c in columns)
     added = f"SELECT {new} FROM {delta}"
