@@ -188,6 +188,8 @@ class WarehouseResource(DuckDBResource):
 
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
         self.drop_shared_lake()
+        if not is_lake(self.database):
+            checkpoint(self.database)
         if self._lease is not None:
             self._lease.stop()
             self._lease = None
@@ -212,6 +214,8 @@ class WarehouseResource(DuckDBResource):
                 raise lake.retry_after_conflict() from error
             raise
         finally:
+            if not is_lake(self.database):
+                defer_checkpoint(con)
             con.close()
 
     def open_warehouse(self) -> duckdb.DuckDBPyConnection:
@@ -268,6 +272,30 @@ def connect_waiting(
             if time.monotonic() >= deadline:
                 raise
             time.sleep(0.25)
+
+
+def defer_checkpoint(con: duckdb.DuckDBPyConnection) -> None:
+    """Let ``con`` close without folding its commits into the file: they stay in the
+    write-ahead log, as durable, until DuckDB checkpoints at a commit that takes the log past
+    ``checkpoint_threshold`` (16 MiB) or the run's resource checkpoints as the run ends
+    (``checkpoint``). A connection's first checkpoint costs about 0.15 s at scale 100 however
+    little it writes: a night's small steps each paid it as they closed (1 s of 26 steps)."""
+    with suppress(duckdb.Error):  # a connection a fatal error invalidated closes as it can
+        con.execute("PRAGMA disable_checkpoint_on_shutdown")
+
+
+def checkpoint(database: str) -> None:
+    """Fold the write-ahead log into the warehouse file, so that a run leaves one file behind;
+    skipped while another process holds the file, or this one holds it otherwise configured
+    (the log stays durable until a later checkpoint)."""
+    if not Path(f"{database}.wal").exists():
+        return
+    try:
+        con = duckdb.connect(database, config=WAREHOUSE_STORAGE)
+    except (duckdb.IOException, duckdb.ConnectionException):
+        return
+    with con:
+        con.execute("CHECKPOINT")
 
 
 def is_lake(database: Path | str) -> bool:
