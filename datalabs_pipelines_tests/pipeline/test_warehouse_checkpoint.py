@@ -1,6 +1,7 @@
-"""A step's connection closes without checkpointing its commits (they stay in the write-ahead
-log, durable and read by every later connection); the run folds the log into the file once,
-as it ends, unless another process holds the file then."""
+"""A step's connection closes without checkpointing its commits while the write-ahead log is
+small (they stay in it, durable and read by every later connection); a larger log is folded
+into the file as the connection closes, and the run folds in what is left once, as it ends,
+unless another process holds the file then."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from datalabs_pipelines.warehouse import WarehouseResource, checkpoint
+from datalabs_pipelines.warehouse import DEFERRED_LOG_BYTES, WarehouseResource, checkpoint
 
 
 def wal(database: Path) -> Path:
@@ -34,6 +35,19 @@ def test_a_step_leaves_its_commits_in_the_log_and_every_reader_sees_them(tmp_pat
     with resource.get_connection() as con:  # a later step reads and adds to it
         con.execute("INSERT INTO t SELECT x + 1 FROM t")
     assert read(database, "SELECT x FROM t ORDER BY x") == [(1,), (2,)]
+
+
+def test_a_larger_log_is_folded_in_as_the_connection_closes(tmp_path, monkeypatch):
+    monkeypatch.setenv("DATALABS_DUCKDB_MEMORY_LIMIT", "512MB")
+    database = tmp_path / "warehouse.duckdb"
+    with WarehouseResource(database=str(database)).get_connection() as con:
+        con.execute(  # below DuckDB's own threshold for checkpointing at the commit
+            "CREATE TABLE t AS SELECT range AS i, md5(CAST(range AS VARCHAR)) AS s "
+            "FROM range(60000)"
+        )
+        assert wal(database).stat().st_size > DEFERRED_LOG_BYTES
+    assert not wal(database).exists() or wal(database).stat().st_size == 0
+    assert read(database, "SELECT count(*) FROM t") == [(60000,)]
 
 
 def test_a_run_ends_with_the_log_folded_into_the_file(tmp_path, monkeypatch):
