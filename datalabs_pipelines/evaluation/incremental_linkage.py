@@ -201,7 +201,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(dir=args.work) as work:
         copy = Path(work) / "warehouse.duckdb"
-        shutil.copyfile(args.warehouse, copy)
+        for suffix in ("", ".wal"):  # a run's last commits may still be in the log
+            if (source := Path(f"{args.warehouse}{suffix}")).exists():
+                shutil.copyfile(source, Path(f"{copy}{suffix}"))
         with duckdb.connect(str(copy)) as con:
             if args.before:
                 rewind(con, args.before)
