@@ -304,7 +304,7 @@ def checkpoint(database: str) -> None:
         con = duckdb.connect(database, config=WAREHOUSE_STORAGE)
     except (duckdb.IOException, duckdb.ConnectionException):
         return
-    with con:
+    with con, suppress(duckdb.TransactionException):  # another connection's open transaction
         con.execute("CHECKPOINT")
 
 
