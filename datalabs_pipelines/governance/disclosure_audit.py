@@ -787,6 +787,7 @@ def _solve(
         np.maximum(high, values.max(axis=1), out=high)
 
     def optimize(costs: np.ndarray) -> None:
+        """One program of the system alone: its optimum, a feasible point, is seen."""
         nonlocal programs
         programs += 1
         if (x := exact.optimum(costs)) is not None:
