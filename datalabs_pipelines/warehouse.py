@@ -52,17 +52,23 @@ def literal(value: object) -> str:
     return repr(value)
 
 
-def table_columns(con: duckdb.DuckDBPyConnection, table: tuple[str, str]) -> set[str]:
-    """The column names of ``table`` (a table or view) in the current database; empty when it
-    does not exist."""
-    return {
+def column_names(con: duckdb.DuckDBPyConnection, table: tuple[str, str]) -> list[str]:
+    """The column names of ``table`` (a table or view) in the current database, in order;
+    empty when it does not exist."""
+    return [
         r[0]
         for r in con.execute(
             "SELECT column_name FROM information_schema.columns WHERE table_catalog = "
-            "current_database() AND table_schema = ? AND table_name = ?",
+            "current_database() AND table_schema = ? AND table_name = ? ORDER BY ordinal_position",
             list(table),
         ).fetchall()
-    }
+    ]
+
+
+def table_columns(con: duckdb.DuckDBPyConnection, table: tuple[str, str]) -> set[str]:
+    """The column names of ``table`` (a table or view) in the current database; empty when it
+    does not exist."""
+    return set(column_names(con, table))
 
 
 def ensure_table(

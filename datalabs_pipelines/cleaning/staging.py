@@ -35,6 +35,7 @@ from datalabs_pipelines.cleaning.standardize import SQL_TYPES
 from datalabs_pipelines.contracts.model import Column, Contract
 from datalabs_pipelines.privacy_tokens import install_hmac_macro
 from datalabs_pipelines.warehouse import (
+    column_names,
     identifier,
     literal,
     qualified,
@@ -189,7 +190,7 @@ def _whole_select(con: duckdb.DuckDBPyConnection, contract: Contract, delta: str
     Expectations runs it twice, the statements over the view took 1.73 s instead of 1.97 s."""
     live = qualified(staging_table(contract))
     replaced = qualified(replaced_table(contract))
-    columns = _column_names(con, live)
+    columns = column_names(con, staging_table(contract))
     own = table_columns(con, candidate(staging_table(contract)))
     kept = ", ".join(f"s.{identifier(c)}" for c in columns)
     new = ", ".join(identifier(c) if c in own else f"NULL AS {identifier(c)}" for c in columns)
@@ -205,11 +206,6 @@ def _whole_select(con: duckdb.DuckDBPyConnection, contract: Contract, delta: str
         f"SELECT {kept} FROM (SELECT * FROM {live} WHERE _delivery IN ({touched})) s "
         f"ANTI JOIN {replaced} r USING (record_id) UNION ALL {added}"
     )
-
-
-def _column_names(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
-    """``table``'s columns in order."""
-    return [d[0] for d in con.execute(f"SELECT * FROM {table} LIMIT 0").description]
 
 
 def _touch(
