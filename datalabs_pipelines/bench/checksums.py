@@ -12,29 +12,50 @@ import duckdb
 def table_checksums(
     path: Path, schemas: Collection[str] = (), leave_out: Collection[str] = ()
 ) -> dict[str, str]:
-    """SHA-256 of each table's sorted contents, timestamp columns (load and build times) and
-    the columns named in ``leave_out`` left out; only the tables of ``schemas`` when given."""
-    sums = {}
+    """``catalog_checksums`` of a DuckDB file (a warehouse or a snapshot)."""
     with duckdb.connect(str(path), read_only=True) as con:
-        tables = con.execute(
-            "SELECT table_schema, table_name FROM information_schema.tables ORDER BY 1, 2"
-        ).fetchall()
-        for schema, table in tables:
-            if schemas and schema not in schemas:
-                continue
-            columns = [
-                c
-                for (c, t) in con.execute(
-                    "SELECT column_name, data_type FROM information_schema.columns "
-                    "WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position",
-                    [schema, table],
-                ).fetchall()
-                if not t.startswith("TIMESTAMP") and c not in leave_out
-            ]
-            select = ", ".join(f'"{c}"' for c in columns)
-            rows = con.execute(f'SELECT {select} FROM {schema}."{table}" ORDER BY ALL').fetchall()
-            sums[f"{schema}.{table}"] = hashlib.sha256(repr(rows).encode()).hexdigest()
+        return catalog_checksums(con, schemas, leave_out)
+
+
+def catalog_checksums(
+    con: duckdb.DuckDBPyConnection,
+    schemas: Collection[str] = (),
+    leave_out: Collection[str] = (),
+    catalog: str | None = None,
+) -> dict[str, str]:
+    """SHA-256 of each table's sorted contents in ``catalog`` (the connection's own by default;
+    a DuckLake's alias compares the production backend), timestamp columns (load and build
+    times) and the columns named in ``leave_out`` left out; only the tables of ``schemas``
+    when given."""
+    catalog = catalog or con.execute("SELECT current_database()").fetchone()[0]
+    tables = con.execute(
+        "SELECT table_schema, table_name FROM information_schema.tables "
+        "WHERE table_catalog = ? ORDER BY 1, 2",
+        [catalog],
+    ).fetchall()
+    sums = {}
+    for schema, table in tables:
+        if schemas and schema not in schemas:
+            continue
+        columns = [
+            _quoted(c)
+            for (c, t) in con.execute(
+                "SELECT column_name, data_type FROM information_schema.columns "
+                "WHERE table_catalog = ? AND table_schema = ? AND table_name = ? "
+                "ORDER BY ordinal_position",
+                [catalog, schema, table],
+            ).fetchall()
+            if not t.startswith("TIMESTAMP") and c not in leave_out
+        ]
+        source = ".".join(_quoted(name) for name in (catalog, schema, table))
+        rows = con.execute(f"SELECT {', '.join(columns)} FROM {source} ORDER BY ALL").fetchall()
+        sums[f"{schema}.{table}"] = hashlib.sha256(repr(rows).encode()).hexdigest()
     return sums
+
+
+def _quoted(name: str) -> str:
+    """A catalog's, schema's, table's or column's name as a quoted identifier."""
+    return '"' + name.replace('"', '""') + '"'
 
 
 def differing_tables(left: dict[str, str], right: dict[str, str]) -> list[str]:

@@ -19,7 +19,6 @@ from __future__ import annotations
 import csv
 import os
 import shutil
-from dataclasses import dataclass
 from pathlib import Path
 
 import dagster as dg
@@ -27,113 +26,40 @@ import duckdb
 import pytest
 
 from datalabs_pipelines.automation.local_run import load_everything, materialize_everything
-from datalabs_pipelines.automation.schedules import NIGHTLY_JOB, nightly_request
-from datalabs_pipelines.bench.checksums import differing_tables, table_checksums
-from datalabs_pipelines.bench.incremental import (
-    COMPARED_SCHEMAS,
-    KEYED,
-    LEFT_OUT_COLUMNS,
-    RUN_LOGS,
-    keys_sql,
-)
+from datalabs_pipelines.bench.checksums import differing_tables
 from datalabs_pipelines.contracts import all_contracts
 from datalabs_pipelines.definitions import build_definitions
-from datalabs_pipelines.evaluation.incremental_linkage import differing
-from datalabs_pipelines.generator.errors import profile
-from datalabs_pipelines.generator.main import generate
 from datalabs_pipelines.ingestion.landing import deliveries
-from datalabs_pipelines.run_context import run_date
 from datalabs_pipelines.warehouse import literal
+from datalabs_pipelines_tests.pipeline.nights import (
+    PERSON_LINKAGE,
+    PUBLISHED,
+    Built,
+    built,
+    environment,
+    from_scratch,
+    generated_sample,
+    linkage_metadata,
+    same_warehouse_clusters,
+    tonight,
+)
 
 pytestmark = pytest.mark.slow
 
 SCALE, SEED = 0.05, int(os.environ.get("NIGHT_TEST_SEED", "29"))
-PERSON_LINKAGE = dg.AssetKey(["pii", "linkage", "person_crosswalk"])
-PUBLISHED = Path("published") / "datalabs.duckdb"
 REJECTED_LOAD = ["load ui_claims"]  # the run that loads a rejected UI-claims file fails
-
-
-@dataclass(frozen=True)
-class Built:
-    """What a build left: its tables' checksums, and its warehouse (each record's keys)."""
-
-    published: dict[str, str]
-    integrated: dict[str, str]
-    warehouse: Path
-
-
-def _environment(monkeypatch: pytest.MonkeyPatch, site: Path, landing: Path) -> None:
-    monkeypatch.delenv("DATALABS_CONTRACTS_DIR", raising=False)
-    monkeypatch.setenv("DATALABS_LANDING_DIR", str(landing))
-    monkeypatch.setenv("DATALABS_WAREHOUSE", str(site / "warehouse.duckdb"))
-    monkeypatch.setenv("DATALABS_PUBLISHED_DIR", str(site / "published"))
-    monkeypatch.setenv("DATALABS_LINKAGE_KEY", "33" * 32)
-
-
-def _built(site: Path) -> Built:
-    warehouse = site / "warehouse.duckdb"
-    integrated = table_checksums(warehouse, COMPARED_SCHEMAS, LEFT_OUT_COLUMNS)
-    return Built(
-        published=table_checksums(site / PUBLISHED),
-        integrated={t: s for t, s in integrated.items() if t not in RUN_LOGS},
-        warehouse=warehouse,
-    )
 
 
 @pytest.fixture(scope="module")
 def sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The generated deliveries (``raw/``), dated to end today as a live state's are."""
-    folder = tmp_path_factory.mktemp("night_sample")
-    errors = profile("heavy")
-    generate(scale=SCALE, seed=SEED, out=folder, progress=False, through=run_date(), errors=errors)
-    return folder / "raw"
-
-
-def _from_scratch(landing: Path, site: Path, failing: list[str] | None = None) -> Built:
-    """Every delivery in ``landing`` built from scratch in ``site``, as `make run` builds it
-    (``failing``: the runs that fail, a rejected file's load)."""
-    with pytest.MonkeyPatch.context() as env, dg.DagsterInstance.ephemeral() as instance:
-        _environment(env, site, landing)
-        contracts = list(all_contracts())
-        outcome = materialize_everything(build_definitions(contracts), contracts, instance)
-        assert outcome.failed_runs == (failing or [])
-    return _built(site)
+    return generated_sample(tmp_path_factory.mktemp("night_sample"), SCALE, SEED)
 
 
 @pytest.fixture(scope="module")
 def rebuild(sample: Path, tmp_path_factory: pytest.TempPathFactory) -> Built:
     """Every delivery of the sample built from scratch."""
-    return _from_scratch(sample, tmp_path_factory.mktemp("rebuild"))
-
-
-def _tonight(defs: dg.Definitions, instance: dg.DagsterInstance) -> dg.RunRequest:
-    """What the nightly schedule launches tonight, run as the daemon runs it."""
-    contracts = list(all_contracts())
-    request = nightly_request(instance, defs.resolve_asset_graph(), contracts)
-    result = defs.resolve_job_def(NIGHTLY_JOB).execute_in_process(
-        instance=instance,
-        asset_selection=request.asset_selection,
-        tags=request.tags,
-        raise_on_error=False,
-    )
-    assert result.success
-    return request
-
-
-def _same_clusters(night: Built, rebuilt: Built) -> None:
-    """Every person and vendor record shares its key with the same records in both builds."""
-    with duckdb.connect() as con:
-        for name, built in (("night", night), ("rebuilt", rebuilt)):
-            con.execute(f"ATTACH {literal(str(built.warehouse))} AS {name}_db (READ_ONLY)")
-        for entity, (table, key) in KEYED.items():
-            for name in ("night", "rebuilt"):
-                con.execute(
-                    f"CREATE OR REPLACE TABLE {name} AS {keys_sql(table, key, name + '_db.')}"
-                )
-            found = differing(con, "night", "rebuilt")
-            records = con.execute("SELECT count(*) FROM rebuilt").fetchone()[0]
-            assert found["records"] == records > 0, entity
-            assert found["records_in_differing_clusters"] == 0, (entity, found)
+    return from_scratch(sample, tmp_path_factory.mktemp("rebuild"))
 
 
 # Each night: the deliveries that arrive, as (extract, their place in name order).
@@ -179,7 +105,7 @@ def test_nights_equal_a_rebuild_from_scratch(nights, sample, rebuild, tmp_path, 
     aside.mkdir()
     for delivery in (d for night in arrivals for d in night):
         shutil.move(delivery.path, aside / delivery.name)
-    _environment(monkeypatch, tmp_path, landing)
+    environment(monkeypatch, tmp_path, landing)
     defs = build_definitions(contracts)
     with dg.DagsterInstance.ephemeral() as instance:
         assert materialize_everything(defs, contracts, instance).failed_runs == []
@@ -188,7 +114,7 @@ def test_nights_equal_a_rebuild_from_scratch(nights, sample, rebuild, tmp_path, 
                 shutil.move(aside / delivery.name, delivery.path)
             loads = load_everything(defs, contracts, instance)
             assert (loads.failed_runs, loads.deliveries_loaded) == ([], len(night))
-            request = _tonight(defs, instance)
+            request = tonight(defs, instance)
             # a night, not a whole build: the staging of an extract that brought nothing is kept
             selected = set(request.asset_selection or ())
             assert request.asset_selection is not None
@@ -198,13 +124,12 @@ def test_nights_equal_a_rebuild_from_scratch(nights, sample, rebuild, tmp_path, 
             assert arrived and not kept & selected
             if "ui_wages" in arrived:  # scored against the kept clusters
                 assert PERSON_LINKAGE in selected
-                linkage = instance.get_latest_materialization_event(PERSON_LINKAGE)
-                assert linkage.asset_materialization.metadata["incremental"].value is True
+                assert linkage_metadata(instance)["incremental"] is True
 
-    night = _built(tmp_path)
+    night = built(tmp_path)
     assert differing_tables(night.published, rebuild.published) == []
     assert differing_tables(night.integrated, rebuild.integrated) == []
-    _same_clusters(night, rebuild)
+    same_warehouse_clusters(night, rebuild)
 
 
 def _as_list(chosen: object) -> list:
@@ -233,7 +158,7 @@ def test_a_night_after_a_correction_and_a_deleted_file_equals_a_rebuild_of_landi
     holds: the resend's rows are not lost with the name it replaced."""
     landing = tmp_path / "landing"
     shutil.copytree(sample, landing)
-    _environment(monkeypatch, tmp_path, landing)
+    environment(monkeypatch, tmp_path, landing)
     contracts = list(all_contracts())
     defs = build_definitions(contracts)
     sensor = defs.get_sensor_def("landing_sensor")
@@ -258,14 +183,14 @@ def test_a_night_after_a_correction_and_a_deleted_file_equals_a_rebuild_of_landi
         assert requested == sorted([corrected.name, rejected.name])
         loads = load_everything(defs, contracts, instance)  # the loads the sensor requested
         assert (loads.failed_runs, loads.deliveries_loaded) == (REJECTED_LOAD, 2)
-        request = _tonight(defs, instance)
+        request = tonight(defs, instance)
     assert dg.AssetKey(["staging", "labor", "ui_claims"]) in set(request.asset_selection or ())
 
-    night = _built(tmp_path)
+    night = built(tmp_path)
     site = tmp_path_factory.mktemp("rebuild_without")
-    rebuilt = _from_scratch(landing, site, failing=REJECTED_LOAD)
+    rebuilt = from_scratch(landing, site, failing=REJECTED_LOAD)
     assert differing_tables(night.integrated, rebuilt.integrated) == []
-    _same_clusters(night, rebuilt)
+    same_warehouse_clusters(night, rebuilt)
     # the published tables differ by the withdrawals' own account: their rows in
     # extract_quality, and the status they may add to the dictionary's examples of the column
     differ = differing_tables(night.published, rebuilt.published)
