@@ -124,6 +124,16 @@ def test_passing_expectations_pass(warehouse):
     assert all(o.passed for o in outcomes.values()), outcomes
 
 
+def test_a_range_with_mostly_passes_a_few_rows_outside_and_counts_them(warehouse):
+    """What the person contracts' birth-date range relies on: a mistyped date or two is
+    counted, more than the share allowed fails the check."""
+    amount = {"type": "between", "column": "amount", "min": 0, "mostly": 0.99}
+    one_out = run(warehouse, [{**amount, "max": 980}])["amount_between"]  # 990 is out
+    assert (one_out.passed, one_out.unexpected_count) == (True, 1)
+    two_out = run(warehouse, [{**amount, "max": 970}])["amount_between"]
+    assert (two_out.passed, two_out.unexpected_count) == (False, 2)
+
+
 def test_validation_releases_the_warehouse(warehouse):
     run(warehouse, [{"type": "row_count", "min": 1}])
     with duckdb.connect(str(warehouse), config={"threads": 1}) as con:  # other config: no clash
