@@ -7,7 +7,6 @@ linkage tables, the facts' ledgers and the marts all write the lake's tables nig
 
 from __future__ import annotations
 
-import os
 import shutil
 
 import dagster as dg
@@ -34,11 +33,9 @@ from datalabs_pipelines_tests.pipeline.nights import (
 
 pytestmark = pytest.mark.slow
 
-SCALE, SEED = 0.05, int(os.environ.get("NIGHT_TEST_SEED", "29"))
-
 
 def test_a_corrected_night_on_the_lake_equals_a_rebuild(postgres, tmp_path, monkeypatch):
-    sample = generated_sample(tmp_path / "sample", SCALE, SEED)
+    sample = generated_sample(tmp_path / "sample")
     site = tmp_path / "lake_site"
     landing = site / "landing"
     shutil.copytree(sample, landing)

@@ -17,7 +17,6 @@ landing. Each night must stage only the extracts that brought something.
 from __future__ import annotations
 
 import csv
-import os
 import shutil
 from pathlib import Path
 
@@ -46,14 +45,13 @@ from datalabs_pipelines_tests.pipeline.nights import (
 
 pytestmark = pytest.mark.slow
 
-SCALE, SEED = 0.05, int(os.environ.get("NIGHT_TEST_SEED", "29"))
 REJECTED_LOAD = ["load ui_claims"]  # the run that loads a rejected UI-claims file fails
 
 
 @pytest.fixture(scope="module")
 def sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The generated deliveries (``raw/``), dated to end today as a live state's are."""
-    return generated_sample(tmp_path_factory.mktemp("night_sample"), SCALE, SEED)
+    return generated_sample(tmp_path_factory.mktemp("night_sample"))
 
 
 @pytest.fixture(scope="module")
