@@ -42,6 +42,12 @@ def qualified(table: tuple[str, str]) -> str:
     return f"{identifier(schema)}.{identifier(name)}"
 
 
+def quoted(name: str) -> str:
+    """Any catalog's, schema's, table's or column's name as a quoted identifier (quotes
+    doubled), for names the warehouse does not choose: a database's file name, a lake's alias."""
+    return '"' + name.replace('"', '""') + '"'
+
+
 def literal(value: object) -> str:
     """``value`` as a SQL literal, for the few places that cannot take a bound parameter
     (views, macro bodies, ATTACH, SQL handed to Great Expectations): a number as written, anything

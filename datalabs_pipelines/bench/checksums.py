@@ -8,6 +8,8 @@ from pathlib import Path
 
 import duckdb
 
+from datalabs_pipelines.warehouse import quoted
+
 
 def table_checksums(
     path: Path, schemas: Collection[str] = (), leave_out: Collection[str] = ()
@@ -38,7 +40,7 @@ def catalog_checksums(
         if schemas and schema not in schemas:
             continue
         columns = [
-            _quoted(c)
+            quoted(c)
             for (c, t) in con.execute(
                 "SELECT column_name, data_type FROM information_schema.columns "
                 "WHERE table_catalog = ? AND table_schema = ? AND table_name = ? "
@@ -47,15 +49,10 @@ def catalog_checksums(
             ).fetchall()
             if not t.startswith("TIMESTAMP") and c not in leave_out
         ]
-        source = ".".join(_quoted(name) for name in (catalog, schema, table))
+        source = ".".join(quoted(name) for name in (catalog, schema, table))
         rows = con.execute(f"SELECT {', '.join(columns)} FROM {source} ORDER BY ALL").fetchall()
         sums[f"{schema}.{table}"] = hashlib.sha256(repr(rows).encode()).hexdigest()
     return sums
-
-
-def _quoted(name: str) -> str:
-    """A catalog's, schema's, table's or column's name as a quoted identifier."""
-    return '"' + name.replace('"', '""') + '"'
 
 
 def differing_tables(left: dict[str, str], right: dict[str, str]) -> list[str]:

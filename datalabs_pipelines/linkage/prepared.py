@@ -59,6 +59,7 @@ from datalabs_pipelines.warehouse import (
     drop_temporary,
     identifier,
     qualified,
+    quoted,
     table_columns,
     table_exists,
     transaction,
@@ -457,8 +458,7 @@ def _read_kept(con: duckdb.DuckDBPyConnection, tables: KeptTables) -> None:
     """TEMP views ``lk_records``, ``lk_record_profile`` and ``lk_profiles`` over the kept
     tables, named with their catalog so that Splink, working in its scratch catalog, reads
     them too."""
-    home = con.execute("SELECT current_database()").fetchone()[0]
-    catalog = '"' + home.replace('"', '""') + '"'
+    catalog = quoted(con.execute("SELECT current_database()").fetchone()[0])
     records = f"{catalog}.{qualified(tables.records)}"
     drop_temporary(con, (RECORDS, RECORD_PROFILE, PROFILES))
     con.execute(
