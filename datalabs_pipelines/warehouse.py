@@ -124,11 +124,27 @@ def drop_temporary(con: duckdb.DuckDBPyConnection, names: Iterable[str]) -> None
 
 
 def table_exists(con: duckdb.DuckDBPyConnection, table: tuple[str, str]) -> bool:
+    """Whether ``table`` (a table or view, in any attached database) exists.
+
+    Asked of the columns, not of ``information_schema.tables``: DuckLake works out every
+    table's size for that one (``duckdb_tables()``), about 2 ms a table in the lake on each
+    call, where the columns cost the same few milliseconds whatever the lake holds.
+    """
     return bool(
         con.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? "
+            "SELECT count(*) FROM information_schema.columns WHERE table_schema = ? "
             "AND table_name = ?",
             list(table),
+        ).fetchone()[0]
+    )
+
+
+def view_exists(con: duckdb.DuckDBPyConnection, view: tuple[str, str]) -> bool:
+    """Whether ``view`` is a view (in any attached database)."""
+    return bool(
+        con.execute(
+            "SELECT count(*) FROM duckdb_views() WHERE schema_name = ? AND view_name = ?",
+            list(view),
         ).fetchone()[0]
     )
 

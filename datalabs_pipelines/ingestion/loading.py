@@ -27,7 +27,13 @@ from datalabs_pipelines.contracts.model import Contract
 from datalabs_pipelines.ingestion.errors import DeliveryRejected
 from datalabs_pipelines.ingestion.parsing import ParseResult, parse_delivery
 from datalabs_pipelines.pause_points import pause_point
-from datalabs_pipelines.warehouse import ensure_table, qualified, table_exists, transaction
+from datalabs_pipelines.warehouse import (
+    ensure_table,
+    qualified,
+    table_exists,
+    transaction,
+    view_exists,
+)
 
 LINEAGE_COLUMNS = {"_delivery": "VARCHAR", "_line": "BIGINT", "_loaded_at": "TIMESTAMP"}
 
@@ -284,13 +290,7 @@ def ensure_ledger_table(
 def shared_table_exists(con: duckdb.DuckDBPyConnection, table: LedgerTable) -> bool:
     """A warehouse from before the per-extract split holds ``table`` as one shared table
     where its view now goes."""
-    return bool(
-        con.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? "
-            "AND table_name = ? AND table_type = 'BASE TABLE'",
-            list(table.view),
-        ).fetchone()[0]
-    )
+    return table_exists(con, table.view) and not view_exists(con, table.view)
 
 
 def adopt_shared_rows(

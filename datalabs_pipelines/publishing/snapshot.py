@@ -59,8 +59,8 @@ def mart_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
     return [
         r[0]
         for r in con.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'marts' "
-            "AND table_catalog = current_database() ORDER BY 1"
+            "SELECT DISTINCT table_name FROM information_schema.columns "
+            "WHERE table_schema = 'marts' AND table_catalog = current_database() ORDER BY 1"
         ).fetchall()
     ]
 
