@@ -82,8 +82,10 @@ def baseline_clusters(con: duckdb.DuckDBPyConnection) -> None:
         SELECT r.source_extract, r.record_id,
                coalesce(c.cluster_id, r.source_extract || ':' || r.record_id) AS cluster
         FROM {RECORDS} r
+        -- one equality, so a hash join: a condition on r alone beside it (r.has_identity AND
+        -- ...) made it a nested loop, 280 s for 100,000 records
         LEFT JOIN eval_baseline_cluster c
-          ON r.has_identity AND c.unique_id = md5(concat_ws(chr(31), {key}))
+          ON c.unique_id = CASE WHEN r.has_identity THEN md5(concat_ws(chr(31), {key})) END
         """
     )
 
