@@ -25,11 +25,7 @@ def _labelled(con: duckdb.DuckDBPyConnection, truth_dir: Path) -> None:
     truth = truth_dir / "firm_records.csv"
     if not truth.is_file():
         raise NotEvaluable(f"no truth file {truth}")
-    exists = con.execute(
-        "SELECT count(*) FROM information_schema.tables "
-        "WHERE table_schema = 'integrated' AND table_name = 'vendor_keys'"
-    ).fetchall()[0][0]
-    if not exists:
+    if not table_exists(con, ("integrated", "vendor_keys")):
         raise NotEvaluable("integrated.vendor_keys is missing: run the procurement assets")
     con.execute(
         """
