@@ -126,9 +126,9 @@ def drop_temporary(con: duckdb.DuckDBPyConnection, names: Iterable[str]) -> None
 def table_exists(con: duckdb.DuckDBPyConnection, table: tuple[str, str]) -> bool:
     """Whether ``table`` (a table or view, in any attached database) exists.
 
-    Asked of the columns, not of ``information_schema.tables``: DuckLake works out every
-    table's size for that one (``duckdb_tables()``), about 2 ms a table in the lake on each
-    call, where the columns cost the same few milliseconds whatever the lake holds.
+    Asked of the columns, not of ``information_schema.tables``: DuckLake answers that one (and
+    ``duckdb_tables()``) in 43 to 55 ms on the lakes measured, more as tables are added, where
+    the columns cost a few milliseconds.
     """
     return bool(
         con.execute(
