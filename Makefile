@@ -27,10 +27,10 @@ run: env $(DAGSTER_HOME)/dagster.yaml  ## materialize every asset on the committ
 	$(VENV)/bin/datalabs run
 
 test: env  ## the full test suite
-	$(PY) -m pytest -q -n 2 --dist loadfile --no-loadscope-reorder
+	$(PY) -m pytest -q -n 2 --dist loadfile
 
 test-fast: env  ## skip the slow end-to-end tests
-	$(PY) -m pytest -q -n 2 --dist loadfile --no-loadscope-reorder -m "not slow"
+	$(PY) -m pytest -q -n 2 --dist loadfile -m "not slow"
 
 ui: env $(DAGSTER_HOME)/dagster.yaml  ## the Dagster UI and daemon on this workspace
 	$(VENV)/bin/datalabs ui

@@ -31,16 +31,6 @@ FIXTURE_LANDING = FIXTURES / "landing"
 TEST_KEY_HEX = "11" * 32
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Files holding slow tests first, each file's tests in their order. pytest-xdist hands
-    out whole files in this order (`make test`: ``--dist loadfile --no-loadscope-reorder``), so
-    the night and lake tests, a few long tests a file, start early while the many short files
-    fill the other worker; ordered by their number of tests instead, they came last and ran
-    alone."""
-    slow_files = {item.path for item in items if item.get_closest_marker("slow")}
-    items.sort(key=lambda item: item.path not in slow_files)
-
-
 @pytest.fixture
 def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Warehouse, published folder, landing copy and Dagster home under ``tmp_path``."""

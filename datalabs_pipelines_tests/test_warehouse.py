@@ -1,5 +1,5 @@
 """The warehouse's catalog questions: which tables and views exist (asked of the columns, which
-DuckLake answers without working out every table's size)."""
+DuckLake answers in milliseconds, where its table list slows as tables are added)."""
 
 from __future__ import annotations
 
