@@ -59,16 +59,20 @@ def literal(value: object) -> str:
 
 
 def column_names(con: duckdb.DuckDBPyConnection, table: tuple[str, str]) -> list[str]:
-    """The column names of ``table`` (a table or view) in the current database, in order;
-    empty when it does not exist."""
-    return [
-        r[0]
-        for r in con.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_catalog = "
-            "current_database() AND table_schema = ? AND table_name = ? ORDER BY ordinal_position",
-            list(table),
-        ).fetchall()
-    ]
+    """The column names of ``table`` (a table or view) as its name resolves on ``con`` (the
+    current database, or a TEMP table in ``main``), in order; empty when it does not resolve.
+
+    Asked by binding the name, not of ``information_schema.columns``, which lists every column
+    of every attached database to find one table's: 4 ms on a built warehouse file and 7 ms on
+    DuckLake against 0.3 and 2.6 ms (0.4 ms inside a transaction on the lake), and a build asks
+    over a thousand times. A name that does not resolve raises DuckDB's catalog error, which
+    leaves an open transaction usable.
+    """
+    try:
+        found = con.execute(f"SELECT * FROM {qualified(table)} LIMIT 0")
+    except duckdb.CatalogException:
+        return []
+    return [column[0] for column in found.description]
 
 
 def table_columns(con: duckdb.DuckDBPyConnection, table: tuple[str, str]) -> set[str]:
@@ -124,19 +128,9 @@ def drop_temporary(con: duckdb.DuckDBPyConnection, names: Iterable[str]) -> None
 
 
 def table_exists(con: duckdb.DuckDBPyConnection, table: tuple[str, str]) -> bool:
-    """Whether ``table`` (a table or view, in any attached database) exists.
-
-    Asked of the columns, not of ``information_schema.tables``: DuckLake answers that one (and
-    ``duckdb_tables()``) in 43 to 55 ms on the lakes measured, more as tables are added, where
-    the columns cost a few milliseconds.
-    """
-    return bool(
-        con.execute(
-            "SELECT count(*) FROM information_schema.columns WHERE table_schema = ? "
-            "AND table_name = ?",
-            list(table),
-        ).fetchone()[0]
-    )
+    """Whether ``table`` (a table or view) resolves on ``con``: whether ``FROM schema.table``
+    would read it (``column_names``; a view whose table is gone does not)."""
+    return bool(column_names(con, table))
 
 
 def view_exists(con: duckdb.DuckDBPyConnection, view: tuple[str, str]) -> bool:
