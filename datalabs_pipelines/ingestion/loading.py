@@ -179,15 +179,12 @@ def load_delivery(
         raise exc from None
     raw, pii_raw = qualified(raw_table(contract)), qualified(pii_raw_table(contract))
     with transaction(con):
-        twin = con.execute(
-            f"SELECT min(delivery) FROM {qualified(LEDGER.of(contract))} WHERE extract = $extract "
-            "AND delivery <> $delivery AND sha256 = $sha AND coalesce(status, 'loaded') = 'loaded'",
-            {**keys, "sha": parse.sha256},
-        ).fetchone()[0]
+        twin, recorded, rejected = _known(con, contract, keys, parse.sha256)
         if twin is not None:  # the same bytes under another name: nothing new to load
             con.execute("DELETE FROM _parsed")
             con.execute("DELETE FROM _quarantined")
-        con.execute(f"DELETE FROM {raw} WHERE _delivery = $delivery", {"delivery": delivery})
+        if recorded:  # loaded or withdrawn before: its rows are replaced
+            _delete_rows(con, contract, keys)
         open_cols = ", ".join(c.name for c in contract.open_columns)
         con.execute(
             f"INSERT INTO {raw} (_delivery, _line, _loaded_at, {open_cols}) "
@@ -197,17 +194,9 @@ def load_delivery(
         if contract.pii_columns:
             pii_cols = ", ".join(c.name for c in contract.pii_columns)
             con.execute(
-                f"DELETE FROM {pii_raw} WHERE _delivery = $delivery", {"delivery": delivery}
-            )
-            con.execute(
                 f"INSERT INTO {pii_raw} (_delivery, _line, {pii_cols}) "
                 f"SELECT $delivery, _line, {pii_cols} FROM _parsed",
                 {"delivery": delivery},
-            )
-        for table in (QUARANTINE.of(contract), LEDGER.of(contract)):
-            con.execute(
-                f"DELETE FROM {qualified(table)} WHERE extract = $extract AND delivery = $delivery",
-                keys,
             )
         con.execute(
             f"INSERT INTO {qualified(QUARANTINE.of(contract))} SELECT $extract, $delivery, "
@@ -234,11 +223,12 @@ def load_delivery(
                 "loaded_with": contract.fingerprint,
             },
         )
-        con.execute(
-            f"DELETE FROM {qualified(REJECTIONS.of(contract))} WHERE extract = $extract "
-            "AND delivery = $delivery",
-            keys,
-        )
+        if rejected:  # an earlier version was rejected: this one is not
+            con.execute(
+                f"DELETE FROM {qualified(REJECTIONS.of(contract))} WHERE extract = $extract "
+                "AND delivery = $delivery",
+                keys,
+            )
         reasons = dict(
             con.execute(
                 "SELECT regexp_replace(reason, '[0-9]+', 'N', 'g') AS r, count(*) "
@@ -248,6 +238,43 @@ def load_delivery(
         pause_point("ingest.before_commit", delivery)
     load_resends(con, contract, [delivery], path.parent)
     return LoadResult(delivery, parse, loaded, quarantined, reasons)
+
+
+def _known(
+    con: duckdb.DuckDBPyConnection, contract: Contract, keys: dict[str, str], sha256: str
+) -> tuple[str | None, bool, bool]:
+    """What the ledgers hold of this delivery: the loaded delivery with the same bytes under
+    another name (or None), whether the load ledger records it (loaded, a duplicate or
+    withdrawn), and whether the rejection ledger does.
+
+    Its rows in raw, pii raw and quarantine are written in the transaction that writes its
+    ledger row, and a ledger row is never removed but in that transaction: a delivery the
+    ledger does not record has no rows to delete. On DuckLake each DELETE is a scan of the
+    table's files (17 to 36 ms each in a scale-0.05 build even when nothing matches), five for
+    every new delivery."""
+    ledger, rejections = qualified(LEDGER.of(contract)), qualified(REJECTIONS.of(contract))
+    return con.execute(
+        "SELECT min(delivery) FILTER (WHERE delivery <> $delivery AND sha256 = $sha "
+        "AND coalesce(status, 'loaded') = 'loaded'), coalesce(bool_or(delivery = $delivery), "
+        f"false), EXISTS (SELECT 1 FROM {rejections} WHERE extract = $extract "
+        f"AND delivery = $delivery) FROM {ledger} WHERE extract = $extract",
+        {**keys, "sha": sha256},
+    ).fetchone()
+
+
+def _delete_rows(con: duckdb.DuckDBPyConnection, contract: Contract, keys: dict[str, str]) -> None:
+    """Delete the delivery's rows from raw, pii raw, quarantine and the load ledger."""
+    tables = [raw_table(contract)] + ([pii_raw_table(contract)] if contract.pii_columns else [])
+    for table in tables:
+        con.execute(
+            f"DELETE FROM {qualified(table)} WHERE _delivery = $delivery",
+            {"delivery": keys["delivery"]},
+        )
+    for table in (QUARANTINE.of(contract), LEDGER.of(contract)):
+        con.execute(
+            f"DELETE FROM {qualified(table)} WHERE extract = $extract AND delivery = $delivery",
+            keys,
+        )
 
 
 def load_resends(
