@@ -236,7 +236,8 @@ def load_delivery(
             ).fetchall()
         )
         pause_point("ingest.before_commit", delivery)
-    load_resends(con, contract, [delivery], path.parent)
+    if recorded:  # a resend is recorded as the duplicate of a delivery the ledger held
+        load_resends(con, contract, [delivery], path.parent)
     return LoadResult(delivery, parse, loaded, quarantined, reasons)
 
 
