@@ -23,13 +23,12 @@ import duckdb
 from datalabs_pipelines.contracts.model import Contract
 from datalabs_pipelines.ingestion.loading import (
     LEDGER,
-    QUARANTINE,
     REJECTIONS,
     adopt_shared_rows,
+    delete_rows,
     ensure_ledger_table,
     ensure_raw_tables,
     load_resends,
-    pii_raw_table,
     raw_table,
 )
 from datalabs_pipelines.ingestion.physical import file_sha256
@@ -51,17 +50,7 @@ def withdraw(
     keys = {"extract": contract.name, "delivery": delivery}
     noted = {**keys, "reason": reason, "left": left_in_landing}
     with transaction(con):
-        tables = [raw_table(contract)] + ([pii_raw_table(contract)] if contract.pii_columns else [])
-        for table in tables:
-            con.execute(
-                f"DELETE FROM {qualified(table)} WHERE _delivery = $delivery",
-                {"delivery": delivery},
-            )
-        for table in (QUARANTINE.of(contract), REJECTIONS.of(contract)):
-            con.execute(
-                f"DELETE FROM {qualified(table)} WHERE extract = $extract AND delivery = $delivery",
-                keys,
-            )
+        delete_rows(con, contract, keys, REJECTIONS)
         con.execute(
             f"UPDATE {qualified(LEDGER.of(contract))} SET status = 'withdrawn', "
             "withdrawn_at = now()::TIMESTAMP, withdrawn_reason = $reason, "

@@ -184,7 +184,7 @@ def load_delivery(
             con.execute("DELETE FROM _parsed")
             con.execute("DELETE FROM _quarantined")
         if recorded:  # loaded or withdrawn before: its rows are replaced
-            _delete_rows(con, contract, keys)
+            delete_rows(con, contract, keys, LEDGER)
         open_cols = ", ".join(c.name for c in contract.open_columns)
         con.execute(
             f"INSERT INTO {raw} (_delivery, _line, _loaded_at, {open_cols}) "
@@ -263,15 +263,21 @@ def _known(
     ).fetchone()
 
 
-def _delete_rows(con: duckdb.DuckDBPyConnection, contract: Contract, keys: dict[str, str]) -> None:
-    """Delete the delivery's rows from raw, pii raw, quarantine and the load ledger."""
+def delete_rows(
+    con: duckdb.DuckDBPyConnection,
+    contract: Contract,
+    keys: dict[str, str],
+    ledger: LedgerTable,
+) -> None:
+    """Delete the delivery's (``keys``) rows from raw, pii raw, quarantine and ``ledger``: the
+    load ledger for a reload, the rejection ledger for a withdrawal."""
     tables = [raw_table(contract)] + ([pii_raw_table(contract)] if contract.pii_columns else [])
     for table in tables:
         con.execute(
             f"DELETE FROM {qualified(table)} WHERE _delivery = $delivery",
             {"delivery": keys["delivery"]},
         )
-    for table in (QUARANTINE.of(contract), LEDGER.of(contract)):
+    for table in (QUARANTINE.of(contract), ledger.of(contract)):
         con.execute(
             f"DELETE FROM {qualified(table)} WHERE extract = $extract AND delivery = $delivery",
             keys,
