@@ -55,15 +55,16 @@ def write_placed_profiles(
 ) -> None:
     """``profiles_of`` written as two tables: ``placed`` (every column of ``records``, then
     ``cluster0`` and ``profile_id``) and ``profiles`` (read back from ``placed``), with one
-    join and no copy of either: the kept tables of a full preparation, or (``temporary``,
-    both TEMP) a night's new and relabelled records."""
-    table = "TEMP TABLE" if temporary else "TABLE"
+    join and no copy of either: the kept tables of a full preparation, or (``temporary``:
+    ``placed`` a TEMP table, ``profiles`` a TEMP view over it, read once) a night's new and
+    relabelled records."""
+    table, view = ("TEMP TABLE", "TEMP VIEW") if temporary else ("TABLE", "TABLE")
     con.execute(
         f"CREATE OR REPLACE {table} {placed} AS "
         f"SELECT r.*, {PLACED} FROM {_placing(records, clusters)}"
     )
     con.execute(
-        f"CREATE OR REPLACE {table} {profiles} AS {profiles_select(f'{placed} r', 'r.cluster0')}"
+        f"CREATE OR REPLACE {view} {profiles} AS {profiles_select(f'{placed} r', 'r.cluster0')}"
     )
 
 
