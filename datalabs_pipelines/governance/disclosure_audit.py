@@ -20,17 +20,18 @@ constraints on the hidden counts:
 A relation the unsuppressed marts break is left out (it tells a reader nothing true, and an
 infeasible system would hide every range); ``AuditReport.untrue`` counts them.
 
-Every hidden count is at least 0 and otherwise unknown (the reader does not know which cells
-were suppressed as small and which as complements). For every suppressed count, and for every
-rest (``base`` minus a count, e.g. exiters not employed) below the threshold, linear
-programming (HiGHS, through its own interface) gives the range of values consistent with all
-of them. A range narrower than the threshold (which includes any range inside
-1..threshold-1, and exactly 0: nobody there) is a finding, and the snapshot is not published;
-only a count the missing rows show to be 0 (directly, or through the declared relations: a
-state row whose county rows all lack the partner's row) is not protected, as no suppression
-can hide it. The constraints fall apart into independent systems (hidden counts linked by a
-constraint); each is solved on its own, and a range already shown to be wide by feasible
-points found earlier needs no program of its own.
+Every hidden count is at least 0, or at least 1 when its column is at least 1 in every row
+(a row exists because someone is counted in it), and otherwise unknown (the reader does not
+know which cells were suppressed as small and which as complements). For every suppressed
+count, and for every rest (``base`` minus a count, e.g. exiters not employed) below the
+threshold, linear programming (HiGHS, through its own interface) gives the range of values
+consistent with all of them. A range narrower than the threshold (which includes any range
+inside 1..threshold-1, and exactly 0: nobody there) is a finding, and the snapshot is not
+published; only a count the missing rows show to be 0 (directly, or through the declared
+relations: a state row whose county rows all lack the partner's row) is not protected, as no
+suppression can hide it. The constraints fall apart into independent systems (hidden counts
+linked by a constraint); each is solved on its own, and a range already shown to be wide by
+feasible points found earlier needs no program of its own.
 
 Each system's answer (which of its ranges are narrow, and how narrow) is remembered under a
 digest of everything it depends on (``system_digest``: its constraints, objectives,
@@ -214,6 +215,7 @@ def _relations(
                     # the total
                     lo = 0.0 if len(cells) == len(parts) else -math.inf
                     out.append(_Relation(terms, lo, 0.0))
+    out += _someone_in_every_row(name, mart)
     for count in counts:
         for row in rows:
             if not mart.is_cell(count.name, row):
@@ -259,6 +261,21 @@ def _relations(
                 # every copy is 0, as the missing row already tells
                 tail += [_Relation({c: 1.0}, 0.0, 0.0, mirror=True, absent=True) for c in copies]
     return out, tail + _roll_ups(name, marts), rests
+
+
+def _someone_in_every_row(name: str, mart: _Mart) -> list[_Relation]:
+    """A count at least 1 in every row of its mart (``enrolled``: a program, month and county
+    has a row because someone was enrolled there) tells a reader that each of its hidden cells
+    is at least 1: five hidden counties summing to 9 are then each 1 to 5, not 0 to 9. Taken
+    from the unsuppressed counts, so a count that happens to be positive everywhere is treated
+    so too (a reader who assumes it is right)."""
+    out: list[_Relation] = []
+    rows = range(len(mart.keys))
+    for count in mart.declaration.columns_with("count"):
+        cells = [row for row in rows if mart.is_cell(count.name, row)]
+        if cells and all((mart.true[count.name][row] or 0) >= 1 for row in cells):
+            out += [_Relation({(name, row, count.name): 1.0}, 1.0, math.inf) for row in cells]
+    return out
 
 
 def _rate_relations(name: str, mart: _Mart) -> list[_Relation]:

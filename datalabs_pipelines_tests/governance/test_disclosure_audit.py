@@ -191,6 +191,7 @@ def test_differencing_across_marts(db):
 def test_a_shown_median_says_its_base_is_not_zero(db):
     decl = declaration(
         "w",
+        dim("year", additive=False),
         dim("county", total="ALL"),
         count("employed"),
         {
@@ -201,16 +202,40 @@ def test_a_shown_median_says_its_base_is_not_zero(db):
             "base": "employed",
         },
     )
-    rows = [("ALL", 10, 100.0), ("A", 1, 50.0), ("B", 9, 120.0)]
-    mart(db, "w", "county VARCHAR, employed BIGINT, median_wage DOUBLE", rows)
-    db.execute(  # A and B hidden, but their medians shown: A + B = 10 and A, B >= 1
-        "CREATE TABLE pub.w AS SELECT county, "
-        "CASE WHEN county = 'ALL' THEN employed END employed, county <> 'ALL' employed_suppressed, "
-        "median_wage, false median_wage_suppressed FROM marts.w"
-    )
-    assert recoverable(audit(db, decl)) == {"w": 2}  # each in 1..9
+    rows = [("2024", "ALL", 10, 100.0), ("2024", "A", 1, 50.0), ("2024", "B", 9, 120.0)]
+    # a county with nobody employed in 2025: a row need not count someone
+    rows += [("2025", "ALL", 30, 90.0), ("2025", "A", 15, 80.0), ("2025", "C", 0, None)]
+    rows += [("2025", "B", 15, 95.0)]
+    mart(db, "w", "year VARCHAR, county VARCHAR, employed BIGINT, median_wage DOUBLE", rows)
+    db.execute(  # 2024's A and B hidden, but their medians shown: A + B = 10 and A, B >= 1
+        "CREATE TABLE pub.w AS SELECT year, county, "
+        "CASE WHEN employed >= 10 AND county <> 'A' OR county = 'ALL' THEN employed END employed,"
+        " employed < 10 OR county = 'A' AND year = '2025' employed_suppressed, median_wage, "
+        "false median_wage_suppressed FROM marts.w"
+    )  # 2025: A + C = 15, each in 0..15
+    assert recoverable(audit(db, decl)) == {"w": 2}  # 2024's A and B, each in 1..9
     gate_table(db, decl, "marts.w", "pub.w", T)  # medians hidden with their bases
     assert recoverable(audit(db, decl)) == {"w": 0}  # each in 0..10
+
+
+def test_a_row_counts_someone_when_every_row_does(db):
+    """A count at least 1 in every row (a county has a row because someone is in it): five
+    hidden counties summing to 9 are each 1 to 5, where 0 to 9 would be what suppression says."""
+    rows = [("ALL", 40), ("A", 1), ("B", 1), ("C", 2), ("D", 2), ("E", 3), ("F", 31)]
+    mart(db, "c", "county VARCHAR, people BIGINT", rows)
+    gate_table(db, COUNTIES, "marts.c", "pub.c", T)  # A to E hidden: they add up to 9
+    report = audit(db, COUNTIES)
+    assert recoverable(report) == {"c": 5}  # each in 1..5
+    assert report.hide == {"c": {(7, "people")}}  # F, the smallest shown cell of the sum
+    _, report = gate_and_audit(db, {"c": COUNTIES}, T)
+    assert recoverable(report) == {"c": 0} and report.rounds == 2  # A to F: 40, each 1..36
+
+
+def test_a_row_may_count_nobody_when_one_does(db):
+    rows = [("ALL", 40), ("A", 0), ("B", 1), ("C", 2), ("D", 3), ("E", 3), ("F", 31)]
+    mart(db, "c", "county VARCHAR, people BIGINT", rows)
+    gate_table(db, COUNTIES, "marts.c", "pub.c", T)  # A to E hidden: they add up to 9
+    assert recoverable(audit(db, COUNTIES)) == {"c": 0}  # each in 0..9
 
 
 def test_a_count_forced_to_zero_is_a_finding_the_gate_removes(db):
