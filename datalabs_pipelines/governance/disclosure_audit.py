@@ -9,6 +9,9 @@ constraints on the hidden counts:
   least it when a part is not published; a sum with no published total is no published number
   (the gate still treats it as known);
 - a count with ``sum_of`` equals its parts; a count with a ``base`` lies between 0 and it;
+  the counts a count ``contains`` add up to at most it (exiters employed in the 2nd quarter
+  only, the 4th only and both are at most the exiters: many employed in each quarter force
+  many employed in both);
 - the places a mart declares under ``mirrors`` hold one quantity, which is 0 where one place
   has no row;
 - a count a mart declares under ``rolls_up`` is the sum of another mart's finer cells (for an
@@ -20,18 +23,18 @@ constraints on the hidden counts:
 A relation the unsuppressed marts break is left out (it tells a reader nothing true, and an
 infeasible system would hide every range); ``AuditReport.untrue`` counts them.
 
-Every hidden count is at least 0, or at least 1 when its column is at least 1 in every row
-(a row exists because someone is counted in it), and otherwise unknown (the reader does not
-know which cells were suppressed as small and which as complements). For every suppressed
-count, and for every rest (``base`` minus a count, e.g. exiters not employed) below the
-threshold, linear programming (HiGHS, through its own interface) gives the range of values
-consistent with all of them. A range narrower than the threshold (which includes any range
-inside 1..threshold-1, and exactly 0: nobody there) is a finding, and the snapshot is not
-published; only a count the missing rows show to be 0 (directly, or through the declared
-relations: a state row whose county rows all lack the partner's row) is not protected, as no
-suppression can hide it. The constraints fall apart into independent systems (hidden counts
-linked by a constraint); each is solved on its own, and a range already shown to be wide by
-feasible points found earlier needs no program of its own.
+Every hidden count is at least 0, or at least 1 when its column is at least 1 in every row (a
+row exists because someone is counted in it), and otherwise unknown (the reader does not know
+which cells were suppressed as small and which as complements). For every suppressed count, and
+for every rest (``base`` minus a count, e.g. exiters not employed, or a count minus what it
+``contains``) below the threshold, linear programming (HiGHS, through its own interface) gives
+the range of values consistent with all of them. A range narrower than the threshold (which
+includes any range inside 1..threshold-1, and exactly 0: nobody there) is a finding, and the
+snapshot is not published; only a count the missing rows show to be 0 (directly, or through the
+declared relations: a state row whose county rows all lack the partner's row) is not protected,
+as no suppression can hide it. The constraints fall apart into independent systems (hidden
+counts linked by a constraint); each is solved on its own, and a range already shown to be wide
+by feasible points found earlier needs no program of its own.
 
 Each system's answer (which of its ranges are narrow, and how narrow) is remembered under a
 digest of everything it depends on (``system_digest``: its constraints, objectives,
@@ -229,6 +232,14 @@ def _relations(
                 rest = {(name, row, count.base): 1.0, (name, row, count.name): -1.0}
                 out.append(_Relation(dict(rest), 0.0, math.inf))
                 true_rest = (mart.true[count.base][row] or 0) - (mart.true[count.name][row] or 0)
+                if true_rest < threshold:
+                    rests.append(_Relation(rest, 0.0, 0.0))
+            if count.contains and all(mart.is_cell(p, row) for p in count.contains):
+                # the people in none of the parts (exiters employed in neither quarter)
+                rest = {(name, row, count.name): 1.0}
+                rest.update({(name, row, part): -1.0 for part in count.contains})
+                out.append(_Relation(dict(rest), 0.0, math.inf))
+                true_rest = sum(a * (mart.true[c][r] or 0) for (_, r, c), a in rest.items())
                 if true_rest < threshold:
                     rests.append(_Relation(rest, 0.0, 0.0))
     tail: list[_Relation] = []
@@ -999,8 +1010,8 @@ def _objective(
 
 def _rest_label(relation: _Relation) -> str:
     (base,) = (col for (_, _, col), coef in relation.terms.items() if coef > 0)
-    (part,) = (col for (_, _, col), coef in relation.terms.items() if coef < 0)
-    return f"{base} - {part}"
+    parts = [col for (_, _, col), coef in relation.terms.items() if coef < 0]
+    return " - ".join([base, *parts])
 
 
 def _substitute(

@@ -6,16 +6,16 @@ grain, and every column's role. Column roles drive the disclosure gate (``count`
 suppressed below the threshold; a ``rate``, ``share``, ``median`` or ``interval`` bound is
 suppressed when its ``base`` count is, and a rate, share or interval bound also when its
 ``numerator`` is), the data dictionary (``definition`` states how a metric is computed) and the
-dashboard. The gate also
-needs the table's arithmetic, which the declaration states: which dimensions counts add up
-across (``additive``, and the ``total`` value of rows that hold the sum), which counts are the
-sum of others in the same row (``sum_of``), which count is a subset of another (a count's
-``base``), which count a rate or share divides (``numerator``) and which places show one
-quantity twice (``mirrors``) and which counts are sums of another mart's finer cells
-(``rolls_up``: a statewide year of a quarterly mart's state rows). ``lineage`` maps a column
-to the upstream columns it is computed from (``layer/agency/table:column``), emitted as
-Dagster column lineage. A ``label`` is the name of the code in the dimension before it
-(county name beside county FIPS): it follows the code, so it is no dimension of its own.
+dashboard. The gate also needs the table's arithmetic, which the declaration states: which
+dimensions counts add up across (``additive``, and the ``total`` value of rows that hold the
+sum), which counts are the sum of others in the same row (``sum_of``), which count is a subset
+of another (a count's ``base``), which counts are disjoint parts of another (``contains``),
+which count a rate or share divides (``numerator``) and which places show one quantity twice
+(``mirrors``) and which counts are sums of another mart's finer cells (``rolls_up``: a statewide
+year of a quarterly mart's state rows). ``lineage`` maps a column to the upstream columns it is
+computed from (``layer/agency/table:column``), emitted as Dagster column lineage. A ``label`` is
+the name of the code in the dimension before it (county name beside county FIPS): it follows the
+code, so it is no dimension of its own.
 """
 
 from __future__ import annotations
@@ -75,6 +75,12 @@ class MartColumn(DeclaredColumn):
     numerator: str | None = Field(None, description="for a rate or share: the count it divides")
     sum_of: list[str] = Field(
         default_factory=list, description="for a count: counts in the same row that add up to it"
+    )
+    contains: list[str] = Field(
+        default_factory=list,
+        description="for a count: counts in the same row of its people, no one in two of them "
+        "(they add up to at most it: exiters employed in the 2nd quarter only, the 4th only, "
+        "or both)",
     )
     total: str | None = Field(
         None, description="for a dimension: the value of rows that total the other values"
@@ -233,11 +239,13 @@ class MartDeclaration(TableDeclaration):
                     f"column {column.name!r}: base {column.base!r} is not a count column (a "
                     "share of an amount is allowed outside disclosure control)"
                 )
-            for reference in [column.numerator, *column.sum_of]:
+            for reference in [column.numerator, *column.sum_of, *column.contains]:
                 if reference is not None and roles.get(reference) != "count":
                     raise ValueError(f"column {column.name!r}: {reference!r} is not a count column")
             if (column.numerator or column.sum_of) and column.role not in {"count", *RATIO_ROLES}:
                 raise ValueError(f"column {column.name!r}: only counts and rates add up")
+            if column.contains and column.role != "count":
+                raise ValueError(f"column {column.name!r}: only a count contains counts")
             if column.role == "interval" and column.numerator is None:
                 raise ValueError(
                     f"column {column.name!r}: an interval bound needs the rate's `numerator`"

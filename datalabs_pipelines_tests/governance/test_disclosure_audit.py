@@ -158,6 +158,34 @@ def test_rate_times_its_base(db):
     assert recoverable(audit(db, CHURN)) == {"r": 0}  # returned in 0..50
 
 
+# Exiters employed in the 2nd quarter after exit, the 4th, both, or one only: the three
+# disjoint groups are at most the exiters, and the rest (employed in neither) is protected.
+EMPLOYED = [
+    dim("program", additive=False),
+    count("employed_q2", base="exiters", sum_of=["q2_and_q4", "q2_only"]),
+    count("employed_q4", base="exiters", sum_of=["q2_and_q4", "q4_only"]),
+    count("q2_and_q4", base="employed_q2"),
+    count("q2_only", base="employed_q2"),
+    count("q4_only", base="employed_q4"),
+]
+EXITERS = declaration(
+    "e", count("exiters", contains=["q2_and_q4", "q2_only", "q4_only"]), *EMPLOYED
+)
+
+
+def test_the_exiters_employed_in_neither_quarter_are_protected(db):
+    header = "program VARCHAR, exiters BIGINT, employed_q2 BIGINT, employed_q4 BIGINT, "
+    header += "q2_and_q4 BIGINT, q2_only BIGINT, q4_only BIGINT"
+    mart(db, "e", header, [("UI", 100, 60, 60, 25, 35, 35)])
+    blind = declaration("e", count("exiters"), *EMPLOYED)  # a gate that knows no `contains`
+    gate_table(db, blind, "marts.e", "pub.e", T)  # every count is 10 or more from its base's
+    assert recoverable(audit(db, blind)) == {"e": 0}
+    # 100 - 25 - 35 - 35 = 5 exiters employed in neither quarter, exactly
+    assert recoverable(audit(db, EXITERS)) == {"e": 1}
+    _, report = gate_and_audit(db, {"e": EXITERS}, T)
+    assert recoverable(report) == {"e": 0} and report.rounds > 1
+
+
 # Differencing across marts: mart a shows women per county, mart b the same by sex with a total.
 WOMEN = declaration(
     "a",
