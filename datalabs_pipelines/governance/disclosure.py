@@ -7,8 +7,9 @@
    the rest (exiters not employed) is below the threshold;
 3. complementary suppression: every copy of a quantity shown twice (``mirrors``) with its
    suppressed copy; in every equation (cells that add up to a total a reader can know, see
-   ``disclosure_cells``) holding exactly one suppressed cell, the smallest other cell too;
-   2 and 3 repeat until nothing changes;
+   ``disclosure_cells``) holding exactly one suppressed cell, or suppressed cells adding up
+   to so little that each lies in fewer values than the threshold, the smallest other cell
+   too; 2 and 3 repeat until nothing changes;
 4. a ``rate``, ``share`` or ``median`` is suppressed when its ``base`` is suppressed or below
    the threshold, or its ``numerator`` is suppressed.
 
@@ -99,6 +100,7 @@ def gate_table(
         changed = cells.suppress_small_complements(con, declaration, threshold)
         changed += cells.suppress_mirrors(con)
         changed += cells.suppress_complements(con)
+        changed += cells.suppress_small_sums(con, threshold)
         if not changed:
             break
         if rounds >= MAX_ROUNDS:
