@@ -155,28 +155,37 @@ def exposed_cells(con: duckdb.DuckDBPyConnection, limit: int = 20) -> list[tuple
     ).fetchall()
 
 
-def suppress_complements(con: duckdb.DuckDBPyConnection) -> int:
-    """In every equation with exactly one suppressed cell, suppress the smallest other one, a
-    part before a total (a hidden total takes a part of every breakdown with it)."""
+def _hide_smallest_shown(
+    con: duckdb.DuckDBPyConnection, equations: str, ctes: str = "", params: dict | None = None
+) -> int:
+    """In every equation the CTE ``equations`` names (after ``_STATES`` and ``ctes``), suppress
+    the smallest shown cell, a part before a total (a hidden total takes a part of every
+    breakdown with it)."""
     picked = con.execute(
         f"""
         UPDATE {CELLS} SET suppressed = true
         FROM (
-            {_STATES}
+            {_STATES}{ctes}
             SELECT _row_id, col FROM (
                 SELECT s._row_id, s.col,
                        row_number() OVER (
                            PARTITION BY s.eq ORDER BY s.total, s.value, s._row_id, s.col
                        )
                            AS pick
-                FROM states s JOIN exposed USING (eq)
+                FROM states s JOIN {equations} USING (eq)
                 WHERE NOT s.suppressed
             ) WHERE pick = 1
         ) p
         WHERE {CELLS}._row_id = p._row_id AND {CELLS}.col = p.col AND NOT {CELLS}.suppressed
-        """
+        """,
+        params or {},
     ).fetchone()
     return int(picked[0]) if picked else 0
+
+
+def suppress_complements(con: duckdb.DuckDBPyConnection) -> int:
+    """In every equation with exactly one suppressed cell, suppress the smallest other one."""
+    return _hide_smallest_shown(con, "exposed")
 
 
 def suppress_small_sums(con: duckdb.DuckDBPyConnection, threshold: int) -> int:
@@ -187,37 +196,18 @@ def suppress_small_sums(con: duckdb.DuckDBPyConnection, threshold: int) -> int:
     row because someone is in it) is at least 1 in each hidden cell, so with p such parts
     each lies in a range of S - p + 1 values (five counties summing to 9: 1 to 5). The audit
     would find these too; hiding them here spares it the rounds."""
-    picked = con.execute(
-        f"""
-        UPDATE {CELLS} SET suppressed = true
-        FROM (
-            WITH states AS (
-                SELECT m.eq, c._row_id, c.col, c.value, c.suppressed, m.total
-                FROM {MEMBERS} m JOIN {CELLS} c USING (_row_id, col)
-            ),
-            positive AS (SELECT col FROM {CELLS} GROUP BY col HAVING min(value) >= 1),
-            small AS (
-                SELECT s.eq FROM states s LEFT JOIN positive p USING (col)
-                GROUP BY s.eq
-                HAVING count(*) FILTER (WHERE s.suppressed) >= 2
-                   AND NOT bool_or(s.suppressed AND s.total)
-                   AND sum(s.value) FILTER (WHERE s.suppressed)
-                       - count(p.col) FILTER (WHERE s.suppressed) + 1 < $threshold
-            )
-            SELECT _row_id, col FROM (
-                SELECT s._row_id, s.col,
-                       row_number() OVER (
-                           PARTITION BY s.eq ORDER BY s.total, s.value, s._row_id, s.col
-                       ) AS pick
-                FROM states s JOIN small USING (eq)
-                WHERE NOT s.suppressed
-            ) WHERE pick = 1
-        ) p
-        WHERE {CELLS}._row_id = p._row_id AND {CELLS}.col = p.col AND NOT {CELLS}.suppressed
-        """,
-        {"threshold": threshold},
-    ).fetchone()
-    return int(picked[0]) if picked else 0
+    small = f""",
+        positive AS (SELECT col FROM {CELLS} GROUP BY col HAVING min(value) >= 1),
+        small AS (
+            SELECT s.eq FROM states s LEFT JOIN positive p USING (col)
+            GROUP BY s.eq
+            HAVING count(*) FILTER (WHERE s.suppressed) >= 2
+               AND NOT bool_or(s.suppressed AND s.total)
+               AND sum(s.value) FILTER (WHERE s.suppressed)
+                   - count(p.col) FILTER (WHERE s.suppressed) + 1 < $threshold
+        )
+    """
+    return _hide_smallest_shown(con, "small", small, {"threshold": threshold})
 
 
 def _small_complement() -> str:
