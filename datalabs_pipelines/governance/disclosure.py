@@ -3,8 +3,9 @@
 ``gate_table`` writes the gated copy of a mart (into the snapshot being built):
 
 1. primary suppression: every ``count`` cell below the threshold;
-2. small complements: a count that is a subset of its ``base`` (employed among exiters) when
-   the rest (exiters not employed) is below the threshold;
+2. small complements: a count that is a subset of its ``base`` or the base's base (employed
+   among reachable exiters, they among all exiters) when the rest (exiters not employed) is
+   below the threshold;
 3. complementary suppression: every copy of a quantity shown twice (``mirrors``) with its
    suppressed copy; in every equation (cells that add up to a total a reader can know, see
    ``disclosure_cells``) holding exactly one suppressed cell, or suppressed cells adding up

@@ -26,15 +26,17 @@ infeasible system would hide every range); ``AuditReport.untrue`` counts them.
 Every hidden count is at least 0, or at least 1 when its column is at least 1 in every row (a
 row exists because someone is counted in it), and otherwise unknown (the reader does not know
 which cells were suppressed as small and which as complements). For every suppressed count, and
-for every rest (``base`` minus a count, e.g. exiters not employed, or a count minus what it
-``contains``) below the threshold, linear programming (HiGHS, through its own interface) gives
-the range of values consistent with all of them. A range narrower than the threshold (which
-includes any range inside 1..threshold-1, and exactly 0: nobody there) is a finding, and the
-snapshot is not published; only a count the missing rows show to be 0 (directly, or through the
-declared relations: a state row whose county rows all lack the partner's row) is not protected,
-as no suppression can hide it. The constraints fall apart into independent systems (hidden
-counts linked by a constraint); each is solved on its own, and a range already shown to be wide
-by feasible points found earlier needs no program of its own.
+for every rest (a count it is a subset of, its ``base`` or the base's base, minus it, e.g.
+exiters not employed, or a count minus what it ``contains``) below the threshold, unless exactly
+one of its counts is hidden (its range is then that count's, shifted), linear programming
+(HiGHS, through its own interface) gives the range of values consistent with all of them. A
+range narrower than the threshold (which includes any range inside 1..threshold-1, and exactly
+0: nobody there) is a finding, and the snapshot is not published; only a count the missing rows
+show to be 0 (directly, or through the declared relations: a state row whose county rows all
+lack the partner's row) is not protected, as no suppression can hide it. The constraints fall
+apart into independent systems (hidden counts linked by a constraint); each is solved on its
+own, and a range already shown to be wide by feasible points found earlier needs no program of
+its own.
 
 Each system's answer (which of its ranges are narrow, and how narrow) is remembered under a
 digest of everything it depends on (``system_digest``: its constraints, objectives,
@@ -228,10 +230,12 @@ def _relations(
                 for part in count.sum_of:
                     terms[(name, row, part)] = terms.get((name, row, part), 0.0) - 1.0
                 out.append(_Relation(terms, 0.0, 0.0))
-            if count.base is not None and mart.is_cell(count.base, row):
-                rest = {(name, row, count.base): 1.0, (name, row, count.name): -1.0}
-                out.append(_Relation(dict(rest), 0.0, math.inf))
-                true_rest = (mart.true[count.base][row] or 0) - (mart.true[count.name][row] or 0)
+            wholes = [w for w in decl.wholes_of(count.name) if mart.is_cell(w, row)]
+            for whole in wholes:
+                rest = {(name, row, whole): 1.0, (name, row, count.name): -1.0}
+                if whole == wholes[0]:  # within the wholes further up through this one
+                    out.append(_Relation(dict(rest), 0.0, math.inf))
+                true_rest = (mart.true[whole][row] or 0) - (mart.true[count.name][row] or 0)
                 if true_rest < threshold:
                     rests.append(_Relation(rest, 0.0, 0.0))
             if count.contains and all(mart.is_cell(p, row) for p in count.contains):
@@ -342,7 +346,6 @@ def _roll_ups(name: str, marts: Mapping[str, _Mart]) -> list[_Relation]:
                     row
                 )
         dims = [c.name for c in mart.declaration.columns_with("dimension")]
-        coarse_counts = {c.name: c for c in mart.declaration.columns_with("count")}
         for row, key in enumerate(mart.keys):
             values = dict(zip(dims, key, strict=True))
             if not all(_is(values[d], v) for d, v in roll.at.items()):
@@ -351,10 +354,11 @@ def _roll_ups(name: str, marts: Mapping[str, _Mart]) -> list[_Relation]:
             pairs = [((c,), (f,)) for c, f in roll.columns.items()]
             if not roll.exact:  # the rest within the base is also at most its parts' rests
                 pairs += [
-                    ((coarse_counts[c].base, c), (roll.columns[coarse_counts[c].base], f))
+                    ((whole, c), (roll.columns[whole], f))
                     for c, f in roll.columns.items()
-                    if coarse_counts[c].base in roll.columns
-                    and fine_counts[f].base == roll.columns[coarse_counts[c].base]
+                    for whole in mart.declaration.wholes_of(c)
+                    if whole in roll.columns
+                    and roll.columns[whole] in fine.declaration.wholes_of(f)
                 ]
             for mine, theirs in pairs:
                 signed = [((name, row, c), s) for c, s in zip(mine, (1.0, -1.0), strict=False)]
@@ -539,6 +543,7 @@ class GroupAudit:
         report.untrue += len(fixed.untrue)
         public_zero = fixed.public_zero
         protected = [p for p in protected if len(p[0].terms) > 1 or p[0].terms.keys() - public_zero]
+        protected = [p for p in protected if not _as_wide_as_a_cell(p[0], variables, public_zero)]
         protected = [p for p in protected if frozenset(p[0].terms) not in settled]
         linear = [_substitute(r, variables, constants) for r in relations]
         objectives = [_objective(r, variables, constants) for r, _ in protected]
@@ -1006,6 +1011,20 @@ def _objective(
         else:
             known += coefficient * constants.get(cell, 0.0)
     return terms, known
+
+
+def _as_wide_as_a_cell(
+    relation: _Relation, variables: Mapping[Cell, int], public_zero: set[Cell]
+) -> bool:
+    """A rest with one hidden cell, the other shown (exiters shown, employed hidden): its range
+    is the hidden cell's, shifted, and that cell is protected itself, so it needs no program."""
+    hidden = [(cell, a) for cell, a in relation.terms.items() if cell in variables]
+    return (
+        len(relation.terms) > 1
+        and len(hidden) == 1
+        and abs(hidden[0][1]) == 1
+        and hidden[0][0] not in public_zero
+    )
 
 
 def _rest_label(relation: _Relation) -> str:

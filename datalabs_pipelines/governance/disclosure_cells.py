@@ -223,18 +223,18 @@ def _small_complement() -> str:
 def suppress_small_complements(
     con: duckdb.DuckDBPyConnection, declaration: MartDeclaration, threshold: int
 ) -> int:
-    """A count that is a subset of its ``base`` is suppressed when the rest is below the
-    threshold (12 exits, 11 employed: the one not employed would be disclosed)."""
+    """A count that is a subset of another (its ``base``, the base's base: ``wholes_of``) is
+    suppressed when the rest is below the threshold (12 exits, 11 employed: the one not
+    employed would be disclosed)."""
     changed = 0
     for column in declaration.columns_with("count"):
-        if column.base is None:
-            continue
-        result = con.execute(
-            f"UPDATE {CELLS} SET suppressed = true FROM ({_small_complement()}) q "
-            f"WHERE {CELLS}._row_id = q._row_id AND {CELLS}.col = $part",
-            {"threshold": threshold, "part": column.name, "whole": column.base},
-        ).fetchone()
-        changed += int(result[0]) if result else 0
+        for whole in declaration.wholes_of(column.name):
+            result = con.execute(
+                f"UPDATE {CELLS} SET suppressed = true FROM ({_small_complement()}) q "
+                f"WHERE {CELLS}._row_id = q._row_id AND {CELLS}.col = $part",
+                {"threshold": threshold, "part": column.name, "whole": whole},
+            ).fetchone()
+            changed += int(result[0]) if result else 0
     return changed
 
 

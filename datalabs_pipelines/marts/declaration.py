@@ -246,6 +246,12 @@ class MartDeclaration(TableDeclaration):
                 raise ValueError(f"column {column.name!r}: only counts and rates add up")
             if column.contains and column.role != "count":
                 raise ValueError(f"column {column.name!r}: only a count contains counts")
+            seen, base = {column.name}, column.base
+            while column.role == "count" and roles.get(base) == "count":
+                if base in seen:
+                    raise ValueError(f"column {column.name!r}: its bases lead back to {base!r}")
+                seen.add(base)
+                base = next(c.base for c in self.columns if c.name == base)
             if column.role == "interval" and column.numerator is None:
                 raise ValueError(
                     f"column {column.name!r}: an interval bound needs the rate's `numerator`"
@@ -333,6 +339,17 @@ class MartDeclaration(TableDeclaration):
 
     def columns_with(self, *roles: str) -> list[MartColumn]:
         return [c for c in self.columns if c.role in roles]
+
+    def wholes_of(self, count: str) -> list[str]:
+        """The counts ``count`` is a subset of: its base, its base's base and so on (employed
+        among the reachable exiters, they among all exiters), nearest first."""
+        columns = {c.name: c for c in self.columns}
+        out: list[str] = []
+        base = columns[count].base
+        while base is not None:
+            out.append(base)
+            base = columns[base].base
+        return out
 
 
 def load_declaration(path: Path) -> MartDeclaration:

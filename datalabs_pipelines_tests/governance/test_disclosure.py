@@ -312,3 +312,24 @@ def test_gate_is_deterministic(con):
     con.execute("CREATE OR REPLACE TABLE m AS SELECT * FROM m ORDER BY random()")
     gate_table(con, TWO_WAY, "m", "g", T)
     assert rows_of(con, "g") == first
+
+
+def test_a_rest_is_kept_from_every_count_a_count_lies_in(con):
+    # employed among the reachable exiters, they among all exiters
+    chain = [dim("county", additive=False), count("exiters")]
+    chain.append(count("reachable", base="exiters"))
+    flat = declaration(*chain, count("employed", base="exiters"))
+    nested = declaration(*chain, count("employed", base="reachable"))
+    table(
+        con,
+        "county VARCHAR, exiters BIGINT, reachable BIGINT, employed BIGINT",
+        [("A", 40, 30, 24), ("B", 38, 35, 30), ("C", 60, 40, 20)],
+    )
+    rows = {r["county"]: r for r in gated(con, flat)}
+    assert rows["A"]["employed"] == 24 and rows["A"]["reachable"] == 30  # 6 unemployed shown
+    rows = {r["county"]: r for r in gated(con, nested)}
+    assert rows["A"]["employed_suppressed"] and not rows["A"]["reachable_suppressed"]
+    assert not any(rows["C"][f"{c}_suppressed"] for c in ("exiters", "reachable", "employed"))
+    # B's reachable hidden for another reason: 38 - 30 = 8 exiters not employed is a rest too
+    gate_table(con, nested, "m", "g", T, forced=[(2, "reachable")])
+    assert con.execute("SELECT employed_suppressed FROM g WHERE county = 'B'").fetchone()[0]

@@ -47,6 +47,7 @@ def test_valid_declaration_loads(tmp_path):
     [
         (lambda d: d["columns"][2].pop("base"), "needs a `base`"),
         (lambda d: d["columns"][2].update(base="county"), "is not a count column"),
+        (lambda d: d["columns"][1].update(base="people"), "its bases lead back to 'people'"),
         (lambda d: d["columns"][0].update(role="total"), "columns.0.role"),
         (lambda d: d.pop("grain"), "grain"),
         # a type reaches SQL text (empty marts, casts): only allow-listed DuckDB types pass

@@ -149,19 +149,17 @@ def test_outcomes_publish_only_gated_tables(warehouse, monkeypatch):
                 t for (t,) in pub.execute("SELECT table_name FROM duckdb_tables()").fetchall()
             }
             assert set(OUTCOME_MARTS) | {m for _, m in STATEWIDE_MARTS} <= tables
-            # The 18 SNAP exiters of 2023 all exit in one quarter, once: workforce_outcomes'
-            # state row (18) is the statewide row (18), a roll-up the statewide mart declares.
-            # With 12 employed shown in either, 18 - 12 = 6 not employed; and with 17001's 14,
-            # 18 - 14 = 4 exiters in 17003. So the exiters are hidden in both marts, the
-            # statewide row's and every county's too (12 employed stays on the one-group sex,
-            # race and age rows: with no exiters shown, its rest is open).
+            # The 18 SNAP exiters of 2023 all exit in one quarter, once, every one with an SSN:
+            # 18 of 18 reachable leaves a rest of 0, so the reachable count is hidden. The 12
+            # employed lie within the reachable and so within the exiters: 18 - 12 = 6 not
+            # employed hides them with their rates, on every row of both marts. The exiters show.
             state = pub.execute(
                 "SELECT exiters, employed_q2_suppressed, employment_rate_q2_low_suppressed "
                 "FROM workforce_outcomes_statewide WHERE program = 'SNAP' AND breakdown = 'all'"
             ).fetchall()
-            assert state == [(None, True, True)]
+            assert state == [(18, True, True)]
             # 17001: 14 exiters, 12 employed, rest 2 < 10 -> hidden with its rate;
-            # 17003: 4 exiters hidden, so 17001 goes too, and the state row (above).
+            # 17003: 4 exiters hidden, so 17001's 14 goes too (each is 1 to 17 of the 18).
             snap = {
                 r[0]: r[1:]
                 for r in pub.execute(
@@ -172,7 +170,7 @@ def test_outcomes_publish_only_gated_tables(warehouse, monkeypatch):
             }
             assert snap["17003"] == (None, True, None, True, True)
             assert snap["17001"] == (None, True, None, True, True)
-            assert snap["ALL"][:2] == (None, True)
+            assert snap["ALL"] == (18, False, None, True, True)
             students = {
                 r[0]: r[1:]
                 for r in pub.execute(
