@@ -9,9 +9,9 @@ constraints on the hidden counts:
   least it when a part is not published; a sum with no published total is no published number
   (the gate still treats it as known);
 - a count with ``sum_of`` equals its parts; a count with a ``base`` lies between 0 and it;
-  the counts a count ``contains`` add up to at most it (exiters employed in the 2nd quarter
-  only, the 4th only and both are at most the exiters: many employed in each quarter force
-  many employed in both);
+  the counts a count ``contains`` add up to at most it (reachable exiters employed in the 2nd
+  quarter only, the 4th only and both are at most the reachable exiters: many employed in each
+  quarter force many employed in both);
 - the places a mart declares under ``mirrors`` hold one quantity, which is 0 where one place
   has no row;
 - a count a mart declares under ``rolls_up`` is the sum of another mart's finer cells (for an
@@ -239,13 +239,16 @@ def _relations(
                 if true_rest < threshold:
                     rests.append(_Relation(rest, 0.0, 0.0))
             if count.contains and all(mart.is_cell(p, row) for p in count.contains):
-                # the people in none of the parts (exiters employed in neither quarter)
-                rest = {(name, row, count.name): 1.0}
-                rest.update({(name, row, part): -1.0 for part in count.contains})
-                out.append(_Relation(dict(rest), 0.0, math.inf))
-                true_rest = sum(a * (mart.true[c][r] or 0) for (_, r, c), a in rest.items())
-                if true_rest < threshold:
-                    rests.append(_Relation(rest, 0.0, 0.0))
+                # the people in none of the parts (reachable exiters employed in neither
+                # quarter), and so in none of them within each count it lies in (all exiters)
+                for whole in [count.name, *wholes]:
+                    rest = {(name, row, whole): 1.0}
+                    rest.update({(name, row, part): -1.0 for part in count.contains})
+                    if whole == count.name:
+                        out.append(_Relation(dict(rest), 0.0, math.inf))
+                    true_rest = sum(a * (mart.true[c][r] or 0) for (_, r, c), a in rest.items())
+                    if true_rest < threshold:
+                        rests.append(_Relation(rest, 0.0, 0.0))
     tail: list[_Relation] = []
     for group in decl.mirrors:
         places: dict[tuple, list[Cell]] = defaultdict(list)

@@ -79,8 +79,8 @@ class MartColumn(DeclaredColumn):
     contains: list[str] = Field(
         default_factory=list,
         description="for a count: counts in the same row of its people, no one in two of them "
-        "(they add up to at most it: exiters employed in the 2nd quarter only, the 4th only, "
-        "or both)",
+        "(they add up to at most it: reachable exiters employed in the 2nd quarter only, the "
+        "4th only, or both)",
     )
     total: str | None = Field(
         None, description="for a dimension: the value of rows that total the other values"

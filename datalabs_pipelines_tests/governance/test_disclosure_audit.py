@@ -193,6 +193,33 @@ def test_the_exiters_employed_in_neither_quarter_are_protected(db):
     assert recoverable(report) == {"e": 0} and report.rounds > 1
 
 
+def test_the_reachable_exiters_employed_in_neither_quarter_are_protected(db):
+    # 60 exiters, 45 of them reachable in the wage records; 30 employed in each quarter after
+    # exit, 20 in both, 10 in one only: every count is 10 or more from each count it lies in,
+    # and 60 - 40 = 20 exiters were employed in neither quarter, but only 45 - 40 = 5 of the
+    # reachable ones: shown by subtraction once the groups lie in the reachable exiters.
+    header = "program VARCHAR, exiters BIGINT, reachable BIGINT, employed_q2 BIGINT, "
+    header += "employed_q4 BIGINT, q2_and_q4 BIGINT, q2_only BIGINT, q4_only BIGINT"
+    mart(db, "e", header, [("UI", 60, 45, 30, 30, 20, 10, 10)])
+    groups = ["q2_and_q4", "q2_only", "q4_only"]
+    employed = [
+        dim("program", additive=False),
+        count("employed_q2", base="reachable", sum_of=["q2_and_q4", "q2_only"]),
+        count("employed_q4", base="reachable", sum_of=["q2_and_q4", "q4_only"]),
+        count("q2_and_q4", base="employed_q2"),
+        count("q2_only", base="employed_q2"),
+        count("q4_only", base="employed_q4"),
+    ]
+    exiters, reachable = count("exiters"), count("reachable", base="exiters")
+    in_exiters = declaration("e", exiters | {"contains": groups}, reachable, *employed)
+    gate_table(db, in_exiters, "marts.e", "pub.e", T)  # nothing below 10, nothing hidden
+    assert recoverable(audit(db, in_exiters)) == {"e": 0}
+    in_reachable = declaration("e", exiters, reachable | {"contains": groups}, *employed)
+    assert recoverable(audit(db, in_reachable)) == {"e": 1}
+    _, report = gate_and_audit(db, {"e": in_reachable}, T)
+    assert recoverable(report) == {"e": 0} and report.rounds > 1
+
+
 # Differencing across marts: mart a shows women per county, mart b the same by sex with a total.
 WOMEN = declaration(
     "a",
