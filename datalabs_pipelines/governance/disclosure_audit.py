@@ -222,6 +222,7 @@ def _relations(
                     out.append(_Relation(terms, lo, 0.0))
     out += _someone_in_every_row(name, mart)
     for count in counts:
+        chain = decl.wholes_of(count.name)
         for row in rows:
             if not mart.is_cell(count.name, row):
                 continue
@@ -230,7 +231,7 @@ def _relations(
                 for part in count.sum_of:
                     terms[(name, row, part)] = terms.get((name, row, part), 0.0) - 1.0
                 out.append(_Relation(terms, 0.0, 0.0))
-            wholes = [w for w in decl.wholes_of(count.name) if mart.is_cell(w, row)]
+            wholes = [w for w in chain if mart.is_cell(w, row)]
             for whole in wholes:
                 rest = {(name, row, whole): 1.0, (name, row, count.name): -1.0}
                 if whole == wholes[0]:  # within the wholes further up through this one
