@@ -167,14 +167,19 @@ def test_rate_times_its_base(db):
 
 # Exiters employed in the 2nd quarter after exit, the 4th, both, or one only: the three
 # disjoint groups are at most the exiters, and the rest (employed in neither) is protected.
-EMPLOYED = [
-    dim("program", additive=False),
-    count("employed_q2", base="exiters", sum_of=["q2_and_q4", "q2_only"]),
-    count("employed_q4", base="exiters", sum_of=["q2_and_q4", "q4_only"]),
-    count("q2_and_q4", base="employed_q2"),
-    count("q2_only", base="employed_q2"),
-    count("q4_only", base="employed_q4"),
-]
+def employed_within(whole: str) -> list[dict]:
+    """The program, and the exiters employed in each quarter (within ``whole``) and their groups."""
+    return [
+        dim("program", additive=False),
+        count("employed_q2", base=whole, sum_of=["q2_and_q4", "q2_only"]),
+        count("employed_q4", base=whole, sum_of=["q2_and_q4", "q4_only"]),
+        count("q2_and_q4", base="employed_q2"),
+        count("q2_only", base="employed_q2"),
+        count("q4_only", base="employed_q4"),
+    ]
+
+
+EMPLOYED = employed_within("exiters")
 EXITERS = declaration(
     "e", count("exiters", contains=["q2_and_q4", "q2_only", "q4_only"]), *EMPLOYED
 )
@@ -202,14 +207,7 @@ def test_the_reachable_exiters_employed_in_neither_quarter_are_protected(db):
     header += "employed_q4 BIGINT, q2_and_q4 BIGINT, q2_only BIGINT, q4_only BIGINT"
     mart(db, "e", header, [("UI", 60, 45, 30, 30, 20, 10, 10)])
     groups = ["q2_and_q4", "q2_only", "q4_only"]
-    employed = [
-        dim("program", additive=False),
-        count("employed_q2", base="reachable", sum_of=["q2_and_q4", "q2_only"]),
-        count("employed_q4", base="reachable", sum_of=["q2_and_q4", "q4_only"]),
-        count("q2_and_q4", base="employed_q2"),
-        count("q2_only", base="employed_q2"),
-        count("q4_only", base="employed_q4"),
-    ]
+    employed = employed_within("reachable")
     exiters, reachable = count("exiters"), count("reachable", base="exiters")
     in_exiters = declaration("e", exiters | {"contains": groups}, reachable, *employed)
     gate_table(db, in_exiters, "marts.e", "pub.e", T)  # nothing below 10, nothing hidden
