@@ -10,7 +10,9 @@
    suppressed copy; in every equation (cells that add up to a total a reader can know, see
    ``disclosure_cells``) holding exactly one suppressed cell, or suppressed cells adding up
    to so little that each lies in fewer values than the threshold, the smallest other cell
-   too; 2 and 3 repeat until nothing changes;
+   too; where the rows with a count or a count within it suppressed have rests (exiters not
+   reachable) adding up to so little, the count in the smallest shown row with a rest; 2
+   and 3 repeat until nothing changes;
 4. a ``rate``, ``share`` or ``median`` is suppressed when its ``base`` is suppressed or below
    the threshold, or its ``numerator`` is suppressed.
 
@@ -102,6 +104,8 @@ def gate_table(
         changed += cells.suppress_mirrors(con)
         changed += cells.suppress_complements(con)
         changed += cells.suppress_small_sums(con, threshold)
+        if not changed:  # the rests' sums last: a statement per count and whole, so only once
+            changed = cells.suppress_small_rest_sums(con, declaration, threshold)  # all else holds
         if not changed:
             break
         if rounds >= MAX_ROUNDS:

@@ -210,6 +210,56 @@ def suppress_small_sums(con: duckdb.DuckDBPyConnection, threshold: int) -> int:
     return _hide_smallest_shown(con, "small", small, {"threshold": threshold})
 
 
+def suppress_small_rest_sums(
+    con: duckdb.DuckDBPyConnection, declaration: MartDeclaration, threshold: int
+) -> int:
+    """In every equation of a count with a shown total, the rows where it or a count within it
+    (``wholes_of``) is suppressed have rests (exiters not reachable) whose sum a reader knows:
+    the total's rest less the shown rows'. When that sum is so small that each rest lies in
+    fewer values than the threshold (0 to S, or exactly S in one row), suppress the count in
+    the smallest shown row whose rest is not 0. The audit would find these too (the hidden
+    counties' few unreachable exiters, round after round); hiding them here spares it the
+    rounds."""
+    changed = 0
+    for column in declaration.columns_with("count"):
+        for whole in declaration.wholes_of(column.name):
+            result = con.execute(
+                f"""
+                UPDATE {CELLS} SET suppressed = true
+                FROM (
+                    WITH pairs AS (
+                        SELECT m.eq, m._row_id, m.total, w.value - p.value AS rest,
+                               w.value AS value, w.suppressed OR p.suppressed AS hidden
+                        FROM {MEMBERS} m
+                        JOIN {CELLS} w ON w._row_id = m._row_id AND w.col = m.col
+                        LEFT JOIN {CELLS} p ON p._row_id = m._row_id AND p.col = $part
+                        WHERE m.col = $whole
+                    ),
+                    small AS (
+                        SELECT eq FROM pairs GROUP BY eq
+                        HAVING count(rest) = count(*) AND bool_or(total)
+                           AND NOT bool_or(total AND hidden)
+                           AND count(*) FILTER (WHERE hidden) >= 1
+                           AND sum(rest) FILTER (WHERE hidden)
+                               + least(count(*) FILTER (WHERE hidden) - 1, 1) < $threshold
+                    )
+                    SELECT _row_id FROM (
+                        SELECT p._row_id, row_number() OVER (
+                            PARTITION BY p.eq ORDER BY p.rest = 0, p.value, p._row_id
+                        ) AS pick
+                        FROM pairs p JOIN small USING (eq)
+                        WHERE NOT p.hidden AND NOT p.total
+                    ) WHERE pick = 1
+                ) q
+                WHERE {CELLS}._row_id = q._row_id AND {CELLS}.col = $whole
+                  AND NOT {CELLS}.suppressed
+                """,
+                {"threshold": threshold, "part": column.name, "whole": whole},
+            ).fetchone()
+            changed += int(result[0]) if result else 0
+    return changed
+
+
 def _small_complement() -> str:
     """Rows where the count ``$part`` is shown and ``$whole`` less it is below ``$threshold``."""
     return f"""

@@ -657,3 +657,26 @@ def test_a_rest_within_a_count_within_the_base_is_protected(db):
     assert recoverable(audit(db, flat)) == {"w": 0}
     nested = declaration("w", *columns, count("employed", base="reachable"))
     assert recoverable(audit(db, nested)) == {"w": 1}
+
+
+def test_the_hidden_counties_few_unreachable_exiters_are_protected(db):
+    # 120 exiters, 94 reachable (26 not). D (8 and 7) and E (7 and 6) are small: with their
+    # counts alone hidden, their unreachable exiters add up to 26 - 12 - 12 = 2, so each is 0 to
+    # 2. The gate then hides the exiters of the smallest shown county with any unreachable
+    # (B: 45), and the hidden counties' rests add up to 14.
+    header = "county VARCHAR, exiters BIGINT, reachable BIGINT"
+    rows = [("A", 60, 48), ("ALL", 120, 94), ("B", 45, 33), ("D", 8, 7), ("E", 7, 6)]
+    mart(db, "w", header, rows)
+    exiters, reachable = count("exiters"), count("reachable", base="exiters")
+    decl = declaration("w", dim("county", total="ALL"), exiters, reachable)
+    db.execute(
+        "CREATE TABLE pub.w AS SELECT county, CASE WHEN exiters >= 10 THEN exiters END exiters, "
+        "exiters < 10 exiters_suppressed, CASE WHEN reachable >= 10 THEN reachable END reachable, "
+        "reachable < 10 reachable_suppressed FROM marts.w"
+    )
+    assert recoverable(audit(db, decl)) == {"w": 2}  # D's and E's unreachable, 0 to 2 each
+    db.execute("DROP TABLE pub.w")
+    gate_table(db, decl, "marts.w", "pub.w", T)
+    hidden = db.execute("SELECT county FROM pub.w WHERE exiters_suppressed ORDER BY 1").fetchall()
+    assert hidden == [("B",), ("D",), ("E",)]
+    assert recoverable(audit(db, decl)) == {"w": 0}
