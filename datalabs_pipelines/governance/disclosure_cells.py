@@ -220,44 +220,41 @@ def suppress_small_rest_sums(
     the smallest shown row whose rest is not 0. The audit would find these too (the hidden
     counties' few unreachable exiters, round after round); hiding them here spares it the
     rounds."""
-    changed = 0
-    for column in declaration.columns_with("count"):
-        for whole in declaration.wholes_of(column.name):
-            result = con.execute(
-                f"""
-                UPDATE {CELLS} SET suppressed = true
-                FROM (
-                    WITH pairs AS (
-                        SELECT m.eq, m._row_id, m.total, w.value - p.value AS rest,
-                               w.value AS value, w.suppressed OR p.suppressed AS hidden
-                        FROM {MEMBERS} m
-                        JOIN {CELLS} w ON w._row_id = m._row_id AND w.col = m.col
-                        LEFT JOIN {CELLS} p ON p._row_id = m._row_id AND p.col = $part
-                        WHERE m.col = $whole
-                    ),
-                    small AS (
-                        SELECT eq FROM pairs GROUP BY eq
-                        HAVING count(rest) = count(*) AND bool_or(total)
-                           AND NOT bool_or(total AND hidden)
-                           AND count(*) FILTER (WHERE hidden) >= 1
-                           AND sum(rest) FILTER (WHERE hidden)
-                               + least(count(*) FILTER (WHERE hidden) - 1, 1) < $threshold
-                    )
-                    SELECT _row_id FROM (
-                        SELECT p._row_id, row_number() OVER (
-                            PARTITION BY p.eq ORDER BY p.rest = 0, p.value, p._row_id
-                        ) AS pick
-                        FROM pairs p JOIN small USING (eq)
-                        WHERE NOT p.hidden AND NOT p.total
-                    ) WHERE pick = 1
-                ) q
-                WHERE {CELLS}._row_id = q._row_id AND {CELLS}.col = $whole
-                  AND NOT {CELLS}.suppressed
-                """,
-                {"threshold": threshold, "part": column.name, "whole": whole},
-            ).fetchone()
-            changed += int(result[0]) if result else 0
-    return changed
+    return _per_subset(
+        con,
+        declaration,
+        threshold,
+        f"""
+        UPDATE {CELLS} SET suppressed = true
+        FROM (
+            WITH pairs AS (
+                SELECT m.eq, m._row_id, m.total, w.value - p.value AS rest,
+                       w.value AS value, w.suppressed OR p.suppressed AS hidden
+                FROM {MEMBERS} m
+                JOIN {CELLS} w ON w._row_id = m._row_id AND w.col = m.col
+                LEFT JOIN {CELLS} p ON p._row_id = m._row_id AND p.col = $part
+                WHERE m.col = $whole
+            ),
+            small AS (
+                SELECT eq FROM pairs GROUP BY eq
+                HAVING count(rest) = count(*) AND bool_or(total)
+                   AND NOT bool_or(total AND hidden)
+                   AND count(*) FILTER (WHERE hidden) >= 1
+                   AND sum(rest) FILTER (WHERE hidden)
+                       + least(count(*) FILTER (WHERE hidden) - 1, 1) < $threshold
+            )
+            SELECT _row_id FROM (
+                SELECT p._row_id, row_number() OVER (
+                    PARTITION BY p.eq ORDER BY p.rest = 0, p.value, p._row_id
+                ) AS pick
+                FROM pairs p JOIN small USING (eq)
+                WHERE NOT p.hidden AND NOT p.total
+            ) WHERE pick = 1
+        ) q
+        WHERE {CELLS}._row_id = q._row_id AND {CELLS}.col = $whole
+          AND NOT {CELLS}.suppressed
+        """,
+    )
 
 
 def _small_complement() -> str:
@@ -276,14 +273,25 @@ def suppress_small_complements(
     """A count that is a subset of another (its ``base``, the base's base: ``wholes_of``) is
     suppressed when the rest is below the threshold (12 exits, 11 employed: the one not
     employed would be disclosed)."""
+    return _per_subset(
+        con,
+        declaration,
+        threshold,
+        f"UPDATE {CELLS} SET suppressed = true FROM ({_small_complement()}) q "
+        f"WHERE {CELLS}._row_id = q._row_id AND {CELLS}.col = $part",
+    )
+
+
+def _per_subset(
+    con: duckdb.DuckDBPyConnection, declaration: MartDeclaration, threshold: int, update: str
+) -> int:
+    """Run ``update`` for every count (``$part``) and each count it lies in (``$whole``,
+    ``wholes_of``) with ``$threshold``; how many cells it suppressed."""
     changed = 0
     for column in declaration.columns_with("count"):
         for whole in declaration.wholes_of(column.name):
-            result = con.execute(
-                f"UPDATE {CELLS} SET suppressed = true FROM ({_small_complement()}) q "
-                f"WHERE {CELLS}._row_id = q._row_id AND {CELLS}.col = $part",
-                {"threshold": threshold, "part": column.name, "whole": whole},
-            ).fetchone()
+            params = {"threshold": threshold, "part": column.name, "whole": whole}
+            result = con.execute(update, params).fetchone()
             changed += int(result[0]) if result else 0
     return changed
 

@@ -246,12 +246,8 @@ class MartDeclaration(TableDeclaration):
                 raise ValueError(f"column {column.name!r}: only counts and rates add up")
             if column.contains and column.role != "count":
                 raise ValueError(f"column {column.name!r}: only a count contains counts")
-            seen, base = {column.name}, column.base
-            while column.role == "count" and roles.get(base) == "count":
-                if base in seen:
-                    raise ValueError(f"column {column.name!r}: its bases lead back to {base!r}")
-                seen.add(base)
-                base = next(c.base for c in self.columns if c.name == base)
+            if column.role == "count" and column.name in self.wholes_of(column.name):
+                raise ValueError(f"column {column.name!r}: its bases lead back to {column.name!r}")
             if column.role == "interval" and column.numerator is None:
                 raise ValueError(
                     f"column {column.name!r}: an interval bound needs the rate's `numerator`"
@@ -346,7 +342,7 @@ class MartDeclaration(TableDeclaration):
         columns = {c.name: c for c in self.columns}
         out: list[str] = []
         base = columns[count].base
-        while base is not None:
+        while base in columns and base not in out:  # a loop of bases is refused at load
             out.append(base)
             base = columns[base].base
         return out
