@@ -25,14 +25,14 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import dagster as dg
 
-from datalabs_pipelines.automation.schedules import NIGHTLY_JOB
+from datalabs_pipelines.automation.schedules import MONTHLY_FULL_RELINK, NIGHTLY, NIGHTLY_JOB
 from datalabs_pipelines.bench.cpu import (
     Series,
     TreeCpu,
@@ -141,6 +141,27 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def stop_schedules(
+    env: dict[str, str],
+    schedules: Sequence[str] = (NIGHTLY, MONTHLY_FULL_RELINK),
+    timeout: float = 120,
+) -> None:
+    """Stop ``schedules`` on ``env``'s instance (`dagster schedule stop`, as the UI's toggle
+    does), so that a daemon started for a benchmark or a test launches only the runs it is
+    given: at 02:00 Chicago the nightly schedule would otherwise launch one of its own."""
+    for schedule in schedules:
+        stop = subprocess.run(
+            [str(BIN / "dagster"), "schedule", "stop", schedule, "-w", str(WORKSPACE)],
+            cwd=PROJECT_ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+        if stop.returncode != 0:
+            raise RuntimeError(f"dagster schedule stop {schedule}:\n{stop.stdout}{stop.stderr}")
+
+
 @contextmanager
 def running_daemon(
     env: dict[str, str], log: Path, port: int | None = None, timeout: float = 300
@@ -148,8 +169,9 @@ def running_daemon(
     """What `make ui` runs (`dagster dev` on the project's workspace: webserver on ``port``,
     daemon and a long-lived code server) until the block ends; yields its pid once the daemon's
     run queue reports a heartbeat and the webserver answers. It runs in its own process group,
-    ended by its id."""
+    ended by its id. The schedules are stopped first: only the benchmark launches runs."""
     port = port or free_port()
+    stop_schedules(env)
     started = time.time()
     with log.open("w") as out:
         daemon = subprocess.Popen(

@@ -7,6 +7,8 @@ owns the ``duckdb`` pool slot. Every run must succeed, no two warehouse steps ma
 time across runs (the pool, limited to 1 by ``dagster.yaml``, serializes them: the run queue
 holds back a run whose pool is full, and each step claims its slot), and the tables must
 equal one run's (the session's ``fixture_graph``, the same deliveries materialized in process).
+The schedules are stopped first, so that these are the only runs whatever the hour (at 02:00
+Chicago the nightly schedule launched a third nightly run in a `make test`).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import pytest
 import yaml
 
 from datalabs_pipelines.bench.checksums import table_checksums
+from datalabs_pipelines.bench.daemon import stop_schedules
 from datalabs_pipelines.contracts.loader import load_contracts
 from datalabs_pipelines.definitions import build_definitions
 from datalabs_pipelines.pause_points import PAUSE_AT
@@ -104,10 +107,13 @@ def step_intervals(instance: dg.DagsterInstance, run: dg.DagsterRun) -> list[tup
     return intervals
 
 
+def fixture_definitions() -> dg.Definitions:
+    return build_definitions(load_contracts(FIXTURE_CONTRACTS))
+
+
 def warehouse_steps() -> set[str]:
     """Steps that open the warehouse (pool ``duckdb``); the HTML pages only read the snapshot."""
-    defs = build_definitions(load_contracts(FIXTURE_CONTRACTS))
-    return {a.op.name for a in defs.assets if a.op.pool == "duckdb"}
+    return {a.op.name for a in fixture_definitions().assets if a.op.pool == "duckdb"}
 
 
 def overlapping(intervals: list[tuple]) -> list[tuple]:
@@ -128,6 +134,11 @@ def test_concurrent_runs_through_the_daemon_are_serialized_by_the_pool(
         # the instance's storage exists before the daemon opens it: no two processes create it
         with dg.DagsterInstance.get() as instance:
             instance.get_runs()
+            # at 02:00 Chicago the nightly schedule would launch a third nightly run
+            schedules = [s.name for s in fixture_definitions().schedules]
+            stop_schedules(_env(site), schedules)
+            stopped = {s.instigator_name: s.status.value for s in instance.all_instigator_state()}
+            assert stopped == dict.fromkeys(schedules, "STOPPED")
             daemon = Daemon(site, tmp_path / "daemon.log", **{PAUSE_AT: "publish.before_replace"})
             try:
                 loads = daemon.wait_until(  # the sensor: one run per delivery
