@@ -856,8 +856,9 @@ def _solve(
         if len(still) == before:
             break
     for sign in (-1.0, 1.0):  # each open range on its own: its largest, then its smallest
-        for j in still_open(still):
-            optimize(sign * goals[[j]].toarray()[0])
+        for j in still:
+            if _too_narrow(low[j], high[j], threshold):  # an optimum before may have widened it
+                optimize(sign * goals[[j]].toarray()[0])
         still = still_open(still)
     narrow = [(j, float(low[j]), float(high[j])) for j in still]
     return _Solved(narrow, programs)
