@@ -9,7 +9,7 @@ from datalabs_pipelines.generator import industries, names, places
 from datalabs_pipelines.generator.identifiers import feins, phones
 from datalabs_pipelines.generator.population import _addresses
 from datalabs_pipelines.generator.rng import pick, stream, zipf_weights
-from datalabs_pipelines.generator.timeline import period_start
+from datalabs_pipelines.generator.timeline import period_end, period_start
 
 OWNERSHIP = ("minority_owned", "women_owned", "veteran_owned", "disability_owned")
 OWNERSHIP_RATES = (0.16, 0.13, 0.045, 0.02)
@@ -127,10 +127,13 @@ def build_firms(seed: int, n_firms: int) -> pd.DataFrame:
         }
     )
     df["is_vendor"] = rng.random(n) < 0.85
+    # registered within the period (a period ending early in its year is shorter than three
+    # years: a later date would be after the extract's own run date) or before it
+    days = min(3 * 365, int((period_end() - period_start()) / np.timedelta64(1, "D")))
     df["registered"] = (
         period_start()
         + np.where(
-            rng.random(n) < 0.15, rng.integers(0, 3 * 365 - 10, n), -rng.integers(1, 12 * 365, n)
+            rng.random(n) < 0.15, rng.integers(0, days - 10, n), -rng.integers(1, 12 * 365, n)
         )
     ).astype("datetime64[D]")
     return df

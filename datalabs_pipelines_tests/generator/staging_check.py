@@ -20,6 +20,7 @@ import pandas as pd
 
 from datalabs_pipelines.contracts.model import Contract, resolved
 from datalabs_pipelines.generator.identifiers import is_valid_ssn
+from datalabs_pipelines.run_context import run_date
 
 
 def read_text_rows(contract: Contract, path: Path, skip: set[int]) -> list[dict[str, str]]:
@@ -126,10 +127,17 @@ def staging_frame(contract: Contract, folder: Path, skip: dict[str, set[int]]) -
     return pd.DataFrame({c.name: [_typed(c, v) for v in raw[c.source]] for c in contract.columns})
 
 
-def failures(contract: Contract, frame: pd.DataFrame, severity: str = "error") -> list[str]:
-    """Descriptions of the expectations of ``severity`` that the frame does not meet."""
+def failures(
+    contract: Contract,
+    frame: pd.DataFrame,
+    severity: str = "error",
+    judged_on: dt.date | None = None,
+) -> list[str]:
+    """Descriptions of the expectations of ``severity`` that the frame does not meet, their
+    bounds relative to ``judged_on`` (a run's date: today in the state's zone by default)."""
     out = []
-    for exp in (resolved(e, dt.date.today()) for e in contract.expectations):
+    day = judged_on or run_date()
+    for exp in (resolved(e, day) for e in contract.expectations):
         if exp.severity != severity:
             continue
         ok = True
