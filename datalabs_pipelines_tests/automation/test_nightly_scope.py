@@ -189,7 +189,6 @@ def test_marts_are_judged_again_on_their_run_date_and_when_an_agreement_expired(
     its own sources' rows)."""
     contracts = list(all_contracts())
     graph = build_definitions(contracts).resolve_asset_graph()
-    last_night = dt.datetime.now(dt.UTC) - dt.timedelta(days=1)
     # linkage_quality reads the run date's year alone (ages by calendar year): judged again
     # when the year turned, also for a night started just after midnight on the 1st
     for started, tonight, judged in [
@@ -207,6 +206,9 @@ def test_marts_are_judged_again_on_their_run_date_and_when_an_agreement_expired(
     assert {"procurement_utilization", "extract_quality", "mart_status"} <= marts
     assert not {"workforce_outcomes", "safety_net_enrollment", "student_outcomes"} & marts
     assert EXTRACT_STATUS_KEY in reached
+    # dates of their own, not the clock's (on the day clocks fall back, now less 24 hours was
+    # still today in Chicago)
+    last_night = dt.datetime(2026, 6, 1, 7, 0, tzinfo=dt.UTC)  # 02:00 on 1 June in Chicago
     expiring = [
         c.model_copy(update={"agreement": c.agreement.model_copy(update={"expires": day})})
         if c.name == "payments"
@@ -214,9 +216,10 @@ def test_marts_are_judged_again_on_their_run_date_and_when_an_agreement_expired(
         for c in contracts
         for day in [last_night.astimezone(RUN_TIMEZONE).date()]
     ]
-    assert judged_tonight(expiring, last_night) == {
+    assert judged_tonight(expiring, last_night, dt.date(2026, 6, 2)) == {
         mart_key(d) for d in mart_declarations(expiring)
     }
+    assert judged_tonight(expiring, last_night, dt.date(2026, 6, 1)) == set()
 
 
 def test_what_a_mart_reads_of_the_run_date_decides_when_it_is_judged_again():
