@@ -14,10 +14,12 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+from datalabs_pipelines.bench.daemon import stop_schedules
 
 ROOT = Path(__file__).parents[1]
 BIN = Path(sys.executable).parent
@@ -108,10 +110,15 @@ def _stop(process: subprocess.Popen) -> None:
 
 
 @contextmanager
-def dagster_server(env: dict[str, str], logs: Path) -> Iterator[DagsterServer]:
-    """The webserver on a free loopback port and the daemon, started together."""
+def dagster_server(
+    env: dict[str, str], logs: Path, stopped: Sequence[str] = ()
+) -> Iterator[DagsterServer]:
+    """The webserver on a free loopback port and the daemon, started together; the schedules
+    named in ``stopped`` are stopped before the daemon starts (stopped once it runs, its
+    first tick could still record one as running)."""
     logs.mkdir(parents=True, exist_ok=True)
     _create_storage(Path(env["DAGSTER_HOME"]))
+    stop_schedules(env, stopped)
     server = DagsterServer(free_port(), env, logs, [])
     try:
         server.start("dagster-daemon", "run", "-w", "workspace.yaml", name="daemon")

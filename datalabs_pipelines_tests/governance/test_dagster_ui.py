@@ -5,7 +5,8 @@ everything downstream by one run, all launched with the `launchRun` mutation the
 "Materialize" buttons send (steps in process, to keep the test short). Then checks (linking
 into the data dictionary), owners, groups, column lineage and the nightly schedule must be
 visible through the same API, and the asset lineage page must render in Chromium (screenshot
-in `test-artifacts/`).
+in `test-artifacts/`). The landing sensor and the nightly schedule are stopped (as the UI's
+toggles do): only the test's runs run.
 """
 
 from __future__ import annotations
@@ -14,8 +15,12 @@ import os
 import shutil
 from pathlib import Path
 
+import dagster as dg
 import pytest
 
+from datalabs_pipelines.automation.schedules import NIGHTLY
+from datalabs_pipelines.contracts.loader import load_contracts
+from datalabs_pipelines.definitions import build_definitions
 from datalabs_pipelines_tests.browser import ARTIFACTS, require_chromium, run_chromium
 from datalabs_pipelines_tests.conftest import FIXTURE_CONTRACTS, FIXTURE_LANDING, TEST_KEY_HEX
 from datalabs_pipelines_tests.dagster_server import (
@@ -79,7 +84,8 @@ def server(tmp_path_factory) -> DagsterServer:
         "DATALABS_PUBLISHED_DIR": str(tmp / "published"),
         "DATALABS_LINKAGE_KEY": TEST_KEY_HEX,
     }
-    with dagster_server(env, tmp / "logs") as running:
+    # 02:00 in Chicago would launch a nightly run of its own: only the test's runs run
+    with dagster_server(env, tmp / "logs", stopped=[NIGHTLY]) as running:
         _prepare(running, tmp / "landing")
         _run_everything(running, tmp / "landing")
         yield running
@@ -206,12 +212,16 @@ def test_owners_groups_and_lineage_are_visible(nodes):
     assert nodes["published/platform/dashboard"]["groupName"] == "published"
 
 
-def test_nightly_schedule_is_visible_and_running(server):
+def test_nightly_schedule_is_visible_and_on_by_default(server):
+    """Visible with its time and zone, stopped on this instance (the fixture stopped it as the
+    UI's toggle does), on by default in the code."""
     schedules = server.graphql(SCHEDULES, {"r": REPO})["schedulesOrError"]["results"]
-    nightly = next(s for s in schedules if s["name"] == "nightly")
+    nightly = next(s for s in schedules if s["name"] == NIGHTLY)
     assert nightly["cronSchedule"] == "0 2 * * *"
     assert nightly["executionTimezone"] == "America/Chicago"
-    assert nightly["scheduleState"]["status"] == "RUNNING"
+    assert nightly["scheduleState"]["status"] == "STOPPED"
+    defs = build_definitions(load_contracts(FIXTURE_CONTRACTS))
+    assert defs.get_schedule_def(NIGHTLY).default_status == dg.DefaultScheduleStatus.RUNNING
 
 
 def test_backfill_published_the_pages(server):
