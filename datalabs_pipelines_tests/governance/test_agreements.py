@@ -65,9 +65,9 @@ def test_permitted_and_current_agreement_passes(tmp_path, visits_contract):
 
 def test_agreement_is_valid_through_its_expiry_date(tmp_path, visits_contract):
     mart = declaration(tmp_path)
-    assert evaluate_agreements(mart, [visits_contract], dt.date(2030, 12, 31))[0].ok
-    late = evaluate_agreements(mart, [visits_contract], dt.date(2031, 1, 1))[0]
-    assert late.expired and "expired on 2030-12-31" in late.problem()
+    assert evaluate_agreements(mart, [visits_contract], dt.date(2099, 12, 31))[0].ok
+    late = evaluate_agreements(mart, [visits_contract], dt.date(2100, 1, 1))[0]
+    assert late.expired and "expired on 2099-12-31" in late.problem()
 
 
 def test_purpose_not_permitted_names_mart_source_and_agreement(tmp_path, visits_contract):
