@@ -163,6 +163,18 @@ def _run(args: argparse.Namespace) -> int:
     return 1 if outcome.failed_runs else 0
 
 
+def _exists(path: Path, what: str, command: str) -> bool:
+    """Whether ``path`` is there; if not, say so (opening it would create an empty one or
+    fail with DuckDB's own error)."""
+    if path.exists():
+        return True
+    print(
+        f"datalabs {command}: no {what} at {path} (run `make run` first, or point at one)",
+        file=sys.stderr,
+    )
+    return False
+
+
 def _rows(rows: dict[str, int | None], check: str) -> str:
     """`` (N rows)`` for a staging check named ``staging/agency/extract:check (SEVERITY)``."""
     asset, _, name = check.partition(":")
@@ -177,6 +189,8 @@ def _evaluate(args: argparse.Namespace) -> int:
     from datalabs_pipelines.settings import get_settings
 
     warehouse = Path(args.warehouse) if args.warehouse else get_settings().warehouse_path
+    if not _exists(warehouse, "warehouse", "evaluate"):
+        return 2
     report = evaluate(warehouse, Path(args.truth))
     print(json.dumps(report, indent=2, sort_keys=True))
     return 1 if any("error" in r for r in report.values()) else 0
@@ -185,6 +199,8 @@ def _evaluate(args: argparse.Namespace) -> int:
 def _train_person_model(args: argparse.Namespace) -> int:
     from datalabs_pipelines.linkage.training import train_on_warehouse
 
+    if not _exists(Path(args.warehouse), "warehouse", "train-person-model"):
+        return 2
     model = train_on_warehouse(
         Path(args.warehouse),
         Path(args.out),
@@ -231,9 +247,12 @@ def _withdraw(args: argparse.Namespace) -> int:
     from datalabs_pipelines.ingestion.loading import load_resends
     from datalabs_pipelines.ingestion.physical import file_sha256
     from datalabs_pipelines.settings import get_settings
-    from datalabs_pipelines.warehouse import warehouse_resource
+    from datalabs_pipelines.warehouse import is_lake, warehouse_database, warehouse_resource
 
     landing = get_settings().landing_dir
+    database = warehouse_database()
+    if not is_lake(database) and not _exists(Path(database), "warehouse", "withdraw"):
+        return 2
     with warehouse_resource().get_connection() as con:
         try:
             contract, delivery = find_delivery(con, all_contracts(), args.delivery, landing)
@@ -272,6 +291,8 @@ def _suppression(args: argparse.Namespace) -> int:
     from datalabs_pipelines.settings import get_settings
 
     snapshot = Path(args.snapshot) if args.snapshot else get_settings().published_path
+    if not _exists(snapshot, "published snapshot", "suppression"):
+        return 2
     _, summary = render_dashboard(snapshot, all_declarations())
     print(f"{'mart':32} {'charted cells suppressed':>34} {'whole table suppressed':>34}")
     for mart, (charts, table) in summary.suppressed.items():
@@ -478,7 +499,13 @@ def main(argv: list[str] | None = None) -> int:
     bench.set_defaults(func=_bench)
 
     args = parser.parse_args(argv)
-    return args.func(args)
+    from datalabs_pipelines.settings import SettingsError
+
+    try:
+        return args.func(args)
+    except SettingsError as error:
+        print(f"datalabs {args.command}: {error}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

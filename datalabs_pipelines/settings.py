@@ -12,6 +12,10 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DUCKDB_MEMORY_LIMIT = "4GB"
 
 
+class SettingsError(ValueError):
+    """An environment variable the settings read holds a value they cannot use."""
+
+
 @dataclass(frozen=True)
 class Settings:
     landing_dir: Path
@@ -60,7 +64,12 @@ def _threshold(value: str | None) -> int:
     """Smallest count of people a published cell may show (default 10)."""
     if not value:
         return 10
-    threshold = int(value)
+    try:
+        threshold = int(value)
+    except ValueError:
+        threshold = 0
     if threshold < 1:
-        raise ValueError(f"DATALABS_DISCLOSURE_THRESHOLD must be at least 1, not {value!r}")
+        raise SettingsError(
+            f"DATALABS_DISCLOSURE_THRESHOLD must be a whole number from 1, not {value!r}"
+        )
     return threshold

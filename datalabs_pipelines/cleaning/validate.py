@@ -20,11 +20,13 @@ from datalabs_pipelines.cleaning.staging import (
     Collapsed,
     build_candidates,
 )
+from datalabs_pipelines.contracts.loader import load_contract
 from datalabs_pipelines.contracts.model import Contract
 from datalabs_pipelines.contracts.roles import role_problems
 from datalabs_pipelines.ingestion.errors import DeliveryRejected
 from datalabs_pipelines.ingestion.loading import QUARANTINE, load_delivery
 from datalabs_pipelines.quality.expectations import Outcome, evaluate, private_database
+from datalabs_pipelines.settings import get_settings
 from datalabs_pipelines.warehouse import qualified
 
 SAMPLE_LINES = 10
@@ -67,21 +69,37 @@ class ValidationReport:
 
 
 def contract_for(path: Path, contracts: Sequence[Contract], name: str | None = None) -> Contract:
-    """The contract named ``name``, else the one whose ``file_pattern`` matches the file name."""
+    """The contract named ``name`` (or in the YAML file ``name``), else the one whose
+    ``file_pattern`` matches the file name."""
+    if name is not None and name.endswith((".yaml", ".yml")):
+        if not Path(name).is_file():
+            raise NoContract(f"no contract file {name}")
+        return load_contract(Path(name))
     if name is not None:
         found = [c for c in contracts if c.name == name]
         if not found:
-            raise NoContract(f"no contract named {name!r}")
+            raise NoContract(f"no contract named {name!r} in {_folder()}{ELSEWHERE}")
         return found[0]
     found = [c for c in contracts if Path(path.name).match(c.file_pattern)]
     if len(found) == 1:
         return found[0]
     if not found:
         raise NoContract(
-            f"no contract's file_pattern matches {path.name!r}; name one with --contract"
+            f"no contract in {_folder()} has a file_pattern matching {path.name!r}: name one "
+            f"with --contract{ELSEWHERE}"
         )
     names = ", ".join(c.name for c in found)
     raise NoContract(f"{path.name!r} matches several contracts ({names}); pick one with --contract")
+
+
+ELSEWHERE = (
+    "; a contract kept elsewhere: its file (--contract path/to/contract.yaml) or its folder "
+    "(DATALABS_CONTRACTS_DIR)"
+)
+
+
+def _folder() -> Path:
+    return get_settings().contracts_dir
 
 
 def validate_extract(path: Path, contract: Contract) -> ValidationReport:

@@ -9,7 +9,7 @@ import pytest
 
 from datalabs_pipelines.cleaning.validate import NoContract, contract_for
 from datalabs_pipelines.cli import main
-from datalabs_pipelines_tests.conftest import FIXTURE_LANDING
+from datalabs_pipelines_tests.conftest import FIXTURE_CONTRACTS, FIXTURE_LANDING
 from datalabs_pipelines_tests.reliability.hostile import HEADER, ROW_1, ROW_2, jsonl, payments
 
 PEOPLE = FIXTURE_LANDING / "test_agency" / "people"
@@ -65,6 +65,22 @@ def test_contract_option_overrides_the_file_pattern(steward, tmp_path, capsys):
     assert code == 0, out
 
 
+def test_a_contract_kept_elsewhere_is_named_by_its_file(steward, tmp_path, capsys):
+    """A real registry's contract lives outside the contracts folder in force: the message
+    says how to name it, and its file's path is enough."""
+    path = tmp_path / "renamed.txt"
+    shutil.copy(PEOPLE / "people_2025.txt", path)
+    code, out = run(capsys, str(path))
+    assert code == 2 and "--contract path/to/contract.yaml" in out
+    elsewhere = tmp_path / "elsewhere" / "people.yaml"
+    elsewhere.parent.mkdir()
+    shutil.copy(FIXTURE_CONTRACTS / "test_agency" / "people.yaml", elsewhere)
+    code, out = run(capsys, str(path), "--contract", str(elsewhere))
+    assert code == 0 and "contract: people" in out, out
+    code, out = run(capsys, str(path), "--contract", str(tmp_path / "nope.yaml"))
+    assert code == 2 and f"no contract file {tmp_path / 'nope.yaml'}" in out
+
+
 def test_missing_file_or_unknown_contract_is_a_usage_error(steward, tmp_path, capsys):
     assert run(capsys, str(tmp_path / "nope.txt"))[0] == 2
     code, out = run(capsys, str(PEOPLE / "people_2025.txt"), "--contract", "nope")
@@ -75,7 +91,7 @@ def test_contract_is_picked_by_file_pattern(tmp_path):
     contracts = [payments(), jsonl()]
     assert contract_for(tmp_path / "payments_2024.csv", contracts).name == "payments"
     assert contract_for(tmp_path / "visits_q1.jsonl", contracts).name == "visits"
-    with pytest.raises(NoContract, match="no contract's file_pattern"):
+    with pytest.raises(NoContract, match="has a file_pattern matching 'other.csv'"):
         contract_for(tmp_path / "other.csv", contracts)
     with pytest.raises(NoContract, match="several contracts"):
         contract_for(tmp_path / "payments_1.csv", [payments(), payments()])

@@ -1,0 +1,41 @@
+"""`datalabs` commands given a warehouse or snapshot that is not there, or a setting they cannot
+use, say so in one line and exit 2: no traceback, and nothing created in its place."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from datalabs_pipelines.cli import main
+
+
+@pytest.mark.parametrize(
+    ("command", "what"),
+    [
+        (["suppression"], "no published snapshot at"),
+        (["evaluate"], "no warehouse at"),
+        (["withdraw", "people_2025.txt"], "no warehouse at"),
+        (["train-person-model", "--warehouse", "{missing}/w.duckdb"], "no warehouse at"),
+    ],
+    ids=lambda value: value[0] if isinstance(value, list) else "",
+)
+def test_a_missing_warehouse_or_snapshot_is_named_and_not_created(
+    command, what, isolated_env: Path, monkeypatch, capsys
+):
+    missing = isolated_env / "missing"
+    monkeypatch.setenv("DATALABS_WAREHOUSE", str(missing / "warehouse.duckdb"))
+    monkeypatch.setenv("DATALABS_PUBLISHED_DIR", str(missing))
+    assert main([part.format(missing=missing) for part in command]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"datalabs {command[0]}: {what} {missing}"), err
+    assert "Traceback" not in err and not missing.exists()
+
+
+def test_an_unusable_disclosure_threshold_is_a_usage_error(isolated_env: Path, monkeypatch, capsys):
+    monkeypatch.setenv("DATALABS_DISCLOSURE_THRESHOLD", "ten")
+    assert main(["suppression"]) == 2
+    assert capsys.readouterr().err == (
+        "datalabs suppression: DATALABS_DISCLOSURE_THRESHOLD must be a whole number from 1, "
+        "not 'ten'\n"
+    )
