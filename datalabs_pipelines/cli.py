@@ -13,9 +13,32 @@ ERROR_PROFILES = ("default", "heavy")
 """``generator/errors.py``'s profiles (named here: importing it costs the CLI NumPy)."""
 
 
+COMMITTED_SAMPLE = {
+    "scale": 1.0,
+    "seed": 2026,
+    "through": None,
+    "errors": "default",
+    "error_rate": 1.0,
+    "k12_ssn_share": 0.0,
+}
+"""`generate`'s arguments for the committed sample, the only one written into ``data/``."""
+
+
 def _generate(args: argparse.Namespace) -> int:
     from datalabs_pipelines.generator.errors import profile
     from datalabs_pipelines.generator.main import generate
+    from datalabs_pipelines.settings import PROJECT_ROOT
+
+    other = [
+        f"--{k.replace('_', '-')}" for k, v in COMMITTED_SAMPLE.items() if getattr(args, k) != v
+    ]
+    if other and Path(args.out).resolve() == PROJECT_ROOT / "data":
+        print(
+            f"datalabs generate: {PROJECT_ROOT / 'data'} holds the committed sample (scale 1, "
+            f"seed 2026); a sample with {', '.join(other)} of its own goes elsewhere: --out DIR",
+            file=sys.stderr,
+        )
+        return 2
 
     summary = generate(
         scale=args.scale,
@@ -341,7 +364,11 @@ def main(argv: list[str] | None = None) -> int:
     gen = commands.add_parser("generate", help="write synthetic agency extracts and truth")
     gen.add_argument("--scale", type=float, default=1.0, help="1 = ~10,000 people")
     gen.add_argument("--seed", type=int, default=2026)
-    gen.add_argument("--out", default="data", help="writes OUT/raw and OUT/truth")
+    gen.add_argument(
+        "--out",
+        default="data",
+        help="writes OUT/raw and OUT/truth (default: data, only for the committed sample)",
+    )
     gen.add_argument("--quiet", action="store_true", help="no progress bar")
     gen.add_argument(
         "--through",

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from datalabs_pipelines.cli import main
+from datalabs_pipelines.settings import PROJECT_ROOT
 
 
 @pytest.mark.parametrize(
@@ -39,3 +40,16 @@ def test_an_unusable_disclosure_threshold_is_a_usage_error(isolated_env: Path, m
         "datalabs suppression: DATALABS_DISCLOSURE_THRESHOLD must be a whole number from 1, "
         "not 'ten'\n"
     )
+
+
+def test_generate_keeps_the_committed_sample_folder_for_the_committed_sample(monkeypatch, capsys):
+    """`generate --through today` with no `--out` would have overwritten the committed sample
+    (``data/``, the default): refused before anything is written."""
+    from datalabs_pipelines.generator import main as generator
+
+    monkeypatch.setattr(generator, "generate", pytest.fail)
+    data = PROJECT_ROOT / "data"
+    assert main(["generate", "--through", "today", "--out", str(data)]) == 2
+    assert f"{data} holds the committed sample" in capsys.readouterr().err
+    assert main(["generate", "--seed", "7", "--errors", "heavy", "--out", str(data)]) == 2
+    assert "with --seed, --errors of its own goes elsewhere" in capsys.readouterr().err
