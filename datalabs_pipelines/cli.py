@@ -81,6 +81,23 @@ def _key_ready(command: str) -> bool:
     return True
 
 
+def _dagster_home() -> None:
+    """``DAGSTER_HOME`` as the Makefile sets it when the environment has none: ``data/dagster_home``
+    holding the project's ``dagster.yaml``, so that a run or a withdrawal is recorded where the
+    UI and the nightly schedule read it (Dagster refuses to start without one)."""
+    if os.environ.get("DAGSTER_HOME"):
+        return
+    import shutil
+
+    from datalabs_pipelines.settings import PROJECT_ROOT
+
+    home = PROJECT_ROOT / "data" / "dagster_home"
+    home.mkdir(parents=True, exist_ok=True)
+    if not (home / "dagster.yaml").exists():
+        shutil.copy(PROJECT_ROOT / "dagster.yaml", home / "dagster.yaml")
+    os.environ["DAGSTER_HOME"] = str(home)
+
+
 def _ui(args: argparse.Namespace) -> int:
     """``dagster dev`` on the workspace (webserver, daemon, code server), with the key first."""
     if not _key_ready("ui"):
@@ -125,8 +142,8 @@ def _run(args: argparse.Namespace) -> int:
     print(f"\ndatalabs run finished in {elapsed:.1f} s")
     held = outcome.deliveries_landed - outcome.deliveries_loaded
     print(
-        f"deliveries: {outcome.deliveries_loaded} loaded now, {held} already in the load ledger"
-        " (unchanged, under the same contract)"
+        f"deliveries: {outcome.deliveries_loaded} taken into the load ledger now (loaded, or"
+        f" recorded as below), {held} in it already (unchanged, under the same contract)"
     )
     print(f"{'layer':<12}{'tables':>8}{'rows':>12}")
     for schema, tables, rows in warehouse_summary(warehouse_database()):
@@ -286,15 +303,8 @@ def _withdraw(args: argparse.Namespace) -> int:
         left = file_sha256(path) if path.is_file() else None
         withdraw(con, contract, delivery, args.reason, left)
         resends = load_resends(con, contract, [delivery], path.parent)
-    if os.environ.get("DAGSTER_HOME"):
-        with dg.DagsterInstance.get() as instance:
-            report_withdrawal(instance, contract, delivery, args.reason)
-    else:
-        print(
-            "datalabs withdraw: DAGSTER_HOME is not set, so the nightly schedule cannot see "
-            "this withdrawal; launch the whole nightly_job (or `datalabs run`) to rebuild.",
-            file=sys.stderr,
-        )
+    with dg.DagsterInstance.get() as instance:  # DAGSTER_HOME: see _dagster_home
+        report_withdrawal(instance, contract, delivery, args.reason)
     print(
         f"{contract.name}/{delivery}: withdrawn (its rows left raw and quarantine; the ledger "
         "keeps its record). The next run rebuilds staging and the snapshot without it"
@@ -528,6 +538,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     from datalabs_pipelines.settings import SettingsError
 
+    if args.command in ("run", "ui", "withdraw"):  # they record runs or read the instance
+        _dagster_home()
     try:
         return args.func(args)
     except SettingsError as error:

@@ -3,6 +3,7 @@ use, say so in one line and exit 2: no traceback, and nothing created in its pla
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -53,3 +54,21 @@ def test_generate_keeps_the_committed_sample_folder_for_the_committed_sample(mon
     assert f"{data} holds the committed sample" in capsys.readouterr().err
     assert main(["generate", "--seed", "7", "--errors", "heavy", "--out", str(data)]) == 2
     assert "with --seed, --errors of its own goes elsewhere" in capsys.readouterr().err
+
+
+def test_run_ui_and_withdraw_default_dagster_home_as_the_makefile_does(tmp_path: Path, monkeypatch):
+    """Dagster refuses to start without DAGSTER_HOME; the README gives ``data/dagster_home``
+    as its default, which only the Makefile set: the command line sets it too, with the
+    project's ``dagster.yaml``, and leaves one already set alone."""
+    from datalabs_pipelines import cli, settings
+
+    (tmp_path / "dagster.yaml").write_text("telemetry: {enabled: false}\n")
+    monkeypatch.setattr(settings, "PROJECT_ROOT", tmp_path)
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    cli._dagster_home()
+    home = tmp_path / "data" / "dagster_home"
+    assert os.environ["DAGSTER_HOME"] == str(home)
+    assert (home / "dagster.yaml").read_text() == "telemetry: {enabled: false}\n"
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "mine"))
+    cli._dagster_home()
+    assert os.environ["DAGSTER_HOME"] == str(tmp_path / "mine")
