@@ -330,7 +330,8 @@ def _suppression(args: argparse.Namespace) -> int:
     print(f"{'mart':32} {'charted cells suppressed':>34} {'whole table suppressed':>34}")
     for mart, (charts, table) in summary.suppressed.items():
         if table.cells:
-            print(f"{mart:32} {charts.text():>34} {table.text():>34}")
+            charted = charts.text() if charts.cells else "no chart"
+            print(f"{mart:32} {charted:>34} {table.text():>34}")
     over = [m for m, (charts, _) in summary.suppressed.items() if not charts.publishes]
     return 1 if over else 0
 

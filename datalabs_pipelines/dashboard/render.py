@@ -8,12 +8,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from datalabs_pipelines.dashboard.columns import ColumnInfo, column_infos, display, is_suppressed
-from datalabs_pipelines.dashboard.figures import build_chart
+from datalabs_pipelines.dashboard.figures import Chart, build_chart
 from datalabs_pipelines.dashboard.interactive import (
     SCRIPT,
     figure_html,
     fiscal_years_complete,
     with_labels,
+    withheld_text,
 )
 from datalabs_pipelines.dashboard.page import as_of_text, esc, page
 from datalabs_pipelines.dashboard.sections import ChartSpec, SectionSpec, sections_for
@@ -143,10 +144,13 @@ def _covers(spec: SectionSpec, rows: list[dict[str, object]]) -> str:
     return ""
 
 
-def _suppression(charts: Share, table: Share, withheld: int, narrowed: int) -> str:
-    """Per section: how much of what its charts show is suppressed, and of the whole table."""
-    text = f"Charts: {charts.text()}"
-    if withheld or narrowed:
+def _suppression(
+    charts: Share, table: Share, withheld: int, narrowed: int, uncharted: str = ""
+) -> str:
+    """Per section: how much of what its charts show is suppressed, and of the whole table;
+    ``uncharted``: why a section has no chart at all."""
+    text = f"No chart. {uncharted}" if uncharted else f"Charts: {charts.text()}"
+    if (withheld or narrowed) and not uncharted:
         text += (
             f"; {withheld + narrowed} choice(s) "
             f"{'withheld' if not narrowed else 'withheld or shown statewide only'}, as "
@@ -157,6 +161,13 @@ def _suppression(charts: Share, table: Share, withheld: int, narrowed: int) -> s
         f'<p class="meta suppression" data-charts-share="{charts.fraction:.4f}" '
         f'data-table-share="{table.fraction:.4f}">{esc(text)}</p>'
     )
+
+
+def _uncharted(built: Sequence[Chart], charts: Sequence[Chart]) -> str:
+    """Why no chart is drawn, when none is: what each chart left out, in words."""
+    if charts:
+        return ""
+    return " ".join(filter(None, map(withheld_text, built))) or "Nothing in it to chart."
 
 
 def _fits(chart: ChartSpec, row: dict[str, object]) -> bool:
@@ -210,7 +221,7 @@ def render_section(
         + (f" · purpose: {esc(declaration.purpose)}" if declaration else "")
         + (' · <a href="#suppression">small cells suppressed</a>' if controlled else "")
         + "</p>"
-        + (_suppression(*shares, withheld, narrowed) if counted else "")
+        + (_suppression(*shares, withheld, narrowed, _uncharted(built, charts)) if counted else "")
     )
     figures = "".join(figure_html(c, f"{spec.mart}-{n}") for n, c in enumerate(charts))
     body = (f"<p>{esc(described)}</p>" if described else "") + figures

@@ -159,6 +159,21 @@ def test_a_table_lacking_a_charted_column_renders_as_a_table(tmp_path):
     assert 'class="plot"' not in section and "<details open>" in section
 
 
+def test_a_section_whose_measures_are_mostly_suppressed_says_why_it_has_no_chart(tmp_path):
+    path = write_sample_snapshot(tmp_path / "datalabs.duckdb")
+    with duckdb.connect(str(path)) as con:
+        con.execute(
+            "UPDATE main.linkage_quality SET match_rate = NULL, match_rate_suppressed = true"
+        )
+    html, summary = render_dashboard(path, all_declarations(), threshold=10)
+    section = _section(html, "linkage_quality")
+    assert 'class="plot"' not in section and "<details open>" in section
+    assert "No chart. Not charted: " in section and "Charts: " not in section
+    assert "mostly suppressed even at the coarsest grain" in section
+    charts, _ = summary.suppressed["linkage_quality"]
+    assert charts.cells == 0
+
+
 def test_suppression_is_explained_once_with_the_threshold(sample):
     _, html, _ = sample
     assert html.count('id="suppression"') == 1
