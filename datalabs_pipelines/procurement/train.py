@@ -1,6 +1,6 @@
 """Offline training of the vendor-resolution model; never called by the pipeline.
 
-Usage: ``python -m datalabs_pipelines.procurement.train WAREHOUSE [OUT]``. Reads
+Usage: ``python -m datalabs_pipelines.procurement.train WAREHOUSE OUT``. Reads
 ``integrated.business_records`` from a warehouse built by ``datalabs run`` (attached read-only)
 and estimates the parameters of the comparisons ``vendor_linkage.yaml`` declares, without
 labels, through the project's one Splink wrapper (the prior from the declared prior rules, random
@@ -12,6 +12,7 @@ under a new version name and point ``vendor_linkage.yaml`` at it.
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
@@ -45,8 +46,25 @@ def train(warehouse: Path, out: Path, threshold: float) -> None:
     save_model(MatchModel(settings_json, threshold, trained), out)
 
 
-if __name__ == "__main__":
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m datalabs_pipelines.procurement.train",
+        description="Train the vendor-resolution model on a warehouse built by `datalabs run`.",
+    )
+    parser.add_argument("warehouse", type=Path, help="the warehouse (read only)")
+    parser.add_argument(
+        "out", type=Path, help="the new model file (a new version name, never the one in use)"
+    )
+    args = parser.parse_args(argv)
     linkage = load_config().linkage
-    target = Path(sys.argv[2]) if len(sys.argv) > 2 else linkage.model_path
-    train(Path(sys.argv[1]), target, linkage.accept_probability)
-    print(f"wrote {target}")
+    if not args.warehouse.is_file():
+        parser.error(f"no warehouse at {args.warehouse}")
+    if args.out.resolve() == Path(linkage.model_path).resolve():
+        parser.error(f"{args.out} is the model in use: write a new version and point at it")
+    train(args.warehouse, args.out, linkage.accept_probability)
+    print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
