@@ -57,10 +57,16 @@ class ValidationReport:
         return [o for o in self.outcomes if not o.passed]
 
     @property
+    def reconciles(self) -> bool:
+        """Every record in the file is loaded or quarantined (what the load ledger checks)."""
+        return self.records == self.rows_loaded + len(self.quarantined)
+
+    @property
     def clean(self) -> bool:
         """The file would load with nothing quarantined, mistyped or failing a check."""
         return (
             self.rejection is None
+            and self.reconciles
             and not self.role_problems
             and not self.quarantined
             and not self.invalid_values
@@ -172,6 +178,11 @@ def render(report: ValidationReport) -> str:
         f"records in file: {report.records}, loadable: {report.rows_loaded}, "
         f"quarantined: {len(report.quarantined)}"
     )
+    if not report.reconciles:
+        out.append(
+            "COUNTS DO NOT RECONCILE: loadable plus quarantined is not the records in the file "
+            "(a parsing fault: report it with the file)"
+        )
     if report.collapsed:
         lines = sum(c.lines for c in report.collapsed)
         amounts = [c.amount for c in report.collapsed if c.amount is not None]

@@ -17,6 +17,7 @@ are small and read with python-calamine (.xlsx; Rust, ten times openpyxl's speed
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import re
 from collections.abc import Sequence
@@ -240,18 +241,17 @@ def _parse_delimited(
         )
     header = _split_header(row[0], fmt)
     positions = _map_columns(path, contract, header, header_line, result)
-    result.blank_lines = _count_blank(con, header_line)
     body = f"_line > {header_line} AND coalesce(trim(text), '') <> ''"
 
     con.execute("DROP TABLE IF EXISTS _records")
+    con.execute("DROP TABLE IF EXISTS _spans")
+    con.execute("CREATE TEMP TABLE _spans (first_line BIGINT, last_line BIGINT)")
     if fmt.quote:
         spans = _quoted_spans(con, header_line, fmt)
-        con.execute("DROP TABLE IF EXISTS _spans")
-        con.execute("CREATE TEMP TABLE _spans (first_line BIGINT, last_line BIGINT)")
         if spans:
             con.executemany("INSERT INTO _spans VALUES (?, ?)", spans)
         result.continuation_lines = sum(last - first for first, last in spans)
-        con.execute(
+        con.execute(  # a blank line inside a quoted value is part of it (kept as a line break)
             f"""
             CREATE TEMP TABLE _records AS
             SELECT _line, text FROM _lines
@@ -259,7 +259,7 @@ def _parse_delimited(
               AND NOT EXISTS (SELECT 1 FROM _spans s
                               WHERE _line BETWEEN s.first_line AND s.last_line)
             UNION ALL
-            SELECT s.first_line, string_agg(l.text, chr(10) ORDER BY l._line)
+            SELECT s.first_line, string_agg(coalesce(l.text, ''), chr(10) ORDER BY l._line)
             FROM _spans s JOIN _lines l ON l._line BETWEEN s.first_line AND s.last_line
             GROUP BY s.first_line
             """
@@ -285,6 +285,13 @@ def _parse_delimited(
         """,
         {"n": len(header)},
     )
+    result.blank_lines = con.execute(  # a blank line inside a quoted value is not skipped
+        """
+        SELECT count(*) FROM _lines WHERE _line > ? AND coalesce(trim(text), '') = ''
+          AND NOT EXISTS (SELECT 1 FROM _spans s WHERE _line BETWEEN s.first_line AND s.last_line)
+        """,
+        [header_line],
+    ).fetchone()[0]
     _project(
         con,
         contract,
@@ -374,13 +381,17 @@ def _quoted_spans(
             "quote": quote,
         },
     ).fetchall()
+    # a line quarantined as it was read (undecodable, NUL bytes) breaks a record across it:
+    # its two ends are then records of their own, each quarantined with its line
+    unread = [r[0] for r in con.execute("SELECT _line FROM _quarantined ORDER BY 1").fetchall()]
     spans: list[tuple[int, int]] = []
     i = 0
     while i < len(odd):
         line, opens, _ = odd[i]
         if opens and i + 1 < len(odd):
             next_line, _, closes = odd[i + 1]
-            if closes and next_line - line <= fmt.max_record_lines:
+            broken = bisect.bisect_right(unread, line) < bisect.bisect_left(unread, next_line)
+            if closes and next_line - line <= fmt.max_record_lines and not broken:
                 spans.append((line, next_line))
                 i += 2
                 continue

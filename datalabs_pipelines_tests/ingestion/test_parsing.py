@@ -104,6 +104,22 @@ def loaded(con) -> list[tuple[int, str, str]]:
         pytest.param(
             b"ID,NAME,NOTE\n1,a,x\n\n2,b,y\n", [(2, "1", "x"), (4, "2", "y")], [], id="blank-line"
         ),
+        pytest.param(  # the blank line is the value's, not a skipped one
+            b'ID,NAME,NOTE\n1,a,"x\n\ny"\n2,b,z\n',
+            [(2, "1", "x\n\ny"), (5, "2", "z")],
+            [],
+            id="blank-line-in-quotes",
+        ),
+        pytest.param(  # a record broken by an unreadable line: each of its lines quarantined
+            b'ID,NAME,NOTE\n1,a,"x\n\x00\ny"\n2,b,z\n',
+            [(5, "2", "z")],
+            [
+                (2, "malformed quoting: unterminated or stray quote"),
+                (3, "NUL byte in line: binary content"),
+                (4, "expected 3 fields, found 1"),
+            ],
+            id="unreadable-line-in-quotes",
+        ),
     ],
 )
 def test_delimited_records_are_loaded_or_quarantined(

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from datalabs_pipelines.cleaning.validate import NoContract, contract_for
+from datalabs_pipelines.cleaning.validate import NoContract, ValidationReport, contract_for, render
 from datalabs_pipelines.cli import main
 from datalabs_pipelines_tests.conftest import FIXTURE_CONTRACTS, FIXTURE_LANDING
 from datalabs_pipelines_tests.reliability.hostile import HEADER, ROW_1, ROW_2, jsonl, payments
@@ -107,3 +107,12 @@ def test_duplicate_keys_fail_an_expectation_evaluated_in_memory(steward, tmp_pat
     assert "FAIL (error) unique_payment_id" in text and "e.g. lines" in text
     assert "Other" not in text and "Ann Lee" not in text
     assert not report.clean
+
+
+def test_a_report_whose_counts_do_not_reconcile_is_never_clean():
+    contract = payments()
+    report = ValidationReport(Path("p.csv"), contract, records=3, rows_loaded=2)
+    assert not report.reconciles and not report.clean
+    assert "COUNTS DO NOT RECONCILE" in render(report)
+    report.quarantined = [(4, "expected 8 fields, found 2")]
+    assert report.reconciles and "RECONCILE" not in render(report)
