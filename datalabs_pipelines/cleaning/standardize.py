@@ -73,7 +73,9 @@ def typed_sql(column: Column, params: dict[str, object]) -> str:
         case "date":
             key = f"formats_{column.name}"
             params[key] = list(column.formats)
-            return f"try_strptime({t}, ${key})::DATE"
+            parsed = f"try_strptime({t}, ${key})::DATE"
+            # %Y reads "1/2/24" as the year 24: a year of fewer than four digits is a typo
+            return f"CASE WHEN year({parsed}) >= 1000 THEN {parsed} END"
         case "boolean":
             return (
                 f"CASE WHEN upper({t}) IN ('Y', 'YES', 'TRUE', 'T', '1') THEN true "

@@ -100,6 +100,8 @@ def test_money_in_cents(con):
         ("2024-03-04", dt.date(2024, 3, 4)),
         ("02/30/2023", None),
         ("13/01/2024", None),
+        ("1/2/24", None),  # %Y would read the year 24: a typo, not a date
+        ("1/2/0024", None),
     ],
 )
 def test_dates_use_contract_formats_in_order(con, raw, expected):
