@@ -41,6 +41,7 @@ from datalabs_pipelines.ingestion.physical import (
     FileFacts,
     file_facts,
     lf_copy,
+    windows_1252_copy,
 )
 
 MAX_LINE_BYTES = 1 << 20  # a longer line is quarantined, never loaded
@@ -118,6 +119,21 @@ def _check_encoding_marks(path: Path, contract: Contract, encoding: str, facts: 
         )
 
 
+def _read_raw_lines(con: duckdb.DuckDBPyConnection, source: Path, encoding: str) -> None:
+    """``_raw_lines(text)``: every line DuckDB decodes; the others in ``_rejects``."""
+    con.execute(
+        """
+        CREATE TEMP TABLE _raw_lines AS
+        SELECT line AS text FROM read_csv($path, columns = {'line': 'VARCHAR'},
+            delim = $delim, quote = '', escape = '', header = false,
+            auto_detect = false, encoding = $encoding, compression = 'none',
+            max_line_size = $max_line, store_rejects = true, rejects_table = '_rejects',
+            rejects_scan = '_reject_scans', parallel = false)
+        """,
+        {"path": str(source), "delim": "\x1f", "encoding": encoding, "max_line": MAX_LINE_BYTES},
+    )
+
+
 def _read_lines(
     con: duckdb.DuckDBPyConnection,
     path: Path,
@@ -132,22 +148,14 @@ def _read_lines(
     with ExitStack() as stack:
         source = stack.enter_context(lf_copy(path)) if facts.mixed_line_endings else path
         try:
-            con.execute(
-                """
-                CREATE TEMP TABLE _raw_lines AS
-                SELECT line AS text FROM read_csv($path, columns = {'line': 'VARCHAR'},
-                    delim = $delim, quote = '', escape = '', header = false,
-                    auto_detect = false, encoding = $encoding, compression = 'none',
-                    max_line_size = $max_line, store_rejects = true, rejects_table = '_rejects',
-                    rejects_scan = '_reject_scans', parallel = false)
-                """,
-                {
-                    "path": str(source),
-                    "delim": "\x1f",
-                    "encoding": encoding,
-                    "max_line": MAX_LINE_BYTES,
-                },
-            )
+            try:
+                _read_raw_lines(con, source, encoding)
+            except duckdb.Error:
+                if encoding != "latin-1":
+                    raise
+                for table in ("_raw_lines", "_rejects", "_reject_scans"):
+                    con.execute(f"DROP TABLE IF EXISTS {table}")
+                _read_raw_lines(con, stack.enter_context(windows_1252_copy(source)), "utf-8")
         except duckdb.Error as exc:
             raise DeliveryRejected(  # DuckDB's message may quote the line: its type only
                 path,

@@ -79,3 +79,22 @@ def lf_copy(path: Path) -> Iterator[Path]:
                 copy.write(chunk.replace(b"\r\n", b"\n").replace(b"\r", b"\n"))
             copy.write(carry.replace(b"\r", b"\n"))
         yield target
+
+
+@contextmanager
+def windows_1252_copy(path: Path) -> Iterator[Path]:
+    """A temporary UTF-8 copy of a latin-1 file, its bytes read as Windows-1252.
+
+    Files declared latin-1 come from Windows exports, whose bytes 0x80 to 0x9F are curly quotes,
+    dashes and the euro sign (``O’BRIEN``); DuckDB's latin-1 reader refuses the whole file for
+    one of them. The five bytes Windows-1252 leaves undefined stay as they are (not UTF-8), so
+    their lines are quarantined as undecodable. One byte is one character either way: every
+    line keeps its number and a fixed-width line its positions.
+    """
+    with tempfile.TemporaryDirectory(prefix="datalabs-lines-") as folder:
+        target = Path(folder) / "lines.txt"
+        with path.open("rb") as source, target.open("wb") as copy:
+            while chunk := source.read(CHUNK):
+                text = chunk.decode("cp1252", errors="surrogateescape")
+                copy.write(text.encode("utf-8", errors="surrogateescape"))
+        yield target

@@ -215,6 +215,21 @@ def test_latin1_file_decodes_accents(con, tmp_path, people_contract):
     assert quarantine(con, people_contract) == [(6, "expected 9 fields, found 3")]
 
 
+def test_a_latin1_file_reads_windows_1252_quotes_and_quarantines_only_undefined_bytes(
+    con, tmp_path
+):
+    """A curly apostrophe from a Windows export (byte 0x92) made DuckDB's latin-1 reader
+    refuse the whole file; a byte Windows-1252 leaves undefined (0x81) costs only its line."""
+    contract = csv_contract(encoding="latin-1")
+    data = b"ID,NAME,NOTE\n1,O\x92BRIEN,x\n2,b\x81c,y\n3,Pe\xf1a,z\n"
+    result = load_delivery(con, contract, write(tmp_path, data), "d.csv")
+    names = con.execute("SELECT _line, name FROM raw.things ORDER BY _line").fetchall()
+    assert names == [(2, "O\u2019BRIEN"), (4, "Pe\u00f1a")]
+    assert quarantine(con, contract) == [(3, "undecodable bytes: not valid latin-1")]
+    assert reconcile(con, contract, "d.csv")["reconciles"]
+    assert result.rows_loaded + result.rows_quarantined == result.parse.records == 3
+
+
 def test_json_lines(con, visits_contract):
     from datalabs_pipelines_tests.conftest import FIXTURE_LANDING
 
