@@ -225,6 +225,10 @@ def _quarantine_lines(con: duckdb.DuckDBPyConnection, where: str, reason_sql: st
 # --- delimited ----------------------------------------------------------------------------
 
 
+SPAN_NOTE = "coalesce(' (one record, lines ' || first_line || ' to ' || last_line || ')', '')"
+"""SQL: a quarantined record's lines, when a quoted value carried it over several."""
+
+
 def _parse_delimited(
     con: duckdb.DuckDBPyConnection,
     path: Path,
@@ -275,8 +279,8 @@ def _parse_delimited(
         split_quoted_records(con, fmt.delimiter, fmt.quote)
         con.execute(
             f"INSERT INTO _quarantined SELECT _line, 'malformed quoting: unterminated or stray "
-            f"quote', left(text, "
-            f"{RAW_TEXT_LIMIT}) FROM _records WHERE fields IS NULL"
+            f"quote' || {SPAN_NOTE}, left(text, {RAW_TEXT_LIMIT}) "
+            f"FROM _records LEFT JOIN _spans ON first_line = _line WHERE fields IS NULL"
         )
     else:
         con.execute(
@@ -287,9 +291,10 @@ def _parse_delimited(
     con.execute(
         f"""
         INSERT INTO _quarantined
-        SELECT _line, 'expected ' || $n || ' fields, found ' || len(fields),
+        SELECT _line, 'expected ' || $n || ' fields, found ' || len(fields) || {SPAN_NOTE},
                left(text, {RAW_TEXT_LIMIT})
-        FROM _records WHERE fields IS NOT NULL AND len(fields) <> $n
+        FROM _records LEFT JOIN _spans ON first_line = _line
+        WHERE fields IS NOT NULL AND len(fields) <> $n
         """,
         {"n": len(header)},
     )

@@ -120,6 +120,12 @@ def loaded(con) -> list[tuple[int, str, str]]:
             ],
             id="unreadable-line-in-quotes",
         ),
+        pytest.param(  # a stray pair of quotes carries one record over three lines: named
+            b'ID,NAME,NOTE\n1,"a,x\n2,b,y\nc",d,z\n4,d,w\n',
+            [(5, "4", "w")],
+            [(2, "expected 3 fields, found 4 (one record, lines 2 to 4)")],
+            id="stray-quote-pair",
+        ),
     ],
 )
 def test_delimited_records_are_loaded_or_quarantined(
