@@ -195,6 +195,8 @@ def _read_lines(
                 THEN 'undecodable bytes: not valid ' || $encoding
             WHEN any_value(error_type::VARCHAR) = 'LINE SIZE OVER MAXIMUM'
                 THEN 'line longer than ' || $max_line || ' bytes'
+            WHEN any_value(error_type::VARCHAR) = 'TOO MANY COLUMNS'  -- lines split on 0x1F
+                THEN 'control byte 0x1F in line: binary content'
             ELSE 'unreadable line: ' || any_value(error_type::VARCHAR) END,
             left(any_value(csv_line), $limit)
         FROM _rejects GROUP BY line

@@ -120,6 +120,12 @@ def loaded(con) -> list[tuple[int, str, str]]:
             ],
             id="unreadable-line-in-quotes",
         ),
+        pytest.param(
+            b"ID,NAME,NOTE\n1,a\x1fb,x\n2,b,y\n",
+            [(3, "2", "y")],
+            [(2, "control byte 0x1F in line: binary content")],
+            id="unit-separator",
+        ),
         pytest.param(  # a stray pair of quotes carries one record over three lines: named
             b'ID,NAME,NOTE\n1,"a,x\n2,b,y\nc",d,z\n4,d,w\n',
             [(5, "4", "w")],
