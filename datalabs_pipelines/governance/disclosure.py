@@ -118,8 +118,21 @@ def gate_table(
     )
     select: list[str] = []
     derived_flags: list[str] = []
+    coverage = declaration.link_coverage
+    # where the coverage share is hidden, its flag and which columns are withheld below the
+    # minimum would tell it (43 exiters, flagged, employment shown: 35 to 42 reachable): the
+    # flag is hidden and a withheld cell reads suppressed
+    (uncovered,) = (
+        [_derived_suppressed(c, "f", "r") for c in declaration.columns if c.name == coverage.share]
+        if coverage
+        else ["false"]
+    )
     for column in declaration.columns:
         name = identifier(column.name)
+        if coverage and column.name == coverage.flag:
+            select.append(f"CASE WHEN {uncovered} THEN NULL ELSE r.{name} END AS {name}")
+            derived_flags.append(uncovered)
+            continue
         if column.role == "count":
             hidden = f"f.s__{name}"
         elif column.role in DERIVED_ROLES:
@@ -128,6 +141,9 @@ def gate_table(
         else:
             select.append(f"r.{name}")
             continue
+        if coverage and column.name in coverage.withheld:
+            hidden = f"({hidden} OR ({uncovered} AND r.{name} IS NULL))"
+            derived_flags.append(hidden)
         select.append(f"CASE WHEN {hidden} THEN NULL ELSE r.{name} END AS {name}")
         select.append(f"{hidden} AS {name}{SUPPRESSED_SUFFIX}")
     flag_sql = (

@@ -321,6 +321,38 @@ def _rate_relations(name: str, mart: _Mart) -> list[_Relation]:
     return out
 
 
+def _coverage_relations(name: str, mart: _Mart) -> list[_Relation]:
+    """What a row tells of its link coverage (``link_coverage``: reachable over the cohort)
+    besides the share: its flag (TRUE: someone of the cohort is out of reach, FALSE: nobody)
+    and whether the withheld columns show (one shown: coverage at least the minimum; all empty
+    and none suppressed: below it). With the cohort shown, that bounds a hidden reachable count
+    from both sides (43 exiters, flagged, employment shown: 35 to 42 reachable)."""
+    coverage = mart.declaration.link_coverage
+    if coverage is None:
+        return []
+    (share,) = [c for c in mart.declaration.columns if c.name == coverage.share]
+    reachable, cohort = share.numerator or "", share.base or ""
+    out: list[_Relation] = []
+    for row in range(len(mart.keys)):
+        if not (mart.is_cell(reachable, row) and mart.is_cell(cohort, row)):
+            continue
+        within = {(name, row, reachable): 1.0, (name, row, cohort): -1.0}
+        flag = mart.shown[coverage.flag][row] if coverage.flag in mart.shown else None
+        if flag is True:
+            out.append(_Relation(within, -math.inf, -1.0))
+        elif flag is False:
+            out.append(_Relation(within, 0.0, 0.0))
+        least = {(name, row, reachable): 1.0, (name, row, cohort): -coverage.min_link_coverage}
+        values = [mart.shown[c][row] for c in coverage.withheld if c in mart.shown]
+        if any(v is not None and not (isinstance(v, float) and math.isnan(v)) for v in values):
+            out.append(_Relation(least, -RATE_TOLERANCE, math.inf))
+        elif not any(
+            mart.shown.get(f"{c}_suppressed", [False] * (row + 1))[row] for c in coverage.withheld
+        ):
+            out.append(_Relation(least, -math.inf, -RATE_TOLERANCE))  # withheld: below it
+    return out
+
+
 def _roll_ups(name: str, marts: Mapping[str, _Mart]) -> list[_Relation]:
     """A coarse cell minus the fine cells it sums: 0 (``exact``) or at most 0, and then the
     coarse cell at least each fine cell; with its rest within its base when both are rolled
@@ -537,7 +569,7 @@ class GroupAudit:
                         protected.append((_Relation({cell: 1.0}, 0.0, 0.0), count.name))
                     elif mart.shown[count.name][row] is not None:
                         constants[cell] = float(mart.shown[count.name][row])
-            rates = _rate_relations(name, mart)
+            rates = _rate_relations(name, mart) + _coverage_relations(name, mart)
             kept_rates = [r for r in rates if _holds(r, marts)]
             report.untrue += len(rates) - len(kept_rates)
             relations += [r for r in fixed.head[name] if id(r) not in fixed.untrue]

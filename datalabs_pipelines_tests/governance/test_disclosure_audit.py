@@ -680,3 +680,67 @@ def test_the_hidden_counties_few_unreachable_exiters_are_protected(db):
     hidden = db.execute("SELECT county FROM pub.w WHERE exiters_suppressed ORDER BY 1").fetchall()
     assert hidden == [("B",), ("D",), ("E",)]
     assert recoverable(audit(db, decl)) == {"w": 0}
+
+
+COVERED = MartDeclaration.model_validate(
+    {
+        "name": "w",
+        "domain": "d",
+        "description": "d",
+        "grain": "g",
+        "purpose": "p",
+        "owners": ["team:t"],
+        "columns": [
+            dim("county", additive=False),
+            count("exiters"),
+            count("reachable", base="exiters"),
+            count("employed", base="reachable"),
+            {"name": "coverage", "type": "DOUBLE", "role": "share", "description": "c"}
+            | {"base": "exiters", "numerator": "reachable"},
+            {"name": "lower_bound", "type": "BOOLEAN", "role": "flag", "description": "f"},
+        ],
+        "link_coverage": {
+            "share": "coverage",
+            "flag": "lower_bound",
+            "min_link_coverage": 0.8,
+            "withheld": ["employed"],
+            "path": "exiters -> wage records",
+        },
+    }
+)
+COVERED_HEADER = (
+    "county VARCHAR, exiters BIGINT, reachable BIGINT, employed BIGINT, coverage DOUBLE, "
+    "lower_bound BOOLEAN"
+)
+
+
+def test_the_coverage_flag_and_the_shown_employment_bound_a_hidden_reachable_count(db):
+    # 43 exiters shown, 42 reachable hidden, 30 employed shown: the flag (someone unreachable)
+    # and the shown employment (coverage at least 0.8: 35 reachable or more) leave 35 to 42
+    # reachable and 1 to 8 unreachable (helper-found on the committed sample)
+    mart(db, "w", COVERED_HEADER, [("A", 43, 42, 30, 42 / 43, True)])
+    db.execute(
+        "CREATE TABLE pub.w AS SELECT county, exiters, false exiters_suppressed, "
+        "NULL::BIGINT reachable, true reachable_suppressed, employed, false employed_suppressed, "
+        "NULL::DOUBLE coverage, true coverage_suppressed, lower_bound FROM marts.w"
+    )
+    assert recoverable(audit(db, COVERED)) == {"w": 1}  # reachable (its rest is as wide)
+    db.execute("DROP TABLE pub.w")
+    gates, report = gate_and_audit(db, {"w": COVERED}, T)
+    assert recoverable(report) == {"w": 0}
+    row = db.execute("SELECT reachable_suppressed, lower_bound FROM snapshot.main.w").fetchone()
+    assert row == (True, None)  # the flag hidden with the share
+
+
+def test_where_the_share_is_hidden_a_withheld_cell_reads_suppressed(db):
+    # A: all 40 exiters reachable, B: 8 of 12 (below 0.8: employment withheld). Both reachable
+    # counts are hidden (0 and 4 from the exiters), so neither the flag nor the withholding
+    # may say the coverage: B's withheld employment reads suppressed, as A's could be
+    rows = [("A", 40, 40, 30, 1.0, False), ("B", 12, 8, None, 8 / 12, True)]
+    mart(db, "w", COVERED_HEADER, rows)
+    gate_table(db, COVERED, "marts.w", "pub.w", T)
+    published = db.execute(
+        "SELECT county, reachable, employed, employed_suppressed, lower_bound FROM pub.w "
+        "ORDER BY county"
+    ).fetchall()
+    assert published == [("A", None, 30, False, None), ("B", None, None, True, None)]
