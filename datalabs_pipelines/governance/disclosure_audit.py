@@ -371,7 +371,8 @@ def _roll_ups(name: str, marts: Mapping[str, _Mart]) -> list[_Relation]:
         used = [*roll.where, *roll.match.values(), *roll.year_of.values()]
         if unknown := [d for d in used if d not in fine_dims]:
             raise ValueError(f"{name}: rolls_up {roll.mart!r}: {unknown} are not dimensions")
-        if unknown := [c for c in roll.columns.values() if c not in fine_counts]:
+        theirs_of = {c: roll.parts(c) for c in roll.columns}
+        if unknown := [f for fs in theirs_of.values() for f in fs if f not in fine_counts]:
             raise ValueError(f"{name}: rolls_up {roll.mart!r}: {unknown} are not count columns")
         parts: dict[tuple, list[int]] = defaultdict(list)
         for row, key in enumerate(fine.keys):
@@ -387,14 +388,15 @@ def _roll_ups(name: str, marts: Mapping[str, _Mart]) -> list[_Relation]:
             if not all(_is(values[d], v) for d, v in roll.at.items()):
                 continue
             rows = parts.get(tuple(_text(values[d]) for d in [*roll.match, *roll.year_of]), [])
-            pairs = [((c,), (f,)) for c, f in roll.columns.items()]
+            pairs = [((c,), fs) for c, fs in theirs_of.items()]
             if not roll.exact:  # the rest within the base is also at most its parts' rests
                 pairs += [
-                    ((whole, c), (roll.columns[whole], f))
-                    for c, f in roll.columns.items()
+                    ((whole, c), (theirs_of[whole][0], fs[0]))
+                    for c, fs in theirs_of.items()
                     for whole in mart.declaration.wholes_of(c)
-                    if whole in roll.columns
-                    and roll.columns[whole] in fine.declaration.wholes_of(f)
+                    if whole in theirs_of
+                    and len(fs) == len(theirs_of[whole]) == 1
+                    and theirs_of[whole][0] in fine.declaration.wholes_of(fs[0])
                 ]
             for mine, theirs in pairs:
                 signed = [((name, row, c), s) for c, s in zip(mine, (1.0, -1.0), strict=False)]
@@ -410,7 +412,7 @@ def _roll_ups(name: str, marts: Mapping[str, _Mart]) -> list[_Relation]:
                 true = sum(sign * (marts[m].true[c][r] or 0) for (m, r, c), sign in signed)
                 lo = 0.0 if roll.exact or true == 0 else -math.inf
                 out.append(_Relation(dict(terms), lo, 0.0, mirror=True))
-                if not roll.exact and len(mine) == 1:  # everyone of a part is in the whole
+                if not roll.exact and len(mine) == len(theirs) == 1:  # a part is in the whole
                     out += [
                         _Relation({signed[0][0]: 1.0, cell: -1.0}, 0.0, math.inf)
                         for cell, _ in signed[1:]

@@ -125,7 +125,9 @@ class RollUp(Strict):
     ``mart`` in ``where`` that share its ``match`` dimensions' values and whose ``year_of``
     dimension's leading four digits are its year (a 2023 row sums 2023Q1..2023Q4 or
     2023-01..2023-12). ``exact: false``: an unduplicated count (a person counted once a year)
-    is at most that sum, and so is its rest within its base when both are listed."""
+    is at most that sum, and so is its rest within its base when both are listed. A column
+    may stand beside a rest of ``mart`` (``exiters: exits - returned_within_90_days``): with
+    ``exact: false``, the count is at most that rest."""
 
     mart: str = Field(pattern=IDENTIFIER)
     at: dict[str, str] = Field(default_factory=dict)
@@ -134,6 +136,20 @@ class RollUp(Strict):
     year_of: dict[str, str] = Field(default_factory=dict)
     columns: dict[str, str] = Field(min_length=1)
     exact: bool = True
+
+    def parts(self, column: str) -> tuple[str, ...]:
+        """``mart``'s count beside ``column``, or the count and the count taken from it."""
+        return tuple(part.strip() for part in self.columns[column].split(" - "))
+
+    @model_validator(mode="after")
+    def _rests_bound(self) -> RollUp:
+        for column in self.columns:
+            if len(self.parts(column)) > 2 or (len(self.parts(column)) == 2 and self.exact):
+                raise ValueError(
+                    f"rolls_up {self.mart!r}: {column} beside {self.columns[column]!r}: a rest "
+                    "of two counts, and only with exact: false"
+                )
+        return self
 
 
 class ConstantColumns(Strict):

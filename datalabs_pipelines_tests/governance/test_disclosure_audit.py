@@ -744,3 +744,36 @@ def test_where_the_share_is_hidden_a_withheld_cell_reads_suppressed(db):
         "ORDER BY county"
     ).fetchall()
     assert published == [("A", None, 30, False, None), ("B", None, None, True, None)]
+
+
+def test_a_count_at_most_a_rest_of_another_mart(db):
+    # a: 2023: 30 exits, 22 of them returned within 90 days, both shown (a finding of a's own:
+    # the 8 who stayed out). w: 5 exiters who stayed out, hidden. With the relation the reader
+    # knows w's exiters are at most a's exits less returns: 0 to 8.
+    mart(db, "a", "year VARCHAR, exits BIGINT, returned BIGINT", [("2023", 30, 22)])
+    mart(db, "w", "exit_year VARCHAR, exiters BIGINT", [("2023", 5)])
+    db.execute(
+        "CREATE TABLE pub.a AS SELECT year, exits, false exits_suppressed, returned, "
+        "false returned_suppressed FROM marts.a"
+    )
+    db.execute(
+        "CREATE TABLE pub.w AS SELECT exit_year, NULL::BIGINT exiters, "
+        "true exiters_suppressed FROM marts.w"
+    )
+    annual = declaration(
+        "a", dim("year", additive=False), count("exits"), count("returned", base="exits")
+    )
+    bounded = {
+        "mart": "a",
+        "match": {"exit_year": "year"},
+        "exact": False,
+        "columns": {"exiters": "exits - returned"},
+    }
+    exiters = declaration("w", dim("exit_year", additive=False), count("exiters"))
+    assert recoverable(audit(db, annual, exiters)) == {"a": 1, "w": 0}  # w: 0 and up
+    within = MartDeclaration.model_validate(exiters.model_dump() | {"rolls_up": [bounded]})
+    assert recoverable(audit(db, annual, within)) == {"a": 1, "w": 1}  # w: 0 to 8
+    with pytest.raises(ValueError, match="a rest of two counts, and only with exact: false"):
+        MartDeclaration.model_validate(
+            exiters.model_dump() | {"rolls_up": [bounded | {"exact": True}]}
+        )
