@@ -402,7 +402,11 @@ def _roll_ups(name: str, marts: Mapping[str, _Mart]) -> list[_Relation]:
                 signed = [((name, row, c), s) for c, s in zip(mine, (1.0, -1.0), strict=False)]
                 for r in rows:
                     signed += [
-                        ((roll.mart, r, f), s) for f, s in zip(theirs, (-1.0, 1.0), strict=False)
+                        ((roll.mart, r, f), s)
+                        for f, s in zip(theirs, (-1.0, 1.0), strict=False)
+                        # a count taken away that is not published is at least 0: the count is
+                        # then at most the other alone (exiters at most exits)
+                        if s < 0 or fine.is_cell(f, r)
                     ]
                 if not rows or not all(marts[m].is_cell(c, r) for (m, r, c), _ in signed):
                     continue

@@ -773,6 +773,16 @@ def test_a_count_at_most_a_rest_of_another_mart(db):
     assert recoverable(audit(db, annual, exiters)) == {"a": 1, "w": 0}  # w: 0 and up
     within = MartDeclaration.model_validate(exiters.model_dump() | {"rolls_up": [bounded]})
     assert recoverable(audit(db, annual, within)) == {"a": 1, "w": 1}  # w: 0 to 8
+    # returns not published (NULL, not suppressed): the exiters are still at most the 30 exits
+    db.execute("UPDATE marts.a SET returned = NULL")
+    db.execute("UPDATE pub.a SET returned = NULL")
+    db.execute("UPDATE marts.w SET exiters = 25")
+    assert recoverable(audit(db, annual, exiters)) == {"a": 0, "w": 0}  # w: 0 and up
+    assert recoverable(audit(db, annual, within)) == {"a": 0, "w": 0}  # w: 0 to 30
+    db.execute("UPDATE marts.a SET exits = 8")
+    db.execute("UPDATE pub.a SET exits = 8")
+    db.execute("UPDATE marts.w SET exiters = 5")
+    assert recoverable(audit(db, annual, within)) == {"a": 0, "w": 1}  # w: 0 to 8
     with pytest.raises(ValueError, match="a rest of two counts, and only with exact: false"):
         MartDeclaration.model_validate(
             exiters.model_dump() | {"rolls_up": [bounded | {"exact": True}]}
