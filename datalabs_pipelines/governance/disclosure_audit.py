@@ -383,11 +383,14 @@ def _roll_ups(name: str, marts: Mapping[str, _Mart]) -> list[_Relation]:
                     row
                 )
         dims = [c.name for c in mart.declaration.columns_with("dimension")]
+        mine_at: dict[tuple, list[int]] = defaultdict(list)  # rows read as one of theirs: summed
         for row, key in enumerate(mart.keys):
             values = dict(zip(dims, key, strict=True))
-            if not all(_is(values[d], v) for d, v in roll.at.items()):
-                continue
-            rows = parts.get(tuple(_text(values[d]) for d in [*roll.match, *roll.year_of]), [])
+            if all(_is(values[d], v) for d, v in roll.at.items()):
+                read = [(d, _text(values[d]) or "") for d in [*roll.match, *roll.year_of]]
+                mine_at[tuple(roll.values.get(d, {}).get(v, v) for d, v in read)].append(row)
+        for key, my_rows in mine_at.items():
+            rows = parts.get(key, [])
             pairs = [((c,), fs) for c, fs in theirs_of.items()]
             if not roll.exact:  # the rest within the base is also at most its parts' rests
                 pairs += [
@@ -399,7 +402,11 @@ def _roll_ups(name: str, marts: Mapping[str, _Mart]) -> list[_Relation]:
                     and theirs_of[whole][0] in fine.declaration.wholes_of(fs[0])
                 ]
             for mine, theirs in pairs:
-                signed = [((name, row, c), s) for c, s in zip(mine, (1.0, -1.0), strict=False)]
+                signed = [
+                    ((name, row, c), s)
+                    for row in my_rows
+                    for c, s in zip(mine, (1.0, -1.0), strict=False)
+                ]
                 for r in rows:
                     signed += [
                         ((roll.mart, r, f), s)
@@ -416,7 +423,8 @@ def _roll_ups(name: str, marts: Mapping[str, _Mart]) -> list[_Relation]:
                 true = sum(sign * (marts[m].true[c][r] or 0) for (m, r, c), sign in signed)
                 lo = 0.0 if roll.exact or true == 0 else -math.inf
                 out.append(_Relation(dict(terms), lo, 0.0, mirror=True))
-                if not roll.exact and len(mine) == len(theirs) == 1:  # a part is in the whole
+                if not roll.exact and len(my_rows) == len(mine) == len(theirs) == 1:
+                    # everyone of a part is in the whole
                     out += [
                         _Relation({signed[0][0]: 1.0, cell: -1.0}, 0.0, math.inf)
                         for cell, _ in signed[1:]

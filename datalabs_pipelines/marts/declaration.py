@@ -136,6 +136,11 @@ class RollUp(Strict):
     year_of: dict[str, str] = Field(default_factory=dict)
     columns: dict[str, str] = Field(min_length=1)
     exact: bool = True
+    values: dict[str, dict[str, str]] = Field(
+        default_factory=dict,
+        description="per ``match`` dimension, its values read as ``mart``'s (age bands 25-34 "
+        "and 35-44 as 25-44): the rows read as one of its rows are summed",
+    )
 
     def parts(self, column: str) -> tuple[str, ...]:
         """``mart``'s count beside ``column``, or the count and the count taken from it."""
@@ -143,6 +148,8 @@ class RollUp(Strict):
 
     @model_validator(mode="after")
     def _rests_bound(self) -> RollUp:
+        if unknown := [d for d in self.values if d not in self.match]:
+            raise ValueError(f"rolls_up {self.mart!r}: values of {unknown}, not match dimensions")
         for column in self.columns:
             if len(self.parts(column)) > 2 or (len(self.parts(column)) == 2 and self.exact):
                 raise ValueError(

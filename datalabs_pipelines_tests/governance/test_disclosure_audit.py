@@ -787,3 +787,38 @@ def test_a_count_at_most_a_rest_of_another_mart(db):
         MartDeclaration.model_validate(
             exiters.model_dump() | {"rolls_up": [bounded | {"exact": True}]}
         )
+
+
+def test_finer_groups_read_as_one_group_of_another_mart_are_summed(db):
+    # w: 3 and 4 exiters aged 25-34 and 35-44, hidden; a: 25-44, 20 exits, 12 returned, shown
+    # (its 8 who stayed out are a finding of its own). Read as 25-44, the two add up to at
+    # most 8: each 0 to 8. Without the reading, nothing ties them to a.
+    mart(db, "a", "band VARCHAR, exits BIGINT, returned BIGINT", [("25-44", 20, 12)])
+    mart(db, "w", "band VARCHAR, exiters BIGINT", [("25-34", 3), ("35-44", 4)])
+    db.execute(
+        "CREATE TABLE pub.a AS SELECT band, exits, false exits_suppressed, returned, "
+        "false returned_suppressed FROM marts.a"
+    )
+    db.execute(
+        "CREATE TABLE pub.w AS SELECT band, NULL::BIGINT exiters, "
+        "true exiters_suppressed FROM marts.w"
+    )
+    annual = declaration(
+        "a", dim("band", additive=False), count("exits"), count("returned", base="exits")
+    )
+    bounded = {
+        "mart": "a",
+        "match": {"band": "band"},
+        "exact": False,
+        "columns": {"exiters": "exits - returned"},
+    }
+    bands = declaration("w", dim("band", additive=False), count("exiters"))
+    apart = MartDeclaration.model_validate(bands.model_dump() | {"rolls_up": [bounded]})
+    assert recoverable(audit(db, annual, apart)) == {"a": 1, "w": 0}
+    read = bounded | {"values": {"band": {"25-34": "25-44", "35-44": "25-44"}}}
+    summed = MartDeclaration.model_validate(bands.model_dump() | {"rolls_up": [read]})
+    assert recoverable(audit(db, annual, summed)) == {"a": 1, "w": 2}
+    with pytest.raises(ValueError, match="values of \\['age'\\], not match dimensions"):
+        MartDeclaration.model_validate(
+            bands.model_dump() | {"rolls_up": [bounded | {"values": {"age": {"1": "2"}}}]}
+        )
