@@ -147,7 +147,7 @@ class RollUp(Strict):
         return tuple(part.strip() for part in self.columns[column].split(" - "))
 
     @model_validator(mode="after")
-    def _rests_bound(self) -> RollUp:
+    def _values_and_rests(self) -> RollUp:
         if unknown := [d for d in self.values if d not in self.match]:
             raise ValueError(f"rolls_up {self.mart!r}: values of {unknown}, not match dimensions")
         for column in self.columns:
