@@ -746,79 +746,65 @@ def test_where_the_share_is_hidden_a_withheld_cell_reads_suppressed(db):
     assert published == [("A", None, 30, False, None), ("B", None, None, True, None)]
 
 
+ANNUAL = declaration(
+    "a", dim("key", additive=False), count("exits"), count("returned", base="exits")
+)
+EXITERS_BY_KEY = declaration("w", dim("key", additive=False), count("exiters"))
+AT_MOST_THE_REST = {
+    "mart": "a",
+    "match": {"key": "key"},
+    "exact": False,
+    "columns": {"exiters": "exits - returned"},
+}
+
+
+def exits_and_exiters(db, annual: list[tuple], exiters: list[tuple]) -> None:
+    """a's exits and returns (shown) and w's exiters (hidden), by ``key``."""
+    mart(db, "a", "key VARCHAR, exits BIGINT, returned BIGINT", annual)
+    mart(db, "w", "key VARCHAR, exiters BIGINT", exiters)
+    db.execute(
+        "CREATE TABLE pub.a AS SELECT key, exits, false exits_suppressed, returned, "
+        "false returned_suppressed FROM marts.a"
+    )
+    db.execute(
+        "CREATE TABLE pub.w AS SELECT key, NULL::BIGINT exiters, true exiters_suppressed "
+        "FROM marts.w"
+    )
+
+
+def rolled(*rolls: dict) -> MartDeclaration:
+    return MartDeclaration.model_validate(EXITERS_BY_KEY.model_dump() | {"rolls_up": list(rolls)})
+
+
 def test_a_count_at_most_a_rest_of_another_mart(db):
     # a: 2023: 30 exits, 22 of them returned within 90 days, both shown (a finding of a's own:
     # the 8 who stayed out). w: 5 exiters who stayed out, hidden. With the relation the reader
     # knows w's exiters are at most a's exits less returns: 0 to 8.
-    mart(db, "a", "year VARCHAR, exits BIGINT, returned BIGINT", [("2023", 30, 22)])
-    mart(db, "w", "exit_year VARCHAR, exiters BIGINT", [("2023", 5)])
-    db.execute(
-        "CREATE TABLE pub.a AS SELECT year, exits, false exits_suppressed, returned, "
-        "false returned_suppressed FROM marts.a"
-    )
-    db.execute(
-        "CREATE TABLE pub.w AS SELECT exit_year, NULL::BIGINT exiters, "
-        "true exiters_suppressed FROM marts.w"
-    )
-    annual = declaration(
-        "a", dim("year", additive=False), count("exits"), count("returned", base="exits")
-    )
-    bounded = {
-        "mart": "a",
-        "match": {"exit_year": "year"},
-        "exact": False,
-        "columns": {"exiters": "exits - returned"},
-    }
-    exiters = declaration("w", dim("exit_year", additive=False), count("exiters"))
-    assert recoverable(audit(db, annual, exiters)) == {"a": 1, "w": 0}  # w: 0 and up
-    within = MartDeclaration.model_validate(exiters.model_dump() | {"rolls_up": [bounded]})
-    assert recoverable(audit(db, annual, within)) == {"a": 1, "w": 1}  # w: 0 to 8
+    exits_and_exiters(db, [("2023", 30, 22)], [("2023", 5)])
+    assert recoverable(audit(db, ANNUAL, EXITERS_BY_KEY)) == {"a": 1, "w": 0}  # w: 0 and up
+    within = rolled(AT_MOST_THE_REST)
+    assert recoverable(audit(db, ANNUAL, within)) == {"a": 1, "w": 1}  # w: 0 to 8
     # returns not published (NULL, not suppressed): the exiters are still at most the 30 exits
     db.execute("UPDATE marts.a SET returned = NULL")
     db.execute("UPDATE pub.a SET returned = NULL")
     db.execute("UPDATE marts.w SET exiters = 25")
-    assert recoverable(audit(db, annual, exiters)) == {"a": 0, "w": 0}  # w: 0 and up
-    assert recoverable(audit(db, annual, within)) == {"a": 0, "w": 0}  # w: 0 to 30
+    assert recoverable(audit(db, ANNUAL, EXITERS_BY_KEY)) == {"a": 0, "w": 0}  # w: 0 and up
+    assert recoverable(audit(db, ANNUAL, within)) == {"a": 0, "w": 0}  # w: 0 to 30
     db.execute("UPDATE marts.a SET exits = 8")
     db.execute("UPDATE pub.a SET exits = 8")
     db.execute("UPDATE marts.w SET exiters = 5")
-    assert recoverable(audit(db, annual, within)) == {"a": 0, "w": 1}  # w: 0 to 8
+    assert recoverable(audit(db, ANNUAL, within)) == {"a": 0, "w": 1}  # w: 0 to 8
     with pytest.raises(ValueError, match="a rest of two counts, and only with exact: false"):
-        MartDeclaration.model_validate(
-            exiters.model_dump() | {"rolls_up": [bounded | {"exact": True}]}
-        )
+        rolled(AT_MOST_THE_REST | {"exact": True})
 
 
 def test_finer_groups_read_as_one_group_of_another_mart_are_summed(db):
     # w: 3 and 4 exiters aged 25-34 and 35-44, hidden; a: 25-44, 20 exits, 12 returned, shown
     # (its 8 who stayed out are a finding of its own). Read as 25-44, the two add up to at
     # most 8: each 0 to 8. Without the reading, nothing ties them to a.
-    mart(db, "a", "band VARCHAR, exits BIGINT, returned BIGINT", [("25-44", 20, 12)])
-    mart(db, "w", "band VARCHAR, exiters BIGINT", [("25-34", 3), ("35-44", 4)])
-    db.execute(
-        "CREATE TABLE pub.a AS SELECT band, exits, false exits_suppressed, returned, "
-        "false returned_suppressed FROM marts.a"
-    )
-    db.execute(
-        "CREATE TABLE pub.w AS SELECT band, NULL::BIGINT exiters, "
-        "true exiters_suppressed FROM marts.w"
-    )
-    annual = declaration(
-        "a", dim("band", additive=False), count("exits"), count("returned", base="exits")
-    )
-    bounded = {
-        "mart": "a",
-        "match": {"band": "band"},
-        "exact": False,
-        "columns": {"exiters": "exits - returned"},
-    }
-    bands = declaration("w", dim("band", additive=False), count("exiters"))
-    apart = MartDeclaration.model_validate(bands.model_dump() | {"rolls_up": [bounded]})
-    assert recoverable(audit(db, annual, apart)) == {"a": 1, "w": 0}
-    read = bounded | {"values": {"band": {"25-34": "25-44", "35-44": "25-44"}}}
-    summed = MartDeclaration.model_validate(bands.model_dump() | {"rolls_up": [read]})
-    assert recoverable(audit(db, annual, summed)) == {"a": 1, "w": 2}
+    exits_and_exiters(db, [("25-44", 20, 12)], [("25-34", 3), ("35-44", 4)])
+    assert recoverable(audit(db, ANNUAL, rolled(AT_MOST_THE_REST))) == {"a": 1, "w": 0}
+    read = AT_MOST_THE_REST | {"values": {"key": {"25-34": "25-44", "35-44": "25-44"}}}
+    assert recoverable(audit(db, ANNUAL, rolled(read))) == {"a": 1, "w": 2}
     with pytest.raises(ValueError, match="values of \\['age'\\], not match dimensions"):
-        MartDeclaration.model_validate(
-            bands.model_dump() | {"rolls_up": [bounded | {"values": {"age": {"1": "2"}}}]}
-        )
+        rolled(AT_MOST_THE_REST | {"values": {"age": {"1": "2"}}})
