@@ -84,15 +84,16 @@ def contract_for(path: Path, contracts: Sequence[Contract], name: str | None = N
     if name is not None:
         found = [c for c in contracts if c.name == name]
         if not found:
-            raise NoContract(f"no contract named {name!r} in {_folder()}{ELSEWHERE}")
+            folder = get_settings().contracts_dir
+            raise NoContract(f"no contract named {name!r} in {folder}{ELSEWHERE}")
         return found[0]
     found = [c for c in contracts if Path(path.name).match(c.file_pattern)]
     if len(found) == 1:
         return found[0]
     if not found:
         raise NoContract(
-            f"no contract in {_folder()} has a file_pattern matching {path.name!r}: name one "
-            f"with --contract{ELSEWHERE}"
+            f"no contract in {get_settings().contracts_dir} has a file_pattern matching "
+            f"{path.name!r}: name one with --contract{ELSEWHERE}"
         )
     names = ", ".join(c.name for c in found)
     raise NoContract(f"{path.name!r} matches several contracts ({names}); pick one with --contract")
@@ -102,10 +103,6 @@ ELSEWHERE = (
     "; a contract kept elsewhere: its file (--contract path/to/contract.yaml) or its folder "
     "(DATALABS_CONTRACTS_DIR)"
 )
-
-
-def _folder() -> Path:
-    return get_settings().contracts_dir
 
 
 def validate_extract(path: Path, contract: Contract) -> ValidationReport:

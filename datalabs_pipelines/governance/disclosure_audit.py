@@ -306,7 +306,7 @@ def _rate_relations(name: str, mart: _Mart) -> list[_Relation]:
     for column in mart.declaration.columns_with(*DERIVED_ROLES):
         for row in rows:
             value = mart.shown[column.name][row]
-            if value is None or (isinstance(value, float) and math.isnan(value)):
+            if not _is_shown(value):
                 continue
             base = column.base or ""
             if not mart.is_cell(base, row):
@@ -343,12 +343,9 @@ def _coverage_relations(name: str, mart: _Mart) -> list[_Relation]:
         elif flag is False:
             out.append(_Relation(within, 0.0, 0.0))
         least = {(name, row, reachable): 1.0, (name, row, cohort): -coverage.min_link_coverage}
-        values = [mart.shown[c][row] for c in coverage.withheld if c in mart.shown]
-        if any(v is not None and not (isinstance(v, float) and math.isnan(v)) for v in values):
+        if any(_is_shown(mart.shown[c][row]) for c in coverage.withheld if c in mart.shown):
             out.append(_Relation(least, -RATE_TOLERANCE, math.inf))
-        elif not any(
-            mart.shown.get(f"{c}_suppressed", [False] * (row + 1))[row] for c in coverage.withheld
-        ):
+        elif not any(mart.hidden[c][row] for c in coverage.withheld if c in mart.hidden):
             out.append(_Relation(least, -math.inf, -RATE_TOLERANCE))  # withheld: below it
     return out
 
@@ -430,6 +427,11 @@ def _roll_ups(name: str, marts: Mapping[str, _Mart]) -> list[_Relation]:
                         for cell, _ in signed[1:]
                     ]
     return out
+
+
+def _is_shown(value: object) -> bool:
+    """A published value: neither NULL nor NaN."""
+    return value is not None and not (isinstance(value, float) and math.isnan(value))
 
 
 def _is(value: object, text: str) -> bool:

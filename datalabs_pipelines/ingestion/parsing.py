@@ -209,9 +209,13 @@ def _read_lines(
     con.execute("DELETE FROM _lines WHERE contains(text, chr(0))")
 
 
-def _count_blank(con: duckdb.DuckDBPyConnection, after_line: int) -> int:
+def _count_blank(con: duckdb.DuckDBPyConnection, after_line: int, spans: bool = False) -> int:
+    """Blank lines after ``after_line``; with ``spans``, none inside a quoted value (``_spans``:
+    a blank line there is the value's, not skipped)."""
+    inside = "SELECT 1 FROM _spans s WHERE _line BETWEEN s.first_line AND s.last_line"
     return con.execute(
-        "SELECT count(*) FROM _lines WHERE _line > ? AND coalesce(trim(text), '') = ''",
+        "SELECT count(*) FROM _lines WHERE _line > ? AND coalesce(trim(text), '') = ''"
+        + (f" AND NOT EXISTS ({inside})" if spans else ""),
         [after_line],
     ).fetchone()[0]
 
@@ -300,13 +304,7 @@ def _parse_delimited(
         """,
         {"n": len(header)},
     )
-    result.blank_lines = con.execute(  # a blank line inside a quoted value is not skipped
-        """
-        SELECT count(*) FROM _lines WHERE _line > ? AND coalesce(trim(text), '') = ''
-          AND NOT EXISTS (SELECT 1 FROM _spans s WHERE _line BETWEEN s.first_line AND s.last_line)
-        """,
-        [header_line],
-    ).fetchone()[0]
+    result.blank_lines = _count_blank(con, header_line, spans=True)
     _project(
         con,
         contract,
