@@ -11,8 +11,9 @@
    ``disclosure_cells``) holding exactly one suppressed cell, or suppressed cells adding up
    to so little that each lies in fewer values than the threshold, the smallest other cell
    too; where the rows with a count or a count within it suppressed have rests (exiters not
-   reachable) adding up to so little, the count in the smallest shown row with a rest; 2
-   and 3 repeat until nothing changes;
+   reachable) adding up to so little, the count in the smallest shown row with a rest; the
+   empty withheld counts of a row whose link-coverage share is hidden count as suppressed
+   cells (they read suppressed); 2 and 3 repeat until nothing changes;
 4. a ``rate``, ``share`` or ``median`` is suppressed when its ``base`` is suppressed or below
    the threshold, or its ``numerator`` is suppressed.
 
@@ -101,6 +102,7 @@ def gate_table(
     while True:
         rounds += 1
         changed = cells.suppress_small_complements(con, declaration, threshold)
+        changed += cells.hide_uncovered(con, declaration, threshold)
         changed += cells.suppress_mirrors(con)
         changed += cells.suppress_complements(con)
         changed += cells.suppress_small_sums(con, threshold)

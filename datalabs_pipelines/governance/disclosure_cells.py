@@ -296,6 +296,42 @@ def _per_subset(
     return changed
 
 
+def hide_uncovered(
+    con: duckdb.DuckDBPyConnection, declaration: MartDeclaration, threshold: int
+) -> int:
+    """Where a row's link-coverage share is hidden (its base or numerator suppressed, or its
+    base small), its empty withheld counts read suppressed (``disclosure.gate_table``: empty
+    cells there would tell the coverage); they join the cells as suppressed ones of unknown
+    value, so their equations hide a complement as ``verify_gated`` asks of the published
+    table (seed 6464 at scale 100: a SNAP exit quarter's employment 4 quarters on, not yet
+    measured, read suppressed beside its county's shown quarters). Returns the cells added."""
+    coverage = declaration.link_coverage
+    if coverage is None:
+        return 0
+    (share,) = (c for c in declaration.columns if c.name == coverage.share)
+    withheld = [c.name for c in declaration.columns_with("count") if c.name in coverage.withheld]
+    if not withheld:
+        return 0
+    params: dict[str, object] = {"threshold": threshold, "base": share.base}
+    hidden = "b.col = $base AND (b.suppressed OR b.value < $threshold)"
+    if share.numerator:
+        params["numerator"] = share.numerator
+        hidden += " OR b.col = $numerator AND b.suppressed"
+    added = 0
+    for column in withheld:
+        result = con.execute(
+            f"""
+            INSERT INTO {CELLS} SELECT r._row_id, $col, NULL, true FROM {ROWS} r
+            WHERE r.{identifier(column)} IS NULL
+              AND EXISTS (SELECT 1 FROM {CELLS} b WHERE b._row_id = r._row_id AND ({hidden}))
+              AND NOT EXISTS (SELECT 1 FROM {CELLS} c WHERE c._row_id = r._row_id AND c.col = $col)
+            """,
+            {**params, "col": column},
+        ).fetchone()
+        added += int(result[0]) if result else 0
+    return added
+
+
 def build_mirrors(con: duckdb.DuckDBPyConnection, declaration: MartDeclaration) -> None:
     """``_gate_mirrors``: one row per (copy group, cell) of the quantities declared twice."""
     con.execute(

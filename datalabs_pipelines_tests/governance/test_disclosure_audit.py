@@ -6,7 +6,7 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from datalabs_pipelines.governance.disclosure import gate_table
+from datalabs_pipelines.governance.disclosure import gate_table, verify_gated
 from datalabs_pipelines.governance.disclosure_audit import AuditReport, audit_snapshot
 from datalabs_pipelines.marts.declaration import MartDeclaration
 from datalabs_pipelines.publishing.snapshot import gate_and_audit
@@ -744,6 +744,28 @@ def test_where_the_share_is_hidden_a_withheld_cell_reads_suppressed(db):
         "ORDER BY county"
     ).fetchall()
     assert published == [("A", None, 30, False, None), ("B", None, None, True, None)]
+
+
+def test_a_withheld_cell_read_suppressed_takes_a_complement_along_its_quarters(db):
+    # seed 6464 at scale 100 (the gate's own verification refused the snapshot): Q3's
+    # reachable count is hidden (7 from its exiters), so its employment, empty (not yet
+    # measured, or withheld), reads suppressed; alone among the quarters' employment (whose sum
+    # a reader may know), it takes the smallest other, Q2's 50, with it
+    decl = MartDeclaration.model_validate(
+        COVERED.model_dump() | {"columns": [dim("quarter"), *COVERED.model_dump()["columns"]]}
+    )
+    rows = [
+        ("Q1", "A", 100, 85, 60, 0.85, True),
+        ("Q2", "A", 90, 80, 50, 80 / 90, True),
+        ("Q3", "A", 50, 43, None, 43 / 50, True),
+    ]
+    mart(db, "w", "quarter VARCHAR, " + COVERED_HEADER, rows)
+    gate_table(db, decl, "marts.w", "pub.w", T)
+    published = db.execute(
+        "SELECT quarter, employed, employed_suppressed FROM pub.w ORDER BY quarter"
+    ).fetchall()
+    assert published == [("Q1", 60, False), ("Q2", None, True), ("Q3", None, True)]
+    assert verify_gated(db, decl, "pub.w", T) == []
 
 
 ANNUAL = declaration(
