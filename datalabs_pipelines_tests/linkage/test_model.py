@@ -182,6 +182,41 @@ def test_blocking_reaches_a_swapped_birth_date_with_a_name_typo(con):
     ).fetchone()[0]
 
 
+def _made(con, left: str, right: str) -> bool:
+    return bool(
+        con.execute(
+            f"SELECT count(*) FROM {PROFILES} l JOIN {PROFILES} r ON l.unique_id = '{left}' "
+            f"AND r.unique_id = '{right}' "
+            f"AND ({' OR '.join(f'({r})' for r in PREDICTION_BLOCKING_RULES)})"
+        ).fetchone()[0]
+    )
+
+
+# two fields wrong: both names mistyped, in place or swapped, and no SSN to block on
+BOTH_NAMES_MISTYPED = {
+    "in_place": {"first_name": "MARGERET", "last_name": "OKAFRO"},
+    "swapped": {"first_name": "OKAFRO", "last_name": "MARGERET"},
+}
+
+
+@pytest.mark.parametrize("names", BOTH_NAMES_MISTYPED.values(), ids=list(BOTH_NAMES_MISTYPED))
+def test_blocking_reaches_both_names_mistyped_with_no_ssn_to_block_on(con, names):
+    _load(con, [_profile("a"), _profile("b", ssn=None, **names)])
+    assert _made(con, "a", "b")
+
+
+def test_both_names_mistyped_with_the_same_birth_date_link(con):
+    scores = _scores(
+        con, [_profile("a"), _profile("b", ssn=None, **BOTH_NAMES_MISTYPED["in_place"])]
+    )
+    assert scores["ab"] >= load_model().threshold_match_probability
+
+
+def test_the_same_birth_date_and_initials_alone_make_no_pair(con):
+    _load(con, [_profile("a"), _profile("b", first_name="MELISSA", last_name="OWENS", ssn=None)])
+    assert not _made(con, "a", "b")
+
+
 def test_two_people_sharing_a_surname_and_zip_stay_apart(con):
     threshold = load_model().threshold_match_probability
     scores = _scores(
