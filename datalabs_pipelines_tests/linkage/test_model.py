@@ -205,6 +205,27 @@ def test_blocking_reaches_both_names_mistyped_with_no_ssn_to_block_on(con, names
     assert _made(con, "a", "b")
 
 
+# two fields wrong: a name missing and the other mistyped, or no date of birth and both mistyped
+NAME_MISSING_OR_NO_DOB = {
+    "first_missing_last_mistyped": {"first_name": None, "last_name": "OKAFRO"},
+    "last_missing_first_mistyped": {"first_name": "MARGERET", "last_name": None},
+    "dob_missing_both_mistyped": {"dob": None, "first_name": "MARGERET", "last_name": "OKAFRO"},
+}
+
+
+@pytest.mark.parametrize(
+    "fields", NAME_MISSING_OR_NO_DOB.values(), ids=list(NAME_MISSING_OR_NO_DOB)
+)
+def test_blocking_reaches_a_missing_field_beside_a_mistyped_name(con, fields):
+    _load(con, [_profile("a"), _profile("b", ssn=None, **fields)])
+    assert _made(con, "a", "b")
+
+
+def test_the_same_birth_date_and_an_initial_beside_a_missing_name_alone_make_no_pair(con):
+    _load(con, [_profile("a"), _profile("b", first_name=None, last_name="OWENS", ssn=None)])
+    assert not _made(con, "a", "b")
+
+
 def test_both_names_mistyped_with_the_same_birth_date_link(con):
     scores = _scores(
         con, [_profile("a"), _profile("b", ssn=None, **BOTH_NAMES_MISTYPED["in_place"])]
