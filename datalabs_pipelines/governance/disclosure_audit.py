@@ -678,6 +678,14 @@ class GroupAudit:
                     f"{mart_name}: {label} in row {row + 1} (in dimension order) can be narrowed "
                     f"to {_width(lo, hi) + 1} possible values (threshold {threshold})"
                 )
+        if narrow and not report.hide:
+            # every narrow range is bounded through hidden cells only (an age band's returns:
+            # its exits, the returns' total and its exiters hidden, their sums shown): the
+            # nearest shown cells further out, rather than none and the marts withheld
+            for index, _, _ in sorted(narrow):
+                pick = _cell_to_hide(protected[index][0], relations, touching, constants, far=True)
+                if pick is not None:
+                    report.hide.setdefault(pick[0], set()).add((pick[1] + 1, pick[2]))
         for name, mart in marts.items():
             columns = mart.declaration.columns_with("count")
             cells = sum(mart.is_cell(c.name, r) for c in columns for r in range(len(mart.keys)))
@@ -737,13 +745,25 @@ def _cell_to_hide(
     relations: list[_Relation],
     touching: Mapping[Cell, list[int]],
     constants: Mapping[Cell, float],
+    far: bool = False,
 ) -> Cell | None:
     """The shown cell whose suppression widens a narrow range: a shown copy of it, else the
-    smallest shown cell of it or of a constraint on it."""
-    near = [relations[i] for own in objective.terms for i in touching.get(own, [])]
+    smallest shown cell of it or of a constraint on it. ``far``: where those hold no shown
+    cell, the smallest shown cell of the constraints on their hidden cells, and so on
+    outwards (the nearest shown cells bounding the range)."""
+    seen = {i for own in objective.terms for i in touching.get(own, [])}
+    near = [relations[i] for i in sorted(seen)]
     copies = [c for r in near if r.mirror for c in r.terms if c in constants]
     bound = [c for r in [objective, *near] for c in r.terms if c in constants]
     candidates = copies or bound
+    reached = set(objective.terms)
+    while far and not candidates and near:
+        hidden = {c for r in near for c in r.terms} - reached
+        reached |= hidden
+        further = {i for cell in hidden for i in touching.get(cell, [])} - seen
+        seen |= further
+        near = [relations[i] for i in sorted(further)]
+        candidates = [c for r in near for c in r.terms if c in constants]
     return min(candidates, key=lambda c: (constants[c], c)) if candidates else None
 
 
