@@ -160,7 +160,9 @@ def _run(args: argparse.Namespace) -> int:
     for extract, delivery, status, rule in deliveries_not_in_use(warehouse_database()):
         print(f"  {extract}/{delivery}: {status}" + (f" ({rule})" if rule else ""))
     print("marts:")
-    for mart, status, reason, through, built in mart_report(warehouse_database()):
+    for mart, status, reason, through, built in mart_report(
+        warehouse_database(), settings.published_path
+    ):
         built_at = built.strftime("%Y-%m-%d %H:%M") if built else "never"
         when = {"fresh": f"data through {through}" if through else "", "stale": f"since {built_at}"}
         label = status.upper() if status in ("stale", "blocked") else status

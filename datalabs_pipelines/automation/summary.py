@@ -131,14 +131,33 @@ def extract_report(warehouse: Path | str) -> list[tuple[str, str, int, int, int,
     )
 
 
-def mart_report(warehouse: Path | str) -> list[tuple]:
-    """(mart, status, reason, data_through, built_at) per mart, as the last run left them."""
-    return _rows(
+def mart_report(warehouse: Path | str, published: Path | None = None) -> list[tuple]:
+    """(mart, status, reason, data_through, built_at) per mart, as the last run left them.
+
+    A mart the publish of that build withheld (the disclosure audit found a count it could not
+    protect: ``blocked`` in the ``published`` snapshot's ``mart_status``, which the warehouse's
+    does not know) reads as the snapshot says; an older snapshot (built before) says nothing."""
+    rows = _rows(
         warehouse,
         ("marts", "mart_status"),
         "SELECT mart, status, reason, data_through, built_at FROM marts.mart_status "
         "ORDER BY domain, mart",
     )
+    blocked: dict[tuple, tuple] = {}
+    if published is not None and published.exists():
+        with duckdb.connect(str(published), read_only=True) as con:
+            if table_exists(con, ("main", "mart_status")):
+                blocked = {
+                    (mart, built): (status, reason)
+                    for mart, status, reason, built in con.execute(
+                        "SELECT mart, status, reason, built_at FROM main.mart_status "
+                        "WHERE status = 'blocked'"
+                    ).fetchall()
+                }
+    return [
+        (mart, *blocked.get((mart, built), (status, reason)), through, built)
+        for mart, status, reason, through, built in rows
+    ]
 
 
 def failed_checks(warehouse: Path, severity: str) -> list[tuple[str, str, int | None]]:

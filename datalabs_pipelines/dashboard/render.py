@@ -82,7 +82,7 @@ def _data_table(infos: Sequence[ColumnInfo], rows: list[dict[str, object]]) -> s
 BANNERS = {
     "stale": "Stale: held back, showing the last good version",
     "not measurable": "Not measurable",
-    "blocked": "Not published: blocked by a data-sharing agreement",
+    "blocked": "Not published",  # the reason says why: an agreement, or the disclosure audit
 }
 
 

@@ -244,3 +244,21 @@ def test_held_back_and_not_measurable_sections_carry_a_banner(tmp_path):
     fresh = _section(html, "procurement_utilization")
     assert "banner" not in fresh and "data through 2026" in fresh
     assert set(summary.not_fresh) == {"workforce_outcomes", "student_outcomes"}
+
+
+def test_a_mart_the_disclosure_audit_withheld_is_not_said_blocked_by_an_agreement(tmp_path):
+    path = write_sample_snapshot(tmp_path / "datalabs.duckdb", skip=("safety_net_annual",))
+    with duckdb.connect(str(path)) as con:
+        con.execute(
+            "CREATE TABLE main.mart_status (mart VARCHAR, domain VARCHAR, status VARCHAR, "
+            "reason VARCHAR, data_through VARCHAR, built_at TIMESTAMP, checked_at TIMESTAMP)"
+        )
+        con.execute(
+            "INSERT INTO main.mart_status VALUES ('safety_net_annual', 'safety_net', 'blocked', "
+            "'withheld by the disclosure audit: safety_net_annual: exits in row 3 (in dimension "
+            "order) can be narrowed to 2 possible values (threshold 10)', NULL, now(), now())"
+        )
+    html, _ = render_dashboard(path, all_declarations(), threshold=10)
+    withheld = _section(html, "safety_net_annual")
+    assert 'class="banner blocked"' in withheld and "withheld by the disclosure audit" in withheld
+    assert "data-sharing agreement" not in withheld
