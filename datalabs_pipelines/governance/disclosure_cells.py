@@ -312,24 +312,26 @@ def hide_uncovered(
     withheld = [c.name for c in declaration.columns_with("count") if c.name in coverage.withheld]
     if not withheld:
         return 0
-    params: dict[str, object] = {"threshold": threshold, "base": share.base}
-    hidden = "b.col = $base AND (b.suppressed OR b.value < $threshold)"
+    params: dict[str, object] = {"threshold": threshold, "base": share.base, "cols": withheld}
+    hidden = "col = $base AND (suppressed OR value < $threshold)"
     if share.numerator:
         params["numerator"] = share.numerator
-        hidden += " OR b.col = $numerator AND b.suppressed"
-    added = 0
-    for column in withheld:
-        result = con.execute(
-            f"""
-            INSERT INTO {CELLS} SELECT r._row_id, $col, NULL, true FROM {ROWS} r
-            WHERE r.{identifier(column)} IS NULL
-              AND EXISTS (SELECT 1 FROM {CELLS} b WHERE b._row_id = r._row_id AND ({hidden}))
-              AND NOT EXISTS (SELECT 1 FROM {CELLS} c WHERE c._row_id = r._row_id AND c.col = $col)
-            """,
-            {**params, "col": column},
-        ).fetchone()
-        added += int(result[0]) if result else 0
-    return added
+        hidden += " OR col = $numerator AND suppressed"
+    empty = ", ".join(f"{identifier(c)} IS NULL" for c in withheld)
+    added = con.execute(
+        f"""
+        INSERT INTO {CELLS}
+        SELECT _row_id, col, NULL, true FROM (
+            SELECT _row_id, unnest($cols::VARCHAR[]) AS col, unnest([{empty}]) AS empty
+            FROM {ROWS} WHERE _row_id IN (SELECT _row_id FROM {CELLS} WHERE {hidden})
+        ) w
+        WHERE empty AND NOT EXISTS (
+            SELECT 1 FROM {CELLS} c WHERE c._row_id = w._row_id AND c.col = w.col
+        )
+        """,
+        params,
+    ).fetchone()
+    return int(added[0]) if added else 0
 
 
 def build_mirrors(con: duckdb.DuckDBPyConnection, declaration: MartDeclaration) -> None:
