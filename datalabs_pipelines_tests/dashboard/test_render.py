@@ -218,23 +218,29 @@ def test_nightly_run_rebuilds_the_pages():
     assert {DASHBOARD_KEY, DICTIONARY_KEY, DICTIONARY_PAGE_KEY} <= nightly
 
 
-def test_held_back_and_not_measurable_sections_carry_a_banner(tmp_path):
-    path = write_sample_snapshot(tmp_path / "datalabs.duckdb", skip=("student_outcomes",))
+def _with_status(tmp_path, skip: str, statuses: str):
+    """The sample snapshot without ``skip``, with a ``mart_status`` holding ``statuses``."""
+    path = write_sample_snapshot(tmp_path / "datalabs.duckdb", skip=(skip,))
     with duckdb.connect(str(path)) as con:
         con.execute(
             "CREATE TABLE main.mart_status (mart VARCHAR, domain VARCHAR, status VARCHAR, "
             "reason VARCHAR, data_through VARCHAR, built_at TIMESTAMP, checked_at TIMESTAMP)"
         )
-        con.execute(
-            "INSERT INTO main.mart_status VALUES "
-            "('workforce_outcomes', 'workforce', 'stale', 'ui_claims held back (x: 2 rows)', "
-            "'2025Q1', '2026-03-01 02:00', now()), "
-            "('student_outcomes', 'education', 'not measurable', 'not delivered: k12_graduation',"
-            " NULL, now(), now()), "
-            "('procurement_utilization', 'procurement', 'fresh', NULL, '2026', "
-            "'2026-03-03 02:00', now())"
-        )
-    html, summary = render_dashboard(path, all_declarations(), threshold=10)
+        con.execute(f"INSERT INTO main.mart_status VALUES {statuses}")
+    return render_dashboard(path, all_declarations(), threshold=10)
+
+
+def test_held_back_and_not_measurable_sections_carry_a_banner(tmp_path):
+    html, summary = _with_status(
+        tmp_path,
+        "student_outcomes",
+        "('workforce_outcomes', 'workforce', 'stale', 'ui_claims held back (x: 2 rows)', "
+        "'2025Q1', '2026-03-01 02:00', now()), "
+        "('student_outcomes', 'education', 'not measurable', 'not delivered: k12_graduation',"
+        " NULL, now(), now()), "
+        "('procurement_utilization', 'procurement', 'fresh', NULL, '2026', "
+        "'2026-03-03 02:00', now())",
+    )
     stale = _section(html, "workforce_outcomes")
     assert 'class="banner stale"' in stale and "ui_claims held back (x: 2 rows)" in stale
     assert "built 2026-03-01 02:00" in stale and "data through 2025Q1" in stale
@@ -247,18 +253,13 @@ def test_held_back_and_not_measurable_sections_carry_a_banner(tmp_path):
 
 
 def test_a_mart_the_disclosure_audit_withheld_is_not_said_blocked_by_an_agreement(tmp_path):
-    path = write_sample_snapshot(tmp_path / "datalabs.duckdb", skip=("safety_net_annual",))
-    with duckdb.connect(str(path)) as con:
-        con.execute(
-            "CREATE TABLE main.mart_status (mart VARCHAR, domain VARCHAR, status VARCHAR, "
-            "reason VARCHAR, data_through VARCHAR, built_at TIMESTAMP, checked_at TIMESTAMP)"
-        )
-        con.execute(
-            "INSERT INTO main.mart_status VALUES ('safety_net_annual', 'safety_net', 'blocked', "
-            "'withheld by the disclosure audit: safety_net_annual: exits in row 3 (in dimension "
-            "order) can be narrowed to 2 possible values (threshold 10)', NULL, now(), now())"
-        )
-    html, _ = render_dashboard(path, all_declarations(), threshold=10)
+    html, _ = _with_status(
+        tmp_path,
+        "safety_net_annual",
+        "('safety_net_annual', 'safety_net', 'blocked', 'withheld by the disclosure audit: "
+        "safety_net_annual: exits in row 3 (in dimension order) can be narrowed to 2 possible "
+        "values (threshold 10)', NULL, now(), now())",
+    )
     withheld = _section(html, "safety_net_annual")
     assert 'class="banner blocked"' in withheld and "withheld by the disclosure audit" in withheld
     assert "data-sharing agreement" not in withheld
