@@ -124,11 +124,8 @@ def gate_table(
     # where the coverage share is hidden, its flag and which columns are withheld below the
     # minimum would tell it (43 exiters, flagged, employment shown: 35 to 42 reachable): the
     # flag is hidden and a withheld cell reads suppressed
-    (uncovered,) = (
-        [_derived_suppressed(c, "f", "r") for c in declaration.columns if c.name == coverage.share]
-        if coverage
-        else ["false"]
-    )
+    share = declaration.coverage_share
+    uncovered = _derived_suppressed(share, "f", "r") if share else "false"
     for column in declaration.columns:
         name = identifier(column.name)
         if coverage and column.name == coverage.flag:

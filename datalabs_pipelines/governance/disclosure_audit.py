@@ -327,10 +327,9 @@ def _coverage_relations(name: str, mart: _Mart) -> list[_Relation]:
     and whether the withheld columns show (one shown: coverage at least the minimum; all empty
     and none suppressed: below it). With the cohort shown, that bounds a hidden reachable count
     from both sides (43 exiters, flagged, employment shown: 35 to 42 reachable)."""
-    coverage = mart.declaration.link_coverage
-    if coverage is None:
+    coverage, share = mart.declaration.link_coverage, mart.declaration.coverage_share
+    if coverage is None or share is None:
         return []
-    (share,) = [c for c in mart.declaration.columns if c.name == coverage.share]
     reachable, cohort = share.numerator or "", share.base or ""
     out: list[_Relation] = []
     for row in range(len(mart.keys)):

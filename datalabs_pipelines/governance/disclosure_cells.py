@@ -305,10 +305,9 @@ def hide_uncovered(
     value, so their equations hide a complement as ``verify_gated`` asks of the published
     table (seed 6464 at scale 100: a SNAP exit quarter's employment 4 quarters on, not yet
     measured, read suppressed beside its county's shown quarters). Returns the cells added."""
-    coverage = declaration.link_coverage
-    if coverage is None:
+    coverage, share = declaration.link_coverage, declaration.coverage_share
+    if coverage is None or share is None:
         return 0
-    (share,) = (c for c in declaration.columns if c.name == coverage.share)
     withheld = [c.name for c in declaration.columns_with("count") if c.name in coverage.withheld]
     if not withheld:
         return 0

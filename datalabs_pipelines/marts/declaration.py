@@ -359,6 +359,12 @@ class MartDeclaration(TableDeclaration):
     def columns_with(self, *roles: str) -> list[MartColumn]:
         return [c for c in self.columns if c.role in roles]
 
+    @property
+    def coverage_share(self) -> MartColumn | None:
+        """The share column ``link_coverage`` names (reachable over the cohort), if any."""
+        coverage = self.link_coverage
+        return next((c for c in self.columns if coverage and c.name == coverage.share), None)
+
     def wholes_of(self, count: str) -> list[str]:
         """The counts ``count`` is a subset of: its base, its base's base and so on (employed
         among the reachable exiters, they among all exiters), nearest first."""
