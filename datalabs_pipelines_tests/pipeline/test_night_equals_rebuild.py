@@ -153,9 +153,11 @@ def test_a_night_after_a_correction_and_a_deleted_file_equals_a_rebuild_of_landi
     (no ``datalabs withdraw``): the landing sensor reports the deletions and requests the
     loads, the night stages the extract, which withdraws the deleted deliveries, and every
     table but the ledger's own account of the withdrawals equals a build from what landing now
-    holds: the resend's rows are not lost with the name it replaced."""
+    holds: the resend's rows are not lost with the name it replaced. On labor's and
+    procurement's files alone (persons and firms linked, as a state adopting two offices)."""
     landing = tmp_path / "landing"
-    shutil.copytree(sample, landing)
+    for agency in ("labor", "procurement"):
+        shutil.copytree(sample / agency, landing / agency)
     environment(monkeypatch, tmp_path, landing)
     contracts = list(all_contracts())
     defs = build_definitions(contracts)
