@@ -72,13 +72,17 @@ COMPARED_SCHEMAS = ("staging", "integrated")
 LEFT_OUT_COLUMNS = ("person_key", "vendor_key", "vendor_key_l", "vendor_key_r", "run_id")
 # each keyed entity's record -> key table and column: compared by cluster members instead
 KEYED = {"person": (CROSSWALK, "person_key"), "vendor": (VENDOR_KEYS, "vendor_key")}
-# what each run did, history by design: the linkage models (one row per run: tonight holds two,
-# the rebuild one) and the vendor key change log (a night whose records merge or split kept keys
-# logs it; a rebuild from scratch has no kept key to change). People's log is in ``pii``.
-RUN_LOGS = (
+# history by design, which a rebuild from scratch cannot have: what each run did (the linkage
+# models, one row per run: tonight holds two, the rebuild one; the vendor key change log: a
+# night whose records merge or split kept keys logs it, a rebuild has no kept key to change),
+# and the vendor key memory, which keeps the key of every firm ever seen, so that one a
+# corrected file dropped gets its key back should it return (its firms still delivered are
+# compared in ``integrated.vendor_keys``: ``KEYED``). People's log and memory are in ``pii``.
+HISTORY = (
     "integrated.person_linkage_models",
     "integrated.vendor_linkage_models",
     "integrated.vendor_key_changes",
+    "integrated.vendor_key_assignments",
 )
 
 
@@ -234,7 +238,7 @@ def tonight(paths: BenchPaths, expected_loads: int, timeout: float = 3600) -> To
 
 def integrated_sums(paths: BenchPaths) -> dict[str, str]:
     sums = table_checksums(paths.warehouse, COMPARED_SCHEMAS, LEFT_OUT_COLUMNS)
-    return {table: digest for table, digest in sums.items() if table not in RUN_LOGS}
+    return {table: digest for table, digest in sums.items() if table not in HISTORY}
 
 
 def save_keys(paths: BenchPaths) -> dict[str, Path]:

@@ -17,9 +17,9 @@ from datalabs_pipelines.automation.schedules import NIGHTLY_JOB, nightly_request
 from datalabs_pipelines.bench.checksums import catalog_checksums, table_checksums
 from datalabs_pipelines.bench.incremental import (
     COMPARED_SCHEMAS,
+    HISTORY,
     KEYED,
     LEFT_OUT_COLUMNS,
-    RUN_LOGS,
     keys_sql,
 )
 from datalabs_pipelines.contracts import all_contracts
@@ -64,8 +64,9 @@ def environment(monkeypatch: pytest.MonkeyPatch, site: Path, landing: Path) -> N
 
 
 def compared(sums: dict[str, str]) -> dict[str, str]:
-    """The staging and integrated tables' checksums the comparison reads (run logs left out)."""
-    return {t: s for t, s in sums.items() if t not in RUN_LOGS}
+    """The staging and integrated tables' checksums the comparison reads (``HISTORY`` left
+    out)."""
+    return {t: s for t, s in sums.items() if t not in HISTORY}
 
 
 def built(site: Path) -> Built:

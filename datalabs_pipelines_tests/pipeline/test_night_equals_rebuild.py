@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import csv
 import shutil
+from collections import Counter
 from pathlib import Path
 
 import dagster as dg
@@ -28,7 +29,7 @@ from datalabs_pipelines.automation.local_run import load_everything, materialize
 from datalabs_pipelines.bench.checksums import differing_tables
 from datalabs_pipelines.contracts import all_contracts
 from datalabs_pipelines.definitions import build_definitions
-from datalabs_pipelines.ingestion.landing import deliveries
+from datalabs_pipelines.ingestion.landing import Delivery, deliveries
 from datalabs_pipelines.warehouse import literal
 from datalabs_pipelines_tests.pipeline.nights import (
     PERSON_LINKAGE,
@@ -149,7 +150,8 @@ def test_a_night_after_a_correction_and_a_deleted_file_equals_a_rebuild_of_landi
     sample, tmp_path, tmp_path_factory, monkeypatch
 ) -> None:
     """An agency corrects one delivery, resends another under a new name (the steward deletes
-    the first name) and sends a file the load rejects, and a steward deletes a fourth's file
+    the first name) and sends a file the load rejects, procurement re-exports its vendor master
+    a firm shorter (later lines move to other line numbers), and a steward deletes a file
     (no ``datalabs withdraw``): the landing sensor reports the deletions and requests the
     loads, the night stages the extract, which withdraws the deleted deliveries, and every
     table but the ledger's own account of the withdrawals equals a build from what landing now
@@ -174,15 +176,16 @@ def test_a_night_after_a_correction_and_a_deleted_file_equals_a_rebuild_of_landi
         renamed.path.unlink()  # then the first name is cleared away
         gone.path.unlink()
         _correct(corrected.path)  # the largest: two records at least
+        vendors, dropped = _drop_a_firm([d for d in landed if d.contract.name == "vendor_master"])
         rejected = corrected.path.with_name("ui_claims_2099Q1.csv")
         rejected.write_text("not,the,header\n1,2,3\n")  # a whole file the load rejects
         tick = sensor(dg.build_sensor_context(instance=instance, definitions=defs, cursor=cursor))
         for event in tick.asset_events:  # as the daemon stores a sensor's events
             instance.report_runless_asset_event(event)
         requested = sorted(r.partition_key for r in tick.run_requests)
-        assert requested == sorted([corrected.name, rejected.name])
+        assert requested == sorted([corrected.name, rejected.name, vendors.name])
         loads = load_everything(defs, contracts, instance)  # the loads the sensor requested
-        assert (loads.failed_runs, loads.deliveries_loaded) == (REJECTED_LOAD, 2)
+        assert (loads.failed_runs, loads.deliveries_loaded) == (REJECTED_LOAD, 3)
         request = tonight(defs, instance)
     assert dg.AssetKey(["staging", "labor", "ui_claims"]) in set(request.asset_selection or ())
 
@@ -191,6 +194,7 @@ def test_a_night_after_a_correction_and_a_deleted_file_equals_a_rebuild_of_landi
     rebuilt = from_scratch(landing, site, failing=REJECTED_LOAD)
     assert differing_tables(night.integrated, rebuilt.integrated) == []
     same_warehouse_clusters(night, rebuilt)
+    assert ("vendor_master", dropped) in _remembered_firms(night, rebuilt)  # keeps its key
     # the published tables differ by the withdrawals' own account: their rows in
     # extract_quality, and the status they may add to the dictionary's examples of the column
     differ = differing_tables(night.published, rebuilt.published)
@@ -202,6 +206,43 @@ def test_a_night_after_a_correction_and_a_deleted_file_equals_a_rebuild_of_landi
     )
     entries = _rows_of_one(*published, "data_dictionary", "table_name, column_name")
     assert {e[1:] for e in entries} <= {("marts.extract_quality", "status")}
+
+
+def _drop_a_firm(files: list[Delivery]) -> tuple[Delivery, str]:
+    """A vendor master re-exported a firm shorter: the first firm on one line of all ``files``
+    dropped from its file (every later line moves up a line number); the file and its id."""
+    tables = []
+    for delivery in files:
+        with delivery.path.open(newline="", encoding="latin-1") as f:
+            tables.append(list(csv.reader(f)))
+    ids = Counter(row[0] for table in tables for row in table[1:])
+    for delivery, (header, *lines) in zip(files, tables, strict=True):
+        line = next((n for n, row in enumerate(lines) if ids[row[0]] == 1), None)
+        if line is not None and line < len(lines) - 1:  # later lines move
+            kept = [header, *lines[:line], *lines[line + 1 :]]
+            with delivery.path.open("w", newline="", encoding="latin-1") as f:
+                csv.writer(f, lineterminator="\n").writerows(kept)
+            return delivery, lines[line][0]
+    raise AssertionError("no firm on one line of the vendor master")
+
+
+def _remembered_firms(night: Built, rebuilt: Built) -> set[tuple[str, str]]:
+    """The firms whose keys the night's vendor key memory holds and the rebuild's does not
+    (``HISTORY``), each checked to be delivered no more: the memory keeps a dropped firm's key
+    should it return, and holds nothing else a rebuild lacks."""
+    memory = "integrated.vendor_key_assignments"
+    with duckdb.connect() as con:
+        for name, build in (("night", night), ("rebuilt", rebuilt)):
+            con.execute(f"ATTACH {literal(str(build.warehouse))} AS {name} (READ_ONLY)")
+        rows = con.execute(
+            f"SELECT source_extract, source_id FROM night.{memory} EXCEPT "
+            f"SELECT source_extract, source_id FROM rebuilt.{memory}"
+        ).fetchall()
+        delivered = con.execute(
+            "SELECT source_extract, source_id FROM night.integrated.vendor_keys"
+        ).fetchall()
+    assert not set(rows) & set(delivered)
+    return set(rows)
 
 
 def _rows_of_one(night: Path, rebuilt: Path, table: str, columns: str) -> list[tuple]:
