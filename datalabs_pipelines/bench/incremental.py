@@ -58,6 +58,7 @@ from datalabs_pipelines.contracts.model import DelimitedFormat, ExcelFormat
 from datalabs_pipelines.evaluation.incremental_linkage import differing
 from datalabs_pipelines.ingestion.landing import Delivery, deliveries
 from datalabs_pipelines.linkage.keys import CROSSWALK
+from datalabs_pipelines.procurement.keys import ASSIGNMENTS as VENDOR_KEY_MEMORY
 from datalabs_pipelines.procurement.linkage import RESOLVED_FROM as VENDOR_KEYS
 from datalabs_pipelines.settings import get_settings
 from datalabs_pipelines.warehouse import identifier, literal, qualified
@@ -82,7 +83,7 @@ HISTORY = (
     "integrated.person_linkage_models",
     "integrated.vendor_linkage_models",
     "integrated.vendor_key_changes",
-    "integrated.vendor_key_assignments",
+    ".".join(VENDOR_KEY_MEMORY),
 )
 
 

@@ -30,7 +30,9 @@ from datalabs_pipelines.bench.checksums import differing_tables
 from datalabs_pipelines.contracts import all_contracts
 from datalabs_pipelines.definitions import build_definitions
 from datalabs_pipelines.ingestion.landing import Delivery, deliveries
-from datalabs_pipelines.warehouse import literal
+from datalabs_pipelines.procurement.keys import ASSIGNMENTS as VENDOR_KEY_MEMORY
+from datalabs_pipelines.procurement.linkage import RESOLVED_FROM as VENDOR_KEYS
+from datalabs_pipelines.warehouse import literal, qualified
 from datalabs_pipelines_tests.pipeline.nights import (
     PERSON_LINKAGE,
     PUBLISHED,
@@ -230,7 +232,7 @@ def _remembered_firms(night: Built, rebuilt: Built) -> set[tuple[str, str]]:
     """The firms whose keys the night's vendor key memory holds and the rebuild's does not
     (``HISTORY``), each checked to be delivered no more: the memory keeps a dropped firm's key
     should it return, and holds nothing else a rebuild lacks."""
-    memory = "integrated.vendor_key_assignments"
+    memory, delivered_keys = qualified(VENDOR_KEY_MEMORY), qualified(VENDOR_KEYS)
     with duckdb.connect() as con:
         for name, build in (("night", night), ("rebuilt", rebuilt)):
             con.execute(f"ATTACH {literal(str(build.warehouse))} AS {name} (READ_ONLY)")
@@ -239,7 +241,7 @@ def _remembered_firms(night: Built, rebuilt: Built) -> set[tuple[str, str]]:
             f"SELECT source_extract, source_id FROM rebuilt.{memory}"
         ).fetchall()
         delivered = con.execute(
-            "SELECT source_extract, source_id FROM night.integrated.vendor_keys"
+            f"SELECT source_extract, source_id FROM night.{delivered_keys}"
         ).fetchall()
     assert not set(rows) & set(delivered)
     return set(rows)
