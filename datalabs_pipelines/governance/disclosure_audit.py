@@ -66,11 +66,15 @@ import numpy as np
 if TYPE_CHECKING:
     from scipy.sparse import csr_array
 
+from datalabs_pipelines.governance.disclosure_releases import Releases, Told, count_name, terms_of
 from datalabs_pipelines.marts.declaration import DERIVED_ROLES, MartDeclaration
 from datalabs_pipelines.warehouse import identifier
 
 Cell = tuple[str, int, str]
 """(mart, row index in dimension order, count column)."""
+EARLIER = ""
+"""The mart of ``(EARLIER, 0, name)``: a count of an earlier snapshot that tonight's snapshot no
+longer holds with that value (``disclosure_releases``), shown then (a constant) or not."""
 Narrow = tuple[int, float, float]
 """A narrow range of one system: (objective's position in the system, lowest, highest)."""
 RATE_TOLERANCE = 1e-6
@@ -119,6 +123,8 @@ class AuditReport:
     withheld: dict[str, str] = field(default_factory=dict)
     """marts left out of the snapshot because no round of suppression protected them, with the
     first finding (file positions, never values)."""
+    told: Told = field(default_factory=Told)
+    """what the audited snapshot tells a reader, for the next publish's ``prior``"""
 
 
 @dataclass
@@ -492,12 +498,16 @@ class GroupAudit:
         published: str = "snapshot.main",
         known: Mapping[str, Sequence[Narrow]] | None = None,
         digest_key: bytes = b"",
+        prior: Releases | None = None,
     ) -> None:
         """``known``: systems' answers from an earlier audit (``AuditReport.solved``), under
-        digests keyed with ``digest_key`` (``system_digest``)."""
+        digests keyed with ``digest_key`` (``system_digest``). ``prior``: what earlier
+        snapshots told a reader, their counts named under the same key: the audit combines
+        them with this snapshot, as a reader who knows which counts did not change would."""
         self.con, self.threshold, self.published = con, threshold, published
         self.known = known or {}
         self.digest_key = digest_key
+        self.prior = prior or Releases()
         self.declarations = {
             name: d for name, d in sorted(declarations.items()) if d.disclosure_control
         }
@@ -506,6 +516,21 @@ class GroupAudit:
             for name, d in self.declarations.items()
         }
         self._fixed: _Fixed | None = None
+        self._names: dict[Cell, str] | None = None
+
+    def names(self, marts: Mapping[str, _Mart]) -> dict[Cell, str]:
+        """Every count cell's ``count_name`` (the rows and counts stay over the rounds)."""
+        if self._names is None:
+            self._names = {
+                (name, row, column): count_name(
+                    self.digest_key, name, mart.keys[row], column, values[row]
+                )
+                for name, mart in marts.items()
+                for column, values in mart.true.items()
+                for row in range(len(mart.keys))
+                if mart.is_cell(column, row)
+            }
+        return self._names
 
     def read(self) -> dict[str, _Mart]:
         return {
@@ -574,11 +599,16 @@ class GroupAudit:
         variables: dict[Cell, int] = {}
         truth: list[float] = []
         constants: dict[Cell, float] = {}
+        names = self.names(marts)
+        shown_before = self.prior.shown
         for name, mart in marts.items():
             for count in mart.declaration.columns_with("count"):
                 for row in range(len(mart.keys)):
                     cell = (name, row, count.name)
-                    if mart.hidden[count.name][row]:
+                    if mart.hidden[count.name][row] and names[cell] in shown_before:
+                        # shown by an earlier snapshot and unchanged: known, hidden or not
+                        constants[cell] = shown_before[names[cell]]
+                    elif mart.hidden[count.name][row]:
                         variables[cell] = len(truth)
                         truth.append(float(mart.true[count.name][row] or 0))
                         protected.append((_Relation({cell: 1.0}, 0.0, 0.0), count.name))
@@ -597,6 +627,14 @@ class GroupAudit:
         protected = [p for p in protected if not _as_wide_as_a_cell(p[0], variables, public_zero)]
         protected = [p for p in protected if frozenset(p[0].terms) not in settled]
         linear = [_substitute(r, variables, constants) for r in relations]
+        report.told = self._told(linear, variables, constants, names)
+        forms = {_form(f) for f in linear}
+        for relation in self._remembered(names, variables, truth, constants):
+            form = _substitute(relation, variables, constants)
+            if form[0] and _form(form) not in forms:
+                forms.add(_form(form))
+                relations.append(relation)
+                linear.append(form)
         objectives = [_objective(r, variables, constants) for r, _ in protected]
         find = _Find(len(truth))
         for terms, _, _ in linear:
@@ -665,11 +703,14 @@ class GroupAudit:
                 for row, hidden in enumerate(flags)
                 if hidden and column in mart.true
             }
+        # a cell shown earlier and unchanged, or of an earlier snapshot, cannot be hidden
+        hideable = {c: v for c, v in constants.items() if c in names}
+        hideable = {c: v for c, v in hideable.items() if names[c] not in shown_before}
         for index, lo, hi in sorted(narrow):
             relation, label = protected[index]
             mart_name, row, _ = next(iter(relation.terms))
             recoverable[mart_name] += 1
-            pick = _cell_to_hide(relation, relations, touching, constants)
+            pick = _cell_to_hide(relation, relations, touching, hideable)
             if pick is not None:
                 report.hide.setdefault(pick[0], set()).add((pick[1] + 1, pick[2]))
             if len(report.findings) < MAX_FINDINGS:
@@ -682,7 +723,7 @@ class GroupAudit:
             # its exits, the returns' total and its exiters hidden, their sums shown): the
             # nearest shown cells further out, rather than none and the marts withheld
             for index, _, _ in sorted(narrow):
-                pick = _cell_to_hide(protected[index][0], relations, touching, constants, far=True)
+                pick = _cell_to_hide(protected[index][0], relations, touching, hideable, far=True)
                 if pick is not None:
                     report.hide.setdefault(pick[0], set()).add((pick[1] + 1, pick[2]))
         for name, mart in marts.items():
@@ -692,6 +733,58 @@ class GroupAudit:
             report.marts.append(MartAudit(name, cells, hidden, recoverable.get(name, 0)))
         report.seconds = time.perf_counter() - started
         return report
+
+    def _told(
+        self,
+        linear: list[tuple[dict[int, float], float, float]],
+        variables: Mapping[Cell, int],
+        constants: Mapping[Cell, float],
+        names: Mapping[Cell, str],
+    ) -> Told:
+        """What this snapshot tells a reader: its shown counts and its relations over the
+        hidden ones (``linear``, before earlier snapshots' are added), counts by name."""
+        name_of = {i: names[cell] for cell, i in variables.items()}
+        return Told(
+            {names[c]: v for c, v in constants.items()},
+            [
+                (terms_of((name_of[v], a) for v, a in terms.items()), lo, hi)
+                for terms, lo, hi in linear
+                if terms
+            ],
+            set(name_of.values()) | {names[c] for c in constants},
+        )
+
+    def _remembered(
+        self,
+        names: Mapping[Cell, str],
+        variables: dict[Cell, int],
+        truth: list[float],
+        constants: dict[Cell, float],
+    ) -> list[_Relation]:
+        """Earlier snapshots' relations over this one's counts: a name of tonight's is that
+        count, any other a count since changed or gone, its value if it was shown, else an
+        unknown of its own (at least 0; its unsuppressed value is not kept: 0 stands in for it
+        in ``truth``, where only tonight's counts enter the ranges seen)."""
+        cell_of = {name: cell for cell, name in names.items()}
+        out = []
+        for remembered in self.prior.relations:
+            terms: dict[Cell, float] = {}
+            for name, coefficient in remembered.terms:
+                cell = cell_of.get(name, (EARLIER, 0, name))
+                if cell[0] == EARLIER and name in self.prior.shown:
+                    constants[cell] = self.prior.shown[name]
+                elif cell[0] == EARLIER and cell not in variables:
+                    variables[cell] = len(truth)
+                    truth.append(0.0)
+                terms[cell] = coefficient
+            out.append(_Relation(terms, remembered.lo, remembered.hi))
+        return out
+
+
+def _form(linear: tuple[dict[int, float], float, float]) -> tuple:
+    """A constraint over hidden counts as a key: the same key, the same constraint."""
+    terms, lo, hi = linear
+    return tuple(sorted((v, round(a, 9)) for v, a in terms.items())), round(lo, 9), round(hi, 9)
 
 
 def audit_snapshot(

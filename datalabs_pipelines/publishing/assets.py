@@ -13,10 +13,16 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from datalabs_pipelines.governance.disclosure import disclosure_threshold
+from datalabs_pipelines.governance.disclosure_releases import Releases
 from datalabs_pipelines.marts.declaration import MartDeclaration
 from datalabs_pipelines.marts.status import FRESH, mart_statuses
 from datalabs_pipelines.privacy_tokens import linkage_key
-from datalabs_pipelines.publishing.audit_memory import memory_path, read_known, write_known
+from datalabs_pipelines.publishing.audit_memory import (
+    memory_path,
+    read_known,
+    read_releases,
+    write_memory,
+)
 from datalabs_pipelines.publishing.snapshot import DisclosureGateFailed, publish_snapshot
 from datalabs_pipelines.settings import get_settings
 from datalabs_pipelines.warehouse import warehouse_pool
@@ -69,11 +75,24 @@ def build_published_snapshot(
         target = settings.published_path
         threshold = disclosure_threshold()
         memory = memory_path(settings.warehouse_path)
+        prior = read_releases(memory)
+        if prior is None and target.exists():
+            context.log.warning(
+                f"no memory of the snapshots published before ({memory} is missing or "
+                "unreadable): this publish's disclosure audit cannot combine them with it"
+            )
         with warehouse.get_connection() as con:
             statuses = mart_statuses(con)
             try:
                 result = publish_snapshot(
-                    con, target, by_name, threshold, ungated, read_known(memory), linkage_key()
+                    con,
+                    target,
+                    by_name,
+                    threshold,
+                    ungated,
+                    read_known(memory),
+                    linkage_key(),
+                    prior,
                 )
             except DisclosureGateFailed as failed:
                 yield dg.AssetCheckResult(
@@ -88,11 +107,13 @@ def build_published_snapshot(
                 ) from failed
         if result.audit:
             try:  # a memory that cannot be kept costs the next publish time, not this one
-                write_known(memory, result.audit.solved)
+                releases = (prior or Releases()).after(result.audit.told)
+                write_memory(memory, result.audit.solved, releases)
             except OSError as error:
                 context.log.warning(
-                    f"the disclosure audit's answers were not kept ({type(error).__name__}): "
-                    "the next publish solves every system"
+                    f"the disclosure audit's memory was not kept ({type(error).__name__}): "
+                    "the next publish solves every system and cannot combine this snapshot "
+                    "with its own"
                 )
         for table, finding in (result.audit.withheld if result.audit else {}).items():
             context.log.warning(f"marts.{table} withheld by the disclosure audit: {finding}")

@@ -1,11 +1,13 @@
-"""The last publish's disclosure-audit answers, kept for the next publish.
+"""The disclosure audit's memory, kept from one publish for the next.
 
-The file maps each system's digest (``disclosure_audit.system_digest``) to its answer: the
-positions of its objectives found narrow and their ranges (empty for the usual, wide system).
+``systems`` maps each system's digest (``disclosure_audit.system_digest``) to the last audit's
+answer: the positions of its objectives found narrow and their ranges (empty for the usual,
+wide system); a missing or outdated answer only means that the system is solved again.
+``releases`` is what the snapshots published so far told a reader (``disclosure_releases``),
+which the next audit combines with its own snapshot; it outlives a new version of the audit.
 Digests and ranges are worked out from unsuppressed counts, so the file lives beside the
 warehouse (which holds those counts), never beside the published snapshot, with mode 0600, and
-the digests are keyed with the linkage key: the file alone cannot be matched against guesses. A
-missing, unreadable or outdated file only means that every system is solved again.
+the digests are keyed with the linkage key: the file alone cannot be matched against guesses.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from datalabs_pipelines.governance.disclosure_audit import VERSION, Narrow
+from datalabs_pipelines.governance.disclosure_releases import Releases, Remembered
 
 SUFFIX = ".disclosure-audit.json"
 
@@ -48,12 +51,40 @@ def read_known(path: Path) -> dict[str, list[Narrow]]:
     return known
 
 
-def write_known(path: Path, solved: Mapping[str, Sequence[Narrow]]) -> None:
-    """Replace ``path`` atomically with ``solved`` (this publish's systems only: the file
-    never grows beyond one publish)."""
+def read_releases(path: Path) -> Releases | None:
+    """What the snapshots published so far told a reader, or None when ``path`` holds none
+    (no publish yet, or a memory lost: earlier snapshots are then not taken into account)."""
+    try:
+        stored = json.loads(path.read_text())["releases"]
+        return Releases(
+            int(stored["publishes"]),
+            {str(name): float(value) for name, value in stored["shown"].items()},
+            [
+                Remembered(
+                    tuple((str(n), float(a)) for n, a in terms), float(lo), float(hi), int(last)
+                )
+                for terms, lo, hi, last in stored["relations"]
+            ],
+        )
+    except (OSError, ValueError, TypeError, KeyError):
+        return None
+
+
+def write_memory(path: Path, solved: Mapping[str, Sequence[Narrow]], releases: Releases) -> None:
+    """Replace ``path`` atomically with ``solved`` (this publish's systems only: they never
+    grow beyond one publish) and ``releases``."""
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    stored = {
+        "version": VERSION,
+        "systems": {d: list(a) for d, a in solved.items()},
+        "releases": {
+            "publishes": releases.publishes,
+            "shown": releases.shown,
+            "relations": [[r.terms, r.lo, r.hi, r.last] for r in releases.relations],
+        },
+    }
     with os.fdopen(descriptor, "w") as handle:
-        json.dump({"version": VERSION, "systems": {d: list(a) for d, a in solved.items()}}, handle)
+        json.dump(stored, handle)
     os.replace(temporary, path)

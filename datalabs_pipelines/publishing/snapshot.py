@@ -29,6 +29,7 @@ from datalabs_pipelines.governance.disclosure_audit import (
     GroupAudit,
     Narrow,
 )
+from datalabs_pipelines.governance.disclosure_releases import Releases
 from datalabs_pipelines.marts.declaration import MartDeclaration
 from datalabs_pipelines.pause_points import pause_point
 from datalabs_pipelines.warehouse import identifier, literal, transaction
@@ -76,6 +77,7 @@ def gate_and_audit(
     threshold: int,
     known: Mapping[str, Sequence[Narrow]] | None = None,
     digest_key: bytes = b"",
+    prior: Releases | None = None,
 ) -> tuple[list[GateReport], AuditReport]:
     """Gate every mart of ``declarations`` from ``marts`` into ``snapshot.main`` and audit the
     whole snapshot; while the audit finds counts a reader could narrow, gate the marts it names
@@ -83,14 +85,15 @@ def gate_and_audit(
 
     Marts that no mirror joins share no constraint, so each group of joined marts is gated and
     audited on its own. ``known``: systems' answers from an earlier publish's audit
-    under digests keyed with ``digest_key`` (``GroupAudit``)."""
+    under digests keyed with ``digest_key``; ``prior``: what earlier snapshots told a reader
+    (``GroupAudit``)."""
     reports: dict[str, GateReport] = {}
     whole = AuditReport(rounds=0)
     for joined in _joined(declarations):
         group = list(joined)
         while group:
             audit, rounds = _gate_and_audit_group(
-                con, declarations, group, threshold, reports, known, digest_key
+                con, declarations, group, threshold, reports, known, digest_key, prior
             )
             whole.seconds += audit.seconds
             whole.programs += audit.programs
@@ -103,6 +106,7 @@ def gate_and_audit(
             if not audit.findings or not leaking:
                 whole.marts += audit.marts
                 whole.findings += audit.findings
+                whole.told.add(audit.told)
                 break
             # The rounds could not protect these marts: withhold them (they leave the snapshot,
             # and with them their relations) and protect the rest of the group without them.
@@ -125,6 +129,7 @@ def _gate_and_audit_group(
     reports: dict[str, GateReport],
     known: Mapping[str, Sequence[Narrow]] | None,
     digest_key: bytes,
+    prior: Releases | None,
 ) -> tuple[AuditReport, int]:
     """Gate ``group`` and audit it, again with the cells the audit asks for, until it is clean,
     asks for nothing new, or ``MAX_AUDIT_ROUNDS`` is reached; the last audit and the rounds."""
@@ -146,7 +151,9 @@ def _gate_and_audit_group(
             )
         if auditor is None:  # after the first gate: the auditor reads the unsuppressed marts
             joined = {name: declarations[name] for name in group}
-            auditor = GroupAudit(con, joined, threshold, known=known, digest_key=digest_key)
+            auditor = GroupAudit(
+                con, joined, threshold, known=known, digest_key=digest_key, prior=prior
+            )
         marts = auditor.read()
         across = auditor.complements(marts)
         todo = {name for name, cells in across.items() if cells - forced[name]}
@@ -196,12 +203,15 @@ def publish_snapshot(
     ungated: Collection[str] = (),
     known: Mapping[str, Sequence[Narrow]] | None = None,
     digest_key: bytes = b"",
+    prior: Releases | None = None,
 ) -> SnapshotResult:
     """Copy every declared ``marts`` table into ``target``, gated where declared.
 
     ``known``: systems' answers from an earlier publish's audit (``AuditReport.solved``): the
     audit takes an answer from there when a system is the same, digest for digest (digests
-    keyed with ``digest_key``: the publish step passes the linkage key).
+    keyed with ``digest_key``: the publish step passes the linkage key). ``prior``: what the
+    snapshots published before told a reader (``AuditReport.told`` of each, gathered by
+    ``Releases.after``), audited with this one.
 
     Tables without a declaration are left out (the gate cannot know their columns' roles).
     Raises ``DisclosureGateFailed`` (and keeps the previous snapshot) when a gated table in the
@@ -230,7 +240,9 @@ def publish_snapshot(
                     name = identifier(table)
                     con.execute(f"CREATE TABLE snapshot.main.{name} AS SELECT * FROM marts.{name}")
             if gated:
-                result.gate, result.audit = gate_and_audit(con, gated, threshold, known, digest_key)
+                result.gate, result.audit = gate_and_audit(
+                    con, gated, threshold, known, digest_key, prior
+                )
                 problems += result.audit.findings
             withheld = result.audit.withheld if result.audit else {}
             if withheld and "mart_status" in ungated:

@@ -12,7 +12,8 @@ import duckdb
 import pytest
 
 from datalabs_pipelines.governance.disclosure_audit import audit_snapshot
-from datalabs_pipelines.publishing.audit_memory import memory_path, read_known, write_known
+from datalabs_pipelines.governance.disclosure_releases import Releases
+from datalabs_pipelines.publishing.audit_memory import memory_path, read_known, write_memory
 from datalabs_pipelines.publishing.snapshot import SnapshotResult, publish_snapshot
 from datalabs_pipelines_tests.governance.test_disclosure_audit import T, count, declaration, dim
 
@@ -104,7 +105,7 @@ def test_the_memory_file_round_trips_privately_and_forgets_another_version(tmp_p
     assert path.name == "warehouse.duckdb.disclosure-audit.json"
     assert read_known(path) == {}  # no file: every system is solved
     answers = {"a" * 64: [], "b" * 64: [(2, 0.0, 7.0)]}
-    write_known(path, answers)
+    write_memory(path, answers, Releases())
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert read_known(path) == answers
     stored = json.loads(path.read_text())
@@ -117,7 +118,7 @@ def test_the_memory_file_round_trips_privately_and_forgets_another_version(tmp_p
 @pytest.mark.parametrize("answer", [[["x", 0, 1]], [[1, 0]], [[1, 0, float("inf")]], 3])
 def test_a_malformed_answer_is_solved_again(tmp_path, answer):
     path = tmp_path / "memory.json"
-    write_known(path, {"a" * 64: [(0, 1.0, 2.0)]})
+    write_memory(path, {"a" * 64: [(0, 1.0, 2.0)]}, Releases())
     stored = json.loads(path.read_text())
     stored["systems"]["b" * 64] = answer
     path.write_text(json.dumps(stored))

@@ -1,0 +1,103 @@
+"""Snapshots published night after night: each safe alone, and safe together for a reader who
+keeps them all and knows which counts did not change (``governance.disclosure_releases``).
+The ranges are worked out by hand in each test, threshold 10."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from datalabs_pipelines.governance.disclosure_releases import RETAIN, Releases, Told
+from datalabs_pipelines.publishing.audit_memory import read_releases, write_memory
+from datalabs_pipelines.publishing.snapshot import SnapshotResult, publish_snapshot
+from datalabs_pipelines_tests.governance.test_disclosure_audit import T, count, declaration, dim
+
+COUNTIES = declaration("c", dim("county", total="ALL"), count("people"))
+
+
+def night(con, target: Path, rows: dict[str, int], prior: Releases | None) -> SnapshotResult:
+    con.execute("CREATE SCHEMA IF NOT EXISTS marts")
+    con.execute("CREATE OR REPLACE TABLE marts.c (county VARCHAR, people BIGINT)")
+    con.executemany("INSERT INTO marts.c VALUES (?, ?)", list(rows.items()))
+    return publish_snapshot(con, target, {"c": COUNTIES}, T, prior=prior)
+
+
+def published(target: Path) -> dict[str, int | None]:
+    with duckdb.connect(str(target), read_only=True) as snapshot:
+        return dict(snapshot.execute("SELECT county, people FROM c").fetchall())
+
+
+def nights(con, tmp_path: Path, *deliveries: dict[str, int]) -> list[dict[str, int | None]]:
+    """Publish each night's counts after the last, with the memory of those before."""
+    releases, out = Releases(), []
+    for n, rows in enumerate(deliveries):
+        result = night(con, tmp_path / f"night{n}.duckdb", rows, releases)
+        assert result.audit.findings == [] and result.audit.withheld == {}
+        releases = releases.after(result.audit.told)
+        out.append(published(tmp_path / f"night{n}.duckdb"))
+    return out
+
+
+# Night 0: A (3) is small, B (12) its complement: A + B = 60 - 20 - 25 = 15, each 0..15.
+# Night 1: C falls to 9; A + C = 12, each 0..12, so B is shown: alone, safe.
+NIGHT_0 = {"ALL": 60, "A": 3, "B": 12, "C": 20, "D": 25}
+NIGHT_1 = {"ALL": 49, "A": 3, "B": 12, "C": 9, "D": 25}
+
+
+def test_a_complement_shown_the_next_night_gives_its_small_count_away(con, tmp_path):
+    alone = night(con, tmp_path / "alone.duckdb", NIGHT_1, prior=None)
+    assert alone.audit.findings == []
+    shown = published(tmp_path / "alone.duckdb")
+    assert shown["B"] == 12 and shown["A"] is None  # with night 0: A = 15 - 12 = 3
+
+
+def test_a_complement_stays_hidden_while_it_and_its_count_are_unchanged(con, tmp_path):
+    first, second = nights(con, tmp_path, NIGHT_0, NIGHT_1)
+    assert first == {"ALL": 60, "A": None, "B": None, "C": 20, "D": 25}
+    # B hidden again: A + B = 15 (night 0) and A + B + C = 49 - 25 = 24 (night 1) tell
+    # C = 9, so the total goes too (D was shown on night 0: hiding it would tell nothing);
+    # then A + B = 15 and C >= 0 is all: A and B 0..15, C 0 and up
+    assert second == {"ALL": None, "A": None, "B": None, "C": None, "D": 25}
+
+
+def test_a_count_shown_before_is_no_complement_while_unchanged(con, tmp_path):
+    # night 1: C falls to 5; alone, A (12, the smallest shown) would be its complement, but
+    # night 0 showed A = 12 and B = 13: C = 30 - 12 - 13 = 5. Only the total can go.
+    first, second = nights(
+        con,
+        tmp_path,
+        {"ALL": 60, "A": 12, "B": 13, "C": 35},
+        {"ALL": 30, "A": 12, "B": 13, "C": 5},
+    )
+    assert first == {"ALL": 60, "A": 12, "B": 13, "C": 35}
+    assert second["C"] is None and second["ALL"] is None
+
+
+def test_a_count_that_changed_is_a_new_unknown(con, tmp_path):
+    # night 1: A and B both change (4 and 11, still 15 together): night 0's A + B = 15 is
+    # about other numbers, and night 1 alone decides, as a first publish would
+    night_1 = {"ALL": 60, "A": 4, "B": 11, "C": 20, "D": 25}
+    _, second = nights(con, tmp_path, NIGHT_0, night_1)
+    alone = night(con, tmp_path / "alone.duckdb", night_1, prior=None)
+    assert alone.audit.findings == []
+    assert second == published(tmp_path / "alone.duckdb")
+
+
+def test_the_memory_of_releases_round_trips_and_forgets_what_no_count_reaches(tmp_path):
+    path = tmp_path / "memory.json"
+    releases = Releases().after(
+        Told({"b": 12.0}, [((("a", 1.0), ("c", 1.0)), 15.0, float("inf"))], {"a", "b", "c"})
+    )
+    write_memory(path, {}, releases)
+    assert read_releases(path) == releases
+    assert read_releases(tmp_path / "missing.json") is None
+    # a, b and c all change: the relation stays RETAIN publishes, b's value with it
+    later = releases
+    for _ in range(RETAIN - 1):
+        later = later.after(Told(current={"x"}))
+    assert [r.terms for r in later.relations] == [(("a", 1.0), ("c", 1.0))]
+    assert later.shown == {}  # no relation names b
+    assert later.after(Told(current={"x"})).relations == []
+    # a count current again renews the relation
+    assert later.after(Told(current={"c"})).relations[0].last == later.publishes + 1
