@@ -6,13 +6,15 @@ sensor requests one load run per new file, as in a deployment) and ``nightly_job
 through the queue as the schedule launches it. Tonight's cost (the time some load run or the
 nightly run was under way, each from creation to end; the load runs overlap) is set against a
 full `datalabs run` from scratch over the same deliveries, whose tables are compared with
-tonight's by checksum: the published snapshot whole, and the staging and integrated tables
-(``integrated_*`` in the report) without their keys, without the run ids rows carry, and
-without the logs that keep a row per run. Person and vendor records are compared by cluster
-instead, each record with the others that share its key: ``person_key`` is drawn at random for
-a new cluster, so two builds from scratch never share them, and a ``vendor_key`` persists (a
-firm keeps the key it had when a registry's record joins it tonight, while a rebuild derives
-the key from the cluster's first record, which may be the newcomer).
+tonight's by checksum: the published snapshot whole (the rebuild's publish given the memory of
+the snapshot published before tonight, as tonight's was: the disclosure audit combines them),
+and the staging and integrated tables (``integrated_*`` in the report) without their keys,
+without the run ids rows carry, and without the logs that keep a row per run. Person and vendor
+records are compared by cluster instead, each record with the others that share its key:
+``person_key`` is drawn at random for a new cluster, so two builds from scratch never share
+them, and a ``vendor_key`` persists (a firm keeps the key it had when a registry's record joins
+it tonight, while a rebuild derives the key from the cluster's first record, which may be the
+newcomer).
 
 With ``--correcting``, tonight also brings a correction: an extract's newest delivery that does
 not arrive tonight is sent again with one data line in ``CORRECTED_EVERY`` dropped (so every
@@ -60,6 +62,7 @@ from datalabs_pipelines.ingestion.landing import Delivery, deliveries
 from datalabs_pipelines.linkage.keys import CROSSWALK
 from datalabs_pipelines.procurement.keys import ASSIGNMENTS as VENDOR_KEY_MEMORY
 from datalabs_pipelines.procurement.linkage import RESOLVED_FROM as VENDOR_KEYS
+from datalabs_pipelines.publishing.audit_memory import memory_path
 from datalabs_pipelines.settings import get_settings
 from datalabs_pipelines.warehouse import identifier, literal, qualified
 
@@ -312,11 +315,16 @@ def run_incremental(
     finally:
         land(held)
     with corrections(paths, fixes) as dropped:
+        history = paths.base / f"{paths.name}-published-before.json"
+        shutil.copy(memory_path(paths.warehouse), history)
         night = tonight(paths, expected_loads=len(held) + len(fixes))
         tonight_snapshot = snapshot_sums()
         tonight_integrated = integrated_sums(paths)
         tonight_keys = save_keys(paths)
         fresh_warehouse(paths)
+        # the snapshot published before tonight's, which tonight's disclosure audit combined
+        # with its own: the rebuild's publish takes it too, as in the same site
+        shutil.move(history, memory_path(paths.warehouse))
         full: RunMeasurement = run_pipeline(paths, record_sql=False)
         full_snapshot = snapshot_sums()
         full_integrated = integrated_sums(paths)

@@ -125,6 +125,11 @@ class AuditReport:
     first finding (file positions, never values)."""
     told: Told = field(default_factory=Told)
     """what the audited snapshot tells a reader, for the next publish's ``prior``"""
+    forced: list[str] = field(default_factory=list)
+    """narrow ranges that earlier snapshots force together with tonight's rows, whatever
+    tonight suppresses (every count they reach is hidden tonight or known from before: a new
+    county's row beside counties and a total that did not change): not findings, as no
+    suppression can widen them, and reported (file positions, never values)"""
 
 
 @dataclass
@@ -628,6 +633,7 @@ class GroupAudit:
         protected = [p for p in protected if frozenset(p[0].terms) not in settled]
         linear = [_substitute(r, variables, constants) for r in relations]
         report.told = self._told(linear, variables, constants, names)
+        own = len(relations)  # tonight's; earlier snapshots' follow
         forms = {_form(f) for f in linear}
         for relation in self._remembered(names, variables, truth, constants):
             form = _substitute(relation, variables, constants)
@@ -704,28 +710,38 @@ class GroupAudit:
                 if hidden and column in mart.true
             }
         # a cell shown earlier and unchanged, or of an earlier snapshot, cannot be hidden
-        hideable = {c: v for c, v in constants.items() if c in names}
-        hideable = {c: v for c, v in hideable.items() if names[c] not in shown_before}
-        for index, lo, hi in sorted(narrow):
-            relation, label = protected[index]
-            mart_name, row, _ = next(iter(relation.terms))
-            recoverable[mart_name] += 1
-            pick = _cell_to_hide(relation, relations, touching, hideable)
-            if pick is not None:
-                report.hide.setdefault(pick[0], set()).add((pick[1] + 1, pick[2]))
-            if len(report.findings) < MAX_FINDINGS:
-                report.findings.append(
-                    f"{mart_name}: {label} in row {row + 1} (in dimension order) can be narrowed "
-                    f"to {_width(lo, hi) + 1} possible values (threshold {threshold})"
-                )
-        if narrow and not report.hide:
+        before = {c for c in constants if c in names and names[c] in shown_before}
+        hideable = {c: v for c, v in constants.items() if c in names and c not in before}
+        picks = {
+            i: _cell_to_hide(protected[i][0], relations, touching, hideable) for i, *_ in narrow
+        }
+        forced: set[int] = set()
+        if narrow and not any(picks.values()):
             # every narrow range is bounded through hidden cells only (an age band's returns:
             # its exits, the returns' total and its exiters hidden, their sums shown): the
             # nearest shown cells further out, rather than none and the marts withheld
-            for index, _, _ in sorted(narrow):
-                pick = _cell_to_hide(protected[index][0], relations, touching, hideable, far=True)
-                if pick is not None:
-                    report.hide.setdefault(pick[0], set()).add((pick[1] + 1, pick[2]))
+            for index, _, _ in narrow:
+                far = _cell_to_hide(protected[index][0], relations, touching, hideable, far=True)
+                picks[index] = far
+                if far is None and _through_history(
+                    protected[index][0], relations, touching, own, before
+                ):
+                    forced.add(index)
+        for index, lo, hi in sorted(narrow):
+            relation, label = protected[index]
+            mart_name, row, _ = next(iter(relation.terms))
+            finding = (
+                f"{mart_name}: {label} in row {row + 1} (in dimension order) can be narrowed "
+                f"to {_width(lo, hi) + 1} possible values (threshold {threshold})"
+            )
+            if index in forced:
+                report.forced.append(finding)
+                continue
+            recoverable[mart_name] += 1
+            if (pick := picks[index]) is not None:
+                report.hide.setdefault(pick[0], set()).add((pick[1] + 1, pick[2]))
+            if len(report.findings) < MAX_FINDINGS:
+                report.findings.append(finding)
         for name, mart in marts.items():
             columns = mart.declaration.columns_with("count")
             cells = sum(mart.is_cell(c.name, r) for c in columns for r in range(len(mart.keys)))
@@ -857,6 +873,30 @@ def _cell_to_hide(
         near = [relations[i] for i in sorted(further)]
         candidates = [c for r in near for c in r.terms if c in constants]
     return min(candidates, key=lambda c: (constants[c], c)) if candidates else None
+
+
+def _through_history(
+    objective: _Relation,
+    relations: list[_Relation],
+    touching: Mapping[Cell, list[int]],
+    own: int,
+    before: set[Cell],
+) -> bool:
+    """Whether the relations reaching ``objective`` hold an earlier snapshot's relation (those
+    from position ``own`` on) or a count an earlier snapshot showed with tonight's value."""
+    reached, todo = set(objective.terms), list(objective.terms)
+    seen: set[int] = set()
+    while todo:
+        for i in touching.get(todo.pop(), []):
+            if i in seen:
+                continue
+            seen.add(i)
+            if i >= own or relations[i].terms.keys() & before:
+                return True
+            fresh = relations[i].terms.keys() - reached
+            reached |= fresh
+            todo += fresh
+    return False
 
 
 def _holds(relation: _Relation, marts: Mapping[str, _Mart]) -> bool:

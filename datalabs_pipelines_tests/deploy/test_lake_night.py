@@ -27,6 +27,7 @@ from datalabs_pipelines_tests.pipeline.nights import (
     generated_sample,
     lake_sums,
     linkage_metadata,
+    published_before,
     same_clusters,
     tonight,
 )
@@ -60,6 +61,7 @@ def test_a_corrected_night_on_the_lake_equals_a_rebuild(postgres, tmp_path, monk
         assert correct(fix) > 0
         loads = load_everything(defs, contracts, instance)
         assert (loads.failed_runs, loads.deliveries_loaded) == ([], 3)
+        history = published_before(site, tmp_path)
         request = tonight(defs, instance)
         assert PERSON_LINKAGE in set(request.asset_selection or ())
         linkage = linkage_metadata(instance)
@@ -68,7 +70,7 @@ def test_a_corrected_night_on_the_lake_equals_a_rebuild(postgres, tmp_path, monk
         assert linkage["prepared_in_full"] == ""  # no reason to prepare every record
     assert not (site / "warehouse.duckdb").exists()  # every table was the lake's
 
-    rebuilt = from_scratch(landing, tmp_path / "rebuild")
+    rebuilt = from_scratch(landing, tmp_path / "rebuild", history=history)
     assert differing_tables(table_checksums(site / PUBLISHED), rebuilt.published) == []
     with lake.connect(lake.lake_settings().database, {}) as con:
         assert differing_tables(lake_sums(con, lake.LAKE_ALIAS), rebuilt.integrated) == []

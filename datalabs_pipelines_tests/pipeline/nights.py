@@ -5,6 +5,7 @@ from scratch, tonight's run as the schedule requests it, and the comparisons the
 from __future__ import annotations
 
 import os
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +29,7 @@ from datalabs_pipelines.deploy import lake
 from datalabs_pipelines.evaluation.incremental_linkage import differing
 from datalabs_pipelines.generator.errors import profile
 from datalabs_pipelines.generator.main import generate
+from datalabs_pipelines.publishing.audit_memory import memory_path
 from datalabs_pipelines.run_context import run_date
 from datalabs_pipelines.warehouse import literal
 
@@ -84,9 +86,21 @@ def lake_sums(con: duckdb.DuckDBPyConnection, catalog: str) -> dict[str, str]:
     return compared(catalog_checksums(con, COMPARED_SCHEMAS, LEFT_OUT_COLUMNS, catalog))
 
 
-def from_scratch(landing: Path, site: Path, failing: list[str] | None = None) -> Built:
+def published_before(site: Path, into: Path) -> Path:
+    """The disclosure audit's memory of what ``site`` published so far, copied to ``into``."""
+    return Path(shutil.copy(memory_path(site / "warehouse.duckdb"), into))
+
+
+def from_scratch(
+    landing: Path, site: Path, failing: list[str] | None = None, history: Path | None = None
+) -> Built:
     """Every delivery in ``landing`` built from scratch in ``site``, as `make run` builds it
-    (``failing``: the runs that fail, a rejected file's load)."""
+    (``failing``: the runs that fail, a rejected file's load). ``history``: the memory of the
+    snapshots published before (``published_before``), which the publish combines with its
+    own as a night does: a rebuild publishes what the night publishes only given it."""
+    if history is not None:
+        site.mkdir(parents=True, exist_ok=True)
+        shutil.copy(history, memory_path(site / "warehouse.duckdb"))
     with pytest.MonkeyPatch.context() as env, dg.DagsterInstance.ephemeral() as instance:
         environment(env, site, landing)
         contracts = list(all_contracts())
