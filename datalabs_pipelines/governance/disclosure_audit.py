@@ -758,19 +758,17 @@ class GroupAudit:
         names: Mapping[Cell, str],
     ) -> Told:
         """What this snapshot tells a reader: its shown counts and its relations over the
-        hidden ones (``linear``, before earlier snapshots' are added), counts by name. A
-        relation pinning one hidden count (0 where a partner's row is missing) tells its
-        value: it is kept as shown."""
+        hidden ones (``linear``, before earlier snapshots' are added), counts by name."""
         name_of = {i: names[cell] for cell, i in variables.items()}
-        told = Told({names[c]: v for c, v in constants.items()})
-        for terms, lo, hi in linear:
-            if len(terms) == 1 and lo == hi:
-                ((v, a),) = terms.items()
-                told.shown[name_of[v]] = lo / a
-            elif terms:
-                told.relations.append((terms_of((name_of[v], a) for v, a in terms.items()), lo, hi))
-        told.current = set(name_of.values()) | set(told.shown)
-        return told
+        return Told(
+            {names[c]: v for c, v in constants.items()},
+            [
+                (terms_of((name_of[v], a) for v, a in terms.items()), lo, hi)
+                for terms, lo, hi in linear
+                if terms
+            ],
+            set(name_of.values()) | {names[c] for c in constants},
+        )
 
     def _remembered(
         self,

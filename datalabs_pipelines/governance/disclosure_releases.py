@@ -72,6 +72,14 @@ class Releases:
     shown: dict[str, float] = field(default_factory=dict)
     relations: list[Remembered] = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        """A relation pinning one count (0 where a partner's row was missing) tells its value:
+        it is kept as shown."""
+        for relation in [r for r in self.relations if len(r.terms) == 1 and r.lo == r.hi]:
+            ((name, coefficient),) = relation.terms
+            self.shown[name] = relation.lo / coefficient
+            self.relations.remove(relation)
+
     def after(self, told: Told) -> Releases:
         """These releases and one more: relations reaching a current count (directly or
         through other relations) are kept and renewed, others for ``RETAIN`` publishes; shown
