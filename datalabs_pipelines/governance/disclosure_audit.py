@@ -604,6 +604,7 @@ class GroupAudit:
         variables: dict[Cell, int] = {}
         truth: list[float] = []
         constants: dict[Cell, float] = {}
+        rates_of_tonight: set[int] = set()
         names = self.names(marts)
         shown_before = self.prior.shown
         for name, mart in marts.items():
@@ -624,6 +625,7 @@ class GroupAudit:
             report.untrue += len(rates) - len(kept_rates)
             relations += [r for r in fixed.head[name] if id(r) not in fixed.untrue]
             relations += kept_rates
+            rates_of_tonight |= {id(r) for r in kept_rates}
             relations += [r for r in fixed.tail[name] if id(r) not in fixed.untrue]
             protected += [(r, _rest_label(r)) for r in fixed.rests[name]]
         report.untrue += len(fixed.untrue)
@@ -633,7 +635,6 @@ class GroupAudit:
         protected = [p for p in protected if frozenset(p[0].terms) not in settled]
         linear = [_substitute(r, variables, constants) for r in relations]
         report.told = self._told(linear, variables, constants, names)
-        own = len(relations)  # tonight's; earlier snapshots' follow
         forms = {_form(f) for f in linear}
         for relation in self._remembered(names, variables, truth, constants):
             form = _substitute(relation, variables, constants)
@@ -712,21 +713,19 @@ class GroupAudit:
         # a cell shown earlier and unchanged, or of an earlier snapshot, cannot be hidden
         before = {c for c in constants if c in names and names[c] in shown_before}
         hideable = {c: v for c, v in constants.items() if c in names and c not in before}
-        picks = {
-            i: _cell_to_hide(protected[i][0], relations, touching, hideable) for i, *_ in narrow
-        }
-        forced: set[int] = set()
-        if narrow and not any(picks.values()):
+        forced = self._forced(
+            narrow, protected, relations, rates_of_tonight, variables, truth, constants, hideable
+        )
+        to_widen = [i for i, *_ in narrow if i not in forced]
+        picks = {i: _cell_to_hide(protected[i][0], relations, touching, hideable) for i in to_widen}
+        if to_widen and not any(picks.values()):
             # every narrow range is bounded through hidden cells only (an age band's returns:
             # its exits, the returns' total and its exiters hidden, their sums shown): the
             # nearest shown cells further out, rather than none and the marts withheld
-            for index, _, _ in narrow:
-                far = _cell_to_hide(protected[index][0], relations, touching, hideable, far=True)
-                picks[index] = far
-                if far is None and _through_history(
-                    protected[index][0], relations, touching, own, before
-                ):
-                    forced.add(index)
+            for index in to_widen:
+                picks[index] = _cell_to_hide(
+                    protected[index][0], relations, touching, hideable, far=True
+                )
         for index, lo, hi in sorted(narrow):
             relation, label = protected[index]
             mart_name, row, _ = next(iter(relation.terms))
@@ -749,6 +748,50 @@ class GroupAudit:
             report.marts.append(MartAudit(name, cells, hidden, recoverable.get(name, 0)))
         report.seconds = time.perf_counter() - started
         return report
+
+    def _forced(
+        self,
+        narrow: list[tuple[int, float, float]],
+        protected: list[tuple[_Relation, str]],
+        relations: list[_Relation],
+        rates: set[int],
+        variables: Mapping[Cell, int],
+        truth: list[float],
+        constants: Mapping[Cell, float],
+        hideable: Mapping[Cell, float],
+    ) -> set[int]:
+        """The narrow objectives that stay narrow with every count tonight could hide hidden
+        (and so every rate or share on them): earlier snapshots and the rows tonight has force
+        them, and no suppression widens them. None without earlier snapshots."""
+        if not narrow or not (self.prior.relations or self.prior.shown):
+            return set()
+        known = {c: v for c, v in constants.items() if c not in hideable}
+        unknown = dict(variables)
+        values = list(truth)
+        for cell, value in hideable.items():
+            unknown[cell] = len(values)
+            values.append(value)
+        linear = [_substitute(r, unknown, known) for r in relations if id(r) not in rates]
+        wanted = {i: _objective(protected[i][0], unknown, known) for i, *_ in narrow}
+        find = _Find(len(values))
+        for terms, *_ in [*linear, *wanted.values()]:
+            if len(terms) > 1:
+                find.join(terms)
+        systems: dict[int, tuple[list, list[int]]] = defaultdict(lambda: ([], []))
+        for form in linear:
+            if form[0]:
+                systems[find.root(next(iter(form[0])))][0].append(form)
+        forced = {i for i, (terms, offset) in wanted.items() if not terms}  # known exactly
+        for i, (terms, _) in wanted.items():
+            if terms:
+                systems[find.root(next(iter(terms)))][1].append(i)
+        x = np.array(values)
+        for constraints, indices in systems.values():
+            if indices and constraints:
+                goals = [wanted[i] for i in indices]
+                still = _solve(constraints, goals, x, self.threshold).narrow
+                forced |= {indices[j] for j, *_ in still}
+        return forced
 
     def _told(
         self,
@@ -873,30 +916,6 @@ def _cell_to_hide(
         near = [relations[i] for i in sorted(further)]
         candidates = [c for r in near for c in r.terms if c in constants]
     return min(candidates, key=lambda c: (constants[c], c)) if candidates else None
-
-
-def _through_history(
-    objective: _Relation,
-    relations: list[_Relation],
-    touching: Mapping[Cell, list[int]],
-    own: int,
-    before: set[Cell],
-) -> bool:
-    """Whether the relations reaching ``objective`` hold an earlier snapshot's relation (those
-    from position ``own`` on) or a count an earlier snapshot showed with tonight's value."""
-    reached, todo = set(objective.terms), list(objective.terms)
-    seen: set[int] = set()
-    while todo:
-        for i in touching.get(todo.pop(), []):
-            if i in seen:
-                continue
-            seen.add(i)
-            if i >= own or relations[i].terms.keys() & before:
-                return True
-            fresh = relations[i].terms.keys() - reached
-            reached |= fresh
-            todo += fresh
-    return False
 
 
 def _holds(relation: _Relation, marts: Mapping[str, _Mart]) -> bool:
