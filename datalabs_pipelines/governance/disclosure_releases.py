@@ -75,10 +75,12 @@ class Releases:
     def __post_init__(self) -> None:
         """A relation pinning one count (0 where a partner's row was missing) tells its value:
         it is kept as shown."""
-        for relation in [r for r in self.relations if len(r.terms) == 1 and r.lo == r.hi]:
+        pinned = [r for r in self.relations if len(r.terms) == 1 and r.lo == r.hi]
+        for relation in pinned:
             ((name, coefficient),) = relation.terms
             self.shown[name] = relation.lo / coefficient
-            self.relations.remove(relation)
+        if pinned:
+            self.relations = [r for r in self.relations if not (len(r.terms) == 1 and r.lo == r.hi)]
 
     def after(self, told: Told) -> Releases:
         """These releases and one more: relations reaching a current count (directly or

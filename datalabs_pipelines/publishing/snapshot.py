@@ -107,6 +107,7 @@ def gate_and_audit(
                 whole.marts += audit.marts
                 whole.findings += audit.findings
                 whole.told.add(audit.told)
+                whole.forced += audit.forced
                 break
             # The rounds could not protect these marts: withhold them (they leave the snapshot,
             # and with them their relations) and protect the rest of the group without them.
