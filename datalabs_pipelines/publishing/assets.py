@@ -117,6 +117,12 @@ def build_published_snapshot(
                 )
         for table, finding in (result.audit.withheld if result.audit else {}).items():
             context.log.warning(f"marts.{table} withheld by the disclosure audit: {finding}")
+        if result.audit and result.audit.forced:
+            context.log.warning(
+                f"{len(result.audit.forced)} suppressed counts are narrowed by the snapshots "
+                "published before together with tonight's rows, whatever tonight suppresses "
+                f"(first: {result.audit.forced[0]})"
+            )
         for table in result.unpublished:
             context.log.warning(f"marts.{table} has no declaration and was not published")
         context.log.info(f"published {len(result.counts)} tables to {target}")
@@ -154,6 +160,8 @@ def build_published_snapshot(
                         "linear_programs": result.audit.programs,
                         "systems": result.audit.systems,
                         "systems_reused": result.audit.reused,
+                        "forced_by_earlier_snapshots": len(result.audit.forced),
+                        "earlier_publishes_combined": prior.publishes if prior else 0,
                         "marts": {
                             m.table: {
                                 "cells": m.cells,

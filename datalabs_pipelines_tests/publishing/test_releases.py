@@ -101,3 +101,22 @@ def test_the_memory_of_releases_round_trips_and_forgets_what_no_count_reaches(tm
     assert later.after(Told(current={"x"})).relations == []
     # a count current again renews the relation
     assert later.after(Told(current={"c"})).relations[0].last == later.publishes + 1
+
+
+def test_a_range_no_suppression_tonight_can_widen_is_reported_not_withheld(con, tmp_path):
+    # night 1 adds county E with nobody, the rest as on night 0: A + B + E = 15 there and
+    # A + B = 15 on night 0, so E = 0 whatever night 1 hides (C, D and the total were shown
+    # with the same values): reported as forced, and nothing withheld
+    releases = Releases()
+    night_0 = night(con, tmp_path / "night0.duckdb", NIGHT_0, releases)
+    releases = releases.after(night_0.audit.told)
+    night_1 = night(con, tmp_path / "night1.duckdb", {**NIGHT_0, "E": 0}, releases)
+    assert night_1.audit.findings == [] and night_1.audit.withheld == {}
+    assert night_1.audit.forced == [
+        "c: people in row 6 (in dimension order) can be narrowed to 1 possible values "
+        "(threshold 10)"
+    ]
+    assert published(tmp_path / "night1.duckdb") == {
+        **published(tmp_path / "night0.duckdb"),
+        "E": None,
+    }
