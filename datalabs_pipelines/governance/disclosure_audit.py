@@ -522,6 +522,7 @@ class GroupAudit:
         }
         self._fixed: _Fixed | None = None
         self._names: dict[Cell, str] | None = None
+        self._forced_answers: dict[frozenset, bool] = {}
 
     def names(self, marts: Mapping[str, _Mart]) -> dict[Cell, str]:
         """Every count cell's ``count_name`` (the rows and counts stay over the rounds)."""
@@ -762,9 +763,16 @@ class GroupAudit:
     ) -> set[int]:
         """The narrow objectives that stay narrow with every count tonight could hide hidden
         (and so every rate or share on them): earlier snapshots and the rows tonight has force
-        them, and no suppression widens them. None without earlier snapshots."""
+        them, and no suppression widens them. None without earlier snapshots. That system is
+        the same in every round (hiding more moves counts from ``hideable`` to ``variables``),
+        so each objective's answer is kept for the rounds after."""
         if not narrow or not (self.prior.relations or self.prior.shown):
             return set()
+        asked = {i: frozenset(protected[i][0].terms.items()) for i, *_ in narrow}
+        answers = self._forced_answers
+        new = [i for i, a in asked.items() if a not in answers]
+        if not new:
+            return {i for i, a in asked.items() if answers[a]}
         known = {c: v for c, v in constants.items() if c not in hideable}
         unknown = dict(variables)
         values = list(truth)
@@ -772,7 +780,7 @@ class GroupAudit:
             unknown[cell] = len(values)
             values.append(value)
         linear = [_substitute(r, unknown, known) for r in relations if id(r) not in rates]
-        wanted = {i: _objective(protected[i][0], unknown, known) for i, *_ in narrow}
+        wanted = {i: _objective(protected[i][0], unknown, known) for i in new}
         find = _Find(len(values))
         for terms, *_ in [*linear, *wanted.values()]:
             if len(terms) > 1:
@@ -791,7 +799,8 @@ class GroupAudit:
                 goals = [wanted[i] for i in indices]
                 still = _solve(constraints, goals, x, self.threshold).narrow
                 forced |= {indices[j] for j, *_ in still}
-        return forced
+        answers |= {asked[i]: i in forced for i in new}
+        return {i for i, a in asked.items() if answers[a]}
 
     def _told(
         self,
