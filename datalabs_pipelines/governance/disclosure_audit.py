@@ -38,6 +38,16 @@ apart into independent systems (hidden counts linked by a constraint); each is s
 own, and a range already shown to be wide by feasible points found earlier needs no program of
 its own.
 
+The snapshots published before count too (``disclosure_releases``; ``GroupAudit``'s
+``prior``): a reader who keeps them and knows which counts did not change combines them with
+tonight's. A hidden count an earlier snapshot showed with tonight's value is known (and no
+suppression of it protects anything); the earlier snapshots' relations over hidden counts are
+added, each count in them tonight's where its value did not change and an unknown of its own
+where it did. A range that stays narrow even with every count tonight could hide hidden is
+forced by the earlier snapshots and tonight's rows (a county's new row with nobody in it,
+beside counties and a total that did not change): it is reported (``AuditReport.forced``),
+not a finding, as no suppression can widen it.
+
 Each system's answer (which of its ranges are narrow, and how narrow) is remembered under a
 digest of everything it depends on (``system_digest``: its constraints, objectives,
 unsuppressed counts, threshold, this module's source and HiGHS's version); an audit given
@@ -127,9 +137,10 @@ class AuditReport:
     """what the audited snapshot tells a reader, for the next publish's ``prior``"""
     forced: list[str] = field(default_factory=list)
     """narrow ranges that earlier snapshots force together with tonight's rows, whatever
-    tonight suppresses (every count they reach is hidden tonight or known from before: a new
-    county's row beside counties and a total that did not change): not findings, as no
-    suppression can widen them, and reported (file positions, never values)"""
+    tonight suppresses (a new county's row beside counties and a total that did not change),
+    and small hidden counts an earlier snapshot told (0 where a partner's row was missing
+    then): not findings, as no suppression can widen them, and reported (file positions,
+    never values)"""
 
 
 @dataclass
@@ -615,6 +626,11 @@ class GroupAudit:
                     if mart.hidden[count.name][row] and names[cell] in shown_before:
                         # shown by an earlier snapshot and unchanged: known, hidden or not
                         constants[cell] = shown_before[names[cell]]
+                        if constants[cell] < threshold and cell not in fixed.public_zero:
+                            report.forced.append(
+                                f"{name}: {count.name} in row {row + 1} (in dimension order) "
+                                f"is known from an earlier snapshot (threshold {threshold})"
+                            )
                     elif mart.hidden[count.name][row]:
                         variables[cell] = len(truth)
                         truth.append(float(mart.true[count.name][row] or 0))

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import duckdb
 
-from datalabs_pipelines.governance.disclosure_releases import RETAIN, Releases, Told
+from datalabs_pipelines.governance.disclosure_releases import RETAIN, Releases, Remembered, Told
 from datalabs_pipelines.publishing.audit_memory import read_releases, write_memory
 from datalabs_pipelines.publishing.snapshot import SnapshotResult, publish_snapshot
 from datalabs_pipelines_tests.governance.test_disclosure_audit import T, count, declaration, dim
@@ -92,6 +92,9 @@ def test_the_memory_of_releases_round_trips_and_forgets_what_no_count_reaches(tm
     write_memory(path, {}, releases)
     assert read_releases(path) == releases
     assert read_releases(tmp_path / "missing.json") is None
+    # a relation pinning one count (0 where a partner's row is missing) is remembered as shown
+    pinned = Releases(relations=[Remembered((("z", 1.0),), 0.0, 0.0, 1)])
+    assert pinned.shown == {"z": 0.0} and pinned.relations == []
     # a, b and c all change: the relation stays RETAIN publishes, b's value with it
     later = releases
     for _ in range(RETAIN - 1):
