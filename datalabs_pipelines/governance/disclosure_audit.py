@@ -549,6 +549,16 @@ class GroupAudit:
             }
         return self._names
 
+    def hidden_before(self, marts: Mapping[str, _Mart]) -> dict[str, set[tuple[int, str]]]:
+        """Per mart, the count cells (row in dimension order from 1, column) an earlier
+        snapshot hid with tonight's value (named in its relations, never shown)."""
+        hidden = {n for r in self.prior.relations for n, _ in r.terms} - self.prior.shown.keys()
+        out: dict[str, set[tuple[int, str]]] = defaultdict(set)
+        for (mart, row, column), name in self.names(marts).items():
+            if name in hidden:
+                out[mart].add((row + 1, column))
+        return dict(out)
+
     def read(self) -> dict[str, _Mart]:
         return {
             name: _read_shown(self.con, d, f"{self.published}.{identifier(name)}", self.true[name])

@@ -155,6 +155,15 @@ def _gate_and_audit_group(
             auditor = GroupAudit(
                 con, joined, threshold, known=known, digest_key=digest_key, prior=prior
             )
+            marts = auditor.read()
+            # what an earlier snapshot hid stays hidden while its value does not change: fewer
+            # cells flip, and the earlier relations over them hold already (fewer rounds)
+            still = auditor.hidden_before(marts)
+            todo = {name for name, cells in still.items() if cells - forced[name]}
+            if todo:
+                for name in todo:
+                    forced[name] |= still[name]
+                continue
         marts = auditor.read()
         across = auditor.complements(marts)
         todo = {name for name, cells in across.items() if cells - forced[name]}
