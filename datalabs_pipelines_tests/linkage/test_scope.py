@@ -11,6 +11,7 @@ partitions that keep every key the records had before tonight.
 import datetime as dt
 import random
 import shutil
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -124,14 +125,22 @@ def night_twice(tmp_path, night: str) -> tuple[LinkageResult, LinkageResult, dic
         return scoped, whole, crosswalk(con), whole_keys, before
 
 
-@pytest.fixture
-def warehouse(tmp_path):
+@pytest.fixture(scope="module")
+def linked_once(tmp_path_factory) -> Path:
     """The cohort staged by delivery and linked once (everything prepared and clustered)."""
-    with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as con:
+    path = tmp_path_factory.mktemp("linked_once") / "warehouse.duckdb"
+    with duckdb.connect(str(path)) as con:
         sources = load_cohort(con)
         stage_by_delivery(con, sources)
         first = link(con, person_entity(sources), load_model(), "night-1")
         assert first.clustered_in_full == "every record was prepared"
+    return path
+
+
+@pytest.fixture
+def warehouse(linked_once: Path, tmp_path: Path) -> Path:
+    """A folder holding the test's own copy of ``linked_once``'s warehouse file."""
+    shutil.copy(linked_once, tmp_path / "warehouse.duckdb")
     return tmp_path
 
 
