@@ -63,7 +63,7 @@ import hmac
 import math
 import time
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from importlib.metadata import version
@@ -858,21 +858,60 @@ class GroupAudit:
         """Earlier snapshots' relations over this one's counts: a name of tonight's is that
         count, any other a count since changed or gone, its value if it was shown, else an
         unknown of its own (at least 0; its unsuppressed value is not kept: 0 stands in for it
-        in ``truth``, where only tonight's counts enter the ranges seen)."""
+        in ``truth``, where only tonight's counts enter the ranges seen). Unknowns of their own
+        met in one relation only are eliminated (``_eliminate``)."""
         cell_of = {name: cell for cell, name in names.items()}
-        out = []
+        mapped = []
         for remembered in self.prior.relations:
             terms: dict[Cell, float] = {}
             for name, coefficient in remembered.terms:
                 cell = cell_of.get(name, (EARLIER, 0, name))
                 if cell[0] == EARLIER and name in self.prior.shown:
                     constants[cell] = self.prior.shown[name]
-                elif cell[0] == EARLIER and cell not in variables:
+                terms[cell] = coefficient
+            mapped.append(_Relation(terms, remembered.lo, remembered.hi))
+        out = _eliminate(mapped, lambda c: c[0] == EARLIER and c not in constants)
+        for relation in out:
+            for cell in relation.terms:
+                if cell[0] == EARLIER and cell not in constants and cell not in variables:
                     variables[cell] = len(truth)
                     truth.append(0.0)
-                terms[cell] = coefficient
-            out.append(_Relation(terms, remembered.lo, remembered.hi))
         return out
+
+
+def _eliminate(relations: list[_Relation], free: Callable[[Cell], bool]) -> list[_Relation]:
+    """``relations`` with every ``free`` count met in one relation only taken out, again while
+    that leaves another in one only: a count at least 0 and unbounded above takes up whatever
+    its relation needs on one side, so ``lo <= r + a * x <= hi`` says ``r <= hi`` (a > 0) or
+    ``r >= lo`` (a < 0), and nothing once both sides are open. Most relations of an earlier
+    night hold a count that changed since (a total grown by tonight's rows): without it, they
+    say little or nothing, and the programs stay the size of tonight's."""
+    holders: dict[Cell, set[int]] = defaultdict(set)
+    for i, relation in enumerate(relations):
+        for cell in relation.terms:
+            if free(cell):
+                holders[cell].add(i)
+    alive = [True] * len(relations)
+    work = [cell for cell, held in holders.items() if len(held) == 1]
+    while work:
+        cell = work.pop()
+        if len(holders[cell]) != 1:
+            continue
+        (i,) = holders.pop(cell)
+        relation = relations[i]
+        if relation.terms.pop(cell) > 0:
+            relation.lo = -math.inf
+        else:
+            relation.hi = math.inf
+        if relation.terms and not (math.isinf(relation.lo) and math.isinf(relation.hi)):
+            continue
+        alive[i] = False
+        for other in relation.terms:
+            if other in holders:
+                holders[other].discard(i)
+                if len(holders[other]) == 1:
+                    work.append(other)
+    return [relation for relation, kept in zip(relations, alive, strict=True) if kept]
 
 
 def _form(linear: tuple[dict[int, float], float, float]) -> tuple:
