@@ -534,6 +534,7 @@ class GroupAudit:
         self._fixed: _Fixed | None = None
         self._names: dict[Cell, str] | None = None
         self._forced_answers: dict[frozenset, bool] = {}
+        self._forced_found: dict[frozenset, str] = {}
 
     def names(self, marts: Mapping[str, _Mart]) -> dict[Cell, str]:
         """Every count cell's ``count_name`` (the rows and counts stay over the rounds)."""
@@ -660,6 +661,10 @@ class GroupAudit:
         protected = [p for p in protected if len(p[0].terms) > 1 or p[0].terms.keys() - public_zero]
         protected = [p for p in protected if not _as_wide_as_a_cell(p[0], variables, public_zero)]
         protected = [p for p in protected if frozenset(p[0].terms) not in settled]
+        # a range found forced stays so over the rounds (``_forced``): reported, not solved again
+        found = [self._forced_found.get(frozenset(p[0].terms.items())) for p in protected]
+        report.forced += [text for text in found if text is not None]
+        protected = [p for p, text in zip(protected, found, strict=True) if text is None]
         linear = [_substitute(r, variables, constants) for r in relations]
         report.told = self._told(linear, variables, constants, names)
         forms = {_form(f) for f in linear}
@@ -762,6 +767,7 @@ class GroupAudit:
             )
             if index in forced:
                 report.forced.append(finding)
+                self._forced_found[frozenset(relation.terms.items())] = finding
                 continue
             recoverable[mart_name] += 1
             if (pick := picks[index]) is not None:
