@@ -876,7 +876,7 @@ class GroupAudit:
                     constants[cell] = self.prior.shown[name]
                 terms[cell] = coefficient
             mapped.append(_Relation(terms, remembered.lo, remembered.hi))
-        out = _eliminate(mapped, lambda c: c[0] == EARLIER and c not in constants)
+        out = _eliminate(mapped, lambda c: c[0] == EARLIER and c not in constants, constants)
         for relation in out:
             for cell in relation.terms:
                 if cell[0] == EARLIER and cell not in constants and cell not in variables:
@@ -885,13 +885,16 @@ class GroupAudit:
         return out
 
 
-def _eliminate(relations: list[_Relation], free: Callable[[Cell], bool]) -> list[_Relation]:
+def _eliminate(
+    relations: list[_Relation], free: Callable[[Cell], bool], known: Collection[Cell] = ()
+) -> list[_Relation]:
     """``relations`` with every ``free`` count met in one relation only taken out, again while
     that leaves another in one only: a count at least 0 and unbounded above takes up whatever
     its relation needs on one side, so ``lo <= r + a * x <= hi`` says ``r <= hi`` (a > 0) or
-    ``r >= lo`` (a < 0), and nothing once both sides are open. Most relations of an earlier
-    night hold a count that changed since (a total grown by tonight's rows): without it, they
-    say little or nothing, and the programs stay the size of tonight's."""
+    ``r >= lo`` (a < 0), and nothing once that holds of any counts (``r >= 0`` over unknown
+    counts, ``known`` ones aside). Most relations of an earlier night hold a count that changed
+    since (a total grown by tonight's rows): without it, they say little or nothing, and the
+    programs stay the size of tonight's."""
     holders: dict[Cell, set[int]] = defaultdict(set)
     for i, relation in enumerate(relations):
         for cell in relation.terms:
@@ -909,7 +912,7 @@ def _eliminate(relations: list[_Relation], free: Callable[[Cell], bool]) -> list
             relation.lo = -math.inf
         else:
             relation.hi = math.inf
-        if relation.terms and not (math.isinf(relation.lo) and math.isinf(relation.hi)):
+        if relation.terms and not _says_nothing(relation, known):
             continue
         alive[i] = False
         for other in relation.terms:
@@ -918,6 +921,18 @@ def _eliminate(relations: list[_Relation], free: Callable[[Cell], bool]) -> list
                 if len(holders[other]) == 1:
                     work.append(other)
     return [relation for relation, kept in zip(relations, alive, strict=True) if kept]
+
+
+def _says_nothing(relation: _Relation, known: Collection[Cell]) -> bool:
+    """Whether any counts at least 0 satisfy ``relation`` (no ``known`` count in it)."""
+    if math.isinf(relation.lo) and math.isinf(relation.hi):
+        return True
+    if any(cell in known for cell in relation.terms):
+        return False
+    signs = {a > 0 for a in relation.terms.values()}
+    return (signs == {True} and relation.lo <= 0 and math.isinf(relation.hi)) or (
+        signs == {False} and relation.hi >= 0 and math.isinf(relation.lo)
+    )
 
 
 def _form(linear: tuple[dict[int, float], float, float]) -> tuple:

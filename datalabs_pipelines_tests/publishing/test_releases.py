@@ -4,10 +4,12 @@ The ranges are worked out by hand in each test, threshold 10."""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import duckdb
 
+from datalabs_pipelines.governance.disclosure_audit import EARLIER, _eliminate, _Relation
 from datalabs_pipelines.governance.disclosure_releases import RETAIN, Releases, Remembered, Told
 from datalabs_pipelines.publishing.audit_memory import read_releases, write_memory
 from datalabs_pipelines.publishing.snapshot import SnapshotResult, publish_snapshot
@@ -123,3 +125,16 @@ def test_a_range_no_suppression_tonight_can_widen_is_reported_not_withheld(con, 
         **published(tmp_path / "night0.duckdb"),
         "E": None,
     }
+
+
+def test_an_earlier_count_met_in_one_relation_only_is_eliminated():
+    earlier = [(EARLIER, 0, name) for name in ("t", "u")]
+    a, b = ("c", 0, "people"), ("c", 1, "people")
+    relations = [
+        # a + b = t, t changed since and met nowhere else: a + b >= 0 says nothing: gone
+        _Relation({a: 1.0, b: 1.0, earlier[0]: -1.0}, 0.0, 0.0),
+        # a + u <= 9 with u met here only: a <= 9 stays (u >= 0)
+        _Relation({a: 1.0, earlier[1]: 1.0}, -math.inf, 9.0),
+    ]
+    kept = _eliminate(relations, lambda cell: cell[0] == EARLIER)
+    assert [(r.terms, r.lo, r.hi) for r in kept] == [({a: 1.0}, -math.inf, 9.0)]
