@@ -316,7 +316,9 @@ def run_incremental(
         land(held)
     with corrections(paths, fixes) as dropped:
         history = paths.base / f"{paths.name}-published-before.json"
-        shutil.copy(memory_path(paths.warehouse), history)
+        history.unlink(missing_ok=True)
+        if memory_path(paths.warehouse).exists():
+            shutil.copy(memory_path(paths.warehouse), history)
         night = tonight(paths, expected_loads=len(held) + len(fixes))
         tonight_snapshot = snapshot_sums()
         tonight_integrated = integrated_sums(paths)
@@ -324,7 +326,8 @@ def run_incremental(
         fresh_warehouse(paths)
         # the snapshot published before tonight's, which tonight's disclosure audit combined
         # with its own: the rebuild's publish takes it too, as in the same site
-        shutil.move(history, memory_path(paths.warehouse))
+        if history.exists():
+            shutil.move(history, memory_path(paths.warehouse))
         full: RunMeasurement = run_pipeline(paths, record_sql=False)
         full_snapshot = snapshot_sums()
         full_integrated = integrated_sums(paths)
