@@ -36,6 +36,12 @@ def count_name(key: bytes, mart: str, row: tuple, column: str, value: object) ->
     return hmac.new(key, text.encode(), hashlib.sha256).hexdigest()[:32]
 
 
+def key_check(key: bytes) -> str:
+    """A digest telling which key named the counts: a memory written under another key (a
+    rotated linkage key) names none of tonight's counts, and is not taken for one."""
+    return hmac.new(key, b"datalabs disclosure releases", hashlib.sha256).hexdigest()[:16]
+
+
 @dataclass(frozen=True)
 class Remembered:
     """``lo <= sum(coefficient * count) <= hi``, published on an earlier night."""

@@ -75,11 +75,13 @@ def build_published_snapshot(
         target = settings.published_path
         threshold = disclosure_threshold()
         memory = memory_path(settings.warehouse_path)
-        prior = read_releases(memory)
+        key = linkage_key()
+        prior = read_releases(memory, key)
         if prior is None and target.exists():
             context.log.warning(
-                f"no memory of the snapshots published before ({memory} is missing or "
-                "unreadable): this publish's disclosure audit cannot combine them with it"
+                f"no memory of the snapshots published before ({memory} is missing, "
+                "unreadable or written under another linkage key): this publish's disclosure "
+                "audit cannot combine them with it"
             )
         with warehouse.get_connection() as con:
             statuses = mart_statuses(con)
@@ -91,7 +93,7 @@ def build_published_snapshot(
                     threshold,
                     ungated,
                     read_known(memory),
-                    linkage_key(),
+                    key,
                     prior,
                 )
             except DisclosureGateFailed as failed:
@@ -108,7 +110,7 @@ def build_published_snapshot(
         if result.audit:
             try:  # a memory that cannot be kept costs the next publish time, not this one
                 releases = (prior or Releases()).after(result.audit.told)
-                write_memory(memory, result.audit.solved, releases)
+                write_memory(memory, result.audit.solved, releases, key)
             except OSError as error:
                 context.log.warning(
                     f"the disclosure audit's memory was not kept ({type(error).__name__}): "

@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from datalabs_pipelines.governance.disclosure_audit import VERSION, Narrow
-from datalabs_pipelines.governance.disclosure_releases import Releases, Remembered
+from datalabs_pipelines.governance.disclosure_releases import Releases, Remembered, key_check
 
 SUFFIX = ".disclosure-audit.json"
 
@@ -51,11 +51,14 @@ def read_known(path: Path) -> dict[str, list[Narrow]]:
     return known
 
 
-def read_releases(path: Path) -> Releases | None:
-    """What the snapshots published so far told a reader, or None when ``path`` holds none
-    (no publish yet, or a memory lost: earlier snapshots are then not taken into account)."""
+def read_releases(path: Path, key: bytes = b"") -> Releases | None:
+    """What the snapshots published so far told a reader, their counts named under ``key``,
+    or None when ``path`` holds none (no publish yet, a memory lost, or one written under
+    another key: earlier snapshots are then not taken into account)."""
     try:
         stored = json.loads(path.read_text())["releases"]
+        if stored["key"] != key_check(key):
+            return None
         return Releases(
             int(stored["publishes"]),
             {str(name): float(value) for name, value in stored["shown"].items()},
@@ -70,9 +73,11 @@ def read_releases(path: Path) -> Releases | None:
         return None
 
 
-def write_memory(path: Path, solved: Mapping[str, Sequence[Narrow]], releases: Releases) -> None:
+def write_memory(
+    path: Path, solved: Mapping[str, Sequence[Narrow]], releases: Releases, key: bytes = b""
+) -> None:
     """Replace ``path`` atomically with ``solved`` (this publish's systems only: they never
-    grow beyond one publish) and ``releases``."""
+    grow beyond one publish) and ``releases``, their counts named under ``key``."""
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -80,6 +85,7 @@ def write_memory(path: Path, solved: Mapping[str, Sequence[Narrow]], releases: R
         "version": VERSION,
         "systems": {d: list(a) for d, a in solved.items()},
         "releases": {
+            "key": key_check(key),
             "publishes": releases.publishes,
             "shown": releases.shown,
             "relations": [[r.terms, r.lo, r.hi, r.last] for r in releases.relations],

@@ -91,9 +91,10 @@ def test_the_memory_of_releases_round_trips_and_forgets_what_no_count_reaches(tm
     releases = Releases().after(
         Told({"b": 12.0}, [((("a", 1.0), ("c", 1.0)), 15.0, float("inf"))], {"a", "b", "c"})
     )
-    write_memory(path, {}, releases)
-    assert read_releases(path) == releases
-    assert read_releases(tmp_path / "missing.json") is None
+    write_memory(path, {}, releases, b"k" * 32)
+    assert read_releases(path, b"k" * 32) == releases
+    assert read_releases(tmp_path / "missing.json", b"k" * 32) is None
+    assert read_releases(path, b"j" * 32) is None  # another key named other counts
     # a relation pinning one count (0 where a partner's row is missing) is remembered as shown
     pinned = Releases(relations=[Remembered((("z", 1.0),), 0.0, 0.0, 1)])
     assert pinned.shown == {"z": 0.0} and pinned.relations == []
