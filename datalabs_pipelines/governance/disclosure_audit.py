@@ -675,33 +675,17 @@ class GroupAudit:
                 relations.append(relation)
                 linear.append(form)
         objectives = [_objective(r, variables, constants) for r, _ in protected]
-        find = _Find(len(truth))
-        for terms, _, _ in linear:
-            if len(terms) > 1:
-                find.join(terms)
-        for terms, _ in objectives:
-            if len(terms) > 1:
-                find.join(terms)
-        constraints_of: dict[int, list[int]] = defaultdict(list)
-        for i, (terms, _, _) in enumerate(linear):
-            if terms:
-                constraints_of[find.root(next(iter(terms)))].append(i)
-        objectives_of: dict[int, list[int]] = defaultdict(list)
-        narrow: list[tuple[int, float, float]] = []
-        for i, (terms, constant) in enumerate(objectives):
-            if terms:
-                objectives_of[find.root(next(iter(terms)))].append(i)
-            else:
-                if _too_narrow(constant, constant, threshold):
-                    narrow.append((i, constant, constant))  # shown exactly
+        narrow: list[tuple[int, float, float]] = [
+            (i, constant, constant)  # shown exactly
+            for i, (terms, constant) in enumerate(objectives)
+            if not terms and _too_narrow(constant, constant, threshold)
+        ]
         x_true = np.array(truth)
         systems = []  # (digest, objectives' positions, constraints and objectives)
-        for root, wanted in objectives_of.items():
-            rows = constraints_of.get(root, [])
-            if rows:  # else unconstrained: anything from 0 up
-                system = [linear[i] for i in rows], [objectives[i] for i in wanted]
-                digest = system_digest(*system, x_true, threshold, self.digest_key)
-                systems.append((digest, wanted, system))
+        for rows, wanted in _systems(linear, objectives, len(truth)):
+            system = [linear[i] for i in rows], [objectives[i] for i in wanted]
+            digest = system_digest(*system, x_true, threshold, self.digest_key)
+            systems.append((digest, wanted, system))
         report.systems = len(systems)
         unknown = [(d, s) for d, _, s in systems if d not in self.known]
         if unknown:
@@ -812,25 +796,13 @@ class GroupAudit:
             unknown[cell] = len(values)
             values.append(value)
         linear = [_substitute(r, unknown, known) for r in relations if id(r) not in rates]
-        wanted = {i: _objective(protected[i][0], unknown, known) for i in new}
-        find = _Find(len(values))
-        for terms, *_ in [*linear, *wanted.values()]:
-            if len(terms) > 1:
-                find.join(terms)
-        systems: dict[int, tuple[list, list[int]]] = defaultdict(lambda: ([], []))
-        for form in linear:
-            if form[0]:
-                systems[find.root(next(iter(form[0])))][0].append(form)
-        forced = {i for i, (terms, offset) in wanted.items() if not terms}  # known exactly
-        for i, (terms, _) in wanted.items():
-            if terms:
-                systems[find.root(next(iter(terms)))][1].append(i)
+        wanted = [_objective(protected[i][0], unknown, known) for i in new]
+        forced = {new[j] for j, (terms, _) in enumerate(wanted) if not terms}  # known exactly
         x = np.array(values)
-        for constraints, indices in systems.values():
-            if indices and constraints:
-                goals = [wanted[i] for i in indices]
-                still = _solve(constraints, goals, x, self.threshold).narrow
-                forced |= {indices[j] for j, *_ in still}
+        for rows, goals in _systems(linear, wanted, len(values)):
+            constraints = [linear[i] for i in rows]
+            still = _solve(constraints, [wanted[j] for j in goals], x, self.threshold).narrow
+            forced |= {new[goals[j]] for j, *_ in still}
         answers |= {asked[i]: i in forced for i in new}
         return {i for i, a in asked.items() if answers[a]}
 
@@ -883,6 +855,33 @@ class GroupAudit:
                     variables[cell] = len(truth)
                     truth.append(0.0)
         return out
+
+
+def _systems(
+    linear: list[tuple[dict[int, float], float, float]],
+    objectives: list[tuple[dict[int, float], float]],
+    size: int,
+) -> list[tuple[list[int], list[int]]]:
+    """The independent systems over ``size`` hidden counts (counts a constraint or objective
+    links): per system, the positions of its constraints and of its objectives. Objectives with
+    no hidden count, or whose counts no constraint bounds (anything from 0 up), are in none."""
+    find = _Find(size)
+    for terms, *_ in [*linear, *objectives]:
+        if len(terms) > 1:
+            find.join(terms)
+    constraints_of: dict[int, list[int]] = defaultdict(list)
+    for i, (terms, *_) in enumerate(linear):
+        if terms:
+            constraints_of[find.root(next(iter(terms)))].append(i)
+    objectives_of: dict[int, list[int]] = defaultdict(list)
+    for i, (terms, _) in enumerate(objectives):
+        if terms:
+            objectives_of[find.root(next(iter(terms)))].append(i)
+    return [
+        (constraints_of[root], wanted)
+        for root, wanted in objectives_of.items()
+        if root in constraints_of
+    ]
 
 
 def _eliminate(

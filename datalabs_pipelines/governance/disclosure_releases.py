@@ -81,12 +81,14 @@ class Releases:
     def __post_init__(self) -> None:
         """A relation pinning one count (0 where a partner's row was missing) tells its value:
         it is kept as shown."""
-        pinned = [r for r in self.relations if len(r.terms) == 1 and r.lo == r.hi]
-        for relation in pinned:
-            ((name, coefficient),) = relation.terms
-            self.shown[name] = relation.lo / coefficient
-        if pinned:
-            self.relations = [r for r in self.relations if not (len(r.terms) == 1 and r.lo == r.hi)]
+        relations = []
+        for relation in self.relations:
+            if len(relation.terms) == 1 and relation.lo == relation.hi:
+                ((name, coefficient),) = relation.terms
+                self.shown[name] = relation.lo / coefficient
+            else:
+                relations.append(relation)
+        self.relations = relations
 
     def after(self, told: Told) -> Releases:
         """These releases and one more: relations reaching a current count (directly or
