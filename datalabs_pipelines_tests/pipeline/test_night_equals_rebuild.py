@@ -103,11 +103,11 @@ def test_nights_equal_a_rebuild_from_scratch(sample, tmp_path, tmp_path_factory,
         shutil.move(delivery.path, aside / delivery.name)
     environment(monkeypatch, tmp_path, landing)
     defs = build_definitions(contracts)
-    kept = tmp_path_factory.mktemp("history")
+    before = tmp_path_factory.mktemp("history")
     with dg.DagsterInstance.ephemeral() as instance:
         assert materialize_everything(defs, contracts, instance).failed_runs == []
         for night in arrivals:
-            history = published_before(tmp_path, kept)  # the last night's is the one compared
+            history = published_before(tmp_path, before)  # the last night's is the one compared
             for delivery in night:
                 shutil.move(aside / delivery.name, delivery.path)
             loads = load_everything(defs, contracts, instance)
