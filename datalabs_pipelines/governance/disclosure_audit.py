@@ -537,7 +537,9 @@ class GroupAudit:
         self._forced_found: dict[frozenset, str] = {}
 
     def names(self, marts: Mapping[str, _Mart]) -> dict[Cell, str]:
-        """Every count cell's ``count_name`` (the rows and counts stay over the rounds)."""
+        """Every count's ``count_name``, empty ones too (the rows and counts stay over the
+        rounds, but an empty count becomes a cell when a later round hides it: a withheld
+        employment count reads suppressed once its coverage's base is hidden)."""
         if self._names is None:
             self._names = {
                 (name, row, column): count_name(
@@ -546,7 +548,6 @@ class GroupAudit:
                 for name, mart in marts.items()
                 for column, values in mart.true.items()
                 for row in range(len(mart.keys))
-                if mart.is_cell(column, row)
             }
         return self._names
 
@@ -556,7 +557,7 @@ class GroupAudit:
         hidden = {n for r in self.prior.relations for n, _ in r.terms} - self.prior.shown.keys()
         out: dict[str, set[tuple[int, str]]] = defaultdict(set)
         for (mart, row, column), name in self.names(marts).items():
-            if name in hidden:
+            if name in hidden and marts[mart].is_cell(column, row):
                 out[mart].add((row + 1, column))
         return dict(out)
 

@@ -7,7 +7,8 @@ import duckdb
 import pytest
 
 from datalabs_pipelines.governance.disclosure import gate_table, verify_gated
-from datalabs_pipelines.governance.disclosure_audit import AuditReport, audit_snapshot
+from datalabs_pipelines.governance.disclosure_audit import AuditReport, GroupAudit, audit_snapshot
+from datalabs_pipelines.governance.disclosure_releases import count_name
 from datalabs_pipelines.marts.declaration import MartDeclaration
 from datalabs_pipelines.publishing.snapshot import gate_and_audit
 
@@ -864,3 +865,32 @@ def test_a_range_narrowed_through_hidden_cells_only_names_the_nearest_shown_cell
     assert report.hide == {"w": {(2, "exiters")}}  # in dimension order: A, ALL, B, C
     db.execute("UPDATE pub.w SET exiters = NULL, exiters_suppressed = true")
     assert recoverable(audit(db, annual, exiters)) == {"a": 0, "w": 0}
+
+
+def test_an_empty_count_a_later_round_hides_is_audited_as_a_hidden_count(db):
+    # scale 100, seed 7777 (the publish failed on a KeyError): the counts were named in the
+    # first round, when Q3's employment (not yet measured) was empty and shown empty; a later
+    # round hid Q3's reachable count, so the empty employment read suppressed: a cell then
+    decl = MartDeclaration.model_validate(
+        COVERED.model_dump() | {"columns": [dim("quarter"), *COVERED.model_dump()["columns"]]}
+    )
+    rows = [("Q1", "A", 100, 85, 60, 0.85, True), ("Q3", "A", 50, 43, None, 43 / 50, True)]
+    mart(db, "w", "quarter VARCHAR, " + COVERED_HEADER, rows)
+
+    def publish(q3_hidden: bool) -> None:
+        db.execute(
+            "CREATE OR REPLACE TABLE pub.w AS SELECT quarter, county, exiters, "
+            "false exiters_suppressed, CASE WHEN quarter = 'Q3' AND $h THEN NULL "
+            "ELSE reachable END reachable, quarter = 'Q3' AND $h reachable_suppressed, "
+            "employed, quarter = 'Q3' AND $h employed_suppressed, NULL::DOUBLE coverage, "
+            "true coverage_suppressed, NULL::BOOLEAN lower_bound FROM marts.w",
+            {"h": q3_hidden},
+        )
+
+    publish(q3_hidden=False)
+    auditor = GroupAudit(db, {"w": decl}, T, published="pub")
+    assert auditor.hidden_before(auditor.read()) == {}  # names every count
+    publish(q3_hidden=True)
+    report = auditor.audit(auditor.read())
+    employed = count_name(b"", "w", ("Q3", "A"), "employed", None)
+    assert employed in report.told.current and employed not in report.told.shown
