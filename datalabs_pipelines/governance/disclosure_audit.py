@@ -839,7 +839,9 @@ class GroupAudit:
         unknown of its own (at least 0; its unsuppressed value is not kept: 0 stands in for it
         in ``truth``, where only tonight's counts enter the ranges seen). Unknowns of their own
         met in one relation only are eliminated (``_eliminate``)."""
-        cell_of = {name: cell for cell, name in names.items()}
+        cell_of = {  # tonight's counts: an empty one not hidden is none
+            name: cell for cell, name in names.items() if cell in variables or cell in constants
+        }
         mapped = []
         for remembered in self.prior.relations:
             terms: dict[Cell, float] = {}
