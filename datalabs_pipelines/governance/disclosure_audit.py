@@ -743,6 +743,12 @@ class GroupAudit:
                 picks[index] = _cell_to_hide(
                     protected[index][0], relations, touching, hideable, far=True
                 )
+            # no count tonight may hide reaches them, however far: earlier snapshots and what
+            # tonight cannot hide force them (a sum an earlier snapshot told of counts hidden
+            # since, unchanged: scale 1, seed 9401's fifth night withheld two marts for them)
+            unreached = {i for i in to_widen if picks[i] is None}
+            forced |= unreached
+            to_widen = [i for i in to_widen if i not in unreached]
         for index, lo, hi in sorted(narrow):
             relation, label = protected[index]
             mart_name, row, _ = next(iter(relation.terms))
@@ -796,7 +802,13 @@ class GroupAudit:
         for cell, value in hideable.items():
             unknown[cell] = len(values)
             values.append(value)
-        linear = [_substitute(r, unknown, known) for r in relations if id(r) not in rates]
+        # a rate or share goes with its count, unless none of its counts can go: its
+        # numerator and base shown before with tonight's values, it stays shown
+        linear = [
+            _substitute(r, unknown, known)
+            for r in relations
+            if id(r) not in rates or not r.terms.keys() & hideable.keys()
+        ]
         wanted = [_objective(protected[i][0], unknown, known) for i in new]
         forced = {new[j] for j, (terms, _) in enumerate(wanted) if not terms}  # known exactly
         x = np.array(values)
