@@ -669,12 +669,17 @@ class GroupAudit:
         linear = [_substitute(r, variables, constants) for r in relations]
         report.told = self._told(linear, variables, constants, names)
         forms = {_form(f) for f in linear}
+        # earlier relations over counts shown tonight bound nothing tonight, but do once those
+        # counts are hidden: the forced check hides them, so it takes every earlier relation
+        unbinding: list[_Relation] = []
         for relation in self._remembered(names, variables, truth, constants):
             form = _substitute(relation, variables, constants)
             if form[0] and _form(form) not in forms:
                 forms.add(_form(form))
                 relations.append(relation)
                 linear.append(form)
+            else:
+                unbinding.append(relation)
         objectives = [_objective(r, variables, constants) for r, _ in protected]
         narrow: list[tuple[int, float, float]] = [
             (i, constant, constant)  # shown exactly
@@ -731,7 +736,14 @@ class GroupAudit:
         before = {c for c in constants if c in names and names[c] in shown_before}
         hideable = {c: v for c, v in constants.items() if c in names and c not in before}
         forced = self._forced(
-            narrow, protected, relations, rates_of_tonight, variables, truth, constants, hideable
+            narrow,
+            protected,
+            relations + unbinding,
+            rates_of_tonight,
+            variables,
+            truth,
+            constants,
+            hideable,
         )
         to_widen = [i for i, *_ in narrow if i not in forced]
         picks = {i: _cell_to_hide(protected[i][0], relations, touching, hideable) for i in to_widen}
@@ -745,7 +757,7 @@ class GroupAudit:
                 )
             # no count tonight may hide reaches them, however far: earlier snapshots and what
             # tonight cannot hide force them (a sum an earlier snapshot told of counts hidden
-            # since, unchanged: scale 1, seed 9401's fifth night withheld two marts for them)
+            # since, unchanged: scale 0.5, seed 9401's fifth night withheld two marts for them)
             unreached = {i for i in to_widen if picks[i] is None}
             forced |= unreached
             to_widen = [i for i in to_widen if i not in unreached]

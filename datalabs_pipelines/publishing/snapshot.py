@@ -111,6 +111,9 @@ def gate_and_audit(
                 break
             # The rounds could not protect these marts: withhold them (they leave the snapshot,
             # and with them their relations) and protect the rest of the group without them.
+            # Their counts stay current: what earlier snapshots showed of them, unchanged, is
+            # still known to a reader, and stays in the memory.
+            whole.told.current |= audit.told.current
             for name in leaking:
                 con.execute(f"DROP TABLE snapshot.main.{identifier(name)}")
                 reports.pop(name, None)
