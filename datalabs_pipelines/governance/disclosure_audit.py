@@ -755,12 +755,6 @@ class GroupAudit:
                 picks[index] = _cell_to_hide(
                     protected[index][0], relations, touching, hideable, far=True
                 )
-            # no count tonight may hide reaches them, however far: earlier snapshots and what
-            # tonight cannot hide force them (a sum an earlier snapshot told of counts hidden
-            # since, unchanged: scale 0.5, seed 9401's fifth night withheld two marts for them)
-            unreached = {i for i in to_widen if picks[i] is None}
-            forced |= unreached
-            to_widen = [i for i in to_widen if i not in unreached]
         for index, lo, hi in sorted(narrow):
             relation, label = protected[index]
             mart_name, row, _ = next(iter(relation.terms))
