@@ -76,7 +76,14 @@ import numpy as np
 if TYPE_CHECKING:
     from scipy.sparse import csr_array
 
-from datalabs_pipelines.governance.disclosure_releases import Releases, Told, count_name, terms_of
+from datalabs_pipelines.governance.disclosure_releases import (
+    Releases,
+    Remembered,
+    Told,
+    count_name,
+    linked,
+    terms_of,
+)
 from datalabs_pipelines.marts.declaration import DERIVED_ROLES, MartDeclaration
 from datalabs_pipelines.warehouse import identifier
 
@@ -517,11 +524,13 @@ class GroupAudit:
         prior: Releases | None = None,
     ) -> None:
         """``known``: systems' answers from an earlier audit (``AuditReport.solved``), under
-        digests keyed with ``digest_key`` (``system_digest``). ``prior``: what earlier
-        snapshots told a reader, their counts named under the same key: the audit combines
-        them with this snapshot, as a reader who knows which counts did not change would."""
+        digests keyed with ``digest_key`` (``system_digest``); each round adds its own (a
+        system no hidden cell of the round before reached is not solved again). ``prior``:
+        what earlier snapshots told a reader, their counts named under the same key: the audit
+        combines them with this snapshot, as a reader who knows which counts did not change
+        would."""
         self.con, self.threshold, self.published = con, threshold, published
-        self.known = known or {}
+        self.known = dict(known or {})
         self.digest_key = digest_key
         self.prior = prior or Releases()
         self.declarations = {
@@ -533,6 +542,7 @@ class GroupAudit:
         }
         self._fixed: _Fixed | None = None
         self._names: dict[Cell, str] | None = None
+        self._linked: list[Remembered] | None = None
         self._forced_answers: dict[frozenset, bool] = {}
         self._forced_found: dict[frozenset, str] = {}
 
@@ -712,7 +722,7 @@ class GroupAudit:
             else:
                 report.reused += 1
                 answer = self.known[digest]
-            report.solved[digest] = list(answer)
+            report.solved[digest] = self.known[digest] = list(answer)
             narrow += [(wanted[j], lo, hi) for j, lo, hi in answer]
         touching: dict[Cell, list[int]] = defaultdict(list)
         for i, relation in enumerate(relations):
@@ -856,12 +866,16 @@ class GroupAudit:
         count, any other a count since changed or gone, its value if it was shown, else an
         unknown of its own (at least 0; its unsuppressed value is not kept: 0 stands in for it
         in ``truth``, where only tonight's counts enter the ranges seen). Unknowns of their own
-        met in one relation only are eliminated (``_eliminate``)."""
+        met in one relation only are eliminated (``_eliminate``). Relations that reach none
+        of this group's counts (``linked``: another group's, or only counts since changed)
+        bound none of its ranges and are left out."""
+        if self._linked is None:
+            self._linked = linked(self.prior.relations, set(names.values()))
         cell_of = {  # tonight's counts: an empty one not hidden is none
             name: cell for cell, name in names.items() if cell in variables or cell in constants
         }
         mapped = []
-        for remembered in self.prior.relations:
+        for remembered in self._linked:
             terms: dict[Cell, float] = {}
             for name, coefficient in remembered.terms:
                 cell = cell_of.get(name, (EARLIER, 0, name))
@@ -1345,10 +1359,11 @@ def _objective(
     terms: dict[int, float] = {}
     known = 0.0
     for cell, coefficient in relation.terms.items():
-        if cell in variables:
-            terms[variables[cell]] = terms.get(variables[cell], 0.0) + coefficient
-        else:
+        index = variables.get(cell)
+        if index is None:
             known += coefficient * constants.get(cell, 0.0)
+        else:  # one cell, one index
+            terms[index] = coefficient
     return terms, known
 
 

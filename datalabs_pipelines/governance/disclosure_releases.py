@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field, replace
 
 RETAIN = 400
@@ -97,13 +97,10 @@ class Releases:
         now = self.publishes + 1
         merged = {(r.terms, r.lo, r.hi): r for r in self.relations}
         merged |= {(t, lo, hi): Remembered(t, lo, hi, now) for t, lo, hi in told.relations}
-        parent: dict[str, str] = {}
-        for relation in merged.values():
-            _join(parent, [name for name, _ in relation.terms])
-        live = {_root(parent, name) for name in told.current if name in parent}
+        live = {id(r) for r in linked(list(merged.values()), told.current)}
         relations = []
         for relation in merged.values():
-            if _root(parent, relation.terms[0][0]) in live:
+            if id(relation) in live:
                 relation = replace(relation, last=now)
             if relation.last > now - RETAIN:
                 relations.append(relation)
@@ -122,6 +119,16 @@ def terms_of(pairs: Iterable[tuple[str, float]]) -> Terms:
     for name, coefficient in pairs:
         summed[name] = summed.get(name, 0.0) + coefficient
     return tuple(sorted((n, a) for n, a in summed.items() if a != 0))
+
+
+def linked(relations: list[Remembered], names: Collection[str]) -> list[Remembered]:
+    """The ``relations`` reaching one of ``names``, directly or through other relations
+    (sharing a count): the others bound none of those counts, whatever they say."""
+    parent: dict[str, str] = {}
+    for relation in relations:
+        _join(parent, [name for name, _ in relation.terms])
+    reached = {_root(parent, name) for name in names if name in parent}
+    return [r for r in relations if _root(parent, r.terms[0][0]) in reached]
 
 
 def _root(parent: dict[str, str], name: str) -> str:

@@ -10,7 +10,13 @@ from pathlib import Path
 import duckdb
 
 from datalabs_pipelines.governance.disclosure_audit import EARLIER, _eliminate, _Relation
-from datalabs_pipelines.governance.disclosure_releases import RETAIN, Releases, Remembered, Told
+from datalabs_pipelines.governance.disclosure_releases import (
+    RETAIN,
+    Releases,
+    Remembered,
+    Told,
+    linked,
+)
 from datalabs_pipelines.publishing.audit_memory import read_releases, write_memory
 from datalabs_pipelines.publishing.snapshot import SnapshotResult, publish_snapshot
 from datalabs_pipelines_tests.governance.test_disclosure_audit import T, count, declaration, dim
@@ -139,3 +145,14 @@ def test_an_earlier_count_met_in_one_relation_only_is_eliminated():
     ]
     kept = _eliminate(relations, lambda cell: cell[0] == EARLIER)
     assert [(r.terms, r.lo, r.hi) for r in kept] == [({a: 1.0}, -math.inf, 9.0)]
+
+
+def test_the_relations_linked_to_a_count_are_those_reaching_it_through_shared_counts():
+    def relation(*names: str) -> Remembered:
+        return Remembered(tuple((n, 1.0) for n in names), 0.0, 9.0, 1)
+
+    # a + e <= 9 and e + f <= 9 reach a (f bounds e, which bounds a); g + h <= 9 does not
+    chain, further, apart = relation("a", "e"), relation("e", "f"), relation("g", "h")
+    assert linked([chain, apart, further], {"a", "b"}) == [chain, further]
+    assert linked([chain, apart, further], {"h"}) == [apart]
+    assert linked([chain, apart, further], {"z"}) == []
