@@ -545,6 +545,7 @@ class GroupAudit:
         self._linked: list[Remembered] | None = None
         self._forced_answers: dict[frozenset, bool] = {}
         self._forced_found: dict[frozenset, str] = {}
+        self._tried: dict[frozenset[Cell], set[frozenset[Cell]]] = defaultdict(set)
 
     def names(self, marts: Mapping[str, _Mart]) -> dict[Cell, str]:
         """Every count's ``count_name``, empty ones too (the rows and counts stay over the
@@ -756,14 +757,18 @@ class GroupAudit:
             hideable,
         )
         to_widen = [i for i, *_ in narrow if i not in forced]
-        picks = {i: _cell_to_hide(protected[i][0], relations, touching, hideable) for i in to_widen}
+        tried = {i: self._tried[frozenset(protected[i][0].terms)] for i in to_widen}
+        picks = {
+            i: _cell_to_hide(protected[i][0], relations, touching, hideable, tried[i])
+            for i in to_widen
+        }
         if to_widen and not any(picks.values()):
             # every narrow range is bounded through hidden cells only (an age band's returns:
             # its exits, the returns' total and its exiters hidden, their sums shown): the
             # nearest shown cells further out, rather than none and the marts withheld
             for index in to_widen:
                 picks[index] = _cell_to_hide(
-                    protected[index][0], relations, touching, hideable, far=True
+                    protected[index][0], relations, touching, hideable, tried[index], far=True
                 )
         for index, lo, hi in sorted(narrow):
             relation, label = protected[index]
@@ -1025,17 +1030,25 @@ def _cell_to_hide(
     relations: list[_Relation],
     touching: Mapping[Cell, list[int]],
     constants: Mapping[Cell, float],
+    tried: set[frozenset[Cell]],
     far: bool = False,
 ) -> Cell | None:
     """The shown cell whose suppression widens a narrow range: a shown copy of it, else the
     smallest shown cell of it or of a constraint on it. ``far``: where those hold no shown
     cell, the smallest shown cell of the constraints on their hidden cells, and so on
-    outwards (the nearest shown cells bounding the range)."""
+    outwards (the nearest shown cells bounding the range).
+
+    ``tried``: the constraints (by their cells) a cell was taken from for this range in
+    earlier rounds, to which the one taken now is added. A range still narrow with that cell
+    hidden is bounded by another constraint, whose cells come first: a county's month under
+    its annual count (``enrolled`` 15 for the year) otherwise hid the year's other months one
+    round after another, each the smallest, before the annual count."""
     seen = {i for own in objective.terms for i in touching.get(own, [])}
     near = [relations[i] for i in sorted(seen)]
-    copies = [c for r in near if r.mirror for c in r.terms if c in constants]
-    bound = [c for r in [objective, *near] for c in r.terms if c in constants]
-    candidates = copies or bound
+    fresh = [r for r in near if frozenset(r.terms) not in tried]
+    candidates = _shown_cells(objective, fresh, constants) or _shown_cells(
+        objective, near, constants
+    )
     reached = set(objective.terms)
     while far and not candidates and near:
         hidden = {c for r in near for c in r.terms} - reached
@@ -1044,7 +1057,20 @@ def _cell_to_hide(
         seen |= further
         near = [relations[i] for i in sorted(further)]
         candidates = [c for r in near for c in r.terms if c in constants]
-    return min(candidates, key=lambda c: (constants[c], c)) if candidates else None
+    if not candidates:
+        return None
+    pick = min(candidates, key=lambda c: (constants[c], c))
+    tried |= {frozenset(r.terms) for r in near if pick in r.terms}
+    return pick
+
+
+def _shown_cells(
+    objective: _Relation, near: list[_Relation], constants: Mapping[Cell, float]
+) -> list[Cell]:
+    """The shown copies of ``objective`` among ``near``, else the shown cells of it and of
+    them."""
+    copies = [c for r in near if r.mirror for c in r.terms if c in constants]
+    return copies or [c for r in [objective, *near] for c in r.terms if c in constants]
 
 
 def _holds(relation: _Relation, marts: Mapping[str, _Mart]) -> bool:

@@ -3,11 +3,19 @@ audit finds the cells, with the ranges worked out by hand in each test) and fail
 
 from __future__ import annotations
 
+import math
+
 import duckdb
 import pytest
 
 from datalabs_pipelines.governance.disclosure import gate_table, verify_gated
-from datalabs_pipelines.governance.disclosure_audit import AuditReport, GroupAudit, audit_snapshot
+from datalabs_pipelines.governance.disclosure_audit import (
+    AuditReport,
+    GroupAudit,
+    _cell_to_hide,
+    _Relation,
+    audit_snapshot,
+)
 from datalabs_pipelines.governance.disclosure_releases import count_name
 from datalabs_pipelines.marts.declaration import MartDeclaration
 from datalabs_pipelines.publishing.snapshot import gate_and_audit
@@ -894,3 +902,28 @@ def test_an_empty_count_a_later_round_hides_is_audited_as_a_hidden_count(db):
     report = auditor.audit(auditor.read())
     employed = count_name(b"", "w", ("Q3", "A"), "employed", None)
     assert employed in report.told.current and employed not in report.told.shown
+
+
+def test_a_range_still_narrow_after_its_pick_takes_a_cell_of_another_constraint():
+    # January hidden; the year's count (15) bounds it from above, the months' sum (each month
+    # at most the year's) is no bound: hiding February (10, the smallest) first leaves January
+    # as narrow, so the next round takes the year's count, not March
+    year, january, february, march = (("m", r, "enrolled") for r in range(4))
+    relations = [
+        _Relation({year: 1.0, january: -1.0, february: -1.0, march: -1.0}, -math.inf, 0.0),
+        _Relation({year: 1.0, january: -1.0}, 0.0, math.inf),
+    ]
+    touching = {
+        cell: [i for i, r in enumerate(relations) if cell in r.terms]
+        for cell in (year, january, february, march)
+    }
+    objective = _Relation({january: 1.0}, 0.0, 0.0)
+    tried: set = set()
+    shown = {year: 15.0, february: 10.0, march: 11.0}
+    assert _cell_to_hide(objective, relations, touching, shown, tried) == february
+    assert tried == {frozenset(relations[0].terms)}
+    del shown[february]
+    assert _cell_to_hide(objective, relations, touching, shown, tried) == year
+    # with every constraint tried, the smallest shown cell of any again
+    del shown[year]
+    assert _cell_to_hide(objective, relations, touching, shown, tried) == march
