@@ -543,6 +543,7 @@ class GroupAudit:
         self._fixed: _Fixed | None = None
         self._names: dict[Cell, str] | None = None
         self._linked: list[Remembered] | None = None
+        self._mapped: tuple[set[Cell], dict[Cell, float], list[tuple]] | None = None
         self._forced_answers: dict[frozenset, bool] = {}
         self._forced_found: dict[frozenset, str] = {}
         self._tried: dict[frozenset[Cell], set[frozenset[Cell]]] = defaultdict(set)
@@ -876,18 +877,23 @@ class GroupAudit:
         bound none of its ranges and are left out."""
         if self._linked is None:
             self._linked = linked(self.prior.relations, set(names.values()))
-        cell_of = {  # tonight's counts: an empty one not hidden is none
-            name: cell for cell, name in names.items() if cell in variables or cell in constants
-        }
-        mapped = []
-        for remembered in self._linked:
-            terms: dict[Cell, float] = {}
-            for name, coefficient in remembered.terms:
-                cell = cell_of.get(name, (EARLIER, 0, name))
-                if cell[0] == EARLIER and name in self.prior.shown:
-                    constants[cell] = self.prior.shown[name]
-                terms[cell] = coefficient
-            mapped.append(_Relation(terms, remembered.lo, remembered.hi))
+        present = variables.keys() | constants.keys()  # an empty count not hidden is none
+        if self._mapped is None or self._mapped[0] != present:  # mapped again once it changes
+            cell_of = {name: cell for cell, name in names.items() if cell in present}
+            earlier_shown: dict[Cell, float] = {}
+            mapping = []
+            for remembered in self._linked:
+                terms: dict[Cell, float] = {}
+                for name, coefficient in remembered.terms:
+                    cell = cell_of.get(name, (EARLIER, 0, name))
+                    if cell[0] == EARLIER and name in self.prior.shown:
+                        earlier_shown[cell] = self.prior.shown[name]
+                    terms[cell] = coefficient
+                mapping.append((terms, remembered.lo, remembered.hi))
+            self._mapped = present, earlier_shown, mapping
+        _, earlier_shown, mapping = self._mapped
+        constants.update(earlier_shown)
+        mapped = [_Relation(dict(terms), lo, hi) for terms, lo, hi in mapping]
         out = _eliminate(mapped, lambda c: c[0] == EARLIER and c not in constants, constants)
         for relation in out:
             for cell in relation.terms:
