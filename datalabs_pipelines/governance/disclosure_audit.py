@@ -78,7 +78,6 @@ if TYPE_CHECKING:
 
 from datalabs_pipelines.governance.disclosure_releases import (
     Releases,
-    Remembered,
     Told,
     count_name,
     linked,
@@ -542,7 +541,6 @@ class GroupAudit:
         }
         self._fixed: _Fixed | None = None
         self._names: dict[Cell, str] | None = None
-        self._linked: list[Remembered] | None = None
         self._mapped: tuple[set[Cell], dict[Cell, float], list[tuple]] | None = None
         self._forced_answers: dict[frozenset, bool] = {}
         self._forced_found: dict[frozenset, str] = {}
@@ -875,14 +873,12 @@ class GroupAudit:
         met in one relation only are eliminated (``_eliminate``). Relations that reach none
         of this group's counts (``linked``: another group's, or only counts since changed)
         bound none of its ranges and are left out."""
-        if self._linked is None:
-            self._linked = linked(self.prior.relations, set(names.values()))
         present = variables.keys() | constants.keys()  # an empty count not hidden is none
         if self._mapped is None or self._mapped[0] != present:  # mapped again once it changes
             cell_of = {name: cell for cell, name in names.items() if cell in present}
             earlier_shown: dict[Cell, float] = {}
             mapping = []
-            for remembered in self._linked:
+            for remembered in linked(self.prior.relations, set(names.values())):
                 terms: dict[Cell, float] = {}
                 for name, coefficient in remembered.terms:
                     cell = cell_of.get(name, (EARLIER, 0, name))
