@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -130,10 +131,13 @@ def linkage_metadata(instance: dg.DagsterInstance) -> dict[str, object]:
     return {name: value.value for name, value in event.asset_materialization.metadata.items()}
 
 
-def same_clusters(con: duckdb.DuckDBPyConnection, night: str, rebuilt: str) -> None:
-    """Every person and vendor record shares its key with the same records in the ``night``
-    and ``rebuilt`` catalogs of ``con``."""
-    for entity, (table, key) in KEYED.items():
+def same_clusters(
+    con: duckdb.DuckDBPyConnection, night: str, rebuilt: str, entities: Collection[str] = KEYED
+) -> None:
+    """Every person and vendor record (``entities``: those built) shares its key with the same
+    records in the ``night`` and ``rebuilt`` catalogs of ``con``."""
+    for entity in entities:
+        table, key = KEYED[entity]
         for name, catalog in (("night", night), ("rebuilt", rebuilt)):
             con.execute(
                 f"CREATE OR REPLACE TEMP TABLE {name} AS {keys_sql(table, key, catalog + '.')}"
