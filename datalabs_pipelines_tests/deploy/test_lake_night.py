@@ -6,7 +6,7 @@ PostgreSQL, against an embedded build of what landing then holds. Staging by del
 linkage tables, the facts' ledgers and the marts all write the lake's tables night by night.
 On labor's and human services' files alone (the offices the night's files come from, persons
 linked across both): every domain's night is compared on the embedded profile
-(``pipeline/test_night_equals_rebuild.py``), and this keeps the lake's half as cheap."""
+(``pipeline/test_night_equals_rebuild.py``), and the lake's build and rebuild cost less."""
 
 from __future__ import annotations
 
