@@ -66,7 +66,6 @@ from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from functools import cache, partial
 from importlib.metadata import version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -122,9 +121,7 @@ class AuditReport:
     findings: list[str] = field(default_factory=list)
     hide: dict[str, set[tuple[int, str]]] = field(default_factory=dict)
     """per mart, shown cells (row in dimension order from 1, column) whose suppression would
-    widen a narrow range: the smallest shown cell of a constraint on it, and for a range still
-    narrow after an earlier round's cell, the cells its least widening change moves
-    (``_widening_cells``)."""
+    widen a narrow range: the smallest shown cell of a constraint on it."""
     systems: int = 0
     untrue: int = 0
     """declared relations the unsuppressed marts break, left out of the programs"""
@@ -748,28 +745,18 @@ class GroupAudit:
         # a cell shown earlier and unchanged, or of an earlier snapshot, cannot be hidden
         before = {c for c in constants if c in names and names[c] in shown_before}
         hideable = {c: v for c, v in constants.items() if c in names and c not in before}
-        free_model = cache(
-            partial(
-                _free_model,
-                relations + unbinding,
-                rates_of_tonight,
-                variables,
-                truth,
-                constants,
-                hideable,
-            )
+        forced = self._forced(
+            narrow,
+            protected,
+            relations + unbinding,
+            rates_of_tonight,
+            variables,
+            truth,
+            constants,
+            hideable,
         )
-        forced = self._forced(narrow, protected, free_model)
         to_widen = [i for i, *_ in narrow if i not in forced]
         tried = {i: self._tried[frozenset(protected[i][0].terms)] for i in to_widen}
-        # a range still narrow after a cell was hidden for it is bounded further out (an earlier
-        # snapshot's relation, a chain of hidden cells): the fewest cells whose change widens
-        # it go at once, rather than one more constraint's smallest cell a round
-        widening = {
-            i: _widening_cells(protected[i][0], free_model(), hideable, threshold)
-            for i in to_widen
-            if tried[i]
-        }
         picks = {
             i: _cell_to_hide(protected[i][0], relations, touching, hideable, tried[i])
             for i in to_widen
@@ -794,8 +781,8 @@ class GroupAudit:
                 self._forced_found[frozenset(relation.terms.items())] = finding
                 continue
             recoverable[mart_name] += 1
-            for cell in {picks[index], *widening.get(index, ())} - {None}:
-                report.hide.setdefault(cell[0], set()).add((cell[1] + 1, cell[2]))
+            if (pick := picks[index]) is not None:
+                report.hide.setdefault(pick[0], set()).add((pick[1] + 1, pick[2]))
             if len(report.findings) < MAX_FINDINGS:
                 report.findings.append(finding)
         for name, mart in marts.items():
@@ -810,13 +797,18 @@ class GroupAudit:
         self,
         narrow: list[tuple[int, float, float]],
         protected: list[tuple[_Relation, str]],
-        free_model: Callable[[], _FreeModel],
+        relations: list[_Relation],
+        rates: set[int],
+        variables: Mapping[Cell, int],
+        truth: list[float],
+        constants: Mapping[Cell, float],
+        hideable: Mapping[Cell, float],
     ) -> set[int]:
         """The narrow objectives that stay narrow with every count tonight could hide hidden
-        (``free_model``): earlier snapshots and the rows tonight has force them, and no
-        suppression widens them. None without earlier snapshots. That system is the same in
-        every round (hiding more moves counts from the shown to the hidden), so each
-        objective's answer is kept for the rounds after."""
+        (and so every rate or share on them): earlier snapshots and the rows tonight has force
+        them, and no suppression widens them. None without earlier snapshots. That system is
+        the same in every round (hiding more moves counts from ``hideable`` to ``variables``),
+        so each objective's answer is kept for the rounds after."""
         if not narrow or not (self.prior.relations or self.prior.shown):
             return set()
         asked = {i: frozenset(protected[i][0].terms.items()) for i, *_ in narrow}
@@ -824,13 +816,25 @@ class GroupAudit:
         new = [i for i, a in asked.items() if a not in answers]
         if not new:
             return {i for i, a in asked.items() if answers[a]}
-        model = free_model()
-        wanted = [_objective(protected[i][0], model.unknown, model.known) for i in new]
+        known = {c: v for c, v in constants.items() if c not in hideable}
+        unknown = dict(variables)
+        values = list(truth)
+        for cell, value in hideable.items():
+            unknown[cell] = len(values)
+            values.append(value)
+        # a rate or share goes with its count, unless none of its counts can go: its
+        # numerator and base shown before with tonight's values, it stays shown
+        linear = [
+            _substitute(r, unknown, known)
+            for r in relations
+            if id(r) not in rates or not r.terms.keys() & hideable.keys()
+        ]
+        wanted = [_objective(protected[i][0], unknown, known) for i in new]
         forced = {new[j] for j, (terms, _) in enumerate(wanted) if not terms}  # known exactly
-        for rows, goals in _systems(model.linear, wanted, len(model.values)):
-            constraints = [model.linear[i] for i in rows]
-            goal = [wanted[j] for j in goals]
-            still = _solve(constraints, goal, model.values, self.threshold).narrow
+        x = np.array(values)
+        for rows, goals in _systems(linear, wanted, len(values)):
+            constraints = [linear[i] for i in rows]
+            still = _solve(constraints, [wanted[j] for j in goals], x, self.threshold).narrow
             forced |= {new[goals[j]] for j, *_ in still}
         answers |= {asked[i]: i in forced for i in new}
         return {i for i, a in asked.items() if answers[a]}
@@ -893,111 +897,6 @@ class GroupAudit:
                     variables[cell] = len(truth)
                     truth.append(0.0)
         return out
-
-
-@dataclass(frozen=True)
-class _FreeModel:
-    """A round's system with every count tonight could hide hidden (``_free_model``)."""
-
-    unknown: dict[Cell, int]
-    known: dict[Cell, float]
-    values: np.ndarray
-    """each unknown's unsuppressed or shown value"""
-    linear: list[tuple[dict[int, float], float, float]]
-
-
-def _free_model(
-    relations: list[_Relation],
-    rates: set[int],
-    variables: Mapping[Cell, int],
-    truth: list[float],
-    constants: Mapping[Cell, float],
-    hideable: Mapping[Cell, float],
-) -> _FreeModel:
-    """``relations`` over the hidden counts and every count tonight could hide (``hideable``)
-    as unknowns, the rest known: a rate or share goes with its count, unless none of its counts
-    can go (its numerator and base shown before with tonight's values: it stays shown)."""
-    known = {c: v for c, v in constants.items() if c not in hideable}
-    unknown = dict(variables)
-    values = list(truth)
-    for cell, value in hideable.items():
-        unknown[cell] = len(values)
-        values.append(value)
-    linear = [
-        _substitute(r, unknown, known)
-        for r in relations
-        if id(r) not in rates or not r.terms.keys() & hideable.keys()
-    ]
-    return _FreeModel(unknown, known, np.array(values), linear)
-
-
-def _widening_cells(
-    objective: _Relation, model: _FreeModel, hideable: Mapping[Cell, float], threshold: int
-) -> set[Cell]:
-    """Shown cells whose suppression widens ``objective``'s range past the threshold: those a
-    point of ``model`` changes, the point with the objective that far below (or above) its
-    true value that changes the shown cells least (their total change, a program), whichever
-    side changes fewer. Hiding them leaves that point and the true one both possible, so the
-    range holds both. None when no such point exists (the range is forced)."""
-    from scipy.sparse import csr_array, hstack, identity, vstack
-
-    goal, _ = _objective(objective, model.unknown, model.known)
-    if not goal:
-        return set()
-    cell_at = {position: cell for cell, position in model.unknown.items()}
-    best: set[Cell] | None = None
-    for rows, _ in _systems(model.linear, [(goal, 0.0)], len(model.values)):
-        constraints = [model.linear[i] for i in rows]
-        index: dict[int, int] = {}
-        for terms in [*(c[0] for c in constraints), goal]:
-            for v in terms:
-                index.setdefault(v, len(index))
-        size, positions = len(index), list(index)
-        a = csr_array(
-            (
-                [c for terms, *_ in constraints for c in terms.values()],
-                [index[v] for terms, *_ in constraints for v in terms],
-                np.cumsum([0, *(len(terms) for terms, *_ in constraints)]),
-            ),
-            shape=(len(constraints), size),
-        )
-        lower = np.array([c[1] for c in constraints], dtype=float)
-        upper = np.array([c[2] for c in constraints], dtype=float)
-        x0 = model.values[positions]
-        bounds = np.concatenate([lower, upper, x0])
-        cap = 2 * float(np.abs(bounds[np.isfinite(bounds)]).max()) + 10 * threshold
-        shown = [j for j, position in enumerate(positions) if cell_at[position] in hideable]
-        k = len(shown)
-        pick = csr_array((np.ones(k), (np.arange(k), shown)), shape=(k, size))
-        costs = np.zeros(size)
-        for v, coefficient in goal.items():
-            costs[index[v]] = coefficient
-        # x as the system has it; per shown cell its change d >= |x - shown|; the goal far off
-        matrix = vstack(
-            [
-                hstack([a, csr_array((len(constraints), k))]),
-                hstack([-pick, identity(k)]),
-                hstack([pick, identity(k)]),
-                hstack([csr_array(costs[None, :]), csr_array((1, k))]),
-            ],
-            format="csr",
-        )
-        true_goal, wide = float(costs @ x0), threshold - 1 + MARGIN
-        for goal_lower, goal_upper in ((-np.inf, true_goal - wide), (true_goal + wide, np.inf)):
-            solver = _highs(
-                matrix,
-                np.zeros(size + k),
-                np.concatenate([np.full(size, cap), np.full(k, np.inf)]),
-                np.concatenate([lower, -x0[shown], x0[shown], [goal_lower]]),
-                np.concatenate([upper, np.full(2 * k, np.inf), [goal_upper]]),
-                np.concatenate([np.zeros(size), np.ones(k)]),
-            )
-            if (x := _solution(solver)) is None:
-                continue
-            moved = {cell_at[positions[j]] for j in shown if abs(x[j] - x0[j]) > 0.5}
-            if best is None or len(moved) < len(best):
-                best = moved
-    return best or set()
 
 
 def _systems(

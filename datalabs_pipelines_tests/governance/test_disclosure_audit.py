@@ -13,9 +13,7 @@ from datalabs_pipelines.governance.disclosure_audit import (
     AuditReport,
     GroupAudit,
     _cell_to_hide,
-    _free_model,
     _Relation,
-    _widening_cells,
     audit_snapshot,
 )
 from datalabs_pipelines.governance.disclosure_releases import count_name
@@ -929,23 +927,3 @@ def test_a_range_still_narrow_after_its_pick_takes_a_cell_of_another_constraint(
     # with every constraint tried, the smallest shown cell of any again
     del shown[year]
     assert _cell_to_hide(objective, relations, touching, shown, tried) == march
-
-
-# A hidden count a pinned through a chain: a + b = 23 (b shown, 20) and b = c - 10 (c shown,
-# 30). Hiding b alone leaves a pinned through c; a reaches the threshold (10) only with both b
-# and c free: a >= 3 + 9.25 needs b <= 10.75 and so c <= 20.75.
-A, B, C = ("m", 0, "a"), ("m", 0, "b"), ("m", 0, "c")
-CHAIN = [_Relation({A: 1.0, B: 1.0}, 23.0, 23.0), _Relation({B: 1.0, C: -1.0}, -10.0, -10.0)]
-
-
-def test_a_range_bounded_through_a_chain_names_every_cell_that_must_go():
-    shown = {B: 20.0, C: 30.0}
-    model = _free_model(CHAIN, set(), {A: 0}, [3.0], shown, shown)
-    assert _widening_cells(_Relation({A: 1.0}, 0.0, 0.0), model, shown, T) == {B, C}
-
-
-def test_a_range_no_shown_cell_can_widen_names_none():
-    # c shown before with tonight's value (not hideable): a stays 3 whatever else goes
-    shown = {B: 20.0, C: 30.0}
-    model = _free_model(CHAIN, set(), {A: 0}, [3.0], shown, {B: 20.0})
-    assert _widening_cells(_Relation({A: 1.0}, 0.0, 0.0), model, {B: 20.0}, T) == set()
